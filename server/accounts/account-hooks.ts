@@ -1,0 +1,35 @@
+import type { TxScope } from '../store/port.js';
+
+/** What happens to a member's posts and messages when they delete their account. */
+export type ContentChoice = 'delete' | 'keep_anonymous';
+
+export type AccountDeletedHook = (tx: TxScope, accountId: string, content: ContentChoice) => Promise<void>;
+export type AccountExporter = (accountId: string) => Promise<unknown>;
+
+/**
+ * Other modules own data about a member (posts, memberships, check-ins). They
+ * register here so that deleting or exporting an account reaches all of it
+ * without the accounts module reading their storage.
+ */
+export class AccountHooks {
+  private readonly deleted: AccountDeletedHook[] = [];
+  private readonly exporters = new Map<string, AccountExporter>();
+
+  onDeleted(hook: AccountDeletedHook): void {
+    this.deleted.push(hook);
+  }
+
+  exporter(section: string, exporter: AccountExporter): void {
+    this.exporters.set(section, exporter);
+  }
+
+  async runDeleted(tx: TxScope, accountId: string, content: ContentChoice): Promise<void> {
+    for (const hook of this.deleted) await hook(tx, accountId, content);
+  }
+
+  async exportAll(accountId: string): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const [section, exporter] of this.exporters) out[section] = await exporter(accountId);
+    return out;
+  }
+}

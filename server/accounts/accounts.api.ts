@@ -1,0 +1,168 @@
+import type { AppContext } from '../context.js';
+import type { ApiRouter } from '../http/api-router.js';
+import { clearSessionCookie, setSessionCookie } from '../http/auth.middleware.js';
+import { AppError } from '../http/errors.js';
+import {
+  accountView,
+  changePassphraseInput,
+  confirmInput,
+  deleteAccountInput,
+  loginInput,
+  profileInput,
+  recoverInput,
+  signupInput,
+} from './accounts.service.js';
+import { tokenInput } from './sessions.service.js';
+
+
+export function accountsApi(api: ApiRouter, ctx: AppContext): void {
+  const { accounts, sessions } = ctx;
+  const tag = 'accounts';
+
+  api.route({
+    method: 'post', path: '/accounts', tag, access: 'public', status: 201, body: signupInput,
+    summary: 'Sign up with a handle and a passphrase; answers the one-time recovery codes and signs in',
+    handler: async ({ res, body }) => {
+      const result = await accounts.signup(body);
+      setSessionCookie(res, result.sessionToken, ctx.cookie);
+      res.setHeader('Cache-Control', 'no-store');
+      return { account: accountView(result.account), recoveryCodes: result.recoveryCodes };
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/setup/:token', tag, access: 'public', status: 201, body: signupInput.pick({ handle: true, passphrase: true }),
+    summary: 'Create the first admin with the one-time setup token printed at first start',
+    handler: async ({ req, res, body }) => {
+      const result = await accounts.setupAdmin(req.params.token ?? '', body);
+      setSessionCookie(res, result.sessionToken, ctx.cookie);
+      res.setHeader('Cache-Control', 'no-store');
+      return { account: accountView(result.account), recoveryCodes: result.recoveryCodes };
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/sessions', tag, access: 'public', status: 201, body: loginInput,
+    summary: 'Log in; sets the session cookie',
+    handler: async ({ req, res, body }) => {
+      const result = await accounts.login(body);
+      if (req.account && req.sessionId) await sessions.end(req.account.id, req.sessionId).catch(() => undefined);
+      setSessionCookie(res, result.sessionToken, ctx.cookie);
+      return { account: accountView(result.account), session: { id: result.sessionId } };
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/sessions', tag, access: 'account', summary: 'List your sessions (devices where you are logged in)',
+    handler: async ({ req }) => ({ sessions: await sessions.list(req.account!.id, req.sessionId) }),
+  });
+
+  api.route({
+    method: 'delete', path: '/sessions/current', tag, access: 'account', summary: 'Log out this session',
+    handler: async ({ req, res }) => {
+      if (!req.sessionId) throw new AppError(400, 'no_session');
+      await sessions.end(req.account!.id, req.sessionId);
+      clearSessionCookie(res, ctx.cookie);
+      return undefined;
+    },
+  });
+
+  api.route({
+    method: 'delete', path: '/sessions', tag, access: 'account', summary: 'Log out everywhere (every session of the account)',
+    handler: async ({ req, res }) => {
+      const ended = await sessions.endAll(req.account!.id);
+      clearSessionCookie(res, ctx.cookie);
+      return { ended };
+    },
+  });
+
+  api.route({
+    method: 'delete', path: '/sessions/:id', tag, access: 'account', summary: 'End one of your sessions',
+    handler: async ({ req }) => {
+      await sessions.end(req.account!.id, req.params.id ?? '');
+      return undefined;
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/recovery', tag, access: 'public', body: recoverInput,
+    summary: 'Set a new passphrase with a one-time recovery code (the code is spent, other sessions end)',
+    handler: async ({ res, body }) => {
+      const result = await accounts.recover(body);
+      setSessionCookie(res, result.sessionToken, ctx.cookie);
+      return { account: accountView(result.account), recoveryCodesLeft: result.codesLeft };
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/me', tag, access: 'account', summary: 'Your account',
+    handler: async ({ req }) => {
+      const account = req.account!;
+      return { account: { ...accountView(account), recoveryCodesLeft: account.recoveryCodes.length } };
+    },
+  });
+
+  api.route({
+    method: 'patch', path: '/me', tag, access: 'account', body: profileInput, summary: 'Change your display name or language',
+    handler: async ({ req, body }) => ({ account: accountView(await accounts.updateProfile(req.account!.id, body)) }),
+  });
+
+  api.route({
+    method: 'post', path: '/me/passphrase', tag, access: 'account', body: changePassphraseInput,
+    summary: 'Change your passphrase (ends your other sessions)',
+    handler: async ({ req, body }) => {
+      await accounts.changePassphrase(req.account!.id, req.sessionId, body);
+      return undefined;
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/me/recovery-codes', tag, access: 'account', body: confirmInput, status: 201,
+    summary: 'Replace your recovery codes with ten new ones',
+    handler: async ({ req, res, body }) => {
+      res.setHeader('Cache-Control', 'no-store');
+      return { recoveryCodes: await accounts.newRecoveryCodes(req.account!.id, body) };
+    },
+  });
+
+  api.route({
+    method: 'delete', path: '/me', tag, access: 'account', body: deleteAccountInput,
+    summary: 'Delete your account; `content` chooses whether your posts are deleted or kept as "deleted member"',
+    handler: async ({ req, res, body }) => {
+      await accounts.deleteAccount(req.account!.id, body);
+      clearSessionCookie(res, ctx.cookie);
+      return undefined;
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/me/export', tag, access: 'account', summary: 'Everything the instance holds about you, as JSON',
+    handler: async ({ req, res }) => {
+      res.setHeader('Cache-Control', 'no-store');
+      return accounts.exportData(req.account!.id);
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/tokens', tag, access: 'account', body: tokenInput, status: 201,
+    summary: 'Create a personal API token (shown once) for the Authorization: Bearer header',
+    handler: async ({ req, res, body }) => {
+      const { token, view } = await sessions.createToken(req.account!.id, body);
+      res.setHeader('Cache-Control', 'no-store');
+      return { ...view, token };
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/tokens', tag, access: 'account', summary: 'List your API tokens',
+    handler: async ({ req }) => ({ tokens: await sessions.listTokens(req.account!.id) }),
+  });
+
+  api.route({
+    method: 'delete', path: '/tokens/:id', tag, access: 'account', summary: 'Revoke an API token',
+    handler: async ({ req }) => {
+      await sessions.revokeToken(req.account!.id, req.params.id ?? '');
+      return undefined;
+    },
+  });
+}

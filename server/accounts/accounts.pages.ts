@@ -1,0 +1,206 @@
+import express, { type Request } from 'express';
+import type { AppContext } from '../context.js';
+import { clearSessionCookie, setSessionCookie } from '../http/auth.middleware.js';
+import { formBody, formPost, handle, sendPage } from '../http/pages.js';
+import type { FormState } from '../views/layout.js';
+import {
+  loginPage,
+  messagePage,
+  recoverPage,
+  recoveredPage,
+  recoveryCodesPage,
+  settingsPage,
+  signupPage,
+  type SettingsData,
+  type SettingsSection,
+} from './accounts.views.js';
+
+/** Only same-site paths are followed after log-in, so a link cannot send a member elsewhere. */
+function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
+}
+
+export function accountsPages(ctx: AppContext): express.Router {
+  const router = express.Router();
+  const { accounts, sessions, instance } = ctx;
+
+  const signupForm = (req: Request, state?: FormState) => {
+    const s = instance.settings();
+    return signupPage(ctx.page(req), { mode: s.registrationMode, question: s.approvalQuestion }, state);
+  };
+
+  router.get('/signup', (req, res) => sendPage(res, signupForm(req)));
+  router.post(
+    '/signup',
+    formPost(async (req, res) => {
+      const result = await accounts.signup(formBody(req));
+      setSessionCookie(res, result.sessionToken, ctx.cookie);
+      req.account = result.account;
+      res.setHeader('Cache-Control', 'no-store');
+      sendPage(res, recoveryCodesPage(ctx.page(req), result.recoveryCodes, req.t('signup.welcome', { handle: result.account.handle })), 201);
+    }, signupForm),
+  );
+
+  router.get('/setup/:token', (req, res) => {
+    if (!instance.checkSetupToken(req.params.token ?? '')) {
+      sendPage(res, messagePage(ctx.page(req), req.t('setup.title'), req.t('error.setup_invalid')), 404);
+      return;
+    }
+    sendPage(res, setupForm(req));
+  });
+  const setupForm = (req: Request, state?: FormState) =>
+    signupPage(ctx.page(req), { mode: 'open', question: '', action: `/setup/${encodeURIComponent(req.params.token ?? '')}`, title: req.t('setup.title') }, state);
+  router.post(
+    '/setup/:token',
+    formPost(async (req, res) => {
+      const result = await accounts.setupAdmin(req.params.token ?? '', formBody(req));
+      setSessionCookie(res, result.sessionToken, ctx.cookie);
+      req.account = result.account;
+      res.setHeader('Cache-Control', 'no-store');
+      sendPage(res, recoveryCodesPage(ctx.page(req), result.recoveryCodes, req.t('setup.done')), 201);
+    }, setupForm),
+  );
+
+  router.get('/login', (req, res) => sendPage(res, loginPage(ctx.page(req), safeNext(req.query.next))));
+  router.post(
+    '/login',
+    formPost(
+      async (req, res) => {
+        const { next, ...credentials } = formBody(req);
+        const result = await accounts.login(credentials);
+        // A new session on every log-in: a cookie planted before log-in is worthless after it.
+        if (req.sessionId) await sessions.end(req.account!.id, req.sessionId).catch(() => undefined);
+        setSessionCookie(res, result.sessionToken, ctx.cookie);
+        res.redirect(303, safeNext(next));
+      },
+      (req, state) => loginPage(ctx.page(req), safeNext((req.body as Record<string, unknown>).next), state),
+    ),
+  );
+
+  router.post(
+    '/logout',
+    handle(async (req, res) => {
+      if (req.account && req.sessionId) await sessions.end(req.account.id, req.sessionId);
+      clearSessionCookie(res, ctx.cookie);
+      res.redirect(303, '/');
+    }),
+  );
+
+  router.get('/recover', (req, res) => sendPage(res, recoverPage(ctx.page(req))));
+  router.post(
+    '/recover',
+    formPost(async (req, res) => {
+      const result = await accounts.recover(formBody(req));
+      setSessionCookie(res, result.sessionToken, ctx.cookie);
+      req.account = result.account;
+      sendPage(res, recoveredPage(ctx.page(req), result.codesLeft));
+    }, (req, state) => recoverPage(ctx.page(req), state)),
+  );
+
+  async function settingsData(req: Request, extra: Partial<SettingsData> = {}): Promise<SettingsData> {
+    const account = await accounts.get(req.account!.id);
+    return {
+      displayName: account.displayName,
+      locale: account.locale,
+      sessions: await sessions.list(account.id, req.sessionId),
+      tokens: await sessions.listTokens(account.id),
+      recoveryCodesLeft: account.recoveryCodes.length,
+      ...extra,
+    };
+  }
+
+  router.use('/settings', (req, res, next) => {
+    if (!req.account) {
+      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    next();
+  });
+
+  router.get('/settings', handle(async (req, res) => sendPage(res, settingsPage(ctx.page(req), await settingsData(req)))));
+
+  /** A settings form: on success the page again with a confirmation, on a user's error the page with the error in its section. */
+  function settingsPost(section: SettingsSection, action: (req: Request, res: express.Response) => Promise<Partial<SettingsData> | 'done'>) {
+    return formPost(
+      async (req, res) => {
+        const outcome = await action(req, res);
+        if (outcome === 'done' || res.headersSent) return;
+        res.setHeader('Cache-Control', 'no-store');
+        sendPage(res, settingsPage(ctx.page(req), await settingsData(req, outcome)));
+      },
+      async (req, form) => settingsPage(ctx.page(req), await settingsData(req), { section, form }),
+    );
+  }
+
+  router.post(
+    '/settings/profile',
+    settingsPost('profile', async (req) => {
+      const body = formBody(req);
+      req.account = await accounts.updateProfile(req.account!.id, { displayName: body.displayName, locale: body.locale || null });
+      if (req.account.locale) req.locale = req.account.locale;
+      return { done: req.t('settings.saved') };
+    }),
+  );
+  router.post(
+    '/settings/passphrase',
+    settingsPost('passphrase', async (req) => {
+      await accounts.changePassphrase(req.account!.id, req.sessionId, formBody(req));
+      return { done: req.t('settings.passphrase_changed') };
+    }),
+  );
+  router.post(
+    '/settings/recovery-codes',
+    settingsPost('codes', async (req) => ({ newCodes: await accounts.newRecoveryCodes(req.account!.id, formBody(req)) })),
+  );
+  router.post(
+    '/settings/sessions/:id/end',
+    settingsPost('sessions', async (req, res) => {
+      await sessions.end(req.account!.id, req.params.id ?? '');
+      res.redirect(303, '/settings#sessions');
+      return 'done';
+    }),
+  );
+  router.post(
+    '/settings/logout-everywhere',
+    settingsPost('sessions', async (req, res) => {
+      await sessions.endAll(req.account!.id);
+      clearSessionCookie(res, ctx.cookie);
+      res.redirect(303, '/login');
+      return 'done';
+    }),
+  );
+  router.post(
+    '/settings/tokens',
+    settingsPost('tokens', async (req) => {
+      return { newToken: (await sessions.createToken(req.account!.id, formBody(req))).token };
+    }),
+  );
+  router.post(
+    '/settings/tokens/:id/revoke',
+    settingsPost('tokens', async (req, res) => {
+      await sessions.revokeToken(req.account!.id, req.params.id ?? '');
+      res.redirect(303, '/settings#tokens');
+      return 'done';
+    }),
+  );
+  router.post(
+    '/settings/delete',
+    settingsPost('delete', async (req, res) => {
+      await accounts.deleteAccount(req.account!.id, formBody(req));
+      clearSessionCookie(res, ctx.cookie);
+      req.account = null;
+      sendPage(res, messagePage(ctx.page(req), req.t('settings.deleted_title'), req.t('settings.deleted')));
+      return 'done';
+    }),
+  );
+  router.get(
+    '/settings/export',
+    handle(async (req, res) => {
+      res.setHeader('Content-Disposition', 'attachment; filename="parasol-export.json"');
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await accounts.exportData(req.account!.id));
+    }),
+  );
+
+  return router;
+}

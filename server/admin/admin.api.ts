@@ -1,0 +1,74 @@
+import type { AppContext } from '../context.js';
+import type { ApiRouter } from '../http/api-router.js';
+import { accountView, roleInput } from '../accounts/accounts.service.js';
+import { inviteInput, settingsInput } from './admin.schemas.js';
+
+export function adminApi(api: ApiRouter, ctx: AppContext): void {
+  const { accounts, instance, invites } = ctx;
+  const tag = 'admin';
+
+  api.route({
+    method: 'get', path: '/admin/settings', tag, access: 'admin', summary: 'Instance settings',
+    handler: async () => ({ settings: instance.settings() }),
+  });
+
+  api.route({
+    method: 'patch', path: '/admin/settings', tag, access: 'admin', body: settingsInput,
+    summary: 'Change the instance name, registration mode (open, approval, invite) or approval question',
+    handler: async ({ body }) => ({ settings: await instance.updateSettings(body) }),
+  });
+
+  api.route({
+    method: 'get', path: '/admin/staff', tag, access: 'moderator', summary: 'Admins and moderators',
+    handler: async () => ({ staff: await accounts.listStaff() }),
+  });
+
+  api.route({
+    method: 'put', path: '/admin/accounts/:handle/role', tag, access: 'admin', body: roleInput,
+    summary: 'Grant or remove the moderator or admin role',
+    handler: async ({ req, body }) => ({ account: accountView(await accounts.setRole(req.account!, req.params.handle ?? '', body)) }),
+  });
+
+  api.route({
+    method: 'get', path: '/admin/approvals', tag, access: 'moderator', summary: 'Sign-ups waiting for approval, with their answers',
+    handler: async ({ req }) => ({ pending: await accounts.listPending(req.account!) }),
+  });
+
+  api.route({
+    method: 'post', path: '/admin/approvals/:id/approve', tag, access: 'moderator', summary: 'Approve a waiting sign-up',
+    handler: async ({ req }) => {
+      await accounts.decide(req.account!, req.params.id ?? '', true);
+      return undefined;
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/admin/approvals/:id/refuse', tag, access: 'moderator', summary: 'Refuse a waiting sign-up (the account is removed)',
+    handler: async ({ req }) => {
+      await accounts.decide(req.account!, req.params.id ?? '', false);
+      return undefined;
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/admin/invites', tag, access: 'moderator', summary: 'Unused, unexpired invite codes (codes themselves are never stored)',
+    handler: async () => ({ invites: await invites.list() }),
+  });
+
+  api.route({
+    method: 'post', path: '/admin/invites', tag, access: 'moderator', body: inviteInput, status: 201,
+    summary: 'Create a single-use invite code valid for `days` days',
+    handler: async ({ req, body }) => {
+      const { code, invite } = await invites.create(req.account!.id, body.days);
+      return { ...invite, code };
+    },
+  });
+
+  api.route({
+    method: 'delete', path: '/admin/invites/:id', tag, access: 'moderator', summary: 'Revoke an invite code',
+    handler: async ({ req }) => {
+      await invites.revoke(req.params.id ?? '');
+      return undefined;
+    },
+  });
+}

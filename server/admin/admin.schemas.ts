@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+export const settingsInput = z.strictObject({
+  name: z.string().trim().min(1).max(60).optional(),
+  registrationMode: z.enum(['open', 'approval', 'invite']).optional(),
+  approvalQuestion: z.string().trim().min(5).max(300).optional(),
+});
+
+export const inviteInput = z.strictObject({ days: z.coerce.number().int().min(1).max(90).default(7) });
+
+export const roleChangeInput = z.strictObject({
+  handle: z.string().trim().min(1).max(100),
+  role: z.enum(['member', 'moderator', 'admin']),
+});

@@ -1,0 +1,87 @@
+import { html, type SafeHtml } from '../views/html.js';
+import { csrfField, errorBox, field, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import type { AccountView, PendingView } from '../accounts/accounts.service.js';
+import type { InviteView } from '../accounts/invites.service.js';
+import type { InstanceSettings } from '../instance/instance.service.js';
+
+export interface AdminData {
+  readonly isAdmin: boolean;
+  readonly settings: InstanceSettings;
+  readonly pending: readonly PendingView[];
+  readonly invites: readonly InviteView[];
+  readonly staff: readonly AccountView[];
+  readonly newInvite?: string;
+  readonly done?: string;
+}
+
+export type AdminSection = 'settings' | 'approvals' | 'invites' | 'roles';
+
+const fmt = (ctx: PageContext, ms: number) => new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium' }).format(ms);
+
+export function adminPage(ctx: PageContext, data: AdminData, state?: { section: AdminSection; form: FormState }): SafeHtml {
+  const { t } = ctx;
+  const s = (section: AdminSection) => (state?.section === section ? state.form : undefined);
+  const modes = ['open', 'approval', 'invite'] as const;
+  return layout(ctx, {
+    title: t('admin.title'),
+    body: html`<h1>${icon('shield')} ${t('admin.title')}</h1>
+${data.done ? html`<p class="success" role="status">${icon('check')} ${data.done}</p>` : ''}
+${data.isAdmin
+  ? html`<section id="settings" aria-labelledby="h-settings">
+<h2 id="h-settings">${t('admin.settings')}</h2>
+${data.settings.registrationMode === 'open' ? html`<p class="notice">${t('admin.open_warning')}</p>` : ''}
+${errorBox(s('settings'))}
+<form method="post" action="/admin/settings" class="stack">
+  ${csrfField(ctx)}
+  ${field(s('settings'), { name: 'name', label: t('admin.instance_name'), maxlength: 60, value: data.settings.name })}
+  <fieldset><legend>${t('admin.registration')}</legend>
+  ${modes.map((m) => html`<label><input type="radio" name="registrationMode" value="${m}" ${data.settings.registrationMode === m ? 'checked' : ''}> ${t(`admin.mode_${m}`)}</label>`)}
+  </fieldset>
+  ${field(s('settings'), { name: 'approvalQuestion', label: t('admin.question'), maxlength: 300, value: data.settings.approvalQuestion })}
+  <button type="submit">${icon('check')} ${t('settings.save')}</button>
+</form>
+</section>`
+  : ''}
+
+<section id="approvals" aria-labelledby="h-approvals">
+<h2 id="h-approvals">${t('admin.approvals')}</h2>
+${errorBox(s('approvals'))}
+${data.pending.length === 0 ? html`<p>${t('admin.no_pending')}</p>` : ''}
+<ul class="list">${data.pending.map(
+      (p) => html`<li><strong>${p.handle}</strong> · ${fmt(ctx, p.createdAt)}<blockquote>${p.answer}</blockquote>
+  <form method="post" action="/admin/approvals/${p.id}/approve" class="inline">${csrfField(ctx)}<button type="submit" class="primary">${icon('check')} ${t('admin.approve')}</button></form>
+  <form method="post" action="/admin/approvals/${p.id}/refuse" class="inline">${csrfField(ctx)}<button type="submit">${icon('exit')} ${t('admin.refuse')}</button></form></li>`,
+    )}</ul>
+</section>
+
+<section id="invites" aria-labelledby="h-invites">
+<h2 id="h-invites">${t('admin.invites')}</h2>
+${data.newInvite ? html`<p class="notice">${t('admin.invite_once')}</p><p><code class="token">${data.newInvite}</code></p>` : ''}
+${errorBox(s('invites'))}
+<ul class="list">${data.invites.map(
+      (i) => html`<li>${t('admin.invite_line', { created: fmt(ctx, i.createdAt), expires: fmt(ctx, i.expiresAt) })}
+  <form method="post" action="/admin/invites/${i.id}/revoke" class="inline">${csrfField(ctx)}<button type="submit">${t('settings.revoke')}</button></form></li>`,
+    )}</ul>
+<form method="post" action="/admin/invites" class="stack">
+  ${csrfField(ctx)}
+  ${field(s('invites'), { name: 'days', label: t('admin.invite_days'), type: 'number', value: '7' })}
+  <button type="submit">${icon('plus')} ${t('admin.create_invite')}</button>
+</form>
+</section>
+
+<section id="roles" aria-labelledby="h-roles">
+<h2 id="h-roles">${t('admin.staff')}</h2>
+<ul class="list">${data.staff.map((a) => html`<li><strong>${a.handle}</strong> · ${t(`role.${a.role}`)}</li>`)}</ul>
+${data.isAdmin
+  ? html`${errorBox(s('roles'))}
+<form method="post" action="/admin/roles" class="stack">
+  ${csrfField(ctx)}
+  ${field(s('roles'), { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100 })}
+  <p class="field"><label for="f-role">${t('admin.role')}</label>
+  <select id="f-role" name="role">${(['member', 'moderator', 'admin'] as const).map((r) => html`<option value="${r}">${t(`role.${r}`)}</option>`)}</select></p>
+  <button type="submit">${icon('check')} ${t('admin.set_role')}</button>
+</form>`
+  : ''}
+</section>`,
+  });
+}

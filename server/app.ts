@@ -1,0 +1,271 @@
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type ErrorRequestHandler, type Request } from 'express';
+import compression from 'compression';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Store } from './store/port.js';
+import { InvalidCursorError } from './store/port.js';
+import { openStore } from './store/open-store.js';
+import { loadI18n } from './i18n/i18n.js';
+import type { AppContext } from './context.js';
+import { createInstanceService } from './instance/instance.service.js';
+import { instanceCollection } from './instance/instance.collections.js';
+import { instancePages } from './instance/instance.pages.js';
+import { accountsCollections } from './accounts/accounts.collections.js';
+import { createPassphraseHasher } from './accounts/passphrase.js';
+import { createSessionsService } from './accounts/sessions.service.js';
+import { createInvitesService } from './accounts/invites.service.js';
+import { createAccountsService } from './accounts/accounts.service.js';
+import { AccountHooks } from './accounts/account-hooks.js';
+import { accountsApi } from './accounts/accounts.api.js';
+import { accountsPages } from './accounts/accounts.pages.js';
+import { adminApi } from './admin/admin.api.js';
+import { adminPages } from './admin/admin.pages.js';
+import { ApiRouter } from './http/api-router.js';
+import { authenticate } from './http/auth.middleware.js';
+import { csrfProtection } from './http/csrf.middleware.js';
+import { AppError } from './http/errors.js';
+import { sendPage } from './http/pages.js';
+import { createLimiter } from './http/rate-limit.js';
+import { LANG_COOKIE } from './http/request.js';
+import { messagePage } from './accounts/accounts.views.js';
+import { pageContext } from './views/layout.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const VERSION = '0.1.0';
+
+export interface Parasol {
+  readonly ctx: AppContext;
+  readonly app: express.Express;
+  readonly server: http.Server;
+  readonly api: ApiRouter;
+  /** Listens on the configured host and port; resolves with the port actually bound. */
+  listen(): Promise<number>;
+  /** Stops accepting requests, lets in-flight ones finish, closes the store. */
+  close(): Promise<void>;
+}
+
+export interface ParasolOptions {
+  readonly logger?: Logger;
+  readonly store?: Store;
+}
+
+/** Builds a whole instance: store, services, HTTP app. Used by main.ts, the CLI, tests and benchmarks. */
+export async function createParasol(config: Config, options: ParasolOptions = {}): Promise<Parasol> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = options.store ?? (await openStore(config.databaseUrl, {
+      sweepIntervalMs: config.sweepIntervalMs,
+      onSweepError: (error) => logger.error({ err: error }, 'retention sweep failed'),
+    }));
+  await store.declare([instanceCollection, ...accountsCollections]);
+
+  const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
+  const instance = await createInstanceService(store);
+  const hooks = new AccountHooks();
+  const sessions = createSessionsService(store, config.sessionMs);
+  const invites = createInvitesService(store, instance);
+  const hasher = await createPassphraseHasher(config.argon2);
+  const accounts = createAccountsService({
+    store,
+    instance,
+    hasher,
+    sessions,
+    invites,
+    hooks,
+    limits: {
+      signup: createLimiter(config.rateLimits.signup),
+      login: createLimiter(config.rateLimits.login),
+      recovery: createLimiter(config.rateLimits.recovery),
+    },
+    locales: i18n.locales,
+  });
+  const secure = config.publicUrl.startsWith('https:');
+  const ctx: AppContext = {
+    config,
+    logger,
+    store,
+    i18n,
+    instance,
+    accounts,
+    sessions,
+    invites,
+    hooks,
+    cookie: { secure, sessionMs: config.sessionMs },
+    page: (req: Request) => pageContext(req, i18n, instance.settings().name),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', 'strong');
+  app.use(securityHeaders(secure));
+  app.use(compression());
+  app.use('/assets', express.static(path.join(root, 'client'), { maxAge: '7d', index: false, fallthrough: false }));
+  app.use(cookieParser());
+  app.use((req, _res, next) => {
+    const lang: unknown = req.cookies?.[LANG_COOKIE];
+    setLocale(req, i18n.negotiate([typeof lang === 'string' ? lang : undefined], req.headers['accept-language']));
+    next();
+  });
+  app.use(authenticate(sessions, ctx.cookie));
+  app.use((req, _res, next) => {
+    if (req.account?.locale) setLocale(req, i18n.negotiate([req.account.locale], undefined));
+    next();
+  });
+
+  const api = new ApiRouter();
+  accountsApi(api, ctx);
+  adminApi(api, ctx);
+  api.route({
+    method: 'get', path: '/openapi.json', tag: 'meta', access: 'public', summary: 'This API description',
+    handler: async () => api.openApi({ title: 'Parasol API', version: VERSION, serverUrl: config.publicUrl }),
+  });
+
+  const publicOrigin = new URL(config.publicUrl).origin;
+  app.use(
+    '/api/v1',
+    (req, _res, next) => {
+      const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+      if (hasBody && !req.is('application/json')) next(new AppError(415, 'json_only'));
+      else next();
+    },
+    express.json({ limit: '64kb', strict: true }),
+    csrfProtection(instance.keyedHash, secure, publicOrigin, 'api'),
+    api.router,
+    (_req, _res, next) => next(new AppError(404, 'not_found')),
+  );
+
+  app.use(
+    express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }),
+    csrfProtection(instance.keyedHash, secure, publicOrigin, 'form'),
+  );
+  app.use(instancePages(ctx));
+  app.use(accountsPages(ctx));
+  app.use(adminPages(ctx));
+  app.use((_req, _res, next) => next(new AppError(404, 'not_found')));
+  app.use(errorHandler(ctx));
+
+  const server = http.createServer(app);
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+
+  return {
+    ctx,
+    app,
+    server,
+    api,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          const address = server.address();
+          resolve(typeof address === 'object' && address ? address.port : config.port);
+        });
+      }),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await store.close();
+    },
+  };
+
+  function setLocale(req: Request, locale: string): void {
+    req.locale = locale;
+    req.t = (key, params) => i18n.t(locale, key, params);
+  }
+}
+
+function securityHeaders(secure: boolean): express.RequestHandler {
+  const self = ["'self'"];
+  const helmetHandler = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: self,
+        scriptSrc: self,
+        styleSrc: self,
+        imgSrc: [...self, 'data:', 'blob:'],
+        connectSrc: self,
+        fontSrc: self,
+        manifestSrc: self,
+        workerSrc: self,
+        mediaSrc: self,
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: self,
+        frameAncestors: ["'none'"],
+        // Upgrading on plain-http localhost would break every asset, so only behind https.
+        ...(secure ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+  });
+  return (req, res, next) => {
+    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=(), browsing-topics=()');
+    helmetHandler(req, res, next);
+  };
+}
+
+interface HttpishError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+}
+
+/** Maps what body parsers and express throw at bad input onto clear 4xx answers. */
+function fromFrameworkError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  if (error instanceof InvalidCursorError) return new AppError(400, 'bad_cursor');
+  const e = (error ?? {}) as HttpishError;
+  switch (e.type) {
+    case 'entity.too.large':
+      return new AppError(413, 'body_too_large');
+    case 'entity.parse.failed':
+      return new AppError(400, 'bad_json');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'unsupported_encoding');
+    case 'parameters.too.many':
+      return new AppError(413, 'too_many_fields');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new AppError(400, 'bad_request');
+  }
+  const status = e.status ?? e.statusCode;
+  if (error instanceof URIError || (typeof status === 'number' && status >= 400 && status < 500)) {
+    return status === 404 ? new AppError(404, 'not_found') : new AppError(400, 'bad_request');
+  }
+  return null;
+}
+
+function errorHandler(ctx: AppContext): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const appError = fromFrameworkError(error);
+    if (!req.t) req.t = (key, params) => ctx.i18n.t(ctx.i18n.defaultLocale, key, params);
+    const status = appError?.status ?? 500;
+    if (!appError) ctx.logger.error({ err: error, method: req.method, route: req.route?.path as unknown }, 'unhandled error');
+    if (appError?.retryAfter) res.setHeader('Retry-After', String(appError.retryAfter));
+    const code = appError?.code ?? 'internal';
+    const message = req.t(appError?.messageKey ?? 'error.internal', appError?.params);
+    if (req.originalUrl.startsWith('/api/')) {
+      const fields = appError ? Object.fromEntries(Object.entries(appError.fields).map(([k, v]) => [k, req.t(v.key, v.params)])) : {};
+      res.status(status).json({ error: { code, message, ...(Object.keys(fields).length ? { fields } : {}) } });
+      return;
+    }
+    if (!req.csrfToken) req.csrfToken = '';
+    sendPage(res, messagePage(ctx.page(req), req.t('error.title'), message), status);
+  };
+}

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration comes only from environment variables, validated once at
+ * start-up: a bad value stops the process with the variable's name and the
+ * problem instead of surfacing later as a strange runtime error.
+ */
+const boolFromEnv = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|mongodb(\+srv)?:\/\/.+)$/, 'must be sqlite:PATH, mongodb://… or mongodb+srv://…')
+    .optional(),
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEFAULT_LOCALE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or zh-Hans').default('en'),
+  TRUST_PROXY: boolFromEnv.default(false),
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(19_456).max(1_048_576).default(19_456),
+  ARGON2_ITERATIONS: z.coerce.number().int().min(2).max(20).default(2),
+});
+
+export interface RateLimitConfig {
+  /** Attempts per key (a handle) in the window. */
+  readonly perKey: number;
+  /** Attempts across the whole instance in the window. */
+  readonly overall: number;
+  readonly windowSeconds: number;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** The origin users reach, used in links and for cookie security; defaults to http://localhost:PORT. */
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly env: 'production' | 'development' | 'test';
+  readonly logLevel: string;
+  readonly defaultLocale: string;
+  readonly trustProxy: boolean;
+  readonly sweepIntervalMs: number;
+  readonly sessionMs: number;
+  readonly argon2: { readonly memoryKiB: number; readonly iterations: number };
+  readonly rateLimits: {
+    readonly signup: RateLimitConfig;
+    readonly login: RateLimitConfig;
+    readonly recovery: RateLimitConfig;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir,
+    databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parasol.sqlite')}`,
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    defaultLocale: e.DEFAULT_LOCALE,
+    trustProxy: e.TRUST_PROXY,
+    sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
+    sessionMs: e.SESSION_DAYS * 86_400_000,
+    argon2: { memoryKiB: e.ARGON2_MEMORY_KIB, iterations: e.ARGON2_ITERATIONS },
+    rateLimits: {
+      signup: { perKey: 5, overall: 30, windowSeconds: 600 },
+      login: { perKey: 10, overall: 300, windowSeconds: 600 },
+      recovery: { perKey: 5, overall: 60, windowSeconds: 600 },
+    },
+  };
+}

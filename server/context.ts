@@ -1,0 +1,27 @@
+import type { Request } from 'express';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { Store } from './store/port.js';
+import type { I18n } from './i18n/i18n.js';
+import type { InstanceService } from './instance/instance.service.js';
+import type { AccountsService } from './accounts/accounts.service.js';
+import type { SessionsService } from './accounts/sessions.service.js';
+import type { InvitesService } from './accounts/invites.service.js';
+import type { AccountHooks } from './accounts/account-hooks.js';
+import type { CookieOptions } from './http/auth.middleware.js';
+import type { PageContext } from './views/layout.js';
+
+/** What the modules of one running instance share. Built once in app.ts. */
+export interface AppContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly i18n: I18n;
+  readonly instance: InstanceService;
+  readonly accounts: AccountsService;
+  readonly sessions: SessionsService;
+  readonly invites: InvitesService;
+  readonly hooks: AccountHooks;
+  readonly cookie: CookieOptions;
+  page(req: Request): PageContext;
+}

@@ -1,0 +1,58 @@
+import type { RequestHandler } from 'express';
+import { randomToken, safeEqual } from '../crypto.js';
+import { AppError } from './errors.js';
+import { CSRF_COOKIE } from './request.js';
+
+/**
+ * Only POST can be sent cross-site without a CORS preflight (forms cannot
+ * PUT, PATCH or DELETE), so POST is what needs guarding. Cookies are
+ * SameSite=Lax already; this is the second lock.
+ */
+function crossSite(req: Parameters<RequestHandler>[0], publicOrigin: string): boolean {
+  if (req.headers['sec-fetch-site'] === 'cross-site') return true;
+  const origin = req.headers.origin;
+  return !!origin && origin !== 'null' && origin !== publicOrigin && origin !== `${req.protocol}://${req.headers.host ?? ''}`;
+}
+
+/**
+ * Form posts carry a token bound to a random per-browser cookie (keyed with
+ * the instance secret). The JSON API takes no token: a cookie-authenticated
+ * POST from another site is refused by its Origin, and bodies must be JSON,
+ * which no form can send.
+ */
+export function csrfProtection(
+  keyedHash: (purpose: string, text: string) => string,
+  secure: boolean,
+  publicOrigin: string,
+  mode: 'form' | 'api',
+): RequestHandler {
+  return (req, res, next) => {
+    if (mode === 'form') {
+      let seed: unknown = req.cookies?.[CSRF_COOKIE];
+      if (typeof seed !== 'string' || !/^[A-Za-z0-9_-]{22,64}$/.test(seed)) {
+        seed = randomToken(18);
+        res.cookie(CSRF_COOKIE, seed, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+      }
+      req.csrfToken = keyedHash('csrf', seed as string);
+    }
+    if (req.method !== 'POST' || req.viaBearer) {
+      next();
+      return;
+    }
+    if (crossSite(req, publicOrigin)) {
+      next(new AppError(403, 'csrf_failed'));
+      return;
+    }
+    if (mode === 'api') {
+      next();
+      return;
+    }
+    const body = req.body as Record<string, unknown> | undefined;
+    const sent = typeof body?._csrf === 'string' ? body._csrf : undefined;
+    if (!sent || !safeEqual(sent, req.csrfToken)) {
+      next(new AppError(403, 'csrf_failed'));
+      return;
+    }
+    next();
+  };
+}

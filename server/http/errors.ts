@@ -1,0 +1,35 @@
+/**
+ * Errors a user can cause. Every one carries an HTTP status, a stable code for
+ * API clients and a catalogue key so that the page and the JSON answer show the
+ * message in the user's language. Anything else that reaches the error handler
+ * is our bug and answers 500.
+ */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
+
+export type MessageParams = Readonly<Record<string, string | number>>;
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly status: ErrorStatus,
+    readonly code: string,
+    /** Catalogue key of the message; defaults to `error.<code>`. */
+    readonly messageKey: string = `error.${code}`,
+    readonly params: MessageParams = {},
+    /** Per-field messages (catalogue keys with params) for forms and API clients. */
+    readonly fields: Readonly<Record<string, { key: string; params: MessageParams }>> = {},
+    /** Seconds until a rate-limited action may be tried again. */
+    readonly retryAfter?: number,
+  ) {
+    super(code);
+  }
+}
+
+export const badRequest = (code: string, params?: MessageParams) => new AppError(400, code, undefined, params);
+export const unauthorized = (code = 'unauthorized') => new AppError(401, code);
+export const forbidden = (code = 'forbidden') => new AppError(403, code);
+export const notFound = (code = 'not_found') => new AppError(404, code);
+export const conflict = (code: string, params?: MessageParams) => new AppError(409, code, undefined, params);
+export const unprocessable = (code: string, params?: MessageParams) => new AppError(422, code, undefined, params);
+export const tooManyRequests = (retryAfter: number) =>
+  new AppError(429, 'rate_limited', undefined, { seconds: retryAfter }, {}, retryAfter);

@@ -1,0 +1,49 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { SafeHtml } from '../views/html.js';
+import type { FormState } from '../views/layout.js';
+import { AppError } from './errors.js';
+
+/** Wraps an async express handler so that a rejection reaches the error handler. */
+export function handle(fn: (req: Request, res: Response, next: NextFunction) => Promise<unknown>): RequestHandler {
+  return (req, res, next) => {
+    fn(req, res, next).catch(next);
+  };
+}
+
+export function sendPage(res: Response, page: SafeHtml, status = 200): void {
+  res.status(status).type('html').send(page.value);
+}
+
+/** Turns a user's error into what a form shows: the message and each field's problem, in the user's language. */
+export function formState(req: Request, error: AppError, values: Record<string, unknown>): FormState {
+  const fieldErrors: Record<string, string> = {};
+  for (const [name, problem] of Object.entries(error.fields)) fieldErrors[name] = req.t(problem.key, problem.params);
+  const shown: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'string' && k !== '_csrf') shown[k] = v;
+  return { values: shown, error: req.t(error.messageKey, error.params), fieldErrors };
+}
+
+/** The body of a form post without the CSRF token, ready for a service's schema. */
+export function formBody(req: Request): Record<string, unknown> {
+  const { _csrf: _token, ...rest } = (req.body ?? {}) as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * A form post: runs `action`; when it fails with a user's error, answers the
+ * form again with the error shown and the values kept (never a blank page).
+ */
+export function formPost(
+  action: (req: Request, res: Response) => Promise<void>,
+  renderForm: (req: Request, state: FormState) => SafeHtml | Promise<SafeHtml>,
+): RequestHandler {
+  return handle(async (req, res) => {
+    try {
+      await action(req, res);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      if (error.retryAfter) res.setHeader('Retry-After', String(error.retryAfter));
+      sendPage(res, await renderForm(req, formState(req, error, formBody(req))), error.status);
+    }
+  });
+}

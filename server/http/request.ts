@@ -1,0 +1,23 @@
+import type { AccountDoc } from '../accounts/accounts.collections.js';
+import type { MessageParams } from './errors.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- express's own way to type request fields
+  namespace Express {
+    interface Request {
+      /** The signed-in account (any status but deleted), or null. */
+      account: AccountDoc | null;
+      /** The session behind the cookie; null for bearer tokens and visitors. */
+      sessionId: string | null;
+      /** Authenticated by an Authorization header rather than a cookie (no CSRF check needed). */
+      viaBearer: boolean;
+      locale: string;
+      t: (key: string, params?: MessageParams) => string;
+      csrfToken: string;
+    }
+  }
+}
+
+export const SESSION_COOKIE = 'psl_session';
+export const CSRF_COOKIE = 'psl_csrf';
+export const LANG_COOKIE = 'psl_lang';

@@ -1,0 +1,27 @@
+import { defineCollection } from '../store/port.js';
+
+export type RegistrationMode = 'open' | 'approval' | 'invite';
+
+/** One document per kind of instance-wide state. */
+export interface InstanceSettingsDoc {
+  id: 'settings';
+  name: string;
+  registrationMode: RegistrationMode;
+  /** Asked of new members when registration needs approval. */
+  approvalQuestion: string;
+  updatedAt: number;
+}
+
+export interface InstanceSecretsDoc {
+  id: 'secrets';
+  /** Keys the HMACs of CSRF tokens, recovery codes and invite codes. */
+  hmacKey: string;
+  /** Hash of the one-time token that creates the first admin; absent once used. */
+  setupTokenHash?: string;
+}
+
+export const instanceCollection = defineCollection<InstanceSettingsDoc | InstanceSecretsDoc>({
+  name: 'instance',
+  fields: {},
+  indexes: [],
+});

@@ -1,0 +1,542 @@
+/**
+ * MongoDB adapter (official driver). One MongoDB collection per port
+ * collection, the port id stored as `_id`. Reserved in documents: `_id`,
+ * `_expiresAt` (the Date copy of the TTL field that MongoDB's TTL index needs)
+ * and `_language` (the text index's language override, pointed away from any
+ * real field so a document's own `language` field cannot change tokenising).
+ *
+ * Transactions need a replica set or mongos: a standalone server refuses
+ * them. A single-node replica set (`mongod --replSet rs0`, then
+ * `rs.initiate()`) is enough.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  MongoClient,
+  MongoServerError,
+  type ClientSession,
+  type Collection as MongoCollection,
+  type Db,
+  type Document,
+  type Filter,
+  type IndexDescription,
+  type Sort,
+  type UpdateFilter,
+} from 'mongodb';
+import {
+  DuplicateKeyError,
+  StoreError,
+  type AnyCollectionSpec,
+  type Collection,
+  type CollectionSpec,
+  type Doc,
+  type FindQuery,
+  type Page,
+  type Scalar,
+  type SearchQuery,
+  type Store,
+  type TxScope,
+  type Where,
+} from './port.js';
+import {
+  assertDocId,
+  assertFieldName,
+  compileSpec,
+  decodeCursor,
+  normalizeDoc,
+  pageSegments,
+  planQuery,
+  planSearch,
+  rangeBounds,
+  resolveLimit,
+  searchTerms,
+  toPage,
+  whereValues,
+  type CompiledSpec,
+  type QueryPlan,
+  type RangeBound,
+  type Segment,
+} from './query.js';
+
+export interface MongoStoreOptions {
+  readonly url: string;
+  /** Default: the database named in the URL, else `parasol`. */
+  readonly dbName?: string;
+}
+
+interface Stored {
+  _id: string;
+  [field: string]: unknown;
+}
+
+interface TxState {
+  open: boolean;
+}
+
+const EXPIRES_AT = '_expiresAt';
+const DUPLICATE_KEY = 11000;
+const ILLEGAL_OPERATION = 20;
+const NAMESPACE_EXISTS = 48;
+
+const path = (field: string): string => (field === 'id' ? '_id' : field);
+
+/** A $type alias per port field type, for the partial filter of unique indexes. */
+const BSON_TYPE = { string: 'string', number: 'number', boolean: 'bool' } as const;
+
+function and(...parts: Document[]): Document {
+  const conditions = parts.filter((part) => Object.keys(part).length > 0);
+  if (conditions.length === 0) return {};
+  if (conditions.length === 1) return conditions[0] as Document;
+  return { $and: conditions };
+}
+
+function fromStored(raw: Document): Doc {
+  const { _id, [EXPIRES_AT]: _expiresAt, ...rest } = raw;
+  return { id: _id as string, ...rest };
+}
+
+/** One port collection over one MongoDB collection; every call passes the transaction's session, if any. */
+class MongoCollectionCore {
+  constructor(
+    readonly spec: CompiledSpec,
+    readonly coll: MongoCollection<Stored>,
+  ) {}
+
+  /** Documents are stored as their JSON form, so both adapters give back the same values. */
+  private toStored(doc: Doc): Stored {
+    assertDocId(this.spec.name, doc.id);
+    const { id, _id, [EXPIRES_AT]: _expiresAt, ...rest } = normalizeDoc(doc) as Doc & Record<string, unknown>;
+    const stored: Stored = { ...rest, _id: id };
+    const expiry = this.expiryDate(rest[this.spec.ttlField ?? '']);
+    if (expiry !== null) stored[EXPIRES_AT] = expiry;
+    return stored;
+  }
+
+  private expiryDate(value: unknown): Date | null {
+    return this.spec.ttlField !== null && typeof value === 'number' && Number.isFinite(value) ? new Date(value) : null;
+  }
+
+  /** Hides expired documents: the TTL monitor deletes them only about once a minute. */
+  notExpired(now = Date.now()): Document {
+    return this.spec.ttlField === null ? {} : { [this.spec.ttlField]: { $not: { $lte: now } } };
+  }
+
+  eqFilter(plan: QueryPlan, values: Scalar[]): Document {
+    const filter: Document = {};
+    plan.eq.forEach((field, i) => {
+      filter[path(field)] = values[i];
+    });
+    return filter;
+  }
+
+  async get(id: string, session: ClientSession | undefined): Promise<Doc | null> {
+    const raw = await this.coll.findOne(and({ _id: id }, this.notExpired()) as Filter<Stored>, { session });
+    return raw === null ? null : fromStored(raw);
+  }
+
+  async getMany(ids: readonly string[], session: ClientSession | undefined): Promise<Doc[]> {
+    if (ids.length === 0) return [];
+    const raws = await this.coll.find(and({ _id: { $in: [...ids] } }, this.notExpired()) as Filter<Stored>, { session }).toArray();
+    const byId = new Map(raws.map((raw) => [raw._id, raw]));
+    const docs: Doc[] = [];
+    for (const id of ids) {
+      const raw = byId.get(id);
+      if (raw !== undefined) docs.push(fromStored(structuredClone(raw)));
+    }
+    return docs;
+  }
+
+  async insert(doc: Doc, session: ClientSession | undefined): Promise<Doc> {
+    const stored = this.toStored(doc);
+    await this.clearExpiredClashes(stored, session);
+    await this.mapDuplicate(this.coll.insertOne(stored, { session }));
+    return fromStored(stored);
+  }
+
+  async upsert(doc: Doc, session: ClientSession | undefined): Promise<Doc> {
+    const { _id, ...replacement } = this.toStored(doc);
+    await this.clearExpiredClashes({ ...replacement, _id }, session);
+    await this.mapDuplicate(this.coll.replaceOne({ _id }, replacement, { upsert: true, session }));
+    return fromStored({ ...replacement, _id });
+  }
+
+  async patch(id: string, fields: Record<string, unknown>, session: ClientSession | undefined): Promise<Doc | null> {
+    const $set: Document = {};
+    const $unset: Document = {};
+    for (const [field, value] of Object.entries(fields)) {
+      if (field === 'id') {
+        if (value !== id) throw new StoreError(`patch cannot change the id of a ${this.spec.name} document`);
+        continue;
+      }
+      assertFieldName(this.spec.name, field);
+      if (value === undefined) $unset[field] = '';
+      else $set[field] = normalizeDoc(value);
+      if (field === this.spec.ttlField) {
+        const expiry = this.expiryDate(value);
+        if (expiry === null) $unset[EXPIRES_AT] = '';
+        else $set[EXPIRES_AT] = expiry;
+      }
+    }
+    const update: Document = {};
+    if (Object.keys($set).length > 0) update.$set = $set;
+    if (Object.keys($unset).length > 0) update.$unset = $unset;
+    if (Object.keys(update).length === 0) return this.get(id, session);
+    return this.findAndUpdate(id, update as UpdateFilter<Stored>, session);
+  }
+
+  async increment(id: string, deltas: Record<string, number | undefined>, session: ClientSession | undefined): Promise<Doc | null> {
+    const $inc: Record<string, number> = {};
+    for (const [field, delta] of Object.entries(deltas)) {
+      if (delta === undefined) continue;
+      if (field === 'id') throw new StoreError(`cannot increment the id of a ${this.spec.name} document`);
+      assertFieldName(this.spec.name, field);
+      if (typeof delta !== 'number' || !Number.isFinite(delta)) {
+        throw new StoreError(`increment of ${this.spec.name}.${field} must be a finite number`);
+      }
+      $inc[field] = delta;
+    }
+    if (Object.keys($inc).length === 0) return this.get(id, session);
+    const ttl = this.spec.ttlField;
+    if (ttl === null || !(ttl in $inc)) return this.findAndUpdate(id, { $inc } as UpdateFilter<Stored>, session);
+    // $inc cannot also refresh the Date copy of the expiry; a pipeline update does both in one atomic write.
+    const added = Object.fromEntries(Object.entries($inc).map(([field, delta]) => [field, { $add: [{ $ifNull: [`$${field}`, 0] }, delta] }]));
+    return this.findAndUpdate(id, [{ $set: added }, { $set: { [EXPIRES_AT]: { $toDate: `$${ttl}` } } }], session);
+  }
+
+  private async findAndUpdate(id: string, update: UpdateFilter<Stored> | Document[], session: ClientSession | undefined): Promise<Doc | null> {
+    const raw = await this.mapDuplicate(
+      this.coll.findOneAndUpdate(and({ _id: id }, this.notExpired()) as Filter<Stored>, update, { returnDocument: 'after', session }),
+    );
+    return raw === null ? null : fromStored(raw);
+  }
+
+  async delete(id: string, session: ClientSession | undefined): Promise<boolean> {
+    const result = await this.coll.deleteOne(and({ _id: id }, this.notExpired()) as Filter<Stored>, { session });
+    return result.deletedCount > 0;
+  }
+
+  async deleteMatching(filter: Document, session: ClientSession | undefined): Promise<number> {
+    const result = await this.coll.deleteMany(filter as Filter<Stored>, { session });
+    return result.deletedCount;
+  }
+
+  async count(filter: Document, session: ClientSession | undefined): Promise<number> {
+    return this.coll.countDocuments(filter as Filter<Stored>, { session });
+  }
+
+  /** Reads the segments in turn until `want` documents are found. */
+  async readPage(
+    plan: QueryPlan,
+    base: Document,
+    text: Document | null,
+    range: RangeBound[],
+    segments: readonly Segment[],
+    want: number,
+    session: ClientSession | undefined,
+  ): Promise<Doc[]> {
+    const order = path(plan.orderField);
+    const dir = plan.desc ? -1 : 1;
+    const sort: Sort = order === '_id' ? { _id: dir } : { [order]: dir, _id: dir };
+    const docs: Doc[] = [];
+    for (const segment of segments) {
+      const filter = { ...text, ...and(base, this.segmentFilter(plan, segment, range, order)) };
+      const raws = await this.coll.find(filter as Filter<Stored>, { sort, limit: want - docs.length, session }).toArray();
+      for (const raw of raws) docs.push(fromStored(raw));
+      if (docs.length >= want) break;
+    }
+    return docs;
+  }
+
+  private segmentFilter(plan: QueryPlan, segment: Segment, range: RangeBound[], order: string): Document {
+    const beyond = plan.desc ? '$lt' : '$gt';
+    const bounded: Document = {};
+    for (const bound of range) bounded[`$${bound.op}`] = bound.value;
+    const ranged = range.length > 0 ? { [order]: bounded } : {};
+    switch (segment.kind) {
+      case 'start':
+        return ranged;
+      case 'after':
+        if (order === '_id') return and(ranged, { _id: { [beyond]: segment.id } });
+        // One index range on the order field, minus the ties already seen; an $or would split the scan.
+        return and(
+          ranged,
+          { [order]: { [plan.desc ? '$lte' : '$gte']: segment.value } },
+          { $nor: [{ [order]: segment.value, _id: { [plan.desc ? '$gte' : '$lte']: segment.id } }] },
+        );
+      case 'nullsAfter':
+        return { [order]: null, _id: { [beyond]: segment.id } };
+      case 'nonNull':
+        return and(ranged, { [order]: { $ne: null } });
+      case 'nulls':
+        return { [order]: null };
+    }
+  }
+
+  /**
+   * An expired document is invisible, so it must not block a new one with its
+   * id or unique values. They are removed first rather than on a clash,
+   * because inside a transaction a failed write aborts the whole transaction.
+   * (A patch clashing with an expired document still waits for the TTL monitor.)
+   */
+  private async clearExpiredClashes(stored: Stored, session: ClientSession | undefined): Promise<void> {
+    const ttl = this.spec.ttlField;
+    if (ttl === null) return;
+    const clashes: Document[] = [{ _id: stored._id }];
+    for (const index of this.spec.indexes) {
+      if (!index.unique) continue;
+      const values = index.fields.map((field) => (field === 'id' ? stored._id : stored[field]));
+      if (values.some((value) => value === undefined || value === null)) continue;
+      clashes.push(Object.fromEntries(index.fields.map((field, i) => [path(field), values[i]])));
+    }
+    await this.coll.deleteMany({ [ttl]: { $lte: Date.now() }, $or: clashes } as Filter<Stored>, { session });
+  }
+
+  private async mapDuplicate<R>(write: Promise<R>): Promise<R> {
+    try {
+      return await write;
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) {
+        const keyPattern = (error.keyPattern ?? {}) as Record<string, unknown>;
+        const fields = Object.keys(keyPattern).map((key) => (key === '_id' ? 'id' : key));
+        throw new DuplicateKeyError(this.spec.name, fields.length > 0 ? fields : ['id']);
+      }
+      throw error;
+    }
+  }
+}
+
+/** Creates the collection and its indexes; idempotent. Dropped are only text indexes replaced by a new text field list. */
+async function declareCollection(db: Db, spec: CompiledSpec): Promise<MongoCollection<Stored>> {
+  try {
+    await db.createCollection(spec.name);
+  } catch (error) {
+    if (!(error instanceof MongoServerError && error.code === NAMESPACE_EXISTS)) throw error;
+  }
+  const coll = db.collection<Stored>(spec.name);
+  const indexes: IndexDescription[] = [];
+  for (const index of spec.indexes) {
+    const keys = index.fields.map(path);
+    // The query index: the id as last key serves the order's tie-break. Partial indexes cannot serve every query.
+    indexes.push({ key: Object.fromEntries([...new Set([...keys, '_id'])].map((key) => [key, 1])), name: `i_${index.fields.join('_')}` });
+    if (index.unique) {
+      // Partial, so documents with a missing or null field are not compared, as in SQLite.
+      const partial = Object.fromEntries(
+        index.fields.map((field) => [path(field), { $type: BSON_TYPE[spec.fieldTypes.get(field) ?? 'string'] }]),
+      );
+      indexes.push({ key: Object.fromEntries(keys.map((key) => [key, 1])), name: index.name, unique: true, partialFilterExpression: partial });
+    }
+  }
+  if (spec.ttlField !== null) indexes.push({ key: { [EXPIRES_AT]: 1 }, name: 'ttl', expireAfterSeconds: 0 });
+
+  // MongoDB allows one text index per collection: replace it when the text fields change.
+  const textName = spec.textFields.length > 0 ? `text_${spec.textFields.join('_')}` : null;
+  for (const existing of await coll.listIndexes().toArray()) {
+    const isText = Object.values(existing.key as Document).includes('text');
+    if (isText && existing.name !== textName) await coll.dropIndex(existing.name as string);
+  }
+  if (textName !== null) {
+    indexes.push({
+      key: Object.fromEntries(spec.textFields.map((field) => [field, 'text'])),
+      name: textName,
+      // "none": no stemming or stop words, like SQLite's unicode61 tokenizer; version 3 ignores case and diacritics.
+      default_language: 'none',
+      language_override: '_language',
+    });
+  }
+  if (indexes.length > 0) await coll.createIndexes(indexes);
+  return coll;
+}
+
+class MongoStoreCollection<T extends Doc> implements Collection<T> {
+  constructor(
+    readonly spec: CollectionSpec<T>,
+    private readonly core: MongoCollectionCore,
+    private readonly store: MongoStore,
+    private readonly session: ClientSession | undefined,
+    private readonly tx: TxState | null,
+  ) {}
+
+  private async run<R>(op: (core: MongoCollectionCore, session: ClientSession | undefined) => Promise<R>): Promise<R> {
+    if (this.tx !== null) {
+      if (!this.tx.open) throw new StoreError('this transaction has already finished');
+    } else if (this.store.insideOpenTransaction()) {
+      // The same mistake deadlocks on SQLite; refusing it here keeps the adapters alike.
+      throw new StoreError('inside transaction(fn), use the collections of its tx scope, not the store');
+    }
+    return op(this.core, this.session);
+  }
+
+  get(id: string): Promise<T | null> {
+    return this.run((core, s) => core.get(id, s) as Promise<T | null>);
+  }
+  getMany(ids: readonly string[]): Promise<T[]> {
+    return this.run((core, s) => core.getMany(ids, s) as Promise<T[]>);
+  }
+  insert(doc: T): Promise<T> {
+    return this.run((core, s) => core.insert(doc, s) as Promise<T>);
+  }
+  upsert(doc: T): Promise<T> {
+    return this.run((core, s) => core.upsert(doc, s) as Promise<T>);
+  }
+  patch(id: string, fields: Partial<T>): Promise<T | null> {
+    return this.run((core, s) => core.patch(id, fields as Record<string, unknown>, s) as Promise<T | null>);
+  }
+  increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
+    return this.run((core, s) => core.increment(id, deltas as Record<string, number | undefined>, s) as Promise<T | null>);
+  }
+  delete(id: string): Promise<boolean> {
+    return this.run((core, s) => core.delete(id, s));
+  }
+
+  deleteWhere(where: Where<T>): Promise<number> {
+    return this.run((core, s) => {
+      const plan = planQuery(core.spec, where, undefined, true);
+      if (plan.eq.length === 0) throw new StoreError(`deleteWhere on ${core.spec.name} needs at least one field`);
+      return core.deleteMatching(and(core.eqFilter(plan, whereValues(core.spec, plan, where)), core.notExpired()), s);
+    });
+  }
+
+  count(where?: Where<T>): Promise<number> {
+    return this.run((core, s) => {
+      const plan = planQuery(core.spec, where, undefined, true);
+      return core.count(and(core.eqFilter(plan, whereValues(core.spec, plan, where)), core.notExpired()), s);
+    });
+  }
+
+  findOne(where: Where<T>): Promise<T | null> {
+    return this.run(async (core, s) => {
+      const plan = planQuery(core.spec, where, undefined, true);
+      const base = and(core.eqFilter(plan, whereValues(core.spec, plan, where)), core.notExpired());
+      const docs = await core.readPage(plan, base, null, [], [{ kind: 'start' }], 1, s);
+      return (docs[0] ?? null) as T | null;
+    });
+  }
+
+  find(query: FindQuery<T>): Promise<Page<T>> {
+    return this.run(async (core, s) => {
+      const plan = planQuery(core.spec, query.where, query.orderBy);
+      const base = and(core.eqFilter(plan, whereValues(core.spec, plan, query.where)), core.notExpired());
+      const limit = resolveLimit(query.limit);
+      const range = rangeBounds(core.spec, plan, query.range, query.orderBy !== undefined);
+      const cursor = decodeCursor(core.spec, plan, query.after);
+      const docs = await core.readPage(plan, base, null, range, pageSegments(plan, cursor, range.length > 0), limit + 1, s);
+      return toPage(docs as T[], limit, plan.orderField);
+    });
+  }
+
+  search(text: string, query: SearchQuery<T> = {}): Promise<Page<T>> {
+    return this.run(async (core, s) => {
+      const plan = planSearch(core.spec, query.where, query.orderBy);
+      const eq = core.eqFilter(plan, whereValues(core.spec, plan, query.where));
+      const limit = resolveLimit(query.limit);
+      const cursor = decodeCursor(core.spec, plan, query.after);
+      const terms = searchTerms(text);
+      if (terms.length === 0) return { items: [], next: null };
+      // Quoted terms are phrases, which $text ANDs; unquoted terms would be ORed. $text stays top-level, as MongoDB requires.
+      const textQuery = { $text: { $search: terms.map((term) => `"${term}"`).join(' ') } };
+      const base = and(eq, core.notExpired());
+      const docs = await core.readPage(plan, base, textQuery, [], pageSegments(plan, cursor, false), limit + 1, s);
+      return toPage(docs as T[], limit, plan.orderField);
+    });
+  }
+}
+
+class MongoStore implements Store {
+  readonly kind = 'mongodb';
+  private readonly cores = new Map<string, MongoCollectionCore>();
+  private handles = new WeakMap<object, Collection<Doc>>();
+  private readonly inTransaction = new AsyncLocalStorage<TxState>();
+
+  constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+  ) {}
+
+  insideOpenTransaction(): boolean {
+    return this.inTransaction.getStore()?.open === true;
+  }
+
+  async declare(specs: readonly AnyCollectionSpec[]): Promise<void> {
+    const compiled = specs.map(compileSpec);
+    for (const spec of compiled) {
+      this.cores.set(spec.name, new MongoCollectionCore(spec, await declareCollection(this.db, spec)));
+    }
+    this.handles = new WeakMap();
+  }
+
+  collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {
+    const cached = this.handles.get(spec);
+    if (cached !== undefined) return cached as unknown as Collection<T>;
+    const handle = new MongoStoreCollection(spec, this.core(spec.name), this, undefined, null);
+    this.handles.set(spec, handle as unknown as Collection<Doc>);
+    return handle;
+  }
+
+  private core(name: string): MongoCollectionCore {
+    const core = this.cores.get(name);
+    if (core === undefined) throw new StoreError(`collection ${name} is not declared: call store.declare() at start-up`);
+    return core;
+  }
+
+  /** withTransaction retries fn on transient conflicts, so fn may run more than once. */
+  async transaction<R>(fn: (tx: TxScope) => Promise<R>): Promise<R> {
+    if (this.insideOpenTransaction()) {
+      throw new StoreError('transaction() cannot be nested: use the tx scope you already have');
+    }
+    const session = this.client.startSession();
+    try {
+      return await session.withTransaction(async (activeSession) => {
+        const state: TxState = { open: true };
+        const scope: TxScope = {
+          collection: <T extends Doc>(spec: CollectionSpec<T>): Collection<T> =>
+            new MongoStoreCollection(spec, this.core(spec.name), this, activeSession, state),
+        };
+        try {
+          return await this.inTransaction.run(state, () => fn(scope));
+        } finally {
+          state.open = false;
+        }
+      });
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === ILLEGAL_OPERATION && /replica set|mongos/i.test(error.message)) {
+        throw new StoreError(
+          'MongoDB transactions need a replica set or mongos; this server is standalone (a single-node replica set is enough)',
+          { cause: error },
+        );
+      }
+      throw error;
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  async sweepExpired(now: number = Date.now()): Promise<number> {
+    let deleted = 0;
+    for (const core of this.cores.values()) {
+      // The Date copy has the TTL index; every write keeps it in step with the TTL field.
+      if (core.spec.ttlField !== null) deleted += await core.deleteMatching({ [EXPIRES_AT]: { $lte: new Date(now) } }, undefined);
+    }
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** The database named in the URL's path, if any (mongodb://host1,host2/name?options). */
+function dbNameFromUrl(url: string): string | null {
+  const name = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?#]*)/.exec(url)?.[1];
+  return name ? decodeURIComponent(name) : null;
+}
+
+export async function openMongoStore(options: MongoStoreOptions): Promise<Store> {
+  const client = new MongoClient(options.url, { ignoreUndefined: true });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    // The driver's message names hosts, never the URL's credentials.
+    throw new StoreError(`could not connect to MongoDB: ${(error as Error).message}`, { cause: error });
+  }
+  return new MongoStore(client, client.db(options.dbName ?? dbNameFromUrl(options.url) ?? 'parasol'));
+}

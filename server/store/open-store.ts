@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Store } from './port.js';
+import { openSqliteStore } from './sqlite.adapter.js';
+
+export interface OpenStoreOptions {
+  /** How often the SQLite adapter deletes expired documents (MongoDB uses its TTL monitor). */
+  readonly sweepIntervalMs?: number;
+  /** Where the SQLite file goes when no DATABASE_URL is set; default ./data. */
+  readonly dataDir?: string;
+  /** Called when a timed SQLite sweep fails. */
+  readonly onSweepError?: (error: unknown) => void;
+}
+
+export type DatabaseTarget =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'mongodb'; readonly url: string };
+
+const ACCEPTED = 'sqlite:PATH, sqlite::memory:, mongodb://… or mongodb+srv://…';
+
+/** Parses DATABASE_URL. The error names only the scheme: the URL may carry a password. */
+export function parseDatabaseUrl(databaseUrl: string | undefined, dataDir = './data'): DatabaseTarget {
+  if (databaseUrl === undefined || databaseUrl === '') {
+    return { kind: 'sqlite', path: path.join(dataDir, 'parasol.sqlite') };
+  }
+  if (databaseUrl.startsWith('sqlite:')) {
+    const file = databaseUrl.slice('sqlite:'.length);
+    if (file !== '') return { kind: 'sqlite', path: file };
+  } else if (/^mongodb(\+srv)?:\/\/[^/?#]+/.test(databaseUrl)) {
+    return { kind: 'mongodb', url: databaseUrl };
+  }
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(databaseUrl)?.[0] ?? 'a value without a scheme';
+  throw new Error(`DATABASE_URL must be ${ACCEPTED}; got ${scheme}`);
+}
+
+export async function openStore(databaseUrl: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {
+  const target = parseDatabaseUrl(databaseUrl, options.dataDir);
+  if (target.kind === 'mongodb') {
+    // Loaded on demand so SQLite deployments never load the MongoDB driver.
+    const { openMongoStore } = await import('./mongo.adapter.js');
+    return openMongoStore({ url: target.url });
+  }
+  if (target.path !== ':memory:') mkdirSync(path.dirname(path.resolve(target.path)), { recursive: true });
+  return openSqliteStore({ path: target.path, sweepIntervalMs: options.sweepIntervalMs, onSweepError: options.onSweepError });
+}

@@ -1,0 +1,156 @@
+/**
+ * The storage port: a small document store with declared indexes.
+ *
+ * Everything above this file is written once and runs on every adapter
+ * (SQLite by default, MongoDB in production). The port is deliberately a
+ * subset of what MongoDB does natively so that both adapters can serve every
+ * query from an index: a query that no declared index serves is refused
+ * (UnindexedQueryError) instead of silently scanning a table.
+ */
+
+/** A value an indexed field may hold. Timestamps are milliseconds since the epoch. */
+export type Scalar = string | number | boolean | null;
+
+export type FieldType = 'string' | 'number' | 'boolean';
+
+/** Every document has a string id, unique within its collection. */
+export interface Doc {
+  id: string;
+}
+
+type FieldOf<T> = Extract<keyof T, string>;
+
+export interface IndexSpec<T> {
+  /** Top-level fields, in order. The document id is the implicit last key of every index. */
+  readonly fields: readonly FieldOf<T>[];
+  /** Unique over documents where every field of the index holds a value (null or missing are not compared). */
+  readonly unique?: boolean;
+}
+
+export interface CollectionSpec<T extends Doc> {
+  /** Lower-case letters, digits and underscores. */
+  readonly name: string;
+  /** The type of every field that an index, the TTL or a query uses. */
+  readonly fields: { readonly [K in FieldOf<T>]?: FieldType };
+  readonly indexes: readonly IndexSpec<T>[];
+  /**
+   * A number field holding the expiry time (ms epoch). Expired documents are
+   * invisible to every read at once and physically deleted by the adapter's
+   * sweep (SQLite timer, MongoDB TTL index).
+   */
+  readonly ttlField?: FieldOf<T>;
+  /** String fields covered by the collection's full-text index (SQLite FTS5, MongoDB text index). */
+  readonly textFields?: readonly FieldOf<T>[];
+}
+
+/** Declares a collection; a typed identity so specs live next to the module that owns them. */
+/** Any collection's spec, whatever its document type (for lists of specs). */
+export type AnyCollectionSpec = CollectionSpec<never>;
+
+export function defineCollection<T extends Doc>(spec: CollectionSpec<T>): CollectionSpec<T> {
+  return spec;
+}
+
+export type Where<T> = { readonly [K in FieldOf<T>]?: Scalar };
+
+export interface RangeOn {
+  readonly gt?: Scalar;
+  readonly gte?: Scalar;
+  readonly lt?: Scalar;
+  readonly lte?: Scalar;
+}
+
+export interface FindQuery<T> {
+  /** Equality on every field of an index prefix. */
+  readonly where?: Where<T>;
+  /** The index field right after the where prefix; ties are broken by id in the same direction. Without it, id order. */
+  readonly orderBy?: { readonly field: FieldOf<T>; readonly direction?: 'asc' | 'desc' };
+  /** Bounds on the orderBy field. */
+  readonly range?: RangeOn;
+  /** 1..1000, default 50. */
+  readonly limit?: number;
+  /** The `next` cursor of the previous page. */
+  readonly after?: string | null;
+}
+
+export interface SearchQuery<T> {
+  /** Equality filters applied to the text matches (any declared field). */
+  readonly where?: Where<T>;
+  /** Order of the matches: an indexed field, newest first by default. */
+  readonly orderBy?: { readonly field: FieldOf<T>; readonly direction?: 'asc' | 'desc' };
+  readonly limit?: number;
+  readonly after?: string | null;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Opaque cursor for the next page, or null when this was the last one. */
+  readonly next: string | null;
+}
+
+export interface Collection<T extends Doc> {
+  readonly spec: CollectionSpec<T>;
+  get(id: string): Promise<T | null>;
+  /** The documents that exist, in the order of `ids`. */
+  getMany(ids: readonly string[]): Promise<T[]>;
+  /** Throws DuplicateKeyError when the id or a unique index is taken. */
+  insert(doc: T): Promise<T>;
+  /** Insert or replace the whole document. Throws DuplicateKeyError on a unique index clash. */
+  upsert(doc: T): Promise<T>;
+  /** Sets the given fields (undefined values remove the field); returns the new document or null if absent. */
+  patch(id: string, fields: Partial<T>): Promise<T | null>;
+  /** Atomically adds to number fields (missing counts as 0); returns the new document or null if absent. */
+  increment(id: string, deltas: { readonly [K in FieldOf<T>]?: number }): Promise<T | null>;
+  delete(id: string): Promise<boolean>;
+  /** Deletes every document matching equality on an index prefix; returns how many. */
+  deleteWhere(where: Where<T>): Promise<number>;
+  find(query: FindQuery<T>): Promise<Page<T>>;
+  /** The first document matching equality on an index prefix. */
+  findOne(where: Where<T>): Promise<T | null>;
+  /** Counts documents matching equality on an index prefix (all documents when empty). */
+  count(where?: Where<T>): Promise<number>;
+  /** Full-text search: every word of `text` must occur. Only on collections with textFields. */
+  search(text: string, query?: SearchQuery<T>): Promise<Page<T>>;
+}
+
+/** The collections of a transaction: every read and write through it commits or rolls back together. */
+export interface TxScope {
+  collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T>;
+}
+
+export interface Store extends TxScope {
+  readonly kind: 'sqlite' | 'mongodb';
+  /** Creates tables/collections and their indexes; idempotent; call once at start-up per module. */
+  declare(specs: readonly AnyCollectionSpec[]): Promise<void>;
+  /**
+   * Runs `fn` atomically. Use it for every write that touches more than one document.
+   * Keep `fn` short: it may only await store calls made through `tx`.
+   */
+  transaction<R>(fn: (tx: TxScope) => Promise<R>): Promise<R>;
+  /** Physically deletes expired documents now; returns how many. Adapters also run it on a timer. */
+  sweepExpired(now?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+export class DuplicateKeyError extends StoreError {
+  override name = 'DuplicateKeyError';
+  constructor(
+    readonly collection: string,
+    /** The fields of the unique index that clashed, or ['id']. */
+    readonly fields: readonly string[],
+  ) {
+    super(`duplicate key in ${collection} on ${fields.join(', ')}`);
+  }
+}
+
+export class UnindexedQueryError extends StoreError {
+  override name = 'UnindexedQueryError';
+}
+
+export class InvalidCursorError extends StoreError {
+  override name = 'InvalidCursorError';
+}

@@ -1,0 +1,650 @@
+/**
+ * SQLite adapter (better-sqlite3). One table per collection: `id` and the JSON
+ * document, a generated column per declared field (indexed as declared), and
+ * an FTS5 table for text fields kept in sync by triggers.
+ *
+ * better-sqlite3 is synchronous, so every statement runs to completion before
+ * the event loop moves on; only an async transaction() spans awaits, and a
+ * gate makes every other caller wait for it (see Gate).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import Database from 'better-sqlite3';
+import {
+  DuplicateKeyError,
+  StoreError,
+  type AnyCollectionSpec,
+  type Collection,
+  type CollectionSpec,
+  type Doc,
+  type FindQuery,
+  type Page,
+  type Scalar,
+  type SearchQuery,
+  type Store,
+  type TxScope,
+  type Where,
+} from './port.js';
+import {
+  assertDocId,
+  assertFieldName,
+  compileSpec,
+  decodeCursor,
+  normalizeDoc,
+  pageSegments,
+  planQuery,
+  planSearch,
+  rangeBounds,
+  resolveLimit,
+  searchTerms,
+  toPage,
+  whereValues,
+  type CompiledSpec,
+  type QueryPlan,
+  type RangeBound,
+  type Segment,
+} from './query.js';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:'. */
+  readonly path: string;
+  /** How often expired documents are deleted; default 60 s. */
+  readonly sweepIntervalMs?: number;
+  /** Called when a timed sweep fails (the next one retries); sweeps are otherwise silent. */
+  readonly onSweepError?: (error: unknown) => void;
+}
+
+type Db = Database.Database;
+type Statement = Database.Statement<unknown[], unknown>;
+type Bind = string | number | null;
+
+/** Statement shapes come from code, not input, but a cap keeps a misuse from growing memory without bound. */
+const MAX_CACHED_STATEMENTS = 500;
+
+const table = (name: string): string => `"c_${name}"`;
+const ftsTable = (name: string): string => `"s_${name}"`;
+const column = (field: string): string => (field === 'id' ? 'id' : `"x_${field}"`);
+const ftsColumn = (field: string): string => `"t_${field}"`;
+const jsonPath = (field: string): string => `'$.${field}'`;
+
+/** SQLite has no boolean type: json_extract yields 1/0, so bound booleans must too. */
+function bindValue(value: Scalar): Bind {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
+
+const COMPARE: Record<RangeBound['op'], string> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+/**
+ * Serialises the async transaction against every other store call. `busy`
+ * is the only thing an uncontended call checks.
+ */
+class Gate {
+  busy = false;
+  private readonly waiting: (() => void)[] = [];
+
+  acquire(): Promise<void> | undefined {
+    if (!this.busy) {
+      this.busy = true;
+      return undefined;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the gate to the next waiter, in arrival order. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.busy = false;
+  }
+}
+
+interface TxState {
+  open: boolean;
+}
+
+/** The synchronous operations on one collection, with its cached statements. */
+class SqliteCollectionCore {
+  private readonly statements = new Map<string, Statement>();
+  private readonly notExpired: string;
+  private readonly t: string;
+
+  constructor(
+    private readonly db: Db,
+    readonly spec: CompiledSpec,
+  ) {
+    this.t = table(spec.name);
+    this.notExpired = this.expirySql('');
+  }
+
+  /** The condition hiding expired documents (empty without a TTL field); binds `now`. */
+  private expirySql(alias: string): string {
+    if (this.spec.ttlField === null) return '';
+    const ttl = `${alias}${column(this.spec.ttlField)}`;
+    return ` AND (${ttl} IS NULL OR ${ttl} > ?)`;
+  }
+
+  private statement(key: string, sql: () => string, pluck = true): Statement {
+    let statement = this.statements.get(key);
+    if (statement === undefined) {
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      statement = this.db.prepare<unknown[], unknown>(sql());
+      if (pluck && statement.reader) statement.pluck();
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  /** The bound `now` of the expiry filter, when the collection has one. */
+  private ttlParams(): Bind[] {
+    return this.spec.ttlField === null ? [] : [Date.now()];
+  }
+
+  get(id: string): Doc | null {
+    const json = this.statement('get', () => `SELECT doc FROM ${this.t} WHERE id = ?${this.notExpired}`).get(id, ...this.ttlParams());
+    return json === undefined ? null : (JSON.parse(json as string) as Doc);
+  }
+
+  getMany(ids: readonly string[]): Doc[] {
+    if (ids.length === 0) return [];
+    const rows = this.statement(
+      'getMany',
+      () => `SELECT id, doc FROM ${this.t} WHERE id IN (SELECT value FROM json_each(?))${this.notExpired}`,
+      false,
+    ).all(JSON.stringify(ids), ...this.ttlParams()) as { id: string; doc: string }[];
+    const byId = new Map(rows.map((row) => [row.id, row.doc]));
+    const docs: Doc[] = [];
+    for (const id of ids) {
+      const json = byId.get(id);
+      if (json !== undefined) docs.push(JSON.parse(json) as Doc);
+    }
+    return docs;
+  }
+
+  insert(doc: Doc): Doc {
+    assertDocId(this.spec.name, doc.id);
+    const json = JSON.stringify(doc);
+    this.writeClearingExpired(() =>
+      this.statement('insert', () => `INSERT INTO ${this.t} (id, doc) VALUES (?, ?)`).run(doc.id, json),
+    );
+    return JSON.parse(json) as Doc;
+  }
+
+  upsert(doc: Doc): Doc {
+    assertDocId(this.spec.name, doc.id);
+    const json = JSON.stringify(doc);
+    // ON CONFLICT DO UPDATE keeps the rowid, which the FTS table is keyed on; INSERT OR REPLACE would not.
+    this.writeClearingExpired(() =>
+      this.statement(
+        'upsert',
+        () => `INSERT INTO ${this.t} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+      ).run(doc.id, json),
+    );
+    return JSON.parse(json) as Doc;
+  }
+
+  patch(id: string, fields: Record<string, unknown>): Doc | null {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const params: Bind[] = [];
+    for (const [field, value] of Object.entries(fields)) {
+      if (field === 'id') {
+        if (value !== id) throw new StoreError(`patch cannot change the id of a ${this.spec.name} document`);
+        continue;
+      }
+      assertFieldName(this.spec.name, field);
+      if (value === undefined) {
+        remove.push(field);
+      } else {
+        set.push(field);
+        params.push(JSON.stringify(value));
+      }
+    }
+    if (set.length === 0 && remove.length === 0) return this.get(id);
+    const statement = this.statement(`patch|${set.join(',')}|${remove.join(',')}`, () => {
+      let expression = 'doc';
+      if (set.length > 0) expression = `json_set(${expression}, ${set.map((f) => `${jsonPath(f)}, json(?)`).join(', ')})`;
+      if (remove.length > 0) expression = `json_remove(${expression}, ${remove.map(jsonPath).join(', ')})`;
+      return `UPDATE ${this.t} SET doc = ${expression} WHERE id = ?${this.notExpired} RETURNING doc`;
+    });
+    const json = this.writeClearingExpired(() => statement.get(...params, id, ...this.ttlParams()));
+    return json === undefined ? null : (JSON.parse(json as string) as Doc);
+  }
+
+  increment(id: string, deltas: Record<string, number | undefined>): Doc | null {
+    const fields: string[] = [];
+    const params: Bind[] = [];
+    for (const [field, delta] of Object.entries(deltas)) {
+      if (delta === undefined) continue;
+      if (field === 'id') throw new StoreError(`cannot increment the id of a ${this.spec.name} document`);
+      assertFieldName(this.spec.name, field);
+      if (typeof delta !== 'number' || !Number.isFinite(delta)) {
+        throw new StoreError(`increment of ${this.spec.name}.${field} must be a finite number`);
+      }
+      fields.push(field);
+      params.push(delta);
+    }
+    if (fields.length === 0) return this.get(id);
+    const statement = this.statement(`inc|${fields.join(',')}`, () => {
+      const sets = fields.map((f) => `${jsonPath(f)}, coalesce(json_extract(doc, ${jsonPath(f)}), 0) + ?`);
+      return `UPDATE ${this.t} SET doc = json_set(doc, ${sets.join(', ')}) WHERE id = ?${this.notExpired} RETURNING doc`;
+    });
+    const json = this.writeClearingExpired(() => statement.get(...params, id, ...this.ttlParams()));
+    return json === undefined ? null : (JSON.parse(json as string) as Doc);
+  }
+
+  delete(id: string): boolean {
+    const statement = this.statement('delete', () => `DELETE FROM ${this.t} WHERE id = ?${this.notExpired}`);
+    return statement.run(id, ...this.ttlParams()).changes > 0;
+  }
+
+  deleteWhere(where: Where<Doc>): number {
+    const plan = planQuery(this.spec, where, undefined, true);
+    if (plan.eq.length === 0) throw new StoreError(`deleteWhere on ${this.spec.name} needs at least one field`);
+    const values = whereValues(this.spec, plan, where);
+    const statement = this.statement(`dw|${plan.key}`, () => `DELETE FROM ${this.t} WHERE ${this.eqSql(plan)}${this.notExpired}`);
+    return statement.run(...values.map(bindValue), ...this.ttlParams()).changes;
+  }
+
+  count(where: Where<Doc> | undefined): number {
+    const plan = planQuery(this.spec, where, undefined, true);
+    const values = whereValues(this.spec, plan, where);
+    const statement = this.statement(`count|${plan.key}`, () => `SELECT count(*) FROM ${this.t} WHERE ${this.eqSql(plan)}${this.notExpired}`);
+    return statement.get(...values.map(bindValue), ...this.ttlParams()) as number;
+  }
+
+  findOne(where: Where<Doc>): Doc | null {
+    const plan = planQuery(this.spec, where, undefined, true);
+    const docs = this.readPage(plan, whereValues(this.spec, plan, where), [], [{ kind: 'start' }], 1, null);
+    return docs[0] ?? null;
+  }
+
+  find(query: FindQuery<Doc>): Page<Doc> {
+    const plan = planQuery(this.spec, query.where, query.orderBy);
+    const values = whereValues(this.spec, plan, query.where);
+    const limit = resolveLimit(query.limit);
+    const range = rangeBounds(this.spec, plan, query.range, query.orderBy !== undefined);
+    const cursor = decodeCursor(this.spec, plan, query.after);
+    const docs = this.readPage(plan, values, range, pageSegments(plan, cursor, range.length > 0), limit + 1, null);
+    return toPage(docs, limit, plan.orderField);
+  }
+
+  search(text: string, query: SearchQuery<Doc>): Page<Doc> {
+    const plan = planSearch(this.spec, query.where, query.orderBy);
+    const values = whereValues(this.spec, plan, query.where);
+    const limit = resolveLimit(query.limit);
+    const cursor = decodeCursor(this.spec, plan, query.after);
+    const terms = searchTerms(text);
+    if (terms.length === 0) return { items: [], next: null };
+    // Each term is a quoted FTS5 string: punctuation in it cannot become query syntax, and terms are ANDed.
+    const match = terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' ');
+    const docs = this.readPage(plan, values, [], pageSegments(plan, cursor, false), limit + 1, match);
+    return toPage(docs, limit, plan.orderField);
+  }
+
+  /** Deletes expired documents; returns how many. */
+  sweep(now: number): number {
+    if (this.spec.ttlField === null) return 0;
+    const statement = this.statement('sweep', () => `DELETE FROM ${this.t} WHERE ${column(this.spec.ttlField as string)} <= ?`);
+    return statement.run(now).changes;
+  }
+
+  private eqSql(plan: QueryPlan, alias = ''): string {
+    // IS rather than = so that a null value matches null and missing fields, as in MongoDB; SQLite indexes serve IS.
+    if (plan.eq.length === 0) return '1';
+    return plan.eq.map((field) => `${alias}${column(field)} IS ?`).join(' AND ');
+  }
+
+  /** Reads the segments in turn until `want` documents are found. */
+  private readPage(
+    plan: QueryPlan,
+    values: Scalar[],
+    range: RangeBound[],
+    segments: readonly Segment[],
+    want: number,
+    match: string | null,
+  ): Doc[] {
+    const docs: Doc[] = [];
+    for (const segment of segments) {
+      const statement = this.segmentStatement(plan, range, segment, match !== null);
+      const params: Bind[] = match === null ? [] : [match];
+      params.push(...values.map(bindValue), ...this.ttlParams());
+      if (segment.kind === 'after') {
+        params.push(bindValue(segment.value));
+        if (plan.orderField !== 'id') params.push(segment.id);
+      } else if (segment.kind === 'nullsAfter') {
+        params.push(segment.id);
+      }
+      if (segment.kind !== 'nulls' && segment.kind !== 'nullsAfter') params.push(...range.map((bound) => bindValue(bound.value)));
+      params.push(want - docs.length);
+      for (const json of statement.all(...params)) docs.push(JSON.parse(json as string) as Doc);
+      if (docs.length >= want) break;
+    }
+    return docs;
+  }
+
+  private segmentStatement(plan: QueryPlan, range: RangeBound[], segment: Segment, searching: boolean): Statement {
+    const rangeKey = range.map((bound) => bound.op).join(',');
+    return this.statement(`page|${plan.key}|${segment.kind}|${rangeKey}|${searching ? 's' : ''}`, () => {
+      const alias = searching ? 'c.' : '';
+      const order = `${alias}${column(plan.orderField)}`;
+      const id = `${alias}id`;
+      const dir = plan.desc ? 'DESC' : 'ASC';
+      const after = plan.desc ? '<' : '>';
+      const conditions: string[] = [];
+      if (searching) conditions.push(`${ftsTable(this.spec.name)} MATCH ?`);
+      conditions.push(this.eqSql(plan, alias) + this.expirySql(alias));
+      if (segment.kind === 'after') {
+        // A row value comparison is one index range, unlike the equivalent OR.
+        conditions.push(plan.orderField === 'id' ? `${id} ${after} ?` : `(${order}, ${id}) ${after} (?, ?)`);
+      } else if (segment.kind === 'nullsAfter') {
+        conditions.push(`${order} IS NULL AND ${id} ${after} ?`);
+      } else if (segment.kind === 'nulls') {
+        conditions.push(`${order} IS NULL`);
+      } else if (segment.kind === 'nonNull') {
+        conditions.push(`${order} IS NOT NULL`);
+      }
+      if (segment.kind !== 'nulls' && segment.kind !== 'nullsAfter') {
+        for (const bound of range) conditions.push(`${order} ${COMPARE[bound.op]} ?`);
+      }
+      const from = searching
+        ? `${ftsTable(this.spec.name)} JOIN ${this.t} AS c ON c.rowid = ${ftsTable(this.spec.name)}.rowid`
+        : this.t;
+      const orderBy = plan.orderField === 'id' ? `${id} ${dir}` : `${order} ${dir}, ${id} ${dir}`;
+      return `SELECT ${alias}doc FROM ${from} WHERE ${conditions.join(' AND ')} ORDER BY ${orderBy} LIMIT ?`;
+    });
+  }
+
+  /**
+   * Runs a write, mapping unique violations to DuplicateKeyError. An expired
+   * document is invisible, so it must not block a new one: on a clash in a
+   * TTL collection the expired documents are swept and the write retried once.
+   */
+  private writeClearingExpired<R>(write: () => R): R {
+    try {
+      return write();
+    } catch (error) {
+      const duplicate = this.toDuplicateKeyError(error);
+      if (duplicate === null) throw error;
+      if (this.spec.ttlField !== null && this.sweep(Date.now()) > 0) {
+        try {
+          return write();
+        } catch (retryError) {
+          throw this.toDuplicateKeyError(retryError) ?? retryError;
+        }
+      }
+      throw duplicate;
+    }
+  }
+
+  private toDuplicateKeyError(error: unknown): DuplicateKeyError | null {
+    if (!(error instanceof Database.SqliteError)) return null;
+    if (error.code !== 'SQLITE_CONSTRAINT_UNIQUE' && error.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+    // "UNIQUE constraint failed: c_users.x_handle, c_users.x_server"
+    const columns = error.message.slice(error.message.indexOf(':') + 1).split(',');
+    const fields = columns.map((qualified) => {
+      const name = qualified.trim().split('.').pop() ?? '';
+      return name.startsWith('x_') ? name.slice(2) : name;
+    });
+    return new DuplicateKeyError(this.spec.name, fields);
+  }
+}
+
+/** Creates or migrates a collection's table, columns, indexes and text index. Idempotent. */
+function declareCollection(db: Db, spec: CompiledSpec): void {
+  const t = table(spec.name);
+  db.exec(`CREATE TABLE IF NOT EXISTS ${t} (id TEXT PRIMARY KEY NOT NULL, doc TEXT NOT NULL)`);
+  const existing = new Set(
+    (db.prepare(`PRAGMA table_xinfo(${t})`).all() as { name: string }[]).map((row) => row.name),
+  );
+  for (const field of spec.fieldTypes.keys()) {
+    if (field === 'id' || existing.has(`x_${field}`)) continue;
+    // Untyped (no affinity) so values compare by their JSON type, as MongoDB compares BSON types.
+    db.exec(`ALTER TABLE ${t} ADD COLUMN ${column(field)} GENERATED ALWAYS AS (json_extract(doc, ${jsonPath(field)})) VIRTUAL`);
+  }
+  for (const index of spec.indexes) {
+    // A unique index takes only its fields: with the id appended every row would be unique.
+    const columns = [...index.fields.map(column), ...(index.unique || index.fields.includes('id') ? [] : ['id'])];
+    db.exec(
+      `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${spec.name}__${index.name}" ON ${t} (${columns.join(', ')})`,
+    );
+  }
+  if (spec.ttlField !== null) {
+    db.exec(`CREATE INDEX IF NOT EXISTS "${spec.name}__ttl" ON ${t} (${column(spec.ttlField)})`);
+  }
+  declareTextIndex(db, spec);
+}
+
+/**
+ * The FTS5 table is contentless (the text lives in the JSON document) and
+ * keyed on the table's rowid. Tokenizer: unicode61 with diacritics removed,
+ * the closest match to MongoDB's diacritic-insensitive text index with
+ * language "none". Its limit, shared with MongoDB: scripts written without
+ * spaces (Chinese, Japanese, Thai) index a whole run of characters as one
+ * token, so a search finds such text only by the whole run. The trigram
+ * tokenizer would find substrings but not words under three characters,
+ * which most CJK words are, and would diverge from MongoDB.
+ */
+function declareTextIndex(db: Db, spec: CompiledSpec): void {
+  const t = table(spec.name);
+  const fts = ftsTable(spec.name);
+  const wanted = spec.textFields.map((field) => `t_${field}`);
+  const current = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(`s_${spec.name}`) as { name: string }[]).map(
+    (row) => row.name,
+  );
+  if (current.join(',') === wanted.join(',') && wanted.length > 0) return;
+  for (const suffix of ['ai', 'ad', 'au']) db.exec(`DROP TRIGGER IF EXISTS "s_${spec.name}_${suffix}"`);
+  db.exec(`DROP TABLE IF EXISTS ${fts}`);
+  if (wanted.length === 0) return;
+
+  const columns = spec.textFields.map(ftsColumn).join(', ');
+  const values = (row: string): string => spec.textFields.map((f) => `json_extract(${row}.doc, ${jsonPath(f)})`).join(', ');
+  db.exec(
+    `CREATE VIRTUAL TABLE ${fts} USING fts5(${columns}, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2')`,
+  );
+  db.exec(`CREATE TRIGGER "s_${spec.name}_ai" AFTER INSERT ON ${t} BEGIN
+    INSERT INTO ${fts} (rowid, ${columns}) VALUES (new.rowid, ${values('new')}); END`);
+  db.exec(`CREATE TRIGGER "s_${spec.name}_ad" AFTER DELETE ON ${t} BEGIN
+    DELETE FROM ${fts} WHERE rowid = old.rowid; END`);
+  // Only when a text field changed: counters incremented on every view must not rewrite the text index.
+  const changed = spec.textFields
+    .map((f) => `json_extract(old.doc, ${jsonPath(f)}) IS NOT json_extract(new.doc, ${jsonPath(f)})`)
+    .join(' OR ');
+  db.exec(`CREATE TRIGGER "s_${spec.name}_au" AFTER UPDATE OF doc ON ${t} WHEN ${changed} BEGIN
+    DELETE FROM ${fts} WHERE rowid = old.rowid;
+    INSERT INTO ${fts} (rowid, ${columns}) VALUES (new.rowid, ${values('new')}); END`);
+  db.exec(`INSERT INTO ${fts} (rowid, ${columns}) SELECT rowid, ${values(t)} FROM ${t}`);
+}
+
+/** A collection handle: outside a transaction it waits at the gate; inside one it checks the transaction is still open. */
+class SqliteCollection<T extends Doc> implements Collection<T> {
+  constructor(
+    readonly spec: CollectionSpec<T>,
+    private readonly core: SqliteCollectionCore,
+    private readonly store: SqliteStore,
+    private readonly tx: TxState | null,
+  ) {}
+
+  private run<R>(op: (core: SqliteCollectionCore) => R): Promise<R> {
+    if (this.tx !== null) {
+      if (!this.tx.open) return Promise.reject(new StoreError('this transaction has already finished'));
+    } else if (this.store.gate.busy) {
+      return this.store.afterTransaction(() => op(this.core));
+    }
+    try {
+      return Promise.resolve(op(this.core));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  get(id: string): Promise<T | null> {
+    return this.run((core) => core.get(id) as T | null);
+  }
+  getMany(ids: readonly string[]): Promise<T[]> {
+    return this.run((core) => core.getMany(ids) as T[]);
+  }
+  insert(doc: T): Promise<T> {
+    return this.run((core) => core.insert(doc) as T);
+  }
+  upsert(doc: T): Promise<T> {
+    return this.run((core) => core.upsert(doc) as T);
+  }
+  patch(id: string, fields: Partial<T>): Promise<T | null> {
+    return this.run((core) => core.patch(id, fields as Record<string, unknown>) as T | null);
+  }
+  increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
+    return this.run((core) => core.increment(id, deltas as Record<string, number | undefined>) as T | null);
+  }
+  delete(id: string): Promise<boolean> {
+    return this.run((core) => core.delete(id));
+  }
+  deleteWhere(where: Where<T>): Promise<number> {
+    return this.run((core) => core.deleteWhere(where as Where<Doc>));
+  }
+  find(query: FindQuery<T>): Promise<Page<T>> {
+    return this.run((core) => core.find(query as FindQuery<Doc>) as Page<T>);
+  }
+  findOne(where: Where<T>): Promise<T | null> {
+    return this.run((core) => core.findOne(where as Where<Doc>) as T | null);
+  }
+  count(where?: Where<T>): Promise<number> {
+    return this.run((core) => core.count(where as Where<Doc> | undefined));
+  }
+  search(text: string, query: SearchQuery<T> = {}): Promise<Page<T>> {
+    return this.run((core) => core.search(text, query as SearchQuery<Doc>) as Page<T>);
+  }
+}
+
+class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly gate = new Gate();
+  private readonly cores = new Map<string, SqliteCollectionCore>();
+  /** One handle per spec object, rebuilt by declare() so handles never hold a core of an older spec. */
+  private handles = new WeakMap<object, Collection<Doc>>();
+  /** Marks the async context of a transaction's fn, to refuse nesting and out-of-scope calls instead of deadlocking. */
+  private readonly inTransaction = new AsyncLocalStorage<TxState>();
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    options: SqliteStoreOptions,
+  ) {
+    const interval = options.sweepIntervalMs ?? 60_000;
+    if (!Number.isFinite(interval) || interval <= 0) throw new StoreError('sweepIntervalMs must be a positive number');
+    this.timer = setInterval(() => {
+      this.sweepExpired().catch((error: unknown) => options.onSweepError?.(error));
+    }, interval);
+    this.timer.unref();
+  }
+
+  private insideOpenTransaction(): boolean {
+    return this.inTransaction.getStore()?.open === true;
+  }
+
+  /** Runs a synchronous operation once no transaction holds the gate. */
+  async afterTransaction<R>(op: () => R): Promise<R> {
+    if (this.insideOpenTransaction()) {
+      throw new StoreError('inside transaction(fn), use the collections of its tx scope: this call would wait for the transaction forever');
+    }
+    await this.gate.acquire();
+    try {
+      return op();
+    } finally {
+      this.gate.release();
+    }
+  }
+
+  private whenFree<R>(op: () => R): Promise<R> {
+    if (this.gate.busy) return this.afterTransaction(op);
+    try {
+      return Promise.resolve(op());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  async declare(specs: readonly AnyCollectionSpec[]): Promise<void> {
+    const compiled = specs.map(compileSpec);
+    await this.whenFree(() => {
+      this.db.transaction(() => {
+        for (const spec of compiled) declareCollection(this.db, spec);
+      })();
+      for (const spec of compiled) this.cores.set(spec.name, new SqliteCollectionCore(this.db, spec));
+      this.handles = new WeakMap();
+    });
+  }
+
+  collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {
+    const cached = this.handles.get(spec);
+    if (cached !== undefined) return cached as unknown as Collection<T>;
+    const handle = new SqliteCollection(spec, this.core(spec.name), this, null);
+    this.handles.set(spec, handle as unknown as Collection<Doc>);
+    return handle;
+  }
+
+  private core(name: string): SqliteCollectionCore {
+    const core = this.cores.get(name);
+    if (core === undefined) throw new StoreError(`collection ${name} is not declared: call store.declare() at start-up`);
+    return core;
+  }
+
+  async transaction<R>(fn: (tx: TxScope) => Promise<R>): Promise<R> {
+    if (this.insideOpenTransaction()) {
+      throw new StoreError('transaction() cannot be nested: use the tx scope you already have');
+    }
+    await this.gate.acquire();
+    const state: TxState = { open: true };
+    try {
+      // IMMEDIATE takes the write lock now, so another process cannot make the commit fail with SQLITE_BUSY.
+      this.db.exec('BEGIN IMMEDIATE');
+      const scope: TxScope = {
+        collection: <T extends Doc>(spec: CollectionSpec<T>): Collection<T> =>
+          new SqliteCollection(spec, this.core(spec.name), this, state),
+      };
+      const result = await this.inTransaction.run(state, () => fn(scope));
+      state.open = false;
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      state.open = false;
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.gate.release();
+    }
+  }
+
+  sweepExpired(now: number = Date.now()): Promise<number> {
+    return this.whenFree(() => {
+      let deleted = 0;
+      for (const core of this.cores.values()) deleted += core.sweep(now);
+      return deleted;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.gate.acquire();
+    try {
+      this.db.close();
+    } finally {
+      this.gate.release();
+    }
+  }
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const db = new Database(options.path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    return new SqliteStore(db, options);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

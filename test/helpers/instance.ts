@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createParasol, type Parasol } from '../../server/app.js';
+import { loadConfig, type Config } from '../../server/config.js';
+
+export interface TestInstance {
+  readonly url: string;
+  readonly parasol: Parasol;
+  readonly dataDir: string;
+  readonly dbFile: string;
+  close(): Promise<void>;
+}
+
+/** Generous limits so ordinary tests never trip them; rate-limit tests pass their own. */
+const relaxed = { perKey: 1000, overall: 10_000, windowSeconds: 60 };
+
+/** A real instance on a real SQLite file in a temp dir, listening on a free loopback port. */
+export async function startInstance(
+  options: { env?: Record<string, string>; config?: (c: Config) => Config; dataDir?: string } = {},
+): Promise<TestInstance> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-test-'));
+  const base = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+  let config: Config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed } };
+  if (options.config) config = options.config(config);
+  const parasol = await createParasol(config);
+  const port = await parasol.listen();
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    parasol,
+    dataDir,
+    dbFile: path.join(dataDir, 'parasol.sqlite'),
+    async close() {
+      await parasol.close();
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

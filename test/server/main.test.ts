@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, PASS } from '../helpers/client.js';
+import { freePort, runTs } from '../helpers/process.js';
+
+describe('starting and stopping an instance (npm start)', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-main-'));
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts on SQLite under DATA_DIR, prints a one-time setup link, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const run = runTs('server/main.ts', [], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' });
+    const [, token] = await run.waitFor(/\/setup\/([A-Za-z0-9_-]+)/);
+    assert.ok(fs.existsSync(path.join(dataDir, 'parasol.sqlite')));
+    const admin = new Client(`http://127.0.0.1:${port}`);
+    const made = await admin.api('POST', `/setup/${token}`, { handle: 'first_admin', passphrase: PASS });
+    assert.equal(made.status, 201);
+    assert.equal(made.json.account.role, 'admin');
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited(), 0);
+    assert.doesNotMatch(run.output(), /127\.0\.0\.1|user-agent|correct horse/i, 'no IP, user agent or passphrase in the logs');
+  });
+
+  it('does not print a setup link once an admin exists', async () => {
+    const port = await freePort();
+    const env = { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' };
+    const created = runTs('server/cli.ts', ['create-admin', 'cli_admin'], env);
+    assert.equal(await created.exited(), 0, created.output());
+    const run = runTs('server/main.ts', [], env);
+    await run.waitFor(/listening/);
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited(), 0);
+    assert.doesNotMatch(run.output(), /\/setup\//);
+  });
+
+  it('refuses to start with a bad setting, naming the variable', async () => {
+    const run = runTs('server/main.ts', [], { PORT: 'eighty', DATA_DIR: dataDir });
+    assert.equal(await run.exited(), 78);
+    assert.match(run.output(), /PORT/);
+  });
+});
+
+describe('command-line tool (npm run cli)', () => {
+  let dataDir: string;
+  before(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-cli-'));
+  });
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  const cli = async (...args: string[]) => {
+    const run = runTs('server/cli.ts', args, { DATA_DIR: dataDir, NODE_ENV: 'test' });
+    const code = await run.exited();
+    return { code, out: run.output() };
+  };
+
+  it('creates an admin with a generated passphrase that then logs in', async () => {
+    const { code, out } = await cli('create-admin', 'night_admin');
+    assert.equal(code, 0, out);
+    const passphrase = /Passphrase: (\S+)/.exec(out)![1]!;
+    const { createParasol } = await import('../../server/app.js');
+    const { loadConfig } = await import('../../server/config.js');
+    const parasol = await createParasol(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent' }));
+    try {
+      const signedIn = await parasol.ctx.accounts.login({ handle: 'night_admin', passphrase });
+      assert.equal(signedIn.account.role, 'admin');
+    } finally {
+      await parasol.close();
+    }
+  });
+
+  it('resets a passphrase, prints a setup link, runs retention', async () => {
+    const reset = await cli('reset-passphrase', 'night_admin');
+    assert.equal(reset.code, 0, reset.out);
+    assert.match(reset.out, /New passphrase for night_admin: \S+/);
+    const link = await cli('setup-link');
+    assert.match(link.out, /\/setup\/[A-Za-z0-9_-]{20,}/);
+    const retention = await cli('retention');
+    assert.equal(retention.code, 0);
+    assert.match(retention.out, /Deleted \d+ expired records/);
+  });
+
+  it('explains unknown commands and missing arguments', async () => {
+    const unknown = await cli('explode');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.out, /Unknown command: explode/);
+    const missing = await cli('reset-passphrase');
+    assert.equal(missing.code, 1);
+    assert.match(missing.out, /needs a handle/);
+    const nobody = await cli('reset-passphrase', 'nobody_like_that');
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.out, /no such account/);
+  });
+});
