@@ -43,14 +43,15 @@ export interface CollectionSpec<T extends Doc> {
   readonly textFields?: readonly FieldOf<T>[];
 }
 
-/** Declares a collection; a typed identity so specs live next to the module that owns them. */
 /** Any collection's spec, whatever its document type (for lists of specs). */
 export type AnyCollectionSpec = CollectionSpec<never>;
 
+/** Declares a collection; a typed identity so specs live next to the module that owns them. */
 export function defineCollection<T extends Doc>(spec: CollectionSpec<T>): CollectionSpec<T> {
   return spec;
 }
 
+/** Equality on fields; null matches null and missing. A field present with the value undefined is refused, never ignored. */
 export type Where<T> = { readonly [K in FieldOf<T>]?: Scalar };
 
 export interface RangeOn {
@@ -63,7 +64,11 @@ export interface RangeOn {
 export interface FindQuery<T> {
   /** Equality on every field of an index prefix. */
   readonly where?: Where<T>;
-  /** The index field right after the where prefix; ties are broken by id in the same direction. Without it, id order. */
+  /**
+   * The index field right after the where prefix; ties are broken by id in the same direction.
+   * Without it, id order, which needs a where covering a whole index (or no where).
+   * Null and missing values sort first ascending, last descending.
+   */
   readonly orderBy?: { readonly field: FieldOf<T>; readonly direction?: 'asc' | 'desc' };
   /** Bounds on the orderBy field. */
   readonly range?: RangeOn;
@@ -76,7 +81,7 @@ export interface FindQuery<T> {
 export interface SearchQuery<T> {
   /** Equality filters applied to the text matches (any declared field). */
   readonly where?: Where<T>;
-  /** Order of the matches: an indexed field, newest first by default. */
+  /** Order of the matches: an indexed field, else the id; descending (newest first) unless direction is 'asc'. */
   readonly orderBy?: { readonly field: FieldOf<T>; readonly direction?: 'asc' | 'desc' };
   readonly limit?: number;
   readonly after?: string | null;
@@ -102,10 +107,10 @@ export interface Collection<T extends Doc> {
   /** Atomically adds to number fields (missing counts as 0); returns the new document or null if absent. */
   increment(id: string, deltas: { readonly [K in FieldOf<T>]?: number }): Promise<T | null>;
   delete(id: string): Promise<boolean>;
-  /** Deletes every document matching equality on an index prefix; returns how many. */
+  /** Deletes every document matching equality on an index prefix of at least one field; returns how many. */
   deleteWhere(where: Where<T>): Promise<number>;
   find(query: FindQuery<T>): Promise<Page<T>>;
-  /** The first document matching equality on an index prefix. */
+  /** The first document matching equality on an index prefix, in that index's order. */
   findOne(where: Where<T>): Promise<T | null>;
   /** Counts documents matching equality on an index prefix (all documents when empty). */
   count(where?: Where<T>): Promise<number>;
@@ -125,6 +130,8 @@ export interface Store extends TxScope {
   /**
    * Runs `fn` atomically. Use it for every write that touches more than one document.
    * Keep `fn` short: it may only await store calls made through `tx`.
+   * It may run more than once (MongoDB retries transient conflicts), so it must
+   * have no side effects besides those store calls.
    */
   transaction<R>(fn: (tx: TxScope) => Promise<R>): Promise<R>;
   /** Physically deletes expired documents now; returns how many. Adapters also run it on a timer. */
