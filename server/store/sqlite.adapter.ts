@@ -29,7 +29,6 @@ import {
   assertFieldName,
   compileSpec,
   decodeCursor,
-  normalizeDoc,
   pageSegments,
   planQuery,
   planSearch,
