@@ -23,6 +23,14 @@ import { createAccountsService } from './accounts/accounts.service.js';
 import { AccountHooks } from './accounts/account-hooks.js';
 import { accountsApi } from './accounts/accounts.api.js';
 import { accountsPages } from './accounts/accounts.pages.js';
+import { forumsCollections } from './forums/forums.collections.js';
+import { createForumsService, type Publish } from './forums/forums.service.js';
+import { forumsApi } from './forums/forums.api.js';
+import { forumsPages } from './forums/forums.pages.js';
+import { moderationCollections } from './moderation/moderation.collections.js';
+import { createModerationService } from './moderation/moderation.service.js';
+import { moderationApi } from './moderation/moderation.api.js';
+import { moderationPages } from './moderation/moderation.pages.js';
 import { adminApi } from './admin/admin.api.js';
 import { adminPages } from './admin/admin.pages.js';
 import { ApiRouter } from './http/api-router.js';
@@ -61,7 +69,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
       sweepIntervalMs: config.sweepIntervalMs,
       onSweepError: (error) => logger.error({ err: error }, 'retention sweep failed'),
     }));
-  await store.declare([instanceCollection, ...accountsCollections]);
+  await store.declare([instanceCollection, ...accountsCollections, ...forumsCollections, ...moderationCollections]);
 
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
   const instance = await createInstanceService(store);
@@ -83,6 +91,18 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     },
     locales: i18n.locales,
   });
+  const moderation = await createModerationService(store, accounts);
+  // Live events reach open pages once the real-time layer is attached to the HTTP server below.
+  let publishLive: Publish = () => undefined;
+  const forums = createForumsService({
+    store,
+    accounts,
+    moderation,
+    hooks,
+    postingLimit: createLimiter(config.rateLimits.posting),
+    publish: (...args) => publishLive(...args),
+  });
+  await forums.seedStarterBoards();
   const secure = config.publicUrl.startsWith('https:');
   const ctx: AppContext = {
     config,
@@ -94,6 +114,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     sessions,
     invites,
     hooks,
+    moderation,
+    forums,
     cookie: { secure, sessionMs: config.sessionMs },
     page: (req: Request) => pageContext(req, i18n, instance.settings().name),
   };
@@ -120,6 +142,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const api = new ApiRouter();
   accountsApi(api, ctx);
   adminApi(api, ctx);
+  forumsApi(api, ctx);
+  moderationApi(api, ctx);
   api.route({
     method: 'get', path: '/openapi.json', tag: 'meta', access: 'public', summary: 'This API description',
     handler: async () => api.openApi({ title: 'Parasol API', version: VERSION, serverUrl: config.publicUrl }),
@@ -144,6 +168,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     csrfProtection(instance.keyedHash, secure, publicOrigin, 'form'),
   );
   app.use(instancePages(ctx));
+  app.use(forumsPages(ctx));
+  app.use(moderationPages(ctx));
   app.use(accountsPages(ctx));
   app.use(adminPages(ctx));
   app.use((_req, _res, next) => next(new AppError(404, 'not_found')));

@@ -53,6 +53,8 @@ export interface Config {
     readonly signup: RateLimitConfig;
     readonly login: RateLimitConfig;
     readonly recovery: RateLimitConfig;
+    /** New threads and replies, per member. */
+    readonly posting: RateLimitConfig;
   };
 }
 
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signup: { perKey: 5, overall: 30, windowSeconds: 600 },
       login: { perKey: 10, overall: 300, windowSeconds: 600 },
       recovery: { perKey: 5, overall: 60, windowSeconds: 600 },
+      posting: { perKey: 10, overall: 2000, windowSeconds: 60 },
     },
   };
 }

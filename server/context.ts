@@ -10,6 +10,8 @@ import type { InvitesService } from './accounts/invites.service.js';
 import type { AccountHooks } from './accounts/account-hooks.js';
 import type { CookieOptions } from './http/auth.middleware.js';
 import type { PageContext } from './views/layout.js';
+import type { ForumsService } from './forums/forums.service.js';
+import type { ModerationService } from './moderation/moderation.service.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
 export interface AppContext {
@@ -22,6 +24,8 @@ export interface AppContext {
   readonly sessions: SessionsService;
   readonly invites: InvitesService;
   readonly hooks: AccountHooks;
+  readonly moderation: ModerationService;
+  readonly forums: ForumsService;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
 }

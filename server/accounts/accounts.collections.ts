@@ -17,6 +17,9 @@ export interface AccountDoc {
   locale: string | null;
   /** Keyed hashes of the unspent one-time recovery codes. */
   recoveryCodes: string[];
+  /** Until when a moderator suspended the account (ms epoch); a ban is a suspension without end (Infinity is not JSON: use a far date). */
+  suspendedUntil?: number | null;
+  suspensionReason?: string | null;
   /** The new member's answer to the approval question, kept only while pending. */
   approvalAnswer?: string;
   createdAt: number;

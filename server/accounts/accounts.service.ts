@@ -81,6 +81,18 @@ export const accountView = (a: AccountDoc): AccountView => ({
   createdAt: a.createdAt,
 });
 
+/** True while a moderator's suspension or ban runs. */
+export const isSuspended = (a: AccountDoc, now = Date.now()): boolean => typeof a.suspendedUntil === 'number' && a.suspendedUntil > now;
+
+/** Bans are suspensions that end in the year 9999. */
+export const BAN_UNTIL = Date.UTC(9999, 0, 1);
+
+export const suspensionInput = z.strictObject({
+  /** Days; null or absent means a ban without end. */
+  days: z.coerce.number().int().min(1).max(3650).nullable().optional(),
+  reason: z.string().trim().min(3).max(500),
+});
+
 export const isStaff = (a: AccountDoc | null | undefined): boolean => !!a && a.status === 'active' && (a.role === 'moderator' || a.role === 'admin');
 export const isAdmin = (a: AccountDoc | null | undefined): boolean => !!a && a.status === 'active' && a.role === 'admin';
 
@@ -335,6 +347,31 @@ export function createAccountsService(deps: AccountsServiceDeps) {
         await tx.collection(sessionsCollection).deleteWhere({ accountId });
         await tx.collection(accountsCollection).delete(accountId);
       });
+    },
+
+    /** A moderator suspends (for some days) or bans (without end) an account; staff cannot be suspended. */
+    async suspend(actor: AccountDoc, handle: string, raw: unknown): Promise<AccountDoc> {
+      if (!isStaff(actor)) throw forbidden('moderator_only');
+      const input = parseInput(suspensionInput, raw);
+      const target = await byHandle(handle);
+      if (!target) throw notFound('account_not_found');
+      if (isStaff(target)) throw forbidden('cannot_suspend_staff');
+      const until = input.days ? Date.now() + input.days * 86_400_000 : BAN_UNTIL;
+      const updated = (await accounts.patch(target.id, { suspendedUntil: until, suspensionReason: input.reason, updatedAt: Date.now() }))!;
+      return updated;
+    },
+
+    async unsuspend(actor: AccountDoc, handle: string): Promise<AccountDoc> {
+      if (!isStaff(actor)) throw forbidden('moderator_only');
+      const target = await byHandle(handle);
+      if (!target) throw notFound('account_not_found');
+      return (await accounts.patch(target.id, { suspendedUntil: null, suspensionReason: null, updatedAt: Date.now() }))!;
+    },
+
+    /** Public facts about members for display: handle and display name only. */
+    async publicNames(ids: readonly string[]): Promise<Map<string, { handle: string; displayName: string }>> {
+      const found = await accounts.getMany([...new Set(ids)]);
+      return new Map(found.filter((a) => a.status !== 'deleted').map((a) => [a.id, { handle: a.handle, displayName: a.displayName }]));
     },
 
     /** For the command line: sets a generated passphrase and ends every session. */

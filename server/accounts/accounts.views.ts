@@ -1,13 +1,9 @@
 import { html, type SafeHtml } from '../views/html.js';
-import { csrfField, errorBox, field, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
 import type { RegistrationMode } from '../instance/instance.collections.js';
 import type { SessionView, TokenView } from './sessions.service.js';
 import { HANDLE_MAX, HANDLE_MIN } from './handle.js';
 import { PASSPHRASE_MAX, PASSPHRASE_MIN } from './passphrase.js';
-
-function formatDate(ctx: PageContext, ms: number): string {
-  return new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
-}
 
 export function signupPage(
   ctx: PageContext,
@@ -154,7 +150,7 @@ ${errorBox(s('codes'))}
 <h2 id="h-sessions">${t('settings.sessions')}</h2>
 ${errorBox(s('sessions'))}
 <ul class="list">${data.sessions.map(
-      (session) => html`<li>${t('settings.session_line', { created: formatDate(ctx, session.createdAt), seen: formatDate(ctx, session.lastSeenAt) })}
+      (session) => html`<li>${t('settings.session_line', { created: formatTime(ctx, session.createdAt), seen: formatTime(ctx, session.lastSeenAt) })}
   ${session.current
     ? html`<strong>${t('settings.this_device')}</strong>`
     : html`<form method="post" action="/settings/sessions/${session.id}/end" class="inline">${csrfField(ctx)}<button type="submit">${icon('logout')} ${t('settings.end_session')}</button></form>`}</li>`,
@@ -167,7 +163,7 @@ ${errorBox(s('sessions'))}
 <p>${t('settings.tokens_explain')}</p>
 ${data.newToken ? html`<p class="notice">${t('settings.token_once')}</p><p><code class="token">${data.newToken}</code></p>` : ''}
 <ul class="list">${data.tokens.map(
-      (tok) => html`<li>${tok.name} · ${formatDate(ctx, tok.createdAt)}
+      (tok) => html`<li>${tok.name} · ${formatTime(ctx, tok.createdAt)}
   <form method="post" action="/settings/tokens/${tok.id}/revoke" class="inline">${csrfField(ctx)}<button type="submit">${t('settings.revoke')}</button></form></li>`,
     )}</ul>
 ${errorBox(s('tokens'))}

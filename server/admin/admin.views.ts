@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from '../views/html.js';
-import { csrfField, errorBox, field, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import { csrfField, errorBox, field, formatDay, icon, layout, type FormState, type PageContext } from '../views/layout.js';
 import type { AccountView, PendingView } from '../accounts/accounts.service.js';
 import type { InviteView } from '../accounts/invites.service.js';
 import type { InstanceSettings } from '../instance/instance.service.js';
@@ -16,7 +16,6 @@ export interface AdminData {
 
 export type AdminSection = 'settings' | 'approvals' | 'invites' | 'roles';
 
-const fmt = (ctx: PageContext, ms: number) => new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium' }).format(ms);
 
 export function adminPage(ctx: PageContext, data: AdminData, state?: { section: AdminSection; form: FormState }): SafeHtml {
   const { t } = ctx;
@@ -48,7 +47,7 @@ ${errorBox(s('settings'))}
 ${errorBox(s('approvals'))}
 ${data.pending.length === 0 ? html`<p>${t('admin.no_pending')}</p>` : ''}
 <ul class="list">${data.pending.map(
-      (p) => html`<li><strong>${p.handle}</strong> · ${fmt(ctx, p.createdAt)}<blockquote>${p.answer}</blockquote>
+      (p) => html`<li><strong>${p.handle}</strong> · ${formatDay(ctx, p.createdAt)}<blockquote>${p.answer}</blockquote>
   <form method="post" action="/admin/approvals/${p.id}/approve" class="inline">${csrfField(ctx)}<button type="submit" class="primary">${icon('check')} ${t('admin.approve')}</button></form>
   <form method="post" action="/admin/approvals/${p.id}/refuse" class="inline">${csrfField(ctx)}<button type="submit">${icon('exit')} ${t('admin.refuse')}</button></form></li>`,
     )}</ul>
@@ -59,7 +58,7 @@ ${data.pending.length === 0 ? html`<p>${t('admin.no_pending')}</p>` : ''}
 ${data.newInvite ? html`<p class="notice">${t('admin.invite_once')}</p><p><code class="token">${data.newInvite}</code></p>` : ''}
 ${errorBox(s('invites'))}
 <ul class="list">${data.invites.map(
-      (i) => html`<li>${t('admin.invite_line', { created: fmt(ctx, i.createdAt), expires: fmt(ctx, i.expiresAt) })}
+      (i) => html`<li>${t('admin.invite_line', { created: formatDay(ctx, i.createdAt), expires: formatDay(ctx, i.expiresAt) })}
   <form method="post" action="/admin/invites/${i.id}/revoke" class="inline">${csrfField(ctx)}<button type="submit">${t('settings.revoke')}</button></form></li>`,
     )}</ul>
 <form method="post" action="/admin/invites" class="stack">

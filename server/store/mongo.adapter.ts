@@ -1,17 +1,22 @@
 /**
  * MongoDB adapter (official driver). One MongoDB collection per port
  * collection, the port id stored as `_id`. Reserved in documents: `_id`,
- * `_expiresAt` (the Date copy of the TTL field that MongoDB's TTL index needs)
- * and `_language` (the text index's language override, pointed away from any
- * real field so a document's own `language` field cannot change tokenising).
+ * `_expiresAt` (the Date copy of the TTL field that MongoDB's TTL index needs),
+ * `_search` (per text field, its searchableText() where that differs from the
+ * field, i.e. words of scripts written without spaces split apart; never
+ * returned) and `_language` (the text index's language override, pointed away
+ * from any real field so a document's own `language` field cannot change
+ * tokenising).
  *
  * Transactions need a replica set or mongos: a standalone server refuses
  * them. A single-node replica set (`mongod --replSet rs0`, then
  * `rs.initiate()`) is enough.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isDeepStrictEqual } from 'node:util';
 import {
   MongoClient,
+  type AnyBulkWriteOperation,
   MongoServerError,
   type ClientSession,
   type Collection as MongoCollection,
@@ -48,7 +53,9 @@ import {
   planSearch,
   rangeBounds,
   resolveLimit,
+  searchableText,
   searchTerms,
+  SEARCH_TEXT_VERSION,
   toPage,
   whereValues,
   type CompiledSpec,
@@ -73,6 +80,10 @@ interface TxState {
 }
 
 const EXPIRES_AT = '_expiresAt';
+const SEARCH = '_search';
+/** Reads leave the hidden search text on the server. */
+const HIDDEN = { [SEARCH]: 0 } as const;
+const BACKFILL_BATCH = 1000;
 const DUPLICATE_KEY = 11000;
 const ILLEGAL_OPERATION = 20;
 const NAMESPACE_EXISTS = 48;
@@ -90,8 +101,30 @@ function and(...parts: Document[]): Document {
 }
 
 function fromStored(raw: Document): Doc {
-  const { _id, [EXPIRES_AT]: _expiresAt, ...rest } = raw;
+  const { _id, [EXPIRES_AT]: _expiresAt, [SEARCH]: _search, ...rest } = raw;
   return { id: _id as string, ...rest };
+}
+
+/**
+ * What the text index reads for a text field besides the field itself: its
+ * searchableText, only where that differs (text in scripts written without
+ * spaces), so other documents store their text once. Only strings are
+ * indexed, as MongoDB's text index does.
+ */
+function hiddenText(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const text = searchableText(value);
+  return text === value ? null : text;
+}
+
+/** The `_search` subdocument for a document's text fields, or null when none needs one. */
+function searchFields(spec: CompiledSpec, doc: Document): Record<string, string> | null {
+  let fields: Record<string, string> | null = null;
+  for (const field of spec.textFields) {
+    const text = hiddenText(doc[field]);
+    if (text !== null) (fields ??= {})[field] = text;
+  }
+  return fields;
 }
 
 /** One port collection over one MongoDB collection; every call passes the transaction's session, if any. */
@@ -104,10 +137,12 @@ class MongoCollectionCore {
   /** Documents are stored as their JSON form, so both adapters give back the same values. */
   private toStored(doc: Doc): Stored {
     assertDocId(this.spec.name, doc.id);
-    const { id, _id, [EXPIRES_AT]: _expiresAt, ...rest } = normalizeDoc(doc) as Doc & Record<string, unknown>;
+    const { id, _id, [EXPIRES_AT]: _expiresAt, [SEARCH]: _search, ...rest } = normalizeDoc(doc) as Doc & Record<string, unknown>;
     const stored: Stored = { ...rest, _id: id };
     const expiry = this.expiryDate(rest[this.spec.ttlField ?? '']);
     if (expiry !== null) stored[EXPIRES_AT] = expiry;
+    const search = searchFields(this.spec, rest);
+    if (search !== null) stored[SEARCH] = search;
     return stored;
   }
 
@@ -129,13 +164,15 @@ class MongoCollectionCore {
   }
 
   async get(id: string, session: ClientSession | undefined): Promise<Doc | null> {
-    const raw = await this.coll.findOne(and({ _id: id }, this.notExpired()) as Filter<Stored>, { session });
+    const raw = await this.coll.findOne(and({ _id: id }, this.notExpired()) as Filter<Stored>, { session, projection: HIDDEN });
     return raw === null ? null : fromStored(raw);
   }
 
   async getMany(ids: readonly string[], session: ClientSession | undefined): Promise<Doc[]> {
     if (ids.length === 0) return [];
-    const raws = await this.coll.find(and({ _id: { $in: [...ids] } }, this.notExpired()) as Filter<Stored>, { session }).toArray();
+    const raws = await this.coll
+      .find(and({ _id: { $in: [...ids] } }, this.notExpired()) as Filter<Stored>, { session, projection: HIDDEN })
+      .toArray();
     const byId = new Map(raws.map((raw) => [raw._id, raw]));
     const docs: Doc[] = [];
     for (const id of ids) {
@@ -175,6 +212,11 @@ class MongoCollectionCore {
         if (expiry === null) $unset[EXPIRES_AT] = '';
         else $set[EXPIRES_AT] = expiry;
       }
+      if (this.spec.textFields.includes(field)) {
+        const text = hiddenText(value);
+        if (text === null) $unset[`${SEARCH}.${field}`] = '';
+        else $set[`${SEARCH}.${field}`] = text;
+      }
     }
     const update: Document = {};
     if (Object.keys($set).length > 0) update.$set = $set;
@@ -204,7 +246,7 @@ class MongoCollectionCore {
 
   private async findAndUpdate(id: string, update: UpdateFilter<Stored> | Document[], session: ClientSession | undefined): Promise<Doc | null> {
     const raw = await this.mapDuplicate(
-      this.coll.findOneAndUpdate(and({ _id: id }, this.notExpired()) as Filter<Stored>, update, { returnDocument: 'after', session }),
+      this.coll.findOneAndUpdate(and({ _id: id }, this.notExpired()) as Filter<Stored>, update, { returnDocument: 'after', session, projection: HIDDEN }),
     );
     return raw === null ? null : fromStored(raw);
   }
@@ -239,7 +281,9 @@ class MongoCollectionCore {
     const docs: Doc[] = [];
     for (const segment of segments) {
       const filter = { ...text, ...and(base, this.segmentFilter(plan, segment, range, order)) };
-      const raws = await this.coll.find(filter as Filter<Stored>, { sort, limit: want - docs.length, session }).toArray();
+      const raws = await this.coll
+        .find(filter as Filter<Stored>, { sort, limit: want - docs.length, session, projection: HIDDEN })
+        .toArray();
       for (const raw of raws) docs.push(fromStored(raw));
       if (docs.length >= want) break;
     }
@@ -327,15 +371,24 @@ async function declareCollection(db: Db, spec: CompiledSpec): Promise<MongoColle
   }
   if (spec.ttlField !== null) indexes.push({ key: { [EXPIRES_AT]: 1 }, name: 'ttl', expireAfterSeconds: 0 });
 
-  // MongoDB allows one text index per collection: replace it when the text fields change.
-  const textName = spec.textFields.length > 0 ? `text_${spec.textFields.join('_')}` : null;
-  for (const existing of await coll.listIndexes().toArray()) {
-    const isText = Object.values(existing.key as Document).includes('text');
-    if (isText && existing.name !== textName) await coll.dropIndex(existing.name as string);
+  // MongoDB allows one text index per collection: replace it when the text fields or SEARCH_TEXT_VERSION change.
+  // It covers each text field and its `_search` copy, which only text in scripts written without spaces has.
+  const textName = spec.textFields.length > 0 ? `text_v${SEARCH_TEXT_VERSION}_${spec.textFields.join('_')}` : null;
+  const existing = await coll.listIndexes().toArray();
+  // Before the index is made, so that its existence means every document has its `_search` (a failed backfill reruns).
+  if (textName !== null && !existing.some((index) => index.name === textName)) await backfillSearchFields(coll, spec);
+  let droppedText = false;
+  for (const index of existing) {
+    const isText = Object.values(index.key as Document).includes('text');
+    if (isText && index.name !== textName) {
+      await coll.dropIndex(index.name as string);
+      droppedText = true;
+    }
   }
+  if (textName === null && droppedText) await coll.updateMany({ [SEARCH]: { $exists: true } }, { $unset: { [SEARCH]: '' } });
   if (textName !== null) {
     indexes.push({
-      key: Object.fromEntries(spec.textFields.map((field) => [field, 'text'])),
+      key: Object.fromEntries(spec.textFields.flatMap((field) => [[field, 'text'], [`${SEARCH}.${field}`, 'text']])),
       name: textName,
       // "none": no stemming or stop words, like SQLite's unicode61 tokenizer; version 3 ignores case and diacritics.
       default_language: 'none',
@@ -344,6 +397,30 @@ async function declareCollection(db: Db, spec: CompiledSpec): Promise<MongoColle
   }
   if (indexes.length > 0) await coll.createIndexes(indexes);
   return coll;
+}
+
+/**
+ * Sets every document's `_search` from its text fields: documents written
+ * before it existed, or under other text fields or another SEARCH_TEXT_VERSION.
+ * Each update is guarded by the text values it was computed from, so a
+ * document rewritten meanwhile (its writer sets `_search` itself) is left alone.
+ */
+async function backfillSearchFields(coll: MongoCollection<Stored>, spec: CompiledSpec): Promise<void> {
+  const projection = Object.fromEntries([...spec.textFields, SEARCH].map((field) => [field, 1]));
+  let batch: AnyBulkWriteOperation<Stored>[] = [];
+  for await (const raw of coll.find({}, { projection })) {
+    const wanted = searchFields(spec, raw);
+    if (isDeepStrictEqual(wanted ?? undefined, raw[SEARCH])) continue;
+    const filter: Document = { _id: raw._id };
+    for (const field of spec.textFields) filter[field] = raw[field] === undefined ? { $exists: false } : raw[field];
+    const update = wanted === null ? { $unset: { [SEARCH]: '' } } : { $set: { [SEARCH]: wanted } };
+    batch.push({ updateOne: { filter: filter as Filter<Stored>, update: update as UpdateFilter<Stored> } });
+    if (batch.length === BACKFILL_BATCH) {
+      await coll.bulkWrite(batch, { ordered: false });
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await coll.bulkWrite(batch, { ordered: false });
 }
 
 class MongoStoreCollection<T extends Doc> implements Collection<T> {

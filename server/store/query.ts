@@ -335,16 +335,66 @@ export function toPage<T extends { id: string }>(docs: T[], limit: number, order
 }
 
 /**
+ * Bumped whenever searchableText can give a different result for the same
+ * text: adapters tag their text index with it and rebuild an index made
+ * with another version when the collection is declared.
+ */
+export const SEARCH_TEXT_VERSION = 1;
+
+/**
+ * Scripts written without spaces between words. Script_Extensions rather than
+ * Script so that marks and signs shared between them (the prolonged sound mark
+ * ー, ideographic punctuation) stay in the run.
+ */
+const UNSPACED = String.raw`\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Thai}\p{scx=Lao}\p{scx=Khmer}\p{scx=Myanmar}`;
+const UNSPACED_CHAR = new RegExp(`[${UNSPACED}]`, 'u');
+/** A run of those scripts; it may go on with combining marks and joiners, never start with one. */
+const UNSPACED_RUN = new RegExp(`[${UNSPACED}][${UNSPACED}\\p{M}\\u200C\\u200D]*`, 'gu');
+const SPACE = /\s/u;
+/**
+ * ICU's dictionary-based word breaking (Chinese and Japanese, Thai, Lao,
+ * Khmer, Burmese) is the same for every locale; a fixed one keeps the index
+ * independent of the server's locale settings.
+ */
+const WORDS = new Intl.Segmenter('en', { granularity: 'word' });
+
+/**
+ * The form of a text field that the text indexes tokenise: NFC, with a space
+ * between the words of scripts written without spaces, so that the tokenisers
+ * of SQLite FTS5 (unicode61) and MongoDB (language none), which split only on
+ * spaces and punctuation, see each word as a token. Text without such scripts
+ * is returned as it is (after NFC), without running the segmenter.
+ */
+export function searchableText(text: string): string {
+  const normal = text.normalize('NFC');
+  if (!UNSPACED_CHAR.test(normal)) return normal;
+  return normal.replace(UNSPACED_RUN, (run: string, offset: number) => {
+    let words = offset > 0 && !SPACE.test(normal[offset - 1] as string) ? ' ' : '';
+    let first = true;
+    for (const { segment } of WORDS.segment(run)) {
+      words += first ? segment : ` ${segment}`;
+      first = false;
+    }
+    const end = offset + run.length;
+    return end < normal.length && !SPACE.test(normal[end] as string) ? `${words} ` : words;
+  });
+}
+
+/**
  * Search input to terms: words split on anything that is not a letter, digit
- * or combining mark, duplicates dropped, at most MAX_SEARCH_TERMS so a long
- * query cannot make an expensive match.
+ * or combining mark, and words of scripts written without spaces split by
+ * searchableText exactly as the indexed text is; duplicates dropped, at most
+ * MAX_SEARCH_TERMS so a long query cannot make an expensive match.
  */
 export function searchTerms(text: string): string[] {
   const terms = new Set<string>();
   for (const word of text.normalize('NFC').split(/[^\p{L}\p{N}\p{M}]+/u)) {
     if (word === '') continue;
-    terms.add(word);
-    if (terms.size === MAX_SEARCH_TERMS) break;
+    for (const term of UNSPACED_CHAR.test(word) ? searchableText(word).split(' ') : [word]) {
+      if (term === '') continue;
+      terms.add(term);
+      if (terms.size === MAX_SEARCH_TERMS) return [...terms];
+    }
   }
   return [...terms];
 }

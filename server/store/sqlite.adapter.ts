@@ -1,7 +1,14 @@
 /**
  * SQLite adapter (better-sqlite3). One table per collection: `id` and the JSON
  * document, a generated column per declared field (indexed as declared), and
- * an FTS5 table for text fields kept in sync by triggers.
+ * an FTS5 table for text fields kept in sync by triggers. The triggers index
+ * searchableText() of each text field through an application-defined SQL
+ * function that openSqliteStore registers on its connection, so every write
+ * (insert, upsert, patch, increment, delete, deleteWhere, the TTL sweep,
+ * inside a transaction or not) keeps the text index exact by construction.
+ * Another program writing to a collection with text fields (the sqlite3
+ * shell) fails with "no such function" rather than desynchronising the index;
+ * deleting through it works.
  *
  * better-sqlite3 is synchronous, so every statement runs to completion before
  * the event loop moves on; only an async transaction() spans awaits, and a
@@ -34,7 +41,9 @@ import {
   planSearch,
   rangeBounds,
   resolveLimit,
+  searchableText,
   searchTerms,
+  SEARCH_TEXT_VERSION,
   toPage,
   whereValues,
   type CompiledSpec,
@@ -64,6 +73,8 @@ const ftsTable = (name: string): string => `"s_${name}"`;
 const column = (field: string): string => (field === 'id' ? 'id' : `"x_${field}"`);
 const ftsColumn = (field: string): string => `"t_${field}"`;
 const jsonPath = (field: string): string => `'$.${field}'`;
+/** The SQL function the text index triggers call; versioned so that a text index made by another version is rebuilt. */
+const SEARCH_TEXT_FUNCTION = `parasol_search_text_v${SEARCH_TEXT_VERSION}`;
 
 /** SQLite has no boolean type: json_extract yields 1/0, so bound booleans must too. */
 function bindValue(value: Scalar): Bind {
@@ -415,13 +426,18 @@ function declareCollection(db: Db, spec: CompiledSpec): void {
 
 /**
  * The FTS5 table is contentless (the text lives in the JSON document) and
- * keyed on the table's rowid. Tokenizer: unicode61 with diacritics removed,
- * the closest match to MongoDB's diacritic-insensitive text index with
- * language "none". Its limit, shared with MongoDB: scripts written without
- * spaces (Chinese, Japanese, Thai) index a whole run of characters as one
- * token, so a search finds such text only by the whole run. The trigram
- * tokenizer would find substrings but not words under three characters,
- * which most CJK words are, and would diverge from MongoDB.
+ * keyed on the table's rowid. It indexes searchableText() of each text field,
+ * which puts spaces between the words of scripts written without them
+ * (Chinese, Japanese, Thai, Lao, Khmer, Burmese), as searchTerms() does to the
+ * query. Tokenizer: unicode61 with diacritics removed, the closest match to
+ * MongoDB's diacritic-insensitive text index with language "none". The
+ * trigram tokenizer would find substrings but not words under three
+ * characters, which most CJK words are, and would diverge from MongoDB.
+ *
+ * The layout is recognised by its columns and by the function its insert
+ * trigger calls; anything else (no text index yet, other text fields, a text
+ * index made before segmenting or by another SEARCH_TEXT_VERSION) is dropped
+ * and rebuilt from the stored documents.
  */
 function declareTextIndex(db: Db, spec: CompiledSpec): void {
   const t = table(spec.name);
@@ -430,13 +446,19 @@ function declareTextIndex(db: Db, spec: CompiledSpec): void {
   const current = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(`s_${spec.name}`) as { name: string }[]).map(
     (row) => row.name,
   );
-  if (current.join(',') === wanted.join(',') && wanted.length > 0) return;
+  const insertTrigger = db
+    .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?`)
+    .pluck()
+    .get(`s_${spec.name}_ai`) as string | undefined;
+  const upToDate = current.join(',') === wanted.join(',') && insertTrigger?.includes(`${SEARCH_TEXT_FUNCTION}(`) === true;
+  if (upToDate && wanted.length > 0) return;
   for (const suffix of ['ai', 'ad', 'au']) db.exec(`DROP TRIGGER IF EXISTS "s_${spec.name}_${suffix}"`);
   db.exec(`DROP TABLE IF EXISTS ${fts}`);
   if (wanted.length === 0) return;
 
   const columns = spec.textFields.map(ftsColumn).join(', ');
-  const values = (row: string): string => spec.textFields.map((f) => `json_extract(${row}.doc, ${jsonPath(f)})`).join(', ');
+  const values = (row: string): string =>
+    spec.textFields.map((f) => `${SEARCH_TEXT_FUNCTION}(json_extract(${row}.doc, ${jsonPath(f)}))`).join(', ');
   db.exec(
     `CREATE VIRTUAL TABLE ${fts} USING fts5(${columns}, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2')`,
   );
@@ -452,6 +474,14 @@ function declareTextIndex(db: Db, spec: CompiledSpec): void {
     DELETE FROM ${fts} WHERE rowid = old.rowid;
     INSERT INTO ${fts} (rowid, ${columns}) VALUES (new.rowid, ${values('new')}); END`);
   db.exec(`INSERT INTO ${fts} (rowid, ${columns}) SELECT rowid, ${values(t)} FROM ${t}`);
+}
+
+/**
+ * searchableText for SQL: text fields that hold strings are segmented; other
+ * values (numbers, JSON text of arrays and objects) are indexed as before.
+ */
+function searchTextSql(value: unknown): unknown {
+  return typeof value === 'string' ? searchableText(value) : value;
 }
 
 /** A collection handle: outside a transaction it waits at the gate; inside one it checks the transaction is still open. */
@@ -638,6 +668,8 @@ class SqliteStore implements Store {
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const db = new Database(options.path);
   try {
+    // Before anything else: every write to a collection with text fields runs it (see declareTextIndex).
+    db.function(SEARCH_TEXT_FUNCTION, { deterministic: true }, searchTextSql);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');

@@ -12,6 +12,7 @@ describe('rate limits on sign-up, log-in and recovery', () => {
           signup: { perKey: 2, overall: 4, windowSeconds: 600 },
           login: { perKey: 3, overall: 100, windowSeconds: 600 },
           recovery: { perKey: 2, overall: 100, windowSeconds: 600 },
+          posting: c.rateLimits.posting,
         },
       }),
     });

@@ -465,6 +465,115 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         assert.deepEqual(ids(await coll.search('otters')), ['s2']);
       });
 
+      describe('scripts written without spaces', function () {
+        async function seedUnspaced(): Promise<void> {
+          const coll = store.collection(posts);
+          await coll.insert({ id: 'zh', topicId: 'a', title: '我们在学习中文', score: 1 });
+          await coll.insert({ id: 'th', topicId: 'a', title: 'ภาษาไทยเป็นภาษาที่สวยงาม', score: 2 });
+          await coll.insert({ id: 'my', topicId: 'a', title: 'ကျွန်တော်မြန်မာစာဖတ်နေတယ်', score: 3 });
+          await coll.insert({ id: 'ja', topicId: 'b', title: '東京で寿司を食べました', body: '私は日本語を勉強しています', score: 4 });
+          await coll.insert({ id: 'mix', topicId: 'b', title: 'Parasol论坛', body: 'Support小组 meets on 星期五。Café!', score: 5 });
+        }
+
+        it('finds a word inside a Chinese, Thai, Burmese or Japanese sentence', async function () {
+          await seedUnspaced();
+          const coll = store.collection(posts);
+          assert.deepEqual(ids(await coll.search('中文')), ['zh']);
+          assert.deepEqual(ids(await coll.search('学习')), ['zh']);
+          assert.deepEqual(ids(await coll.search('ภาษาไทย')), ['th']);
+          assert.deepEqual(ids(await coll.search('สวยงาม')), ['th']);
+          assert.deepEqual(ids(await coll.search('မြန်မာ')), ['my']);
+          assert.deepEqual(ids(await coll.search('ဖတ်')), ['my']);
+          assert.deepEqual(ids(await coll.search('寿司')), ['ja']);
+          assert.deepEqual(ids(await coll.search('日本語')), ['ja']);
+          assert.deepEqual(ids(await coll.search('東京 勉強')), ['ja']);
+        });
+
+        it('finds words of mixed Latin and CJK text, with the query spaced or not', async function () {
+          await seedUnspaced();
+          const coll = store.collection(posts);
+          assert.deepEqual(ids(await coll.search('论坛')), ['mix']);
+          assert.deepEqual(ids(await coll.search('parasol')), ['mix']);
+          assert.deepEqual(ids(await coll.search('Parasol论坛')), ['mix']);
+          assert.deepEqual(ids(await coll.search('support 小组 星期五')), ['mix']);
+          assert.deepEqual(ids(await coll.search('cafe')), ['mix']);
+          assert.deepEqual(ids(await coll.search('学习中文')), ['zh']);
+        });
+
+        it('still requires every word (AND)', async function () {
+          await seedUnspaced();
+          const coll = store.collection(posts);
+          assert.deepEqual(ids(await coll.search('英文')), []);
+          assert.deepEqual(ids(await coll.search('学习 英文')), []);
+          assert.deepEqual(ids(await coll.search('学习英文')), []);
+          assert.deepEqual(ids(await coll.search('中文 日本語')), []);
+          assert.deepEqual(ids(await coll.search('ภาษาอังกฤษ')), []);
+          assert.deepEqual(ids(await coll.search('parasol 中文')), []);
+        });
+
+        it('re-indexes on patch and upsert, and forgets deleted documents', async function () {
+          await seedUnspaced();
+          const coll = store.collection(posts);
+          await coll.patch('zh', { title: '我们在学习日语' });
+          assert.deepEqual(ids(await coll.search('中文')), []);
+          assert.deepEqual(ids(await coll.search('日语')), ['zh']);
+          await coll.increment('zh', { views: 1 });
+          assert.deepEqual(ids(await coll.search('日语')), ['zh']);
+          await coll.patch('th', { body: 'ขอบคุณสำหรับความช่วยเหลือ' });
+          assert.deepEqual(ids(await coll.search('ขอบคุณ ภาษาไทย')), ['th']);
+          await coll.patch('th', { body: undefined });
+          assert.deepEqual(ids(await coll.search('ขอบคุณ')), []);
+          assert.deepEqual(ids(await coll.search('ภาษาไทย')), ['th']);
+          await coll.patch('mix', { title: 'Parasol forum' });
+          assert.deepEqual(ids(await coll.search('论坛')), []);
+          assert.deepEqual(ids(await coll.search('parasol forum 小组')), ['mix']);
+          await coll.upsert({ id: 'ja', topicId: 'b', title: 'ラーメンが好きです' });
+          assert.deepEqual(ids(await coll.search('寿司')), []);
+          assert.deepEqual(ids(await coll.search('ラーメン')), ['ja']);
+          assert.equal(await coll.delete('my'), true);
+          assert.deepEqual(ids(await coll.search('မြန်မာ')), []);
+          assert.equal(await coll.deleteWhere({ topicId: 'a' }), 2);
+          assert.deepEqual(ids(await coll.search('日语')), []);
+          assert.deepEqual(ids(await coll.search('ภาษาไทย')), []);
+          assert.deepEqual(ids(await coll.search('ラーメン')), ['ja']);
+        });
+
+        it('indexes within transactions and forgets rolled-back writes', async function () {
+          await seedUnspaced();
+          await store.transaction(async (tx) => {
+            await tx.collection(posts).insert({ id: 'zh2', topicId: 'c', title: '欢迎来到论坛' });
+            await tx.collection(posts).patch('zh', { title: '我们在学习英文' });
+          });
+          const coll = store.collection(posts);
+          assert.deepEqual(ids(await coll.search('欢迎')), ['zh2']);
+          assert.deepEqual(ids(await coll.search('英文')), ['zh']);
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.collection(posts).insert({ id: 'zh3', topicId: 'c', title: '今天天气很好' });
+              await tx.collection(posts).patch('zh', { title: '我们在学习法语' });
+              await tx.collection(posts).delete('zh2');
+              throw new Error('boom');
+            }),
+            /boom/,
+          );
+          assert.deepEqual(ids(await coll.search('天气')), []);
+          assert.deepEqual(ids(await coll.search('法语')), []);
+          assert.deepEqual(ids(await coll.search('英文')), ['zh']);
+          assert.deepEqual(ids(await coll.search('欢迎')), ['zh2']);
+        });
+
+        it('never returns the indexed form of the text', async function () {
+          await seedUnspaced();
+          const coll = store.collection(posts);
+          const expected = { id: 'zh', topicId: 'a', title: '我们在学习中文', score: 1 };
+          assert.deepEqual(await coll.get('zh'), expected);
+          assert.deepEqual((await coll.search('中文')).items, [expected]);
+          assert.deepEqual((await coll.find({ where: { topicId: 'a' }, orderBy: { field: 'score' } })).items[0], expected);
+          assert.deepEqual(await coll.patch('zh', { views: 2 }), { ...expected, views: 2 });
+          assert.deepEqual(await coll.increment('zh', { views: 1 }), { ...expected, views: 3 });
+        });
+      });
+
       it('refuses collections without textFields; finds nothing for text without words', async function () {
         await seed();
         await rejectsWith(store.collection(users).search('ada'), StoreError, /textFields/);

@@ -101,6 +101,71 @@ describe('sqlite adapter', function () {
       assert.equal(await threads.count({ forumId: 'f' }), 2);
     });
 
+    it('rebuilds a text index made before words of unspaced scripts were segmented', async function () {
+      // The layout the adapter made before SEARCH_TEXT_VERSION 1: triggers indexing the raw fields.
+      const raw = new Database(file);
+      const values = (row: string): string => `json_extract(${row}.doc, '$.title'), json_extract(${row}.doc, '$.body')`;
+      raw.exec(`
+        CREATE TABLE "c_posts" (id TEXT PRIMARY KEY NOT NULL, doc TEXT NOT NULL);
+        CREATE VIRTUAL TABLE "s_posts" USING fts5("t_title", "t_body", content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+        CREATE TRIGGER "s_posts_ai" AFTER INSERT ON "c_posts" BEGIN
+          INSERT INTO "s_posts" (rowid, "t_title", "t_body") VALUES (new.rowid, ${values('new')}); END;
+        CREATE TRIGGER "s_posts_ad" AFTER DELETE ON "c_posts" BEGIN
+          DELETE FROM "s_posts" WHERE rowid = old.rowid; END;
+        CREATE TRIGGER "s_posts_au" AFTER UPDATE OF doc ON "c_posts"
+          WHEN json_extract(old.doc, '$.title') IS NOT json_extract(new.doc, '$.title') OR json_extract(old.doc, '$.body') IS NOT json_extract(new.doc, '$.body') BEGIN
+          DELETE FROM "s_posts" WHERE rowid = old.rowid;
+          INSERT INTO "s_posts" (rowid, "t_title", "t_body") VALUES (new.rowid, ${values('new')}); END;
+      `);
+      const insert = raw.prepare('INSERT INTO "c_posts" (id, doc) VALUES (?, ?)');
+      insert.run('zh', JSON.stringify({ id: 'zh', topicId: 't', title: '我们在学习中文', score: 1 }));
+      insert.run('th', JSON.stringify({ id: 'th', topicId: 't', title: 'Thai', body: 'ภาษาไทยเป็นภาษาที่สวยงาม', score: 2 }));
+      insert.run('en', JSON.stringify({ id: 'en', topicId: 't', title: 'A quick fox', score: 3 }));
+      const matches = (query: string): number => raw.prepare(`SELECT count(*) FROM "s_posts" WHERE "s_posts" MATCH ?`).pluck().get(query) as number;
+      assert.equal(matches('"中文"'), 0, 'the old layout indexes a whole run as one token');
+      assert.equal(matches('"我们在学习中文"'), 1);
+      raw.close();
+
+      store = openSqliteStore({ path: file });
+      await store.declare(contractSpecs);
+      const coll = store.collection(posts);
+      const found = async (text: string): Promise<string[]> => (await coll.search(text)).items.map((d) => d.id).sort();
+      assert.deepEqual(await found('中文'), ['zh']);
+      assert.deepEqual(await found('ภาษาไทย'), ['th']);
+      assert.deepEqual(await found('thai สวยงาม'), ['th']);
+      assert.deepEqual(await found('fox'), ['en']);
+      assert.deepEqual((await coll.find({ where: { topicId: 't' }, orderBy: { field: 'score' } })).items.map((d) => d.id), ['zh', 'th', 'en']);
+      await coll.patch('zh', { title: '我们在学习日语' });
+      await coll.insert({ id: 'zh2', topicId: 't', title: '欢迎来到论坛' });
+      await store.close();
+
+      // Declared again: the rebuilt layout is recognised and kept, and still exact.
+      store = openSqliteStore({ path: file });
+      await store.declare(contractSpecs);
+      const again = store.collection(posts);
+      assert.deepEqual((await again.search('中文')).items, []);
+      assert.deepEqual((await again.search('日语')).items.map((d) => d.id), ['zh']);
+      assert.deepEqual((await again.search('论坛')).items.map((d) => d.id), ['zh2']);
+      assert.deepEqual((await again.search('fox')).items.map((d) => d.id), ['en']);
+    });
+
+    it('refuses text writes from a connection without the search text function instead of desynchronising the index', async function () {
+      store = openSqliteStore({ path: file });
+      await store.declare(contractSpecs);
+      await store.collection(posts).insert({ id: 'zh', topicId: 't', title: '我们在学习中文' });
+      const raw = new Database(file);
+      try {
+        assert.throws(
+          () => raw.prepare('INSERT INTO "c_posts" (id, doc) VALUES (?, ?)').run('x', JSON.stringify({ id: 'x', topicId: 't', title: '中文' })),
+          /no such function/,
+        );
+        assert.equal(raw.prepare('DELETE FROM "c_posts" WHERE id = ?').run('zh').changes, 1);
+      } finally {
+        raw.close();
+      }
+      assert.deepEqual((await store.collection(posts).search('中文')).items, []);
+    });
+
     it('sweeps expired documents from the file on its timer', async function () {
       store = openSqliteStore({ path: file, sweepIntervalMs: 25 });
       await store.declare(contractSpecs);

@@ -1,0 +1,138 @@
+import { defineCollection } from '../store/port.js';
+
+/**
+ * public: readable by anyone, federates openly (later); members: only signed-in
+ * members; network: partner instances only (federation issue).
+ */
+export type BoardVisibility = 'public' | 'members' | 'network';
+
+export interface BoardDoc {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  /** A language tag: the board's main language. */
+  language: string;
+  visibility: BoardVisibility;
+  /** Lower comes first on the board list. */
+  position: number;
+  archived: boolean;
+  /** New members' first post on this board waits for a moderator. */
+  approveFirstPosts: boolean;
+  /** Minimum seconds between two posts of one member on this board (0 = off). */
+  slowModeSeconds: number;
+  /** Accounts that moderate this board (instance moderators and admins moderate every board). */
+  moderatorIds: string[];
+  threadCount: number;
+  postCount: number;
+  /** For the public moderation summary. */
+  removedCount: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** visible: listed; pending: waiting for a moderator; removed: taken down by a moderator. */
+export type ContentState = 'visible' | 'pending' | 'removed';
+
+export interface ThreadDoc {
+  id: string;
+  boardId: string;
+  title: string;
+  /** The opening post. */
+  firstPostId: string;
+  authorId: string | null;
+  anonymous: boolean;
+  state: ContentState;
+  pinned: boolean;
+  locked: boolean;
+  /** Visible replies + the opening post. */
+  postCount: number;
+  createdAt: number;
+  lastPostAt: number;
+  /** Pinned threads first, then newest activity: one number so that one index orders the board. */
+  bumpKey: number;
+}
+
+/** A post's state adds `hidden` (a moderator hid it pending review) and `deleted` (its author or account is gone). */
+export type PostState = ContentState | 'hidden' | 'deleted';
+
+export interface PostDoc {
+  id: string;
+  threadId: string;
+  boardId: string;
+  /** Null once the author deleted their account. Never shown for anonymous posts. */
+  authorId: string | null;
+  anonymous: boolean;
+  /** Markdown as written. */
+  body: string;
+  /** Cleaned HTML, rendered once at write time. */
+  html: string;
+  /** The thread title on opening posts, so that search finds threads by title. */
+  title?: string;
+  contentWarning: string | null;
+  quoteOf: string | null;
+  state: PostState;
+  /** Shown to the author when a moderator removed the post. */
+  removedReason: string | null;
+  reactions: Record<string, number>;
+  createdAt: number;
+  editedAt: number | null;
+}
+
+export interface PostRevisionDoc {
+  id: string;
+  postId: string;
+  body: string;
+  contentWarning: string | null;
+  editorId: string;
+  createdAt: number;
+}
+
+/** Who reacted how to what: only to keep one reaction of a kind per member; never listed. */
+export interface ReactionDoc {
+  id: string;
+  postId: string;
+  accountId: string;
+  kind: string;
+  createdAt: number;
+}
+
+export const boardsCollection = defineCollection<BoardDoc>({
+  name: 'boards',
+  fields: { slug: 'string', position: 'number', archived: 'boolean' },
+  indexes: [{ fields: ['slug'], unique: true }, { fields: ['position'] }, { fields: ['archived', 'position'] }],
+});
+
+export const threadsCollection = defineCollection<ThreadDoc>({
+  name: 'threads',
+  fields: { boardId: 'string', state: 'string', bumpKey: 'number', createdAt: 'number' },
+  indexes: [{ fields: ['boardId', 'state', 'bumpKey'] }, { fields: ['state', 'createdAt'] }],
+});
+
+export const postsCollection = defineCollection<PostDoc>({
+  name: 'posts',
+  fields: { threadId: 'string', boardId: 'string', authorId: 'string', state: 'string', createdAt: 'number' },
+  indexes: [
+    { fields: ['threadId', 'state', 'createdAt'] },
+    { fields: ['threadId', 'createdAt'] },
+    { fields: ['authorId', 'createdAt'] },
+    { fields: ['authorId', 'state', 'createdAt'] },
+    { fields: ['boardId', 'authorId', 'createdAt'] },
+    { fields: ['state', 'createdAt'] },
+  ],
+  textFields: ['title', 'body'],
+});
+
+export const revisionsCollection = defineCollection<PostRevisionDoc>({
+  name: 'post_revisions',
+  fields: { postId: 'string', createdAt: 'number' },
+  indexes: [{ fields: ['postId', 'createdAt'] }],
+});
+
+export const reactionsCollection = defineCollection<ReactionDoc>({
+  name: 'reactions',
+  fields: { postId: 'string', accountId: 'string', createdAt: 'number' },
+  indexes: [{ fields: ['postId', 'createdAt'] }, { fields: ['accountId', 'createdAt'] }],
+});
+
+export const forumsCollections = [boardsCollection, threadsCollection, postsCollection, revisionsCollection, reactionsCollection];

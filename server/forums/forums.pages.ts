@@ -1,0 +1,164 @@
+import express, { type Request } from 'express';
+import type { AppContext } from '../context.js';
+import { formBody, formPost, formState, handle, sendPage } from '../http/pages.js';
+import { AppError } from '../http/errors.js';
+import type { FormState } from '../views/layout.js';
+import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, searchPage, threadPage } from './forums.views.js';
+
+const pageQuery = (req: Request) => (typeof req.query.after === 'string' ? { after: req.query.after } : {});
+const param = (value: string | undefined) => value ?? '';
+
+/** Forum pages: everything works with plain links and forms; live updates are an extra. */
+export function forumsPages(ctx: AppContext): express.Router {
+  const router = express.Router();
+  const { forums } = ctx;
+
+  router.get('/', handle(async (req, res) => sendPage(res, homePage(ctx.page(req), await forums.listBoards(req.account)))));
+
+  const renderBoard = async (req: Request, state?: FormState) =>
+    boardPage(ctx.page(req), await forums.listThreads(req.account, param(req.params.slug), state ? {} : pageQuery(req)), state);
+
+  router.get('/b/:slug', handle(async (req, res) => sendPage(res, await renderBoard(req))));
+  router.post(
+    '/b/:slug/threads',
+    formPost(async (req, res) => {
+      const { thread } = await forums.createThread(req.account, param(req.params.slug), formBody(req));
+      res.redirect(303, `/t/${thread.id}`);
+    }, renderBoard),
+  );
+
+  async function renderThread(req: Request, state?: FormState) {
+    const id = param(req.params.id);
+    const after = typeof req.query.after === 'string' ? req.query.after : null;
+    const view = await forums.getThread(req.account, id, after ? { after } : {});
+    const quoteId = typeof req.query.quote === 'string' ? req.query.quote : typeof req.body?.quoteOf === 'string' ? (req.body.quoteOf as string) : '';
+    const quote = quoteId ? await forums.getPost(req.account, quoteId).catch(() => null) : null;
+    return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after }, state);
+  }
+
+  router.get('/t/:id', handle(async (req, res) => sendPage(res, await renderThread(req))));
+  router.post(
+    '/t/:id/posts',
+    formPost(async (req, res) => {
+      const post = await forums.reply(req.account, param(req.params.id), formBody(req));
+      res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
+    }, renderThread),
+  );
+  router.post(
+    '/t/:id/moderate',
+    formPost(async (req, res) => {
+      const thread = await forums.moderateThread(req.account, param(req.params.id), formBody(req));
+      res.redirect(303, `/t/${thread.id}`);
+    }, renderThread),
+  );
+
+  /** One post as the thread page shows it, for live updates. */
+  router.get(
+    '/p/:id/fragment',
+    handle(async (req, res) => {
+      const post = await forums.getPost(req.account, param(req.params.id));
+      const view = await forums.getThread(req.account, post.threadId, { limit: 1 });
+      res.setHeader('Cache-Control', 'private, no-store');
+      sendPage(res, postItem(ctx.page(req), post, view.thread, view.canReply));
+    }),
+  );
+
+  /** Forms that act on a post go back to the post in its thread when they succeed, and show the thread with the error when not. */
+  async function threadOfPost(req: Request, state: FormState) {
+    const post = await forums.getPost(req.account, param(req.params.id));
+    req.params.id = post.threadId;
+    return renderThread(req, state);
+  }
+
+  router.post(
+    '/p/:id/react',
+    formPost(async (req, res) => {
+      const id = param(req.params.id);
+      await forums.react(req.account, id, formBody(req));
+      const post = await forums.getPost(req.account, id);
+      res.redirect(303, `/t/${post.threadId}#p-${id}`);
+    }, threadOfPost),
+  );
+
+  router.post(
+    '/p/:id/moderate',
+    formPost(async (req, res) => {
+      const post = await forums.moderatePost(req.account, param(req.params.id), formBody(req));
+      res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
+    }, threadOfPost),
+  );
+
+  const renderEdit = async (req: Request, state?: FormState) => {
+    const post = await forums.getPost(req.account, param(req.params.id));
+    if (!post.canEdit) throw new AppError(403, 'not_author');
+    const thread = await forums.getThread(req.account, post.threadId, { limit: 1 });
+    return editPage(ctx.page(req), post, post.isOpening, thread.thread.title, state);
+  };
+  router.get('/p/:id/edit', handle(async (req, res) => sendPage(res, await renderEdit(req))));
+  router.post(
+    '/p/:id/edit',
+    formPost(async (req, res) => {
+      const body = formBody(req);
+      const post = await forums.editPost(req.account, param(req.params.id), body);
+      res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
+    }, renderEdit),
+  );
+  router.post(
+    '/p/:id/delete',
+    formPost(async (req, res) => {
+      const post = await forums.getPost(req.account, param(req.params.id));
+      await forums.deletePost(req.account, post.id);
+      res.redirect(303, `/t/${post.threadId}`);
+    }, renderEdit),
+  );
+
+  const renderReport = async (req: Request, state?: FormState) => reportPage(ctx.page(req), await forums.getPost(req.account, param(req.params.id)), state);
+  router.get(
+    '/p/:id/report',
+    handle(async (req, res) => {
+      if (!req.account) {
+        res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+        return;
+      }
+      sendPage(res, await renderReport(req));
+    }),
+  );
+  router.post(
+    '/p/:id/report',
+    formPost(async (req, res) => {
+      const post = await forums.getPost(req.account, param(req.params.id));
+      await forums.report(req.account, post.id, formBody(req));
+      res.redirect(303, `/t/${post.threadId}?reported=1#p-${post.id}`);
+    }, renderReport),
+  );
+
+  router.get(
+    '/p/:id/revisions',
+    handle(async (req, res) => {
+      const id = param(req.params.id);
+      const revisions = await forums.revisions(req.account, id);
+      const post = await forums.getPost(req.account, id);
+      sendPage(res, revisionsPage(ctx.page(req), id, post.threadId, revisions));
+    }),
+  );
+
+  router.get(
+    '/search',
+    handle(async (req, res) => {
+      const q = typeof req.query.q === 'string' ? req.query.q : '';
+      if (!q.trim()) {
+        sendPage(res, searchPage(ctx.page(req), '', null));
+        return;
+      }
+      try {
+        const result = await forums.search(req.account, { q, ...pageQuery(req) });
+        sendPage(res, searchPage(ctx.page(req), q, result));
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        sendPage(res, searchPage(ctx.page(req), q, null, formState(req, error, { q })), error.status);
+      }
+    }),
+  );
+
+  return router;
+}

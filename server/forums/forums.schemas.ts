@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { reactionKinds } from './reactions.js';
+
+export const TITLE_MAX = 150;
+export const BODY_MAX = 20_000;
+export const CW_MAX = 100;
+
+/** Form checkboxes arrive as "on"/"true"/"1"; JSON sends booleans. */
+const flag = z.union([z.boolean(), z.enum(['on', 'true', '1', 'false', '0', '']).transform((v) => v === 'on' || v === 'true' || v === '1')]);
+
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .transform((v) => (v === '' ? null : v))
+    .nullable()
+    .optional();
+
+export const slugSchema = z
+  .string()
+  .trim()
+  .min(2)
+  .max(40)
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'validation.slug_chars');
+
+export const boardInput = z.strictObject({
+  slug: slugSchema,
+  name: z.string().trim().min(1).max(80),
+  description: z.string().trim().max(500).default(''),
+  language: z.string().trim().min(2).max(20).default('en'),
+  visibility: z.enum(['public', 'members', 'network']).default('public'),
+  position: z.coerce.number().int().min(0).max(10_000).optional(),
+  approveFirstPosts: flag.default(false),
+  slowModeSeconds: z.coerce.number().int().min(0).max(86_400).default(0),
+});
+
+export const boardPatchInput = z.strictObject({
+  name: z.string().trim().min(1).max(80).optional(),
+  description: z.string().trim().max(500).optional(),
+  language: z.string().trim().min(2).max(20).optional(),
+  visibility: z.enum(['public', 'members', 'network']).optional(),
+  position: z.coerce.number().int().min(0).max(10_000).optional(),
+  archived: flag.optional(),
+  approveFirstPosts: flag.optional(),
+  slowModeSeconds: z.coerce.number().int().min(0).max(86_400).optional(),
+  /** Handles of the board's own moderators, replacing the list. */
+  moderators: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+});
+
+export const threadInput = z.strictObject({
+  title: z.string().trim().min(1, 'validation.required').max(TITLE_MAX),
+  body: z.string().max(BODY_MAX),
+  anonymous: flag.default(false),
+  contentWarning: optionalText(CW_MAX),
+});
+
+export const replyInput = z.strictObject({
+  body: z.string().max(BODY_MAX),
+  anonymous: flag.default(false),
+  contentWarning: optionalText(CW_MAX),
+  quoteOf: z.string().trim().max(64).transform((v) => (v === '' ? null : v)).nullable().optional(),
+});
+
+export const editInput = z.strictObject({
+  body: z.string().max(BODY_MAX).optional(),
+  contentWarning: optionalText(CW_MAX),
+  title: z.string().trim().min(1).max(TITLE_MAX).optional(),
+});
+
+export const reactionInput = z.strictObject({ kind: z.enum(reactionKinds) });
+
+export const postModerationInput = z.strictObject({
+  action: z.enum(['hide', 'unhide', 'remove', 'restore', 'approve']),
+  reason: z.string().trim().max(500).default(''),
+});
+
+export const threadModerationInput = z.strictObject({
+  action: z.enum(['pin', 'unpin', 'lock', 'unlock', 'move', 'remove', 'restore']),
+  reason: z.string().trim().max(500).default(''),
+  /** The board to move the thread to, with action "move". */
+  board: slugSchema.optional(),
+});
+
+export const pageInput = z.strictObject({
+  after: z.string().max(300).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+export const searchInput = z.strictObject({
+  q: z.string().trim().min(1).max(200),
+  after: z.string().max(300).optional(),
+});

@@ -1,0 +1,279 @@
+import { html, raw, type SafeHtml } from '../views/html.js';
+import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import type { AuthorView, BoardView, PostView, SearchHit, ThreadSummary, ThreadView } from './forums.service.js';
+import { reactionEmoji, reactionKinds } from './reactions.js';
+import { reportReasons } from '../moderation/moderation.collections.js';
+import { BODY_MAX, CW_MAX, TITLE_MAX } from './forums.schemas.js';
+
+export function authorLabel(ctx: PageContext, author: AuthorView): SafeHtml {
+  switch (author.kind) {
+    case 'anonymous':
+      return html`<span class="author anon">${ctx.t('post.anonymous')}</span>`;
+    case 'deleted':
+      return html`<span class="author gone">${ctx.t('post.deleted_member')}</span>`;
+    default:
+      return author.displayName === author.handle
+        ? html`<span class="author">${author.handle}</span>`
+        : html`<span class="author">${author.displayName} <small>@${author.handle}</small></span>`;
+  }
+}
+
+const visibilityIcon = (b: BoardView) => (b.visibility === 'public' ? '' : html` ${icon('lock')}`);
+
+export function homePage(ctx: PageContext, boards: readonly BoardView[]): SafeHtml {
+  const { t } = ctx;
+  return layout(ctx, {
+    title: t('home.title'),
+    body: html`${ctx.account ? '' : html`<section class="intro"><h1>${t('home.welcome', { name: ctx.instanceName })}</h1>
+<p class="lead">${t('home.intro')}</p>
+<p><a class="button primary" href="/signup">${icon('user')} ${t('nav.signup')}</a> <a class="button" href="/login">${icon('login')} ${t('nav.login')}</a></p></section>`}
+<h2>${icon('list')} ${t('forums.boards')}</h2>
+<ul class="boards">${boards.map(
+      (b) => html`<li><a href="/b/${b.slug}"><strong>${b.name}</strong>${visibilityIcon(b)}${b.archived ? html` <em>(${t('forums.archived')})</em>` : ''}</a>
+  <p>${b.description}</p><small>${t('forums.counts', { threads: b.threadCount, posts: b.postCount })}</small></li>`,
+    )}</ul>
+<p><a href="/transparency">${icon('shield')} ${t('forums.transparency')}</a></p>`,
+  });
+}
+
+export function threadRow(ctx: PageContext, thread: ThreadSummary): SafeHtml {
+  const { t } = ctx;
+  return html`<li><a href="/t/${thread.id}">${thread.pinned ? html`${icon('pin')}<span class="visually-hidden">${t('thread.pinned')}</span> ` : ''}${thread.locked ? html`${icon('lock')}<span class="visually-hidden">${t('thread.locked')}</span> ` : ''}<strong>${thread.title || t('thread.deleted_title')}</strong></a>
+<small>${authorLabel(ctx, thread.author)} · ${t('thread.replies', { count: thread.replyCount })} · ${formatTime(ctx, thread.lastPostAt)}</small></li>`;
+}
+
+export function boardPage(
+  ctx: PageContext,
+  data: { board: BoardView; threads: readonly ThreadSummary[]; next: string | null },
+  state?: FormState,
+): SafeHtml {
+  const { t } = ctx;
+  const b = data.board;
+  return layout(ctx, {
+    title: b.name,
+    body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a></nav>
+<h1>${b.name}${visibilityIcon(b)}</h1>
+<p>${b.description}</p>
+${b.archived ? html`<p class="notice">${t('forums.archived_notice')}</p>` : ''}
+${b.slowModeSeconds > 0 ? html`<p><small>${t('forums.slow_mode', { seconds: b.slowModeSeconds })}</small></p>` : ''}
+${b.canPost ? html`<p><a class="button primary" href="#new-thread">${icon('plus')} ${t('thread.new')}</a></p>` : ''}
+${data.threads.length === 0 ? html`<p>${t('forums.no_threads')}</p>` : ''}
+<ol class="threads">${data.threads.map((th) => threadRow(ctx, th))}</ol>
+${data.next ? html`<p><a class="button" href="/b/${b.slug}?after=${encodeURIComponent(data.next)}">${t('forums.older')}</a></p>` : ''}
+${b.canPost ? newThreadForm(ctx, b, state) : postingHint(ctx)}
+${b.canModerate ? html`<p><a href="/mod/boards#b-${b.slug}">${icon('settings')} ${t('mod.board_settings')}</a></p>` : ''}`,
+  });
+}
+
+function postingHint(ctx: PageContext): SafeHtml {
+  return ctx.account ? html`` : html`<p class="notice">${icon('login')} <a href="/login?next=${encodeURIComponent(ctx.path)}">${ctx.t('forums.login_to_post')}</a></p>`;
+}
+
+function anonymousChoice(ctx: PageContext, state?: FormState): SafeHtml {
+  const checked = state?.values?.anonymous === 'on' || state?.values?.anonymous === 'true';
+  return html`<label class="check"><input type="checkbox" name="anonymous" value="on" ${checked ? 'checked' : ''}> ${ctx.t('post.post_anonymously')}</label>
+<small>${ctx.t('post.anonymous_hint')}</small>`;
+}
+
+function cwField(ctx: PageContext, state?: FormState, value?: string | null): SafeHtml {
+  const open = !!(state?.values?.contentWarning || value);
+  return html`<details class="cw-input" ${open ? 'open' : ''}><summary>${ctx.t('post.add_cw')}</summary>
+${field(state, { name: 'contentWarning', label: ctx.t('post.cw_label'), hint: ctx.t('post.cw_hint'), maxlength: CW_MAX, value: value ?? '' })}</details>`;
+}
+
+function bodyField(ctx: PageContext, state: FormState | undefined, label: string, value = ''): SafeHtml {
+  const problem = state?.fieldErrors?.body;
+  return html`<p class="field${problem ? ' invalid' : ''}"><label for="f-body">${label}</label>
+<small id="f-body-hint">${ctx.t('post.markdown_hint')}</small>
+<textarea id="f-body" name="body" rows="6" maxlength="${BODY_MAX}" required aria-describedby="f-body-hint" ${problem ? 'aria-invalid="true"' : ''}>${state?.values?.body ?? value}</textarea>
+${problem ? html`<span class="problem">${problem}</span>` : ''}</p>`;
+}
+
+function newThreadForm(ctx: PageContext, board: BoardView, state?: FormState): SafeHtml {
+  const { t } = ctx;
+  return html`<section id="new-thread" aria-labelledby="h-new"><h2 id="h-new">${icon('plus')} ${t('thread.new')}</h2>
+${errorBox(state)}
+<form method="post" action="/b/${board.slug}/threads" class="stack">
+${csrfField(ctx)}
+${field(state, { name: 'title', label: t('thread.title'), required: true, maxlength: TITLE_MAX })}
+${bodyField(ctx, state, t('post.body'))}
+${cwField(ctx, state)}
+${anonymousChoice(ctx, state)}
+<button type="submit" class="primary">${icon('chat')} ${t('thread.post')}</button>
+</form></section>`;
+}
+
+function stateNote(ctx: PageContext, post: PostView): SafeHtml {
+  const { t } = ctx;
+  switch (post.state) {
+    case 'pending':
+      return html`<p class="notice">${t('post.pending')}</p>`;
+    case 'hidden':
+      return html`<p class="notice">${t('post.hidden')}</p>`;
+    case 'removed':
+      return html`<p class="notice">${t('post.removed', { reason: post.removedReason ?? '' })}</p>`;
+    default:
+      return html``;
+  }
+}
+
+export function postItem(ctx: PageContext, post: PostView, thread: { id: string; locked: boolean }, canReply: boolean): SafeHtml {
+  const { t } = ctx;
+  if (post.state === 'deleted') {
+    return html`<li id="p-${post.id}" class="post deleted"><p><em>${t('post.was_deleted')}</em></p></li>`;
+  }
+  const content = html`${post.quote
+    ? html`<blockquote class="quote"><a href="#p-${post.quote.id}">${authorLabel(ctx, post.quote.author)}</a>: ${post.quote.excerpt}</blockquote>`
+    : ''}<div class="body">${raw(post.html)}</div>`;
+  const reactionsForm = ctx.account
+    ? html`<form method="post" action="/p/${post.id}/react" class="reactions">${csrfField(ctx)}${reactionKinds.map(
+        (k) => html`<button type="submit" name="kind" value="${k}" class="reaction${post.myReactions.includes(k) ? ' mine' : ''}" aria-pressed="${post.myReactions.includes(k) ? 'true' : 'false'}" title="${t(`reaction.${k}`)}"><span aria-hidden="true">${reactionEmoji[k]}</span><span class="visually-hidden">${t(`reaction.${k}`)}</span> ${post.reactions[k] || ''}</button>`,
+      )}</form>`
+    : html`<p class="reactions">${reactionKinds.filter((k) => post.reactions[k] > 0).map((k) => html`<span class="reaction" title="${t(`reaction.${k}`)}"><span aria-hidden="true">${reactionEmoji[k]}</span><span class="visually-hidden">${t(`reaction.${k}`)}</span> ${post.reactions[k]}</span> `)}</p>`;
+  return html`<li id="p-${post.id}" class="post${post.state !== 'visible' ? ' muted' : ''}">
+<header>${authorLabel(ctx, post.author)}${post.mine ? html` <small>(${t('post.you')})</small>` : ''} · <a href="/t/${post.threadId}#p-${post.id}"><time datetime="${new Date(post.createdAt).toISOString()}">${formatTime(ctx, post.createdAt)}</time></a>${post.editedAt ? html` · <small>${t('post.edited')}</small>` : ''}</header>
+${stateNote(ctx, post)}
+${post.contentWarning ? html`<details class="cw"><summary>⚠️ ${post.contentWarning}</summary>${content}</details>` : content}
+${post.state === 'visible' ? reactionsForm : ''}
+<p class="actions">${canReply && post.state === 'visible' ? html`<a href="/t/${thread.id}?quote=${post.id}#reply">${icon('reply')} ${t('post.quote')}</a>` : ''}
+${ctx.account && !post.mine && post.state === 'visible' ? html`<a href="/p/${post.id}/report">${icon('flag')} ${t('post.report')}</a>` : ''}
+${post.canEdit ? html`<a href="/p/${post.id}/edit">${icon('edit')} ${t('post.edit')}</a>` : ''}</p>
+${post.canModerate ? moderationForm(ctx, post) : ''}
+</li>`;
+}
+
+function moderationForm(ctx: PageContext, post: PostView): SafeHtml {
+  const { t } = ctx;
+  const actions: Record<string, string[]> = {
+    visible: ['hide', 'remove'],
+    pending: ['approve', 'hide', 'remove'],
+    hidden: ['unhide', 'remove'],
+    removed: ['restore'],
+    deleted: [],
+  };
+  const available = actions[post.state] ?? [];
+  return html`<details class="mod"><summary>${icon('shield')} ${t('mod.actions')}</summary>
+<form method="post" action="/p/${post.id}/moderate" class="stack">${csrfField(ctx)}
+<p class="field"><label for="a-${post.id}">${t('mod.action')}</label><select id="a-${post.id}" name="action">${available.map((a) => html`<option value="${a}">${t(`mod.post_${a}`)}</option>`)}</select></p>
+<p class="field"><label for="r-${post.id}">${t('mod.reason')}</label><input id="r-${post.id}" name="reason" maxlength="500"></p>
+<button type="submit">${icon('check')} ${t('mod.apply')}</button></form>
+${post.editedAt ? html`<a href="/p/${post.id}/revisions">${t('mod.revisions')}</a>` : ''}</details>`;
+}
+
+export function threadPage(ctx: PageContext, view: ThreadView, options: { quote: PostView | null; after: string | null }, state?: FormState): SafeHtml {
+  const { t } = ctx;
+  const { board, thread } = view;
+  const title = thread.title || t('thread.deleted_title');
+  return layout(ctx, {
+    title,
+    scripts: ['vendor/socket.io.min.js', 'live.js'],
+    body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a> › <a href="/b/${board.slug}">${board.name}</a></nav>
+<h1>${thread.pinned ? icon('pin') : ''}${thread.locked ? icon('lock') : ''} ${title}</h1>
+${thread.state === 'removed' ? html`<p class="notice">${t('thread.removed_notice')}</p>` : ''}
+${thread.locked ? html`<p class="notice">${t('thread.locked_notice')}</p>` : ''}
+<ol class="posts" id="posts" data-thread="${thread.id}">${view.posts.map((p) => postItem(ctx, p, thread, view.canReply))}</ol>
+<p id="live-status" class="live" role="status" aria-live="polite" data-new-reply="${t('thread.new_reply')}"></p>
+${view.next ? html`<p><a class="button" href="/t/${thread.id}?after=${encodeURIComponent(view.next)}">${t('thread.more_posts')}</a></p>` : ''}
+${options.after ? html`<p><a href="/t/${thread.id}">${t('thread.first_page')}</a></p>` : ''}
+${view.canReply ? replyForm(ctx, thread.id, options.quote, state) : view.replyBlocked === 'login_required' ? postingHint(ctx) : html`<p class="notice">${t(`error.${view.replyBlocked ?? 'forbidden'}`, { until: '' })}</p>`}
+${board.canModerate ? threadModerationForm(ctx, view) : ''}`,
+  });
+}
+
+function replyForm(ctx: PageContext, threadId: string, quote: PostView | null, state?: FormState): SafeHtml {
+  const { t } = ctx;
+  return html`<section id="reply" aria-labelledby="h-reply"><h2 id="h-reply">${icon('reply')} ${t('post.reply')}</h2>
+${errorBox(state)}
+<form method="post" action="/t/${threadId}/posts" class="stack">
+${csrfField(ctx)}
+${quote ? html`<input type="hidden" name="quoteOf" value="${quote.id}"><blockquote class="quote">${authorLabel(ctx, quote.author)}: ${quote.html ? raw(quote.html) : ''}</blockquote>` : ''}
+${bodyField(ctx, state, t('post.body'))}
+${cwField(ctx, state)}
+${anonymousChoice(ctx, state)}
+<button type="submit" class="primary">${icon('reply')} ${t('post.send')}</button>
+</form></section>`;
+}
+
+function threadModerationForm(ctx: PageContext, view: ThreadView): SafeHtml {
+  const { t } = ctx;
+  const th = view.thread;
+  const actions = [
+    th.pinned ? 'unpin' : 'pin',
+    th.locked ? 'unlock' : 'lock',
+    'move',
+    th.state === 'removed' ? 'restore' : 'remove',
+  ];
+  return html`<details class="mod"><summary>${icon('shield')} ${t('mod.thread_actions')}</summary>
+<form method="post" action="/t/${th.id}/moderate" class="stack">${csrfField(ctx)}
+<p class="field"><label for="ta">${t('mod.action')}</label><select id="ta" name="action">${actions.map((a) => html`<option value="${a}">${t(`mod.thread_${a}`)}</option>`)}</select></p>
+<p class="field"><label for="tb">${t('mod.move_to')}</label><input id="tb" name="board" maxlength="40" placeholder="general"></p>
+<p class="field"><label for="tr">${t('mod.reason')}</label><input id="tr" name="reason" maxlength="500"></p>
+<button type="submit">${icon('check')} ${t('mod.apply')}</button></form></details>`;
+}
+
+export function editPage(ctx: PageContext, post: PostView, isOpening: boolean, threadTitle: string, state?: FormState): SafeHtml {
+  const { t } = ctx;
+  return layout(ctx, {
+    title: t('post.edit'),
+    body: html`<h1>${icon('edit')} ${t('post.edit')}</h1>
+${errorBox(state)}
+<form method="post" action="/p/${post.id}/edit" class="stack">
+${csrfField(ctx)}
+${isOpening ? field(state, { name: 'title', label: t('thread.title'), required: true, maxlength: TITLE_MAX, value: threadTitle }) : ''}
+${bodyField(ctx, state, t('post.body'), post.body ?? '')}
+${cwField(ctx, state, post.contentWarning)}
+<button type="submit" class="primary">${icon('check')} ${t('settings.save')}</button>
+</form>
+<form method="post" action="/p/${post.id}/delete" class="stack">${csrfField(ctx)}
+<button type="submit" class="danger">${icon('trash')} ${t('post.delete')}</button></form>
+<p><a href="/t/${post.threadId}#p-${post.id}">${t('post.back')}</a></p>`,
+  });
+}
+
+export function reportPage(ctx: PageContext, post: PostView, state?: FormState): SafeHtml {
+  const { t } = ctx;
+  const chosen = state?.values?.reason;
+  return layout(ctx, {
+    title: t('report.title'),
+    body: html`<h1>${icon('flag')} ${t('report.title')}</h1>
+<p>${t('report.explain')}</p>
+<blockquote>${authorLabel(ctx, post.author)}: ${raw(post.html)}</blockquote>
+${errorBox(state)}
+<form method="post" action="/p/${post.id}/report" class="stack">
+${csrfField(ctx)}
+<fieldset><legend>${t('report.why')}</legend>
+${reportReasons.map((r, i) => html`<label><input type="radio" name="reason" value="${r}" ${chosen === r || (!chosen && i === 0) ? 'checked' : ''}> ${t(`report.reason_${r}`)}</label>`)}
+</fieldset>
+${field(state, { name: 'note', label: t('report.note'), maxlength: 1000 })}
+<button type="submit" class="primary">${icon('flag')} ${t('report.send')}</button>
+</form>`,
+  });
+}
+
+export function searchPage(ctx: PageContext, q: string, result: { hits: readonly SearchHit[]; next: string | null } | null, state?: FormState): SafeHtml {
+  const { t } = ctx;
+  return layout(ctx, {
+    title: t('search.title'),
+    body: html`<h1>${icon('search')} ${t('search.title')}</h1>
+${errorBox(state)}
+<form method="get" action="/search" class="stack" role="search">
+<p class="field"><label for="q">${t('search.label')}</label><input id="q" name="q" type="search" value="${q}" maxlength="200" required></p>
+<button type="submit">${icon('search')} ${t('search.submit')}</button></form>
+${result
+  ? html`${result.hits.length === 0 ? html`<p>${t('search.none')}</p>` : ''}
+<ol class="threads">${result.hits.map((h) => html`<li><a href="/t/${h.post.threadId}#p-${h.post.id}"><strong>${h.threadTitle}</strong></a>
+<p>${h.excerpt}</p><small>${authorLabel(ctx, h.post.author)} · ${formatTime(ctx, h.post.createdAt)}</small></li>`)}</ol>
+${result.next ? html`<p><a class="button" href="/search?q=${encodeURIComponent(q)}&amp;after=${encodeURIComponent(result.next)}">${t('forums.older')}</a></p>` : ''}`
+  : ''}`,
+  });
+}
+
+export function revisionsPage(ctx: PageContext, postId: string, threadId: string, revisions: readonly { body: string; createdAt: number }[]): SafeHtml {
+  const { t } = ctx;
+  return layout(ctx, {
+    title: t('mod.revisions'),
+    body: html`<h1>${t('mod.revisions')}</h1>
+<ol class="list">${revisions.map((r) => html`<li><small>${formatTime(ctx, r.createdAt)}</small><pre class="source">${r.body}</pre></li>`)}</ol>
+<p><a href="/t/${threadId}#p-${postId}">${t('post.back')}</a></p>`,
+  });
+}

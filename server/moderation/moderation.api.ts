@@ -1,0 +1,92 @@
+import type { AppContext } from '../context.js';
+import type { ApiRouter } from '../http/api-router.js';
+import { accountView, suspensionInput } from '../accounts/accounts.service.js';
+import { filterInput, pageQuery } from './moderation.service.js';
+
+export function moderationApi(api: ApiRouter, ctx: AppContext): void {
+  const { forums, moderation } = ctx;
+  const tag = 'moderation';
+  const param = (value: string | undefined) => value ?? '';
+
+  api.route({
+    method: 'get', path: '/moderation/reports', tag, access: 'member', query: pageQuery,
+    summary: 'Open reports on the boards you moderate, with the reported post and its real author (also for anonymous posts)',
+    handler: async ({ account, query }) => {
+      const queue = await forums.reportQueue(account!, query.after);
+      return {
+        next: queue.next,
+        reports: queue.items.map((i) => ({
+          id: i.report.id,
+          reason: i.report.reason,
+          note: i.report.note,
+          createdAt: i.report.createdAt,
+          board: i.board.slug,
+          reporter: i.reporter?.handle ?? null,
+          post: i.post ? { id: i.post.id, threadId: i.post.threadId, html: i.post.html, state: i.post.state, anonymous: i.post.anonymous } : null,
+          author: i.author?.handle ?? null,
+        })),
+      };
+    },
+  });
+  api.route({
+    method: 'post', path: '/moderation/reports/:id/dismiss', tag, access: 'member', summary: 'Dismiss a report (and the other open reports on that post)',
+    handler: async ({ req, account }) => {
+      await forums.dismissReport(account!, param(req.params.id));
+      return undefined;
+    },
+  });
+  api.route({
+    method: 'get', path: '/moderation/pending', tag, access: 'member', summary: 'Posts waiting for approval on the boards you moderate',
+    handler: async ({ account }) => ({
+      pending: (await forums.pendingPosts(account!)).map((p) => ({
+        id: p.post.id,
+        threadId: p.thread.id,
+        threadTitle: p.thread.title,
+        board: p.board.slug,
+        html: p.post.html,
+        anonymous: p.post.anonymous,
+        author: p.author?.handle ?? null,
+        createdAt: p.post.createdAt,
+      })),
+    }),
+  });
+  api.route({
+    method: 'get', path: '/moderation/log', tag, access: 'moderator', query: pageQuery, summary: 'The moderation log: who did what, when and why',
+    handler: async ({ account, query }) => forums.modLog(account!, query),
+  });
+  api.route({
+    method: 'get', path: '/moderation/summary', tag, access: 'public', summary: 'Public count of removed content per board',
+    handler: async ({ account }) => ({ boards: await forums.transparency(account) }),
+  });
+  api.route({
+    method: 'get', path: '/moderation/filters', tag, access: 'moderator', summary: 'Word filters of the instance',
+    handler: async ({ account }) => ({ filters: await moderation.listFilters(account!) }),
+  });
+  api.route({
+    method: 'post', path: '/moderation/filters', tag, access: 'moderator', body: filterInput, status: 201,
+    summary: 'Add a word filter: {phrase, action: block | hold}',
+    handler: async ({ account, body }) => ({ filter: await moderation.addFilter(account!, body) }),
+  });
+  api.route({
+    method: 'delete', path: '/moderation/filters/:id', tag, access: 'moderator', summary: 'Remove a word filter',
+    handler: async ({ req, account }) => {
+      await moderation.removeFilter(account!, param(req.params.id));
+      return undefined;
+    },
+  });
+  api.route({
+    method: 'put', path: '/moderation/accounts/:handle/suspension', tag, access: 'moderator', body: suspensionInput,
+    summary: 'Suspend an account for `days`, or ban it (days null), with a reason',
+    handler: async ({ req, account, body }) => {
+      const target = await moderation.suspend(account!, param(req.params.handle), body);
+      return { account: accountView(target), suspendedUntil: target.suspendedUntil };
+    },
+  });
+  api.route({
+    method: 'delete', path: '/moderation/accounts/:handle/suspension', tag, access: 'moderator', summary: 'Lift a suspension or ban',
+    handler: async ({ req, account }) => {
+      await moderation.unsuspend(account!, param(req.params.handle));
+      return undefined;
+    },
+  });
+}

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { DuplicateKeyError, type Store, type TxScope } from '../store/port.js';
+import { newId } from '../crypto.js';
+import { conflict, forbidden, notFound } from '../http/errors.js';
+import { parseInput } from '../http/validate.js';
+import { isStaff, suspensionInput, type AccountsService } from '../accounts/accounts.service.js';
+import type { AccountDoc } from '../accounts/accounts.collections.js';
+import {
+  modLogCollection,
+  reportReasons,
+  reportsCollection,
+  wordFiltersCollection,
+  type ModLogDoc,
+  type ReportDoc,
+  type ReportReason,
+  type WordFilterDoc,
+} from './moderation.collections.js';
+
+export const reportInput = z.strictObject({
+  reason: z.enum(reportReasons as [ReportReason, ...ReportReason[]]),
+  note: z.string().trim().max(1000).default(''),
+});
+
+export const filterInput = z.strictObject({
+  phrase: z.string().trim().min(2).max(100),
+  action: z.enum(['block', 'hold']),
+});
+
+export const pageQuery = z.strictObject({ after: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).optional() });
+
+export type FilterVerdict = 'block' | 'hold' | null;
+
+/** Normalises text the same way for filters and what they check: width, case and accents do not hide a word. */
+function fold(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+function phraseMatcher(phrase: string): (folded: string) => boolean {
+  const p = fold(phrase);
+  // Whole words for scripts with spaces (so "ass" does not catch "class"); plain containment for scripts without.
+  if (/^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\d\s'-]+$/u.test(p)) {
+    const re = new RegExp(`(?<![\\p{L}\\p{N}])${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')}(?![\\p{L}\\p{N}])`, 'u');
+    return (text) => re.test(text);
+  }
+  return (text) => text.includes(p);
+}
+
+/**
+ * Reports, the moderation log and word filters: the pieces every moderated
+ * module (forums, rooms, review boards) shares. The actions themselves (hide a
+ * post, lock a thread) belong to the module that owns the content.
+ */
+export async function createModerationService(store: Store, accounts: AccountsService) {
+  const reports = store.collection(reportsCollection);
+  const log = store.collection(modLogCollection);
+  const filters = store.collection(wordFiltersCollection);
+
+  let compiled: { action: 'block' | 'hold'; test: (t: string) => boolean }[] = [];
+  async function reloadFilters(): Promise<WordFilterDoc[]> {
+    const all: WordFilterDoc[] = [];
+    let after: string | null = null;
+    do {
+      const page = await filters.find({ orderBy: { field: 'createdAt' }, limit: 500, after });
+      all.push(...page.items);
+      after = page.next;
+    } while (after);
+    compiled = all.map((f) => ({ action: f.action, test: phraseMatcher(f.phrase) }));
+    return all;
+  }
+  await reloadFilters();
+
+  return {
+    /** The strictest verdict of the instance's word filters on some text. */
+    checkText(...texts: readonly string[]): FilterVerdict {
+      const folded = fold(texts.join('\n'));
+      let verdict: FilterVerdict = null;
+      for (const f of compiled) {
+        if (!f.test(folded)) continue;
+        if (f.action === 'block') return 'block';
+        verdict = 'hold';
+      }
+      return verdict;
+    },
+
+    async listFilters(actor: AccountDoc): Promise<WordFilterDoc[]> {
+      if (!isStaff(actor)) throw forbidden('moderator_only');
+      return reloadFilters();
+    },
+
+    async addFilter(actor: AccountDoc, raw: unknown): Promise<WordFilterDoc> {
+      if (!isStaff(actor)) throw forbidden('moderator_only');
+      const input = parseInput(filterInput, raw);
+      const doc: WordFilterDoc = { id: newId(), phrase: fold(input.phrase), action: input.action, createdAt: Date.now() };
+      try {
+        await store.transaction(async (tx) => {
+          await tx.collection(wordFiltersCollection).insert(doc);
+          await record(tx, actor, { boardId: null, action: `filter_${input.action}`, targetType: 'filter', targetId: doc.id, reason: input.phrase });
+        });
+      } catch (error) {
+        if (error instanceof DuplicateKeyError) throw conflict('filter_exists');
+        throw error;
+      }
+      await reloadFilters();
+      return doc;
+    },
+
+    async removeFilter(actor: AccountDoc, id: string): Promise<void> {
+      if (!isStaff(actor)) throw forbidden('moderator_only');
+      const doc = await filters.get(id);
+      if (!doc) throw notFound('filter_not_found');
+      await store.transaction(async (tx) => {
+        await tx.collection(wordFiltersCollection).delete(id);
+        await record(tx, actor, { boardId: null, action: 'filter_removed', targetType: 'filter', targetId: id, reason: doc.phrase });
+      });
+      await reloadFilters();
+    },
+
+    /** Files a report; one open report per member and post (a second one updates the first). */
+    async fileReport(reporter: AccountDoc, post: { id: string; boardId: string }, raw: unknown): Promise<ReportDoc> {
+      const input = parseInput(reportInput, raw);
+      const existing = await reports.findOne({ postId: post.id, reporterId: reporter.id });
+      if (existing && existing.status === 'open') {
+        return (await reports.patch(existing.id, { reason: input.reason, note: input.note }))!;
+      }
+      const doc: ReportDoc = {
+        id: newId(),
+        postId: post.id,
+        boardId: post.boardId,
+        reporterId: reporter.id,
+        reason: input.reason,
+        note: input.note,
+        status: 'open',
+        resolution: null,
+        createdAt: Date.now(),
+        resolvedAt: null,
+      };
+      await reports.insert(doc);
+      return doc;
+    },
+
+    async openReports(after?: string | null, limit = 50) {
+      return reports.find({ where: { status: 'open' }, orderBy: { field: 'createdAt' }, limit, after: after ?? null });
+    },
+
+    async openReportsForPost(postId: string): Promise<ReportDoc[]> {
+      return (await reports.find({ where: { postId, status: 'open' }, orderBy: { field: 'createdAt' }, limit: 100 })).items;
+    },
+
+    async getReport(id: string): Promise<ReportDoc> {
+      const report = await reports.get(id);
+      if (!report) throw notFound('report_not_found');
+      return report;
+    },
+
+    /** Closes every open report on a post with what the moderator did (inside the action's transaction). */
+    async resolveReportsFor(tx: TxScope, postId: string, resolution: string): Promise<number> {
+      const col = tx.collection(reportsCollection);
+      const open = await col.find({ where: { postId, status: 'open' }, orderBy: { field: 'createdAt' }, limit: 1000 });
+      for (const r of open.items) await col.patch(r.id, { status: 'resolved', resolution, resolvedAt: Date.now() });
+      return open.items.length;
+    },
+
+    record,
+
+    /** Suspends (days) or bans (no days) an account, and logs it. */
+    async suspend(actor: AccountDoc, handle: string, raw: unknown): Promise<AccountDoc> {
+      const input = parseInput(suspensionInput, raw);
+      const target = await accounts.suspend(actor, handle, input);
+      await store.transaction((tx) =>
+        record(tx, actor, { boardId: null, action: input.days ? 'account_suspended' : 'account_banned', targetType: 'account', targetId: target.id, reason: input.reason }),
+      );
+      return target;
+    },
+
+    async unsuspend(actor: AccountDoc, handle: string): Promise<AccountDoc> {
+      const target = await accounts.unsuspend(actor, handle);
+      await store.transaction((tx) => record(tx, actor, { boardId: null, action: 'account_unsuspended', targetType: 'account', targetId: target.id, reason: '' }));
+      return target;
+    },
+
+    async logPage(boardId: string | null, after?: string | null, limit = 50) {
+      return boardId
+        ? log.find({ where: { boardId }, orderBy: { field: 'createdAt', direction: 'desc' }, limit, after: after ?? null })
+        : log.find({ orderBy: { field: 'createdAt', direction: 'desc' }, limit, after: after ?? null });
+    },
+  };
+
+  /** Writes one line of the moderation log: who did what to what, when and why. */
+  async function record(
+    tx: TxScope,
+    actor: AccountDoc,
+    entry: Pick<ModLogDoc, 'boardId' | 'action' | 'targetType' | 'targetId' | 'reason'>,
+  ): Promise<void> {
+    await tx.collection(modLogCollection).insert({ id: newId(), actorId: actor.id, createdAt: Date.now(), ...entry });
+  }
+}
+
+export type ModerationService = Awaited<ReturnType<typeof createModerationService>>;
