@@ -42,8 +42,10 @@ import { createLimiter } from './http/rate-limit.js';
 import { LANG_COOKIE } from './http/request.js';
 import { messagePage } from './accounts/accounts.views.js';
 import { pageContext } from './views/layout.js';
+import { iconSprite } from './views/icons.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const socketIoClient = path.join(root, 'node_modules', 'socket.io', 'client-dist', 'socket.io.min.js');
 export const VERSION = '0.1.0';
 
 export interface Parasol {
@@ -126,6 +128,14 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.set('etag', 'strong');
   app.use(securityHeaders(secure));
   app.use(compression());
+  const sprite = iconSprite();
+  app.get('/assets/icons.svg', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=604800');
+    res.type('image/svg+xml').send(sprite);
+  });
+  app.get('/assets/vendor/socket.io.min.js', (_req, res) => {
+    res.sendFile(socketIoClient, { maxAge: '7d' });
+  });
   app.use('/assets', express.static(path.join(root, 'client'), { maxAge: '7d', index: false, fallthrough: false }));
   app.use(cookieParser());
   app.use((req, _res, next) => {

@@ -66,7 +66,8 @@ md.core.ruler.after('linkify', 'parasol_link_policy', applyLinkPolicy);
  * The prefix test runs on the raw string so that nothing a browser might strip
  * or reinterpret (leading controls, entities, backslashes) can sit in front of
  * the scheme; the WHATWG parser then rejects malformed hosts and the serialised
- * form is what every browser will agree on.
+ * form is what every browser will agree on. URLs with a user name are refused:
+ * `https://our-org.example@evil.example` reads as a link to our-org.
  */
 function safeHref(raw: string): string | null {
   if (!/^https?:\/\//i.test(raw)) return null;
@@ -76,7 +77,8 @@ function safeHref(raw: string): string | null {
   } catch {
     return null;
   }
-  return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  return url.username === '' && url.password === '' ? url.href : null;
 }
 
 function applyLinkPolicy(state: StateCore): void {
@@ -86,7 +88,7 @@ function applyLinkPolicy(state: StateCore): void {
     let refused = false;
     block.children = block.children.filter((token) => {
       if (token.type === 'link_open') {
-        const href = safeHref(token.attrGet('href') ?? '');
+        const href = safeHref(String(token.attrGet('href') ?? ''));
         refused = href === null;
         // Titles go too: they are not on the allow-list and only invite tricks.
         if (href !== null) token.attrs = [['href', href]];
@@ -112,7 +114,8 @@ const sanitizeOptions: sanitizeHtml.IOptions = {
   transformTags: {
     a: (tagName, attribs) => {
       const href = safeHref(attribs.href ?? '');
-      return { tagName, attribs: href === null ? {} : { href, rel: LINK_REL } };
+      const kept: sanitizeHtml.Attributes = href === null ? {} : { href, rel: LINK_REL };
+      return { tagName, attribs: kept };
     },
   },
   // An <a> without href is not a link: keep its text, lose the tag.

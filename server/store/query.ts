@@ -342,15 +342,13 @@ export function toPage<T extends { id: string }>(docs: T[], limit: number, order
 export const SEARCH_TEXT_VERSION = 1;
 
 /**
- * Scripts written without spaces between words. Script_Extensions rather than
- * Script so that marks and signs shared between them (the prolonged sound mark
- * ー, ideographic punctuation) stay in the run.
+ * Scripts written without spaces between words (ICU segments them with
+ * dictionaries). Script_Extensions rather than Script so that signs shared
+ * between them (the prolonged sound mark ー, ideographic punctuation) count.
  */
 const UNSPACED = String.raw`\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Thai}\p{scx=Lao}\p{scx=Khmer}\p{scx=Myanmar}`;
 const UNSPACED_CHAR = new RegExp(`[${UNSPACED}]`, 'u');
-/** A run of those scripts; it may go on with combining marks and joiners, never start with one. */
-const UNSPACED_RUN = new RegExp(`[${UNSPACED}][${UNSPACED}\\p{M}\\u200C\\u200D]*`, 'gu');
-const SPACE = /\s/u;
+const SPACE = /^\s/u;
 /**
  * ICU's dictionary-based word breaking (Chinese and Japanese, Thai, Lao,
  * Khmer, Burmese) is the same for every locale; a fixed one keeps the index
@@ -362,22 +360,26 @@ const WORDS = new Intl.Segmenter('en', { granularity: 'word' });
  * The form of a text field that the text indexes tokenise: NFC, with a space
  * between the words of scripts written without spaces, so that the tokenisers
  * of SQLite FTS5 (unicode61) and MongoDB (language none), which split only on
- * spaces and punctuation, see each word as a token. Text without such scripts
- * is returned as it is (after NFC), without running the segmenter.
+ * spaces and punctuation, see each word as a token. A space is added only
+ * next to a segment in such a script, so other text keeps its tokens; text
+ * without such scripts is returned as it is (after NFC), without running the
+ * segmenter. The whole text is segmented in one pass: the cost is per segment.
  */
 export function searchableText(text: string): string {
   const normal = text.normalize('NFC');
   if (!UNSPACED_CHAR.test(normal)) return normal;
-  return normal.replace(UNSPACED_RUN, (run: string, offset: number) => {
-    let words = offset > 0 && !SPACE.test(normal[offset - 1] as string) ? ' ' : '';
-    let first = true;
-    for (const { segment } of WORDS.segment(run)) {
-      words += first ? segment : ` ${segment}`;
-      first = false;
-    }
-    const end = offset + run.length;
-    return end < normal.length && !SPACE.test(normal[end] as string) ? `${words} ` : words;
-  });
+  let out = '';
+  let previousUnspaced = false;
+  let previousSpace = true;
+  for (const { segment } of WORDS.segment(normal)) {
+    const unspaced = UNSPACED_CHAR.test(segment);
+    const space = !unspaced && SPACE.test(segment);
+    if ((unspaced || previousUnspaced) && !space && !previousSpace) out += ' ';
+    out += segment;
+    previousUnspaced = unspaced;
+    previousSpace = space;
+  }
+  return out;
 }
 
 /**
