@@ -78,8 +78,8 @@ export const postModerationInput = z.strictObject({
 export const threadModerationInput = z.strictObject({
   action: z.enum(['pin', 'unpin', 'lock', 'unlock', 'move', 'remove', 'restore']),
   reason: z.string().trim().max(500).default(''),
-  /** The board to move the thread to, with action "move". */
-  board: slugSchema.optional(),
+  /** The board to move the thread to, with action "move" (forms send an empty field for the others). */
+  board: z.preprocess((v) => (v === '' ? undefined : v), slugSchema.optional()),
 });
 
 export const pageInput = z.strictObject({

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { startInstance, type TestInstance } from '../helpers/instance.js';
+import { Client } from '../helpers/client.js';
+import { admin, member, moderator, type Person } from '../helpers/people.js';
+
+/** Bytes on the wire for one GET with compression, as a browser's first visit would pull it. */
+function compressedSize(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'accept-encoding': 'gzip, deflate, br' } }, (res) => {
+        let size = 0;
+        res.on('data', (chunk: Buffer) => (size += chunk.length));
+        res.on('end', () => resolve(size + Object.entries(res.headers).reduce((n, [k, v]) => n + k.length + String(v).length + 4, 0)));
+      })
+      .on('error', reject);
+  });
+}
+
+/** The forum pages used without JavaScript: every action is a link or a form. */
+describe('forum pages without JavaScript', () => {
+  let inst: TestInstance;
+  let boss: Person;
+  let mod: Person;
+  let alice: Person;
+  let bob: Person;
+
+  before(async () => {
+    inst = await startInstance();
+    boss = await admin(inst);
+    mod = await moderator(inst, boss);
+    alice = await member(inst, 'alice');
+    bob = await member(inst, 'bob');
+  });
+  after(async () => inst.close());
+
+  async function threadByForm(who: Person, fields: Record<string, string>, board = 'general'): Promise<string> {
+    const reply = await who.client.submit(`/b/${board}`, `/b/${board}/threads`, { title: 'Form thread', body: 'Posted **without** JavaScript', ...fields });
+    assert.equal(reply.status, 303, reply.text.slice(0, 300));
+    return reply.headers.get('location')!;
+  }
+
+  it('shows the boards on the home page and a board with its threads', async () => {
+    const home = await new Client(inst.url).get('/');
+    assert.match(home.text, /href="\/b\/general"/);
+    const location = await threadByForm(alice, { title: 'Hello from a form' });
+    const board = await new Client(inst.url).get('/b/general');
+    assert.match(board.text, /Hello from a form/);
+    assert.match(board.text, new RegExp(`href="${location}"`));
+    assert.match(board.text, /Log in to post/);
+  });
+
+  it('posts a thread and an anonymous reply with a content warning through forms', async () => {
+    const location = await threadByForm(alice, {});
+    const threadId = location.split('/').pop()!;
+    const reply = await bob.client.submit(location, `/t/${threadId}/posts`, { body: 'Quietly answering', anonymous: 'on', contentWarning: 'sad story' });
+    assert.equal(reply.status, 303);
+    const page = await new Client(inst.url).get(location);
+    assert.match(page.text, /<strong>without<\/strong>/);
+    assert.match(page.text, /Anonymous member/);
+    assert.doesNotMatch(page.text, new RegExp(bob.handle));
+    assert.match(page.text, /<details class="cw"><summary>⚠️ sad story<\/summary>/);
+  });
+
+  it('keeps what was typed and shows the error when a reply is refused', async () => {
+    const location = await threadByForm(alice, {});
+    const threadId = location.split('/').pop()!;
+    const reply = await bob.client.submit(location, `/t/${threadId}/posts`, { body: '   ', contentWarning: 'x'.repeat(101) });
+    assert.equal(reply.status, 422);
+    assert.match(reply.text, /class="error" role="alert"/);
+    assert.match(reply.text, /At most 100 characters|Write something first/);
+  });
+
+  it('quotes, reacts, reports and edits through links and forms', async () => {
+    const location = await threadByForm(alice, { title: 'Interact' });
+    const threadId = location.split('/').pop()!;
+    const page = await bob.client.get(location);
+    const postId = /id="p-([^"]+)"/.exec(page.text)![1]!;
+    const quoteForm = await bob.client.get(`/t/${threadId}?quote=${postId}`);
+    assert.match(quoteForm.text, new RegExp(`name="quoteOf" value="${postId}"`));
+    const quoted = await bob.client.submit(`/t/${threadId}?quote=${postId}`, `/t/${threadId}/posts`, { body: 'Yes!', quoteOf: postId });
+    assert.equal(quoted.status, 303);
+    const reacted = await bob.client.submit(location, `/p/${postId}/react`, { kind: 'strong' });
+    assert.equal(reacted.status, 303);
+    assert.match((await new Client(inst.url).get(location)).text, /💪<\/span><span class="visually-hidden">Strength<\/span> 1/);
+    const reported = await bob.client.submit(`/p/${postId}/report`, `/p/${postId}/report`, { reason: 'spam', note: 'selling things' });
+    assert.equal(reported.status, 303);
+    const edited = await alice.client.submit(`/p/${postId}/edit`, `/p/${postId}/edit`, { title: 'Interact (edited)', body: 'New words', contentWarning: '' });
+    assert.equal(edited.status, 303);
+    assert.match((await new Client(inst.url).get(location)).text, /New words/);
+    assert.equal((await bob.client.get(`/p/${postId}/edit`)).status, 403);
+  });
+
+  it('lets a moderator remove a reported post from the queue page, with the reason shown to the author', async () => {
+    const location = await threadByForm(alice, { title: 'To be removed' });
+    const threadId = location.split('/').pop()!;
+    await bob.client.submit(location, `/t/${threadId}/posts`, { body: 'spammy spam', anonymous: 'on' });
+    const page = await alice.client.get(location);
+    const ids = [...page.text.matchAll(/id="p-([^"]+)"/g)].map((m) => m[1]!);
+    const spamId = ids[1]!;
+    await alice.client.submit(`/p/${spamId}/report`, `/p/${spamId}/report`, { reason: 'spam' });
+    const queue = await mod.client.get('/mod');
+    assert.equal(queue.status, 200);
+    assert.match(queue.text, new RegExp(bob.handle), 'the moderator sees who wrote the anonymous post');
+    assert.match(queue.text, /posted anonymously/);
+    const removed = await mod.client.submit('/mod', `/mod/posts/${spamId}`, { action: 'remove', reason: 'No spam please' });
+    assert.equal(removed.status, 303);
+    assert.doesNotMatch((await new Client(inst.url).get(location)).text, /spammy spam/);
+    assert.match((await bob.client.get(location)).text, /Reason: No spam please/);
+    assert.equal((await alice.client.get('/mod')).status, 403);
+  });
+
+  it('locks a thread from its page; the reply form is replaced by a notice', async () => {
+    const location = await threadByForm(alice, { title: 'Lock me' });
+    const threadId = location.split('/').pop()!;
+    const locked = await mod.client.submit(location, `/t/${threadId}/moderate`, { action: 'lock', reason: '', board: '' });
+    assert.equal(locked.status, 303);
+    const page = await bob.client.get(location);
+    assert.match(page.text, /This thread is locked/);
+    assert.doesNotMatch(page.text, /id="reply"/);
+  });
+
+  it('searches from a page', async () => {
+    await threadByForm(alice, { title: 'Wombat meeting', body: 'The wombat meets on Friday' });
+    const result = await new Client(inst.url).get('/search?q=wombat');
+    assert.match(result.text, /Wombat meeting/);
+    const empty = await new Client(inst.url).get('/search?q=' + 'x'.repeat(300));
+    assert.equal(empty.status, 422);
+  });
+
+  it('manages boards, filters and suspensions from the moderation pages', async () => {
+    const created = await boss.client.submit('/mod/boards', '/mod/boards', { slug: 'peer-tips', name: 'Peer tips', description: 'Tips', language: 'en', visibility: 'public' });
+    assert.equal(created.status, 303);
+    const saved = await boss.client.submit('/mod/boards', '/mod/boards/peer-tips', {
+      name: 'Peer tips',
+      description: 'Tips and tricks',
+      language: 'en',
+      position: '5',
+      visibility: 'members',
+      slowModeSeconds: '0',
+      moderators: alice.handle,
+      approveFirstPosts: 'false',
+      archived: 'false',
+    });
+    assert.equal(saved.status, 303, saved.text.slice(0, 400));
+    const board = await alice.client.api('GET', '/boards/peer-tips');
+    assert.equal(board.json.board.visibility, 'members');
+    assert.equal(board.json.board.canModerate, true, 'alice moderates this board');
+    const filter = await mod.client.submit('/mod/filters', '/mod/filters', { phrase: 'casino', action: 'block' });
+    assert.equal(filter.status, 303);
+    assert.match((await mod.client.get('/mod/filters')).text, /<code>casino<\/code>/);
+    const suspended = await mod.client.submit('/mod/accounts', '/mod/accounts/suspend', { handle: bob.handle, days: '2', reason: 'cooling off' });
+    assert.equal(suspended.status, 200);
+    assert.match((await bob.client.get('/')).text, /suspended your account until/);
+    await mod.client.submit('/mod/accounts', '/mod/accounts/unsuspend', { handle: bob.handle });
+    const log = await mod.client.get('/mod/log');
+    assert.match(log.text, /account_suspended/);
+    assert.match((await new Client(inst.url).get('/transparency')).text, /What moderators removed/);
+  });
+
+  it('serves one post as a fragment for live updates, with the same visibility rules', async () => {
+    const location = await threadByForm(alice, { title: 'Fragments' });
+    const page = await alice.client.get(location);
+    const postId = /id="p-([^"]+)"/.exec(page.text)![1]!;
+    const fragment = await new Client(inst.url).get(`/p/${postId}/fragment`);
+    assert.equal(fragment.status, 200);
+    assert.match(fragment.text, new RegExp(`^<li id="p-${postId}" class="post">`));
+    assert.doesNotMatch(fragment.text, /<html/);
+    assert.equal((await new Client(inst.url).get('/p/nothing/fragment')).status, 404);
+  });
+
+  it('keeps the first visit of a 30-post thread page under 50 KB over the wire', async () => {
+    const location = await threadByForm(alice, { title: 'Busy thread' });
+    const threadId = location.split('/').pop()!;
+    const text = 'This is a typical reply with a few sentences of peer advice. Stay safe, check in with your buddy, and trust your instincts. '.repeat(2);
+    for (let i = 0; i < 29; i++) {
+      const who = i % 2 ? alice : bob;
+      const reply = await who.client.api('POST', `/threads/${threadId}/posts`, { body: `${text} (${i})`, anonymous: i % 3 === 0 });
+      assert.equal(reply.status, 201);
+    }
+    const page = await new Client(inst.url).get(location);
+    assert.equal([...page.text.matchAll(/class="post"/g)].length, 30);
+    const assets = [...page.text.matchAll(/(?:src|href)="(\/assets\/[^"#]+)/g)].map((m) => m[1]!);
+    let total = await compressedSize(inst.url + location);
+    for (const asset of new Set(assets)) total += await compressedSize(inst.url + asset);
+    assert.ok(total < 50 * 1024, `first visit is ${total} bytes`);
+  });
+});
