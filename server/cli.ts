@@ -14,6 +14,7 @@ Commands:
   create-admin <handle>      create an admin account with a generated passphrase
   reset-passphrase <handle>  set a generated passphrase and log the account out everywhere
   setup-link                 print a new one-time link to create the first admin
+  list-boards                list the forum boards
   retention                  delete everything whose lifetime has ended, now
 `;
 
@@ -52,6 +53,12 @@ async function run(argv: string[]): Promise<number> {
       }
       case 'setup-link': {
         out(`${config.publicUrl}/setup/${await instance.issueSetupToken()}`);
+        return 0;
+      }
+      case 'list-boards': {
+        for (const b of await parasol.ctx.forums.allBoards()) {
+          out(`${b.slug.padEnd(24)} ${b.visibility.padEnd(8)} ${b.archived ? 'archived' : 'open    '} ${String(b.threadCount).padStart(6)} threads  ${b.name}`);
+        }
         return 0;
       }
       case 'retention': {

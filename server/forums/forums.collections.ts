@@ -86,7 +86,11 @@ export interface PostRevisionDoc {
   contentWarning: string | null;
   editorId: string;
   createdAt: number;
+  /** Earlier versions are kept for moderators for REVISION_RETENTION_MS, then deleted. */
+  expiresAt: number;
 }
+
+export const REVISION_RETENTION_MS = 180 * 86_400_000;
 
 /** Who reacted how to what: only to keep one reaction of a kind per member; never listed. */
 export interface ReactionDoc {
@@ -125,8 +129,9 @@ export const postsCollection = defineCollection<PostDoc>({
 
 export const revisionsCollection = defineCollection<PostRevisionDoc>({
   name: 'post_revisions',
-  fields: { postId: 'string', createdAt: 'number' },
+  fields: { postId: 'string', createdAt: 'number', expiresAt: 'number' },
   indexes: [{ fields: ['postId', 'createdAt'] }],
+  ttlField: 'expiresAt',
 });
 
 export const reactionsCollection = defineCollection<ReactionDoc>({

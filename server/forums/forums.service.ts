@@ -12,6 +12,7 @@ import {
   boardsCollection,
   postsCollection,
   reactionsCollection,
+  REVISION_RETENTION_MS,
   revisionsCollection,
   threadsCollection,
   type BoardDoc,
@@ -667,7 +668,15 @@ export function createForumsService(deps: ForumsDeps) {
       const held = verdict === 'hold' && !canModerate(actor, board);
       const now = Date.now();
       const updated = await store.transaction(async (tx) => {
-        await tx.collection(revisionsCollection).insert({ id: newId(), postId: post.id, body: post.body, contentWarning: post.contentWarning, editorId: actor.id, createdAt: now });
+        await tx.collection(revisionsCollection).insert({
+          id: newId(),
+          postId: post.id,
+          body: post.body,
+          contentWarning: post.contentWarning,
+          editorId: actor.id,
+          createdAt: now,
+          expiresAt: now + REVISION_RETENTION_MS,
+        });
         const next = await tx.collection(postsCollection).patch(post.id, {
           body,
           html,

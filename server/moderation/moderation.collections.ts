@@ -15,7 +15,12 @@ export interface ReportDoc {
   resolution: string | null;
   createdAt: number;
   resolvedAt: number | null;
+  /** Resolved reports are deleted REPORT_RETENTION_MS after resolution; open ones wait. */
+  expiresAt: number | null;
 }
+
+export const REPORT_RETENTION_MS = 180 * 86_400_000;
+export const MOD_LOG_RETENTION_MS = 365 * 86_400_000;
 
 export interface ModLogDoc {
   id: string;
@@ -27,6 +32,7 @@ export interface ModLogDoc {
   targetId: string;
   reason: string;
   createdAt: number;
+  expiresAt: number;
 }
 
 export interface WordFilterDoc {
@@ -40,7 +46,7 @@ export interface WordFilterDoc {
 
 export const reportsCollection = defineCollection<ReportDoc>({
   name: 'reports',
-  fields: { postId: 'string', boardId: 'string', status: 'string', createdAt: 'number', reporterId: 'string' },
+  fields: { postId: 'string', boardId: 'string', status: 'string', createdAt: 'number', reporterId: 'string', expiresAt: 'number' },
   indexes: [
     { fields: ['status', 'createdAt'] },
     { fields: ['boardId', 'status', 'createdAt'] },
@@ -48,12 +54,14 @@ export const reportsCollection = defineCollection<ReportDoc>({
     { fields: ['postId', 'reporterId'] },
     { fields: ['reporterId', 'createdAt'] },
   ],
+  ttlField: 'expiresAt',
 });
 
 export const modLogCollection = defineCollection<ModLogDoc>({
   name: 'mod_log',
-  fields: { boardId: 'string', createdAt: 'number', actorId: 'string' },
+  fields: { boardId: 'string', createdAt: 'number', actorId: 'string', expiresAt: 'number' },
   indexes: [{ fields: ['createdAt'] }, { fields: ['boardId', 'createdAt'] }, { fields: ['actorId', 'createdAt'] }],
+  ttlField: 'expiresAt',
 });
 
 export const wordFiltersCollection = defineCollection<WordFilterDoc>({

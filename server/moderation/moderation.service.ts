@@ -6,7 +6,9 @@ import { parseInput } from '../http/validate.js';
 import { isStaff, suspensionInput, type AccountsService } from '../accounts/accounts.service.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import {
+  MOD_LOG_RETENTION_MS,
   modLogCollection,
+  REPORT_RETENTION_MS,
   reportReasons,
   reportsCollection,
   wordFiltersCollection,
@@ -133,6 +135,7 @@ export async function createModerationService(store: Store, accounts: AccountsSe
         resolution: null,
         createdAt: Date.now(),
         resolvedAt: null,
+        expiresAt: null,
       };
       await reports.insert(doc);
       return doc;
@@ -156,7 +159,8 @@ export async function createModerationService(store: Store, accounts: AccountsSe
     async resolveReportsFor(tx: TxScope, postId: string, resolution: string): Promise<number> {
       const col = tx.collection(reportsCollection);
       const open = await col.find({ where: { postId, status: 'open' }, orderBy: { field: 'createdAt' }, limit: 1000 });
-      for (const r of open.items) await col.patch(r.id, { status: 'resolved', resolution, resolvedAt: Date.now() });
+      const now = Date.now();
+      for (const r of open.items) await col.patch(r.id, { status: 'resolved', resolution, resolvedAt: now, expiresAt: now + REPORT_RETENTION_MS });
       return open.items.length;
     },
 
@@ -191,7 +195,8 @@ export async function createModerationService(store: Store, accounts: AccountsSe
     actor: AccountDoc,
     entry: Pick<ModLogDoc, 'boardId' | 'action' | 'targetType' | 'targetId' | 'reason'>,
   ): Promise<void> {
-    await tx.collection(modLogCollection).insert({ id: newId(), actorId: actor.id, createdAt: Date.now(), ...entry });
+    const now = Date.now();
+    await tx.collection(modLogCollection).insert({ id: newId(), actorId: actor.id, createdAt: now, expiresAt: now + MOD_LOG_RETENTION_MS, ...entry });
   }
 }
 

@@ -79,6 +79,9 @@ describe('command-line tool (npm run cli)', () => {
     assert.match(reset.out, /New passphrase for night_admin: \S+/);
     const link = await cli('setup-link');
     assert.match(link.out, /\/setup\/[A-Za-z0-9_-]{20,}/);
+    const boards = await cli('list-boards');
+    assert.equal(boards.code, 0);
+    assert.match(boards.out, /^general\s+public\s+open\s+0 threads\s+General$/m);
     const retention = await cli('retention');
     assert.equal(retention.code, 0);
     assert.match(retention.out, /Deleted \d+ expired records/);
