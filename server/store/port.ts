@@ -39,7 +39,12 @@ export interface CollectionSpec<T extends Doc> {
    * sweep (SQLite timer, MongoDB TTL index).
    */
   readonly ttlField?: FieldOf<T>;
-  /** String fields covered by the collection's full-text index (SQLite FTS5, MongoDB text index). */
+  /**
+   * String fields covered by the collection's full-text index (SQLite FTS5, MongoDB text index).
+   * Words are found case- and diacritic-insensitively; in scripts written without spaces
+   * (Chinese, Japanese, Thai, Lao, Khmer, Burmese) words are found by ICU's dictionary-based
+   * word breaking (Intl.Segmenter), applied alike to the indexed text and to the query.
+   */
   readonly textFields?: readonly FieldOf<T>[];
 }
 
@@ -114,7 +119,11 @@ export interface Collection<T extends Doc> {
   findOne(where: Where<T>): Promise<T | null>;
   /** Counts documents matching equality on an index prefix (all documents when empty). */
   count(where?: Where<T>): Promise<number>;
-  /** Full-text search: every word of `text` must occur. Only on collections with textFields. */
+  /**
+   * Full-text search: every word of `text` must occur, as a whole word (no prefix matching);
+   * a run of an unspaced script in `text` counts as the words it segments into. Only on
+   * collections with textFields.
+   */
   search(text: string, query?: SearchQuery<T>): Promise<Page<T>>;
 }
 
