@@ -43,6 +43,7 @@ import { LANG_COOKIE } from './http/request.js';
 import { messagePage } from './accounts/accounts.views.js';
 import { pageContext } from './views/layout.js';
 import { iconSprite } from './views/icons.js';
+import { attachRealtime, type Realtime } from './realtime/realtime.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const socketIoClient = path.join(root, 'node_modules', 'socket.io', 'client-dist', 'socket.io.min.js');
@@ -53,6 +54,7 @@ export interface Parasol {
   readonly app: express.Express;
   readonly server: http.Server;
   readonly api: ApiRouter;
+  readonly realtime: Realtime;
   /** Listens on the configured host and port; resolves with the port actually bound. */
   listen(): Promise<number>;
   /** Stops accepting requests, lets in-flight ones finish, closes the store. */
@@ -188,12 +190,16 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const server = http.createServer(app);
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
+  const realtime = attachRealtime(server, { sessions, logger, publicOrigin });
+  realtime.channel('thread', (viewer, id) => forums.canViewThread(viewer, id));
+  publishLive = (family, id, event, payload) => realtime.publish(family, id, event, payload);
 
   return {
     ctx,
     app,
     server,
     api,
+    realtime,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -203,6 +209,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
         });
       }),
     close: async () => {
+      // Open websockets would keep the HTTP server from closing.
+      await realtime.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -46,6 +46,11 @@ export interface SessionsService {
   start(account: AccountDoc): Promise<{ token: string; session: SessionDoc }>;
   /** Resolves a session cookie; null when missing, malformed, expired or ended. */
   fromCookie(token: string | undefined): Promise<Authenticated | null>;
+  /**
+   * Resolves a session cookie without rotating or extending it: for sockets,
+   * which cannot hand a rotated cookie back to the browser.
+   */
+  peek(token: string | undefined): Promise<Authenticated | null>;
   /** Resolves an Authorization header value; throws 401 when it is present but not a valid bearer token. */
   fromBearer(header: string): Promise<Authenticated>;
   list(accountId: string, currentSessionId: string | null): Promise<SessionView[]>;
@@ -117,6 +122,13 @@ export function createSessionsService(store: Store, sessionMs: number): Sessions
         await sessions.patch(session.id, { lastSeenAt: Math.floor(now / HOUR) * HOUR, expiresAt: now + sessionMs });
       }
       return { account, sessionId: session.id };
+    },
+
+    async peek(token) {
+      if (!token || !tokenShape.test(token)) return null;
+      const session = await sessions.findOne({ hash: sha256(token) });
+      const account = session ? await activeAccount(session.accountId) : null;
+      return session && account ? { account, sessionId: session.id } : null;
     },
 
     async fromBearer(header) {

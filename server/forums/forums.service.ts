@@ -610,6 +610,17 @@ export function createForumsService(deps: ForumsDeps) {
       };
     },
 
+    /** Whether `viewer` may read the thread: for live-update subscriptions. */
+    async canViewThread(viewer: AccountDoc | null, threadId: string): Promise<boolean> {
+      try {
+        await threadWithBoard(viewer, threadId);
+        return true;
+      } catch (error) {
+        if (error instanceof AppError) return false;
+        throw error;
+      }
+    },
+
     async getPost(viewer: AccountDoc | null, postId: string): Promise<PostView> {
       const { post, thread, board } = await postWithContext(viewer, postId);
       const [view] = await postViews(viewer, [post], board, thread);

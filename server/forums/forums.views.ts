@@ -171,7 +171,7 @@ export function threadPage(ctx: PageContext, view: ThreadView, options: { quote:
 <h1>${thread.pinned ? icon('pin') : ''}${thread.locked ? icon('lock') : ''} ${title}</h1>
 ${thread.state === 'removed' ? html`<p class="notice">${t('thread.removed_notice')}</p>` : ''}
 ${thread.locked ? html`<p class="notice">${t('thread.locked_notice')}</p>` : ''}
-<ol class="posts" id="posts" data-thread="${thread.id}">${view.posts.map((p) => postItem(ctx, p, thread, view.canReply))}</ol>
+<ol class="posts" id="posts" ${view.next ? '' : html`data-thread="${thread.id}"`}>${view.posts.map((p) => postItem(ctx, p, thread, view.canReply))}</ol>
 <p id="live-status" class="live" role="status" aria-live="polite" data-new-reply="${t('thread.new_reply')}"></p>
 ${view.next ? html`<p><a class="button" href="/t/${thread.id}?after=${encodeURIComponent(view.next)}">${t('thread.more_posts')}</a></p>` : ''}
 ${options.after ? html`<p><a href="/t/${thread.id}">${t('thread.first_page')}</a></p>` : ''}

@@ -115,7 +115,7 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
 
   function namespace(name: string, options: { requireAccount: boolean }): Channels {
     if (!NAMESPACE.test(name) || namespaces.some((n) => n.nsp.name === name)) throw new Error(`bad or duplicate namespace ${name}`);
-    const channels = createChannels(io.of(name), options.requireAccount, deps);
+    const channels = createChannels(io.of(name), options.requireAccount);
     namespaces.push(channels);
     return channels;
   }
@@ -143,11 +143,11 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     },
   };
 
-  function createChannels(nsp: Namespace, requireAccount: boolean, { sessions: _s, logger: _l }: RealtimeDeps): Channels {
+  function createChannels(nsp: Namespace, requireAccount: boolean): Channels {
     const families = new Map<string, Authorize>();
 
     nsp.use((socket, next) => {
-      sessions.fromCookie(sessionToken(socket.handshake.headers.cookie)).then(
+      sessions.peek(sessionToken(socket.handshake.headers.cookie)).then(
         (auth) => {
           if (!auth && requireAccount) {
             next(refusal('session_required'));
@@ -172,7 +172,7 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     async function current(socket: Socket): Promise<{ account: AccountDoc | null } | null> {
       const { accountId } = data(socket);
       if (accountId === null) return { account: null };
-      const auth = await sessions.fromCookie(sessionToken(socket.handshake.headers.cookie));
+      const auth = await sessions.peek(sessionToken(socket.handshake.headers.cookie));
       return auth && auth.account.id === accountId ? { account: auth.account } : null;
     }
 
@@ -284,7 +284,7 @@ function refusal(code: RealtimeErrorCode): Error {
   return Object.assign(new Error(code), { data: { code, message: messages[code] } });
 }
 
-/** Reads the session cookie from the handshake; a malformed value is rejected by fromCookie's shape check. */
+/** Reads the session cookie from the handshake; a malformed value is rejected by peek's shape check. */
 export function sessionToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
