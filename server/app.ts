@@ -31,6 +31,17 @@ import { moderationCollections } from './moderation/moderation.collections.js';
 import { createModerationService } from './moderation/moderation.service.js';
 import { moderationApi } from './moderation/moderation.api.js';
 import { moderationPages } from './moderation/moderation.pages.js';
+import { areasCollections } from './areas/areas.collections.js';
+import { createAreasService } from './areas/areas.service.js';
+import { areasApi } from './areas/areas.api.js';
+import { notificationsCollection } from './notifications/notifications.collections.js';
+import { createNotificationsService } from './notifications/notifications.service.js';
+import { notificationsApi } from './notifications/notifications.api.js';
+import { notificationsPages } from './notifications/notifications.pages.js';
+import { reviewsCollections } from './reviews/reviews.collections.js';
+import { createReviewsService } from './reviews/reviews.service.js';
+import { reviewsApi } from './reviews/reviews.api.js';
+import { reviewsPages } from './reviews/reviews.pages.js';
 import { adminApi } from './admin/admin.api.js';
 import { adminPages } from './admin/admin.pages.js';
 import { ApiRouter } from './http/api-router.js';
@@ -73,7 +84,15 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
       sweepIntervalMs: config.sweepIntervalMs,
       onSweepError: (error) => logger.error({ err: error }, 'retention sweep failed'),
     }));
-  await store.declare([instanceCollection, ...accountsCollections, ...forumsCollections, ...moderationCollections]);
+  await store.declare([
+    instanceCollection,
+    ...accountsCollections,
+    ...forumsCollections,
+    ...moderationCollections,
+    ...areasCollections,
+    notificationsCollection,
+    ...reviewsCollections,
+  ]);
 
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
   const instance = await createInstanceService(store);
@@ -107,6 +126,20 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     publish: (...args) => publishLive(...args),
   });
   await forums.seedStarterBoards();
+  const areas = await createAreasService(store, hooks);
+  const notifications = createNotificationsService(store, hooks, (...args) => publishLive(...args));
+  const reviews = createReviewsService({
+    store,
+    accounts,
+    instance,
+    areas,
+    notifications,
+    moderation,
+    hooks,
+    lookupLimit: createLimiter(config.rateLimits.lookup),
+    config: config.reviews,
+  });
+  await reviews.seed();
   const secure = config.publicUrl.startsWith('https:');
   const ctx: AppContext = {
     config,
@@ -120,6 +153,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     hooks,
     moderation,
     forums,
+    areas,
+    notifications,
+    reviews,
     cookie: { secure, sessionMs: config.sessionMs },
     page: (req: Request) => pageContext(req, i18n, instance.settings().name),
   };
@@ -148,13 +184,25 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(authenticate(sessions, ctx.cookie));
   app.use((req, _res, next) => {
     if (req.account?.locale) setLocale(req, i18n.negotiate([req.account.locale], undefined));
-    next();
+    req.unseenNotifications = 0;
+    // Pages show a banner for unseen notifications; the API and assets need not look.
+    if (!req.account || req.method !== 'GET' || req.path.startsWith('/api/')) {
+      next();
+      return;
+    }
+    notifications.unseen(req.account.id, 100).then((list) => {
+      req.unseenNotifications = list.length;
+      next();
+    }, next);
   });
 
   const api = new ApiRouter();
   accountsApi(api, ctx);
   adminApi(api, ctx);
   forumsApi(api, ctx);
+  areasApi(api, ctx);
+  notificationsApi(api, ctx);
+  reviewsApi(api, ctx);
   moderationApi(api, ctx);
   api.route({
     method: 'get', path: '/openapi.json', tag: 'meta', access: 'public', summary: 'This API description',
@@ -182,6 +230,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(instancePages(ctx));
   app.use(forumsPages(ctx));
   app.use(moderationPages(ctx));
+  app.use(reviewsPages(ctx));
+  app.use(notificationsPages(ctx));
   app.use(accountsPages(ctx));
   app.use(adminPages(ctx));
   app.use((_req, _res, next) => next(new AppError(404, 'not_found')));
@@ -192,6 +242,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   server.requestTimeout = 60_000;
   const realtime = attachRealtime(server, { sessions, logger, publicOrigin });
   realtime.channel('thread', (viewer, id) => forums.canViewThread(viewer, id));
+  realtime.channel('account', async (viewer, id) => viewer?.id === id);
   publishLive = (family, id, event, payload) => realtime.publish(family, id, event, payload);
 
   return {

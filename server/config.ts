@@ -25,6 +25,9 @@ const envSchema = z.object({
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(19_456).max(1_048_576).default(19_456),
   ARGON2_ITERATIONS: z.coerce.number().int().min(2).max(20).default(2),
+  REVIEW_LIFETIME_DAYS: z.coerce.number().int().min(7).max(3650).default(365),
+  REVIEWS_PER_DAY: z.coerce.number().int().min(1).max(100).default(5),
+  REVIEW_HASH_MEMORY_KIB: z.coerce.number().int().min(65_536).max(1_048_576).default(65_536),
 });
 
 export interface RateLimitConfig {
@@ -55,6 +58,13 @@ export interface Config {
     readonly recovery: RateLimitConfig;
     /** New threads and replies, per member. */
     readonly posting: RateLimitConfig;
+    /** Screening look-ups, per member. */
+    readonly lookup: RateLimitConfig;
+  };
+  readonly reviews: {
+    readonly lifetimeMs: number;
+    readonly perDay: number;
+    readonly digest: { readonly memoryKiB: number; readonly iterations: number };
   };
 }
 
@@ -88,6 +98,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       login: { perKey: 10, overall: 300, windowSeconds: 600 },
       recovery: { perKey: 5, overall: 60, windowSeconds: 600 },
       posting: { perKey: 10, overall: 2000, windowSeconds: 60 },
+      lookup: { perKey: 30, overall: 1000, windowSeconds: 3600 },
+    },
+    reviews: {
+      lifetimeMs: e.REVIEW_LIFETIME_DAYS * 86_400_000,
+      perDay: e.REVIEWS_PER_DAY,
+      digest: { memoryKiB: e.REVIEW_HASH_MEMORY_KIB, iterations: 3 },
     },
   };
 }

@@ -12,6 +12,9 @@ import type { CookieOptions } from './http/auth.middleware.js';
 import type { PageContext } from './views/layout.js';
 import type { ForumsService } from './forums/forums.service.js';
 import type { ModerationService } from './moderation/moderation.service.js';
+import type { AreasService } from './areas/areas.service.js';
+import type { NotificationsService } from './notifications/notifications.service.js';
+import type { ReviewsService } from './reviews/reviews.service.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
 export interface AppContext {
@@ -26,6 +29,9 @@ export interface AppContext {
   readonly hooks: AccountHooks;
   readonly moderation: ModerationService;
   readonly forums: ForumsService;
+  readonly areas: AreasService;
+  readonly notifications: NotificationsService;
+  readonly reviews: ReviewsService;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
 }

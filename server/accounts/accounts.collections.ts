@@ -20,6 +20,8 @@ export interface AccountDoc {
   /** Until when a moderator suspended the account (ms epoch); a ban is a suspension without end (Infinity is not JSON: use a far date). */
   suspendedUntil?: number | null;
   suspensionReason?: string | null;
+  /** Trusted members publish client reviews without waiting for a moderator. */
+  trusted?: boolean;
   /** The new member's answer to the approval question, kept only while pending. */
   approvalAnswer?: string;
   createdAt: number;

@@ -320,6 +320,14 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       return (await accounts.patch(target.id, { role, updatedAt: Date.now() }))!;
     },
 
+    /** Admins mark members whose client reviews need no moderator check. */
+    async setTrusted(actor: AccountDoc, handle: string, trusted: boolean): Promise<AccountDoc> {
+      if (!isAdmin(actor)) throw forbidden('admin_only');
+      const target = await byHandle(handle);
+      if (!target) throw notFound('account_not_found');
+      return (await accounts.patch(target.id, { trusted, updatedAt: Date.now() }))!;
+    },
+
     async listStaff(): Promise<AccountView[]> {
       const [admins, moderators] = await Promise.all([
         accounts.find({ where: { role: 'admin' }, orderBy: { field: 'handleLower' }, limit: 200 }),

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { ApiRouter } from '../http/api-router.js';
 import { accountView, roleInput } from '../accounts/accounts.service.js';
-import { inviteInput, settingsInput } from './admin.schemas.js';
+import { inviteInput, settingsInput, trustedInput } from './admin.schemas.js';
 
 export function adminApi(api: ApiRouter, ctx: AppContext): void {
   const { accounts, instance, invites } = ctx;
@@ -27,6 +27,15 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
     method: 'put', path: '/admin/accounts/:handle/role', tag, access: 'admin', body: roleInput,
     summary: 'Grant or remove the moderator or admin role',
     handler: async ({ req, body }) => ({ account: accountView(await accounts.setRole(req.account!, req.params.handle ?? '', body)) }),
+  });
+
+  api.route({
+    method: 'put', path: '/admin/accounts/:handle/trusted', tag, access: 'admin', body: trustedInput,
+    summary: 'Mark a member as trusted: their client reviews are published without waiting for a moderator',
+    handler: async ({ req, body }) => {
+      const account = await accounts.setTrusted(req.account!, req.params.handle ?? '', body.trusted);
+      return { account: accountView(account), trusted: account.trusted === true };
+    },
   });
 
   api.route({

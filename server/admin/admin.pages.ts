@@ -30,6 +30,7 @@ export function adminPages(ctx: AppContext): express.Router {
       pending: await accounts.listPending(req.account!),
       invites: await invites.list(),
       staff: await accounts.listStaff(),
+      areas: ctx.areas.list(),
       ...extra,
     };
   }
@@ -89,6 +90,29 @@ export function adminPages(ctx: AppContext): express.Router {
       const { handle: target, role } = parseInput(roleChangeInput, formBody(req));
       const account = await accounts.setRole(req.account!, target, { role });
       return { done: req.t('admin.role_set', { handle: account.handle, role: req.t(`role.${role}`) }) };
+    }),
+  );
+
+  router.post(
+    '/admin/trusted',
+    adminPost('roles', async (req) => {
+      const body = formBody(req);
+      const account = await accounts.setTrusted(req.account!, String(body.handle ?? ''), body.trusted === 'true');
+      return { done: req.t('admin.trusted_set', { handle: account.handle }) };
+    }),
+  );
+  router.post(
+    '/admin/areas',
+    adminPost('areas', async (req) => {
+      await ctx.areas.create(req.account!, formBody(req));
+      return { done: req.t('settings.saved') };
+    }),
+  );
+  router.post(
+    '/admin/areas/:id/delete',
+    adminPost('areas', async (req) => {
+      await ctx.areas.remove(req.account!, req.params.id ?? '');
+      return { done: req.t('settings.saved') };
     }),
   );
 

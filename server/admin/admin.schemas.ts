@@ -4,6 +4,12 @@ export const settingsInput = z.strictObject({
   name: z.string().trim().min(1).max(60).optional(),
   registrationMode: z.enum(['open', 'approval', 'invite']).optional(),
   approvalQuestion: z.string().trim().min(5).max(300).optional(),
+  defaultCountry: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, 'validation.country')
+    .optional(),
 });
 
 export const inviteInput = z.strictObject({ days: z.coerce.number().int().min(1).max(90).default(7) });
@@ -12,3 +18,5 @@ export const roleChangeInput = z.strictObject({
   handle: z.string().trim().min(1).max(100),
   role: z.enum(['member', 'moderator', 'admin']),
 });
+
+export const trustedInput = z.strictObject({ trusted: z.boolean() });

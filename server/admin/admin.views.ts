@@ -3,6 +3,7 @@ import { csrfField, errorBox, field, formatDay, icon, layout, type FormState, ty
 import type { AccountView, PendingView } from '../accounts/accounts.service.js';
 import type { InviteView } from '../accounts/invites.service.js';
 import type { InstanceSettings } from '../instance/instance.service.js';
+import type { AreaView } from '../areas/areas.service.js';
 
 export interface AdminData {
   readonly isAdmin: boolean;
@@ -10,11 +11,12 @@ export interface AdminData {
   readonly pending: readonly PendingView[];
   readonly invites: readonly InviteView[];
   readonly staff: readonly AccountView[];
+  readonly areas: readonly AreaView[];
   readonly newInvite?: string;
   readonly done?: string;
 }
 
-export type AdminSection = 'settings' | 'approvals' | 'invites' | 'roles';
+export type AdminSection = 'settings' | 'approvals' | 'invites' | 'roles' | 'areas';
 
 
 export function adminPage(ctx: PageContext, data: AdminData, state?: { section: AdminSection; form: FormState }): SafeHtml {
@@ -37,6 +39,7 @@ ${errorBox(s('settings'))}
   ${modes.map((m) => html`<label><input type="radio" name="registrationMode" value="${m}" ${data.settings.registrationMode === m ? 'checked' : ''}> ${t(`admin.mode_${m}`)}</label>`)}
   </fieldset>
   ${field(s('settings'), { name: 'approvalQuestion', label: t('admin.question'), maxlength: 300, value: data.settings.approvalQuestion })}
+  ${field(s('settings'), { name: 'defaultCountry', label: t('admin.country'), hint: t('admin.country_hint'), maxlength: 2, value: data.settings.defaultCountry })}
   <button type="submit">${icon('check')} ${t('settings.save')}</button>
 </form>
 </section>`
@@ -79,8 +82,28 @@ ${data.isAdmin
   <p class="field"><label for="f-role">${t('admin.role')}</label>
   <select id="f-role" name="role">${(['member', 'moderator', 'admin'] as const).map((r) => html`<option value="${r}">${t(`role.${r}`)}</option>`)}</select></p>
   <button type="submit">${icon('check')} ${t('admin.set_role')}</button>
+</form>
+<form method="post" action="/admin/trusted" class="stack">
+  ${csrfField(ctx)}
+  ${field(undefined, { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100 })}
+  <label class="check"><input type="checkbox" name="trusted" value="true" checked> ${t('admin.trusted')}</label>
+  <button type="submit">${icon('check')} ${t('admin.set_trusted')}</button>
 </form>`
   : ''}
-</section>`,
+</section>
+${data.isAdmin
+  ? html`<section id="areas" aria-labelledby="h-areas">
+<h2 id="h-areas">${t('admin.areas')}</h2>
+<p>${t('admin.areas_explain')}</p>
+${errorBox(s('areas'))}
+<ul class="list">${data.areas.map(
+      (a) => html`<li>${a.name} <form method="post" action="/admin/areas/${a.id}/delete" class="inline">${csrfField(ctx)}<button type="submit">${icon('trash')} ${t('settings.revoke')}</button></form></li>`,
+    )}</ul>
+<form method="post" action="/admin/areas" class="stack">
+  ${csrfField(ctx)}
+  ${field(s('areas'), { name: 'name', label: t('admin.area_name'), required: true, maxlength: 80 })}
+  <button type="submit">${icon('plus')} ${t('admin.add_area')}</button>
+</form></section>`
+  : ''}`,
   });
 }

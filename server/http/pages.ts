@@ -19,7 +19,12 @@ export function formState(req: Request, error: AppError, values: Record<string, 
   const fieldErrors: Record<string, string> = {};
   for (const [name, problem] of Object.entries(error.fields)) fieldErrors[name] = req.t(problem.key, problem.params);
   const shown: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) if (typeof v === 'string' && k !== '_csrf') shown[k] = v;
+  for (const [k, v] of Object.entries(values)) {
+    if (k === '_csrf') continue;
+    if (typeof v === 'string') shown[k] = v;
+    // Repeated fields (checkboxes) come back as a list: kept comma-joined for the form to re-tick.
+    else if (Array.isArray(v)) shown[k] = v.filter((x) => typeof x === 'string').join(',');
+  }
   return { values: shown, error: req.t(error.messageKey, error.params), fieldErrors };
 }
 

@@ -14,6 +14,8 @@ declare global {
       locale: string;
       t: (key: string, params?: MessageParams) => string;
       csrfToken: string;
+      /** How many notifications the member has not seen, for the page banner. */
+      unseenNotifications: number;
     }
   }
 }

@@ -9,6 +9,8 @@ export interface InstanceSettingsDoc {
   registrationMode: RegistrationMode;
   /** Asked of new members when registration needs approval. */
   approvalQuestion: string;
+  /** ISO 3166 country whose local phone formats screening understands (e.g. "555 010 2030" in US). */
+  defaultCountry: string;
   updatedAt: number;
 }
 

@@ -11,6 +11,7 @@ export interface InstanceSettings {
   readonly name: string;
   readonly registrationMode: RegistrationMode;
   readonly approvalQuestion: string;
+  readonly defaultCountry: string;
 }
 
 export interface InstanceService {
@@ -29,7 +30,15 @@ const defaults: Omit<InstanceSettingsDoc, 'id' | 'updatedAt'> = {
   // Open by default so a newcomer can try a fresh instance; the admin page recommends approval or invites.
   registrationMode: 'open',
   approvalQuestion: 'Which organisation or peer told you about this forum?',
+  defaultCountry: 'US',
 };
+
+const view = (s: InstanceSettingsDoc): InstanceSettings => ({
+  name: s.name,
+  registrationMode: s.registrationMode,
+  approvalQuestion: s.approvalQuestion,
+  defaultCountry: s.defaultCountry,
+});
 
 /**
  * Instance-wide settings and secrets, read on every request, so they are held
@@ -47,15 +56,16 @@ export async function createInstanceService(store: Store): Promise<InstanceServi
     secrets = { id: 'secrets', hmacKey: randomToken(32) };
     await col.upsert(secrets);
   }
-  let current: InstanceSettingsDoc = settings;
+  // Settings written by an older version lack newer fields: the defaults fill them.
+  let current: InstanceSettingsDoc = { ...defaults, ...settings };
   let currentSecrets: InstanceSecretsDoc = secrets;
 
   return {
-    settings: () => ({ name: current.name, registrationMode: current.registrationMode, approvalQuestion: current.approvalQuestion }),
+    settings: () => view(current),
     async updateSettings(patch) {
       current = { ...current, ...patch, id: 'settings', updatedAt: Date.now() };
       await col.upsert(current);
-      return { name: current.name, registrationMode: current.registrationMode, approvalQuestion: current.approvalQuestion };
+      return view(current);
     },
     keyedHash: (purpose, text) => hmac(currentSecrets.hmacKey, `${purpose}\u0000${text}`),
     async issueSetupToken() {

@@ -14,6 +14,7 @@ export interface PageContext {
   readonly instanceName: string;
   readonly account: { readonly handle: string; readonly role: string; readonly status: string; readonly suspendedUntil: number | null } | null;
   readonly languages: readonly { readonly tag: string; readonly name: string }[];
+  readonly unseenNotifications: number;
 }
 
 export function pageContext(req: Request, i18n: I18n, instanceName: string): PageContext {
@@ -33,6 +34,7 @@ export function pageContext(req: Request, i18n: I18n, instanceName: string): Pag
         }
       : null,
     languages: i18n.locales.map((tag) => ({ tag, name: i18n.meta(tag).name })),
+    unseenNotifications: req.unseenNotifications ?? 0,
   };
 }
 
@@ -75,6 +77,7 @@ ${(options.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></scr
   <nav aria-label="${t('layout.nav')}">
     ${account
       ? html`<a href="/search">${icon('search')}<span>${t('nav.search')}</span></a>
+        <a href="/reviews">${icon('shield')}<span>${t('nav.screening')}</span></a>
         <a href="/settings">${icon('settings')}<span>${account.handle}</span></a>
         ${account.role === 'admin' || account.role === 'moderator'
           ? html`<a href="/mod">${icon('flag')}<span>${t('nav.moderation')}</span></a><a href="/admin">${icon('shield')}<span>${t('nav.admin')}</span></a>`
@@ -85,6 +88,7 @@ ${(options.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></scr
         <a href="/signup">${icon('user')}<span>${t('nav.signup')}</span></a>`}
   </nav>
 </header>
+${ctx.unseenNotifications > 0 ? html`<p class="notice" role="status"><a href="/notifications">${icon('flag')} ${t('notification.banner', { count: ctx.unseenNotifications })}</a></p>` : ''}
 ${account?.status === 'pending' ? html`<p class="notice" role="status">${t('account.pending_notice')}</p>` : ''}
 ${account?.suspendedUntil ? html`<p class="notice" role="status">${t('account.suspended_notice', { until: formatDay(ctx, account.suspendedUntil) })}</p>` : ''}
 <main id="main">

@@ -13,6 +13,7 @@ describe('rate limits on sign-up, log-in and recovery', () => {
           login: { perKey: 3, overall: 100, windowSeconds: 600 },
           recovery: { perKey: 2, overall: 100, windowSeconds: 600 },
           posting: c.rateLimits.posting,
+          lookup: c.rateLimits.lookup,
         },
       }),
     });

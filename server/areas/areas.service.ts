@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type { Store } from '../store/port.js';
+import { newId } from '../crypto.js';
+import { forbidden, notFound, unprocessable } from '../http/errors.js';
+import { parseInput } from '../http/validate.js';
+import type { AccountDoc } from '../accounts/accounts.collections.js';
+import type { AccountHooks } from '../accounts/account-hooks.js';
+import { isAdmin } from '../accounts/accounts.service.js';
+import { areaSubscriptionsCollection, areasCollection, type AreaDoc } from './areas.collections.js';
+
+export const areaInput = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  position: z.coerce.number().int().min(0).max(10_000).optional(),
+});
+
+export const subscriptionsInput = z.strictObject({ areaIds: z.array(z.string().min(1).max(64)).max(100) });
+
+export interface AreaView {
+  readonly id: string;
+  readonly name: string;
+  readonly position: number;
+}
+
+const view = (a: AreaDoc): AreaView => ({ id: a.id, name: a.name, position: a.position });
+
+/** The instance's coarse areas (admin-defined) and who wants urgent news about which. Held in memory: read on every form. */
+export async function createAreasService(store: Store, hooks: AccountHooks) {
+  const areas = store.collection(areasCollection);
+  const subs = store.collection(areaSubscriptionsCollection);
+  let cache: AreaDoc[] = (await areas.find({ orderBy: { field: 'position' }, limit: 1000 })).items;
+
+  const refresh = async () => {
+    cache = (await areas.find({ orderBy: { field: 'position' }, limit: 1000 })).items;
+  };
+
+  /** Throws a clear 422 naming the field when the id is not an area of this instance. */
+  function mustExist(id: string, field = 'area'): AreaView {
+    const found = cache.find((a) => a.id === id);
+    if (!found) throw unprocessable('unknown_area', { field });
+    return view(found);
+  }
+
+  async function subscriptionsOf(accountId: string) {
+    return (await subs.find({ where: { accountId }, orderBy: { field: 'createdAt' }, limit: 1000 })).items;
+  }
+
+  hooks.onDeleted(async (tx, accountId) => {
+    await tx.collection(areaSubscriptionsCollection).deleteWhere({ accountId });
+  });
+
+  return {
+    list: (): AreaView[] => cache.map(view),
+    get: (id: string): AreaView | null => {
+      const found = cache.find((a) => a.id === id);
+      return found ? view(found) : null;
+    },
+    mustExist,
+
+    async create(actor: AccountDoc, raw: unknown): Promise<AreaView> {
+      if (!isAdmin(actor)) throw forbidden('admin_only');
+      const input = parseInput(areaInput, raw);
+      const doc: AreaDoc = { id: newId(), name: input.name, position: input.position ?? (cache.at(-1)?.position ?? 0) + 10, createdAt: Date.now() };
+      await areas.insert(doc);
+      await refresh();
+      return view(doc);
+    },
+
+    async rename(actor: AccountDoc, id: string, raw: unknown): Promise<AreaView> {
+      if (!isAdmin(actor)) throw forbidden('admin_only');
+      const input = parseInput(areaInput, raw);
+      const updated = await areas.patch(id, { name: input.name, ...(input.position !== undefined ? { position: input.position } : {}) });
+      if (!updated) throw notFound('area_not_found');
+      await refresh();
+      return view(updated);
+    },
+
+    async remove(actor: AccountDoc, id: string): Promise<void> {
+      if (!isAdmin(actor)) throw forbidden('admin_only');
+      await store.transaction(async (tx) => {
+        if (!(await tx.collection(areasCollection).delete(id))) throw notFound('area_not_found');
+        await tx.collection(areaSubscriptionsCollection).deleteWhere({ areaId: id });
+      });
+      await refresh();
+    },
+
+    async subscriptions(accountId: string): Promise<string[]> {
+      return (await subscriptionsOf(accountId)).map((s) => s.areaId);
+    },
+
+    /** Replaces the areas a member wants urgent warnings for. */
+    async setSubscriptions(account: AccountDoc, raw: unknown): Promise<string[]> {
+      const { areaIds } = parseInput(subscriptionsInput, raw);
+      const wanted = [...new Set(areaIds)];
+      for (const id of wanted) mustExist(id, 'areaIds');
+      await store.transaction(async (tx) => {
+        const col = tx.collection(areaSubscriptionsCollection);
+        await col.deleteWhere({ accountId: account.id });
+        for (const areaId of wanted) await col.insert({ id: `${account.id}.${areaId}`, accountId: account.id, areaId, createdAt: Date.now() });
+      });
+      return wanted;
+    },
+
+    /** Everyone who asked for urgent warnings in an area. */
+    async subscribers(areaId: string): Promise<string[]> {
+      const out: string[] = [];
+      let after: string | null = null;
+      do {
+        const page = await subs.find({ where: { areaId }, orderBy: { field: 'createdAt' }, limit: 500, after });
+        out.push(...page.items.map((s) => s.accountId));
+        after = page.next;
+      } while (after);
+      return out;
+    },
+  };
+}
+
+export type AreasService = Awaited<ReturnType<typeof createAreasService>>;

@@ -1,0 +1,52 @@
+import express from 'express';
+import type { AppContext } from '../context.js';
+import { handle, sendPage } from '../http/pages.js';
+import { html } from '../views/html.js';
+import { csrfField, formatTime, icon, layout } from '../views/layout.js';
+
+/** Only same-site paths: a notification can never send a member elsewhere. */
+const sameSite = (url: string) => (/^\/(?![/\\])/.test(url) ? url : '/');
+
+export function notificationsPages(ctx: AppContext): express.Router {
+  const router = express.Router();
+  const { notifications } = ctx;
+
+  router.use('/notifications', (req, res, next) => {
+    if (!req.account) {
+      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    next();
+  });
+
+  router.get(
+    '/notifications',
+    handle(async (req, res) => {
+      const page = ctx.page(req);
+      const { t } = page;
+      const list = await notifications.recent(req.account!.id);
+      sendPage(
+        res,
+        layout(page, {
+          title: t('notification.title'),
+          body: html`<h1>${icon('flag')} ${t('notification.title')}</h1>
+${list.length === 0 ? html`<p>${t('notification.none')}</p>` : ''}
+<ul class="list">${list.map(
+            (n) => html`<li>${n.seen ? '' : html`<strong>${t('notification.new')}</strong> `}${t(`notification.${n.kind}`)} · <small>${formatTime(page, n.createdAt)}</small>
+<form method="post" action="/notifications/${n.id}/open" class="inline">${csrfField(page)}<button type="submit">${t('notification.open')}</button></form></li>`,
+          )}</ul>`,
+        }),
+      );
+    }),
+  );
+
+  router.post(
+    '/notifications/:id/open',
+    handle(async (req, res) => {
+      const seen = await notifications.markSeen(req.account!.id, req.params.id ?? '');
+      res.redirect(303, sameSite(seen.url));
+    }),
+  );
+
+  return router;
+}

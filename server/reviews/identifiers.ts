@@ -1,0 +1,74 @@
+import argon2 from 'argon2';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { AppError } from '../http/errors.js';
+import type { IdentifierHint, IdentifierType } from './reviews.collections.js';
+
+export interface RawIdentifier {
+  readonly type: IdentifierType;
+  readonly value: string;
+  /** For handles: the platform (whatsapp, telegram, signal, a website…). */
+  readonly platform?: string | null;
+}
+
+export interface NormalisedIdentifier {
+  /** The canonical form: what is hashed. Never stored, never logged. */
+  readonly canonical: string;
+  readonly hint: IdentifierHint;
+}
+
+function invalid(field: string, key: string, params: Record<string, string> = {}): AppError {
+  return new AppError(422, 'validation_failed', 'error.validation_failed', { field }, { [field]: { key, params } });
+}
+
+/**
+ * Brings the many ways people type one identifier to one form, so that
+ * "+1 (555) 010-2030", "555 010 2030" (in the US) and "+15550102030" match.
+ */
+export function normaliseIdentifier(id: RawIdentifier, defaultCountry: string, field = 'identifier'): NormalisedIdentifier {
+  const value = id.value.normalize('NFKC').trim();
+  switch (id.type) {
+    case 'phone': {
+      const phone = parsePhoneNumberFromString(value, defaultCountry as CountryCode);
+      // "Possible" (right length for the country) rather than "valid": fictional and new number ranges must still match.
+      if (!phone || !phone.isPossible()) throw invalid(field, 'validation.phone_format', { country: defaultCountry });
+      const e164 = phone.number;
+      return { canonical: `phone:${e164}`, hint: { type: 'phone', platform: null, hint: `…${e164.slice(-2)}` } };
+    }
+    case 'email': {
+      const email = value.toLowerCase();
+      const at = email.lastIndexOf('@');
+      if (at < 1 || at === email.length - 1 || /\s/.test(email) || email.length > 254) throw invalid(field, 'validation.email_format');
+      return { canonical: `email:${email}`, hint: { type: 'email', platform: null, hint: `${email[0]}…@${email[at + 1]}…` } };
+    }
+    case 'handle': {
+      const platform = (id.platform ?? '').normalize('NFKC').trim().toLowerCase();
+      if (!/^[\p{L}\p{N} ._-]{2,40}$/u.test(platform)) throw invalid(field, 'validation.platform_needed');
+      const handle = value.replace(/^@+/, '').toLowerCase();
+      if (handle.length < 2 || handle.length > 100 || /\s/.test(handle)) throw invalid(field, 'validation.handle_format');
+      return { canonical: `handle:${platform}:${handle}`, hint: { type: 'handle', platform, hint: `${handle[0]}…${handle.at(-1)}` } };
+    }
+  }
+}
+
+export interface DigestParams {
+  readonly memoryKiB: number;
+  readonly iterations: number;
+}
+
+/**
+ * The keyed, slow hash of a canonical identifier: argon2id with the board
+ * secret as salt. Without the secret a seized database cannot be searched for
+ * a known number; with it, each guess still costs tens of milliseconds.
+ */
+export async function identifierDigest(canonical: string, secret: string, params: DigestParams): Promise<string> {
+  const raw = await argon2.hash(canonical, {
+    type: argon2.argon2id,
+    salt: Buffer.from(secret, 'base64'),
+    memoryCost: params.memoryKiB,
+    timeCost: params.iterations,
+    parallelism: 1,
+    hashLength: 32,
+    raw: true,
+  });
+  return raw.toString('base64url');
+}

@@ -1,0 +1,135 @@
+import { defineCollection } from '../store/port.js';
+
+export type ReviewKind = 'warning' | 'vouch';
+export type ReviewStatus = 'pending' | 'published' | 'rejected' | 'retracted';
+export type Severity = 'low' | 'medium' | 'high' | 'urgent';
+export type IdentifierType = 'phone' | 'email' | 'handle';
+
+export const warningCategories = [
+  'violence',
+  'sexual_assault',
+  'robbery',
+  'non_payment',
+  'condom_refusal',
+  'boundary_pushing',
+  'no_show',
+  'police',
+  'stalking',
+  'outing_threat',
+] as const;
+export type WarningCategory = (typeof warningCategories)[number];
+
+export interface ReviewBoardDoc {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  /** members: this instance only; network: shared with partner instances (federation). */
+  visibility: 'members' | 'network';
+  /**
+   * Salt of the identifier digests (base64). Partners of a regional network
+   * configure the same secret out of band, so a look-up on one instance finds
+   * reviews posted on another without any identifier crossing the network.
+   */
+  secret: string;
+  reviewCount: number;
+  createdAt: number;
+}
+
+/** What is shown of an identifier: its type, platform and a short hint, never the identifier. */
+export interface IdentifierHint {
+  type: IdentifierType;
+  platform: string | null;
+  hint: string;
+}
+
+export interface ReviewDoc {
+  id: string;
+  boardId: string;
+  authorId: string | null;
+  anonymous: boolean;
+  kind: ReviewKind;
+  categories: WarningCategory[];
+  severity: Severity | null;
+  rating: number | null;
+  /** YYYY-MM: the month is enough to place an incident; a day only when the author wants it. */
+  incidentMonth: string;
+  incidentDay: number | null;
+  areaId: string | null;
+  body: string;
+  html: string;
+  /** Appearance, car, usual area: free text that is not an identifier. */
+  descriptors: string;
+  identifiers: IdentifierHint[];
+  status: ReviewStatus;
+  /** A moderator's question to the author, and the author's answer. */
+  question: string | null;
+  answer: string | null;
+  rejectReason: string | null;
+  corroborations: number;
+  counterVouches: number;
+  disputes: number;
+  createdAt: number;
+  updatedAt: number;
+  publishedAt: number | null;
+  /** Reviews expire (deleted, not hidden) unless renewed by a corroboration; pending ones expire too. */
+  expiresAt: number;
+}
+
+/** One row per identifier of a review: the keyed slow hash that screening looks up. */
+export interface DigestDoc {
+  id: string;
+  boardId: string;
+  reviewId: string;
+  digest: string;
+  expiresAt: number;
+}
+
+export type ResponseKind = 'corroborate' | 'counter_vouch' | 'dispute';
+
+export interface ResponseDoc {
+  id: string;
+  reviewId: string;
+  authorId: string | null;
+  anonymous: boolean;
+  kind: ResponseKind;
+  note: string;
+  html: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export const reviewBoardsCollection = defineCollection<ReviewBoardDoc>({
+  name: 'review_boards',
+  fields: { slug: 'string', createdAt: 'number' },
+  indexes: [{ fields: ['slug'], unique: true }, { fields: ['createdAt'] }],
+});
+
+export const reviewsCollection = defineCollection<ReviewDoc>({
+  name: 'reviews',
+  fields: { boardId: 'string', status: 'string', kind: 'string', areaId: 'string', authorId: 'string', createdAt: 'number', expiresAt: 'number' },
+  indexes: [
+    { fields: ['boardId', 'status', 'createdAt'] },
+    { fields: ['boardId', 'status', 'kind', 'createdAt'] },
+    { fields: ['boardId', 'status', 'areaId', 'createdAt'] },
+    { fields: ['authorId', 'createdAt'] },
+    { fields: ['status', 'createdAt'] },
+  ],
+  ttlField: 'expiresAt',
+});
+
+export const digestsCollection = defineCollection<DigestDoc>({
+  name: 'review_digests',
+  fields: { boardId: 'string', digest: 'string', reviewId: 'string', expiresAt: 'number' },
+  indexes: [{ fields: ['boardId', 'digest'] }, { fields: ['reviewId'] }],
+  ttlField: 'expiresAt',
+});
+
+export const responsesCollection = defineCollection<ResponseDoc>({
+  name: 'review_responses',
+  fields: { reviewId: 'string', authorId: 'string', createdAt: 'number', expiresAt: 'number' },
+  indexes: [{ fields: ['reviewId', 'createdAt'] }, { fields: ['authorId', 'createdAt'] }],
+  ttlField: 'expiresAt',
+});
+
+export const reviewsCollections = [reviewBoardsCollection, reviewsCollection, digestsCollection, responsesCollection];

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { warningCategories } from './reviews.collections.js';
+
+export const REVIEW_BODY_MAX = 8000;
+
+const flag = z.union([z.boolean(), z.enum(['on', 'true', '1', 'false', '0', '']).transform((v) => v === 'on' || v === 'true' || v === '1')]);
+const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
+
+export const identifierInput = z.strictObject({
+  type: z.enum(['phone', 'email', 'handle']),
+  value: z.string().trim().min(1).max(254),
+  platform: z.preprocess(blankToUndefined, z.string().trim().max(40).optional()),
+});
+
+export const reviewInput = z.strictObject({
+  kind: z.enum(['warning', 'vouch']),
+  categories: z.array(z.enum(warningCategories)).max(warningCategories.length).default([]),
+  severity: z.preprocess(blankToUndefined, z.enum(['low', 'medium', 'high', 'urgent']).optional()),
+  rating: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(5).optional()),
+  incidentMonth: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'validation.month_format'),
+  incidentDay: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(31).optional()),
+  area: z.preprocess(blankToUndefined, z.string().max(64).optional()),
+  body: z.string().max(REVIEW_BODY_MAX),
+  descriptors: z.string().trim().max(1000).default(''),
+  identifiers: z.array(identifierInput).max(5).default([]),
+  anonymous: flag.default(false),
+});
+
+export const correctionInput = z.strictObject({
+  body: z.string().max(REVIEW_BODY_MAX).optional(),
+  descriptors: z.string().trim().max(1000).optional(),
+  categories: z.array(z.enum(warningCategories)).max(warningCategories.length).optional(),
+  severity: z.preprocess(blankToUndefined, z.enum(['low', 'medium', 'high', 'urgent']).optional()),
+  rating: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(5).optional()),
+});
+
+export const lookupInput = z.strictObject({ identifier: identifierInput });
+
+export const responseInput = z.strictObject({
+  kind: z.enum(['corroborate', 'counter_vouch', 'dispute']),
+  note: z.string().max(2000).default(''),
+  anonymous: flag.default(false),
+});
+
+export const reviewModerationInput = z.strictObject({
+  action: z.enum(['publish', 'reject', 'ask', 'edit', 'remove']),
+  reason: z.string().trim().max(500).default(''),
+  question: z.string().trim().max(1000).default(''),
+  body: z.string().max(REVIEW_BODY_MAX).optional(),
+  descriptors: z.string().trim().max(1000).optional(),
+});
+
+export const answerInput = z.strictObject({ answer: z.string().trim().min(1).max(2000) });
+
+export const reviewListInput = z.strictObject({
+  kind: z.preprocess(blankToUndefined, z.enum(['warning', 'vouch']).optional()),
+  category: z.preprocess(blankToUndefined, z.enum(warningCategories).optional()),
+  area: z.preprocess(blankToUndefined, z.string().max(64).optional()),
+  after: z.string().max(300).optional(),
+});
+
+export const reviewBoardPatchInput = z.strictObject({
+  name: z.string().trim().min(1).max(80).optional(),
+  description: z.string().trim().max(500).optional(),
+  visibility: z.enum(['members', 'network']).optional(),
+  /** The network's shared secret (base64, at least 16 bytes), set before the first review. */
+  secret: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9+/_-]{22,}={0,2}$/, 'validation.secret_format')
+    .optional(),
+});
