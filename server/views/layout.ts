@@ -113,8 +113,11 @@ export interface FormState {
   readonly fieldErrors?: Readonly<Record<string, string>>;
 }
 
+/** An error summary at the top of the form (each problem is also shown at its field). */
 export function errorBox(state: FormState | undefined): SafeHtml {
-  return state?.error ? html`<p class="error" role="alert">${state.error}</p>` : html``;
+  if (!state?.error) return html``;
+  const problems = Object.values(state.fieldErrors ?? {});
+  return html`<div class="error" role="alert"><p>${state.error}</p>${problems.length ? html`<ul>${problems.map((p) => html`<li>${p}</li>`)}</ul>` : ''}</div>`;
 }
 
 export function field(
