@@ -42,6 +42,11 @@ import { reviewsCollections } from './reviews/reviews.collections.js';
 import { createReviewsService } from './reviews/reviews.service.js';
 import { reviewsApi } from './reviews/reviews.api.js';
 import { reviewsPages } from './reviews/reviews.pages.js';
+import { safetyCollections } from './safety/safety.collections.js';
+import { createPushService, vapidCollection } from './safety/push.service.js';
+import { createSafetyService } from './safety/safety.service.js';
+import { safetyApi } from './safety/safety.api.js';
+import { safetyPages } from './safety/safety.pages.js';
 import { adminApi } from './admin/admin.api.js';
 import { adminPages } from './admin/admin.pages.js';
 import { ApiRouter } from './http/api-router.js';
@@ -92,6 +97,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     ...areasCollections,
     notificationsCollection,
     ...reviewsCollections,
+    ...safetyCollections,
+    vapidCollection,
   ]);
 
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
@@ -140,6 +147,19 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     config: config.reviews,
   });
   await reviews.seed();
+  const push = await createPushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork });
+  const safety = createSafetyService({
+    store,
+    accounts,
+    areas,
+    notifications,
+    instance,
+    push,
+    hooks,
+    publish: (...args) => publishLive(...args),
+    logger,
+    config: config.safety,
+  });
   const secure = config.publicUrl.startsWith('https:');
   const ctx: AppContext = {
     config,
@@ -156,6 +176,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     areas,
     notifications,
     reviews,
+    push,
+    safety,
     cookie: { secure, sessionMs: config.sessionMs },
     page: (req: Request) => pageContext(req, i18n, instance.settings().name),
   };
@@ -203,6 +225,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   areasApi(api, ctx);
   notificationsApi(api, ctx);
   reviewsApi(api, ctx);
+  safetyApi(api, ctx);
   moderationApi(api, ctx);
   api.route({
     method: 'get', path: '/openapi.json', tag: 'meta', access: 'public', summary: 'This API description',
@@ -232,6 +255,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(moderationPages(ctx));
   app.use(reviewsPages(ctx));
   app.use(notificationsPages(ctx));
+  app.use(safetyPages(ctx));
   app.use(accountsPages(ctx));
   app.use(adminPages(ctx));
   app.use((_req, _res, next) => next(new AppError(404, 'not_found')));
@@ -251,15 +275,19 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     server,
     api,
     realtime,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      // Deadlines that passed while the server was down are alerted before anything else.
+      await safety.start();
+      return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const address = server.address();
           resolve(typeof address === 'object' && address ? address.port : config.port);
         });
-      }),
+      });
+    },
     close: async () => {
+      safety.stop();
       // Open websockets would keep the HTTP server from closing.
       await realtime.close();
       await new Promise<void>((resolve) => {

@@ -28,6 +28,11 @@ const envSchema = z.object({
   REVIEW_LIFETIME_DAYS: z.coerce.number().int().min(7).max(3650).default(365),
   REVIEWS_PER_DAY: z.coerce.number().int().min(1).max(100).default(5),
   REVIEW_HASH_MEMORY_KIB: z.coerce.number().int().min(65_536).max(1_048_576).default(65_536),
+  CHECKIN_GRACE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  CHECKIN_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(72),
+  CHECKIN_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  ALLOW_PRIVATE_NETWORK: boolFromEnv.default(false),
 });
 
 export interface RateLimitConfig {
@@ -61,6 +66,14 @@ export interface Config {
     /** Screening look-ups, per member. */
     readonly lookup: RateLimitConfig;
   };
+  readonly safety: {
+    readonly graceMs: number;
+    readonly checkinRetentionMs: number;
+    readonly incidentRetentionMs: number;
+    readonly scanIntervalMs: number;
+  };
+  /** Lets outgoing calls (Web Push, later federation) reach private and loopback addresses: honoured only when NODE_ENV=test. */
+  readonly allowPrivateNetwork: boolean;
   readonly reviews: {
     readonly lifetimeMs: number;
     readonly perDay: number;
@@ -100,6 +113,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       posting: { perKey: 10, overall: 2000, windowSeconds: 60 },
       lookup: { perKey: 30, overall: 1000, windowSeconds: 3600 },
     },
+    safety: {
+      graceMs: e.CHECKIN_GRACE_SECONDS * 1000,
+      checkinRetentionMs: e.CHECKIN_RETENTION_HOURS * 3_600_000,
+      incidentRetentionMs: e.INCIDENT_RETENTION_DAYS * 86_400_000,
+      scanIntervalMs: e.CHECKIN_SCAN_SECONDS * 1000,
+    },
+    allowPrivateNetwork: e.ALLOW_PRIVATE_NETWORK && e.NODE_ENV === 'test',
     reviews: {
       lifetimeMs: e.REVIEW_LIFETIME_DAYS * 86_400_000,
       perDay: e.REVIEWS_PER_DAY,

@@ -15,6 +15,8 @@ import type { ModerationService } from './moderation/moderation.service.js';
 import type { AreasService } from './areas/areas.service.js';
 import type { NotificationsService } from './notifications/notifications.service.js';
 import type { ReviewsService } from './reviews/reviews.service.js';
+import type { PushService } from './safety/push.service.js';
+import type { SafetyService } from './safety/safety.service.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
 export interface AppContext {
@@ -32,6 +34,8 @@ export interface AppContext {
   readonly areas: AreasService;
   readonly notifications: NotificationsService;
   readonly reviews: ReviewsService;
+  readonly push: PushService;
+  readonly safety: SafetyService;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
 }

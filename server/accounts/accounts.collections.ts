@@ -22,6 +22,8 @@ export interface AccountDoc {
   suspensionReason?: string | null;
   /** Trusted members publish client reviews without waiting for a moderator. */
   trusted?: boolean;
+  /** Responders receive incident reports (admins always do). */
+  responder?: boolean;
   /** The new member's answer to the approval question, kept only while pending. */
   approvalAnswer?: string;
   createdAt: number;
@@ -61,9 +63,10 @@ export interface InviteDoc {
 
 export const accountsCollection = defineCollection<AccountDoc>({
   name: 'accounts',
-  fields: { handleLower: 'string', status: 'string', role: 'string', createdAt: 'number' },
+  fields: { handleLower: 'string', status: 'string', role: 'string', createdAt: 'number', responder: 'boolean' },
   indexes: [
     { fields: ['handleLower'], unique: true },
+    { fields: ['responder', 'createdAt'] },
     { fields: ['status', 'createdAt'] },
     { fields: ['role', 'handleLower'] },
   ],

@@ -328,6 +328,23 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       return (await accounts.patch(target.id, { trusted, updatedAt: Date.now() }))!;
     },
 
+    /** Admins choose who receives incident reports. */
+    async setResponder(actor: AccountDoc, handle: string, responder: boolean): Promise<AccountDoc> {
+      if (!isAdmin(actor)) throw forbidden('admin_only');
+      const target = await byHandle(handle);
+      if (!target) throw notFound('account_not_found');
+      return (await accounts.patch(target.id, { responder, updatedAt: Date.now() }))!;
+    },
+
+    /** Everyone who answers incident reports: responders and admins. */
+    async responderIds(): Promise<string[]> {
+      const [responders, admins] = await Promise.all([
+        accounts.find({ where: { responder: true }, orderBy: { field: 'createdAt' }, limit: 500 }),
+        accounts.find({ where: { role: 'admin' }, orderBy: { field: 'handleLower' }, limit: 500 }),
+      ]);
+      return [...new Set([...responders.items, ...admins.items].filter((a) => a.status === 'active').map((a) => a.id))];
+    },
+
     async listStaff(): Promise<AccountView[]> {
       const [admins, moderators] = await Promise.all([
         accounts.find({ where: { role: 'admin' }, orderBy: { field: 'handleLower' }, limit: 200 }),

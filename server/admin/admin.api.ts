@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { ApiRouter } from '../http/api-router.js';
 import { accountView, roleInput } from '../accounts/accounts.service.js';
-import { inviteInput, settingsInput, trustedInput } from './admin.schemas.js';
+import { inviteInput, responderInput, settingsInput, trustedInput } from './admin.schemas.js';
 
 export function adminApi(api: ApiRouter, ctx: AppContext): void {
   const { accounts, instance, invites } = ctx;
@@ -35,6 +35,15 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
     handler: async ({ req, body }) => {
       const account = await accounts.setTrusted(req.account!, req.params.handle ?? '', body.trusted);
       return { account: accountView(account), trusted: account.trusted === true };
+    },
+  });
+
+  api.route({
+    method: 'put', path: '/admin/accounts/:handle/responder', tag, access: 'admin', body: responderInput,
+    summary: 'Make a member a responder: they receive incident reports',
+    handler: async ({ req, body }) => {
+      const account = await accounts.setResponder(req.account!, req.params.handle ?? '', body.responder);
+      return { account: accountView(account), responder: account.responder === true };
     },
   });
 

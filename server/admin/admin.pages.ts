@@ -97,7 +97,9 @@ export function adminPages(ctx: AppContext): express.Router {
     '/admin/trusted',
     adminPost('roles', async (req) => {
       const body = formBody(req);
-      const account = await accounts.setTrusted(req.account!, String(body.handle ?? ''), body.trusted === 'true');
+      const handle = String(body.handle ?? '');
+      const account = await accounts.setTrusted(req.account!, handle, body.trusted === 'true');
+      await accounts.setResponder(req.account!, handle, body.responder === 'true');
       return { done: req.t('admin.trusted_set', { handle: account.handle }) };
     }),
   );

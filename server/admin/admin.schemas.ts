@@ -20,3 +20,5 @@ export const roleChangeInput = z.strictObject({
 });
 
 export const trustedInput = z.strictObject({ trusted: z.boolean() });
+
+export const responderInput = z.strictObject({ responder: z.boolean() });

@@ -87,6 +87,7 @@ ${data.isAdmin
   ${csrfField(ctx)}
   ${field(undefined, { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100 })}
   <label class="check"><input type="checkbox" name="trusted" value="true" checked> ${t('admin.trusted')}</label>
+  <label class="check"><input type="checkbox" name="responder" value="true"> ${t('admin.responder')}</label>
   <button type="submit">${icon('check')} ${t('admin.set_trusted')}</button>
 </form>`
   : ''}

@@ -12,7 +12,7 @@ export interface PageContext {
   readonly csrfToken: string;
   readonly path: string;
   readonly instanceName: string;
-  readonly account: { readonly handle: string; readonly role: string; readonly status: string; readonly suspendedUntil: number | null } | null;
+  readonly account: { readonly id: string; readonly handle: string; readonly role: string; readonly status: string; readonly suspendedUntil: number | null } | null;
   readonly languages: readonly { readonly tag: string; readonly name: string }[];
   readonly unseenNotifications: number;
 }
@@ -27,6 +27,7 @@ export function pageContext(req: Request, i18n: I18n, instanceName: string): Pag
     instanceName,
     account: req.account
       ? {
+          id: req.account.id,
           handle: req.account.handle,
           role: req.account.role,
           status: req.account.status,
@@ -50,6 +51,16 @@ export function formatTime(ctx: PageContext, ms: number): string {
   return new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
 
+/** Signed-in members get live buddy alerts on every page; the socket.io client is shared with the page's own scripts. */
+function pageScripts(ctx: PageContext, own: readonly string[]): string[] {
+  const scripts = [...own];
+  if (ctx.account?.status === 'active') {
+    if (!scripts.includes('vendor/socket.io.min.js')) scripts.unshift('vendor/socket.io.min.js');
+    scripts.push('alerts.js');
+  }
+  return scripts;
+}
+
 export interface PageOptions {
   readonly title: string;
   readonly body: HtmlValue;
@@ -68,16 +79,18 @@ export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
 <meta name="referrer" content="no-referrer">
 <title>${options.title} · ${ctx.instanceName}</title>
 <link rel="stylesheet" href="/assets/parasol.css">
-${(options.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
+${pageScripts(ctx, options.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
 </head>
-<body>
+<body${ctx.account?.status === 'active' ? html` data-account="${ctx.account.id}" data-alert-sos="${t('notification.buddy_sos')}" data-alert-overdue="${t('notification.buddy_overdue')}" data-alert-notification="${t('notification.banner', { count: 1 })}"` : ''}>
+<p id="live-alert" class="live-alert" role="alert" hidden></p>
 <a class="skip" href="#main">${t('layout.skip')}</a>
 <header class="top">
   <a class="brand" href="/">${icon('home')}<span>${ctx.instanceName}</span></a>
   <nav aria-label="${t('layout.nav')}">
     ${account
       ? html`<a href="/search">${icon('search')}<span>${t('nav.search')}</span></a>
-        <a href="/reviews">${icon('shield')}<span>${t('nav.screening')}</span></a>
+        <a href="/reviews">${icon('search')}<span>${t('nav.screening')}</span></a>
+        <a href="/safety">${icon('shield')}<span>${t('nav.safety')}</span></a>
         <a href="/settings">${icon('settings')}<span>${account.handle}</span></a>
         ${account.role === 'admin' || account.role === 'moderator'
           ? html`<a href="/mod">${icon('flag')}<span>${t('nav.moderation')}</span></a><a href="/admin">${icon('shield')}<span>${t('nav.admin')}</span></a>`

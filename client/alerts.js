@@ -1,0 +1,34 @@
+/*
+ * Live buddy alerts on every page of a signed-in member: an SOS or an overdue
+ * check-in of a buddy, and new notifications. Needs /assets/vendor/socket.io.min.js
+ * before it. Texts come from data attributes the server renders from the catalogues.
+ */
+(function () {
+  'use strict';
+  var body = document.body;
+  var account = body.getAttribute('data-account');
+  var banner = document.getElementById('live-alert');
+  if (!account || !banner || typeof io !== 'function') return;
+
+  function show(text, href) {
+    banner.textContent = '';
+    var link = document.createElement('a');
+    link.href = href;
+    link.textContent = text;
+    banner.appendChild(link);
+    banner.hidden = false;
+  }
+
+  var socket = io('/live', { transports: ['websocket', 'polling'], tryAllTransports: true });
+  function subscribe() {
+    socket.emit('subscribe', { channel: 'account:' + account }, function () {});
+  }
+  socket.on('connect', subscribe);
+  socket.on('buddy-alert', function (payload) {
+    if (!payload || typeof payload.checkinId !== 'string') return;
+    show(body.getAttribute(payload.sos ? 'data-alert-sos' : 'data-alert-overdue') || '!', '/safety/checkins/' + encodeURIComponent(payload.checkinId));
+  });
+  socket.on('notification', function () {
+    if (banner.hidden) show(body.getAttribute('data-alert-notification') || '!', '/notifications');
+  });
+})();

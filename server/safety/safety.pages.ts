@@ -1,0 +1,132 @@
+import express, { type Request } from 'express';
+import type { AppContext } from '../context.js';
+import { formBody, formPost, handle, sendPage } from '../http/pages.js';
+import type { FormState } from '../views/layout.js';
+import { alertsPage, buddiesPage, checkinPage, hubPage, incidentPage, incidentPrintPage, incidentsPage, type SafetySection } from './safety.views.js';
+
+const param = (value: string | undefined) => value ?? '';
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
+
+export function safetyPages(ctx: AppContext): express.Router {
+  const router = express.Router();
+  const { safety, areas } = ctx;
+
+  router.use('/safety', (req, res, next) => {
+    if (!req.account) {
+      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    next();
+  });
+
+  const renderHub = async (req: Request, state?: { section: SafetySection; form: FormState }) =>
+    hubPage(ctx.page(req), { checkins: await safety.myCheckins(req.account), buddies: await safety.buddies(req.account), alarms: await safety.alarmsFor(req.account) }, state);
+  router.get('/safety', handle(async (req, res) => sendPage(res, await renderHub(req))));
+  router.post(
+    '/safety/checkins',
+    formPost(
+      async (req, res) => {
+        const body = formBody(req);
+        const checkin = await safety.startCheckin(req.account, { ...body, buddies: list(body.buddies) });
+        res.redirect(303, `/safety/checkins/${checkin.id}`);
+      },
+      (req, form) => renderHub(req, { section: 'checkin', form }),
+    ),
+  );
+  router.post(
+    '/safety/sos',
+    formPost(
+      async (req, res) => {
+        const checkin = await safety.sos(req.account);
+        res.redirect(303, `/safety/checkins/${checkin.id}`);
+      },
+      (req, form) => renderHub(req, { section: 'sos', form }),
+    ),
+  );
+
+  const renderCheckin = async (req: Request, state?: FormState) => checkinPage(ctx.page(req), await safety.getCheckin(req.account, param(req.params.id)), state);
+  router.get('/safety/checkins/:id', handle(async (req, res) => sendPage(res, await renderCheckin(req))));
+  const checkinAction = (path: string, act: (req: Request) => Promise<unknown>) =>
+    router.post(
+      `/safety/checkins/:id/${path}`,
+      formPost(async (req, res) => {
+        await act(req);
+        res.redirect(303, `/safety/checkins/${param(req.params.id)}`);
+      }, renderCheckin),
+    );
+  checkinAction('safe', (req) => safety.closeCheckin(req.account, param(req.params.id)));
+  checkinAction('extend', (req) => safety.extendCheckin(req.account, param(req.params.id), formBody(req)));
+  checkinAction('handling', (req) => safety.handle(req.account, param(req.params.id)));
+
+  const renderBuddies = async (req: Request, state?: FormState, done?: string) => buddiesPage(ctx.page(req), await safety.buddies(req.account), state, done);
+  router.get('/safety/buddies', handle(async (req, res) => sendPage(res, await renderBuddies(req))));
+  router.post(
+    '/safety/buddies',
+    formPost(async (req, res) => {
+      const buddy = await safety.requestBuddy(req.account, formBody(req));
+      sendPage(res, await renderBuddies(req, undefined, req.t(buddy.state === 'active' ? 'safety.buddy_now' : 'safety.buddy_asked', { handle: buddy.handle })));
+    }, renderBuddies),
+  );
+  router.post(
+    '/safety/buddies/:handle/end',
+    formPost(async (req, res) => {
+      await safety.endBuddy(req.account, param(req.params.handle));
+      res.redirect(303, '/safety/buddies');
+    }, renderBuddies),
+  );
+
+  const renderAlerts = async (req: Request, state?: FormState) => alertsPage(ctx.page(req), await safety.listAlerts(req.account), areas.list(), state);
+  router.get('/safety/alerts', handle(async (req, res) => sendPage(res, await renderAlerts(req))));
+  router.post(
+    '/safety/alerts',
+    formPost(async (req, res) => {
+      await safety.postAlert(req.account, formBody(req));
+      res.redirect(303, '/safety/alerts');
+    }, renderAlerts),
+  );
+  router.post(
+    '/safety/alerts/:id/remove',
+    formPost(async (req, res) => {
+      await safety.removeAlert(req.account, param(req.params.id));
+      res.redirect(303, '/safety/alerts');
+    }, renderAlerts),
+  );
+
+  const renderIncidents = async (req: Request, state?: FormState) =>
+    incidentsPage(ctx.page(req), { mine: await safety.myIncidents(req.account), queue: safety.isResponder(req.account) ? await safety.queue(req.account) : null }, state);
+  router.get('/safety/incidents', handle(async (req, res) => sendPage(res, await renderIncidents(req))));
+  router.post(
+    '/safety/incidents',
+    formPost(async (req, res) => {
+      const incident = await safety.reportIncident(req.account, formBody(req));
+      res.redirect(303, `/safety/incidents/${incident.id}`);
+    }, renderIncidents),
+  );
+  const renderIncident = async (req: Request, state?: FormState) =>
+    incidentPage(ctx.page(req), await safety.getIncident(req.account, param(req.params.id)), safety.isResponder(req.account), state);
+  router.get('/safety/incidents/:id', handle(async (req, res) => sendPage(res, await renderIncident(req))));
+  router.get(
+    '/safety/incidents/:id/print',
+    handle(async (req, res) => {
+      const incident = await safety.getIncident(req.account, param(req.params.id));
+      res.setHeader('Cache-Control', 'no-store');
+      sendPage(res, incidentPrintPage(ctx.page(req), incident));
+    }),
+  );
+  router.post(
+    '/safety/incidents/:id/messages',
+    formPost(async (req, res) => {
+      await safety.addIncidentMessage(req.account, param(req.params.id), formBody(req));
+      res.redirect(303, `/safety/incidents/${param(req.params.id)}`);
+    }, renderIncident),
+  );
+  router.post(
+    '/safety/incidents/:id/status',
+    formPost(async (req, res) => {
+      await safety.setIncidentStatus(req.account, param(req.params.id), formBody(req));
+      res.redirect(303, `/safety/incidents/${param(req.params.id)}`);
+    }, renderIncident),
+  );
+
+  return router;
+}

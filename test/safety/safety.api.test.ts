@@ -1,0 +1,328 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import Database from 'better-sqlite3';
+import { io as connect } from 'socket.io-client';
+import { startInstance, type TestInstance } from '../helpers/instance.js';
+import { Client } from '../helpers/client.js';
+import { admin, member, type Person } from '../helpers/people.js';
+
+/** Polls until `check` passes or the time is up: deadlines fire on a timer, so tests wait for their effect. */
+async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function pair(a: Person, b: Person): Promise<void> {
+  assert.equal((await a.client.api('POST', '/buddies', { handle: b.handle })).status, 201);
+  const accepted = await b.client.api('POST', '/buddies', { handle: a.handle });
+  assert.equal(accepted.json.buddy.state, 'active');
+}
+
+const notificationKinds = async (who: Person) => ((await who.client.api('GET', '/notifications')).json.notifications as { kind: string; url: string }[]);
+
+describe('safety tools API', () => {
+  let inst: TestInstance;
+  let boss: Person;
+  let ana: Person;
+  let bea: Person;
+  let cat: Person;
+
+  before(async () => {
+    inst = await startInstance({ env: { CHECKIN_GRACE_SECONDS: '1', CHECKIN_SCAN_SECONDS: '1', ALLOW_PRIVATE_NETWORK: 'true' } });
+    boss = await admin(inst);
+    ana = await member(inst, 'ana');
+    bea = await member(inst, 'bea');
+    cat = await member(inst, 'cat');
+    await pair(ana, bea);
+  });
+  after(async () => inst.close());
+
+  const rows = (table: string) => {
+    const db = new Database(inst.dbFile, { readonly: true });
+    try {
+      return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+
+  describe('buddies', () => {
+    it('pairs by mutual request; either side can end it', async () => {
+      const dee = await member(inst, 'dee');
+      const asked = await dee.client.api('POST', '/buddies', { handle: cat.handle });
+      assert.equal(asked.json.buddy.state, 'outgoing');
+      const catSees = await cat.client.api('GET', '/buddies');
+      assert.equal(catSees.json.buddies[0].state, 'incoming');
+      assert.ok((await notificationKinds(cat)).some((n) => n.kind === 'buddy_request'));
+      await cat.client.api('POST', '/buddies', { handle: dee.handle });
+      assert.equal((await dee.client.api('GET', '/buddies')).json.buddies[0].state, 'active');
+      assert.equal((await dee.client.api('POST', '/buddies', { handle: cat.handle })).status, 409);
+      assert.equal((await cat.client.api('DELETE', `/buddies/${dee.handle}`)).status, 204);
+      assert.equal((await dee.client.api('GET', '/buddies')).json.buddies.length, 0);
+    });
+
+    it('refuses yourself, unknown handles and visitors', async () => {
+      assert.equal((await ana.client.api('POST', '/buddies', { handle: ana.handle })).status, 422);
+      assert.equal((await ana.client.api('POST', '/buddies', { handle: 'nobody_like_this' })).status, 404);
+      assert.equal((await new Client(inst.url).api('POST', '/buddies', { handle: ana.handle })).status, 401);
+    });
+  });
+
+  describe('check-ins', () => {
+    const bad: [string, Record<string, unknown>, RegExp][] = [
+      ['an end time in the past', { minutes: -5, buddies: [] }, /passed already/],
+      ['an end time more than 24 hours ahead', { minutes: 24 * 60 + 1, buddies: [] }, /24 hours/],
+      ['no buddy', { minutes: 60, buddies: [] }, /at least one buddy/],
+      ['someone who is not a buddy', { minutes: 60, buddies: ['NOT_A_BUDDY'] }, /is not your buddy/],
+    ];
+    for (const [label, body, message] of bad) {
+      it(`refuses a check-in with ${label} and starts nothing`, async () => {
+        const input = { ...body, buddies: (body.buddies as string[]).length ? [cat.handle] : [] };
+        if (label === 'an end time in the past' || label === 'an end time more than 24 hours ahead') input.buddies = [bea.handle];
+        const before = (await ana.client.api('GET', '/checkins')).json.checkins.length;
+        const reply = await ana.client.api('POST', '/checkins', input);
+        assert.equal(reply.status, 422, reply.text);
+        assert.match(Object.values(reply.json.error.fields).join(' '), message);
+        assert.equal((await ana.client.api('GET', '/checkins')).json.checkins.length, before);
+      });
+    }
+
+    it('alerts the chosen buddies when nobody said "I\'m safe" by the deadline; a buddy takes it on', async () => {
+      const started = await ana.client.api('POST', '/checkins', { expectedEnd: Date.now() + 1500, buddies: [bea.handle], notes: 'Hotel Azul, room 12. Tall man, red cap.' });
+      assert.equal(started.status, 201, started.text);
+      const id = started.json.checkin.id;
+      assert.equal((await cat.client.api('GET', `/checkins/${id}`)).status, 404, 'not a chosen buddy: nothing to see');
+      const note = await eventually(async () => (await notificationKinds(bea)).find((n) => n.kind === 'buddy_overdue' && n.url.endsWith(id)));
+      assert.ok(note);
+      const seen = await bea.client.api('GET', `/checkins/${id}`);
+      assert.equal(seen.json.checkin.status, 'alerted');
+      assert.match(seen.json.checkin.notes, /Hotel Azul/);
+      const alarms = await bea.client.api('GET', '/checkins/alarms');
+      assert.ok(alarms.json.checkins.some((c: { id: string }) => c.id === id));
+      const handled = await bea.client.api('POST', `/checkins/${id}/handling`);
+      assert.deepEqual(handled.json.checkin.handledBy, [bea.handle]);
+      assert.equal((await ana.client.api('POST', `/checkins/${id}/handling`)).status, 403);
+      const safe = await ana.client.api('POST', `/checkins/${id}/safe`);
+      assert.equal(safe.json.checkin.status, 'closed');
+      assert.ok((await notificationKinds(bea)).some((n) => n.kind === 'buddy_safe'));
+    });
+
+    it('closes with "I\'m safe" before the deadline (no alert), extends a running one', async () => {
+      const started = await ana.client.api('POST', '/checkins', { minutes: 60, buddies: [bea.handle] });
+      const id = started.json.checkin.id;
+      const extended = await ana.client.api('POST', `/checkins/${id}/extend`, { minutes: 30 });
+      assert.ok(extended.json.checkin.expectedEnd > started.json.checkin.expectedEnd + 29 * 60_000);
+      assert.equal((await bea.client.api('POST', `/checkins/${id}/safe`)).status, 403);
+      assert.equal((await ana.client.api('POST', `/checkins/${id}/safe`)).status, 200);
+      assert.equal((await ana.client.api('POST', `/checkins/${id}/safe`)).status, 409);
+      assert.ok(!(await notificationKinds(bea)).some((n) => n.url.endsWith(id)));
+    });
+
+    it('deletes a check-in and its notes 72 hours after it ended', async () => {
+      const started = await ana.client.api('POST', '/checkins', { minutes: 30, buddies: [bea.handle], notes: 'delete me later' });
+      await ana.client.api('POST', `/checkins/${started.json.checkin.id}/safe`);
+      const before = rows('c_checkins');
+      await inst.parasol.ctx.store.sweepExpired(Date.now() + 71 * 3_600_000);
+      assert.equal(rows('c_checkins'), before, 'still there after 71 hours');
+      await inst.parasol.ctx.store.sweepExpired(Date.now() + 73 * 3_600_000);
+      const db = new Database(inst.dbFile, { readonly: true });
+      const left = db.prepare("SELECT count(*) AS n FROM c_checkins WHERE doc LIKE '%delete me later%'").get() as { n: number };
+      db.close();
+      assert.equal(left.n, 0);
+    });
+
+    it('sends an SOS to the buddies at once, live over socket.io', async () => {
+      const socket = connect(`${inst.url}/live`, { transports: ['websocket'], extraHeaders: { cookie: `psl_session=${bea.client.cookies.get('psl_session')}` } });
+      try {
+        const subscribed = await new Promise<{ ok: boolean }>((resolve) => socket.emit('subscribe', { channel: `account:${bea.id}` }, resolve));
+        assert.equal(subscribed.ok, true);
+        const received = new Promise<{ checkinId: string; sos: boolean }>((resolve) => socket.once('buddy-alert', resolve));
+        const sos = await ana.client.api('POST', '/sos');
+        assert.equal(sos.status, 201);
+        const event = await received;
+        assert.equal(event.checkinId, sos.json.checkin.id);
+        assert.equal(event.sos, true);
+        assert.ok((await notificationKinds(bea)).some((n) => n.kind === 'buddy_sos'));
+      } finally {
+        socket.close();
+      }
+      assert.equal((await cat.client.api('POST', '/sos')).status, 422, 'no buddies to alert');
+    });
+
+    it('delivers a neutral, encrypted Web Push with the instance’s own VAPID key', async () => {
+      const received: { headers: http.IncomingHttpHeaders; body: Buffer }[] = [];
+      const receiver = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          received.push({ headers: req.headers, body: Buffer.concat(chunks) });
+          res.writeHead(201).end();
+        });
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+      const port = (receiver.address() as { port: number }).port;
+      try {
+        const ecdh = crypto.createECDH('prime256v1');
+        ecdh.generateKeys();
+        const auth = crypto.randomBytes(16);
+        const key = await bea.client.api('GET', '/push/key');
+        assert.match(key.json.publicKey, /^[A-Za-z0-9_-]{80,}$/);
+        const subscribed = await bea.client.api('POST', '/push/subscriptions', {
+          endpoint: `http://127.0.0.1:${port}/push/abc`,
+          keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') },
+        });
+        assert.equal(subscribed.status, 201, subscribed.text);
+        await ana.client.api('POST', '/sos');
+        const push = await eventually(async () => received[0]);
+        assert.match(String(push.headers.authorization), /^vapid t=.+, k=/);
+        assert.equal(push.headers['content-encoding'], 'aes128gcm');
+        const ece = (await import('http_ece')).default;
+        const plain = JSON.parse(ece.decrypt(push.body, { version: 'aes128gcm', privateKey: ecdh, dh: undefined, authSecret: auth }).toString());
+        assert.match(plain.url, /^\/safety\/checkins\//);
+        assert.deepEqual(Object.keys(plain), ['url'], 'nothing but where to look');
+      } finally {
+        receiver.close();
+      }
+    });
+  });
+
+  describe('danger alerts', () => {
+    let areaId: string;
+    before(async () => {
+      areaId = (await boss.client.api('POST', '/areas', { name: 'Station quarter' })).json.area.id;
+      await cat.client.api('PUT', '/me/urgent-areas', { areaIds: [areaId] });
+    });
+
+    it('posts an alert for an area, tells the area’s subscribers, and lists it', async () => {
+      const posted = await ana.client.api('POST', '/alerts', { area: areaId, kind: 'raid', text: 'Police at the station now', hours: 2 });
+      assert.equal(posted.status, 201, posted.text);
+      assert.ok((await notificationKinds(cat)).some((n) => n.kind === 'danger_alert'));
+      const listed = await bea.client.api('GET', `/alerts?area=${areaId}`);
+      assert.equal(listed.json.alerts[0].text, 'Police at the station now');
+    });
+
+    it('refuses an alert with no area, an unknown area, no text or a lifetime over 7 days', async () => {
+      for (const [body, message] of [
+        [{ kind: 'raid', text: 'x y z' }, /Choose an area/],
+        [{ area: 'nowhere', kind: 'raid', text: 'x y z' }, /areas in the list/],
+        [{ area: areaId, kind: 'raid', text: '' }, /At least 3/],
+        [{ area: areaId, kind: 'raid', text: 'x y z', hours: 200 }, /At most 168/],
+      ] as const) {
+        const reply = await ana.client.api('POST', '/alerts', body);
+        assert.equal(reply.status, 422, reply.text);
+        assert.match([reply.json.error.message, ...Object.values(reply.json.error.fields ?? {})].join(' '), message);
+      }
+    });
+
+    it('lets the author or a moderator remove an alert, not others', async () => {
+      const posted = await ana.client.api('POST', '/alerts', { area: areaId, kind: 'other', text: 'Broken street light' });
+      assert.equal((await bea.client.api('DELETE', `/alerts/${posted.json.alert.id}`)).status, 403);
+      assert.equal((await boss.client.api('DELETE', `/alerts/${posted.json.alert.id}`)).status, 204);
+    });
+
+    it('deletes alerts at the end of their lifetime', async () => {
+      await ana.client.api('POST', '/alerts', { area: areaId, kind: 'dangerous_person', text: 'gone tomorrow', hours: 24 });
+      await inst.parasol.ctx.store.sweepExpired(Date.now() + 25 * 3_600_000);
+      const db = new Database(inst.dbFile, { readonly: true });
+      const left = db.prepare("SELECT count(*) AS n FROM c_alerts WHERE doc LIKE '%gone tomorrow%'").get() as { n: number };
+      db.close();
+      assert.equal(left.n, 0);
+    });
+  });
+
+  describe('incidents', () => {
+    let responder: Person;
+    before(async () => {
+      responder = await member(inst, 'responder');
+      assert.equal((await boss.client.api('PUT', `/admin/accounts/${responder.handle}/responder`, { responder: true })).status, 200);
+    });
+
+    it('goes from the member to the responders and back, with private notes, to closing', async () => {
+      assert.equal((await new Client(inst.url).api('POST', '/incidents', { kind: 'robbery', description: 'x' })).status, 401);
+      const reported = await ana.client.api('POST', '/incidents', { kind: 'robbery', description: 'Client took my phone', help: 'Someone to talk to', contact: 'Evenings' });
+      assert.equal(reported.status, 201, reported.text);
+      const id = reported.json.incident.id;
+      assert.ok((await notificationKinds(responder)).some((n) => n.kind === 'incident_new'));
+      const queue = await responder.client.api('GET', '/incidents');
+      assert.ok(queue.json.incidents.some((i: { id: string }) => i.id === id));
+      assert.equal((await bea.client.api('GET', `/incidents/${id}`)).status, 404, 'other members never see it');
+      assert.equal((await bea.client.api('PATCH', `/incidents/${id}`, { status: 'closed' })).status, 403);
+      await responder.client.api('PATCH', `/incidents/${id}`, { status: 'acknowledged' });
+      await responder.client.api('POST', `/incidents/${id}/messages`, { body: 'We are here. Are you safe now?' });
+      await responder.client.api('POST', `/incidents/${id}/messages`, { body: 'Known robber, see review board', internal: true });
+      const memberView = await ana.client.api('GET', `/incidents/${id}`);
+      assert.equal(memberView.json.incident.status, 'acknowledged');
+      assert.equal(memberView.json.incident.messages.length, 1, 'internal notes are for responders only');
+      assert.equal(memberView.json.incident.reporter, null);
+      await ana.client.api('POST', `/incidents/${id}/messages`, { body: 'Yes, thank you' });
+      const responderView = await responder.client.api('GET', `/incidents/${id}`);
+      assert.equal(responderView.json.incident.messages.length, 3);
+      assert.equal(responderView.json.incident.reporter, ana.handle);
+      assert.equal((await responder.client.api('PATCH', `/incidents/${id}`, { status: 'closed' })).status, 200);
+      assert.equal((await ana.client.api('POST', `/incidents/${id}/messages`, { body: 'one more' })).status, 409);
+      const print = await ana.client.get(`/safety/incidents/${id}/print`);
+      assert.match(print.text, /Client took my phone/);
+      await inst.parasol.ctx.store.sweepExpired(Date.now() + 91 * 86_400_000);
+      const db = new Database(inst.dbFile, { readonly: true });
+      const left = db.prepare("SELECT count(*) AS n FROM c_incidents WHERE doc LIKE '%Client took my phone%'").get() as { n: number };
+      const notes = db.prepare("SELECT count(*) AS n FROM c_incident_messages WHERE doc LIKE '%Known robber%'").get() as { n: number };
+      db.close();
+      assert.equal(left.n, 0);
+      assert.equal(notes.n, 0);
+    });
+
+    it('refuses a bad incident kind and an empty description', async () => {
+      // The sweep above moved the clock past every session: sign in afresh.
+      ana = await member(inst, 'ana');
+      assert.equal((await ana.client.api('POST', '/incidents', { kind: 'alien', description: 'x y z' })).status, 422);
+      assert.equal((await ana.client.api('POST', '/incidents', { kind: 'other', description: '' })).status, 422);
+    });
+  });
+
+  it('refuses a Web Push endpoint on a private address outside tests (SSRF)', async () => {
+    const strict = await startInstance();
+    try {
+      const who = await member(strict, 'strict');
+      const reply = await who.client.api('POST', '/push/subscriptions', {
+        endpoint: 'https://127.0.0.1/push',
+        keys: { p256dh: 'B'.repeat(87), auth: 'a'.repeat(22) },
+      });
+      assert.equal(reply.status, 422);
+      assert.equal(reply.json.error.code, 'bad_url');
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('check-in deadlines survive a restart', () => {
+  it('alerts at start the check-ins whose deadline passed while the server was down', async () => {
+    const env = { CHECKIN_GRACE_SECONDS: '1', CHECKIN_SCAN_SECONDS: '3600' };
+    const first = await startInstance({ env });
+    const dataDir = first.dataDir;
+    const ana = await member(first, 'ana');
+    const bea = await member(first, 'bea');
+    await pair(ana, bea);
+    const started = await ana.client.api('POST', '/checkins', { expectedEnd: Date.now() + 500, buddies: [bea.handle] });
+    assert.equal(started.status, 201);
+    await first.parasol.close();
+    await new Promise((r) => setTimeout(r, 2000));
+    const second = await startInstance({ env, dataDir });
+    try {
+      const bea2 = new Client(second.url);
+      bea2.cookies.set('psl_session', bea.client.cookies.get('psl_session')!);
+      const notes = await bea2.api('GET', '/notifications');
+      assert.ok(notes.json.notifications.some((n: { kind: string; url: string }) => n.kind === 'buddy_overdue' && n.url.endsWith(started.json.checkin.id)));
+    } finally {
+      await second.close();
+      const fs = await import('node:fs');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
