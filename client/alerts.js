@@ -21,7 +21,10 @@
 
   var socket = io('/live', { transports: ['websocket', 'polling'], tryAllTransports: true });
   function subscribe() {
-    socket.emit('subscribe', { channel: 'account:' + account }, function () {});
+    socket.emit('subscribe', { channel: 'account:' + account }, function (reply) {
+      // Marks the page as listening: lets a test (or a curious member) see alerts are live.
+      if (reply && reply.ok) body.setAttribute('data-live', 'on');
+    });
   }
   socket.on('connect', subscribe);
   socket.on('buddy-alert', function (payload) {
