@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'coverage/', 'data/', 'client/vendor/'] },
@@ -16,7 +17,7 @@ export default tseslint.config(
   },
   {
     files: ['client/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', location: 'readonly', navigator: 'readonly', io: 'readonly', fetch: 'readonly', console: 'readonly' } },
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, ...globals.serviceworker, io: 'readonly' } },
     rules: { 'no-console': 'off' },
   },
   {

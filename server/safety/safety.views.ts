@@ -26,6 +26,7 @@ export function hubPage(
   const chosen = new Set((s('checkin')?.values?.buddies ?? '').split(','));
   return layout(ctx, {
     title: t('safety.title'),
+    scripts: ['push.js'],
     body: html`<h1>${icon('shield')} ${t('safety.title')}</h1>
 ${data.alarms.map((c) => html`<p class="error" role="alert"><a href="/safety/checkins/${c.id}">🆘 ${t(c.sos ? 'safety.alarm_sos' : 'safety.alarm_overdue', { handle: c.owner?.handle ?? '?' })}</a></p>`)}
 ${errorBox(s('sos'))}
@@ -39,6 +40,9 @@ ${errorBox(s('checkin'))}
 ${field(s('checkin'), { name: 'notes', label: t('safety.notes'), hint: t('safety.notes_hint'), maxlength: 2000 })}
 <button type="submit" class="primary">${icon('check')} ${t('safety.start')}</button></form></section>
 <section><h2>${t('safety.my_checkins')}</h2><ul class="list">${data.checkins.map((c) => checkinLine(ctx, c))}</ul></section>
+<section class="card"><h2>📱 ${t('safety.push_title')}</h2><p>${t('safety.push_explain')}</p>
+<button type="button" id="enable-push" hidden data-on="${t('safety.push_on')}" data-failed="${t('safety.push_failed')}" data-unsupported="${t('safety.push_unsupported')}">${t('safety.push_enable')}</button>
+<p id="push-status" role="status"></p></section>
 <nav class="tabs"><a href="/safety/buddies">${icon('user')} ${t('safety.buddies')}</a> <a href="/safety/alerts">${icon('flag')} ${t('safety.alerts')}</a> <a href="/safety/incidents">${icon('chat')} ${t('safety.incidents')}</a></nav>`,
   });
 }
