@@ -13,9 +13,12 @@ export interface BenchInstance {
   stop(): Promise<void>;
 }
 
-/** Starts a real instance (its own process, SQLite in a temp dir) the way `npm start` does. */
-export async function startServer(env: Record<string, string> = {}): Promise<BenchInstance> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-bench-'));
+/**
+ * Starts a real instance (its own process, SQLite in a temp dir) the way `npm start` does.
+ * With `options.dataDir` it runs on that directory instead, which the caller owns: stop() leaves it in place.
+ */
+export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<BenchInstance> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-bench-'));
   const port = await freePort();
   const run = runTs('server/main.ts', [], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env });
   await run.waitFor(/listening|\/setup\//);
@@ -27,7 +30,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
     async stop() {
       run.child.kill('SIGTERM');
       await run.exited();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
