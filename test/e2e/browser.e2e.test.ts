@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { isLocalUrl, unsafeMarkup, useBrowser } from './browser.js';
+
+/** The safety net of every browser test must itself be tested: each kind of problem is caught. */
+describe('the browser test helper', function () {
+  this.timeout(60_000);
+  const chromium = useBrowser();
+
+  it('tells the loopback instance from every other host', () => {
+    for (const url of ['http://127.0.0.1:4000/t/abc', 'https://localhost/x', 'ws://127.0.0.1:4000/socket.io/?EIO=4', 'data:image/png;base64,AAAA', 'about:blank']) {
+      assert.equal(isLocalUrl(url), true, url);
+    }
+    for (const url of ['https://evil.example/x.js', 'http://127.0.0.1.evil.example/', 'http://localhost.evil.example/', 'http://evil.example/?127.0.0.1', 'wss://evil.example/', 'file:///etc/passwd', 'chrome://settings', 'not a url']) {
+      assert.equal(isLocalUrl(url), false, url);
+    }
+  });
+
+  it('catches an alert, and dismisses it so that the page goes on', async () => {
+    const { page } = await chromium.person('alerted');
+    await page.evaluate(() => alert('planted'));
+    assert.throws(() => chromium.assertClean(), /\[alerted\] alert dialog "planted"/);
+  });
+
+  it('catches a console error', async () => {
+    const { page, context } = await chromium.person('console');
+    await Promise.all([context.waitForEvent('console'), page.evaluate(() => console.error('planted error'))]);
+    assert.throws(() => chromium.assertClean(), /\[console\] console error: planted error/);
+  });
+
+  it('catches an uncaught exception', async () => {
+    const { page, context } = await chromium.person('thrower');
+    await Promise.all([
+      context.waitForEvent('weberror'),
+      page.evaluate(() => {
+        setTimeout(() => {
+          throw new Error('planted exception');
+        }, 0);
+      }),
+    ]);
+    assert.throws(() => chromium.assertClean(), /\[thrower\] uncaught exception: Error: planted exception/);
+  });
+
+  it('blocks a request to another host and reports it', async () => {
+    const { page, context } = await chromium.person('leaky');
+    const failed = context.waitForEvent('requestfailed', { predicate: (r) => r.url() === 'https://evil.example/pixel.png' });
+    const logged = context.waitForEvent('console', { predicate: (m) => m.type() === 'error' });
+    await page.setContent('<p>hello</p><img src="https://evil.example/pixel.png">');
+    const request = await failed;
+    assert.match(request.failure()?.errorText ?? '', /BLOCKED_BY_CLIENT/, 'aborted before it left the machine');
+    await logged;
+    assert.throws(() => chromium.assertClean(), /request to another host: GET https:\/\/evil\.example\/pixel\.png/);
+  });
+
+  it('finds markup in member text that the allow-list does not allow', async () => {
+    const { page } = await chromium.person('markup');
+    await page.setContent(`<ol>
+<li class="post"><div class="body"><p><strong>fine</strong> <a href="https://example.org/" rel="nofollow noopener noreferrer ugc">link</a></p></div></li>
+<li class="post"><div class="body"><p class="x">styled</p><img alt="" data-x="1"><a href="javascript:void 0" rel="nofollow">bad link</a></div></li>
+</ol><button onfocus="void 0">outside</button>`);
+    const found = await unsafeMarkup(page, '.post .body');
+    assert.deepEqual(found, [
+      'class="x" on <p> in member text',
+      '<img> in member text: <img alt="" data-x="1">',
+      'alt="" on <img> in member text',
+      'data-x="1" on <img> in member text',
+      'link to "javascript:void 0" in member text',
+      'link without rel noopener: <a href="javascript:void 0" rel="nofollow">bad link</a>',
+      'link without rel noreferrer: <a href="javascript:void 0" rel="nofollow">bad link</a>',
+      'link without rel ugc: <a href="javascript:void 0" rel="nofollow">bad link</a>',
+      'onfocus on <button> on the page',
+    ]);
+  });
+});

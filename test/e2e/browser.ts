@@ -1,0 +1,260 @@
+/**
+ * Chromium for end-to-end tests, with the checks every browser test needs
+ * built in.
+ *
+ * `useBrowser()` is called inside a `describe`. It launches Debian's Chromium
+ * through playwright-core before the suite (never a downloaded browser),
+ * closes it after the suite, and hands out contexts: one context is one
+ * person, with their own cookies and storage.
+ *
+ * Every context it makes is watched. A test in that suite fails when, while it
+ * ran, any of its pages
+ *  - wrote an error to the console (this includes CSP violations and failed
+ *    resource loads),
+ *  - threw an uncaught exception,
+ *  - opened a JavaScript dialog (alert/confirm/prompt: an alert is how an XSS
+ *    payload shows itself; the dialog is dismissed so the page does not hang),
+ *  - asked for anything from a host other than 127.0.0.1 or localhost (a
+ *    tracking pixel, a remote script, a link followed off-site). Such
+ *    requests are aborted at the route level before they leave the machine,
+ *    and still counted as a failure.
+ *
+ * The checks are wired into the tests themselves (see `beforeEach` below), so
+ * a test written with a plain `it` gets them; a problem is reported against
+ * the test during which it happened, together with the test's own error if
+ * it has one. A problem that shows up between tests is reported by the next test,
+ * or by the suite's `after` hook after the last one.
+ */
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+]);
+
+/** How long one Playwright action or wait may take: well under mocha's per-test timeout, so a stuck step names itself. */
+export const ACTION_TIMEOUT = 20_000;
+
+/** Hosts a page under test may reach: the instance on the loopback interface, nothing else. */
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
+
+/** Whether a page may load `url`: the local instance, or a URL that never touches the network. */
+export function isLocalUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol === 'data:' || parsed.protocol === 'blob:' || parsed.href === 'about:blank') return true;
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(parsed.protocol)) return false;
+  return LOCAL_HOSTS.has(parsed.hostname);
+}
+
+export interface PersonOptions extends BrowserContextOptions {
+  /** Cookies to start with, e.g. a session made through the API. */
+  readonly cookies?: Parameters<BrowserContext['addCookies']>[0];
+}
+
+export interface Person {
+  /** Who this is, as problems are reported ("ana", "visitor", …). */
+  readonly label: string;
+  readonly context: BrowserContext;
+  /** The context's first page; open more with `context.newPage()` (they are watched too). */
+  readonly page: Page;
+}
+
+export interface BrowserSuite {
+  /** The running browser (only after the suite's `before` hooks have started). */
+  readonly browser: Browser;
+  /** A new person: a fresh context with the checks attached, English pages, and one open page. */
+  person(label: string, options?: PersonOptions): Promise<Person>;
+  /** Fails at once if a problem was recorded and not yet reported: for a check half-way through a test. `during` says what was going on. */
+  assertClean(during?: string): void;
+}
+
+class Problems {
+  private readonly list: string[] = [];
+  private reported = 0;
+
+  add(label: string, what: string): void {
+    this.list.push(`[${label}] ${what}`);
+  }
+
+  /** Problems not reported yet; marks them reported. */
+  take(): string[] {
+    const fresh = this.list.slice(this.reported);
+    this.reported = this.list.length;
+    return fresh;
+  }
+}
+
+function describeProblems(problems: readonly string[]): string {
+  return `The browser reported ${problems.length} problem(s):\n  ${problems.join('\n  ')}`;
+}
+
+function watch(context: BrowserContext, label: string, problems: Problems): void {
+  context.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const where = message.location();
+    problems.add(label, `console error: ${message.text()}${where.url ? ` (${where.url}:${where.lineNumber})` : ''} on ${message.page()?.url() ?? '?'}`);
+  });
+  context.on('weberror', (error) => problems.add(label, `uncaught exception: ${error.error().stack ?? error.error().message} on ${error.page()?.url() ?? '?'}`));
+  context.on('dialog', (dialog) => {
+    problems.add(label, `${dialog.type()} dialog "${dialog.message()}" on ${dialog.page()?.url() ?? '?'}`);
+    dialog.dismiss().catch(() => undefined);
+  });
+  // Every request is seen here, also the ones the route below aborts and those a service worker makes.
+  context.on('request', (request) => {
+    if (!isLocalUrl(request.url())) problems.add(label, `request to another host: ${request.method()} ${request.url()}`);
+  });
+  context.on('page', (page) => {
+    page.on('websocket', (socket) => {
+      if (!isLocalUrl(socket.url())) problems.add(label, `WebSocket to another host: ${socket.url()}`);
+    });
+  });
+}
+
+/** Registers the suite's hooks; call it at the top of a `describe`. */
+export function useBrowser(): BrowserSuite {
+  const problems = new Problems();
+  const contexts: BrowserContext[] = [];
+  let browser: Browser | undefined;
+  const wrapped = new WeakSet<Mocha.Func | Mocha.AsyncFunc>();
+
+  before(async function () {
+    this.timeout(60_000);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] });
+  });
+
+  // Wraps the test about to run so that the browser's problems fail that very test.
+  beforeEach(function () {
+    const test = this.currentTest;
+    const original = test?.fn;
+    if (!test || !original || wrapped.has(original)) return;
+    if (original.length > 0) throw new Error(`"${test.title}": browser tests must be async functions, not use a done callback`);
+    const checked: Mocha.AsyncFunc = async function (this: Mocha.Context) {
+      // Nothing is dropped: what happened since the last check (in a hook, between tests) is reported here too.
+      let failure: unknown;
+      try {
+        await (original as Mocha.AsyncFunc).call(this);
+      } catch (error) {
+        failure = error;
+      }
+      const seen = problems.take();
+      if (failure !== undefined) {
+        if (!seen.length) throw failure;
+        // Both: the browser's problems are often why the test failed, so they come first, the test's own error after.
+        throw new Error(`${describeProblems(seen)}\nThe test failed too: see "Caused by".`, { cause: failure });
+      }
+      if (seen.length) throw new Error(describeProblems(seen));
+    };
+    wrapped.add(checked);
+    test.fn = checked;
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
+    await browser?.close();
+    browser = undefined;
+    const late = problems.take();
+    if (late.length) throw new Error(`after the last test: ${describeProblems(late)}`);
+  });
+
+  const running = (): Browser => {
+    if (!browser) throw new Error('the browser is not running: use it inside tests or before() hooks of the suite that called useBrowser()');
+    return browser;
+  };
+
+  return {
+    get browser(): Browser {
+      return running();
+    },
+
+    async person(label, options = {}) {
+      const { cookies, ...contextOptions } = options;
+      const context = await running().newContext({ locale: 'en', ...contextOptions });
+      contexts.push(context);
+      context.setDefaultTimeout(ACTION_TIMEOUT);
+      context.setDefaultNavigationTimeout(ACTION_TIMEOUT);
+      watch(context, label, problems);
+      // Swallowed rejections: a request still in flight when its context closes cannot be continued or aborted any more.
+      await context.route('**/*', (route) =>
+        (isLocalUrl(route.request().url()) ? route.continue() : route.abort('blockedbyclient')).catch(() => undefined),
+      );
+      if (cookies?.length) await context.addCookies(cookies);
+      const page = await context.newPage();
+      return { label, context, page };
+    },
+
+    assertClean(during) {
+      const seen = problems.take();
+      if (seen.length) throw new Error(`${during ? `${during}: ` : ''}${describeProblems(seen)}`);
+    },
+  };
+}
+
+/** Clicks a link or a submit button and waits until the page it leads to has loaded; works with and without JavaScript. */
+export async function clickAndLoad(page: Page, target: Locator): Promise<void> {
+  const navigated = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
+  await target.click();
+  await navigated;
+  await page.waitForLoadState('load');
+}
+
+/** Lets what the page queued while loading (image errors, toggle events, timers at 0) run before the page is judged. */
+export async function settle(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+}
+
+/** The elements server/content/markdown.ts lets into rendered member text; `a` may carry href and rel, nothing else any attribute. */
+export const ALLOWED_TAGS: readonly string[] = Object.freeze(['p', 'br', 'strong', 'em', 's', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a']);
+/** The rel every link in member text must carry. */
+export const LINK_REL: readonly string[] = Object.freeze(['nofollow', 'noopener', 'noreferrer', 'ugc']);
+
+/**
+ * What is wrong with the rendered member text on the page, [] when nothing:
+ * inside the elements matching `bodies`, any element off the allow-list, any
+ * attribute other than a link's href and rel, a link that is not http(s) or
+ * lacks a rel token; and on the whole page, any on* attribute. Judged in the
+ * page, on the DOM the browser actually built (mutation XSS included).
+ */
+export async function unsafeMarkup(page: Page, bodies: string): Promise<string[]> {
+  // No named functions inside the callback: tsx would wrap them in a helper the page does not have.
+  return page.evaluate(
+    ({ selector, allowed, rel }) => {
+      const bad: string[] = [];
+      for (const body of Array.from(document.querySelectorAll(selector))) {
+        for (const el of Array.from(body.querySelectorAll('*'))) {
+          const tag = el.tagName.toLowerCase();
+          if (!allowed.includes(tag)) bad.push(`<${tag}> in member text: ${el.outerHTML.slice(0, 120)}`);
+          for (const attr of Array.from(el.attributes)) {
+            if (!(tag === 'a' && (attr.name === 'href' || attr.name === 'rel'))) bad.push(`${attr.name}="${attr.value.slice(0, 60)}" on <${tag}> in member text`);
+          }
+          if (tag === 'a') {
+            const href = el.getAttribute('href') ?? '';
+            if (!/^https?:\/\//i.test(href)) bad.push(`link to "${href}" in member text`);
+            const tokens = (el.getAttribute('rel') ?? '').split(/\s+/);
+            for (const token of rel) if (!tokens.includes(token)) bad.push(`link without rel ${token}: ${el.outerHTML.slice(0, 120)}`);
+          }
+        }
+      }
+      for (const el of Array.from(document.querySelectorAll('*'))) {
+        for (const attr of Array.from(el.attributes)) {
+          if (/^on/i.test(attr.name)) bad.push(`${attr.name} on <${el.tagName.toLowerCase()}> on the page`);
+        }
+      }
+      return bad;
+    },
+    { selector: bodies, allowed: [...ALLOWED_TAGS], rel: [...LINK_REL] },
+  );
+}
