@@ -47,6 +47,15 @@ import { createPushService, vapidCollection } from './safety/push.service.js';
 import { createSafetyService } from './safety/safety.service.js';
 import { safetyApi } from './safety/safety.api.js';
 import { safetyPages } from './safety/safety.pages.js';
+import { roomsCollections } from './rooms/rooms.collections.js';
+import { createRoomsService } from './rooms/rooms.service.js';
+import { roomsApi } from './rooms/rooms.api.js';
+import { roomsPages } from './rooms/rooms.pages.js';
+import { rightsCollections } from './rights/rights.collections.js';
+import { createRightsService } from './rights/rights.service.js';
+import { rightsApi } from './rights/rights.api.js';
+import { rightsPages } from './rights/rights.pages.js';
+import { deferredLive, roomsRealtime } from './rooms/rooms.socket.js';
 import { adminApi } from './admin/admin.api.js';
 import { adminPages } from './admin/admin.pages.js';
 import { ApiRouter } from './http/api-router.js';
@@ -98,7 +107,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     notificationsCollection,
     ...reviewsCollections,
     ...safetyCollections,
+    ...roomsCollections,
     vapidCollection,
+    ...rightsCollections,
   ]);
 
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
@@ -160,6 +171,19 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     logger,
     config: config.safety,
   });
+  const roomsLive = deferredLive();
+  const rooms = createRoomsService({
+    store,
+    accounts,
+    instance,
+    moderation,
+    notifications,
+    hooks,
+    messageLimit: createLimiter(config.rateLimits.roomMessages),
+    live: roomsLive,
+  });
+  const rights = createRightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
+  await rights.seed();
   const secure = config.publicUrl.startsWith('https:');
   const ctx: AppContext = {
     config,
@@ -178,8 +202,10 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     reviews,
     push,
     safety,
+    rooms,
+    rights,
     cookie: { secure, sessionMs: config.sessionMs },
-    page: (req: Request) => pageContext(req, i18n, instance.settings().name),
+    page: (req: Request) => pageContext(req, i18n, instance.settings()),
   };
 
   const app = express();
@@ -192,6 +218,11 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.get('/assets/icons.svg', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=604800');
     res.type('image/svg+xml').send(sprite);
+  });
+  // The service worker lives at the root so that its scope is the whole site.
+  app.get('/sw.js', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(path.join(root, 'client', 'sw.js'));
   });
   app.get('/assets/vendor/socket.io.min.js', (_req, res) => {
     res.sendFile(socketIoClient, { maxAge: '7d' });
@@ -226,6 +257,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   notificationsApi(api, ctx);
   reviewsApi(api, ctx);
   safetyApi(api, ctx);
+  roomsApi(api, ctx);
+  rightsApi(api, ctx);
   moderationApi(api, ctx);
   api.route({
     method: 'get', path: '/openapi.json', tag: 'meta', access: 'public', summary: 'This API description',
@@ -256,6 +289,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(reviewsPages(ctx));
   app.use(notificationsPages(ctx));
   app.use(safetyPages(ctx));
+  app.use(roomsPages(ctx));
+  app.use(rightsPages(ctx));
   app.use(accountsPages(ctx));
   app.use(adminPages(ctx));
   app.use((_req, _res, next) => next(new AppError(404, 'not_found')));
@@ -268,6 +303,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   realtime.channel('thread', (viewer, id) => forums.canViewThread(viewer, id));
   realtime.channel('account', async (viewer, id) => viewer?.id === id);
   publishLive = (family, id, event, payload) => realtime.publish(family, id, event, payload);
+  roomsLive.attach(
+    roomsRealtime(realtime.namespace('/rooms', { requireAccount: true }), { rooms, i18n, logger, eventLimit: createLimiter(config.rateLimits.roomEvents) }),
+  );
 
   return {
     ctx,

@@ -65,6 +65,10 @@ export interface Config {
     readonly posting: RateLimitConfig;
     /** Screening look-ups, per member. */
     readonly lookup: RateLimitConfig;
+    /** Room messages, per member (API and socket together). */
+    readonly roomMessages: RateLimitConfig;
+    /** Any room socket event, per member: each one reads the database. */
+    readonly roomEvents: RateLimitConfig;
   };
   readonly safety: {
     readonly graceMs: number;
@@ -112,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       recovery: { perKey: 5, overall: 60, windowSeconds: 600 },
       posting: { perKey: 10, overall: 2000, windowSeconds: 60 },
       lookup: { perKey: 30, overall: 1000, windowSeconds: 3600 },
+      roomMessages: { perKey: 20, overall: 10_000, windowSeconds: 10 },
+      roomEvents: { perKey: 60, overall: 50_000, windowSeconds: 10 },
     },
     safety: {
       graceMs: e.CHECKIN_GRACE_SECONDS * 1000,

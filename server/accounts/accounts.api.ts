@@ -98,13 +98,18 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'get', path: '/me', tag, access: 'account', summary: 'Your account',
     handler: async ({ req }) => {
       const account = req.account!;
-      return { account: { ...accountView(account), recoveryCodesLeft: account.recoveryCodes.length } };
+      return { account: { ...accountView(account), recoveryCodesLeft: account.recoveryCodes.length, discreet: account.discreet ?? null } };
     },
   });
 
   api.route({
-    method: 'patch', path: '/me', tag, access: 'account', body: profileInput, summary: 'Change your display name or language',
-    handler: async ({ req, body }) => ({ account: accountView(await accounts.updateProfile(req.account!.id, body)) }),
+    method: 'patch', path: '/me', tag, access: 'account', body: profileInput,
+    summary: 'Change your display name, language or discreet mode (true, false, or null for the instance default)',
+    handler: async ({ req, body }) => {
+      const account = await accounts.updateProfile(req.account!.id, body);
+      // Only the owner sees their discreet choice: accountView is also what admins see of others.
+      return { account: { ...accountView(account), discreet: account.discreet ?? null } };
+    },
   });
 
   api.route({

@@ -26,6 +26,8 @@ export interface AccountDoc {
   responder?: boolean;
   /** The new member's answer to the approval question, kept only while pending. */
   approvalAnswer?: string;
+  /** Discreet mode (neutral site name and icon); absent or null follows the instance default. */
+  discreet?: boolean | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -20,6 +20,12 @@ function safeNext(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
 }
 
+/** The profile form's discreet-mode choice as the service takes it; anything unexpected goes through for the schema to refuse. */
+function discreetChoice(value: unknown): unknown {
+  const choices: Record<string, boolean | null> = { default: null, on: true, off: false };
+  return typeof value === 'string' && value in choices ? choices[value] : value;
+}
+
 export function accountsPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { accounts, sessions, instance } = ctx;
@@ -102,6 +108,7 @@ export function accountsPages(ctx: AppContext): express.Router {
     return {
       displayName: account.displayName,
       locale: account.locale,
+      discreet: account.discreet ?? null,
       sessions: await sessions.list(account.id, req.sessionId),
       tokens: await sessions.listTokens(account.id),
       recoveryCodesLeft: account.recoveryCodes.length,
@@ -136,7 +143,7 @@ export function accountsPages(ctx: AppContext): express.Router {
     '/settings/profile',
     settingsPost('profile', async (req) => {
       const body = formBody(req);
-      req.account = await accounts.updateProfile(req.account!.id, { displayName: body.displayName, locale: body.locale || null });
+      req.account = await accounts.updateProfile(req.account!.id, { displayName: body.displayName, locale: body.locale || null, discreet: discreetChoice(body.discreet) });
       if (req.account.locale) req.locale = req.account.locale;
       return { done: req.t('settings.saved') };
     }),

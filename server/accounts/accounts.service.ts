@@ -39,6 +39,8 @@ export const profileInput = z.strictObject({
     .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'validation.no_control_chars')
     .optional(),
   locale: z.string().max(20).nullable().optional(),
+  /** Discreet mode on or off; null follows the instance default. */
+  discreet: z.boolean().nullable().optional(),
 });
 export const changePassphraseInput = z.strictObject({ current: z.string().min(1).max(PASSPHRASE_MAX), passphrase: passphraseSchema });
 export const deleteAccountInput = z.strictObject({
@@ -276,6 +278,7 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       const patch: Partial<AccountDoc> = { updatedAt: Date.now() };
       if (input.displayName !== undefined) patch.displayName = input.displayName;
       if (input.locale !== undefined) patch.locale = input.locale;
+      if (input.discreet !== undefined) patch.discreet = input.discreet;
       return (await accounts.patch(accountId, patch))!;
     },
 

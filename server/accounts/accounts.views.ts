@@ -90,6 +90,8 @@ ${codesLeft <= 3 ? html`<p class="notice">${t('recover.codes_low')}</p>` : ''}
 export interface SettingsData {
   readonly displayName: string;
   readonly locale: string | null;
+  /** Discreet mode as the member chose it; null follows the instance default. */
+  readonly discreet: boolean | null;
   readonly sessions: readonly SessionView[];
   readonly tokens: readonly TokenView[];
   readonly recoveryCodesLeft: number;
@@ -119,6 +121,12 @@ ${errorBox(s('profile'))}
   <p class="field"><label for="f-locale">${t('layout.language')}</label>
   <select id="f-locale" name="locale"><option value="">${t('settings.language_auto')}</option>
   ${ctx.languages.map((l) => html`<option value="${l.tag}" ${l.tag === data.locale ? 'selected' : ''}>${l.name}</option>`)}</select></p>
+  <p class="field"><label for="f-discreet">${t('settings.discreet')}</label>
+  <small id="f-discreet-hint">${t('settings.discreet_hint')}</small>
+  <select id="f-discreet" name="discreet" aria-describedby="f-discreet-hint">${(['default', 'on', 'off'] as const).map((c) => {
+    const chosen = c === 'default' ? data.discreet === null : data.discreet === (c === 'on');
+    return html`<option value="${c}" ${chosen ? 'selected' : ''}>${t(`settings.discreet_${c}`)}</option>`;
+  })}</select></p>
   <button type="submit">${icon('check')} ${t('settings.save')}</button>
 </form>
 </section>

@@ -14,7 +14,7 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'patch', path: '/admin/settings', tag, access: 'admin', body: settingsInput,
-    summary: 'Change the instance name, registration mode (open, approval, invite) or approval question',
+    summary: 'Change the instance name, registration mode (open, approval, invite), approval question, quick-exit address (https) or discreet-mode default and name',
     handler: async ({ body }) => ({ settings: await instance.updateSettings(body) }),
   });
 

@@ -40,6 +40,11 @@ ${errorBox(s('settings'))}
   </fieldset>
   ${field(s('settings'), { name: 'approvalQuestion', label: t('admin.question'), maxlength: 300, value: data.settings.approvalQuestion })}
   ${field(s('settings'), { name: 'defaultCountry', label: t('admin.country'), hint: t('admin.country_hint'), maxlength: 2, value: data.settings.defaultCountry })}
+  ${field(s('settings'), { name: 'quickExitUrl', label: t('admin.quick_exit_url'), hint: t('admin.quick_exit_hint'), type: 'url', maxlength: 500, value: data.settings.quickExitUrl })}
+  <fieldset><legend>${t('admin.discreet_default')}</legend>
+  ${([true, false] as const).map((on) => html`<label><input type="radio" name="discreetByDefault" value="${String(on)}" ${data.settings.discreetByDefault === on ? 'checked' : ''}> ${t(on ? 'admin.discreet_yes' : 'admin.discreet_no')}</label>`)}
+  </fieldset>
+  ${field(s('settings'), { name: 'discreetName', label: t('admin.discreet_name'), hint: t('admin.discreet_name_hint'), maxlength: 40, value: data.settings.discreetName })}
   <button type="submit">${icon('check')} ${t('settings.save')}</button>
 </form>
 </section>`

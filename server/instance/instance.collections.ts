@@ -11,6 +11,12 @@ export interface InstanceSettingsDoc {
   approvalQuestion: string;
   /** ISO 3166 country whose local phone formats screening understands (e.g. "555 010 2030" in US). */
   defaultCountry: string;
+  /** Where the quick-exit button leads: a neutral https page the admin chose. */
+  quickExitUrl: string;
+  /** Pages show the neutral name and icon unless a member chose otherwise. */
+  discreetByDefault: boolean;
+  /** The neutral site name of discreet mode. */
+  discreetName: string;
   updatedAt: number;
 }
 

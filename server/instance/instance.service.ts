@@ -12,6 +12,9 @@ export interface InstanceSettings {
   readonly registrationMode: RegistrationMode;
   readonly approvalQuestion: string;
   readonly defaultCountry: string;
+  readonly quickExitUrl: string;
+  readonly discreetByDefault: boolean;
+  readonly discreetName: string;
 }
 
 export interface InstanceService {
@@ -31,6 +34,10 @@ const defaults: Omit<InstanceSettingsDoc, 'id' | 'updatedAt'> = {
   registrationMode: 'open',
   approvalQuestion: 'Which organisation or peer told you about this forum?',
   defaultCountry: 'US',
+  // A page anyone might be reading, that says nothing about the person holding the phone.
+  quickExitUrl: 'https://www.bbc.com/weather',
+  discreetByDefault: false,
+  discreetName: 'Notes',
 };
 
 const view = (s: InstanceSettingsDoc): InstanceSettings => ({
@@ -38,6 +45,9 @@ const view = (s: InstanceSettingsDoc): InstanceSettings => ({
   registrationMode: s.registrationMode,
   approvalQuestion: s.approvalQuestion,
   defaultCountry: s.defaultCountry,
+  quickExitUrl: s.quickExitUrl,
+  discreetByDefault: s.discreetByDefault,
+  discreetName: s.discreetName,
 });
 
 /**

@@ -31,7 +31,10 @@ export interface Channels {
   readonly nsp: Namespace;
   /** Declares a channel family such as 'thread': clients may subscribe to `thread:<id>` when authorize() says yes. */
   channel(family: string, authorize: Authorize): void;
-  /** Sends an event to everyone subscribed to `<family>:<id>`. Payloads carry ids, never content or identities. */
+  /**
+   * Sends an event to everyone subscribed to `<family>:<id>`. Payloads carry ids, never content or identities,
+   * except on channels whose every follower was authorised to read that content (a room's members).
+   */
   publish(family: string, id: string, event: string, payload: Record<string, unknown>): void;
   /**
    * The socket's account as it is now (null for a visitor), for per-event
@@ -39,8 +42,13 @@ export interface Channels {
    * is disconnected and this yields null.
    */
   account(socket: Socket): Promise<AccountDoc | null>;
-  /** Takes every socket of the account out of `<family>:<id>`, e.g. when a membership ends. */
-  evict(family: string, id: string, accountId: string): void;
+  /**
+   * Takes every socket of the account out of `<family>:<id>`, e.g. when a membership ends.
+   * With a notice, those sockets get that one event first, so the client learns why the stream stopped.
+   */
+  evict(family: string, id: string, accountId: string, notice?: { event: string; payload: Record<string, unknown> }): void;
+  /** How many distinct accounts follow `<family>:<id>` now (a visitor's sockets count as one each). */
+  followers(family: string, id: string): number;
 }
 
 export interface Realtime extends Channels {
@@ -128,6 +136,7 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     publish: live.publish,
     account: live.account,
     evict: live.evict,
+    followers: live.followers,
     namespace,
     disconnectAccount(accountId) {
       for (const { nsp } of namespaces) {
@@ -247,9 +256,23 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
         if (!who) socket.disconnect();
         return who?.account ?? null;
       },
-      evict(family, id, accountId) {
+      evict(family, id, accountId, notice) {
         const name = `${family}:${id}`;
-        for (const socket of nsp.sockets.values()) if (data(socket).accountId === accountId) socket.leave(name);
+        for (const socket of nsp.sockets.values()) {
+          if (data(socket).accountId !== accountId || !socket.rooms.has(name)) continue;
+          if (notice) socket.emit(notice.event, notice.payload);
+          socket.leave(name);
+        }
+      },
+      followers(family, id) {
+        const socketIds = nsp.adapter.rooms.get(`${family}:${id}`);
+        if (!socketIds) return 0;
+        const accounts = new Set<string>();
+        for (const socketId of socketIds) {
+          const socket = nsp.sockets.get(socketId);
+          if (socket) accounts.add(data(socket).accountId ?? socket.id);
+        }
+        return accounts.size;
       },
     };
   }

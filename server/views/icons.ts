@@ -24,6 +24,8 @@ export const iconPaths = {
   lock: 'M12 2a5 5 0 015 5v3h2v12H5V10h2V7a5 5 0 015-5zm0 2a3 3 0 00-3 3v3h6V7a3 3 0 00-3-3z',
   chat: 'M4 3h16a2 2 0 012 2v11a2 2 0 01-2 2H8l-5 4V5a2 2 0 012-2z',
   list: 'M4 5h2v2H4zm4 0h12v2H8zM4 11h2v2H4zm4 0h12v2H8zm-4 6h2v2H4zm4 0h12v2H8z',
+  door: 'M6 2h12v19H6zm8 9v2h2v-2zM3 21h18v2H3z',
+  scales: 'M11 3h2v16h-2zM7 19h10v2H7zM4 6h16v2H4zM4.5 8h1v6h-1zM2 14a3 3 0 006 0zM18.5 8h1v6h-1zM16 14a3 3 0 006 0z',
 } as const;
 
 export type IconName = keyof typeof iconPaths;

@@ -3,6 +3,11 @@ import type { MessageParams } from '../http/errors.js';
 import type { I18n } from '../i18n/i18n.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
 import type { IconName } from './icons.js';
+import { siteIcon, siteIdentity, type DiscreetSettings } from '../instance/discreet.js';
+import type { InstanceSettings } from '../instance/instance.service.js';
+
+/** The instance settings every page needs. */
+export type PageSettings = DiscreetSettings & Pick<InstanceSettings, 'quickExitUrl'>;
 
 /** What every page needs to know about the request, taken once from it. */
 export interface PageContext {
@@ -11,20 +16,28 @@ export interface PageContext {
   readonly dir: 'ltr' | 'rtl';
   readonly csrfToken: string;
   readonly path: string;
+  /** The site name to show this person: the neutral name in discreet mode. */
   readonly instanceName: string;
+  /** Neutral title and favicon (see server/instance/discreet.ts). */
+  readonly discreet: boolean;
+  /** Where the quick-exit button leads. */
+  readonly quickExitUrl: string;
   readonly account: { readonly id: string; readonly handle: string; readonly role: string; readonly status: string; readonly suspendedUntil: number | null } | null;
   readonly languages: readonly { readonly tag: string; readonly name: string }[];
   readonly unseenNotifications: number;
 }
 
-export function pageContext(req: Request, i18n: I18n, instanceName: string): PageContext {
+export function pageContext(req: Request, i18n: I18n, settings: PageSettings): PageContext {
+  const site = siteIdentity(settings, req.account);
   return {
     t: req.t,
     locale: req.locale,
     dir: i18n.meta(req.locale).dir,
     csrfToken: req.csrfToken,
     path: req.originalUrl,
-    instanceName,
+    instanceName: site.name,
+    discreet: site.discreet,
+    quickExitUrl: settings.quickExitUrl,
     account: req.account
       ? {
           id: req.account.id,
@@ -66,6 +79,8 @@ export interface PageOptions {
   readonly body: HtmlValue;
   /** Extra scripts from /assets, loaded deferred. */
   readonly scripts?: readonly string[];
+  /** Extra elements for the <head>, e.g. a <noscript> refresh on a live page. */
+  readonly head?: SafeHtml;
 }
 
 export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
@@ -77,18 +92,24 @@ export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${options.title} · ${ctx.instanceName}</title>
+<title>${ctx.discreet ? ctx.instanceName : `${options.title} · ${ctx.instanceName}`}</title>
+<link rel="icon" href="${siteIcon(ctx.discreet)}" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/parasol.css">
+<script src="/assets/safety.js" defer></script>
 ${pageScripts(ctx, options.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
+${options.head ?? ''}
 </head>
 <body${ctx.account?.status === 'active' ? html` data-account="${ctx.account.id}" data-alert-sos="${t('notification.buddy_sos')}" data-alert-overdue="${t('notification.buddy_overdue')}" data-alert-notification="${t('notification.banner', { count: 1 })}"` : ''}>
 <p id="live-alert" class="live-alert" role="alert" hidden></p>
+<a id="quick-exit" class="quick-exit" href="${ctx.quickExitUrl}" rel="noreferrer" data-exit-url="${ctx.quickExitUrl}" title="${t('layout.quick_exit_hint')}">${icon('door')}<span>${t('layout.quick_exit')}</span></a>
 <a class="skip" href="#main">${t('layout.skip')}</a>
 <header class="top">
   <a class="brand" href="/">${icon('home')}<span>${ctx.instanceName}</span></a>
   <nav aria-label="${t('layout.nav')}">
     ${account
       ? html`<a href="/search">${icon('search')}<span>${t('nav.search')}</span></a>
+        <a href="/rights">${icon('scales')}<span>${t('nav.rights')}</span></a>
+        <a href="/rooms">${icon('chat')}<span>${t('nav.rooms')}</span></a>
         <a href="/reviews">${icon('search')}<span>${t('nav.screening')}</span></a>
         <a href="/safety">${icon('shield')}<span>${t('nav.safety')}</span></a>
         <a href="/settings">${icon('settings')}<span>${account.handle}</span></a>
@@ -97,6 +118,7 @@ ${pageScripts(ctx, options.scripts ?? []).map((s) => html`<script src="/assets/$
           : ''}
         <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${ctx.csrfToken}"><button type="submit" class="link">${icon('logout')}<span>${t('nav.logout')}</span></button></form>`
       : html`<a href="/search">${icon('search')}<span>${t('nav.search')}</span></a>
+        <a href="/rights">${icon('scales')}<span>${t('nav.rights')}</span></a>
         <a href="/login">${icon('login')}<span>${t('nav.login')}</span></a>
         <a href="/signup">${icon('user')}<span>${t('nav.signup')}</span></a>`}
   </nav>

@@ -14,6 +14,8 @@ describe('rate limits on sign-up, log-in and recovery', () => {
           recovery: { perKey: 2, overall: 100, windowSeconds: 600 },
           posting: c.rateLimits.posting,
           lookup: c.rateLimits.lookup,
+          roomMessages: c.rateLimits.roomMessages,
+          roomEvents: c.rateLimits.roomEvents,
         },
       }),
     });

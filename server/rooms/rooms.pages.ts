@@ -1,0 +1,248 @@
+import express, { type Request } from 'express';
+import type { AppContext } from '../context.js';
+import { isStaff } from '../accounts/accounts.service.js';
+import { newId } from '../crypto.js';
+import { formBody, formPost, handle, sendPage } from '../http/pages.js';
+import { AppError, forbidden } from '../http/errors.js';
+import type { FormState } from '../views/layout.js';
+import type { RoomPreview, RoomView } from './rooms.service.js';
+import { editMessagePage, joinPage, managePage, newRoomPage, reportMessagePage, roomPage, roomsPage, type ManageData, type ManageSection } from './rooms.views.js';
+
+const param = (value: string | undefined) => value ?? '';
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/** A checkbox after a hidden "false" sends both values when ticked: the last one is the answer. */
+function lastValues(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? v[v.length - 1] : v]));
+}
+
+const isPreview = (room: RoomView | RoomPreview): room is RoomPreview => room.membership === null;
+
+/**
+ * Room pages: everything works with plain links and forms (the room page
+ * refreshes itself without JavaScript); client/room.js adds live messages.
+ */
+export function roomsPages(ctx: AppContext): express.Router {
+  const router = express.Router();
+  const { rooms } = ctx;
+
+  router.use('/rooms', (req, res, next) => {
+    if (!req.account) {
+      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    if (req.account.status !== 'active') {
+      next(forbidden('pending_approval'));
+      return;
+    }
+    // Nothing of a room may stay in a shared phone's cache or come back with the Back button after leaving.
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  const renderRooms = async (req: Request, state?: FormState) =>
+    roomsPage(
+      ctx.page(req),
+      { mine: await rooms.myRooms(req.account!), directory: await rooms.directory(state ? {} : { after: text(req.query.after) }), canCreate: isStaff(req.account) },
+      state,
+    );
+
+  router.get('/rooms', handle(async (req, res) => sendPage(res, await renderRooms(req))));
+  router.post(
+    '/rooms/join',
+    formPost(async (req, res) => {
+      const room = await rooms.joinWithCode(req.account, formBody(req));
+      res.redirect(303, `/rooms/${room.id}`);
+    }, renderRooms),
+  );
+
+  const renderNew = (req: Request, state?: FormState) => {
+    if (!isStaff(req.account)) throw forbidden('moderator_only');
+    return newRoomPage(ctx.page(req), state);
+  };
+  router.get('/rooms/new', handle(async (req, res) => sendPage(res, renderNew(req))));
+  router.post(
+    '/rooms',
+    formPost(async (req, res) => {
+      const room = await rooms.createRoom(req.account, lastValues(formBody(req)));
+      res.redirect(303, `/rooms/${room.id}/manage`);
+    }, renderNew),
+  );
+
+  async function renderRoom(req: Request, state?: FormState) {
+    const id = param(req.params.id);
+    const key = text(req.query.key) ?? text(req.body?.key);
+    const found = await rooms.getRoom(req.account, id, key);
+    if (isPreview(found)) return joinPage(ctx.page(req), found, key ?? null, state);
+    const before = text(req.query.before) ?? null;
+    const replyId = text(req.query.reply) ?? text(req.body?.replyTo);
+    return roomPage(
+      ctx.page(req),
+      {
+        room: found,
+        history: await rooms.history(req.account, id, before ? { before } : {}),
+        pins: await rooms.pins(req.account, id),
+        reply: replyId ? await rooms.getMessage(req.account, id, replyId).catch(() => null) : null,
+        before,
+        clientId: newId(),
+        still: before !== null || !!replyId || req.query.write !== undefined || req.method === 'POST',
+      },
+      state,
+    );
+  }
+
+  router.get('/rooms/:id', handle(async (req, res) => sendPage(res, await renderRoom(req))));
+  router.post(
+    '/rooms/:id/messages',
+    formPost(async (req, res) => {
+      const { message } = await rooms.sendMessage(req.account, param(req.params.id), formBody(req));
+      res.redirect(303, `/rooms/${message.roomId}#m-${message.id}`);
+    }, renderRoom),
+  );
+  router.post(
+    '/rooms/:id/requests',
+    formPost(async (req, res) => {
+      const body = formBody(req);
+      await rooms.requestToJoin(req.account, param(req.params.id), body);
+      const key = text(body.key);
+      res.redirect(303, `/rooms/${param(req.params.id)}${key ? `?key=${encodeURIComponent(key)}` : ''}`);
+    }, renderRoom),
+  );
+  router.post(
+    '/rooms/:id/membership',
+    formPost(async (req, res) => {
+      const body = lastValues(formBody(req));
+      await rooms.updateMembership(req.account, param(req.params.id), { displayMode: body.displayMode, alias: body.alias, showName: body.showName });
+      res.redirect(303, `/rooms/${param(req.params.id)}`);
+    }, renderRoom),
+  );
+  router.post(
+    '/rooms/:id/leave',
+    formPost(async (req, res) => {
+      await rooms.leave(req.account, param(req.params.id));
+      res.redirect(303, '/rooms');
+    }, renderRoom),
+  );
+
+  // ---- one message --------------------------------------------------------
+
+  const messagePath = (req: Request) => `/rooms/${param(req.params.id)}#m-${param(req.params.mid)}`;
+
+  const renderEdit = async (req: Request, state?: FormState) => {
+    const message = await rooms.getMessage(req.account, param(req.params.id), param(req.params.mid));
+    if (!message.mine) throw new AppError(403, 'not_author');
+    return editMessagePage(ctx.page(req), param(req.params.id), message, state);
+  };
+  router.get('/rooms/:id/m/:mid/edit', handle(async (req, res) => sendPage(res, await renderEdit(req))));
+  router.post(
+    '/rooms/:id/m/:mid/edit',
+    formPost(async (req, res) => {
+      await rooms.editMessage(req.account, param(req.params.id), param(req.params.mid), formBody(req));
+      res.redirect(303, messagePath(req));
+    }, renderEdit),
+  );
+  router.post(
+    '/rooms/:id/m/:mid/delete',
+    formPost(async (req, res) => {
+      await rooms.deleteMessage(req.account, param(req.params.id), param(req.params.mid));
+      res.redirect(303, req.body?.back === 'manage' ? `/rooms/${param(req.params.id)}/manage#reports` : `/rooms/${param(req.params.id)}`);
+    }, renderRoom),
+  );
+  router.post(
+    '/rooms/:id/m/:mid/react',
+    formPost(async (req, res) => {
+      await rooms.react(req.account, param(req.params.id), param(req.params.mid), formBody(req));
+      res.redirect(303, messagePath(req));
+    }, renderRoom),
+  );
+
+  const renderReport = async (req: Request, state?: FormState) =>
+    reportMessagePage(ctx.page(req), param(req.params.id), await rooms.getMessage(req.account, param(req.params.id), param(req.params.mid)), state);
+  router.get('/rooms/:id/m/:mid/report', handle(async (req, res) => sendPage(res, await renderReport(req))));
+  router.post(
+    '/rooms/:id/m/:mid/report',
+    formPost(async (req, res) => {
+      await rooms.report(req.account, param(req.params.id), param(req.params.mid), formBody(req));
+      res.redirect(303, messagePath(req));
+    }, renderReport),
+  );
+  router.post(
+    '/rooms/:id/m/:mid/pin',
+    formPost(async (req, res) => {
+      await rooms.pin(req.account, param(req.params.id), { messageId: param(req.params.mid) });
+      res.redirect(303, `/rooms/${param(req.params.id)}#pins`);
+    }, renderRoom),
+  );
+  router.post(
+    '/rooms/:id/pins/:pid/remove',
+    formPost(async (req, res) => {
+      await rooms.unpin(req.account, param(req.params.id), param(req.params.pid));
+      res.redirect(303, `/rooms/${param(req.params.id)}#pins`);
+    }, renderRoom),
+  );
+
+  // ---- facilitators ---------------------------------------------------------
+
+  async function manageData(req: Request): Promise<ManageData> {
+    const id = param(req.params.id);
+    const room = await rooms.getRoom(req.account, id);
+    if (isPreview(room)) throw forbidden('room_members_only');
+    if (room.membership.role !== 'facilitator') throw forbidden('facilitator_only');
+    return {
+      room,
+      requests: await rooms.joinRequests(req.account, id),
+      members: await rooms.members(req.account, id),
+      invites: await rooms.invites(req.account, id),
+      reports: await rooms.reports(req.account, id),
+      pins: await rooms.pins(req.account, id),
+      requestLink: room.joinPolicy === 'request' && room.requestKey ? `${ctx.config.publicUrl}/rooms/${room.id}?key=${room.requestKey}` : null,
+    };
+  }
+
+  const renderManage = (section: ManageSection) => async (req: Request, form: FormState) => managePage(ctx.page(req), await manageData(req), { section, form });
+
+  router.get('/rooms/:id/manage', handle(async (req, res) => sendPage(res, managePage(ctx.page(req), await manageData(req)))));
+
+  /** A facilitator's form: runs `action`, then back to the section it came from. */
+  function manage(path: string, section: ManageSection, action: (req: Request, id: string, target: string) => Promise<unknown>): void {
+    router.post(
+      `/rooms/:id/manage/${path}`,
+      formPost(async (req, res) => {
+        await action(req, param(req.params.id), param(req.params.target));
+        res.redirect(303, `/rooms/${param(req.params.id)}/manage#${section}`);
+      }, renderManage(section)),
+    );
+  }
+
+  manage('requests/:target/approve', 'requests', (req, id, target) => rooms.decideRequest(req.account, id, target, true));
+  manage('requests/:target/refuse', 'requests', (req, id, target) => rooms.decideRequest(req.account, id, target, false));
+  manage('members/:target/mute', 'members', (req, id, target) => rooms.mute(req.account, id, target, formBody(req)));
+  manage('members/:target/facilitator', 'members', (req, id, target) => rooms.makeFacilitator(req.account, id, target));
+  manage('members/:target/remove', 'members', (req, id, target) => rooms.removeMember(req.account, id, target));
+  manage('invites/:target/revoke', 'invites', (req, id, target) => rooms.revokeInvite(req.account, id, target));
+  manage('reports/:target/dismiss', 'reports', (req, id, target) => rooms.dismissReport(req.account, id, target));
+  manage('pins', 'pins', (req, id) => rooms.pin(req.account, id, formBody(req)));
+  manage('settings', 'settings', (req, id) => rooms.updateRoom(req.account, id, lastValues(formBody(req))));
+
+  // The code is shown on the answer to this post and never again, so no redirect.
+  router.post(
+    '/rooms/:id/manage/invites',
+    formPost(async (req, res) => {
+      const made = await rooms.createInvite(req.account, param(req.params.id), formBody(req));
+      sendPage(res, managePage(ctx.page(req), { ...(await manageData(req)), newCode: { code: made.code, expiresAt: made.invite.expiresAt } }), 201);
+    }, renderManage('invites')),
+  );
+
+  router.post(
+    '/rooms/:id/manage/close',
+    formPost(async (req, res) => {
+      if (formBody(req).confirm !== 'on') {
+        throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'confirm' }, { confirm: { key: 'validation.confirm_close', params: {} } });
+      }
+      await rooms.closeRoom(req.account, param(req.params.id));
+      res.redirect(303, '/rooms');
+    }, renderManage('close')),
+  );
+
+  return router;
+}

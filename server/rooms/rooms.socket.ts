@@ -1,0 +1,156 @@
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import type { AccountDoc } from '../accounts/accounts.collections.js';
+import type { Channels } from '../realtime/realtime.js';
+import type { I18n } from '../i18n/i18n.js';
+import type { Logger } from '../logger.js';
+import type { Limiter } from '../http/rate-limit.js';
+import { AppError } from '../http/errors.js';
+import { parseInput } from '../http/validate.js';
+import type { RoomsLive, RoomsService } from './rooms.service.js';
+import { socketCatchUpInput, socketReadInput, socketSendInput } from './rooms.schemas.js';
+
+/**
+ * The `/rooms` namespace: visitors are refused at the handshake. Members
+ * follow `room:<id>` (authorised by their membership, checked again on every
+ * subscribe) and, on the same socket, send messages, catch up after a
+ * reconnection and mark what they have read. Every event re-reads the account
+ * and goes through the same service calls as the HTTP API.
+ *
+ * Client → server, each with an acknowledgement callback (events without one are ignored):
+ *   send     { roomId, body, replyTo?, clientId } → { ok: true, clientId, message } once stored
+ *   catch-up { roomId, after }                    → { ok: true, messages, newer }
+ *   read     { roomId, cursor }                   → { ok: true }
+ * Errors: { ok: false, error: { code, message, fields? } }, message in the member's language.
+ *
+ * Server → client on `room:<id>`: message, message-edited, message-deleted,
+ * reaction, pin, presence { online }, room-closed; member-removed goes to the
+ * removed member alone, just before their sockets leave the channel.
+ */
+export interface RoomsSocketDeps {
+  readonly rooms: RoomsService;
+  readonly i18n: I18n;
+  readonly logger: Logger;
+  /** Socket events per member, on top of the message limit the service applies to `send`. */
+  readonly eventLimit: Limiter;
+}
+
+/** Online counts go out at most this often per room: a burst of joins (a meeting starting) is one event, not one per member. */
+export const PRESENCE_DELAY_MS = 500;
+const CHANNEL = 'room';
+
+type Reply = (answer: Record<string, unknown>) => void;
+
+export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsLive {
+  const { rooms, i18n, logger, eventLimit } = deps;
+  const { nsp } = channels;
+  channels.channel(CHANNEL, (viewer, id) => rooms.isMember(viewer, id));
+
+  const presence = new Map<string, NodeJS.Timeout>();
+  const schedulePresence = (name: string) => {
+    if (!name.startsWith(`${CHANNEL}:`)) return;
+    const roomId = name.slice(CHANNEL.length + 1);
+    if (presence.has(roomId)) return;
+    const timer = setTimeout(() => {
+      presence.delete(roomId);
+      channels.publish(CHANNEL, roomId, 'presence', { online: channels.followers(CHANNEL, roomId) });
+    }, PRESENCE_DELAY_MS);
+    timer.unref();
+    presence.set(roomId, timer);
+  };
+  // Disconnections leave every channel too, so these two cover all changes.
+  nsp.adapter.on('join-room', schedulePresence);
+  nsp.adapter.on('leave-room', schedulePresence);
+
+  function errorAnswer(error: unknown, account: AccountDoc | null): Record<string, unknown> {
+    const locale = account?.locale ?? i18n.defaultLocale;
+    if (!(error instanceof AppError)) {
+      logger.error({ err: error, nsp: nsp.name }, 'room socket event failed');
+      return { ok: false, error: { code: 'internal', message: i18n.t(locale, 'error.internal') } };
+    }
+    const fields = Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, i18n.t(locale, v.key, v.params)]));
+    return {
+      ok: false,
+      error: {
+        code: error.code,
+        message: i18n.t(locale, error.messageKey, error.params),
+        ...(Object.keys(fields).length ? { fields } : {}),
+        ...(error.retryAfter ? { retryAfter: error.retryAfter } : {}),
+      },
+    };
+  }
+
+  /**
+   * Runs one client event: the ack must be the last of exactly two arguments;
+   * the payload is validated, the account read afresh, and every failure
+   * answered, never thrown (a rejection here would take the process down).
+   */
+  function on<S extends z.ZodType>(
+    socket: Socket,
+    event: string,
+    schema: S,
+    action: (account: AccountDoc, input: z.output<S>) => Promise<Record<string, unknown>>,
+  ): void {
+    socket.on(event, (...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      if (typeof ack !== 'function') return;
+      const reply: Reply = (answer) => void ack(answer);
+      let account: AccountDoc | null = null;
+      (async () => {
+        if (args.length !== 2) throw new AppError(400, 'bad_request');
+        const input = parseInput(schema, args[0]);
+        account = await channels.account(socket);
+        if (!account) {
+          reply({ ok: false, error: { code: 'session_ended', message: i18n.t(i18n.defaultLocale, 'error.session_ended') } });
+          return;
+        }
+        await eventLimit.consume(account.id);
+        reply({ ok: true, ...(await action(account, input)) });
+      })().catch((error: unknown) => reply(errorAnswer(error, account)));
+    });
+  }
+
+  nsp.on('connection', (socket) => {
+    on(socket, 'send', socketSendInput, async (account, input) => {
+      const { shared } = await rooms.sendMessage(account, input.roomId, { body: input.body, replyTo: input.replyTo ?? null, clientId: input.clientId });
+      return { clientId: input.clientId, message: shared };
+    });
+    on(socket, 'catch-up', socketCatchUpInput, async (account, input) => {
+      const page = await rooms.history(account, input.roomId, { after: input.after, limit: 100 });
+      // The shared shape: what the live events carry, so a client renders both alike.
+      const messages = page.messages.map(({ mine: _mine, myReactions: _my, canDelete: _del, body: _body, ...shared }) => shared);
+      return { messages, newer: page.newer };
+    });
+    on(socket, 'read', socketReadInput, async (account, input) => {
+      await rooms.markRead(account, input.roomId, input.cursor);
+      return {};
+    });
+  });
+
+  return {
+    publish: (roomId, event, payload) => channels.publish(CHANNEL, roomId, event, payload),
+    remove: (roomId, accountId) => channels.evict(CHANNEL, roomId, accountId, { event: 'member-removed', payload: { roomId } }),
+    close(roomId) {
+      channels.publish(CHANNEL, roomId, 'room-closed', { roomId });
+      nsp.in(`${CHANNEL}:${roomId}`).socketsLeave(`${CHANNEL}:${roomId}`);
+    },
+    online: (roomId) => channels.followers(CHANNEL, roomId),
+  };
+}
+
+/**
+ * The service is built before the HTTP server exists and the socket layer
+ * after it: this stands in until then (nothing is live yet, so nothing is lost).
+ */
+export function deferredLive(): RoomsLive & { attach(live: RoomsLive): void } {
+  let target: RoomsLive | null = null;
+  return {
+    attach(live) {
+      target = live;
+    },
+    publish: (roomId, event, payload) => target?.publish(roomId, event, payload),
+    remove: (roomId, accountId) => target?.remove(roomId, accountId),
+    close: (roomId) => target?.close(roomId),
+    online: (roomId) => target?.online(roomId) ?? 0,
+  };
+}

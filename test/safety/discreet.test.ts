@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { startInstance, type TestInstance } from '../helpers/instance.js';
+import { Client } from '../helpers/client.js';
+import { admin, member, type Person } from '../helpers/people.js';
+import { siteIdentity } from '../../server/instance/discreet.js';
+
+/** What a glance at the tab, the history or the header gives away. */
+function identity(text: string): { title: string; brand: string; icon: string } {
+  return {
+    title: /<title>([^<]*)<\/title>/.exec(text)?.[1] ?? '',
+    brand: /<a class="brand" href="\/">.*?<span>([^<]*)<\/span><\/a>/.exec(text)?.[1] ?? '',
+    icon: /<link rel="icon" href="([^"]+)" type="image\/svg\+xml">/.exec(text)?.[1] ?? '',
+  };
+}
+
+/** Words that out a reader if someone sees the tab or the history. */
+const SENSITIVE = /sex work|HIV|Safe Harbour|arrest|clinic|health|rights/i;
+
+describe('discreet mode', () => {
+  let inst: TestInstance;
+  let boss: Person;
+  let alice: Person;
+  let pages: string[];
+
+  before(async () => {
+    inst = await startInstance();
+    boss = await admin(inst);
+    alice = await member(inst, 'alice');
+    // An instance name that itself says too much.
+    await boss.client.api('PATCH', '/admin/settings', { name: 'Safe Harbour sex work HIV support' });
+    const thread = await alice.client.api('POST', '/boards/health/threads', { title: 'HIV meds and sex work', body: 'Where do you get PrEP?' });
+    pages = ['/', '/b/health', `/t/${thread.json.thread.id}`, '/rights', '/rights/arrested', '/resources?kind=hiv_testing', '/search?q=HIV', '/no-such-page'];
+  });
+  after(async () => inst.close());
+  afterEach(async () => {
+    await boss.client.api('PATCH', '/admin/settings', { discreetByDefault: false, discreetName: 'Notes' });
+    await alice.client.api('PATCH', '/me', { discreet: null });
+  });
+
+  async function seen(client: Client, path: string) {
+    const reply = await client.get(path);
+    assert.ok(reply.status < 500, `${path}: ${reply.status}`);
+    return identity(reply.text);
+  }
+
+  it('shows the instance name, page titles and the umbrella icon by default', async () => {
+    const thread = await seen(alice.client, pages[2]!);
+    assert.deepEqual(thread, { title: 'HIV meds and sex work · Safe Harbour sex work HIV support', brand: 'Safe Harbour sex work HIV support', icon: '/assets/umbrella.svg' });
+    assert.equal((await seen(new Client(inst.url), '/rights')).title, 'Know your rights · Safe Harbour sex work HIV support');
+  });
+
+  it('gives a member who turns it on only the neutral name and icon, on every page', async () => {
+    const turnedOn = await alice.client.api('PATCH', '/me', { discreet: true });
+    assert.equal(turnedOn.status, 200, turnedOn.text);
+    assert.equal(turnedOn.json.account.discreet, true);
+    assert.equal((await alice.client.api('GET', '/me')).json.account.discreet, true);
+    for (const path of [...pages, '/settings', '/safety']) {
+      const id = await seen(alice.client, path);
+      assert.deepEqual(id, { title: 'Notes', brand: 'Notes', icon: '/assets/notes.svg' }, path);
+      assert.doesNotMatch(id.title, SENSITIVE, path);
+    }
+    // Only her: a visitor and the admin still see the real name.
+    assert.equal((await seen(new Client(inst.url), '/')).brand, 'Safe Harbour sex work HIV support');
+    assert.equal((await seen(boss.client, '/')).icon, '/assets/umbrella.svg');
+  });
+
+  it('applies the instance default to visitors and to members who have not chosen; a member can opt out', async () => {
+    const reply = await boss.client.api('PATCH', '/admin/settings', { discreetByDefault: true, discreetName: 'Recipes' });
+    assert.equal(reply.status, 200, reply.text);
+    const visitor = new Client(inst.url);
+    for (const path of pages) {
+      const id = await seen(visitor, path);
+      assert.deepEqual(id, { title: 'Recipes', brand: 'Recipes', icon: '/assets/notes.svg' }, path);
+      assert.doesNotMatch(id.title, SENSITIVE, path);
+    }
+    assert.equal((await seen(alice.client, '/b/health')).title, 'Recipes', 'no choice of her own: the default');
+    await alice.client.api('PATCH', '/me', { discreet: false });
+    assert.deepEqual(await seen(alice.client, '/b/health'), { title: 'Health · Safe Harbour sex work HIV support', brand: 'Safe Harbour sex work HIV support', icon: '/assets/umbrella.svg' });
+    await alice.client.api('PATCH', '/me', { discreet: null });
+    assert.equal((await seen(alice.client, '/b/health')).title, 'Recipes', 'back to the default');
+  });
+
+  it('is chosen on the settings page, without JavaScript', async () => {
+    const form = await alice.client.get('/settings');
+    assert.match(form.text, /<select id="f-discreet" name="discreet"[^>]*><option value="default" selected>/);
+    const on = await alice.client.submit('/settings', '/settings/profile', { displayName: alice.handle, locale: '', discreet: 'on' });
+    assert.equal(on.status, 200);
+    assert.equal(identity(on.text).title, 'Notes', 'the answer page is discreet at once');
+    assert.match(on.text, /<option value="on" selected>/);
+    assert.equal((await alice.client.api('GET', '/me')).json.account.discreet, true);
+    await alice.client.submit('/settings', '/settings/profile', { displayName: alice.handle, locale: '', discreet: 'off' });
+    assert.equal((await alice.client.api('GET', '/me')).json.account.discreet, false);
+    await alice.client.submit('/settings', '/settings/profile', { displayName: alice.handle, locale: '', discreet: 'default' });
+    assert.equal((await alice.client.api('GET', '/me')).json.account.discreet, null);
+  });
+
+  it('lets the admin set the default and the neutral name through the settings form', async () => {
+    const form = await boss.client.get('/admin');
+    assert.match(form.text, /name="discreetByDefault" value="false" checked/);
+    assert.match(form.text, /name="discreetName" type="text" value="Notes"/);
+    const saved = await boss.client.submit('/admin', '/admin/settings', { discreetByDefault: 'true', discreetName: 'Weather diary' });
+    assert.equal(saved.status, 200);
+    assert.equal(identity((await new Client(inst.url).get('/')).text).title, 'Weather diary');
+    await boss.client.submit('/admin', '/admin/settings', { discreetByDefault: 'false' });
+    assert.equal(identity((await new Client(inst.url).get('/')).text).brand, 'Safe Harbour sex work HIV support');
+  });
+
+  it('refuses bad choices with a clear 422, changing nothing', async () => {
+    for (const bad of ['yes', 1, 'on', {}]) {
+      const reply = await alice.client.api('PATCH', '/me', { discreet: bad });
+      assert.equal(reply.status, 422, `${JSON.stringify(bad)}: ${reply.text}`);
+      assert.ok(reply.json.error.fields.discreet);
+    }
+    const form = await alice.client.submit('/settings', '/settings/profile', { displayName: alice.handle, locale: '', discreet: 'maybe' });
+    assert.equal(form.status, 422);
+    assert.match(form.text, /class="error" role="alert"/);
+    assert.equal((await alice.client.api('GET', '/me')).json.account.discreet, null);
+
+    for (const [body, field] of [
+      [{ discreetByDefault: 'maybe' }, 'discreetByDefault'],
+      [{ discreetByDefault: 1 }, 'discreetByDefault'],
+      [{ discreetName: '' }, 'discreetName'],
+      [{ discreetName: '   ' }, 'discreetName'],
+      [{ discreetName: 'x'.repeat(41) }, 'discreetName'],
+      [{ discreetName: 'Notes\u202E' }, 'discreetName'],
+    ] as const) {
+      const reply = await boss.client.api('PATCH', '/admin/settings', body);
+      assert.equal(reply.status, 422, `${JSON.stringify(body)}: ${reply.text}`);
+      assert.ok(reply.json.error.fields[field], reply.text);
+    }
+    assert.equal((await alice.client.api('PATCH', '/admin/settings', { discreetByDefault: true })).status, 403);
+    const settings = (await boss.client.api('GET', '/admin/settings')).json.settings;
+    assert.equal(settings.discreetByDefault, false);
+    assert.equal(settings.discreetName, 'Notes');
+  });
+
+  it('serves both favicons from this host, as plain SVG', async () => {
+    const client = new Client(inst.url);
+    for (const icon of ['/assets/umbrella.svg', '/assets/notes.svg']) {
+      const reply = await client.get(icon);
+      assert.equal(reply.status, 200, icon);
+      assert.match(reply.headers.get('content-type')!, /^image\/svg\+xml/);
+      assert.match(reply.text, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 32 32">/);
+      assert.doesNotMatch(reply.text.replace('http://www.w3.org/2000/svg', ''), /https?:|<script|href/i, 'nothing from elsewhere, no script');
+      assert.ok(reply.text.length < 600, 'tiny');
+    }
+  });
+
+  it('names the site for other surfaces (the web-app manifest) through one helper', () => {
+    const settings = { name: 'Safe Harbour', discreetByDefault: false, discreetName: 'Notes' };
+    assert.deepEqual(siteIdentity(settings, null), { discreet: false, name: 'Safe Harbour', icon: '/assets/umbrella.svg' });
+    assert.deepEqual(siteIdentity(settings, { discreet: true }), { discreet: true, name: 'Notes', icon: '/assets/notes.svg' });
+    assert.deepEqual(siteIdentity({ ...settings, discreetByDefault: true }, { discreet: null }).name, 'Notes');
+    assert.deepEqual(siteIdentity({ ...settings, discreetByDefault: true }, { discreet: false }).name, 'Safe Harbour');
+  });
+});
