@@ -239,12 +239,9 @@ export function createForumsService(deps: ForumsDeps) {
     const names = await namesFor([...list, ...quoted.values()]);
     const mine = new Map<string, ReactionKind[]>();
     if (viewer) {
-      for (const p of list) {
-        const kinds: ReactionKind[] = [];
-        const page = await reactionsOf(p.id, viewer.id);
-        for (const r of page) kinds.push(r.kind as ReactionKind);
-        if (kinds.length) mine.set(p.id, kinds);
-      }
+      // One read for every (post, kind) this viewer could have reacted with.
+      const ids = list.flatMap((p) => reactionKinds.map((k) => reactionId(p.id, viewer.id, k)));
+      for (const r of await reactions.getMany(ids)) mine.set(r.postId, [...(mine.get(r.postId) ?? []), r.kind as ReactionKind]);
     }
     const moderator = canModerate(viewer, board);
     return list.map((p) => {
@@ -272,15 +269,6 @@ export function createForumsService(deps: ForumsDeps) {
         isOpening: p.id === thread.firstPostId,
       };
     });
-  }
-
-  async function reactionsOf(postId: string, accountId: string) {
-    const out = [];
-    for (const kind of reactionKinds) {
-      const r = await reactions.get(reactionId(postId, accountId, kind));
-      if (r) out.push(r);
-    }
-    return out;
   }
 
   const reactionId = (postId: string, accountId: string, kind: string) => `${postId}.${accountId}.${kind}`;

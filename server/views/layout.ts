@@ -56,12 +56,24 @@ export function icon(name: IconName): SafeHtml {
   return html`<svg class="icon" aria-hidden="true" focusable="false"><use href="/assets/icons.svg#${name}"/></svg>`;
 }
 
+// Building a formatter costs far more than using one (and holds native memory): one per locale and style.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: string, style: 'day' | 'time'): Intl.DateTimeFormat {
+  const key = `${locale}|${style}`;
+  let found = formatters.get(key);
+  if (!found) {
+    found = new Intl.DateTimeFormat(locale, style === 'day' ? { dateStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' });
+    formatters.set(key, found);
+  }
+  return found;
+}
+
 export function formatDay(ctx: PageContext, ms: number): string {
-  return new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium' }).format(ms);
+  return formatter(ctx.locale, 'day').format(ms);
 }
 
 export function formatTime(ctx: PageContext, ms: number): string {
-  return new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  return formatter(ctx.locale, 'time').format(ms);
 }
 
 /** Signed-in members get live buddy alerts on every page; the socket.io client is shared with the page's own scripts. */
