@@ -16,9 +16,13 @@ function placeholders(message: string): string[] {
 }
 
 describe('message catalogues', () => {
-  it('has at least English and Simplified Chinese', () => {
-    assert.ok(files.includes('en.json'));
-    assert.ok(files.includes('zh-Hans.json'));
+  it('has the twelve languages workers asked for', () => {
+    for (const tag of ['en', 'zh-Hans', 'es', 'pt', 'fr', 'ru', 'my', 'th', 'vi', 'id', 'sw', 'ar']) assert.ok(files.includes(`${tag}.json`), tag);
+  });
+
+  it('marks Arabic right-to-left and every machine-made catalogue as such', () => {
+    assert.equal((read('ar.json').$meta as { dir: string }).dir, 'rtl');
+    for (const file of files.filter((f) => f !== 'en.json')) assert.equal((read(file).$meta as { machineTranslated: boolean }).machineTranslated, true, file);
   });
 
   for (const file of files) {
@@ -65,7 +69,9 @@ describe('message catalogues', () => {
 
   it('negotiates languages: explicit choice, then Accept-Language with q-values, then the default', () => {
     const i18n = loadI18n(dir, 'en');
-    assert.equal(i18n.negotiate([undefined], 'fr;q=0.9, zh-CN;q=0.8'), 'zh-Hans');
+    assert.equal(i18n.negotiate([undefined], 'xx;q=0.9, zh-CN;q=0.8'), 'zh-Hans');
+    assert.equal(i18n.negotiate([undefined], 'zh-CN;q=0.5, fr-CA;q=0.8'), 'fr', 'a region falls back to its language');
+    assert.equal(i18n.negotiate([undefined], 'pt-BR'), 'pt');
     assert.equal(i18n.negotiate(['en'], 'zh-CN'), 'en');
     assert.equal(i18n.negotiate([null], 'xx, yy;q=0.5'), 'en');
     assert.equal(i18n.negotiate(['nonsense'], undefined), 'en');
