@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'coverage/', 'data/', 'client/vendor/'] },
+  { ignores: ['node_modules/', 'coverage/', 'data/', 'dist/', 'client/vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

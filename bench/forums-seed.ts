@@ -239,7 +239,7 @@ export async function seedForums(file: string, options: SeedOptions): Promise<Se
             // The id the service gives a reaction (post, account, kind), so a member's toggle finds it.
             const reactionId = `${id}.${who.id}.${kind}`;
             if (reactors.some((x) => x.id === reactionId)) continue;
-            reactors.push({ id: reactionId, postId: id, accountId: who.id, kind, createdAt: at + 60_000 });
+            reactors.push({ id: reactionId, postId: id, threadId, accountId: who.id, kind, createdAt: at + 60_000 });
             reactions[kind] = (reactions[kind] ?? 0) + 1;
           }
         }

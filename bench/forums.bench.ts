@@ -188,7 +188,9 @@ async function main(): Promise<void> {
         `${seeded.counts.accounts} members in ${(seedMs / 1000).toFixed(1)} s (${dbMb.toFixed(0)} MB file); ${seeded.longThreadIds.length} threads of ${LONG_POSTS} posts.\n`,
     );
 
-    server = await startServer({}, { dataDir });
+    // BENCH_PROFILE=<dir> writes a V8 CPU profile of the server there when it stops (open it in Chrome's DevTools).
+    const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+    server = await startServer({}, { dataDir, nodeArgs });
     const url = server.url;
     const idleRss = server.rssMb();
 

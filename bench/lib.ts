@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { freePort, runTs, type Running } from '../test/helpers/process.js';
+import { freePort, repoRoot, runNode, type Running } from '../test/helpers/process.js';
 
 export interface BenchInstance {
   readonly url: string;
@@ -13,14 +13,20 @@ export interface BenchInstance {
   stop(): Promise<void>;
 }
 
+let built = false;
+
 /**
- * Starts a real instance (its own process, SQLite in a temp dir) the way `npm start` does.
+ * Starts a real instance (its own process, SQLite in a temp dir) the way `npm start` does: compiled, then run by Node.
  * With `options.dataDir` it runs on that directory instead, which the caller owns: stop() leaves it in place.
  */
-export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<BenchInstance> {
+export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string; nodeArgs?: readonly string[] } = {}): Promise<BenchInstance> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-bench-'));
   const port = await freePort();
-  const run = runTs('server/main.ts', [], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env });
+  if (!built) {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+    built = true;
+  }
+  const run = runNode([...(options.nodeArgs ?? []), path.join(repoRoot, 'dist', 'server', 'main.js')], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env });
   await run.waitFor(/listening|\/setup\//);
   return {
     url: `http://127.0.0.1:${port}`,

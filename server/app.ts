@@ -1,6 +1,5 @@
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
@@ -65,12 +64,13 @@ import { AppError } from './http/errors.js';
 import { sendPage } from './http/pages.js';
 import { createLimiter } from './http/rate-limit.js';
 import { LANG_COOKIE } from './http/request.js';
+import { projectRoot } from './paths.js';
 import { messagePage } from './accounts/accounts.views.js';
 import { pageContext } from './views/layout.js';
 import { iconSprite } from './views/icons.js';
 import { attachRealtime, type Realtime } from './realtime/realtime.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = projectRoot;
 const socketIoClient = path.join(root, 'node_modules', 'socket.io', 'client-dist', 'socket.io.min.js');
 export const VERSION = '0.1.0';
 
@@ -144,6 +144,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     publish: (...args) => publishLive(...args),
   });
   await forums.seedStarterBoards();
+  await forums.backfillReactionThreads();
   const areas = await createAreasService(store, hooks);
   const notifications = createNotificationsService(store, hooks, (...args) => publishLive(...args));
   const reviews = createReviewsService({

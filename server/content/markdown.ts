@@ -201,3 +201,26 @@ export function markdownToText(source: string, maxLength?: number): string {
   const text = parts.join('').replace(BIDI_CONTROLS, '').replace(/\s+/g, ' ').trim();
   return maxLength === undefined ? text : truncate(text, maxLength);
 }
+
+const EXCERPT_MEMO_SIZE = 2_000;
+const excerptMemo = new Map<string, string>();
+
+/**
+ * `markdownToText(source, maxLength)`, remembered for the most recently used sources: a quoted post is shown
+ * under every reply that quotes it, on every view, and parsing its Markdown again each time was a large part
+ * of what a thread page cost.
+ */
+export function excerpt(source: string, maxLength: number): string {
+  const key = `${maxLength}\u0000${source}`;
+  const known = excerptMemo.get(key);
+  if (known !== undefined) {
+    // Map keeps insertion order: re-inserting marks the entry as the newest, so the oldest is evicted first.
+    excerptMemo.delete(key);
+    excerptMemo.set(key, known);
+    return known;
+  }
+  const text = markdownToText(source, maxLength);
+  excerptMemo.set(key, text);
+  if (excerptMemo.size > EXCERPT_MEMO_SIZE) excerptMemo.delete(excerptMemo.keys().next().value!);
+  return text;
+}

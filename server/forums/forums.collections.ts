@@ -96,6 +96,8 @@ export const REVISION_RETENTION_MS = 180 * 86_400_000;
 export interface ReactionDoc {
   id: string;
   postId: string;
+  /** So that a thread page reads a viewer's reactions in one indexed query, and deleting a thread finds them. */
+  threadId: string;
   accountId: string;
   kind: string;
   createdAt: number;
@@ -136,8 +138,13 @@ export const revisionsCollection = defineCollection<PostRevisionDoc>({
 
 export const reactionsCollection = defineCollection<ReactionDoc>({
   name: 'reactions',
-  fields: { postId: 'string', accountId: 'string', createdAt: 'number' },
-  indexes: [{ fields: ['postId', 'createdAt'] }, { fields: ['accountId', 'createdAt'] }],
+  fields: { postId: 'string', threadId: 'string', accountId: 'string', createdAt: 'number' },
+  indexes: [
+    { fields: ['postId', 'createdAt'] },
+    { fields: ['accountId', 'createdAt'] },
+    { fields: ['accountId', 'threadId', 'createdAt'] },
+    { fields: ['threadId', 'createdAt'] },
+  ],
 });
 
 export const forumsCollections = [boardsCollection, threadsCollection, postsCollection, revisionsCollection, reactionsCollection];

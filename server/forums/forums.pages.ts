@@ -2,8 +2,13 @@ import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { formBody, formPost, formState, handle, sendPage } from '../http/pages.js';
 import { AppError } from '../http/errors.js';
+import { createPageCache } from '../http/page-cache.js';
 import type { FormState } from '../views/layout.js';
 import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, searchPage, threadPage } from './forums.views.js';
+
+/** How many visitors' thread pages are kept, and for how long at most (changes to the thread drop them at once). */
+const VISITOR_PAGES = 2_000;
+const VISITOR_PAGE_TTL_MS = 60_000;
 
 const pageQuery = (req: Request) => (typeof req.query.after === 'string' ? { after: req.query.after } : {});
 const param = (value: string | undefined) => value ?? '';
@@ -36,7 +41,28 @@ export function forumsPages(ctx: AppContext): express.Router {
     return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after }, state);
   }
 
-  router.get('/t/:id', handle(async (req, res) => sendPage(res, await renderThread(req))));
+  const visitorPages = createPageCache({ maxEntries: VISITOR_PAGES, ttlMs: VISITOR_PAGE_TTL_MS });
+  forums.onChange((threadId) => visitorPages.invalidate(threadId));
+
+  router.get(
+    '/t/:id',
+    handle(async (req, res) => {
+      const cacheable = !req.account && Object.keys(req.query).every((k) => k === 'after');
+      if (!cacheable) {
+        sendPage(res, await renderThread(req));
+        return;
+      }
+      const page = ctx.page(req);
+      // Everything the page depends on besides the thread: the language, the address, and the site's name and exit.
+      const key = [req.locale, req.originalUrl, page.instanceName, page.discreet, page.quickExitUrl].join('\u0000');
+      if (visitorPages.serve(req, res, key)) return;
+      const version = visitorPages.version();
+      const html = await renderThread(req);
+      visitorPages.store(key, param(req.params.id), html.value, version);
+      // The same bytes and ETag as every later visitor gets; the page is sent as it is when it was not kept.
+      if (!visitorPages.serve(req, res, key)) sendPage(res, html);
+    }),
+  );
   router.post(
     '/t/:id/posts',
     formPost(async (req, res) => {

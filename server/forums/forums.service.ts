@@ -7,7 +7,7 @@ import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, isSuspended, type AccountsService } from '../accounts/accounts.service.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
-import { markdownToText, renderMarkdown } from '../content/markdown.js';
+import { excerpt, renderMarkdown } from '../content/markdown.js';
 import {
   boardsCollection,
   postsCollection,
@@ -32,6 +32,7 @@ import {
   threadModerationInput,
 } from './forums.schemas.js';
 import { reactionKinds, type ReactionKind } from './reactions.js';
+import { eachPage } from '../store/paging.js';
 
 /** Publishes live events (ids only) to open pages; see server/realtime. */
 export type Publish = (family: string, id: string, event: string, payload: Record<string, unknown>) => void;
@@ -135,6 +136,11 @@ export function createForumsService(deps: ForumsDeps) {
   const posts = store.collection(postsCollection);
   const reactions = store.collection(reactionsCollection);
   const revisions = store.collection(revisionsCollection);
+  const changeListeners = new Set<(threadId: string | null) => void>();
+  /** Tells listeners (the visitors' page cache) that what a thread shows changed; null: possibly every thread. */
+  const changed = (threadId: string | null) => {
+    for (const listener of changeListeners) listener(threadId);
+  };
 
   // ---- who may do what -------------------------------------------------
 
@@ -239,9 +245,13 @@ export function createForumsService(deps: ForumsDeps) {
     const names = await namesFor([...list, ...quoted.values()]);
     const mine = new Map<string, ReactionKind[]>();
     if (viewer) {
-      // One read for every (post, kind) this viewer could have reacted with.
-      const ids = list.flatMap((p) => reactionKinds.map((k) => reactionId(p.id, viewer.id, k)));
-      for (const r of await reactions.getMany(ids)) mine.set(r.postId, [...(mine.get(r.postId) ?? []), r.kind as ReactionKind]);
+      const shown = new Set(list.map((p) => p.id));
+      await eachPage(
+        (after) => reactions.find({ where: { accountId: viewer.id, threadId: thread.id }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+        (r) => {
+          if (shown.has(r.postId)) mine.set(r.postId, [...(mine.get(r.postId) ?? []), r.kind as ReactionKind]);
+        },
+      );
     }
     const moderator = canModerate(viewer, board);
     return list.map((p) => {
@@ -255,7 +265,7 @@ export function createForumsService(deps: ForumsDeps) {
         author: authorOf(p, names),
         html: p.state === 'deleted' ? '' : p.html,
         contentWarning: p.contentWarning,
-        quote: quoteShown ? { id: q.id, author: authorOf(q, names), excerpt: markdownToText(q.body, 200) } : null,
+        quote: quoteShown ? { id: q.id, author: authorOf(q, names), excerpt: excerpt(q.body, 200) } : null,
         reactions: counts,
         myReactions: mine.get(p.id) ?? [],
         state: p.state,
@@ -336,6 +346,20 @@ export function createForumsService(deps: ForumsDeps) {
     return (await boards.find({ orderBy: { field: 'position' }, limit: 500 })).items;
   }
 
+  /** Reactions stored before they carried their thread get it (or go, when their post is gone). */
+  async function backfillReactionThreads(): Promise<void> {
+    const orphans: { id: string; postId: string }[] = [];
+    await eachPage(
+      (after) => reactions.find({ where: { threadId: null }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+      (r) => orphans.push({ id: r.id, postId: r.postId }),
+    );
+    for (const r of orphans) {
+      const post = await posts.get(r.postId);
+      if (post) await reactions.patch(r.id, { threadId: post.threadId });
+      else await reactions.delete(r.id);
+    }
+  }
+
   async function seedStarterBoards(): Promise<void> {
     if ((await boards.count()) > 0) return;
     const now = Date.now();
@@ -400,6 +424,7 @@ export function createForumsService(deps: ForumsDeps) {
       for (const r of page.items) await rcol.delete(r.id);
       rafter = page.next;
     } while (rafter);
+    changed(null);
   });
 
   hooks.exporter('posts', async (accountId) => {
@@ -419,6 +444,10 @@ export function createForumsService(deps: ForumsDeps) {
 
   return {
     seedStarterBoards,
+    backfillReactionThreads,
+    onChange(listener: (threadId: string | null) => void): void {
+      changeListeners.add(listener);
+    },
     boardView,
 
     async listBoards(viewer: AccountDoc | null): Promise<BoardView[]> {
@@ -481,10 +510,12 @@ export function createForumsService(deps: ForumsDeps) {
       if (moderators) patch.moderatorIds = await handlesToIds(moderators);
       const updated = await store.transaction(async (tx) => {
         const next = await tx.collection(boardsCollection).patch(board.id, patch);
-        const changed = Object.keys(input).join(', ');
-        await moderation.record(tx, actor, { boardId: board.id, action: input.archived === true ? 'board_archived' : 'board_changed', targetType: 'board', targetId: board.id, reason: changed });
+        const fields = Object.keys(input).join(', ');
+        await moderation.record(tx, actor, { boardId: board.id, action: input.archived === true ? 'board_archived' : 'board_changed', targetType: 'board', targetId: board.id, reason: fields });
         return next!;
       });
+      // Its visibility, name or state shows on every one of its thread pages.
+      changed(null);
       return boardView(actor, updated);
     },
 
@@ -501,6 +532,7 @@ export function createForumsService(deps: ForumsDeps) {
             const page = await tcol.find({ where: { boardId: board.id, state }, orderBy: { field: 'bumpKey' }, limit: 200, after });
             for (const t of page.items) {
               await pcol.deleteWhere({ threadId: t.id });
+              await tx.collection(reactionsCollection).deleteWhere({ threadId: t.id });
               await tcol.delete(t.id);
             }
             after = page.next;
@@ -509,6 +541,7 @@ export function createForumsService(deps: ForumsDeps) {
         await tx.collection(boardsCollection).delete(board.id);
         await moderation.record(tx, actor, { boardId: null, action: 'board_deleted', targetType: 'board', targetId: board.id, reason: board.name });
       });
+      changed(null);
     },
 
     async listThreads(viewer: AccountDoc | null, slug: string, raw: unknown = {}) {
@@ -647,6 +680,7 @@ export function createForumsService(deps: ForumsDeps) {
         if (state === 'visible') await bump(tx, thread, board, now);
       });
       if (state === 'visible') publish('thread', thread.id, 'post', { postId: post.id });
+      changed(thread.id);
       const [view] = await postViews(author, [post], board, { ...thread });
       return view!;
     },
@@ -688,6 +722,7 @@ export function createForumsService(deps: ForumsDeps) {
         return next!;
       });
       publish('thread', thread.id, held ? 'post-removed' : 'post-edited', { postId: post.id });
+      changed(thread.id);
       const [view] = await postViews(actor, [updated], board, thread);
       return view!;
     },
@@ -711,6 +746,7 @@ export function createForumsService(deps: ForumsDeps) {
         if (post.state === 'visible') await tx.collection(boardsCollection).increment(board.id, { postCount: -1 });
       });
       publish('thread', thread.id, 'post-removed', { postId: post.id });
+      changed(thread.id);
     },
 
     /** Toggles one supportive reaction; answers the post's new counts. */
@@ -726,7 +762,7 @@ export function createForumsService(deps: ForumsDeps) {
         const rcol = tx.collection(reactionsCollection);
         const existing = await rcol.get(id);
         if (existing) await rcol.delete(id);
-        else await rcol.insert({ id, postId: post.id, accountId: actor.id, kind, createdAt: Date.now() });
+        else await rcol.insert({ id, postId: post.id, threadId: post.threadId, accountId: actor.id, kind, createdAt: Date.now() });
         // Read and write the counts inside the transaction so that concurrent reactions are never lost.
         const pcol = tx.collection(postsCollection);
         const fresh = (await pcol.get(post.id))!;
@@ -734,6 +770,7 @@ export function createForumsService(deps: ForumsDeps) {
         const next = await pcol.patch(post.id, { reactions: counts });
         return { doc: next!, mine: !existing };
       });
+      changed(post.threadId);
       return {
         reactions: Object.fromEntries(reactionKinds.map((k) => [k, result.doc.reactions[k] ?? 0])) as Record<ReactionKind, number>,
         mine: result.mine,
@@ -806,6 +843,7 @@ export function createForumsService(deps: ForumsDeps) {
         return doc!;
       });
       publish('thread', thread.id, next === 'visible' ? 'post' : 'post-removed', { postId: post.id });
+      changed(thread.id);
       const [view] = await postViews(moderator, [updated], board, thread);
       return view!;
     },
@@ -878,6 +916,7 @@ export function createForumsService(deps: ForumsDeps) {
         });
         return doc!;
       });
+      changed(thread.id);
       return threadSummary(updated, await namesFor([updated]));
     },
 
@@ -967,7 +1006,7 @@ export function createForumsService(deps: ForumsDeps) {
         const thread = threadMap.get(p.threadId);
         if (!board || !thread || thread.state !== 'visible' || !canSee(viewer, board)) continue;
         const [view] = await postViews(viewer, [p], board, thread);
-        hits.push({ post: view!, threadTitle: thread.title, boardSlug: board.slug, excerpt: markdownToText(p.body, 240) });
+        hits.push({ post: view!, threadTitle: thread.title, boardSlug: board.slug, excerpt: excerpt(p.body, 240) });
       }
       return { hits, next: found.next };
     },

@@ -9,7 +9,7 @@ import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { InstanceService } from '../instance/instance.service.js';
 import { reportInput, type ModerationService } from '../moderation/moderation.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
-import { markdownToText, renderMarkdown } from '../content/markdown.js';
+import { excerpt, renderMarkdown } from '../content/markdown.js';
 import { reactionKinds, type ReactionKind } from '../forums/reactions.js';
 import {
   joinRequestsCollection,
@@ -303,7 +303,7 @@ export function createRoomsService(deps: RoomsDeps) {
       roomId: m.roomId,
       author: authorOf(m),
       html: m.html,
-      replyTo: m.replyTo ? { id: m.replyTo, author: shown ? authorOf(shown) : null, excerpt: shown ? markdownToText(shown.body, 140) : null } : null,
+      replyTo: m.replyTo ? { id: m.replyTo, author: shown ? authorOf(shown) : null, excerpt: shown ? excerpt(shown.body, 140) : null } : null,
       reactions: reactionCounts(m),
       createdAt: m.createdAt,
       editedAt: m.editedAt,

@@ -192,7 +192,7 @@ describe('forums API', () => {
     });
 
     it('toggles supportive reactions and shows counts only', async () => {
-      const { post } = await newThread(alice, { title: 'Good news' });
+      const { thread, post } = await newThread(alice, { title: 'Good news' });
       const first = await bob.client.api('POST', `/posts/${post.id}/reactions`, { kind: 'hug' });
       assert.equal(first.status, 200);
       assert.equal(first.json.reactions.hug, 1);
@@ -206,6 +206,10 @@ describe('forums API', () => {
       const seen = await visitor.api('GET', `/posts/${post.id}`);
       assert.equal(seen.json.post.reactions.hug, 1);
       assert.doesNotMatch(seen.text, new RegExp(mod.handle), 'reactors are not listed');
+      const asMod = await mod.client.api('GET', `/threads/${thread.id}`);
+      assert.deepEqual(asMod.json.posts[0].myReactions, ['hug'], 'a reactor sees their own reaction');
+      const asBob = await bob.client.api('GET', `/threads/${thread.id}`);
+      assert.deepEqual(asBob.json.posts[0].myReactions, [], 'and nobody else sees it as theirs');
     });
   });
 

@@ -17,6 +17,18 @@ function compressedSize(url: string): Promise<number> {
   });
 }
 
+/** The status of a conditional GET as a browser revalidates (fetch would add Cache-Control: no-cache and defeat it). */
+function revalidate(url: string, etag: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'if-none-match': etag } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
+  });
+}
+
 /** The forum pages used without JavaScript: every action is a link or a form. */
 describe('forum pages without JavaScript', () => {
   let inst: TestInstance;
@@ -156,6 +168,35 @@ describe('forum pages without JavaScript', () => {
     const log = await mod.client.get('/mod/log');
     assert.match(log.text, /account_suspended/);
     assert.match((await new Client(inst.url).get('/transparency')).text, /What moderators removed/);
+  });
+
+  it('shows visitors a thread page from the page cache, and every change to it at once', async () => {
+    const visitor = new Client(inst.url);
+    const board = await boss.client.api('POST', '/boards', { slug: 'cached-tips', name: 'Cached tips', description: 'x', visibility: 'public', language: 'en' });
+    assert.equal(board.status, 201, board.text);
+    const created = await alice.client.api('POST', '/boards/cached-tips/threads', { title: 'Cached thread', body: 'first words' });
+    const path = `/t/${created.json.thread.id}`;
+    const first = await visitor.get(path);
+    assert.equal(first.status, 200);
+    const etag = first.headers.get('etag')!;
+    assert.ok(etag, 'a cached page has an ETag');
+    assert.equal(await revalidate(inst.url + path, etag), 304, 'a repeat visit costs no body');
+
+    const reply = await bob.client.api('POST', `/threads/${created.json.thread.id}/posts`, { body: 'a reply zebrafish' });
+    assert.match((await visitor.get(path)).text, /zebrafish/, 'a new reply shows at once');
+    assert.equal(await revalidate(inst.url + path, etag), 200, 'and the old ETag no longer matches');
+
+    await mod.client.api('POST', `/posts/${reply.json.post.id}/moderation`, { action: 'remove', reason: 'off topic' });
+    assert.doesNotMatch((await visitor.get(path)).text, /zebrafish/, 'a removed post goes at once');
+
+    const asMember = await alice.client.get(path);
+    assert.match(asMember.text, /name="_csrf"/, 'members get their own page, never the visitors\' copy');
+    assert.doesNotMatch((await visitor.get(path)).text, /name="_csrf"|data-account/, 'and visitors never get a member\'s');
+
+    await boss.client.api('PATCH', '/boards/cached-tips', { visibility: 'members' });
+    const closed = await visitor.get(path);
+    assert.notEqual(closed.status, 200, 'a board closed to visitors is closed at once');
+    assert.doesNotMatch(closed.text, /first words/);
   });
 
   it('serves one post as a fragment for live updates, with the same visibility rules', async () => {

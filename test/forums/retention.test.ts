@@ -3,16 +3,19 @@ import Database from 'better-sqlite3';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { admin, member, moderator, type Person } from '../helpers/people.js';
 import { reportsCollection } from '../../server/moderation/moderation.collections.js';
+import { reactionsCollection } from '../../server/forums/forums.collections.js';
 
 /** Retention is enforced by code: expired rows are gone from the database file, not flagged. */
 describe('forum retention', () => {
   let inst: TestInstance;
+  let boss: Person;
   let mod: Person;
   let alice: Person;
   let bob: Person;
   before(async () => {
     inst = await startInstance();
-    mod = await moderator(inst, await admin(inst));
+    boss = await admin(inst);
+    mod = await moderator(inst, boss);
     alice = await member(inst, 'alice');
     bob = await member(inst, 'bob');
   });
@@ -26,6 +29,29 @@ describe('forum retention', () => {
       db.close();
     }
   };
+
+  it('gives reactions stored without their thread the thread, drops those of deleted posts, and deletes a board\'s reactions with it', async () => {
+    const { store, forums } = inst.parasol.ctx;
+    const board = await boss.client.api('POST', '/boards', { slug: 'short-lived', name: 'Short-lived', description: 'to delete', visibility: 'public', language: 'en' });
+    assert.equal(board.status, 201, board.text);
+    const created = await alice.client.api('POST', '/boards/short-lived/threads', { title: 'Reacted to', body: 'words' });
+    const postId = created.json.post.id as string;
+    await bob.client.api('POST', `/posts/${postId}/reactions`, { kind: 'hug' });
+    const col = store.collection(reactionsCollection);
+    const stored = (await col.find({ where: { accountId: bob.id }, orderBy: { field: 'createdAt' } })).items.find((r) => r.postId === postId)!;
+    assert.equal(stored.threadId, created.json.thread.id);
+    // As an older version stored them: no thread.
+    const { threadId: _thread, ...old } = stored;
+    await col.upsert(old as typeof stored);
+    await col.insert({ ...old, id: 'gone.reaction.hug', postId: 'no-such-post' } as typeof stored);
+    await forums.backfillReactionThreads();
+    assert.equal((await col.get(stored.id))?.threadId, created.json.thread.id);
+    assert.equal(await col.get('gone.reaction.hug'), null);
+
+    const removed = await boss.client.api('DELETE', '/boards/short-lived');
+    assert.ok(removed.status === 204 || removed.status === 200, removed.text);
+    assert.equal(await col.get(stored.id), null, 'the board\'s reactions went with it');
+  });
 
   it('deletes edit history, resolved reports and old log entries when their time is up', async () => {
     const { store } = inst.parasol.ctx;

@@ -1,0 +1,124 @@
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import type { Request, Response } from 'express';
+
+/**
+ * Pages as visitors (no account) see them, rendered once and kept compressed.
+ *
+ * A visitor's page is the same for every visitor with the same language, so
+ * the forum's most-read pages need not be read from the database, rendered and
+ * compressed again for each of them (the way Discourse serves its anonymous
+ * readers). An entry is tagged (a thread id): the forum drops a tag's entries
+ * the moment anything on that thread changes, so replies, edits and removals
+ * show at once. Changes elsewhere that touch many pages (a renamed board, a
+ * deleted account) reach visitors when the entry's lifetime ends.
+ */
+export interface PageCache {
+  /** Answers from the cache and returns true, or returns false when there is no fresh entry. */
+  serve(req: Request, res: Response, key: string): boolean;
+  /** Taken before reading what a page shows: `store` refuses a page rendered while something changed. */
+  version(): number;
+  store(key: string, tag: string, html: string, version: number): void;
+  /** Drops the entries with this tag, or every entry. */
+  invalidate(tag: string | null): void;
+  readonly size: number;
+}
+
+interface Entry {
+  readonly tag: string;
+  readonly html: Buffer;
+  readonly etag: string;
+  readonly expires: number;
+  br?: Buffer;
+  gzip?: Buffer;
+}
+
+type Encoding = 'br' | 'gzip' | 'identity';
+
+export function createPageCache(options: { maxEntries: number; ttlMs: number; now?: () => number }): PageCache {
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  const byTag = new Map<string, Set<string>>();
+  let changes = 0;
+
+  function drop(key: string): void {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    const keys = byTag.get(entry.tag);
+    keys?.delete(key);
+    if (keys?.size === 0) byTag.delete(entry.tag);
+  }
+
+  function body(entry: Entry, encoding: Encoding): Buffer {
+    if (encoding === 'br') {
+      // Compressed once per entry, so it can afford more effort than per-request compression.
+      entry.br ??= zlib.brotliCompressSync(entry.html, {
+        params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: entry.html.length },
+      });
+      return entry.br;
+    }
+    if (encoding === 'gzip') {
+      entry.gzip ??= zlib.gzipSync(entry.html, { level: 9 });
+      return entry.gzip;
+    }
+    return entry.html;
+  }
+
+  return {
+    serve(req, res, key) {
+      const entry = entries.get(key);
+      if (!entry) return false;
+      if (entry.expires <= now()) {
+        drop(key);
+        return false;
+      }
+      // Most recently used last, so that the oldest is evicted first.
+      entries.delete(key);
+      entries.set(key, entry);
+      res.setHeader('Vary', 'Accept-Encoding');
+      res.setHeader('ETag', entry.etag);
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      if (req.fresh) {
+        res.status(304).end();
+        return true;
+      }
+      // Brotli whenever the client takes it (browsers list gzip first but br is smaller).
+      const encoding: Encoding = req.acceptsEncodings('br') ? 'br' : req.acceptsEncodings('gzip') ? 'gzip' : 'identity';
+      const bytes = body(entry, encoding);
+      if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
+      res.setHeader('Content-Length', String(bytes.length));
+      res.status(200).end(req.method === 'HEAD' ? undefined : bytes);
+      return true;
+    },
+
+    version: () => changes,
+
+    store(key, tag, html, version) {
+      // A change during the render may not be in this html: keeping it would show the old page until it expires.
+      if (version !== changes) return;
+      drop(key);
+      const bytes = Buffer.from(html, 'utf8');
+      const etag = `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+      entries.set(key, { tag, html: bytes, etag, expires: now() + options.ttlMs });
+      let keys = byTag.get(tag);
+      if (!keys) byTag.set(tag, (keys = new Set()));
+      keys.add(key);
+      while (entries.size > options.maxEntries) drop(entries.keys().next().value!);
+    },
+
+    invalidate(tag) {
+      changes++;
+      if (tag === null) {
+        entries.clear();
+        byTag.clear();
+        return;
+      }
+      for (const key of [...(byTag.get(tag) ?? [])]) drop(key);
+    },
+
+    get size() {
+      return entries.size;
+    },
+  };
+}
