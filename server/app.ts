@@ -1,6 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Request } from 'express';
+import zlib from 'node:zlib';
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
@@ -12,6 +13,7 @@ import { openStore } from './store/open-store.js';
 import { loadI18n } from './i18n/i18n.js';
 import type { AppContext } from './context.js';
 import { createInstanceService } from './instance/instance.service.js';
+import { checkLanguageSettings, languagePolicy } from './instance/languages.js';
 import { instanceCollection } from './instance/instance.collections.js';
 import { instancePages } from './instance/instance.pages.js';
 import { accountsCollections } from './accounts/accounts.collections.js';
@@ -113,7 +115,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   ]);
 
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
-  const instance = await createInstanceService(store);
+  const instance = await createInstanceService(store, { checkChange: (current, patch) => checkLanguageSettings(i18n, current, patch) });
+  const languages = () => languagePolicy(i18n, instance.settings());
   const hooks = new AccountHooks();
   const sessions = createSessionsService(store, config.sessionMs);
   const invites = createInvitesService(store, instance);
@@ -214,7 +217,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.set('trust proxy', config.trustProxy);
   app.set('etag', 'strong');
   app.use(securityHeaders(secure));
-  app.use(compression());
+  // A 256 KB Brotli window instead of 4 MB: pages and API answers are far smaller, and each open response holds one.
+  app.use(compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_LGWIN]: 18 } } }));
   const sprite = iconSprite();
   app.get('/assets/icons.svg', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=604800');
@@ -232,12 +236,12 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(cookieParser());
   app.use((req, _res, next) => {
     const lang: unknown = req.cookies?.[LANG_COOKIE];
-    setLocale(req, i18n.negotiate([typeof lang === 'string' ? lang : undefined], req.headers['accept-language']));
+    setLocale(req, i18n.negotiate([typeof lang === 'string' ? lang : undefined], req.headers['accept-language'], languages()));
     next();
   });
   app.use(authenticate(sessions, ctx.cookie));
   app.use((req, _res, next) => {
-    if (req.account?.locale) setLocale(req, i18n.negotiate([req.account.locale], undefined));
+    if (req.account?.locale) setLocale(req, i18n.negotiate([req.account.locale], undefined, languages()));
     req.unseenNotifications = 0;
     // Pages show a banner for unseen notifications; the API and assets need not look.
     if (!req.account || req.method !== 'GET' || req.path.startsWith('/api/')) {

@@ -27,6 +27,7 @@ export function adminPages(ctx: AppContext): express.Router {
     return {
       isAdmin: isAdmin(req.account),
       settings: instance.settings(),
+      allLanguages: ctx.i18n.locales.map((tag) => ({ tag, name: ctx.i18n.meta(tag).name })),
       pending: await accounts.listPending(req.account!),
       invites: await invites.list(),
       staff: await accounts.listStaff(),

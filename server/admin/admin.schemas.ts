@@ -43,6 +43,20 @@ export const settingsInput = z.strictObject({
     .max(40)
     .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'validation.no_control_chars')
     .optional(),
+  // The form sends "" for "the configured default".
+  defaultLocale: z
+    .string()
+    .trim()
+    .max(20)
+    .nullable()
+    .transform((v) => v || null)
+    .optional(),
+  // One checkbox ticked arrives as a string, several as a list; the form's hidden marker "" means none ticked.
+  offeredLocales: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]).map((l) => l.trim()).filter((l) => l !== ''))
+    .pipe(z.array(z.string().max(20)).max(50))
+    .optional(),
 });
 
 export const inviteInput = z.strictObject({ days: z.coerce.number().int().min(1).max(90).default(7) });

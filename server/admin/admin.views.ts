@@ -12,6 +12,8 @@ export interface AdminData {
   readonly invites: readonly InviteView[];
   readonly staff: readonly AccountView[];
   readonly areas: readonly AreaView[];
+  /** Every language with a catalogue, for the admin to choose which to offer. */
+  readonly allLanguages: readonly { readonly tag: string; readonly name: string }[];
   readonly newInvite?: string;
   readonly done?: string;
 }
@@ -45,6 +47,16 @@ ${errorBox(s('settings'))}
   ${([true, false] as const).map((on) => html`<label><input type="radio" name="discreetByDefault" value="${String(on)}" ${data.settings.discreetByDefault === on ? 'checked' : ''}> ${t(on ? 'admin.discreet_yes' : 'admin.discreet_no')}</label>`)}
   </fieldset>
   ${field(s('settings'), { name: 'discreetName', label: t('admin.discreet_name'), hint: t('admin.discreet_name_hint'), maxlength: 40, value: data.settings.discreetName })}
+  <fieldset${s('settings')?.fieldErrors?.offeredLocales ? html` class="invalid"` : ''}><legend>${icon('globe')} ${t('admin.languages')}</legend>
+  <small>${t('admin.languages_hint')}</small>
+  <input type="hidden" name="offeredLocales" value="">
+  ${data.allLanguages.map((l) => html`<label lang="${l.tag}"><input type="checkbox" name="offeredLocales" value="${l.tag}" ${data.settings.offeredLocales.includes(l.tag) ? 'checked' : ''}> ${l.name}</label>`)}
+  ${s('settings')?.fieldErrors?.offeredLocales ? html`<span class="problem">${s('settings')!.fieldErrors!.offeredLocales}</span>` : ''}
+  </fieldset>
+  <p class="field${s('settings')?.fieldErrors?.defaultLocale ? ' invalid' : ''}"><label for="f-defaultLocale">${t('admin.default_language')}</label>
+  <select id="f-defaultLocale" name="defaultLocale"><option value="">${t('admin.default_language_config')}</option>
+  ${data.allLanguages.map((l) => html`<option value="${l.tag}" lang="${l.tag}" ${data.settings.defaultLocale === l.tag ? 'selected' : ''}>${l.name}</option>`)}</select>
+  ${s('settings')?.fieldErrors?.defaultLocale ? html`<span class="problem">${s('settings')!.fieldErrors!.defaultLocale}</span>` : ''}</p>
   <button type="submit">${icon('check')} ${t('settings.save')}</button>
 </form>
 </section>`

@@ -93,7 +93,7 @@ function newThreadForm(ctx: PageContext, board: BoardView, state?: FormState): S
   const { t } = ctx;
   return html`<section id="new-thread" aria-labelledby="h-new"><h2 id="h-new">${icon('plus')} ${t('thread.new')}</h2>
 ${errorBox(state)}
-<form method="post" action="/b/${board.slug}/threads" class="stack">
+<form method="post" action="/b/${board.slug}/threads" class="stack" data-draft>
 ${csrfField(ctx)}
 ${field(state, { name: 'title', label: t('thread.title'), required: true, maxlength: TITLE_MAX })}
 ${bodyField(ctx, state, t('post.body'))}
@@ -184,7 +184,7 @@ function replyForm(ctx: PageContext, threadId: string, quote: PostView | null, s
   const { t } = ctx;
   return html`<section id="reply" aria-labelledby="h-reply"><h2 id="h-reply">${icon('reply')} ${t('post.reply')}</h2>
 ${errorBox(state)}
-<form method="post" action="/t/${threadId}/posts" class="stack">
+<form method="post" action="/t/${threadId}/posts" class="stack" data-draft>
 ${csrfField(ctx)}
 ${quote ? html`<input type="hidden" name="quoteOf" value="${quote.id}"><blockquote class="quote">${authorLabel(ctx, quote.author)}: ${quote.html ? raw(quote.html) : ''}</blockquote>` : ''}
 ${bodyField(ctx, state, t('post.body'))}
@@ -217,7 +217,7 @@ export function editPage(ctx: PageContext, post: PostView, isOpening: boolean, t
     title: t('post.edit'),
     body: html`<h1>${icon('edit')} ${t('post.edit')}</h1>
 ${errorBox(state)}
-<form method="post" action="/p/${post.id}/edit" class="stack">
+<form method="post" action="/p/${post.id}/edit" class="stack" data-draft>
 ${csrfField(ctx)}
 ${isOpening ? field(state, { name: 'title', label: t('thread.title'), required: true, maxlength: TITLE_MAX, value: threadTitle }) : ''}
 ${bodyField(ctx, state, t('post.body'), post.body ?? '')}

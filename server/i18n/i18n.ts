@@ -15,10 +15,19 @@ export interface I18n {
   readonly locales: readonly string[];
   readonly defaultLocale: string;
   meta(locale: string): CatalogueMeta;
-  /** Picks the best supported locale from explicit choices, then an Accept-Language header. */
-  negotiate(choices: readonly (string | undefined | null)[], acceptLanguage: string | undefined): string;
+  /**
+   * Picks the best locale from explicit choices, then an Accept-Language header, among `policy.offered` (default: all)
+   * and else `policy.fallback` (default: the default locale).
+   */
+  negotiate(choices: readonly (string | undefined | null)[], acceptLanguage: string | undefined, policy?: LanguagePolicy): string;
   t(locale: string, key: string, params?: MessageParams): string;
   has(locale: string, key: string): boolean;
+}
+
+/** Which languages an instance offers, and the one for people whose choices match none of them. */
+export interface LanguagePolicy {
+  readonly offered: readonly string[];
+  readonly fallback: string;
 }
 
 type Catalogue = { meta: CatalogueMeta; messages: Map<string, string> };
@@ -39,14 +48,15 @@ export function loadI18n(localesDir: string, defaultLocale: string): I18n {
   const byLowercase = new Map(locales.map((l) => [l.toLowerCase(), l]));
   const compiled = new Map<string, IntlMessageFormat>();
 
-  function match(tag: string): string | undefined {
+  function match(tag: string, offered: ReadonlySet<string> | null): string | undefined {
     const lower = tag.trim().toLowerCase();
-    const exact = byLowercase.get(lower);
+    const allowed = (locale: string | undefined) => (locale && (!offered || offered.has(locale)) ? locale : undefined);
+    const exact = allowed(byLowercase.get(lower));
     if (exact) return exact;
     // zh-CN / zh-SG / zh map to Simplified Chinese; other regions fall back to the bare language.
-    if (lower === 'zh' || lower === 'zh-cn' || lower === 'zh-sg' || lower === 'zh-hans-cn') return byLowercase.get('zh-hans');
+    if (lower === 'zh' || lower === 'zh-cn' || lower === 'zh-sg' || lower === 'zh-hans-cn') return allowed(byLowercase.get('zh-hans'));
     const base = lower.split('-')[0] ?? '';
-    return byLowercase.get(base) ?? locales.find((l) => l.toLowerCase().startsWith(`${base}-`));
+    return allowed(byLowercase.get(base)) ?? locales.find((l) => l.toLowerCase().startsWith(`${base}-`) && allowed(l));
   }
 
   function format(locale: string, key: string, params: MessageParams | undefined): string {
@@ -71,9 +81,10 @@ export function loadI18n(localesDir: string, defaultLocale: string): I18n {
     locales,
     defaultLocale: fallbackLocale,
     meta: (locale) => (catalogues.get(locale) ?? fallback!).meta,
-    negotiate(choices, acceptLanguage) {
+    negotiate(choices, acceptLanguage, policy) {
+      const offered = policy ? new Set(policy.offered) : null;
       for (const choice of choices) {
-        const found = choice ? match(choice) : undefined;
+        const found = choice ? match(choice, offered) : undefined;
         if (found) return found;
       }
       if (acceptLanguage) {
@@ -88,11 +99,11 @@ export function loadI18n(localesDir: string, defaultLocale: string): I18n {
           .filter((entry) => entry.q > 0)
           .sort((a, b) => b.q - a.q);
         for (const { tag } of ranked) {
-          const found = match(tag);
+          const found = match(tag, offered);
           if (found) return found;
         }
       }
-      return fallbackLocale;
+      return policy?.fallback ?? fallbackLocale;
     },
     t: (locale, key, params) => format(locale, key, params),
     has: (locale, key) => catalogues.get(locale)?.messages.has(key) ?? false,

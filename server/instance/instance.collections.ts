@@ -17,6 +17,10 @@ export interface InstanceSettingsDoc {
   discreetByDefault: boolean;
   /** The neutral site name of discreet mode. */
   discreetName: string;
+  /** The language of pages for people who chose none and whose browser asks for none offered; null: the configured default. */
+  defaultLocale: string | null;
+  /** The languages the picker offers; empty: every language with a catalogue. */
+  offeredLocales: string[];
   updatedAt: number;
 }
 

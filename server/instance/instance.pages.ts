@@ -1,6 +1,11 @@
 import express from 'express';
 import type { AppContext } from '../context.js';
 import { LANG_COOKIE } from '../http/request.js';
+import { languagePolicy } from './languages.js';
+import { siteIdentity } from './discreet.js';
+import { sendPage } from '../http/pages.js';
+import { html } from '../views/html.js';
+import { icon, layout } from '../views/layout.js';
 
 /** Routes that belong to the instance as a whole: the language switch and the health check. */
 export function instancePages(ctx: AppContext): express.Router {
@@ -10,10 +15,46 @@ export function instancePages(ctx: AppContext): express.Router {
   router.get('/language', (req, res) => {
     const wanted = typeof req.query.l === 'string' ? req.query.l : '';
     const back = typeof req.query.back === 'string' && /^\/(?![/\\])/.test(req.query.back) ? req.query.back : '/';
-    if (ctx.i18n.locales.includes(wanted)) {
+    if (languagePolicy(ctx.i18n, ctx.instance.settings()).offered.includes(wanted)) {
       res.cookie(LANG_COOKIE, wanted, { httpOnly: true, sameSite: 'lax', secure: ctx.cookie.secure, path: '/', maxAge: 365 * 86_400_000 });
     }
     res.redirect(303, back);
+  });
+
+  /**
+   * The installed app's name and icon: the neutral ones in discreet mode. Asked with the person's cookies
+   * (crossorigin="use-credentials" on the link) so that their own discreet choice applies.
+   */
+  router.get('/manifest.webmanifest', (req, res) => {
+    const site = siteIdentity(ctx.instance.settings(), req.account);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('application/manifest+json').send(
+      JSON.stringify({
+        name: site.name,
+        short_name: site.name,
+        ...(site.discreet ? {} : { description: req.t('home.intro') }),
+        lang: req.locale,
+        dir: ctx.i18n.meta(req.locale).dir,
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#fbfaf7',
+        theme_color: '#7a3e9d',
+        icons: [{ src: site.icon, sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+      }),
+    );
+  });
+
+  /** What the service worker shows for a page that was not kept on the phone while there is no network. */
+  router.get('/offline', (req, res) => {
+    const page = ctx.page(req);
+    sendPage(
+      res,
+      layout(page, {
+        title: req.t('offline.title'),
+        body: html`<h1>${icon('globe')} ${req.t('offline.title')}</h1><p class="lead">${req.t('offline.text')}</p><p><a class="button" href="/">${icon('home')} ${req.t('nav.home')}</a></p>`,
+      }),
+    );
   });
 
   router.get('/healthz', (_req, res) => {

@@ -15,6 +15,8 @@ export interface InstanceSettings {
   readonly quickExitUrl: string;
   readonly discreetByDefault: boolean;
   readonly discreetName: string;
+  readonly defaultLocale: string | null;
+  readonly offeredLocales: readonly string[];
 }
 
 export interface InstanceService {
@@ -38,6 +40,8 @@ const defaults: Omit<InstanceSettingsDoc, 'id' | 'updatedAt'> = {
   quickExitUrl: 'https://www.bbc.com/weather',
   discreetByDefault: false,
   discreetName: 'Notes',
+  defaultLocale: null,
+  offeredLocales: [],
 };
 
 const view = (s: InstanceSettingsDoc): InstanceSettings => ({
@@ -48,13 +52,21 @@ const view = (s: InstanceSettingsDoc): InstanceSettings => ({
   quickExitUrl: s.quickExitUrl,
   discreetByDefault: s.discreetByDefault,
   discreetName: s.discreetName,
+  defaultLocale: s.defaultLocale,
+  offeredLocales: s.offeredLocales,
 });
 
 /**
  * Instance-wide settings and secrets, read on every request, so they are held
  * in memory and written through to the store.
  */
-export async function createInstanceService(store: Store): Promise<InstanceService> {
+export async function createInstanceService(
+  store: Store,
+  options: {
+    /** Throws (an AppError) when a change is not allowed; nothing is written then. */
+    readonly checkChange?: (current: InstanceSettings, patch: Partial<InstanceSettings>) => void;
+  } = {},
+): Promise<InstanceService> {
   const col = store.collection(instanceCollection);
   let settings = (await col.get('settings')) as InstanceSettingsDoc | null;
   if (!settings) {
@@ -73,7 +85,8 @@ export async function createInstanceService(store: Store): Promise<InstanceServi
   return {
     settings: () => view(current),
     async updateSettings(patch) {
-      current = { ...current, ...patch, id: 'settings', updatedAt: Date.now() };
+      options.checkChange?.(view(current), patch);
+      current = { ...current, ...patch, offeredLocales: [...(patch.offeredLocales ?? current.offeredLocales)], id: 'settings', updatedAt: Date.now() };
       await col.upsert(current);
       return view(current);
     },

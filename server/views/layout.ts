@@ -5,9 +5,10 @@ import { html, type HtmlValue, type SafeHtml } from './html.js';
 import type { IconName } from './icons.js';
 import { siteIcon, siteIdentity, type DiscreetSettings } from '../instance/discreet.js';
 import type { InstanceSettings } from '../instance/instance.service.js';
+import { languagePolicy } from '../instance/languages.js';
 
 /** The instance settings every page needs. */
-export type PageSettings = DiscreetSettings & Pick<InstanceSettings, 'quickExitUrl'>;
+export type PageSettings = DiscreetSettings & Pick<InstanceSettings, 'quickExitUrl' | 'defaultLocale' | 'offeredLocales'>;
 
 /** What every page needs to know about the request, taken once from it. */
 export interface PageContext {
@@ -47,7 +48,7 @@ export function pageContext(req: Request, i18n: I18n, settings: PageSettings): P
           suspendedUntil: (req.account.suspendedUntil ?? 0) > Date.now() ? req.account.suspendedUntil! : null,
         }
       : null,
-    languages: i18n.locales.map((tag) => ({ tag, name: i18n.meta(tag).name })),
+    languages: languagePolicy(i18n, settings).offered.map((tag) => ({ tag, name: i18n.meta(tag).name })),
     unseenNotifications: req.unseenNotifications ?? 0,
   };
 }
@@ -106,13 +107,17 @@ export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
 <meta name="referrer" content="no-referrer">
 <title>${ctx.discreet ? ctx.instanceName : `${options.title} · ${ctx.instanceName}`}</title>
 <link rel="icon" href="${siteIcon(ctx.discreet)}" type="image/svg+xml">
+<link rel="manifest" href="/manifest.webmanifest" crossorigin="use-credentials">
+<meta name="theme-color" content="#7a3e9d">
 <link rel="stylesheet" href="/assets/parasol.css">
 <script src="/assets/safety.js" defer></script>
+<script src="/assets/offline.js" defer></script>
 ${pageScripts(ctx, options.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
 ${options.head ?? ''}
 </head>
 <body${ctx.account?.status === 'active' ? html` data-account="${ctx.account.id}" data-alert-sos="${t('notification.buddy_sos')}" data-alert-overdue="${t('notification.buddy_overdue')}" data-alert-notification="${t('notification.banner', { count: 1 })}"` : ''}>
 <p id="live-alert" class="live-alert" role="alert" hidden></p>
+<p id="offline-notice" class="notice offline" role="status" hidden data-offline="${t('offline.notice')}" data-queued="${t('offline.queued')}" data-restored="${t('offline.restored')}"></p>
 <a id="quick-exit" class="quick-exit" href="${ctx.quickExitUrl}" rel="noreferrer" data-exit-url="${ctx.quickExitUrl}" title="${t('layout.quick_exit_hint')}">${icon('door')}<span>${t('layout.quick_exit')}</span></a>
 <a class="skip" href="#main">${t('layout.skip')}</a>
 <header class="top">

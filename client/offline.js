@@ -1,0 +1,106 @@
+/*
+ * Offline use, on every page (with JavaScript; without it the site simply
+ * needs the network):
+ *  - registers the service worker, which keeps the app shell and the last
+ *    forum pages read, and shows them when the network is gone;
+ *  - shows the "offline" notice while the phone has no connection;
+ *  - keeps what is typed into a form marked data-draft on this phone, so a
+ *    post is never lost: a form sent while offline waits and is sent when the
+ *    connection returns, and an unsent text is put back when the page opens.
+ * Texts come from the page (data-* on #offline-notice). Quick exit and log-out
+ * forget the drafts and the saved pages.
+ */
+(function () {
+  'use strict';
+  var notice = document.getElementById('offline-notice');
+  if (!notice) return;
+  var PREFIX = 'parasol-draft:';
+
+  function forget() {
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf(PREFIX) === 0) localStorage.removeItem(key);
+      }
+    } catch {
+      /* storage may be disabled: nothing was kept then */
+    }
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage('forget');
+  }
+  window.parasolForget = forget;
+
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(function () {});
+
+  function show(text) {
+    notice.textContent = text;
+    notice.hidden = false;
+  }
+  function connection() {
+    if (navigator.onLine) notice.hidden = true;
+    else show(notice.getAttribute('data-offline'));
+  }
+  window.addEventListener('online', connection);
+  window.addEventListener('offline', connection);
+  connection();
+
+  var logout = document.querySelector('form[action="/logout"]');
+  if (logout) logout.addEventListener('submit', forget);
+  var exit = document.getElementById('quick-exit');
+  if (exit) exit.addEventListener('click', forget, true);
+
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== '_csrf' && (el.tagName === 'TEXTAREA' || (el.tagName === 'INPUT' && (el.type === 'text' || el.type === '')));
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('form[data-draft]'), function (form) {
+    var key = PREFIX + form.getAttribute('action');
+    var saved = null;
+    try {
+      saved = JSON.parse(localStorage.getItem(key) || 'null');
+    } catch {
+      saved = null;
+    }
+    var own = fields(form);
+    if (saved && own.every(function (el) { return !el.value; })) {
+      own.forEach(function (el) {
+        if (typeof saved[el.name] === 'string') el.value = saved[el.name];
+      });
+      show(notice.getAttribute('data-restored'));
+    }
+    function keep() {
+      var values = {};
+      var any = false;
+      own.forEach(function (el) {
+        values[el.name] = el.value;
+        any = any || el.value !== '';
+      });
+      try {
+        if (any) localStorage.setItem(key, JSON.stringify(values));
+        else localStorage.removeItem(key);
+      } catch {
+        /* full or disabled storage: the text stays in the form */
+      }
+    }
+    form.addEventListener('input', keep);
+    form.addEventListener('submit', function (event) {
+      keep();
+      if (navigator.onLine) {
+        // The server answers with the form and its values again if it refuses, so the copy is no longer needed.
+        try {
+          localStorage.removeItem(key);
+        } catch {
+          /* nothing kept */
+        }
+        return;
+      }
+      event.preventDefault();
+      show(notice.getAttribute('data-queued'));
+      window.addEventListener('online', function send() {
+        window.removeEventListener('online', send);
+        form.requestSubmit();
+      });
+    });
+  });
+})();
