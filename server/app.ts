@@ -305,6 +305,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
   const realtime = attachRealtime(server, { sessions, logger, publicOrigin });
+  sessions.onEnded((ids) => realtime.disconnectSessions(ids));
   realtime.channel('thread', (viewer, id) => forums.canViewThread(viewer, id));
   realtime.channel('account', async (viewer, id) => viewer?.id === id);
   publishLive = (family, id, event, payload) => realtime.publish(family, id, event, payload);

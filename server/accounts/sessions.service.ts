@@ -60,9 +60,15 @@ export interface SessionsService {
   createToken(accountId: string, raw: unknown): Promise<{ token: string; view: TokenView }>;
   listTokens(accountId: string): Promise<TokenView[]>;
   revokeToken(accountId: string, tokenId: string): Promise<void>;
+  /** Called with the ids of sessions that were ended (log-out, log-out everywhere, passphrase change, deletion). */
+  onEnded(listener: (sessionIds: readonly string[]) => void): void;
 }
 
 export function createSessionsService(store: Store, sessionMs: number): SessionsService {
+  const endedListeners: ((sessionIds: readonly string[]) => void)[] = [];
+  const ended = (ids: readonly string[]) => {
+    if (ids.length > 0) for (const listener of endedListeners) listener(ids);
+  };
   const sessions = store.collection(sessionsCollection);
   const tokens = store.collection(tokensCollection);
   const accounts = store.collection(accountsCollection);
@@ -159,15 +165,16 @@ export function createSessionsService(store: Store, sessionMs: number): Sessions
       const session = await sessions.get(sessionId);
       if (!session || session.accountId !== accountId) throw notFound('session_not_found');
       await sessions.delete(sessionId);
+      ended([sessionId]);
     },
 
     async endAll(accountId, keep) {
-      if (!keep) return sessions.deleteWhere({ accountId });
       const doomed = (await listSessions(accountId)).filter((s) => s.id !== keep);
       await store.transaction(async (tx) => {
         const col = tx.collection(sessionsCollection);
         for (const s of doomed) await col.delete(s.id);
       });
+      ended(doomed.map((s) => s.id));
       return doomed.length;
     },
 
@@ -190,6 +197,10 @@ export function createSessionsService(store: Store, sessionMs: number): Sessions
       const token = await tokens.get(tokenId);
       if (!token || token.accountId !== accountId) throw notFound('token_not_found');
       await tokens.delete(tokenId);
+    },
+
+    onEnded(listener) {
+      endedListeners.push(listener);
     },
   };
 }

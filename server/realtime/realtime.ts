@@ -57,6 +57,8 @@ export interface Realtime extends Channels {
   namespace(name: string, options: { requireAccount: boolean }): Channels;
   /** Disconnects every socket of the account in every namespace (account deleted, sessions ended elsewhere). */
   disconnectAccount(accountId: string): void;
+  /** Disconnects the sockets opened with these sessions: a page left open after log-out stops receiving at once. */
+  disconnectSessions(sessionIds: readonly string[]): void;
   /** Disconnects all sockets and refuses new ones; the HTTP server is left to its owner. */
   close(): Promise<void>;
 }
@@ -102,6 +104,7 @@ const fail = (code: RealtimeErrorCode): Ack => ({ ok: false, error: { code, mess
 /** What a socket carries: the account id only, so every check reads the account afresh. */
 interface SocketData {
   accountId: string | null;
+  sessionId: string | null;
   pending: number;
   windowStart: number;
   events: number;
@@ -143,6 +146,15 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
         for (const socket of nsp.sockets.values()) if (data(socket).accountId === accountId) socket.disconnect();
       }
     },
+    disconnectSessions(sessionIds) {
+      const ended = new Set(sessionIds);
+      for (const { nsp } of namespaces) {
+        for (const socket of nsp.sockets.values()) {
+          const session = data(socket).sessionId;
+          if (session && ended.has(session)) socket.disconnect();
+        }
+      }
+    },
     async close() {
       closed = true;
       // Closing the engine drops every transport at once; clients see a transport close and retry,
@@ -162,7 +174,13 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
             next(refusal('session_required'));
             return;
           }
-          Object.assign(socket.data, { accountId: auth?.account.id ?? null, pending: 0, windowStart: 0, events: 0 } satisfies SocketData);
+          Object.assign(socket.data, {
+            accountId: auth?.account.id ?? null,
+            sessionId: auth?.sessionId ?? null,
+            pending: 0,
+            windowStart: 0,
+            events: 0,
+          } satisfies SocketData);
           next();
         },
         (error: unknown) => {

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { io as connectClient, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { openStore } from '../../server/store/open-store.js';
 import type { Store } from '../../server/store/port.js';
-import { accountsCollection, accountsCollections, type AccountDoc } from '../../server/accounts/accounts.collections.js';
+import { accountsCollection, accountsCollections, sessionsCollection, type AccountDoc } from '../../server/accounts/accounts.collections.js';
 import { createSessionsService, type SessionsService } from '../../server/accounts/sessions.service.js';
 import { newId } from '../../server/crypto.js';
 import {
@@ -184,14 +184,26 @@ describe('realtime', function () {
       assert.equal((await ask(client, 'subscribe', { channel: 'members:t2' })).error.code, 'forbidden');
     });
 
-    it('ends a connection whose session has ended', async function () {
-      const { account, token, sessionId } = await member();
+    it('ends a connection whose session has expired, at its next event', async function () {
+      const { token, sessionId } = await member();
       const client = await connect('/live', withCookie(token));
       assert.deepEqual(await ask(client, 'subscribe', { channel: 'members:t1' }), { ok: true });
-      await world.sessions.end(account.id, sessionId);
+      // Gone the way an expired session goes (swept), not through end(), which drops the socket at once.
+      await world.store.collection(sessionsCollection).delete(sessionId);
       const gone = next(client, 'disconnect');
       assert.equal((await ask(client, 'subscribe', { channel: 'members:t2' })).error.code, 'session_ended');
       assert.equal(await gone, 'io server disconnect');
+    });
+
+    it('drops the sockets of a session the moment it ends (log-out everywhere), and only those', async function () {
+      const { account, token } = await member();
+      const other = await member();
+      const mine = await connect('/live', withCookie(token));
+      const theirs = await connect('/live', withCookie(other.token));
+      const gone = next(mine, 'disconnect');
+      assert.equal(await world.sessions.endAll(account.id), 1);
+      assert.equal(await gone, 'io server disconnect', 'without waiting for its next event');
+      assert.deepEqual(await ask(theirs, 'subscribe', { channel: 'members:t1' }), { ok: true }, 'another account is untouched');
     });
 
     it('answers forged payloads with an error or ignores them, and keeps serving', async function () {
@@ -403,6 +415,8 @@ async function startWorld(file: string): Promise<World> {
   });
   const server = http.createServer(app);
   const realtime = attachRealtime(server, { sessions, logger, publicOrigin: PUBLIC_ORIGIN });
+  // As the app wires them: ending a session drops its sockets at once.
+  sessions.onEnded((ids) => realtime.disconnectSessions(ids));
   const seen = new Map<string, (AccountDoc | null)[]>();
   const note = (family: string, account: AccountDoc | null) => seen.set(family, [...(seen.get(family) ?? []), account]);
   realtime.channel('open', async (account) => {
