@@ -33,6 +33,7 @@ import {
 } from './forums.schemas.js';
 import { reactionKinds, type ReactionKind } from './reactions.js';
 import { eachPage } from '../store/paging.js';
+import { createTaggedCache } from '../store/tagged-cache.js';
 
 /** Publishes live events (ids only) to open pages; see server/realtime. */
 export type Publish = (family: string, id: string, event: string, payload: Record<string, unknown>) => void;
@@ -136,8 +137,13 @@ export function createForumsService(deps: ForumsDeps) {
   const posts = store.collection(postsCollection);
   const reactions = store.collection(reactionsCollection);
   const revisions = store.collection(revisionsCollection);
-  const changeListeners = new Set<(threadId: string | null) => void>();
-  /** Tells listeners (the visitors' page cache) that what a thread shows changed; null: possibly every thread. */
+  /**
+   * Pages of a thread's posts as stored, with the posts they quote and their authors' names: the same for every
+   * reader (each reader's view is made from it), and most reads are of the same busy threads.
+   */
+  const threadPages = createTaggedCache<PostsPage>({ maxEntries: 2_000, ttlMs: 60_000 });
+  const changeListeners = new Set<(threadId: string | null) => void>([(threadId) => threadPages.invalidate(threadId)]);
+  /** Tells listeners (the caches of thread pages) that what a thread shows changed; null: possibly every thread. */
   const changed = (threadId: string | null) => {
     for (const listener of changeListeners) listener(threadId);
   };
@@ -239,10 +245,38 @@ export function createForumsService(deps: ForumsDeps) {
     return !!viewer && p.authorId === viewer.id;
   }
 
-  async function postViews(viewer: AccountDoc | null, list: readonly PostDoc[], board: BoardDoc, thread: ThreadDoc): Promise<PostView[]> {
+  interface PostsPage {
+    readonly items: readonly PostDoc[];
+    readonly next: string | null;
+    readonly quoted: ReadonlyMap<string, PostDoc>;
+    readonly names: Names;
+  }
+
+  async function withQuotesAndNames(list: readonly PostDoc[]): Promise<Pick<PostsPage, 'quoted' | 'names'>> {
     const quotedIds = list.map((p) => p.quoteOf).filter((q): q is string => !!q);
     const quoted = new Map((await posts.getMany(quotedIds)).map((q) => [q.id, q]));
-    const names = await namesFor([...list, ...quoted.values()]);
+    return { quoted, names: await namesFor([...list, ...quoted.values()]) };
+  }
+
+  async function postsPage(threadId: string, limit: number, after: string | null): Promise<PostsPage> {
+    const key = `${threadId}|${limit}|${after ?? ''}`;
+    const known = threadPages.get(key);
+    if (known) return known;
+    const version = threadPages.version();
+    const found = await posts.find({ where: { threadId }, orderBy: { field: 'createdAt' }, limit, after });
+    const page = { items: found.items, next: found.next, ...(await withQuotesAndNames(found.items)) };
+    threadPages.set(key, threadId, page, version);
+    return page;
+  }
+
+  async function postViews(
+    viewer: AccountDoc | null,
+    list: readonly PostDoc[],
+    board: BoardDoc,
+    thread: ThreadDoc,
+    known?: Pick<PostsPage, 'quoted' | 'names'>,
+  ): Promise<PostView[]> {
+    const { quoted, names } = known ?? (await withQuotesAndNames(list));
     const mine = new Map<string, ReactionKind[]>();
     if (viewer) {
       const shown = new Set(list.map((p) => p.id));
@@ -612,19 +646,14 @@ export function createForumsService(deps: ForumsDeps) {
     async getThread(viewer: AccountDoc | null, threadId: string, raw: unknown = {}): Promise<ThreadView> {
       const { thread, board } = await threadWithBoard(viewer, threadId);
       const page = parseInput(pageInput, raw);
-      const found = await posts.find({
-        where: { threadId: thread.id },
-        orderBy: { field: 'createdAt' },
-        limit: page.limit ?? 30,
-        after: page.after ?? null,
-      });
+      const found = await postsPage(thread.id, page.limit ?? 30, page.after ?? null);
       const shown = found.items.filter((p) => postVisibleTo(viewer, p, board));
       const names = await namesFor([thread]);
       const block = postingBlock(viewer, board, thread);
       return {
         board: boardView(viewer, board),
         thread: threadSummary(thread, names),
-        posts: await postViews(viewer, shown, board, thread),
+        posts: await postViews(viewer, shown, board, thread, found),
         next: found.next,
         canReply: block === null,
         replyBlocked: block,

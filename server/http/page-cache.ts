@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import type { Request, Response } from 'express';
+import { createTaggedCache } from '../store/tagged-cache.js';
 
 /**
  * Pages as visitors (no account) see them, rendered once and kept compressed.
@@ -10,8 +11,8 @@ import type { Request, Response } from 'express';
  * compressed again for each of them (the way Discourse serves its anonymous
  * readers). An entry is tagged (a thread id): the forum drops a tag's entries
  * the moment anything on that thread changes, so replies, edits and removals
- * show at once. Changes elsewhere that touch many pages (a renamed board, a
- * deleted account) reach visitors when the entry's lifetime ends.
+ * show at once. Changes elsewhere that touch many pages (a renamed member)
+ * reach visitors when the entry's lifetime ends.
  */
 export interface PageCache {
   /** Answers from the cache and returns true, or returns false when there is no fresh entry. */
@@ -25,54 +26,33 @@ export interface PageCache {
 }
 
 /** Kept compressed only (a tenth of the size); the rare client without Brotli costs a conversion. */
-interface Entry {
-  readonly tag: string;
+interface CachedPage {
   readonly br: Buffer;
   readonly etag: string;
-  readonly expires: number;
   gzip?: Buffer;
 }
 
 type Encoding = 'br' | 'gzip' | 'identity';
 
 export function createPageCache(options: { maxEntries: number; ttlMs: number; now?: () => number }): PageCache {
-  const now = options.now ?? Date.now;
-  const entries = new Map<string, Entry>();
-  const byTag = new Map<string, Set<string>>();
-  let changes = 0;
+  const cache = createTaggedCache<CachedPage>(options);
 
-  function drop(key: string): void {
-    const entry = entries.get(key);
-    if (!entry) return;
-    entries.delete(key);
-    const keys = byTag.get(entry.tag);
-    keys?.delete(key);
-    if (keys?.size === 0) byTag.delete(entry.tag);
-  }
-
-  function body(entry: Entry, encoding: Encoding): Buffer {
-    if (encoding === 'br') return entry.br;
-    const html = zlib.brotliDecompressSync(entry.br);
+  function body(page: CachedPage, encoding: Encoding): Buffer {
+    if (encoding === 'br') return page.br;
+    const html = zlib.brotliDecompressSync(page.br);
     if (encoding === 'gzip') {
-      entry.gzip ??= zlib.gzipSync(html);
-      return entry.gzip;
+      page.gzip ??= zlib.gzipSync(html);
+      return page.gzip;
     }
     return html;
   }
 
   return {
     serve(req, res, key) {
-      const entry = entries.get(key);
-      if (!entry) return false;
-      if (entry.expires <= now()) {
-        drop(key);
-        return false;
-      }
-      // Most recently used last, so that the oldest is evicted first.
-      entries.delete(key);
-      entries.set(key, entry);
+      const page = cache.get(key);
+      if (!page) return false;
       res.setHeader('Vary', 'Accept-Encoding');
-      res.setHeader('ETag', entry.etag);
+      res.setHeader('ETag', page.etag);
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
       if (req.fresh) {
         res.status(304).end();
@@ -80,19 +60,18 @@ export function createPageCache(options: { maxEntries: number; ttlMs: number; no
       }
       // Brotli whenever the client takes it (browsers list gzip first but br is smaller).
       const encoding: Encoding = req.acceptsEncodings('br') ? 'br' : req.acceptsEncodings('gzip') ? 'gzip' : 'identity';
-      const bytes = body(entry, encoding);
+      const bytes = body(page, encoding);
       if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
       res.setHeader('Content-Length', String(bytes.length));
       res.status(200).end(req.method === 'HEAD' ? undefined : bytes);
       return true;
     },
 
-    version: () => changes,
+    version: () => cache.version(),
 
     store(key, tag, html, version) {
       // A change during the render may not be in this html: keeping it would show the old page until it expires.
-      if (version !== changes) return;
-      drop(key);
+      if (version !== cache.version()) return;
       const bytes = Buffer.from(html, 'utf8');
       const etag = `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
       // One step above what per-request compression uses (4): it is paid once per entry, not per visitor.
@@ -103,25 +82,13 @@ export function createPageCache(options: { maxEntries: number; ttlMs: number; no
           [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
         },
       });
-      entries.set(key, { tag, br, etag, expires: now() + options.ttlMs });
-      let keys = byTag.get(tag);
-      if (!keys) byTag.set(tag, (keys = new Set()));
-      keys.add(key);
-      while (entries.size > options.maxEntries) drop(entries.keys().next().value!);
+      cache.set(key, tag, { br, etag }, version);
     },
 
-    invalidate(tag) {
-      changes++;
-      if (tag === null) {
-        entries.clear();
-        byTag.clear();
-        return;
-      }
-      for (const key of [...(byTag.get(tag) ?? [])]) drop(key);
-    },
+    invalidate: (tag) => cache.invalidate(tag),
 
     get size() {
-      return entries.size;
+      return cache.size;
     },
   };
 }
