@@ -206,7 +206,7 @@ function threadModerationForm(ctx: PageContext, view: ThreadView): SafeHtml {
   return html`<details class="mod"><summary>${icon('shield')} ${t('mod.thread_actions')}</summary>
 <form method="post" action="/t/${th.id}/moderate" class="stack">${csrfField(ctx)}
 <p class="field"><label for="ta">${t('mod.action')}</label><select id="ta" name="action">${actions.map((a) => html`<option value="${a}">${t(`mod.thread_${a}`)}</option>`)}</select></p>
-<p class="field"><label for="tb">${t('mod.move_to')}</label><input id="tb" name="board" maxlength="40" placeholder="general"></p>
+<p class="field"><label for="tb">${t('mod.move_to')}</label><input id="tb" name="board" maxlength="40" placeholder="${view.board.slug}"></p>
 <p class="field"><label for="tr">${t('mod.reason')}</label><input id="tr" name="reason" maxlength="500"></p>
 <button type="submit">${icon('check')} ${t('mod.apply')}</button></form></details>`;
 }
