@@ -146,7 +146,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     postingLimit: createLimiter(config.rateLimits.posting),
     publish: (...args) => publishLive(...args),
   });
-  await forums.seedStarterBoards();
+  // Starter content is written once, in the instance's default language.
+  const seedLanguage = { locale: i18n.defaultLocale, text: (key: string) => i18n.t(i18n.defaultLocale, key) };
+  await forums.seedStarterBoards(seedLanguage);
   await forums.backfillReactionThreads();
   const areas = await createAreasService(store, hooks);
   const notifications = createNotificationsService(store, hooks, (...args) => publishLive(...args));
@@ -161,7 +163,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     lookupLimit: createLimiter(config.rateLimits.lookup),
     config: config.reviews,
   });
-  await reviews.seed();
+  await reviews.seed(seedLanguage);
   const push = await createPushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork });
   const safety = createSafetyService({
     store,

@@ -1,4 +1,5 @@
 import { DuplicateKeyError, type Store, type TxScope } from '../store/port.js';
+import type { SeedLanguage } from '../i18n/i18n.js';
 import { newId } from '../crypto.js';
 import { AppError, conflict, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
@@ -124,10 +125,11 @@ const PINNED = 1e15;
 const bumpKey = (pinned: boolean, lastPostAt: number) => (pinned ? PINNED : 0) + lastPostAt;
 
 /** The first boards of a fresh instance, so that a newcomer sees a working forum at once; admins rename or delete them. */
+/** A fresh instance's boards, named in its default language (catalogue keys); admins rename them at will. */
 export const starterBoards = [
-  { slug: 'general', name: 'General', description: 'Say hello, ask anything, talk with peers.' },
-  { slug: 'health', name: 'Health', description: 'Sexual health, HIV, PrEP, clinics, looking after yourself.' },
-  { slug: 'rights-and-safety', name: 'Rights and safety', description: 'Your rights, police, staying safe at work.' },
+  { slug: 'general', name: 'starter.general', description: 'starter.general_about' },
+  { slug: 'health', name: 'starter.health', description: 'starter.health_about' },
+  { slug: 'rights-and-safety', name: 'starter.rights', description: 'starter.rights_about' },
 ] as const;
 
 export function createForumsService(deps: ForumsDeps) {
@@ -394,7 +396,7 @@ export function createForumsService(deps: ForumsDeps) {
     }
   }
 
-  async function seedStarterBoards(): Promise<void> {
+  async function seedStarterBoards(language: SeedLanguage): Promise<void> {
     if ((await boards.count()) > 0) return;
     const now = Date.now();
     await store.transaction(async (tx) => {
@@ -402,8 +404,10 @@ export function createForumsService(deps: ForumsDeps) {
       for (const [i, b] of starterBoards.entries()) {
         await col.insert({
           id: newId(),
-          ...b,
-          language: 'en',
+          slug: b.slug,
+          name: language.text(b.name),
+          description: language.text(b.description),
+          language: language.locale,
           visibility: 'public',
           position: (i + 1) * 10,
           archived: false,

@@ -24,6 +24,12 @@ export interface I18n {
   has(locale: string, key: string): boolean;
 }
 
+/** The language a fresh instance's starter content (boards and the like) is written in, once. */
+export interface SeedLanguage {
+  readonly locale: string;
+  readonly text: (key: string) => string;
+}
+
 /** Which languages an instance offers, and the one for people whose choices match none of them. */
 export interface LanguagePolicy {
   readonly offered: readonly string[];

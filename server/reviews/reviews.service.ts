@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { SeedLanguage } from '../i18n/i18n.js';
 import type { Store, TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
 import { AppError, conflict, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
@@ -115,7 +116,8 @@ export interface LookupResult {
 }
 
 /** The first review board of a fresh instance. */
-const starterBoard = { slug: 'client-screening', name: 'Client screening', description: 'Warnings and vouches about clients, from workers, for workers.' };
+/** Named in the instance's default language (catalogue keys). */
+const starterBoard = { slug: 'client-screening', name: 'starter.screening', description: 'starter.screening_about' };
 
 /**
  * Two-way client review boards. Identifiers (phone, e-mail, handles) are
@@ -281,9 +283,10 @@ export function createReviewsService(deps: ReviewsDeps) {
   });
 
   return {
-    async seed(): Promise<void> {
+    async seed(language: SeedLanguage): Promise<void> {
       if ((await boards.count()) > 0) return;
-      await boards.insert({ id: newId(), ...starterBoard, visibility: 'members', secret: crypto.randomBytes(32).toString('base64'), reviewCount: 0, createdAt: Date.now() });
+      const { slug, name, description } = starterBoard;
+      await boards.insert({ id: newId(), slug, name: language.text(name), description: language.text(description), visibility: 'members', secret: crypto.randomBytes(32).toString('base64'), reviewCount: 0, createdAt: Date.now() });
     },
 
     async listBoards(viewer: AccountDoc | null): Promise<ReviewBoardView[]> {

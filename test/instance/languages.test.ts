@@ -66,6 +66,26 @@ describe('languages an instance offers', () => {
   });
 });
 
+describe('starter content', () => {
+  it('names the starter boards and the screening board in the instance’s default language', async () => {
+    const inst = await startInstance({ env: { DEFAULT_LOCALE: 'es' } });
+    try {
+      const boards = await new Client(inst.url).api('GET', '/boards');
+      const names = (boards.json as { boards: { slug: string; name: string; language: string }[] }).boards.map((b) => [b.slug, b.name, b.language]);
+      assert.deepEqual(names, [
+        ['general', 'General', 'es'],
+        ['health', 'Salud', 'es'],
+        ['rights-and-safety', 'Derechos y seguridad', 'es'],
+      ]);
+      const boss = await admin(inst);
+      const screening = await boss.client.api('GET', '/review-boards');
+      assert.equal((screening.json as { boards: { name: string }[] }).boards[0]!.name, 'Verificar clientes');
+    } finally {
+      await inst.close();
+    }
+  });
+});
+
 describe('installable web app', () => {
   let inst: TestInstance;
   before(async () => {
