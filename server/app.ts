@@ -71,6 +71,7 @@ import { messagePage } from './accounts/accounts.views.js';
 import { pageContext } from './views/layout.js';
 import { iconSprite } from './views/icons.js';
 import { attachRealtime, type Realtime } from './realtime/realtime.js';
+import { attachFederation } from '../federation/index.js';
 
 const root = projectRoot;
 const socketIoClient = path.join(root, 'node_modules', 'socket.io', 'client-dist', 'socket.io.min.js');
@@ -235,6 +236,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     res.sendFile(socketIoClient, { maxAge: '7d' });
   });
   app.use('/assets', express.static(path.join(root, 'client'), { maxAge: '7d', index: false, fallthrough: false }));
+  const api = new ApiRouter();
+  // ActivityPub and discovery: server-to-server requests, before cookies and sessions.
+  const federation = await attachFederation(app, api, ctx);
   app.use(cookieParser());
   app.use((req, _res, next) => {
     const lang: unknown = req.cookies?.[LANG_COOKIE];
@@ -256,7 +260,6 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     }, next);
   });
 
-  const api = new ApiRouter();
   accountsApi(api, ctx);
   adminApi(api, ctx);
   forumsApi(api, ctx);
@@ -334,6 +337,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     },
     close: async () => {
       safety.stop();
+      await federation?.close();
       // Open websockets would keep the HTTP server from closing.
       await realtime.close();
       await new Promise<void>((resolve) => {

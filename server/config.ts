@@ -33,6 +33,12 @@ const envSchema = z.object({
   CHECKIN_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   ALLOW_PRIVATE_NETWORK: boolFromEnv.default(false),
+  FEDERATION: boolFromEnv.default(true),
+  FEDERATION_USER_COUNTS: boolFromEnv.default(true),
+  FEDERATION_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  FEDERATION_DELIVERY_HOURS: z.coerce.number().int().min(1).max(168).default(48),
+  FEDERATION_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  FEDERATION_INBOX_PER_HOST_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(6000),
 });
 
 export interface RateLimitConfig {
@@ -76,12 +82,28 @@ export interface Config {
     readonly incidentRetentionMs: number;
     readonly scanIntervalMs: number;
   };
-  /** Lets outgoing calls (Web Push, later federation) reach private and loopback addresses: honoured only when NODE_ENV=test. */
+  /** Lets outgoing calls (Web Push, federation) reach private and loopback addresses, over plain http too: honoured only when NODE_ENV=test. */
   readonly allowPrivateNetwork: boolean;
   readonly reviews: {
     readonly lifetimeMs: number;
     readonly perDay: number;
     readonly digest: { readonly memoryKiB: number; readonly iterations: number };
+  };
+  /** ActivityPub (federation/). */
+  readonly federation: {
+    /** Off: no ActivityPub endpoint, no discovery, nothing sent. */
+    readonly enabled: boolean;
+    /** Whether NodeInfo publishes the number of members. */
+    readonly userCounts: boolean;
+    /** The first retry of a failed delivery waits this long, each further one twice as long. */
+    readonly retryBaseMs: number;
+    /** A delivery that has not succeeded after this long is given up. */
+    readonly deliveryMaxAgeMs: number;
+    readonly deliveryConcurrency: number;
+    /** Timeout of each request to another server. */
+    readonly requestTimeoutMs: number;
+    /** Inbox requests per remote host (the signing key's host) and overall. */
+    readonly inboxLimit: RateLimitConfig;
   };
 }
 
@@ -130,6 +152,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lifetimeMs: e.REVIEW_LIFETIME_DAYS * 86_400_000,
       perDay: e.REVIEWS_PER_DAY,
       digest: { memoryKiB: e.REVIEW_HASH_MEMORY_KIB, iterations: 3 },
+    },
+    federation: {
+      enabled: e.FEDERATION,
+      userCounts: e.FEDERATION_USER_COUNTS,
+      retryBaseMs: e.FEDERATION_RETRY_BASE_SECONDS * 1000,
+      deliveryMaxAgeMs: e.FEDERATION_DELIVERY_HOURS * 3_600_000,
+      deliveryConcurrency: e.FEDERATION_DELIVERY_CONCURRENCY,
+      requestTimeoutMs: 10_000,
+      inboxLimit: { perKey: e.FEDERATION_INBOX_PER_HOST_PER_MINUTE, overall: e.FEDERATION_INBOX_PER_HOST_PER_MINUTE * 10, windowSeconds: 60 },
     },
   };
 }

@@ -218,6 +218,11 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       return accounts.count({ role: 'admin' });
     },
 
+    /** Approved members, for the instance's public statistics (NodeInfo). */
+    async activeCount(): Promise<number> {
+      return accounts.count({ status: 'active' });
+    },
+
     async login(raw: unknown): Promise<SignedIn> {
       const input = parseInput(loginInput, raw);
       await limits.login.consume(input.handle);

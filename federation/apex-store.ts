@@ -1,0 +1,496 @@
+import crypto from 'node:crypto';
+import { DuplicateKeyError, type Store, type TxScope } from '../server/store/port.js';
+import { newId } from '../server/crypto.js';
+import {
+  apActivitiesCollection,
+  apContextsCollection,
+  apCountersCollection,
+  apDeliveriesCollection,
+  apObjectsCollection,
+  apStreamItemsCollection,
+  type ApActivityDoc,
+  type ApDeliveryDoc,
+  type ApStreamItemDoc,
+} from './apex.collections.js';
+import type { ApexActivity, ApexContext, ApexDelivery, ApexMeta, ApexObject, IApexStore } from './apex-types.js';
+
+/** apex's own collection handlers answer 400 on exactly this message. */
+export const INVALID_PAGE = 'ApexStore: invalid page value';
+const SEQ_COUNTER = 'stream_seq';
+const PAGE = 500;
+
+export interface ApexStoreOptions {
+  /** A delivery is given up this long after it was queued. */
+  readonly deliveryMaxAgeMs: number;
+  /** The first retry waits this long; each further one twice as long (see retryDelay). */
+  readonly retryBaseMs: number;
+  /** Clock, for tests. */
+  readonly now?: () => number;
+}
+
+/** Waits between attempts: base·2^n, at most 6 hours, with a tenth of jitter so failed inboxes are not retried in lockstep. */
+export function retryDelay(attempt: number, baseMs: number, random = Math.random): number {
+  const raw = Math.min(baseMs * 2 ** Math.min(attempt, 30), 6 * 3_600_000);
+  return Math.round(raw * (0.9 + random() * 0.2));
+}
+
+const parse = <T>(json: string): T => JSON.parse(json) as T;
+
+function withoutMeta<T extends { _meta?: unknown }>(doc: T): T {
+  delete doc._meta;
+  return doc;
+}
+
+const first = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);
+const iriOf = (value: unknown): string | null => {
+  const v = first(value);
+  return typeof v === 'string' ? v : null;
+};
+const embeddedIdOf = (value: unknown): string | null => {
+  const v = first(value);
+  return v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null;
+};
+const collectionsOf = (doc: { _meta?: ApexMeta }): string[] => (Array.isArray(doc._meta?.collection) ? doc._meta.collection.filter((c) => typeof c === 'string') : []);
+
+/** Stream items are keyed by a digest of (collection, activity): IRIs can be long, and the pair must be unique. */
+const itemId = (collection: string, activityId: string) =>
+  crypto.createHash('sha256').update(collection).update('\n').update(activityId).digest('base64url');
+
+/**
+ * activitypub-express's store interface (IApexStore) on Parasol's storage
+ * port, so that federation runs on SQLite and MongoDB alike. It follows apex's
+ * bundled MongoDB store (activitypub-express/store/index.js), whose behaviour
+ * apex relies on:
+ * - everything returned is a fresh copy (apex mutates what it gets);
+ * - `_meta` is returned only when asked for (it holds private keys);
+ * - getStream gives each item an `_id` page cursor, replaces `actor` IRIs by
+ *   the stored actor objects and drops items whose actor is unknown;
+ * - updateActivityMeta throws when the activity is not found.
+ * Deliberate differences, for safety: a full replace of a local actor keeps
+ * its private key, and queued deliveries do not copy signing keys (they are
+ * read from the actor when sent).
+ */
+export class PortApexStore implements IApexStore {
+  private readonly objects;
+  private readonly activities;
+  private readonly items;
+  private readonly counters;
+  private readonly contexts;
+  private readonly deliveries;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: ApexStoreOptions,
+  ) {
+    this.objects = store.collection(apObjectsCollection);
+    this.activities = store.collection(apActivitiesCollection);
+    this.items = store.collection(apStreamItemsCollection);
+    this.counters = store.collection(apCountersCollection);
+    this.contexts = store.collection(apContextsCollection);
+    this.deliveries = store.collection(apDeliveriesCollection);
+    this.now = options.now ?? Date.now;
+  }
+
+  // ---- setup -------------------------------------------------------------
+
+  async setup(initialUser?: ApexObject): Promise<unknown> {
+    if (!(await this.counters.get(SEQ_COUNTER))) {
+      await this.counters.insert({ id: SEQ_COUNTER, value: 0 }).catch((error: unknown) => {
+        if (!(error instanceof DuplicateKeyError)) throw error;
+      });
+    }
+    if (initialUser) {
+      await this.objects.upsert(this.objectDoc(initialUser));
+      return this.getObject(initialUser.id, true);
+    }
+    return undefined;
+  }
+
+  generateId(): string {
+    // Lower-case hex: apex lower-cases the IRIs it builds from ids.
+    return crypto.randomBytes(12).toString('hex');
+  }
+
+  // ---- objects -----------------------------------------------------------
+
+  async getObject(id: string, includeMeta?: boolean): Promise<ApexObject | null> {
+    if (typeof id !== 'string' || id === '') return null;
+    const doc = await this.objects.get(id);
+    if (!doc) return null;
+    const object = parse<ApexObject>(doc.json);
+    // Strictly true, as in apex's store: a truthy non-boolean must not leak a private key.
+    return includeMeta === true ? object : withoutMeta(object);
+  }
+
+  async saveObject(object: ApexObject): Promise<boolean> {
+    try {
+      await this.objects.insert(this.objectDoc(object));
+      return true;
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) return false;
+      throw error;
+    }
+  }
+
+  async updateObject(object: ApexObject, _actorId: string | null, fullReplace?: boolean): Promise<ApexObject | null | undefined> {
+    const updated = await this.store.transaction(async (tx) => {
+      const col = tx.collection(apObjectsCollection);
+      const existing = await col.get(object.id);
+      if (!existing) return fullReplace ? undefined : null;
+      const current = parse<ApexObject>(existing.json);
+      let next: ApexObject;
+      if (fullReplace) {
+        next = structuredClone(object);
+        // A remote copy of one of our own actors (a refetch) must never wipe its private key.
+        if (current._meta?.privateKey && !next._meta?.privateKey) next._meta = { ...next._meta, privateKey: current._meta.privateKey };
+        if (JSON.stringify(next) === existing.json) return undefined;
+      } else {
+        next = mergeFields(current, object);
+      }
+      await col.upsert(this.objectDoc(next));
+      return next;
+    });
+    if (!updated) return updated;
+    await this.updateEmbeddedCopies(updated);
+    // A full replace answers with what was given, a partial one with the stored object without its meta, as apex's store does.
+    return fullReplace ? object : withoutMeta(structuredClone(updated));
+  }
+
+  // ---- activities ----------------------------------------------------------
+
+  async getActivity(id: string, includeMeta?: boolean): Promise<ApexActivity | null> {
+    if (typeof id !== 'string' || id === '') return null;
+    const doc = await this.activities.get(id);
+    if (!doc) return null;
+    const activity = parse<ApexActivity>(doc.json);
+    return includeMeta ? activity : withoutMeta(activity);
+  }
+
+  async findActivityByCollectionAndObjectId(collection: string, objectId: string, includeMeta?: boolean): Promise<ApexActivity | null> {
+    const item = await this.items.findOne({ collection, objectIri: objectId });
+    return item ? this.getActivity(item.activityId, includeMeta) : null;
+  }
+
+  async findActivityByCollectionAndActorId(collection: string, actorId: string, includeMeta?: boolean): Promise<ApexActivity | null> {
+    const item = await this.items.findOne({ collection, actor: actorId });
+    return item ? this.getActivity(item.activityId, includeMeta) : null;
+  }
+
+  /** True when stored, undefined when an activity with that id exists already (apex then adds the new collection itself). */
+  async saveActivity(activity: ApexObject): Promise<boolean | undefined> {
+    try {
+      return await this.store.transaction(async (tx) => {
+        const col = tx.collection(apActivitiesCollection);
+        if (await col.get(activity.id)) return undefined;
+        await col.insert(this.activityDoc(activity));
+        for (const collection of collectionsOf(activity)) await this.addItem(tx, collection, activity);
+        return true;
+      });
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) return undefined;
+      throw error;
+    }
+  }
+
+  async removeActivity(activity: { id: string }, actorId: string): Promise<{ deletedCount: number }> {
+    const deleted = await this.store.transaction(async (tx) => {
+      const col = tx.collection(apActivitiesCollection);
+      const doc = await col.get(activity.id);
+      // Only the activity's own actor may remove it (apex's store matches on id and actor).
+      if (!doc || doc.actor !== actorId) return 0;
+      await tx.collection(apStreamItemsCollection).deleteWhere({ activityId: doc.id });
+      await col.delete(doc.id);
+      return 1;
+    });
+    return { deletedCount: deleted };
+  }
+
+  async updateActivity(activity: ApexObject, fullReplace?: boolean): Promise<ApexObject> {
+    const updated = await this.store.transaction(async (tx) => {
+      const col = tx.collection(apActivitiesCollection);
+      const existing = await col.get(activity.id);
+      if (!existing) return null;
+      const current = parse<ApexActivity>(existing.json);
+      let next: ApexObject;
+      if (fullReplace) {
+        next = structuredClone(activity);
+        // Remote Updates carry no _meta: keep the collections the activity is in.
+        if (!next._meta && current._meta) next._meta = current._meta;
+      } else {
+        next = mergeFields(current, activity);
+      }
+      await col.upsert(this.activityDoc(next));
+      await this.syncItems(tx, next, collectionsOf(current), collectionsOf(next));
+      return next;
+    });
+    if (!updated) return structuredClone(activity);
+    await this.updateEmbeddedCopies(updated);
+    return fullReplace ? structuredClone(activity) : structuredClone(updated);
+  }
+
+  async updateActivityMeta(activity: { id: string }, key: string, value: unknown, remove?: boolean): Promise<ApexActivity> {
+    const updated = await this.store.transaction(async (tx) => {
+      const col = tx.collection(apActivitiesCollection);
+      const existing = await col.get(activity.id);
+      if (!existing) return null;
+      const doc = parse<ApexActivity>(existing.json);
+      const meta: ApexMeta = doc._meta ?? {};
+      const list = Array.isArray(meta[key]) ? (meta[key] as unknown[]) : [];
+      const same = (v: unknown) => JSON.stringify(v) === JSON.stringify(value);
+      // $pull removes every equal value, $addToSet adds once.
+      meta[key] = remove ? list.filter((v) => !same(v)) : list.some(same) ? list : [...list, value];
+      doc._meta = meta;
+      await col.upsert(this.activityDoc(doc));
+      if (key === 'collection' && typeof value === 'string') {
+        if (remove) await tx.collection(apStreamItemsCollection).delete(itemId(value, doc.id));
+        else await this.addItem(tx, value, doc);
+      }
+      return doc;
+    });
+    if (!updated) throw new Error('Error updating activity meta: not found');
+    return updated;
+  }
+
+  async getStream(collectionId: string, limit: number | null, after?: string | null, blockList?: string[], query?: unknown): Promise<ApexObject[]> {
+    if (query !== undefined && query !== null) throw new Error('ApexStore: custom stream queries are not supported');
+    let before: number | undefined;
+    if (after !== undefined && after !== null && after !== '') {
+      if (typeof after !== 'string' || !/^\d{1,15}$/.test(after)) throw new Error(INVALID_PAGE);
+      before = Number(after);
+    }
+    const blocked = new Set(blockList ?? []);
+    const want = limit && limit > 0 ? limit : Infinity;
+    const rows: ApStreamItemDoc[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.items.find({
+        where: { collection: collectionId },
+        orderBy: { field: 'seq', direction: 'desc' },
+        ...(before !== undefined ? { range: { lt: before } } : {}),
+        limit: Math.min(PAGE, Number.isFinite(want) ? want - rows.length + blocked.size : PAGE),
+        after: cursor,
+      });
+      for (const row of page.items) {
+        if (row.actor && blocked.has(row.actor)) continue;
+        rows.push(row);
+        if (rows.length >= want) break;
+      }
+      cursor = page.next;
+    } while (cursor && rows.length < want);
+
+    const activities = new Map((await this.getManyChunked(this.activities, rows.map((r) => r.activityId))).map((d) => [d.id, d]));
+    const parsed = rows.flatMap((row) => {
+      const doc = activities.get(row.activityId);
+      return doc ? [{ row, activity: parse<ApexActivity>(doc.json) }] : [];
+    });
+    const actorIds = [...new Set(parsed.flatMap(({ activity }) => (Array.isArray(activity.actor) ? activity.actor : []).filter((a): a is string => typeof a === 'string')))];
+    const actors = new Map((await this.getManyChunked(this.objects, actorIds)).map((d) => [d.id, d]));
+    const out: ApexObject[] = [];
+    for (const { row, activity } of parsed) {
+      const resolved = (Array.isArray(activity.actor) ? activity.actor : [])
+        .filter((a): a is string => typeof a === 'string')
+        .flatMap((a) => {
+          const doc = actors.get(a);
+          return doc ? [withoutMeta(parse<ApexObject>(doc.json))] : [];
+        });
+      // As apex's $lookup: an activity whose actor is not stored is left out.
+      if (resolved.length === 0) continue;
+      withoutMeta(activity);
+      if (Array.isArray(activity.object)) {
+        for (const o of activity.object) if (o && typeof o === 'object') withoutMeta(o);
+      }
+      out.push({ ...activity, actor: resolved, _id: String(row.seq) });
+    }
+    return out;
+  }
+
+  async getStreamCount(collectionId: string): Promise<number> {
+    return this.items.count({ collection: collectionId });
+  }
+
+  async getUserCount(): Promise<number> {
+    return this.objects.count({ local: true, type: 'Person' });
+  }
+
+  // ---- JSON-LD contexts ----------------------------------------------------
+
+  async getContext(documentUrl: string): Promise<ApexContext | null> {
+    const doc = await this.contexts.get(documentUrl);
+    return doc ? { contextUrl: doc.contextUrl, documentUrl: doc.id, document: JSON.parse(doc.document) as unknown } : null;
+  }
+
+  async saveContext(context: ApexContext): Promise<unknown> {
+    const document = typeof context.document === 'string' ? context.document : JSON.stringify(context.document);
+    return this.contexts.upsert({ id: context.documentUrl, contextUrl: context.contextUrl ?? null, document });
+  }
+
+  // ---- delivery queue (apex's contract) ---------------------------------------
+
+  async deliveryEnqueue(actorId: string, body: string, addresses: string | string[], _signingKey?: string): Promise<boolean | undefined> {
+    const list = (Array.isArray(addresses) ? addresses : [addresses]).filter((a) => typeof a === 'string' && a !== '');
+    if (list.length === 0) return undefined;
+    const now = this.now();
+    await this.store.transaction(async (tx) => {
+      const col = tx.collection(apDeliveriesCollection);
+      for (const address of list) {
+        await col.insert({ id: newId(), address, actorId, body, attempt: 0, nextAt: now, createdAt: now, expiresAt: now + this.options.deliveryMaxAgeMs });
+      }
+    });
+    return true;
+  }
+
+  /** Takes the next due delivery off the queue, as apex's own loop expects; Parasol's worker uses claimDue instead. */
+  async deliveryDequeue(): Promise<ApexDelivery | { waitUntil: Date } | null> {
+    for (;;) {
+      const next = (await this.deliveries.find({ orderBy: { field: 'nextAt' }, limit: 1 })).items[0];
+      if (!next) return null;
+      if (next.nextAt > this.now()) return { waitUntil: new Date(next.nextAt) };
+      if (!(await this.deliveries.delete(next.id))) continue;
+      const signingKey = await this.signingKey(next.actorId);
+      return {
+        address: next.address,
+        actorId: next.actorId,
+        body: next.body,
+        attempt: next.attempt,
+        after: new Date(next.nextAt),
+        createdAt: next.createdAt,
+        ...(signingKey ? { signingKey } : {}),
+      } as ApexDelivery;
+    }
+  }
+
+  /** Puts a failed delivery back with the next back-off, unless it is older than the maximum age. */
+  async deliveryRequeue(delivery: ApexDelivery): Promise<boolean> {
+    const now = this.now();
+    const createdAt = (delivery as ApexDelivery & { createdAt?: number }).createdAt ?? delivery.after.getTime();
+    const attempt = delivery.attempt + 1;
+    const nextAt = now + retryDelay(delivery.attempt, this.options.retryBaseMs);
+    const expiresAt = createdAt + this.options.deliveryMaxAgeMs;
+    if (nextAt > expiresAt) return false;
+    await this.deliveries.insert({ id: newId(), address: delivery.address, actorId: delivery.actorId, body: delivery.body, attempt, nextAt, createdAt, expiresAt });
+    return true;
+  }
+
+  // ---- delivery queue (Parasol's worker) ---------------------------------------
+
+  /**
+   * Claims up to `limit` due deliveries for `leaseMs`: they stay in the store
+   * with a later due time, so a crash while sending only delays them.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<ApDeliveryDoc[]> {
+    const now = this.now();
+    return this.store.transaction(async (tx) => {
+      const col = tx.collection(apDeliveriesCollection);
+      const due = await col.find({ orderBy: { field: 'nextAt' }, range: { lte: now }, limit });
+      const claimed: ApDeliveryDoc[] = [];
+      for (const d of due.items) {
+        const patched = await col.patch(d.id, { nextAt: now + leaseMs });
+        if (patched) claimed.push(d);
+      }
+      return claimed;
+    });
+  }
+
+  /** When the next delivery is due, or null when the queue is empty. */
+  async nextDueAt(): Promise<number | null> {
+    const next = (await this.deliveries.find({ orderBy: { field: 'nextAt' }, limit: 1 })).items[0];
+    return next ? next.nextAt : null;
+  }
+
+  async completeDelivery(id: string): Promise<void> {
+    await this.deliveries.delete(id);
+  }
+
+  /** Schedules the next attempt, or drops the delivery when it is permanent or too old; returns whether it will be retried. */
+  async failDelivery(delivery: ApDeliveryDoc, permanent: boolean, notBefore = 0): Promise<boolean> {
+    const now = this.now();
+    const nextAt = Math.max(now + retryDelay(delivery.attempt, this.options.retryBaseMs), now + notBefore);
+    if (permanent || nextAt > delivery.expiresAt) {
+      await this.deliveries.delete(delivery.id);
+      return false;
+    }
+    return (await this.deliveries.patch(delivery.id, { attempt: delivery.attempt + 1, nextAt })) !== null;
+  }
+
+  async pendingDeliveries(): Promise<number> {
+    return this.deliveries.count();
+  }
+
+  /** The private key of a local actor, for signing. */
+  async signingKey(actorId: string): Promise<string | null> {
+    const actor = await this.getObject(actorId, true);
+    const key = actor?._meta?.privateKey;
+    return typeof key === 'string' ? key : null;
+  }
+
+  // ---- helpers -------------------------------------------------------------
+
+  private objectDoc(object: ApexObject) {
+    return {
+      id: object.id,
+      type: typeof object.type === 'string' ? object.type : String(first(object.type) ?? ''),
+      local: typeof object._meta?.privateKey === 'string',
+      json: JSON.stringify(object),
+      updatedAt: this.now(),
+    };
+  }
+
+  private activityDoc(activity: ApexObject): ApActivityDoc {
+    return {
+      id: activity.id,
+      actor: iriOf(activity.actor),
+      embeddedObjectId: embeddedIdOf(activity.object),
+      json: JSON.stringify(activity),
+      createdAt: this.now(),
+    };
+  }
+
+  private async addItem(tx: TxScope, collection: string, activity: ApexObject): Promise<void> {
+    const col = tx.collection(apStreamItemsCollection);
+    const id = itemId(collection, activity.id);
+    if (await col.get(id)) return;
+    const counter = await tx.collection(apCountersCollection).increment(SEQ_COUNTER, { value: 1 });
+    if (!counter) throw new Error('ApexStore: setup() was not run');
+    await col.insert({ id, collection, activityId: activity.id, actor: iriOf(activity.actor), objectIri: iriOf(activity.object), seq: counter.value });
+  }
+
+  private async syncItems(tx: TxScope, activity: ApexObject, before: readonly string[], after: readonly string[]): Promise<void> {
+    const col = tx.collection(apStreamItemsCollection);
+    for (const c of before) if (!after.includes(c)) await col.delete(itemId(c, activity.id));
+    for (const c of after) await this.addItem(tx, c, activity);
+  }
+
+  /** Activities that embed an object keep a copy of it: replace the copies when the object changes. */
+  private async updateEmbeddedCopies(object: ApexObject): Promise<void> {
+    const fresh = withoutMeta(structuredClone(object));
+    let after: string | null = null;
+    do {
+      const page = await this.activities.find({ where: { embeddedObjectId: object.id }, limit: PAGE, after });
+      for (const doc of page.items) {
+        const activity = parse<ApexActivity>(doc.json);
+        if (!Array.isArray(activity.object)) continue;
+        activity.object = activity.object.map((o) => (o && typeof o === 'object' && o.id === object.id ? fresh : o));
+        await this.activities.patch(doc.id, { json: JSON.stringify(activity) });
+      }
+      after = page.next;
+    } while (after);
+  }
+
+  private async getManyChunked<T extends { id: string }>(col: { getMany(ids: readonly string[]): Promise<T[]> }, ids: readonly string[]): Promise<T[]> {
+    const out: T[] = [];
+    for (let i = 0; i < ids.length; i += PAGE) out.push(...(await col.getMany(ids.slice(i, i + PAGE))));
+    return out;
+  }
+}
+
+/** A partial update as MongoDB's $set/$unset: null removes a field, anything else replaces it; the id never changes. */
+function mergeFields<T extends ApexObject>(current: T, patch: ApexObject): T {
+  const next = structuredClone(current) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === 'id') continue;
+    if (value === null) delete next[key];
+    else next[key] = structuredClone(value);
+  }
+  return next as T;
+}

@@ -1,0 +1,100 @@
+import { createRequire } from 'node:module';
+import type { Logger } from '../server/logger.js';
+import type { Apex, ApexObject, ApexSettings } from './apex-types.js';
+import type { PortApexStore } from './apex-store.js';
+import { createContextLoader } from './contexts.js';
+import { FetchError, fetchJson, type OutboundOptions, type Signer } from './fetch.js';
+import { apexRoutes, type Iris } from './iris.js';
+
+const require = createRequire(import.meta.url);
+// apex is CommonJS and ships no types; apex-types.ts describes what Parasol uses.
+const activitypubExpress = require('activitypub-express') as (settings: ApexSettings) => Apex;
+
+/**
+ * JSON-LD terms Parasol's documents use beyond ActivityStreams and security/v1.
+ * They are defined inline (as Mastodon and Lemmy do) so a reader needs no
+ * further context document.
+ */
+export const extensionContext = {
+  toot: 'http://joinmastodon.org/ns#',
+  lemmy: 'https://join-lemmy.org/ns#',
+  discoverable: 'toot:discoverable',
+  indexable: 'toot:indexable',
+  manuallyApprovesFollowers: 'as:manuallyApprovesFollowers',
+  sensitive: 'as:sensitive',
+  postingRestrictedToMods: 'lemmy:postingRestrictedToMods',
+};
+
+export interface ApexOptions {
+  readonly iris: Iris;
+  readonly store: PortApexStore;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly outbound: OutboundOptions;
+  /** The instance actor's key, which signs every fetch (FEP-2677). */
+  readonly instanceSigner: () => Promise<Signer | null>;
+  /** Called when apex queues deliveries. */
+  readonly onQueued: () => void;
+}
+
+const originOf = (iri: string): string | null => {
+  try {
+    return new URL(iri).origin;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * One apex for this process, with the parts that decide what the server calls
+ * replaced by Parasol's:
+ * - requestObject: signed by the instance actor, SSRF-checked, bounded, and
+ *   refusing a document whose id is on another origin than its URL (apex
+ *   would cache it under that id). This also retires apex's NODE_ENV test,
+ *   which refuses only 127.0.0.1 and localhost, and only in production.
+ * - jsonldContextLoader: bundled contexts only (federation/contexts.ts).
+ * - startDelivery / runDelivery: Parasol's worker (federation/delivery.ts)
+ *   instead of apex's module-wide loop.
+ * - utils.iriToCollectionInfo: understands Parasol's IRIs (federation/iris.ts).
+ */
+export function createApex(options: ApexOptions): Apex {
+  const { iris, logger } = options;
+  const apexLogger = logger.child({ module: 'apex' });
+  const say = (level: 'debug' | 'warn' | 'error') => (...args: unknown[]) =>
+    apexLogger[level]({ detail: args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ').slice(0, 500) }, 'apex');
+
+  const apex = activitypubExpress({
+    name: 'parasol',
+    version: options.version,
+    baseUrl: iris.base,
+    actorParam: 'actor',
+    objectParam: 'id',
+    activityParam: 'id',
+    routes: apexRoutes,
+    store: options.store,
+    context: [extensionContext],
+    logger: { info: say('debug'), warn: say('warn'), error: say('error') },
+    itemsPerPage: 20,
+    threadDepth: 5,
+    requestTimeout: options.outbound.timeoutMs,
+  });
+
+  apex.requestObject = async (id: string): Promise<ApexObject | null> => {
+    if (typeof id !== 'string' || iris.isLocal(id)) throw new FetchError('local objects are read from the store');
+    const { url, json } = await fetchJson(id, { ...options.outbound, signer: await options.instanceSigner() });
+    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new FetchError('not an object');
+    const docId = (json as { id?: unknown }).id;
+    if (typeof docId !== 'string' || originOf(docId) !== originOf(id) || originOf(docId) !== url.origin) {
+      throw new FetchError('document id is not on the origin it was fetched from');
+    }
+    return apex.fromJSONLD(json);
+  };
+  apex.jsonldContextLoader = createContextLoader({
+    store: options.store,
+    onUnknown: (url) => apexLogger.info({ context: url.slice(0, 200) }, 'unknown JSON-LD context read as empty'),
+  });
+  apex.startDelivery = () => options.onQueued();
+  apex.runDelivery = () => options.onQueued();
+  apex.utils.iriToCollectionInfo = (iri: string) => iris.collectionInfo(iri);
+  return apex;
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { ApiRouter } from '../server/http/api-router.js';
+import type { Store } from '../server/store/port.js';
+import type { Actors } from './actors.js';
+import type { PortApexStore } from './apex-store.js';
+import { federationError } from './errors.js';
+import { apMembersCollection, DISCOVERABLE_BY_DEFAULT } from './federation.collections.js';
+import { followInput, type FollowsService } from './follows.js';
+
+export interface FederationApiDeps {
+  readonly actors: Actors;
+  readonly follows: FollowsService;
+  readonly apexStore: PortApexStore;
+  readonly store: Store;
+}
+
+const discoverableInput = z.strictObject({ discoverable: z.boolean() });
+
+/**
+ * The JSON API of federation (under /api/v1/federation):
+ * admins make the instance follow a remote board (`target` is `board@host`
+ * or an actor IRI), list and withdraw those follows, see who follows a
+ * board and how many deliveries wait; every member decides whether WebFinger
+ * finds them.
+ */
+export function federationApi(api: ApiRouter, deps: FederationApiDeps): void {
+  const { actors, follows, apexStore, store } = deps;
+  const tag = 'federation';
+  const members = store.collection(apMembersCollection);
+
+  api.route({
+    method: 'post', path: '/federation/follows', tag, access: 'admin', body: followInput, status: 201,
+    summary: 'Make this instance follow a remote board or actor (name@host or an actor IRI)',
+    handler: async ({ body }) => ({ follow: await follows.follow(body) }),
+  });
+  api.route({
+    method: 'get', path: '/federation/follows', tag, access: 'admin', summary: 'Remote actors this instance follows, with their answer',
+    handler: async () => ({ follows: await follows.list() }),
+  });
+  api.route({
+    method: 'delete', path: '/federation/follows/:id', tag, access: 'admin', summary: 'Stop following a remote actor (sends Undo)',
+    handler: async ({ req }) => {
+      await follows.unfollow(String(req.params.id));
+    },
+  });
+  api.route({
+    method: 'get', path: '/federation/boards/:slug/followers', tag, access: 'admin', summary: 'Remote actors following a public board',
+    handler: async ({ req }) => {
+      const actor = await actors.boardActor(String(req.params.slug));
+      if (!actor) throw federationError(404, 'board_not_federated');
+      return { actor: actor.id, followers: await follows.followersOf(actor) };
+    },
+  });
+  api.route({
+    method: 'get', path: '/federation/status', tag, access: 'admin', summary: 'Federation state: the instance actor and the delivery queue',
+    handler: async () => ({ instanceActor: (await actors.instanceActor()).id, pendingDeliveries: await apexStore.pendingDeliveries() }),
+  });
+  api.route({
+    method: 'get', path: '/federation/me', tag, access: 'member', summary: 'Your federation settings',
+    handler: async ({ account }) => {
+      const prefs = await members.get(account!.id);
+      return { discoverable: prefs?.discoverable ?? DISCOVERABLE_BY_DEFAULT, actor: prefs?.actorIri ?? null };
+    },
+  });
+  api.route({
+    method: 'put', path: '/federation/me', tag, access: 'member', body: discoverableInput,
+    summary: 'Choose whether other servers can look you up by handle (WebFinger)',
+    handler: async ({ account, body }) => {
+      const prefs = await members.get(account!.id);
+      await members.upsert({ id: account!.id, discoverable: body.discoverable, actorIri: prefs?.actorIri ?? null, updatedAt: Date.now() });
+      return { discoverable: body.discoverable, actor: prefs?.actorIri ?? null };
+    },
+  });
+}

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { AppError } from '../server/http/errors.js';
+import { federationError } from './errors.js';
+import { parseInput } from '../server/http/validate.js';
+import type { Logger } from '../server/logger.js';
+import type { Store } from '../server/store/port.js';
+import { newId } from '../server/crypto.js';
+import type { Actors } from './actors.js';
+import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
+import { apFollowsCollection, type ApFollowDoc, type FollowState } from './federation.collections.js';
+import { fetchJson, FetchError, type OutboundOptions } from './fetch.js';
+import type { Iris } from './iris.js';
+
+/** `name@host` (a port is allowed), with or without a leading @ or acct:, or an actor IRI. */
+export const followInput = z.strictObject({
+  target: z.string().trim().min(3).max(300),
+});
+
+const ACCOUNT = /^@?(?:acct:)?([A-Za-z0-9_.~-]{1,100})@([A-Za-z0-9.-]{1,253}(?::\d{1,5})?)$/;
+const ACTOR_TYPES = new Set(['Group', 'Person', 'Service', 'Application', 'Organization']);
+
+export interface FollowView {
+  readonly id: string;
+  readonly actor: string;
+  readonly target: string;
+  readonly state: FollowState;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+const view = (f: ApFollowDoc): FollowView => ({
+  id: f.id,
+  actor: f.localActor,
+  target: f.remoteActor,
+  state: f.state,
+  createdAt: f.createdAt,
+  updatedAt: f.updatedAt,
+});
+
+export interface FollowsDeps {
+  readonly apex: Apex;
+  readonly actors: Actors;
+  readonly iris: Iris;
+  readonly store: Store;
+  readonly outbound: OutboundOptions;
+  readonly logger: Logger;
+}
+
+const firstId = (value: unknown): string | null => {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (typeof v === 'string') return v;
+  return v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null;
+};
+
+/** A clean copy of a Follow to embed in an Accept, Reject or Undo (no bookkeeping, no embedded documents). */
+export const followStub = (follow: ApexActivity) => ({ id: follow.id, type: 'Follow', actor: firstId(follow.actor), object: firstId(follow.object) });
+
+/**
+ * Follows of remote actors by this instance's actor: how an admin subscribes
+ * the instance to another instance's board (a Group). The remote answers
+ * with Accept or Reject, recorded here; apex keeps the accepted Follow in the
+ * instance actor's `following` collection.
+ */
+export class FollowsService {
+  private readonly follows;
+
+  constructor(private readonly deps: FollowsDeps) {
+    this.follows = deps.store.collection(apFollowsCollection);
+  }
+
+  /** Resolves `name@host` through WebFinger (or takes an IRI as it is) to an actor IRI. */
+  async resolveTarget(target: string): Promise<string> {
+    if (/^https?:\/\//i.test(target)) return target;
+    const m = ACCOUNT.exec(target);
+    if (!m) throw federationError(422, 'bad_account_address');
+    const [, name, host] = m;
+    // Only tests (which allow private addresses) run peers on plain http.
+    const scheme = this.deps.outbound.allowPrivateNetwork ? 'http' : 'https';
+    const url = `${scheme}://${host}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${name}@${host}`)}`;
+    let json: unknown;
+    try {
+      ({ json } = await fetchJson(url, { ...this.deps.outbound, accept: 'application/jrd+json, application/json' }));
+    } catch (error) {
+      throw remoteError(error);
+    }
+    const links = (json as { links?: unknown }).links;
+    const self = Array.isArray(links)
+      ? (links as { rel?: unknown; type?: unknown; href?: unknown }[]).find(
+          (l) => l.rel === 'self' && typeof l.href === 'string' && typeof l.type === 'string' && /activity\+json|ld\+json/.test(l.type),
+        )
+      : undefined;
+    if (!self) throw federationError(404, 'remote_actor_not_found');
+    return self.href as string;
+  }
+
+  async follow(raw: unknown): Promise<FollowView> {
+    const input = parseInput(followInput, raw);
+    const { apex, actors, iris } = this.deps;
+    const targetIri = await this.resolveTarget(input.target);
+    if (iris.isLocal(targetIri)) throw federationError(422, 'cannot_follow_local');
+    let target: ApexObject | null | undefined;
+    try {
+      target = await apex.resolveObject(targetIri, false, true);
+    } catch (error) {
+      throw remoteError(error);
+    }
+    if (!target || !ACTOR_TYPES.has(target.type) || !firstId(target.inbox)) throw federationError(422, 'not_an_actor');
+    const me = await actors.instanceActor();
+    const existing = await this.follows.findOne({ localActor: me.id, remoteActor: target.id });
+    if (existing && existing.state !== 'rejected') return view(existing);
+    if (existing) await this.follows.delete(existing.id);
+
+    const follow = await apex.buildActivity('Follow', me.id, [target.id], { object: target.id });
+    const now = Date.now();
+    const doc: ApFollowDoc = { id: newId(), localActor: me.id, remoteActor: target.id, followId: follow.id, state: 'pending', createdAt: now, updatedAt: now };
+    try {
+      await this.follows.insert(doc);
+    } catch {
+      throw federationError(409, 'already_following');
+    }
+    await apex.addToOutbox(me, follow);
+    return view(doc);
+  }
+
+  async list(): Promise<FollowView[]> {
+    const me = await this.deps.actors.instanceActor();
+    const page = await this.follows.find({ where: { localActor: me.id }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 500 });
+    return page.items.map(view);
+  }
+
+  /** Withdraws a follow: an Undo goes to the remote, and the follow is forgotten here. */
+  async unfollow(id: string): Promise<void> {
+    const { apex, actors } = this.deps;
+    const doc = typeof id === 'string' && id.length <= 64 ? await this.follows.get(id) : null;
+    if (!doc) throw federationError(404, 'follow_not_found');
+    const me = await actors.instanceActor();
+    const follow = await apex.store.getActivity(doc.followId, true);
+    if (follow && doc.state !== 'rejected') {
+      const undo = await apex.buildActivity('Undo', me.id, [doc.remoteActor], { object: followStub(follow) });
+      await apex.addToOutbox(me, undo);
+      await apex.store.removeActivity(follow, me.id);
+    }
+    await this.follows.delete(doc.id);
+  }
+
+  /** An Accept or Reject of one of our follows arrived (apex has checked who sent it). */
+  async onAnswer(type: 'Accept' | 'Reject', sender: ApexActor, recipient: ApexActor, object: ApexObject | undefined): Promise<void> {
+    if (!object || object.type !== 'Follow' || firstId(object.actor) !== recipient.id) return;
+    const doc = await this.follows.findOne({ followId: object.id });
+    if (!doc || doc.remoteActor !== sender.id || doc.localActor !== recipient.id) return;
+    const state: FollowState = type === 'Accept' ? 'accepted' : 'rejected';
+    if (doc.state !== state) await this.follows.patch(doc.id, { state, updatedAt: Date.now() });
+    this.deps.logger.info({ state, host: new URL(sender.id).host }, 'follow answered');
+  }
+
+  /** The IRIs of the actors following a local actor. */
+  async followersOf(actor: ApexActor): Promise<string[]> {
+    // Infinity is apex's "every page"; its store resolves each follower to the stored actor object.
+    const page = await this.deps.apex.getFollowers(actor, Infinity as unknown as number, true);
+    return page.orderedItems.map(firstId).filter((i): i is string => i !== null);
+  }
+}
+
+function remoteError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof FetchError && error.status === 404) return federationError(404, 'remote_actor_not_found');
+  return federationError(422, 'remote_unreachable');
+}

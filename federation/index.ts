@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import type { AppContext } from '../server/context.js';
+import type { ApiRouter } from '../server/http/api-router.js';
+import { createLimiter } from '../server/http/rate-limit.js';
+import { projectRoot } from '../server/paths.js';
+import { Actors } from './actors.js';
+import { createApex } from './apex.js';
+import { apexCollections, apObjectsCollection } from './apex.collections.js';
+import { PortApexStore } from './apex-store.js';
+import type { ApexActivity, ApexActor, ApexObject } from './apex-types.js';
+import { seedContextCache } from './contexts.js';
+import { DeliveryWorker } from './delivery.js';
+import { federationApi } from './federation.api.js';
+import { apMembersCollection, federationCollections } from './federation.collections.js';
+import type { OutboundOptions } from './fetch.js';
+import { FollowsService } from './follows.js';
+import { createFollowHandler } from './handlers/follow.handler.js';
+import { ReplayCache } from './inbox.js';
+import { Iris } from './iris.js';
+import { KeyResolver } from './keys.js';
+import { activityPubRouter, federationErrors } from './routes.js';
+import { wellKnownRouter } from './well-known.js';
+
+export interface Federation {
+  readonly actors: Actors;
+  readonly follows: FollowsService;
+  /** Stops the delivery worker, letting requests in flight finish. */
+  close(): Promise<void>;
+}
+
+interface InboxEvent {
+  actor: ApexActor;
+  activity: ApexActivity;
+  recipient: ApexActor;
+  object?: ApexObject;
+}
+
+const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * Attaches ActivityPub to the app: discovery (WebFinger, NodeInfo,
+ * host-meta), the actors' endpoints, the delivery worker and the federation
+ * API. Mounted before the site's cookie and session handling, which have
+ * nothing to do with server-to-server requests. Returns null when the
+ * configuration turns federation off.
+ */
+export async function attachFederation(app: express.Express, api: ApiRouter, ctx: AppContext): Promise<Federation | null> {
+  const { config, store, logger: baseLogger } = ctx;
+  if (!config.federation.enabled) return null;
+  const logger = baseLogger.child({ module: 'federation' });
+  await store.declare([...apexCollections, ...federationCollections]);
+
+  const iris = new Iris(config.publicUrl);
+  const apexStore = new PortApexStore(store, { deliveryMaxAgeMs: config.federation.deliveryMaxAgeMs, retryBaseMs: config.federation.retryBaseMs });
+  await apexStore.setup();
+  await seedContextCache(apexStore);
+  const outbound: OutboundOptions = {
+    allowPrivateNetwork: config.allowPrivateNetwork,
+    timeoutMs: config.federation.requestTimeoutMs,
+    userAgent: `parasol/${version} (+${iris.base}/)`,
+  };
+
+  // The three refer to each other through callbacks: apex fetches as the instance actor and wakes the worker.
+  let actors: Actors | null = null;
+  let worker: DeliveryWorker | null = null;
+  const apex = createApex({
+    iris,
+    store: apexStore,
+    logger,
+    version,
+    outbound,
+    instanceSigner: async () => (actors ? actors.signer((await actors.instanceActor()).id) : null),
+    onQueued: () => worker?.kick(),
+  });
+  const actorService = new Actors({ apex, iris, apexStore, store, forums: ctx.forums, accounts: ctx.accounts, instance: ctx.instance });
+  actors = actorService;
+  const deliveries = new DeliveryWorker(
+    { store: apexStore, signer: (id) => actorService.signer(id), logger },
+    { ...outbound, concurrency: config.federation.deliveryConcurrency },
+  );
+  worker = deliveries;
+  // The instance actor's key exists before anything needs to sign.
+  await actorService.instanceActor();
+
+  const follows = new FollowsService({ apex, actors: actorService, iris, store, outbound, logger });
+  const onFollow = createFollowHandler({ apex, actors: actorService, iris, logger });
+
+  const fed = express();
+  // Never 'development': apex accepts unsigned inbox posts when the app's env is development.
+  fed.set('env', 'production');
+  fed.set('trust proxy', config.trustProxy);
+  fed.set('etag', 'strong');
+  fed.disable('x-powered-by');
+  fed.use(wellKnownRouter({ iris, actors: actorService, accounts: ctx.accounts, instance: ctx.instance, version, userCounts: config.federation.userCounts }));
+  fed.use(
+    activityPubRouter({
+      apex,
+      actors: actorService,
+      iris,
+      logger,
+      keys: new KeyResolver(apex, iris),
+      replays: new ReplayCache(),
+      limiter: createLimiter(config.federation.inboxLimit),
+    }),
+  );
+  fed.use(federationErrors(logger));
+  // apex announces each processed inbox activity on the app that served it, once the response is sent.
+  (fed as unknown as NodeJS.EventEmitter).on('apex-inbox', (event: InboxEvent) => {
+    const type = event.activity.type;
+    const task =
+      type === 'Follow'
+        ? onFollow(event.activity, event.actor, event.recipient)
+        : type === 'Accept' || type === 'Reject'
+          ? follows.onAnswer(type, event.actor, event.recipient, event.object)
+          : Promise.resolve();
+    task.catch((error: unknown) => logger.error({ err: error, type }, 'inbox side effect failed'));
+  });
+  app.use(fed);
+
+  federationApi(api, { actors: actorService, follows, apexStore, store });
+
+  // A deleted account's actor and key go with it.
+  ctx.hooks.onDeleted(async (tx, accountId) => {
+    const prefs = await tx.collection(apMembersCollection).get(accountId);
+    if (!prefs) return;
+    if (prefs.actorIri) await tx.collection(apObjectsCollection).delete(prefs.actorIri);
+    await tx.collection(apMembersCollection).delete(accountId);
+  });
+
+  // Deliveries left from before a restart.
+  deliveries.kick();
+  return {
+    actors: actorService,
+    follows,
+    close: () => deliveries.stop(),
+  };
+}

@@ -1,0 +1,163 @@
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { AppError } from '../server/http/errors.js';
+import type { Logger } from '../server/logger.js';
+import type { Actors } from './actors.js';
+import type { Apex, ApexActor, ApexObject } from './apex-types.js';
+import { actorOwnsKey, compactActivity, inboxBody, InboxRefusal, requireActivityJson, signatureGate, type GateDeps } from './inbox.js';
+import type { Iris, LocalActorRef } from './iris.js';
+
+export interface RoutesDeps extends GateDeps {
+  readonly apex: Apex;
+  readonly actors: Actors;
+  readonly iris: Iris;
+  readonly logger: Logger;
+}
+
+const ACTOR_PATHS = ['/ap/instance', '/ap/b/:slug', '/ap/u/:handle'];
+const AP_TYPES = ['application/activity+json', 'application/ld+json', 'text/html'];
+const AP_CONTENT_TYPE = 'application/activity+json; charset=utf-8';
+
+class NotFound extends Error {
+  override name = 'NotFound';
+}
+
+interface ApexLocals {
+  apex: { target?: ApexObject };
+}
+
+function refOf(req: Request): LocalActorRef {
+  if (typeof req.params.slug === 'string') return { kind: 'board', slug: req.params.slug };
+  if (typeof req.params.handle === 'string') return { kind: 'member', handle: req.params.handle };
+  return { kind: 'instance' };
+}
+
+const firstId = (value: unknown): string | null => {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (typeof v === 'string') return v;
+  return v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null;
+};
+
+/**
+ * The ActivityPub endpoints, built from apex's middleware with Parasol's own
+ * steps where apex's do not suffice: who may be reached (Actors), the inbox
+ * gate (inbox.ts), and 404 for anything not federating. apex's inbox
+ * forwarding and its client-to-server outbox POST are not mounted: Parasol's
+ * actors publish only what Parasol's services decide.
+ */
+export function activityPubRouter(deps: RoutesDeps): express.Router {
+  const { apex, actors, iris } = deps;
+  const { validators, security, activity, collection, responders } = apex.net;
+  const router = express.Router();
+
+  /** Sets apex's target to the local actor named by the path, or answers 404. */
+  const target: RequestHandler = (req, res, next) => {
+    actors.resolve(refOf(req)).then((actor) => {
+      if (!actor) {
+        next(new NotFound());
+        return;
+      }
+      (res.locals as ApexLocals).apex.target = actor;
+      next();
+    }, next);
+  };
+
+  router.get(ACTOR_PATHS, apex, target, (req, res, next) => {
+    const actor = (res.locals as ApexLocals).apex.target as ApexActor;
+    res.setHeader('Vary', 'Accept');
+    const ref = refOf(req);
+    if (req.accepts(AP_TYPES) === 'text/html' && ref.kind !== 'member') {
+      res.redirect(303, ref.kind === 'board' ? `/b/${ref.slug}` : '/');
+      return;
+    }
+    actors.document(actor).then((body) => res.type(AP_CONTENT_TYPE).send(body), next);
+  });
+
+  router.post(
+    ACTOR_PATHS.map((p) => `${p}/inbox`),
+    apex,
+    target,
+    requireActivityJson(),
+    inboxBody(),
+    signatureGate(deps),
+    compactActivity(apex),
+    actorOwnsKey(),
+    security.verifySignature!,
+    validators.actor!,
+    validators.activityObject!,
+    validators.inboxActivity!,
+    activity.save!,
+    activity.resolveThread!,
+    activity.inboxSideEffects!,
+    responders.status!,
+  );
+
+  const streams: [string, RequestHandler][] = [
+    ['outbox', collection.outbox!],
+    ['followers', collection.followers!],
+    ['following', collection.following!],
+  ];
+  for (const [name, handler] of streams) {
+    router.get(ACTOR_PATHS.map((p) => `${p}/${name}`), apex, target, validators.jsonld!, security.verifyAuthorization!, handler, responders.result!);
+  }
+
+  /** Activities and objects are served only while their local author federates. */
+  const localAuthor = (kind: 'activity' | 'object'): RequestHandler => (req, _res, next) => {
+    (async () => {
+      const id = String(req.params.id ?? '');
+      const iri = kind === 'activity' ? apex.utils.activityIdToIRI(id) : apex.utils.objectIdToIRI(id);
+      const doc = kind === 'activity' ? await apex.store.getActivity(iri) : await apex.store.getObject(iri);
+      const author = doc ? firstId(kind === 'activity' ? doc.actor : doc.attributedTo) : null;
+      if (!author || !iris.isLocal(author) || !(await actors.resolveIri(author))) throw new NotFound();
+      next();
+    })().catch(next);
+  };
+  router.get('/ap/s/:id', apex, localAuthor('activity'), validators.jsonld!, validators.targetActivity!, security.verifyAuthorization!, security.requireAuthorizedOrPublic!, responders.target!);
+  router.get('/ap/o/:id', apex, localAuthor('object'), validators.jsonld!, validators.targetObject!, security.verifyAuthorization!, security.requireAuthorizedOrPublic!, responders.target!);
+
+  router.all('/ap', (_req, _res, next) => next(new NotFound()));
+  router.all('/ap/*', (_req, _res, next) => next(new NotFound()));
+  return router;
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/** Errors of the federation endpoints as short JSON answers; the site's HTML error pages are for people. */
+export function federationErrors(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res: Response, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    if (error instanceof NotFound) {
+      res.status(404).json({ error: 'not_found' });
+      return;
+    }
+    if (error instanceof InboxRefusal) {
+      res.status(error.status).json({ error: error.code });
+      return;
+    }
+    if (error instanceof AppError) {
+      if (error.retryAfter) res.setHeader('Retry-After', String(error.retryAfter));
+      res.status(error.status).json({ error: error.code });
+      return;
+    }
+    const e = (error ?? {}) as BodyParserError;
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: 'body_too_large' });
+      return;
+    }
+    if (e.type === 'entity.parse.failed' || e.type === 'request.aborted' || e.type === 'request.size.invalid') {
+      res.status(400).json({ error: 'bad_json' });
+      return;
+    }
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      res.status(415).json({ error: 'unsupported_encoding' });
+      return;
+    }
+    logger.error({ err: error }, 'federation request failed');
+    res.status(500).json({ error: 'internal' });
+  };
+}
