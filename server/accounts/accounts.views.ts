@@ -37,7 +37,7 @@ export function recoveryCodesPage(ctx: PageContext, codes: readonly string[], he
 <p class="notice">${t('codes.explain')}</p>
 <ol class="codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ol>
 <p>${t('codes.once')}</p>
-<p><a class="button primary" href="/">${t('codes.done')}</a></p>`,
+<p><a class="button primary" href="/">${icon('check')} ${t('codes.done')}</a></p>`,
   });
 }
 

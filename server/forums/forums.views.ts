@@ -27,7 +27,7 @@ export function homePage(ctx: PageContext, boards: readonly BoardView[]): SafeHt
     body: html`${ctx.account ? '' : html`<section class="intro"><h1>${t('home.welcome', { name: ctx.instanceName })}</h1>
 <p class="lead">${t('home.intro')}</p>
 <p><a class="button primary" href="/signup">${icon('user')} ${t('nav.signup')}</a> <a class="button" href="/login">${icon('login')} ${t('nav.login')}</a></p></section>`}
-<h2>${icon('list')} ${t('forums.boards')}</h2>
+${ctx.account ? html`<h1>${icon('list')} ${t('forums.boards')}</h1>` : html`<h2>${icon('list')} ${t('forums.boards')}</h2>`}
 <ul class="boards">${boards.map(
       (b) => html`<li><a href="/b/${b.slug}"><strong>${b.name}</strong>${visibilityIcon(b)}${b.archived ? html` <em>(${t('forums.archived')})</em>` : ''}</a>
   <p>${b.description}</p><small>${t('forums.counts', { threads: b.threadCount, posts: b.postCount })}</small></li>`,
@@ -66,7 +66,7 @@ ${b.canModerate ? html`<p><a href="/mod/boards#b-${b.slug}">${icon('settings')} 
 }
 
 function postingHint(ctx: PageContext): SafeHtml {
-  return ctx.account ? html`` : html`<p class="notice">${icon('login')} <a href="/login?next=${encodeURIComponent(ctx.path)}">${ctx.t('forums.login_to_post')}</a></p>`;
+  return ctx.account ? html`` : html`<p class="notice"><a href="/login?next=${encodeURIComponent(ctx.path)}">${icon('login')} ${ctx.t('forums.login_to_post')}</a></p>`;
 }
 
 function anonymousChoice(ctx: PageContext, state?: FormState): SafeHtml {
