@@ -19,7 +19,19 @@
     banner.hidden = false;
   }
 
-  var socket = io('/live', { transports: ['websocket', 'polling'], tryAllTransports: true });
+
+  /* Without a network, retrying only drains the battery (and logs errors): wait for the phone to be back online. */
+  function quietOffline(s) {
+    window.addEventListener('offline', function () {
+      s.disconnect();
+    });
+    window.addEventListener('online', function () {
+      s.connect();
+    });
+    return s;
+  }
+  // One connection to /live per page, shared with the thread page's live replies (live.js).
+  var socket = window.parasolLive || (window.parasolLive = quietOffline(io('/live', { transports: ['websocket', 'polling'], tryAllTransports: true })));
   function subscribe() {
     socket.emit('subscribe', { channel: 'account:' + account }, function (reply) {
       // Marks the page as listening: lets a test (or a curious member) see alerts are live.

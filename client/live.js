@@ -15,7 +15,19 @@
   const status = document.getElementById('live-status');
   const channel = 'thread:' + thread;
   // tryAllTransports: without it a failed WebSocket is retried forever and polling never tried.
-  const socket = io('/live', { transports: ['websocket', 'polling'], tryAllTransports: true });
+
+  /* Without a network, retrying only drains the battery (and logs errors): wait for the phone to be back online. */
+  function quietOffline(s) {
+    window.addEventListener('offline', function () {
+      s.disconnect();
+    });
+    window.addEventListener('online', function () {
+      s.connect();
+    });
+    return s;
+  }
+  // One connection to /live per page, shared with the buddy alerts (alerts.js).
+  const socket = window.parasolLive || (window.parasolLive = quietOffline(io('/live', { transports: ['websocket', 'polling'], tryAllTransports: true })));
   const validId = /^[A-Za-z0-9_-]{1,64}$/;
 
   function fragment(postId) {

@@ -29,7 +29,11 @@
   }
   window.parasolForget = forget;
 
-  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(function () {});
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/sw.js').catch(function () {});
+    // The offline page kept on the phone follows the language of the pages read (see sw.js).
+    if (navigator.serviceWorker.controller && navigator.onLine) navigator.serviceWorker.controller.postMessage('lang:' + document.documentElement.lang);
+  }
 
   function show(text) {
     notice.textContent = text;

@@ -27,7 +27,18 @@
   var ended = false;
   var readTimer = null;
   var lang = document.documentElement.lang || undefined;
-  var socket = io('/rooms', { transports: ['websocket', 'polling'], tryAllTransports: true });
+
+  /* Without a network, retrying only drains the battery (and logs errors): wait for the phone to be back online. */
+  function quietOffline(s) {
+    window.addEventListener('offline', function () {
+      s.disconnect();
+    });
+    window.addEventListener('online', function () {
+      s.connect();
+    });
+    return s;
+  }
+  var socket = quietOffline(io('/rooms', { transports: ['websocket', 'polling'], tryAllTransports: true }));
 
   function text(name) {
     return list.getAttribute('data-' + name) || '';

@@ -111,8 +111,31 @@ self.addEventListener('fetch', function (event) {
   );
 });
 
+/*
+ * The offline page is kept at install, in the language of that first visit; a
+ * person who then picks another language must not get it in the first one.
+ * Pages say which language they are in ("lang:ar"); a kept copy in another
+ * one is fetched again (only then: one small page when the language changes).
+ */
+function keepOfflinePage(lang) {
+  return caches.open(SHELL).then(function (cache) {
+    return cache
+      .match('/offline')
+      .then(function (kept) {
+        return kept ? kept.text() : '';
+      })
+      .then(function (text) {
+        if (text.indexOf('<html lang="' + lang + '"') !== -1) return undefined;
+        return fetch('/offline').then(function (response) {
+          return response.ok ? cache.put('/offline', response) : undefined;
+        });
+      });
+  });
+}
+
 self.addEventListener('message', function (event) {
   if (event.data === 'forget') event.waitUntil(caches.delete(PAGES));
+  else if (typeof event.data === 'string' && /^lang:[A-Za-z0-9-]{2,35}$/.test(event.data)) event.waitUntil(keepOfflinePage(event.data.slice(5)).catch(function () {}));
 });
 
 self.addEventListener('push', function (event) {

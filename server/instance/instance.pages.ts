@@ -47,7 +47,9 @@ export function instancePages(ctx: AppContext): express.Router {
 
   /** What the service worker shows for a page that was not kept on the phone while there is no network. */
   router.get('/offline', (req, res) => {
-    const page = ctx.page(req);
+    // The service worker keeps this page on the phone (a quick exit does not drop it): it must not name whoever was
+    // signed in when it was fetched, nor load the live scripts that would try to connect while offline.
+    const page = { ...ctx.page(req), account: null, unseenNotifications: 0 };
     sendPage(
       res,
       layout(page, {
