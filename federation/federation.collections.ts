@@ -49,4 +49,52 @@ export const apFollowsCollection = defineCollection<ApFollowDoc>({
   ],
 });
 
-export const federationCollections = [apMembersCollection, apFollowsCollection];
+/** A local post sent to a board's followers: what was sent, so that only changes are sent again. */
+export interface ApSentPostDoc {
+  /** The post's id. */
+  id: string;
+  /** Who it was sent as (the member's Person, or the Group for anonymous posts). */
+  authorIri: string;
+  groupIri: string;
+  editedAt: number | null;
+  deleted: boolean;
+  updatedAt: number;
+}
+
+export const apSentPostsCollection = defineCollection<ApSentPostDoc>({
+  name: 'ap_sent_posts',
+  fields: {},
+  indexes: [],
+});
+
+/**
+ * A post of a remote board that one of our follows receives (mirrored so
+ * members can read it here). The HTML is cleaned when it arrives.
+ */
+export interface ApRemotePostDoc {
+  /** The object's IRI. */
+  id: string;
+  /** The remote Group (the board). */
+  groupIri: string;
+  /** The thread's IRI (FEP-7888 context; a thread's own IRI for its first post). */
+  threadIri: string;
+  inReplyTo: string | null;
+  /** 'Page' (a thread) or 'Note' (a reply). */
+  kind: string;
+  title: string | null;
+  html: string;
+  summary: string | null;
+  /** The actor named as author (the Group itself for anonymous posts). */
+  attributedTo: string;
+  published: number;
+  updated: number | null;
+  receivedAt: number;
+}
+
+export const apRemotePostsCollection = defineCollection<ApRemotePostDoc>({
+  name: 'ap_remote_posts',
+  fields: { groupIri: 'string', threadIri: 'string', kind: 'string', published: 'number' },
+  indexes: [{ fields: ['groupIri', 'kind', 'published'] }, { fields: ['threadIri', 'published'] }],
+});
+
+export const federationCollections = [apMembersCollection, apFollowsCollection, apSentPostsCollection, apRemotePostsCollection];

@@ -20,12 +20,15 @@ import { createFollowHandler } from './handlers/follow.handler.js';
 import { ReplayCache } from './inbox.js';
 import { Iris } from './iris.js';
 import { KeyResolver } from './keys.js';
+import { mirrorApi, RemoteMirror } from './mirror.js';
+import { PostFederation } from './posts.js';
 import { activityPubRouter, federationErrors } from './routes.js';
 import { wellKnownRouter } from './well-known.js';
 
 export interface Federation {
   readonly actors: Actors;
   readonly follows: FollowsService;
+  readonly posts: PostFederation;
   /** Stops the delivery worker, letting requests in flight finish. */
   close(): Promise<void>;
 }
@@ -86,6 +89,10 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
 
   const follows = new FollowsService({ apex, actors: actorService, iris, store, outbound, logger });
   const onFollow = createFollowHandler({ apex, actors: actorService, iris, logger });
+  const mirror = new RemoteMirror({ store, logger });
+  const posts = new PostFederation({ apex, actors: actorService, iris, store, logger });
+  // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
+  ctx.forums.onChange((threadId) => void posts.onThreadChange(threadId));
 
   const fed = express();
   // Never 'development': apex accepts unsigned inbox posts when the app's env is development.
@@ -103,6 +110,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       keys: new KeyResolver(apex, iris),
       replays: new ReplayCache(),
       limiter: createLimiter(config.federation.inboxLimit),
+      announces: mirror.gate(),
     }),
   );
   fed.use(federationErrors(logger));
@@ -120,6 +128,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   app.use(fed);
 
   federationApi(api, { actors: actorService, follows, apexStore, store });
+  mirrorApi(api, mirror, store);
 
   // A deleted account's actor and key go with it.
   ctx.hooks.onDeleted(async (tx, accountId) => {
@@ -134,6 +143,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   return {
     actors: actorService,
     follows,
+    posts,
     close: () => deliveries.stop(),
   };
 }

@@ -11,6 +11,8 @@ export interface RoutesDeps extends GateDeps {
   readonly actors: Actors;
   readonly iris: Iris;
   readonly logger: Logger;
+  /** Takes Announces from followed boards (mirror.ts) before apex sees them. */
+  readonly announces: RequestHandler;
 }
 
 const ACTOR_PATHS = ['/ap/instance', '/ap/b/:slug', '/ap/u/:handle'];
@@ -81,6 +83,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     signatureGate(deps),
     compactActivity(apex),
     actorOwnsKey(),
+    deps.announces,
     security.verifySignature!,
     validators.actor!,
     validators.activityObject!,
@@ -108,6 +111,9 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
       const doc = kind === 'activity' ? await apex.store.getActivity(iri) : await apex.store.getObject(iri);
       const author = doc ? firstId(kind === 'activity' ? doc.actor : doc.attributedTo) : null;
       if (!author || !iris.isLocal(author) || !(await actors.resolveIri(author))) throw new NotFound();
+      // A post's board must still federate: a board that stopped being public takes its posts' IRIs with it.
+      const audience = doc ? firstId(doc.audience) : null;
+      if (audience && (!iris.isLocal(audience) || !(await actors.resolveIri(audience)))) throw new NotFound();
       next();
     })().catch(next);
   };

@@ -642,6 +642,8 @@ export function createForumsService(deps: ForumsDeps) {
         await tx.collection(threadsCollection).insert(thread);
         if (state === 'visible') await tx.collection(boardsCollection).increment(board.id, { threadCount: 1, postCount: 1 });
       });
+      // Listeners (federation) learn of new threads as of replies.
+      changed(threadId);
       const names = await namesFor([thread]);
       const [view] = await postViews(author, [post], board, thread);
       return { thread: threadSummary(thread, names), post: view! };

@@ -1,0 +1,305 @@
+import assert from 'node:assert/strict';
+import { AP, eventually, settled, startPeers, type Peer } from './instances.js';
+import { followActivity, Receiver, send, signedPost, type FakeActor, type Received } from './receiver.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary ActivityPub documents */
+
+const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
+
+async function getJson(url: string): Promise<{ status: number; json: any; text: string }> {
+  const res = await fetch(url, { headers: { accept: AP.accept }, redirect: 'manual' });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
+}
+
+const activityOf = (r: Received) => r.json as any;
+const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+const idOf = (v: unknown): string | undefined => {
+  const x = one(v);
+  return typeof x === 'string' ? x : (x as { id?: string } | undefined)?.id;
+};
+
+describe('federating posts of a public board (FEP-1b12, FEP-7888; separate processes, real HTTP)', function () {
+  this.timeout(120_000);
+  let a: Peer;
+  let b: Peer;
+  const receiver = new Receiver();
+  let watcher: FakeActor;
+  const group = () => `${a.url}/ap/b/general`;
+
+  /** Announces of the Group that reached the test's receiver (a second follower of A's board). */
+  const announcesAt = (innerType: string, objectId?: string) =>
+    receiver.posts((r) => {
+      const act = activityOf(r);
+      if (act?.type !== 'Announce' || act.actor !== group()) return false;
+      const inner = act.object;
+      if (inner?.type !== innerType) return false;
+      return !objectId || idOf(inner.object) === objectId;
+    });
+
+  const mirrored = async () => {
+    const reply = await b.member.client.api('GET', `/federation/remote?group=${encodeURIComponent(group())}`);
+    assert.equal(reply.status, 200, reply.text);
+    return reply.json.threads as any[];
+  };
+
+  before(async () => {
+    await receiver.start();
+    const peers = await startPeers(['pa', 'pb']);
+    a = peers[0]!;
+    b = peers[1]!;
+    const made = await b.admin.client.api('POST', '/federation/follows', { target: `general@${a.host}` });
+    assert.equal(made.status, 201, made.text);
+    await eventually(async () => {
+      const list = await b.admin.client.api('GET', '/federation/follows');
+      assert.equal(list.json.follows[0].state, 'accepted');
+    });
+    watcher = receiver.actor('watcher');
+    const followed = await send(signedPost(`${group()}/inbox`, watcher, followActivity(watcher, group())));
+    assert.equal(followed.status, 200, followed.text);
+    await eventually(async () => {
+      const list = await a.admin.client.api('GET', '/federation/boards/general/followers');
+      assert.equal(list.json.followers.length, 2);
+    });
+    // The member lets their Person exist (members are not federated until they choose to be).
+    assert.equal((await a.member.client.api('PUT', '/federation/me', { discoverable: true })).status, 200);
+  });
+  after(async () => {
+    if (process.env.SHOW_PEER_OUTPUT) console.log(a?.output(), b?.output());
+    await Promise.all([a?.dispose(), b?.dispose()]);
+    await receiver.stop();
+  });
+
+  let threadIri = '';
+  let replyIri = '';
+  let firstPostId = '';
+  let replyPostId = '';
+
+  it('a thread and a reply are Created by the member, Announced by the Group, and B shows them threaded', async () => {
+    const person = `${a.url}/ap/u/${a.member.handle.toLowerCase()}`;
+    const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Hello from A', body: 'First **post**' });
+    assert.equal(thread.status, 201, thread.text);
+    firstPostId = thread.json.post.id;
+    const create = await eventually(async () => {
+      const found = announcesAt('Create');
+      assert.equal(found.length, 1);
+      return activityOf(found[0]!);
+    });
+    // apex writes the Public collection in its compact form, which every implementation reads.
+    const isPublic = (v: unknown) => [v].flat().some((x) => x === PUBLIC || x === 'as:Public' || x === 'Public');
+    assert.ok(isPublic(create.to));
+    assert.equal(create.audience, group());
+    const inner = create.object;
+    assert.equal(inner.actor, person);
+    assert.equal(inner.audience, group());
+    assert.ok([inner.to].flat().includes(group()) && isPublic(inner.to));
+    const page = inner.object;
+    assert.equal(page.type, 'Page');
+    assert.equal(page.name, 'Hello from A');
+    assert.equal(page.attributedTo, person);
+    assert.equal(page.audience, group());
+    assert.equal(page.context, page.id);
+    assert.match(page.content, /<strong>post<\/strong>/);
+    threadIri = page.id;
+
+    // The object and the member's Create are served at their IRIs.
+    const served = await getJson(threadIri);
+    assert.equal(served.status, 200, served.text);
+    assert.equal(served.json.type, 'Page');
+    assert.equal(served.json.attributedTo, person);
+    assert.equal((await getJson(inner.id)).json.type, 'Create');
+
+    const reply = await a.member.client.api('POST', `/threads/${thread.json.thread.id}/posts`, { body: 'A reply' });
+    assert.equal(reply.status, 201, reply.text);
+    replyPostId = reply.json.post.id;
+    const note = await eventually(async () => {
+      const found = announcesAt('Create').map((r) => activityOf(r).object.object).filter((o: any) => o.type === 'Note');
+      assert.equal(found.length, 1);
+      return found[0];
+    });
+    assert.equal(note.inReplyTo, threadIri);
+    assert.equal(note.context, threadIri);
+    assert.equal(note.audience, group());
+    replyIri = note.id;
+
+    const threads = await eventually(async () => {
+      const list = await mirrored();
+      assert.equal(list.length, 1);
+      assert.equal(list[0].replies.length, 1);
+      return list;
+    });
+    assert.equal(threads[0].id, threadIri);
+    assert.equal(threads[0].title, 'Hello from A');
+    assert.equal(threads[0].attributedTo, person);
+    assert.match(threads[0].html, /<strong>post<\/strong>/);
+    assert.equal(threads[0].replies[0].id, replyIri);
+    assert.equal(threads[0].replies[0].inReplyTo, threadIri);
+  });
+
+  it('an edit sends an Update that B applies', async () => {
+    const edited = await a.member.client.api('PATCH', `/posts/${firstPostId}`, { body: 'First post, edited' });
+    assert.equal(edited.status, 200, edited.text);
+    await eventually(async () => assert.equal(announcesAt('Update', threadIri).length, 1));
+    await eventually(async () => assert.match((await mirrored())[0].html, /edited/));
+  });
+
+  it('an anonymous post reaches B attributed to the Group and nowhere names the member', async () => {
+    const handle = a.member.handle.toLowerCase();
+    const before = receiver.received.length;
+    const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Anonymous one', body: 'Nobody knows', anonymous: true });
+    assert.equal(thread.status, 201, thread.text);
+    const create = await eventually(async () => {
+      const found = announcesAt('Create').filter((r) => activityOf(r).object.object.name === 'Anonymous one');
+      assert.equal(found.length, 1);
+      return activityOf(found[0]!);
+    });
+    assert.equal(create.object.actor, group());
+    assert.equal(create.object.object.attributedTo, group());
+    await settled(a);
+    const sent = receiver.received.slice(before).map((r) => r.raw.toLowerCase());
+    assert.ok(sent.length > 0);
+    for (const raw of sent) assert.ok(!raw.includes(handle) && !raw.includes('/ap/u/'), `sent: ${raw}`);
+    for (const iri of [create.object.object.id, create.object.id, create.id]) {
+      const served = await getJson(iri);
+      assert.equal(served.status, 200, served.text);
+      assert.ok(!served.text.toLowerCase().includes(handle) && !served.text.includes('/ap/u/'), served.text);
+    }
+    const onB = await eventually(async () => {
+      const found = (await mirrored()).find((t) => t.title === 'Anonymous one');
+      assert.ok(found);
+      return found;
+    });
+    assert.equal(onB.attributedTo, group());
+    assert.ok(!JSON.stringify(onB).toLowerCase().includes(handle));
+
+    // Its author deleting it: the Group, not the member, sends the Delete; B loses it.
+    const pageIri = create.object.object.id as string;
+    const deleted = await a.member.client.api('DELETE', `/posts/${thread.json.post.id}`);
+    assert.ok(deleted.status < 300, deleted.text);
+    const del = await eventually(async () => {
+      const found = announcesAt('Delete', pageIri);
+      assert.equal(found.length, 1);
+      return found[0]!;
+    });
+    assert.equal(activityOf(del).object.actor, group());
+    assert.ok(!del.raw.toLowerCase().includes(handle) && !del.raw.includes('/ap/u/'), del.raw);
+    await eventually(async () => assert.ok((await mirrored()).every((t) => t.id !== pageIri)));
+  });
+
+  it('a moderator on A removes the reply: B loses it, and its IRI serves a Tombstone', async () => {
+    const removed = await a.admin.client.api('POST', `/posts/${replyPostId}/moderation`, { action: 'remove', reason: 'test' });
+    assert.ok(removed.status < 300, removed.text);
+    const announce = await eventually(async () => {
+      const found = announcesAt('Delete', replyIri);
+      assert.equal(found.length, 1);
+      return activityOf(found[0]!);
+    });
+    assert.equal(announce.object.actor, group());
+    assert.equal(announce.object.object.type, 'Tombstone');
+    await eventually(async () => {
+      const thread = (await mirrored()).find((t) => t.id === threadIri);
+      assert.equal(thread.replies.length, 0);
+    });
+    const served = await getJson(replyIri);
+    assert.equal(served.json?.type, 'Tombstone', served.text);
+  });
+
+  it('serves no object of a board that is not public', async () => {
+    const made = await a.admin.client.api('POST', '/boards', { slug: 'private-one', name: 'Private', visibility: 'members' });
+    assert.equal(made.status, 201, made.text);
+    const thread = await a.member.client.api('POST', '/boards/private-one/threads', { title: 'Members only', body: 'secret' });
+    assert.equal(thread.status, 201, thread.text);
+    const hex = Buffer.from(thread.json.post.id as string, 'base64url').toString('hex');
+    assert.equal((await getJson(`${a.url}/ap/o/${hex}`)).status, 404);
+    assert.equal((await getJson(`${a.url}/ap/s/create-${hex}`)).status, 404);
+
+    // A public board's posts go with it when it stops being public.
+    await a.admin.client.api('POST', '/boards', { slug: 'closing', name: 'Closing', visibility: 'public' });
+    const open = await a.member.client.api('POST', '/boards/closing/threads', { title: 'Soon closed', body: 'text' });
+    assert.equal(open.status, 201, open.text);
+    const openHex = Buffer.from(open.json.post.id as string, 'base64url').toString('hex');
+    await eventually(async () => assert.equal((await getJson(`${a.url}/ap/o/${openHex}`)).status, 200));
+    const closed = await a.admin.client.api('PATCH', '/boards/closing', { visibility: 'members' });
+    assert.equal(closed.status, 200, closed.text);
+    assert.equal((await getJson(`${a.url}/ap/o/${openHex}`)).status, 404);
+    assert.equal((await getJson(`${a.url}/ap/s/create-${openHex}`)).status, 404);
+  });
+
+  describe('forged Announces are refused and store nothing', () => {
+    const bInbox = () => `${b.url}/ap/instance/inbox`;
+    const fakeCreate = (actor: string, audience: string, id: string) => ({
+      id: `${id}/create`,
+      type: 'Create',
+      actor,
+      to: [PUBLIC],
+      audience,
+      object: { id, type: 'Page', name: 'Forged', content: '<p>forged</p>', attributedTo: actor, audience, to: [PUBLIC] },
+    });
+
+    it('from an actor B does not follow (403)', async () => {
+      const mallory = receiver.actor('mallory');
+      const before = await mirrored();
+      const announce = {
+        '@context': 'https://www.w3.org/ns/activitystreams',
+        id: `${mallory.id}/announces/1`,
+        type: 'Announce',
+        actor: mallory.id,
+        to: [PUBLIC],
+        object: fakeCreate(mallory.id, mallory.id, `${mallory.id}/posts/1`),
+      };
+      const answer = await send(signedPost(bInbox(), mallory, announce));
+      assert.equal(answer.status, 403, answer.text);
+      assert.deepEqual(await mirrored(), before);
+    });
+
+    it('from a followed group, of an inner Create that is not that group’s (403)', async () => {
+      // B follows a group on the test's server, which accepts.
+      const fakeGroup = receiver.actor('fakegroup');
+      const made = await b.admin.client.api('POST', '/federation/follows', { target: fakeGroup.id });
+      assert.equal(made.status, 201, made.text);
+      const follow = await eventually(async () => {
+        const found = receiver.posts((r) => activityOf(r)?.type === 'Follow' && activityOf(r)?.object === fakeGroup.id);
+        assert.equal(found.length, 1);
+        return activityOf(found[0]!);
+      });
+      const accept = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fakeGroup.id}/accepts/1`, type: 'Accept', actor: fakeGroup.id, object: follow };
+      assert.ok((await send(signedPost(bInbox(), fakeGroup, accept))).status < 300);
+      await eventually(async () => {
+        const list = await b.admin.client.api('GET', '/federation/follows');
+        assert.equal(list.json.follows.find((f: any) => f.target === fakeGroup.id)?.state, 'accepted');
+      });
+      const otherGroup = `${receiver.url}/users/othergroup`;
+      const cases = [
+        // An inner Create by a member addressed to another group.
+        fakeCreate(`${receiver.url}/users/someone`, otherGroup, `${receiver.url}/posts/2`),
+        // An inner Create claiming to be A's group's, from another origin.
+        fakeCreate(group(), group(), `${a.url}/ap/o/forged`),
+      ];
+      for (const [i, inner] of cases.entries()) {
+        const announce = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fakeGroup.id}/announces/${i}`, type: 'Announce', actor: fakeGroup.id, to: [PUBLIC], object: inner };
+        const answer = await send(signedPost(bInbox(), fakeGroup, announce));
+        assert.equal(answer.status, 403, `${i}: ${answer.text}`);
+      }
+      const fake = await b.member.client.api('GET', `/federation/remote?group=${encodeURIComponent(fakeGroup.id)}`);
+      assert.deepEqual(fake.json.threads, []);
+      assert.ok((await mirrored()).every((t) => t.title !== 'Forged'));
+
+      // The same group's own post is taken, its HTML cleaned as local posts are.
+      const own = fakeCreate(fakeGroup.id, fakeGroup.id, `${receiver.url}/posts/3`);
+      own.object.content = '<p>fine <a href="https://example.org" onclick="x()">link</a></p><script>alert(1)</script><img src=x onerror=alert(1)>';
+      const ok = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fakeGroup.id}/announces/ok`, type: 'Announce', actor: fakeGroup.id, to: [PUBLIC], object: own };
+      assert.equal((await send(signedPost(bInbox(), fakeGroup, ok))).status, 202);
+      const taken = await b.member.client.api('GET', `/federation/remote?group=${encodeURIComponent(fakeGroup.id)}`);
+      assert.equal(taken.json.threads.length, 1);
+      const html = taken.json.threads[0].html as string;
+      assert.match(html, /fine/);
+      assert.doesNotMatch(html, /script|onclick|onerror|alert/);
+    });
+  });
+});
