@@ -53,6 +53,7 @@ export const apFollowsCollection = defineCollection<ApFollowDoc>({
 export interface ApSentPostDoc {
   /** The post's id. */
   id: string;
+  threadId: string;
   /** Who it was sent as (the member's Person, or the Group for anonymous posts). */
   authorIri: string;
   groupIri: string;
@@ -63,8 +64,8 @@ export interface ApSentPostDoc {
 
 export const apSentPostsCollection = defineCollection<ApSentPostDoc>({
   name: 'ap_sent_posts',
-  fields: {},
-  indexes: [],
+  fields: { threadId: 'string', deleted: 'boolean', updatedAt: 'number' },
+  indexes: [{ fields: ['threadId', 'deleted'] }, { fields: ['deleted', 'updatedAt'] }],
 });
 
 /**
@@ -97,4 +98,41 @@ export const apRemotePostsCollection = defineCollection<ApRemotePostDoc>({
   indexes: [{ fields: ['groupIri', 'kind', 'published'] }, { fields: ['threadIri', 'published'] }],
 });
 
-export const federationCollections = [apMembersCollection, apFollowsCollection, apSentPostsCollection, apRemotePostsCollection];
+export type FederationMode = 'open' | 'allowlist';
+
+/** A deny or allow rule for a remote domain, or a block of one remote actor (id: the domain or the actor's IRI). */
+export interface ApPolicyRuleDoc {
+  id: string;
+  kind: 'domain' | 'actor';
+  policy: 'deny' | 'allow';
+  reason: string;
+  createdAt: number;
+}
+
+export const apPolicyRulesCollection = defineCollection<ApPolicyRuleDoc>({
+  name: 'ap_policy_rules',
+  fields: { createdAt: 'number' },
+  indexes: [{ fields: ['createdAt'] }],
+});
+
+/** Federation settings of the instance, one document each (`mode`: open, or allow-list only). */
+export interface ApSettingDoc {
+  id: string;
+  value: string;
+  updatedAt: number;
+}
+
+export const apSettingsCollection = defineCollection<ApSettingDoc>({
+  name: 'ap_settings',
+  fields: {},
+  indexes: [],
+});
+
+export const federationCollections = [
+  apMembersCollection,
+  apFollowsCollection,
+  apSentPostsCollection,
+  apRemotePostsCollection,
+  apPolicyRulesCollection,
+  apSettingsCollection,
+];

@@ -92,7 +92,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   const mirror = new RemoteMirror({ store, logger });
   const posts = new PostFederation({ apex, actors: actorService, iris, store, logger });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
-  ctx.forums.onChange((threadId) => void posts.onThreadChange(threadId));
+  ctx.forums.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));
 
   const fed = express();
   // Never 'development': apex accepts unsigned inbox posts when the app's env is development.
@@ -111,6 +111,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       replays: new ReplayCache(),
       limiter: createLimiter(config.federation.inboxLimit),
       announces: mirror.gate(),
+      postObject: (hexId) => posts.objectFor(hexId),
     }),
   );
   fed.use(federationErrors(logger));

@@ -2,6 +2,7 @@ import type { AccountDoc } from '../server/accounts/accounts.collections.js';
 import { accountsCollection } from '../server/accounts/accounts.collections.js';
 import { boardsCollection, postsCollection, threadsCollection, type PostDoc, type ThreadDoc } from '../server/forums/forums.collections.js';
 import type { Logger } from '../server/logger.js';
+import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors.js';
 import type { Apex, ApexActivity, ApexActor } from './apex-types.js';
@@ -33,10 +34,13 @@ export const apId = (postId: string) => Buffer.from(postId, 'base64url').toStrin
  * Delete. Anonymous posts never involve the member's actor: the Group is
  * their author and creator.
  *
- * It works by reconciling: on every change of a thread (forums.onChange) it
- * compares the thread's posts with what was already sent (ap_sent_posts), so
- * the forums module needs no federation code and a missed event is repaired
- * by the next one.
+ * It works by reconciling what a post shows with what was sent of it
+ * (ap_sent_posts), on every change the forums module reports: the forums
+ * module needs no federation code, and a missed event is repaired by the
+ * next change of the same thread. A post is sent only when the board has
+ * followers at that moment, so a board nobody follows costs a few indexed
+ * reads per change and keeps nothing; earlier posts are not pushed to a new
+ * follower (it reads them from the board's pages or outbox).
  */
 export class PostFederation {
   /** One reconciliation per thread at a time, so a post is never Created twice. */
@@ -52,50 +56,96 @@ export class PostFederation {
     return `${this.deps.iris.base}/ap/s/${kind}-${apId(postId)}${version ? `-${version}` : ''}`;
   }
 
-  /** Queues a reconciliation of the thread; errors are logged, never thrown at the forums module. */
-  onThreadChange(threadId: string | null): Promise<void> {
-    if (!threadId) return Promise.resolve();
-    const previous = this.running.get(threadId) ?? Promise.resolve();
+  /**
+   * Queues a reconciliation of the thread (of every sent post when threadId
+   * is null: a board or account changed); errors are logged, never thrown at
+   * the forums module.
+   */
+  onThreadChange(threadId: string | null, postId?: string): Promise<void> {
+    const key = threadId ?? '*';
+    const previous = this.running.get(key) ?? Promise.resolve();
     const task = previous
-      .then(() => this.sync(threadId))
+      .then(() => (threadId ? this.syncThread(threadId, postId) : this.syncAll()))
       .catch((error: unknown) => this.deps.logger.error({ err: error }, 'federating a thread failed'))
       .finally(() => {
-        if (this.running.get(threadId) === task) this.running.delete(threadId);
+        if (this.running.get(key) === task) this.running.delete(key);
       });
-    this.running.set(threadId, task);
+    this.running.set(key, task);
     return task;
   }
 
-  private async sync(threadId: string): Promise<void> {
-    const { store, actors } = this.deps;
+  /** The Group a thread's posts belong to now, or null when its board does not federate (gone, or not public). */
+  private async groupOf(thread: ThreadDoc | null): Promise<ApexActor | null> {
+    if (!thread) return null;
+    const board = await this.deps.store.collection(boardsCollection).get(thread.boardId);
+    return board && board.visibility === 'public' ? this.deps.actors.boardActor(board.slug) : null;
+  }
+
+  private async syncThread(threadId: string, postId?: string): Promise<void> {
+    const { store } = this.deps;
     const thread = await store.collection(threadsCollection).get(threadId);
-    if (!thread) return;
-    const board = await store.collection(boardsCollection).get(thread.boardId);
-    // Only public boards federate; members-only and network boards never reach this path.
-    if (!board || board.visibility !== 'public') return;
-    const group = await actors.boardActor(board.slug);
-    if (!group) return;
-
-    const posts: PostDoc[] = [];
-    let after: string | null = null;
-    do {
-      const page = await store.collection(postsCollection).find({ where: { threadId }, orderBy: { field: 'createdAt' }, limit: 1000, after });
-      posts.push(...page.items);
-      after = page.next;
-    } while (after);
-
+    const group = await this.groupOf(thread);
     const sent = store.collection(apSentPostsCollection);
-    for (const post of posts) {
-      const record = await sent.get(post.id);
-      const live = post.state === 'visible' && thread.state === 'visible';
-      if (live && !record) {
-        await this.create(group, thread, post);
-      } else if (live && record && !record.deleted && record.editedAt !== post.editedAt) {
-        await this.update(group, thread, post, record);
-      } else if (!live && record && !record.deleted) {
-        await this.remove(group, post, record);
-      }
+    // What was sent of this thread follows it: edits, deletions, removals, a thread removed or moved off a public board.
+    await eachPage(
+      (after) => sent.find({ where: { threadId, deleted: false }, limit: 200, after }),
+      (record) => this.reconcile(record, thread, group),
+    );
+    if (!postId || !thread || !group) return;
+    if (await sent.get(postId)) return;
+    const post = await store.collection(postsCollection).get(postId);
+    if (!post || post.state !== 'visible' || thread.state !== 'visible') return;
+    // Nothing is sent, or kept, for a board nobody follows.
+    if ((await this.deps.apex.store.getStreamCount(group.followers[0]!)) === 0) return;
+    await this.create(group, thread, post);
+  }
+
+  /** Every post still standing on other servers, checked against what it shows now. */
+  private async syncAll(): Promise<void> {
+    const { store } = this.deps;
+    const threads = new Map<string, { thread: ThreadDoc | null; group: ApexActor | null }>();
+    await eachPage(
+      (after) => store.collection(apSentPostsCollection).find({ where: { deleted: false }, orderBy: { field: 'updatedAt' }, limit: 200, after }),
+      async (record) => {
+        let current = threads.get(record.threadId);
+        if (!current) {
+          const thread = await store.collection(threadsCollection).get(record.threadId);
+          current = { thread, group: await this.groupOf(thread) };
+          threads.set(record.threadId, current);
+        }
+        await this.reconcile(record, current.thread, current.group);
+      },
+    );
+  }
+
+  private async reconcile(record: ApSentPostDoc, thread: ThreadDoc | null, group: ApexActor | null): Promise<void> {
+    const post = await this.deps.store.collection(postsCollection).get(record.id);
+    const live = !!post && !!thread && !!group && post.state === 'visible' && thread.state === 'visible' && group.id === record.groupIri;
+    if (!live) await this.remove(record, post);
+    else if (record.editedAt !== post.editedAt) await this.update(group, thread, post, record);
+  }
+
+  /**
+   * What a post's object IRI answers, made from the post as it is now (so it
+   * is never staler than the forum page): the Page or Note while the post is
+   * visible on a public board, a Tombstone once a sent post is gone, and
+   * nothing (null) otherwise, members-only posts included.
+   */
+  async objectFor(hexId: string): Promise<{ gone: boolean; doc: Record<string, unknown> } | null> {
+    if (!/^(?:[0-9a-f]{2}){1,48}$/.test(hexId)) return null;
+    const { store, apex } = this.deps;
+    const postId = Buffer.from(hexId, 'hex').toString('base64url');
+    const post = await store.collection(postsCollection).get(postId);
+    const thread = post ? await store.collection(threadsCollection).get(post.threadId) : null;
+    const group = await this.groupOf(thread);
+    const record = await store.collection(apSentPostsCollection).get(postId);
+    if (post && thread && group && post.state === 'visible' && thread.state === 'visible' && (!record || !record.deleted)) {
+      // A sent post keeps the author it was sent as (an anonymous post never gains a Person).
+      const author = (record && (await this.deps.actors.resolveIri(record.authorIri))) || (await this.authorOf(group, post));
+      return { gone: false, doc: { '@context': apex.context, ...this.objectDoc(group, author, thread, post) } };
     }
+    if (!record) return null;
+    return { gone: true, doc: { '@context': apex.context, id: this.objectIri(postId), type: 'Tombstone' } };
   }
 
   /** The actor a post is attributed to: the member's Person, or the Group for anonymous posts. */
@@ -167,7 +217,7 @@ export class PostFederation {
       published: object.published,
     };
     await this.announce(group, author, create, 'create', post.id);
-    await store.collection(apSentPostsCollection).upsert({ id: post.id, authorIri: author.id, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() });
+    await store.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri: author.id, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() });
   }
 
   private async update(group: ApexActor, thread: ThreadDoc, post: PostDoc, record: ApSentPostDoc): Promise<void> {
@@ -182,18 +232,26 @@ export class PostFederation {
     await store.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() });
   }
 
-  private async remove(group: ApexActor, post: PostDoc, record: ApSentPostDoc): Promise<void> {
+  /**
+   * Takes a sent post back: the author's own deletion is theirs, anything
+   * else (a moderator's removal, a thread moved or a board closed to the
+   * public) is the Group's. The Group that first announced it sends the
+   * Delete, even when its board no longer federates.
+   */
+  private async remove(record: ApSentPostDoc, post: PostDoc | null): Promise<void> {
     const { apex, store } = this.deps;
-    const author = (await this.deps.actors.resolveIri(record.authorIri)) ?? group;
-    const iri = this.objectIri(post.id);
+    const iri = this.objectIri(record.id);
     const deleted = new Date().toISOString();
-    const tombstone = { id: iri, type: 'Tombstone', formerType: 'Note', deleted };
-    // The object's IRI answers with the Tombstone from now on (public, as the post was; FEP-1b12 removals look like deletions to followers).
-    await apex.store.updateObject(await apex.fromJSONLD({ '@context': apex.context, ...tombstone, attributedTo: group.id, audience: group.id, to: [PUBLIC] }), null, true);
-    // A moderator's removal is the Group's act; the author's own deletion is theirs.
-    const actor = post.state === 'deleted' ? author : group;
-    const remove = { id: this.activityIri('delete', post.id), type: 'Delete', actor: actor.id, to: [group.id, PUBLIC], cc: [group.followers[0]], audience: group.id, object: tombstone };
-    await this.announce(group, actor, remove, 'delete', post.id);
-    await store.collection(apSentPostsCollection).patch(post.id, { deleted: true, updatedAt: Date.now() });
+    const tombstone = { id: iri, type: 'Tombstone', deleted };
+    // The object's IRI answers with the Tombstone from now on (FEP-1b12 removals look like deletions to followers).
+    await apex.store.updateObject(await apex.fromJSONLD({ '@context': apex.context, ...tombstone, attributedTo: record.groupIri, audience: record.groupIri, to: [PUBLIC] }), null, true);
+    const group = (await apex.store.getObject(record.groupIri, true)) as ApexActor | null;
+    if (group) {
+      const author = post?.state === 'deleted' && record.authorIri !== record.groupIri ? ((await apex.store.getObject(record.authorIri, true)) as ApexActor | null) : null;
+      const actor = author ?? group;
+      const remove = { id: this.activityIri('delete', record.id), type: 'Delete', actor: actor.id, to: [group.id, PUBLIC], cc: [group.followers[0]], audience: group.id, object: tombstone };
+      await this.announce(group, actor, remove, 'delete', record.id);
+    }
+    await store.collection(apSentPostsCollection).patch(record.id, { deleted: true, updatedAt: Date.now() });
   }
 }

@@ -13,6 +13,8 @@ export interface RoutesDeps extends GateDeps {
   readonly logger: Logger;
   /** Takes Announces from followed boards (mirror.ts) before apex sees them. */
   readonly announces: RequestHandler;
+  /** A local post's object, made from the post as it is now (posts.ts). */
+  readonly postObject: (hexId: string) => Promise<{ gone: boolean; doc: Record<string, unknown> } | null>;
 }
 
 const ACTOR_PATHS = ['/ap/instance', '/ap/b/:slug', '/ap/u/:handle'];
@@ -103,13 +105,11 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     router.get(ACTOR_PATHS.map((p) => `${p}/${name}`), apex, target, validators.jsonld!, security.verifyAuthorization!, handler, responders.result!);
   }
 
-  /** Activities and objects are served only while their local author federates. */
-  const localAuthor = (kind: 'activity' | 'object'): RequestHandler => (req, _res, next) => {
+  /** Activities are served only while their local author federates. */
+  const localActivity: RequestHandler = (req, _res, next) => {
     (async () => {
-      const id = String(req.params.id ?? '');
-      const iri = kind === 'activity' ? apex.utils.activityIdToIRI(id) : apex.utils.objectIdToIRI(id);
-      const doc = kind === 'activity' ? await apex.store.getActivity(iri) : await apex.store.getObject(iri);
-      const author = doc ? firstId(kind === 'activity' ? doc.actor : doc.attributedTo) : null;
+      const doc = await apex.store.getActivity(apex.utils.activityIdToIRI(String(req.params.id ?? '')));
+      const author = doc ? firstId(doc.actor) : null;
       if (!author || !iris.isLocal(author) || !(await actors.resolveIri(author))) throw new NotFound();
       // A post's board must still federate: a board that stopped being public takes its posts' IRIs with it.
       const audience = doc ? firstId(doc.audience) : null;
@@ -117,8 +117,23 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
       next();
     })().catch(next);
   };
-  router.get('/ap/s/:id', apex, localAuthor('activity'), validators.jsonld!, validators.targetActivity!, security.verifyAuthorization!, security.requireAuthorizedOrPublic!, responders.target!);
-  router.get('/ap/o/:id', apex, localAuthor('object'), validators.jsonld!, validators.targetObject!, security.verifyAuthorization!, security.requireAuthorizedOrPublic!, responders.target!);
+  router.get('/ap/s/:id', apex, localActivity, validators.jsonld!, validators.targetActivity!, security.verifyAuthorization!, security.requireAuthorizedOrPublic!, responders.target!);
+  router.get('/ap/o/:id', (req, res, next) => {
+    deps
+      .postObject(String(req.params.id))
+      .then((found) => {
+        if (!found) throw new NotFound();
+        res.setHeader('Vary', 'Accept');
+        const thread = typeof found.doc.url === 'string' ? found.doc.url.replace(/#.*$/, '') : null;
+        if (!found.gone && thread && req.accepts(AP_TYPES) === 'text/html') {
+          res.redirect(303, thread);
+          return;
+        }
+        // 410 with the Tombstone, as Mastodon and Lemmy expect of a deleted object.
+        res.status(found.gone ? 410 : 200).type(AP_CONTENT_TYPE).send(JSON.stringify(found.doc));
+      })
+      .catch(next);
+  });
 
   router.all('/ap', (_req, _res, next) => next(new NotFound()));
   router.all('/ap/*', (_req, _res, next) => next(new NotFound()));

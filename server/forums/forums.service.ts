@@ -73,6 +73,8 @@ export interface ThreadSummary {
   readonly lastPostAt: number;
 }
 
+export type ChangeListener = (threadId: string | null, postId?: string) => void;
+
 export interface PostView {
   readonly id: string;
   readonly threadId: string;
@@ -144,10 +146,13 @@ export function createForumsService(deps: ForumsDeps) {
    * reader (each reader's view is made from it), and most reads are of the same busy threads.
    */
   const threadPages = createTaggedCache<PostsPage>({ maxEntries: 2_000, ttlMs: 60_000 });
-  const changeListeners = new Set<(threadId: string | null) => void>([(threadId) => threadPages.invalidate(threadId)]);
-  /** Tells listeners (the caches of thread pages) that what a thread shows changed; null: possibly every thread. */
-  const changed = (threadId: string | null) => {
-    for (const listener of changeListeners) listener(threadId);
+  const changeListeners = new Set<ChangeListener>([(threadId) => threadPages.invalidate(threadId)]);
+  /**
+   * Tells listeners (page caches, federation) that what a thread shows changed; null: possibly every thread.
+   * `postId` names the one post that changed, when only one did.
+   */
+  const changed = (threadId: string | null, postId?: string) => {
+    for (const listener of changeListeners) listener(threadId, postId);
   };
 
   // ---- who may do what -------------------------------------------------
@@ -483,7 +488,7 @@ export function createForumsService(deps: ForumsDeps) {
   return {
     seedStarterBoards,
     backfillReactionThreads,
-    onChange(listener: (threadId: string | null) => void): void {
+    onChange(listener: ChangeListener): void {
       changeListeners.add(listener);
     },
     boardView,
@@ -642,8 +647,7 @@ export function createForumsService(deps: ForumsDeps) {
         await tx.collection(threadsCollection).insert(thread);
         if (state === 'visible') await tx.collection(boardsCollection).increment(board.id, { threadCount: 1, postCount: 1 });
       });
-      // Listeners (federation) learn of new threads as of replies.
-      changed(threadId);
+      changed(threadId, post.id);
       const names = await namesFor([thread]);
       const [view] = await postViews(author, [post], board, thread);
       return { thread: threadSummary(thread, names), post: view! };
@@ -715,7 +719,7 @@ export function createForumsService(deps: ForumsDeps) {
         if (state === 'visible') await bump(tx, thread, board, now);
       });
       if (state === 'visible') publish('thread', thread.id, 'post', { postId: post.id });
-      changed(thread.id);
+      changed(thread.id, post.id);
       const [view] = await postViews(author, [post], board, { ...thread });
       return view!;
     },
@@ -757,7 +761,7 @@ export function createForumsService(deps: ForumsDeps) {
         return next!;
       });
       publish('thread', thread.id, held ? 'post-removed' : 'post-edited', { postId: post.id });
-      changed(thread.id);
+      changed(thread.id, post.id);
       const [view] = await postViews(actor, [updated], board, thread);
       return view!;
     },
@@ -781,7 +785,7 @@ export function createForumsService(deps: ForumsDeps) {
         if (post.state === 'visible') await tx.collection(boardsCollection).increment(board.id, { postCount: -1 });
       });
       publish('thread', thread.id, 'post-removed', { postId: post.id });
-      changed(thread.id);
+      changed(thread.id, post.id);
     },
 
     /** Toggles one supportive reaction; answers the post's new counts. */
@@ -805,7 +809,7 @@ export function createForumsService(deps: ForumsDeps) {
         const next = await pcol.patch(post.id, { reactions: counts });
         return { doc: next!, mine: !existing };
       });
-      changed(post.threadId);
+      changed(post.threadId, post.id);
       return {
         reactions: Object.fromEntries(reactionKinds.map((k) => [k, result.doc.reactions[k] ?? 0])) as Record<ReactionKind, number>,
         mine: result.mine,
@@ -878,7 +882,7 @@ export function createForumsService(deps: ForumsDeps) {
         return doc!;
       });
       publish('thread', thread.id, next === 'visible' ? 'post' : 'post-removed', { postId: post.id });
-      changed(thread.id);
+      changed(thread.id, post.id);
       const [view] = await postViews(moderator, [updated], board, thread);
       return view!;
     },

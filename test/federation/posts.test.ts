@@ -210,6 +210,47 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     assert.equal(served.json?.type, 'Tombstone', served.text);
   });
 
+  it('a followed thread moved to a members-only board is deleted on B, and its IRI answers 410 with a Tombstone', async () => {
+    const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Moving soon', body: 'to the back room' });
+    assert.equal(thread.status, 201, thread.text);
+    const iri = `${a.url}/ap/o/${Buffer.from(thread.json.post.id as string, 'base64url').toString('hex')}`;
+    await eventually(async () => assert.ok((await mirrored()).some((t) => t.id === iri)));
+    const made = await a.admin.client.api('POST', '/boards', { slug: 'back-room', name: 'Back room', visibility: 'members' });
+    assert.equal(made.status, 201, made.text);
+    const moved = await a.admin.client.api('PATCH', `/threads/${thread.json.thread.id}`, { action: 'move', board: 'back-room' });
+    assert.equal(moved.status, 200, moved.text);
+    await eventually(async () => assert.ok(!(await mirrored()).some((t) => t.id === iri)));
+    const served = await getJson(iri);
+    assert.equal(served.status, 410, served.text);
+    assert.equal(served.json.type, 'Tombstone');
+    assert.equal(served.json.content, undefined);
+  });
+
+  it('a post on a board nobody follows is sent to no one and stored nowhere, yet its IRI answers from the post', async () => {
+    const made = await a.admin.client.api('POST', '/boards', { slug: 'quiet', name: 'Quiet', visibility: 'public' });
+    assert.equal(made.status, 201, made.text);
+    const thread = await a.member.client.api('POST', '/boards/quiet/threads', { title: 'Nobody follows', body: 'still public' });
+    assert.equal(thread.status, 201, thread.text);
+    const postId = thread.json.post.id as string;
+    const hex = Buffer.from(postId, 'base64url').toString('hex');
+    const served = await eventually(async () => {
+      const got = await getJson(`${a.url}/ap/o/${hex}`);
+      assert.equal(got.status, 200, got.text);
+      return got.json;
+    });
+    assert.equal(served.type, 'Page');
+    assert.equal(served.name, 'Nobody follows');
+    assert.equal(served.audience, `${a.url}/ap/b/quiet`);
+    await settled(a);
+    assert.equal((await getJson(`${a.url}/ap/s/create-${hex}`)).status, 404);
+    assert.equal(receiver.posts((r) => JSON.stringify(r.json).includes(hex)).length, 0);
+    // An edit shows at once; a deletion of a post never sent leaves nothing, not even a Tombstone.
+    assert.equal((await a.member.client.api('PATCH', `/posts/${postId}`, { body: 'edited text' })).status, 200);
+    assert.match((await getJson(`${a.url}/ap/o/${hex}`)).json.content, /edited text/);
+    assert.equal((await a.member.client.api('DELETE', `/posts/${postId}`)).status, 204);
+    assert.equal((await getJson(`${a.url}/ap/o/${hex}`)).status, 404);
+  });
+
   it('serves no object of a board that is not public', async () => {
     const made = await a.admin.client.api('POST', '/boards', { slug: 'private-one', name: 'Private', visibility: 'members' });
     assert.equal(made.status, 201, made.text);
