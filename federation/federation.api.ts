@@ -6,12 +6,14 @@ import type { PortApexStore } from './apex-store.js';
 import { federationError } from './errors.js';
 import { apMembersCollection, DISCOVERABLE_BY_DEFAULT } from './federation.collections.js';
 import { followInput, type FollowsService } from './follows.js';
+import { modeInput, ruleInput, type FederationPolicy } from './policy.js';
 
 export interface FederationApiDeps {
   readonly actors: Actors;
   readonly follows: FollowsService;
   readonly apexStore: PortApexStore;
   readonly store: Store;
+  readonly policy: FederationPolicy;
 }
 
 const discoverableInput = z.strictObject({ discoverable: z.boolean() });
@@ -24,7 +26,7 @@ const discoverableInput = z.strictObject({ discoverable: z.boolean() });
  * finds them.
  */
 export function federationApi(api: ApiRouter, deps: FederationApiDeps): void {
-  const { actors, follows, apexStore, store } = deps;
+  const { actors, follows, apexStore, store, policy } = deps;
   const tag = 'federation';
   const members = store.collection(apMembersCollection);
 
@@ -54,6 +56,26 @@ export function federationApi(api: ApiRouter, deps: FederationApiDeps): void {
   api.route({
     method: 'get', path: '/federation/status', tag, access: 'admin', summary: 'Federation state: the instance actor and the delivery queue',
     handler: async () => ({ instanceActor: (await actors.instanceActor()).id, pendingDeliveries: await apexStore.pendingDeliveries() }),
+  });
+  api.route({
+    method: 'get', path: '/federation/policy', tag, access: 'admin', summary: 'The federation mode (open or allow-list) and the deny and allow rules',
+    handler: async () => policy.view(),
+  });
+  api.route({
+    method: 'put', path: '/federation/policy/mode', tag, access: 'admin', body: modeInput,
+    summary: 'Federate with every server not denied (`open`) or only with allowed domains (`allowlist`)',
+    handler: async ({ body }) => policy.setMode(body),
+  });
+  api.route({
+    method: 'post', path: '/federation/policy/rules', tag, access: 'admin', body: ruleInput, status: 201,
+    summary: 'Deny a domain (defederate) or a remote actor, or allow a domain; a denial drops its followers, follows and mirrored posts',
+    handler: async ({ body }) => ({ rule: await policy.addRule(body) }),
+  });
+  api.route({
+    method: 'delete', path: '/federation/policy/rules/:target', tag, access: 'admin', summary: 'Lift a rule (the target URL-encoded)',
+    handler: async ({ req }) => {
+      await policy.removeRule(String(req.params.target));
+    },
   });
   api.route({
     method: 'get', path: '/federation/me', tag, access: 'member', summary: 'Your federation settings',

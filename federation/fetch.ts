@@ -16,6 +16,8 @@ export interface OutboundOptions {
   readonly allowPrivateNetwork: boolean;
   readonly timeoutMs: number;
   readonly userAgent: string;
+  /** The instance's deny list or allow-list (policy.ts): a refused host is never called, redirects included. */
+  readonly allowHost?: (host: string) => boolean;
 }
 
 export class FetchError extends Error {
@@ -66,7 +68,7 @@ export async function fetchJson(
   raw: string,
   options: OutboundOptions & { readonly signer?: Signer | null; readonly accept?: string },
 ): Promise<{ url: URL; json: unknown }> {
-  let url = await callable(raw, options.allowPrivateNetwork);
+  let url = await callable(raw, options);
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = { accept: options.accept ?? ACTIVITY_ACCEPT, 'user-agent': options.userAgent };
     if (options.signer) Object.assign(headers, signRequest({ method: 'GET', url, keyId: options.signer.keyId, privateKeyPem: options.signer.privateKeyPem }));
@@ -79,7 +81,7 @@ export async function fetchJson(
     if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
       await res.body?.cancel();
       if (hop >= MAX_REDIRECTS) throw new FetchError('too many redirects', res.status);
-      url = await callable(new URL(res.headers.get('location')!, url).toString(), options.allowPrivateNetwork);
+      url = await callable(new URL(res.headers.get('location')!, url).toString(), options);
       continue;
     }
     if (!res.ok) {
@@ -112,7 +114,7 @@ export async function postActivity(
   signer: Signer,
   options: OutboundOptions,
 ): Promise<PostResult> {
-  const url = await callable(inbox, options.allowPrivateNetwork);
+  const url = await callable(inbox, options);
   const headers: Record<string, string> = {
     'content-type': 'application/activity+json',
     'user-agent': options.userAgent,
@@ -129,10 +131,13 @@ export async function postActivity(
   return { status: res.status, retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 86_400) * 1000 : 0 };
 }
 
-async function callable(raw: string, allowPrivate: boolean): Promise<URL> {
+async function callable(raw: string, options: OutboundOptions): Promise<URL> {
+  let url: URL;
   try {
-    return await assertCallable(raw, allowPrivate);
+    url = await assertCallable(raw, options.allowPrivateNetwork);
   } catch {
     throw new FetchError('address not allowed');
   }
+  if (options.allowHost && !options.allowHost(url.host.toLowerCase())) throw new FetchError('server refused by this instance');
+  return url;
 }

@@ -44,6 +44,8 @@ export interface FollowsDeps {
   readonly store: Store;
   readonly outbound: OutboundOptions;
   readonly logger: Logger;
+  /** The deny list or allow-list (policy.ts). */
+  readonly allows: (iri: string) => boolean;
 }
 
 const firstId = (value: unknown): string | null => {
@@ -72,10 +74,11 @@ export class FollowsService {
   async resolveTarget(target: string): Promise<string> {
     if (/^https?:\/\//i.test(target)) return target;
     const m = ACCOUNT.exec(target);
-    if (!m) throw federationError(422, 'bad_account_address');
+    if (!m) throw federationError(422, 'bad_account_address', true);
     const [, name, host] = m;
     // Only tests (which allow private addresses) run peers on plain http.
     const scheme = this.deps.outbound.allowPrivateNetwork ? 'http' : 'https';
+    if (!this.deps.allows(`${scheme}://${host}/`)) throw federationError(403, 'server_refused', true);
     const url = `${scheme}://${host}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${name}@${host}`)}`;
     let json: unknown;
     try {
@@ -89,7 +92,7 @@ export class FollowsService {
           (l) => l.rel === 'self' && typeof l.href === 'string' && typeof l.type === 'string' && /activity\+json|ld\+json/.test(l.type),
         )
       : undefined;
-    if (!self) throw federationError(404, 'remote_actor_not_found');
+    if (!self) throw federationError(404, 'remote_actor_not_found', true);
     return self.href as string;
   }
 
@@ -97,14 +100,15 @@ export class FollowsService {
     const input = parseInput(followInput, raw);
     const { apex, actors, iris } = this.deps;
     const targetIri = await this.resolveTarget(input.target);
-    if (iris.isLocal(targetIri)) throw federationError(422, 'cannot_follow_local');
+    if (iris.isLocal(targetIri)) throw federationError(422, 'cannot_follow_local', true);
+    if (!this.deps.allows(targetIri)) throw federationError(403, 'server_refused', true);
     let target: ApexObject | null | undefined;
     try {
       target = await apex.resolveObject(targetIri, false, true);
     } catch (error) {
       throw remoteError(error);
     }
-    if (!target || !ACTOR_TYPES.has(target.type) || !firstId(target.inbox)) throw federationError(422, 'not_an_actor');
+    if (!target || !ACTOR_TYPES.has(target.type) || !firstId(target.inbox)) throw federationError(422, 'not_an_actor', true);
     const me = await actors.instanceActor();
     const existing = await this.follows.findOne({ localActor: me.id, remoteActor: target.id });
     if (existing && existing.state !== 'rejected') return view(existing);
@@ -116,7 +120,7 @@ export class FollowsService {
     try {
       await this.follows.insert(doc);
     } catch {
-      throw federationError(409, 'already_following');
+      throw federationError(409, 'already_following', true);
     }
     await apex.addToOutbox(me, follow);
     return view(doc);
@@ -132,7 +136,7 @@ export class FollowsService {
   async unfollow(id: string): Promise<void> {
     const { apex, actors } = this.deps;
     const doc = typeof id === 'string' && id.length <= 64 ? await this.follows.get(id) : null;
-    if (!doc) throw federationError(404, 'follow_not_found');
+    if (!doc) throw federationError(404, 'follow_not_found', true);
     const me = await actors.instanceActor();
     const follow = await apex.store.getActivity(doc.followId, true);
     if (follow && doc.state !== 'rejected') {
@@ -163,6 +167,6 @@ export class FollowsService {
 
 function remoteError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof FetchError && error.status === 404) return federationError(404, 'remote_actor_not_found');
-  return federationError(422, 'remote_unreachable');
+  if (error instanceof FetchError && error.status === 404) return federationError(404, 'remote_actor_not_found', true);
+  return federationError(422, 'remote_unreachable', true);
 }

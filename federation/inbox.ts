@@ -102,6 +102,8 @@ export function inboxBody(): RequestHandler {
 }
 
 export interface GateDeps {
+  /** The deny list or allow-list: whether a remote actor's server (and the actor) may reach us at all. */
+  readonly allows: (iri: string) => boolean;
   readonly keys: KeyResolver;
   readonly replays: ReplayCache;
   readonly limiter: Limiter;
@@ -134,6 +136,9 @@ export function signatureGate(deps: GateDeps): RequestHandler {
       if (!Number.isFinite(date) || Math.abs(now() - date) > DATE_WINDOW_MS) throw new InboxRefusal(401, 'date_out_of_window');
       if (!digestMatches(typeof req.headers.digest === 'string' ? req.headers.digest : undefined, raw)) throw new InboxRefusal(401, 'digest_mismatch');
       if (deps.replays.has(params.signature, now())) throw new InboxRefusal(401, 'replayed');
+      // Before any key is fetched: a refused server gets no request from us, not even for its key.
+      const actor = (req.body as { actor: string | { id: string } }).actor;
+      if (!deps.allows(params.keyId) || !deps.allows(typeof actor === 'string' ? actor : actor.id)) throw new InboxRefusal(403, 'server_refused');
       await deps.limiter.consume(hostOf(params.keyId)).catch(() => {
         throw new InboxRefusal(429, 'rate_limited');
       });
@@ -155,6 +160,7 @@ export function signatureGate(deps: GateDeps): RequestHandler {
         valid = !!key && verifySignature(params, data, key.publicKeyPem);
       }
       if (!valid || !key) throw new InboxRefusal(403, 'signature_invalid');
+      if (!deps.allows(key.owner)) throw new InboxRefusal(403, 'server_refused');
       deps.replays.add(params.signature, now());
       locals(res).keyOwner = key.owner;
       // apex's verifier (http-signature 1.4) knows `hs2019` only by its real name.

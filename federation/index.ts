@@ -13,6 +13,7 @@ import type { ApexActivity, ApexActor, ApexObject } from './apex-types.js';
 import { seedContextCache } from './contexts.js';
 import { DeliveryWorker } from './delivery.js';
 import { federationApi } from './federation.api.js';
+import { federationPages } from './federation.pages.js';
 import { apMembersCollection, federationCollections } from './federation.collections.js';
 import type { OutboundOptions } from './fetch.js';
 import { FollowsService } from './follows.js';
@@ -21,14 +22,18 @@ import { ReplayCache } from './inbox.js';
 import { Iris } from './iris.js';
 import { KeyResolver } from './keys.js';
 import { mirrorApi, RemoteMirror } from './mirror.js';
+import { FederationPolicy } from './policy.js';
 import { PostFederation } from './posts.js';
 import { activityPubRouter, federationErrors } from './routes.js';
 import { wellKnownRouter } from './well-known.js';
 
 export interface Federation {
   readonly actors: Actors;
+  readonly policy: FederationPolicy;
   readonly follows: FollowsService;
   readonly posts: PostFederation;
+  /** The admin's federation page; mounted by the app after sessions, unlike the rest. */
+  readonly pages: express.Router;
   /** Stops the delivery worker, letting requests in flight finish. */
   close(): Promise<void>;
 }
@@ -56,6 +61,8 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   await store.declare([...apexCollections, ...federationCollections]);
 
   const iris = new Iris(config.publicUrl);
+  // The deny list or allow-list is loaded before anything is fetched or accepted.
+  let policy: FederationPolicy | null = null;
   const apexStore = new PortApexStore(store, { deliveryMaxAgeMs: config.federation.deliveryMaxAgeMs, retryBaseMs: config.federation.retryBaseMs });
   await apexStore.setup();
   await seedContextCache(apexStore);
@@ -63,6 +70,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     allowPrivateNetwork: config.allowPrivateNetwork,
     timeoutMs: config.federation.requestTimeoutMs,
     userAgent: `parasol/${version} (+${iris.base}/)`,
+    allowHost: (host) => policy?.allowsHost(host) ?? false,
   };
 
   // The three refer to each other through callbacks: apex fetches as the instance actor and wakes the worker.
@@ -77,6 +85,9 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     instanceSigner: async () => (actors ? actors.signer((await actors.instanceActor()).id) : null),
     onQueued: () => worker?.kick(),
   });
+  policy = new FederationPolicy({ store, apex, iris, logger });
+  await policy.load();
+  const rules = policy;
   const actorService = new Actors({ apex, iris, apexStore, store, forums: ctx.forums, accounts: ctx.accounts, instance: ctx.instance });
   actors = actorService;
   const deliveries = new DeliveryWorker(
@@ -87,7 +98,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   // The instance actor's key exists before anything needs to sign.
   await actorService.instanceActor();
 
-  const follows = new FollowsService({ apex, actors: actorService, iris, store, outbound, logger });
+  const follows = new FollowsService({ apex, actors: actorService, iris, store, outbound, logger, allows: (iri) => rules.allowsIri(iri) });
   const onFollow = createFollowHandler({ apex, actors: actorService, iris, logger });
   const mirror = new RemoteMirror({ store, logger });
   const posts = new PostFederation({ apex, actors: actorService, iris, store, logger });
@@ -107,6 +118,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       actors: actorService,
       iris,
       logger,
+      allows: (iri) => rules.allowsIri(iri),
       keys: new KeyResolver(apex, iris),
       replays: new ReplayCache(),
       limiter: createLimiter(config.federation.inboxLimit),
@@ -128,7 +140,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   });
   app.use(fed);
 
-  federationApi(api, { actors: actorService, follows, apexStore, store });
+  federationApi(api, { actors: actorService, follows, apexStore, store, policy: rules });
   mirrorApi(api, mirror, store);
 
   // A deleted account's actor and key go with it.
@@ -143,8 +155,10 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   deliveries.kick();
   return {
     actors: actorService,
+    policy: rules,
     follows,
     posts,
+    pages: federationPages(ctx, { policy: rules, follows }),
     close: () => deliveries.stop(),
   };
 }

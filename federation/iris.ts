@@ -53,9 +53,12 @@ export function apexName(ref: LocalActorRef): string {
 
 export class Iris {
   readonly base: string;
+  /** The instance's own host (with its port, if any), lower-case. */
+  readonly host: string;
 
   constructor(publicUrl: string) {
     this.base = publicUrl.replace(/\/+$/, '');
+    this.host = new URL(this.base).host.toLowerCase();
   }
 
   actor(ref: LocalActorRef): string {

@@ -302,6 +302,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(roomsPages(ctx));
   app.use(rightsPages(ctx));
   app.use(accountsPages(ctx));
+  if (federation) app.use(federation.pages);
   app.use(adminPages(ctx));
   app.use((_req, _res, next) => next(new AppError(404, 'not_found')));
   app.use(errorHandler(ctx));

@@ -32,6 +32,7 @@ export function adminPages(ctx: AppContext): express.Router {
       invites: await invites.list(),
       staff: await accounts.listStaff(),
       areas: ctx.areas.list(),
+      federation: ctx.config.federation.enabled,
       ...extra,
     };
   }

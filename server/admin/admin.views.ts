@@ -12,6 +12,8 @@ export interface AdminData {
   readonly invites: readonly InviteView[];
   readonly staff: readonly AccountView[];
   readonly areas: readonly AreaView[];
+  /** Whether ActivityPub is on (the federation page exists). */
+  readonly federation: boolean;
   /** Every language with a catalogue, for the admin to choose which to offer. */
   readonly allLanguages: readonly { readonly tag: string; readonly name: string }[];
   readonly newInvite?: string;
@@ -29,6 +31,7 @@ export function adminPage(ctx: PageContext, data: AdminData, state?: { section: 
     title: t('admin.title'),
     body: html`<h1>${icon('shield')} ${t('admin.title')}</h1>
 ${data.done ? html`<p class="success" role="status">${icon('check')} ${data.done}</p>` : ''}
+${data.isAdmin && data.federation ? html`<p><a href="/admin/federation">${icon('globe')} ${t('federation.title')}</a></p>` : ''}
 ${data.isAdmin
   ? html`<section id="settings" aria-labelledby="h-settings">
 <h2 id="h-settings">${t('admin.settings')}</h2>

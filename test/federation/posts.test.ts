@@ -226,6 +226,31 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     assert.equal(served.json.content, undefined);
   });
 
+  it('a followed board that stops being public sends a Delete of every post it had sent', async () => {
+    const made = await a.admin.client.api('POST', '/boards', { slug: 'closing-soon', name: 'Closing soon', visibility: 'public' });
+    assert.equal(made.status, 201, made.text);
+    const groupIri = `${a.url}/ap/b/closing-soon`;
+    const follower = receiver.actor('closer');
+    assert.equal((await send(signedPost(`${groupIri}/inbox`, follower, followActivity(follower, groupIri)))).status, 200);
+    await eventually(async () => {
+      const list = await a.admin.client.api('GET', '/federation/boards/closing-soon/followers');
+      assert.deepEqual(list.json.followers, [follower.id]);
+    });
+    const thread = await a.member.client.api('POST', '/boards/closing-soon/threads', { title: 'Said in public', body: 'for now' });
+    assert.equal(thread.status, 201, thread.text);
+    const iri = `${a.url}/ap/o/${Buffer.from(thread.json.post.id as string, 'base64url').toString('hex')}`;
+    const fromGroup = (type: string) =>
+      receiver.posts((r) => activityOf(r)?.actor === groupIri && activityOf(r)?.object?.type === type && idOf(activityOf(r).object.object) === iri);
+    await eventually(async () => assert.equal(fromGroup('Create').length, 1));
+    const closed = await a.admin.client.api('PATCH', '/boards/closing-soon', { visibility: 'members' });
+    assert.equal(closed.status, 200, closed.text);
+    await eventually(async () => assert.equal(fromGroup('Delete').length, 1));
+    // Sent once, so other servers are told it is gone; nothing of it is left to read.
+    const served = await getJson(iri);
+    assert.equal(served.status, 410);
+    assert.deepEqual(Object.keys(served.json).sort(), ['@context', 'id', 'type']);
+  });
+
   it('a post on a board nobody follows is sent to no one and stored nowhere, yet its IRI answers from the post', async () => {
     const made = await a.admin.client.api('POST', '/boards', { slug: 'quiet', name: 'Quiet', visibility: 'public' });
     assert.equal(made.status, 201, made.text);

@@ -9,7 +9,7 @@
  *  2. Every client/*.js: no literal with letters is put on the page (textContent, innerHTML, title,
  *     alert, createTextNode, …) and no literal reads like prose. Client scripts take their texts
  *     from data-* attributes the server renders from the catalogues.
- *  3. Every key of en.json is used by server/ or client/ code (no stale keys).
+ *  3. Every key of en.json is used by server/, federation/ or client/ code (no stale keys).
  *
  * The source is read with a small JavaScript/TypeScript scanner (strings, comments, regular
  * expressions, template literals nested to any depth inside ${…}), not with regular expressions
@@ -537,7 +537,7 @@ function walk(dir: string, ext: string): string[] {
 }
 
 const root = path.resolve('.');
-const serverFiles = walk(path.join(root, 'server'), '.ts');
+const serverFiles = [...walk(path.join(root, 'server'), '.ts'), ...walk(path.join(root, 'federation'), '.ts')];
 const clientFiles = fs.readdirSync(path.join(root, 'client')).filter((f) => f.endsWith('.js')).map((f) => path.join(root, 'client', f));
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 const rel = (file: string) => path.relative(root, file);
