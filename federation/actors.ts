@@ -94,16 +94,18 @@ export class Actors {
    * A member's Person, or null. An active, unsuspended member has one when
    * discoverable; a member who made themselves non-discoverable keeps the one
    * that already exists (their federated posts must still verify) but gets no
-   * new one. `discoverableOnly` asks only for members who can be looked up.
+   * new one, unless they write on another server's board (`toWrite`).
+   * `discoverableOnly` asks only for members who can be looked up.
    */
-  async memberActor(handle: string, options: { discoverableOnly?: boolean } = {}): Promise<ApexActor | null> {
+  async memberActor(handle: string, options: { discoverableOnly?: boolean; toWrite?: boolean } = {}): Promise<ApexActor | null> {
     if (typeof handle !== 'string' || !/^[A-Za-z0-9_]{1,60}$/.test(handle)) return null;
     const account = await this.deps.accounts.byHandle(handle);
     if (!account || account.status !== 'active' || isSuspended(account)) return null;
     const members = this.deps.store.collection(apMembersCollection);
     const prefs = await members.get(account.id);
     const discoverable = prefs?.discoverable ?? DISCOVERABLE_BY_DEFAULT;
-    if (!discoverable && (options.discoverableOnly || !prefs?.actorIri)) return null;
+    // Writing on another server's board needs a Person, but does not make its member discoverable.
+    if (!discoverable && (options.discoverableOnly || (!prefs?.actorIri && !options.toWrite))) return null;
     const ref: LocalActorRef = { kind: 'member', handle: account.handleLower };
     const actor = await this.ensure(ref, {
       type: 'Person',

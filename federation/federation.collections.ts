@@ -98,6 +98,45 @@ export const apRemotePostsCollection = defineCollection<ApRemotePostDoc>({
   indexes: [{ fields: ['groupIri', 'kind', 'published'] }, { fields: ['threadIri', 'published'] }],
 });
 
+/**
+ * A post on one of our boards that a member of another server wrote: the
+ * activity that last changed it, kept as it arrived, so that the board's
+ * Group announces it unchanged.
+ */
+export interface ApContributionDoc {
+  /** The local post's id. */
+  id: string;
+  /** The post's object IRI on its origin. */
+  objectIri: string;
+  actorIri: string;
+  /** The JSON of the latest Create, Update or Delete, as received. */
+  activity: string;
+  updatedAt: number;
+}
+
+export const apContributionsCollection = defineCollection<ApContributionDoc>({
+  name: 'ap_contributions',
+  fields: { objectIri: 'string' },
+  indexes: [{ fields: ['objectIri'], unique: true }],
+});
+
+/** A Like (or emoji reaction) from another server, counted as a supportive reaction on one of our posts. */
+export interface ApLikeDoc {
+  /** The Like's IRI, so that its Undo finds it. */
+  id: string;
+  postId: string;
+  /** The hash that stands for the remote actor in the post's reactions. */
+  reactor: string;
+  kind: string;
+  createdAt: number;
+}
+
+export const apLikesCollection = defineCollection<ApLikeDoc>({
+  name: 'ap_likes',
+  fields: { postId: 'string' },
+  indexes: [{ fields: ['postId'] }],
+});
+
 export type FederationMode = 'open' | 'allowlist';
 
 /** A deny or allow rule for a remote domain, or a block of one remote actor (id: the domain or the actor's IRI). */
@@ -135,4 +174,6 @@ export const federationCollections = [
   apRemotePostsCollection,
   apPolicyRulesCollection,
   apSettingsCollection,
+  apContributionsCollection,
+  apLikesCollection,
 ];

@@ -143,7 +143,8 @@ ${data.follows.length === 0
   : html`<ul class="list">${data.follows.map(
       (f) => html`<li><strong>${f.target}</strong> · ${t(`federation.follow_${f.state}`)}
   <form method="post" action="/admin/federation/follows/${f.id}/remove" class="inline">${csrfField(ctx)}<button type="submit">${icon('trash')} ${t('federation.unfollow')}</button></form></li>`,
-    )}</ul>`}
+    )}</ul>
+<p><a href="/remote">${icon('globe')} ${t('remote.title')}</a></p>`}
 <form method="post" action="/admin/federation/follows" class="stack">
   ${csrfField(ctx)}
   ${field(s('follows'), { name: 'target', label: t('federation.follow_target'), hint: t('federation.follow_target_hint'), required: true, maxlength: 500 })}

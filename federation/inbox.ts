@@ -52,7 +52,7 @@ const activityShape = z.looseObject({
 export class InboxRefusal extends Error {
   override name = 'InboxRefusal';
   constructor(
-    readonly status: 400 | 401 | 403 | 413 | 415 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429,
     readonly code: string,
   ) {
     super(code);
@@ -88,6 +88,9 @@ export function requireActivityJson(): RequestHandler {
     else next();
   };
 }
+
+/** The request's body as it arrived (for the Digest check, and to pass a remote activity on unchanged). */
+export const rawBodyOf = (req: Request): Buffer | undefined => (req as InboxRequest).rawBody;
 
 /** JSON body up to 1 MB, keeping the raw bytes for the Digest check. */
 export function inboxBody(): RequestHandler {

@@ -12,6 +12,7 @@ import { PortApexStore } from './apex-store.js';
 import type { ApexActivity, ApexActor, ApexObject } from './apex-types.js';
 import { seedContextCache } from './contexts.js';
 import { DeliveryWorker } from './delivery.js';
+import { RemoteContributions } from './contributions.js';
 import { federationApi } from './federation.api.js';
 import { federationPages } from './federation.pages.js';
 import { apMembersCollection, federationCollections } from './federation.collections.js';
@@ -22,8 +23,10 @@ import { ReplayCache } from './inbox.js';
 import { Iris } from './iris.js';
 import { KeyResolver } from './keys.js';
 import { mirrorApi, RemoteMirror } from './mirror.js';
+import { mirrorPages } from './mirror.pages.js';
 import { FederationPolicy } from './policy.js';
 import { PostFederation } from './posts.js';
+import { RemotePosting, remotePostingApi } from './remote-posting.js';
 import { activityPubRouter, federationErrors } from './routes.js';
 import { wellKnownRouter } from './well-known.js';
 
@@ -100,8 +103,10 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
 
   const follows = new FollowsService({ apex, actors: actorService, iris, store, outbound, logger, allows: (iri) => rules.allowsIri(iri) });
   const onFollow = createFollowHandler({ apex, actors: actorService, iris, logger });
-  const mirror = new RemoteMirror({ store, logger });
+  // Our own members' activities (written on a remote board and announced back) are read from our store.
+  const mirror = new RemoteMirror({ store, logger, fetchObject: (iri) => (iris.isLocal(iri) ? apexStore.getActivity(iri) : apex.requestObject(iri)) });
   const posts = new PostFederation({ apex, actors: actorService, iris, store, logger });
+  const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums, moderation: ctx.moderation, posts });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
   ctx.forums.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));
 
@@ -123,6 +128,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       replays: new ReplayCache(),
       limiter: createLimiter(config.federation.inboxLimit),
       announces: mirror.gate(),
+      contributions: contributions.gate(),
       postObject: (hexId) => posts.objectFor(hexId),
     }),
   );
@@ -142,6 +148,10 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
 
   federationApi(api, { actors: actorService, follows, apexStore, store, policy: rules });
   mirrorApi(api, mirror, store);
+  remotePostingApi(
+    api,
+    new RemotePosting({ apex, actors: actorService, iris, store, moderation: ctx.moderation, postingLimit: createLimiter(config.rateLimits.posting) }),
+  );
 
   // A deleted account's actor and key go with it.
   ctx.hooks.onDeleted(async (tx, accountId) => {
@@ -151,6 +161,11 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     await tx.collection(apMembersCollection).delete(accountId);
   });
 
+  // Pages for people (after sessions, mounted by the app): the admin's federation page.
+  const pages = express.Router();
+  pages.use(federationPages(ctx, { policy: rules, follows }));
+  pages.use(mirrorPages(ctx, { mirror, follows, objects: apexStore }));
+
   // Deliveries left from before a restart.
   deliveries.kick();
   return {
@@ -158,7 +173,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     policy: rules,
     follows,
     posts,
-    pages: federationPages(ctx, { policy: rules, follows }),
+    pages,
     close: () => deliveries.stop(),
   };
 }

@@ -7,52 +7,14 @@ import type { Store } from '../server/store/port.js';
 import { federationError } from './errors.js';
 import { apFollowsCollection, apRemotePostsCollection, type ApRemotePostDoc } from './federation.collections.js';
 import { InboxRefusal } from './inbox.js';
+import { dateOf, first, idOf, ids, readPostObject, sameOrigin } from './as.js';
 
 export interface MirrorDeps {
   readonly store: Store;
   readonly logger: Logger;
+  /** Reads an object or activity from its origin. */
+  readonly fetchObject: (iri: string) => Promise<unknown>;
 }
-
-/** apex's compacted JSON-LD has arrays almost everywhere; the first value is the one that counts. */
-const first = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);
-const idOf = (value: unknown): string | null => {
-  const v = first(value);
-  if (typeof v === 'string') return v;
-  return v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null;
-};
-const ids = (value: unknown): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(idOf).filter((v): v is string => !!v);
-const text = (value: unknown): string | null => {
-  const v = first(value);
-  return typeof v === 'string' ? v : null;
-};
-
-const sameOrigin = (a: string, b: string) => {
-  try {
-    return new URL(a).origin === new URL(b).origin;
-  } catch {
-    return false;
-  }
-};
-
-/** What a mirrored post must carry once read from JSON-LD; anything else is refused. */
-const postObject = z.object({
-  id: z.url(),
-  type: z.enum(['Page', 'Note', 'Article']),
-  attributedTo: z.url(),
-  content: z.string().max(200_000),
-  name: z.string().max(1000).nullable(),
-  summary: z.string().max(1000).nullable(),
-  context: z.url().nullable(),
-  inReplyTo: z.url().nullable(),
-  published: z.string().nullable(),
-  updated: z.string().nullable(),
-});
-
-const dateOf = (value: string | null): number | null => {
-  if (!value) return null;
-  const t = Date.parse(value);
-  return Number.isFinite(t) ? t : null;
-};
 
 /**
  * The receiving side of a followed remote board (FEP-1b12): an inner
@@ -90,25 +52,22 @@ export class RemoteMirror {
     if (!follow) throw new InboxRefusal(403, 'not_followed');
 
     const inner = first(announce.object);
-    // The inbox cuts an embedded object from another origin down to its IRI: a Group announces only its own.
-    if (typeof inner === 'string' && !sameOrigin(inner, group)) throw new InboxRefusal(403, 'not_group_activity');
-    if (!inner || typeof inner !== 'object') {
-      // Announces by IRI (or embedded from another origin, cut to an IRI by the inbox) would need a fetch; not supported yet.
-      logger.info({ group }, 'announce without an embedded activity ignored');
-      return;
-    }
-    const activity = inner as Record<string, unknown>;
+    // An activity announced by IRI, or embedded from another origin (which the inbox cuts to its IRI: a member
+    // of a third server writing on the board), is read from where it lives, never from the announcer's copy.
+    const activity = typeof inner === 'string' ? await this.fetch(inner) : inner && typeof inner === 'object' ? (inner as Record<string, unknown>) : null;
+    if (!activity) throw new InboxRefusal(400, 'bad_activity');
     const type = activity.type;
     const actor = idOf(activity.actor);
-    if (!actor || typeof activity.id !== 'string' || !sameOrigin(activity.id, group) || !sameOrigin(actor, group)) {
-      throw new InboxRefusal(403, 'not_group_activity');
-    }
-    if (actor !== group && !ids(activity.audience).includes(group)) throw new InboxRefusal(403, 'not_group_activity');
+    if (!actor || typeof activity.id !== 'string' || !sameOrigin(activity.id, actor)) throw new InboxRefusal(403, 'not_group_activity');
+    // The Group acts on its own board; anyone else's activity must be addressed to the board.
+    const forBoard = actor === group || [activity.audience, (first(activity.object) as { audience?: unknown } | undefined)?.audience].flatMap(ids).includes(group);
+    if (!forBoard) throw new InboxRefusal(403, 'not_group_activity');
 
     if (type === 'Delete') {
       const target = idOf(activity.object);
-      if (!target || !sameOrigin(target, group)) throw new InboxRefusal(403, 'not_group_activity');
-      await this.remove(group, target);
+      // A Group may remove any post of its board; an author only their own.
+      if (!target || (actor !== group && !sameOrigin(target, actor))) throw new InboxRefusal(403, 'not_group_activity');
+      await this.remove(group, target, actor);
       return;
     }
     if (type !== 'Create' && type !== 'Update') {
@@ -118,27 +77,16 @@ export class RemoteMirror {
     const raw = first(activity.object);
     if (!raw || typeof raw !== 'object') throw new InboxRefusal(400, 'object_not_embedded');
     const o = raw as Record<string, unknown>;
-    const parsed = postObject.safeParse({
-      id: o.id,
-      type: o.type,
-      attributedTo: idOf(o.attributedTo),
-      content: text(o.content) ?? '',
-      name: text(o.name),
-      summary: text(o.summary),
-      context: idOf(o.context),
-      inReplyTo: idOf(o.inReplyTo),
-      published: text(o.published),
-      updated: text(o.updated),
-    });
+    const parsed = readPostObject(o);
     if (!parsed.success) throw new InboxRefusal(400, 'bad_object');
     const post = parsed.data;
-    // The object must be the Group's (audience) and the author must be the one who Created it.
-    if (!ids(o.audience).includes(group) || post.attributedTo !== actor || !sameOrigin(post.id, group)) {
+    // The object must be the Group's (audience) and the author must be the one who Created it, on their own server.
+    if (!ids(o.audience).includes(group) || post.attributedTo !== actor || !sameOrigin(post.id, actor)) {
       throw new InboxRefusal(403, 'not_group_activity');
     }
     const posts = store.collection(apRemotePostsCollection);
     const existing = await posts.get(post.id);
-    if (existing && existing.groupIri !== group) throw new InboxRefusal(403, 'not_group_activity');
+    if (existing && (existing.groupIri !== group || existing.attributedTo !== actor)) throw new InboxRefusal(403, 'not_group_activity');
     const isThread = post.type === 'Page' || !post.inReplyTo;
     const doc: ApRemotePostDoc = {
       id: post.id,
@@ -157,10 +105,19 @@ export class RemoteMirror {
     await posts.upsert(doc);
   }
 
-  private async remove(group: string, iri: string): Promise<void> {
+  /** Reads an activity from its origin (signed by the instance actor; the origin is checked by the fetch). */
+  private async fetch(iri: string): Promise<Record<string, unknown> | null> {
+    try {
+      return ((await this.deps.fetchObject(iri)) as Record<string, unknown> | null) ?? null;
+    } catch {
+      throw new InboxRefusal(422, 'activity_unreachable');
+    }
+  }
+
+  private async remove(group: string, iri: string, by: string): Promise<void> {
     const posts = this.deps.store.collection(apRemotePostsCollection);
     const found = await posts.get(iri);
-    if (!found || found.groupIri !== group) return;
+    if (!found || found.groupIri !== group || (by !== group && found.attributedTo !== by)) return;
     // A removed thread takes its replies with it.
     if (found.kind === 'Page') await posts.deleteWhere({ threadIri: iri });
     await posts.delete(iri);
@@ -172,10 +129,84 @@ export class RemoteMirror {
     const out: ThreadOfRemote[] = [];
     for (const head of heads.items) {
       const all = await posts.find({ where: { threadIri: head.id }, orderBy: { field: 'published' }, limit: 1000 });
-      out.push({ ...view(head), replies: all.items.filter((p) => p.id !== head.id).map(view) });
+      // A reply names its thread (context) itself: only the Group's own posts belong to the Group's thread.
+      out.push({ ...view(head), replies: all.items.filter((p) => p.id !== head.id && p.groupIri === group).map(view) });
     }
     return out;
   }
+
+  /** How many threads a mirrored board has, and when its latest post (thread or reply) was published. */
+  async boardStats(group: string): Promise<RemoteBoardStats> {
+    const posts = this.deps.store.collection(apRemotePostsCollection);
+    const newest = (kind: 'Page' | 'Note') => posts.find({ where: { groupIri: group, kind }, orderBy: { field: 'published', direction: 'desc' }, limit: 1 });
+    const [threads, thread, reply] = await Promise.all([posts.count({ groupIri: group, kind: 'Page' }), newest('Page'), newest('Note')]);
+    const times = [...thread.items, ...reply.items].map((p) => p.published);
+    return { threads, latestAt: times.length ? Math.max(...times) : null };
+  }
+
+  /**
+   * One page of a mirrored board's threads, newest first, each with its
+   * number of replies and the time of its latest post. `after` is the `next`
+   * of the page before (a malformed one throws InvalidCursorError).
+   */
+  async threadPage(group: string, page: { after?: string | null; limit?: number } = {}): Promise<{ threads: RemoteThreadSummary[]; next: string | null }> {
+    const posts = this.deps.store.collection(apRemotePostsCollection);
+    const heads = await posts.find({
+      where: { groupIri: group, kind: 'Page' },
+      orderBy: { field: 'published', direction: 'desc' },
+      limit: page.limit ?? 30,
+      after: page.after ?? null,
+    });
+    const threads = await Promise.all(
+      heads.items.map(async (head): Promise<RemoteThreadSummary> => {
+        let replyCount = 0;
+        let lastPostAt = head.published;
+        let after: string | null = null;
+        do {
+          const found = await posts.find({ where: { threadIri: head.id }, orderBy: { field: 'published' }, limit: 500, after });
+          for (const p of found.items) {
+            if (p.id === head.id || p.groupIri !== group) continue;
+            replyCount += 1;
+            lastPostAt = Math.max(lastPostAt, p.published);
+          }
+          after = found.next;
+        } while (after);
+        return { thread: head, replyCount, lastPostAt };
+      }),
+    );
+    return { threads, next: heads.next };
+  }
+
+  /**
+   * A mirrored thread of `group` (null when there is none): its first post,
+   * and one page of its replies, oldest first.
+   */
+  async thread(group: string, threadIri: string, page: { after?: string | null; limit?: number } = {}): Promise<RemoteThreadPage | null> {
+    const posts = this.deps.store.collection(apRemotePostsCollection);
+    const head = await posts.get(threadIri);
+    if (!head || head.groupIri !== group || head.kind !== 'Page') return null;
+    const found = await posts.find({ where: { threadIri }, orderBy: { field: 'published' }, limit: page.limit ?? 50, after: page.after ?? null });
+    return { thread: head, replies: found.items.filter((p) => p.id !== head.id && p.groupIri === group), next: found.next };
+  }
+}
+
+export interface RemoteBoardStats {
+  readonly threads: number;
+  /** When the latest post was published (ms), or null when nothing is mirrored yet. */
+  readonly latestAt: number | null;
+}
+
+export interface RemoteThreadSummary {
+  /** The thread's first post. */
+  readonly thread: ApRemotePostDoc;
+  readonly replyCount: number;
+  readonly lastPostAt: number;
+}
+
+export interface RemoteThreadPage {
+  readonly thread: ApRemotePostDoc;
+  readonly replies: readonly ApRemotePostDoc[];
+  readonly next: string | null;
 }
 
 export interface RemotePostView {

@@ -6,7 +6,8 @@ import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors.js';
 import type { Apex, ApexActivity, ApexActor } from './apex-types.js';
-import { apSentPostsCollection, type ApSentPostDoc } from './federation.collections.js';
+import { apContributionsCollection, apSentPostsCollection, type ApSentPostDoc } from './federation.collections.js';
+import { idOf } from './as.js';
 import type { Iris } from './iris.js';
 
 export interface PostFederationDeps {
@@ -50,6 +51,28 @@ export class PostFederation {
 
   objectIri(postId: string): string {
     return `${this.deps.iris.base}/ap/o/${apId(postId)}`;
+  }
+
+  /** The local post an object IRI of ours names, or null. */
+  postIdOf(iri: string): string | null {
+    const prefix = `${this.deps.iris.base}/ap/o/`;
+    if (!iri.startsWith(prefix)) return null;
+    const hex = iri.slice(prefix.length);
+    return /^(?:[0-9a-f]{2}){1,48}$/.test(hex) ? Buffer.from(hex, 'hex').toString('base64url') : null;
+  }
+
+  /** A post's IRI: ours, or its origin's for a post a remote member wrote here. */
+  private async iriOfPost(postId: string): Promise<string> {
+    const contribution = await this.deps.store.collection(apContributionsCollection).get(postId);
+    return contribution?.objectIri ?? this.objectIri(postId);
+  }
+
+  /** The activity a remote member sent for their post, as received, to be announced unchanged. */
+  private async contributed(postId: string): Promise<Record<string, unknown> | null> {
+    const contribution = await this.deps.store.collection(apContributionsCollection).get(postId);
+    if (!contribution) return null;
+    const { '@context': _context, ...activity } = JSON.parse(contribution.activity) as Record<string, unknown>;
+    return activity;
   }
 
   private activityIri(kind: string, postId: string, version = ''): string {
@@ -139,13 +162,30 @@ export class PostFederation {
     const thread = post ? await store.collection(threadsCollection).get(post.threadId) : null;
     const group = await this.groupOf(thread);
     const record = await store.collection(apSentPostsCollection).get(postId);
+    // A post a remote member wrote here lives at its own IRI, on its own server.
+    if (post?.remote) return null;
+    if (!post) return this.writtenElsewhere(this.objectIri(postId));
     if (post && thread && group && post.state === 'visible' && thread.state === 'visible' && (!record || !record.deleted)) {
       // A sent post keeps the author it was sent as (an anonymous post never gains a Person).
       const author = (record && (await this.deps.actors.resolveIri(record.authorIri))) || (await this.authorOf(group, post));
-      return { gone: false, doc: { '@context': apex.context, ...this.objectDoc(group, author, thread, post) } };
+      return { gone: false, doc: { '@context': apex.context, ...(await this.objectDoc(group, author, thread, post)) } };
     }
     if (!record) return null;
     return { gone: true, doc: { '@context': apex.context, id: this.objectIri(postId), type: 'Tombstone' } };
+  }
+
+  /**
+   * A post one of our members wrote on another server's board
+   * (remote-posting.ts): served from the store while its author federates.
+   */
+  private async writtenElsewhere(iri: string): Promise<{ gone: boolean; doc: Record<string, unknown> } | null> {
+    const { apex, actors, iris } = this.deps;
+    const stored = (await apex.store.getObject(iri)) as Record<string, unknown> | null;
+    const author = stored ? idOf(stored.attributedTo) : null;
+    const audience = stored ? idOf(stored.audience) : null;
+    if (!stored || !author || !audience || !iris.isLocal(author) || iris.isLocal(audience) || !(await actors.resolveIri(author))) return null;
+    const doc = JSON.parse(apex.stringifyPublicJSONLD(await apex.toJSONLD(stored))) as Record<string, unknown>;
+    return { gone: stored.type === 'Tombstone', doc };
   }
 
   /** The actor a post is attributed to: the member's Person, or the Group for anonymous posts. */
@@ -157,17 +197,19 @@ export class PostFederation {
     return person ?? group;
   }
 
-  private objectDoc(group: ApexActor, author: ApexActor, thread: ThreadDoc, post: PostDoc): Record<string, unknown> {
+  private async objectDoc(group: ApexActor, author: ApexActor, thread: ThreadDoc, post: PostDoc): Promise<Record<string, unknown>> {
     const isThread = post.id === thread.firstPostId;
-    const threadIri = this.objectIri(thread.firstPostId);
+    const threadIri = await this.iriOfPost(thread.firstPostId);
     return {
       id: this.objectIri(post.id),
       type: isThread ? 'Page' : 'Note',
-      ...(isThread ? { name: thread.title } : { inReplyTo: post.quoteOf ? this.objectIri(post.quoteOf) : threadIri }),
+      ...(isThread ? { name: thread.title } : { inReplyTo: post.quoteOf ? await this.iriOfPost(post.quoteOf) : threadIri }),
       attributedTo: author.id,
       content: post.html,
       mediaType: 'text/html',
       ...(post.contentWarning ? { summary: post.contentWarning, sensitive: true } : {}),
+      // Counts only: who reacted is never listed, here or elsewhere.
+      likes: { type: 'Collection', totalItems: Object.values(post.reactions).reduce((a, b) => a + b, 0) },
       // FEP-7888: the thread is named by its first post's IRI; FEP-1b12: the board's Group is the audience.
       context: threadIri,
       audience: group.id,
@@ -179,13 +221,19 @@ export class PostFederation {
     };
   }
 
-  /** Saves `inner` as the author's activity (served at its IRI) and has the Group Announce it to its followers. */
-  private async announce(group: ApexActor, author: ApexActor, inner: Record<string, unknown>, kind: string, postId: string, version = ''): Promise<void> {
+  /**
+   * Has the Group Announce `inner` to its followers; a local author's
+   * activity is also saved (served at its IRI). A remote member's activity
+   * (author null) is announced as it arrived and served by its own server.
+   */
+  private async announce(group: ApexActor, author: ApexActor | null, inner: Record<string, unknown>, kind: string, postId: string, version = ''): Promise<void> {
     const { apex } = this.deps;
-    const activity = (await apex.fromJSONLD({ '@context': apex.context, ...inner })) as ApexActivity;
-    activity._meta = { collection: [author.outbox[0]!] };
-    // The author's activity is only stored: the Group is local, so there is nothing to deliver to it.
-    await apex.store.saveActivity(activity);
+    if (author) {
+      const activity = (await apex.fromJSONLD({ '@context': apex.context, ...inner })) as ApexActivity;
+      activity._meta = { collection: [author.outbox[0]!] };
+      // The author's activity is only stored: the Group is local, so there is nothing to deliver to it.
+      await apex.store.saveActivity(activity);
+    }
     const announce = (await apex.fromJSONLD({
       '@context': apex.context,
       id: this.activityIri(`announce-${kind}`, postId, version),
@@ -203,8 +251,16 @@ export class PostFederation {
 
   private async create(group: ApexActor, thread: ThreadDoc, post: PostDoc): Promise<void> {
     const { apex, store } = this.deps;
+    if (post.remote) {
+      const inner = await this.contributed(post.id);
+      // Not kept yet: contributions.ts asks again once it is.
+      if (!inner) return;
+      await this.announce(group, null, inner, 'create', post.id);
+      await store.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri: post.remote.actor, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() });
+      return;
+    }
     const author = await this.authorOf(group, post);
-    const object = this.objectDoc(group, author, thread, post);
+    const object = await this.objectDoc(group, author, thread, post);
     await apex.store.saveObject(await apex.fromJSONLD({ '@context': apex.context, ...object }));
     const create = {
       id: this.activityIri('create', post.id),
@@ -222,11 +278,17 @@ export class PostFederation {
 
   private async update(group: ApexActor, thread: ThreadDoc, post: PostDoc, record: ApSentPostDoc): Promise<void> {
     const { apex, store } = this.deps;
+    const version = String(post.editedAt ?? Date.now());
+    if (post.remote) {
+      const inner = await this.contributed(post.id);
+      if (inner) await this.announce(group, null, inner, 'update', post.id, version);
+      await store.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() });
+      return;
+    }
     // The author stays the one the post was first sent as (an anonymous post never gains a Person).
     const author = (await this.deps.actors.resolveIri(record.authorIri)) ?? group;
-    const object = this.objectDoc(group, author, thread, post);
+    const object = await this.objectDoc(group, author, thread, post);
     await apex.store.updateObject(await apex.fromJSONLD({ '@context': apex.context, ...object }), null, true);
-    const version = String(post.editedAt ?? Date.now());
     const update = { id: this.activityIri('update', post.id, version), type: 'Update', actor: author.id, to: object.to, cc: object.cc, audience: group.id, object };
     await this.announce(group, author, update, 'update', post.id, version);
     await store.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() });
@@ -239,15 +301,21 @@ export class PostFederation {
    * Delete, even when its board no longer federates.
    */
   private async remove(record: ApSentPostDoc, post: PostDoc | null): Promise<void> {
-    const { apex, store } = this.deps;
-    const iri = this.objectIri(record.id);
+    const { apex, store, iris } = this.deps;
+    const iri = await this.iriOfPost(record.id);
     const deleted = new Date().toISOString();
     const tombstone = { id: iri, type: 'Tombstone', deleted };
-    // The object's IRI answers with the Tombstone from now on (FEP-1b12 removals look like deletions to followers).
-    await apex.store.updateObject(await apex.fromJSONLD({ '@context': apex.context, ...tombstone, attributedTo: record.groupIri, audience: record.groupIri, to: [PUBLIC] }), null, true);
+    // Our own object's IRI answers with the Tombstone from now on (FEP-1b12 removals look like deletions to followers).
+    if (iris.isLocal(iri)) {
+      await apex.store.updateObject(await apex.fromJSONLD({ '@context': apex.context, ...tombstone, attributedTo: record.groupIri, audience: record.groupIri, to: [PUBLIC] }), null, true);
+    }
     const group = (await apex.store.getObject(record.groupIri, true)) as ApexActor | null;
-    if (group) {
-      const author = post?.state === 'deleted' && record.authorIri !== record.groupIri ? ((await apex.store.getObject(record.authorIri, true)) as ApexActor | null) : null;
+    const ownDeletion = post?.state === 'deleted' && record.authorIri !== record.groupIri;
+    const remoteDeletion = ownDeletion && post.remote ? await this.contributed(record.id) : null;
+    if (group && remoteDeletion) {
+      await this.announce(group, null, remoteDeletion, 'delete', record.id);
+    } else if (group) {
+      const author = ownDeletion && iris.isLocal(record.authorIri) ? ((await apex.store.getObject(record.authorIri, true)) as ApexActor | null) : null;
       const actor = author ?? group;
       const remove = { id: this.activityIri('delete', record.id), type: 'Delete', actor: actor.id, to: [group.id, PUBLIC], cc: [group.followers[0]], audience: group.id, object: tombstone };
       await this.announce(group, actor, remove, 'delete', record.id);

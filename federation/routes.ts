@@ -13,6 +13,8 @@ export interface RoutesDeps extends GateDeps {
   readonly logger: Logger;
   /** Takes Announces from followed boards (mirror.ts) before apex sees them. */
   readonly announces: RequestHandler;
+  /** Takes remote members' posts to our boards (contributions.ts) before apex sees them. */
+  readonly contributions: RequestHandler;
   /** A local post's object, made from the post as it is now (posts.ts). */
   readonly postObject: (hexId: string) => Promise<{ gone: boolean; doc: Record<string, unknown> } | null>;
 }
@@ -86,6 +88,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     compactActivity(apex),
     actorOwnsKey(),
     deps.announces,
+    deps.contributions,
     security.verifySignature!,
     validators.actor!,
     validators.activityObject!,
@@ -112,8 +115,9 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
       const author = doc ? firstId(doc.actor) : null;
       if (!author || !iris.isLocal(author) || !(await actors.resolveIri(author))) throw new NotFound();
       // A post's board must still federate: a board that stopped being public takes its posts' IRIs with it.
+      // (A member's reply on another server's board is that board's business: served while its author federates.)
       const audience = doc ? firstId(doc.audience) : null;
-      if (audience && (!iris.isLocal(audience) || !(await actors.resolveIri(audience)))) throw new NotFound();
+      if (audience && iris.isLocal(audience) && !(await actors.resolveIri(audience))) throw new NotFound();
       next();
     })().catch(next);
   };

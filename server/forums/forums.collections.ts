@@ -34,6 +34,17 @@ export interface BoardDoc {
 /** visible: listed; pending: waiting for a moderator; removed: taken down by a moderator. */
 export type ContentState = 'visible' | 'pending' | 'removed';
 
+/** The author of a post written on another server (federation): shown by name and address, never an account here. */
+export interface RemoteAuthor {
+  /** Their actor's IRI. */
+  actor: string;
+  name: string;
+  /** user@host */
+  address: string;
+  /** Their profile page, when given. */
+  url: string | null;
+}
+
 export interface ThreadDoc {
   id: string;
   boardId: string;
@@ -42,6 +53,8 @@ export interface ThreadDoc {
   firstPostId: string;
   authorId: string | null;
   anonymous: boolean;
+  /** Set when the thread was started from another server. */
+  remote?: RemoteAuthor | null;
   state: ContentState;
   pinned: boolean;
   locked: boolean;
@@ -60,9 +73,11 @@ export interface PostDoc {
   id: string;
   threadId: string;
   boardId: string;
-  /** Null once the author deleted their account. Never shown for anonymous posts. */
+  /** Null once the author deleted their account, and for posts from other servers. Never shown for anonymous posts. */
   authorId: string | null;
   anonymous: boolean;
+  /** Set when the post was written on another server (its HTML came cleaned; `body` is its plain text, for search). */
+  remote?: RemoteAuthor | null;
   /** Markdown as written. */
   body: string;
   /** Cleaned HTML, rendered once at write time. */

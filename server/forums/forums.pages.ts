@@ -18,7 +18,7 @@ export function forumsPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { forums } = ctx;
 
-  router.get('/', handle(async (req, res) => sendPage(res, homePage(ctx.page(req), await forums.listBoards(req.account)))));
+  router.get('/', handle(async (req, res) => sendPage(res, homePage(ctx.page(req), await forums.listBoards(req.account), { remoteBoards: ctx.config.federation.enabled }))));
 
   const renderBoard = async (req: Request, state?: FormState) =>
     boardPage(ctx.page(req), await forums.listThreads(req.account, param(req.params.slug), state ? {} : pageQuery(req)), state);

@@ -91,3 +91,26 @@ export const searchInput = z.strictObject({
   q: z.string().trim().min(1).max(200),
   after: z.string().max(300).optional(),
 });
+
+/** A post from another server, as federation hands it over (already read from ActivityStreams). */
+export const remotePostInput = z.strictObject({
+  /** Null for a new thread. */
+  threadId: z.string().max(64).nullable(),
+  quoteOf: z.string().max(64).nullable(),
+  title: z.string().trim().max(TITLE_MAX).nullable(),
+  /** Remote HTML, cleaned here like local posts. */
+  html: z.string().max(BODY_MAX * 5),
+  contentWarning: z.string().trim().max(CW_MAX).nullable(),
+  remote: z.strictObject({
+    actor: z.url(),
+    name: z.string().trim().min(1).max(100),
+    address: z.string().trim().min(3).max(300),
+    url: z.url().nullable(),
+  }),
+});
+
+export const remoteEditInput = z.strictObject({
+  html: z.string().max(BODY_MAX * 5),
+  contentWarning: z.string().trim().max(CW_MAX).nullable(),
+  title: z.string().trim().max(TITLE_MAX).nullable(),
+});

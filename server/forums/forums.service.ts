@@ -8,7 +8,7 @@ import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, isSuspended, type AccountsService } from '../accounts/accounts.service.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
-import { excerpt, renderMarkdown } from '../content/markdown.js';
+import { cleanHtml, excerpt, renderMarkdown } from '../content/markdown.js';
 import {
   boardsCollection,
   postsCollection,
@@ -18,6 +18,7 @@ import {
   threadsCollection,
   type BoardDoc,
   type PostDoc,
+  type RemoteAuthor,
   type ThreadDoc,
 } from './forums.collections.js';
 import {
@@ -27,6 +28,8 @@ import {
   pageInput,
   postModerationInput,
   reactionInput,
+  remoteEditInput,
+  remotePostInput,
   replyInput,
   searchInput,
   threadInput,
@@ -41,6 +44,7 @@ export type Publish = (family: string, id: string, event: string, payload: Recor
 
 export type AuthorView =
   | { readonly kind: 'member'; readonly handle: string; readonly displayName: string }
+  | { readonly kind: 'remote'; readonly name: string; readonly address: string; readonly url: string | null }
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'deleted' };
 
@@ -222,8 +226,9 @@ export function createForumsService(deps: ForumsDeps) {
 
   type Names = Map<string, { handle: string; displayName: string }>;
 
-  function authorOf(doc: { authorId: string | null; anonymous: boolean }, names: Names): AuthorView {
+  function authorOf(doc: { authorId: string | null; anonymous: boolean; remote?: RemoteAuthor | null }, names: Names): AuthorView {
     if (doc.anonymous) return { kind: 'anonymous' };
+    if (doc.remote) return { kind: 'remote', name: doc.remote.name, address: doc.remote.address, url: doc.remote.url };
     const name = doc.authorId ? names.get(doc.authorId) : undefined;
     return name ? { kind: 'member', handle: name.handle, displayName: name.displayName } : { kind: 'deleted' };
   }
@@ -371,6 +376,14 @@ export function createForumsService(deps: ForumsDeps) {
     if (verdict === 'hold') return 'pending';
     if (board.approveFirstPosts && (await posts.count({ authorId: author.id, state: 'visible' })) === 0) return 'pending';
     return 'visible';
+  }
+
+  /** Remote HTML cleaned like ours, with its plain text (for filters and search); refused when nothing is left. */
+  function remoteHtml(source: string): { html: string; text: string } {
+    const html = cleanHtml(source);
+    const text = html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim();
+    if (!text) throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'body' }, { body: { key: 'validation.empty_body', params: {} } });
+    return { html, text };
   }
 
   function render(body: string): string {
@@ -766,6 +779,154 @@ export function createForumsService(deps: ForumsDeps) {
       return view!;
     },
 
+    /**
+     * A thread or reply written on another server and addressed to a public
+     * board (federation checked who sent it). The same rules as for members:
+     * archived boards and locked threads refuse it, word filters block or
+     * hold it; the HTML is cleaned like local posts.
+     */
+    async receiveRemotePost(slug: string, raw: unknown): Promise<PostDoc> {
+      const input = parseInput(remotePostInput, raw);
+      const board = await boardBySlug(slug);
+      if (board.visibility !== 'public') throw notFound('board_not_found');
+      if (board.archived) throw forbidden('board_archived');
+      const { html, text } = remoteHtml(input.html);
+      let thread: ThreadDoc | null = null;
+      if (input.threadId) {
+        thread = await threads.get(input.threadId);
+        if (!thread || thread.boardId !== board.id || thread.state !== 'visible') throw notFound('thread_not_found');
+        if (thread.locked) throw forbidden('thread_locked');
+      } else if (!input.title) {
+        throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'title' }, { title: { key: 'validation.required', params: {} } });
+      }
+      const quoted = input.quoteOf && thread ? await posts.get(input.quoteOf) : null;
+      const verdict = moderation.checkText(input.title ?? '', text, input.contentWarning ?? '');
+      if (verdict === 'block') throw unprocessable('filtered');
+      const state = verdict === 'hold' ? 'pending' : 'visible';
+      const now = Date.now();
+      const threadId = thread?.id ?? newId();
+      const post: PostDoc = {
+        id: newId(),
+        threadId,
+        boardId: board.id,
+        authorId: null,
+        anonymous: false,
+        remote: input.remote,
+        body: text,
+        html,
+        ...(thread ? {} : { title: input.title! }),
+        contentWarning: input.contentWarning || null,
+        quoteOf: quoted && quoted.threadId === threadId && quoted.state === 'visible' && quoted.id !== thread?.firstPostId ? quoted.id : null,
+        state,
+        removedReason: null,
+        reactions: {},
+        createdAt: now,
+        editedAt: null,
+      };
+      await store.transaction(async (tx) => {
+        await tx.collection(postsCollection).insert(post);
+        if (thread) {
+          if (state === 'visible') await bump(tx, thread, board, now);
+          return;
+        }
+        await tx.collection(threadsCollection).insert({
+          id: threadId,
+          boardId: board.id,
+          title: input.title!,
+          firstPostId: post.id,
+          authorId: null,
+          anonymous: false,
+          remote: input.remote,
+          state,
+          pinned: false,
+          locked: false,
+          postCount: 1,
+          createdAt: now,
+          lastPostAt: now,
+          bumpKey: bumpKey(false, now),
+        });
+        if (state === 'visible') await tx.collection(boardsCollection).increment(board.id, { threadCount: 1, postCount: 1 });
+      });
+      if (state === 'visible') publish('thread', threadId, 'post', { postId: post.id });
+      changed(threadId, post.id);
+      return post;
+    },
+
+    /**
+     * A reaction from another server (an ActivityPub Like): counted like a
+     * member's, under a key that stands for the remote actor (federation
+     * hashes its IRI), and never listed. Answers whether anything changed.
+     */
+    async reactRemote(postId: string, reactorKey: string, kind: ReactionKind, on: boolean): Promise<boolean> {
+      const post = await posts.get(postId);
+      if (!post || post.state !== 'visible') return false;
+      const board = await boards.get(post.boardId);
+      if (!board || board.visibility !== 'public') return false;
+      const id = reactionId(post.id, reactorKey, kind);
+      const changedCount = await store.transaction(async (tx) => {
+        const rcol = tx.collection(reactionsCollection);
+        const existing = await rcol.get(id);
+        if (!!existing === on) return false;
+        if (existing) await rcol.delete(id);
+        else await rcol.insert({ id, postId: post.id, threadId: post.threadId, accountId: reactorKey, kind, createdAt: Date.now() });
+        const pcol = tx.collection(postsCollection);
+        const fresh = (await pcol.get(post.id))!;
+        await pcol.patch(post.id, { reactions: { ...fresh.reactions, [kind]: Math.max(0, (fresh.reactions[kind] ?? 0) + (on ? 1 : -1)) } });
+        return true;
+      });
+      if (changedCount) changed(post.threadId, post.id);
+      return changedCount;
+    },
+
+    /** A visible post's id and thread (federation: what a remote reply answers). */
+    async postRef(postId: string): Promise<{ id: string; threadId: string; boardId: string } | null> {
+      const post = typeof postId === 'string' && postId.length <= 64 ? await posts.get(postId) : null;
+      return post && post.state === 'visible' ? { id: post.id, threadId: post.threadId, boardId: post.boardId } : null;
+    },
+
+    /** Its author on another server edited a post they sent. */
+    async editRemotePost(postId: string, actorIri: string, raw: unknown): Promise<void> {
+      const input = parseInput(remoteEditInput, raw);
+      const post = await posts.get(postId);
+      if (!post || !post.remote || post.remote.actor !== actorIri) throw forbidden('not_author');
+      if (post.state === 'deleted' || post.state === 'removed') throw conflict('post_removed');
+      const { html, text } = remoteHtml(input.html);
+      const verdict = moderation.checkText(input.title ?? '', text, input.contentWarning ?? '');
+      if (verdict === 'block') throw unprocessable('filtered');
+      const now = Date.now();
+      await store.transaction(async (tx) => {
+        await tx.collection(postsCollection).patch(post.id, { html, body: text, contentWarning: input.contentWarning || null, editedAt: now });
+        const thread = await tx.collection(threadsCollection).get(post.threadId);
+        if (thread && thread.firstPostId === post.id && input.title) {
+          await tx.collection(threadsCollection).patch(thread.id, { title: input.title });
+          await tx.collection(postsCollection).patch(post.id, { title: input.title });
+        }
+      });
+      publish('thread', post.threadId, 'post-edited', { postId: post.id });
+      changed(post.threadId, post.id);
+    },
+
+    /** Its author on another server deleted a post they sent: as when a member deletes their own. */
+    async deleteRemotePost(postId: string, actorIri: string): Promise<void> {
+      const post = await posts.get(postId);
+      if (!post || !post.remote || post.remote.actor !== actorIri) throw forbidden('not_author');
+      if (post.state === 'deleted') return;
+      const thread = await threads.get(post.threadId);
+      await store.transaction(async (tx) => {
+        await tx.collection(postsCollection).patch(post.id, { body: '', html: '', title: undefined, contentWarning: null, state: 'deleted' });
+        if (thread && thread.firstPostId === post.id) {
+          const others = await tx.collection(postsCollection).count({ threadId: thread.id, state: 'visible' });
+          if (others === 0) {
+            await tx.collection(threadsCollection).patch(thread.id, { state: 'removed', title: '' });
+            if (thread.state === 'visible') await tx.collection(boardsCollection).increment(post.boardId, { threadCount: -1 });
+          }
+        }
+        if (post.state === 'visible') await tx.collection(boardsCollection).increment(post.boardId, { postCount: -1 });
+      });
+      publish('thread', post.threadId, 'post-removed', { postId: post.id });
+      changed(post.threadId, post.id);
+    },
+
     /** The author deletes their own post: its words are gone, a placeholder keeps the conversation readable. */
     async deletePost(actor: AccountDoc | null, postId: string): Promise<void> {
       if (!actor) throw unauthorized('login_required');
@@ -1003,8 +1164,9 @@ export function createForumsService(deps: ForumsDeps) {
             post,
             thread: post ? (threadMap.get(post.threadId) ?? null) : null,
             board: boardMap.get(r.boardId)!,
-            author: post?.authorId ? (people.get(post.authorId) ?? null) : null,
-            reporter: people.get(r.reporterId) ?? null,
+            author: post?.authorId ? (people.get(post.authorId) ?? null) : post?.remote ? { handle: post.remote.address } : null,
+            // Reports from another server's moderators (federation) name the server: `ap:<host>`.
+            reporter: people.get(r.reporterId) ?? (r.reporterId.startsWith('ap:') ? { handle: r.reporterId.slice(3) } : null),
           };
         }),
       };

@@ -11,6 +11,9 @@ export function authorLabel(ctx: PageContext, author: AuthorView): SafeHtml {
       return html`<span class="author anon">${ctx.t('post.anonymous')}</span>`;
     case 'deleted':
       return html`<span class="author gone">${ctx.t('post.deleted_member')}</span>`;
+    case 'remote':
+      // Written on another server: its name there, and its address so no one mistakes it for a member here.
+      return html`<span class="author remote">${author.name} <small>${author.address}</small></span>`;
     default:
       return author.displayName === author.handle
         ? html`<span class="author">${author.handle}</span>`
@@ -20,7 +23,8 @@ export function authorLabel(ctx: PageContext, author: AuthorView): SafeHtml {
 
 const visibilityIcon = (b: BoardView) => (b.visibility === 'public' ? '' : html` ${icon('lock')}`);
 
-export function homePage(ctx: PageContext, boards: readonly BoardView[]): SafeHtml {
+/** `remoteBoards`: federation is on, so members can read the boards of other servers this instance follows (/remote). */
+export function homePage(ctx: PageContext, boards: readonly BoardView[], options: { remoteBoards?: boolean } = {}): SafeHtml {
   const { t } = ctx;
   return layout(ctx, {
     title: t('home.title'),
@@ -32,6 +36,7 @@ ${ctx.account ? html`<h1>${icon('list')} ${t('forums.boards')}</h1>` : html`<h2>
       (b) => html`<li><a href="/b/${b.slug}"><strong>${b.name}</strong>${visibilityIcon(b)}${b.archived ? html` <em>(${t('forums.archived')})</em>` : ''}</a>
   <p>${b.description}</p><small>${t('forums.counts', { threads: b.threadCount, posts: b.postCount })}</small></li>`,
     )}</ul>
+${options.remoteBoards && ctx.account?.status === 'active' ? html`<p><a href="/remote">${icon('globe')} ${t('remote.title')}</a></p>` : ''}
 <p><a href="/transparency">${icon('shield')} ${t('forums.transparency')}</a></p>`,
   });
 }

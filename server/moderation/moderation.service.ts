@@ -71,6 +71,29 @@ export async function createModerationService(store: Store, accounts: AccountsSe
   }
   await reloadFilters();
 
+  /** One open report per reporter and post: a second one updates the first. */
+  async function file(reporterId: string, post: { id: string; boardId: string }, input: z.infer<typeof reportInput>): Promise<ReportDoc> {
+    const existing = await reports.findOne({ postId: post.id, reporterId });
+    if (existing && existing.status === 'open') {
+      return (await reports.patch(existing.id, { reason: input.reason, note: input.note }))!;
+    }
+    const doc: ReportDoc = {
+      id: newId(),
+      postId: post.id,
+      boardId: post.boardId,
+      reporterId,
+      reason: input.reason,
+      note: input.note,
+      status: 'open',
+      resolution: null,
+      createdAt: Date.now(),
+      resolvedAt: null,
+      expiresAt: null,
+    };
+    await reports.insert(doc);
+    return doc;
+  }
+
   return {
     /** The strictest verdict of the instance's word filters on some text. */
     checkText(...texts: readonly string[]): FilterVerdict {
@@ -119,26 +142,15 @@ export async function createModerationService(store: Store, accounts: AccountsSe
 
     /** Files a report; one open report per member and post (a second one updates the first). */
     async fileReport(reporter: AccountDoc, post: { id: string; boardId: string }, raw: unknown): Promise<ReportDoc> {
-      const input = parseInput(reportInput, raw);
-      const existing = await reports.findOne({ postId: post.id, reporterId: reporter.id });
-      if (existing && existing.status === 'open') {
-        return (await reports.patch(existing.id, { reason: input.reason, note: input.note }))!;
-      }
-      const doc: ReportDoc = {
-        id: newId(),
-        postId: post.id,
-        boardId: post.boardId,
-        reporterId: reporter.id,
-        reason: input.reason,
-        note: input.note,
-        status: 'open',
-        resolution: null,
-        createdAt: Date.now(),
-        resolvedAt: null,
-        expiresAt: null,
-      };
-      await reports.insert(doc);
-      return doc;
+      return file(reporter.id, post, parseInput(reportInput, raw));
+    },
+
+    /**
+     * A report from another server's moderators (an ActivityPub Flag):
+     * `reporterKey` stands for that server, never for a person.
+     */
+    async fileRemoteReport(reporterKey: string, post: { id: string; boardId: string }, raw: unknown): Promise<ReportDoc> {
+      return file(reporterKey, post, parseInput(reportInput, raw));
     },
 
     async openReports(after?: string | null, limit = 50) {

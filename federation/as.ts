@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * Reading ActivityStreams values as apex's compacted JSON-LD gives them:
+ * arrays almost everywhere, objects or IRIs alike. The first value is the
+ * one that counts.
+ */
+export const first = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);
+
+export const idOf = (value: unknown): string | null => {
+  const v = first(value);
+  if (typeof v === 'string') return v;
+  return v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null;
+};
+
+export const ids = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(idOf).filter((v): v is string => !!v);
+
+export const text = (value: unknown): string | null => {
+  const v = first(value);
+  return typeof v === 'string' ? v : null;
+};
+
+export const sameOrigin = (a: string, b: string): boolean => {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+};
+
+export const dateOf = (value: string | null): number | null => {
+  if (!value) return null;
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? t : null;
+};
+
+/** What a post (a Page, a Note or an Article) must carry once read from JSON-LD; anything else is refused. */
+const postObject = z.object({
+  id: z.url(),
+  type: z.enum(['Page', 'Note', 'Article']),
+  attributedTo: z.url(),
+  content: z.string().max(200_000),
+  name: z.string().max(1000).nullable(),
+  summary: z.string().max(1000).nullable(),
+  context: z.url().nullable(),
+  inReplyTo: z.url().nullable(),
+  published: z.string().nullable(),
+  updated: z.string().nullable(),
+});
+
+export type PostObject = z.infer<typeof postObject>;
+
+export function readPostObject(o: Record<string, unknown>): ReturnType<typeof postObject.safeParse> {
+  return postObject.safeParse({
+    id: o.id,
+    type: o.type,
+    attributedTo: idOf(o.attributedTo),
+    content: text(o.content) ?? '',
+    name: text(o.name),
+    summary: text(o.summary),
+    context: idOf(o.context),
+    inReplyTo: idOf(o.inReplyTo),
+    published: text(o.published),
+    updated: text(o.updated),
+  });
+}

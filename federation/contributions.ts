@@ -1,0 +1,241 @@
+import crypto from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import type { ForumsService } from '../server/forums/forums.service.js';
+import { reactionEmoji, reactionKinds, type ReactionKind } from '../server/forums/reactions.js';
+import { AppError } from '../server/http/errors.js';
+import type { Logger } from '../server/logger.js';
+import type { ModerationService } from '../server/moderation/moderation.service.js';
+import type { Store } from '../server/store/port.js';
+import type { Actors } from './actors.js';
+import { apStreamItemsCollection } from './apex.collections.js';
+import type { Apex, ApexActor } from './apex-types.js';
+import { first, idOf, ids, readPostObject, sameOrigin, text, type PostObject } from './as.js';
+import { apContributionsCollection, apLikesCollection, type ApContributionDoc } from './federation.collections.js';
+import { InboxRefusal, rawBodyOf } from './inbox.js';
+import type { Iris } from './iris.js';
+import type { PostFederation } from './posts.js';
+
+export interface ContributionsDeps {
+  readonly store: Store;
+  readonly apex: Apex;
+  readonly actors: Actors;
+  readonly iris: Iris;
+  readonly forums: ForumsService;
+  readonly moderation: ModerationService;
+  readonly posts: PostFederation;
+  readonly logger: Logger;
+}
+
+const POST_TYPES = new Set(['Note', 'Page', 'Article']);
+const HANDLED = new Set(['Create', 'Update', 'Delete', 'Like', 'EmojiReact', 'Undo']);
+const VARIATION = /[\uFE0E\uFE0F]/g;
+
+/**
+ * Members of other servers writing on our public boards (FEP-1b12): a
+ * Create of a Page (a new thread) or a Note (a reply) addressed to a board's
+ * Group becomes a post there, under the same rules as members' posts, and
+ * the Group announces the author's activity, unchanged, to its followers;
+ * the author's Update and Delete follow it. Only a server already in the
+ * board's conversation may write: the author follows the board, or another
+ * actor of the author's server does (a partner instance following it).
+ *
+ * Runs in a board's inbox after the signature checks and answers these
+ * activities itself; everything else goes on to apex.
+ */
+export class RemoteContributions {
+  constructor(private readonly deps: ContributionsDeps) {}
+
+  gate(): RequestHandler {
+    return (req, res, next) => {
+      const slug = req.params.slug;
+      const activity = req.body as Record<string, unknown>;
+      const type = activity.type;
+      if (type === 'Flag') {
+        this.flag(activity).then(() => res.status(202).end(), next);
+        return;
+      }
+      if (typeof slug !== 'string' || typeof type !== 'string' || !HANDLED.has(type)) {
+        next();
+        return;
+      }
+      const task = type === 'Like' || type === 'EmojiReact' ? this.like(slug, activity) : type === 'Undo' ? this.undo(activity) : this.receive(slug, type as 'Create' | 'Update' | 'Delete', activity, req);
+      task.then((handled) => {
+        if (handled) res.status(202).end();
+        else next();
+      }, next);
+    };
+  }
+
+  private async receive(slug: string, type: 'Create' | 'Update' | 'Delete', activity: Record<string, unknown>, req: Request): Promise<boolean> {
+    const actor = idOf(activity.actor)!;
+    const raw = rawBodyOf(req)?.toString('utf8');
+    if (!raw) throw new InboxRefusal(400, 'bad_activity');
+    if (type === 'Delete') return this.delete(actor, idOf(activity.object), raw);
+    const inner = first(activity.object);
+    if (!inner || typeof inner !== 'object' || !POST_TYPES.has(String((inner as { type?: unknown }).type))) return false;
+    const parsed = readPostObject(inner as Record<string, unknown>);
+    if (!parsed.success) throw new InboxRefusal(400, 'bad_object');
+    const post = parsed.data;
+    // The author writes their own posts, on their own server.
+    if (post.attributedTo !== actor || !sameOrigin(post.id, actor)) throw new InboxRefusal(403, 'not_author');
+    const group = await this.deps.actors.boardActor(slug);
+    if (!group) throw new InboxRefusal(404, 'board_not_found');
+    const o = inner as Record<string, unknown>;
+    const addressed = [o.audience, activity.audience, o.to, o.cc, activity.to, activity.cc].flatMap(ids);
+    // Not addressed to this board (a follower's post that only passes through its inbox): nothing to do here.
+    if (!addressed.includes(group.id)) return true;
+    return type === 'Create' ? this.create(slug, group, actor, post, o, raw) : this.update(actor, post, raw);
+  }
+
+  private async create(slug: string, group: ApexActor, actor: string, post: PostObject, o: Record<string, unknown>, raw: string): Promise<boolean> {
+    const { store, forums, posts } = this.deps;
+    const contributions = store.collection(apContributionsCollection);
+    if (await contributions.findOne({ objectIri: post.id })) return true;
+    if (!(await this.inConversation(group, actor))) throw new InboxRefusal(403, 'not_following_board');
+    const target = post.inReplyTo ? await this.localPost(post.inReplyTo) : null;
+    if (post.inReplyTo && !target) throw new InboxRefusal(422, 'reply_target_unknown');
+    const author = await this.authorOf(actor);
+    let received;
+    try {
+      received = await forums.receiveRemotePost(slug, {
+        threadId: target?.threadId ?? null,
+        quoteOf: target?.id ?? null,
+        title: target ? null : (post.name ?? null),
+        html: post.content,
+        contentWarning: post.summary ? post.summary.slice(0, 100) : null,
+        remote: author,
+      });
+    } catch (error) {
+      throw refusal(error);
+    }
+    await contributions.insert({ id: received.id, objectIri: post.id, actorIri: actor, activity: raw, updatedAt: Date.now() });
+    this.deps.logger.info({ board: slug, kind: target ? 'reply' : 'thread', sensitive: typeof o.sensitive === 'boolean' }, 'remote post received');
+    // Now that the activity is kept, the Group can announce it.
+    await posts.onThreadChange(received.threadId, received.id);
+    return true;
+  }
+
+  private async update(actor: string, post: PostObject, raw: string): Promise<boolean> {
+    const contribution = await this.deps.store.collection(apContributionsCollection).findOne({ objectIri: post.id });
+    if (!contribution) return false;
+    if (contribution.actorIri !== actor) throw new InboxRefusal(403, 'not_author');
+    await this.keep(contribution, raw);
+    try {
+      await this.deps.forums.editRemotePost(contribution.id, actor, { html: post.content, contentWarning: post.summary ? post.summary.slice(0, 100) : null, title: post.name ?? null });
+    } catch (error) {
+      throw refusal(error);
+    }
+    return true;
+  }
+
+  private async delete(actor: string, objectIri: string | null, raw: string): Promise<boolean> {
+    if (!objectIri) return false;
+    const contribution = await this.deps.store.collection(apContributionsCollection).findOne({ objectIri });
+    if (!contribution) return false;
+    if (contribution.actorIri !== actor) throw new InboxRefusal(403, 'not_author');
+    await this.keep(contribution, raw);
+    await this.deps.forums.deleteRemotePost(contribution.id, actor).catch((error: unknown) => {
+      throw refusal(error);
+    });
+    return true;
+  }
+
+  /**
+   * A Like, or an emoji reaction (Misskey, Pleroma), of a post on the board
+   * counts as one of our supportive reactions: the emoji's own when it is one
+   * of ours, else a heart. Only from servers in the board's conversation.
+   */
+  private async like(slug: string, activity: Record<string, unknown>): Promise<boolean> {
+    const actor = idOf(activity.actor)!;
+    const likeId = typeof activity.id === 'string' ? activity.id : null;
+    const target = idOf(activity.object);
+    if (!likeId || !target) throw new InboxRefusal(400, 'bad_activity');
+    const group = await this.deps.actors.boardActor(slug);
+    if (!group) throw new InboxRefusal(404, 'board_not_found');
+    const post = await this.localPost(target);
+    if (!post) throw new InboxRefusal(422, 'like_target_unknown');
+    if (!(await this.inConversation(group, actor))) throw new InboxRefusal(403, 'not_following_board');
+    const likes = this.deps.store.collection(apLikesCollection);
+    if (await likes.get(likeId)) return true;
+    const emoji = (text(activity.content) ?? '').replace(VARIATION, '');
+    const kind = reactionKinds.find((k) => reactionEmoji[k].replace(VARIATION, '') === emoji) ?? 'heart';
+    const reactor = reactorKey(actor);
+    if (await this.deps.forums.reactRemote(post.id, reactor, kind, true)) {
+      await likes.insert({ id: likeId, postId: post.id, reactor, kind, createdAt: Date.now() });
+    }
+    return true;
+  }
+
+  /** The Undo of a Like we counted; any other Undo (a Follow's) goes on to apex. */
+  private async undo(activity: Record<string, unknown>): Promise<boolean> {
+    const actor = idOf(activity.actor)!;
+    const likeId = idOf(activity.object);
+    const likes = this.deps.store.collection(apLikesCollection);
+    const like = likeId ? await likes.get(likeId) : null;
+    if (!like) return false;
+    if (like.reactor !== reactorKey(actor)) throw new InboxRefusal(403, 'not_author');
+    await this.deps.forums.reactRemote(like.postId, like.reactor, like.kind as ReactionKind, false);
+    await likes.delete(like.id);
+    return true;
+  }
+
+  /**
+   * A report from another server (Mastodon sends it from its instance actor,
+   * Lemmy from the reporting person, to any of our inboxes): each of our posts
+   * it names is put in its board's reports queue, from that server (never
+   * from a person). Actors it names are left to the admins.
+   */
+  private async flag(activity: Record<string, unknown>): Promise<void> {
+    const actor = idOf(activity.actor)!;
+    const note = (text(activity.content) ?? text(activity.summary) ?? '').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 1000);
+    const reporter = `ap:${new URL(actor).host}`;
+    for (const iri of ids(activity.object).slice(0, 20)) {
+      const post = await this.localPost(iri);
+      if (post) await this.deps.moderation.fileRemoteReport(reporter, post, { reason: 'other', note });
+    }
+  }
+
+  /** The latest activity is what the Group announces for the change it makes. */
+  private async keep(contribution: ApContributionDoc, raw: string): Promise<void> {
+    await this.deps.store.collection(apContributionsCollection).patch(contribution.id, { activity: raw, updatedAt: Date.now() });
+  }
+
+  /** Whether the author, or another actor of their server, follows the board. */
+  private async inConversation(group: ApexActor, actor: string): Promise<boolean> {
+    const origin = new URL(actor).origin;
+    // '/' and '0' are neighbours in ASCII: every IRI under the origin sorts between the two.
+    const page = await this.deps.store.collection(apStreamItemsCollection).find({
+      where: { collection: group.followers[0]! },
+      orderBy: { field: 'actor' },
+      range: { gte: `${origin}/`, lt: `${origin}0` },
+      limit: 1,
+    });
+    return page.items.length > 0;
+  }
+
+  /** The local post an IRI names: one of ours (/ap/o/…) or one a remote member wrote here. */
+  private async localPost(iri: string): Promise<{ id: string; threadId: string; boardId: string } | null> {
+    const { store, posts } = this.deps;
+    const postId = posts.postIdOf(iri) ?? (await store.collection(apContributionsCollection).findOne({ objectIri: iri }))?.id ?? null;
+    return postId ? this.deps.forums.postRef(postId) : null;
+  }
+
+  private async authorOf(actor: string): Promise<{ actor: string; name: string; address: string; url: string | null }> {
+    const doc = (await this.deps.apex.store.getObject(actor)) as Record<string, unknown> | null;
+    const host = new URL(actor).host;
+    const username = text(doc?.preferredUsername) ?? new URL(actor).pathname.split('/').filter(Boolean).pop() ?? 'member';
+    const name = (text(doc?.name) ?? username).replace(/\s+/g, ' ').trim().slice(0, 100) || username;
+    const url = idOf(doc?.url);
+    return { actor, name, address: `${username}@${host}`.slice(0, 300), url: url && /^https?:\/\//.test(url) ? url : null };
+  }
+}
+
+/** A remote actor in a post's reactions: a hash of its IRI, not the IRI. */
+const reactorKey = (actor: string) => `ap:${crypto.createHash('sha256').update(actor).digest('base64url').slice(0, 32)}`;
+
+/** The forums' refusals (archived board, locked thread, filtered words, bad input) as inbox answers. */
+function refusal(error: unknown): unknown {
+  if (!(error instanceof AppError)) return error;
+  const status = ([403, 404, 409, 422] as const).find((s) => s === error.status) ?? 400;
+  return new InboxRefusal(status, error.code);
+}

@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import type { AccountDoc } from '../server/accounts/accounts.collections.js';
+import { isSuspended } from '../server/accounts/accounts.service.js';
+import { renderMarkdown } from '../server/content/markdown.js';
+import { BODY_MAX, CW_MAX, TITLE_MAX } from '../server/forums/forums.schemas.js';
+import type { ApiRouter } from '../server/http/api-router.js';
+import { forbidden, unauthorized, unprocessable } from '../server/http/errors.js';
+import type { Limiter } from '../server/http/rate-limit.js';
+import { parseInput } from '../server/http/validate.js';
+import { reportReasons, type ReportReason } from '../server/moderation/moderation.collections.js';
+import type { ModerationService } from '../server/moderation/moderation.service.js';
+import { newId } from '../server/crypto.js';
+import type { Store } from '../server/store/port.js';
+import type { Actors } from './actors.js';
+import type { Apex, ApexActivity } from './apex-types.js';
+import { federationError } from './errors.js';
+import { apFollowsCollection, apRemotePostsCollection } from './federation.collections.js';
+import type { Iris } from './iris.js';
+import { apId } from './posts.js';
+
+const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
+
+export const remoteReplyInput = z.strictObject({
+  /** The IRI of a post of a followed remote board, as mirrored here. */
+  inReplyTo: z.url().max(2048),
+  body: z.string().trim().min(1, 'validation.required').max(BODY_MAX),
+  contentWarning: z.string().trim().max(CW_MAX).optional(),
+});
+
+export const remoteThreadInput = z.strictObject({
+  /** The remote board's Group IRI (a board this instance follows). */
+  group: z.url().max(2048),
+  title: z.string().trim().min(1, 'validation.required').max(TITLE_MAX),
+  body: z.string().trim().min(1, 'validation.required').max(BODY_MAX),
+  contentWarning: z.string().trim().max(CW_MAX).optional(),
+});
+
+export const remoteReportInput = z.strictObject({
+  /** The IRI of a post of a followed remote board, as mirrored here. */
+  object: z.url().max(2048),
+  reason: z.enum(reportReasons as [ReportReason, ...ReportReason[]]),
+  note: z.string().trim().max(1000).default(''),
+});
+
+export interface RemotePostingDeps {
+  readonly apex: Apex;
+  readonly actors: Actors;
+  readonly iris: Iris;
+  readonly store: Store;
+  readonly moderation: ModerationService;
+  readonly postingLimit: Limiter;
+}
+
+/**
+ * Members writing on a remote board this instance follows (FEP-1b12): the
+ * member's Person Creates a Page (a new thread) or a Note (a reply) addressed
+ * to the remote Group, which announces it to its followers, this instance
+ * among them, so the post shows here through the mirror like any other.
+ * Always under the member's pseudonym: anonymity would need the remote
+ * board's own Group to vouch for a member it cannot know. Our word filters
+ * and posting limits apply as on our own boards.
+ */
+export class RemotePosting {
+  constructor(private readonly deps: RemotePostingDeps) {}
+
+  async reply(account: AccountDoc | null, raw: unknown): Promise<{ id: string }> {
+    const input = parseInput(remoteReplyInput, raw);
+    const target = await this.deps.store.collection(apRemotePostsCollection).get(input.inReplyTo);
+    if (!target) throw federationError(404, 'remote_post_not_found');
+    return this.send(account, target.groupIri, {
+      type: 'Note',
+      inReplyTo: target.id,
+      context: target.threadIri,
+      body: input.body,
+      contentWarning: input.contentWarning,
+    });
+  }
+
+  async thread(account: AccountDoc | null, raw: unknown): Promise<{ id: string }> {
+    const input = parseInput(remoteThreadInput, raw);
+    return this.send(account, input.group, { type: 'Page', name: input.title, body: input.body, contentWarning: input.contentWarning, title: input.title });
+  }
+
+  /**
+   * A member reports a post of a followed remote board: the report goes to
+   * that board's moderators as a Flag from this instance, never naming the
+   * member (as Mastodon forwards reports).
+   */
+  async report(account: AccountDoc | null, raw: unknown): Promise<void> {
+    const { apex, actors, iris, store } = this.deps;
+    if (!account) throw unauthorized('login_required');
+    const input = parseInput(remoteReportInput, raw);
+    const target = await store.collection(apRemotePostsCollection).get(input.object);
+    if (!target) throw federationError(404, 'remote_post_not_found');
+    await this.deps.postingLimit.consume(account.id);
+    const me = await actors.instanceActor();
+    const flag = (await apex.fromJSONLD({
+      '@context': apex.context,
+      id: `${iris.base}/ap/s/flag-${apId(newId())}`,
+      type: 'Flag',
+      actor: me.id,
+      to: [target.groupIri],
+      audience: target.groupIri,
+      object: [target.id],
+      content: input.note ? `${input.reason}: ${input.note}` : input.reason,
+      published: new Date().toISOString(),
+    })) as ApexActivity;
+    await apex.addToOutbox(me, flag);
+  }
+
+  private async send(
+    account: AccountDoc | null,
+    group: string,
+    post: { type: 'Note' | 'Page'; inReplyTo?: string; context?: string; name?: string; title?: string; body: string; contentWarning?: string },
+  ): Promise<{ id: string }> {
+    const { apex, actors, iris, store, moderation } = this.deps;
+    if (!account) throw unauthorized('login_required');
+    if (account.status !== 'active') throw forbidden('pending_approval');
+    if (isSuspended(account)) throw forbidden('suspended');
+    const follow = await store.collection(apFollowsCollection).findOne({ remoteActor: group, state: 'accepted' });
+    if (!follow) throw federationError(404, 'not_followed');
+    await this.deps.postingLimit.consume(account.id);
+    // Nothing held for review can be sent: another server has no queue of ours.
+    if (moderation.checkText(post.title ?? '', post.body, post.contentWarning ?? '') !== null) throw unprocessable('filtered');
+    const html = renderMarkdown(post.body);
+    if (!html.replace(/<[^>]*>/g, '').trim()) throw unprocessable('validation_failed');
+    const person = await actors.memberActor(account.handle, { toWrite: true });
+    if (!person) throw forbidden('suspended');
+
+    const hex = apId(newId());
+    const id = `${iris.base}/ap/o/${hex}`;
+    const published = new Date().toISOString();
+    const object = {
+      id,
+      type: post.type,
+      ...(post.name ? { name: post.name } : {}),
+      ...(post.inReplyTo ? { inReplyTo: post.inReplyTo } : {}),
+      attributedTo: person.id,
+      content: html,
+      mediaType: 'text/html',
+      ...(post.contentWarning ? { summary: post.contentWarning, sensitive: true } : {}),
+      context: post.context ?? id,
+      audience: group,
+      to: [group, PUBLIC],
+      cc: [person.followers[0]],
+      published,
+    };
+    await apex.store.saveObject(await apex.fromJSONLD({ '@context': apex.context, ...object }));
+    const create = (await apex.fromJSONLD({
+      '@context': apex.context,
+      id: `${iris.base}/ap/s/create-${hex}`,
+      type: 'Create',
+      actor: person.id,
+      to: object.to,
+      cc: object.cc,
+      audience: group,
+      object,
+      published,
+    })) as ApexActivity;
+    // Delivered to the Group's inbox (the `to`); the Group's Announce brings it back into this instance's mirror.
+    await apex.addToOutbox(person, create);
+    return { id };
+  }
+}
+
+export function remotePostingApi(api: ApiRouter, posting: RemotePosting): void {
+  const tag = 'federation';
+  api.route({
+    method: 'post', path: '/federation/remote/replies', tag, access: 'member', body: remoteReplyInput, status: 201,
+    summary: 'Reply to a post of a followed remote board, under your pseudonym: {inReplyTo, body, contentWarning?}',
+    handler: async ({ account, body }) => ({ post: await posting.reply(account, body) }),
+  });
+  api.route({
+    method: 'post', path: '/federation/remote/threads', tag, access: 'member', body: remoteThreadInput, status: 201,
+    summary: 'Start a thread on a followed remote board, under your pseudonym: {group, title, body, contentWarning?}',
+    handler: async ({ account, body }) => ({ post: await posting.thread(account, body) }),
+  });
+  api.route({
+    method: 'post', path: '/federation/remote/reports', tag, access: 'member', body: remoteReportInput, status: 202,
+    summary: 'Report a post of a followed remote board to its moderators (sent as this instance, never naming you): {object, reason, note?}',
+    handler: async ({ account, body }) => {
+      await posting.report(account, body);
+      return { sent: true };
+    },
+  });
+}

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { eventually, startPeers, type Peer } from './instances.js';
+import { followActivity, Receiver, send, signedPost } from './receiver.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers */
+
+/**
+ * A, B and C as separate processes over real HTTP: B and C follow A's public
+ * board; a member of B writes on it; A makes it a post of its own board and
+ * announces it; B and C show it threaded; A's moderator removes it and both
+ * lose it.
+ */
+describe('three instances: a member of B writes on A’s board, C reads it', function () {
+  this.timeout(180_000);
+  let a: Peer;
+  let b: Peer;
+  let c: Peer;
+  const receiver = new Receiver();
+  const group = () => `${a.url}/ap/b/general`;
+  let threadId = '';
+  let threadIri = '';
+  let replyIri = '';
+
+  const mirrored = async (peer: Peer) => {
+    const reply = await peer.member.client.api('GET', `/federation/remote?group=${encodeURIComponent(group())}`);
+    assert.equal(reply.status, 200, reply.text);
+    return reply.json.threads as any[];
+  };
+
+  before(async () => {
+    await receiver.start();
+    [a, b, c] = (await startPeers(['ta', 'tb', 'tc'])) as [Peer, Peer, Peer];
+    for (const peer of [b, c]) {
+      const made = await peer.admin.client.api('POST', '/federation/follows', { target: `general@${a.host}` });
+      assert.equal(made.status, 201, made.text);
+    }
+    await eventually(async () => {
+      const list = await a.admin.client.api('GET', '/federation/boards/general/followers');
+      assert.equal(list.json.followers.length, 2);
+    });
+    const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Safer screening tips', body: 'What works for you?' });
+    assert.equal(thread.status, 201, thread.text);
+    threadId = thread.json.thread.id;
+    threadIri = `${a.url}/ap/o/${Buffer.from(thread.json.post.id as string, 'base64url').toString('hex')}`;
+    for (const peer of [b, c]) await eventually(async () => assert.ok((await mirrored(peer)).some((t) => t.id === threadIri)));
+  });
+  after(async () => {
+    await Promise.all([a?.dispose(), b?.dispose(), c?.dispose()]);
+    await receiver.stop();
+  });
+
+  it('B’s member replies; A shows it under their name and address; B and C show it in the thread', async () => {
+    const sent = await b.member.client.api('POST', '/federation/remote/replies', { inReplyTo: threadIri, body: 'Always *ask* for a deposit.' });
+    assert.equal(sent.status, 201, sent.text);
+    replyIri = sent.json.post.id;
+    assert.ok(replyIri.startsWith(`${b.url}/`));
+
+    const onA = await eventually(async () => {
+      const got = await a.member.client.api('GET', `/threads/${threadId}`);
+      assert.equal(got.json.posts.length, 2, got.text);
+      return got.json.posts[1];
+    });
+    assert.equal(onA.author.kind, 'remote');
+    assert.equal(onA.author.address, `${b.member.handle}@${b.host}`);
+    assert.match(onA.html, /<em>ask<\/em>/);
+    const page = await a.member.client.get(`/t/${threadId}`);
+    assert.match(page.text, new RegExp(`${b.member.handle}@${b.host.replace('.', '\\.')}`));
+
+    for (const peer of [b, c]) {
+      await eventually(async () => {
+        const thread = (await mirrored(peer)).find((t) => t.id === threadIri);
+        assert.equal(thread?.replies.length, 1);
+        assert.equal(thread.replies[0].id, replyIri);
+        assert.equal(thread.replies[0].attributedTo, `${b.url}/ap/u/${b.member.handle.toLowerCase()}`);
+        assert.match(thread.replies[0].html, /deposit/);
+      });
+    }
+  });
+
+  it('C’s member reports A’s thread: A’s moderators get it from C’s server, never naming the member', async () => {
+    const bad = await c.member.client.api('POST', '/federation/remote/reports', { object: `${a.url}/ap/o/00ff`, reason: 'spam' });
+    assert.equal(bad.status, 404, bad.text);
+    const sent = await c.member.client.api('POST', '/federation/remote/reports', { object: threadIri, reason: 'outing', note: 'names a street' });
+    assert.equal(sent.status, 202, sent.text);
+    const report = await eventually(async () => {
+      const queue = await a.admin.client.api('GET', '/moderation/reports');
+      assert.equal(queue.status, 200, queue.text);
+      const found = (queue.json.reports as any[]).find((r) => r.note.includes('names a street'));
+      assert.ok(found, queue.text);
+      return found;
+    });
+    assert.equal(report.reporter, c.host);
+    assert.equal(report.post.threadId, threadId);
+    assert.doesNotMatch(JSON.stringify(report), new RegExp(c.member.handle));
+  });
+
+  it('A’s moderator removes the reply: B and C lose it', async () => {
+    const got = await a.admin.client.api('GET', `/threads/${threadId}`);
+    const postId = got.json.posts[1].id as string;
+    const removed = await a.admin.client.api('POST', `/posts/${postId}/moderation`, { action: 'remove', reason: 'names a third person' });
+    assert.equal(removed.status, 200, removed.text);
+    for (const peer of [b, c]) {
+      await eventually(async () => {
+        const thread = (await mirrored(peer)).find((t) => t.id === threadIri);
+        assert.equal(thread?.replies.length, 0);
+      });
+    }
+  });
+
+  it('refuses posts from a server that is not in the board’s conversation, and replies to unknown posts', async () => {
+    const stranger = receiver.actor('stranger');
+    const note = (id: string, inReplyTo?: string) => ({
+      '@context': 'https://www.w3.org/ns/activitystreams',
+      id: `${stranger.id}/create/${id}`,
+      type: 'Create',
+      actor: stranger.id,
+      to: [group()],
+      object: { id: `${stranger.id}/note/${id}`, type: 'Note', attributedTo: stranger.id, content: 'spam', to: [group()], audience: group(), ...(inReplyTo ? { inReplyTo } : {}) },
+    });
+    const refused = await send(signedPost(`${group()}/inbox`, stranger, note('1', threadIri)));
+    assert.equal(refused.status, 403, refused.text);
+    assert.match(refused.text, /not_following_board/);
+
+    // Once it follows the board it may write, but only in answer to posts that exist.
+    assert.equal((await send(signedPost(`${group()}/inbox`, stranger, followActivity(stranger, group())))).status, 200);
+    await eventually(async () => {
+      const list = await a.admin.client.api('GET', '/federation/boards/general/followers');
+      assert.ok(list.json.followers.includes(stranger.id));
+    });
+    const unknown = await send(signedPost(`${group()}/inbox`, stranger, note('2', `${a.url}/ap/o/00ff`)));
+    assert.equal(unknown.status, 422, unknown.text);
+    // Someone else's post cannot be passed off as one's own.
+    const forged = note('3', threadIri);
+    (forged.object as any).attributedTo = `${b.url}/ap/u/${b.member.handle.toLowerCase()}`;
+    assert.equal((await send(signedPost(`${group()}/inbox`, stranger, forged))).status, 403);
+    const got = await a.member.client.api('GET', `/threads/${threadId}`);
+    assert.equal(got.json.posts.filter((p: any) => p.state === 'visible').length, 1);
+  });
+
+  it('counts a Like or an emoji reaction as a supportive reaction, and its Undo takes it back; never lists who', async () => {
+    const fan = receiver.actor('fan');
+    const like = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fan.id}/likes/1`, type: 'Like', actor: fan.id, object: threadIri, content: '🤗' };
+    // (The test's server is in the board's conversation already: the stranger above follows it.)
+    assert.equal((await send(signedPost(`${group()}/inbox`, fan, followActivity(fan, group())))).status, 200);
+    await eventually(async () => {
+      const list = await a.admin.client.api('GET', '/federation/boards/general/followers');
+      assert.ok(list.json.followers.includes(fan.id));
+    });
+    const reactions = async () => (await a.member.client.api('GET', `/threads/${threadId}`)).json.posts[0].reactions;
+    assert.equal((await send(signedPost(`${group()}/inbox`, fan, like))).status, 202);
+    // Sent twice (a retry), counted once.
+    assert.equal((await send(signedPost(`${group()}/inbox`, fan, like, new Date(Date.now() + 2000)))).status, 202);
+    const plain = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fan.id}/likes/2`, type: 'Like', actor: fan.id, object: threadIri };
+    assert.equal((await send(signedPost(`${group()}/inbox`, fan, plain))).status, 202);
+    assert.deepEqual({ hug: (await reactions()).hug, heart: (await reactions()).heart }, { hug: 1, heart: 1 });
+    const served = await (await fetch(threadIri, { headers: { accept: 'application/activity+json' } })).json();
+    assert.equal(served.likes.totalItems, 2);
+    assert.doesNotMatch(JSON.stringify(served), /fan/);
+
+    const undo = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fan.id}/undo/1`, type: 'Undo', actor: fan.id, object: like };
+    assert.equal((await send(signedPost(`${group()}/inbox`, fan, undo))).status, 202);
+    assert.equal((await reactions()).hug, 0);
+    // Only its author can take a Like back.
+    const other = receiver.actor('other-fan');
+    const stolen = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${other.id}/undo/1`, type: 'Undo', actor: other.id, object: `${fan.id}/likes/2` };
+    assert.equal((await send(signedPost(`${group()}/inbox`, other, stolen))).status, 403);
+    assert.equal((await reactions()).heart, 1);
+  });
+});
