@@ -137,6 +137,37 @@ export const apLikesCollection = defineCollection<ApLikeDoc>({
   indexes: [{ fields: ['postId'] }],
 });
 
+/** A partner instance of the regional network, with its instance actor's key pinned when it was added. */
+export interface ApPartnerDoc {
+  /** Its host (with a port, if any). */
+  id: string;
+  actorIri: string;
+  inbox: string;
+  keyId: string;
+  publicKeyPem: string;
+  addedAt: number;
+}
+
+export const apPartnersCollection = defineCollection<ApPartnerDoc>({
+  name: 'ap_partners',
+  fields: { addedAt: 'number' },
+  indexes: [{ fields: ['addedAt'] }],
+});
+
+/** A review of a network board sent to the partners: which version, so that only changes go again. */
+export interface ApSentReviewDoc {
+  id: string;
+  version: string;
+  deleted: boolean;
+  updatedAt: number;
+}
+
+export const apSentReviewsCollection = defineCollection<ApSentReviewDoc>({
+  name: 'ap_sent_reviews',
+  fields: {},
+  indexes: [],
+});
+
 export type FederationMode = 'open' | 'allowlist';
 
 /** A deny or allow rule for a remote domain, or a block of one remote actor (id: the domain or the actor's IRI). */
@@ -176,4 +207,6 @@ export const federationCollections = [
   apSettingsCollection,
   apContributionsCollection,
   apLikesCollection,
+  apPartnersCollection,
+  apSentReviewsCollection,
 ];

@@ -6,18 +6,22 @@ import { formBody, formPost, handle, sendPage } from '../server/http/pages.js';
 import { html, type SafeHtml } from '../server/views/html.js';
 import { csrfField, errorBox, field, formatDay, icon, layout, type FormState, type PageContext } from '../server/views/layout.js';
 import type { FollowsService, FollowView } from './follows.js';
+import type { ApPartnerDoc } from './federation.collections.js';
+import type { RegionalNetwork } from './network.js';
 import type { FederationPolicy, PolicyView } from './policy.js';
 
 export interface FederationPagesDeps {
   readonly policy: FederationPolicy;
   readonly follows: FollowsService;
+  readonly network: RegionalNetwork;
 }
 
-type Section = 'mode' | 'rules' | 'follows';
+type Section = 'mode' | 'rules' | 'follows' | 'partners';
 
 interface PageData {
   readonly policy: PolicyView;
   readonly follows: readonly FollowView[];
+  readonly partners: readonly ApPartnerDoc[];
   readonly done?: string;
 }
 
@@ -28,7 +32,7 @@ interface PageData {
  */
 export function federationPages(ctx: AppContext, deps: FederationPagesDeps): express.Router {
   const router = express.Router();
-  const { policy, follows } = deps;
+  const { policy, follows, network } = deps;
 
   router.use('/admin/federation', (req, res, next) => {
     if (!req.account) {
@@ -43,7 +47,7 @@ export function federationPages(ctx: AppContext, deps: FederationPagesDeps): exp
     next();
   });
 
-  const data = async (done?: string): Promise<PageData> => ({ policy: await policy.view(), follows: await follows.list(), done });
+  const data = async (done?: string): Promise<PageData> => ({ policy: await policy.view(), follows: await follows.list(), partners: network.list(), done });
   const render = async (req: Request, done?: string, state?: { section: Section; form: FormState }) =>
     federationPage(ctx.page(req), await data(done), state);
   const post = (section: Section, action: (req: Request) => Promise<string>) =>
@@ -86,6 +90,20 @@ export function federationPages(ctx: AppContext, deps: FederationPagesDeps): exp
     post('follows', async (req) => {
       await follows.unfollow(String(req.params.id ?? ''));
       return req.t('federation.unfollowed');
+    }),
+  );
+  router.post(
+    '/admin/federation/partners',
+    post('partners', async (req) => {
+      await network.add(formBody(req));
+      return req.t('federation.partner_added');
+    }),
+  );
+  router.post(
+    '/admin/federation/partners/remove',
+    post('partners', async (req) => {
+      await network.remove(String(formBody(req).domain ?? ''));
+      return req.t('federation.partner_removed');
     }),
   );
   return router;
@@ -132,6 +150,23 @@ ${data.policy.rules.length === 0
   )}</select></p>
   ${field(s('rules'), { name: 'reason', label: t('federation.rule_reason'), maxlength: 500 })}
   <button type="submit">${icon('plus')} ${t('federation.add_rule')}</button>
+</form>
+</section>
+
+<section id="partners" aria-labelledby="h-partners">
+<h2 id="h-partners">${t('federation.partners')}</h2>
+<p>${t('federation.partners_intro')}</p>
+${errorBox(s('partners'))}
+${data.partners.length === 0
+  ? html`<p>${t('federation.no_partners')}</p>`
+  : html`<ul class="list">${data.partners.map(
+      (p) => html`<li><strong>${p.id}</strong> · ${formatDay(ctx, p.addedAt)}
+  <form method="post" action="/admin/federation/partners/remove" class="inline">${csrfField(ctx)}<input type="hidden" name="domain" value="${p.id}"><button type="submit">${icon('trash')} ${t('federation.remove_partner')}</button></form></li>`,
+    )}</ul>`}
+<form method="post" action="/admin/federation/partners" class="stack">
+  ${csrfField(ctx)}
+  ${field(s('partners'), { name: 'domain', label: t('federation.partner_domain'), hint: t('federation.partner_domain_hint'), required: true, maxlength: 253 })}
+  <button type="submit">${icon('plus')} ${t('federation.add_partner')}</button>
 </form>
 </section>
 

@@ -37,9 +37,16 @@ interface InboxRequest extends Request {
 
 interface InboxLocals {
   keyOwner?: string;
+  keyPem?: string;
 }
 
 const locals = (res: Response): InboxLocals => res.locals as InboxLocals;
+
+/** The actor and public key that signed an accepted inbox request (for checks against pinned keys). */
+export const signerOf = (res: Response): { owner: string; publicKeyPem: string } | null => {
+  const { keyOwner, keyPem } = locals(res);
+  return keyOwner && keyPem ? { owner: keyOwner, publicKeyPem: keyPem } : null;
+};
 
 const iri = z.string().max(2048).regex(/^https?:\/\//);
 /** The least an activity must look like before its signature is even checked; JSON-LD reading and apex check the rest. */
@@ -166,6 +173,7 @@ export function signatureGate(deps: GateDeps): RequestHandler {
       if (!deps.allows(key.owner)) throw new InboxRefusal(403, 'server_refused');
       deps.replays.add(params.signature, now());
       locals(res).keyOwner = key.owner;
+      locals(res).keyPem = key.publicKeyPem;
       // apex's verifier (http-signature 1.4) knows `hs2019` only by its real name.
       if (params.algorithm === 'hs2019' && typeof req.headers.signature === 'string') {
         req.headers.signature = req.headers.signature.replace(/algorithm="hs2019"/i, 'algorithm="rsa-sha256"');

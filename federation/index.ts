@@ -25,6 +25,7 @@ import { KeyResolver } from './keys.js';
 import { mirrorApi, RemoteMirror } from './mirror.js';
 import { mirrorPages } from './mirror.pages.js';
 import { FederationPolicy } from './policy.js';
+import { networkApi, RegionalNetwork } from './network.js';
 import { PostFederation } from './posts.js';
 import { RemotePosting, remotePostingApi } from './remote-posting.js';
 import { activityPubRouter, federationErrors } from './routes.js';
@@ -106,6 +107,21 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   // Our own members' activities (written on a remote board and announced back) are read from our store.
   const mirror = new RemoteMirror({ store, logger, fetchObject: (iri) => (iris.isLocal(iri) ? apexStore.getActivity(iri) : apex.requestObject(iri)) });
   const posts = new PostFederation({ apex, actors: actorService, iris, store, logger });
+  const network = new RegionalNetwork({
+    store,
+    apex,
+    apexStore,
+    actors: actorService,
+    iris,
+    reviews: ctx.reviews,
+    logger,
+    allowPrivateNetwork: config.allowPrivateNetwork,
+    onPartners: (hosts) => rules.setPartners(hosts),
+    onQueued: () => deliveries.kick(),
+  });
+  await network.load();
+  // Reviews of network boards go to the partners as they are published, changed and taken back.
+  ctx.reviews.onChange((reviewId) => void network.onReviewChange(reviewId));
   const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums, moderation: ctx.moderation, posts });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
   ctx.forums.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));
@@ -129,6 +145,8 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       limiter: createLimiter(config.federation.inboxLimit),
       announces: mirror.gate(),
       contributions: contributions.gate(),
+      network: network.gate(),
+      reviewObject: network.serve(),
       postObject: (hexId) => posts.objectFor(hexId),
     }),
   );
@@ -148,6 +166,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
 
   federationApi(api, { actors: actorService, follows, apexStore, store, policy: rules });
   mirrorApi(api, mirror, store);
+  networkApi(api, network);
   remotePostingApi(
     api,
     new RemotePosting({ apex, actors: actorService, iris, store, moderation: ctx.moderation, postingLimit: createLimiter(config.rateLimits.posting) }),
@@ -163,7 +182,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
 
   // Pages for people (after sessions, mounted by the app): the admin's federation page.
   const pages = express.Router();
-  pages.use(federationPages(ctx, { policy: rules, follows }));
+  pages.use(federationPages(ctx, { policy: rules, follows, network }));
   pages.use(mirrorPages(ctx, { mirror, follows, objects: apexStore }));
 
   // Deliveries left from before a restart.

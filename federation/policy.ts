@@ -65,6 +65,7 @@ export class FederationPolicy {
   private mode: FederationMode = 'open';
   private domainRules = new Map<string, ApPolicyRuleDoc>();
   private actorBlocks = new Set<string>();
+  private partnerHosts: ReadonlySet<string> = new Set();
 
   constructor(private readonly deps: PolicyDeps) {}
 
@@ -84,6 +85,11 @@ export class FederationPolicy {
     this.actorBlocks = actors;
   }
 
+  /** Partner instances of the regional network (network.ts) are allowed in allow-list mode too, unless denied. */
+  setPartners(hosts: ReadonlySet<string>): void {
+    this.partnerHosts = hosts;
+  }
+
   /** Whether this instance may talk to `host` (a URL's host, with its port). */
   allowsHost(host: string): boolean {
     const h = host.toLowerCase();
@@ -94,7 +100,7 @@ export class FederationPolicy {
       if (rule.policy === 'deny') return false;
       allowed = true;
     }
-    return this.mode === 'open' || allowed;
+    return this.mode === 'open' || allowed || this.partnerHosts.has(h);
   }
 
   /** Whether an actor (or any IRI) may reach us and be reached. */

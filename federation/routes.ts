@@ -15,6 +15,10 @@ export interface RoutesDeps extends GateDeps {
   readonly announces: RequestHandler;
   /** Takes remote members' posts to our boards (contributions.ts) before apex sees them. */
   readonly contributions: RequestHandler;
+  /** Takes partners' shared reviews (network.ts) before apex sees them. */
+  readonly network: RequestHandler;
+  /** Serves a network review to partners only (authorized fetch, network.ts). */
+  readonly reviewObject: RequestHandler;
   /** A local post's object, made from the post as it is now (posts.ts). */
   readonly postObject: (hexId: string) => Promise<{ gone: boolean; doc: Record<string, unknown> } | null>;
 }
@@ -87,6 +91,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     signatureGate(deps),
     compactActivity(apex),
     actorOwnsKey(),
+    deps.network,
     deps.announces,
     deps.contributions,
     security.verifySignature!,
@@ -138,6 +143,8 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
       })
       .catch(next);
   });
+
+  router.get('/ap/r/:id', deps.reviewObject);
 
   router.all('/ap', (_req, _res, next) => next(new NotFound()));
   router.all('/ap/*', (_req, _res, next) => next(new NotFound()));

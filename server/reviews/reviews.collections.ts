@@ -43,6 +43,17 @@ export interface IdentifierHint {
   hint: string;
 }
 
+/** Where a review shared by a partner instance of the regional network (federation) came from. */
+export interface ReviewOrigin {
+  /** The review's IRI on its instance. */
+  iri: string;
+  host: string;
+  /** Its author as shown there, or null when anonymous. */
+  author: { name: string; address: string } | null;
+  /** The area's name there (areas are each instance's own). */
+  area: string | null;
+}
+
 export interface ReviewDoc {
   id: string;
   boardId: string;
@@ -69,6 +80,8 @@ export interface ReviewDoc {
   corroborations: number;
   counterVouches: number;
   disputes: number;
+  /** Set on reviews a partner instance shared; they are changed only by their origin. */
+  origin?: ReviewOrigin | null;
   createdAt: number;
   updatedAt: number;
   publishedAt: number | null;

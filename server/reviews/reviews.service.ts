@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { SeedLanguage } from '../i18n/i18n.js';
 import type { Store, TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
+import { eachPage } from '../store/paging.js';
 import { AppError, conflict, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
 import type { Limiter } from '../http/rate-limit.js';
@@ -12,7 +13,7 @@ import type { InstanceService } from '../instance/instance.service.js';
 import type { AreasService } from '../areas/areas.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
-import { renderMarkdown } from '../content/markdown.js';
+import { cleanHtml, renderMarkdown } from '../content/markdown.js';
 import type { AuthorView } from '../forums/forums.service.js';
 import {
   digestsCollection,
@@ -23,6 +24,7 @@ import {
   type ResponseDoc,
   type ReviewBoardDoc,
   type ReviewDoc,
+  type ReviewOrigin,
   type WarningCategory,
 } from './reviews.collections.js';
 import { identifierDigest, normaliseIdentifier, type DigestParams } from './identifiers.js';
@@ -73,6 +75,29 @@ export interface ResponseView {
   readonly mine: boolean;
 }
 
+/** A review as partner instances of the network receive it (federation/network.ts validates it on arrival). */
+export interface SharedReview {
+  readonly board: string;
+  readonly author: { readonly name: string; readonly handle: string } | null;
+  readonly area: string | null;
+  readonly kind: ReviewDoc['kind'];
+  readonly categories: WarningCategory[];
+  readonly severity: ReviewDoc['severity'];
+  readonly rating: number | null;
+  readonly incidentMonth: string;
+  readonly incidentDay: number | null;
+  readonly html: string;
+  readonly descriptors: string;
+  readonly identifiers: IdentifierHint[];
+  readonly digests: string[];
+  readonly corroborations: number;
+  readonly counterVouches: number;
+  readonly disputes: number;
+  readonly publishedAt: number;
+  readonly updatedAt: number;
+  readonly expiresAt: number;
+}
+
 export interface ReviewView {
   readonly id: string;
   readonly board: string;
@@ -103,6 +128,8 @@ export interface ReviewView {
   readonly body?: string;
   readonly canModerate: boolean;
   readonly canRespond: boolean;
+  /** The partner instance a shared review comes from (null for our own). */
+  readonly origin: string | null;
 }
 
 export interface LookupResult {
@@ -128,6 +155,11 @@ export function createReviewsService(deps: ReviewsDeps) {
   const boards = store.collection(reviewBoardsCollection);
   const reviews = store.collection(reviewsCollection);
   const digests = store.collection(digestsCollection);
+  const changeListeners = new Set<(reviewId: string) => void>();
+  /** Tells listeners (federation, for network boards) that a review changed or went. */
+  const changed = (reviewId: string) => {
+    for (const listener of changeListeners) listener(reviewId);
+  };
   const responses = store.collection(responsesCollection);
 
   const active = (a: AccountDoc | null): a is AccountDoc => !!a && a.status === 'active';
@@ -153,7 +185,8 @@ export function createReviewsService(deps: ReviewsDeps) {
     canModerate: isStaff(viewer),
   });
 
-  function authorOf(doc: { authorId: string | null; anonymous: boolean }, names: Map<string, { handle: string; displayName: string }>): AuthorView {
+  function authorOf(doc: { authorId: string | null; anonymous: boolean; origin?: ReviewOrigin | null }, names: Map<string, { handle: string; displayName: string }>): AuthorView {
+    if (doc.origin?.author) return { kind: 'remote', name: doc.origin.author.name, address: doc.origin.author.address, url: null };
     if (doc.anonymous) return { kind: 'anonymous' };
     const name = doc.authorId ? names.get(doc.authorId) : undefined;
     return name ? { kind: 'member', handle: name.handle, displayName: name.displayName } : { kind: 'deleted' };
@@ -168,7 +201,7 @@ export function createReviewsService(deps: ReviewsDeps) {
     return list.map((r) => {
       const mine = !!viewer && r.authorId === viewer.id;
       const privileged = mine || isStaff(viewer);
-      const area = r.areaId ? areas.get(r.areaId) : null;
+      const area = r.areaId ? areas.get(r.areaId) : r.origin?.area ? { id: '', name: r.origin.area } : null;
       return {
         id: r.id,
         board: boardSlugs.get(r.boardId) ?? '',
@@ -196,7 +229,8 @@ export function createReviewsService(deps: ReviewsDeps) {
         rejectReason: privileged ? r.rejectReason : null,
         ...(privileged ? { body: r.body } : {}),
         canModerate: isStaff(viewer),
-        canRespond: active(viewer) && !mine && r.status === 'published' && !isSuspended(viewer),
+        canRespond: active(viewer) && !mine && r.status === 'published' && !isSuspended(viewer) && !r.origin,
+        origin: r.origin?.host ?? null,
       };
     });
   }
@@ -382,7 +416,124 @@ export function createReviewsService(deps: ReviewsDeps) {
         await tx.collection(reviewBoardsCollection).increment(board.id, { reviewCount: 1 });
       });
       await announceUrgent(doc);
+      changed(doc.id);
       return (await views(author, [doc]))[0]!;
+    },
+
+    onChange(listener: (reviewId: string) => void): void {
+      changeListeners.add(listener);
+    },
+
+    /**
+     * What partner instances of the regional network receive of a review: a
+     * published review of our own on a network board, with its identifier
+     * digests (never identifiers) and its area by name; null when there is
+     * nothing (any more) to share.
+     */
+    async shared(reviewId: string): Promise<SharedReview | null> {
+      const review = await reviews.get(reviewId);
+      if (!review || review.status !== 'published' || review.origin) return null;
+      const board = await boards.get(review.boardId);
+      if (!board || board.visibility !== 'network') return null;
+      const rows = (await digests.find({ where: { reviewId: review.id }, limit: 10 })).items;
+      const names = review.anonymous ? new Map() : await accounts.publicNames(review.authorId ? [review.authorId] : []);
+      const name = review.authorId ? names.get(review.authorId) : undefined;
+      return {
+        board: board.slug,
+        author: name ? { name: name.displayName || name.handle, handle: name.handle } : null,
+        area: review.areaId ? (areas.get(review.areaId)?.name ?? null) : null,
+        kind: review.kind,
+        categories: review.categories,
+        severity: review.severity,
+        rating: review.rating,
+        incidentMonth: review.incidentMonth,
+        incidentDay: review.incidentDay,
+        html: review.html,
+        descriptors: review.descriptors,
+        identifiers: review.identifiers,
+        digests: rows.map((d) => d.digest),
+        corroborations: review.corroborations,
+        counterVouches: review.counterVouches,
+        disputes: review.disputes,
+        publishedAt: review.publishedAt ?? review.createdAt,
+        updatedAt: review.updatedAt,
+        expiresAt: review.expiresAt,
+      };
+    },
+
+    /**
+     * A review a partner instance shared, kept on our network board of the
+     * same slug (partners configure the same secret there, so its digests
+     * match our look-ups). Sent again, it replaces the earlier copy.
+     */
+    async receiveShared(origin: Omit<ReviewOrigin, 'author' | 'area'>, review: SharedReview): Promise<void> {
+      const board = await boards.findOne({ slug: review.board });
+      if (!board || board.visibility !== 'network') throw notFound('board_not_found');
+      const id = `n${crypto.createHash('sha256').update(origin.iri).digest('base64url').slice(0, 26)}`;
+      const existing = await reviews.get(id);
+      if (existing && existing.boardId !== board.id) throw conflict('review_shared');
+      const doc: ReviewDoc = {
+        id,
+        boardId: board.id,
+        authorId: null,
+        anonymous: !review.author,
+        kind: review.kind,
+        categories: review.kind === 'warning' ? review.categories : [],
+        severity: review.kind === 'warning' ? review.severity : null,
+        rating: review.kind === 'vouch' ? review.rating : null,
+        incidentMonth: review.incidentMonth,
+        incidentDay: review.incidentDay,
+        areaId: null,
+        body: '',
+        html: cleanHtml(review.html),
+        descriptors: review.descriptors,
+        identifiers: review.identifiers,
+        status: 'published',
+        question: null,
+        answer: null,
+        rejectReason: null,
+        corroborations: review.corroborations,
+        counterVouches: review.counterVouches,
+        disputes: review.disputes,
+        origin: { ...origin, author: review.author ? { name: review.author.name, address: `${review.author.handle}@${origin.host}` } : null, area: review.area },
+        createdAt: existing?.createdAt ?? Date.now(),
+        updatedAt: review.updatedAt,
+        publishedAt: review.publishedAt,
+        expiresAt: Math.min(review.expiresAt, Date.now() + config.lifetimeMs * 2),
+      };
+      await store.transaction(async (tx) => {
+        const rcol = tx.collection(reviewsCollection);
+        if (existing) await rcol.upsert(doc);
+        else {
+          await rcol.insert(doc);
+          await tx.collection(reviewBoardsCollection).increment(board.id, { reviewCount: 1 });
+        }
+        const dcol = tx.collection(digestsCollection);
+        await dcol.deleteWhere({ reviewId: id });
+        for (const digest of new Set(review.digests)) await dcol.insert({ id: newId(), boardId: board.id, reviewId: id, digest, expiresAt: doc.expiresAt });
+      });
+      if (!existing) await announceUrgent(doc);
+    },
+
+    /** Visits every review that partners receive (published, of our own, on a network board). */
+    async eachShared(visit: (reviewId: string) => Promise<void>): Promise<void> {
+      for (const board of (await boards.find({ orderBy: { field: 'createdAt' }, limit: 100 })).items) {
+        if (board.visibility !== 'network') continue;
+        await eachPage(
+          (after) => reviews.find({ where: { boardId: board.id, status: 'published' }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+          async (r) => {
+            if (!r.origin) await visit(r.id);
+          },
+        );
+      }
+    },
+
+    /** A partner took its review back (retracted, removed or no longer shared). */
+    async removeShared(originIri: string): Promise<void> {
+      const id = `n${crypto.createHash('sha256').update(originIri).digest('base64url').slice(0, 26)}`;
+      const review = await reviews.get(id);
+      if (!review || review.origin?.iri !== originIri) return;
+      await store.transaction((tx) => removeReview(tx, review));
     },
 
     async list(viewer: AccountDoc | null, slug: string, raw: unknown = {}) {
@@ -443,6 +594,8 @@ export function createReviewsService(deps: ReviewsDeps) {
       const input = parseInput(responseInput, raw);
       if (isSuspended(author)) throw new AppError(403, 'suspended', 'error.suspended', { until: new Date(author.suspendedUntil ?? 0).toISOString().slice(0, 10) });
       if (review.authorId === author.id) throw unprocessable('respond_own');
+      // Responses stay on the instance where they are written; a partner's review is answered there.
+      if (review.origin) throw conflict('review_shared');
       if (review.status !== 'published') throw conflict('review_not_published');
       if (input.kind === 'counter_vouch' && review.kind !== 'warning') throw unprocessable('counter_vouch_warning_only');
       if (input.kind === 'dispute' && input.note.trim().length < 3) throw fieldError('note', 'validation.note_needed');
@@ -467,6 +620,7 @@ export function createReviewsService(deps: ReviewsDeps) {
         await tx.collection(reviewsCollection).increment(review.id, { [counter]: 1 });
         if (input.kind === 'corroborate') await renew(tx, review, now + config.lifetimeMs);
       });
+      changed(review.id);
       return { id: doc.id, kind: doc.kind, author: input.anonymous ? { kind: 'anonymous' } : { kind: 'member', handle: author.handle, displayName: author.displayName }, html, createdAt: now, mine: true };
     },
 
@@ -489,6 +643,7 @@ export function createReviewsService(deps: ReviewsDeps) {
       if (review.kind === 'vouch' && input.rating) patch.rating = input.rating;
       if (!trusted(viewer!) && review.status === 'published') patch.status = 'pending';
       const updated = (await reviews.patch(review.id, patch))!;
+      changed(review.id);
       return (await views(viewer, [updated]))[0]!;
     },
 
@@ -497,6 +652,7 @@ export function createReviewsService(deps: ReviewsDeps) {
       const review = await reviewFor(viewer, id);
       if (review.authorId !== viewer!.id) throw forbidden('not_author');
       await store.transaction((tx) => removeReview(tx, review));
+      changed(review.id);
     },
 
     async answer(viewer: AccountDoc | null, id: string, raw: unknown): Promise<ReviewView> {
@@ -535,6 +691,7 @@ export function createReviewsService(deps: ReviewsDeps) {
             return doc!;
           });
           await announceUrgent(updated);
+          changed(review.id);
           return (await views(mod, [updated]))[0]!;
         }
         case 'reject': {
@@ -547,6 +704,7 @@ export function createReviewsService(deps: ReviewsDeps) {
             await log(tx, 'reject', input.reason);
             return doc!;
           });
+          changed(review.id);
           return (await views(mod, [updated]))[0]!;
         }
         case 'ask': {
@@ -567,6 +725,7 @@ export function createReviewsService(deps: ReviewsDeps) {
             await log(tx, 'edit', input.reason);
             return doc!;
           });
+          changed(review.id);
           return (await views(mod, [updated]))[0]!;
         }
         case 'remove': {
@@ -575,6 +734,7 @@ export function createReviewsService(deps: ReviewsDeps) {
             await removeReview(tx, review);
             await log(tx, 'remove', input.reason);
           });
+          changed(review.id);
           return null;
         }
       }

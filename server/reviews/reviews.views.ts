@@ -18,7 +18,7 @@ function kindBadge(ctx: PageContext, r: ReviewView): SafeHtml {
 export function reviewCard(ctx: PageContext, r: ReviewView, link = true): SafeHtml {
   const { t } = ctx;
   return html`<article class="post review">
-<header>${kindBadge(ctx, r)} · ${r.incidentMonth}${r.area ? html` · ${r.area.name}` : ''} · ${authorLabel(ctx, r.author)}</header>
+<header>${kindBadge(ctx, r)} · ${r.incidentMonth}${r.area ? html` · ${r.area.name}` : ''} · ${authorLabel(ctx, r.author)}${r.origin ? html` · ${icon('globe')} ${t('review.shared_from', { host: r.origin })}` : ''}</header>
 ${r.status !== 'published' ? html`<p class="notice">${t(`review.status_${r.status}`)}</p>` : ''}
 ${r.categories.length ? html`<p>${r.categories.map((c) => html`<span class="tag">${t(`review.category_${c}`)}</span> `)}</p>` : ''}
 ${r.identifiers.length ? html`<p><small>${t('review.identifiers')}: ${r.identifiers.map((i) => html`<span class="tag">${t(`review.id_${i.type}`)}${i.platform ? html` (${i.platform})` : ''} ${i.hint}</span> `)}</small></p>` : ''}

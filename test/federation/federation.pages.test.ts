@@ -46,6 +46,13 @@ describe('the admin federation page (no JavaScript)', () => {
     const follow = await admin.submit('/admin/federation', '/admin/federation/follows', { target: 'not an address' });
     assert.equal(follow.status, 422);
     assert.match(follow.text, /board@example\.org/);
+    const partner = await admin.submit('/admin/federation', '/admin/federation/partners', { domain: 'not a domain' });
+    assert.equal(partner.status, 422);
+    assert.match(partner.text, /value="not a domain"/);
+    assert.match(partner.text, /id="partners"/);
+    const unknown = await admin.submit('/admin/federation', '/admin/federation/partners/remove', { domain: 'nobody.example' });
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.text, /There is no such partner/);
     const mode = await admin.submit('/admin/federation', '/admin/federation/mode', { mode: 'sideways' });
     assert.equal(mode.status, 422);
     assert.equal((await admin.api('GET', '/federation/policy')).json.mode, 'open');
