@@ -114,9 +114,12 @@ export class Actors {
       manuallyApprovesFollowers: false,
       discoverable,
       indexable: false,
+      // Account moves (moves.ts): where the member came from, and where they went.
+      ...(prefs?.alsoKnownAs?.length ? { alsoKnownAs: prefs.alsoKnownAs } : {}),
+      ...(prefs?.movedTo ? { movedTo: prefs.movedTo } : {}),
     });
     if (!prefs?.actorIri) {
-      await members.upsert({ id: account.id, discoverable, actorIri: actor.id, updatedAt: Date.now() });
+      await members.upsert({ ...prefs, id: account.id, discoverable, actorIri: actor.id, updatedAt: Date.now() });
     }
     return actor;
   }

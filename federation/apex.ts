@@ -23,6 +23,8 @@ export const extensionContext = {
   manuallyApprovesFollowers: 'as:manuallyApprovesFollowers',
   sensitive: 'as:sensitive',
   postingRestrictedToMods: 'lemmy:postingRestrictedToMods',
+  alsoKnownAs: { '@id': 'as:alsoKnownAs', '@type': '@id' },
+  movedTo: { '@id': 'as:movedTo', '@type': '@id' },
 };
 
 export interface ApexOptions {

@@ -89,7 +89,7 @@ export function federationApi(api: ApiRouter, deps: FederationApiDeps): void {
     summary: 'Choose whether other servers can look you up by handle (WebFinger)',
     handler: async ({ account, body }) => {
       const prefs = await members.get(account!.id);
-      await members.upsert({ id: account!.id, discoverable: body.discoverable, actorIri: prefs?.actorIri ?? null, updatedAt: Date.now() });
+      await members.upsert({ ...prefs, id: account!.id, discoverable: body.discoverable, actorIri: prefs?.actorIri ?? null, updatedAt: Date.now() });
       return { discoverable: body.discoverable, actor: prefs?.actorIri ?? null };
     },
   });

@@ -14,6 +14,10 @@ export interface ApMemberDoc {
   discoverable: boolean;
   /** Set once the member's Person actor (and its key) exists; the actor is then served even when not discoverable, so remote copies of their posts still verify. */
   actorIri: string | null;
+  /** Earlier accounts of the member's on other instances (they moved here): their actor's `alsoKnownAs`. */
+  alsoKnownAs?: string[];
+  /** The account on another instance the member moved to: their actor's `movedTo`. */
+  movedTo?: string | null;
   updatedAt: number;
 }
 
@@ -64,8 +68,8 @@ export interface ApSentPostDoc {
 
 export const apSentPostsCollection = defineCollection<ApSentPostDoc>({
   name: 'ap_sent_posts',
-  fields: { threadId: 'string', deleted: 'boolean', updatedAt: 'number' },
-  indexes: [{ fields: ['threadId', 'deleted'] }, { fields: ['deleted', 'updatedAt'] }],
+  fields: { threadId: 'string', deleted: 'boolean', updatedAt: 'number', authorIri: 'string' },
+  indexes: [{ fields: ['threadId', 'deleted'] }, { fields: ['deleted', 'updatedAt'] }, { fields: ['authorIri', 'updatedAt'] }],
 });
 
 /**
@@ -94,8 +98,8 @@ export interface ApRemotePostDoc {
 
 export const apRemotePostsCollection = defineCollection<ApRemotePostDoc>({
   name: 'ap_remote_posts',
-  fields: { groupIri: 'string', threadIri: 'string', kind: 'string', published: 'number' },
-  indexes: [{ fields: ['groupIri', 'kind', 'published'] }, { fields: ['threadIri', 'published'] }],
+  fields: { groupIri: 'string', threadIri: 'string', kind: 'string', published: 'number', attributedTo: 'string' },
+  indexes: [{ fields: ['groupIri', 'kind', 'published'] }, { fields: ['threadIri', 'published'] }, { fields: ['attributedTo'] }],
 });
 
 /**

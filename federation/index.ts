@@ -23,6 +23,7 @@ import { ReplayCache } from './inbox.js';
 import { Iris } from './iris.js';
 import { KeyResolver } from './keys.js';
 import { mirrorApi, RemoteMirror } from './mirror.js';
+import { AccountMoves, movesApi } from './moves.js';
 import { mirrorPages } from './mirror.pages.js';
 import { FederationPolicy } from './policy.js';
 import { networkApi, RegionalNetwork } from './network.js';
@@ -122,6 +123,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   await network.load();
   // Reviews of network boards go to the partners as they are published, changed and taken back.
   ctx.reviews.onChange((reviewId) => void network.onReviewChange(reviewId));
+  const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, logger, onQueued: () => deliveries.kick() });
   const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums, moderation: ctx.moderation, posts });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
   ctx.forums.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));
@@ -146,6 +148,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       announces: mirror.gate(),
       contributions: contributions.gate(),
       network: network.gate(),
+      moves: moves.gate(),
       reviewObject: network.serve(),
       postObject: (hexId) => posts.objectFor(hexId),
     }),
@@ -167,6 +170,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   federationApi(api, { actors: actorService, follows, apexStore, store, policy: rules });
   mirrorApi(api, mirror, store);
   networkApi(api, network);
+  movesApi(api, moves);
   remotePostingApi(
     api,
     new RemotePosting({ apex, actors: actorService, iris, store, moderation: ctx.moderation, postingLimit: createLimiter(config.rateLimits.posting) }),

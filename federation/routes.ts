@@ -17,6 +17,8 @@ export interface RoutesDeps extends GateDeps {
   readonly contributions: RequestHandler;
   /** Takes partners' shared reviews (network.ts) before apex sees them. */
   readonly network: RequestHandler;
+  /** Takes account moves (moves.ts) before apex sees them. */
+  readonly moves: RequestHandler;
   /** Serves a network review to partners only (authorized fetch, network.ts). */
   readonly reviewObject: RequestHandler;
   /** A local post's object, made from the post as it is now (posts.ts). */
@@ -92,6 +94,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     compactActivity(apex),
     actorOwnsKey(),
     deps.network,
+    deps.moves,
     deps.announces,
     deps.contributions,
     security.verifySignature!,

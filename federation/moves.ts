@@ -1,0 +1,270 @@
+import crypto from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import type { AccountDoc } from '../server/accounts/accounts.collections.js';
+import type { ApiRouter } from '../server/http/api-router.js';
+import { unauthorized } from '../server/http/errors.js';
+import { parseInput } from '../server/http/validate.js';
+import type { Logger } from '../server/logger.js';
+import { eachPage } from '../server/store/paging.js';
+import type { Store } from '../server/store/port.js';
+import type { Actors } from './actors.js';
+import type { PortApexStore } from './apex-store.js';
+import type { Apex } from './apex-types.js';
+import { ids, idOf, sameOrigin } from './as.js';
+import { federationError } from './errors.js';
+import { apMembersCollection, apRemotePostsCollection, apSentPostsCollection } from './federation.collections.js';
+import { InboxRefusal, rawBodyOf, signerOf } from './inbox.js';
+import type { Iris } from './iris.js';
+import type { RegionalNetwork } from './network.js';
+
+const AS = 'https://www.w3.org/ns/activitystreams';
+const MOVE_CONTEXT = { alsoKnownAs: { '@id': 'as:alsoKnownAs', '@type': '@id' }, movedTo: { '@id': 'as:movedTo', '@type': '@id' } };
+
+const exportPayload = z.strictObject({
+  type: z.literal('ParasolAccountExport'),
+  version: z.literal(1),
+  actor: z.url(),
+  handle: z.string().regex(/^[A-Za-z0-9_]{1,60}$/),
+  name: z.string().max(100),
+  instance: z.string().max(253),
+  exportedAt: z.string().max(40),
+  /** IRIs of the member's posts on public boards (never their anonymous ones). */
+  posts: z.array(z.url()).max(100_000),
+});
+
+/** The export file: the member's account, attested by their instance's key, so a partner can trust it after that instance is gone. */
+export const signedExport = z.strictObject({
+  export: exportPayload,
+  signedBy: z.url(),
+  signature: z.string().max(2000),
+});
+
+export type SignedExport = z.infer<typeof signedExport>;
+
+export const moveInput = z.strictObject({ target: z.url().max(2048) });
+
+export interface MovesDeps {
+  readonly store: Store;
+  readonly apex: Apex;
+  readonly apexStore: PortApexStore;
+  readonly actors: Actors;
+  readonly iris: Iris;
+  readonly network: RegionalNetwork;
+  readonly logger: Logger;
+  readonly onQueued: () => void;
+}
+
+/** The bytes that are signed: the payload's JSON with its keys in a fixed order. */
+const canonical = (payload: z.infer<typeof exportPayload>) =>
+  JSON.stringify([payload.type, payload.version, payload.actor, payload.handle, payload.name, payload.instance, payload.exportedAt, payload.posts]);
+
+/**
+ * Account portability in a regional network (FEP-7628). A member exports
+ * their account; the file is signed by this instance's actor key, which
+ * partners have pinned. On a partner, the member imports it into a new
+ * account: it becomes `alsoKnownAs` the old actor, the partner's mirrored
+ * posts by the old actor are linked to the new one, and the partners are
+ * told with a `Move` by the new actor carrying the signed export, which
+ * they check against the old instance's pinned key, so this works when
+ * the old instance is already gone (pull mode). While the old instance is
+ * up, the member can also move from there (push mode): the old actor sends
+ * `Move` once the new one names it in `alsoKnownAs`, and points to it with
+ * `movedTo`.
+ */
+export class AccountMoves {
+  constructor(private readonly deps: MovesDeps) {}
+
+  async exportFor(account: AccountDoc | null): Promise<SignedExport> {
+    if (!account) throw unauthorized('login_required');
+    const { actors, store, iris } = this.deps;
+    const person = await actors.memberActor(account.handle, { toWrite: true });
+    if (!person) throw federationError(403, 'suspended');
+    const posts: string[] = [];
+    await eachPage(
+      (after) => store.collection(apSentPostsCollection).find({ where: { authorIri: person.id }, orderBy: { field: 'updatedAt' }, limit: 500, after }),
+      (record) => {
+        if (!record.deleted) posts.push(`${iris.base}/ap/o/${Buffer.from(record.id, 'base64url').toString('hex')}`);
+      },
+    );
+    const payload = {
+      type: 'ParasolAccountExport' as const,
+      version: 1 as const,
+      actor: person.id,
+      handle: account.handle,
+      name: account.displayName || account.handle,
+      instance: iris.host,
+      exportedAt: new Date().toISOString(),
+      posts,
+    };
+    const me = await actors.instanceActor();
+    const signer = await actors.signer(me.id);
+    if (!signer) throw federationError(409, 'no_key');
+    const signature = crypto.sign('sha256', Buffer.from(canonical(payload)), signer.privateKeyPem).toString('base64');
+    return { export: payload, signedBy: me.id, signature };
+  }
+
+  /** Whether the export was signed by a partner instance's pinned key, and names an actor of that instance. */
+  private attested(file: SignedExport): boolean {
+    const partner = this.deps.network.partnerOf(file.signedBy);
+    if (!partner || partner.id !== file.export.instance || !sameOrigin(file.export.actor, partner.actorIri)) return false;
+    try {
+      return crypto.verify('sha256', Buffer.from(canonical(file.export)), partner.publicKeyPem, Buffer.from(file.signature, 'base64'));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Pull mode: the member brings their export to their new account here. */
+  async importFor(account: AccountDoc | null, raw: unknown): Promise<{ alsoKnownAs: string[]; relinked: number }> {
+    if (!account) throw unauthorized('login_required');
+    const file = parseInput(signedExport, raw);
+    if (!this.deps.network.partnerOf(file.signedBy)) throw federationError(422, 'export_not_from_partner', true);
+    if (!this.attested(file)) throw federationError(422, 'export_signature_invalid', true);
+    const { actors, store } = this.deps;
+    const members = store.collection(apMembersCollection);
+    const prefs = await members.get(account.id);
+    const alsoKnownAs = [...new Set([...(prefs?.alsoKnownAs ?? []), file.export.actor])];
+    await members.upsert({ ...prefs, id: account.id, discoverable: prefs?.discoverable ?? false, actorIri: prefs?.actorIri ?? null, alsoKnownAs, updatedAt: Date.now() });
+    const person = await actors.memberActor(account.handle, { toWrite: true });
+    if (!person) throw federationError(403, 'suspended');
+    const relinked = await this.relink(file.export.actor, person.id);
+    // The partners are told by the new actor, with the export as proof.
+    await this.deliver(person.id, { type: 'Move', actor: person.id, object: file.export.actor, target: person.id, attestation: file });
+    this.deps.logger.info({ relinked }, 'account moved in (import)');
+    return { alsoKnownAs, relinked };
+  }
+
+  /** Push mode: the member, still here, moves to an account that already names this one in `alsoKnownAs`. */
+  async moveOut(account: AccountDoc | null, raw: unknown): Promise<{ movedTo: string }> {
+    if (!account) throw unauthorized('login_required');
+    const { target } = parseInput(moveInput, raw);
+    const { actors, store, apex, iris } = this.deps;
+    if (iris.isLocal(target)) throw federationError(422, 'cannot_follow_local', true);
+    const person = await actors.memberActor(account.handle, { toWrite: true });
+    if (!person) throw federationError(403, 'suspended');
+    let doc: Record<string, unknown> | null;
+    try {
+      doc = (await apex.requestObject(target)) as Record<string, unknown> | null;
+    } catch {
+      throw federationError(422, 'remote_unreachable', true);
+    }
+    if (!doc || !ids(doc.alsoKnownAs).includes(person.id)) throw federationError(422, 'move_target_unlinked', true);
+    const members = store.collection(apMembersCollection);
+    const prefs = await members.get(account.id);
+    await members.upsert({ ...prefs, id: account.id, discoverable: prefs?.discoverable ?? false, actorIri: person.id, movedTo: target, updatedAt: Date.now() });
+    await actors.memberActor(account.handle, { toWrite: true });
+    await this.deliver(person.id, { type: 'Move', actor: person.id, object: person.id, target }, [person.followers[0]!]);
+    return { movedTo: target };
+  }
+
+  /** Mirrored posts by the old actor are shown as the new one's. */
+  private async relink(from: string, to: string): Promise<number> {
+    const posts = this.deps.store.collection(apRemotePostsCollection);
+    const moved: string[] = [];
+    await eachPage(
+      (after) => posts.find({ where: { attributedTo: from }, limit: 500, after }),
+      (p) => {
+        moved.push(p.id);
+      },
+    );
+    for (const id of moved) await posts.patch(id, { attributedTo: to });
+    return moved.length;
+  }
+
+  /** Signed by the moving actor; to every partner's instance and to `extra` inboxes or followers collections. */
+  private async deliver(actor: string, activity: Record<string, unknown>, extra: readonly string[] = []): Promise<void> {
+    const partners = this.deps.network.list();
+    const followers: string[] = [];
+    // A member's followers are few (members are not discoverable unless they choose): one page is all of them.
+    for (const collection of extra) {
+      for (const item of await this.deps.apexStore.getStream(collection, 1000)) {
+        const follower = idOf((item as { actor?: unknown }).actor);
+        if (follower) followers.push(follower);
+      }
+    }
+    const inboxes = [...new Set([...partners.map((p) => p.inbox), ...(await this.inboxesOf(followers))])];
+    const body = JSON.stringify({
+      '@context': [AS, MOVE_CONTEXT],
+      id: `${this.deps.iris.base}/ap/s/move-${crypto.randomBytes(12).toString('hex')}`,
+      to: partners.map((p) => p.actorIri),
+      published: new Date().toISOString(),
+      ...activity,
+    });
+    await this.deps.apexStore.deliveryEnqueue(actor, body, inboxes);
+    this.deps.onQueued();
+  }
+
+  private async inboxesOf(actorIris: readonly string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const iri of actorIris) {
+      const doc = (await this.deps.apexStore.getObject(iri)) as Record<string, unknown> | null;
+      const inbox = idOf((doc?.endpoints as Record<string, unknown> | undefined)?.sharedInbox) ?? idOf(doc?.inbox);
+      if (inbox) out.push(inbox);
+    }
+    return out;
+  }
+
+  /** Inbox step: a Move, checked before anything is relinked. */
+  gate(): RequestHandler {
+    return (req, res, next) => {
+      const raw = rawBodyOf(req);
+      let body: Record<string, unknown> | null;
+      try {
+        body = raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null;
+      } catch {
+        body = null;
+      }
+      if (!body || body.type !== 'Move') {
+        next();
+        return;
+      }
+      this.receive(body, res).then(() => res.status(202).end(), next);
+    };
+  }
+
+  private async receive(body: Record<string, unknown>, res: Response): Promise<void> {
+    const signer = signerOf(res);
+    const from = idOf(body.object);
+    const to = idOf(body.target);
+    if (!signer || !from || !to || from === to) throw new InboxRefusal(400, 'bad_move');
+    let target: Record<string, unknown> | null;
+    try {
+      target = this.deps.iris.isLocal(to) ? null : ((await this.deps.apex.requestObject(to)) as Record<string, unknown> | null);
+    } catch {
+      throw new InboxRefusal(422, 'move_target_unreachable');
+    }
+    // The new account must name the old one, whoever announces the move.
+    if (!target || !ids(target.alsoKnownAs).includes(from)) throw new InboxRefusal(403, 'move_target_unlinked');
+    if (signer.owner === from) {
+      // Push: the old account itself moves.
+    } else if (signer.owner === to) {
+      // Pull: the new account moves in; the old instance's signed export proves the old account was theirs.
+      const proof = signedExport.safeParse(body.attestation);
+      if (!proof.success || proof.data.export.actor !== from || !this.attested(proof.data)) throw new InboxRefusal(403, 'move_unproven');
+    } else {
+      throw new InboxRefusal(403, 'not_author');
+    }
+    const relinked = await this.relink(from, to);
+    this.deps.logger.info({ relinked }, 'account move received');
+  }
+}
+
+export function movesApi(api: ApiRouter, moves: AccountMoves): void {
+  const tag = 'federation';
+  api.route({
+    method: 'post', path: '/federation/me/export', tag, access: 'member',
+    summary: 'Your account as a file signed by this instance, to move to a partner instance (also after this one is gone)',
+    handler: async ({ account }) => moves.exportFor(account),
+  });
+  api.route({
+    method: 'post', path: '/federation/me/import', tag, access: 'member', body: signedExport,
+    summary: 'Move in: your export from a partner instance becomes part of this account (alsoKnownAs), and the partners are told',
+    handler: async ({ account, body }) => moves.importFor(account, body),
+  });
+  api.route({
+    method: 'post', path: '/federation/me/move', tag, access: 'member', body: moveInput,
+    summary: 'Move out to an account on another instance that already names this one in alsoKnownAs: {target}',
+    handler: async ({ account, body }) => moves.moveOut(account, body),
+  });
+}

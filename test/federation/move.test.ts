@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { eventually, startPeers, type Peer } from './instances.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers */
+
+/**
+ * A member moves from A to B after A is gone (FEP-7628's pull mode): A, B
+ * and C are partners; B and C mirror A's board. The member's export, signed
+ * by A, is imported on B; B's and C's mirrors then show their posts as the
+ * new account's.
+ */
+describe('a member moves from A to B, also when A is already gone', function () {
+  this.timeout(180_000);
+  let a: Peer;
+  let b: Peer;
+  let c: Peer;
+  let threadIri = '';
+  let oldActor = '';
+  let file: any;
+  const group = () => `${a.url}/ap/b/general`;
+
+  const authorOnMirror = async (peer: Peer) => {
+    const reply = await peer.member.client.api('GET', `/federation/remote?group=${encodeURIComponent(group())}`);
+    assert.equal(reply.status, 200, reply.text);
+    return (reply.json.threads as any[]).find((t) => t.id === threadIri)?.attributedTo as string | undefined;
+  };
+
+  before(async () => {
+    [a, b, c] = (await startPeers(['ma', 'mb', 'mc'])) as [Peer, Peer, Peer];
+    for (const [x, y] of [[a, b], [a, c], [b, a], [b, c], [c, a], [c, b]] as const) {
+      const added = await x.admin.client.api('POST', '/federation/partners', { domain: y.host });
+      assert.equal(added.status, 201, added.text);
+    }
+    for (const peer of [b, c]) assert.equal((await peer.admin.client.api('POST', '/federation/follows', { target: `general@${a.host}` })).status, 201);
+    await eventually(async () => assert.equal((await a.admin.client.api('GET', '/federation/boards/general/followers')).json.followers.length, 2));
+    assert.equal((await a.member.client.api('PUT', '/federation/me', { discoverable: true })).status, 200);
+    const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Moving soon', body: 'My notes on safe venues' });
+    assert.equal(thread.status, 201, thread.text);
+    threadIri = `${a.url}/ap/o/${Buffer.from(thread.json.post.id as string, 'base64url').toString('hex')}`;
+    oldActor = `${a.url}/ap/u/${a.member.handle.toLowerCase()}`;
+    for (const peer of [b, c]) await eventually(async () => assert.equal(await authorOnMirror(peer), oldActor));
+  });
+  after(async () => Promise.all([a?.dispose(), b?.dispose(), c?.dispose()]));
+
+  it('exports the account as a file signed by A, naming the member’s posts but no anonymous one', async () => {
+    const anonymous = await a.member.client.api('POST', '/boards/general/threads', { title: 'Quiet one', body: 'unsigned', anonymous: true });
+    assert.equal(anonymous.status, 201, anonymous.text);
+    const exported = await a.member.client.api('POST', '/federation/me/export');
+    assert.equal(exported.status, 200, exported.text);
+    file = exported.json;
+    assert.equal(file.export.actor, oldActor);
+    assert.equal(file.signedBy, `${a.url}/ap/instance`);
+    assert.deepEqual(file.export.posts, [threadIri]);
+    assert.equal((await new (a.member.client.constructor as any)(a.url).api('POST', '/federation/me/export')).status, 401);
+  });
+
+  it('with A stopped, B refuses a tampered or foreign export and changes nothing', async () => {
+    await a.stop();
+    const tampered = { ...file, export: { ...file.export, actor: `${a.url}/ap/u/someone_else` } };
+    const refused = await b.member.client.api('POST', '/federation/me/import', tampered);
+    assert.equal(refused.status, 422, refused.text);
+    assert.equal(refused.json.error.code, 'export_signature_invalid');
+    const foreign = { ...file, signedBy: 'https://elsewhere.example/ap/instance' };
+    const notPartner = await b.member.client.api('POST', '/federation/me/import', foreign);
+    assert.equal(notPartner.status, 422, notPartner.text);
+    assert.equal(notPartner.json.error.code, 'export_not_from_partner');
+    assert.equal(await authorOnMirror(b), oldActor);
+  });
+
+  it('the member imports it on B: B and C show their posts as the new account’s, which is alsoKnownAs the old one', async () => {
+    const imported = await b.member.client.api('POST', '/federation/me/import', file);
+    assert.equal(imported.status, 200, imported.text);
+    assert.deepEqual(imported.json.alsoKnownAs, [oldActor]);
+    assert.equal(imported.json.relinked, 1);
+    const newActor = `${b.url}/ap/u/${b.member.handle.toLowerCase()}`;
+    assert.equal(await authorOnMirror(b), newActor);
+    const actor = await (await fetch(newActor, { headers: { accept: 'application/activity+json' } })).json();
+    assert.deepEqual([actor.alsoKnownAs].flat(), [oldActor]);
+    // C checks the Move against A's pinned key although A is gone.
+    await eventually(async () => assert.equal(await authorOnMirror(c), newActor));
+  });
+
+  it('push mode, once A is back: the old account moves to the new one only when the new one names it, and points to it', async () => {
+    await a.restart();
+    const unlinked = await a.member.client.api('POST', '/federation/me/move', { target: `${c.url}/ap/u/${c.member.handle.toLowerCase()}` });
+    assert.ok([422].includes(unlinked.status), unlinked.text);
+    const newActor = `${b.url}/ap/u/${b.member.handle.toLowerCase()}`;
+    const moved = await a.member.client.api('POST', '/federation/me/move', { target: newActor });
+    assert.equal(moved.status, 200, moved.text);
+    const actor = await (await fetch(oldActor, { headers: { accept: 'application/activity+json' } })).json();
+    assert.equal([actor.movedTo].flat()[0], newActor);
+    assert.equal((await a.member.client.api('POST', '/federation/me/move', { target: 'not a url' })).status, 422);
+  });
+});
