@@ -166,4 +166,30 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     assert.equal((await send(signedPost(`${group()}/inbox`, other, stolen))).status, 403);
     assert.equal((await reactions()).heart, 1);
   });
+
+  it('a follower that was down catches up when it returns (deliveries are retried)', async () => {
+    await c.stop();
+    const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Posted while C was away', body: 'still reaches C' });
+    assert.equal(thread.status, 201, thread.text);
+    const iri = `${a.url}/ap/o/${Buffer.from(thread.json.post.id as string, 'base64url').toString('hex')}`;
+    await eventually(async () => assert.ok((await mirrored(b)).some((t) => t.id === iri)));
+    await c.restart();
+    await eventually(async () => assert.ok((await mirrored(c)).some((t) => t.id === iri)), 60_000);
+  });
+
+  it('sends nothing about a room: no activity any server receives names it or carries its messages', async () => {
+    const made = await a.admin.client.api('POST', '/rooms', { name: 'HIV+ peers Tuesday', purpose: 'peer support' });
+    assert.equal(made.status, 201, made.text);
+    const roomId = made.json.room.id as string;
+    const said = await a.admin.client.api('POST', `/rooms/${roomId}/messages`, { body: 'room-marker-7f3a: my viral load is undetectable' });
+    assert.equal(said.status, 201, said.text);
+    // A board post after it, so that anything queued before has been sent by the time this arrives.
+    const after = await a.member.client.api('POST', '/boards/general/threads', { title: 'After the room', body: 'board post' });
+    assert.equal(after.status, 201, after.text);
+    const afterIri = `${a.url}/ap/o/${Buffer.from(after.json.post.id as string, 'base64url').toString('hex')}`;
+    await eventually(async () => assert.ok((await mirrored(b)).some((t) => t.id === afterIri)));
+    const everything = receiver.received.map((r) => r.raw).join('\n');
+    for (const secret of [roomId, 'room-marker-7f3a', 'HIV+ peers Tuesday', 'viral load']) assert.ok(!everything.includes(secret), secret);
+    assert.doesNotMatch(JSON.stringify(await mirrored(b)), /room-marker|viral load/);
+  });
 });
