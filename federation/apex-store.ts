@@ -124,6 +124,9 @@ export class PortApexStore implements IApexStore {
   }
 
   async saveObject(object: ApexObject): Promise<boolean> {
+    // apex re-saves every follower's stored actor each time it addresses a Group's activity: a read is far
+    // cheaper than a failed insert (which builds two errors with stack traces), 2,000 times per post.
+    if (typeof object.id === 'string' && (await this.objects.get(object.id))) return false;
     try {
       await this.objects.insert(this.objectDoc(object));
       return true;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../server/logger.js';
 import type { Limiter } from '../server/http/rate-limit.js';
 import type { Apex, ApexObject } from './apex-types.js';
+import { FetchError } from './fetch.js';
 import type { KeyResolver } from './keys.js';
 import {
   ACCEPTED_ALGORITHMS,
@@ -59,7 +60,7 @@ const activityShape = z.looseObject({
 export class InboxRefusal extends Error {
   override name = 'InboxRefusal';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503,
     readonly code: string,
   ) {
     super(code);
@@ -155,7 +156,13 @@ export function signatureGate(deps: GateDeps): RequestHandler {
       const data = signingString(params.headers, req.method, req.originalUrl, req.headers);
       if (data === null) throw new InboxRefusal(401, 'signature_headers');
 
-      let key = await deps.keys.resolve(params.keyId, false).catch(() => null);
+      let unreachable = false;
+      let key = await deps.keys.resolve(params.keyId, false).catch((error: unknown) => {
+        unreachable = error instanceof FetchError && error.transient;
+        return null;
+      });
+      // Our fetch of the key timed out or failed on the way (not a refusal by its server): the sender should try again.
+      if (!key && unreachable) throw new InboxRefusal(503, 'key_unreachable');
       if (!key) {
         // A server announcing an account's deletion: its key is gone with it, and there is nothing to undo here.
         if (isSelfDelete(req.body as Record<string, unknown>)) {

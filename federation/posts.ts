@@ -109,13 +109,21 @@ export class PostFederation {
     const thread = await store.collection(threadsCollection).get(threadId);
     const group = await this.groupOf(thread);
     const sent = store.collection(apSentPostsCollection);
-    // What was sent of this thread follows it: edits, deletions, removals, a thread removed or moved off a public board.
-    await eachPage(
-      (after) => sent.find({ where: { threadId, deleted: false }, limit: 200, after }),
-      (record) => this.reconcile(record, thread, group),
-    );
+    // What was sent follows the post (edited, deleted, removed), or the whole thread when the thread itself changed
+    // (removed, or moved off a public board).
+    if (postId) {
+      const record = await sent.get(postId);
+      if (record) {
+        if (!record.deleted) await this.reconcile(record, thread, group);
+        return;
+      }
+    } else {
+      await eachPage(
+        (after) => sent.find({ where: { threadId, deleted: false }, limit: 200, after }),
+        (record) => this.reconcile(record, thread, group),
+      );
+    }
     if (!postId || !thread || !group) return;
-    if (await sent.get(postId)) return;
     const post = await store.collection(postsCollection).get(postId);
     if (!post || post.state !== 'visible' || thread.state !== 'visible') return;
     // Nothing is sent, or kept, for a board nobody follows.

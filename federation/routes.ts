@@ -171,6 +171,7 @@ export function federationErrors(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof InboxRefusal) {
+      if (error.status === 503) res.setHeader('Retry-After', '30');
       res.status(error.status).json({ error: error.code });
       return;
     }

@@ -97,9 +97,23 @@ export function signingString(
   return lines.join('\n');
 }
 
+/** Parsed public keys by PEM: parsing costs several times the verification, and the same few keys sign most requests. */
+const parsedKeys = new Map<string, crypto.KeyObject>();
+const MAX_PARSED_KEYS = 5_000;
+
+function publicKeyOf(pem: string): crypto.KeyObject {
+  let key = parsedKeys.get(pem);
+  if (!key) {
+    key = crypto.createPublicKey(pem);
+    if (parsedKeys.size >= MAX_PARSED_KEYS) parsedKeys.delete(parsedKeys.keys().next().value!);
+    parsedKeys.set(pem, key);
+  }
+  return key;
+}
+
 export function verifySignature(params: SignatureParams, data: string, publicKeyPem: string): boolean {
   try {
-    const key = crypto.createPublicKey(publicKeyPem);
+    const key = publicKeyOf(publicKeyPem);
     if (key.asymmetricKeyType !== 'rsa') return false;
     return crypto.verify('sha256', Buffer.from(data), key, Buffer.from(params.signature, 'base64'));
   } catch {

@@ -47,9 +47,10 @@ export function createFollowHandler(deps: FollowHandlerDeps) {
     // A repeated Follow (the follower lost track of the first) replaces the earlier one, so each follower counts once.
     if (earlier && earlier.id !== follow.id) await apex.store.updateActivityMeta(earlier, 'collection', followers, true);
     const answer = await apex.buildActivity('Accept', recipient.id, [follower.id], { object: followStub(follow) });
-    const { postTask } = await apex.acceptFollow(recipient, follow);
+    // apex's accompanying task (an Update of the followers collection to every follower) is not run: it costs
+    // a delivery per follower for every new one, which Mastodon and Lemmy neither send nor need.
+    await apex.acceptFollow(recipient, follow);
     await apex.addToOutbox(recipient, answer);
-    await postTask();
     logger.info({ host, kind: ref.kind }, 'follow accepted');
   };
 }

@@ -280,11 +280,18 @@ describe('federation between instances (separate processes, real HTTP)', functio
       await send(signedPost(`${groupOf(a, 'health')}/inbox`, r3, followActivity(r3, groupOf(a, 'health'))));
       await eventually(async () => assert.equal((await followersOf(a, 'health')).length, 2));
       await settled(a);
-      const after = receiver.received.slice(before).filter((r) => r.method === 'POST');
-      // The Update telling followers the new count is addressed to both followers, who share one inbox.
-      const updates = after.filter((r) => activityOf(r)?.type === 'Update');
-      assert.equal(updates.length, 1, JSON.stringify(after.map((r) => [r.path, activityOf(r)?.type])));
-      assert.equal(updates[0]!.path, '/inbox');
+      // A new follower costs its own Accept only: no Update of the followers collection goes to every follower.
+      const accepted = receiver.received.slice(before).filter((r) => r.method === 'POST');
+      assert.deepEqual(accepted.map((r) => activityOf(r)?.type), ['Accept'], JSON.stringify(accepted.map((r) => [r.path, activityOf(r)?.type])));
+      // A post to the board is addressed to both followers, who share one inbox: it is sent once.
+      const start = receiver.received.length;
+      const thread = await a.member.client.api('POST', '/boards/health/threads', { title: 'For both', body: 'one delivery' });
+      assert.equal(thread.status, 201, thread.text);
+      await eventually(async () => assert.ok(receiver.received.slice(start).some((r) => activityOf(r)?.type === 'Announce')));
+      await settled(a);
+      const after = receiver.received.slice(start).filter((r) => r.method === 'POST');
+      const announces = after.filter((r) => activityOf(r)?.type === 'Announce');
+      assert.equal(announces.length, 1, JSON.stringify(after.map((r) => [r.path, activityOf(r)?.type])));
       assert.ok(after.every((r) => r.path === '/inbox'), 'nothing went to the per-actor inboxes');
     });
   });

@@ -1,0 +1,435 @@
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, PASS } from '../test/helpers/client.js';
+import { freePort, repoRoot, runNode, type Running } from '../test/helpers/process.js';
+import type { Counts, FromReceivers, SendKind, SendResult, ToReceivers } from './federation.receivers.js';
+import { percentile, report, type Figure } from './lib.js';
+
+/**
+ * Federation of one public board: 2,000 followers on 50 remote servers
+ * (simulated, in another process, each on its own 127.0.0.1 port with a
+ * shared inbox), then new threads on the board.
+ * - Inbound: every remote actor sends a signed Follow to the board's Group
+ *   (first contact: the instance fetches each actor's key; Follows refused
+ *   are sent again, as a remote server would, until 2,000 are listed), then,
+ *   once a thread is out, a signed Like of it and a signed Create of a reply
+ *   Note (keys cached; the reply becomes a post that the Group announces to
+ *   all its followers). Each reported as activities/s answered 2xx, i.e.
+ *   signature verified and activity stored.
+ * - Outbound: the time from a thread's POST answer until all 50 servers
+ *   hold the Group's Announce of it, the requests that took (one per shared
+ *   inbox, not one per follower), and the server's CPU and RSS meanwhile:
+ *   once with the delivery queue empty (the figure with the target), and
+ *   once posted right after the Follows, behind the deliveries they queued.
+ * The instance runs compiled, as `npm start` does, but with NODE_ENV=test and
+ * ALLOW_PRIVATE_NETWORK=true (the only way it may call loopback peers), and
+ * the per-host inbox limit raised so that it is not what is measured.
+ * Everything talks to 127.0.0.1 only.
+ * Run: npm run bench:federation (FEDERATION_BENCH_CONCURRENCY: inbound requests in flight, default 32;
+ * FEDERATION_BENCH_KEYS_PER_SERVER: RSA keys per simulated server, default 1, at most 40;
+ * BENCH_PROFILE=<dir>: a V8 CPU profile of the instance, with each phase's start printed as seconds from its start).
+ * It takes about 15 minutes, most of it waiting for the deliveries the Follows queue.
+ */
+const SERVERS = 50;
+const ACTORS_PER_SERVER = 40;
+const FOLLOWERS = SERVERS * ACTORS_PER_SERVER;
+const CONCURRENCY = Number(process.env.FEDERATION_BENCH_CONCURRENCY ?? 32);
+const KEYS_PER_SERVER = Math.min(ACTORS_PER_SERVER, Math.max(1, Number(process.env.FEDERATION_BENCH_KEYS_PER_SERVER ?? 1)));
+const BOARD = 'general';
+const INBOX_LIMIT = 1_000_000;
+/** The issue's targets. */
+const DELIVERY_TARGET_S = 10;
+const INBOUND_TARGET = 300;
+/** Waits that end the benchmark rather than hang it. */
+const FOLLOWERS_WAIT_MS = 10 * 60_000;
+const DRAIN_WAIT_MS = 15 * 60_000;
+const ARRIVAL_WAIT_MS = 120_000;
+/** Rounds of sending refused Follows again. */
+const FOLLOW_RETRIES = 5;
+const DEADLINE_MS = 45 * 60_000;
+
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** Resident memory in MB from /proc (no fork per sample, unlike `ps`). */
+function rssMb(pid: number): number {
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After "pid (comm) ", utime and stime are the 12th and 13th fields, in clock ticks.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Samples a process's RSS every `everyMs` and its CPU over the whole window. */
+function sampler(pid: number, everyMs = 100) {
+  const cpu0 = cpuSeconds(pid);
+  const t0 = now();
+  let peak = rssMb(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, everyMs);
+  return {
+    stop(): { cpuSeconds: number; cpuPercent: number; peakRss: number; seconds: number } {
+      clearInterval(timer);
+      peak = Math.max(peak, rssMb(pid));
+      const seconds = (now() - t0) / 1000;
+      const used = cpuSeconds(pid) - cpu0;
+      return { cpuSeconds: used, cpuPercent: (used / Math.max(seconds, 1e-3)) * 100, peakRss: peak, seconds };
+    },
+  };
+}
+
+/** When the instance was started: with BENCH_PROFILE, phases are marked in seconds from it, to find them in the CPU profile. */
+let startedAt = 0;
+const mark = (phase: string) => {
+  if (process.env.BENCH_PROFILE) process.stdout.write(`  [profile] ${phase} at t+${((now() - startedAt) / 1000).toFixed(1)} s\n`);
+};
+
+interface Instance {
+  readonly url: string;
+  readonly run: Running;
+  readonly setupToken: string;
+}
+
+/** Starts the instance compiled, as bench/lib.ts startServer does, but on a PUBLIC_URL of its loopback port and with federation's test switches. */
+async function startInstance(dataDir: string): Promise<Instance> {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+  const run = runNode([...nodeArgs, '--max-old-space-size=256', path.join(repoRoot, 'dist', 'server', 'main.js')], {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    DATA_DIR: dataDir,
+    NODE_ENV: 'test',
+    ALLOW_PRIVATE_NETWORK: 'true',
+    LOG_LEVEL: 'warn',
+    MALLOC_ARENA_MAX: '2',
+    FEDERATION_INBOX_PER_HOST_PER_MINUTE: String(INBOX_LIMIT),
+  });
+  startedAt = now();
+  const [, setupToken] = await run.waitFor(/\/setup\/([A-Za-z0-9_-]+)/, 90_000);
+  return { url, run, setupToken: setupToken! };
+}
+
+/** Retries `check` until it returns a value other than null, or throws after `ms`. */
+async function until<T>(what: string, check: () => Promise<T | null>, ms: number, everyMs = 250): Promise<T> {
+  const deadline = now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== null) return value;
+    if (now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+function diff(after: Counts, before: Counts): Counts {
+  const byType: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after.byType)) if (v - (before.byType[k] ?? 0) > 0) byType[k] = v - (before.byType[k] ?? 0);
+  return {
+    gets: after.gets - before.gets,
+    posts: after.posts - before.posts,
+    sharedInboxPosts: after.sharedInboxPosts - before.sharedInboxPosts,
+    personalInboxPosts: after.personalInboxPosts - before.personalInboxPosts,
+    byType,
+    perServer: after.perServer.map((n, i) => n - (before.perServer[i] ?? 0)),
+  };
+}
+
+const rate = (r: SendResult) => r.ok / Math.max((r.endedAt - r.startedAt) / 1000, 1e-3);
+const seconds = (r: SendResult) => ((r.endedAt - r.startedAt) / 1000).toFixed(1);
+const reasons = (r: SendResult) =>
+  Object.entries(r.refusals)
+    .map(([k, v]) => `${v} × ${k}`)
+    .join('; ');
+const describe = (c: Counts) =>
+  Object.entries(c.byType)
+    .map(([k, v]) => `${k} ${v.toLocaleString('en')}`)
+    .join(', ') || 'none';
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-bench-federation-'));
+  let instance: Instance | null = null;
+  let receivers: ChildProcess | null = null;
+  const killAll = (signal: NodeJS.Signals) => {
+    if (receivers && receivers.exitCode === null) receivers.kill('SIGKILL');
+    if (instance && instance.run.child.exitCode === null) instance.run.child.kill(signal);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  const deadline = setTimeout(() => {
+    process.stderr.write('federation benchmark: deadline passed, stopping\n');
+    killAll('SIGKILL');
+    process.exit(2);
+  }, DEADLINE_MS);
+  deadline.unref();
+  const interrupted = () => {
+    killAll('SIGTERM');
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  try {
+    instance = await startInstance(dataDir);
+    const { url } = instance;
+    const pid = instance.run.child.pid!;
+    const group = `${url}/ap/b/${BOARD}`;
+
+    // An admin through the setup link, a member who posts, through the JSON API as instances.ts does.
+    const admin = new Client(url);
+    const made = await admin.api('POST', `/setup/${instance.setupToken}`, { handle: 'bench_admin', passphrase: PASS });
+    if (made.status !== 201) throw new Error(`setup failed: ${made.status} ${made.text}`);
+    const member = new Client(url);
+    const joined = await member.api('POST', '/accounts', { handle: 'bench_member', passphrase: PASS });
+    if (joined.status !== 201) throw new Error(`sign-up failed: ${joined.status} ${joined.text}`);
+    // The member's posts go out as their own Person (members are not federated until they choose to be).
+    const discoverable = await member.api('PUT', '/federation/me', { discoverable: true });
+    if (discoverable.status !== 200) throw new Error(`federation/me: ${discoverable.status} ${discoverable.text}`);
+    const board = await fetch(group, { headers: { accept: 'application/activity+json' } });
+    if (board.status !== 200) throw new Error(`the ${BOARD} board does not federate: ${board.status}`);
+    const idleRss = rssMb(pid);
+
+    const pending = async () => {
+      const res = await admin.api('GET', '/federation/status');
+      if (res.status !== 200) throw new Error(`status: ${res.status} ${res.text}`);
+      return (res.json as { pendingDeliveries: number }).pendingDeliveries;
+    };
+    const followerCount = async () => {
+      const res = await admin.api('GET', `/federation/boards/${BOARD}/followers`);
+      if (res.status !== 200) throw new Error(`followers: ${res.status} ${res.text}`);
+      return (res.json as { followers: string[] }).followers.length;
+    };
+
+    // ---- the simulated remote servers ----------------------------------------
+    const self = path.join(path.dirname(fileURLToPath(import.meta.url)), 'federation.receivers.ts');
+    const child = fork(self, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    receivers = child;
+    const waiting = new Map<FromReceivers['type'], (m: FromReceivers) => void>();
+    const arrivals = new Map<string, { server: number; at: number; objectId: string }[]>();
+    let childFailure: Error | null = null;
+    const failAll = (error: Error) => {
+      childFailure = error;
+      for (const resolve of waiting.values()) resolve({ type: 'failed', message: error.message });
+      waiting.clear();
+    };
+    child.on('message', (m: FromReceivers) => {
+      if (m.type === 'arrived') arrivals.get(m.title)?.push(m);
+      else if (m.type === 'failed') failAll(new Error(`receivers: ${m.message}`));
+      else {
+        const resolve = waiting.get(m.type);
+        waiting.delete(m.type);
+        resolve?.(m);
+      }
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) failAll(new Error(`the receivers process exited with ${code}`));
+    });
+    /** Sends a message and waits for the answer of type `type`. */
+    const ask = async <K extends FromReceivers['type']>(message: ToReceivers, type: K): Promise<Extract<FromReceivers, { type: K }>> => {
+      if (childFailure) throw childFailure;
+      const answer = new Promise<FromReceivers>((resolve) => waiting.set(type, resolve));
+      child.send(message);
+      const m = await answer;
+      if (m.type === 'failed') throw new Error(m.message);
+      return m as Extract<FromReceivers, { type: K }>;
+    };
+    const counts = async (): Promise<Counts> => ask({ type: 'counts' }, 'counts');
+    const sendAll = (kind: SendKind, extra: { object?: string; only?: string[] } = {}) => ask({ type: 'send', kind, group, concurrency: CONCURRENCY, ...extra }, 'sent');
+
+    /** Posts a thread whose Announce the receivers watch for; `arrived` resolves when all servers have it (or the wait ends). */
+    const postThread = async (title: string) => {
+      arrivals.set(title, []);
+      child.send({ type: 'watch', title } satisfies ToReceivers);
+      await sleep(100);
+      const start = now();
+      const res = await member.api('POST', `/boards/${BOARD}/threads`, {
+        title,
+        body: 'Hello to every follower of this board. **Bold**, a [link](https://example.org) and a list:\n\n- one\n- two',
+      });
+      const answeredAt = now();
+      if (res.status !== 201) throw new Error(`posting failed: ${res.status} ${res.text}`);
+      const list = arrivals.get(title)!;
+      const arrived = (ms: number) =>
+        until(`the Announce of "${title}" at every server`, async () => (list.length >= SERVERS ? true : null), ms, 20).then(
+          () => true,
+          () => false,
+        );
+      const times = () => list.map((a) => (a.at - answeredAt) / 1000).sort((a, b) => a - b);
+      return { postMs: answeredAt - start, answeredAt, arrived, times, list };
+    };
+
+    process.stdout.write(`Starting ${SERVERS} simulated servers with ${ACTORS_PER_SERVER} actors each (${KEYS_PER_SERVER} RSA key(s) per server)…\n`);
+    const ready = await ask({ type: 'start', servers: SERVERS, actorsPerServer: ACTORS_PER_SERVER, keysPerServer: KEYS_PER_SERVER }, 'ready');
+    process.stdout.write(`  ready (keys made in ${(ready.keygenMs / 1000).toFixed(1)} s), ports ${ready.urls[0]!.split(':').pop()}…${ready.urls.at(-1)!.split(':').pop()}\n`);
+
+    // ---- inbound 1: 2,000 signed Follows (first contact: each key is fetched) ----
+    process.stdout.write(`Inbound: ${FOLLOWERS} signed Follows to ${group}/inbox, ${CONCURRENCY} in flight…\n`);
+    const beforeFollows = await counts();
+    mark('follows start');
+    const followLoad = sampler(pid);
+    const follows = await sendAll('Follow');
+    const followUsage = followLoad.stop();
+    mark('follows end');
+    process.stdout.write(`  ${follows.ok}/${follows.attempted} answered 2xx in ${seconds(follows)} s${follows.ok < follows.attempted ? `; refused: ${reasons(follows)}` : ''}\n`);
+    // A refused Follow is sent again, as a remote server would, until every actor follows.
+    let refused = follows.failedActors;
+    let resent = 0;
+    for (let round = 1; round <= FOLLOW_RETRIES && refused.length > 0; round++) {
+      resent += refused.length;
+      const again = await sendAll('Follow', { only: refused });
+      process.stdout.write(`  sent ${again.attempted} refused Follows again: ${again.ok} answered 2xx${again.ok < again.attempted ? `; refused: ${reasons(again)}` : ''}\n`);
+      refused = again.failedActors;
+    }
+    // The Follow is stored when answered; the Group accepts it (Accept, and an Update of its followers) after the answer.
+    const afterSends = now();
+    let listed = 0;
+    await until(
+      `${FOLLOWERS} followers`,
+      async () => {
+        listed = await followerCount();
+        return listed >= FOLLOWERS - refused.length ? true : null;
+      },
+      FOLLOWERS_WAIT_MS,
+      1000,
+    ).catch(() => undefined);
+    const followersListedS = (now() - afterSends) / 1000;
+    process.stdout.write(`  the board lists ${listed} followers, ${followersListedS.toFixed(1)} s after the last Follow was answered\n`);
+
+    // ---- outbound 1: a thread posted right away, behind what the Follows queued ----
+    const backlog = await pending();
+    process.stdout.write(`Outbound, queue busy: a thread posted with ${backlog.toLocaleString('en')} deliveries (caused by the Follows) still queued…\n`);
+    const busyPost = await postThread(`Federation benchmark thread posted during the backlog ${Date.now()}`);
+    const drainStart = now();
+    const drainLoad = sampler(pid, 500);
+    let drained = true;
+    await until('the delivery queue to empty', async () => ((await pending()) === 0 ? true : null), DRAIN_WAIT_MS, 1000).catch(() => {
+      drained = false;
+    });
+    const drainUsage = drainLoad.stop();
+    mark('queue drained');
+    const drainS = (now() - drainStart) / 1000;
+    const busyArrived = await busyPost.arrived(drained ? 5000 : 0);
+    const busyTimes = busyPost.times();
+    const followPhase = diff(await counts(), beforeFollows);
+    process.stdout.write(
+      `  ${drained ? 'queue empty' : 'queue NOT empty'} after ${drainS.toFixed(1)} s; that thread reached ${busyTimes.length}/${SERVERS} servers, ` +
+        `the last ${(busyTimes.at(-1) ?? NaN).toFixed(1)} s after its POST was answered\n` +
+        `  the Follows made the servers receive ${followPhase.gets.toLocaleString('en')} actor fetches and ${followPhase.posts.toLocaleString('en')} POSTs (${describe(followPhase)})\n`,
+    );
+
+    // ---- outbound 2: a thread posted with the queue empty (the target) ----
+    const beforePost = await counts();
+    const pendingAtPost = await pending();
+    const deliveryLoad = sampler(pid, 50);
+    const quietPost = await postThread(`Federation benchmark thread ${Date.now()}`);
+    const allArrived = await quietPost.arrived(ARRIVAL_WAIT_MS);
+    const deliveryUsage = deliveryLoad.stop();
+    const times = quietPost.times();
+    const lastS = times.at(-1) ?? NaN;
+    // Anything sent late, or twice, shows up in the counts a little later.
+    await until('the delivery queue to empty', async () => ((await pending()) === 0 ? true : null), 30_000, 250).catch(() => undefined);
+    await sleep(1000);
+    const postPhase = diff(await counts(), beforePost);
+    const serversReached = new Set(quietPost.list.map((a) => a.server)).size;
+    const objectId = quietPost.list[0]?.objectId;
+    process.stdout.write(
+      `Outbound, queue empty: ${serversReached}/${SERVERS} servers got the Announce, the last ${lastS.toFixed(2)} s after the POST was answered; ` +
+        `${postPhase.posts} POSTs in all (${describe(postPhase)}), ${postPhase.sharedInboxPosts} to shared inboxes\n`,
+    );
+
+    // ---- inbound 2 and 3: Likes of the thread, then replies to it (keys cached) ----
+    const inbound = async (kind: 'Like' | 'Create', what: string) => {
+      process.stdout.write(`Inbound: ${FOLLOWERS} signed ${what} to the Group's inbox, ${CONCURRENCY} in flight…\n`);
+      mark(`${kind} start`);
+      const load = sampler(pid);
+      const result = await sendAll(kind, { object: objectId! });
+      const usage = load.stop();
+      mark(`${kind} end`);
+      process.stdout.write(`  ${result.ok}/${result.attempted} answered 2xx in ${seconds(result)} s${result.ok < result.attempted ? `; refused: ${reasons(result)}` : ''}\n`);
+      return { result, usage };
+    };
+    const likes = objectId ? await inbound('Like', 'Likes of the thread') : null;
+    const creates = objectId ? await inbound('Create', 'Creates of a reply Note to the thread') : null;
+    const queuedByReplies = await pending();
+    const finalRss = rssMb(pid);
+
+    process.stdout.write(
+      `\nInbox limit per host set to ${INBOX_LIMIT.toLocaleString('en')}/min (FEDERATION_INBOX_PER_HOST_PER_MINUTE) so that the limiter is not what is measured.\n` +
+        `The ${ACTORS_PER_SERVER} actors of a simulated server share ${KEYS_PER_SERVER === 1 ? 'one RSA key' : `${KEYS_PER_SERVER} RSA keys`} (each has its own keyId and actor document; the instance fetches and verifies each the same way).\n` +
+        `The simulated servers and their senders run in one process on the same ${os.cpus().length}-core machine as the instance.\n` +
+        `Inbound activities/s = requests answered 2xx (signature verified, activity stored) over the time from the first send to the last answer;\n` +
+        `  Follows are the first contact (key fetched), Likes count as reactions, Creates become replies that the Group announces to its followers\n` +
+        `  (${queuedByReplies.toLocaleString('en')} deliveries were still queued when the last reply was answered).\n` +
+        `Deliveries still queued when the quiet thread was posted: ${pendingAtPost}.\n`,
+    );
+    const inboundFigures = (label: string, kind: string, run: { result: SendResult; usage: ReturnType<ReturnType<typeof sampler>['stop']> } | null): Figure[] =>
+      run
+        ? [
+            { name: `inbound ${label}, ${CONCURRENCY} in flight`, value: rate(run.result), unit: 'act/s', target: { value: INBOUND_TARGET, better: 'higher' } },
+            { name: `${kind} answer latency p50`, value: percentile(run.result.latencies, 50), unit: 'ms' },
+            { name: `${kind} answer latency p99`, value: percentile(run.result.latencies, 99), unit: 'ms' },
+            { name: `${kind}s refused or failed`, value: run.result.attempted - run.result.ok, unit: '', target: { value: 0, better: 'lower' } },
+            { name: `server CPU while ${kind}s were sent`, value: run.usage.cpuPercent, unit: '% core' },
+            { name: `server RSS peak while ${kind}s were sent`, value: run.usage.peakRss, unit: 'MB' },
+          ]
+        : [];
+    const figures: Figure[] = [
+      ...inboundFigures('Follow (first contact)', 'Follow', { result: follows, usage: followUsage }),
+      { name: 'Follows sent again after a refusal', value: resent, unit: '' },
+      { name: 'key fetches (actor GETs) during follows', value: followPhase.gets, unit: '' },
+      { name: `followers listed (${BOARD})`, value: listed, unit: '', target: { value: FOLLOWERS, better: 'higher' } },
+      { name: 'POSTs the follows caused (Accept, Update…)', value: followPhase.posts, unit: '' },
+      { name: 'time to empty the queue after the follows', value: drainS, unit: 's' },
+      { name: 'server CPU while the queue emptied', value: drainUsage.cpuPercent, unit: '% core' },
+      { name: 'server RSS peak while the queue emptied', value: drainUsage.peakRss, unit: 'MB' },
+      { name: `Announce at all servers, posted behind ${Math.round(backlog / 1000)}k`, value: busyArrived ? (busyTimes.at(-1) ?? NaN) : Infinity, unit: 's' },
+      { name: 'thread POST answered (queue empty)', value: quietPost.postMs, unit: 'ms' },
+      { name: `Announce at all ${SERVERS} servers (queue empty)`, value: allArrived ? lastS : Infinity, unit: 's', target: { value: DELIVERY_TARGET_S, better: 'lower' } },
+      { name: 'Announce at the first server', value: times[0] ?? NaN, unit: 's' },
+      { name: 'Announce at half the servers', value: percentile(times, 50), unit: 's' },
+      { name: 'servers reached', value: serversReached, unit: '', target: { value: SERVERS, better: 'higher' } },
+      { name: 'POSTs the thread caused (all servers)', value: postPhase.posts, unit: '', target: { value: SERVERS, better: 'lower' } },
+      { name: '  of which to shared inboxes', value: postPhase.sharedInboxPosts, unit: '' },
+      { name: 'server CPU, POST until the last arrival', value: deliveryUsage.cpuPercent, unit: '% core' },
+      { name: 'server CPU time, POST until the last arrival', value: deliveryUsage.cpuSeconds * 1000, unit: 'ms' },
+      { name: 'server RSS peak during delivery', value: deliveryUsage.peakRss, unit: 'MB' },
+      ...inboundFigures('Like of the thread', 'Like', likes),
+      ...inboundFigures('Create (reply Note)', 'Create', creates),
+      { name: 'server RSS idle (before federation)', value: idleRss, unit: 'MB' },
+      { name: 'server RSS at the end', value: finalRss, unit: 'MB' },
+    ];
+    const ok = report(`Federation (${FOLLOWERS.toLocaleString('en')} followers on ${SERVERS} servers, SQLite, ${os.cpus().length}-core machine)`, figures);
+    process.stdout.write(`\n${ok ? 'All targets met.' : 'Some targets missed.'}\n`);
+  } finally {
+    if (receivers && receivers.exitCode === null) {
+      receivers.send({ type: 'stop' } satisfies ToReceivers);
+      const exited = new Promise((resolve) => receivers!.once('exit', resolve));
+      await Promise.race([exited, sleep(2000)]);
+      if (receivers.exitCode === null) receivers.kill('SIGKILL');
+    }
+    if (instance) {
+      instance.run.child.kill('SIGTERM');
+      await Promise.race([instance.run.exited(), sleep(10_000)]);
+      if (instance.run.child.exitCode === null) instance.run.child.kill('SIGKILL');
+      const errors = instance.run.output().split('\n').filter((l) => /"level":(50|60)/.test(l));
+      if (errors.length) process.stdout.write(`\nThe instance logged ${errors.length} error(s); the first: ${errors[0]!.slice(0, 400)}\n`);
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    clearTimeout(deadline);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
