@@ -308,6 +308,18 @@ export class PortApexStore implements IApexStore {
     return out;
   }
 
+  /**
+   * Changes whenever the collection's members change: any addition raises the
+   * highest position, any removal without one lowers the count.
+   */
+  async collectionFingerprint(collectionId: string): Promise<string> {
+    const [count, last] = await Promise.all([
+      this.items.count({ collection: collectionId }),
+      this.items.find({ where: { collection: collectionId }, orderBy: { field: 'seq', direction: 'desc' }, limit: 1 }),
+    ]);
+    return `${count}:${last.items[0]?.seq ?? 0}`;
+  }
+
   async getStreamCount(collectionId: string): Promise<number> {
     return this.items.count({ collection: collectionId });
   }

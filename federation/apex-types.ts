@@ -160,6 +160,7 @@ export interface Apex extends RequestHandler {
   acceptFollow(actor: ApexActor, follow: ApexActivity): Promise<{ postTask: () => Promise<unknown>; updated: ApexActivity }>;
   addToOutbox(actor: ApexActor, activity: ApexActivity): Promise<unknown>;
   address(activity: ApexActivity, sender: ApexActor, audienceOverride?: string[]): Promise<string[]>;
+  audienceFromActivity(activity: ApexObject): string[];
   resolveObject(id: unknown, includeMeta?: boolean, refresh?: boolean, localOnly?: boolean): Promise<ApexObject | null | undefined>;
   fromJSONLD(object: unknown): Promise<ApexObject>;
   toJSONLD(object: unknown): Promise<Record<string, unknown>>;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Logger } from '../server/logger.js';
-import type { Apex, ApexObject, ApexSettings } from './apex-types.js';
+import type { Apex, ApexActivity, ApexActor, ApexObject, ApexSettings } from './apex-types.js';
 import type { PortApexStore } from './apex-store.js';
 import { createContextLoader } from './contexts.js';
 import { FetchError, fetchJson, type OutboundOptions, type Signer } from './fetch.js';
@@ -95,8 +95,48 @@ export function createApex(options: ApexOptions): Apex {
     store: options.store,
     onUnknown: (url) => apexLogger.info({ context: url.slice(0, 200) }, 'unknown JSON-LD context read as empty'),
   });
+  cacheFollowerInboxes(apex, options.store);
   apex.startDelivery = () => options.onQueued();
   apex.runDelivery = () => options.onQueued();
   apex.utils.iriToCollectionInfo = (iri: string) => iris.collectionInfo(iri);
   return apex;
+}
+
+const FOLLOWER_INBOXES_TTL_MS = 10 * 60_000;
+
+/**
+ * apex addresses an activity to an actor's followers by reading every
+ * follower and its stored actor, for every activity: with 2,000 followers,
+ * most of the cost of a board's post. The inboxes of each followers
+ * collection are kept until its members change (or ten minutes pass, for
+ * followers whose server moved its inbox).
+ */
+function cacheFollowerInboxes(apex: Apex, store: PortApexStore): void {
+  const original = apex.address.bind(apex);
+  const cache = new Map<string, { fingerprint: string; at: number; inboxes: string[] }>();
+  const inboxesOf = async (sender: ApexActor): Promise<string[]> => {
+    const collection = sender.followers[0]!;
+    const fingerprint = await store.collectionFingerprint(collection);
+    const hit = cache.get(collection);
+    if (hit && hit.fingerprint === fingerprint && Date.now() - hit.at < FOLLOWER_INBOXES_TTL_MS) return hit.inboxes;
+    const followers = (await apex.getFollowers(sender, Infinity as unknown as number, true)).orderedItems as ApexObject[];
+    const inboxes = [
+      ...new Set(
+        followers
+          .map((f) => ((f.endpoints as ApexObject[] | undefined)?.[0]?.sharedInbox as string[] | undefined)?.[0] ?? (f.inbox as string[] | undefined)?.[0])
+          .filter((i): i is string => typeof i === 'string' && i !== sender.inbox[0]),
+      ),
+    ];
+    if (cache.size > 1_000) cache.clear();
+    cache.set(collection, { fingerprint, at: Date.now(), inboxes });
+    return inboxes;
+  };
+  apex.address = async (activity: ApexActivity, sender: ApexActor, audienceOverride?: string[]): Promise<string[]> => {
+    const followers = sender.followers?.[0];
+    const audience = audienceOverride ?? [...new Set(apex.audienceFromActivity(activity))];
+    if (!followers || !audience.includes(followers)) return original(activity, sender, audienceOverride);
+    const rest = audience.filter((a) => a !== followers);
+    const [others, ofFollowers] = await Promise.all([rest.length > 0 ? original(activity, sender, rest) : Promise.resolve([]), inboxesOf(sender)]);
+    return [...new Set([...others, ...ofFollowers])];
+  };
 }
