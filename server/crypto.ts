@@ -6,8 +6,19 @@ export function randomToken(bytes = 32): string {
 }
 
 /** Random ids for documents: unguessable, so an id in a URL reveals nothing about counts or order. */
+/** Random bytes drawn a page at a time: one system call per 341 ids instead of one per id. */
+const ID_BYTES = 12;
+let pool = Buffer.alloc(0);
+let offset = 0;
+
 export function newId(): string {
-  return crypto.randomBytes(12).toString('base64url');
+  if (offset + ID_BYTES > pool.length) {
+    pool = crypto.randomBytes(ID_BYTES * 341);
+    offset = 0;
+  }
+  const id = pool.toString('base64url', offset, offset + ID_BYTES);
+  offset += ID_BYTES;
+  return id;
 }
 
 /** Hash of a high-entropy secret (session or bearer token): enough to look it up, useless to a thief. */
