@@ -28,7 +28,7 @@ export async function startServer(env: Record<string, string> = {}, options: { d
   }
   // As `npm start` runs it: a heap limit (PARASOL_HEAP_MB, default 256), with which V8 grows the heap far less
   // eagerly under load, and two malloc arenas (MALLOC_ARENA_MAX) instead of one per thread of the pool.
-  const run = runNode([...(options.nodeArgs ?? []), '--max-old-space-size=256', path.join(repoRoot, 'dist', 'server', 'main.js')], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn', MALLOC_ARENA_MAX: '2', ...env });
+  const run = runNode([...(options.nodeArgs ?? []), `--max-old-space-size=${process.env.PARASOL_HEAP_MB ?? '256'}`, path.join(repoRoot, 'dist', 'server', 'main.js')], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn', MALLOC_ARENA_MAX: '2', ...env });
   await run.waitFor(/listening|\/setup\//);
   return {
     url: `http://127.0.0.1:${port}`,

@@ -117,7 +117,10 @@ export interface GateDeps {
   readonly allows: (iri: string) => boolean;
   readonly keys: KeyResolver;
   readonly replays: ReplayCache;
-  readonly limiter: Limiter;
+  /** Inbox requests in all, counted before anything is verified (keyed '*'): what protects this server. */
+  readonly overallLimit: Limiter;
+  /** Per remote host, counted once the signature verifies, so that no one can spend another server's budget. */
+  readonly hostLimit: Limiter;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -150,7 +153,7 @@ export function signatureGate(deps: GateDeps): RequestHandler {
       // Before any key is fetched: a refused server gets no request from us, not even for its key.
       const actor = (req.body as { actor: string | { id: string } }).actor;
       if (!deps.allows(params.keyId) || !deps.allows(typeof actor === 'string' ? actor : actor.id)) throw new InboxRefusal(403, 'server_refused');
-      await deps.limiter.consume(hostOf(params.keyId)).catch(() => {
+      await deps.overallLimit.consume('*').catch(() => {
         throw new InboxRefusal(429, 'rate_limited');
       });
       const data = signingString(params.headers, req.method, req.originalUrl, req.headers);
@@ -177,6 +180,9 @@ export function signatureGate(deps: GateDeps): RequestHandler {
         valid = !!key && verifySignature(params, data, key.publicKeyPem);
       }
       if (!valid || !key) throw new InboxRefusal(403, 'signature_invalid');
+      await deps.hostLimit.consume(hostOf(key.owner)).catch(() => {
+        throw new InboxRefusal(429, 'rate_limited');
+      });
       if (!deps.allows(key.owner)) throw new InboxRefusal(403, 'server_refused');
       deps.replays.add(params.signature, now());
       locals(res).keyOwner = key.owner;

@@ -172,6 +172,7 @@ export function federationErrors(logger: Logger): ErrorRequestHandler {
     }
     if (error instanceof InboxRefusal) {
       if (error.status === 503) res.setHeader('Retry-After', '30');
+      if (error.status === 429) res.setHeader('Retry-After', '60');
       res.status(error.status).json({ error: error.code });
       return;
     }
