@@ -111,6 +111,19 @@ function publicKeyOf(pem: string): crypto.KeyObject {
   return key;
 }
 
+/** Parsed private keys of our own actors (a few; parsing a PEM costs a good part of a signature). */
+const privateKeys = new Map<string, crypto.KeyObject>();
+
+function privateKeyOf(pem: string): crypto.KeyObject {
+  let key = privateKeys.get(pem);
+  if (!key) {
+    key = crypto.createPrivateKey(pem);
+    if (privateKeys.size >= 1_000) privateKeys.delete(privateKeys.keys().next().value!);
+    privateKeys.set(pem, key);
+  }
+  return key;
+}
+
 export function verifySignature(params: SignatureParams, data: string, publicKeyPem: string): boolean {
   try {
     const key = publicKeyOf(publicKeyPem);
@@ -138,7 +151,7 @@ export function signRequest(request: SignRequest): Record<string, string> {
   const names: string[] = request.body === undefined ? [...SIGNED_GET_HEADERS] : [...SIGNED_POST_HEADERS];
   if (request.body !== undefined) out.digest = digestHeader(request.body);
   const data = signingString(names, request.method, `${request.url.pathname}${request.url.search}`, { ...out, host: request.url.host })!;
-  const signature = crypto.sign('sha256', Buffer.from(data), request.privateKeyPem).toString('base64');
+  const signature = crypto.sign('sha256', Buffer.from(data), privateKeyOf(request.privateKeyPem)).toString('base64');
   out.signature = `keyId="${request.keyId}",algorithm="rsa-sha256",headers="${names.join(' ')}",signature="${signature}"`;
   return out;
 }
