@@ -172,10 +172,8 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   mirrorApi(api, mirror, store);
   networkApi(api, network);
   movesApi(api, moves);
-  remotePostingApi(
-    api,
-    new RemotePosting({ apex, actors: actorService, iris, store, moderation: ctx.moderation, postingLimit: createLimiter(config.rateLimits.posting) }),
-  );
+  const posting = new RemotePosting({ apex, actors: actorService, iris, store, moderation: ctx.moderation, postingLimit: createLimiter(config.rateLimits.posting) });
+  remotePostingApi(api, posting);
 
   // A deleted account's actor and key go with it.
   ctx.hooks.onDeleted(async (tx, accountId) => {
@@ -188,7 +186,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   // Pages for people (after sessions, mounted by the app): the admin's federation page.
   const pages = express.Router();
   pages.use(federationPages(ctx, { policy: rules, follows, network }));
-  pages.use(mirrorPages(ctx, { mirror, follows, objects: apexStore }));
+  pages.use(mirrorPages(ctx, { mirror, follows, objects: apexStore, posting }));
 
   // Deliveries left from before a restart.
   deliveries.kick();

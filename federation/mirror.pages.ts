@@ -1,20 +1,24 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../server/context.js';
 import { cleanHtml } from '../server/content/markdown.js';
+import { BODY_MAX } from '../server/forums/forums.schemas.js';
 import { forbidden, notFound } from '../server/http/errors.js';
-import { handle, sendPage } from '../server/http/pages.js';
+import { formBody, formPost, handle, sendPage } from '../server/http/pages.js';
 import { html, raw, type SafeHtml } from '../server/views/html.js';
-import { formatDay, formatTime, icon, layout, type PageContext } from '../server/views/layout.js';
+import { csrfField, errorBox, formatDay, formatTime, icon, layout, type FormState, type PageContext } from '../server/views/layout.js';
 import type { ApexObject } from './apex-types.js';
 import { apFollowsCollection, type ApFollowDoc, type ApRemotePostDoc } from './federation.collections.js';
 import type { FollowsService } from './follows.js';
 import type { RemoteBoardStats, RemoteMirror, RemoteThreadPage, RemoteThreadSummary } from './mirror.js';
+import type { RemotePosting } from './remote-posting.js';
 
 export interface MirrorPagesDeps {
   readonly mirror: RemoteMirror;
   readonly follows: FollowsService;
   /** apex's store: the remote actors (boards, and authors when known) as they were last fetched. Never fetches. */
   readonly objects: { getObject(id: string): Promise<ApexObject | null> };
+  /** Sends members' replies to the remote board (remote-posting.ts). */
+  readonly posting: RemotePosting;
 }
 
 /** A followed remote board as the pages show it. */
@@ -172,20 +176,38 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
     }),
   );
 
+  const threadView = async (req: Request, options: { sent?: boolean; state?: FormState } = {}) => {
+    const b = await boardById(req.params.id);
+    const key = req.params.key ?? '';
+    if (!KEY.test(key)) throw notFound();
+    const after = afterOf(req);
+    const found = await mirror.thread(b.iri, Buffer.from(key, 'base64url').toString('utf8'), { after });
+    if (!found) throw notFound();
+    const authorOf = authors(b.iri);
+    const posts = after ? found.replies : [found.thread, ...found.replies];
+    const shown = await Promise.all(posts.map(async (p) => ({ post: p, author: await authorOf(p.attributedTo) })));
+    return remoteThreadPage(ctx.page(req), b, found, shown, after, options);
+  };
+
   router.get(
     '/remote/:id/t/:key',
-    handle(async (req, res) => {
-      const b = await boardById(req.params.id);
-      const key = req.params.key ?? '';
-      if (!KEY.test(key)) throw notFound();
-      const after = afterOf(req);
-      const found = await mirror.thread(b.iri, Buffer.from(key, 'base64url').toString('utf8'), { after });
-      if (!found) throw notFound();
-      const authorOf = authors(b.iri);
-      const posts = after ? found.replies : [found.thread, ...found.replies];
-      const shown = await Promise.all(posts.map(async (p) => ({ post: p, author: await authorOf(p.attributedTo) })));
-      sendPage(res, remoteThreadPage(ctx.page(req), b, found, shown, after));
-    }),
+    handle(async (req, res) => sendPage(res, await threadView(req, { sent: req.query.sent === '1' }))),
+  );
+  router.post(
+    '/remote/:id/t/:key/reply',
+    formPost(
+      async (req, res) => {
+        const b = await boardById(req.params.id);
+        const key = req.params.key ?? '';
+        if (!KEY.test(key)) throw notFound();
+        const thread = await mirror.thread(b.iri, Buffer.from(key, 'base64url').toString('utf8'), {});
+        if (!thread) throw notFound();
+        const { body } = formBody(req);
+        await deps.posting.reply(req.account ?? null, { inReplyTo: thread.thread.id, body: typeof body === 'string' ? body : '' });
+        res.redirect(303, `/remote/${b.id}/t/${key}?sent=1#reply`);
+      },
+      (req, state) => threadView(req, { state }),
+    ),
   );
 
   return router;
@@ -257,6 +279,7 @@ function remoteThreadPage(
   found: RemoteThreadPage,
   posts: readonly { post: ApRemotePostDoc; author: RemoteAuthor }[],
   after: string | null,
+  options: { sent?: boolean; state?: FormState } = {},
 ): SafeHtml {
   const { t } = ctx;
   const title = threadTitle(ctx, found.thread);
@@ -266,10 +289,21 @@ function remoteThreadPage(
     title,
     body: html`<nav class="crumbs"><a href="/remote">${icon('globe')} ${t('remote.title')}</a> › <a href="/remote/${board.id}">${board.name}</a></nav>
 <h1>${title}</h1>
-<p class="notice">${t('remote.copy_notice', { host: board.host })}</p>
+<p class="notice">${t('remote.thread_notice', { host: board.host })}</p>
 <ol class="posts">${posts.map(({ post, author }) => remotePostItem(ctx, post, author))}</ol>
 ${found.next ? html`<p><a class="button" href="${here}?after=${encodeURIComponent(found.next)}">${t('thread.more_posts')}</a></p>` : ''}
 ${after ? html`<p><a href="${here}">${t('thread.first_page')}</a></p>` : ''}
-${original ? html`<p class="actions"><a href="${original}" rel="noreferrer noopener nofollow">${icon('globe')} ${t('remote.view_original')}</a></p>` : ''}`,
+${original ? html`<p class="actions"><a href="${original}" rel="noreferrer noopener nofollow">${icon('globe')} ${t('remote.view_original')}</a></p>` : ''}
+<section id="reply" aria-labelledby="h-reply"><h2 id="h-reply">${icon('reply')} ${t('post.reply')}</h2>
+${options.sent ? html`<p class="success" role="status">${icon('check')} ${t('remote.reply_sent', { host: board.host })}</p>` : ''}
+${errorBox(options.state)}
+<form method="post" action="${`/remote/${board.id}/t/${threadKey(found.thread.id)}/reply`}" class="stack">
+  ${csrfField(ctx)}
+  <p class="field${options.state?.fieldErrors?.body ? ' invalid' : ''}"><label for="f-body">${t('post.body')}</label>
+  <small id="f-body-hint">${t('remote.reply_hint', { host: board.host })}</small>
+  <textarea id="f-body" name="body" rows="5" maxlength="${BODY_MAX}" required aria-describedby="f-body-hint">${options.state?.values?.body ?? ''}</textarea>
+  ${options.state?.fieldErrors?.body ? html`<span class="problem">${options.state.fieldErrors.body}</span>` : ''}</p>
+  <button type="submit" class="primary">${icon('reply')} ${t('post.send')}</button>
+</form></section>`,
   });
 }

@@ -168,6 +168,23 @@ describe('pages of a mirrored remote board (separate processes, real HTTP)', fun
     assert.equal((await b.admin.client.api('PATCH', '/admin/settings', { registrationMode: 'open' })).status, 200);
   });
 
+  it('a member of B replies from the thread page without JavaScript; the reply comes back through A', async () => {
+    const empty = await b.member.client.submit(threadPath, `${threadPath}/reply`, { body: '   ' });
+    assert.equal(empty.status, 422, empty.text);
+    assert.match(empty.text, /role="alert"|class="problem"|error/);
+    const sent = await b.member.client.submit(threadPath, `${threadPath}/reply`, { body: 'Replying from **B**' });
+    assert.equal(sent.status, 303, sent.text);
+    const landed = await b.member.client.get(`${threadPath}?sent=1`);
+    assert.match(landed.text, /role="status"/);
+    await eventually(async () => {
+      const page = await b.member.client.get(threadPath);
+      const posts = postsOf(page.text);
+      assert.equal(posts.length, 4);
+      assert.match(posts[3]!, /Replying from <strong>B<\/strong>/);
+      assert.match(posts[3]!, new RegExp(b.member.handle));
+    });
+  });
+
   it('still serves the board and the thread when A is down (no single point of seizure)', async () => {
     await a.stop();
     const unreachable = await fetch(`${a.url}/.well-known/nodeinfo`).then(
@@ -186,7 +203,7 @@ describe('pages of a mirrored remote board (separate processes, real HTTP)', fun
     const page = await b.member.client.get(threadPath);
     assert.equal(page.status, 200, page.text);
     const posts = postsOf(page.text);
-    assert.equal(posts.length, 3);
+    assert.equal(posts.length, 4);
     assert.match(posts[0]!, /First <strong>post<\/strong> here/);
     assert.match(posts[1]!, /A named reply/);
     assert.match(posts[2]!, /Nobody knows who wrote this/);
