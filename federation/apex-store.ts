@@ -26,6 +26,8 @@ export interface ApexStoreOptions {
   readonly retryBaseMs: number;
   /** Clock, for tests. */
   readonly now?: () => number;
+  /** Told when deliveries are queued (wakes the delivery worker), whoever queued them. */
+  readonly onEnqueued?: () => void;
 }
 
 /** Waits between attempts: base·2^n, at most 6 hours, with a tenth of jitter so failed inboxes are not retried in lockstep. */
@@ -352,6 +354,7 @@ export class PortApexStore implements IApexStore {
         await col.insert({ id: newId(), address, actorId, body, attempt: 0, nextAt: now, createdAt: now, expiresAt: now + this.options.deliveryMaxAgeMs });
       }
     });
+    this.options.onEnqueued?.();
     return true;
   }
 

@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import { isAdmin } from '../server/accounts/accounts.service.js';
 import type { AppContext } from '../server/context.js';
 import { forbidden } from '../server/http/errors.js';
-import { formBody, formPost, handle, sendPage } from '../server/http/pages.js';
+import { formBody, formPost, handle, sendPage, signedInOnly } from '../server/http/pages.js';
 import { html, type SafeHtml } from '../server/views/html.js';
 import { csrfField, errorBox, field, formatDay, icon, layout, type FormState, type PageContext } from '../server/views/layout.js';
 import type { FollowsService, FollowView } from './follows.js';
@@ -34,18 +34,7 @@ export function federationPages(ctx: AppContext, deps: FederationPagesDeps): exp
   const router = express.Router();
   const { policy, follows, network } = deps;
 
-  router.use('/admin/federation', (req, res, next) => {
-    if (!req.account) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    if (!isAdmin(req.account)) {
-      next(forbidden('admin_only'));
-      return;
-    }
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  router.use('/admin/federation', signedInOnly((account) => (isAdmin(account) ? null : forbidden('admin_only')), 'no-store'));
 
   const data = async (done?: string): Promise<PageData> => ({ policy: await policy.view(), follows: await follows.list(), partners: network.list(), done });
   const render = async (req: Request, done?: string, state?: { section: Section; form: FormState }) =>

@@ -34,6 +34,7 @@ const INBOX_TYPES = ['application/activity+json', 'application/ld+json'];
 
 interface InboxRequest extends Request {
   rawBody?: Buffer;
+  rawJson?: Record<string, unknown> | null;
 }
 
 interface InboxLocals {
@@ -99,6 +100,23 @@ export function requireActivityJson(): RequestHandler {
 
 /** The request's body as it arrived (for the Digest check, and to pass a remote activity on unchanged). */
 export const rawBodyOf = (req: Request): Buffer | undefined => (req as InboxRequest).rawBody;
+
+/**
+ * The body as its sender wrote it, before JSON-LD reading (Parasol's own terms between partners are read from it):
+ * parsed once per request, however many inbox steps ask.
+ */
+export function rawJsonOf(req: Request): Record<string, unknown> | null {
+  const r = req as InboxRequest;
+  if (r.rawJson === undefined) {
+    try {
+      const parsed: unknown = r.rawBody ? JSON.parse(r.rawBody.toString('utf8')) : null;
+      r.rawJson = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    } catch {
+      r.rawJson = null;
+    }
+  }
+  return r.rawJson;
+}
 
 /** JSON body up to 1 MB, keeping the raw bytes for the Digest check. */
 export function inboxBody(): RequestHandler {

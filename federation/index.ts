@@ -68,7 +68,13 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   const iris = new Iris(config.publicUrl);
   // The deny list or allow-list is loaded before anything is fetched or accepted.
   let policy: FederationPolicy | null = null;
-  const apexStore = new PortApexStore(store, { deliveryMaxAgeMs: config.federation.deliveryMaxAgeMs, retryBaseMs: config.federation.retryBaseMs });
+  // The store, apex and the delivery worker refer to each other through callbacks: queued deliveries wake the worker.
+  let worker: DeliveryWorker | null = null;
+  const apexStore = new PortApexStore(store, {
+    deliveryMaxAgeMs: config.federation.deliveryMaxAgeMs,
+    retryBaseMs: config.federation.retryBaseMs,
+    onEnqueued: () => worker?.kick(),
+  });
   await apexStore.setup();
   await seedContextCache(apexStore);
   const outbound: OutboundOptions = {
@@ -78,9 +84,8 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     allowHost: (host) => policy?.allowsHost(host) ?? false,
   };
 
-  // The three refer to each other through callbacks: apex fetches as the instance actor and wakes the worker.
+  // apex fetches as the instance actor, which exists only once apex does.
   let actors: Actors | null = null;
-  let worker: DeliveryWorker | null = null;
   const apex = createApex({
     iris,
     store: apexStore,
@@ -118,12 +123,11 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     logger,
     allowPrivateNetwork: config.allowPrivateNetwork,
     onPartners: (hosts) => rules.setPartners(hosts),
-    onQueued: () => deliveries.kick(),
   });
   await network.load();
   // Reviews of network boards go to the partners as they are published, changed and taken back.
   ctx.reviews.onChange((reviewId) => void network.onReviewChange(reviewId));
-  const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, logger, onQueued: () => deliveries.kick() });
+  const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, logger });
   const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums, moderation: ctx.moderation, posts });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
   ctx.forums.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));

@@ -51,6 +51,31 @@ export function apexName(ref: LocalActorRef): string {
   }
 }
 
+/**
+ * apex lower-cases the ids in its IRIs (and looks them up lower-cased), while
+ * our ids are mixed-case base64url: the hex of the same bytes is a stable,
+ * reversible, lower-case id.
+ */
+export const apId = (id: string) => Buffer.from(id, 'base64url').toString('hex');
+
+/** The id an apId stands for, or null when it is not one. */
+export const idOfApId = (hex: string): string | null => (/^(?:[0-9a-f]{2}){1,48}$/.test(hex) ? Buffer.from(hex, 'hex').toString('base64url') : null);
+
+/**
+ * A server name as an admin types it (`example.org`, `host:port`, a leading `*.` or trailing dot allowed), lower-cased,
+ * or null. URL() would quietly accept and rewrite a path, a user or odd characters: the name must come back as typed.
+ */
+export function hostOfInput(input: string): string | null {
+  const domain = input.trim().toLowerCase().replace(/^\*\./, '').replace(/\.$/, '');
+  let parsed: string;
+  try {
+    parsed = new URL(`https://${domain}/`).host;
+  } catch {
+    return null;
+  }
+  return parsed === domain && /^[a-z0-9.-]+(:\d{1,5})?$/.test(domain) ? domain : null;
+}
+
 export class Iris {
   readonly base: string;
   /** The instance's own host (with its port, if any), lower-case. */

@@ -2,8 +2,8 @@ import express, { type Request } from 'express';
 import type { AppContext } from '../server/context.js';
 import { cleanHtml } from '../server/content/markdown.js';
 import { BODY_MAX } from '../server/forums/forums.schemas.js';
-import { forbidden, notFound } from '../server/http/errors.js';
-import { formBody, formPost, handle, sendPage } from '../server/http/pages.js';
+import { notFound } from '../server/http/errors.js';
+import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } from '../server/http/pages.js';
 import { html, raw, type SafeHtml } from '../server/views/html.js';
 import { csrfField, errorBox, formatDay, formatTime, icon, layout, type FormState, type PageContext } from '../server/views/layout.js';
 import type { ApexObject } from './apex-types.js';
@@ -98,18 +98,7 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
   const { mirror, follows, objects } = deps;
   const followsCol = ctx.store.collection(apFollowsCollection);
 
-  router.use('/remote', (req, res, next) => {
-    if (!req.account) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    if (req.account.status !== 'active') {
-      next(forbidden('pending_approval'));
-      return;
-    }
-    res.setHeader('Cache-Control', 'private, no-cache');
-    next();
-  });
+  router.use('/remote', signedInOnly(awaitingApproval, 'private, no-cache'));
 
   const board = async (follow: Pick<ApFollowDoc, 'id' | 'remoteActor'>): Promise<RemoteBoard & { isGroup: boolean }> => {
     const actor = await objects.getObject(follow.remoteActor);

@@ -14,8 +14,8 @@ import type { Apex } from './apex-types.js';
 import { ids, idOf, sameOrigin } from './as.js';
 import { federationError } from './errors.js';
 import { apMembersCollection, apRemotePostsCollection, apSentPostsCollection } from './federation.collections.js';
-import { InboxRefusal, rawBodyOf, signerOf } from './inbox.js';
-import type { Iris } from './iris.js';
+import { InboxRefusal, rawJsonOf, signerOf } from './inbox.js';
+import { apId, type Iris } from './iris.js';
 import type { RegionalNetwork } from './network.js';
 
 const AS = 'https://www.w3.org/ns/activitystreams';
@@ -52,7 +52,6 @@ export interface MovesDeps {
   readonly iris: Iris;
   readonly network: RegionalNetwork;
   readonly logger: Logger;
-  readonly onQueued: () => void;
 }
 
 /** The bytes that are signed: the payload's JSON with its keys in a fixed order. */
@@ -84,7 +83,7 @@ export class AccountMoves {
     await eachPage(
       (after) => store.collection(apSentPostsCollection).find({ where: { authorIri: person.id }, orderBy: { field: 'updatedAt' }, limit: 500, after }),
       (record) => {
-        if (!record.deleted) posts.push(`${iris.base}/ap/o/${Buffer.from(record.id, 'base64url').toString('hex')}`);
+        if (!record.deleted) posts.push(`${iris.base}/ap/o/${apId(record.id)}`);
       },
     );
     const payload = {
@@ -192,7 +191,6 @@ export class AccountMoves {
       ...activity,
     });
     await this.deps.apexStore.deliveryEnqueue(actor, body, inboxes);
-    this.deps.onQueued();
   }
 
   private async inboxesOf(actorIris: readonly string[]): Promise<string[]> {
@@ -208,13 +206,7 @@ export class AccountMoves {
   /** Inbox step: a Move, checked before anything is relinked. */
   gate(): RequestHandler {
     return (req, res, next) => {
-      const raw = rawBodyOf(req);
-      let body: Record<string, unknown> | null;
-      try {
-        body = raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null;
-      } catch {
-        body = null;
-      }
+      const body = rawJsonOf(req);
       if (!body || body.type !== 'Move') {
         next();
         return;

@@ -14,8 +14,8 @@ import type { Apex } from './apex-types.js';
 import { idOf, text } from './as.js';
 import { federationError } from './errors.js';
 import { apPartnersCollection, apSentReviewsCollection, type ApPartnerDoc } from './federation.collections.js';
-import { DATE_WINDOW_MS, InboxRefusal, rawBodyOf, signerOf } from './inbox.js';
-import type { Iris } from './iris.js';
+import { DATE_WINDOW_MS, InboxRefusal, rawJsonOf, signerOf } from './inbox.js';
+import { apId, hostOfInput, idOfApId, type Iris } from './iris.js';
 import { parseSignatureHeader, signatureHeaderOf, signingString, verifySignature } from './signatures.js';
 
 const AS = 'https://www.w3.org/ns/activitystreams';
@@ -69,11 +69,7 @@ export interface NetworkDeps {
   readonly allowPrivateNetwork: boolean;
   /** Tells the deny list / allow-list which hosts are partners (always allowed). */
   readonly onPartners: (hosts: ReadonlySet<string>) => void;
-  /** Wakes the delivery worker. */
-  readonly onQueued: () => void;
 }
-
-const hexOf = (id: string) => Buffer.from(id, 'base64url').toString('hex');
 
 /**
  * A regional network: partner instances, added by their admins on both
@@ -116,13 +112,8 @@ export class RegionalNetwork {
   async add(raw: unknown): Promise<ApPartnerDoc> {
     const { domain } = parseInput(partnerInput, raw);
     const { apex, iris, store } = this.deps;
-    let host: string;
-    try {
-      host = new URL(`https://${domain}/`).host;
-    } catch {
-      throw federationError(422, 'rule_target_invalid', true);
-    }
-    if (host !== domain || !/^[a-z0-9.-]+(:\d{1,5})?$/.test(host)) throw federationError(422, 'rule_target_invalid', true);
+    const host = hostOfInput(domain);
+    if (!host) throw federationError(422, 'rule_target_invalid', true);
     if (host === iris.host) throw federationError(422, 'rule_target_local', true);
     if (this.partners.has(host)) throw federationError(409, 'partner_exists', true);
     const scheme = this.deps.allowPrivateNetwork ? 'http' : 'https';
@@ -147,7 +138,7 @@ export class RegionalNetwork {
     // refuse it, and our hello asks it to ask again once it has.
     await this.deps.reviews.eachShared((id) => this.send(id, [doc]));
     const me = await this.deps.actors.instanceActor();
-    await this.deliver(me.id, { type: 'Add', object: { id: me.id, type: PARTNER_TYPE }, to: [doc] }, `${hexOf(crypto.randomBytes(9).toString('base64url'))}`);
+    await this.deliver(me.id, { type: 'Add', object: { id: me.id, type: PARTNER_TYPE }, to: [doc] }, `${apId(crypto.randomBytes(9).toString('base64url'))}`);
     return doc;
   }
 
@@ -181,7 +172,7 @@ export class RegionalNetwork {
   }
 
   reviewIri(reviewId: string): string {
-    return `${this.deps.iris.base}/ap/r/${hexOf(reviewId)}`;
+    return `${this.deps.iris.base}/ap/r/${apId(reviewId)}`;
   }
 
   private async send(reviewId: string, to: readonly ApPartnerDoc[], known?: SharedReview | null, sentVersion?: string): Promise<void> {
@@ -192,14 +183,14 @@ export class RegionalNetwork {
     if (sentVersion === version) return;
     const me = await this.deps.actors.instanceActor();
     const object = { id: this.reviewIri(reviewId), type: REVIEW_TYPE, attributedTo: me.id, to: to.map((p) => p.actorIri), review: shared };
-    await this.deliver(me.id, { type: sentVersion ? 'Update' : 'Create', object, to }, `${hexOf(reviewId)}-${version}`);
+    await this.deliver(me.id, { type: sentVersion ? 'Update' : 'Create', object, to }, `${apId(reviewId)}-${version}`);
     await this.deps.store.collection(apSentReviewsCollection).upsert({ id: reviewId, version, deleted: false, updatedAt: Date.now() });
   }
 
   private async retract(reviewId: string): Promise<void> {
     const me = await this.deps.actors.instanceActor();
     const to = this.list();
-    await this.deliver(me.id, { type: 'Delete', object: { id: this.reviewIri(reviewId), type: 'Tombstone' }, to }, `${hexOf(reviewId)}-delete`);
+    await this.deliver(me.id, { type: 'Delete', object: { id: this.reviewIri(reviewId), type: 'Tombstone' }, to }, `${apId(reviewId)}-delete`);
     await this.deps.store.collection(apSentReviewsCollection).patch(reviewId, { deleted: true, updatedAt: Date.now() });
   }
 
@@ -216,7 +207,6 @@ export class RegionalNetwork {
       published: new Date().toISOString(),
     });
     await this.deps.apexStore.deliveryEnqueue(actor, body, activity.to.map((p) => p.inbox));
-    this.deps.onQueued();
   }
 
   // ---- receiving ---------------------------------------------------------------
@@ -224,13 +214,7 @@ export class RegionalNetwork {
   /** Inbox step: shared reviews, from partners only, signed with the key pinned for them. */
   gate(): RequestHandler {
     return (req, res, next) => {
-      const raw = rawBodyOf(req);
-      let body: Record<string, unknown>;
-      try {
-        body = raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
-      } catch {
-        body = {};
-      }
+      const body = rawJsonOf(req) ?? {};
       const object = body.object as Record<string, unknown> | undefined;
       const isReview =
         !!object &&
@@ -292,9 +276,9 @@ export class RegionalNetwork {
             return;
           }
           const hex = String(req.params.id ?? '');
-          const reviewId = /^(?:[0-9a-f]{2}){1,48}$/.test(hex) ? Buffer.from(hex, 'hex').toString('base64url') : '';
+          const reviewId = idOfApId(hex);
           const shared = reviewId ? await this.deps.reviews.shared(reviewId) : null;
-          if (!shared) {
+          if (!reviewId || !shared) {
             res.status(404).json({ error: 'not_found' });
             return;
           }

@@ -14,7 +14,7 @@ import {
   type ApPolicyRuleDoc,
   type FederationMode,
 } from './federation.collections.js';
-import type { Iris } from './iris.js';
+import { hostOfInput, type Iris } from './iris.js';
 
 export const ruleInput = z.strictObject({
   /** A domain (`example.org`, `host:port`, subdomains included) or a remote actor's IRI. */
@@ -159,15 +159,8 @@ export class FederationPolicy {
       if (host === this.deps.iris.host) throw federationError(422, 'rule_target_local', true);
       return { kind: 'actor', id: t };
     }
-    const domain = t.toLowerCase().replace(/^\*\./, '').replace(/\.$/, '');
-    let parsed: string | null;
-    try {
-      parsed = new URL(`https://${domain}/`).host;
-    } catch {
-      parsed = null;
-    }
-    // URL() would quietly accept (and rewrite) a path, a user or odd characters: the domain must come back as typed.
-    if (!parsed || parsed !== domain || !/^[a-z0-9.-]+(:\d{1,5})?$/.test(domain)) throw federationError(422, 'rule_target_invalid', true);
+    const domain = hostOfInput(t);
+    if (!domain) throw federationError(422, 'rule_target_invalid', true);
     if (domain === this.deps.iris.host || domain === this.deps.iris.host.replace(/:\d+$/, '')) throw federationError(422, 'rule_target_local', true);
     return { kind: 'domain', id: domain };
   }

@@ -8,7 +8,7 @@ import type { Actors } from './actors.js';
 import type { Apex, ApexActivity, ApexActor } from './apex-types.js';
 import { apContributionsCollection, apSentPostsCollection, type ApSentPostDoc } from './federation.collections.js';
 import { idOf } from './as.js';
-import type { Iris } from './iris.js';
+import { apId, idOfApId, type Iris } from './iris.js';
 
 export interface PostFederationDeps {
   readonly apex: Apex;
@@ -20,12 +20,6 @@ export interface PostFederationDeps {
 
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
 
-/**
- * apex lower-cases the ids in its IRIs (and looks them up lower-cased), while
- * post ids are mixed-case base64url: the hex of the same bytes is a stable,
- * reversible, lower-case id.
- */
-export const apId = (postId: string) => Buffer.from(postId, 'base64url').toString('hex');
 
 /**
  * Sends a public board's local posts to the board's followers (FEP-1b12,
@@ -57,8 +51,7 @@ export class PostFederation {
   postIdOf(iri: string): string | null {
     const prefix = `${this.deps.iris.base}/ap/o/`;
     if (!iri.startsWith(prefix)) return null;
-    const hex = iri.slice(prefix.length);
-    return /^(?:[0-9a-f]{2}){1,48}$/.test(hex) ? Buffer.from(hex, 'hex').toString('base64url') : null;
+    return idOfApId(iri.slice(prefix.length));
   }
 
   /** A post's IRI: ours, or its origin's for a post a remote member wrote here. */
@@ -163,9 +156,9 @@ export class PostFederation {
    * nothing (null) otherwise, members-only posts included.
    */
   async objectFor(hexId: string): Promise<{ gone: boolean; doc: Record<string, unknown> } | null> {
-    if (!/^(?:[0-9a-f]{2}){1,48}$/.test(hexId)) return null;
+    const postId = idOfApId(hexId);
+    if (!postId) return null;
     const { store, apex } = this.deps;
-    const postId = Buffer.from(hexId, 'hex').toString('base64url');
     const post = await store.collection(postsCollection).get(postId);
     const thread = post ? await store.collection(threadsCollection).get(post.threadId) : null;
     const group = await this.groupOf(thread);

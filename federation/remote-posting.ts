@@ -15,8 +15,7 @@ import type { Actors } from './actors.js';
 import type { Apex, ApexActivity } from './apex-types.js';
 import { federationError } from './errors.js';
 import { apFollowsCollection, apRemotePostsCollection } from './federation.collections.js';
-import type { Iris } from './iris.js';
-import { apId } from './posts.js';
+import { apId, type Iris } from './iris.js';
 
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
 

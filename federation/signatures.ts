@@ -97,32 +97,26 @@ export function signingString(
   return lines.join('\n');
 }
 
-/** Parsed public keys by PEM: parsing costs several times the verification, and the same few keys sign most requests. */
-const parsedKeys = new Map<string, crypto.KeyObject>();
-const MAX_PARSED_KEYS = 5_000;
-
-function publicKeyOf(pem: string): crypto.KeyObject {
-  let key = parsedKeys.get(pem);
-  if (!key) {
-    key = crypto.createPublicKey(pem);
-    if (parsedKeys.size >= MAX_PARSED_KEYS) parsedKeys.delete(parsedKeys.keys().next().value!);
-    parsedKeys.set(pem, key);
-  }
-  return key;
+/**
+ * Parsed keys by PEM: parsing costs several times a verification and a good part of a signature, and the same few
+ * keys sign and verify most requests.
+ */
+function keyCache(parse: (pem: string) => crypto.KeyObject, max: number): (pem: string) => crypto.KeyObject {
+  const keys = new Map<string, crypto.KeyObject>();
+  return (pem) => {
+    let key = keys.get(pem);
+    if (!key) {
+      key = parse(pem);
+      if (keys.size >= max) keys.delete(keys.keys().next().value!);
+      keys.set(pem, key);
+    }
+    return key;
+  };
 }
 
-/** Parsed private keys of our own actors (a few; parsing a PEM costs a good part of a signature). */
-const privateKeys = new Map<string, crypto.KeyObject>();
-
-function privateKeyOf(pem: string): crypto.KeyObject {
-  let key = privateKeys.get(pem);
-  if (!key) {
-    key = crypto.createPrivateKey(pem);
-    if (privateKeys.size >= 1_000) privateKeys.delete(privateKeys.keys().next().value!);
-    privateKeys.set(pem, key);
-  }
-  return key;
-}
+const publicKeyOf = keyCache((pem) => crypto.createPublicKey(pem), 5_000);
+/** Our own actors' keys: a few. */
+const privateKeyOf = keyCache((pem) => crypto.createPrivateKey(pem), 1_000);
 
 export function verifySignature(params: SignatureParams, data: string, publicKeyPem: string): boolean {
   try {

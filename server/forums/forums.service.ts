@@ -378,19 +378,19 @@ export function createForumsService(deps: ForumsDeps) {
     return 'visible';
   }
 
+  const emptyBody = () => new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'body' }, { body: { key: 'validation.empty_body', params: {} } });
+
   /** Remote HTML cleaned like ours, with its plain text (for filters and search); refused when nothing is left. */
   function remoteHtml(source: string): { html: string; text: string } {
     const html = cleanHtml(source);
     const text = html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim();
-    if (!text) throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'body' }, { body: { key: 'validation.empty_body', params: {} } });
+    if (!text) throw emptyBody();
     return { html, text };
   }
 
   function render(body: string): string {
     const html = renderMarkdown(body);
-    if (html.replace(/<[^>]*>/g, '').trim() === '') {
-      throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'body' }, { body: { key: 'validation.empty_body', params: {} } });
-    }
+    if (html.replace(/<[^>]*>/g, '').trim() === '') throw emptyBody();
     return html;
   }
 
@@ -862,18 +862,7 @@ export function createForumsService(deps: ForumsDeps) {
       if (!post || post.state !== 'visible') return false;
       const board = await boards.get(post.boardId);
       if (!board || board.visibility !== 'public') return false;
-      const id = reactionId(post.id, reactorKey, kind);
-      const changedCount = await store.transaction(async (tx) => {
-        const rcol = tx.collection(reactionsCollection);
-        const existing = await rcol.get(id);
-        if (!!existing === on) return false;
-        if (existing) await rcol.delete(id);
-        else await rcol.insert({ id, postId: post.id, threadId: post.threadId, accountId: reactorKey, kind, createdAt: Date.now() });
-        const pcol = tx.collection(postsCollection);
-        const fresh = (await pcol.get(post.id))!;
-        await pcol.patch(post.id, { reactions: { ...fresh.reactions, [kind]: Math.max(0, (fresh.reactions[kind] ?? 0) + (on ? 1 : -1)) } });
-        return true;
-      });
+      const changedCount = await store.transaction(async (tx) => (await setReaction(tx, post, reactorKey, kind, on)) !== null);
       if (changedCount) changed(post.threadId, post.id);
       return changedCount;
     },
@@ -912,17 +901,7 @@ export function createForumsService(deps: ForumsDeps) {
       if (!post || !post.remote || post.remote.actor !== actorIri) throw forbidden('not_author');
       if (post.state === 'deleted') return;
       const thread = await threads.get(post.threadId);
-      await store.transaction(async (tx) => {
-        await tx.collection(postsCollection).patch(post.id, { body: '', html: '', title: undefined, contentWarning: null, state: 'deleted' });
-        if (thread && thread.firstPostId === post.id) {
-          const others = await tx.collection(postsCollection).count({ threadId: thread.id, state: 'visible' });
-          if (others === 0) {
-            await tx.collection(threadsCollection).patch(thread.id, { state: 'removed', title: '' });
-            if (thread.state === 'visible') await tx.collection(boardsCollection).increment(post.boardId, { threadCount: -1 });
-          }
-        }
-        if (post.state === 'visible') await tx.collection(boardsCollection).increment(post.boardId, { postCount: -1 });
-      });
+      await store.transaction((tx) => eraseAsDeleted(tx, post, thread));
       publish('thread', post.threadId, 'post-removed', { postId: post.id });
       changed(post.threadId, post.id);
     },
@@ -930,20 +909,12 @@ export function createForumsService(deps: ForumsDeps) {
     /** The author deletes their own post: its words are gone, a placeholder keeps the conversation readable. */
     async deletePost(actor: AccountDoc | null, postId: string): Promise<void> {
       if (!actor) throw unauthorized('login_required');
-      const { post, thread, board } = await postWithContext(actor, postId);
+      const { post, thread } = await postWithContext(actor, postId);
       if (post.authorId !== actor.id) throw forbidden('not_author');
       if (post.state === 'deleted') throw conflict('post_removed');
       await store.transaction(async (tx) => {
-        await tx.collection(postsCollection).patch(post.id, { body: '', html: '', title: undefined, contentWarning: null, state: 'deleted' });
+        await eraseAsDeleted(tx, post, thread);
         await tx.collection(revisionsCollection).deleteWhere({ postId: post.id });
-        if (thread.firstPostId === post.id) {
-          const others = await tx.collection(postsCollection).count({ threadId: thread.id, state: 'visible' });
-          if (others === 0) {
-            await tx.collection(threadsCollection).patch(thread.id, { state: 'removed', title: '' });
-            if (thread.state === 'visible') await tx.collection(boardsCollection).increment(board.id, { threadCount: -1 });
-          }
-        }
-        if (post.state === 'visible') await tx.collection(boardsCollection).increment(board.id, { postCount: -1 });
       });
       publish('thread', thread.id, 'post-removed', { postId: post.id });
       changed(thread.id, post.id);
@@ -957,23 +928,11 @@ export function createForumsService(deps: ForumsDeps) {
       const block = postingBlock(actor, board, thread);
       if (block && block !== 'thread_locked') throwBlock(block, actor);
       if (post.state !== 'visible') throw conflict('post_removed');
-      const id = reactionId(post.id, actor.id, kind);
-      const result = await store.transaction(async (tx) => {
-        const rcol = tx.collection(reactionsCollection);
-        const existing = await rcol.get(id);
-        if (existing) await rcol.delete(id);
-        else await rcol.insert({ id, postId: post.id, threadId: post.threadId, accountId: actor.id, kind, createdAt: Date.now() });
-        // Read and write the counts inside the transaction so that concurrent reactions are never lost.
-        const pcol = tx.collection(postsCollection);
-        const fresh = (await pcol.get(post.id))!;
-        const counts = { ...fresh.reactions, [kind]: Math.max(0, (fresh.reactions[kind] ?? 0) + (existing ? -1 : 1)) };
-        const next = await pcol.patch(post.id, { reactions: counts });
-        return { doc: next!, mine: !existing };
-      });
+      const toggled = (await store.transaction((tx) => setReaction(tx, post, actor.id, kind, 'toggle')))!;
       changed(post.threadId, post.id);
       return {
-        reactions: Object.fromEntries(reactionKinds.map((k) => [k, result.doc.reactions[k] ?? 0])) as Record<ReactionKind, number>,
-        mine: result.mine,
+        reactions: Object.fromEntries(reactionKinds.map((k) => [k, toggled.doc.reactions[k] ?? 0])) as Record<ReactionKind, number>,
+        mine: toggled.on,
       };
     },
 
@@ -1219,6 +1178,40 @@ export function createForumsService(deps: ForumsDeps) {
   }
 
   /** A new visible post moves its thread up the board. */
+  /**
+   * An author's deletion (here or on another server): the words go, a placeholder keeps the conversation readable,
+   * and an opening post with no visible reply takes its thread with it.
+   */
+  async function eraseAsDeleted(tx: TxScope, post: PostDoc, thread: ThreadDoc | null): Promise<void> {
+    await tx.collection(postsCollection).patch(post.id, { body: '', html: '', title: undefined, contentWarning: null, state: 'deleted' });
+    if (thread && thread.firstPostId === post.id) {
+      const others = await tx.collection(postsCollection).count({ threadId: thread.id, state: 'visible' });
+      if (others === 0) {
+        await tx.collection(threadsCollection).patch(thread.id, { state: 'removed', title: '' });
+        if (thread.state === 'visible') await tx.collection(boardsCollection).increment(post.boardId, { threadCount: -1 });
+      }
+    }
+    if (post.state === 'visible') await tx.collection(boardsCollection).increment(post.boardId, { postCount: -1 });
+  }
+
+  /**
+   * Puts one reactor's reaction on a post, takes it off or toggles it, and moves the count with it (read and written
+   * inside the transaction, so that concurrent reactions are never lost). Null when it was already so.
+   */
+  async function setReaction(tx: TxScope, post: PostDoc, reactor: string, kind: ReactionKind, want: boolean | 'toggle'): Promise<{ doc: PostDoc; on: boolean } | null> {
+    const rcol = tx.collection(reactionsCollection);
+    const id = reactionId(post.id, reactor, kind);
+    const existing = await rcol.get(id);
+    const on = want === 'toggle' ? !existing : want;
+    if (!!existing === on) return null;
+    if (existing) await rcol.delete(id);
+    else await rcol.insert({ id, postId: post.id, threadId: post.threadId, accountId: reactor, kind, createdAt: Date.now() });
+    const pcol = tx.collection(postsCollection);
+    const fresh = (await pcol.get(post.id))!;
+    const doc = await pcol.patch(post.id, { reactions: { ...fresh.reactions, [kind]: Math.max(0, (fresh.reactions[kind] ?? 0) + (on ? 1 : -1)) } });
+    return { doc: doc!, on };
+  }
+
   async function bump(tx: TxScope, thread: ThreadDoc, board: BoardDoc, at: number, count = true): Promise<void> {
     const tcol = tx.collection(threadsCollection);
     const fresh = (await tcol.get(thread.id)) ?? thread;

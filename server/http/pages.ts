@@ -1,7 +1,31 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { SafeHtml } from '../views/html.js';
 import type { FormState } from '../views/layout.js';
-import { AppError } from './errors.js';
+import type { AccountDoc } from '../accounts/accounts.collections.js';
+import { AppError, forbidden } from './errors.js';
+
+/** Members still waiting for approval are turned away from members' pages. */
+export const awaitingApproval = (account: AccountDoc): AppError | null => (account.status !== 'active' ? forbidden('pending_approval') : null);
+
+/**
+ * Pages for signed-in accounts: a visitor is sent to log in (and brought back after), an account `refuse` names is
+ * turned away, and the pages get `cacheControl` when given.
+ */
+export function signedInOnly(refuse: (account: AccountDoc) => AppError | null = awaitingApproval, cacheControl?: string): RequestHandler {
+  return (req, res, next) => {
+    if (!req.account) {
+      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    const refusal = refuse(req.account);
+    if (refusal) {
+      next(refusal);
+      return;
+    }
+    if (cacheControl) res.setHeader('Cache-Control', cacheControl);
+    next();
+  };
+}
 
 /** Wraps an async express handler so that a rejection reaches the error handler. */
 export function handle(fn: (req: Request, res: Response, next: NextFunction) => Promise<unknown>): RequestHandler {

@@ -1,7 +1,7 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
-import { formBody, formPost, handle, sendPage } from '../http/pages.js';
+import { formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
 import { forbidden } from '../http/errors.js';
 import type { FormState } from '../views/layout.js';
 import { boardsAdminPage, filtersPage, logPage, queuePage, suspendPage, transparencyPage, type ModSection } from './moderation.views.js';
@@ -20,17 +20,7 @@ export function moderationPages(ctx: AppContext): express.Router {
   router.get('/transparency', handle(async (req, res) => sendPage(res, transparencyPage(ctx.page(req), await forums.transparency(req.account)))));
 
   // Board moderators who are not instance staff reach the queue too: the service shows them their boards only.
-  router.use('/mod', (req, res, next) => {
-    if (!req.account) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    if (req.account.status !== 'active') {
-      next(forbidden('pending_approval'));
-      return;
-    }
-    next();
-  });
+  router.use('/mod', signedInOnly());
 
   const renderQueue = async (req: Request, state?: { section: ModSection; form: FormState }) =>
     queuePage(

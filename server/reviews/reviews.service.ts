@@ -144,6 +144,9 @@ export interface LookupResult {
 
 /** The first review board of a fresh instance. */
 /** Named in the instance's default language (catalogue keys). */
+/** Our id for a partner's review: derived from its IRI, so the same review sent again lands on the same copy. */
+const sharedReviewId = (originIri: string) => `n${crypto.createHash('sha256').update(originIri).digest('base64url').slice(0, 26)}`;
+
 const starterBoard = { slug: 'client-screening', name: 'starter.screening', description: 'starter.screening_about' };
 
 /**
@@ -469,7 +472,7 @@ export function createReviewsService(deps: ReviewsDeps) {
     async receiveShared(origin: Omit<ReviewOrigin, 'author' | 'area'>, review: SharedReview): Promise<void> {
       const board = await boards.findOne({ slug: review.board });
       if (!board || board.visibility !== 'network') throw notFound('board_not_found');
-      const id = `n${crypto.createHash('sha256').update(origin.iri).digest('base64url').slice(0, 26)}`;
+      const id = sharedReviewId(origin.iri);
       const existing = await reviews.get(id);
       if (existing && existing.boardId !== board.id) throw conflict('review_shared');
       const doc: ReviewDoc = {
@@ -530,7 +533,7 @@ export function createReviewsService(deps: ReviewsDeps) {
 
     /** A partner took its review back (retracted, removed or no longer shared). */
     async removeShared(originIri: string): Promise<void> {
-      const id = `n${crypto.createHash('sha256').update(originIri).digest('base64url').slice(0, 26)}`;
+      const id = sharedReviewId(originIri);
       const review = await reviews.get(id);
       if (!review || review.origin?.iri !== originIri) return;
       await store.transaction((tx) => removeReview(tx, review));

@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
 import { newId } from '../crypto.js';
-import { formBody, formPost, handle, sendPage } from '../http/pages.js';
+import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
 import { AppError, forbidden } from '../http/errors.js';
 import type { FormState } from '../views/layout.js';
 import type { RoomPreview, RoomView } from './rooms.service.js';
@@ -26,19 +26,8 @@ export function roomsPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { rooms } = ctx;
 
-  router.use('/rooms', (req, res, next) => {
-    if (!req.account) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    if (req.account.status !== 'active') {
-      next(forbidden('pending_approval'));
-      return;
-    }
-    // Nothing of a room may stay in a shared phone's cache or come back with the Back button after leaving.
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  // Nothing of a room may stay in a shared phone's cache or come back with the Back button after leaving.
+  router.use('/rooms', signedInOnly(awaitingApproval, 'no-store'));
 
   const renderRooms = async (req: Request, state?: FormState) =>
     roomsPage(
