@@ -149,10 +149,16 @@ export function cleanHtml(html: string): string {
 const words = new Intl.Segmenter('und', { granularity: 'word' });
 const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
 
+/**
+ * Characters past the budget that are segmented too: boundaries depend on what follows them (a dictionary
+ * segmenter reads a run of Thai or Chinese as a whole), but not on a whole long post.
+ */
+const SEGMENT_LOOKAHEAD = 64;
+
 /** The end of the last segment that fits in `budget` code units (0 if none does). */
 function lastFit(segmenter: Intl.Segmenter, text: string, budget: number): number {
   let end = 0;
-  for (const { index, segment } of segmenter.segment(text)) {
+  for (const { index, segment } of segmenter.segment(text.slice(0, budget + SEGMENT_LOOKAHEAD))) {
     if (index + segment.length > budget) break;
     end = index + segment.length;
   }

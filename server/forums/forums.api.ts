@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js';
 import type { ApiRouter } from '../http/api-router.js';
+import { createResponseCache } from '../http/response-cache.js';
 import {
   boardInput,
   boardPatchInput,
@@ -14,10 +15,17 @@ import {
 } from './forums.schemas.js';
 import { reportInput } from '../moderation/moderation.service.js';
 
+/** Pages of threads as most members get them (see sharedThreadViewKey), kept compressed: a few KB each. */
+const THREAD_ANSWERS = 4_000;
+/** How long a change outside the thread (a renamed member) may take to show. */
+const THREAD_ANSWER_TTL_MS = 60_000;
+
 export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   const { forums } = ctx;
   const tag = 'forums';
   const param = (value: string | undefined) => value ?? '';
+  const threadAnswers = createResponseCache({ maxEntries: THREAD_ANSWERS, ttlMs: THREAD_ANSWER_TTL_MS, contentType: 'application/json; charset=utf-8' });
+  forums.onChange((threadId) => threadAnswers.invalidate(threadId));
 
   api.route({
     method: 'get', path: '/boards', tag, access: 'public', summary: 'Boards you can read, in order',
@@ -56,7 +64,18 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'get', path: '/threads/:id', tag, access: 'public', query: pageInput,
     summary: 'A thread and a page of its posts, oldest first (cursor-paginated with `after`)',
-    handler: async ({ req, account, query }) => forums.getThread(account, param(req.params.id), query),
+    handler: async ({ req, res, account, query }) => {
+      const id = param(req.params.id);
+      // Taken before the key is worked out: a change meanwhile (the reader's own reaction, say) keeps the answer out of the cache.
+      const version = threadAnswers.version();
+      const key = await forums.sharedThreadViewKey(account, id, query);
+      res.setHeader('Cache-Control', 'private, no-cache');
+      if (key === null) return forums.getThread(account, id, query);
+      if (threadAnswers.serve(req, res, key)) return undefined;
+      const view = await forums.getThread(account, id, query);
+      threadAnswers.store(key, id, JSON.stringify(view), version);
+      return threadAnswers.serve(req, res, key) ? undefined : view;
+    },
   });
   api.route({
     method: 'patch', path: '/threads/:id', tag, access: 'member', body: threadModerationInput,

@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { formBody, formPost, formState, handle, sendPage } from '../http/pages.js';
 import { AppError } from '../http/errors.js';
-import { createPageCache } from '../http/page-cache.js';
+import { createResponseCache } from '../http/response-cache.js';
 import type { FormState } from '../views/layout.js';
 import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, searchPage, threadPage } from './forums.views.js';
 
@@ -41,7 +41,7 @@ export function forumsPages(ctx: AppContext): express.Router {
     return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after }, state);
   }
 
-  const visitorPages = createPageCache({ maxEntries: VISITOR_PAGES, ttlMs: VISITOR_PAGE_TTL_MS });
+  const visitorPages = createResponseCache({ maxEntries: VISITOR_PAGES, ttlMs: VISITOR_PAGE_TTL_MS });
   forums.onChange((threadId) => visitorPages.invalidate(threadId));
 
   router.get(

@@ -8,7 +8,7 @@ import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, isSuspended, type AccountsService } from '../accounts/accounts.service.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
-import { cleanHtml, excerpt, renderMarkdown } from '../content/markdown.js';
+import { cleanHtml, excerpt, markdownToText, renderMarkdown } from '../content/markdown.js';
 import {
   boardsCollection,
   postsCollection,
@@ -138,6 +138,10 @@ export const starterBoards = [
   { slug: 'rights-and-safety', name: 'starter.rights', description: 'starter.rights_about' },
 ] as const;
 
+/** Pages of posts kept whole: enough for the threads being read right now (see rosters for the rest). */
+const THREAD_PAGES = 300;
+const ROSTERS = 20_000;
+
 export function createForumsService(deps: ForumsDeps) {
   const { store, accounts, moderation, hooks, postingLimit, publish } = deps;
   const boards = store.collection(boardsCollection);
@@ -149,8 +153,18 @@ export function createForumsService(deps: ForumsDeps) {
    * Pages of a thread's posts as stored, with the posts they quote and their authors' names: the same for every
    * reader (each reader's view is made from it), and most reads are of the same busy threads.
    */
-  const threadPages = createTaggedCache<PostsPage>({ maxEntries: 2_000, ttlMs: 60_000 });
-  const changeListeners = new Set<ChangeListener>([(threadId) => threadPages.invalidate(threadId)]);
+  const threadPages = createTaggedCache<PostsPage>({ maxEntries: THREAD_PAGES, ttlMs: 60_000 });
+  /**
+   * Who has something of their own on a page of a thread (see sharedThreadViewKey): a few ids per page where
+   * threadPages holds whole posts, so it covers many more pages in a fraction of the memory.
+   */
+  const rosters = createTaggedCache<ReadonlySet<string>>({ maxEntries: ROSTERS, ttlMs: 60_000 });
+  const changeListeners = new Set<ChangeListener>([
+    (threadId) => {
+      threadPages.invalidate(threadId);
+      rosters.invalidate(threadId);
+    },
+  ]);
   /**
    * Tells listeners (page caches, federation) that what a thread shows changed; null: possibly every thread.
    * `postId` names the one post that changed, when only one did.
@@ -261,13 +275,18 @@ export function createForumsService(deps: ForumsDeps) {
     readonly items: readonly PostDoc[];
     readonly next: string | null;
     readonly quoted: ReadonlyMap<string, PostDoc>;
+    /** The text shown under a quoting post, by quoted post id: parsing the Markdown again for each view was a large part of a view's cost. */
+    readonly excerpts: ReadonlyMap<string, string>;
     readonly names: Names;
   }
 
-  async function withQuotesAndNames(list: readonly PostDoc[]): Promise<Pick<PostsPage, 'quoted' | 'names'>> {
+  const QUOTE_EXCERPT_LENGTH = 200;
+
+  async function withQuotesAndNames(list: readonly PostDoc[]): Promise<Pick<PostsPage, 'quoted' | 'excerpts' | 'names'>> {
     const quotedIds = list.map((p) => p.quoteOf).filter((q): q is string => !!q);
     const quoted = new Map((await posts.getMany(quotedIds)).map((q) => [q.id, q]));
-    return { quoted, names: await namesFor([...list, ...quoted.values()]) };
+    const excerpts = new Map([...quoted.values()].filter((q) => q.state === 'visible').map((q) => [q.id, markdownToText(q.body, QUOTE_EXCERPT_LENGTH)]));
+    return { quoted, excerpts, names: await namesFor([...list, ...quoted.values()]) };
   }
 
   async function postsPage(threadId: string, limit: number, after: string | null): Promise<PostsPage> {
@@ -281,29 +300,40 @@ export function createForumsService(deps: ForumsDeps) {
     return page;
   }
 
+  /** The authors of the posts on a page of a thread and the members who reacted to them. */
+  async function pageRoster(threadId: string, limit: number, after: string | null): Promise<ReadonlySet<string>> {
+    const key = `${threadId}|${limit}|${after ?? ''}`;
+    const known = rosters.get(key);
+    if (known) return known;
+    const version = rosters.version();
+    const { items } = await postsPage(threadId, limit, after);
+    const people = new Set(items.map((p) => p.authorId).filter((id): id is string => id !== null));
+    const shown = new Set(items.map((p) => p.id));
+    await eachPage(
+      (next) => reactions.find({ where: { threadId }, orderBy: { field: 'createdAt' }, limit: 500, after: next }),
+      (r) => {
+        if (shown.has(r.postId)) people.add(r.accountId);
+      },
+    );
+    rosters.set(key, threadId, people, version);
+    return people;
+  }
+
   async function postViews(
     viewer: AccountDoc | null,
     list: readonly PostDoc[],
     board: BoardDoc,
     thread: ThreadDoc,
-    known?: Pick<PostsPage, 'quoted' | 'names'>,
+    known?: Pick<PostsPage, 'quoted' | 'excerpts' | 'names'>,
   ): Promise<PostView[]> {
-    const { quoted, names } = known ?? (await withQuotesAndNames(list));
-    const mine = new Map<string, ReactionKind[]>();
-    if (viewer) {
-      const shown = new Set(list.map((p) => p.id));
-      await eachPage(
-        (after) => reactions.find({ where: { accountId: viewer.id, threadId: thread.id }, orderBy: { field: 'createdAt' }, limit: 500, after }),
-        (r) => {
-          if (shown.has(r.postId)) mine.set(r.postId, [...(mine.get(r.postId) ?? []), r.kind as ReactionKind]);
-        },
-      );
-    }
+    const { quoted, excerpts, names } = known ?? (await withQuotesAndNames(list));
+    const mine = await reactionsOf(viewer, thread.id, list);
     const moderator = canModerate(viewer, board);
     return list.map((p) => {
       const own = !!viewer && p.authorId === viewer.id;
       const q = p.quoteOf ? quoted.get(p.quoteOf) : undefined;
-      const quoteShown = q && q.state === 'visible';
+      const excerpt = q ? excerpts.get(q.id) : undefined;
+      const quoteShown = q && excerpt !== undefined;
       const counts = Object.fromEntries(reactionKinds.map((k) => [k, p.reactions[k] ?? 0])) as Record<ReactionKind, number>;
       return {
         id: p.id,
@@ -311,7 +341,7 @@ export function createForumsService(deps: ForumsDeps) {
         author: authorOf(p, names),
         html: p.state === 'deleted' ? '' : p.html,
         contentWarning: p.contentWarning,
-        quote: quoteShown ? { id: q.id, author: authorOf(q, names), excerpt: excerpt(q.body, 200) } : null,
+        quote: quoteShown ? { id: q.id, author: authorOf(q, names), excerpt } : null,
         reactions: counts,
         myReactions: mine.get(p.id) ?? [],
         state: p.state,
@@ -325,6 +355,20 @@ export function createForumsService(deps: ForumsDeps) {
         isOpening: p.id === thread.firstPostId,
       };
     });
+  }
+
+  /** The reactions `viewer` gave to posts in `list`, by post id. */
+  async function reactionsOf(viewer: AccountDoc | null, threadId: string, list: readonly PostDoc[]): Promise<Map<string, ReactionKind[]>> {
+    const mine = new Map<string, ReactionKind[]>();
+    if (!viewer) return mine;
+    const shown = new Set(list.map((p) => p.id));
+    await eachPage(
+      (after) => reactions.find({ where: { accountId: viewer.id, threadId }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+      (r) => {
+        if (shown.has(r.postId)) mine.set(r.postId, [...(mine.get(r.postId) ?? []), r.kind as ReactionKind]);
+      },
+    );
+    return mine;
   }
 
   const reactionId = (postId: string, accountId: string, kind: string) => `${postId}.${accountId}.${kind}`;
@@ -681,6 +725,25 @@ export function createForumsService(deps: ForumsDeps) {
         canReply: block === null,
         replyBlocked: block,
       };
+    },
+
+    /**
+     * A key shared by every viewer who sees this page of the thread exactly as `viewer` does, or null when
+     * `viewer`'s view is their own: they moderate the board, started the thread, wrote a post on the page
+     * (their own held or removed posts show to them alone) or reacted to one. Answers for a shared key can be
+     * made once (see getThread). Throws as getThread does when `viewer` may not read the thread.
+     */
+    async sharedThreadViewKey(viewer: AccountDoc | null, threadId: string, raw: unknown = {}): Promise<string | null> {
+      const { thread, board } = await threadWithBoard(viewer, threadId);
+      const page = parseInput(pageInput, raw);
+      const limit = page.limit ?? 30;
+      const after = page.after ?? null;
+      if (viewer) {
+        if (canModerate(viewer, board) || thread.authorId === viewer.id) return null;
+        if ((await pageRoster(thread.id, limit, after)).has(viewer.id)) return null;
+      }
+      // What else differs between viewers: whether they may post on the board and reply in the thread.
+      return [thread.id, limit, after ?? '', postingBlock(viewer, board) ?? '', postingBlock(viewer, board, thread) ?? ''].join('\u0000');
     },
 
     /** Whether `viewer` may read the thread: for live-update subscriptions. */

@@ -213,6 +213,77 @@ describe('forums API', () => {
     });
   });
 
+  describe('answers shared between readers', () => {
+    type Seen = { id: string; state: string; mine: boolean; canEdit: boolean; canModerate: boolean; myReactions: string[] };
+    const posts = (reply: { json: { posts: Seen[] } }) => reply.json.posts;
+
+    it('gives readers with nothing of their own on the page the same answer, shows a change at once, and answers 304 to its ETag', async () => {
+      const { thread } = await newThread(alice, { title: 'Shared answer' });
+      const carol = await member(inst, 'carol');
+      const dave = await member(inst, 'dave');
+      const one = await carol.client.api('GET', `/threads/${thread.id}`);
+      const two = await dave.client.api('GET', `/threads/${thread.id}`);
+      assert.equal(one.status, 200);
+      assert.equal(one.text, two.text);
+      const etag = two.headers.get('etag');
+      assert.ok(etag && etag === one.headers.get('etag'));
+      assert.equal(two.headers.get('cache-control'), 'private, no-cache');
+      // fetch() adds `Cache-Control: no-cache` (a forced reload) to conditional requests unless told otherwise, as a browser's revalidation is.
+      const revalidate = { 'if-none-match': etag, 'cache-control': 'max-age=0' };
+      assert.equal((await dave.client.request('GET', `/api/v1/threads/${thread.id}`, { headers: revalidate })).status, 304);
+      await bob.client.api('POST', `/threads/${thread.id}/posts`, { body: 'A fresh reply' });
+      const after = await carol.client.api('GET', `/threads/${thread.id}`);
+      assert.equal(posts(after).length, 2);
+      assert.notEqual(after.headers.get('etag'), etag);
+      assert.equal((await dave.client.request('GET', `/api/v1/threads/${thread.id}`, { headers: revalidate })).status, 200);
+      const page = await dave.client.api('GET', `/threads/${thread.id}?limit=1`);
+      assert.equal(posts(page).length, 1, 'each page is its own answer');
+    });
+
+    it('never shows one reader what is theirs alone (held posts, own posts, reactions, moderation, suspension) to another', async () => {
+      await newBoard('careful-too', { approveFirstPosts: true });
+      const { thread, post } = await newThread(alice, { title: 'Mixed readers' }, 'careful-too');
+      const reader = await member(inst, 'reader');
+      const other = await member(inst, 'other');
+      const newcomer = await member(inst, 'newcomer');
+      await mod.client.api('POST', `/posts/${post.id}/moderation`, { action: 'approve' });
+      assert.equal((await reader.client.api('GET', `/threads/${thread.id}`)).status, 200, 'the answer is cached before anyone has their own on the page');
+      const held = await newcomer.client.api('POST', `/threads/${thread.id}/posts`, { body: 'My first words here' });
+      assert.equal(held.status, 201);
+      assert.equal(held.json.post.state, 'pending');
+
+      assert.deepEqual(posts(await newcomer.client.api('GET', `/threads/${thread.id}`)).map((p) => [p.state, p.mine, p.canEdit]), [['visible', false, false], ['pending', true, true]]);
+      assert.ok(posts(await mod.client.api('GET', `/threads/${thread.id}`)).every((p) => p.canModerate));
+      assert.deepEqual(posts(await alice.client.api('GET', `/threads/${thread.id}`)).map((p) => p.mine), [true]);
+      const seen = posts(await reader.client.api('GET', `/threads/${thread.id}`));
+      assert.deepEqual(seen.map((p) => [p.state, p.mine, p.canEdit, p.canModerate]), [['visible', false, false, false]]);
+
+      assert.equal((await reader.client.api('POST', `/posts/${post.id}/reactions`, { kind: 'hug' })).status, 200);
+      assert.deepEqual(posts(await reader.client.api('GET', `/threads/${thread.id}`))[0]!.myReactions, ['hug']);
+      assert.deepEqual(posts(await other.client.api('GET', `/threads/${thread.id}`))[0]!.myReactions, []);
+      assert.deepEqual(posts(await reader.client.api('GET', `/threads/${thread.id}`))[0]!.myReactions, ['hug']);
+
+      await mod.client.api('PUT', `/moderation/accounts/${other.handle}/suspension`, { days: 3, reason: 'spamming' });
+      const suspended = await other.client.api('GET', `/threads/${thread.id}`);
+      assert.deepEqual([suspended.json.canReply, suspended.json.replyBlocked, suspended.json.board.canPost], [false, 'suspended', false]);
+      const fine = await newcomer.client.api('GET', `/threads/${thread.id}`);
+      assert.deepEqual([fine.json.canReply, fine.json.replyBlocked], [true, null]);
+      const visitorView = await visitor.api('GET', `/threads/${thread.id}`);
+      assert.deepEqual([visitorView.json.canReply, visitorView.json.replyBlocked], [false, 'login_required']);
+      assert.equal(visitorView.json.posts.length, 1);
+    });
+
+    it('checks who may read before answering from the cache', async () => {
+      await newBoard('members-corner', { visibility: 'members' });
+      const { thread } = await newThread(alice, {}, 'members-corner');
+      assert.equal((await bob.client.api('GET', `/threads/${thread.id}`)).status, 200);
+      assert.equal((await bob.client.api('GET', `/threads/${thread.id}`)).status, 200);
+      const refused = await visitor.api('GET', `/threads/${thread.id}`);
+      assert.equal(refused.status, 401);
+      assert.doesNotMatch(refused.text, /Hello/);
+    });
+  });
+
   describe('anonymity', () => {
     it('shows "anonymous" everywhere but to the author, and to moderators only in the report queue', async () => {
       const { thread, post } = await newThread(alice, { title: 'Asking anonymously', body: 'sensitive question zebracorn', anonymous: true });

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import express from 'express';
-import { createPageCache, type PageCache } from '../../server/http/page-cache.js';
+import { createResponseCache, type ResponseCache } from '../../server/http/response-cache.js';
 
 /** A tiny app in front of the cache: GET /:key answers from the cache or renders "page <key> #<n>" and stores it under tag "t". */
-async function serveWith(cache: PageCache): Promise<{ url: string; renders: () => number; close: () => Promise<void> }> {
+async function serveWith(cache: ResponseCache): Promise<{ url: string; renders: () => number; close: () => Promise<void> }> {
   let renders = 0;
   const app = express();
   app.get('/:key', (req, res) => {
@@ -35,9 +35,9 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
-describe('visitor page cache', () => {
+describe('response cache', () => {
   it('answers a repeated page from memory, compressed as the client accepts, with an ETag that gives 304', async () => {
-    const app = await serveWith(createPageCache({ maxEntries: 10, ttlMs: 60_000 }));
+    const app = await serveWith(createResponseCache({ maxEntries: 10, ttlMs: 60_000 }));
     try {
       const first = await get(`${app.url}/a`);
       assert.equal(first.body.toString(), '<p>page a #1</p>');
@@ -62,7 +62,7 @@ describe('visitor page cache', () => {
 
   it('renders again after its tag or everything was invalidated, and after the lifetime', async () => {
     let now = 1_000;
-    const cache = createPageCache({ maxEntries: 10, ttlMs: 5_000, now: () => now });
+    const cache = createResponseCache({ maxEntries: 10, ttlMs: 5_000, now: () => now });
     const app = await serveWith(cache);
     try {
       await get(`${app.url}/a`);
@@ -80,7 +80,7 @@ describe('visitor page cache', () => {
   });
 
   it('refuses a page rendered while something changed, and keeps at most maxEntries', () => {
-    const cache = createPageCache({ maxEntries: 2, ttlMs: 60_000 });
+    const cache = createResponseCache({ maxEntries: 2, ttlMs: 60_000 });
     const before = cache.version();
     cache.invalidate('t');
     cache.store('stale', 't', 'old', before);
