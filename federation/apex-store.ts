@@ -6,6 +6,7 @@ import {
   apContextsCollection,
   apCountersCollection,
   apDeliveriesCollection,
+  apDeliveryBodiesCollection,
   apObjectsCollection,
   apStreamItemsCollection,
   type ApActivityDoc,
@@ -14,9 +15,22 @@ import {
 } from './apex.collections.js';
 import type { ApexActivity, ApexContext, ApexDelivery, ApexMeta, ApexObject, IApexStore } from './apex-types.js';
 
+/**
+ * Ids of queued deliveries (and their bodies) start with the time: a post to fifty servers
+ * inserts fifty of them at once, and random ids put each in a different page
+ * of the primary-key index (fifty pages written per commit, most of a reply's
+ * write cost). They never appear outside the database.
+ */
+const deliveryId = () => `${Date.now().toString(36).padStart(9, '0')}${newId()}`;
+
+/** A claimed delivery with what it sends. */
+export type ClaimedDelivery = ApDeliveryDoc & { readonly body: string };
+
 /** apex's own collection handlers answer 400 on exactly this message. */
 export const INVALID_PAGE = 'ApexStore: invalid page value';
 const SEQ_COUNTER = 'stream_seq';
+/** Collections whose fingerprint is remembered (one per local actor that has followers, in practice). */
+const FINGERPRINTS = 1_000;
 const PAGE = 500;
 
 export interface ApexStoreOptions {
@@ -79,6 +93,9 @@ export class PortApexStore implements IApexStore {
   private readonly counters;
   private readonly contexts;
   private readonly deliveries;
+  private readonly bodies;
+  private readonly fingerprints = new Map<string, string>();
+  private streamsVersion = 0;
   private readonly now: () => number;
 
   constructor(
@@ -91,6 +108,7 @@ export class PortApexStore implements IApexStore {
     this.counters = store.collection(apCountersCollection);
     this.contexts = store.collection(apContextsCollection);
     this.deliveries = store.collection(apDeliveriesCollection);
+    this.bodies = store.collection(apDeliveryBodiesCollection);
     this.now = options.now ?? Date.now;
   }
 
@@ -185,7 +203,7 @@ export class PortApexStore implements IApexStore {
   /** True when stored, undefined when an activity with that id exists already (apex then adds the new collection itself). */
   async saveActivity(activity: ApexObject): Promise<boolean | undefined> {
     try {
-      return await this.store.transaction(async (tx) => {
+      return await this.streamsTransaction(collectionsOf(activity), async (tx) => {
         const col = tx.collection(apActivitiesCollection);
         if (await col.get(activity.id)) return undefined;
         await col.insert(this.activityDoc(activity));
@@ -199,7 +217,7 @@ export class PortApexStore implements IApexStore {
   }
 
   async removeActivity(activity: { id: string }, actorId: string): Promise<{ deletedCount: number }> {
-    const deleted = await this.store.transaction(async (tx) => {
+    const deleted = await this.streamsTransaction(null, async (tx) => {
       const col = tx.collection(apActivitiesCollection);
       const doc = await col.get(activity.id);
       // Only the activity's own actor may remove it (apex's store matches on id and actor).
@@ -212,7 +230,7 @@ export class PortApexStore implements IApexStore {
   }
 
   async updateActivity(activity: ApexObject, fullReplace?: boolean): Promise<ApexObject> {
-    const updated = await this.store.transaction(async (tx) => {
+    const updated = await this.streamsTransaction(null, async (tx) => {
       const col = tx.collection(apActivitiesCollection);
       const existing = await col.get(activity.id);
       if (!existing) return null;
@@ -235,7 +253,7 @@ export class PortApexStore implements IApexStore {
   }
 
   async updateActivityMeta(activity: { id: string }, key: string, value: unknown, remove?: boolean): Promise<ApexActivity> {
-    const updated = await this.store.transaction(async (tx) => {
+    const updated = await this.streamsTransaction(key === 'collection' && typeof value === 'string' ? [value] : [], async (tx) => {
       const col = tx.collection(apActivitiesCollection);
       const existing = await col.get(activity.id);
       if (!existing) return null;
@@ -315,11 +333,48 @@ export class PortApexStore implements IApexStore {
    * highest position, any removal without one lowers the count.
    */
   async collectionFingerprint(collectionId: string): Promise<string> {
+    const known = this.fingerprints.get(collectionId);
+    if (known !== undefined) return known;
+    const version = this.streamsVersion;
     const [count, last] = await Promise.all([
       this.items.count({ collection: collectionId }),
       this.items.find({ where: { collection: collectionId }, orderBy: { field: 'seq', direction: 'desc' }, limit: 1 }),
     ]);
-    return `${count}:${last.items[0]?.seq ?? 0}`;
+    const fingerprint = `${count}:${last.items[0]?.seq ?? 0}`;
+    // Kept only when no stream changed while it was read; every change forgets them all.
+    if (version === this.streamsVersion) {
+      if (this.fingerprints.size >= FINGERPRINTS) this.fingerprints.clear();
+      this.fingerprints.set(collectionId, fingerprint);
+    }
+    return fingerprint;
+  }
+
+  /** Removes one item from a collection (an admin's refusal of a server drops its followers). */
+  async removeStreamItem(item: Pick<ApStreamItemDoc, 'id' | 'collection'>): Promise<void> {
+    await this.streamsTransaction([item.collection], (tx) => tx.collection(apStreamItemsCollection).delete(item.id));
+  }
+
+  /**
+   * A transaction that changes collections' members. Counting a board's
+   * followers for every activity it sends was a good part of a reply's cost,
+   * so fingerprints are remembered until their collection changes; the
+   * version moves before and after every change, so a fingerprint read while
+   * one was under way is not kept.
+   */
+  private async streamsTransaction<T>(collections: readonly string[] | null, work: (tx: TxScope) => Promise<T>): Promise<T> {
+    this.changedStreams(collections);
+    try {
+      return await this.store.transaction(work);
+    } finally {
+      this.changedStreams(collections);
+    }
+  }
+
+  /** Forgets the fingerprints of `collections` (null: of every collection). */
+  private changedStreams(collections: readonly string[] | null): void {
+    this.streamsVersion++;
+    if (collections === null) this.fingerprints.clear();
+    else for (const c of collections) this.fingerprints.delete(c);
   }
 
   async getStreamCount(collectionId: string): Promise<number> {
@@ -348,10 +403,13 @@ export class PortApexStore implements IApexStore {
     const list = (Array.isArray(addresses) ? addresses : [addresses]).filter((a) => typeof a === 'string' && a !== '');
     if (list.length === 0) return undefined;
     const now = this.now();
+    const expiresAt = now + this.options.deliveryMaxAgeMs;
     await this.store.transaction(async (tx) => {
+      const bodyId = deliveryId();
+      await tx.collection(apDeliveryBodiesCollection).insert({ id: bodyId, body, expiresAt });
       const col = tx.collection(apDeliveriesCollection);
       for (const address of list) {
-        await col.insert({ id: newId(), address, actorId, body, attempt: 0, nextAt: now, createdAt: now, expiresAt: now + this.options.deliveryMaxAgeMs });
+        await col.insert({ id: deliveryId(), address, actorId, bodyId, attempt: 0, nextAt: now, createdAt: now, expiresAt });
       }
     });
     this.options.onEnqueued?.();
@@ -364,12 +422,15 @@ export class PortApexStore implements IApexStore {
       const next = (await this.deliveries.find({ orderBy: { field: 'nextAt' }, limit: 1 })).items[0];
       if (!next) return null;
       if (next.nextAt > this.now()) return { waitUntil: new Date(next.nextAt) };
+      const body = await this.bodies.get(next.bodyId);
       if (!(await this.deliveries.delete(next.id))) continue;
+      await this.dropUnusedBodies(this.store, [next.bodyId]);
+      if (!body) continue;
       const signingKey = await this.signingKey(next.actorId);
       return {
         address: next.address,
         actorId: next.actorId,
-        body: next.body,
+        body: body.body,
         attempt: next.attempt,
         after: new Date(next.nextAt),
         createdAt: next.createdAt,
@@ -386,7 +447,11 @@ export class PortApexStore implements IApexStore {
     const nextAt = now + retryDelay(delivery.attempt, this.options.retryBaseMs);
     const expiresAt = createdAt + this.options.deliveryMaxAgeMs;
     if (nextAt > expiresAt) return false;
-    await this.deliveries.insert({ id: newId(), address: delivery.address, actorId: delivery.actorId, body: delivery.body, attempt, nextAt, createdAt, expiresAt });
+    await this.store.transaction(async (tx) => {
+      const bodyId = deliveryId();
+      await tx.collection(apDeliveryBodiesCollection).insert({ id: bodyId, body: delivery.body, expiresAt });
+      await tx.collection(apDeliveriesCollection).insert({ id: deliveryId(), address: delivery.address, actorId: delivery.actorId, bodyId, attempt, nextAt, createdAt, expiresAt });
+    });
     return true;
   }
 
@@ -394,17 +459,24 @@ export class PortApexStore implements IApexStore {
 
   /**
    * Claims up to `limit` due deliveries for `leaseMs`: they stay in the store
-   * with a later due time, so a crash while sending only delays them.
+   * with a later due time, so a crash while sending only delays them. A
+   * delivery whose body is gone (swept with its age) is dropped.
    */
-  async claimDue(limit: number, leaseMs: number): Promise<ApDeliveryDoc[]> {
+  async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const now = this.now();
     return this.store.transaction(async (tx) => {
       const col = tx.collection(apDeliveriesCollection);
       const due = await col.find({ orderBy: { field: 'nextAt' }, range: { lte: now }, limit });
-      const claimed: ApDeliveryDoc[] = [];
+      const bodies = new Map((await tx.collection(apDeliveryBodiesCollection).getMany([...new Set(due.items.map((d) => d.bodyId))])).map((b) => [b.id, b.body]));
+      const claimed: ClaimedDelivery[] = [];
       for (const d of due.items) {
+        const body = bodies.get(d.bodyId);
+        if (body === undefined) {
+          await col.delete(d.id);
+          continue;
+        }
         const patched = await col.patch(d.id, { nextAt: now + leaseMs });
-        if (patched) claimed.push(d);
+        if (patched) claimed.push({ ...d, body });
       }
       return claimed;
     });
@@ -416,8 +488,14 @@ export class PortApexStore implements IApexStore {
     return next ? next.nextAt : null;
   }
 
-  async completeDelivery(id: string): Promise<void> {
-    await this.deliveries.delete(id);
+  /** Removes delivered deliveries, all in one transaction (a worker hands them over in batches). */
+  async completeDeliveries(done: readonly Pick<ApDeliveryDoc, 'id' | 'bodyId'>[]): Promise<void> {
+    if (done.length === 0) return;
+    await this.store.transaction(async (tx) => {
+      const col = tx.collection(apDeliveriesCollection);
+      for (const d of done) await col.delete(d.id);
+      await this.dropUnusedBodies(tx, done.map((d) => d.bodyId));
+    });
   }
 
   /** Schedules the next attempt, or drops the delivery when it is permanent or too old; returns whether it will be retried. */
@@ -425,10 +503,17 @@ export class PortApexStore implements IApexStore {
     const now = this.now();
     const nextAt = Math.max(now + retryDelay(delivery.attempt, this.options.retryBaseMs), now + notBefore);
     if (permanent || nextAt > delivery.expiresAt) {
-      await this.deliveries.delete(delivery.id);
+      await this.completeDeliveries([delivery]);
       return false;
     }
     return (await this.deliveries.patch(delivery.id, { attempt: delivery.attempt + 1, nextAt })) !== null;
+  }
+
+  /** Deletes the bodies no queued delivery uses any more. */
+  private async dropUnusedBodies(scope: TxScope, bodyIds: readonly string[]): Promise<void> {
+    for (const bodyId of new Set(bodyIds)) {
+      if (!(await scope.collection(apDeliveriesCollection).findOne({ bodyId }))) await scope.collection(apDeliveryBodiesCollection).delete(bodyId);
+    }
   }
 
   async pendingDeliveries(): Promise<number> {

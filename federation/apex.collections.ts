@@ -64,7 +64,8 @@ export interface ApDeliveryDoc {
   id: string;
   address: string;
   actorId: string;
-  body: string;
+  /** The activity, stored once for all the addresses it goes to (ap_delivery_bodies). */
+  bodyId: string;
   /** Failed attempts so far. */
   attempt: number;
   /** When it is due (ms epoch); also pushed forward while a worker holds it, so a crash only delays it. */
@@ -111,8 +112,27 @@ export const apContextsCollection = defineCollection<ApContextDoc>({
 
 export const apDeliveriesCollection = defineCollection<ApDeliveryDoc>({
   name: 'ap_deliveries',
-  fields: { nextAt: 'number', expiresAt: 'number' },
-  indexes: [{ fields: ['nextAt'] }],
+  fields: { nextAt: 'number', expiresAt: 'number', bodyId: 'string' },
+  indexes: [{ fields: ['nextAt'] }, { fields: ['bodyId'] }],
+  ttlField: 'expiresAt',
+});
+
+/**
+ * What a queued delivery sends. A post to a board with followers on fifty
+ * servers is fifty deliveries of one body: written once, not fifty times (with
+ * every claim and retry rewriting each copy), which was most of what the
+ * database wrote while replies came in. Deleted with its last delivery.
+ */
+export interface ApDeliveryBodyDoc {
+  id: string;
+  body: string;
+  expiresAt: number;
+}
+
+export const apDeliveryBodiesCollection = defineCollection<ApDeliveryBodyDoc>({
+  name: 'ap_delivery_bodies',
+  fields: { expiresAt: 'number' },
+  indexes: [],
   ttlField: 'expiresAt',
 });
 
@@ -123,4 +143,5 @@ export const apexCollections = [
   apCountersCollection,
   apContextsCollection,
   apDeliveriesCollection,
+  apDeliveryBodiesCollection,
 ];

@@ -37,10 +37,20 @@ const aliases: Readonly<Record<string, string>> = {
 
 let loaded: Map<string, unknown> | null = null;
 
-/** The bundled documents by URL, read once. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The bundled documents by URL, read once and frozen (see bundledContext).
+ */
 export function bundledContexts(): ReadonlyMap<string, unknown> {
   if (!loaded) {
-    loaded = new Map(Object.entries(files).map(([url, file]) => [url, JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as unknown]));
+    loaded = new Map(Object.entries(files).map(([url, file]) => [url, deepFreeze(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as unknown)]));
   }
   return loaded;
 }
@@ -48,12 +58,26 @@ export function bundledContexts(): ReadonlyMap<string, unknown> {
 /** Every Pleroma and Akkoma server serves the same LitePub context at its own URL. */
 const LITEPUB_PATH = /^https?:\/\/[^/]+\/schemas\/litepub-0\.1\.jsonld$/;
 
-/** The bundled document for a context URL, or null. */
+/**
+ * Whether jsonld changes the document as it reads it: it rewrites in place
+ * the URLs of the contexts a document lists (`"@context": [url, …]`).
+ */
+const listsContexts = (document: unknown): boolean => Array.isArray((document as { '@context'?: unknown })['@context']);
+
+/**
+ * The bundled document for a context URL, or null. The JSON-LD processor asks
+ * for one for every activity it reads: a document it only reads (the large
+ * ActivityStreams one among them) is handed over as it is, not copied
+ * (copying was 5% of the inbox's time); it is frozen, so a processor that
+ * tried to change it would fail loudly instead of changing it for every later
+ * reader. One it changes gets a copy.
+ */
 export function bundledContext(url: string): ApexContext | null {
   const contexts = bundledContexts();
   const key = LITEPUB_PATH.test(url) ? 'https://litepub.social/litepub/context.jsonld' : (aliases[url] ?? url);
   const document = contexts.get(key);
-  return document === undefined ? null : { contextUrl: null, documentUrl: url, document: structuredClone(document) };
+  if (document === undefined) return null;
+  return { contextUrl: null, documentUrl: url, document: listsContexts(document) ? structuredClone(document) : document };
 }
 
 /** Writes the bundled contexts into apex's context cache, so that the cache holds them whatever loader runs. */

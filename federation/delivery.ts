@@ -1,6 +1,5 @@
 import type { Logger } from '../server/logger.js';
-import type { ApDeliveryDoc } from './apex.collections.js';
-import type { PortApexStore } from './apex-store.js';
+import type { ClaimedDelivery, PortApexStore } from './apex-store.js';
 import { FetchError, postActivity, type OutboundOptions, type Signer } from './fetch.js';
 
 export interface DeliveryOptions extends OutboundOptions {
@@ -37,6 +36,9 @@ const hostOf = (address: string) => {
  * retrying cannot mend) or schedules the next try with exponential back-off
  * until the delivery is 48 hours old. A crash or restart loses nothing: an
  * unfinished claim simply becomes due again when its lease runs out.
+ * Deliveries that went through are removed together, a batch per turn of the
+ * event loop rather than a write each: a crash in between sends them once
+ * more, which receivers take as the same activity (its id).
  */
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | null = null;
@@ -44,6 +46,8 @@ export class DeliveryWorker {
   private again = false;
   private stopped = false;
   private readonly leaseMs: number;
+  private delivered: ClaimedDelivery[] = [];
+  private removing: Promise<void> | null = null;
 
   constructor(
     private readonly deps: DeliveryDeps,
@@ -100,6 +104,19 @@ export class DeliveryWorker {
       if (inFlight.size > 0) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
+    await this.removing;
+  }
+
+  /** Removes `delivery` from the queue with the others delivered in this turn of the event loop. */
+  private done(delivery: ClaimedDelivery): Promise<void> {
+    this.delivered.push(delivery);
+    this.removing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const batch = this.delivered;
+      this.delivered = [];
+      this.removing = null;
+      await this.deps.store.completeDeliveries(batch);
+    });
+    return this.removing;
   }
 
   private async scheduleNext(): Promise<void> {
@@ -116,7 +133,7 @@ export class DeliveryWorker {
     this.timer.unref();
   }
 
-  private async send(delivery: ApDeliveryDoc): Promise<void> {
+  private async send(delivery: ClaimedDelivery): Promise<void> {
     const { store, logger } = this.deps;
     const host = hostOf(delivery.address);
     const signer = await this.deps.signer(delivery.actorId);
@@ -129,7 +146,7 @@ export class DeliveryWorker {
     try {
       const result = await postActivity(delivery.address, delivery.body, signer, this.options);
       if (result.status >= 200 && result.status < 300) {
-        await store.completeDelivery(delivery.id);
+        await this.done(delivery);
         logger.debug({ host, status: result.status }, 'delivered');
         return;
       }

@@ -205,10 +205,6 @@ export function signatureGate(deps: GateDeps): RequestHandler {
       deps.replays.add(params.signature, now());
       locals(res).keyOwner = key.owner;
       locals(res).keyPem = key.publicKeyPem;
-      // apex's verifier (http-signature 1.4) knows `hs2019` only by its real name.
-      if (params.algorithm === 'hs2019' && typeof req.headers.signature === 'string') {
-        req.headers.signature = req.headers.signature.replace(/algorithm="hs2019"/i, 'algorithm="rsa-sha256"');
-      }
       next();
     })().catch((error: unknown) => {
       if (error instanceof InboxRefusal) deps.logger.info({ reason: error.code, status: error.status }, 'inbox request refused');
@@ -238,6 +234,29 @@ export function compactActivity(apex: Apex): RequestHandler {
       },
       () => next(new InboxRefusal(400, 'bad_jsonld')),
     );
+  };
+}
+
+/**
+ * Hands apex the signer the gate verified, in place of apex's own check
+ * (security.verifySignature), which would parse and verify the signature a
+ * second time, with a key it reads again, for every activity.
+ */
+export function signerAsSender(apex: Apex): RequestHandler {
+  return (_req, res, next) => {
+    const owner = locals(res).keyOwner;
+    if (!owner) {
+      next(new InboxRefusal(401, 'signature_missing'));
+      return;
+    }
+    apex.store.getObject(owner).then((actor) => {
+      if (!actor) {
+        next(new InboxRefusal(401, 'key_unavailable'));
+        return;
+      }
+      (res.locals as { apex: { sender?: ApexObject } }).apex.sender = actor;
+      next();
+    }, next);
   };
 }
 

@@ -95,7 +95,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     instanceSigner: async () => (actors ? actors.signer((await actors.instanceActor()).id) : null),
     onQueued: () => worker?.kick(),
   });
-  policy = new FederationPolicy({ store, apex, iris, logger });
+  policy = new FederationPolicy({ store, apex, apexStore, iris, logger });
   await policy.load();
   const rules = policy;
   const actorService = new Actors({ apex, iris, apexStore, store, forums: ctx.forums, accounts: ctx.accounts, instance: ctx.instance });

@@ -5,6 +5,7 @@ import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import { apObjectsCollection, apStreamItemsCollection } from './apex.collections.js';
 import type { Apex } from './apex-types.js';
+import type { PortApexStore } from './apex-store.js';
 import { federationError } from './errors.js';
 import {
   apFollowsCollection,
@@ -34,6 +35,7 @@ export interface PolicyView {
 export interface PolicyDeps {
   readonly store: Store;
   readonly apex: Apex;
+  readonly apexStore: PortApexStore;
   readonly iris: Iris;
   readonly logger: Logger;
 }
@@ -185,7 +187,7 @@ export class FederationPolicy {
       await eachPage(
         (after) => items.find({ where: { collection: list }, orderBy: { field: 'seq' }, limit: 500, after }),
         async (item) => {
-          if (item.actor && !this.allowsIri(item.actor)) await items.delete(item.id);
+          if (item.actor && !this.allowsIri(item.actor)) await this.deps.apexStore.removeStreamItem(item);
         },
       );
     }

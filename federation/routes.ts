@@ -3,7 +3,7 @@ import { AppError } from '../server/http/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { Actors } from './actors.js';
 import type { Apex, ApexActor, ApexObject } from './apex-types.js';
-import { actorOwnsKey, compactActivity, inboxBody, InboxRefusal, requireActivityJson, signatureGate, type GateDeps } from './inbox.js';
+import { actorOwnsKey, compactActivity, inboxBody, InboxRefusal, requireActivityJson, signatureGate, signerAsSender, type GateDeps } from './inbox.js';
 import type { Iris, LocalActorRef } from './iris.js';
 
 export interface RoutesDeps extends GateDeps {
@@ -97,7 +97,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     deps.moves,
     deps.announces,
     deps.contributions,
-    security.verifySignature!,
+    signerAsSender(apex),
     validators.actor!,
     validators.activityObject!,
     validators.inboxActivity!,

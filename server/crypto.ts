@@ -5,8 +5,11 @@ export function randomToken(bytes = 32): string {
   return crypto.randomBytes(bytes).toString('base64url');
 }
 
-/** Random ids for documents: unguessable, so an id in a URL reveals nothing about counts or order. */
-/** Random bytes drawn a page at a time: one system call per 341 ids instead of one per id. */
+/**
+ * Random ids for documents: unguessable, so an id in a URL reveals nothing
+ * about counts or order. The random bytes are drawn a page at a time: one
+ * system call per 341 ids instead of one per id.
+ */
 const ID_BYTES = 12;
 let pool = Buffer.alloc(0);
 let offset = 0;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Store } from '../../server/store/port.js';
-import { apexCollections, apDeliveriesCollection } from '../../federation/apex.collections.js';
+import { apexCollections, apDeliveriesCollection, apDeliveryBodiesCollection } from '../../federation/apex.collections.js';
 import { INVALID_PAGE, PortApexStore, retryDelay } from '../../federation/apex-store.js';
 import type { ApexActivity, ApexObject } from '../../federation/apex-types.js';
 
@@ -258,7 +258,28 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         now += 60_001;
         const [again] = await apexStore.claimDue(5, 60_000);
         assert.equal(again?.id, claimed.id);
-        await apexStore.completeDelivery(claimed.id);
+        await apexStore.completeDeliveries([claimed]);
+        assert.equal(await apexStore.pendingDeliveries(), 0);
+      });
+
+      it('stores an activity once for all its addresses and deletes it with its last delivery', async () => {
+        const bodies = store.collection(apDeliveryBodiesCollection);
+        await apexStore.deliveryEnqueue(actor('alice').id, '{"type":"Announce"}', ['https://x.example/inbox', 'https://y.example/inbox', 'https://z.example/inbox']);
+        assert.equal(await bodies.count(), 1);
+        const claimed = await apexStore.claimDue(5, 60_000);
+        assert.deepEqual(claimed.map((d) => d.body), ['{"type":"Announce"}', '{"type":"Announce"}', '{"type":"Announce"}']);
+        await apexStore.completeDeliveries(claimed.slice(0, 2));
+        assert.equal(await bodies.count(), 1, 'kept while a delivery still needs it');
+        assert.equal(await apexStore.failDelivery(claimed[2]!, true), false);
+        assert.equal(await bodies.count(), 0);
+        assert.equal(await apexStore.pendingDeliveries(), 0);
+      });
+
+      it('drops a delivery whose body is gone', async () => {
+        await apexStore.deliveryEnqueue(actor('alice').id, '{}', ['https://x.example/inbox']);
+        const [queued] = (await store.collection(apDeliveriesCollection).find({ orderBy: { field: 'nextAt' } })).items;
+        await store.collection(apDeliveryBodiesCollection).delete(queued!.bodyId);
+        assert.deepEqual(await apexStore.claimDue(5, 60_000), []);
         assert.equal(await apexStore.pendingDeliveries(), 0);
       });
 
