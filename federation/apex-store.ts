@@ -29,8 +29,14 @@ export type ClaimedDelivery = ApDeliveryDoc & { readonly body: string };
 /** apex's own collection handlers answer 400 on exactly this message. */
 export const INVALID_PAGE = 'ApexStore: invalid page value';
 const SEQ_COUNTER = 'stream_seq';
-/** Collections whose fingerprint is remembered (one per local actor that has followers, in practice). */
-const FINGERPRINTS = 1_000;
+/** Collections whose size is remembered (one per local actor that has followers, in practice). */
+const SUMMARIES = 1_000;
+
+/** How many members a collection has, and the position of its newest: its fingerprint. */
+interface MembersSummary {
+  readonly count: number;
+  readonly lastSeq: number;
+}
 const PAGE = 500;
 
 export interface ApexStoreOptions {
@@ -94,7 +100,7 @@ export class PortApexStore implements IApexStore {
   private readonly contexts;
   private readonly deliveries;
   private readonly bodies;
-  private readonly fingerprints = new Map<string, string>();
+  private readonly summaries = new Map<string, MembersSummary>();
   private streamsVersion = 0;
   private readonly now: () => number;
 
@@ -333,20 +339,25 @@ export class PortApexStore implements IApexStore {
    * highest position, any removal without one lowers the count.
    */
   async collectionFingerprint(collectionId: string): Promise<string> {
-    const known = this.fingerprints.get(collectionId);
+    const { count, lastSeq } = await this.membersSummary(collectionId);
+    return `${count}:${lastSeq}`;
+  }
+
+  private async membersSummary(collectionId: string): Promise<MembersSummary> {
+    const known = this.summaries.get(collectionId);
     if (known !== undefined) return known;
     const version = this.streamsVersion;
     const [count, last] = await Promise.all([
       this.items.count({ collection: collectionId }),
       this.items.find({ where: { collection: collectionId }, orderBy: { field: 'seq', direction: 'desc' }, limit: 1 }),
     ]);
-    const fingerprint = `${count}:${last.items[0]?.seq ?? 0}`;
-    // Kept only when no stream changed while it was read; every change forgets them all.
+    const summary = { count, lastSeq: last.items[0]?.seq ?? 0 };
+    // Kept only when no collection changed while it was read.
     if (version === this.streamsVersion) {
-      if (this.fingerprints.size >= FINGERPRINTS) this.fingerprints.clear();
-      this.fingerprints.set(collectionId, fingerprint);
+      if (this.summaries.size >= SUMMARIES) this.summaries.clear();
+      this.summaries.set(collectionId, summary);
     }
-    return fingerprint;
+    return summary;
   }
 
   /** Removes one item from a collection (an admin's refusal of a server drops its followers). */
@@ -357,8 +368,8 @@ export class PortApexStore implements IApexStore {
   /**
    * A transaction that changes collections' members. Counting a board's
    * followers for every activity it sends was a good part of a reply's cost,
-   * so fingerprints are remembered until their collection changes; the
-   * version moves before and after every change, so a fingerprint read while
+   * so counts are remembered until their collection changes; the
+   * version moves before and after every change, so a count read while
    * one was under way is not kept.
    */
   private async streamsTransaction<T>(collections: readonly string[] | null, work: (tx: TxScope) => Promise<T>): Promise<T> {
@@ -370,15 +381,15 @@ export class PortApexStore implements IApexStore {
     }
   }
 
-  /** Forgets the fingerprints of `collections` (null: of every collection). */
+  /** Forgets what is remembered of `collections` (null: of every collection). */
   private changedStreams(collections: readonly string[] | null): void {
     this.streamsVersion++;
-    if (collections === null) this.fingerprints.clear();
-    else for (const c of collections) this.fingerprints.delete(c);
+    if (collections === null) this.summaries.clear();
+    else for (const c of collections) this.summaries.delete(c);
   }
 
   async getStreamCount(collectionId: string): Promise<number> {
-    return this.items.count({ collection: collectionId });
+    return (await this.membersSummary(collectionId)).count;
   }
 
   async getUserCount(): Promise<number> {
