@@ -1,9 +1,11 @@
-import { assertCallable } from '../server/http/outbound.js';
+import type { Response } from 'undici';
+import { assertCallable, outboundFetch, refusedAddress } from '../server/http/outbound.js';
 import { signRequest } from './signatures.js';
 
 /**
  * Every request federation makes goes through here: the address is checked
- * against private, loopback and link-local ranges (SSRF) at each hop, the
+ * against private, loopback and link-local ranges (SSRF) at each hop, and
+ * again for the address each connection is made to (DNS rebinding), the
  * answer is bounded in time and size, and redirects are followed by hand so
  * that each target is checked too.
  */
@@ -74,9 +76,9 @@ export async function fetchJson(
     if (options.signer) Object.assign(headers, signRequest({ method: 'GET', url, keyId: options.signer.keyId, privateKeyPem: options.signer.privateKeyPem }));
     let res: Response;
     try {
-      res = await fetch(url, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
+      res = await outboundFetch(url, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) }, options.allowPrivateNetwork);
     } catch (error) {
-      throw new FetchError(`fetch failed: ${error instanceof Error ? error.name : 'error'}`, null, true);
+      throw failure('fetch failed', error);
     }
     if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
       await res.body?.cancel();
@@ -122,13 +124,19 @@ export async function postActivity(
   };
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
+    res = await outboundFetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) }, options.allowPrivateNetwork);
   } catch (error) {
-    throw new FetchError(`delivery failed: ${error instanceof Error ? error.name : 'error'}`, null, true);
+    throw failure('delivery failed', error);
   }
   await res.body?.cancel();
   const retryAfter = Number(res.headers.get('retry-after'));
   return { status: res.status, retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 86_400) * 1000 : 0 };
+}
+
+/** A request that got no answer: worth trying again later, unless its address was refused. */
+function failure(what: string, error: unknown): FetchError {
+  if (refusedAddress(error)) return new FetchError('address not allowed');
+  return new FetchError(`${what}: ${error instanceof Error ? error.name : 'error'}`, null, true);
 }
 
 async function callable(raw: string, options: OutboundOptions): Promise<URL> {

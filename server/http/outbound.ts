@@ -1,5 +1,7 @@
 import dns from 'node:dns/promises';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import net from 'node:net';
+import { Agent, fetch as undiciFetch, type RequestInit, type Response } from 'undici';
 import { AppError } from './errors.js';
 
 /** Addresses a server must never be made to call: loopback, private, link-local, CGNAT, multicast, reserved. */
@@ -35,4 +37,57 @@ export async function assertCallable(raw: string, allowPrivate: boolean): Promis
   const addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
   if (addresses.length === 0 || addresses.some(isBlockedAddress)) throw new AppError(422, 'bad_url');
   return url;
+}
+
+/** The error code of a connection refused because its address is not public. */
+const ADDRESS_REFUSED = 'EADDRNOTPUBLIC';
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+export type Lookup = (hostname: string, options: { all?: boolean; family?: number | string }, callback: LookupCallback) => void;
+
+/**
+ * A lookup for connections that refuses names resolving to a `blocked`
+ * address: the addresses a connection is made to are the ones checked.
+ * assertCallable looks the name up beforehand too, but a name whose server
+ * answers a public address to that check and a private one a moment later,
+ * when the connection is made (DNS rebinding), would otherwise reach loopback
+ * or the private network.
+ */
+export function addressCheckingLookup(blocked: (address: string) => boolean): Lookup {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { family: Number(options.family ?? 0) as 0 | 4 | 6, all: true }, (error, addresses) => {
+      if (error) {
+        callback(error, []);
+        return;
+      }
+      if (addresses.length === 0 || addresses.some((a) => blocked(a.address))) {
+        callback(Object.assign(new Error(`${hostname} resolves to an address this server may not call`), { code: ADDRESS_REFUSED }), []);
+        return;
+      }
+      if (options.all) callback(null, addresses);
+      else callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
+let publicOnly: Agent | null = null;
+
+/**
+ * fetch for requests to addresses that others chose (federation, Web Push
+ * endpoints): the address of every connection is checked when it is made
+ * (addressCheckingLookup), unless tests allow private addresses.
+ */
+export function outboundFetch(url: string | URL, init: RequestInit, allowPrivate: boolean): Promise<Response> {
+  if (allowPrivate) return undiciFetch(url, init);
+  publicOnly ??= new Agent({ connect: { lookup: addressCheckingLookup(isBlockedAddress) } });
+  return undiciFetch(url, { ...init, dispatcher: publicOnly });
+}
+
+/** Whether a failed outboundFetch was refused for its address (retrying cannot help). */
+export function refusedAddress(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ((e as NodeJS.ErrnoException).code === ADDRESS_REFUSED) return true;
+  }
+  return false;
 }

@@ -4,7 +4,7 @@ import type { Store } from '../store/port.js';
 import { defineCollection } from '../store/port.js';
 import { newId } from '../crypto.js';
 import { parseInput } from '../http/validate.js';
-import { assertCallable } from '../http/outbound.js';
+import { assertCallable, outboundFetch } from '../http/outbound.js';
 import type { Logger } from '../logger.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import { pushSubscriptionsCollection, type PushSubscriptionDoc } from './safety.collections.js';
@@ -55,13 +55,17 @@ export async function createPushService(store: Store, hooks: AccountHooks, logge
       TTL: 3600,
       urgency: 'high',
     });
-    const response = await fetch(request.endpoint, {
-      method: request.method,
-      headers: request.headers as Record<string, string>,
-      body: request.body ? new Uint8Array(request.body) : null,
-      redirect: 'error',
-      signal: AbortSignal.timeout(10_000),
-    });
+    const response = await outboundFetch(
+      request.endpoint,
+      {
+        method: request.method,
+        headers: request.headers as Record<string, string>,
+        body: request.body ? new Uint8Array(request.body) : null,
+        redirect: 'error',
+        signal: AbortSignal.timeout(10_000),
+      },
+      options.allowPrivateNetwork,
+    );
     // 404/410: the browser dropped the subscription; forget it.
     if (response.status === 404 || response.status === 410) await subs.delete(sub.id);
   }
