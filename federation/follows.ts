@@ -46,6 +46,8 @@ export interface FollowsDeps {
   readonly logger: Logger;
   /** The deny list or allow-list (policy.ts). */
   readonly allows: (iri: string) => boolean;
+  /** Told when a remote actor accepts our follow (the mirror reads what it already holds). */
+  readonly onAccepted?: (remoteActor: string) => void;
 }
 
 const firstId = (value: unknown): string | null => {
@@ -153,7 +155,10 @@ export class FollowsService {
     const doc = await this.follows.findOne({ followId: object.id });
     if (!doc || doc.remoteActor !== sender.id || doc.localActor !== recipient.id) return;
     const state: FollowState = type === 'Accept' ? 'accepted' : 'rejected';
-    if (doc.state !== state) await this.follows.patch(doc.id, { state, updatedAt: Date.now() });
+    if (doc.state !== state) {
+      await this.follows.patch(doc.id, { state, updatedAt: Date.now() });
+      if (state === 'accepted') this.deps.onAccepted?.(sender.id);
+    }
     this.deps.logger.info({ state, host: new URL(sender.id).host }, 'follow answered');
   }
 

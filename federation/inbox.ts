@@ -280,8 +280,7 @@ export function actorOwnsKey(): RequestHandler {
       next(new InboxRefusal(403, 'actor_not_signer'));
       return;
     }
-    const origin = new URL(owner).origin;
-    trimForeign(activity, origin, 0);
+    trimForeignObjects(activity, new URL(owner).origin);
     next();
   };
 }
@@ -299,6 +298,11 @@ function sameOrigin(iri: string, origin: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Cuts the objects embedded in `activity` that do not come from `origin` down to their IRIs (see actorOwnsKey). */
+export function trimForeignObjects(activity: Record<string, unknown>, origin: string): void {
+  trimForeign(activity, origin, 0);
 }
 
 function trimForeign(node: Record<string, unknown>, origin: string, depth: number): void {

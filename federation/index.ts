@@ -52,6 +52,10 @@ interface InboxEvent {
 
 const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
+
+/** Followed boards are read for what was missed a little after start, then every six hours. */
+const CATCH_UP_DELAY_MS = 5_000;
+const CATCH_UP_EVERY_MS = 6 * 3_600_000;
 /**
  * Attaches ActivityPub to the app: discovery (WebFinger, NodeInfo,
  * host-meta), the actors' endpoints, the delivery worker and the federation
@@ -108,10 +112,17 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   // The instance actor's key exists before anything needs to sign.
   await actorService.instanceActor();
 
-  const follows = new FollowsService({ apex, actors: actorService, iris, store, outbound, logger, allows: (iri) => rules.allowsIri(iri) });
-  const onFollow = createFollowHandler({ apex, actors: actorService, iris, logger });
   // Our own members' activities (written on a remote board and announced back) are read from our store.
-  const mirror = new RemoteMirror({ store, logger, fetchObject: (iri) => (iris.isLocal(iri) ? apexStore.getActivity(iri) : apex.requestObject(iri)) });
+  const mirror = new RemoteMirror({
+    store,
+    logger,
+    fetchObject: (iri) => (iris.isLocal(iri) ? apexStore.getActivity(iri) : apex.requestObject(iri)),
+    instanceActor: iris.actor({ kind: 'instance' }),
+  });
+  const catchUp = (group: string) =>
+    void mirror.catchUp(group).catch((error: unknown) => logger.info({ reason: error instanceof Error ? error.message : 'error' }, 'mirror could not catch up'));
+  const follows = new FollowsService({ apex, actors: actorService, iris, store, outbound, logger, allows: (iri) => rules.allowsIri(iri), onAccepted: catchUp });
+  const onFollow = createFollowHandler({ apex, actors: actorService, iris, logger });
   const posts = new PostFederation({ apex, actors: actorService, iris, store, logger });
   const network = new RegionalNetwork({
     store,
@@ -194,12 +205,22 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
 
   // Deliveries left from before a restart.
   deliveries.kick();
+  // What followed boards posted while this instance was away longer than their retries last.
+  const catchUpAll = () => void mirror.catchUpAll();
+  const firstCatchUp = setTimeout(catchUpAll, CATCH_UP_DELAY_MS);
+  const catchUps = setInterval(catchUpAll, CATCH_UP_EVERY_MS);
+  firstCatchUp.unref();
+  catchUps.unref();
   return {
     actors: actorService,
     policy: rules,
     follows,
     posts,
     pages,
-    close: () => deliveries.stop(),
+    close: () => {
+      clearTimeout(firstCatchUp);
+      clearInterval(catchUps);
+      return deliveries.stop();
+    },
   };
 }

@@ -3,17 +3,24 @@ import { z } from 'zod';
 import { cleanHtml } from '../server/content/markdown.js';
 import type { ApiRouter } from '../server/http/api-router.js';
 import type { Logger } from '../server/logger.js';
+import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import { federationError } from './errors.js';
 import { apFollowsCollection, apRemotePostsCollection, type ApRemotePostDoc } from './federation.collections.js';
-import { InboxRefusal } from './inbox.js';
+import { InboxRefusal, trimForeignObjects } from './inbox.js';
 import { dateOf, first, idOf, ids, readPostObject, sameOrigin } from './as.js';
+
+/** How much of a board's outbox a catch-up reads: its newest activities, a page of twenty at a time. */
+const CATCH_UP_ITEMS = 400;
+const CATCH_UP_PAGES = 40;
 
 export interface MirrorDeps {
   readonly store: Store;
   readonly logger: Logger;
   /** Reads an object or activity from its origin. */
   readonly fetchObject: (iri: string) => Promise<unknown>;
+  /** The instance actor's IRI: it follows remote boards on the instance's behalf. */
+  readonly instanceActor: string;
 }
 
 /**
@@ -103,6 +110,68 @@ export class RemoteMirror {
       receivedAt: Date.now(),
     };
     await posts.upsert(doc);
+  }
+
+  /**
+   * Reads what a followed board already holds from its outbox and keeps it as
+   * if it had been announced to us: when the follow is accepted (a new
+   * partner sees the board's threads, not only what comes next) and after an
+   * absence longer than the origin retries its deliveries (48 hours). The
+   * newest CATCH_UP_ITEMS activities are applied oldest first, so a thread
+   * created and later removed stays removed. Each is checked as an announced
+   * activity is: only the Group's Announces, embedded objects from its own
+   * origin, anything else read from where it lives. Returns how many were kept.
+   */
+  async catchUp(group: string): Promise<number> {
+    const { store, logger, fetchObject } = this.deps;
+    if (!(await store.collection(apFollowsCollection).findOne({ remoteActor: group, state: 'accepted' }))) return 0;
+    const actor = (await fetchObject(group)) as Record<string, unknown> | null;
+    const outbox = actor && ids(actor.type).includes('Group') ? idOf(actor.outbox) : null;
+    if (!outbox || !sameOrigin(outbox, group)) return 0;
+    const collection = (await fetchObject(outbox)) as Record<string, unknown> | null;
+    const items: unknown[] = [];
+    let page: unknown = collection ? first(collection.first) : null;
+    for (let pages = 0; page && pages < CATCH_UP_PAGES && items.length < CATCH_UP_ITEMS; pages++) {
+      const iri = typeof page === 'string' ? page : null;
+      if (iri !== null && !sameOrigin(iri, group)) break;
+      const doc = (iri !== null ? await fetchObject(iri) : page) as Record<string, unknown> | null;
+      if (!doc) break;
+      const listed = doc.orderedItems ?? doc.items;
+      items.push(...(Array.isArray(listed) ? listed : listed ? [listed] : []));
+      page = first(doc.next);
+    }
+    const origin = new URL(group).origin;
+    let kept = 0;
+    for (const item of items.slice(0, CATCH_UP_ITEMS).reverse()) {
+      if (!item || typeof item !== 'object') continue;
+      const announce = item as Record<string, unknown>;
+      if (announce.type !== 'Announce' || idOf(announce.actor) !== group) continue;
+      trimForeignObjects(announce, origin);
+      try {
+        await this.receive(announce);
+        kept++;
+      } catch (error) {
+        if (!(error instanceof InboxRefusal)) throw error;
+      }
+    }
+    logger.info({ host: new URL(group).host, read: items.length, kept }, 'mirror caught up from the outbox');
+    return kept;
+  }
+
+  /** catchUp for every followed board, one after the other; a board that cannot be read is left for the next round. */
+  async catchUpAll(): Promise<void> {
+    const groups = new Set<string>();
+    await eachPage(
+      (after) => this.deps.store.collection(apFollowsCollection).find({ where: { localActor: this.deps.instanceActor }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+      (follow) => {
+        if (follow.state === 'accepted') groups.add(follow.remoteActor);
+      },
+    );
+    for (const group of groups) {
+      await this.catchUp(group).catch((error: unknown) =>
+        this.deps.logger.info({ host: new URL(group).host, reason: error instanceof Error ? error.message : 'error' }, 'mirror could not catch up'),
+      );
+    }
   }
 
   /** Reads an activity from its origin (signed by the instance actor; the origin is checked by the fetch). */

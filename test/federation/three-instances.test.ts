@@ -177,6 +177,30 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     await eventually(async () => assert.ok((await mirrored(c)).some((t) => t.id === iri)), 60_000);
   });
 
+  it('an instance that follows later (or was away past the retries) reads what the board already holds from its outbox', async () => {
+    const again = await b.member.client.api('POST', '/federation/remote/replies', { inReplyTo: threadIri, body: 'A second, kinder reply.' });
+    assert.equal(again.status, 201, again.text);
+    await eventually(async () => assert.equal((await mirrored(c)).find((t) => t.id === threadIri)?.replies.length, 1));
+    const [d] = (await startPeers(['td'])) as [Peer];
+    try {
+      const made = await d.admin.client.api('POST', '/federation/follows', { target: `general@${a.host}` });
+      assert.equal(made.status, 201, made.text);
+      const onD = await eventually(async () => {
+        const threads = await mirrored(d);
+        const thread = threads.find((t) => t.id === threadIri);
+        assert.equal(thread?.replies.length, 1);
+        assert.ok(threads.some((t) => t.title === 'Posted while C was away'));
+        return thread;
+      }, 60_000);
+      // B's reply is read from B (its own server), the one A's moderator removed stays removed.
+      assert.equal(onD.replies[0].id, again.json.post.id);
+      assert.match(onD.replies[0].html, /kinder/);
+      assert.ok(!JSON.stringify(await mirrored(d)).includes(replyIri));
+    } finally {
+      await d.dispose();
+    }
+  });
+
   it('sends nothing about a room: no activity any server receives names it or carries its messages', async () => {
     const made = await a.admin.client.api('POST', '/rooms', { name: 'HIV+ peers Tuesday', purpose: 'peer support' });
     assert.equal(made.status, 201, made.text);
