@@ -1,6 +1,6 @@
 import type { Response } from 'undici';
 import { assertCallable, outboundFetch, refusedAddress } from '../server/http/outbound.js';
-import { signRequest } from './signatures.js';
+import { signRequestOffThread } from './signatures.js';
 
 /**
  * Every request federation makes goes through here: the address is checked
@@ -73,7 +73,7 @@ export async function fetchJson(
   let url = await callable(raw, options);
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = { accept: options.accept ?? ACTIVITY_ACCEPT, 'user-agent': options.userAgent };
-    if (options.signer) Object.assign(headers, signRequest({ method: 'GET', url, keyId: options.signer.keyId, privateKeyPem: options.signer.privateKeyPem }));
+    if (options.signer) Object.assign(headers, await signRequestOffThread({ method: 'GET', url, keyId: options.signer.keyId, privateKeyPem: options.signer.privateKeyPem }));
     let res: Response;
     try {
       res = await outboundFetch(url, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) }, options.allowPrivateNetwork);
@@ -120,7 +120,7 @@ export async function postActivity(
   const headers: Record<string, string> = {
     'content-type': 'application/activity+json',
     'user-agent': options.userAgent,
-    ...signRequest({ method: 'POST', url, keyId: signer.keyId, privateKeyPem: signer.privateKeyPem, body }),
+    ...(await signRequestOffThread({ method: 'POST', url, keyId: signer.keyId, privateKeyPem: signer.privateKeyPem, body })),
   };
   let res: Response;
   try {

@@ -140,12 +140,37 @@ export interface SignRequest {
 
 /** The headers that sign a request: Date, Digest (with a body) and Signature. Host is the URL's, as fetch sends it. */
 export function signRequest(request: SignRequest): Record<string, string> {
+  const { headers, data } = unsignedHeaders(request);
+  return withSignature(headers, request, crypto.sign('sha256', Buffer.from(data), privateKeyOf(request.privateKeyPem)));
+}
+
+/**
+ * signRequest with the RSA work on libuv's thread pool: a board's post goes
+ * to fifty inboxes, each signed, and every new remote actor costs a signed
+ * fetch of its key; on the main thread those signatures held up everything
+ * else the server was doing.
+ */
+export async function signRequestOffThread(request: SignRequest): Promise<Record<string, string>> {
+  const { headers, data } = unsignedHeaders(request);
+  const signature = await new Promise<Buffer>((resolve, reject) => {
+    crypto.sign('sha256', Buffer.from(data), privateKeyOf(request.privateKeyPem), (error, signed) => (error ? reject(error) : resolve(signed)));
+  });
+  return withSignature(headers, request, signature);
+}
+
+function unsignedHeaders(request: SignRequest): { headers: Record<string, string>; data: string } {
   const date = (request.date ?? new Date()).toUTCString();
-  const out: Record<string, string> = { date };
-  const names: string[] = request.body === undefined ? [...SIGNED_GET_HEADERS] : [...SIGNED_POST_HEADERS];
-  if (request.body !== undefined) out.digest = digestHeader(request.body);
-  const data = signingString(names, request.method, `${request.url.pathname}${request.url.search}`, { ...out, host: request.url.host })!;
-  const signature = crypto.sign('sha256', Buffer.from(data), privateKeyOf(request.privateKeyPem)).toString('base64');
-  out.signature = `keyId="${request.keyId}",algorithm="rsa-sha256",headers="${names.join(' ')}",signature="${signature}"`;
-  return out;
+  const headers: Record<string, string> = { date };
+  if (request.body !== undefined) headers.digest = digestHeader(request.body);
+  const data = signingString(signedHeaderNames(request), request.method, `${request.url.pathname}${request.url.search}`, { ...headers, host: request.url.host })!;
+  return { headers, data };
+}
+
+const signedHeaderNames = (request: SignRequest): readonly string[] => (request.body === undefined ? SIGNED_GET_HEADERS : SIGNED_POST_HEADERS);
+
+function withSignature(headers: Record<string, string>, request: SignRequest, signature: Buffer): Record<string, string> {
+  return {
+    ...headers,
+    signature: `keyId="${request.keyId}",algorithm="rsa-sha256",headers="${signedHeaderNames(request).join(' ')}",signature="${signature.toString('base64')}"`,
+  };
 }

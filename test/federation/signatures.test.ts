@@ -8,6 +8,7 @@ import {
   signatureHeaderOf,
   signingString,
   signRequest,
+  signRequestOffThread,
   verifySignature,
 } from '../../federation/signatures.js';
 import { ReplayCache } from '../../federation/inbox.js';
@@ -38,6 +39,20 @@ describe('HTTP signatures and digests', () => {
     );
     assert.equal(parsed.keyId, 'https://a.example/ap/instance#main-key');
     assert.ok(httpSignature.verifySignature(parsed, publicKey));
+  });
+
+  it('signs the same way off the main thread, for GETs (no digest) and POSTs', async () => {
+    const date = new Date('2026-12-01T10:00:00Z');
+    for (const request of [
+      { method: 'GET', url, keyId: 'k', privateKeyPem: privateKey, date },
+      { method: 'POST', url, keyId: 'k', privateKeyPem: privateKey, body, date },
+    ]) {
+      const off = await signRequestOffThread(request);
+      // RSA PKCS#1 v1.5 signatures are deterministic: the same input gives the same header.
+      assert.deepEqual(off, signRequest(request));
+      const parsed = httpSignature.parseRequest({ method: request.method, url: '/ap/b/general/inbox?x=1', headers: { ...off, host: url.host } }, { clockSkew: 1e9 });
+      assert.ok(httpSignature.verifySignature(parsed, publicKey));
+    }
   });
 
   it('verifies what it signs and nothing else', () => {
