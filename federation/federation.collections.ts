@@ -99,7 +99,7 @@ export interface ApRemotePostDoc {
 export const apRemotePostsCollection = defineCollection<ApRemotePostDoc>({
   name: 'ap_remote_posts',
   fields: { groupIri: 'string', threadIri: 'string', kind: 'string', published: 'number', attributedTo: 'string' },
-  indexes: [{ fields: ['groupIri', 'kind', 'published'] }, { fields: ['threadIri', 'published'] }, { fields: ['attributedTo'] }],
+  indexes: [{ fields: ['groupIri', 'kind', 'published'] }, { fields: ['threadIri', 'published'] }, { fields: ['threadIri', 'kind', 'published'] }, { fields: ['attributedTo'] }],
 });
 
 /**

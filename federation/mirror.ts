@@ -192,16 +192,25 @@ export class RemoteMirror {
     await posts.delete(iri);
   }
 
-  async threads(group: string): Promise<ThreadOfRemote[]> {
+  /**
+   * A page of a mirrored board's threads, newest first, each with its first
+   * REPLIES_WITH_THREAD replies (oldest first) and the cursor of the rest
+   * (read with thread()). `after` is the `next` of the page before.
+   */
+  async threads(group: string, page: { after?: string | null; limit?: number } = {}): Promise<{ threads: ThreadOfRemote[]; next: string | null }> {
     const posts = this.deps.store.collection(apRemotePostsCollection);
-    const heads = await posts.find({ where: { groupIri: group, kind: 'Page' }, orderBy: { field: 'published', direction: 'desc' }, limit: 100 });
-    const out: ThreadOfRemote[] = [];
+    const heads = await posts.find({
+      where: { groupIri: group, kind: 'Page' },
+      orderBy: { field: 'published', direction: 'desc' },
+      limit: page.limit ?? 20,
+      after: page.after ?? null,
+    });
+    const threads: ThreadOfRemote[] = [];
     for (const head of heads.items) {
-      const all = await posts.find({ where: { threadIri: head.id }, orderBy: { field: 'published' }, limit: 1000 });
-      // A reply names its thread (context) itself: only the Group's own posts belong to the Group's thread.
-      out.push({ ...view(head), replies: all.items.filter((p) => p.id !== head.id && p.groupIri === group).map(view) });
+      const found = await this.thread(group, head.id, { limit: REPLIES_WITH_THREAD });
+      threads.push({ ...view(head), replies: (found?.replies ?? []).map(view), moreReplies: found?.next ?? null });
     }
-    return out;
+    return { threads, next: heads.next };
   }
 
   /** How many threads a mirrored board has, and when its latest post (thread or reply) was published. */
@@ -254,8 +263,9 @@ export class RemoteMirror {
     const posts = this.deps.store.collection(apRemotePostsCollection);
     const head = await posts.get(threadIri);
     if (!head || head.groupIri !== group || head.kind !== 'Page') return null;
-    const found = await posts.find({ where: { threadIri }, orderBy: { field: 'published' }, limit: page.limit ?? 50, after: page.after ?? null });
-    return { thread: head, replies: found.items.filter((p) => p.id !== head.id && p.groupIri === group), next: found.next };
+    const found = await posts.find({ where: { threadIri, kind: 'Note' }, orderBy: { field: 'published' }, limit: page.limit ?? 50, after: page.after ?? null });
+    // A reply names its thread (context) itself: only the Group's own posts belong to the Group's thread.
+    return { thread: head, replies: found.items.filter((p) => p.groupIri === group), next: found.next };
   }
 }
 
@@ -290,6 +300,8 @@ export interface RemotePostView {
 
 export interface ThreadOfRemote extends RemotePostView {
   replies: RemotePostView[];
+  /** The cursor of the replies after these (GET /federation/remote/thread), or null. */
+  moreReplies: string | null;
 }
 
 const view = (p: ApRemotePostDoc): RemotePostView => ({
@@ -302,17 +314,43 @@ const view = (p: ApRemotePostDoc): RemotePostView => ({
   published: new Date(p.published).toISOString(),
 });
 
-const remoteQuery = z.strictObject({ group: z.url() });
+const REPLIES_WITH_THREAD = 50;
+
+const remoteQuery = z.strictObject({
+  group: z.url(),
+  after: z.string().max(300).optional(),
+  limit: z.coerce.number().int().min(1).max(50).optional(),
+});
+
+const remoteThreadQuery = z.strictObject({
+  group: z.url(),
+  thread: z.url(),
+  after: z.string().max(300).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
 
 /** Members read a followed remote board's mirrored threads (GET /api/v1/federation/remote?group=<Group IRI>). */
 export function mirrorApi(api: ApiRouter, mirror: RemoteMirror, store: Store): void {
+  const followed = async (group: string) => {
+    const follow = await store.collection(apFollowsCollection).findOne({ remoteActor: group, state: 'accepted' });
+    if (!follow) throw federationError(404, 'not_followed');
+  };
   api.route({
     method: 'get', path: '/federation/remote', tag: 'federation', access: 'member', query: remoteQuery,
-    summary: 'The threads of a followed remote board, with their replies, as mirrored here',
+    summary: 'A page of the threads of a followed remote board, newest first, each with its first replies, as mirrored here (cursor-paginated with `after`)',
     handler: async ({ query }) => {
-      const follow = await store.collection(apFollowsCollection).findOne({ remoteActor: query.group, state: 'accepted' });
-      if (!follow) throw federationError(404, 'not_followed');
-      return { group: query.group, threads: await mirror.threads(query.group) };
+      await followed(query.group);
+      return { group: query.group, ...(await mirror.threads(query.group, query)) };
+    },
+  });
+  api.route({
+    method: 'get', path: '/federation/remote/thread', tag: 'federation', access: 'member', query: remoteThreadQuery,
+    summary: 'A mirrored thread and a page of its replies, oldest first (cursor-paginated with `after`)',
+    handler: async ({ query }) => {
+      await followed(query.group);
+      const found = await mirror.thread(query.group, query.thread, query);
+      if (!found) throw federationError(404, 'remote_thread_not_found');
+      return { group: query.group, thread: view(found.thread), replies: found.replies.map(view), next: found.next };
     },
   });
 }

@@ -112,6 +112,33 @@ describe('pages of a mirrored remote board (separate processes, real HTTP)', fun
     assert.ok(!page.text.toLowerCase().includes(memberHandle), 'the member is not named');
   });
 
+  it('pages the JSON API: threads newest first with a cursor, a thread’s replies with another; bad input is 400 or 404', async () => {
+    const m = b.member.client;
+    const g = encodeURIComponent(group());
+    const first = await m.api('GET', `/federation/remote?group=${g}&limit=1`);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.threads[0].title, 'Asked anonymously');
+    assert.ok(first.json.next);
+    const second = await m.api('GET', `/federation/remote?group=${g}&limit=1&after=${encodeURIComponent(first.json.next)}`);
+    assert.match(second.json.threads[0].title, /Hello <b>from<\/b> A/);
+    assert.equal(second.json.threads[0].moreReplies, null);
+    const thread = encodeURIComponent(second.json.threads[0].id);
+    const replies = await m.api('GET', `/federation/remote/thread?group=${g}&thread=${thread}&limit=1`);
+    assert.equal(replies.status, 200, replies.text);
+    assert.equal(replies.json.replies.length, 1);
+    const rest = await m.api('GET', `/federation/remote/thread?group=${g}&thread=${thread}&limit=1&after=${encodeURIComponent(replies.json.next)}`);
+    assert.equal(rest.json.replies.length, 1);
+    assert.notEqual(rest.json.replies[0].id, replies.json.replies[0].id);
+    for (const [path, status] of [
+      [`/federation/remote?group=${g}&after=not-a-cursor`, 400],
+      [`/federation/remote?group=${g}&limit=500`, 422],
+      [`/federation/remote/thread?group=${g}&thread=${encodeURIComponent(`${a.url}/ap/o/ffff`)}`, 404],
+      [`/federation/remote/thread?group=${encodeURIComponent(`${a.url}/ap/b/nope`)}&thread=${thread}`, 404],
+    ] as const) {
+      assert.equal((await m.api('GET', path)).status, status, path);
+    }
+  });
+
   it('links the pages from the home page and the admin federation page', async () => {
     const home = await b.member.client.get('/');
     assert.match(home.text, /href="\/remote"/);

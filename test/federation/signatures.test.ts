@@ -44,8 +44,8 @@ describe('HTTP signatures and digests', () => {
   it('signs the same way off the main thread, for GETs (no digest) and POSTs', async () => {
     const date = new Date('2026-12-01T10:00:00Z');
     for (const request of [
-      { method: 'GET', url, keyId: 'k', privateKeyPem: privateKey, date },
-      { method: 'POST', url, keyId: 'k', privateKeyPem: privateKey, body, date },
+      { method: 'GET' as const, url, keyId: 'k', privateKeyPem: privateKey, date },
+      { method: 'POST' as const, url, keyId: 'k', privateKeyPem: privateKey, body, date },
     ]) {
       const off = await signRequestOffThread(request);
       // RSA PKCS#1 v1.5 signatures are deterministic: the same input gives the same header.
