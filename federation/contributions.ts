@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { boardsCollection } from '../server/forums/forums.collections.js';
 import type { ForumsService } from '../server/forums/forums.service.js';
 import { reactionEmoji, reactionKinds, type ReactionKind } from '../server/forums/reactions.js';
 import { AppError } from '../server/http/errors.js';
@@ -54,11 +55,19 @@ export class RemoteContributions {
         this.flag(activity).then(() => res.status(202).end(), next);
         return;
       }
-      if (typeof slug !== 'string' || typeof type !== 'string' || !HANDLED.has(type)) {
+      const reaction = type === 'Like' || type === 'EmojiReact';
+      // Mastodon and others send a Like of a post to its author's inbox: a member's Person takes reactions too.
+      const atMember = typeof slug !== 'string' && typeof req.params.handle === 'string' && (reaction || type === 'Undo');
+      if ((typeof slug !== 'string' && !atMember) || typeof type !== 'string' || !HANDLED.has(type)) {
         next();
         return;
       }
-      const task = type === 'Like' || type === 'EmojiReact' ? this.like(slug, activity) : type === 'Undo' ? this.undo(activity) : this.receive(slug, type as 'Create' | 'Update' | 'Delete', activity, req);
+      const board = typeof slug === 'string' ? slug : null;
+      const task = reaction
+        ? this.like(board, activity)
+        : type === 'Undo' || board === null
+          ? this.undo(activity)
+          : this.receive(board, type as 'Create' | 'Update' | 'Delete', activity, req);
       task.then((handled) => {
         if (handled) res.status(202).end();
         else next();
@@ -145,15 +154,17 @@ export class RemoteContributions {
    * counts as one of our supportive reactions: the emoji's own when it is one
    * of ours, else a heart. Only from servers in the board's conversation.
    */
-  private async like(slug: string, activity: Record<string, unknown>): Promise<boolean> {
+  /** A Like at a board's inbox (`slug`), or at a member's (null: the board is the post's). */
+  private async like(slug: string | null, activity: Record<string, unknown>): Promise<boolean> {
     const actor = idOf(activity.actor)!;
     const likeId = typeof activity.id === 'string' ? activity.id : null;
     const target = idOf(activity.object);
     if (!likeId || !target) throw new InboxRefusal(400, 'bad_activity');
-    const group = await this.deps.actors.boardActor(slug);
-    if (!group) throw new InboxRefusal(404, 'board_not_found');
     const post = await this.localPost(target);
     if (!post) throw new InboxRefusal(422, 'like_target_unknown');
+    const boardSlug = slug ?? (await this.deps.store.collection(boardsCollection).get(post.boardId))?.slug;
+    const group = boardSlug ? await this.deps.actors.boardActor(boardSlug) : null;
+    if (!group) throw new InboxRefusal(404, 'board_not_found');
     if (!(await this.inConversation(group, actor))) throw new InboxRefusal(403, 'not_following_board');
     const likes = this.deps.store.collection(apLikesCollection);
     if (await likes.get(likeId)) return true;

@@ -157,6 +157,21 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     assert.equal(served.likes.totalItems, 2);
     assert.doesNotMatch(JSON.stringify(served), /fan/);
 
+    // Mastodon sends a Like to the author's inbox: a member's Person counts it the same way, and takes its Undo.
+    assert.equal((await a.member.client.api('PUT', '/federation/me', { discoverable: true })).status, 200);
+    const own = await a.member.client.api('POST', '/boards/general/threads', { title: 'Posted as myself', body: 'under my pseudonym' });
+    assert.equal(own.status, 201, own.text);
+    const ownIri = `${a.url}/ap/o/${Buffer.from(own.json.post.id as string, 'base64url').toString('hex')}`;
+    const author = (await (await fetch(ownIri, { headers: { accept: 'application/activity+json' } })).json()).attributedTo as string;
+    assert.ok(author.startsWith(`${a.url}/ap/u/`), author);
+    const ownReactions = async () => (await a.member.client.api('GET', `/threads/${own.json.thread.id}`)).json.posts[0].reactions;
+    const atAuthor = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fan.id}/likes/3`, type: 'Like', actor: fan.id, object: ownIri, content: '💪' };
+    assert.equal((await send(signedPost(`${author}/inbox`, fan, atAuthor))).status, 202);
+    assert.equal((await ownReactions()).strong, 1);
+    const undoAtAuthor = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fan.id}/undo/3`, type: 'Undo', actor: fan.id, object: atAuthor };
+    assert.equal((await send(signedPost(`${author}/inbox`, fan, undoAtAuthor))).status, 202);
+    assert.equal((await ownReactions()).strong, 0);
+
     const undo = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fan.id}/undo/1`, type: 'Undo', actor: fan.id, object: like };
     assert.equal((await send(signedPost(`${group()}/inbox`, fan, undo))).status, 202);
     assert.equal((await reactions()).hug, 0);
