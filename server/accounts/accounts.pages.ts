@@ -1,7 +1,7 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { clearSessionCookie, setSessionCookie } from '../http/auth.middleware.js';
-import { formBody, formPost, handle, sendPage } from '../http/pages.js';
+import { anyAccount, formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import {
   loginPage,
@@ -116,13 +116,7 @@ export function accountsPages(ctx: AppContext): express.Router {
     };
   }
 
-  router.use('/settings', (req, res, next) => {
-    if (!req.account) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    next();
-  });
+  router.use('/settings', signedInOnly(anyAccount));
 
   router.get('/settings', handle(async (req, res) => sendPage(res, settingsPage(ctx.page(req), await settingsData(req)))));
 

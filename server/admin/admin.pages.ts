@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import type { AppContext } from '../context.js';
-import { isAdmin, isStaff } from '../accounts/accounts.service.js';
-import { formBody, formPost, handle, sendPage } from '../http/pages.js';
+import { isAdmin } from '../accounts/accounts.service.js';
+import { formBody, formPost, handle, sendPage, signedInOnly, staffOnly } from '../http/pages.js';
 import { forbidden } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
 import { adminPage, type AdminData, type AdminSection } from './admin.views.js';
@@ -11,17 +11,7 @@ export function adminPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { accounts, instance, invites } = ctx;
 
-  router.use('/admin', (req, res, next) => {
-    if (!req.account) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    if (!isStaff(req.account)) {
-      next(forbidden('moderator_only'));
-      return;
-    }
-    next();
-  });
+  router.use('/admin', signedInOnly(staffOnly));
 
   async function data(req: Request, extra: Partial<AdminData> = {}): Promise<AdminData> {
     return {

@@ -1,6 +1,6 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
-import { formBody, formPost, formState, handle, sendPage } from '../http/pages.js';
+import { anyAccount, formBody, formPost, formState, handle, sendPage, signedInOnly } from '../http/pages.js';
 import { AppError } from '../http/errors.js';
 import { createResponseCache } from '../http/response-cache.js';
 import type { FormState } from '../views/layout.js';
@@ -141,13 +141,8 @@ export function forumsPages(ctx: AppContext): express.Router {
   const renderReport = async (req: Request, state?: FormState) => reportPage(ctx.page(req), await forums.getPost(req.account, param(req.params.id)), state);
   router.get(
     '/p/:id/report',
-    handle(async (req, res) => {
-      if (!req.account) {
-        res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-        return;
-      }
-      sendPage(res, await renderReport(req));
-    }),
+    signedInOnly(anyAccount),
+    handle(async (req, res) => sendPage(res, await renderReport(req))),
   );
   router.post(
     '/p/:id/report',

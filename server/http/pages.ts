@@ -2,10 +2,15 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { SafeHtml } from '../views/html.js';
 import type { FormState } from '../views/layout.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
+import { isStaff } from '../accounts/accounts.service.js';
 import { AppError, forbidden } from './errors.js';
 
 /** Members still waiting for approval are turned away from members' pages. */
 export const awaitingApproval = (account: AccountDoc): AppError | null => (account.status !== 'active' ? forbidden('pending_approval') : null);
+/** Pages for every signed-in account, also one awaiting approval (its settings, notifications, safety tools). */
+export const anyAccount = (): AppError | null => null;
+/** Moderators' and admins' pages. */
+export const staffOnly = (account: AccountDoc): AppError | null => (isStaff(account) ? null : forbidden('moderator_only'));
 
 /**
  * Pages for signed-in accounts: a visitor is sent to log in (and brought back after), an account `refuse` names is

@@ -1,6 +1,6 @@
 import express from 'express';
 import type { AppContext } from '../context.js';
-import { handle, sendPage } from '../http/pages.js';
+import { anyAccount, handle, sendPage, signedInOnly } from '../http/pages.js';
 import { html } from '../views/html.js';
 import { csrfField, formatTime, icon, layout } from '../views/layout.js';
 
@@ -11,13 +11,7 @@ export function notificationsPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { notifications } = ctx;
 
-  router.use('/notifications', (req, res, next) => {
-    if (!req.account) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    next();
-  });
+  router.use('/notifications', signedInOnly(anyAccount));
 
   router.get(
     '/notifications',

@@ -1,6 +1,6 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
-import { formBody, formPost, handle, sendPage } from '../http/pages.js';
+import { anyAccount, formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { boardPage, boardsPage, newReviewPage, queuePage, reviewPage, screeningResultPage } from './reviews.views.js';
 
@@ -30,13 +30,7 @@ export function reviewsPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { reviews, areas } = ctx;
 
-  router.use(['/reviews', '/r'], (req, res, next) => {
-    if (!req.account) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    next();
-  });
+  router.use(['/reviews', '/r'], signedInOnly(anyAccount));
 
   const renderBoards = async (req: Request, state?: FormState, done?: string) =>
     boardsPage(ctx.page(req), await reviews.listBoards(req.account), areas.list(), await areas.subscriptions(req.account!.id), state, done);

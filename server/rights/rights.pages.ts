@@ -1,8 +1,8 @@
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
-import { AppError, forbidden } from '../http/errors.js';
-import { formBody, formPost, formState, handle, sendPage } from '../http/pages.js';
+import { AppError } from '../http/errors.js';
+import { formBody, formPost, formState, handle, sendPage, signedInOnly, staffOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { manageResourcesPage, resourcesPage, rightsEditPage, rightsIndexPage, rightsPage } from './rights.views.js';
 
@@ -14,17 +14,7 @@ export function rightsPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { rights } = ctx;
 
-  const editorsOnly: RequestHandler = (req, res, next) => {
-    if (!req.account) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    if (!isStaff(req.account)) {
-      next(forbidden('moderator_only'));
-      return;
-    }
-    next();
-  };
+  const editorsOnly = signedInOnly(staffOnly);
 
   /** The language version asked for in the address, else the reader's language. */
   const wantedLocale = (req: Request) => text(req.query.locale) || req.locale;

@@ -1,6 +1,6 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
-import { formBody, formPost, handle, sendPage } from '../http/pages.js';
+import { anyAccount, formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { alertsPage, buddiesPage, checkinPage, hubPage, incidentPage, incidentPrintPage, incidentsPage, type SafetySection } from './safety.views.js';
 
@@ -11,13 +11,7 @@ export function safetyPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { safety, areas } = ctx;
 
-  router.use('/safety', (req, res, next) => {
-    if (!req.account) {
-      res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
-    }
-    next();
-  });
+  router.use('/safety', signedInOnly(anyAccount));
 
   const renderHub = async (req: Request, state?: { section: SafetySection; form: FormState }) =>
     hubPage(ctx.page(req), { checkins: await safety.myCheckins(req.account), buddies: await safety.buddies(req.account), alarms: await safety.alarmsFor(req.account) }, state);
