@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { AccountDoc } from '../server/accounts/accounts.collections.js';
+import { profileInput, type AccountsService } from '../server/accounts/accounts.service.js';
 import type { ApiRouter } from '../server/http/api-router.js';
 import { unauthorized } from '../server/http/errors.js';
 import { parseInput } from '../server/http/validate.js';
@@ -31,6 +32,14 @@ const exportPayload = z.strictObject({
   exportedAt: z.string().max(40),
   /** IRIs of the member's posts on public boards (never their anonymous ones). */
   posts: z.array(z.url()).max(100_000),
+  /** What the member chose on the old instance, to have it again on the new one. */
+  settings: z
+    .strictObject({
+      locale: z.string().max(20).nullable(),
+      discreet: z.boolean().nullable(),
+      discoverable: z.boolean(),
+    })
+    .optional(),
 });
 
 /** The export file: the member's account, attested by their instance's key, so a partner can trust it after that instance is gone. */
@@ -51,18 +60,34 @@ export interface MovesDeps {
   readonly actors: Actors;
   readonly iris: Iris;
   readonly network: RegionalNetwork;
+  readonly accounts: AccountsService;
+  /** The languages this instance offers (an imported language is kept only when it is one of them). */
+  readonly locales: () => readonly string[];
   readonly logger: Logger;
 }
 
-/** The bytes that are signed: the payload's JSON with its keys in a fixed order. */
-const canonical = (payload: z.infer<typeof exportPayload>) =>
-  JSON.stringify([payload.type, payload.version, payload.actor, payload.handle, payload.name, payload.instance, payload.exportedAt, payload.posts]);
+/** The bytes that are signed: the payload's JSON with its keys in a fixed order (settings last, when there are any). */
+const canonical = (payload: z.infer<typeof exportPayload>) => {
+  const { settings } = payload;
+  return JSON.stringify([
+    payload.type,
+    payload.version,
+    payload.actor,
+    payload.handle,
+    payload.name,
+    payload.instance,
+    payload.exportedAt,
+    payload.posts,
+    ...(settings ? [[settings.locale, settings.discreet, settings.discoverable]] : []),
+  ]);
+};
 
 /**
  * Account portability in a regional network (FEP-7628). A member exports
  * their account; the file is signed by this instance's actor key, which
  * partners have pinned. On a partner, the member imports it into a new
- * account: it becomes `alsoKnownAs` the old actor, the partner's mirrored
+ * account: it becomes `alsoKnownAs` the old actor and takes the member's
+ * name and settings, the partner's mirrored
  * posts by the old actor are linked to the new one, and the partners are
  * told with a `Move` by the new actor carrying the signed export, which
  * they check against the old instance's pinned key, so this works when
@@ -86,6 +111,7 @@ export class AccountMoves {
         if (!record.deleted) posts.push(`${iris.base}/ap/o/${apId(record.id)}`);
       },
     );
+    const prefs = await store.collection(apMembersCollection).get(account.id);
     const payload = {
       type: 'ParasolAccountExport' as const,
       version: 1 as const,
@@ -95,6 +121,7 @@ export class AccountMoves {
       instance: iris.host,
       exportedAt: new Date().toISOString(),
       posts,
+      settings: { locale: account.locale, discreet: account.discreet ?? null, discoverable: prefs?.discoverable ?? false },
     };
     const me = await actors.instanceActor();
     const signer = await actors.signer(me.id);
@@ -124,7 +151,17 @@ export class AccountMoves {
     const members = store.collection(apMembersCollection);
     const prefs = await members.get(account.id);
     const alsoKnownAs = [...new Set([...(prefs?.alsoKnownAs ?? []), file.export.actor])];
-    await members.upsert({ ...prefs, id: account.id, discoverable: prefs?.discoverable ?? false, actorIri: prefs?.actorIri ?? null, alsoKnownAs, updatedAt: Date.now() });
+    const settings = file.export.settings;
+    const discoverable = (prefs?.discoverable ?? false) || (settings?.discoverable ?? false);
+    await members.upsert({ ...prefs, id: account.id, discoverable, actorIri: prefs?.actorIri ?? null, alsoKnownAs, updatedAt: Date.now() });
+    // The name goes with the member unless the new account was given one of its own (not its handle, the default);
+    // a language only if it is offered here.
+    const profile = {
+      ...(account.displayName && account.displayName !== account.handle ? {} : { displayName: file.export.name }),
+      ...(settings && settings.locale !== null && this.deps.locales().includes(settings.locale) ? { locale: settings.locale } : {}),
+      ...(settings && settings.discreet !== null ? { discreet: settings.discreet } : {}),
+    };
+    if (profileInput.safeParse(profile).success) await this.deps.accounts.updateProfile(account.id, profile);
     const person = await actors.memberActor(account.handle, { toWrite: true });
     if (!person) throw federationError(403, 'suspended');
     const relinked = await this.relink(file.export.actor, person.id);

@@ -45,9 +45,11 @@ describe('a member moves from A to B, also when A is already gone', function () 
   it('exports the account as a file signed by A, naming the member’s posts but no anonymous one', async () => {
     const anonymous = await a.member.client.api('POST', '/boards/general/threads', { title: 'Quiet one', body: 'unsigned', anonymous: true });
     assert.equal(anonymous.status, 201, anonymous.text);
+    assert.equal((await a.member.client.api('PATCH', '/me', { displayName: 'Rosa M', locale: 'es', discreet: true })).status, 200);
     const exported = await a.member.client.api('POST', '/federation/me/export');
     assert.equal(exported.status, 200, exported.text);
     file = exported.json;
+    assert.deepEqual(file.export.settings, { locale: 'es', discreet: true, discoverable: true });
     assert.equal(file.export.actor, oldActor);
     assert.equal(file.signedBy, `${a.url}/ap/instance`);
     assert.deepEqual(file.export.posts, [threadIri]);
@@ -60,6 +62,8 @@ describe('a member moves from A to B, also when A is already gone', function () 
     const refused = await b.member.client.api('POST', '/federation/me/import', tampered);
     assert.equal(refused.status, 422, refused.text);
     assert.equal(refused.json.error.code, 'export_signature_invalid');
+    const otherSettings = { ...file, export: { ...file.export, settings: { ...file.export.settings, discoverable: false } } };
+    assert.equal((await b.member.client.api('POST', '/federation/me/import', otherSettings)).json.error.code, 'export_signature_invalid', 'the settings are signed too');
     const foreign = { ...file, signedBy: 'https://elsewhere.example/ap/instance' };
     const notPartner = await b.member.client.api('POST', '/federation/me/import', foreign);
     assert.equal(notPartner.status, 422, notPartner.text);
@@ -72,6 +76,10 @@ describe('a member moves from A to B, also when A is already gone', function () 
     assert.equal(imported.status, 200, imported.text);
     assert.deepEqual(imported.json.alsoKnownAs, [oldActor]);
     assert.equal(imported.json.relinked, 1);
+    // The member's name and choices come with them.
+    const me = (await b.member.client.api('GET', '/me')).json.account;
+    assert.deepEqual([me.displayName, me.locale, me.discreet], ['Rosa M', 'es', true]);
+    assert.equal((await b.member.client.api('GET', '/federation/me')).json.discoverable, true);
     const newActor = `${b.url}/ap/u/${b.member.handle.toLowerCase()}`;
     assert.equal(await authorOnMirror(b), newActor);
     const actor = await (await fetch(newActor, { headers: { accept: 'application/activity+json' } })).json();
