@@ -95,6 +95,7 @@ export class RemoteMirror {
     const existing = await posts.get(post.id);
     if (existing && (existing.groupIri !== group || existing.attributedTo !== actor)) throw new InboxRefusal(403, 'not_group_activity');
     const isThread = post.type === 'Page' || !post.inReplyTo;
+    const now = Date.now();
     const doc: ApRemotePostDoc = {
       id: post.id,
       groupIri: group,
@@ -105,9 +106,10 @@ export class RemoteMirror {
       html: cleanHtml(post.content),
       summary: post.summary,
       attributedTo: post.attributedTo,
-      published: dateOf(post.published) ?? existing?.published ?? Date.now(),
+      // Never later than its arrival: a date in the future would keep a thread on top of the board.
+      published: Math.min(existing?.published ?? dateOf(post.published) ?? now, now),
       updated: dateOf(post.updated),
-      receivedAt: Date.now(),
+      receivedAt: now,
     };
     await posts.upsert(doc);
   }

@@ -366,6 +366,17 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       const html = taken.json.threads[0].html as string;
       assert.match(html, /fine/);
       assert.doesNotMatch(html, /script|onclick|onerror|alert/);
+
+      // A date in the future is taken as the time it arrived (it would keep the thread on top), and an Update cannot move it.
+      const future = fakeCreate(fakeGroup.id, fakeGroup.id, `${receiver.url}/posts/4`);
+      Object.assign(future.object, { name: 'From the future', published: '2099-01-01T00:00:00Z' });
+      const sentAt = Date.now();
+      const ahead = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fakeGroup.id}/announces/future`, type: 'Announce', actor: fakeGroup.id, to: [PUBLIC], object: future };
+      assert.equal((await send(signedPost(bInbox(), fakeGroup, ahead))).status, 202);
+      const listed = (await b.member.client.api('GET', `/federation/remote?group=${encodeURIComponent(fakeGroup.id)}`)).json.threads as any[];
+      const dated = listed.find((t) => t.title === 'From the future');
+      const at = Date.parse(dated.published);
+      assert.ok(at >= sentAt - 1000 && at <= Date.now(), dated.published);
     });
   });
 });
