@@ -13,6 +13,8 @@ export interface DeliveryDeps {
   readonly store: PortApexStore;
   readonly signer: (actorId: string) => Promise<Signer | null>;
   readonly logger: Logger;
+  /** Told when the receiving server refused a delivery for good (a 4xx answer retrying cannot mend). */
+  readonly onRefused?: (delivery: ClaimedDelivery, status: number) => Promise<void>;
 }
 
 const hostOf = (address: string) => {
@@ -153,6 +155,9 @@ export class DeliveryWorker {
       const transient = result.status >= 500 || result.status === 429 || result.status === 408;
       const retried = await store.failDelivery(delivery, !transient, result.retryAfterMs);
       logger.info({ host, status: result.status, attempt: delivery.attempt + 1, retried }, 'delivery refused');
+      if (!transient) {
+        await this.deps.onRefused?.(delivery, result.status).catch((error: unknown) => logger.error({ err: error }, 'telling of a refused delivery failed'));
+      }
     } catch (error) {
       const transient = error instanceof FetchError ? error.transient : true;
       const retried = await store.failDelivery(delivery, !transient);

@@ -105,7 +105,8 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   const actorService = new Actors({ apex, iris, apexStore, store, forums: ctx.forums, accounts: ctx.accounts, instance: ctx.instance });
   actors = actorService;
   const deliveries = new DeliveryWorker(
-    { store: apexStore, signer: (id) => actorService.signer(id), logger },
+    // A member's post refused by a remote board is told to the member (remote-posting.ts).
+    { store: apexStore, signer: (id) => actorService.signer(id), logger, onRefused: (delivery) => posting.refused(delivery) },
     { ...outbound, concurrency: config.federation.deliveryConcurrency },
   );
   worker = deliveries;
@@ -187,7 +188,16 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   mirrorApi(api, mirror, store);
   networkApi(api, network);
   movesApi(api, moves);
-  const posting = new RemotePosting({ apex, actors: actorService, iris, store, moderation: ctx.moderation, postingLimit: createLimiter(config.rateLimits.posting) });
+  const posting = new RemotePosting({
+    apex,
+    actors: actorService,
+    iris,
+    store,
+    moderation: ctx.moderation,
+    postingLimit: createLimiter(config.rateLimits.posting),
+    accounts: ctx.accounts,
+    notifications: ctx.notifications,
+  });
   remotePostingApi(api, posting);
 
   // A deleted account's actor and key go with it.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AccountDoc } from '../server/accounts/accounts.collections.js';
-import { isSuspended } from '../server/accounts/accounts.service.js';
+import { isSuspended, type AccountsService } from '../server/accounts/accounts.service.js';
 import { renderMarkdown } from '../server/content/markdown.js';
 import { BODY_MAX, CW_MAX, TITLE_MAX } from '../server/forums/forums.schemas.js';
 import type { ApiRouter } from '../server/http/api-router.js';
@@ -9,10 +9,12 @@ import type { Limiter } from '../server/http/rate-limit.js';
 import { parseInput } from '../server/http/validate.js';
 import { reportReasons, type ReportReason } from '../server/moderation/moderation.collections.js';
 import type { ModerationService } from '../server/moderation/moderation.service.js';
+import type { NotificationsService } from '../server/notifications/notifications.service.js';
 import { newId } from '../server/crypto.js';
 import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors.js';
 import type { Apex, ApexActivity } from './apex-types.js';
+import { idOf } from './as.js';
 import { federationError } from './errors.js';
 import { apFollowsCollection, apRemotePostsCollection } from './federation.collections.js';
 import { apId, type Iris } from './iris.js';
@@ -48,6 +50,8 @@ export interface RemotePostingDeps {
   readonly store: Store;
   readonly moderation: ModerationService;
   readonly postingLimit: Limiter;
+  readonly accounts: AccountsService;
+  readonly notifications: NotificationsService;
 }
 
 /**
@@ -105,6 +109,31 @@ export class RemotePosting {
       published: new Date().toISOString(),
     })) as ApexActivity;
     await apex.addToOutbox(me, flag);
+  }
+
+  /**
+   * A delivery the receiving server refused for good (4xx): when it was a
+   * member's post on a remote board (a locked thread, a word the board does
+   * not take), the member is told, on the board where they wrote it, rather
+   * than left to think it went through.
+   */
+  async refused(delivery: { readonly actorId: string; readonly body: string }): Promise<void> {
+    const { actors, iris, store, accounts, notifications } = this.deps;
+    let activity: Record<string, unknown>;
+    try {
+      activity = JSON.parse(delivery.body) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const object = activity.object as Record<string, unknown> | undefined;
+    const group = idOf(activity.audience);
+    if (activity.type !== 'Create' || !object || (object.type !== 'Note' && object.type !== 'Page') || !group) return;
+    const ref = iris.parseActor(delivery.actorId);
+    if (ref?.kind !== 'member' || !(await actors.resolveIri(delivery.actorId))) return;
+    const account = await accounts.byHandle(ref.handle);
+    const follow = await store.collection(apFollowsCollection).findOne({ remoteActor: group, state: 'accepted' });
+    if (!account) return;
+    await notifications.notify([account.id], 'remote_post_refused', follow ? `/remote/${follow.id}` : '/remote');
   }
 
   private async send(

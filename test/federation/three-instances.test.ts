@@ -107,6 +107,26 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     }
   });
 
+  it('a reply from B to a thread A has locked is refused by A, and B’s member is told', async () => {
+    const locked = await a.member.client.api('POST', '/boards/general/threads', { title: 'Closed soon', body: 'Read only after today' });
+    assert.equal(locked.status, 201, locked.text);
+    const lockedIri = `${a.url}/ap/o/${Buffer.from(locked.json.post.id as string, 'base64url').toString('hex')}`;
+    await eventually(async () => assert.ok((await mirrored(b)).some((t) => t.id === lockedIri)));
+    assert.equal((await a.admin.client.api('PATCH', `/threads/${locked.json.thread.id}`, { action: 'lock' })).status, 200);
+    const sent = await b.member.client.api('POST', '/federation/remote/replies', { inReplyTo: lockedIri, body: 'One more thing' });
+    assert.equal(sent.status, 201, sent.text);
+    const told = await eventually(async () => {
+      const list = (await b.member.client.api('GET', '/notifications')).json.notifications as any[];
+      const found = list.find((n) => n.kind === 'remote_post_refused');
+      assert.ok(found, JSON.stringify(list));
+      return found;
+    });
+    assert.match(told.url, /^\/remote\/[A-Za-z0-9_-]+$/);
+    const page = await b.member.client.get('/notifications');
+    assert.match(page.text, /Another server did not accept your post/);
+    assert.equal((await a.member.client.api('GET', `/threads/${locked.json.thread.id}`)).json.posts.length, 1, 'nothing was added on A');
+  });
+
   it('refuses posts from a server that is not in the board’s conversation, and replies to unknown posts', async () => {
     const stranger = receiver.actor('stranger');
     const note = (id: string, inReplyTo?: string) => ({
