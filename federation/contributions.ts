@@ -6,6 +6,7 @@ import { reactionEmoji, reactionKinds, type ReactionKind } from '../server/forum
 import { AppError } from '../server/http/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { ModerationService } from '../server/moderation/moderation.service.js';
+import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors.js';
 import { apStreamItemsCollection } from './apex.collections.js';
@@ -231,8 +232,32 @@ export class RemoteContributions {
     return postId ? this.deps.forums.postRef(postId) : null;
   }
 
-  private async authorOf(actor: string): Promise<{ actor: string; name: string; address: string; url: string | null }> {
-    const doc = (await this.deps.apex.store.getObject(actor)) as Record<string, unknown> | null;
+  /**
+   * A member of another server moved (moves.ts checked it): the posts they
+   * wrote on our boards show under their new account, `to`, a remote actor
+   * (`doc`, its document as fetched) or a member of ours (`accountId`: they
+   * imported their old account here). Returns how many.
+   */
+  async relinkAuthor(from: string, to: string, target: { readonly doc: Record<string, unknown> } | { readonly accountId: string }): Promise<number> {
+    const contributions = this.deps.store.collection(apContributionsCollection);
+    const moved: ApContributionDoc[] = [];
+    await eachPage(
+      (after) => contributions.find({ where: { actorIri: from }, limit: 500, after }),
+      (c) => {
+        moved.push(c);
+      },
+    );
+    const author = 'doc' in target ? { remote: await this.authorOf(to, target.doc) } : { accountId: target.accountId };
+    let relinked = 0;
+    for (const c of moved) {
+      if (await this.deps.forums.relinkRemoteAuthor(c.id, from, author)) relinked++;
+      await contributions.patch(c.id, { actorIri: to });
+    }
+    return relinked;
+  }
+
+  private async authorOf(actor: string, known?: Record<string, unknown>): Promise<{ actor: string; name: string; address: string; url: string | null }> {
+    const doc = known ?? ((await this.deps.apex.store.getObject(actor)) as Record<string, unknown> | null);
     const host = new URL(actor).host;
     const username = text(doc?.preferredUsername) ?? new URL(actor).pathname.split('/').filter(Boolean).pop() ?? 'member';
     const name = (text(doc?.name) ?? username).replace(/\s+/g, ' ').trim().slice(0, 100) || username;

@@ -120,8 +120,8 @@ export interface ApContributionDoc {
 
 export const apContributionsCollection = defineCollection<ApContributionDoc>({
   name: 'ap_contributions',
-  fields: { objectIri: 'string' },
-  indexes: [{ fields: ['objectIri'], unique: true }],
+  fields: { objectIri: 'string', actorIri: 'string' },
+  indexes: [{ fields: ['objectIri'], unique: true }, { fields: ['actorIri'] }],
 });
 
 /** A Like (or emoji reaction) from another server, counted as a supportive reaction on one of our posts. */

@@ -139,8 +139,8 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   await network.load();
   // Reviews of network boards go to the partners as they are published, changed and taken back.
   ctx.reviews.onChange((reviewId) => void network.onReviewChange(reviewId));
-  const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, accounts: ctx.accounts, locales: () => ctx.i18n.locales, logger });
   const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums, moderation: ctx.moderation, posts });
+  const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, contributions, accounts: ctx.accounts, locales: () => ctx.i18n.locales, logger });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
   ctx.forums.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));
 

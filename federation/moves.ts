@@ -18,6 +18,7 @@ import { apMembersCollection, apRemotePostsCollection, apSentPostsCollection } f
 import { InboxRefusal, rawJsonOf, signerOf } from './inbox.js';
 import { apId, type Iris } from './iris.js';
 import type { RegionalNetwork } from './network.js';
+import type { RemoteContributions } from './contributions.js';
 
 const AS = 'https://www.w3.org/ns/activitystreams';
 const MOVE_CONTEXT = { alsoKnownAs: { '@id': 'as:alsoKnownAs', '@type': '@id' }, movedTo: { '@id': 'as:movedTo', '@type': '@id' } };
@@ -61,6 +62,7 @@ export interface MovesDeps {
   readonly iris: Iris;
   readonly network: RegionalNetwork;
   readonly accounts: AccountsService;
+  readonly contributions: RemoteContributions;
   /** The languages this instance offers (an imported language is kept only when it is one of them). */
   readonly locales: () => readonly string[];
   readonly logger: Logger;
@@ -164,7 +166,7 @@ export class AccountMoves {
     if (profileInput.safeParse(profile).success) await this.deps.accounts.updateProfile(account.id, profile);
     const person = await actors.memberActor(account.handle, { toWrite: true });
     if (!person) throw federationError(403, 'suspended');
-    const relinked = await this.relink(file.export.actor, person.id);
+    const relinked = (await this.relink(file.export.actor, person.id)) + (await this.deps.contributions.relinkAuthor(file.export.actor, person.id, { accountId: account.id }));
     // The partners are told by the new actor, with the export as proof.
     await this.deliver(person.id, { type: 'Move', actor: person.id, object: file.export.actor, target: person.id, attestation: file });
     this.deps.logger.info({ relinked }, 'account moved in (import)');
@@ -274,7 +276,7 @@ export class AccountMoves {
     } else {
       throw new InboxRefusal(403, 'not_author');
     }
-    const relinked = await this.relink(from, to);
+    const relinked = (await this.relink(from, to)) + (await this.deps.contributions.relinkAuthor(from, to, { doc: target }));
     this.deps.logger.info({ relinked }, 'account move received');
   }
 }

@@ -958,6 +958,25 @@ export function createForumsService(deps: ForumsDeps) {
       changed(post.threadId, post.id);
     },
 
+    /**
+     * The author of a post sent from another server moved to a new account
+     * (federation checked the move): the post shows under that account, a
+     * remote one, or one of ours (`accountId`, the member imported their old
+     * account here), who then owns it like any post of theirs.
+     */
+    async relinkRemoteAuthor(postId: string, from: string, to: { readonly remote: RemoteAuthor } | { readonly accountId: string }): Promise<boolean> {
+      const post = await posts.get(postId);
+      if (!post?.remote || post.remote.actor !== from) return false;
+      const author: Partial<PostDoc & ThreadDoc> = 'remote' in to ? { remote: to.remote } : { remote: null, authorId: to.accountId };
+      await store.transaction(async (tx) => {
+        await tx.collection(postsCollection).patch(post.id, author);
+        const thread = await tx.collection(threadsCollection).get(post.threadId);
+        if (thread && thread.firstPostId === post.id) await tx.collection(threadsCollection).patch(thread.id, author);
+      });
+      changed(post.threadId, post.id);
+      return true;
+    },
+
     /** Its author on another server deleted a post they sent: as when a member deletes their own. */
     async deleteRemotePost(postId: string, actorIri: string): Promise<void> {
       const post = await posts.get(postId);

@@ -17,6 +17,7 @@ describe('a member moves from A to B, also when A is already gone', function () 
   let threadIri = '';
   let oldActor = '';
   let file: any;
+  let cThreadId = '';
   const group = () => `${a.url}/ap/b/general`;
 
   const authorOnMirror = async (peer: Peer) => {
@@ -39,6 +40,17 @@ describe('a member moves from A to B, also when A is already gone', function () 
     threadIri = `${a.url}/ap/o/${Buffer.from(thread.json.post.id as string, 'base64url').toString('hex')}`;
     oldActor = `${a.url}/ap/u/${a.member.handle.toLowerCase()}`;
     for (const peer of [b, c]) await eventually(async () => assert.equal(await authorOnMirror(peer), oldActor));
+    // The member also wrote on C's board, from A.
+    assert.equal((await a.admin.client.api('POST', '/federation/follows', { target: `general@${c.host}` })).status, 201);
+    await eventually(async () => assert.equal((await a.admin.client.api('GET', '/federation/follows')).json.follows.find((f: any) => f.target === `${c.url}/ap/b/general`)?.state, 'accepted'));
+    const onC = await a.member.client.api('POST', '/federation/remote/threads', { group: `${c.url}/ap/b/general`, title: 'Written from A', body: 'on C’s board' });
+    assert.equal(onC.status, 201, onC.text);
+    cThreadId = await eventually(async () => {
+      const listing = await c.member.client.api('GET', '/boards/general/threads');
+      const found = (listing.json.threads as any[]).find((t) => t.title === 'Written from A');
+      assert.equal(found?.author.address.toLowerCase(), `${a.member.handle}@${a.host}`.toLowerCase());
+      return found.id as string;
+    });
   });
   after(async () => Promise.all([a?.dispose(), b?.dispose(), c?.dispose()]));
 
@@ -84,8 +96,13 @@ describe('a member moves from A to B, also when A is already gone', function () 
     assert.equal(await authorOnMirror(b), newActor);
     const actor = await (await fetch(newActor, { headers: { accept: 'application/activity+json' } })).json();
     assert.deepEqual([actor.alsoKnownAs].flat(), [oldActor]);
-    // C checks the Move against A's pinned key although A is gone.
+    // C checks the Move against A's pinned key although A is gone; what the member wrote on C's own board moves too.
     await eventually(async () => assert.equal(await authorOnMirror(c), newActor));
+    await eventually(async () => {
+      const thread = (await c.member.client.api('GET', `/threads/${cThreadId}`)).json;
+      assert.equal(thread.thread.author.address.toLowerCase(), `${b.member.handle}@${b.host}`.toLowerCase());
+      assert.equal(thread.posts[0].author.address.toLowerCase(), `${b.member.handle}@${b.host}`.toLowerCase());
+    });
   });
 
   it('push mode, once A is back: the old account moves to the new one only when the new one names it, and points to it', async () => {
