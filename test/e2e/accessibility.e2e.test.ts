@@ -30,7 +30,7 @@ function lastMonth(): string {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
 }
 
-/** Runs axe on the page as it is now; returns its serious and critical violations. */
+/** Runs axe on the page as it is now; returns its serious and critical violations, and content outside landmarks. */
 async function axeViolations(page: Page): Promise<Finding[]> {
   if (!(await page.evaluate(() => typeof (window as { axe?: unknown }).axe === 'object'))) await page.evaluate(AXE_SOURCE);
   const found = await page.evaluate(async () => {
@@ -40,7 +40,8 @@ async function axeViolations(page: Page): Promise<Finding[]> {
       v.nodes.map((n) => ({ id: v.id, impact: n.impact ?? v.impact ?? null, help: v.help, targets: n.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : String(t))) })),
     );
   });
-  return found.filter((f) => f.impact !== null && BLOCKING.has(f.impact));
+  // Content outside every landmark ("region", moderate) fails too: a screen reader user jumping by landmark would miss it.
+  return found.filter((f) => f.id === 'region' || (f.impact !== null && BLOCKING.has(f.impact)));
 }
 
 /**
