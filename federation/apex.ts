@@ -5,6 +5,7 @@ import type { PortApexStore } from './apex-store.js';
 import { createContextLoader } from './contexts.js';
 import { FetchError, fetchJson, type OutboundOptions, type Signer } from './fetch.js';
 import { apexRoutes, type Iris } from './iris.js';
+import { originOf } from './as.js';
 
 const require = createRequire(import.meta.url);
 // apex is CommonJS and ships no types; apex-types.ts describes what Parasol uses.
@@ -38,14 +39,6 @@ export interface ApexOptions {
   /** Called when apex queues deliveries. */
   readonly onQueued: () => void;
 }
-
-const originOf = (iri: string): string | null => {
-  try {
-    return new URL(iri).origin;
-  } catch {
-    return null;
-  }
-};
 
 /**
  * One apex for this process, with the parts that decide what the server calls

@@ -29,6 +29,23 @@ export const sameOrigin = (a: string, b: string): boolean => {
   }
 };
 
+export const originOf = (iri: string): string | null => {
+  try {
+    return new URL(iri).origin;
+  } catch {
+    return null;
+  }
+};
+
+/** The host (with its port, if any) of an IRI; URLs keep host names in lower case. */
+export const hostOf = (iri: string): string | null => {
+  try {
+    return new URL(iri).host;
+  } catch {
+    return null;
+  }
+};
+
 export const dateOf = (value: string | null): number | null => {
   if (!value) return null;
   const t = Date.parse(value);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { boardsCollection } from '../server/forums/forums.collections.js';
+import { boardsCollection, type RemoteAuthor } from '../server/forums/forums.collections.js';
 import type { ForumsService } from '../server/forums/forums.service.js';
 import { reactionEmoji, reactionKinds, type ReactionKind } from '../server/forums/reactions.js';
 import { AppError } from '../server/http/errors.js';
@@ -154,8 +154,9 @@ export class RemoteContributions {
    * A Like, or an emoji reaction (Misskey, Pleroma), of a post on the board
    * counts as one of our supportive reactions: the emoji's own when it is one
    * of ours, else a heart. Only from servers in the board's conversation.
+   * It arrives at the board's inbox (`slug`) or at its author's (null: the
+   * board is the post's).
    */
-  /** A Like at a board's inbox (`slug`), or at a member's (null: the board is the post's). */
   private async like(slug: string | null, activity: Record<string, unknown>): Promise<boolean> {
     const actor = idOf(activity.actor)!;
     const likeId = typeof activity.id === 'string' ? activity.id : null;
@@ -256,7 +257,7 @@ export class RemoteContributions {
     return relinked;
   }
 
-  private async authorOf(actor: string, known?: Record<string, unknown>): Promise<{ actor: string; name: string; address: string; url: string | null }> {
+  private async authorOf(actor: string, known?: Record<string, unknown>): Promise<RemoteAuthor> {
     const doc = known ?? ((await this.deps.apex.store.getObject(actor)) as Record<string, unknown> | null);
     const host = new URL(actor).host;
     const username = text(doc?.preferredUsername) ?? new URL(actor).pathname.split('/').filter(Boolean).pop() ?? 'member';

@@ -1,6 +1,7 @@
 import type { Logger } from '../server/logger.js';
 import type { ClaimedDelivery, PortApexStore } from './apex-store.js';
 import { FetchError, postActivity, type OutboundOptions, type Signer } from './fetch.js';
+import { hostOf } from './as.js';
 
 export interface DeliveryOptions extends OutboundOptions {
   /** Deliveries in flight at once. */
@@ -16,14 +17,6 @@ export interface DeliveryDeps {
   /** Told when the receiving server refused a delivery for good (a 4xx answer retrying cannot mend). */
   readonly onRefused?: (delivery: ClaimedDelivery, status: number) => Promise<void>;
 }
-
-const hostOf = (address: string) => {
-  try {
-    return new URL(address).host;
-  } catch {
-    return 'invalid';
-  }
-};
 
 /**
  * Sends queued activities. It replaces apex's delivery loop, which is one
@@ -137,7 +130,7 @@ export class DeliveryWorker {
 
   private async send(delivery: ClaimedDelivery): Promise<void> {
     const { store, logger } = this.deps;
-    const host = hostOf(delivery.address);
+    const host = hostOf(delivery.address) ?? 'invalid';
     const signer = await this.deps.signer(delivery.actorId);
     if (!signer) {
       // The actor is gone (or is not ours): nothing can sign this any more.

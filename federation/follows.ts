@@ -10,6 +10,7 @@ import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js'
 import { apFollowsCollection, type ApFollowDoc, type FollowState } from './federation.collections.js';
 import { fetchJson, FetchError, type OutboundOptions } from './fetch.js';
 import type { Iris } from './iris.js';
+import { idOf } from './as.js';
 
 /** `name@host` (a port is allowed), with or without a leading @ or acct:, or an actor IRI. */
 export const followInput = z.strictObject({
@@ -50,14 +51,8 @@ export interface FollowsDeps {
   readonly onAccepted?: (remoteActor: string) => void;
 }
 
-const firstId = (value: unknown): string | null => {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (typeof v === 'string') return v;
-  return v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null;
-};
-
 /** A clean copy of a Follow to embed in an Accept, Reject or Undo (no bookkeeping, no embedded documents). */
-export const followStub = (follow: ApexActivity) => ({ id: follow.id, type: 'Follow', actor: firstId(follow.actor), object: firstId(follow.object) });
+export const followStub = (follow: ApexActivity) => ({ id: follow.id, type: 'Follow', actor: idOf(follow.actor), object: idOf(follow.object) });
 
 /**
  * Follows of remote actors by this instance's actor: how an admin subscribes
@@ -110,7 +105,7 @@ export class FollowsService {
     } catch (error) {
       throw remoteError(error);
     }
-    if (!target || !ACTOR_TYPES.has(target.type) || !firstId(target.inbox)) throw federationError(422, 'not_an_actor', true);
+    if (!target || !ACTOR_TYPES.has(target.type) || !idOf(target.inbox)) throw federationError(422, 'not_an_actor', true);
     const me = await actors.instanceActor();
     const existing = await this.follows.findOne({ localActor: me.id, remoteActor: target.id });
     if (existing && existing.state !== 'rejected') return view(existing);
@@ -151,7 +146,7 @@ export class FollowsService {
 
   /** An Accept or Reject of one of our follows arrived (apex has checked who sent it). */
   async onAnswer(type: 'Accept' | 'Reject', sender: ApexActor, recipient: ApexActor, object: ApexObject | undefined): Promise<void> {
-    if (!object || object.type !== 'Follow' || firstId(object.actor) !== recipient.id) return;
+    if (!object || object.type !== 'Follow' || idOf(object.actor) !== recipient.id) return;
     const doc = await this.follows.findOne({ followId: object.id });
     if (!doc || doc.remoteActor !== sender.id || doc.localActor !== recipient.id) return;
     const state: FollowState = type === 'Accept' ? 'accepted' : 'rejected';
@@ -166,7 +161,7 @@ export class FollowsService {
   async followersOf(actor: ApexActor): Promise<string[]> {
     // Infinity is apex's "every page"; its store resolves each follower to the stored actor object.
     const page = await this.deps.apex.getFollowers(actor, Infinity as unknown as number, true);
-    return page.orderedItems.map(firstId).filter((i): i is string => i !== null);
+    return page.orderedItems.map(idOf).filter((i): i is string => i !== null);
   }
 }
 

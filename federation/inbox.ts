@@ -14,6 +14,7 @@ import {
   signingString,
   verifySignature,
 } from './signatures.js';
+import { hostOf, idOf, sameOrigin } from './as.js';
 
 /**
  * What an inbox POST must pass before apex sees it. apex verifies the HTTP
@@ -143,14 +144,6 @@ export interface GateDeps {
   readonly now?: () => number;
 }
 
-const hostOf = (iri: string) => {
-  try {
-    return new URL(iri).host;
-  } catch {
-    return 'invalid';
-  }
-};
-
 /** Checks the request's signature, date and digest; remembers the key's owner for actorOwnsKey. */
 export function signatureGate(deps: GateDeps): RequestHandler {
   const now = deps.now ?? Date.now;
@@ -198,7 +191,7 @@ export function signatureGate(deps: GateDeps): RequestHandler {
         valid = !!key && verifySignature(params, data, key.publicKeyPem);
       }
       if (!valid || !key) throw new InboxRefusal(403, 'signature_invalid');
-      await deps.hostLimit.consume(hostOf(key.owner)).catch(() => {
+      await deps.hostLimit.consume(hostOf(key.owner) ?? 'invalid').catch(() => {
         throw new InboxRefusal(429, 'rate_limited');
       });
       if (!deps.allows(key.owner)) throw new InboxRefusal(403, 'server_refused');
@@ -275,7 +268,7 @@ export function actorOwnsKey(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const owner = locals(res).keyOwner;
     const activity = req.body as ApexObject;
-    const actor = firstId(activity.actor);
+    const actor = idOf(activity.actor);
     if (!owner || !actor || actor !== owner) {
       next(new InboxRefusal(403, 'actor_not_signer'));
       return;
@@ -283,21 +276,6 @@ export function actorOwnsKey(): RequestHandler {
     trimForeignObjects(activity, new URL(owner).origin);
     next();
   };
-}
-
-function firstId(value: unknown): string | null {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string') return (v as { id: string }).id;
-  return null;
-}
-
-function sameOrigin(iri: string, origin: string): boolean {
-  try {
-    return new URL(iri).origin === origin;
-  } catch {
-    return false;
-  }
 }
 
 /** Cuts the objects embedded in `activity` that do not come from `origin` down to their IRIs (see actorOwnsKey). */

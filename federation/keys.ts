@@ -1,5 +1,6 @@
 import type { Apex, ApexObject } from './apex-types.js';
 import type { Iris } from './iris.js';
+import { originOf, text } from './as.js';
 
 export interface ResolvedKey {
   /** The actor that owns the key. */
@@ -8,19 +9,6 @@ export interface ResolvedKey {
   /** Whether it came from the cache (a failed check then refetches it once, in case the key was rotated). */
   readonly cached: boolean;
 }
-
-const firstString = (value: unknown): string | null => {
-  const v = Array.isArray(value) ? value[0] : value;
-  return typeof v === 'string' ? v : null;
-};
-
-const originOf = (iri: string): string | null => {
-  try {
-    return new URL(iri).origin;
-  } catch {
-    return null;
-  }
-};
 
 /**
  * Finds the public key an incoming signature names. Keys are read from the
@@ -49,8 +37,8 @@ export class KeyResolver {
     if (found) return originOf(found.owner) === origin ? { ...found, cached } : null;
 
     // A key published as its own document (Key / CryptographicKey) must be listed by its owner too.
-    const pem = firstString(doc.publicKeyPem);
-    const owner = firstString(doc.owner) ?? firstString(doc.controller);
+    const pem = text(doc.publicKeyPem);
+    const owner = text(doc.owner) ?? text(doc.controller);
     if (!pem || !owner || originOf(owner) !== origin) return null;
     const ownerDoc = await this.apex.resolveObject(owner, false, refresh);
     if (!ownerDoc || !this.keyIn(ownerDoc, keyId)) return null;
@@ -61,8 +49,8 @@ export class KeyResolver {
     const keys = Array.isArray(actor.publicKey) ? (actor.publicKey as ApexObject[]) : [];
     for (const key of keys) {
       if (!key || typeof key !== 'object' || key.id !== keyId) continue;
-      const pem = firstString(key.publicKeyPem);
-      const owner = firstString(key.owner) ?? actor.id;
+      const pem = text(key.publicKeyPem);
+      const owner = text(key.owner) ?? actor.id;
       if (pem && owner === actor.id) return { owner, publicKeyPem: pem };
     }
     return null;

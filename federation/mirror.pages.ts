@@ -11,6 +11,7 @@ import { apFollowsCollection, type ApFollowDoc, type ApRemotePostDoc } from './f
 import type { FollowsService } from './follows.js';
 import type { RemoteBoardStats, RemoteMirror, RemoteThreadPage, RemoteThreadSummary } from './mirror.js';
 import type { RemotePosting } from './remote-posting.js';
+import { hostOf } from './as.js';
 
 export interface MirrorPagesDeps {
   readonly mirror: RemoteMirror;
@@ -46,14 +47,6 @@ function plainName(value: unknown): string | null {
   const clean = v.replace(UNSAFE_CHARS, '').trim();
   return clean ? [...clean].slice(0, NAME_MAX).join('') : null;
 }
-
-const hostOf = (iri: string): string => {
-  try {
-    return new URL(iri).host;
-  } catch {
-    return '';
-  }
-};
 
 /** The last part of an IRI's path (`/ap/u/<handle>`, `/users/<name>`, `/u/<name>`): a fair guess at a handle when the actor was never fetched. */
 function lastSegment(iri: string): string {
@@ -106,8 +99,8 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
     return {
       id: follow.id,
       iri: follow.remoteActor,
-      name: plainName(actor?.name) ?? plainName(actor?.preferredUsername) ?? (lastSegment(follow.remoteActor) || hostOf(follow.remoteActor)),
-      host: hostOf(follow.remoteActor),
+      name: plainName(actor?.name) ?? plainName(actor?.preferredUsername) ?? (lastSegment(follow.remoteActor) || (hostOf(follow.remoteActor) ?? '')),
+      host: hostOf(follow.remoteActor) ?? '',
       summaryHtml: typeof summary === 'string' && summary.length <= 10_000 ? cleanHtml(summary) || null : null,
       // An actor never stored (or one we could not read) is taken for a board; a Person followed by mistake is not one.
       isGroup: !actor || actor.type === 'Group',
@@ -136,7 +129,7 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
           kind: 'actor' as const,
           name: plainName(actor?.name),
           handle: plainName(actor?.preferredUsername) ?? lastSegment(iri),
-          host: hostOf(iri),
+          host: hostOf(iri) ?? '',
         }));
         seen.set(iri, found);
       }

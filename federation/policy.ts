@@ -16,6 +16,7 @@ import {
   type FederationMode,
 } from './federation.collections.js';
 import { hostOfInput, type Iris } from './iris.js';
+import { hostOf } from './as.js';
 
 export const ruleInput = z.strictObject({
   /** A domain (`example.org`, `host:port`, subdomains included) or a remote actor's IRI. */
@@ -39,14 +40,6 @@ export interface PolicyDeps {
   readonly iris: Iris;
   readonly logger: Logger;
 }
-
-const hostOf = (iri: string): string | null => {
-  try {
-    return new URL(iri).host.toLowerCase();
-  } catch {
-    return null;
-  }
-};
 
 /** A rule for `example.org` covers `example.org`, `example.org:8443` and every subdomain. */
 function ruleCovers(rule: string, host: string): boolean {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AccountDoc } from '../server/accounts/accounts.collections.js';
 import { isSuspended, type AccountsService } from '../server/accounts/accounts.service.js';
-import { renderMarkdown } from '../server/content/markdown.js';
+import { isBlankHtml, renderMarkdown } from '../server/content/markdown.js';
 import { BODY_MAX, CW_MAX, TITLE_MAX } from '../server/forums/forums.schemas.js';
 import type { ApiRouter } from '../server/http/api-router.js';
 import { forbidden, unauthorized, unprocessable } from '../server/http/errors.js';
@@ -151,7 +151,7 @@ export class RemotePosting {
     // Nothing held for review can be sent: another server has no queue of ours.
     if (moderation.checkText(post.title ?? '', post.body, post.contentWarning ?? '') !== null) throw unprocessable('filtered');
     const html = renderMarkdown(post.body);
-    if (!html.replace(/<[^>]*>/g, '').trim()) throw unprocessable('validation_failed');
+    if (isBlankHtml(html)) throw unprocessable('validation_failed');
     const person = await actors.memberActor(account.handle, { toWrite: true });
     if (!person) throw forbidden('suspended');
 

@@ -5,6 +5,7 @@ import type { Actors } from './actors.js';
 import type { Apex, ApexActor, ApexObject } from './apex-types.js';
 import { actorOwnsKey, compactActivity, inboxBody, InboxRefusal, requireActivityJson, signatureGate, signerAsSender, type GateDeps } from './inbox.js';
 import type { Iris, LocalActorRef } from './iris.js';
+import { idOf } from './as.js';
 
 export interface RoutesDeps extends GateDeps {
   readonly apex: Apex;
@@ -42,12 +43,6 @@ function refOf(req: Request): LocalActorRef {
   if (typeof req.params.handle === 'string') return { kind: 'member', handle: req.params.handle };
   return { kind: 'instance' };
 }
-
-const firstId = (value: unknown): string | null => {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (typeof v === 'string') return v;
-  return v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null;
-};
 
 /**
  * The ActivityPub endpoints, built from apex's middleware with Parasol's own
@@ -120,11 +115,11 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
   const localActivity: RequestHandler = (req, _res, next) => {
     (async () => {
       const doc = await apex.store.getActivity(apex.utils.activityIdToIRI(String(req.params.id ?? '')));
-      const author = doc ? firstId(doc.actor) : null;
+      const author = doc ? idOf(doc.actor) : null;
       if (!author || !iris.isLocal(author) || !(await actors.resolveIri(author))) throw new NotFound();
       // A post's board must still federate: a board that stopped being public takes its posts' IRIs with it.
       // (A member's reply on another server's board is that board's business: served while its author federates.)
-      const audience = doc ? firstId(doc.audience) : null;
+      const audience = doc ? idOf(doc.audience) : null;
       if (audience && iris.isLocal(audience) && !(await actors.resolveIri(audience))) throw new NotFound();
       next();
     })().catch(next);

@@ -137,6 +137,11 @@ export function renderMarkdown(source: string): string {
   return cleanHtml(md.render(source));
 }
 
+/** Whether rendered HTML shows no text at all (only tags, or whitespace): such a body is refused as empty. */
+export function isBlankHtml(html: string): boolean {
+  return html.replace(/<[^>]*>/g, '').trim() === '';
+}
+
 /**
  * The second layer by itself, as renderMarkdown applies it to markdown-it's
  * output. Exported so that it can be tested against raw HTML, which

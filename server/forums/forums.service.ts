@@ -8,7 +8,7 @@ import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, isSuspended, type AccountsService } from '../accounts/accounts.service.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
-import { cleanHtml, excerpt, markdownToText, renderMarkdown } from '../content/markdown.js';
+import { cleanHtml, excerpt, isBlankHtml, markdownToText, renderMarkdown } from '../content/markdown.js';
 import {
   boardsCollection,
   postsCollection,
@@ -155,7 +155,7 @@ export function createForumsService(deps: ForumsDeps) {
    */
   const threadPages = createTaggedCache<PostsPage>({ maxEntries: THREAD_PAGES, ttlMs: 60_000 });
   /**
-   * Who has something of their own on a page of a thread (see sharedThreadViewKey): a few ids per page where
+   * Who has something of their own on a page of a thread (see threadAnswer): a few ids per page where
    * threadPages holds whole posts, so it covers many more pages in a fraction of the memory.
    */
   const rosters = createTaggedCache<ReadonlySet<string>>({ maxEntries: ROSTERS, ttlMs: 60_000 });
@@ -371,6 +371,21 @@ export function createForumsService(deps: ForumsDeps) {
     return mine;
   }
 
+  async function threadView(viewer: AccountDoc | null, thread: ThreadDoc, board: BoardDoc, page: { readonly limit?: number; readonly after?: string }): Promise<ThreadView> {
+    const found = await postsPage(thread.id, page.limit ?? 30, page.after ?? null);
+    const shown = found.items.filter((p) => postVisibleTo(viewer, p, board));
+    const names = await namesFor([thread]);
+    const block = postingBlock(viewer, board, thread);
+    return {
+      board: boardView(viewer, board),
+      thread: threadSummary(thread, names),
+      posts: await postViews(viewer, shown, board, thread, found),
+      next: found.next,
+      canReply: block === null,
+      replyBlocked: block,
+    };
+  }
+
   const reactionId = (postId: string, accountId: string, kind: string) => `${postId}.${accountId}.${kind}`;
 
   // ---- loading with checks ---------------------------------------------
@@ -432,9 +447,40 @@ export function createForumsService(deps: ForumsDeps) {
     return { html, text };
   }
 
+  /** A new post as every new post starts, whoever wrote it and from wherever. */
+  function newPost(fields: Omit<PostDoc, 'id' | 'removedReason' | 'reactions' | 'createdAt' | 'editedAt'>, now: number): PostDoc {
+    return { id: newId(), ...fields, removedReason: null, reactions: {}, createdAt: now, editedAt: null };
+  }
+
+  /** The thread `post` opens. */
+  function newThread(post: PostDoc, opening: Pick<ThreadDoc, 'title' | 'state'>, now: number): ThreadDoc {
+    return {
+      id: post.threadId,
+      boardId: post.boardId,
+      title: opening.title,
+      firstPostId: post.id,
+      authorId: post.authorId,
+      anonymous: post.anonymous,
+      ...(post.remote ? { remote: post.remote } : {}),
+      state: opening.state,
+      pinned: false,
+      locked: false,
+      postCount: 1,
+      createdAt: now,
+      lastPostAt: now,
+      bumpKey: bumpKey(false, now),
+    };
+  }
+
+  async function insertThread(tx: TxScope, thread: ThreadDoc, post: PostDoc): Promise<void> {
+    await tx.collection(postsCollection).insert(post);
+    await tx.collection(threadsCollection).insert(thread);
+    if (post.state === 'visible') await tx.collection(boardsCollection).increment(thread.boardId, { threadCount: 1, postCount: 1 });
+  }
+
   function render(body: string): string {
     const html = renderMarkdown(body);
-    if (html.replace(/<[^>]*>/g, '').trim() === '') throw emptyBody();
+    if (isBlankHtml(html)) throw emptyBody();
     return html;
   }
 
@@ -667,43 +713,12 @@ export function createForumsService(deps: ForumsDeps) {
       const state = await checkPosting(author, board, [input.title, input.body, input.contentWarning ?? '']);
       const now = Date.now();
       const threadId = newId();
-      const post: PostDoc = {
-        id: newId(),
-        threadId,
-        boardId: board.id,
-        authorId: author.id,
-        anonymous: input.anonymous,
-        body: input.body,
-        html,
-        title: input.title,
-        contentWarning: input.contentWarning ?? null,
-        quoteOf: null,
-        state,
-        removedReason: null,
-        reactions: {},
-        createdAt: now,
-        editedAt: null,
-      };
-      const thread: ThreadDoc = {
-        id: threadId,
-        boardId: board.id,
-        title: input.title,
-        firstPostId: post.id,
-        authorId: author.id,
-        anonymous: input.anonymous,
-        state,
-        pinned: false,
-        locked: false,
-        postCount: 1,
-        createdAt: now,
-        lastPostAt: now,
-        bumpKey: bumpKey(false, now),
-      };
-      await store.transaction(async (tx) => {
-        await tx.collection(postsCollection).insert(post);
-        await tx.collection(threadsCollection).insert(thread);
-        if (state === 'visible') await tx.collection(boardsCollection).increment(board.id, { threadCount: 1, postCount: 1 });
-      });
+      const post = newPost(
+        { threadId, boardId: board.id, authorId: author.id, anonymous: input.anonymous, body: input.body, html, title: input.title, contentWarning: input.contentWarning ?? null, quoteOf: null, state },
+        now,
+      );
+      const thread = newThread(post, { title: input.title, state }, now);
+      await store.transaction((tx) => insertThread(tx, thread, post));
       changed(threadId, post.id);
       const names = await namesFor([thread]);
       const [view] = await postViews(author, [post], board, thread);
@@ -712,38 +727,30 @@ export function createForumsService(deps: ForumsDeps) {
 
     async getThread(viewer: AccountDoc | null, threadId: string, raw: unknown = {}): Promise<ThreadView> {
       const { thread, board } = await threadWithBoard(viewer, threadId);
-      const page = parseInput(pageInput, raw);
-      const found = await postsPage(thread.id, page.limit ?? 30, page.after ?? null);
-      const shown = found.items.filter((p) => postVisibleTo(viewer, p, board));
-      const names = await namesFor([thread]);
-      const block = postingBlock(viewer, board, thread);
-      return {
-        board: boardView(viewer, board),
-        thread: threadSummary(thread, names),
-        posts: await postViews(viewer, shown, board, thread, found),
-        next: found.next,
-        canReply: block === null,
-        replyBlocked: block,
-      };
+      return threadView(viewer, thread, board, parseInput(pageInput, raw));
     },
 
     /**
-     * A key shared by every viewer who sees this page of the thread exactly as `viewer` does, or null when
-     * `viewer`'s view is their own: they moderate the board, started the thread, wrote a post on the page
-     * (their own held or removed posts show to them alone) or reacted to one. Answers for a shared key can be
-     * made once (see getThread). Throws as getThread does when `viewer` may not read the thread.
+     * getThread in two steps, for answers made once for many readers: `key`
+     * is shared by every viewer who sees this page of the thread exactly as
+     * `viewer` does, or null when `viewer`'s view is their own (they moderate
+     * the board, started the thread, wrote a post on the page, where their
+     * own held or removed posts show to them alone, or reacted to one); `view`
+     * makes the view. Throws as getThread does when `viewer` may not read the
+     * thread.
      */
-    async sharedThreadViewKey(viewer: AccountDoc | null, threadId: string, raw: unknown = {}): Promise<string | null> {
+    async threadAnswer(viewer: AccountDoc | null, threadId: string, raw: unknown = {}): Promise<{ key: string | null; view: () => Promise<ThreadView> }> {
       const { thread, board } = await threadWithBoard(viewer, threadId);
       const page = parseInput(pageInput, raw);
+      const view = () => threadView(viewer, thread, board, page);
       const limit = page.limit ?? 30;
       const after = page.after ?? null;
       if (viewer) {
-        if (canModerate(viewer, board) || thread.authorId === viewer.id) return null;
-        if ((await pageRoster(thread.id, limit, after)).has(viewer.id)) return null;
+        if (canModerate(viewer, board) || thread.authorId === viewer.id) return { key: null, view };
+        if ((await pageRoster(thread.id, limit, after)).has(viewer.id)) return { key: null, view };
       }
       // What else differs between viewers: whether they may post on the board and reply in the thread.
-      return [thread.id, limit, after ?? '', postingBlock(viewer, board) ?? '', postingBlock(viewer, board, thread) ?? ''].join('\u0000');
+      return { key: [thread.id, limit, after ?? '', postingBlock(viewer, board) ?? '', postingBlock(viewer, board, thread) ?? ''].join('\u0000'), view };
     },
 
     /** Whether `viewer` may read the thread: for live-update subscriptions. */
@@ -774,22 +781,10 @@ export function createForumsService(deps: ForumsDeps) {
       }
       const state = await checkPosting(author, board, [input.body, input.contentWarning ?? ''], thread);
       const now = Date.now();
-      const post: PostDoc = {
-        id: newId(),
-        threadId: thread.id,
-        boardId: board.id,
-        authorId: author.id,
-        anonymous: input.anonymous,
-        body: input.body,
-        html,
-        contentWarning: input.contentWarning ?? null,
-        quoteOf: input.quoteOf ?? null,
-        state,
-        removedReason: null,
-        reactions: {},
-        createdAt: now,
-        editedAt: null,
-      };
+      const post = newPost(
+        { threadId: thread.id, boardId: board.id, authorId: author.id, anonymous: input.anonymous, body: input.body, html, contentWarning: input.contentWarning ?? null, quoteOf: input.quoteOf ?? null, state },
+        now,
+      );
       await store.transaction(async (tx) => {
         await tx.collection(postsCollection).insert(post);
         if (state === 'visible') await bump(tx, thread, board, now);
@@ -868,47 +863,26 @@ export function createForumsService(deps: ForumsDeps) {
       const state = verdict === 'hold' ? 'pending' : 'visible';
       const now = Date.now();
       const threadId = thread?.id ?? newId();
-      const post: PostDoc = {
-        id: newId(),
-        threadId,
-        boardId: board.id,
-        authorId: null,
-        anonymous: false,
-        remote: input.remote,
-        body: text,
-        html,
-        ...(thread ? {} : { title: input.title! }),
-        contentWarning: input.contentWarning || null,
-        quoteOf: quoted && quoted.threadId === threadId && quoted.state === 'visible' && quoted.id !== thread?.firstPostId ? quoted.id : null,
-        state,
-        removedReason: null,
-        reactions: {},
-        createdAt: now,
-        editedAt: null,
-      };
-      await store.transaction(async (tx) => {
-        await tx.collection(postsCollection).insert(post);
-        if (thread) {
-          if (state === 'visible') await bump(tx, thread, board, now);
-          return;
-        }
-        await tx.collection(threadsCollection).insert({
-          id: threadId,
+      const post = newPost(
+        {
+          threadId,
           boardId: board.id,
-          title: input.title!,
-          firstPostId: post.id,
           authorId: null,
           anonymous: false,
           remote: input.remote,
+          body: text,
+          html,
+          ...(thread ? {} : { title: input.title! }),
+          contentWarning: input.contentWarning || null,
+          quoteOf: quoted && quoted.threadId === threadId && quoted.state === 'visible' && quoted.id !== thread?.firstPostId ? quoted.id : null,
           state,
-          pinned: false,
-          locked: false,
-          postCount: 1,
-          createdAt: now,
-          lastPostAt: now,
-          bumpKey: bumpKey(false, now),
-        });
-        if (state === 'visible') await tx.collection(boardsCollection).increment(board.id, { threadCount: 1, postCount: 1 });
+        },
+        now,
+      );
+      await store.transaction(async (tx) => {
+        if (!thread) return insertThread(tx, newThread(post, { title: input.title!, state }, now), post);
+        await tx.collection(postsCollection).insert(post);
+        if (state === 'visible') await bump(tx, thread, board, now);
       });
       if (state === 'visible') publish('thread', threadId, 'post', { postId: post.id });
       changed(threadId, post.id);

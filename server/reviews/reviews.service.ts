@@ -13,7 +13,7 @@ import type { InstanceService } from '../instance/instance.service.js';
 import type { AreasService } from '../areas/areas.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
-import { cleanHtml, renderMarkdown } from '../content/markdown.js';
+import { cleanHtml, isBlankHtml, renderMarkdown } from '../content/markdown.js';
 import type { AuthorView } from '../forums/forums.service.js';
 import {
   digestsCollection,
@@ -248,7 +248,7 @@ export function createReviewsService(deps: ReviewsDeps) {
 
   function render(body: string): string {
     const html = renderMarkdown(body);
-    if (html.replace(/<[^>]*>/g, '').trim() === '') {
+    if (isBlankHtml(html)) {
       throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'body' }, { body: { key: 'validation.empty_body', params: {} } });
     }
     return html;

@@ -10,7 +10,7 @@ import type { AreasService } from '../areas/areas.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { InstanceService } from '../instance/instance.service.js';
 import type { Publish } from '../forums/forums.service.js';
-import { renderMarkdown } from '../content/markdown.js';
+import { isBlankHtml, renderMarkdown } from '../content/markdown.js';
 import { normaliseIdentifier } from '../reviews/identifiers.js';
 import type { PushService } from './push.service.js';
 import {
@@ -505,7 +505,7 @@ export function createSafetyService(deps: SafetyDeps) {
       if (incident.status === 'closed') throw conflict('incident_closed');
       const input = parseInput(incidentMessageInput, raw);
       const html = renderMarkdown(input.body);
-      if (!html.replace(/<[^>]*>/g, '').trim()) throw fieldError('body', 'validation.empty_body');
+      if (isBlankHtml(html)) throw fieldError('body', 'validation.empty_body');
       const fromResponder = responder && incident.reporterId !== viewer.id;
       const internal = fromResponder && input.internal;
       const doc: IncidentMessageDoc = { id: newId(), incidentId: id, authorId: viewer.id, fromResponder, internal, body: input.body, html, createdAt: Date.now(), expiresAt: null };

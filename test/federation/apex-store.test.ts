@@ -53,6 +53,8 @@ describe('apex store (IApexStore on the storage port)', () => {
     const databases: string[] = [];
     before(function () {
       if (url === undefined) {
+        // MongoDB cannot be installed on the development and CI machines (README); the same suite runs
+        // against a replica set whenever MONGODB_URL names one.
         console.log('    MongoDB apex store suite skipped: MONGODB_URL is unset');
         this.skip();
       }
