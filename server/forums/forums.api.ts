@@ -15,7 +15,7 @@ import {
 } from './forums.schemas.js';
 import { reportInput } from '../moderation/moderation.service.js';
 
-/** Pages of threads as most members get them (see threadAnswer), kept compressed: a few KB each. */
+/** Pages of threads as members get them (shared, or a reader's own: see threadAnswer), kept compressed: a few KB each. */
 const THREAD_ANSWERS = 4_000;
 /** How long a change outside the thread (a renamed member) may take to show. */
 const THREAD_ANSWER_TTL_MS = 60_000;
@@ -70,7 +70,6 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
       const version = threadAnswers.version();
       const { key, view: makeView } = await forums.threadAnswer(account, id, query);
       res.setHeader('Cache-Control', 'private, no-cache');
-      if (key === null) return makeView();
       if (threadAnswers.serve(req, res, key)) return undefined;
       const view = await makeView();
       threadAnswers.store(key, id, JSON.stringify(view), version);

@@ -733,24 +733,30 @@ export function createForumsService(deps: ForumsDeps) {
     /**
      * getThread in two steps, for answers made once for many readers: `key`
      * is shared by every viewer who sees this page of the thread exactly as
-     * `viewer` does, or null when `viewer`'s view is their own (they moderate
-     * the board, started the thread, wrote a post on the page, where their
-     * own held or removed posts show to them alone, or reacted to one); `view`
-     * makes the view. Throws as getThread does when `viewer` may not read the
-     * thread.
+     * `viewer` does, and names `viewer` when their view is their own (they
+     * moderate the board, started the thread, wrote a post on the page, where
+     * their own held or removed posts show to them alone, or reacted to one);
+     * `view` makes the view. Throws as getThread does when `viewer` may not
+     * read the thread.
      */
-    async threadAnswer(viewer: AccountDoc | null, threadId: string, raw: unknown = {}): Promise<{ key: string | null; view: () => Promise<ThreadView> }> {
+    async threadAnswer(viewer: AccountDoc | null, threadId: string, raw: unknown = {}): Promise<{ key: string; view: () => Promise<ThreadView> }> {
       const { thread, board } = await threadWithBoard(viewer, threadId);
       const page = parseInput(pageInput, raw);
       const view = () => threadView(viewer, thread, board, page);
       const limit = page.limit ?? 30;
       const after = page.after ?? null;
+      // A reader with something of their own on the page (a post, a reaction, the thread, moderation rights) gets an
+      // answer of their own, kept under their id: re-reading a thread you took part in is common, and it is as
+      // fresh as the shared one, since anything that changes the page drops every answer for it.
+      let own = '';
       if (viewer) {
-        if (canModerate(viewer, board) || thread.authorId === viewer.id) return { key: null, view };
-        if ((await pageRoster(thread.id, limit, after)).has(viewer.id)) return { key: null, view };
+        const moderator = canModerate(viewer, board);
+        if (moderator || thread.authorId === viewer.id || (await pageRoster(thread.id, limit, after)).has(viewer.id)) {
+          own = `${viewer.id}${moderator ? ':moderator' : ''}`;
+        }
       }
       // What else differs between viewers: whether they may post on the board and reply in the thread.
-      return { key: [thread.id, limit, after ?? '', postingBlock(viewer, board) ?? '', postingBlock(viewer, board, thread) ?? ''].join('\u0000'), view };
+      return { key: [thread.id, limit, after ?? '', postingBlock(viewer, board) ?? '', postingBlock(viewer, board, thread) ?? '', own].join('\u0000'), view };
     },
 
     /** Whether `viewer` may read the thread: for live-update subscriptions. */

@@ -273,6 +273,37 @@ describe('forums API', () => {
       assert.equal(visitorView.json.posts.length, 1);
     });
 
+    it('keeps a reader\'s own answer for them alone, revalidates it, and drops it when their part or their rights change', async () => {
+      await newBoard('own-answers');
+      const { thread } = await newThread(alice, { title: 'Own answers' }, 'own-answers');
+      const helper = await member(inst, 'helper');
+      const passer = await member(inst, 'passer');
+      const reply = await helper.client.api('POST', `/threads/${thread.id}/posts`, { body: 'My reply' });
+      assert.equal(reply.status, 201);
+
+      const first = await helper.client.api('GET', `/threads/${thread.id}`);
+      const again = await helper.client.api('GET', `/threads/${thread.id}`);
+      assert.equal(again.text, first.text);
+      const etag = again.headers.get('etag');
+      assert.ok(etag && etag === first.headers.get('etag'));
+      const revalidate = { 'if-none-match': etag, 'cache-control': 'max-age=0' };
+      assert.equal((await helper.client.request('GET', `/api/v1/threads/${thread.id}`, { headers: revalidate })).status, 304);
+      assert.deepEqual(posts(again).map((p) => p.mine), [false, true]);
+      const other = await passer.client.api('GET', `/threads/${thread.id}`);
+      assert.notEqual(other.headers.get('etag'), etag);
+      assert.deepEqual(posts(other).map((p) => p.mine), [false, false], 'another reader never gets that answer');
+      assert.equal((await passer.client.request('GET', `/api/v1/threads/${thread.id}`, { headers: revalidate })).status, 200);
+
+      await helper.client.api('DELETE', `/posts/${reply.json.post.id}`);
+      assert.deepEqual(posts(await helper.client.api('GET', `/threads/${thread.id}`)).map((p) => [p.mine, p.state]), [[false, 'visible'], [true, 'deleted']]);
+
+      assert.equal((await boss.client.api('PATCH', '/boards/own-answers', { moderators: [passer.handle] })).status, 200);
+      assert.ok(posts(await passer.client.api('GET', `/threads/${thread.id}`)).every((p) => p.canModerate));
+      assert.ok(posts(await passer.client.api('GET', `/threads/${thread.id}`)).every((p) => p.canModerate));
+      assert.equal((await boss.client.api('PATCH', '/boards/own-answers', { moderators: [] })).status, 200);
+      assert.ok(posts(await passer.client.api('GET', `/threads/${thread.id}`)).every((p) => !p.canModerate), 'a moderator who steps down loses the view at once');
+    });
+
     it('checks who may read before answering from the cache', async () => {
       await newBoard('members-corner', { visibility: 'members' });
       const { thread } = await newThread(alice, {}, 'members-corner');
