@@ -72,6 +72,8 @@ export const accountsCollection = defineCollection<AccountDoc>({
     { fields: ['status', 'createdAt'] },
     { fields: ['role', 'handleLower'] },
   ],
+  // Read on every signed-in request.
+  memoryCache: 5_000,
 });
 
 export const sessionsCollection = defineCollection<SessionDoc>({
@@ -85,6 +87,8 @@ export const tokensCollection = defineCollection<TokenDoc>({
   name: 'tokens',
   fields: { hash: 'string', accountId: 'string', createdAt: 'number' },
   indexes: [{ fields: ['hash'], unique: true }, { fields: ['accountId', 'createdAt'] }],
+  // Read on every API request with a bearer token.
+  memoryCache: 2_000,
 });
 
 export const invitesCollection = defineCollection<InviteDoc>({

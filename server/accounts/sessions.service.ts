@@ -14,6 +14,8 @@ import {
 
 const HOUR = 3_600_000;
 const TOKEN_PREFIX = 'psl_';
+/** Token hashes remembered with their token's id; past this many the list starts again. */
+const MAX_KNOWN_TOKENS = 10_000;
 /** Cookie and bearer values are base64url of 32 random bytes (43 characters). */
 const tokenShape = /^[A-Za-z0-9_-]{43}$/;
 
@@ -72,6 +74,25 @@ export function createSessionsService(store: Store, sessionMs: number): Sessions
   const sessions = store.collection(sessionsCollection);
   const tokens = store.collection(tokensCollection);
   const accounts = store.collection(accountsCollection);
+
+  /**
+   * Which token a hash belongs to never changes, so it is remembered; the token itself is read each time
+   * (from the documents the store keeps), so a revoked one is refused at once.
+   */
+  const tokenIds = new Map<string, string>();
+  async function tokenByHash(hash: string): Promise<TokenDoc | null> {
+    const known = tokenIds.get(hash);
+    const token = known !== undefined ? await tokens.get(known) : await tokens.findOne({ hash });
+    if (!token || token.hash !== hash) {
+      tokenIds.delete(hash);
+      return null;
+    }
+    if (known === undefined) {
+      if (tokenIds.size >= MAX_KNOWN_TOKENS) tokenIds.clear();
+      tokenIds.set(hash, token.id);
+    }
+    return token;
+  }
 
   async function activeAccount(accountId: string): Promise<AccountDoc | null> {
     const account = await accounts.get(accountId);
@@ -143,7 +164,8 @@ export function createSessionsService(store: Store, sessionMs: number): Sessions
       if (!value || !value.startsWith(TOKEN_PREFIX) || !tokenShape.test(value.slice(TOKEN_PREFIX.length))) {
         throw unauthorized('bad_token');
       }
-      const token = await tokens.findOne({ hash: sha256(value) });
+      const hash = sha256(value);
+      const token = await tokenByHash(hash);
       const account = token ? await activeAccount(token.accountId) : null;
       if (!token || !account) throw unauthorized('bad_token');
       const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;

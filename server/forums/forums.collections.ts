@@ -122,12 +122,16 @@ export const boardsCollection = defineCollection<BoardDoc>({
   name: 'boards',
   fields: { slug: 'string', position: 'number', archived: 'boolean' },
   indexes: [{ fields: ['slug'], unique: true }, { fields: ['position'] }, { fields: ['archived', 'position'] }],
+  // Every thread read checks its board.
+  memoryCache: 500,
 });
 
 export const threadsCollection = defineCollection<ThreadDoc>({
   name: 'threads',
   fields: { boardId: 'string', state: 'string', bumpKey: 'number', createdAt: 'number' },
   indexes: [{ fields: ['boardId', 'state', 'bumpKey'] }, { fields: ['state', 'createdAt'] }],
+  // The forum's most-read documents, on every thread page and API answer.
+  memoryCache: 5_000,
 });
 
 export const postsCollection = defineCollection<PostDoc>({

@@ -46,6 +46,16 @@ export interface CollectionSpec<T extends Doc> {
    * word breaking (Intl.Segmenter), applied alike to the indexed text and to the query.
    */
   readonly textFields?: readonly FieldOf<T>[];
+  /**
+   * Keeps up to this many documents in memory for get(), for collections read on
+   * most requests (accounts, tokens, boards, threads). Each get() still returns a
+   * fresh copy. A write through the store drops its document at once, and a
+   * commit by another process (the CLI) drops them all before the next read, so
+   * a get() never returns what the database no longer holds. Adapters that cannot
+   * see other processes' commits cheaply (MongoDB) read the database each time.
+   * Not for collections with a TTL field.
+   */
+  readonly memoryCache?: number;
 }
 
 /** Any collection's spec, whatever its document type (for lists of specs). */

@@ -117,6 +117,8 @@ class SqliteCollectionCore {
   private readonly statements = new Map<string, Statement>();
   private readonly notExpired: string;
   private readonly t: string;
+  /** Documents kept for get() (see CollectionSpec.memoryCache), as JSON so that each read gets its own copy; least recently read first. */
+  private readonly kept = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
@@ -150,8 +152,35 @@ class SqliteCollectionCore {
   }
 
   get(id: string): Doc | null {
-    const json = this.statement('get', () => `SELECT doc FROM ${this.t} WHERE id = ?${this.notExpired}`).get(id, ...this.ttlParams());
-    return json === undefined ? null : (JSON.parse(json as string) as Doc);
+    const json = this.readJson(id);
+    return json === undefined ? null : (JSON.parse(json) as Doc);
+  }
+
+  private readJson(id: string): string | undefined {
+    return this.statement('get', () => `SELECT doc FROM ${this.t} WHERE id = ?${this.notExpired}`).get(id, ...this.ttlParams()) as string | undefined;
+  }
+
+  /**
+   * get() through the documents kept in memory. Only outside transactions: a
+   * document read inside one may be rolled back, so it is never kept.
+   */
+  getKept(id: string): Doc | null {
+    let json = this.kept.get(id);
+    if (json !== undefined) {
+      this.kept.delete(id);
+    } else {
+      json = this.readJson(id);
+      if (json === undefined) return null;
+      if (this.kept.size >= this.spec.memoryCache) this.kept.delete(this.kept.keys().next().value as string);
+    }
+    this.kept.set(id, json);
+    return JSON.parse(json) as Doc;
+  }
+
+  /** Drops documents kept in memory: one that is being written, or all. */
+  forget(id: string | null): void {
+    if (id === null) this.kept.clear();
+    else this.kept.delete(id);
   }
 
   getMany(ids: readonly string[]): Doc[] {
@@ -173,6 +202,7 @@ class SqliteCollectionCore {
   insert(doc: Doc): Doc {
     assertDocId(this.spec.name, doc.id);
     const json = JSON.stringify(doc);
+    this.forget(doc.id);
     this.writeClearingExpired(() =>
       this.statement('insert', () => `INSERT INTO ${this.t} (id, doc) VALUES (?, ?)`).run(doc.id, json),
     );
@@ -182,6 +212,7 @@ class SqliteCollectionCore {
   upsert(doc: Doc): Doc {
     assertDocId(this.spec.name, doc.id);
     const json = JSON.stringify(doc);
+    this.forget(doc.id);
     // ON CONFLICT DO UPDATE keeps the rowid, which the FTS table is keyed on; INSERT OR REPLACE would not.
     this.writeClearingExpired(() =>
       this.statement(
@@ -216,6 +247,7 @@ class SqliteCollectionCore {
       if (remove.length > 0) expression = `json_remove(${expression}, ${remove.map(jsonPath).join(', ')})`;
       return `UPDATE ${this.t} SET doc = ${expression} WHERE id = ?${this.notExpired} RETURNING doc`;
     });
+    this.forget(id);
     const json = this.writeClearingExpired(() => statement.get(...params, id, ...this.ttlParams()));
     return json === undefined ? null : (JSON.parse(json as string) as Doc);
   }
@@ -238,12 +270,14 @@ class SqliteCollectionCore {
       const sets = fields.map((f) => `${jsonPath(f)}, coalesce(json_extract(doc, ${jsonPath(f)}), 0) + ?`);
       return `UPDATE ${this.t} SET doc = json_set(doc, ${sets.join(', ')}) WHERE id = ?${this.notExpired} RETURNING doc`;
     });
+    this.forget(id);
     const json = this.writeClearingExpired(() => statement.get(...params, id, ...this.ttlParams()));
     return json === undefined ? null : (JSON.parse(json as string) as Doc);
   }
 
   delete(id: string): boolean {
     const statement = this.statement('delete', () => `DELETE FROM ${this.t} WHERE id = ?${this.notExpired}`);
+    this.forget(id);
     return statement.run(id, ...this.ttlParams()).changes > 0;
   }
 
@@ -252,6 +286,7 @@ class SqliteCollectionCore {
     if (plan.eq.length === 0) throw new StoreError(`deleteWhere on ${this.spec.name} needs at least one field`);
     const values = whereValues(this.spec, plan, where);
     const statement = this.statement(`dw|${plan.key}`, () => `DELETE FROM ${this.t} WHERE ${this.eqSql(plan)}${this.notExpired}`);
+    this.forget(null);
     return statement.run(...values.map(bindValue), ...this.ttlParams()).changes;
   }
 
@@ -507,6 +542,12 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   get(id: string): Promise<T | null> {
+    if (this.tx === null && this.core.spec.memoryCache > 0) {
+      return this.run((core) => {
+        this.store.forgetForeignWrites();
+        return core.getKept(id) as T | null;
+      });
+    }
     return this.run((core) => core.get(id) as T | null);
   }
   getMany(ids: readonly string[]): Promise<T[]> {
@@ -554,17 +595,30 @@ class SqliteStore implements Store {
   private readonly inTransaction = new AsyncLocalStorage<TxState>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** Changes when another connection (the CLI, say) commits; this connection's own commits leave it as is. */
+  private readonly dataVersion: Statement;
+  private seenDataVersion: unknown;
 
   constructor(
     private readonly db: Db,
     options: SqliteStoreOptions,
   ) {
+    this.dataVersion = db.prepare<unknown[], unknown>('PRAGMA data_version').pluck();
+    this.seenDataVersion = this.dataVersion.get();
     const interval = options.sweepIntervalMs ?? 60_000;
     if (!Number.isFinite(interval) || interval <= 0) throw new StoreError('sweepIntervalMs must be a positive number');
     this.timer = setInterval(() => {
       this.sweepExpired().catch((error: unknown) => options.onSweepError?.(error));
     }, interval);
     this.timer.unref();
+  }
+
+  /** Drops every document kept in memory when another process has written to the file since the last look. */
+  forgetForeignWrites(): void {
+    const version = this.dataVersion.get();
+    if (version === this.seenDataVersion) return;
+    this.seenDataVersion = version;
+    for (const core of this.cores.values()) core.forget(null);
   }
 
   private insideOpenTransaction(): boolean {

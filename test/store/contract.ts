@@ -61,7 +61,15 @@ interface Counter extends Doc {
 }
 const counters = defineCollection<Counter>({ name: 'counters', fields: {}, indexes: [] });
 
-export const contractSpecs = [posts, users, sessions, counters];
+interface Board extends Doc {
+  group: string;
+  name: string;
+  count?: number;
+}
+/** Read through documents kept in memory; three, so that the tests also read past what is kept. */
+export const boards = defineCollection<Board>({ name: 'boards', fields: { group: 'string' }, indexes: [{ fields: ['group'] }], memoryCache: 3 });
+
+export const contractSpecs = [posts, users, sessions, counters, boards];
 
 const HOUR = 3_600_000;
 
@@ -718,6 +726,53 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       });
     });
 
+    describe('documents kept in memory', function () {
+      it('gives each read its own copy and shows every kind of write at once', async function () {
+        const coll = store.collection(boards);
+        for (let i = 1; i <= 5; i++) await coll.insert({ id: `b${i}`, group: i % 2 ? 'odd' : 'even', name: `board ${i}` });
+        for (let i = 1; i <= 5; i++) assert.equal((await coll.get(`b${i}`))?.name, `board ${i}`);
+        const copy = (await coll.get('b1'))!;
+        copy.name = 'changed by a reader';
+        assert.equal((await coll.get('b1'))?.name, 'board 1');
+        await coll.patch('b1', { name: 'patched' });
+        assert.equal((await coll.get('b1'))?.name, 'patched');
+        await coll.increment('b1', { count: 2 });
+        assert.equal((await coll.get('b1'))?.count, 2);
+        await coll.upsert({ id: 'b1', group: 'odd', name: 'replaced' });
+        assert.deepEqual(await coll.get('b1'), { id: 'b1', group: 'odd', name: 'replaced' });
+        assert.equal(await coll.delete('b1'), true);
+        assert.equal(await coll.get('b1'), null);
+        await coll.insert({ id: 'b1', group: 'odd', name: 'again' });
+        assert.equal((await coll.get('b1'))?.name, 'again');
+        assert.equal(await coll.deleteWhere({ group: 'even' }), 2);
+        assert.equal(await coll.get('b2'), null);
+        assert.equal(await coll.get('b4'), null);
+        assert.equal((await coll.get('b5'))?.name, 'board 5');
+      });
+
+      it('never keeps what a transaction wrote and rolled back', async function () {
+        const coll = store.collection(boards);
+        await coll.insert({ id: 'b1', group: 'g', name: 'before' });
+        assert.equal((await coll.get('b1'))?.name, 'before');
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.collection(boards).patch('b1', { name: 'inside' });
+            assert.equal((await tx.collection(boards).get('b1'))?.name, 'inside');
+            await tx.collection(boards).insert({ id: 'b2', group: 'g', name: 'new' });
+            assert.ok(await tx.collection(boards).get('b2'));
+            throw new Error('roll back');
+          }),
+          /roll back/,
+        );
+        assert.equal((await coll.get('b1'))?.name, 'before');
+        assert.equal(await coll.get('b2'), null);
+        await store.transaction(async (tx) => {
+          await tx.collection(boards).patch('b1', { name: 'committed' });
+        });
+        assert.equal((await coll.get('b1'))?.name, 'committed');
+      });
+    });
+
     describe('declare', function () {
       it('is idempotent and keeps the data', async function () {
         await store.collection(posts).insert({ id: 'p1', topicId: 't', title: 'fox' });
@@ -734,6 +789,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         await rejectsWith(store.declare([badName]), StoreError);
         const undeclaredField = defineCollection<Post>({ name: 'bad', fields: {}, indexes: [{ fields: ['topicId'] }] });
         await rejectsWith(store.declare([undeclaredField]), StoreError);
+        const keptButExpiring = defineCollection<Session>({ name: 'kept_sessions', fields: { expiresAt: 'number' }, indexes: [], ttlField: 'expiresAt', memoryCache: 10 });
+        await rejectsWith(store.declare([keptButExpiring]), StoreError, /TTL/);
       });
     });
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { defineCollection, type Doc, type Store } from '../../server/store/port.js';
 import { openSqliteStore } from '../../server/store/sqlite.adapter.js';
-import { contractSpecs, posts, runStoreContract, sessions } from './contract.js';
+import { boards, contractSpecs, posts, runStoreContract, sessions } from './contract.js';
 
 // A real file, not :memory:, so WAL mode, reopening and migrations are what production sees.
 let dir: string;
@@ -48,6 +48,23 @@ describe('sqlite adapter', function () {
       } finally {
         raw.close();
       }
+    });
+
+    it('drops the documents it keeps in memory when another process writes to the file', async function () {
+      store = openSqliteStore({ path: file });
+      await store.declare(contractSpecs);
+      await store.collection(boards).insert({ id: 'b1', group: 'g', name: 'before' });
+      assert.equal((await store.collection(boards).get('b1'))?.name, 'before');
+      const other = openSqliteStore({ path: file });
+      try {
+        await other.declare(contractSpecs);
+        await other.collection(boards).patch('b1', { name: 'written by the CLI' });
+        await other.collection(boards).insert({ id: 'b2', group: 'g', name: 'new' });
+      } finally {
+        await other.close();
+      }
+      assert.equal((await store.collection(boards).get('b1'))?.name, 'written by the CLI');
+      assert.equal((await store.collection(boards).get('b2'))?.name, 'new');
     });
 
     it('keeps the data when the file is reopened', async function () {
