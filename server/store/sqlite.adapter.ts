@@ -165,16 +165,16 @@ class SqliteCollectionCore {
    * document read inside one may be rolled back, so it is never kept.
    */
   getKept(id: string): Doc | null {
-    let json = this.kept.get(id);
-    if (json !== undefined) {
-      this.kept.delete(id);
-    } else {
-      json = this.readJson(id);
-      if (json === undefined) return null;
-      if (this.kept.size >= this.spec.memoryCache) this.kept.delete(this.kept.keys().next().value as string);
-    }
-    this.kept.set(id, json);
+    const json = this.kept.get(id) ?? this.readJson(id);
+    if (json === undefined) return null;
+    this.keep(id, json);
     return JSON.parse(json) as Doc;
+  }
+
+  /** Keeps a document as the most recently read, making room by dropping the least recently read. */
+  private keep(id: string, json: string): void {
+    if (!this.kept.delete(id) && this.kept.size >= this.spec.memoryCache) this.kept.delete(this.kept.keys().next().value as string);
+    this.kept.set(id, json);
   }
 
   /** Drops documents kept in memory: one that is being written, or all. */
@@ -184,19 +184,43 @@ class SqliteCollectionCore {
   }
 
   getMany(ids: readonly string[]): Doc[] {
-    if (ids.length === 0) return [];
+    return this.fromJson(ids, this.readJsons(ids));
+  }
+
+  private readJsons(ids: readonly string[]): Map<string, string> {
+    if (ids.length === 0) return new Map();
     const rows = this.statement(
       'getMany',
       () => `SELECT id, doc FROM ${this.t} WHERE id IN (SELECT value FROM json_each(?))${this.notExpired}`,
       false,
     ).all(JSON.stringify(ids), ...this.ttlParams()) as { id: string; doc: string }[];
-    const byId = new Map(rows.map((row) => [row.id, row.doc]));
+    return new Map(rows.map((row) => [row.id, row.doc]));
+  }
+
+  /** The documents of `ids` that were found, in the order of `ids`. */
+  private fromJson(ids: readonly string[], found: ReadonlyMap<string, string>): Doc[] {
     const docs: Doc[] = [];
     for (const id of ids) {
-      const json = byId.get(id);
+      const json = found.get(id);
       if (json !== undefined) docs.push(JSON.parse(json) as Doc);
     }
     return docs;
+  }
+
+  /** getMany() through the documents kept in memory, as getKept(). */
+  getManyKept(ids: readonly string[]): Doc[] {
+    const found = new Map<string, string>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const json = this.kept.get(id);
+      if (json === undefined) missing.push(id);
+      else found.set(id, json);
+    }
+    for (const [id, json] of this.readJsons(missing)) {
+      found.set(id, json);
+      this.keep(id, json);
+    }
+    return this.fromJson(ids, found);
   }
 
   insert(doc: Doc): Doc {
@@ -551,6 +575,12 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     return this.run((core) => core.get(id) as T | null);
   }
   getMany(ids: readonly string[]): Promise<T[]> {
+    if (this.tx === null && this.core.spec.memoryCache > 0) {
+      return this.run((core) => {
+        this.store.forgetForeignWrites();
+        return core.getManyKept(ids) as T[];
+      });
+    }
     return this.run((core) => core.getMany(ids) as T[]);
   }
   insert(doc: T): Promise<T> {

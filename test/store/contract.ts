@@ -735,6 +735,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         copy.name = 'changed by a reader';
         assert.equal((await coll.get('b1'))?.name, 'board 1');
         await coll.patch('b1', { name: 'patched' });
+        assert.deepEqual((await coll.getMany(['b5', 'b1', 'none', 'b3', 'b5'])).map((b) => b.name), ['board 5', 'patched', 'board 3', 'board 5']);
         assert.equal((await coll.get('b1'))?.name, 'patched');
         await coll.increment('b1', { count: 2 });
         assert.equal((await coll.get('b1'))?.count, 2);
@@ -746,6 +747,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         assert.equal((await coll.get('b1'))?.name, 'again');
         assert.equal(await coll.deleteWhere({ group: 'even' }), 2);
         assert.equal(await coll.get('b2'), null);
+        assert.deepEqual((await coll.getMany(['b2', 'b3', 'b4'])).map((b) => b.id), ['b3']);
         assert.equal(await coll.get('b4'), null);
         assert.equal((await coll.get('b5'))?.name, 'board 5');
       });

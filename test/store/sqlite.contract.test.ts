@@ -55,6 +55,7 @@ describe('sqlite adapter', function () {
       await store.declare(contractSpecs);
       await store.collection(boards).insert({ id: 'b1', group: 'g', name: 'before' });
       assert.equal((await store.collection(boards).get('b1'))?.name, 'before');
+      assert.equal((await store.collection(boards).getMany(['b1']))[0]?.name, 'before');
       const other = openSqliteStore({ path: file });
       try {
         await other.declare(contractSpecs);
@@ -65,6 +66,18 @@ describe('sqlite adapter', function () {
       }
       assert.equal((await store.collection(boards).get('b1'))?.name, 'written by the CLI');
       assert.equal((await store.collection(boards).get('b2'))?.name, 'new');
+      await store.close();
+      store = openSqliteStore({ path: file });
+      await store.declare(contractSpecs);
+      assert.equal((await store.collection(boards).getMany(['b1']))[0]?.name, 'written by the CLI');
+      const third = openSqliteStore({ path: file });
+      try {
+        await third.declare(contractSpecs);
+        await third.collection(boards).patch('b1', { name: 'written again' });
+      } finally {
+        await third.close();
+      }
+      assert.deepEqual((await store.collection(boards).getMany(['b2', 'b1'])).map((b) => b.name), ['new', 'written again']);
     });
 
     it('keeps the data when the file is reopened', async function () {
