@@ -278,12 +278,8 @@ export function actorOwnsKey(): RequestHandler {
   };
 }
 
-/** Cuts the objects embedded in `activity` that do not come from `origin` down to their IRIs (see actorOwnsKey). */
-export function trimForeignObjects(activity: Record<string, unknown>, origin: string): void {
-  trimForeign(activity, origin, 0);
-}
-
-function trimForeign(node: Record<string, unknown>, origin: string, depth: number): void {
+/** Cuts the objects embedded in `node` that do not come from `origin` down to their IRIs (see actorOwnsKey). */
+export function trimForeignObjects(node: Record<string, unknown>, origin: string, depth = 0): void {
   for (const prop of REFERENCE_PROPS) {
     const value = node[prop];
     if (!Array.isArray(value)) continue;
@@ -291,7 +287,7 @@ function trimForeign(node: Record<string, unknown>, origin: string, depth: numbe
       if (!item || typeof item !== 'object') return item;
       const id = (item as { id?: unknown }).id;
       if (typeof id === 'string' && !sameOrigin(id, origin)) return id;
-      if (depth < MAX_DEPTH) trimForeign(item as Record<string, unknown>, origin, depth + 1);
+      if (depth < MAX_DEPTH) trimForeignObjects(item as Record<string, unknown>, origin, depth + 1);
       return item;
     });
   }

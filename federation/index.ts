@@ -52,10 +52,10 @@ interface InboxEvent {
 
 const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-
 /** Followed boards are read for what was missed a little after start, then every six hours. */
 const CATCH_UP_DELAY_MS = 5_000;
 const CATCH_UP_EVERY_MS = 6 * 3_600_000;
+
 /**
  * Attaches ActivityPub to the app: discovery (WebFinger, NodeInfo,
  * host-meta), the actors' endpoints, the delivery worker and the federation
@@ -120,9 +120,16 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     fetchObject: (iri) => (iris.isLocal(iri) ? apexStore.getActivity(iri) : apex.requestObject(iri)),
     instanceActor: iris.actor({ kind: 'instance' }),
   });
-  const catchUp = (group: string) =>
-    void mirror.catchUp(group).catch((error: unknown) => logger.info({ reason: error instanceof Error ? error.message : 'error' }, 'mirror could not catch up'));
-  const follows = new FollowsService({ apex, actors: actorService, iris, store, outbound, logger, allows: (iri) => rules.allowsIri(iri), onAccepted: catchUp });
+  const follows = new FollowsService({
+    apex,
+    actors: actorService,
+    iris,
+    store,
+    outbound,
+    logger,
+    allows: (iri) => rules.allowsIri(iri),
+    onAccepted: (group) => void mirror.tryCatchUp(group),
+  });
   const onFollow = createFollowHandler({ apex, actors: actorService, iris, logger });
   const posts = new PostFederation({ apex, actors: actorService, iris, store, logger });
   const network = new RegionalNetwork({

@@ -8,7 +8,7 @@ import type { Store } from '../server/store/port.js';
 import { federationError } from './errors.js';
 import { apFollowsCollection, apRemotePostsCollection, type ApRemotePostDoc } from './federation.collections.js';
 import { InboxRefusal, trimForeignObjects } from './inbox.js';
-import { dateOf, first, idOf, ids, readPostObject, sameOrigin } from './as.js';
+import { dateOf, first, hostOf, idOf, ids, readPostObject, sameOrigin } from './as.js';
 
 /** How much of a board's outbox a catch-up reads: its newest activities, a page of twenty at a time. */
 const CATCH_UP_ITEMS = 400;
@@ -156,8 +156,15 @@ export class RemoteMirror {
         if (!(error instanceof InboxRefusal)) throw error;
       }
     }
-    logger.info({ host: new URL(group).host, read: items.length, kept }, 'mirror caught up from the outbox');
+    logger.info({ host: hostOf(group), read: items.length, kept }, 'mirror caught up from the outbox');
     return kept;
+  }
+
+  /** catchUp, for background rounds: a board that cannot be read now is logged and left for the next one. */
+  async tryCatchUp(group: string): Promise<void> {
+    await this.catchUp(group).catch((error: unknown) =>
+      this.deps.logger.info({ host: hostOf(group), reason: error instanceof Error ? error.message : 'error' }, 'mirror could not catch up'),
+    );
   }
 
   /** catchUp for every followed board, one after the other; a board that cannot be read is left for the next round. */
@@ -169,11 +176,7 @@ export class RemoteMirror {
         if (follow.state === 'accepted') groups.add(follow.remoteActor);
       },
     );
-    for (const group of groups) {
-      await this.catchUp(group).catch((error: unknown) =>
-        this.deps.logger.info({ host: new URL(group).host, reason: error instanceof Error ? error.message : 'error' }, 'mirror could not catch up'),
-      );
-    }
+    for (const group of groups) await this.tryCatchUp(group);
   }
 
   /** Reads an activity from its origin (signed by the instance actor; the origin is checked by the fetch). */

@@ -131,8 +131,8 @@ export class RemotePosting {
     const ref = iris.parseActor(delivery.actorId);
     if (ref?.kind !== 'member' || !(await actors.resolveIri(delivery.actorId))) return;
     const account = await accounts.byHandle(ref.handle);
-    const follow = await store.collection(apFollowsCollection).findOne({ remoteActor: group, state: 'accepted' });
     if (!account) return;
+    const follow = await store.collection(apFollowsCollection).findOne({ remoteActor: group, state: 'accepted' });
     await notifications.notify([account.id], 'remote_post_refused', follow ? `/remote/${follow.id}` : '/remote');
   }
 

@@ -3,7 +3,7 @@ import { dictionary } from '@zxcvbn-ts/language-common';
 import crypto from 'node:crypto';
 import { DuplicateKeyError, type Store } from '../store/port.js';
 import { humanCode, newId, normaliseCode } from '../crypto.js';
-import { AppError, conflict, forbidden, notFound, unauthorized } from '../http/errors.js';
+import { AppError, conflict, fieldError, forbidden, notFound, unauthorized } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
 import type { Limiter } from '../http/rate-limit.js';
 import type { InstanceService } from '../instance/instance.service.js';
@@ -127,7 +127,7 @@ export function createAccountsService(deps: AccountsServiceDeps) {
   function checkPassphrase(passphrase: string, handle: string, field = 'passphrase'): void {
     const problem = passphraseProblem(passphrase, handle);
     if (problem) {
-      throw new AppError(422, 'validation_failed', 'error.validation_failed', { field }, { [field]: { key: problem, params: {} } });
+      throw fieldError(field, problem);
     }
   }
 
@@ -194,9 +194,7 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       const { registrationMode } = instance.settings();
       if (registrationMode === 'invite' && !input.invite) throw new AppError(403, 'invite_required');
       if (registrationMode === 'approval' && !input.answer) {
-        throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'answer' }, {
-          answer: { key: 'validation.required', params: {} },
-        });
+        throw fieldError('answer', 'validation.required');
       }
       if (await byHandle(input.handle)) throw conflict('handle_taken');
       const status = registrationMode === 'approval' ? 'pending' : 'active';
@@ -275,9 +273,7 @@ export function createAccountsService(deps: AccountsServiceDeps) {
     async updateProfile(accountId: string, raw: unknown): Promise<AccountDoc> {
       const input = parseInput(profileInput, raw);
       if (input.locale && !deps.locales.includes(input.locale)) {
-        throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'locale' }, {
-          locale: { key: 'validation.not_allowed', params: { allowed: deps.locales.join(', ') } },
-        });
+        throw fieldError('locale', 'validation.not_allowed', { allowed: deps.locales.join(', ') });
       }
       await mustGet(accountId);
       const patch: Partial<AccountDoc> = { updatedAt: Date.now() };

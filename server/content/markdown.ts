@@ -23,6 +23,7 @@
 import MarkdownIt from 'markdown-it';
 import type { StateCore } from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
+import { fieldError } from '../http/errors.js';
 
 /**
  * The longest source accepted, counted as `String#length` (UTF-16 code units),
@@ -140,6 +141,13 @@ export function renderMarkdown(source: string): string {
 /** Whether rendered HTML shows no text at all (only tags, or whitespace): such a body is refused as empty. */
 export function isBlankHtml(html: string): boolean {
   return html.replace(/<[^>]*>/g, '').trim() === '';
+}
+
+/** A post's or message's body rendered; one that shows nothing is refused (422 on the `body` field). */
+export function renderBody(source: string): string {
+  const html = renderMarkdown(source);
+  if (isBlankHtml(html)) throw fieldError('body', 'validation.empty_body');
+  return html;
 }
 
 /**

@@ -1,14 +1,14 @@
 import { DuplicateKeyError, type Store, type TxScope } from '../store/port.js';
 import type { SeedLanguage } from '../i18n/i18n.js';
 import { newId } from '../crypto.js';
-import { AppError, conflict, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
+import { AppError, conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
 import type { Limiter } from '../http/rate-limit.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, isSuspended, type AccountsService } from '../accounts/accounts.service.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
-import { cleanHtml, excerpt, isBlankHtml, markdownToText, renderMarkdown } from '../content/markdown.js';
+import { cleanHtml, excerpt, markdownToText, renderBody } from '../content/markdown.js';
 import {
   boardsCollection,
   postsCollection,
@@ -437,13 +437,11 @@ export function createForumsService(deps: ForumsDeps) {
     return 'visible';
   }
 
-  const emptyBody = () => new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'body' }, { body: { key: 'validation.empty_body', params: {} } });
-
   /** Remote HTML cleaned like ours, with its plain text (for filters and search); refused when nothing is left. */
   function remoteHtml(source: string): { html: string; text: string } {
     const html = cleanHtml(source);
     const text = html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim();
-    if (!text) throw emptyBody();
+    if (!text) throw fieldError('body', 'validation.empty_body');
     return { html, text };
   }
 
@@ -476,12 +474,6 @@ export function createForumsService(deps: ForumsDeps) {
     await tx.collection(postsCollection).insert(post);
     await tx.collection(threadsCollection).insert(thread);
     if (post.state === 'visible') await tx.collection(boardsCollection).increment(thread.boardId, { threadCount: 1, postCount: 1 });
-  }
-
-  function render(body: string): string {
-    const html = renderMarkdown(body);
-    if (isBlankHtml(html)) throw emptyBody();
-    return html;
   }
 
   // ---- boards ----------------------------------------------------------
@@ -709,7 +701,7 @@ export function createForumsService(deps: ForumsDeps) {
       if (!author) throw unauthorized('login_required');
       ensureSee(author, board);
       const input = parseInput(threadInput, raw);
-      const html = render(input.body);
+      const html = renderBody(input.body);
       const state = await checkPosting(author, board, [input.title, input.body, input.contentWarning ?? '']);
       const now = Date.now();
       const threadId = newId();
@@ -780,7 +772,7 @@ export function createForumsService(deps: ForumsDeps) {
       if (!author) throw unauthorized('login_required');
       const { thread, board } = await threadWithBoard(author, threadId);
       const input = parseInput(replyInput, raw);
-      const html = render(input.body);
+      const html = renderBody(input.body);
       if (input.quoteOf) {
         const quoted = await posts.get(input.quoteOf);
         if (!quoted || quoted.threadId !== thread.id || quoted.state !== 'visible') throw unprocessable('quote_invalid');
@@ -809,7 +801,7 @@ export function createForumsService(deps: ForumsDeps) {
       if (isSuspended(actor)) throwBlock('suspended', actor);
       const input = parseInput(editInput, raw);
       const body = input.body ?? post.body;
-      const html = input.body !== undefined ? render(body) : post.html;
+      const html = input.body !== undefined ? renderBody(body) : post.html;
       const title = thread.firstPostId === post.id ? (input.title ?? thread.title) : undefined;
       const contentWarning = input.contentWarning !== undefined ? input.contentWarning : post.contentWarning;
       const verdict = moderation.checkText(body, title ?? '', contentWarning ?? '');
@@ -861,7 +853,7 @@ export function createForumsService(deps: ForumsDeps) {
         if (!thread || thread.boardId !== board.id || thread.state !== 'visible') throw notFound('thread_not_found');
         if (thread.locked) throw forbidden('thread_locked');
       } else if (!input.title) {
-        throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'title' }, { title: { key: 'validation.required', params: {} } });
+        throw fieldError('title', 'validation.required');
       }
       const quoted = input.quoteOf && thread ? await posts.get(input.quoteOf) : null;
       const verdict = moderation.checkText(input.title ?? '', text, input.contentWarning ?? '');
@@ -1022,7 +1014,7 @@ export function createForumsService(deps: ForumsDeps) {
       const moderator = actor!;
       const input = parseInput(postModerationInput, raw);
       if (input.action === 'remove' && input.reason.length < 3) {
-        throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'reason' }, { reason: { key: 'validation.reason_needed', params: {} } });
+        throw fieldError('reason', 'validation.reason_needed');
       }
       const target: Record<typeof input.action, PostDoc['state']> = { hide: 'hidden', unhide: 'visible', remove: 'removed', restore: 'visible', approve: 'visible' };
       const next = target[input.action];
@@ -1088,7 +1080,7 @@ export function createForumsService(deps: ForumsDeps) {
         case 'remove':
           if (thread.state === 'removed') throw conflict('wrong_state');
           if (input.reason.length < 3) {
-            throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'reason' }, { reason: { key: 'validation.reason_needed', params: {} } });
+            throw fieldError('reason', 'validation.reason_needed');
           }
           patch = { state: 'removed' };
           break;
@@ -1097,7 +1089,7 @@ export function createForumsService(deps: ForumsDeps) {
           patch = { state: 'visible' };
           break;
         case 'move':
-          if (!input.board) throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'board' }, { board: { key: 'validation.required', params: {} } });
+          if (!input.board) throw fieldError('board', 'validation.required');
           target = await boardBySlug(input.board);
           if (!canModerate(moderator, target)) throw forbidden('moderator_only');
           if (target.id === board.id) throw conflict('same_board');

@@ -31,5 +31,8 @@ export const forbidden = (code = 'forbidden') => new AppError(403, code);
 export const notFound = (code = 'not_found') => new AppError(404, code);
 export const conflict = (code: string, params?: MessageParams) => new AppError(409, code, undefined, params);
 export const unprocessable = (code: string, params?: MessageParams) => new AppError(422, code, undefined, params);
+/** A 422 naming the one field at fault, with its message (a catalogue key), as schema validation answers. */
+export const fieldError = (field: string, key: string, params: MessageParams = {}) =>
+  new AppError(422, 'validation_failed', 'error.validation_failed', { field }, { [field]: { key, params } });
 export const tooManyRequests = (retryAfter: number) =>
   new AppError(429, 'rate_limited', undefined, { seconds: retryAfter }, {}, retryAfter);

@@ -12,9 +12,9 @@ import { createTaggedCache } from '../store/tagged-cache.js';
  * most-read answers need not be read from the database, rendered and
  * compressed again for each of them (the way Discourse serves its anonymous
  * readers). A member with something of their own there gets an answer kept
- * under their id, as fresh: the same tag drops it. An entry is tagged (a thread id): the forum drops a tag's entries
- * the moment anything on that thread changes, so replies, edits and removals
- * show at once. Changes elsewhere that touch many answers (a renamed member)
+ * under their id, as fresh. An entry is tagged (a thread id): the forum drops
+ * a tag's entries the moment anything on that thread changes, so replies,
+ * edits and removals show at once. Changes elsewhere that touch many answers (a renamed member)
  * reach readers when the entry's lifetime ends.
  */
 export interface ResponseCache {

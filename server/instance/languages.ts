@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors.js';
+import { fieldError } from '../http/errors.js';
 import type { I18n, LanguagePolicy } from '../i18n/i18n.js';
 import type { InstanceSettings } from './instance.service.js';
 
@@ -16,9 +16,7 @@ export function languagePolicy(i18n: I18n, settings: LanguageSettings): Language
 }
 
 function refuse(field: string, allowed: readonly string[]): never {
-  throw new AppError(422, 'validation_failed', 'error.validation_failed', { field }, {
-    [field]: { key: 'validation.not_allowed', params: { allowed: allowed.join(', ') } },
-  });
+  throw fieldError(field, 'validation.not_allowed', { allowed: allowed.join(', ') });
 }
 
 /** Refuses (422, naming the field) a language without a catalogue, and a default the instance would not offer. */

@@ -1,6 +1,6 @@
 import argon2 from 'argon2';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { AppError } from '../http/errors.js';
+import { fieldError } from '../http/errors.js';
 import type { IdentifierHint, IdentifierType } from './reviews.collections.js';
 
 export interface RawIdentifier {
@@ -16,9 +16,6 @@ export interface NormalisedIdentifier {
   readonly hint: IdentifierHint;
 }
 
-function invalid(field: string, key: string, params: Record<string, string> = {}): AppError {
-  return new AppError(422, 'validation_failed', 'error.validation_failed', { field }, { [field]: { key, params } });
-}
 
 /**
  * Brings the many ways people type one identifier to one form, so that
@@ -30,21 +27,21 @@ export function normaliseIdentifier(id: RawIdentifier, defaultCountry: string, f
     case 'phone': {
       const phone = parsePhoneNumberFromString(value, defaultCountry as CountryCode);
       // "Possible" (right length for the country) rather than "valid": fictional and new number ranges must still match.
-      if (!phone || !phone.isPossible()) throw invalid(field, 'validation.phone_format', { country: defaultCountry });
+      if (!phone || !phone.isPossible()) throw fieldError(field, 'validation.phone_format', { country: defaultCountry });
       const e164 = phone.number;
       return { canonical: `phone:${e164}`, hint: { type: 'phone', platform: null, hint: `…${e164.slice(-2)}` } };
     }
     case 'email': {
       const email = value.toLowerCase();
       const at = email.lastIndexOf('@');
-      if (at < 1 || at === email.length - 1 || /\s/.test(email) || email.length > 254) throw invalid(field, 'validation.email_format');
+      if (at < 1 || at === email.length - 1 || /\s/.test(email) || email.length > 254) throw fieldError(field, 'validation.email_format');
       return { canonical: `email:${email}`, hint: { type: 'email', platform: null, hint: `${email[0]}…@${email[at + 1]}…` } };
     }
     case 'handle': {
       const platform = (id.platform ?? '').normalize('NFKC').trim().toLowerCase();
-      if (!/^[\p{L}\p{N} ._-]{2,40}$/u.test(platform)) throw invalid(field, 'validation.platform_needed');
+      if (!/^[\p{L}\p{N} ._-]{2,40}$/u.test(platform)) throw fieldError(field, 'validation.platform_needed');
       const handle = value.replace(/^@+/, '').toLowerCase();
-      if (handle.length < 2 || handle.length > 100 || /\s/.test(handle)) throw invalid(field, 'validation.handle_format');
+      if (handle.length < 2 || handle.length > 100 || /\s/.test(handle)) throw fieldError(field, 'validation.handle_format');
       return { canonical: `handle:${platform}:${handle}`, hint: { type: 'handle', platform, hint: `${handle[0]}…${handle.at(-1)}` } };
     }
   }

@@ -3,7 +3,7 @@ import type { SeedLanguage } from '../i18n/i18n.js';
 import type { Store, TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
 import { eachPage } from '../store/paging.js';
-import { AppError, conflict, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
+import { AppError, conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
 import type { Limiter } from '../http/rate-limit.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
@@ -13,7 +13,7 @@ import type { InstanceService } from '../instance/instance.service.js';
 import type { AreasService } from '../areas/areas.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
-import { cleanHtml, isBlankHtml, renderMarkdown } from '../content/markdown.js';
+import { cleanHtml, renderBody, renderMarkdown } from '../content/markdown.js';
 import type { AuthorView } from '../forums/forums.service.js';
 import {
   digestsCollection,
@@ -246,16 +246,6 @@ export function createReviewsService(deps: ReviewsDeps) {
     return review;
   }
 
-  function render(body: string): string {
-    const html = renderMarkdown(body);
-    if (isBlankHtml(html)) {
-      throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'body' }, { body: { key: 'validation.empty_body', params: {} } });
-    }
-    return html;
-  }
-
-  const fieldError = (field: string, key: string) => new AppError(422, 'validation_failed', 'error.validation_failed', { field }, { [field]: { key, params: {} } });
-
   /** Moves the review, its digests and its responses to a new expiry: a corroboration keeps a warning alive. */
   async function renew(tx: TxScope, review: ReviewDoc, expiresAt: number): Promise<void> {
     await tx.collection(reviewsCollection).patch(review.id, { expiresAt });
@@ -374,7 +364,7 @@ export function createReviewsService(deps: ReviewsDeps) {
       const thisMonth = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
       if (input.incidentMonth > thisMonth) throw fieldError('incidentMonth', 'validation.month_future');
       if (input.area) areas.mustExist(input.area);
-      const html = render(input.body);
+      const html = renderBody(input.body);
       const country = instance.settings().defaultCountry;
       const normalised = input.identifiers.map((id, i) => normaliseIdentifier(id, country, `identifiers.${i}`));
       const since = Date.now() - 86_400_000;
@@ -635,7 +625,7 @@ export function createReviewsService(deps: ReviewsDeps) {
       const patch: Partial<ReviewDoc> = { updatedAt: Date.now() };
       if (input.body !== undefined) {
         patch.body = input.body;
-        patch.html = render(input.body);
+        patch.html = renderBody(input.body);
       }
       if (input.descriptors !== undefined) patch.descriptors = input.descriptors;
       if (review.kind === 'warning' && input.categories) {
@@ -720,7 +710,7 @@ export function createReviewsService(deps: ReviewsDeps) {
           const patch: Partial<ReviewDoc> = { updatedAt: now };
           if (input.body !== undefined) {
             patch.body = input.body;
-            patch.html = render(input.body);
+            patch.html = renderBody(input.body);
           }
           if (input.descriptors !== undefined) patch.descriptors = input.descriptors;
           const updated = await store.transaction(async (tx) => {

@@ -1,6 +1,6 @@
 import { DuplicateKeyError, type Store } from '../store/port.js';
 import { newId } from '../crypto.js';
-import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
+import { conflict, fieldError, forbidden, notFound } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff } from '../accounts/accounts.service.js';
@@ -75,9 +75,7 @@ export function createRightsService(deps: RightsDeps) {
   /** A 422 naming the field when `locale` is not one of the instance's languages. */
   function checkLocale(locale: string, field = 'locale'): string {
     if (!locales.includes(locale)) {
-      throw new AppError(422, 'validation_failed', 'error.validation_failed', { field }, {
-        [field]: { key: 'validation.not_allowed', params: { allowed: locales.join(', ') } },
-      });
+      throw fieldError(field, 'validation.not_allowed', { allowed: locales.join(', ') });
     }
     return locale;
   }

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
 import { newId } from '../crypto.js';
 import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
-import { AppError, forbidden } from '../http/errors.js';
+import { AppError, fieldError, forbidden } from '../http/errors.js';
 import type { FormState } from '../views/layout.js';
 import type { RoomPreview, RoomView } from './rooms.service.js';
 import { editMessagePage, joinPage, managePage, newRoomPage, reportMessagePage, roomPage, roomsPage, type ManageData, type ManageSection } from './rooms.views.js';
@@ -226,7 +226,7 @@ export function roomsPages(ctx: AppContext): express.Router {
     '/rooms/:id/manage/close',
     formPost(async (req, res) => {
       if (formBody(req).confirm !== 'on') {
-        throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'confirm' }, { confirm: { key: 'validation.confirm_close', params: {} } });
+        throw fieldError('confirm', 'validation.confirm_close');
       }
       await rooms.closeRoom(req.account, param(req.params.id));
       res.redirect(303, '/rooms');

@@ -9,7 +9,7 @@ import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { InstanceService } from '../instance/instance.service.js';
 import { reportInput, type ModerationService } from '../moderation/moderation.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
-import { excerpt, isBlankHtml, renderMarkdown } from '../content/markdown.js';
+import { excerpt, renderBody } from '../content/markdown.js';
 import { reactionKinds, type ReactionKind } from '../forums/reactions.js';
 import {
   joinRequestsCollection,
@@ -278,10 +278,7 @@ export function createRoomsService(deps: RoomsDeps) {
   }
 
   function render(body: string): string {
-    const html = renderMarkdown(body);
-    if (isBlankHtml(html)) {
-      throw new AppError(422, 'validation_failed', 'error.validation_failed', { field: 'body' }, { body: { key: 'validation.empty_body', params: {} } });
-    }
+    const html = renderBody(body);
     // Room messages have no approval queue: only blocking filters apply; members report the rest to facilitators.
     if (moderation.checkText(body) === 'block') throw unprocessable('filtered');
     return html;

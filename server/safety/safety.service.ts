@@ -1,6 +1,6 @@
 import type { Store } from '../store/port.js';
 import { newId } from '../crypto.js';
-import { AppError, conflict, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
+import { conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
 import type { Logger } from '../logger.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
@@ -10,7 +10,7 @@ import type { AreasService } from '../areas/areas.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { InstanceService } from '../instance/instance.service.js';
 import type { Publish } from '../forums/forums.service.js';
-import { isBlankHtml, renderMarkdown } from '../content/markdown.js';
+import { renderBody } from '../content/markdown.js';
 import { normaliseIdentifier } from '../reviews/identifiers.js';
 import type { PushService } from './push.service.js';
 import {
@@ -125,9 +125,6 @@ export function createSafetyService(deps: SafetyDeps) {
     if (!viewer) throw unauthorized('login_required');
     if (viewer.status !== 'active') throw forbidden('pending_approval');
   }
-
-  const fieldError = (field: string, key: string, params: Record<string, string | number> = {}) =>
-    new AppError(422, 'validation_failed', 'error.validation_failed', { field }, { [field]: { key, params } });
 
   async function linksOf(ownerId: string): Promise<BuddyLinkDoc[]> {
     return (await links.find({ where: { ownerId }, orderBy: { field: 'createdAt' }, limit: 200 })).items;
@@ -504,8 +501,7 @@ export function createSafetyService(deps: SafetyDeps) {
       if (!incident || (incident.reporterId !== viewer.id && !responder)) throw notFound('incident_not_found');
       if (incident.status === 'closed') throw conflict('incident_closed');
       const input = parseInput(incidentMessageInput, raw);
-      const html = renderMarkdown(input.body);
-      if (isBlankHtml(html)) throw fieldError('body', 'validation.empty_body');
+      const html = renderBody(input.body);
       const fromResponder = responder && incident.reporterId !== viewer.id;
       const internal = fromResponder && input.internal;
       const doc: IncidentMessageDoc = { id: newId(), incidentId: id, authorId: viewer.id, fromResponder, internal, body: input.body, html, createdAt: Date.now(), expiresAt: null };

@@ -552,6 +552,16 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     private readonly tx: TxState | null,
   ) {}
 
+  /**
+   * Whether get() and getMany() go through the documents kept in memory: outside transactions, for collections
+   * that keep any. Dropping what another process changed happens here, just before such a read.
+   */
+  private readsKept(): boolean {
+    if (this.tx !== null || this.core.spec.memoryCache === 0) return false;
+    this.store.forgetForeignWrites();
+    return true;
+  }
+
   private run<R>(op: (core: SqliteCollectionCore) => R): Promise<R> {
     if (this.tx !== null) {
       if (!this.tx.open) return Promise.reject(new StoreError('this transaction has already finished'));
@@ -566,22 +576,10 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   get(id: string): Promise<T | null> {
-    if (this.tx === null && this.core.spec.memoryCache > 0) {
-      return this.run((core) => {
-        this.store.forgetForeignWrites();
-        return core.getKept(id) as T | null;
-      });
-    }
-    return this.run((core) => core.get(id) as T | null);
+    return this.run((core) => (this.readsKept() ? core.getKept(id) : core.get(id)) as T | null);
   }
   getMany(ids: readonly string[]): Promise<T[]> {
-    if (this.tx === null && this.core.spec.memoryCache > 0) {
-      return this.run((core) => {
-        this.store.forgetForeignWrites();
-        return core.getManyKept(ids) as T[];
-      });
-    }
-    return this.run((core) => core.getMany(ids) as T[]);
+    return this.run((core) => (this.readsKept() ? core.getManyKept(ids) : core.getMany(ids)) as T[]);
   }
   insert(doc: T): Promise<T> {
     return this.run((core) => core.insert(doc) as T);
