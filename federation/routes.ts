@@ -5,6 +5,7 @@ import type { Actors } from './actors.js';
 import type { Apex, ApexActor, ApexObject } from './apex-types.js';
 import { actorOwnsKey, compactActivity, inboxBody, InboxRefusal, requireActivityJson, signatureGate, signerAsSender, type GateDeps } from './inbox.js';
 import type { Iris, LocalActorRef } from './iris.js';
+import { FetchError } from './fetch.js';
 import { idOf } from './as.js';
 
 export interface RoutesDeps extends GateDeps {
@@ -174,6 +175,18 @@ export function federationErrors(logger: Logger): ErrorRequestHandler {
     if (error instanceof AppError) {
       if (error.retryAfter) res.setHeader('Retry-After', String(error.retryAfter));
       res.status(error.status).json({ error: error.code });
+      return;
+    }
+    // An object the activity names could not be read (apex resolves them while it takes the activity in): one of ours
+    // we no longer hold (an Accept of a follow undone meanwhile), or a document its server would not give. The sender
+    // may try again later only when that server was unreachable.
+    if (error instanceof FetchError) {
+      if (error.transient) {
+        res.setHeader('Retry-After', '60');
+        res.status(503).json({ error: 'object_unreachable' });
+      } else {
+        res.status(422).json({ error: 'object_unknown' });
+      }
       return;
     }
     const e = (error ?? {}) as BodyParserError;

@@ -374,6 +374,21 @@ describe('federation between instances (separate processes, real HTTP)', functio
       assert.equal((await send(post)).status, 401);
       await assertNothingChanged();
     });
+
+    it('answers an Accept of a follow it no longer holds with 422, not 500, so the sender stops retrying', async () => {
+      const accept = {
+        '@context': 'https://www.w3.org/ns/activitystreams',
+        id: `${mallory.id}/accepts/${Date.now()}`,
+        type: 'Accept',
+        actor: mallory.id,
+        object: `${a.url}/ap/o/a-follow-undone-meanwhile`,
+      };
+      const res = await send(signedPost(`${a.url}/ap/instance/inbox`, mallory, accept));
+      assert.equal(res.status, 422);
+      const list = await a.admin.client.api('GET', '/federation/follows');
+      assert.ok(!list.json.follows.some((f: { target: string }) => f.target === mallory.id));
+      await assertNothingChanged();
+    });
   });
 
   describe('delivery', () => {
