@@ -390,9 +390,23 @@ export function createForumsService(deps: ForumsDeps) {
 
   // ---- loading with checks ---------------------------------------------
 
+  /**
+   * Board ids by slug. Every board page and every federated activity names its board by slug, and a query by
+   * slug cost more than the rest of reading the board: by id, it comes from the documents the store keeps.
+   */
+  const boardIdsBySlug = new Map<string, string>();
+
   async function boardBySlug(slug: string): Promise<BoardDoc> {
-    const board = typeof slug === 'string' && slug.length <= 60 ? await boards.findOne({ slug }) : null;
-    if (!board) throw notFound('board_not_found');
+    if (typeof slug !== 'string' || slug.length > 60) throw notFound('board_not_found');
+    const knownId = boardIdsBySlug.get(slug);
+    const known = knownId === undefined ? null : await boards.get(knownId);
+    // Slugs are unique, so a board that still has this slug is the one; one renamed or gone is looked up again.
+    const board = known?.slug === slug ? known : await boards.findOne({ slug });
+    if (!board) {
+      boardIdsBySlug.delete(slug);
+      throw notFound('board_not_found');
+    }
+    boardIdsBySlug.set(slug, board.id);
     return board;
   }
 

@@ -87,6 +87,11 @@ describe('forums API', () => {
       assert.equal((await boss.client.api('DELETE', '/boards/doomed')).status, 204);
       assert.equal((await visitor.api('GET', `/threads/${thread.id}`)).status, 404);
       assert.equal(await inst.parasol.ctx.store.collection(threadsCollection).get(thread.id), null);
+      assert.equal((await visitor.api('GET', '/boards/doomed')).status, 404);
+      // A new board may take the slug: it is the one found by it, not the one that had it before.
+      assert.equal((await boss.client.api('POST', '/boards', { slug: 'doomed', name: 'Reborn' })).status, 201);
+      assert.equal((await visitor.api('GET', '/boards/doomed')).json.board.name, 'Reborn');
+      assert.deepEqual((await visitor.api('GET', '/boards/doomed/threads')).json.threads, []);
     });
   });
 
