@@ -5,7 +5,8 @@ import type { Logger } from '../server/logger.js';
 import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors.js';
-import type { Apex, ApexActivity, ApexActor } from './apex-types.js';
+import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
+import { groupAnnounce, publishBuilt } from './announce.js';
 import { apContributionsCollection, apSentPostsCollection, type ApSentPostDoc } from './federation.collections.js';
 import { idOf } from './as.js';
 import { apId, idOfApId, type Iris } from './iris.js';
@@ -64,8 +65,7 @@ export class PostFederation {
   private async contributed(postId: string): Promise<Record<string, unknown> | null> {
     const contribution = await this.deps.store.collection(apContributionsCollection).get(postId);
     if (!contribution) return null;
-    const { '@context': _context, ...activity } = JSON.parse(contribution.activity) as Record<string, unknown>;
-    return activity;
+    return JSON.parse(contribution.activity) as Record<string, unknown>;
   }
 
   private activityIri(kind: string, postId: string, version = ''): string {
@@ -229,25 +229,19 @@ export class PostFederation {
    */
   private async announce(group: ApexActor, author: ApexActor | null, inner: Record<string, unknown>, kind: string, postId: string, version = ''): Promise<void> {
     const { apex } = this.deps;
+    // An activity: it has an id and a type (ours, or a remote one read and checked on arrival).
+    let stored = inner as ApexObject;
     if (author) {
       const activity = (await apex.fromJSONLD({ '@context': apex.context, ...inner })) as ApexActivity;
       activity._meta = { collection: [author.outbox[0]!] };
       // The author's activity is only stored: the Group is local, so there is nothing to deliver to it.
       await apex.store.saveActivity(activity);
+      const { _meta: _own, ...embedded } = activity;
+      stored = embedded;
     }
-    const announce = (await apex.fromJSONLD({
-      '@context': apex.context,
-      id: this.activityIri(`announce-${kind}`, postId, version),
-      type: 'Announce',
-      actor: group.id,
-      to: [PUBLIC],
-      cc: [group.followers[0]],
-      audience: group.id,
-      // Embedded unchanged, so followers need not fetch it back (and any proof on it still verifies).
-      object: inner,
-      published: new Date().toISOString(),
-    })) as ApexActivity;
-    await apex.addToOutbox(group, announce);
+    // Embedded unchanged, so followers need not fetch it back (and any proof on it still verifies).
+    const built = groupAnnounce(group, { id: this.activityIri(`announce-${kind}`, postId, version), object: inner, stored, published: new Date() }, apex.context);
+    await publishBuilt(apex, group, built);
   }
 
   private async create(group: ApexActor, thread: ThreadDoc, post: PostDoc): Promise<void> {

@@ -1,0 +1,62 @@
+import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
+
+/** How apex's context compacts the public collection (its consts.publicAddress). */
+const PUBLIC_COMPACT = 'as:Public';
+
+export interface GroupAnnounce {
+  /** What apex's fromJSONLD would make of it: the form apex stores and addresses. */
+  readonly activity: ApexActivity;
+  /** What is delivered: the Announce compacted as apex's toJSONLD would, around the object as given. */
+  readonly body: string;
+}
+
+/**
+ * A Group's Announce of an activity, to the public and its followers, built
+ * directly in the two shapes apex works with instead of read as JSON-LD twice
+ * (fromJSONLD to store it, toJSONLD to send it): with a follower's reply
+ * announced for every reply, the two readings were a sixth of the inbox's
+ * time. The envelope is fixed and only holds IRIs and a date, so its shapes
+ * are known (test/federation/announce.test.ts holds them equal to apex's).
+ * `object` is sent exactly as given, its own @context included, so that the
+ * author's activity reaches followers as the author wrote it; `stored` is
+ * what the store keeps embedded (apex's reading of it, or the same object).
+ */
+export function groupAnnounce(group: ApexActor, fields: { id: string; object: Record<string, unknown>; stored: ApexObject; published: Date }, context: unknown[]): GroupAnnounce {
+  const followers = group.followers[0]!;
+  const published = fields.published.toISOString();
+  const activity: ApexActivity = {
+    id: fields.id,
+    type: 'Announce',
+    actor: [group.id],
+    audience: [group.id],
+    cc: [followers],
+    object: [fields.stored],
+    published: [published],
+    to: [PUBLIC_COMPACT],
+  };
+  const body = JSON.stringify({
+    '@context': context,
+    id: fields.id,
+    type: 'Announce',
+    actor: group.id,
+    audience: group.id,
+    cc: followers,
+    object: fields.object,
+    published,
+    to: PUBLIC_COMPACT,
+  });
+  return { activity, body };
+}
+
+/**
+ * apex's addToOutbox for an activity already in both shapes: added to the
+ * actor's outbox, stored, addressed (followers' inboxes, de-duplicated by
+ * shared inbox) and queued with `body` as it is.
+ */
+export async function publishBuilt(apex: Apex, actor: ApexActor, built: GroupAnnounce): Promise<void> {
+  const { activity, body } = built;
+  activity._meta = { ...activity._meta, collection: [actor.outbox[0]!] };
+  await apex.store.saveActivity(activity);
+  const addresses = await apex.address(activity, actor);
+  if (addresses.length > 0) await apex.store.deliveryEnqueue(actor.id, body, addresses);
+}
