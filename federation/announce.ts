@@ -1,8 +1,5 @@
 import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
 
-/** How apex's context compacts the public collection (its consts.publicAddress). */
-const PUBLIC_COMPACT = 'as:Public';
-
 export interface GroupAnnounce {
   /** What apex's fromJSONLD would make of it: the form apex stores and addresses. */
   readonly activity: ApexActivity;
@@ -21,8 +18,10 @@ export interface GroupAnnounce {
  * author's activity reaches followers as the author wrote it; `stored` is
  * what the store keeps embedded (apex's reading of it, or the same object).
  */
-export function groupAnnounce(group: ApexActor, fields: { id: string; object: Record<string, unknown>; stored: ApexObject; published: Date }, context: unknown[]): GroupAnnounce {
+export function groupAnnounce(apex: Apex, group: ApexActor, fields: { id: string; object: Record<string, unknown>; stored: ApexObject; published: Date }): GroupAnnounce {
   const followers = group.followers[0]!;
+  // The public collection as apex's context compacts it (and as apex's addressing skips it).
+  const { publicAddress } = apex.consts;
   const published = fields.published.toISOString();
   const activity: ApexActivity = {
     id: fields.id,
@@ -32,10 +31,10 @@ export function groupAnnounce(group: ApexActor, fields: { id: string; object: Re
     cc: [followers],
     object: [fields.stored],
     published: [published],
-    to: [PUBLIC_COMPACT],
+    to: [publicAddress],
   };
   const body = JSON.stringify({
-    '@context': context,
+    '@context': apex.context,
     id: fields.id,
     type: 'Announce',
     actor: group.id,
@@ -43,7 +42,7 @@ export function groupAnnounce(group: ApexActor, fields: { id: string; object: Re
     cc: followers,
     object: fields.object,
     published,
-    to: PUBLIC_COMPACT,
+    to: publicAddress,
   });
   return { activity, body };
 }
@@ -55,7 +54,7 @@ export function groupAnnounce(group: ApexActor, fields: { id: string; object: Re
  */
 export async function publishBuilt(apex: Apex, actor: ApexActor, built: GroupAnnounce): Promise<void> {
   const { activity, body } = built;
-  activity._meta = { ...activity._meta, collection: [actor.outbox[0]!] };
+  activity._meta = { collection: [actor.outbox[0]!] };
   await apex.store.saveActivity(activity);
   const addresses = await apex.address(activity, actor);
   if (addresses.length > 0) await apex.store.deliveryEnqueue(actor.id, body, addresses);

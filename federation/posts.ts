@@ -240,7 +240,7 @@ export class PostFederation {
       stored = embedded;
     }
     // Embedded unchanged, so followers need not fetch it back (and any proof on it still verifies).
-    const built = groupAnnounce(group, { id: this.activityIri(`announce-${kind}`, postId, version), object: inner, stored, published: new Date() }, apex.context);
+    const built = groupAnnounce(apex, group, { id: this.activityIri(`announce-${kind}`, postId, version), object: inner, stored, published: new Date() });
     await publishBuilt(apex, group, built);
   }
 

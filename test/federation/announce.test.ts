@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { groupAnnounce } from '../../federation/announce.js';
-import { createApex } from '../../federation/apex.js';
-import { apexCollections } from '../../federation/apex.collections.js';
-import { PortApexStore } from '../../federation/apex-store.js';
+import type { PortApexStore } from '../../federation/apex-store.js';
 import type { Apex, ApexActor } from '../../federation/apex-types.js';
 import { seedContextCache } from '../../federation/contexts.js';
-import { Iris } from '../../federation/iris.js';
-import { createLogger } from '../../server/logger.js';
 import type { Store } from '../../server/store/port.js';
-import { openSqliteStore } from '../../server/store/sqlite.adapter.js';
+import { openTestApex } from './apex-harness.js';
 
 const BASE = 'https://parasol.example';
 const GROUP = `${BASE}/ap/b/general`;
@@ -50,26 +46,15 @@ describe('a Group’s Announce built without reading JSON-LD', () => {
   });
 
   before(async () => {
-    store = await openSqliteStore({ path: ':memory:' });
-    await store.declare(apexCollections);
-    const apexStore = new PortApexStore(store, { deliveryMaxAgeMs: 3_600_000, retryBaseMs: 1000 });
-    await apexStore.setup();
+    let apexStore: PortApexStore;
+    ({ store, apexStore, apex } = await openTestApex(BASE));
     await seedContextCache(apexStore);
-    apex = createApex({
-      iris: new Iris(BASE),
-      store: apexStore,
-      logger: createLogger('silent'),
-      version: '0.0.0',
-      outbound: { allowPrivateNetwork: false, timeoutMs: 1000, userAgent: 'test' },
-      instanceSigner: async () => null,
-      onQueued: () => undefined,
-    });
   });
   after(async () => store.close());
 
   it('stores the envelope as apex’s fromJSONLD reads it, with the object embedded as given', async () => {
     const stored = await apex.fromJSONLD(structuredClone(inner));
-    const built = groupAnnounce(group, { id, object: inner, stored, published }, apex.context);
+    const built = groupAnnounce(apex, group, { id, object: inner, stored, published });
     const read = await apex.fromJSONLD(envelope(inner.id));
     assert.deepEqual({ ...built.activity, object: read.object }, read);
     assert.deepEqual(built.activity.object, [stored]);
@@ -78,7 +63,7 @@ describe('a Group’s Announce built without reading JSON-LD', () => {
   });
 
   it('sends the envelope as apex’s toJSONLD writes it, and the author’s activity unchanged, its context included', async () => {
-    const built = groupAnnounce(group, { id, object: inner, stored: inner, published }, apex.context);
+    const built = groupAnnounce(apex, group, { id, object: inner, stored: inner, published });
     const sent = JSON.parse(built.body) as Record<string, unknown>;
     const written = await apex.toJSONLD(await apex.fromJSONLD(envelope(inner.id)));
     assert.deepEqual({ ...sent, object: written.object }, written);
@@ -91,7 +76,7 @@ describe('a Group’s Announce built without reading JSON-LD', () => {
   });
 
   it('serves the stored Announce, with a remote activity embedded as it arrived, as valid JSON-LD', async () => {
-    const built = groupAnnounce(group, { id, object: inner, stored: inner, published }, apex.context);
+    const built = groupAnnounce(apex, group, { id, object: inner, stored: inner, published });
     const served = await apex.toJSONLD(built.activity);
     const object = served.object as Record<string, unknown>;
     assert.equal(object.id, inner.id);

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { createApex } from '../../federation/apex.js';
-import { apexCollections } from '../../federation/apex.collections.js';
-import { PortApexStore } from '../../federation/apex-store.js';
+import type { PortApexStore } from '../../federation/apex-store.js';
 import type { Apex } from '../../federation/apex-types.js';
 import { bundledContext, bundledContexts, createContextLoader, seedContextCache } from '../../federation/contexts.js';
-import { Iris } from '../../federation/iris.js';
-import { createLogger } from '../../server/logger.js';
 import type { Store } from '../../server/store/port.js';
-import { openSqliteStore } from '../../server/store/sqlite.adapter.js';
+import { openTestApex } from './apex-harness.js';
 
 const AS = 'https://www.w3.org/ns/activitystreams';
 
@@ -18,19 +14,7 @@ describe('bundled JSON-LD contexts', () => {
   const unknown: string[] = [];
 
   before(async () => {
-    store = await openSqliteStore({ path: ':memory:' });
-    await store.declare(apexCollections);
-    apexStore = new PortApexStore(store, { deliveryMaxAgeMs: 3_600_000, retryBaseMs: 1000 });
-    await apexStore.setup();
-    apex = createApex({
-      iris: new Iris('https://parasol.example'),
-      store: apexStore,
-      logger: createLogger('silent'),
-      version: '0.0.0',
-      outbound: { allowPrivateNetwork: false, timeoutMs: 1000, userAgent: 'test' },
-      instanceSigner: async () => null,
-      onQueued: () => undefined,
-    });
+    ({ store, apexStore, apex } = await openTestApex('https://parasol.example'));
     apex.jsonldContextLoader = createContextLoader({ store: apexStore, onUnknown: (url) => unknown.push(url) });
   });
   after(async () => store.close());
