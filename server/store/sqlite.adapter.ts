@@ -562,6 +562,17 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     return true;
   }
 
+  /** run() for an operation that writes: other stores of this process on the same file must look again. */
+  private write<R>(op: (core: SqliteCollectionCore) => R): Promise<R> {
+    return this.run((core) => {
+      try {
+        return op(core);
+      } finally {
+        this.store.noteWrite();
+      }
+    });
+  }
+
   private run<R>(op: (core: SqliteCollectionCore) => R): Promise<R> {
     if (this.tx !== null) {
       if (!this.tx.open) return Promise.reject(new StoreError('this transaction has already finished'));
@@ -582,22 +593,22 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     return this.run((core) => (this.readsKept() ? core.getManyKept(ids) : core.getMany(ids)) as T[]);
   }
   insert(doc: T): Promise<T> {
-    return this.run((core) => core.insert(doc) as T);
+    return this.write((core) => core.insert(doc) as T);
   }
   upsert(doc: T): Promise<T> {
-    return this.run((core) => core.upsert(doc) as T);
+    return this.write((core) => core.upsert(doc) as T);
   }
   patch(id: string, fields: Partial<T>): Promise<T | null> {
-    return this.run((core) => core.patch(id, fields as Record<string, unknown>) as T | null);
+    return this.write((core) => core.patch(id, fields as Record<string, unknown>) as T | null);
   }
   increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
-    return this.run((core) => core.increment(id, deltas as Record<string, number | undefined>) as T | null);
+    return this.write((core) => core.increment(id, deltas as Record<string, number | undefined>) as T | null);
   }
   delete(id: string): Promise<boolean> {
-    return this.run((core) => core.delete(id));
+    return this.write((core) => core.delete(id));
   }
   deleteWhere(where: Where<T>): Promise<number> {
-    return this.run((core) => core.deleteWhere(where as Where<Doc>));
+    return this.write((core) => core.deleteWhere(where as Where<Doc>));
   }
   find(query: FindQuery<T>): Promise<Page<T>> {
     return this.run((core) => core.find(query as FindQuery<Doc>) as Page<T>);
@@ -613,6 +624,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 }
 
+/** Writes made by any SQLite store of this process (see SqliteStore.noteWrite). */
+let writeEpoch = 0;
+
 class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly gate = new Gate();
@@ -626,6 +640,14 @@ class SqliteStore implements Store {
   /** Changes when another connection (the CLI, say) commits; this connection's own commits leave it as is. */
   private readonly dataVersion: Statement;
   private seenDataVersion: unknown;
+  /**
+   * Whether dataVersion was read in this turn of the event loop. Reading it takes a read lock on the WAL (a
+   * twentieth of a federated reply's cost when done for every kept document); once a turn, another process's
+   * commit shows from the next turn on, as if it had come a moment later.
+   */
+  private versionReadThisTurn = false;
+  /** The writes of this process (writeEpoch) up to which this store has looked at dataVersion. */
+  private seenEpoch = writeEpoch;
 
   constructor(
     private readonly db: Db,
@@ -643,10 +665,29 @@ class SqliteStore implements Store {
 
   /** Drops every document kept in memory when another process has written to the file since the last look. */
   forgetForeignWrites(): void {
+    if (this.versionReadThisTurn && this.seenEpoch === writeEpoch) return;
+    if (!this.versionReadThisTurn) {
+      this.versionReadThisTurn = true;
+      setImmediate(() => {
+        this.versionReadThisTurn = false;
+      });
+    }
+    this.seenEpoch = writeEpoch;
     const version = this.dataVersion.get();
     if (version === this.seenDataVersion) return;
     this.seenDataVersion = version;
     for (const core of this.cores.values()) core.forget(null);
+  }
+
+  /**
+   * Counts a write of this store. Another store of this process on the same file (two in one process happen in
+   * tests) then reads dataVersion at its next read, within the same turn: in one process, a write and a read
+   * after it can be in one turn.
+   */
+  noteWrite(): void {
+    const upToDate = this.seenEpoch === writeEpoch;
+    writeEpoch++;
+    if (upToDate) this.seenEpoch = writeEpoch;
   }
 
   private insideOpenTransaction(): boolean {
@@ -683,6 +724,7 @@ class SqliteStore implements Store {
       })();
       for (const spec of compiled) this.cores.set(spec.name, new SqliteCollectionCore(this.db, spec));
       this.handles = new WeakMap();
+      this.noteWrite();
     });
   }
 
@@ -716,6 +758,7 @@ class SqliteStore implements Store {
       const result = await this.inTransaction.run(state, () => fn(scope));
       state.open = false;
       this.db.exec('COMMIT');
+      this.noteWrite();
       return result;
     } catch (error) {
       state.open = false;
@@ -730,6 +773,7 @@ class SqliteStore implements Store {
     return this.whenFree(() => {
       let deleted = 0;
       for (const core of this.cores.values()) deleted += core.sweep(now);
+      if (deleted > 0) this.noteWrite();
       return deleted;
     });
   }

@@ -80,6 +80,23 @@ describe('sqlite adapter', function () {
       assert.deepEqual((await store.collection(boards).getMany(['b2', 'b1'])).map((b) => b.name), ['new', 'written again']);
     });
 
+    it('reads another connection’s commit from the next turn of the event loop on', async function () {
+      store = openSqliteStore({ path: file });
+      await store.declare(contractSpecs);
+      await store.collection(boards).insert({ id: 'b1', group: 'g', name: 'before' });
+      const raw = new Database(file);
+      try {
+        assert.equal((await store.collection(boards).get('b1'))?.name, 'before');
+        raw.prepare(`UPDATE "c_boards" SET doc = json_set(doc, '$.name', 'outside') WHERE id = 'b1'`).run();
+        // The same turn keeps what it read (as if the commit came a moment later); the next one sees it.
+        assert.equal((await store.collection(boards).get('b1'))?.name, 'before');
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal((await store.collection(boards).get('b1'))?.name, 'outside');
+      } finally {
+        raw.close();
+      }
+    });
+
     it('keeps the data when the file is reopened', async function () {
       store = openSqliteStore({ path: file });
       await store.declare(contractSpecs);
