@@ -1,5 +1,6 @@
 import { newId } from '../server/crypto.js';
-import { renderMarkdown } from '../server/content/markdown.js';
+import { markdownToText, renderMarkdown, truncate } from '../server/content/markdown.js';
+import { QUOTE_EXCERPT_LENGTH, quoteExcerpt } from '../server/forums/quote-excerpt.js';
 import { openStore } from '../server/store/open-store.js';
 import type { TxScope } from '../server/store/port.js';
 import { instanceCollection } from '../server/instance/instance.collections.js';
@@ -114,6 +115,13 @@ function textMaker(rand: () => number) {
 interface Block {
   readonly md: string;
   readonly html: string;
+  /** The text markdownToText reads from it. */
+  readonly text: string;
+}
+
+/** A seeded body, with the excerpt a quote of it shows. */
+interface Body extends Block {
+  readonly excerpt: string;
 }
 
 /**
@@ -122,26 +130,29 @@ interface Block {
  * most of a minute. Blocks separated by a blank line render independently
  * when the first and last are paragraphs (nothing merges across them), so the
  * HTML of a body is the concatenation of its blocks' HTML; verifyBodies()
- * checks that against the real renderer.
+ * checks that against the real renderer. Its text (for the excerpt quotes
+ * show) is likewise its blocks' texts, joined by a space.
  */
 function bodyPool(rand: () => number) {
   const text = textMaker(rand);
-  const render = (md: string): Block => ({ md, html: renderMarkdown(md) });
+  const render = (md: string): Block => ({ md, html: renderMarkdown(md), text: markdownToText(md) });
   const paragraphs = Array.from({ length: 800 }, () => render(text.paragraph()));
   const middles = Array.from({ length: 400 }, () => render(text.middle()));
   const pick = (list: readonly Block[]) => list[Math.floor(rand() * list.length)]!;
   return {
     title: () => text.sentence(4, 9).replace(/[.?]$/, ''),
-    body: (): Block => {
+    body: (): Body => {
       const parts = [pick(paragraphs), pick(middles), pick(paragraphs)];
-      return { md: parts.map((p) => p.md).join('\n\n'), html: parts.map((p) => p.html).join('') };
+      const text = parts.map((p) => p.text).join(' ');
+      return { md: parts.map((p) => p.md).join('\n\n'), html: parts.map((p) => p.html).join(''), text, excerpt: truncate(text, QUOTE_EXCERPT_LENGTH) };
     },
   };
 }
 
-function verifyBodies(samples: readonly Block[]): void {
+function verifyBodies(samples: readonly Body[]): void {
   for (const s of samples) {
     if (renderMarkdown(s.md) !== s.html) throw new Error(`seeded HTML differs from renderMarkdown for:\n${s.md}`);
+    if (quoteExcerpt(s.md) !== s.excerpt) throw new Error(`seeded excerpt differs from quoteExcerpt for:\n${s.md}`);
   }
 }
 
@@ -199,7 +210,7 @@ export async function seedForums(file: string, options: SeedOptions): Promise<Se
     const shortShare = (k: number) => Math.floor(((k + 1) * shortPosts) / shortThreads) - Math.floor((k * shortPosts) / shortThreads);
 
     const longThreadIds: string[] = [];
-    const samples: Block[] = [];
+    const samples: Body[] = [];
     let postCount = 0;
     let reactionCount = 0;
     let pending: ((tx: TxScope) => Promise<unknown>)[] = [];
@@ -226,8 +237,9 @@ export async function seedForums(file: string, options: SeedOptions): Promise<Se
       const createdAt = at;
       const threadPosts: PostDoc[] = [];
       for (let p = 0; p < count; p++) {
-        const { md, html } = pool.body();
-        if ((postCount + p) % 400 === 0) samples.push({ md, html });
+        const body = pool.body();
+        const { md, html } = body;
+        if ((postCount + p) % 400 === 0) samples.push(body);
         const author = member();
         const reactions: Record<string, number> = {};
         const reactors: ReactionDoc[] = [];
@@ -252,6 +264,7 @@ export async function seedForums(file: string, options: SeedOptions): Promise<Se
           anonymous: rand() < 0.05,
           body: md,
           html,
+          excerpt: body.excerpt,
           ...(p === 0 ? { title: pool.title() } : {}),
           contentWarning: rand() < 0.03 ? 'violence' : null,
           quoteOf,

@@ -178,7 +178,8 @@ function lastFit(segmenter: Intl.Segmenter, text: string, budget: number): numbe
   return end;
 }
 
-function truncate(text: string, maxLength: number): string {
+/** `text` (plain text) cut as markdownToText cuts it to `maxLength`. */
+export function truncate(text: string, maxLength: number): string {
   if (text.length <= maxLength) return text;
   const budget = maxLength - 1; // the ellipsis
   // Word segments rather than spaces, so that Chinese or Thai, written without

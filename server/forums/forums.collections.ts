@@ -82,6 +82,11 @@ export interface PostDoc {
   body: string;
   /** Cleaned HTML, rendered once at write time. */
   html: string;
+  /**
+   * The start of the body as plain text, made at write time for the quotes of the post: reading it from the
+   * Markdown on every first view of a page was an eighth of the page's cost. Absent on posts written before.
+   */
+  excerpt?: string;
   /** The thread title on opening posts, so that search finds threads by title. */
   title?: string;
   contentWarning: string | null;

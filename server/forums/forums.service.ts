@@ -8,7 +8,8 @@ import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, isSuspended, type AccountsService } from '../accounts/accounts.service.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
-import { cleanHtml, excerpt, markdownToText, renderBody } from '../content/markdown.js';
+import { cleanHtml, excerpt, renderBody } from '../content/markdown.js';
+import { QUOTE_EXCERPT_LENGTH, quoteExcerpt } from './quote-excerpt.js';
 import {
   boardsCollection,
   postsCollection,
@@ -280,12 +281,11 @@ export function createForumsService(deps: ForumsDeps) {
     readonly names: Names;
   }
 
-  const QUOTE_EXCERPT_LENGTH = 200;
 
   async function withQuotesAndNames(list: readonly PostDoc[]): Promise<Pick<PostsPage, 'quoted' | 'excerpts' | 'names'>> {
     const quotedIds = list.map((p) => p.quoteOf).filter((q): q is string => !!q);
     const quoted = new Map((await posts.getMany(quotedIds)).map((q) => [q.id, q]));
-    const excerpts = new Map([...quoted.values()].filter((q) => q.state === 'visible').map((q) => [q.id, markdownToText(q.body, QUOTE_EXCERPT_LENGTH)]));
+    const excerpts = new Map([...quoted.values()].filter((q) => q.state === 'visible').map((q) => [q.id, q.excerpt ?? excerpt(q.body, QUOTE_EXCERPT_LENGTH)]));
     return { quoted, excerpts, names: await namesFor([...list, ...quoted.values()]) };
   }
 
@@ -461,7 +461,7 @@ export function createForumsService(deps: ForumsDeps) {
 
   /** A new post as every new post starts, whoever wrote it and from wherever. */
   function newPost(fields: Omit<PostDoc, 'id' | 'removedReason' | 'reactions' | 'createdAt' | 'editedAt'>, now: number): PostDoc {
-    return { id: newId(), ...fields, removedReason: null, reactions: {}, createdAt: now, editedAt: null };
+    return { id: newId(), ...fields, excerpt: quoteExcerpt(fields.body), removedReason: null, reactions: {}, createdAt: now, editedAt: null };
   }
 
   /** The thread `post` opens. */
@@ -558,7 +558,7 @@ export function createForumsService(deps: ForumsDeps) {
       const page = await col.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after });
       for (const p of page.items) {
         if (content === 'delete') {
-          await col.patch(p.id, { authorId: null, body: '', html: '', title: undefined, contentWarning: null, state: 'deleted' });
+          await col.patch(p.id, { authorId: null, body: '', html: '', excerpt: '', title: undefined, contentWarning: null, state: 'deleted' });
           const t = await tcol.get(p.threadId);
           if (t && t.firstPostId === p.id) await tcol.patch(t.id, { title: '', authorId: null });
         } else {
@@ -835,6 +835,7 @@ export function createForumsService(deps: ForumsDeps) {
         const next = await tx.collection(postsCollection).patch(post.id, {
           body,
           html,
+          excerpt: quoteExcerpt(body),
           contentWarning,
           editedAt: now,
           ...(title !== undefined ? { title } : {}),
@@ -933,7 +934,7 @@ export function createForumsService(deps: ForumsDeps) {
       if (verdict === 'block') throw unprocessable('filtered');
       const now = Date.now();
       await store.transaction(async (tx) => {
-        await tx.collection(postsCollection).patch(post.id, { html, body: text, contentWarning: input.contentWarning || null, editedAt: now });
+        await tx.collection(postsCollection).patch(post.id, { html, body: text, excerpt: quoteExcerpt(text), contentWarning: input.contentWarning || null, editedAt: now });
         const thread = await tx.collection(threadsCollection).get(post.threadId);
         if (thread && thread.firstPostId === post.id && input.title) {
           await tx.collection(threadsCollection).patch(thread.id, { title: input.title });
@@ -1251,7 +1252,7 @@ export function createForumsService(deps: ForumsDeps) {
    * and an opening post with no visible reply takes its thread with it.
    */
   async function eraseAsDeleted(tx: TxScope, post: PostDoc, thread: ThreadDoc | null): Promise<void> {
-    await tx.collection(postsCollection).patch(post.id, { body: '', html: '', title: undefined, contentWarning: null, state: 'deleted' });
+    await tx.collection(postsCollection).patch(post.id, { body: '', html: '', excerpt: '', title: undefined, contentWarning: null, state: 'deleted' });
     if (thread && thread.firstPostId === post.id) {
       const others = await tx.collection(postsCollection).count({ threadId: thread.id, state: 'visible' });
       if (others === 0) {

@@ -162,6 +162,22 @@ describe('forums API', () => {
       assert.equal(wrong.status, 422);
     });
 
+    it('shows a quote as the quoted post reads now: edited, then gone once it is deleted', async () => {
+      const one = await newThread(alice, { title: 'Quote me and I will change' });
+      const reply = await bob.client.api('POST', `/threads/${one.thread.id}/posts`, { body: 'Agreed', quoteOf: one.post.id });
+      assert.equal(reply.status, 201, reply.text);
+      const quoteIn = async () => (await visitor.api('GET', `/threads/${one.thread.id}`)).json.posts.find((p: { id: string }) => p.id === reply.json.post.id).quote;
+      assert.equal((await quoteIn()).excerpt, 'Hello peers');
+      assert.equal((await alice.client.api('PATCH', `/posts/${one.post.id}`, { body: 'My _street name_ was here, now it is not' })).status, 200);
+      assert.equal((await quoteIn()).excerpt, 'My street name was here, now it is not');
+      assert.equal((await alice.client.api('DELETE', `/posts/${one.post.id}`)).status, 204);
+      assert.equal(await quoteIn(), null);
+      // Nothing of the deleted words stays in the store, the excerpt included.
+      const stored = await inst.parasol.ctx.store.collection(postsCollection).get(one.post.id);
+      assert.equal(stored?.body, '');
+      assert.equal(stored?.excerpt, '');
+    });
+
     it('edits your own post (history for moderators only) and refuses others', async () => {
       const { post } = await newThread(alice, { title: 'Typo' });
       assert.equal((await bob.client.api('PATCH', `/posts/${post.id}`, { body: 'hijack' })).status, 403);
