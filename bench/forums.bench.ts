@@ -192,6 +192,11 @@ async function main(): Promise<void> {
     // BENCH_PROFILE=<dir> writes a V8 CPU profile of the server there when it stops (open it in Chrome's DevTools).
     const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
     server = await startServer({}, { dataDir, nodeArgs });
+    const startedAt = Date.now();
+    // With BENCH_PROFILE, each run's start in seconds from the server's, to find it in the CPU profile.
+    const mark = (phase: string) => {
+      if (process.env.BENCH_PROFILE) process.stdout.write(`  [profile] ${phase} at t+${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);
+    };
     const url = server.url;
     const idleRss = server.rssMb();
 
@@ -224,8 +229,11 @@ async function main(): Promise<void> {
     const apiPaths = threadIds.map((id) => `/api/v1/threads/${id}`);
     // The API first: resident memory only grows, so the second run's peak includes the first's.
     const apiHeaders = { authorization: `Bearer ${readerToken}`, accept: 'application/json', 'accept-encoding': ACCEPT_ENCODING };
+    mark('thread API');
     const apiLoad = await load(server, apiPaths, apiHeaders);
+    mark('thread page');
     const pageLoad = await load(server, pagePaths, BROWSER_HEADERS);
+    mark('thread API again');
     // The API again with its answers already made (a forum's steady state): reported, the target is the first run's.
     const apiWarm = await load(server, apiPaths, apiHeaders);
 

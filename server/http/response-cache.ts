@@ -92,11 +92,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       if (version !== cache.version()) return;
       const bytes = Buffer.from(text, 'utf8');
       const etag = `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
-      // As per-request compression: quality 5 makes answers about a tenth smaller but takes half as long again,
-      // and the first reader of every page after each change waits for it with every other request.
+      // The first reader of every page after each change waits for this with every other request. On a thread's
+      // page or JSON, quality 3 takes about 0.17 ms where 4 takes 0.27 and 5 takes 0.35, for answers 2 to 5 %
+      // larger than 4's and 7 to 10 % larger than 5's.
       const br = exact(zlib.brotliCompressSync(bytes, {
         params: {
-          [zlib.constants.BROTLI_PARAM_QUALITY]: 4,
+          [zlib.constants.BROTLI_PARAM_QUALITY]: 3,
           [zlib.constants.BROTLI_PARAM_LGWIN]: 18,
           [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
         },
