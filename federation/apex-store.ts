@@ -1,30 +1,41 @@
 import crypto from 'node:crypto';
 import { DuplicateKeyError, type Store, type TxScope } from '../server/store/port.js';
+import { eachPage } from '../server/store/paging.js';
 import { newId } from '../server/crypto.js';
 import {
   apActivitiesCollection,
   apContextsCollection,
   apCountersCollection,
   apDeliveriesCollection,
-  apDeliveryBodiesCollection,
   apObjectsCollection,
   apStreamItemsCollection,
   type ApActivityDoc,
   type ApDeliveryDoc,
+  type DeliveryTarget,
   type ApStreamItemDoc,
 } from './apex.collections.js';
 import type { ApexActivity, ApexContext, ApexDelivery, ApexMeta, ApexObject, IApexStore } from './apex-types.js';
 
 /**
- * Ids of queued deliveries (and their bodies) start with the time: a post to fifty servers
- * inserts fifty of them at once, and random ids put each in a different page
- * of the primary-key index (fifty pages written per commit, most of a reply's
- * write cost). They never appear outside the database.
+ * Ids of queued activities start with the time, so that new rows go to the end of the primary-key index
+ * rather than each to a page of its own. They never appear outside the database.
  */
 const deliveryId = () => `${Date.now().toString(36).padStart(9, '0')}${newId()}`;
 
-/** A claimed delivery with what it sends. */
-export type ClaimedDelivery = ApDeliveryDoc & { readonly body: string };
+/** One inbox of a queued activity, claimed for sending. */
+export interface ClaimedDelivery {
+  /** The queued activity's id; with the address, what the store knows the delivery by. */
+  readonly id: string;
+  readonly address: string;
+  readonly actorId: string;
+  readonly body: string;
+  readonly attempt: number;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** The earliest time any of `targets` is due. */
+const earliest = (targets: readonly DeliveryTarget[]): number => targets.reduce((min, t) => Math.min(min, t.nextAt), Infinity);
 
 /** apex's own collection handlers answer 400 on exactly this message. */
 export const INVALID_PAGE = 'ApexStore: invalid page value';
@@ -99,7 +110,6 @@ export class PortApexStore implements IApexStore {
   private readonly counters;
   private readonly contexts;
   private readonly deliveries;
-  private readonly bodies;
   private readonly summaries = new Map<string, MembersSummary>();
   private streamsVersion = 0;
   private readonly now: () => number;
@@ -114,7 +124,6 @@ export class PortApexStore implements IApexStore {
     this.counters = store.collection(apCountersCollection);
     this.contexts = store.collection(apContextsCollection);
     this.deliveries = store.collection(apDeliveriesCollection);
-    this.bodies = store.collection(apDeliveryBodiesCollection);
     this.now = options.now ?? Date.now;
   }
 
@@ -411,58 +420,50 @@ export class PortApexStore implements IApexStore {
   // ---- delivery queue (apex's contract) ---------------------------------------
 
   async deliveryEnqueue(actorId: string, body: string, addresses: string | string[], _signingKey?: string): Promise<boolean | undefined> {
-    const list = (Array.isArray(addresses) ? addresses : [addresses]).filter((a) => typeof a === 'string' && a !== '');
+    const list = [...new Set((Array.isArray(addresses) ? addresses : [addresses]).filter((a) => typeof a === 'string' && a !== ''))];
     if (list.length === 0) return undefined;
     const now = this.now();
-    const expiresAt = now + this.options.deliveryMaxAgeMs;
-    await this.store.transaction(async (tx) => {
-      const bodyId = deliveryId();
-      await tx.collection(apDeliveryBodiesCollection).insert({ id: bodyId, body, expiresAt });
-      const col = tx.collection(apDeliveriesCollection);
-      for (const address of list) {
-        await col.insert({ id: deliveryId(), address, actorId, bodyId, attempt: 0, nextAt: now, createdAt: now, expiresAt });
-      }
-    });
+    const targets = list.map((address) => ({ address, attempt: 0, nextAt: now }));
+    await this.deliveries.insert({ id: deliveryId(), actorId, body, targets, nextAt: now, createdAt: now, expiresAt: now + this.options.deliveryMaxAgeMs });
     this.options.onEnqueued?.();
     return true;
   }
 
   /** Takes the next due delivery off the queue, as apex's own loop expects; Parasol's worker uses claimDue instead. */
   async deliveryDequeue(): Promise<ApexDelivery | { waitUntil: Date } | null> {
-    for (;;) {
-      const next = (await this.deliveries.find({ orderBy: { field: 'nextAt' }, limit: 1 })).items[0];
+    const now = this.now();
+    const taken = await this.store.transaction(async (tx): Promise<{ waitUntil: Date } | { doc: ApDeliveryDoc; target: DeliveryTarget } | null> => {
+      const col = tx.collection(apDeliveriesCollection);
+      const next = (await col.find({ orderBy: { field: 'nextAt' }, limit: 1 })).items[0];
       if (!next) return null;
-      if (next.nextAt > this.now()) return { waitUntil: new Date(next.nextAt) };
-      const body = await this.bodies.get(next.bodyId);
-      if (!(await this.deliveries.delete(next.id))) continue;
-      await this.dropUnusedBodies(this.store, [next.bodyId]);
-      if (!body) continue;
-      const signingKey = await this.signingKey(next.actorId);
-      return {
-        address: next.address,
-        actorId: next.actorId,
-        body: body.body,
-        attempt: next.attempt,
-        after: new Date(next.nextAt),
-        createdAt: next.createdAt,
-        ...(signingKey ? { signingKey } : {}),
-      } as ApexDelivery;
-    }
+      if (next.nextAt > now) return { waitUntil: new Date(next.nextAt) };
+      const target = next.targets.find((t) => t.nextAt <= now)!;
+      await this.keepTargets(tx, next, next.targets.filter((t) => t !== target));
+      return { doc: next, target };
+    });
+    if (taken === null || 'waitUntil' in taken) return taken;
+    const { doc, target } = taken;
+    const signingKey = await this.signingKey(doc.actorId);
+    return {
+      address: target.address,
+      actorId: doc.actorId,
+      body: doc.body,
+      attempt: target.attempt,
+      after: new Date(target.nextAt),
+      createdAt: doc.createdAt,
+      ...(signingKey ? { signingKey } : {}),
+    } as ApexDelivery;
   }
 
   /** Puts a failed delivery back with the next back-off, unless it is older than the maximum age. */
   async deliveryRequeue(delivery: ApexDelivery): Promise<boolean> {
     const now = this.now();
     const createdAt = (delivery as ApexDelivery & { createdAt?: number }).createdAt ?? delivery.after.getTime();
-    const attempt = delivery.attempt + 1;
     const nextAt = now + retryDelay(delivery.attempt, this.options.retryBaseMs);
     const expiresAt = createdAt + this.options.deliveryMaxAgeMs;
     if (nextAt > expiresAt) return false;
-    await this.store.transaction(async (tx) => {
-      const bodyId = deliveryId();
-      await tx.collection(apDeliveryBodiesCollection).insert({ id: bodyId, body: delivery.body, expiresAt });
-      await tx.collection(apDeliveriesCollection).insert({ id: deliveryId(), address: delivery.address, actorId: delivery.actorId, bodyId, attempt, nextAt, createdAt, expiresAt });
-    });
+    const targets = [{ address: delivery.address, attempt: delivery.attempt + 1, nextAt }];
+    await this.deliveries.insert({ id: deliveryId(), actorId: delivery.actorId, body: delivery.body, targets, nextAt, createdAt, expiresAt });
     return true;
   }
 
@@ -470,24 +471,23 @@ export class PortApexStore implements IApexStore {
 
   /**
    * Claims up to `limit` due deliveries for `leaseMs`: they stay in the store
-   * with a later due time, so a crash while sending only delays them. A
-   * delivery whose body is gone (swept with its age) is dropped.
+   * with a later due time, so a crash while sending only delays them.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const now = this.now();
     return this.store.transaction(async (tx) => {
       const col = tx.collection(apDeliveriesCollection);
+      // Each due activity has at least one due inbox, so `limit` activities are enough.
       const due = await col.find({ orderBy: { field: 'nextAt' }, range: { lte: now }, limit });
-      const bodies = new Map((await tx.collection(apDeliveryBodiesCollection).getMany([...new Set(due.items.map((d) => d.bodyId))])).map((b) => [b.id, b.body]));
       const claimed: ClaimedDelivery[] = [];
-      for (const d of due.items) {
-        const body = bodies.get(d.bodyId);
-        if (body === undefined) {
-          await col.delete(d.id);
-          continue;
-        }
-        const patched = await col.patch(d.id, { nextAt: now + leaseMs });
-        if (patched) claimed.push({ ...d, body });
+      for (const doc of due.items) {
+        const targets = doc.targets.map((t) => {
+          if (t.nextAt > now || claimed.length >= limit) return t;
+          claimed.push({ id: doc.id, address: t.address, actorId: doc.actorId, body: doc.body, attempt: t.attempt, createdAt: doc.createdAt, expiresAt: doc.expiresAt });
+          return { ...t, nextAt: now + leaseMs };
+        });
+        await col.patch(doc.id, { targets, nextAt: earliest(targets) });
+        if (claimed.length >= limit) break;
       }
       return claimed;
     });
@@ -500,35 +500,52 @@ export class PortApexStore implements IApexStore {
   }
 
   /** Removes delivered deliveries, all in one transaction (a worker hands them over in batches). */
-  async completeDeliveries(done: readonly Pick<ApDeliveryDoc, 'id' | 'bodyId'>[]): Promise<void> {
+  async completeDeliveries(done: readonly Pick<ClaimedDelivery, 'id' | 'address'>[]): Promise<void> {
     if (done.length === 0) return;
+    const byActivity = new Map<string, Set<string>>();
+    for (const d of done) byActivity.set(d.id, (byActivity.get(d.id) ?? new Set()).add(d.address));
     await this.store.transaction(async (tx) => {
       const col = tx.collection(apDeliveriesCollection);
-      for (const d of done) await col.delete(d.id);
-      await this.dropUnusedBodies(tx, done.map((d) => d.bodyId));
+      for (const doc of await col.getMany([...byActivity.keys()])) {
+        const addresses = byActivity.get(doc.id)!;
+        await this.keepTargets(tx, doc, doc.targets.filter((t) => !addresses.has(t.address)));
+      }
     });
   }
 
   /** Schedules the next attempt, or drops the delivery when it is permanent or too old; returns whether it will be retried. */
-  async failDelivery(delivery: ApDeliveryDoc, permanent: boolean, notBefore = 0): Promise<boolean> {
+  async failDelivery(delivery: ClaimedDelivery, permanent: boolean, notBefore = 0): Promise<boolean> {
     const now = this.now();
     const nextAt = Math.max(now + retryDelay(delivery.attempt, this.options.retryBaseMs), now + notBefore);
-    if (permanent || nextAt > delivery.expiresAt) {
-      await this.completeDeliveries([delivery]);
-      return false;
-    }
-    return (await this.deliveries.patch(delivery.id, { attempt: delivery.attempt + 1, nextAt })) !== null;
+    const retried = !permanent && nextAt <= delivery.expiresAt;
+    return this.store.transaction(async (tx) => {
+      const doc = await tx.collection(apDeliveriesCollection).get(delivery.id);
+      if (!doc?.targets.some((t) => t.address === delivery.address)) return false;
+      const targets = retried
+        ? doc.targets.map((t) => (t.address === delivery.address ? { ...t, attempt: delivery.attempt + 1, nextAt } : t))
+        : doc.targets.filter((t) => t.address !== delivery.address);
+      await this.keepTargets(tx, doc, targets);
+      return retried;
+    });
   }
 
-  /** Deletes the bodies no queued delivery uses any more. */
-  private async dropUnusedBodies(scope: TxScope, bodyIds: readonly string[]): Promise<void> {
-    for (const bodyId of new Set(bodyIds)) {
-      if (!(await scope.collection(apDeliveriesCollection).findOne({ bodyId }))) await scope.collection(apDeliveryBodiesCollection).delete(bodyId);
-    }
+  /** Writes what is left of a queued activity's inboxes, or deletes it when none is. */
+  private async keepTargets(tx: TxScope, doc: ApDeliveryDoc, targets: DeliveryTarget[]): Promise<void> {
+    const col = tx.collection(apDeliveriesCollection);
+    if (targets.length === 0) await col.delete(doc.id);
+    else if (targets.length !== doc.targets.length || targets.some((t, i) => t !== doc.targets[i])) await col.patch(doc.id, { targets, nextAt: earliest(targets) });
   }
 
+  /** Deliveries still queued: inboxes not yet reached, over every queued activity. */
   async pendingDeliveries(): Promise<number> {
-    return this.deliveries.count();
+    let pending = 0;
+    await eachPage(
+      (after) => this.deliveries.find({ orderBy: { field: 'nextAt' }, limit: PAGE, after }),
+      (doc) => {
+        pending += doc.targets.length;
+      },
+    );
+    return pending;
   }
 
   /** The private key of a local actor, for signing. */

@@ -59,16 +59,25 @@ export interface ApContextDoc {
   document: string;
 }
 
-/** An activity waiting to be sent to one inbox. The signing key is not copied here: it is read from the actor when sending. */
-export interface ApDeliveryDoc {
-  id: string;
+/** One inbox an activity still has to reach. */
+export interface DeliveryTarget {
   address: string;
-  actorId: string;
-  /** The activity, stored once for all the addresses it goes to (ap_delivery_bodies). */
-  bodyId: string;
   /** Failed attempts so far. */
   attempt: number;
   /** When it is due (ms epoch); also pushed forward while a worker holds it, so a crash only delays it. */
+  nextAt: number;
+}
+
+/**
+ * An activity waiting to be sent, with the inboxes it has yet to reach. The signing key is not copied here: it
+ * is read from the actor when sending.
+ */
+export interface ApDeliveryDoc {
+  id: string;
+  actorId: string;
+  body: string;
+  targets: DeliveryTarget[];
+  /** The earliest of the targets' nextAt: what the queue is ordered by. */
   nextAt: number;
   createdAt: number;
   /** Past this it is given up, and the retention sweep deletes it. */
@@ -110,29 +119,16 @@ export const apContextsCollection = defineCollection<ApContextDoc>({
   indexes: [],
 });
 
-export const apDeliveriesCollection = defineCollection<ApDeliveryDoc>({
-  name: 'ap_deliveries',
-  fields: { nextAt: 'number', expiresAt: 'number', bodyId: 'string' },
-  indexes: [{ fields: ['nextAt'] }, { fields: ['bodyId'] }],
-  ttlField: 'expiresAt',
-});
-
 /**
- * What a queued delivery sends. A post to a board with followers on fifty
- * servers is fifty deliveries of one body: written once, not fifty times (with
- * every claim and retry rewriting each copy), which was most of what the
- * database wrote while replies came in. Deleted with its last delivery.
+ * The delivery queue: a row per activity, not per inbox. A post to a board with followers on fifty servers was
+ * fifty rows, each with its index entries, written when it was queued and again when each was claimed and sent:
+ * a seventh of what a reply from a follower cost. (Named anew when it changed shape: rows queued by the
+ * earlier, row-per-inbox queue of a pre-release file are not carried over.)
  */
-export interface ApDeliveryBodyDoc {
-  id: string;
-  body: string;
-  expiresAt: number;
-}
-
-export const apDeliveryBodiesCollection = defineCollection<ApDeliveryBodyDoc>({
-  name: 'ap_delivery_bodies',
-  fields: { expiresAt: 'number' },
-  indexes: [],
+export const apDeliveriesCollection = defineCollection<ApDeliveryDoc>({
+  name: 'ap_delivery_queue',
+  fields: { nextAt: 'number', expiresAt: 'number' },
+  indexes: [{ fields: ['nextAt'] }],
   ttlField: 'expiresAt',
 });
 
@@ -143,5 +139,4 @@ export const apexCollections = [
   apCountersCollection,
   apContextsCollection,
   apDeliveriesCollection,
-  apDeliveryBodiesCollection,
 ];

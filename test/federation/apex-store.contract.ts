@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Store } from '../../server/store/port.js';
-import { apexCollections, apDeliveriesCollection, apDeliveryBodiesCollection } from '../../federation/apex.collections.js';
+import { apexCollections, apDeliveriesCollection } from '../../federation/apex.collections.js';
 import { INVALID_PAGE, PortApexStore, retryDelay } from '../../federation/apex-store.js';
 import type { ApexActivity, ApexObject } from '../../federation/apex-types.js';
 
@@ -205,10 +205,12 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
       it('queues one delivery per address without copying the signing key, and dequeues in due order', async () => {
         const alice = actor('alice', true);
         await apexStore.saveObject(alice);
-        assert.equal(await apexStore.deliveryEnqueue(alice.id, '{"a":1}', ['https://x.example/inbox', 'https://y.example/inbox'], 'PRIVATE-alice'), true);
+        assert.equal(await apexStore.deliveryEnqueue(alice.id, '{"a":1}', ['https://x.example/inbox', 'https://y.example/inbox', 'https://x.example/inbox'], 'PRIVATE-alice'), true);
         assert.equal(await apexStore.deliveryEnqueue(alice.id, '{}', []), undefined);
         const raw = await store.collection(apDeliveriesCollection).find({ orderBy: { field: 'nextAt' } });
-        assert.equal(raw.items.length, 2);
+        assert.equal(raw.items.length, 1, 'one row for the activity');
+        assert.deepEqual(raw.items[0]!.targets.map((t) => t.address), ['https://x.example/inbox', 'https://y.example/inbox'], 'each inbox once');
+        assert.equal(await apexStore.pendingDeliveries(), 2);
         assert.ok(raw.items.every((d) => !JSON.stringify(d).includes('PRIVATE')), 'keys are not copied into the queue');
         const first = await apexStore.deliveryDequeue();
         assert.ok(first && 'address' in first);
@@ -263,24 +265,49 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
       });
 
       it('stores an activity once for all its addresses and deletes it with its last delivery', async () => {
-        const bodies = store.collection(apDeliveryBodiesCollection);
+        const queue = store.collection(apDeliveriesCollection);
         await apexStore.deliveryEnqueue(actor('alice').id, '{"type":"Announce"}', ['https://x.example/inbox', 'https://y.example/inbox', 'https://z.example/inbox']);
-        assert.equal(await bodies.count(), 1);
+        assert.equal(await queue.count(), 1);
         const claimed = await apexStore.claimDue(5, 60_000);
         assert.deepEqual(claimed.map((d) => d.body), ['{"type":"Announce"}', '{"type":"Announce"}', '{"type":"Announce"}']);
         await apexStore.completeDeliveries(claimed.slice(0, 2));
-        assert.equal(await bodies.count(), 1, 'kept while a delivery still needs it');
+        assert.equal(await queue.count(), 1, 'kept while a delivery still needs it');
+        assert.equal(await apexStore.pendingDeliveries(), 1);
         assert.equal(await apexStore.failDelivery(claimed[2]!, true), false);
-        assert.equal(await bodies.count(), 0);
+        assert.equal(await queue.count(), 0);
         assert.equal(await apexStore.pendingDeliveries(), 0);
       });
 
-      it('drops a delivery whose body is gone', async () => {
-        await apexStore.deliveryEnqueue(actor('alice').id, '{}', ['https://x.example/inbox']);
-        const [queued] = (await store.collection(apDeliveriesCollection).find({ orderBy: { field: 'nextAt' } })).items;
-        await store.collection(apDeliveryBodiesCollection).delete(queued!.bodyId);
-        assert.deepEqual(await apexStore.claimDue(5, 60_000), []);
-        assert.equal(await apexStore.pendingDeliveries(), 0);
+      it('schedules each inbox of an activity on its own: a retried one waits, the others go and are done', async () => {
+        await apexStore.deliveryEnqueue(actor('alice').id, '{"type":"Announce"}', ['https://x.example/inbox', 'https://y.example/inbox', 'https://z.example/inbox']);
+        now += 1;
+        await apexStore.deliveryEnqueue(actor('alice').id, '{"type":"Like"}', ['https://w.example/inbox']);
+        const first = await apexStore.claimDue(2, 60_000);
+        assert.deepEqual(first.map((d) => d.address), ['https://x.example/inbox', 'https://y.example/inbox'], 'at most the limit, in order');
+        const x = first[0]!;
+        assert.equal(await apexStore.failDelivery(x, false), true);
+        await apexStore.completeDeliveries([first[1]!]);
+        const rest = await apexStore.claimDue(5, 60_000);
+        assert.deepEqual(rest.map((d) => d.address).sort(), ['https://w.example/inbox', 'https://z.example/inbox'], 'the retried inbox is not due yet');
+        await apexStore.completeDeliveries(rest);
+        assert.equal(await apexStore.pendingDeliveries(), 1);
+        now = (await apexStore.nextDueAt())!;
+        const [again] = await apexStore.claimDue(5, 60_000);
+        assert.equal(again?.address, 'https://x.example/inbox');
+        assert.equal(again?.attempt, 1);
+        assert.equal(again?.body, '{"type":"Announce"}');
+        await apexStore.completeDeliveries([again!]);
+        assert.equal(await store.collection(apDeliveriesCollection).count(), 0);
+      });
+
+      it('completes a delivery only once, even when handed over twice', async () => {
+        await apexStore.deliveryEnqueue(actor('alice').id, '{}', ['https://x.example/inbox', 'https://y.example/inbox']);
+        const claimed = await apexStore.claimDue(5, 60_000);
+        await apexStore.completeDeliveries([claimed[0]!, claimed[0]!]);
+        await apexStore.completeDeliveries([claimed[0]!]);
+        assert.equal(await apexStore.pendingDeliveries(), 1);
+        assert.equal(await apexStore.failDelivery(claimed[0]!, false), false, 'a delivery already done is not retried');
+        assert.equal(await apexStore.pendingDeliveries(), 1);
       });
 
       it('drops a delivery at once on a permanent failure', async () => {
