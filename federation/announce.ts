@@ -1,3 +1,5 @@
+import type { TxScope } from '../server/store/port.js';
+import type { PortApexStore } from './apex-store.js';
 import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
 
 export interface GroupAnnounce {
@@ -49,13 +51,13 @@ export function groupAnnounce(apex: Apex, group: ApexActor, fields: { id: string
 
 /**
  * apex's addToOutbox for an activity already in both shapes: added to the
- * actor's outbox, stored, addressed (followers' inboxes, de-duplicated by
- * shared inbox) and queued with `body` as it is.
+ * actor's outbox, addressed (followers' inboxes, de-duplicated by shared
+ * inbox), and stored and queued with `body` as it is, in one transaction with
+ * the caller's `also`.
  */
-export async function publishBuilt(apex: Apex, actor: ApexActor, built: GroupAnnounce): Promise<void> {
+export async function publishBuilt(apex: Apex, store: PortApexStore, actor: ApexActor, built: GroupAnnounce, also?: (tx: TxScope) => Promise<unknown>): Promise<void> {
   const { activity, body } = built;
   activity._meta = { collection: [actor.outbox[0]!] };
-  await apex.store.saveActivity(activity);
   const addresses = await apex.address(activity, actor);
-  if (addresses.length > 0) await apex.store.deliveryEnqueue(actor.id, body, addresses);
+  await store.publish(activity, { actorId: actor.id, body, addresses }, also);
 }

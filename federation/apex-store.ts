@@ -218,17 +218,34 @@ export class PortApexStore implements IApexStore {
   /** True when stored, undefined when an activity with that id exists already (apex then adds the new collection itself). */
   async saveActivity(activity: ApexObject): Promise<boolean | undefined> {
     try {
-      return await this.streamsTransaction(collectionsOf(activity), async (tx) => {
-        const col = tx.collection(apActivitiesCollection);
-        if (await col.get(activity.id)) return undefined;
-        await col.insert(this.activityDoc(activity));
-        for (const collection of collectionsOf(activity)) await this.addItem(tx, collection, activity);
-        return true;
-      });
+      return await this.streamsTransaction(collectionsOf(activity), (tx) => this.insertActivity(tx, activity));
     } catch (error) {
       if (error instanceof DuplicateKeyError) return undefined;
       throw error;
     }
+  }
+
+  private async insertActivity(tx: TxScope, activity: ApexObject): Promise<true | undefined> {
+    const col = tx.collection(apActivitiesCollection);
+    if (await col.get(activity.id)) return undefined;
+    await col.insert(this.activityDoc(activity));
+    for (const collection of collectionsOf(activity)) await this.addItem(tx, collection, activity);
+    return true;
+  }
+
+  /**
+   * An activity Parasol built itself: stored (unless it already is), queued for `delivery.addresses`, and
+   * recorded by the caller's `also`, in one transaction. That is one commit where saveActivity, deliveryEnqueue
+   * and the caller's record were three, and a crash cannot keep one of them without the others.
+   */
+  async publish(activity: ApexObject, delivery: { readonly actorId: string; readonly body: string; readonly addresses: readonly string[] }, also?: (tx: TxScope) => Promise<unknown>): Promise<void> {
+    const queued = this.queued(delivery.actorId, delivery.body, delivery.addresses);
+    await this.streamsTransaction(collectionsOf(activity), async (tx) => {
+      await this.insertActivity(tx, activity);
+      if (queued) await tx.collection(apDeliveriesCollection).insert(queued);
+      await also?.(tx);
+    });
+    if (queued) this.options.onEnqueued?.();
   }
 
   async removeActivity(activity: { id: string }, actorId: string): Promise<{ deletedCount: number }> {
@@ -420,13 +437,20 @@ export class PortApexStore implements IApexStore {
   // ---- delivery queue (apex's contract) ---------------------------------------
 
   async deliveryEnqueue(actorId: string, body: string, addresses: string | string[], _signingKey?: string): Promise<boolean | undefined> {
-    const list = [...new Set((Array.isArray(addresses) ? addresses : [addresses]).filter((a) => typeof a === 'string' && a !== ''))];
-    if (list.length === 0) return undefined;
-    const now = this.now();
-    const targets = list.map((address) => ({ address, attempt: 0, nextAt: now }));
-    await this.deliveries.insert({ id: deliveryId(), actorId, body, targets, nextAt: now, createdAt: now, expiresAt: now + this.options.deliveryMaxAgeMs });
+    const queued = this.queued(actorId, body, Array.isArray(addresses) ? addresses : [addresses]);
+    if (!queued) return undefined;
+    await this.deliveries.insert(queued);
     this.options.onEnqueued?.();
     return true;
+  }
+
+  /** The queue's row for `body` to `addresses` (each once), or null when there is no address. */
+  private queued(actorId: string, body: string, addresses: readonly string[]): ApDeliveryDoc | null {
+    const list = [...new Set(addresses.filter((a) => typeof a === 'string' && a !== ''))];
+    if (list.length === 0) return null;
+    const now = this.now();
+    const targets = list.map((address) => ({ address, attempt: 0, nextAt: now }));
+    return { id: deliveryId(), actorId, body, targets, nextAt: now, createdAt: now, expiresAt: now + this.options.deliveryMaxAgeMs };
   }
 
   /** Takes the next due delivery off the queue, as apex's own loop expects; Parasol's worker uses claimDue instead. */

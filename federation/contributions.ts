@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { boardsCollection, type RemoteAuthor } from '../server/forums/forums.collections.js';
+import { boardsCollection, type PostDoc, type RemoteAuthor } from '../server/forums/forums.collections.js';
 import type { ForumsService } from '../server/forums/forums.service.js';
 import { reactionEmoji, reactionKinds, type ReactionKind } from '../server/forums/reactions.js';
 import { AppError } from '../server/http/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { ModerationService } from '../server/moderation/moderation.service.js';
 import { eachPage } from '../server/store/paging.js';
-import type { Store } from '../server/store/port.js';
+import type { Store, TxScope } from '../server/store/port.js';
 import type { Actors } from './actors.js';
 import { apStreamItemsCollection } from './apex.collections.js';
 import type { Apex, ApexActor } from './apex-types.js';
@@ -107,18 +107,24 @@ export class RemoteContributions {
     const author = await this.authorOf(actor);
     let received;
     try {
-      received = await forums.receiveRemotePost(slug, {
-        threadId: target?.threadId ?? null,
-        quoteOf: target?.id ?? null,
-        title: target ? null : (post.name ?? null),
-        html: post.content,
-        contentWarning: post.summary ? post.summary.slice(0, 100) : null,
-        remote: author,
-      });
+      // Kept with the post: without it, the sender's retry of the same Create would make a second post.
+      const contribution = (tx: TxScope, made: PostDoc) =>
+        tx.collection(apContributionsCollection).insert({ id: made.id, objectIri: post.id, actorIri: actor, activity: raw, updatedAt: Date.now() });
+      received = await forums.receiveRemotePost(
+        slug,
+        {
+          threadId: target?.threadId ?? null,
+          quoteOf: target?.id ?? null,
+          title: target ? null : (post.name ?? null),
+          html: post.content,
+          contentWarning: post.summary ? post.summary.slice(0, 100) : null,
+          remote: author,
+        },
+        contribution,
+      );
     } catch (error) {
       throw refusal(error);
     }
-    await contributions.insert({ id: received.id, objectIri: post.id, actorIri: actor, activity: raw, updatedAt: Date.now() });
     this.deps.logger.info({ board: slug, kind: target ? 'reply' : 'thread', sensitive: typeof o.sensitive === 'boolean' }, 'remote post received');
     // Now that the activity is kept, the Group can announce it.
     await posts.onThreadChange(received.threadId, received.id);

@@ -131,7 +131,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     onAccepted: (group) => void mirror.tryCatchUp(group),
   });
   const onFollow = createFollowHandler({ apex, actors: actorService, iris, logger });
-  const posts = new PostFederation({ apex, actors: actorService, iris, store, logger });
+  const posts = new PostFederation({ apex, apexStore, actors: actorService, iris, store, logger });
   const network = new RegionalNetwork({
     store,
     apex,

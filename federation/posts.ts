@@ -3,8 +3,9 @@ import { accountsCollection } from '../server/accounts/accounts.collections.js';
 import { boardsCollection, postsCollection, threadsCollection, type PostDoc, type ThreadDoc } from '../server/forums/forums.collections.js';
 import type { Logger } from '../server/logger.js';
 import { eachPage } from '../server/store/paging.js';
-import type { Store } from '../server/store/port.js';
+import type { Store, TxScope } from '../server/store/port.js';
 import type { Actors } from './actors.js';
+import type { PortApexStore } from './apex-store.js';
 import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
 import { groupAnnounce, publishBuilt } from './announce.js';
 import { apContributionsCollection, apSentPostsCollection, type ApSentPostDoc } from './federation.collections.js';
@@ -13,6 +14,7 @@ import { apId, idOfApId, type Iris } from './iris.js';
 
 export interface PostFederationDeps {
   readonly apex: Apex;
+  readonly apexStore: PortApexStore;
   readonly actors: Actors;
   readonly iris: Iris;
   readonly store: Store;
@@ -227,8 +229,17 @@ export class PostFederation {
    * activity is also saved (served at its IRI). A remote member's activity
    * (author null) is announced as it arrived and served by its own server.
    */
-  private async announce(group: ApexActor, author: ApexActor | null, inner: Record<string, unknown>, kind: string, postId: string, version = ''): Promise<void> {
-    const { apex } = this.deps;
+  /** Announces `inner` as `group`; `record` (what was sent of the post) is written with the Announce, atomically. */
+  private async announce(
+    group: ApexActor,
+    author: ApexActor | null,
+    inner: Record<string, unknown>,
+    kind: string,
+    postId: string,
+    record: (scope: TxScope) => Promise<unknown>,
+    version = '',
+  ): Promise<void> {
+    const { apex, apexStore } = this.deps;
     // An activity: it has an id and a type (ours, or a remote one read and checked on arrival).
     let stored = inner as ApexObject;
     if (author) {
@@ -241,17 +252,19 @@ export class PostFederation {
     }
     // Embedded unchanged, so followers need not fetch it back (and any proof on it still verifies).
     const built = groupAnnounce(apex, group, { id: this.activityIri(`announce-${kind}`, postId, version), object: inner, stored, published: new Date() });
-    await publishBuilt(apex, group, built);
+    await publishBuilt(apex, apexStore, group, built, record);
   }
 
   private async create(group: ApexActor, thread: ThreadDoc, post: PostDoc): Promise<void> {
-    const { apex, store } = this.deps;
+    const { apex } = this.deps;
     if (post.remote) {
       const inner = await this.contributed(post.id);
       // Not kept yet: contributions.ts asks again once it is.
       if (!inner) return;
-      await this.announce(group, null, inner, 'create', post.id);
-      await store.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri: post.remote.actor, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() });
+      const authorIri = post.remote.actor;
+      await this.announce(group, null, inner, 'create', post.id, (tx) =>
+        tx.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() }),
+      );
       return;
     }
     const author = await this.authorOf(group, post);
@@ -267,8 +280,9 @@ export class PostFederation {
       object,
       published: object.published,
     };
-    await this.announce(group, author, create, 'create', post.id);
-    await store.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri: author.id, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() });
+    await this.announce(group, author, create, 'create', post.id, (tx) =>
+      tx.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri: author.id, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() }),
+    );
   }
 
   private async update(group: ApexActor, thread: ThreadDoc, post: PostDoc, record: ApSentPostDoc): Promise<void> {
@@ -276,8 +290,9 @@ export class PostFederation {
     const version = String(post.editedAt ?? Date.now());
     if (post.remote) {
       const inner = await this.contributed(post.id);
-      if (inner) await this.announce(group, null, inner, 'update', post.id, version);
-      await store.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() });
+      const edited = (scope: TxScope) => scope.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() });
+      if (inner) await this.announce(group, null, inner, 'update', post.id, edited, version);
+      else await edited(store);
       return;
     }
     // The author stays the one the post was first sent as (an anonymous post never gains a Person).
@@ -285,8 +300,7 @@ export class PostFederation {
     const object = await this.objectDoc(group, author, thread, post);
     await apex.store.updateObject(await apex.fromJSONLD({ '@context': apex.context, ...object }), null, true);
     const update = { id: this.activityIri('update', post.id, version), type: 'Update', actor: author.id, to: object.to, cc: object.cc, audience: group.id, object };
-    await this.announce(group, author, update, 'update', post.id, version);
-    await store.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() });
+    await this.announce(group, author, update, 'update', post.id, (tx) => tx.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() }), version);
   }
 
   /**
@@ -307,14 +321,16 @@ export class PostFederation {
     const group = (await apex.store.getObject(record.groupIri, true)) as ApexActor | null;
     const ownDeletion = post?.state === 'deleted' && record.authorIri !== record.groupIri;
     const remoteDeletion = ownDeletion && post.remote ? await this.contributed(record.id) : null;
+    const taken = (scope: TxScope) => scope.collection(apSentPostsCollection).patch(record.id, { deleted: true, updatedAt: Date.now() });
     if (group && remoteDeletion) {
-      await this.announce(group, null, remoteDeletion, 'delete', record.id);
+      await this.announce(group, null, remoteDeletion, 'delete', record.id, taken);
     } else if (group) {
       const author = ownDeletion && iris.isLocal(record.authorIri) ? ((await apex.store.getObject(record.authorIri, true)) as ApexActor | null) : null;
       const actor = author ?? group;
       const remove = { id: this.activityIri('delete', record.id), type: 'Delete', actor: actor.id, to: [group.id, PUBLIC], cc: [group.followers[0]], audience: group.id, object: tombstone };
-      await this.announce(group, actor, remove, 'delete', record.id);
+      await this.announce(group, actor, remove, 'delete', record.id, taken);
+    } else {
+      await taken(store);
     }
-    await store.collection(apSentPostsCollection).patch(record.id, { deleted: true, updatedAt: Date.now() });
   }
 }

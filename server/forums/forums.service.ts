@@ -854,9 +854,11 @@ export function createForumsService(deps: ForumsDeps) {
      * A thread or reply written on another server and addressed to a public
      * board (federation checked who sent it). The same rules as for members:
      * archived boards and locked threads refuse it, word filters block or
-     * hold it; the HTML is cleaned like local posts.
+     * hold it; the HTML is cleaned like local posts. `record` writes the
+     * caller's own record of the post in the same transaction, so that one is
+     * never kept without the other.
      */
-    async receiveRemotePost(slug: string, raw: unknown): Promise<PostDoc> {
+    async receiveRemotePost(slug: string, raw: unknown, record?: (tx: TxScope, post: PostDoc) => Promise<unknown>): Promise<PostDoc> {
       const input = parseInput(remotePostInput, raw);
       const board = await boardBySlug(slug);
       if (board.visibility !== 'public') throw notFound('board_not_found');
@@ -893,9 +895,13 @@ export function createForumsService(deps: ForumsDeps) {
         now,
       );
       await store.transaction(async (tx) => {
-        if (!thread) return insertThread(tx, newThread(post, { title: input.title!, state }, now), post);
-        await tx.collection(postsCollection).insert(post);
-        if (state === 'visible') await bump(tx, thread, board, now);
+        if (thread) {
+          await tx.collection(postsCollection).insert(post);
+          if (state === 'visible') await bump(tx, thread, board, now);
+        } else {
+          await insertThread(tx, newThread(post, { title: input.title!, state }, now), post);
+        }
+        await record?.(tx, post);
       });
       if (state === 'visible') publish('thread', threadId, 'post', { postId: post.id });
       changed(threadId, post.id);

@@ -310,6 +310,27 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         assert.equal(await apexStore.pendingDeliveries(), 1);
       });
 
+      it('publishes an activity, its deliveries and the caller’s record in one transaction', async () => {
+        const alice = actor('alice', true);
+        const activity = { id: 'https://local.example/s/announce-1', type: ['Announce'], actor: [alice.id], _meta: { collection: [`${alice.id}/outbox`] } } as unknown as ApexObject;
+        const delivery = { actorId: alice.id, body: '{"type":"Announce"}', addresses: ['https://x.example/inbox', 'https://y.example/inbox'] };
+        await assert.rejects(
+          apexStore.publish(activity, delivery, async () => {
+            throw new Error('the record could not be written');
+          }),
+          /could not be written/,
+        );
+        assert.equal(await apexStore.getActivity(activity.id), null, 'nothing stored');
+        assert.equal(await apexStore.pendingDeliveries(), 0, 'nothing queued');
+        let recorded = 0;
+        await apexStore.publish(activity, delivery, async () => {
+          recorded += 1;
+        });
+        assert.equal(recorded, 1);
+        assert.equal((await apexStore.getActivity(activity.id))?.id, activity.id);
+        assert.equal(await apexStore.pendingDeliveries(), 2);
+      });
+
       it('drops a delivery at once on a permanent failure', async () => {
         await apexStore.deliveryEnqueue(actor('alice').id, '{}', ['https://x.example/inbox']);
         const [claimed] = await apexStore.claimDue(1, 60_000);

@@ -178,6 +178,23 @@ describe('forums API', () => {
       assert.equal(stored?.excerpt, '');
     });
 
+    it('keeps a post from another server only together with its caller’s record of it', async () => {
+      const before = await postCount();
+      const remote = { actor: 'https://far.example/u/kim', name: 'kim', address: 'kim@far.example', url: null };
+      const input = { threadId: null, quoteOf: null, title: 'From afar', html: '<p>Hello from afar</p>', contentWarning: null, remote };
+      await assert.rejects(
+        inst.parasol.ctx.forums.receiveRemotePost('general', input, async () => {
+          throw new Error('the record could not be written');
+        }),
+        /could not be written/,
+      );
+      assert.equal(await postCount(), before, 'no post without its record');
+      const recorded: string[] = [];
+      const kept = await inst.parasol.ctx.forums.receiveRemotePost('general', input, async (_tx, post) => recorded.push(post.id));
+      assert.deepEqual(recorded, [kept.id]);
+      assert.equal(await postCount(), before + 1);
+    });
+
     it('edits your own post (history for moderators only) and refuses others', async () => {
       const { post } = await newThread(alice, { title: 'Typo' });
       assert.equal((await bob.client.api('PATCH', `/posts/${post.id}`, { body: 'hijack' })).status, 403);
