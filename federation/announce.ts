@@ -2,10 +2,11 @@ import type { TxScope } from '../server/store/port.js';
 import type { PortApexStore } from './apex-store.js';
 import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
 
-export interface GroupAnnounce {
+/** An activity built in apex's two shapes, ready for publishBuilt. */
+export interface BuiltActivity {
   /** What apex's fromJSONLD would make of it: the form apex stores and addresses. */
   readonly activity: ApexActivity;
-  /** What is delivered: the Announce compacted as apex's toJSONLD would, around the object as given. */
+  /** What is delivered: the activity compacted as apex's toJSONLD would (an Announce's object as given). */
   readonly body: string;
 }
 
@@ -20,7 +21,7 @@ export interface GroupAnnounce {
  * author's activity reaches followers as the author wrote it; `stored` is
  * what the store keeps embedded (apex's reading of it, or the same object).
  */
-export function groupAnnounce(apex: Apex, group: ApexActor, fields: { id: string; object: Record<string, unknown>; stored: ApexObject; published: Date }): GroupAnnounce {
+export function groupAnnounce(apex: Apex, group: ApexActor, fields: { id: string; object: Record<string, unknown>; stored: ApexObject; published: Date }): BuiltActivity {
   const followers = group.followers[0]!;
   // The public collection as apex's context compacts it (and as apex's addressing skips it).
   const { publicAddress } = apex.consts;
@@ -55,7 +56,7 @@ export function groupAnnounce(apex: Apex, group: ApexActor, fields: { id: string
  * inbox), and stored and queued with `body` as it is, in one transaction with
  * the caller's `also`.
  */
-export async function publishBuilt(apex: Apex, store: PortApexStore, actor: ApexActor, built: GroupAnnounce, also?: (tx: TxScope) => Promise<unknown>): Promise<void> {
+export async function publishBuilt(apex: Apex, store: PortApexStore, actor: ApexActor, built: BuiltActivity, also?: (tx: TxScope) => Promise<unknown>): Promise<void> {
   const { activity, body } = built;
   activity._meta = { collection: [actor.outbox[0]!] };
   const addresses = await apex.address(activity, actor);

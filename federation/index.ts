@@ -130,7 +130,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     allows: (iri) => rules.allowsIri(iri),
     onAccepted: (group) => void mirror.tryCatchUp(group),
   });
-  const onFollow = createFollowHandler({ apex, actors: actorService, iris, logger });
+  const onFollow = createFollowHandler({ apex, apexStore, actors: actorService, iris, logger });
   const posts = new PostFederation({ apex, apexStore, actors: actorService, iris, store, logger });
   const network = new RegionalNetwork({
     store,

@@ -1,11 +1,14 @@
 import type { Logger } from '../../server/logger.js';
 import type { Actors } from '../actors.js';
+import { publishBuilt } from '../announce.js';
+import type { PortApexStore } from '../apex-store.js';
 import type { Apex, ApexActivity, ApexActor } from '../apex-types.js';
-import { followStub } from '../follows.js';
+import { followAnswer } from '../follow-answer.js';
 import type { Iris } from '../iris.js';
 
 export interface FollowHandlerDeps {
   readonly apex: Apex;
+  readonly apexStore: PortApexStore;
   readonly actors: Actors;
   readonly iris: Iris;
   readonly logger: Logger;
@@ -19,7 +22,7 @@ export interface FollowHandlerDeps {
  * members wait for the member features that will answer them.
  */
 export function createFollowHandler(deps: FollowHandlerDeps) {
-  const { apex, actors, iris, logger } = deps;
+  const { apex, apexStore, actors, iris, logger } = deps;
 
   return async function onFollow(follow: ApexActivity, follower: ApexActor, recipient: ApexActor): Promise<void> {
     const target = Array.isArray(follow.object) ? follow.object[0] : undefined;
@@ -39,18 +42,16 @@ export function createFollowHandler(deps: FollowHandlerDeps) {
 
     if (!accept) {
       if (earlier) await apex.store.updateActivityMeta(earlier, 'collection', followers, true);
-      const reject = await apex.buildActivity('Reject', recipient.id, [follower.id], { object: followStub(follow) });
-      await apex.addToOutbox(recipient, reject);
+      await publishBuilt(apex, apexStore, recipient, followAnswer(apex, recipient, 'Reject', follow, follower, new Date()));
       logger.info({ host, kind: ref.kind }, 'follow rejected');
       return;
     }
     // A repeated Follow (the follower lost track of the first) replaces the earlier one, so each follower counts once.
     if (earlier && earlier.id !== follow.id) await apex.store.updateActivityMeta(earlier, 'collection', followers, true);
-    const answer = await apex.buildActivity('Accept', recipient.id, [follower.id], { object: followStub(follow) });
     // apex's accompanying task (an Update of the followers collection to every follower) is not run: it costs
     // a delivery per follower for every new one, which Mastodon and Lemmy neither send nor need.
     await apex.acceptFollow(recipient, follow);
-    await apex.addToOutbox(recipient, answer);
+    await publishBuilt(apex, apexStore, recipient, followAnswer(apex, recipient, 'Accept', follow, follower, new Date()));
     logger.info({ host, kind: ref.kind }, 'follow accepted');
   };
 }
