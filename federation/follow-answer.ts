@@ -14,15 +14,15 @@ import type { Apex, ApexActivity, ApexActor } from './apex-types.js';
 export function followAnswer(apex: Apex, group: ApexActor, type: 'Accept' | 'Reject', follow: ApexActivity, follower: ApexActor, published: Date): BuiltActivity {
   const id = apex.utils.activityIdToIRI(apex.store.generateId());
   const when = published.toISOString();
+  const stub = { id: follow.id, type: 'Follow', actor: follower.id, object: group.id };
   const activity: ApexActivity = {
     id,
     type,
     actor: [group.id],
-    object: [{ id: follow.id, type: 'Follow', actor: [follower.id], object: [group.id] }],
+    object: [{ id: stub.id, type: stub.type, actor: [stub.actor], object: [stub.object] }],
     published: [when],
     to: [follower.id],
   };
-  const stub = { id: follow.id, type: 'Follow', actor: follower.id, object: group.id };
   const body = JSON.stringify({ '@context': apex.context, id, type, actor: group.id, object: stub, published: when, to: follower.id });
   return { activity, body };
 }

@@ -228,8 +228,9 @@ export class PostFederation {
    * Has the Group Announce `inner` to its followers; a local author's
    * activity is also saved (served at its IRI). A remote member's activity
    * (author null) is announced as it arrived and served by its own server.
+   * `record` (what was sent of the post) is written with the Announce, in
+   * one transaction.
    */
-  /** Announces `inner` as `group`; `record` (what was sent of the post) is written with the Announce, atomically. */
   private async announce(
     group: ApexActor,
     author: ApexActor | null,
@@ -257,14 +258,13 @@ export class PostFederation {
 
   private async create(group: ApexActor, thread: ThreadDoc, post: PostDoc): Promise<void> {
     const { apex } = this.deps;
+    const sent = (authorIri: string) => (tx: TxScope) =>
+      tx.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() });
     if (post.remote) {
       const inner = await this.contributed(post.id);
       // Not kept yet: contributions.ts asks again once it is.
       if (!inner) return;
-      const authorIri = post.remote.actor;
-      await this.announce(group, null, inner, 'create', post.id, (tx) =>
-        tx.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() }),
-      );
+      await this.announce(group, null, inner, 'create', post.id, sent(post.remote.actor));
       return;
     }
     const author = await this.authorOf(group, post);
@@ -280,17 +280,15 @@ export class PostFederation {
       object,
       published: object.published,
     };
-    await this.announce(group, author, create, 'create', post.id, (tx) =>
-      tx.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri: author.id, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() }),
-    );
+    await this.announce(group, author, create, 'create', post.id, sent(author.id));
   }
 
   private async update(group: ApexActor, thread: ThreadDoc, post: PostDoc, record: ApSentPostDoc): Promise<void> {
     const { apex, store } = this.deps;
     const version = String(post.editedAt ?? Date.now());
+    const edited = (scope: TxScope) => scope.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() });
     if (post.remote) {
       const inner = await this.contributed(post.id);
-      const edited = (scope: TxScope) => scope.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() });
       if (inner) await this.announce(group, null, inner, 'update', post.id, edited, version);
       else await edited(store);
       return;
@@ -300,7 +298,7 @@ export class PostFederation {
     const object = await this.objectDoc(group, author, thread, post);
     await apex.store.updateObject(await apex.fromJSONLD({ '@context': apex.context, ...object }), null, true);
     const update = { id: this.activityIri('update', post.id, version), type: 'Update', actor: author.id, to: object.to, cc: object.cc, audience: group.id, object };
-    await this.announce(group, author, update, 'update', post.id, (tx) => tx.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() }), version);
+    await this.announce(group, author, update, 'update', post.id, edited, version);
   }
 
   /**

@@ -281,7 +281,6 @@ export function createForumsService(deps: ForumsDeps) {
     readonly names: Names;
   }
 
-
   async function withQuotesAndNames(list: readonly PostDoc[]): Promise<Pick<PostsPage, 'quoted' | 'excerpts' | 'names'>> {
     const quotedIds = list.map((p) => p.quoteOf).filter((q): q is string => !!q);
     const quoted = new Map((await posts.getMany(quotedIds)).map((q) => [q.id, q]));
