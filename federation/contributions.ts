@@ -7,7 +7,7 @@ import { AppError } from '../server/http/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { ModerationService } from '../server/moderation/moderation.service.js';
 import { eachPage } from '../server/store/paging.js';
-import type { Store, TxScope } from '../server/store/port.js';
+import { DuplicateKeyError, type Store, type TxScope } from '../server/store/port.js';
 import type { Actors } from './actors.js';
 import { apStreamItemsCollection } from './apex.collections.js';
 import type { Apex, ApexActor } from './apex-types.js';
@@ -123,6 +123,8 @@ export class RemoteContributions {
         contribution,
       );
     } catch (error) {
+      // Another copy of this Create (a retry that raced it, or the same post in a new activity) kept it first.
+      if (error instanceof DuplicateKeyError) return true;
       throw refusal(error);
     }
     this.deps.logger.info({ board: slug, kind: target ? 'reply' : 'thread', sensitive: typeof o.sensitive === 'boolean' }, 'remote post received');

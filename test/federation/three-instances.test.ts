@@ -202,14 +202,36 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     assert.equal((await reactions()).heart, 1);
   });
 
+  it('takes the same reply sent three times at once (retries racing the first, one in a new activity) as one post', async () => {
+    const racer = receiver.actor('racer');
+    assert.equal((await send(signedPost(`${group()}/inbox`, racer, followActivity(racer, group())))).status, 200);
+    await eventually(async () => {
+      const list = await a.admin.client.api('GET', '/federation/boards/general/followers');
+      assert.ok(list.json.followers.includes(racer.id));
+    });
+    const create = (n: number) => ({
+      '@context': 'https://www.w3.org/ns/activitystreams',
+      id: `${racer.id}/create/${n}`,
+      type: 'Create',
+      actor: racer.id,
+      to: [group()],
+      object: { id: `${racer.id}/note/1`, type: 'Note', attributedTo: racer.id, content: 'sent once, arrived thrice', inReplyTo: threadIri, to: [group()], audience: group() },
+    });
+    const copies = [create(1), create(1), create(2)];
+    const answers = await Promise.all(copies.map((copy, s) => send(signedPost(`${group()}/inbox`, racer, copy, new Date(Date.now() + s * 1000)))));
+    for (const answer of answers) assert.ok(answer.status >= 200 && answer.status < 300, `${answer.status} ${answer.text}`);
+    const got = await a.member.client.api('GET', `/threads/${threadId}`);
+    assert.equal(got.json.posts.filter((p: any) => /arrived thrice/.test(p.html ?? '')).length, 1, got.text);
+  });
+
   it('a follower that was down catches up when it returns (deliveries are retried)', async () => {
     await c.stop();
     const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Posted while C was away', body: 'still reaches C' });
     assert.equal(thread.status, 201, thread.text);
     const iri = `${a.url}/ap/o/${Buffer.from(thread.json.post.id as string, 'base64url').toString('hex')}`;
-    await eventually(async () => assert.ok((await mirrored(b)).some((t) => t.id === iri)));
+    await eventually(async () => assert.ok((await mirrored(b)).some((t) => t.id === iri), 'B has it'));
     await c.restart();
-    await eventually(async () => assert.ok((await mirrored(c)).some((t) => t.id === iri)), 60_000);
+    await eventually(async () => assert.ok((await mirrored(c)).some((t) => t.id === iri), 'C has it'), 60_000);
   });
 
   it('an instance that follows later (or was away past the retries) reads what the board already holds from its outbox', async () => {
