@@ -27,6 +27,20 @@ export default tseslint.config(
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
-    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+    rules: {
+      'no-console': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='assert'][callee.property.name='ok'][arguments.length=1]",
+          message: 'Give assert.ok a message: without one, Node re-parses the TypeScript source to make it, which can spin for minutes under tsx.',
+        },
+        {
+          selector: "CallExpression[callee.name='assert'][arguments.length=1]",
+          message: 'Give assert a message: without one, Node re-parses the TypeScript source to make it, which can spin for minutes under tsx.',
+        },
+      ],
+    },
   },
 );

@@ -269,7 +269,7 @@ describe('accounts API', () => {
         const reply = await new Client(inst.url).api('GET', '/me', undefined, { authorization: header });
         assert.equal(reply.status, 401, header);
         assert.equal(reply.json.error.code, 'bad_token');
-        assert.ok(reply.json.error.message.length > 0);
+        assert.ok(reply.json.error.message.length > 0, 'a bad token error carries a message');
       }
     });
   });

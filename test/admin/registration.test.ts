@@ -89,7 +89,7 @@ describe('registration modes, setup link and roles', () => {
     const h = handle('new');
     const noAnswer = await newcomer.api('POST', '/accounts', { handle: h, passphrase: PASS });
     assert.equal(noAnswer.status, 422);
-    assert.ok(noAnswer.json.error.fields.answer);
+    assert.ok(noAnswer.json.error.fields.answer, 'a missing answer is flagged on the answer field');
     const joined = await newcomer.api('POST', '/accounts', { handle: h, passphrase: PASS, answer: 'The drop-in centre' });
     assert.equal(joined.status, 201);
     assert.equal(joined.json.account.status, 'pending');

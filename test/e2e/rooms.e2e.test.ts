@@ -84,6 +84,6 @@ describe('rooms in Chromium', function () {
     await page.getByLabel('Your message').fill('Sent with a plain form');
     await clickAndLoad(page, page.getByRole('button', { name: 'Send' }));
     await page.locator('#messages li.message', { hasText: 'Sent with a plain form' }).waitFor();
-    assert.ok(await page.getByRole('link', { name: 'Refresh' }).isVisible());
+    assert.ok(await page.getByRole('link', { name: 'Refresh' }).isVisible(), 'the page without scripts offers a Refresh link');
   });
 });

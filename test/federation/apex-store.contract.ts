@@ -162,7 +162,7 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         const a = activity(1, actor('bob').id, [inbox, followers]);
         await apexStore.saveActivity(a);
         await apexStore.removeActivity(a, actor('mallory').id);
-        assert.ok(await apexStore.getActivity(a.id));
+        assert.ok(await apexStore.getActivity(a.id), 'another actor cannot remove bob’s activity');
         await apexStore.removeActivity(a, actor('bob').id);
         assert.equal(await apexStore.getActivity(a.id), null);
         assert.equal(await apexStore.getStreamCount(inbox), 0);
@@ -213,18 +213,18 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         assert.equal(await apexStore.pendingDeliveries(), 2);
         assert.ok(raw.items.every((d) => !JSON.stringify(d).includes('PRIVATE')), 'keys are not copied into the queue');
         const first = await apexStore.deliveryDequeue();
-        assert.ok(first && 'address' in first);
+        assert.ok(first && 'address' in first, 'the first delivery is due');
         assert.equal(first.signingKey, 'PRIVATE-alice', 'the key is read from the actor when the delivery is taken');
         assert.equal(first.attempt, 0);
-        assert.ok(await apexStore.deliveryRequeue(first));
+        assert.ok(await apexStore.deliveryRequeue(first), 'the delivery is requeued');
         const second = await apexStore.deliveryDequeue();
-        assert.ok(second && 'address' in second && second.address !== first.address);
+        assert.ok(second && 'address' in second && second.address !== first.address, 'the second delivery goes to the other address');
         const later = await apexStore.deliveryDequeue();
         assert.ok(later && 'waitUntil' in later, 'only a future delivery is left');
-        assert.ok(later.waitUntil.getTime() > now);
+        assert.ok(later.waitUntil.getTime() > now, 'the delivery left is due in the future');
         now = later.waitUntil.getTime();
         const retried = await apexStore.deliveryDequeue();
-        assert.ok(retried && 'address' in retried);
+        assert.ok(retried && 'address' in retried, 'the requeued delivery is due once its time comes');
         assert.equal(retried.attempt, 1);
         assert.equal(await apexStore.deliveryDequeue(), null);
       });
@@ -245,7 +245,7 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
           }
           attempts += 1;
           const retried = await apexStore.failDelivery(claimed, false);
-          assert.ok(now - claimed.createdAt <= 48 * HOUR);
+          assert.ok(now - claimed.createdAt <= 48 * HOUR, 'no retry is made more than 48 hours after the delivery was queued');
           if (!retried) break;
         }
         assert.ok(attempts >= 10 && attempts <= 20, `retried ${attempts} times within 48 hours`);
@@ -255,7 +255,7 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
       it('leases claimed deliveries, so an unfinished one becomes due again', async () => {
         await apexStore.deliveryEnqueue(actor('alice').id, '{}', ['https://x.example/inbox']);
         const [claimed] = await apexStore.claimDue(5, 60_000);
-        assert.ok(claimed);
+        assert.ok(claimed, 'the delivery is claimed');
         assert.deepEqual(await apexStore.claimDue(5, 60_000), [], 'held while leased');
         now += 60_001;
         const [again] = await apexStore.claimDue(5, 60_000);

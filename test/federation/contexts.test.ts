@@ -44,7 +44,7 @@ describe('bundled JSON-LD contexts', () => {
   it('seeds apex’s context cache at start', async () => {
     await seedContextCache(apexStore);
     const cached = await apexStore.getContext('https://w3id.org/security/multikey/v1');
-    assert.ok(cached && typeof cached.document === 'object');
+    assert.ok(cached && typeof cached.document === 'object', 'the multikey context is cached as a document');
   });
 
   it('reads activities from Mastodon, Fedify, Pleroma, Lemmy and GoToSocial without fetching a context', async () => {

@@ -267,7 +267,7 @@ describe('federation between instances (separate processes, real HTTP)', functio
       const fetchSig = httpSignature.parseRequest({ method: 'GET', url: fetches[0]!.path, headers: fetches[0]!.headers, httpVersion: '1.1' }) as { keyId: string };
       assert.equal(fetchSig.keyId, `${a.url}/ap/instance#main-key`);
       const instance = await getJson(`${a.url}/ap/instance`);
-      assert.ok(httpSignature.verifySignature(fetchSig, instance.json.publicKey.publicKeyPem));
+      assert.ok(httpSignature.verifySignature(fetchSig, instance.json.publicKey.publicKeyPem), 'the key fetch is signed with the instance key');
     });
 
     it('reach a server once per shared inbox', async () => {
@@ -287,7 +287,7 @@ describe('federation between instances (separate processes, real HTTP)', functio
       const start = receiver.received.length;
       const thread = await a.member.client.api('POST', '/boards/health/threads', { title: 'For both', body: 'one delivery' });
       assert.equal(thread.status, 201, thread.text);
-      await eventually(async () => assert.ok(receiver.received.slice(start).some((r) => activityOf(r)?.type === 'Announce')));
+      await eventually(async () => assert.ok(receiver.received.slice(start).some((r) => activityOf(r)?.type === 'Announce'), 'an Announce reaches the receiver'));
       await settled(a);
       const after = receiver.received.slice(start).filter((r) => r.method === 'POST');
       const announces = after.filter((r) => activityOf(r)?.type === 'Announce');
@@ -386,7 +386,7 @@ describe('federation between instances (separate processes, real HTTP)', functio
       const res = await send(signedPost(`${a.url}/ap/instance/inbox`, mallory, accept));
       assert.equal(res.status, 422);
       const list = await a.admin.client.api('GET', '/federation/follows');
-      assert.ok(!list.json.follows.some((f: { target: string }) => f.target === mallory.id));
+      assert.ok(!list.json.follows.some((f: { target: string }) => f.target === mallory.id), 'mallory’s stray Accept creates no follow');
       await assertNothingChanged();
     });
   });
@@ -401,7 +401,7 @@ describe('federation between instances (separate processes, real HTTP)', functio
         const isAcceptForSlow = (r: Received) => activityOf(r)?.type === 'Accept' && (activityOf(r)?.object as { actor?: string })?.actor === slow.id;
         await eventually(async () => assert.ok(receiver.posts(isAcceptForSlow).length >= 2, 'tried, then retried'));
         const status = await a.admin.client.api('GET', '/federation/status');
-        assert.ok(status.json.pendingDeliveries >= 1);
+        assert.ok(status.json.pendingDeliveries >= 1, 'the failed delivery is still pending');
         await a.stop();
       } finally {
         receiver.answers.delete('/inbox');

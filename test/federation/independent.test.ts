@@ -237,7 +237,7 @@ describe('an independent ActivityPub implementation (Fedify) follows a public bo
 
     const found = await fedify.context().lookupObject(self.href);
     assert.ok(found instanceof Group, `Fedify read ${found?.constructor.name}`);
-    assert.ok(isActor(found));
+    assert.ok(isActor(found), 'Fedify reads the group as an actor');
     groupActor = found;
     assert.equal(groupActor.id?.href, group());
     assert.equal(groupActor.preferredUsername?.toString(), 'general');
@@ -299,9 +299,9 @@ describe('an independent ActivityPub implementation (Fedify) follows a public bo
     assert.match(text(page.content), /Read by <strong>another<\/strong> implementation/);
     assert.equal(page.attributionId?.href, person);
     assert.equal(page.mediaType, 'text/html');
-    assert.ok(page.toIds.some((iri) => iri.href === group()));
-    assert.ok(isPublic(page.toIds));
-    assert.ok(page.id);
+    assert.ok(page.toIds.some((iri) => iri.href === group()), 'the page is addressed to the group');
+    assert.ok(isPublic(page.toIds), 'the page is public');
+    assert.ok(page.id, 'the page has an id');
     pageIri = page.id.href;
     // FEP-1b12: the board's Group is the audience; FEP-7888: the thread is the first post's IRI.
     assert.equal(page.audienceId?.href, group());
@@ -342,7 +342,7 @@ describe('an independent ActivityPub implementation (Fedify) follows a public bo
 
   it('Fedify’s inbox really checks the signatures: a delivery replayed with its body changed is refused', async () => {
     const original = fedify.deliveries.find((d) => (d.json as { type?: string } | null)?.type === 'Announce' && d.raw.includes('Hello, Fedify'));
-    assert.ok(original);
+    assert.ok(original, 'Fedify received the Announce of the post');
     assert.equal(original.status, 202);
     const before = fedify.taken.length;
     const tampered = await fetch(`${fedify.url}${original.path}`, { method: 'POST', headers: original.headers, body: original.raw.replace('Hello, Fedify', 'Hello, Mallory') });

@@ -68,7 +68,7 @@ describe('pages of a mirrored remote board (separate processes, real HTTP)', fun
     assert.equal(board.status, 200, board.text);
     assert.ok(board.text.includes('Hello &lt;b&gt;from&lt;/b&gt; A'), 'the title is escaped');
     assert.match(board.text, /2 replies/);
-    assert.ok(board.text.includes(a.host));
+    assert.ok(board.text.includes(a.host), 'the board page names the instance the thread came from');
     const link = new RegExp(`href="(${boardPath}/t/[A-Za-z0-9_-]+)"`).exec(board.text);
     assert.ok(link, board.text);
     threadPath = link[1]!;
@@ -118,7 +118,7 @@ describe('pages of a mirrored remote board (separate processes, real HTTP)', fun
     const first = await m.api('GET', `/federation/remote?group=${g}&limit=1`);
     assert.equal(first.status, 200, first.text);
     assert.equal(first.json.threads[0].title, 'Asked anonymously');
-    assert.ok(first.json.next);
+    assert.ok(first.json.next, 'a next-page link is given');
     const second = await m.api('GET', `/federation/remote?group=${g}&limit=1&after=${encodeURIComponent(first.json.next)}`);
     assert.match(second.json.threads[0].title, /Hello <b>from<\/b> A/);
     assert.equal(second.json.threads[0].moreReplies, null);

@@ -93,12 +93,12 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     });
     // apex writes the Public collection in its compact form, which every implementation reads.
     const isPublic = (v: unknown) => [v].flat().some((x) => x === PUBLIC || x === 'as:Public' || x === 'Public');
-    assert.ok(isPublic(create.to));
+    assert.ok(isPublic(create.to), 'the Create is public');
     assert.equal(create.audience, group());
     const inner = create.object;
     assert.equal(inner.actor, person);
     assert.equal(inner.audience, group());
-    assert.ok([inner.to].flat().includes(group()) && isPublic(inner.to));
+    assert.ok([inner.to].flat().includes(group()) && isPublic(inner.to), 'the inner activity is addressed to the group and public');
     const page = inner.object;
     assert.equal(page.type, 'Page');
     assert.equal(page.name, 'Hello from A');
@@ -163,7 +163,7 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     assert.equal(create.object.object.attributedTo, group());
     await settled(a);
     const sent = receiver.received.slice(before).map((r) => r.raw.toLowerCase());
-    assert.ok(sent.length > 0);
+    assert.ok(sent.length > 0, 'something was sent');
     for (const raw of sent) assert.ok(!raw.includes(handle) && !raw.includes('/ap/u/'), `sent: ${raw}`);
     for (const iri of [create.object.object.id, create.object.id, create.id]) {
       const served = await getJson(iri);
@@ -172,11 +172,11 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     }
     const onB = await eventually(async () => {
       const found = (await mirrored()).find((t) => t.title === 'Anonymous one');
-      assert.ok(found);
+      assert.ok(found, 'the anonymous thread is mirrored on B');
       return found;
     });
     assert.equal(onB.attributedTo, group());
-    assert.ok(!JSON.stringify(onB).toLowerCase().includes(handle));
+    assert.ok(!JSON.stringify(onB).toLowerCase().includes(handle), 'the mirrored thread does not name its author');
 
     // Its author deleting it: the Group, not the member, sends the Delete; B loses it.
     const pageIri = create.object.object.id as string;
@@ -189,7 +189,7 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     });
     assert.equal(activityOf(del).object.actor, group());
     assert.ok(!del.raw.toLowerCase().includes(handle) && !del.raw.includes('/ap/u/'), del.raw);
-    await eventually(async () => assert.ok((await mirrored()).every((t) => t.id !== pageIri)));
+    await eventually(async () => assert.ok((await mirrored()).every((t) => t.id !== pageIri), 'the deleted thread is gone from the mirror'));
   });
 
   it('a moderator on A removes the reply: B loses it, and its IRI serves a Tombstone', async () => {
@@ -214,12 +214,12 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Moving soon', body: 'to the back room' });
     assert.equal(thread.status, 201, thread.text);
     const iri = `${a.url}/ap/o/${Buffer.from(thread.json.post.id as string, 'base64url').toString('hex')}`;
-    await eventually(async () => assert.ok((await mirrored()).some((t) => t.id === iri)));
+    await eventually(async () => assert.ok((await mirrored()).some((t) => t.id === iri), 'the thread is mirrored on B'));
     const made = await a.admin.client.api('POST', '/boards', { slug: 'back-room', name: 'Back room', visibility: 'members' });
     assert.equal(made.status, 201, made.text);
     const moved = await a.admin.client.api('PATCH', `/threads/${thread.json.thread.id}`, { action: 'move', board: 'back-room' });
     assert.equal(moved.status, 200, moved.text);
-    await eventually(async () => assert.ok(!(await mirrored()).some((t) => t.id === iri)));
+    await eventually(async () => assert.ok(!(await mirrored()).some((t) => t.id === iri), 'the moved thread is gone from the mirror'));
     const served = await getJson(iri);
     assert.equal(served.status, 410, served.text);
     assert.equal(served.json.type, 'Tombstone');
@@ -335,7 +335,7 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
         return activityOf(found[0]!);
       });
       const accept = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fakeGroup.id}/accepts/1`, type: 'Accept', actor: fakeGroup.id, object: follow };
-      assert.ok((await send(signedPost(bInbox(), fakeGroup, accept))).status < 300);
+      assert.ok((await send(signedPost(bInbox(), fakeGroup, accept))).status < 300, 'B takes the fake group’s Accept');
       await eventually(async () => {
         const list = await b.admin.client.api('GET', '/federation/follows');
         assert.equal(list.json.follows.find((f: any) => f.target === fakeGroup.id)?.state, 'accepted');
@@ -354,7 +354,7 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       }
       const fake = await b.member.client.api('GET', `/federation/remote?group=${encodeURIComponent(fakeGroup.id)}`);
       assert.deepEqual(fake.json.threads, []);
-      assert.ok((await mirrored()).every((t) => t.title !== 'Forged'));
+      assert.ok((await mirrored()).every((t) => t.title !== 'Forged'), 'no forged thread is mirrored');
 
       // The same group's own post is taken, its HTML cleaned as local posts are.
       const own = fakeCreate(fakeGroup.id, fakeGroup.id, `${receiver.url}/posts/3`);

@@ -38,7 +38,7 @@ describe('HTTP signatures and digests', () => {
       { headers: ['(request-target)', 'host', 'date', 'digest'] },
     );
     assert.equal(parsed.keyId, 'https://a.example/ap/instance#main-key');
-    assert.ok(httpSignature.verifySignature(parsed, publicKey));
+    assert.ok(httpSignature.verifySignature(parsed, publicKey), 'http-signature verifies the signature');
   });
 
   it('signs the same way off the main thread, for GETs (no digest) and POSTs', async () => {
@@ -51,7 +51,7 @@ describe('HTTP signatures and digests', () => {
       // RSA PKCS#1 v1.5 signatures are deterministic: the same input gives the same header.
       assert.deepEqual(off, signRequest(request));
       const parsed = httpSignature.parseRequest({ method: request.method, url: '/ap/b/general/inbox?x=1', headers: { ...off, host: url.host } }, { clockSkew: 1e9 });
-      assert.ok(httpSignature.verifySignature(parsed, publicKey));
+      assert.ok(httpSignature.verifySignature(parsed, publicKey), `${request.method} signed off the main thread verifies`);
     }
   });
 
@@ -61,7 +61,7 @@ describe('HTTP signatures and digests', () => {
     assert.deepEqual(params.headers, ['(request-target)', 'host', 'date', 'digest']);
     const all = { ...headers, host: url.host };
     const data = signingString(params.headers, 'POST', '/ap/b/general/inbox?x=1', all)!;
-    assert.ok(verifySignature(params, data, publicKey));
+    assert.ok(verifySignature(params, data, publicKey), 'the signature verifies');
     assert.ok(!verifySignature(params, data.replace('general', 'other'), publicKey), 'another path');
     assert.ok(!verifySignature(params, data, crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString()), 'another key');
     assert.equal(signingString(params.headers, 'POST', '/x', { host: 'h' }), null, 'a signed header that is missing');
@@ -79,11 +79,11 @@ describe('HTTP signatures and digests', () => {
 
   it('matches a Digest only to its own body, with SHA-256 or SHA-512', () => {
     const raw = Buffer.from(body);
-    assert.ok(digestMatches(digestHeader(body), raw));
-    assert.ok(digestMatches(`SHA-512=${crypto.createHash('sha512').update(raw).digest('base64')}`, raw));
-    assert.ok(!digestMatches(digestHeader('{"type":"Undo"}'), raw));
+    assert.ok(digestMatches(digestHeader(body), raw), 'a SHA-256 digest of the body matches');
+    assert.ok(digestMatches(`SHA-512=${crypto.createHash('sha512').update(raw).digest('base64')}`, raw), 'a SHA-512 digest of the body matches');
+    assert.ok(!digestMatches(digestHeader('{"type":"Undo"}'), raw), 'another body’s digest does not match');
     assert.ok(!digestMatches('MD5=abc', raw), 'no known algorithm');
-    assert.ok(!digestMatches(undefined, raw));
+    assert.ok(!digestMatches(undefined, raw), 'a missing Digest does not match');
     assert.ok(!digestMatches(`${digestHeader(body)},SHA-512=AAAA`, raw), 'every listed digest must match');
   });
 
@@ -91,10 +91,10 @@ describe('HTTP signatures and digests', () => {
     const cache = new ReplayCache(3);
     const t = Date.now();
     cache.add('s1', t);
-    assert.ok(cache.has('s1', t + 60_000));
-    assert.ok(!cache.has('s1', t + 11 * 60_000));
+    assert.ok(cache.has('s1', t + 60_000), 'a signature seen a minute ago is remembered');
+    assert.ok(!cache.has('s1', t + 11 * 60_000), 'a signature is forgotten once its Date can no longer be valid');
     for (const s of ['s2', 's3', 's4']) cache.add(s, t);
-    assert.ok(cache.has('s4', t));
+    assert.ok(cache.has('s4', t), 'the newest signature is remembered');
     assert.ok(!cache.has('s1', t), 'bounded: the oldest go first');
   });
 });

@@ -42,7 +42,7 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     assert.equal(thread.status, 201, thread.text);
     threadId = thread.json.thread.id;
     threadIri = `${a.url}/ap/o/${Buffer.from(thread.json.post.id as string, 'base64url').toString('hex')}`;
-    for (const peer of [b, c]) await eventually(async () => assert.ok((await mirrored(peer)).some((t) => t.id === threadIri)));
+    for (const peer of [b, c]) await eventually(async () => assert.ok((await mirrored(peer)).some((t) => t.id === threadIri), 'the thread is mirrored on every peer'));
   });
   after(async () => {
     await Promise.all([a?.dispose(), b?.dispose(), c?.dispose()]);
@@ -53,7 +53,7 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     const sent = await b.member.client.api('POST', '/federation/remote/replies', { inReplyTo: threadIri, body: 'Always *ask* for a deposit.' });
     assert.equal(sent.status, 201, sent.text);
     replyIri = sent.json.post.id;
-    assert.ok(replyIri.startsWith(`${b.url}/`));
+    assert.ok(replyIri.startsWith(`${b.url}/`), 'the reply’s id is an IRI on B');
 
     const onA = await eventually(async () => {
       const got = await a.member.client.api('GET', `/threads/${threadId}`);
@@ -111,7 +111,7 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     const locked = await a.member.client.api('POST', '/boards/general/threads', { title: 'Closed soon', body: 'Read only after today' });
     assert.equal(locked.status, 201, locked.text);
     const lockedIri = `${a.url}/ap/o/${Buffer.from(locked.json.post.id as string, 'base64url').toString('hex')}`;
-    await eventually(async () => assert.ok((await mirrored(b)).some((t) => t.id === lockedIri)));
+    await eventually(async () => assert.ok((await mirrored(b)).some((t) => t.id === lockedIri), 'the thread to be locked is mirrored on B'));
     assert.equal((await a.admin.client.api('PATCH', `/threads/${locked.json.thread.id}`, { action: 'lock' })).status, 200);
     const sent = await b.member.client.api('POST', '/federation/remote/replies', { inReplyTo: lockedIri, body: 'One more thing' });
     assert.equal(sent.status, 201, sent.text);
@@ -145,7 +145,7 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     assert.equal((await send(signedPost(`${group()}/inbox`, stranger, followActivity(stranger, group())))).status, 200);
     await eventually(async () => {
       const list = await a.admin.client.api('GET', '/federation/boards/general/followers');
-      assert.ok(list.json.followers.includes(stranger.id));
+      assert.ok(list.json.followers.includes(stranger.id), 'the stranger is listed as a follower');
     });
     const unknown = await send(signedPost(`${group()}/inbox`, stranger, note('2', `${a.url}/ap/o/00ff`)));
     assert.equal(unknown.status, 422, unknown.text);
@@ -164,7 +164,7 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     assert.equal((await send(signedPost(`${group()}/inbox`, fan, followActivity(fan, group())))).status, 200);
     await eventually(async () => {
       const list = await a.admin.client.api('GET', '/federation/boards/general/followers');
-      assert.ok(list.json.followers.includes(fan.id));
+      assert.ok(list.json.followers.includes(fan.id), 'the fan is listed as a follower');
     });
     const reactions = async () => (await a.member.client.api('GET', `/threads/${threadId}`)).json.posts[0].reactions;
     assert.equal((await send(signedPost(`${group()}/inbox`, fan, like))).status, 202);
@@ -207,7 +207,7 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     assert.equal((await send(signedPost(`${group()}/inbox`, racer, followActivity(racer, group())))).status, 200);
     await eventually(async () => {
       const list = await a.admin.client.api('GET', '/federation/boards/general/followers');
-      assert.ok(list.json.followers.includes(racer.id));
+      assert.ok(list.json.followers.includes(racer.id), 'the racer is listed as a follower');
     });
     const create = (n: number) => ({
       '@context': 'https://www.w3.org/ns/activitystreams',
@@ -246,13 +246,13 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
         const threads = await mirrored(d);
         const thread = threads.find((t) => t.id === threadIri);
         assert.equal(thread?.replies.length, 1);
-        assert.ok(threads.some((t) => t.title === 'Posted while C was away'));
+        assert.ok(threads.some((t) => t.title === 'Posted while C was away'), 'D reads the thread posted while C was away');
         return thread;
       }, 60_000);
       // B's reply is read from B (its own server), the one A's moderator removed stays removed.
       assert.equal(onD.replies[0].id, again.json.post.id);
       assert.match(onD.replies[0].html, /kinder/);
-      assert.ok(!JSON.stringify(await mirrored(d)).includes(replyIri));
+      assert.ok(!JSON.stringify(await mirrored(d)).includes(replyIri), 'D does not get the removed reply');
     } finally {
       await d.dispose();
     }
@@ -268,7 +268,7 @@ describe('three instances: a member of B writes on A’s board, C reads it', fun
     const after = await a.member.client.api('POST', '/boards/general/threads', { title: 'After the room', body: 'board post' });
     assert.equal(after.status, 201, after.text);
     const afterIri = `${a.url}/ap/o/${Buffer.from(after.json.post.id as string, 'base64url').toString('hex')}`;
-    await eventually(async () => assert.ok((await mirrored(b)).some((t) => t.id === afterIri)));
+    await eventually(async () => assert.ok((await mirrored(b)).some((t) => t.id === afterIri), 'the thread posted after the room is mirrored on B'));
     const everything = receiver.received.map((r) => r.raw).join('\n');
     for (const secret of [roomId, 'room-marker-7f3a', 'HIV+ peers Tuesday', 'viral load']) assert.ok(!everything.includes(secret), secret);
     assert.doesNotMatch(JSON.stringify(await mirrored(b)), /room-marker|viral load/);

@@ -61,7 +61,7 @@ describe('forums API', () => {
     it('hides members-only boards from visitors', async () => {
       await newBoard('members-lounge', { visibility: 'members' });
       const { thread } = await newThread(alice, {}, 'members-lounge');
-      assert.ok(!(await visitor.api('GET', '/boards')).json.boards.some((b: { slug: string }) => b.slug === 'members-lounge'));
+      assert.ok(!(await visitor.api('GET', '/boards')).json.boards.some((b: { slug: string }) => b.slug === 'members-lounge'), 'visitors do not see the members-only board');
       assert.equal((await visitor.api('GET', '/boards/members-lounge/threads')).status, 401);
       assert.equal((await visitor.api('GET', `/threads/${thread.id}`)).status, 401);
       assert.equal((await bob.client.api('GET', `/threads/${thread.id}`)).status, 200);
@@ -77,7 +77,7 @@ describe('forums API', () => {
       const refused = await alice.client.api('POST', '/boards/old-news/threads', { title: 't', body: 'b' });
       assert.equal(refused.status, 409);
       assert.equal(refused.json.error.code, 'board_archived');
-      assert.ok(!(await visitor.api('GET', '/boards')).json.boards.some((b: { slug: string }) => b.slug === 'old-news'));
+      assert.ok(!(await visitor.api('GET', '/boards')).json.boards.some((b: { slug: string }) => b.slug === 'old-news'), 'the archived board is not listed');
     });
 
     it('lets an admin delete a board with its threads', async () => {
@@ -147,7 +147,7 @@ describe('forums API', () => {
       const moved = await mod.client.api('PATCH', `/threads/${thread.id}`, { action: 'move', board: 'health' });
       assert.equal(moved.status, 200, moved.text);
       const health = await visitor.api('GET', '/boards/health/threads');
-      assert.ok(health.json.threads.some((t: { id: string }) => t.id === thread.id));
+      assert.ok(health.json.threads.some((t: { id: string }) => t.id === thread.id), 'the moved thread is listed on its new board');
       assert.equal((await mod.client.api('PATCH', `/threads/${thread.id}`, { action: 'move', board: 'nowhere' })).status, 404);
     });
 
@@ -201,7 +201,7 @@ describe('forums API', () => {
       const edited = await alice.client.api('PATCH', `/posts/${post.id}`, { body: 'Fixed text', title: 'No typo' });
       assert.equal(edited.status, 200);
       assert.equal(edited.json.post.html.trim(), '<p>Fixed text</p>');
-      assert.ok(edited.json.post.editedAt);
+      assert.ok(edited.json.post.editedAt, 'the edited post is marked as edited');
       assert.equal((await alice.client.api('GET', `/posts/${post.id}/revisions`)).status, 403);
       const history = await mod.client.api('GET', `/posts/${post.id}/revisions`);
       assert.equal(history.json.revisions[0].body, 'Hello **peers**');
@@ -264,7 +264,7 @@ describe('forums API', () => {
       assert.equal(one.status, 200);
       assert.equal(one.text, two.text);
       const etag = two.headers.get('etag');
-      assert.ok(etag && etag === one.headers.get('etag'));
+      assert.ok(etag && etag === one.headers.get('etag'), 'the same answer has the same ETag');
       assert.equal(two.headers.get('cache-control'), 'private, no-cache');
       // fetch() adds `Cache-Control: no-cache` (a forced reload) to conditional requests unless told otherwise, as a browser's revalidation is.
       const revalidate = { 'if-none-match': etag, 'cache-control': 'max-age=0' };
@@ -291,7 +291,7 @@ describe('forums API', () => {
       assert.equal(held.json.post.state, 'pending');
 
       assert.deepEqual(posts(await newcomer.client.api('GET', `/threads/${thread.id}`)).map((p) => [p.state, p.mine, p.canEdit]), [['visible', false, false], ['pending', true, true]]);
-      assert.ok(posts(await mod.client.api('GET', `/threads/${thread.id}`)).every((p) => p.canModerate));
+      assert.ok(posts(await mod.client.api('GET', `/threads/${thread.id}`)).every((p) => p.canModerate), 'the moderator can moderate every post, the held one too');
       assert.deepEqual(posts(await alice.client.api('GET', `/threads/${thread.id}`)).map((p) => p.mine), [true]);
       const seen = posts(await reader.client.api('GET', `/threads/${thread.id}`));
       assert.deepEqual(seen.map((p) => [p.state, p.mine, p.canEdit, p.canModerate]), [['visible', false, false, false]]);
@@ -323,7 +323,7 @@ describe('forums API', () => {
       const again = await helper.client.api('GET', `/threads/${thread.id}`);
       assert.equal(again.text, first.text);
       const etag = again.headers.get('etag');
-      assert.ok(etag && etag === first.headers.get('etag'));
+      assert.ok(etag && etag === first.headers.get('etag'), 'the same answer has the same ETag');
       const revalidate = { 'if-none-match': etag, 'cache-control': 'max-age=0' };
       assert.equal((await helper.client.request('GET', `/api/v1/threads/${thread.id}`, { headers: revalidate })).status, 304);
       assert.deepEqual(posts(again).map((p) => p.mine), [false, true]);
@@ -336,8 +336,8 @@ describe('forums API', () => {
       assert.deepEqual(posts(await helper.client.api('GET', `/threads/${thread.id}`)).map((p) => [p.mine, p.state]), [[false, 'visible'], [true, 'deleted']]);
 
       assert.equal((await boss.client.api('PATCH', '/boards/own-answers', { moderators: [passer.handle] })).status, 200);
-      assert.ok(posts(await passer.client.api('GET', `/threads/${thread.id}`)).every((p) => p.canModerate));
-      assert.ok(posts(await passer.client.api('GET', `/threads/${thread.id}`)).every((p) => p.canModerate));
+      assert.ok(posts(await passer.client.api('GET', `/threads/${thread.id}`)).every((p) => p.canModerate), 'a newly named moderator can moderate every post');
+      assert.ok(posts(await passer.client.api('GET', `/threads/${thread.id}`)).every((p) => p.canModerate), 'and still can when reading the thread again');
       assert.equal((await boss.client.api('PATCH', '/boards/own-answers', { moderators: [] })).status, 200);
       assert.ok(posts(await passer.client.api('GET', `/threads/${thread.id}`)).every((p) => !p.canModerate), 'a moderator who steps down loses the view at once');
     });
@@ -373,7 +373,7 @@ describe('forums API', () => {
       assert.deepEqual(listing.json.threads.find((t: { id: string }) => t.id === thread.id).author, { kind: 'anonymous' });
       const bobExport = await bob.client.api('GET', '/me/export');
       assert.doesNotMatch(bobExport.text, new RegExp(alice.handle));
-      assert.ok(bobExport.json.posts.some((p: { id: string; anonymous: boolean }) => p.id === reply.json.post.id && p.anonymous));
+      assert.ok(bobExport.json.posts.some((p: { id: string; anonymous: boolean }) => p.id === reply.json.post.id && p.anonymous), 'bob’s export holds his anonymous reply');
 
       await bob.client.api('POST', `/posts/${post.id}/reports`, { reason: 'outing', note: 'check this' });
       const queue = await mod.client.api('GET', '/moderation/reports');
@@ -413,7 +413,7 @@ describe('forums API', () => {
       const removed = await mod.client.api('POST', `/posts/${postId}/moderation`, { action: 'remove', reason: 'Be kind to each other' });
       assert.equal(removed.status, 200);
       const seenByVisitor = await visitor.api('GET', `/threads/${thread.id}`);
-      assert.ok(!seenByVisitor.json.posts.some((p: { id: string }) => p.id === postId));
+      assert.ok(!seenByVisitor.json.posts.some((p: { id: string }) => p.id === postId), 'visitors do not see the removed post');
       const seenByAuthor = await bob.client.api('GET', `/threads/${thread.id}`);
       const own = seenByAuthor.json.posts.find((p: { id: string }) => p.id === postId);
       assert.equal(own.state, 'removed');
@@ -457,7 +457,7 @@ describe('forums API', () => {
       await mod.client.api('DELETE', `/moderation/accounts/${carol.handle}/suspension`);
       assert.equal((await carol.client.api('POST', `/threads/${thread.id}/posts`, { body: 'thanks' })).status, 201);
       const ban = await mod.client.api('PUT', `/moderation/accounts/${carol.handle}/suspension`, { days: null, reason: 'ban' });
-      assert.ok(ban.json.suspendedUntil > Date.now() + 1000 * 86_400_000);
+      assert.ok(ban.json.suspendedUntil > Date.now() + 1000 * 86_400_000, 'a ban lasts more than a thousand days');
     });
 
     it('word filters block or hold posts; held posts wait for approval', async () => {
@@ -476,11 +476,11 @@ describe('forums API', () => {
       const held = await bob.client.api('POST', `/threads/${thread.id}/posts`, { body: 'add me on Telegram' });
       assert.equal(held.status, 201);
       assert.equal(held.json.post.state, 'pending');
-      assert.ok(!(await visitor.api('GET', `/threads/${thread.id}`)).json.posts.some((p: { id: string }) => p.id === held.json.post.id));
+      assert.ok(!(await visitor.api('GET', `/threads/${thread.id}`)).json.posts.some((p: { id: string }) => p.id === held.json.post.id), 'visitors do not see the held post');
       const pending = await mod.client.api('GET', '/moderation/pending');
-      assert.ok(pending.json.pending.some((p: { id: string; author: string }) => p.id === held.json.post.id && p.author === bob.handle));
+      assert.ok(pending.json.pending.some((p: { id: string; author: string }) => p.id === held.json.post.id && p.author === bob.handle), 'the held post is queued with its author');
       await mod.client.api('POST', `/posts/${held.json.post.id}/moderation`, { action: 'approve' });
-      assert.ok((await visitor.api('GET', `/threads/${thread.id}`)).json.posts.some((p: { id: string }) => p.id === held.json.post.id));
+      assert.ok((await visitor.api('GET', `/threads/${thread.id}`)).json.posts.some((p: { id: string }) => p.id === held.json.post.id), 'visitors see the approved post');
       const filters = (await mod.client.api('GET', '/moderation/filters')).json.filters as { id: string }[];
       for (const f of filters) assert.equal((await mod.client.api('DELETE', `/moderation/filters/${f.id}`)).status, 204);
     });
@@ -491,7 +491,7 @@ describe('forums API', () => {
       const refused = await alice.client.api('POST', `/threads/${thread.id}/posts`, { body: 'too soon' });
       assert.equal(refused.status, 429);
       assert.equal(refused.json.error.code, 'slow_mode');
-      assert.ok(Number(refused.headers.get('retry-after')) > 3000);
+      assert.ok(Number(refused.headers.get('retry-after')) > 3000, `retry-after ${refused.headers.get('retry-after')}`);
       assert.equal((await mod.client.api('POST', `/threads/${thread.id}/posts`, { body: 'moderators are exempt' })).status, 201);
     });
 
@@ -545,7 +545,7 @@ describe('forums API', () => {
         const [threads, posts] = [await threadCount(), await postCount()];
         const reply = await alice.client.api('POST', '/boards/general/threads', body);
         assert.ok(reply.status === 422 || reply.status === 413, `${reply.status} ${reply.text}`);
-        assert.ok(reply.json.error.message.length > 0);
+        assert.ok(reply.json.error.message.length > 0, 'the refusal carries a message');
         assert.equal(await threadCount(), threads);
         assert.equal(await postCount(), posts);
       });

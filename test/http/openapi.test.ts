@@ -35,7 +35,7 @@ describe('OpenAPI document', () => {
       for (const [method, op] of Object.entries(ops)) {
         documented.push(`${method} ${path}`);
         assert.ok(op.summary.length > 5, `${method} ${path} has a summary`);
-        assert.ok(['public', 'account', 'member', 'moderator', 'admin'].includes(op['x-access']));
+        assert.ok(['public', 'account', 'member', 'moderator', 'admin'].includes(op['x-access']), `${method} ${path} has a known access level`);
       }
     }
     assert.deepEqual(documented.sort(), mountedRoutes(inst.parasol.api.router));

@@ -32,7 +32,7 @@ describe('rate limits on sign-up, log-in and recovery', () => {
     assert.equal(blocked.status, 429);
     assert.equal(blocked.json.error.code, 'rate_limited');
     assert.match(blocked.json.error.message, /Wait \d+ seconds?/);
-    assert.ok(Number(blocked.headers.get('retry-after')) > 0);
+    assert.ok(Number(blocked.headers.get('retry-after')) > 0, `retry-after ${blocked.headers.get('retry-after')}`);
     const other = await new Client(inst.url).api('POST', '/sessions', { handle: 'someone_else', passphrase: 'whatever guess' });
     assert.equal(other.status, 401, 'another handle is not blocked');
   });

@@ -34,8 +34,8 @@ describe('message catalogues', () => {
       });
       it('declares its name, direction and whether a machine translated it', () => {
         const meta = catalogue.$meta as { name: string; dir: string; machineTranslated: boolean };
-        assert.ok(meta.name);
-        assert.ok(meta.dir === 'ltr' || meta.dir === 'rtl');
+        assert.ok(meta.name, 'the catalogue has a name');
+        assert.ok(meta.dir === 'ltr' || meta.dir === 'rtl', `dir ${meta.dir}`);
         assert.equal(typeof meta.machineTranslated, 'boolean');
       });
       it('has valid ICU messages with the same placeholders as English', () => {

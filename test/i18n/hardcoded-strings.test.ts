@@ -572,8 +572,8 @@ describe('no hard-coded user-facing text', () => {
       assert.deepEqual(templates[0]!.parts.map((p) => p.text), ['<p>', '</p>']);
       assert.deepEqual(templates[1]!.parts.map((p) => p.text), ['<li>', '</li>']);
       assert.deepEqual(templates[2]!.parts.map((p) => p.text), ['', '}']);
-      assert.ok(tokens.some((t) => t.type === 'regex' && t.value === "/[`'\"]/g"));
-      assert.ok(tokens.some((t) => t.type === 'string' && t.value === "it's `fine`"));
+      assert.ok(tokens.some((t) => t.type === 'regex' && t.value === "/[`'\"]/g"), 'the regular expression is read as one token');
+      assert.ok(tokens.some((t) => t.type === 'string' && t.value === "it's `fine`"), 'the string with an escaped quote is read as one token');
       assert.throws(() => lex('const x = `open ${a'), /unbalanced|unterminated/);
     });
 

@@ -53,10 +53,10 @@ describe('languages an instance offers', () => {
   it('refuses a language without a catalogue and a default that is not offered, changing nothing', async () => {
     const unknown = await boss.client.api('PATCH', '/admin/settings', { offeredLocales: ['en', 'xx'] });
     assert.equal(unknown.status, 422);
-    assert.ok(unknown.json.error.fields.offeredLocales);
+    assert.ok(unknown.json.error.fields.offeredLocales, 'the language without a catalogue is flagged');
     const notOffered = await boss.client.api('PATCH', '/admin/settings', { offeredLocales: ['en', 'es'], defaultLocale: 'ar' });
     assert.equal(notOffered.status, 422);
-    assert.ok(notOffered.json.error.fields.defaultLocale);
+    assert.ok(notOffered.json.error.fields.defaultLocale, 'the default that is not offered is flagged');
     const bad = await boss.client.api('PATCH', '/admin/settings', { offeredLocales: 'en' });
     assert.equal(bad.status, 200, 'one language as a string, as the form sends it, is fine');
     const settings = await boss.client.api('GET', '/admin/settings');

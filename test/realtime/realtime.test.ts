@@ -248,7 +248,7 @@ describe('realtime', function () {
       world.realtime.publish('open', 'ping', 'ping', {});
       await ping;
       assert.deepEqual(freshGot, ['ping {}']);
-      assert.ok(client.connected && fresh.connected);
+      assert.ok(client.connected && fresh.connected, 'both sockets are still connected');
       assert.deepEqual(got, []);
     });
 
@@ -287,7 +287,7 @@ describe('realtime', function () {
       assert.equal(world.logs.length, 1);
       assert.match(world.logs[0]!, /channel authorisation failed/);
       assert.doesNotMatch(world.logs[0]!, /127\.0\.0\.1|psl_session|cookie/i);
-      assert.ok(!world.logs[0]!.includes(token));
+      assert.ok(!world.logs[0]!.includes(token), 'the log holds no session token');
       assert.deepEqual(await ask(client, 'subscribe', { channel: 'open:t1' }), { ok: true });
     });
 

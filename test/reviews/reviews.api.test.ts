@@ -54,7 +54,7 @@ describe('client review boards API', () => {
     assert.equal((await bea.client.api('GET', `/reviews/${review.id}`)).status, 404);
 
     const queue = await mod.client.api('GET', '/review-queue');
-    assert.ok(queue.json.pending.some((p: { review: { id: string }; author: string }) => p.review.id === review.id && p.author === ana.handle));
+    assert.ok(queue.json.pending.some((p: { review: { id: string }; author: string }) => p.review.id === review.id && p.author === ana.handle), 'the held review is queued');
     await publish(review.id);
 
     for (const typed of ['555 010 2030', '+15550102030', '+1 (555) 010-2030', '(555) 010-2030', '1-555-010-2030']) {
@@ -103,7 +103,7 @@ describe('client review boards API', () => {
       assert.ok(!disk.includes(form), `found "${form}" on disk`);
     }
     const utf16 = Buffer.from('5550102030', 'utf16le').toString('latin1');
-    assert.ok(!disk.includes(utf16));
+    assert.ok(!disk.includes(utf16), 'the identifier is not on disk in UTF-16 either');
   });
 
   it('posts a vouch with a rating; it is shown to members only', async () => {
@@ -122,7 +122,7 @@ describe('client review boards API', () => {
     assert.equal((await new Client(inst.url).api('POST', `${BOARD}/lookups`, { identifier: { type: 'phone', value: '5550102030' } })).status, 401);
     assert.equal((await new Client(inst.url).api('GET', `${BOARD}/reviews`)).status, 401);
     const list = await bea.client.api('GET', `${BOARD}/reviews?kind=vouch`);
-    assert.ok(list.json.reviews.every((r: { kind: string }) => r.kind === 'vouch'));
+    assert.ok(list.json.reviews.every((r: { kind: string }) => r.kind === 'vouch'), 'only vouches are listed');
   });
 
   describe('bad input', () => {
@@ -190,7 +190,7 @@ describe('client review boards API', () => {
     assert.equal((await ana.client.api('POST', `/reviews/${id}/moderation`, { action: 'publish' })).status, 403);
     assert.equal((await mod.client.api('POST', `/reviews/${id}/moderation`, { action: 'ask', question: 'When did this happen?' })).status, 200);
     const notified = await ana.client.api('GET', '/notifications');
-    assert.ok(notified.json.notifications.some((n: { kind: string; url: string }) => n.kind === 'review_question' && n.url === `/r/${id}`));
+    assert.ok(notified.json.notifications.some((n: { kind: string; url: string }) => n.kind === 'review_question' && n.url === `/r/${id}`), 'the author is told of the question');
     assert.equal((await ana.client.api('POST', `/reviews/${id}/answer`, { answer: 'Last week' })).status, 200);
     const edited = await mod.client.api('POST', `/reviews/${id}/moderation`, { action: 'edit', body: 'Named a third person (removed by a moderator)' });
     assert.doesNotMatch(edited.json.review.html, /Maria/);
@@ -220,7 +220,7 @@ describe('client review boards API', () => {
     const posted = await cat.client.api('POST', `${BOARD}/reviews`, warning({ severity: 'urgent', area: area.json.area.id, identifiers: [{ type: 'phone', value: '+44 7700 900789' }] }));
     assert.equal(posted.json.review.status, 'published');
     const notes = await bea.client.api('GET', '/notifications');
-    assert.ok(notes.json.notifications.some((n: { kind: string; url: string }) => n.kind === 'urgent_warning' && n.url === `/r/${posted.json.review.id}`));
+    assert.ok(notes.json.notifications.some((n: { kind: string; url: string }) => n.kind === 'urgent_warning' && n.url === `/r/${posted.json.review.id}`), 'a subscriber is told');
     const banner = await bea.client.get('/');
     assert.match(banner.text, /new notification/);
     assert.doesNotMatch(banner.text, /violent|Harbour/, 'the banner itself is neutral');
@@ -265,8 +265,8 @@ describe('client review boards API', () => {
     await store.sweepExpired(Date.now() + 120_000);
     assert.equal(await reviews.get(lone.json.review.id), null);
     assert.equal(await digests.count({ reviewId: lone.json.review.id }), 0);
-    assert.ok(await reviews.get(renewed.json.review.id));
-    assert.ok((await reviews.get(renewed.json.review.id))!.expiresAt > Date.now() + lifetime - 60_000);
+    assert.ok(await reviews.get(renewed.json.review.id), 'the corroborated review is kept');
+    assert.ok((await reviews.get(renewed.json.review.id))!.expiresAt > Date.now() + lifetime - 60_000, 'the corroborated review lives a full lifetime again');
     assert.equal((await lookup(cat, { type: 'phone', value: '+447700900111' })).json.warnings, 0);
     assert.equal((await lookup(cat, { type: 'phone', value: '+447700900222' })).json.warnings, 1);
   });

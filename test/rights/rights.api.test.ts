@@ -121,7 +121,7 @@ describe('rights pages API', () => {
     assert.equal((await visitor.api('GET', '/rights/NOT%20A%20SLUG')).status, 404);
     const badLocale = await visitor.api('GET', '/rights/arrested?locale=xx');
     assert.equal(badLocale.status, 422);
-    assert.ok(badLocale.json.error.fields.locale);
+    assert.ok(badLocale.json.error.fields.locale, 'the unknown locale is flagged');
     assert.equal((await visitor.api('GET', '/rights?locale=klingon-xx-yy-zz-long')).status, 422);
     assert.equal((await visitor.api('GET', '/rights?sort=title')).status, 422);
   });
@@ -131,7 +131,7 @@ describe('rights pages API', () => {
     await mod.client.api('PUT', '/rights/to-delete', { locale: 'zh-Hans', title: '很快就没了', body: 'x' });
     const noLocale = await mod.client.api('DELETE', '/rights/to-delete');
     assert.equal(noLocale.status, 422);
-    assert.ok(noLocale.json.error.fields.locale);
+    assert.ok(noLocale.json.error.fields.locale, 'the missing locale is flagged');
     assert.equal((await mod.client.api('DELETE', '/rights/to-delete?locale=xx')).status, 422);
     assert.equal((await mod.client.api('DELETE', '/rights/no-such-page?locale=en')).status, 404);
     assert.deepEqual((await snapshot('to-delete')).page.locales, ['en', 'zh-Hans'], 'nothing gone after the bad requests');

@@ -57,8 +57,8 @@ describe('room retention and closing', () => {
     const db = new Database(inst.dbFile, { readonly: true });
     try {
       const text = JSON.stringify(db.prepare('SELECT doc FROM c_room_messages').all());
-      assert.ok(!text.includes('gone tomorrow'));
-      assert.ok(text.includes(kept.id));
+      assert.ok(!text.includes('gone tomorrow'), 'the expired message is gone from the database');
+      assert.ok(text.includes(kept.id), 'the message of the long-lived room is kept');
     } finally {
       db.close();
     }

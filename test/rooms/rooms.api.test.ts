@@ -52,7 +52,7 @@ describe('rooms API', () => {
       ]) {
         const reply = await fac.client.api('POST', '/rooms', body);
         assert.equal(reply.status, 422, JSON.stringify(body));
-        assert.ok(reply.json.error.message);
+        assert.ok(reply.json.error.message, 'the refusal carries a message');
       }
       assert.equal(await store().collection(roomsCollection).count(), before);
     });
@@ -89,7 +89,7 @@ describe('rooms API', () => {
       assert.equal(reply.status, 200);
       const entry = reply.json.rooms.find((r: { id: string }) => r.id === listed.id);
       assert.deepEqual(Object.keys(entry).sort(), ['description', 'id', 'joinPolicy', 'language', 'name']);
-      assert.ok(!reply.json.rooms.some((r: { id: string }) => r.id === hidden.id));
+      assert.ok(!reply.json.rooms.some((r: { id: string }) => r.id === hidden.id), 'the unlisted room is not listed');
       assert.equal((await visitor.api('GET', '/rooms/directory')).status, 401);
       const preview = await alice.client.api('GET', `/rooms/${listed.id}`);
       assert.equal(preview.status, 200);
@@ -127,7 +127,7 @@ describe('rooms API', () => {
       assert.equal((await bob.client.api('GET', `/rooms/${room.id}/messages`)).status, 403);
       assert.equal(await store().collection(joinRequestsCollection).count({ roomId: room.id }), 0);
       const mine = await alice.client.api('GET', '/rooms');
-      assert.ok(mine.json.rooms.some((r: { id: string }) => r.id === room.id));
+      assert.ok(mine.json.rooms.some((r: { id: string }) => r.id === room.id), 'the approved member’s room list holds the room');
 
       const inviteOnly = await newRoom(fac, { listed: true, joinPolicy: 'invite' });
       const refused = await bob.client.api('POST', `/rooms/${inviteOnly.id}/requests`, {});
@@ -137,7 +137,7 @@ describe('rooms API', () => {
 
     it('lets a holder of the request link ask to join an unlisted room; without the key it does not exist', async () => {
       const room = await newRoom(fac);
-      assert.ok(room.requestKey);
+      assert.ok(room.requestKey, 'an unlisted room has a request key');
       assert.equal((await bob.client.api('POST', `/rooms/${room.id}/requests`, {})).status, 404);
       assert.equal((await bob.client.api('POST', `/rooms/${room.id}/requests`, { key: 'wrong' })).status, 404);
       assert.equal((await bob.client.api('GET', `/rooms/${room.id}?key=${room.requestKey}`)).json.room.name, 'HIV+ peer support');
@@ -150,7 +150,7 @@ describe('rooms API', () => {
       assert.equal(made.status, 201);
       const code = made.json.code as string;
       const stored = await store().collection(roomInvitesCollection).get(made.json.invite.id);
-      assert.ok(stored && !JSON.stringify(stored).includes(code.replace(/-/g, '')) && !JSON.stringify(stored).includes(code));
+      assert.ok(stored && !JSON.stringify(stored).includes(code.replace(/-/g, '')) && !JSON.stringify(stored).includes(code), 'the invite code is not stored in the clear');
       assert.equal((await alice.client.api('POST', `/rooms/${room.id}/invites`, {})).status, 404);
 
       const joined = await alice.client.api('POST', '/rooms/join', { code: code.toUpperCase(), alias: 'Rain' });
@@ -185,13 +185,13 @@ describe('rooms API', () => {
     it('stores cleaned Markdown and shows each author as they chose: alias or pseudonym, never both', async () => {
       const fromAlice = await say(alice, room.id, 'Hello **peers** <script>alert(1)</script>');
       assert.match(fromAlice.html, /<strong>peers<\/strong>/);
-      assert.ok(!fromAlice.html.includes('<script'));
+      assert.ok(!fromAlice.html.includes('<script'), 'no script tag in the rendered message');
       assert.deepEqual(fromAlice.author, { kind: 'alias', label: 'Moonlight' });
       const fromBob = await say(bob, room.id, 'hi');
       assert.deepEqual(fromBob.author, { kind: 'pseudonym', label: bob.handle });
       const history = await bob.client.api('GET', `/rooms/${room.id}/messages`);
       assert.ok(!history.text.includes(alice.handle), 'nothing links the alias to the pseudonym');
-      assert.ok(!history.text.includes(alice.id));
+      assert.ok(!history.text.includes(alice.id), 'the history does not link the alias to the account');
     });
 
     it('pages history backwards from the newest page, and catches up forwards, without gaps or duplicates', async () => {
@@ -241,7 +241,7 @@ describe('rooms API', () => {
         const reply = await who.client.api('POST', `/rooms/${room.id}/messages`, body);
         assert.equal(reply.status, status, JSON.stringify(body));
         assert.equal(reply.json.error.code, code);
-        assert.ok(reply.json.error.message.length > 5);
+        assert.ok(reply.json.error.message.length > 5, 'the refusal carries a message');
       }
       const outsider = await member(inst, 'outsider');
       assert.equal((await outsider.client.api('POST', `/rooms/${room.id}/messages`, { body: 'hi' })).status, 404);
@@ -281,7 +281,7 @@ describe('rooms API', () => {
       const edited = await alice.client.api('PATCH', `/rooms/${room.id}/messages/${m.id}`, { body: 'second _version_' });
       assert.equal(edited.status, 200);
       assert.match(edited.json.message.html, /<em>version<\/em>/);
-      assert.ok(edited.json.message.editedAt);
+      assert.ok(edited.json.message.editedAt, 'the edited message is marked as edited');
       assert.equal((await bob.client.api('DELETE', `/rooms/${room.id}/messages/${m.id}`)).status, 403);
       assert.equal((await alice.client.api('DELETE', `/rooms/${room.id}/messages/${m.id}`)).status, 204);
       assert.equal(await store().collection(messagesCollection).get(m.id), null, 'gone from the database');
@@ -304,7 +304,7 @@ describe('rooms API', () => {
       assert.equal((await bob.client.api('POST', `/rooms/${room.id}/messages/${m.id}/reports`, { reason: 'spam' })).status, 422, 'not one’s own');
       assert.equal(await store().collection(reportsCollection).count(), instanceReports);
       const queue = await boss.client.api('GET', '/moderation/reports');
-      assert.ok(!queue.text.includes(m.id));
+      assert.ok(!queue.text.includes(m.id), 'the room report stays out of the instance moderation queue');
       assert.equal((await alice.client.api('GET', `/rooms/${room.id}/reports`)).status, 403);
       const list = await fac.client.api('GET', `/rooms/${room.id}/reports`);
       const report = list.json.reports.find((r: { message: { id: string } | null }) => r.message?.id === m.id);
@@ -335,13 +335,13 @@ describe('rooms API', () => {
       assert.deepEqual(list.json.members.map((m: { handle: string }) => m.handle).sort(), [alice.handle, fac.handle].sort());
       const forMember = await alice.client.api('GET', `/rooms/${room.id}/members`);
       assert.equal(forMember.status, 403);
-      assert.ok(!forMember.text.includes(fac.handle));
+      assert.ok(!forMember.text.includes(fac.handle), 'a member is not shown the facilitator’s handle');
       assert.equal((await boss.client.api('GET', `/rooms/${room.id}/members`)).status, 404);
       assert.equal((await visitor.api('GET', `/rooms/${room.id}/members`)).status, 401);
       await invite(fac, room.id, boss);
       assert.equal((await boss.client.api('GET', `/rooms/${room.id}/members`)).status, 403, 'an admin who is a plain member');
       const roomJson = await alice.client.api('GET', `/rooms/${room.id}`);
-      assert.ok(!roomJson.text.includes(fac.handle) && roomJson.json.room.requestKey === null);
+      assert.ok(!roomJson.text.includes(fac.handle) && roomJson.json.room.requestKey === null, 'a member sees neither the facilitator’s handle nor the request key');
     });
 
     it('mutes, removes and promotes members; protects facilitators; the last facilitator cannot leave', async () => {
@@ -427,10 +427,10 @@ describe('rooms API', () => {
       const data = await alice.client.api('GET', '/me/export');
       assert.equal(data.status, 200);
       const rooms = data.json.rooms;
-      assert.ok(rooms.memberships.some((m: { roomId: string; alias: string }) => m.roomId === room.id && m.alias === 'Exported'));
-      assert.ok(rooms.messages.some((m: { body: string }) => m.body === 'my words'));
-      assert.ok(!data.text.includes('someone else’s words'));
-      assert.ok(!data.text.includes(fac.handle));
+      assert.ok(rooms.memberships.some((m: { roomId: string; alias: string }) => m.roomId === room.id && m.alias === 'Exported'), 'the export holds the membership with its alias');
+      assert.ok(rooms.messages.some((m: { body: string }) => m.body === 'my words'), 'the export holds my message');
+      assert.ok(!data.text.includes('someone else’s words'), 'the export holds no one else’s message');
+      assert.ok(!data.text.includes(fac.handle), 'the export does not name the facilitator');
     });
 
     it('removes memberships and requests; deletes messages or keeps them as from a deleted member', async () => {

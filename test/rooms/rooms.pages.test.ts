@@ -38,14 +38,14 @@ describe('room pages', () => {
     assert.equal(page.status, 200);
     assert.equal(page.headers.get('cache-control'), 'no-store');
     assert.match(title(page.text), /^Group chat · /);
-    assert.ok(!title(page.text).includes('Positive') && !title(page.text).includes('HIV'));
+    assert.ok(!title(page.text).includes('Positive') && !title(page.text).includes('HIV'), 'the title does not tell what the room is about');
     assert.match(page.text, /<h1>Group chat<\/h1>/);
     assert.match(page.text, /<head>[\s\S]*<noscript><meta http-equiv="refresh" content="30"><\/noscript>[\s\S]*<\/head>/);
     assert.match(page.text, new RegExp(`<a class="button" id="room-refresh" href="/rooms/${room.id}">`));
     assert.match(page.text, /<script src="\/assets\/room.js" defer><\/script>/);
     const list = await alice.client.get('/rooms');
     assert.match(list.text, /Group chat 1/);
-    assert.ok(!title(list.text).includes('Positive'));
+    assert.ok(!title(list.text).includes('Positive'), 'the room list title does not tell what the room is about');
 
     const writing = await alice.client.get(`/rooms/${room.id}?write=1`);
     assert.ok(!writing.text.includes('http-equiv="refresh"'), 'no refresh while writing');
@@ -111,7 +111,7 @@ describe('room pages', () => {
     const hidden = await newRoom(fac, { name: 'Hidden circle' });
     const page = await bob.client.get(`/rooms/${hidden.id}`);
     assert.equal(page.status, 404);
-    assert.ok(!page.text.includes('Hidden circle'));
+    assert.ok(!page.text.includes('Hidden circle'), 'the hidden room’s name is not shown');
     assert.equal((await boss.client.get(`/rooms/${hidden.id}`)).status, 404, 'instance admins are not let in either');
     assert.equal((await boss.client.get(`/rooms/${hidden.id}/manage`)).status, 404);
 
@@ -119,7 +119,7 @@ describe('room pages', () => {
     const preview = await bob.client.get(`/rooms/${listed.id}`);
     assert.equal(preview.status, 200);
     assert.match(preview.text, /Ask to join/);
-    assert.ok(!title(preview.text).includes('Open circle'));
+    assert.ok(!title(preview.text).includes('Open circle'), 'the preview’s title does not give the room name');
     const asked = await bob.client.submit(`/rooms/${listed.id}`, `/rooms/${listed.id}/requests`, { note: 'hello', displayMode: 'alias', alias: '' });
     assert.equal(asked.status, 303);
     assert.match((await bob.client.get(`/rooms/${listed.id}`)).text, /You asked to join/);
@@ -145,7 +145,7 @@ describe('room pages', () => {
     for (const who of [alice, boss]) {
       const refused = await who.client.get(`/rooms/${room.id}/manage`);
       assert.equal(refused.status, 403);
-      assert.ok(!refused.text.includes(fac.handle) && !refused.text.includes('Ivy'));
+      assert.ok(!refused.text.includes(fac.handle) && !refused.text.includes('Ivy'), 'the refusal shows neither the facilitator nor an alias');
     }
     assert.ok(!(await alice.client.get(`/rooms/${room.id}`)).text.includes(fac.handle), 'the room page lists nobody');
 
@@ -195,7 +195,7 @@ describe('room pages', () => {
     });
     assert.equal(created.status, 303);
     const id = /^\/rooms\/([^/]+)\/manage$/.exec(created.headers.get('location') ?? '')?.[1];
-    assert.ok(id);
+    assert.ok(id, 'the form redirects to the new room’s manage page');
     assert.equal((await store().collection(roomsCollection).get(id!))!.retentionDays, 1);
     const bad = await fac.client.submit('/rooms/new', '/rooms', { name: '', retentionDays: '1', joinPolicy: 'request' });
     assert.equal(bad.status, 422);

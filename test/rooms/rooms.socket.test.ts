@@ -99,7 +99,7 @@ describe('rooms over socket.io', function () {
     assert.deepEqual(answer.message.author, { kind: 'alias', label: 'Willow' });
     assert.match(answer.message.html, /<em>all<\/em>/);
     assert.deepEqual(Object.keys(answer.message).sort(), ['author', 'createdAt', 'cursor', 'editedAt', 'html', 'id', 'reactions', 'replyTo', 'roomId']);
-    assert.ok(!JSON.stringify(received).includes(alice.handle));
+    assert.ok(!JSON.stringify(received).includes(alice.handle), 'no event names the author’s account');
 
     const edited = next(b, 'message-edited');
     await alice.client.api('PATCH', `/rooms/${room.id}/messages/${answer.message.id}`, { body: 'Hello everyone' });
@@ -210,7 +210,7 @@ describe('rooms over socket.io', function () {
       const answer = await ask(a, 'send', ...args);
       assert.equal(answer.ok, false, JSON.stringify(args));
       assert.equal(answer.error.code, code, JSON.stringify(args));
-      assert.ok(answer.error.message.length > 5);
+      assert.ok(answer.error.message.length > 5, 'the refusal carries a message');
     }
     a.emit('send', { roomId: room.id, body: 'no ack', clientId: 'x10' });
     a.emit('send');
@@ -256,7 +256,7 @@ describe('rooms over socket.io', function () {
     for (const r of refused) {
       assert.equal(r.error.code, 'rate_limited');
       assert.match(r.error.message, /Wait \d+ seconds?/);
-      assert.ok(r.error.retryAfter >= 1);
+      assert.ok(r.error.retryAfter >= 1, `retryAfter ${r.error.retryAfter}`);
     }
     assert.equal(await stored(room.id), 20);
     const viaApi = await bob.client.api('POST', `/rooms/${room.id}/messages`, { body: 'one more' });

@@ -109,7 +109,7 @@ describe('discreet mode', () => {
     for (const bad of ['yes', 1, 'on', {}]) {
       const reply = await alice.client.api('PATCH', '/me', { discreet: bad });
       assert.equal(reply.status, 422, `${JSON.stringify(bad)}: ${reply.text}`);
-      assert.ok(reply.json.error.fields.discreet);
+      assert.ok(reply.json.error.fields.discreet, 'the bad value is flagged on the discreet field');
     }
     const form = await alice.client.submit('/settings', '/settings/profile', { displayName: alice.handle, locale: '', discreet: 'maybe' });
     assert.equal(form.status, 422);

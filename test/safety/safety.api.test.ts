@@ -59,7 +59,7 @@ describe('safety tools API', () => {
       assert.equal(asked.json.buddy.state, 'outgoing');
       const catSees = await cat.client.api('GET', '/buddies');
       assert.equal(catSees.json.buddies[0].state, 'incoming');
-      assert.ok((await notificationKinds(cat)).some((n) => n.kind === 'buddy_request'));
+      assert.ok((await notificationKinds(cat)).some((n) => n.kind === 'buddy_request'), 'the buddy is told of the request');
       await cat.client.api('POST', '/buddies', { handle: dee.handle });
       assert.equal((await dee.client.api('GET', '/buddies')).json.buddies[0].state, 'active');
       assert.equal((await dee.client.api('POST', '/buddies', { handle: cat.handle })).status, 409);
@@ -99,29 +99,29 @@ describe('safety tools API', () => {
       const id = started.json.checkin.id;
       assert.equal((await cat.client.api('GET', `/checkins/${id}`)).status, 404, 'not a chosen buddy: nothing to see');
       const note = await eventually(async () => (await notificationKinds(bea)).find((n) => n.kind === 'buddy_overdue' && n.url.endsWith(id)));
-      assert.ok(note);
+      assert.ok(note, 'the buddy is told the check-in is overdue');
       const seen = await bea.client.api('GET', `/checkins/${id}`);
       assert.equal(seen.json.checkin.status, 'alerted');
       assert.match(seen.json.checkin.notes, /Hotel Azul/);
       const alarms = await bea.client.api('GET', '/checkins/alarms');
-      assert.ok(alarms.json.checkins.some((c: { id: string }) => c.id === id));
+      assert.ok(alarms.json.checkins.some((c: { id: string }) => c.id === id), 'the check-in is among the buddy’s alarms');
       const handled = await bea.client.api('POST', `/checkins/${id}/handling`);
       assert.deepEqual(handled.json.checkin.handledBy, [bea.handle]);
       assert.equal((await ana.client.api('POST', `/checkins/${id}/handling`)).status, 403);
       const safe = await ana.client.api('POST', `/checkins/${id}/safe`);
       assert.equal(safe.json.checkin.status, 'closed');
-      assert.ok((await notificationKinds(bea)).some((n) => n.kind === 'buddy_safe'));
+      assert.ok((await notificationKinds(bea)).some((n) => n.kind === 'buddy_safe'), 'the buddy is told the person is safe');
     });
 
     it('closes with "I\'m safe" before the deadline (no alert), extends a running one', async () => {
       const started = await ana.client.api('POST', '/checkins', { minutes: 60, buddies: [bea.handle] });
       const id = started.json.checkin.id;
       const extended = await ana.client.api('POST', `/checkins/${id}/extend`, { minutes: 30 });
-      assert.ok(extended.json.checkin.expectedEnd > started.json.checkin.expectedEnd + 29 * 60_000);
+      assert.ok(extended.json.checkin.expectedEnd > started.json.checkin.expectedEnd + 29 * 60_000, 'the check-in is extended by thirty minutes');
       assert.equal((await bea.client.api('POST', `/checkins/${id}/safe`)).status, 403);
       assert.equal((await ana.client.api('POST', `/checkins/${id}/safe`)).status, 200);
       assert.equal((await ana.client.api('POST', `/checkins/${id}/safe`)).status, 409);
-      assert.ok(!(await notificationKinds(bea)).some((n) => n.url.endsWith(id)));
+      assert.ok(!(await notificationKinds(bea)).some((n) => n.url.endsWith(id)), 'the buddy is not told of a check-in closed in time');
     });
 
     it('deletes a check-in and its notes 72 hours after it ended', async () => {
@@ -148,7 +148,7 @@ describe('safety tools API', () => {
         const event = await received;
         assert.equal(event.checkinId, sos.json.checkin.id);
         assert.equal(event.sos, true);
-        assert.ok((await notificationKinds(bea)).some((n) => n.kind === 'buddy_sos'));
+        assert.ok((await notificationKinds(bea)).some((n) => n.kind === 'buddy_sos'), 'the buddy is told of the SOS');
       } finally {
         socket.close();
       }
@@ -202,7 +202,7 @@ describe('safety tools API', () => {
     it('posts an alert for an area, tells the area’s subscribers, and lists it', async () => {
       const posted = await ana.client.api('POST', '/alerts', { area: areaId, kind: 'raid', text: 'Police at the station now', hours: 2 });
       assert.equal(posted.status, 201, posted.text);
-      assert.ok((await notificationKinds(cat)).some((n) => n.kind === 'danger_alert'));
+      assert.ok((await notificationKinds(cat)).some((n) => n.kind === 'danger_alert'), 'the area’s subscriber is told of the alert');
       const listed = await bea.client.api('GET', `/alerts?area=${areaId}`);
       assert.equal(listed.json.alerts[0].text, 'Police at the station now');
     });
@@ -248,9 +248,9 @@ describe('safety tools API', () => {
       const reported = await ana.client.api('POST', '/incidents', { kind: 'robbery', description: 'Client took my phone', help: 'Someone to talk to', contact: 'Evenings' });
       assert.equal(reported.status, 201, reported.text);
       const id = reported.json.incident.id;
-      assert.ok((await notificationKinds(responder)).some((n) => n.kind === 'incident_new'));
+      assert.ok((await notificationKinds(responder)).some((n) => n.kind === 'incident_new'), 'the responder is told of the incident');
       const queue = await responder.client.api('GET', '/incidents');
-      assert.ok(queue.json.incidents.some((i: { id: string }) => i.id === id));
+      assert.ok(queue.json.incidents.some((i: { id: string }) => i.id === id), 'the incident is in the responder’s queue');
       assert.equal((await bea.client.api('GET', `/incidents/${id}`)).status, 404, 'other members never see it');
       assert.equal((await bea.client.api('PATCH', `/incidents/${id}`, { status: 'closed' })).status, 403);
       await responder.client.api('PATCH', `/incidents/${id}`, { status: 'acknowledged' });
@@ -318,7 +318,7 @@ describe('check-in deadlines survive a restart', () => {
       const bea2 = new Client(second.url);
       bea2.cookies.set('psl_session', bea.client.cookies.get('psl_session')!);
       const notes = await bea2.api('GET', '/notifications');
-      assert.ok(notes.json.notifications.some((n: { kind: string; url: string }) => n.kind === 'buddy_overdue' && n.url.endsWith(started.json.checkin.id)));
+      assert.ok(notes.json.notifications.some((n: { kind: string; url: string }) => n.kind === 'buddy_overdue' && n.url.endsWith(started.json.checkin.id)), 'kept after a restart');
     } finally {
       await second.close();
       const fs = await import('node:fs');

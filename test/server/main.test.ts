@@ -16,7 +16,7 @@ describe('starting and stopping an instance (npm start)', () => {
     const port = await freePort();
     const run = runTs('server/main.ts', [], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' });
     const [, token] = await run.waitFor(/\/setup\/([A-Za-z0-9_-]+)/);
-    assert.ok(fs.existsSync(path.join(dataDir, 'parasol.sqlite')));
+    assert.ok(fs.existsSync(path.join(dataDir, 'parasol.sqlite')), 'the SQLite database is created in the data directory');
     const admin = new Client(`http://127.0.0.1:${port}`);
     const made = await admin.api('POST', `/setup/${token}`, { handle: 'first_admin', passphrase: PASS });
     assert.equal(made.status, 201);

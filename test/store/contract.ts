@@ -130,7 +130,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         const inserted = await coll.insert({ id: 'p1', topicId: 't1', title: 'Hello' });
         inserted.title = 'changed by caller';
         const first = await coll.get('p1');
-        assert.ok(first);
+        assert.ok(first, 'the inserted document is read back');
         first.title = 'changed again';
         const page = await coll.find({ where: { topicId: 't1' }, orderBy: { field: 'score' } });
         assert.equal(page.items[0]?.title, 'Hello');
@@ -663,7 +663,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         );
         assert.equal((await store.collection(counters).get('c'))?.n, 1);
         assert.equal(await store.collection(posts).get('p1'), null);
-        assert.ok(await store.collection(posts).get('keep'));
+        assert.ok(await store.collection(posts).get('keep'), 'a rolled-back transaction keeps the deleted document');
         assert.equal(await store.collection(users).count(), 0);
       });
 
@@ -721,7 +721,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         await store.transaction(async (tx) => {
           leaked = tx.collection(posts);
         });
-        assert.ok(leaked);
+        assert.ok(leaked, 'the transaction ran and handed out its scope');
         await rejectsWith((leaked as ReturnType<typeof store.collection<Post>>).get('p1'), StoreError);
       });
     });
@@ -761,7 +761,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
             await tx.collection(boards).patch('b1', { name: 'inside' });
             assert.equal((await tx.collection(boards).get('b1'))?.name, 'inside');
             await tx.collection(boards).insert({ id: 'b2', group: 'g', name: 'new' });
-            assert.ok(await tx.collection(boards).get('b2'));
+            assert.ok(await tx.collection(boards).get('b2'), 'the transaction reads its own insert');
             throw new Error('roll back');
           }),
           /roll back/,

@@ -53,7 +53,7 @@ describe('openStore', function () {
     const store = await openStore(undefined, { dataDir });
     try {
       assert.equal(store.kind, 'sqlite');
-      assert.ok(existsSync(path.join(dataDir, 'parasol.sqlite')));
+      assert.ok(existsSync(path.join(dataDir, 'parasol.sqlite')), 'the SQLite database is created in the data directory');
     } finally {
       await store.close();
     }
@@ -63,18 +63,18 @@ describe('openStore', function () {
     const file = path.join(dir, 'a', 'b', 'store.sqlite');
     const store = await openStore(`sqlite:${file}`);
     await store.close();
-    assert.ok(existsSync(file));
+    assert.ok(existsSync(file), 'the SQLite file is created, with its directories');
     const memory = await openStore('sqlite::memory:', { sweepIntervalMs: 1000 });
     assert.equal(memory.kind, 'sqlite');
     await memory.close();
-    assert.ok(!existsSync(':memory:'));
+    assert.ok(!existsSync(':memory:'), 'an in-memory store writes no file');
   });
 
   it('routes mongodb:// to the MongoDB adapter, which reports an unreachable server clearly', async function () {
     // Port 1 refuses connections at once; the short server selection timeout keeps the test quick.
     await assert.rejects(openStore('mongodb://user:hunter2@127.0.0.1:1/x?serverSelectionTimeoutMS=200'), (error: Error) => {
       assert.match(error.message, /could not connect to MongoDB/);
-      assert.ok(!error.message.includes('hunter2'));
+      assert.ok(!error.message.includes('hunter2'), 'the password is not in the error message');
       return true;
     });
   });
