@@ -53,6 +53,8 @@ export interface ApexContext {
   contextUrl: string | null;
   documentUrl: string;
   document: unknown;
+  /** jsonld's mark for a document that never changes: 'static' lets it keep the processed context across reads. */
+  tag?: 'static';
 }
 
 /** IApexStore (activitypub-express/store/interface.js). */

@@ -70,14 +70,16 @@ const listsContexts = (document: unknown): boolean => Array.isArray((document as
  * ActivityStreams one among them) is handed over as it is, not copied
  * (copying was 5% of the inbox's time); it is frozen, so a processor that
  * tried to change it would fail loudly instead of changing it for every later
- * reader. One it changes gets a copy.
+ * reader. One it changes gets a copy. Each is marked static, so jsonld keeps
+ * the context it processed from it for later reads instead of processing the
+ * document again for every activity.
  */
 export function bundledContext(url: string): ApexContext | null {
   const contexts = bundledContexts();
   const key = LITEPUB_PATH.test(url) ? 'https://litepub.social/litepub/context.jsonld' : (aliases[url] ?? url);
   const document = contexts.get(key);
   if (document === undefined) return null;
-  return { contextUrl: null, documentUrl: url, document: listsContexts(document) ? structuredClone(document) : document };
+  return { contextUrl: null, documentUrl: url, document: listsContexts(document) ? structuredClone(document) : document, tag: 'static' };
 }
 
 /** Writes the bundled contexts into apex's context cache, so that the cache holds them whatever loader runs. */

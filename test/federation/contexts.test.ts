@@ -70,6 +70,24 @@ describe('bundled JSON-LD contexts', () => {
     assert.deepEqual(unknown, [], 'every context was bundled');
   });
 
+  it('processes a bundled context once, not again for every activity it reads', async () => {
+    const loader = apex.jsonldContextLoader;
+    const asked: string[] = [];
+    apex.jsonldContextLoader = (url: string) => {
+      asked.push(url);
+      return loader(url);
+    };
+    try {
+      const follow = (n: number) => ({ '@context': [AS, 'https://w3id.org/security/v1'], id: `https://m.example/follows/${n}`, type: 'Follow', actor: 'https://m.example/users/a', object: 'https://parasol.example/ap/b/general' });
+      await apex.fromJSONLD(follow(1));
+      asked.length = 0;
+      for (const n of [2, 3, 4]) assert.equal((await apex.fromJSONLD(follow(n))).id, `https://m.example/follows/${n}`);
+      assert.deepEqual(asked, [], 'no context was loaded (or processed) again');
+    } finally {
+      apex.jsonldContextLoader = loader;
+    }
+  });
+
   it('reads an unknown context as empty and says so once, instead of fetching it', async () => {
     const body = { '@context': [AS, 'https://odd.example/ns.jsonld'], id: 'https://odd.example/activities/1', type: 'Follow', actor: 'https://odd.example/u/f', object: 'https://parasol.example/ap/b/general', oddTerm: 'x' };
     const read = await apex.fromJSONLD(structuredClone(body));
