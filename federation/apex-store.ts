@@ -285,26 +285,59 @@ export class PortApexStore implements IApexStore {
   }
 
   async updateActivityMeta(activity: { id: string }, key: string, value: unknown, remove?: boolean): Promise<ApexActivity> {
-    const updated = await this.streamsTransaction(key === 'collection' && typeof value === 'string' ? [value] : [], async (tx) => {
-      const col = tx.collection(apActivitiesCollection);
-      const existing = await col.get(activity.id);
-      if (!existing) return null;
-      const doc = parse<ApexActivity>(existing.json);
-      const meta: ApexMeta = doc._meta ?? {};
-      const list = Array.isArray(meta[key]) ? (meta[key] as unknown[]) : [];
-      const same = (v: unknown) => JSON.stringify(v) === JSON.stringify(value);
-      // $pull removes every equal value, $addToSet adds once.
-      meta[key] = remove ? list.filter((v) => !same(v)) : list.some(same) ? list : [...list, value];
-      doc._meta = meta;
-      await col.upsert(this.activityDoc(doc));
-      if (key === 'collection' && typeof value === 'string') {
-        if (remove) await tx.collection(apStreamItemsCollection).delete(itemId(value, doc.id));
-        else await this.addItem(tx, value, doc);
-      }
-      return doc;
-    });
+    const collections = key === 'collection' && typeof value === 'string' ? [value] : [];
+    const updated = await this.streamsTransaction(collections, (tx) => this.changeMeta(tx, activity.id, key, value, remove));
     if (!updated) throw new Error('Error updating activity meta: not found');
     return updated;
+  }
+
+  private async changeMeta(tx: TxScope, id: string, key: string, value: unknown, remove?: boolean): Promise<ApexActivity | null> {
+    const col = tx.collection(apActivitiesCollection);
+    const existing = await col.get(id);
+    if (!existing) return null;
+    const doc = parse<ApexActivity>(existing.json);
+    const meta: ApexMeta = doc._meta ?? {};
+    const list = Array.isArray(meta[key]) ? (meta[key] as unknown[]) : [];
+    const same = (v: unknown) => JSON.stringify(v) === JSON.stringify(value);
+    // $pull removes every equal value, $addToSet adds once.
+    meta[key] = remove ? list.filter((v) => !same(v)) : list.some(same) ? list : [...list, value];
+    doc._meta = meta;
+    await col.upsert(this.activityDoc(doc));
+    if (key === 'collection' && typeof value === 'string') {
+      if (remove) await tx.collection(apStreamItemsCollection).delete(itemId(value, doc.id));
+      else await this.addItem(tx, value, doc);
+    }
+    return doc;
+  }
+
+  /**
+   * An inbound Follow and our actor's answer, in one transaction: the Follow kept in the actor's inbox and, when
+   * accepted, in its followers, where an earlier Follow by the same actor stops counting (each follower counts
+   * once); a refusal takes the follower out. The answer is stored and queued as publish() does. apex's inbox
+   * and acceptFollow took three commits for this, and answered only after the Follow's sender had its response.
+   */
+  async answerFollow(
+    follow: ApexActivity,
+    to: { readonly inbox: string; readonly followers: string; readonly accepted: boolean },
+    answer: ApexObject,
+    delivery: { readonly actorId: string; readonly body: string; readonly addresses: readonly string[] },
+  ): Promise<void> {
+    const follower = iriOf(follow.actor);
+    if (!follower) throw new Error('ApexStore: a Follow without an actor');
+    const kept = to.accepted ? [to.inbox, to.followers] : [to.inbox];
+    const queued = this.queued(delivery.actorId, delivery.body, delivery.addresses);
+    await this.streamsTransaction([...kept, to.followers, ...collectionsOf(answer)], async (tx) => {
+      const earlier = await tx.collection(apStreamItemsCollection).findOne({ collection: to.followers, actor: follower });
+      if (earlier && (earlier.activityId !== follow.id || !to.accepted)) await this.changeMeta(tx, earlier.activityId, 'collection', to.followers, true);
+      if (await tx.collection(apActivitiesCollection).get(follow.id)) {
+        for (const collection of kept) await this.changeMeta(tx, follow.id, 'collection', collection);
+      } else {
+        await this.insertActivity(tx, { ...follow, _meta: { ...follow._meta, collection: kept } });
+      }
+      await this.insertActivity(tx, answer);
+      if (queued) await tx.collection(apDeliveriesCollection).insert(queued);
+    });
+    if (queued) this.options.onEnqueued?.();
   }
 
   async getStream(collectionId: string, limit: number | null, after?: string | null, blockList?: string[], query?: unknown): Promise<ApexObject[]> {

@@ -159,7 +159,6 @@ export interface Apex extends RequestHandler {
     responders: Record<string, Middleware>;
   };
   buildActivity(type: string, actorId: string, to: string | string[], etc?: Record<string, unknown>): Promise<ApexActivity>;
-  acceptFollow(actor: ApexActor, follow: ApexActivity): Promise<{ postTask: () => Promise<unknown>; updated: ApexActivity }>;
   addToOutbox(actor: ApexActor, activity: ApexActivity): Promise<unknown>;
   address(activity: ApexActivity, sender: ApexActor, audienceOverride?: string[]): Promise<string[]>;
   audienceFromActivity(activity: ApexObject): string[];

@@ -18,7 +18,7 @@ import { federationPages } from './federation.pages.js';
 import { apMembersCollection, federationCollections } from './federation.collections.js';
 import type { OutboundOptions } from './fetch.js';
 import { FollowsService } from './follows.js';
-import { createFollowHandler } from './handlers/follow.handler.js';
+import { followRequests } from './handlers/follow.handler.js';
 import { ReplayCache } from './inbox.js';
 import { Iris } from './iris.js';
 import { KeyResolver } from './keys.js';
@@ -130,7 +130,6 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     allows: (iri) => rules.allowsIri(iri),
     onAccepted: (group) => void mirror.tryCatchUp(group),
   });
-  const onFollow = createFollowHandler({ apex, apexStore, actors: actorService, iris, logger });
   const posts = new PostFederation({ apex, apexStore, actors: actorService, iris, store, logger });
   const network = new RegionalNetwork({
     store,
@@ -173,6 +172,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       contributions: contributions.gate(),
       network: network.gate(),
       moves: moves.gate(),
+      follows: followRequests({ apex, apexStore, actors: actorService, iris, logger }),
       reviewObject: network.serve(),
       postObject: (hexId) => posts.objectFor(hexId),
     }),
@@ -181,12 +181,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   // apex announces each processed inbox activity on the app that served it, once the response is sent.
   (fed as unknown as NodeJS.EventEmitter).on('apex-inbox', (event: InboxEvent) => {
     const type = event.activity.type;
-    const task =
-      type === 'Follow'
-        ? onFollow(event.activity, event.actor, event.recipient)
-        : type === 'Accept' || type === 'Reject'
-          ? follows.onAnswer(type, event.actor, event.recipient, event.object)
-          : Promise.resolve();
+    const task = type === 'Accept' || type === 'Reject' ? follows.onAnswer(type, event.actor, event.recipient, event.object) : Promise.resolve();
     task.catch((error: unknown) => logger.error({ err: error, type }, 'inbox side effect failed'));
   });
   app.use(fed);

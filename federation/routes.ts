@@ -21,6 +21,8 @@ export interface RoutesDeps extends GateDeps {
   readonly network: RequestHandler;
   /** Takes account moves (moves.ts) before apex sees them. */
   readonly moves: RequestHandler;
+  /** Answers Follows of boards and of the instance actor (handlers/follow.handler.ts) before apex sees them. */
+  readonly follows: RequestHandler;
   /** Serves a network review to partners only (authorized fetch, network.ts). */
   readonly reviewObject: RequestHandler;
   /** A local post's object, made from the post as it is now (posts.ts). */
@@ -93,6 +95,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     deps.moves,
     deps.announces,
     deps.contributions,
+    deps.follows,
     signerAsSender(apex),
     validators.actor!,
     validators.activityObject!,

@@ -1,9 +1,11 @@
+import type { RequestHandler } from 'express';
 import type { Logger } from '../../server/logger.js';
 import type { Actors } from '../actors.js';
-import { publishBuilt } from '../announce.js';
 import type { PortApexStore } from '../apex-store.js';
 import type { Apex, ApexActivity, ApexActor } from '../apex-types.js';
+import { first, idOf } from '../as.js';
 import { followAnswer } from '../follow-answer.js';
+import { InboxRefusal, signerOf } from '../inbox.js';
 import type { Iris } from '../iris.js';
 
 export interface FollowHandlerDeps {
@@ -15,43 +17,51 @@ export interface FollowHandlerDeps {
 }
 
 /**
- * A remote actor asks to follow one of our actors. apex stores the Follow
- * but never answers it, so the answer is built here (FEP-1b12): a public,
- * open board's Group accepts, adds the follower and tells its followers the
- * new count; an archived board, and the instance actor, reject. Follows of
- * members wait for the member features that will answer them.
+ * A remote actor asks to follow a board's Group or the instance actor (FEP-1b12).
+ * apex would store the Follow and never answer it, so Follows of these actors
+ * are taken here, after the inbox gate and before apex's inbox: a public,
+ * open board's Group accepts and lists the follower; an archived board, and
+ * the instance actor, reject. The Follow, the follower's place in the list and
+ * the answer are kept in one transaction before the sender gets its 200, so a
+ * crash can no longer keep a Follow that was never answered. apex's
+ * accompanying Update of the followers collection to every follower is not
+ * sent: it costs a delivery per follower for every new one, which Mastodon
+ * and Lemmy neither send nor need. Follows of members go on to apex, which
+ * keeps them for the member features that will answer them.
  */
-export function createFollowHandler(deps: FollowHandlerDeps) {
+export function followRequests(deps: FollowHandlerDeps): RequestHandler {
   const { apex, apexStore, actors, iris, logger } = deps;
 
-  return async function onFollow(follow: ApexActivity, follower: ApexActor, recipient: ApexActor): Promise<void> {
-    const target = Array.isArray(follow.object) ? follow.object[0] : undefined;
-    const targetId = typeof target === 'string' ? target : target?.id;
-    if (targetId !== recipient.id) return;
-    const ref = iris.parseActor(recipient.id);
-    if (!ref || ref.kind === 'member') return;
-    const host = new URL(follower.id).host;
+  async function answer(follow: ApexActivity, recipient: ApexActor, slug: string | null, followerId: string): Promise<void> {
+    const follower = (await apex.store.getObject(followerId)) as ApexActor | null;
+    if (!follower) throw new InboxRefusal(401, 'key_unavailable');
+    const board = slug === null ? null : await actors.publicBoard(slug);
+    const accepted = !!board && !board.archived;
+    const built = followAnswer(apex, recipient, accepted ? 'Accept' : 'Reject', follow, follower, new Date());
+    built.activity._meta = { collection: [recipient.outbox[0]!] };
+    const addresses = await apex.address(built.activity, recipient);
+    await apexStore.answerFollow(
+      follow,
+      { inbox: recipient.inbox[0]!, followers: recipient.followers[0]!, accepted },
+      built.activity,
+      { actorId: recipient.id, body: built.body, addresses },
+    );
+    logger.info({ host: new URL(follower.id).host, kind: slug === null ? 'instance' : 'board' }, accepted ? 'follow accepted' : 'follow rejected');
+  }
 
-    let accept = false;
-    if (ref.kind === 'board') {
-      const board = await actors.publicBoard(ref.slug);
-      accept = !!board && !board.archived;
-    }
-    const followers = recipient.followers[0]!;
-    const earlier = await apex.store.findActivityByCollectionAndActorId(followers, follower.id, true);
-
-    if (!accept) {
-      if (earlier) await apex.store.updateActivityMeta(earlier, 'collection', followers, true);
-      await publishBuilt(apex, apexStore, recipient, followAnswer(apex, recipient, 'Reject', follow, follower, new Date()));
-      logger.info({ host, kind: ref.kind }, 'follow rejected');
+  return (req, res, next) => {
+    const follow = req.body as ApexActivity;
+    const recipient = (res.locals as { apex: { target?: ApexActor } }).apex.target;
+    const ref = recipient ? iris.parseActor(recipient.id) : null;
+    if (follow.type !== 'Follow' || !recipient || !ref || ref.kind === 'member' || idOf(first(follow.object)) !== recipient.id) {
+      next();
       return;
     }
-    // A repeated Follow (the follower lost track of the first) replaces the earlier one, so each follower counts once.
-    if (earlier && earlier.id !== follow.id) await apex.store.updateActivityMeta(earlier, 'collection', followers, true);
-    // apex's accompanying task (an Update of the followers collection to every follower) is not run: it costs
-    // a delivery per follower for every new one, which Mastodon and Lemmy neither send nor need.
-    await apex.acceptFollow(recipient, follow);
-    await publishBuilt(apex, apexStore, recipient, followAnswer(apex, recipient, 'Accept', follow, follower, new Date()));
-    logger.info({ host, kind: ref.kind }, 'follow accepted');
+    const signer = signerOf(res);
+    if (!signer) {
+      next(new InboxRefusal(401, 'signature_missing'));
+      return;
+    }
+    answer(follow, recipient, ref.kind === 'board' ? ref.slug : null, signer.owner).then(() => res.status(200).end(), next);
   };
 }

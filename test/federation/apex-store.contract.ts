@@ -331,6 +331,39 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         assert.equal(await apexStore.pendingDeliveries(), 2);
       });
 
+      it('keeps a Follow, lists or drops its follower, and stores and queues the answer', async () => {
+        const bob = actor('bob');
+        await apexStore.saveObject(bob);
+        await apexStore.saveObject({ id: `${base}/ap/b/general`, type: 'Group', inbox: [inbox] });
+        const to = { inbox, followers, accepted: true };
+        const answer = (n: number, type: string) =>
+          ({ id: `${base}/s/answer-${n}`, type, actor: [`${base}/ap/b/general`], to: [bob.id], _meta: { collection: [outbox] } }) as unknown as ApexObject;
+        const delivery = { actorId: `${base}/ap/b/general`, body: '{"type":"Accept"}', addresses: [`https://r.example/users/bob/inbox`] };
+        const first = activity(1, bob.id, []);
+        await apexStore.answerFollow(first, to, answer(1, 'Accept'), delivery);
+        assert.deepEqual((await apexStore.getActivity(first.id, true))?._meta?.collection, [inbox, followers]);
+        assert.equal(await apexStore.getStreamCount(followers), 1);
+        assert.equal((await apexStore.getStream(outbox, 10))[0]?.id, `${base}/s/answer-1`, 'the answer is in the outbox');
+        assert.equal(await apexStore.pendingDeliveries(), 1);
+
+        // The same Follow again (its sender lost the Accept) is answered again and still counts once.
+        await apexStore.answerFollow(first, to, answer(2, 'Accept'), delivery);
+        assert.equal(await apexStore.getStreamCount(followers), 1);
+        assert.equal(await apexStore.pendingDeliveries(), 2);
+        // A new Follow by the same actor takes the earlier one's place.
+        const second = activity(2, bob.id, []);
+        await apexStore.answerFollow(second, to, answer(3, 'Accept'), delivery);
+        assert.equal(await apexStore.getStreamCount(followers), 1);
+        assert.equal((await apexStore.findActivityByCollectionAndActorId(followers, bob.id))?.id, second.id);
+        assert.deepEqual((await apexStore.getActivity(first.id, true))?._meta?.collection, [inbox]);
+        // A refusal (the board was archived) takes the follower out, and keeps the Follow in the inbox only.
+        const third = activity(3, bob.id, []);
+        await apexStore.answerFollow(third, { ...to, accepted: false }, answer(4, 'Reject'), delivery);
+        assert.equal(await apexStore.getStreamCount(followers), 0);
+        assert.deepEqual((await apexStore.getActivity(third.id, true))?._meta?.collection, [inbox]);
+        assert.equal(await apexStore.pendingDeliveries(), 4);
+      });
+
       it('drops a delivery at once on a permanent failure', async () => {
         await apexStore.deliveryEnqueue(actor('alice').id, '{}', ['https://x.example/inbox']);
         const [claimed] = await apexStore.claimDue(1, 60_000);

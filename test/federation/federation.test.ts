@@ -226,6 +226,29 @@ describe('federation between instances (separate processes, real HTTP)', functio
       assert.deepEqual(await followersOf(a, 'old-news'), []);
     });
 
+    it('the instance actor answers a Follow with Reject; a Follow of a member is taken (200) but not answered yet', async () => {
+      const curious = receiver.actor('curious');
+      const follow = followActivity(curious, `${a.url}/ap/instance`);
+      assert.equal((await send(signedPost(`${a.url}/ap/instance/inbox`, curious, follow))).status, 200);
+      const answers = (type: string) => receiver.posts((r) => activityOf(r)?.type === type && (activityOf(r)?.object as { id?: string })?.id === follow.id);
+      const reject = await eventually(async () => {
+        const found = answers('Reject');
+        assert.equal(found.length, 1);
+        return activityOf(found[0]!)!;
+      });
+      assert.equal(reject.actor, `${a.url}/ap/instance`);
+      assert.equal(answers('Accept').length, 0);
+
+      assert.equal((await a.member.client.api('PUT', '/federation/me', { discoverable: true })).status, 200);
+      const person = `${a.url}/ap/u/${a.member.handle.toLowerCase()}`;
+      const ofMember = followActivity(curious, person);
+      assert.equal((await send(signedPost(`${person}/inbox`, curious, ofMember))).status, 200);
+      await settled(a);
+      assert.equal(receiver.posts((r) => (activityOf(r)?.object as { id?: string })?.id === ofMember.id).length, 0, 'no answer for a member’s follow yet');
+      assert.equal((await getJson(`${person}/followers`)).json.totalItems, 0);
+      assert.equal((await a.member.client.api('PUT', '/federation/me', { discoverable: false })).status, 200);
+    });
+
     it('unfollowing sends Undo and A drops the follower', async () => {
       await newBoard(a, 'short-lived', 'public');
       const made = await b.admin.client.api('POST', '/federation/follows', { target: `short-lived@${a.host}` });
