@@ -1,5 +1,5 @@
-import type { Response } from 'undici';
-import { assertCallable, outboundFetch, refusedAddress } from '../server/http/outbound.js';
+import type { Dispatcher } from 'undici';
+import { assertCallable, outboundRequest, refusedAddress } from '../server/http/outbound.js';
 import { signRequestOffThread } from './signatures.js';
 
 /**
@@ -41,26 +41,40 @@ export const MAX_DOCUMENT_BYTES = 1_048_576;
 const JSON_TYPES = /^application\/(activity\+json|ld\+json|json|jrd\+json)\b/i;
 export const ACTIVITY_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
 
+/** One value of a response header. */
+const headerOf = (res: Dispatcher.ResponseData, name: string): string | undefined => {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** Closes an answer's body unread; undici reports that as an error on the stream, which nobody is left to hear. */
+function drop(res: Dispatcher.ResponseData): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
+}
+
 /** Reads at most `limit` bytes of a response body. */
-async function readLimited(res: Response, limit: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw new FetchError('response too large', res.status);
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
+async function readLimited(res: Dispatcher.ResponseData, limit: number): Promise<string> {
+  const declared = Number(headerOf(res, 'content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    drop(res);
+    throw new FetchError('response too large', res.statusCode);
+  }
+  const chunks: Buffer[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
     if (size > limit) {
-      await reader.cancel();
-      throw new FetchError('response too large', res.status);
+      drop(res);
+      throw new FetchError('response too large', res.statusCode);
     }
-    chunks.push(value);
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** Reads and drops what is left of an answer, so that its connection can serve the next request. */
+const discard = (res: Dispatcher.ResponseData): Promise<void> => res.body.dump({ limit: 65_536 }).catch(() => undefined);
 
 /**
  * GETs a JSON document, signed by `signer` when given. Returns the final URL
@@ -74,32 +88,39 @@ export async function fetchJson(
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = { accept: options.accept ?? ACTIVITY_ACCEPT, 'user-agent': options.userAgent };
     if (options.signer) Object.assign(headers, await signRequestOffThread({ method: 'GET', url, keyId: options.signer.keyId, privateKeyPem: options.signer.privateKeyPem }));
-    let res: Response;
+    let res: Dispatcher.ResponseData;
     try {
-      res = await outboundFetch(url, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) }, options.allowPrivateNetwork);
+      res = await outboundRequest(url, { method: 'GET', headers, signal: AbortSignal.timeout(options.timeoutMs) }, options.allowPrivateNetwork);
     } catch (error) {
       throw failure('fetch failed', error);
     }
-    if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
-      await res.body?.cancel();
-      if (hop >= MAX_REDIRECTS) throw new FetchError('too many redirects', res.status);
-      url = await callable(new URL(res.headers.get('location')!, url).toString(), options);
+    const status = res.statusCode;
+    const location = headerOf(res, 'location');
+    if (status >= 300 && status < 400 && location) {
+      await discard(res);
+      if (hop >= MAX_REDIRECTS) throw new FetchError('too many redirects', status);
+      url = await callable(new URL(location, url).toString(), options);
       continue;
     }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new FetchError(`status ${res.status}`, res.status, res.status >= 500 || res.status === 429);
+    if (status < 200 || status >= 300) {
+      await discard(res);
+      throw new FetchError(`status ${status}`, status, status >= 500 || status === 429);
     }
-    const type = res.headers.get('content-type') ?? '';
-    if (!JSON_TYPES.test(type)) {
-      await res.body?.cancel();
-      throw new FetchError('not a JSON document', res.status);
+    if (!JSON_TYPES.test(headerOf(res, 'content-type') ?? '')) {
+      await discard(res);
+      throw new FetchError('not a JSON document', status);
     }
-    const text = await readLimited(res, MAX_DOCUMENT_BYTES);
+    let text: string;
+    try {
+      text = await readLimited(res, MAX_DOCUMENT_BYTES);
+    } catch (error) {
+      if (error instanceof FetchError) throw error;
+      throw failure('fetch failed', error);
+    }
     try {
       return { url, json: JSON.parse(text) as unknown };
     } catch {
-      throw new FetchError('malformed JSON', res.status);
+      throw new FetchError('malformed JSON', status);
     }
   }
 }
@@ -122,15 +143,15 @@ export async function postActivity(
     'user-agent': options.userAgent,
     ...(await signRequestOffThread({ method: 'POST', url, keyId: signer.keyId, privateKeyPem: signer.privateKeyPem, body })),
   };
-  let res: Response;
+  let res: Dispatcher.ResponseData;
   try {
-    res = await outboundFetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) }, options.allowPrivateNetwork);
+    res = await outboundRequest(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) }, options.allowPrivateNetwork);
   } catch (error) {
     throw failure('delivery failed', error);
   }
-  await res.body?.cancel();
-  const retryAfter = Number(res.headers.get('retry-after'));
-  return { status: res.status, retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 86_400) * 1000 : 0 };
+  await discard(res);
+  const retryAfter = Number(headerOf(res, 'retry-after'));
+  return { status: res.statusCode, retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 86_400) * 1000 : 0 };
 }
 
 /** A request that got no answer: worth trying again later, unless its address was refused. */

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import { Agent, fetch } from 'undici';
-import { addressCheckingLookup, isBlockedAddress, outboundFetch, refusedAddress } from '../../server/http/outbound.js';
-import { fetchJson, FetchError } from '../../federation/fetch.js';
+import { addressCheckingLookup, isBlockedAddress, outboundFetch, outboundRequest, refusedAddress } from '../../server/http/outbound.js';
+import { fetchJson, FetchError, MAX_DOCUMENT_BYTES, postActivity } from '../../federation/fetch.js';
 
 /** A server on loopback that counts the requests it gets. */
 async function countingServer(): Promise<{ port: number; requests: () => number; close: () => Promise<void> }> {
@@ -35,6 +36,11 @@ describe('outbound requests (SSRF and DNS rebinding)', () => {
     );
     assert.ok(refused, 'the request failed');
     assert.ok(refusedAddress(refused), 'for its address');
+    const viaRequest = await outboundRequest(new URL(`http://localhost:${target.port}/`), { method: 'GET', headers: {}, signal: AbortSignal.timeout(2_000) }, false).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    assert.ok(viaRequest && refusedAddress(viaRequest), 'federation’s requests are refused the same way');
     assert.equal(target.requests(), 0, 'nothing reached the server');
   });
 
@@ -59,5 +65,80 @@ describe('outbound requests (SSRF and DNS rebinding)', () => {
     const { json } = await fetchJson(`http://localhost:${target.port}/`, { ...base, allowPrivateNetwork: true });
     assert.deepEqual(json, { id: 'x' });
     assert.equal(target.requests(), before + 1);
+  });
+});
+
+describe('federation’s requests read answers within bounds', () => {
+  let server: http.Server;
+  let base = '';
+  const posted: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const options = { timeoutMs: 2_000, userAgent: 'test', allowPrivateNetwork: true };
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const json = { 'content-type': 'application/activity+json' };
+        switch (req.url) {
+          case '/doc': res.writeHead(200, json).end('{"id":"doc"}'); return;
+          case '/moved': res.writeHead(301, { location: '/doc' }).end(); return;
+          case '/loop': res.writeHead(302, { location: '/loop' }).end(); return;
+          case '/html': res.writeHead(200, { 'content-type': 'text/html' }).end('<p>no</p>'); return;
+          case '/declared-big': res.writeHead(200, { ...json, 'content-length': String(MAX_DOCUMENT_BYTES + 1) }).end(); return;
+          case '/streamed-big': {
+            // No length given: the reader must stop at the limit by counting.
+            res.writeHead(200, json);
+            const chunk = Buffer.alloc(64 * 1024, 0x20);
+            for (let i = 0; i <= MAX_DOCUMENT_BYTES / chunk.length; i++) res.write(chunk);
+            res.end();
+            return;
+          }
+          case '/stall': res.writeHead(200, json).write('{"id":'); return;
+          case '/broken': res.writeHead(200, json).end('{"id":'); return;
+          case '/gone': res.writeHead(404).end('not here'); return;
+          case '/busy': res.writeHead(503).end(); return;
+          case '/inbox': posted.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }); res.writeHead(202).end('accepted, with a body to drop'); return;
+          case '/slow-down': res.writeHead(429, { 'retry-after': '120' }).end(); return;
+          default: res.writeHead(500).end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(() => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  }));
+
+  const fails = (path: string, check: (e: FetchError) => boolean) =>
+    assert.rejects(fetchJson(`${base}${path}`, options), (error) => error instanceof FetchError && check(error));
+
+  it('follows a few redirects, and refuses what is not a JSON document of at most 1 MB', async () => {
+    const moved = await fetchJson(`${base}/moved`, options);
+    assert.deepEqual(moved.json, { id: 'doc' });
+    assert.equal(moved.url.pathname, '/doc', 'the final URL is the one after the redirect');
+    await fails('/loop', (e) => /too many redirects/.test(e.message));
+    await fails('/html', (e) => /not a JSON document/.test(e.message));
+    await fails('/declared-big', (e) => /too large/.test(e.message));
+    await fails('/streamed-big', (e) => /too large/.test(e.message));
+    await fails('/broken', (e) => /malformed/.test(e.message));
+    await fails('/gone', (e) => e.status === 404 && !e.transient);
+    await fails('/busy', (e) => e.status === 503 && e.transient);
+    // A server that stops half-way is given up on when the time is out, as one worth trying again later.
+    await assert.rejects(fetchJson(`${base}/stall`, { ...options, timeoutMs: 300 }), (error) => error instanceof FetchError && error.transient);
+    // The connection is still good for the next request after all of those.
+    assert.deepEqual((await fetchJson(`${base}/doc`, options)).json, { id: 'doc' });
+  });
+
+  it('posts a signed activity and reads the status and Retry-After of the answer', async () => {
+    const signer = { keyId: `${base}/actor#main-key`, privateKeyPem: privateKey };
+    const sent = await postActivity(`${base}/inbox`, '{"type":"Accept"}', signer, options);
+    assert.deepEqual(sent, { status: 202, retryAfterMs: 0 });
+    assert.equal(posted[0]?.body, '{"type":"Accept"}');
+    assert.match(String(posted[0]?.headers.signature), /keyId=".*#main-key",algorithm="rsa-sha256",headers="\(request-target\) host date digest"/);
+    assert.deepEqual(await postActivity(`${base}/slow-down`, '{}', signer, options), { status: 429, retryAfterMs: 120_000 });
   });
 });
