@@ -30,6 +30,10 @@ export interface RoutesDeps extends GateDeps {
 }
 
 const ACTOR_PATHS = ['/ap/instance', '/ap/b/:slug', '/ap/u/:handle'];
+const INBOX_PATH = /^\/ap\/(instance|b\/[^/]+|u\/[^/]+)\/inbox$/;
+
+/** Whether a request is a server's POST to one of our inboxes (its answer is a status and at most an error code). */
+export const isInboxPost = (req: Request): boolean => req.method === 'POST' && INBOX_PATH.test(req.path);
 const AP_TYPES = ['application/activity+json', 'application/ld+json', 'text/html'];
 const AP_CONTENT_TYPE = 'application/activity+json; charset=utf-8';
 

@@ -72,6 +72,7 @@ import { pageContext } from './views/layout.js';
 import { iconSprite } from './views/icons.js';
 import { attachRealtime, type Realtime } from './realtime/realtime.js';
 import { attachFederation } from '../federation/index.js';
+import { isInboxPost } from '../federation/routes.js';
 
 const root = projectRoot;
 const socketIoClient = path.join(root, 'node_modules', 'socket.io', 'client-dist', 'socket.io.min.js');
@@ -219,9 +220,19 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', 'strong');
-  app.use(securityHeaders(secure));
+  const headers = securityHeaders(secure);
   // A 256 KB Brotli window instead of 4 MB: pages and API answers are far smaller, and each open response holds one.
-  app.use(compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_LGWIN]: 18 } } }));
+  const compress = compression({ brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_LGWIN]: 18 } } });
+  app.use((req, res, next) => {
+    // Inbox answers are a status for another server, never rendered or compressed: a page's headers (the CSP
+    // among them) were a twentieth of an inbound activity's cost.
+    if (isInboxPost(req)) {
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      next();
+      return;
+    }
+    headers(req, res, (error?: unknown) => (error === undefined ? compress(req, res, next) : next(error)));
+  });
   const sprite = iconSprite();
   app.get('/assets/icons.svg', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=604800');

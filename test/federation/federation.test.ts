@@ -386,6 +386,12 @@ describe('federation between instances (separate processes, real HTTP)', functio
       const plain = signedPost(inboxOf(), mallory, followActivity(mallory, target()));
       assert.equal((await send(plain, { headers: { 'content-type': 'text/plain' } })).status, 415);
       assert.equal((await send(plain, { headers: { 'content-type': 'application/json' } })).status, 415);
+      // An inbox answers another server with a status and an error code: not sniffed, and without a page's headers.
+      const answer = await fetch(plain.url, { method: 'POST', headers: { ...plain.headers, 'content-type': 'text/plain' }, body: plain.body });
+      assert.equal(answer.status, 415);
+      assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(answer.headers.get('content-security-policy'), null);
+      assert.match((await fetch(`${a.url}/`)).headers.get('content-security-policy') ?? '', /default-src 'self'/, 'pages keep theirs');
       const shapeless = signedPost(inboxOf(), mallory, { type: 'Follow', actor: mallory.id, object: target() });
       assert.equal((await send(shapeless)).status, 400, 'an activity without an id');
       await assertNothingChanged();
