@@ -14,7 +14,6 @@
  * the event loop moves on; only an async transaction() spans awaits, and a
  * gate makes every other caller wait for it (see Gate).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3';
 import {
   DuplicateKeyError,
@@ -59,6 +58,8 @@ export interface SqliteStoreOptions {
   readonly sweepIntervalMs?: number;
   /** Called when a timed sweep fails (the next one retries); sweeps are otherwise silent. */
   readonly onSweepError?: (error: unknown) => void;
+  /** How long a call waits for a transaction before it is refused as a deadlock (see Gate); default 15 s. */
+  readonly transactionWaitMs?: number;
 }
 
 type Db = Database.Database;
@@ -86,25 +87,50 @@ const COMPARE: Record<RangeBound['op'], string> = { gt: '>', gte: '>=', lt: '<',
 
 /**
  * Serialises the async transaction against every other store call. `busy`
- * is the only thing an uncontended call checks.
+ * is the only thing an uncontended call checks. A call that waits longer
+ * than `maxWaitMs` is refused: a transaction here lasts milliseconds, so such
+ * a wait is a call made inside transaction(fn) on the store itself, or a
+ * nested transaction, which would otherwise wait for the transaction forever
+ * while the transaction waits for it. (AsyncLocalStorage could tell such a
+ * call at once, but on Node 20 it puts a hook on every promise the process
+ * makes, which cost a twentieth of an inbound activity.)
  */
 class Gate {
   busy = false;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { resolve: () => void; timer: NodeJS.Timeout }[] = [];
+
+  constructor(private readonly maxWaitMs: number) {}
 
   acquire(): Promise<void> | undefined {
     if (!this.busy) {
       this.busy = true;
       return undefined;
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(waiter), 1);
+          reject(
+            new StoreError(
+              `waited ${this.maxWaitMs} ms for a transaction to finish: inside transaction(fn), use its tx scope; nested transactions and calls on the store itself wait for it forever`,
+            ),
+          );
+        }, this.maxWaitMs),
+      };
+      this.waiting.push(waiter);
+    });
   }
 
   /** Hands the gate to the next waiter, in arrival order. */
   release(): void {
     const next = this.waiting.shift();
-    if (next) next();
-    else this.busy = false;
+    if (next) {
+      clearTimeout(next.timer);
+      next.resolve();
+    } else {
+      this.busy = false;
+    }
   }
 }
 
@@ -629,12 +655,10 @@ let writeEpoch = 0;
 
 class SqliteStore implements Store {
   readonly kind = 'sqlite';
-  readonly gate = new Gate();
+  readonly gate: Gate;
   private readonly cores = new Map<string, SqliteCollectionCore>();
   /** One handle per spec object, rebuilt by declare() so handles never hold a core of an older spec. */
   private handles = new WeakMap<object, Collection<Doc>>();
-  /** Marks the async context of a transaction's fn, to refuse nesting and out-of-scope calls instead of deadlocking. */
-  private readonly inTransaction = new AsyncLocalStorage<TxState>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   /** Changes when another connection (the CLI, say) commits; this connection's own commits leave it as is. */
@@ -655,6 +679,9 @@ class SqliteStore implements Store {
   ) {
     this.dataVersion = db.prepare<unknown[], unknown>('PRAGMA data_version').pluck();
     this.seenDataVersion = this.dataVersion.get();
+    const wait = options.transactionWaitMs ?? 15_000;
+    if (!Number.isFinite(wait) || wait <= 0) throw new StoreError('transactionWaitMs must be a positive number');
+    this.gate = new Gate(wait);
     const interval = options.sweepIntervalMs ?? 60_000;
     if (!Number.isFinite(interval) || interval <= 0) throw new StoreError('sweepIntervalMs must be a positive number');
     this.timer = setInterval(() => {
@@ -690,15 +717,8 @@ class SqliteStore implements Store {
     if (upToDate) this.seenEpoch = writeEpoch;
   }
 
-  private insideOpenTransaction(): boolean {
-    return this.inTransaction.getStore()?.open === true;
-  }
-
   /** Runs a synchronous operation once no transaction holds the gate. */
   async afterTransaction<R>(op: () => R): Promise<R> {
-    if (this.insideOpenTransaction()) {
-      throw new StoreError('inside transaction(fn), use the collections of its tx scope: this call would wait for the transaction forever');
-    }
     await this.gate.acquire();
     try {
       return op();
@@ -743,9 +763,6 @@ class SqliteStore implements Store {
   }
 
   async transaction<R>(fn: (tx: TxScope) => Promise<R>): Promise<R> {
-    if (this.insideOpenTransaction()) {
-      throw new StoreError('transaction() cannot be nested: use the tx scope you already have');
-    }
     await this.gate.acquire();
     const state: TxState = { open: true };
     try {
@@ -755,7 +772,7 @@ class SqliteStore implements Store {
         collection: <T extends Doc>(spec: CollectionSpec<T>): Collection<T> =>
           new SqliteCollection(spec, this.core(spec.name), this, state),
       };
-      const result = await this.inTransaction.run(state, () => fn(scope));
+      const result = await fn(scope);
       state.open = false;
       this.db.exec('COMMIT');
       this.noteWrite();

@@ -25,7 +25,8 @@ describe('sqlite adapter', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  runStoreContract('sqlite', async () => openSqliteStore({ path: freshPath() }));
+  // A short wait for the deadlock check, so that the contract's nested calls are refused quickly.
+  runStoreContract('sqlite', async () => openSqliteStore({ path: freshPath(), transactionWaitMs: 1000 }));
 
   describe('file behaviour', function () {
     let file: string;
