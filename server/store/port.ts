@@ -148,7 +148,9 @@ export interface Store extends TxScope {
   declare(specs: readonly AnyCollectionSpec[]): Promise<void>;
   /**
    * Runs `fn` atomically. Use it for every write that touches more than one document.
-   * Keep `fn` short: it may only await store calls made through `tx`.
+   * Keep `fn` short: it may only await store calls made through `tx`. A call on the
+   * store itself or a nested transaction inside `fn` is refused with StoreError (by
+   * MongoDB at once, by SQLite once it has waited its transactionWaitMs).
    * It may run more than once (MongoDB retries transient conflicts), so it must
    * have no side effects besides those store calls.
    */
