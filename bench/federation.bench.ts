@@ -23,7 +23,9 @@ import { percentile, report, type Figure } from './lib.js';
  *   hold the Group's Announce of it, the requests that took (one per shared
  *   inbox, not one per follower), and the server's CPU and RSS meanwhile:
  *   once with the delivery queue empty (the figure with the target), and
- *   once posted right after the Follows, behind the deliveries they queued.
+ *   once posted right after the Follows, behind the deliveries they queued;
+ *   and how long the replies' Announces (one per reply to every server) take
+ *   to go out once the inbox is quiet.
  * The instance runs compiled, as `npm start` does, but with NODE_ENV=test and
  * ALLOW_PRIVATE_NETWORK=true (the only way it may call loopback peers), and
  * the per-host inbox limit raised so that it is not what is measured.
@@ -31,7 +33,7 @@ import { percentile, report, type Figure } from './lib.js';
  * Run: npm run bench:federation (FEDERATION_BENCH_CONCURRENCY: inbound requests in flight, default 32;
  * FEDERATION_BENCH_KEYS_PER_SERVER: RSA keys per simulated server, default 1, at most 40;
  * BENCH_PROFILE=<dir>: a V8 CPU profile of the instance, with each phase's start printed as seconds from its start).
- * It takes about 15 minutes, most of it waiting for the deliveries the Follows queue.
+ * It takes about a minute and a half on a 2-core machine, half of it waiting for the replies' deliveries.
  */
 const SERVERS = 50;
 const ACTORS_PER_SERVER = 40;
@@ -361,6 +363,21 @@ async function main(): Promise<void> {
     const likes = objectId ? await inbound('Like', 'Likes of the thread') : null;
     const creates = objectId ? await inbound('Create', 'Creates of a reply Note to the thread') : null;
     const queuedByReplies = await pending();
+
+    // ---- outbound 2: what the replies queued (an Announce of each to every server), once the inbox is quiet ----
+    process.stdout.write(`Outbound: the replies' Announces, ${queuedByReplies.toLocaleString('en')} deliveries still queued when the last reply was answered…\n`);
+    const beforeReplies = await counts();
+    const repliesStart = now();
+    const repliesLoad = sampler(pid, 500);
+    let repliesOut = true;
+    await until("the replies' Announces to go out", async () => ((await pending()) === 0 ? true : null), DRAIN_WAIT_MS, 1000).catch(() => {
+      repliesOut = false;
+    });
+    const repliesUsage = repliesLoad.stop();
+    mark('replies delivered');
+    const repliesS = (now() - repliesStart) / 1000;
+    const repliesPosts = diff(await counts(), beforeReplies).posts;
+    process.stdout.write(`  ${repliesOut ? 'queue empty' : 'queue NOT empty'} after ${repliesS.toFixed(1)} s: ${repliesPosts.toLocaleString('en')} POSTs\n`);
     const finalRss = rssMb(pid);
 
     process.stdout.write(
@@ -405,6 +422,11 @@ async function main(): Promise<void> {
       { name: 'server RSS peak during delivery', value: deliveryUsage.peakRss, unit: 'MB' },
       ...inboundFigures('Like of the thread', 'Like', likes),
       ...inboundFigures('Create (reply Note)', 'Create', creates),
+      { name: "replies' deliveries queued at the last reply", value: queuedByReplies, unit: '' },
+      { name: 'time to deliver them (inbox quiet)', value: repliesOut ? repliesS : Infinity, unit: 's' },
+      { name: 'deliveries/s while they went out', value: repliesS > 0 ? repliesPosts / repliesS : 0, unit: '/s' },
+      { name: 'server CPU while they went out', value: repliesUsage.cpuPercent, unit: '% core' },
+      { name: 'server RSS peak while they went out', value: repliesUsage.peakRss, unit: 'MB' },
       { name: 'server RSS idle (before federation)', value: idleRss, unit: 'MB' },
       { name: 'server RSS at the end', value: finalRss, unit: 'MB' },
     ];
