@@ -206,6 +206,18 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`status: ${res.status} ${res.text}`);
       return (res.json as { pendingDeliveries: number }).pendingDeliveries;
     };
+    /** Waits until the delivery queue is empty (at most DRAIN_WAIT_MS), sampling the server meanwhile. */
+    const drain = async (what: string, phase: string) => {
+      const start = now();
+      const load = sampler(pid, 500);
+      let emptied = true;
+      await until(what, async () => ((await pending()) === 0 ? true : null), DRAIN_WAIT_MS, 1000).catch(() => {
+        emptied = false;
+      });
+      const usage = load.stop();
+      mark(phase);
+      return { emptied, seconds: (now() - start) / 1000, usage };
+    };
     const followerCount = async () => {
       const res = await admin.api('GET', `/federation/boards/${BOARD}/followers`);
       if (res.status !== 200) throw new Error(`followers: ${res.status} ${res.text}`);
@@ -311,15 +323,7 @@ async function main(): Promise<void> {
     const backlog = await pending();
     process.stdout.write(`Outbound, queue busy: a thread posted with ${backlog.toLocaleString('en')} deliveries (caused by the Follows) still queued…\n`);
     const busyPost = await postThread(`Federation benchmark thread posted during the backlog ${Date.now()}`);
-    const drainStart = now();
-    const drainLoad = sampler(pid, 500);
-    let drained = true;
-    await until('the delivery queue to empty', async () => ((await pending()) === 0 ? true : null), DRAIN_WAIT_MS, 1000).catch(() => {
-      drained = false;
-    });
-    const drainUsage = drainLoad.stop();
-    mark('queue drained');
-    const drainS = (now() - drainStart) / 1000;
+    const { emptied: drained, seconds: drainS, usage: drainUsage } = await drain('the delivery queue to empty', 'queue drained');
     const busyArrived = await busyPost.arrived(drained ? 5000 : 0);
     const busyTimes = busyPost.times();
     const followPhase = diff(await counts(), beforeFollows);
@@ -367,15 +371,7 @@ async function main(): Promise<void> {
     // ---- outbound 2: what the replies queued (an Announce of each to every server), once the inbox is quiet ----
     process.stdout.write(`Outbound: the replies' Announces, ${queuedByReplies.toLocaleString('en')} deliveries still queued when the last reply was answered…\n`);
     const beforeReplies = await counts();
-    const repliesStart = now();
-    const repliesLoad = sampler(pid, 500);
-    let repliesOut = true;
-    await until("the replies' Announces to go out", async () => ((await pending()) === 0 ? true : null), DRAIN_WAIT_MS, 1000).catch(() => {
-      repliesOut = false;
-    });
-    const repliesUsage = repliesLoad.stop();
-    mark('replies delivered');
-    const repliesS = (now() - repliesStart) / 1000;
+    const { emptied: repliesOut, seconds: repliesS, usage: repliesUsage } = await drain("the replies' Announces to go out", 'replies delivered');
     const repliesPosts = diff(await counts(), beforeReplies).posts;
     process.stdout.write(`  ${repliesOut ? 'queue empty' : 'queue NOT empty'} after ${repliesS.toFixed(1)} s: ${repliesPosts.toLocaleString('en')} POSTs\n`);
     const finalRss = rssMb(pid);
