@@ -97,6 +97,10 @@ export function createApex(options: ApexOptions): Apex {
 
 const FOLLOWER_INBOXES_TTL_MS = 10 * 60_000;
 
+/** Where an activity for a stored remote actor goes: its server's shared inbox when it names one, else its own. */
+export const deliveryInbox = (actor: ApexObject): string | undefined =>
+  ((actor.endpoints as ApexObject[] | undefined)?.[0]?.sharedInbox as string[] | undefined)?.[0] ?? (actor.inbox as string[] | undefined)?.[0];
+
 /**
  * apex addresses an activity to an actor's followers by reading every
  * follower and its stored actor, for every activity: with 2,000 followers,
@@ -113,13 +117,7 @@ function cacheFollowerInboxes(apex: Apex, store: PortApexStore): void {
     const hit = cache.get(collection);
     if (hit && hit.fingerprint === fingerprint && Date.now() - hit.at < FOLLOWER_INBOXES_TTL_MS) return hit.inboxes;
     const followers = (await apex.getFollowers(sender, Infinity as unknown as number, true)).orderedItems as ApexObject[];
-    const inboxes = [
-      ...new Set(
-        followers
-          .map((f) => ((f.endpoints as ApexObject[] | undefined)?.[0]?.sharedInbox as string[] | undefined)?.[0] ?? (f.inbox as string[] | undefined)?.[0])
-          .filter((i): i is string => typeof i === 'string' && i !== sender.inbox[0]),
-      ),
-    ];
+    const inboxes = [...new Set(followers.map(deliveryInbox).filter((i): i is string => typeof i === 'string' && i !== sender.inbox[0]))];
     if (cache.size > 1_000) cache.clear();
     cache.set(collection, { fingerprint, at: Date.now(), inboxes });
     return inboxes;

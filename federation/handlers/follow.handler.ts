@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../server/logger.js';
 import type { Actors } from '../actors.js';
+import { deliveryInbox } from '../apex.js';
 import type { PortApexStore } from '../apex-store.js';
 import type { Apex, ApexActivity, ApexActor } from '../apex-types.js';
 import { first, idOf } from '../as.js';
@@ -39,12 +40,12 @@ export function followRequests(deps: FollowHandlerDeps): RequestHandler {
     const accepted = !!board && !board.archived;
     const built = followAnswer(apex, recipient, accepted ? 'Accept' : 'Reject', follow, follower, new Date());
     built.activity._meta = { collection: [recipient.outbox[0]!] };
-    const addresses = await apex.address(built.activity, recipient);
+    const inbox = deliveryInbox(follower);
     await apexStore.answerFollow(
       follow,
-      { inbox: recipient.inbox[0]!, followers: recipient.followers[0]!, accepted },
+      { followers: recipient.followers[0]!, accepted },
       built.activity,
-      { actorId: recipient.id, body: built.body, addresses },
+      { actorId: recipient.id, body: built.body, addresses: inbox ? [inbox] : [] },
     );
     logger.info({ host: new URL(follower.id).host, kind: slug === null ? 'instance' : 'board' }, accepted ? 'follow accepted' : 'follow rejected');
   }

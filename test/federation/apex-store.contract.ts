@@ -335,13 +335,13 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         const bob = actor('bob');
         await apexStore.saveObject(bob);
         await apexStore.saveObject({ id: `${base}/ap/b/general`, type: 'Group', inbox: [inbox] });
-        const to = { inbox, followers, accepted: true };
+        const to = { followers, accepted: true };
         const answer = (n: number, type: string) =>
           ({ id: `${base}/s/answer-${n}`, type, actor: [`${base}/ap/b/general`], to: [bob.id], _meta: { collection: [outbox] } }) as unknown as ApexObject;
         const delivery = { actorId: `${base}/ap/b/general`, body: '{"type":"Accept"}', addresses: [`https://r.example/users/bob/inbox`] };
         const first = activity(1, bob.id, []);
         await apexStore.answerFollow(first, to, answer(1, 'Accept'), delivery);
-        assert.deepEqual((await apexStore.getActivity(first.id, true))?._meta?.collection, [inbox, followers]);
+        assert.deepEqual((await apexStore.getActivity(first.id, true))?._meta?.collection, [followers]);
         assert.equal(await apexStore.getStreamCount(followers), 1);
         assert.equal((await apexStore.getStream(outbox, 10))[0]?.id, `${base}/s/answer-1`, 'the answer is in the outbox');
         assert.equal(await apexStore.pendingDeliveries(), 1);
@@ -355,12 +355,13 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         await apexStore.answerFollow(second, to, answer(3, 'Accept'), delivery);
         assert.equal(await apexStore.getStreamCount(followers), 1);
         assert.equal((await apexStore.findActivityByCollectionAndActorId(followers, bob.id))?.id, second.id);
-        assert.deepEqual((await apexStore.getActivity(first.id, true))?._meta?.collection, [inbox]);
-        // A refusal (the board was archived) takes the follower out, and keeps the Follow in the inbox only.
+        assert.deepEqual((await apexStore.getActivity(first.id, true))?._meta?.collection, []);
+        // A refusal (the board was archived) takes the follower out; the Follow is kept, in no collection.
         const third = activity(3, bob.id, []);
         await apexStore.answerFollow(third, { ...to, accepted: false }, answer(4, 'Reject'), delivery);
         assert.equal(await apexStore.getStreamCount(followers), 0);
-        assert.deepEqual((await apexStore.getActivity(third.id, true))?._meta?.collection, [inbox]);
+        assert.deepEqual((await apexStore.getActivity(third.id, true))?._meta?.collection, []);
+        assert.equal(await apexStore.getStreamCount(inbox), 0, 'nothing is listed in the inbox collection');
         assert.equal(await apexStore.pendingDeliveries(), 4);
       });
 
