@@ -117,6 +117,7 @@ async function startInstance(dataDir: string): Promise<Instance> {
     ALLOW_PRIVATE_NETWORK: 'true',
     LOG_LEVEL: 'warn',
     MALLOC_ARENA_MAX: '2',
+    MALLOC_MMAP_THRESHOLD_: '1048576',
     FEDERATION_INBOX_PER_HOST_PER_MINUTE: String(INBOX_LIMIT),
   });
   startedAt = now();
