@@ -34,6 +34,13 @@ export interface ClaimedDelivery {
   readonly expiresAt: number;
 }
 
+/** An activity's queued sending: signed by `actorId`'s key, `body` to each of `addresses`. */
+interface Delivery {
+  readonly actorId: string;
+  readonly body: string;
+  readonly addresses: readonly string[];
+}
+
 /** The earliest time any of `targets` is due. */
 const earliest = (targets: readonly DeliveryTarget[]): number => targets.reduce((min, t) => Math.min(min, t.nextAt), Infinity);
 
@@ -238,9 +245,14 @@ export class PortApexStore implements IApexStore {
    * recorded by the caller's `also`, in one transaction. That is one commit where saveActivity, deliveryEnqueue
    * and the caller's record were three, and a crash cannot keep one of them without the others.
    */
-  async publish(activity: ApexObject, delivery: { readonly actorId: string; readonly body: string; readonly addresses: readonly string[] }, also?: (tx: TxScope) => Promise<unknown>): Promise<void> {
+  async publish(activity: ApexObject, delivery: Delivery, also?: (tx: TxScope) => Promise<unknown>): Promise<void> {
+    await this.publishChanging(collectionsOf(activity), activity, delivery, also);
+  }
+
+  /** publish(), for an `also` that changes the members of `collections` too. */
+  private async publishChanging(collections: readonly string[], activity: ApexObject, delivery: Delivery, also?: (tx: TxScope) => Promise<unknown>): Promise<void> {
     const queued = this.queued(delivery.actorId, delivery.body, delivery.addresses);
-    await this.streamsTransaction(collectionsOf(activity), async (tx) => {
+    await this.streamsTransaction(collections, async (tx) => {
       await this.insertActivity(tx, activity);
       if (queued) await tx.collection(apDeliveriesCollection).insert(queued);
       await also?.(tx);
@@ -317,17 +329,11 @@ export class PortApexStore implements IApexStore {
    * acceptFollow took three commits for this, answered only after the Follow's sender had its response, and
    * also listed the Follow in the actor's inbox collection, which nothing reads (a tenth of a Follow's cost).
    */
-  async answerFollow(
-    follow: ApexActivity,
-    to: { readonly followers: string; readonly accepted: boolean },
-    answer: ApexObject,
-    delivery: { readonly actorId: string; readonly body: string; readonly addresses: readonly string[] },
-  ): Promise<void> {
+  async answerFollow(follow: ApexActivity, to: { readonly followers: string; readonly accepted: boolean }, answer: ApexObject, delivery: Delivery): Promise<void> {
     const follower = iriOf(follow.actor);
     if (!follower) throw new Error('ApexStore: a Follow without an actor');
     const kept = to.accepted ? [to.followers] : [];
-    const queued = this.queued(delivery.actorId, delivery.body, delivery.addresses);
-    await this.streamsTransaction([to.followers, ...collectionsOf(answer)], async (tx) => {
+    await this.publishChanging([to.followers, ...collectionsOf(answer)], answer, delivery, async (tx) => {
       const earlier = await tx.collection(apStreamItemsCollection).findOne({ collection: to.followers, actor: follower });
       if (earlier && (earlier.activityId !== follow.id || !to.accepted)) await this.changeMeta(tx, earlier.activityId, 'collection', to.followers, true);
       if (await tx.collection(apActivitiesCollection).get(follow.id)) {
@@ -335,10 +341,7 @@ export class PortApexStore implements IApexStore {
       } else {
         await this.insertActivity(tx, { ...follow, _meta: { ...follow._meta, collection: kept } });
       }
-      await this.insertActivity(tx, answer);
-      if (queued) await tx.collection(apDeliveriesCollection).insert(queued);
     });
-    if (queued) this.options.onEnqueued?.();
   }
 
   async getStream(collectionId: string, limit: number | null, after?: string | null, blockList?: string[], query?: unknown): Promise<ApexObject[]> {

@@ -41,9 +41,13 @@ interface InboxRequest extends Request {
 interface InboxLocals {
   keyOwner?: string;
   keyPem?: string;
+  keyActor?: ApexObject;
 }
 
 const locals = (res: Response): InboxLocals => res.locals as InboxLocals;
+
+/** The actor document of the signer of an accepted inbox request, as the signature check read it. */
+export const senderOf = (res: Response): ApexObject | null => locals(res).keyActor ?? null;
 
 /** The actor and public key that signed an accepted inbox request (for checks against pinned keys). */
 export const signerOf = (res: Response): { owner: string; publicKeyPem: string } | null => {
@@ -198,6 +202,7 @@ export function signatureGate(deps: GateDeps): RequestHandler {
       deps.replays.add(params.signature, now());
       locals(res).keyOwner = key.owner;
       locals(res).keyPem = key.publicKeyPem;
+      locals(res).keyActor = key.actor;
       next();
     })().catch((error: unknown) => {
       if (error instanceof InboxRefusal) deps.logger.info({ reason: error.code, status: error.status }, 'inbox request refused');
@@ -235,21 +240,15 @@ export function compactActivity(apex: Apex): RequestHandler {
  * (security.verifySignature), which would parse and verify the signature a
  * second time, with a key it reads again, for every activity.
  */
-export function signerAsSender(apex: Apex): RequestHandler {
+export function signerAsSender(): RequestHandler {
   return (_req, res, next) => {
-    const owner = locals(res).keyOwner;
-    if (!owner) {
+    const actor = senderOf(res);
+    if (!actor) {
       next(new InboxRefusal(401, 'signature_missing'));
       return;
     }
-    apex.store.getObject(owner).then((actor) => {
-      if (!actor) {
-        next(new InboxRefusal(401, 'key_unavailable'));
-        return;
-      }
-      (res.locals as { apex: { sender?: ApexObject } }).apex.sender = actor;
-      next();
-    }, next);
+    (res.locals as { apex: { sender?: ApexObject } }).apex.sender = actor;
+    next();
   };
 }
 

@@ -8,6 +8,8 @@ export interface ResolvedKey {
   readonly publicKeyPem: string;
   /** Whether it came from the cache (a failed check then refetches it once, in case the key was rotated). */
   readonly cached: boolean;
+  /** The owner's actor document, as stored (the inbox's later steps need it, and need not read it again). */
+  readonly actor: ApexObject;
 }
 
 /**
@@ -34,7 +36,7 @@ export class KeyResolver {
     if (!doc || originOf(doc.id) !== origin) return null;
 
     const found = this.keyIn(doc, keyId);
-    if (found) return originOf(found.owner) === origin ? { ...found, cached } : null;
+    if (found) return originOf(found.owner) === origin ? { ...found, cached, actor: doc } : null;
 
     // A key published as its own document (Key / CryptographicKey) must be listed by its owner too.
     const pem = text(doc.publicKeyPem);
@@ -42,7 +44,7 @@ export class KeyResolver {
     if (!pem || !owner || originOf(owner) !== origin) return null;
     const ownerDoc = await this.apex.resolveObject(owner, false, refresh);
     if (!ownerDoc || !this.keyIn(ownerDoc, keyId)) return null;
-    return { owner, publicKeyPem: pem, cached };
+    return { owner, publicKeyPem: pem, cached, actor: ownerDoc };
   }
 
   private keyIn(actor: ApexObject, keyId: string): { owner: string; publicKeyPem: string } | null {

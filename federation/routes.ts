@@ -100,7 +100,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     deps.announces,
     deps.contributions,
     deps.follows,
-    signerAsSender(apex),
+    signerAsSender(),
     validators.actor!,
     validators.activityObject!,
     validators.inboxActivity!,

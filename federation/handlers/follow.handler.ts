@@ -6,7 +6,7 @@ import type { PortApexStore } from '../apex-store.js';
 import type { Apex, ApexActivity, ApexActor } from '../apex-types.js';
 import { first, idOf } from '../as.js';
 import { followAnswer } from '../follow-answer.js';
-import { InboxRefusal, signerOf } from '../inbox.js';
+import { InboxRefusal, senderOf } from '../inbox.js';
 import type { Iris } from '../iris.js';
 
 export interface FollowHandlerDeps {
@@ -33,9 +33,7 @@ export interface FollowHandlerDeps {
 export function followRequests(deps: FollowHandlerDeps): RequestHandler {
   const { apex, apexStore, actors, iris, logger } = deps;
 
-  async function answer(follow: ApexActivity, recipient: ApexActor, slug: string | null, followerId: string): Promise<void> {
-    const follower = (await apex.store.getObject(followerId)) as ApexActor | null;
-    if (!follower) throw new InboxRefusal(401, 'key_unavailable');
+  async function answer(follow: ApexActivity, recipient: ApexActor, slug: string | null, follower: ApexActor): Promise<void> {
     const board = slug === null ? null : await actors.publicBoard(slug);
     const accepted = !!board && !board.archived;
     const built = followAnswer(apex, recipient, accepted ? 'Accept' : 'Reject', follow, follower, new Date());
@@ -58,11 +56,12 @@ export function followRequests(deps: FollowHandlerDeps): RequestHandler {
       next();
       return;
     }
-    const signer = signerOf(res);
-    if (!signer) {
+    // The signer, whom actorOwnsKey held to be the Follow's actor; the signature check read its document.
+    const follower = senderOf(res) as ApexActor | null;
+    if (!follower) {
       next(new InboxRefusal(401, 'signature_missing'));
       return;
     }
-    answer(follow, recipient, ref.kind === 'board' ? ref.slug : null, signer.owner).then(() => res.status(200).end(), next);
+    answer(follow, recipient, ref.kind === 'board' ? ref.slug : null, follower).then(() => res.status(200).end(), next);
   };
 }
