@@ -3,7 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import { boardsCollection, type PostDoc, type RemoteAuthor } from '../server/forums/forums.collections.js';
 import type { ForumsService } from '../server/forums/forums.service.js';
 import { reactionEmoji, reactionKinds, type ReactionKind } from '../server/forums/reactions.js';
-import { AppError } from '../server/http/errors.js';
+import { AppError } from '../server/core/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { ModerationService } from '../server/moderation/moderation.service.js';
 import { eachPage } from '../server/store/paging.js';

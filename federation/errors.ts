@@ -1,4 +1,4 @@
-import { AppError, type ErrorStatus } from '../server/http/errors.js';
+import { AppError, type ErrorStatus } from '../server/core/errors.js';
 
 /**
  * Federation's errors keep a precise code for API clients. Most show one of

@@ -1,7 +1,7 @@
 import express, { type Request } from 'express';
 import { isAdmin } from '../server/accounts/accounts.service.js';
 import type { AppContext } from '../server/context.js';
-import { forbidden } from '../server/http/errors.js';
+import { forbidden } from '../server/core/errors.js';
 import { formBody, formPost, handle, sendPage, signedInOnly } from '../server/http/pages.js';
 import { html, type SafeHtml } from '../server/views/html.js';
 import { csrfField, errorBox, field, formatDay, icon, layout, type FormState, type PageContext } from '../server/views/layout.js';

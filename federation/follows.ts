@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { AppError } from '../server/http/errors.js';
+import { AppError } from '../server/core/errors.js';
 import { federationError } from './errors.js';
-import { parseInput } from '../server/http/validate.js';
+import { parseInput } from '../server/core/validate.js';
 import type { Logger } from '../server/logger.js';
 import type { Store } from '../server/store/port.js';
 import { newId } from '../server/crypto.js';

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../server/logger.js';
-import type { Limiter } from '../server/http/rate-limit.js';
+import type { Limiter } from '../server/core/rate-limit.js';
 import type { Apex, ApexObject } from './apex-types.js';
 import { FetchError } from './fetch.js';
 import type { KeyResolver } from './keys.js';

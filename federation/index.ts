@@ -3,7 +3,7 @@ import path from 'node:path';
 import express from 'express';
 import type { AppContext } from '../server/context.js';
 import type { ApiRouter } from '../server/http/api-router.js';
-import { createLimiter } from '../server/http/rate-limit.js';
+import { createLimiter } from '../server/core/rate-limit.js';
 import { projectRoot } from '../server/paths.js';
 import { Actors } from './actors.js';
 import { createApex } from './apex.js';

@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import type { AppContext } from '../server/context.js';
 import { cleanHtml } from '../server/content/markdown.js';
 import { BODY_MAX } from '../server/forums/forums.schemas.js';
-import { notFound } from '../server/http/errors.js';
+import { notFound } from '../server/core/errors.js';
 import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } from '../server/http/pages.js';
 import { html, raw, type SafeHtml } from '../server/views/html.js';
 import { csrfField, errorBox, formatDay, formatTime, icon, layout, type FormState, type PageContext } from '../server/views/layout.js';

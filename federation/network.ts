@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { ApiRouter } from '../server/http/api-router.js';
-import { parseInput } from '../server/http/validate.js';
+import { parseInput } from '../server/core/validate.js';
 import type { Logger } from '../server/logger.js';
 import { warningCategories } from '../server/reviews/reviews.collections.js';
 import type { ReviewsService, SharedReview } from '../server/reviews/reviews.service.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseInput } from '../server/http/validate.js';
+import { parseInput } from '../server/core/validate.js';
 import type { Logger } from '../server/logger.js';
 import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';

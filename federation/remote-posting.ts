@@ -4,9 +4,9 @@ import { isSuspended, type AccountsService } from '../server/accounts/accounts.s
 import { isBlankHtml, renderMarkdown } from '../server/content/markdown.js';
 import { BODY_MAX, CW_MAX, TITLE_MAX } from '../server/forums/forums.schemas.js';
 import type { ApiRouter } from '../server/http/api-router.js';
-import { forbidden, unauthorized, unprocessable } from '../server/http/errors.js';
-import type { Limiter } from '../server/http/rate-limit.js';
-import { parseInput } from '../server/http/validate.js';
+import { forbidden, unauthorized, unprocessable } from '../server/core/errors.js';
+import type { Limiter } from '../server/core/rate-limit.js';
+import { parseInput } from '../server/core/validate.js';
 import { reportReasons, type ReportReason } from '../server/moderation/moderation.collections.js';
 import type { ModerationService } from '../server/moderation/moderation.service.js';
 import type { NotificationsService } from '../server/notifications/notifications.service.js';

@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import { AppError } from '../server/http/errors.js';
+import { AppError } from '../server/core/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { Actors } from './actors.js';
 import type { Apex, ApexActor, ApexObject } from './apex-types.js';

@@ -1,7 +1,7 @@
 import { createParasol } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { AppError } from './http/errors.js';
+import { AppError } from './core/errors.js';
 
 /**
  * Admin tasks from the shell: `npm run cli -- <command> [args]`. Works on a

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { ApiRouter } from '../http/api-router.js';
 import { clearSessionCookie, setSessionCookie } from '../http/auth.middleware.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import {
   accountView,
   changePassphraseInput,

@@ -1,6 +1,6 @@
 import type { Store, TxScope } from '../store/port.js';
 import { humanCode, newId, normaliseCode } from '../crypto.js';
-import { notFound, unprocessable } from '../http/errors.js';
+import { notFound, unprocessable } from '../core/errors.js';
 import type { InstanceService } from '../instance/instance.service.js';
 import { invitesCollection, type InviteDoc } from './accounts.collections.js';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Store } from '../store/port.js';
-import { parseInput } from '../http/validate.js';
+import { parseInput } from '../core/validate.js';
 import { newId, randomToken, sha256 } from '../crypto.js';
-import { notFound, unauthorized } from '../http/errors.js';
+import { notFound, unauthorized } from '../core/errors.js';
 import {
   accountsCollection,
   sessionsCollection,

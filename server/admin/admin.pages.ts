@@ -2,8 +2,8 @@ import express, { type Request, type Response } from 'express';
 import type { AppContext } from '../context.js';
 import { isAdmin } from '../accounts/accounts.service.js';
 import { formBody, formPost, handle, sendPage, signedInOnly, staffOnly } from '../http/pages.js';
-import { forbidden } from '../http/errors.js';
-import { parseInput } from '../http/validate.js';
+import { forbidden } from '../core/errors.js';
+import { parseInput } from '../core/validate.js';
 import { adminPage, type AdminData, type AdminSection } from './admin.views.js';
 import { inviteInput, roleChangeInput, settingsInput } from './admin.schemas.js';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Store } from '../store/port.js';
 import { newId } from '../crypto.js';
-import { forbidden, notFound, unprocessable } from '../http/errors.js';
-import { parseInput } from '../http/validate.js';
+import { forbidden, notFound, unprocessable } from '../core/errors.js';
+import { parseInput } from '../core/validate.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import { isAdmin } from '../accounts/accounts.service.js';

@@ -23,7 +23,7 @@
 import MarkdownIt from 'markdown-it';
 import type { StateCore } from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
-import { fieldError } from '../http/errors.js';
+import { fieldError } from '../core/errors.js';
 
 /**
  * The longest source accepted, counted as `String#length` (UTF-16 code units),

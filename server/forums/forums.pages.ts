@@ -1,7 +1,7 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { anyAccount, formBody, formPost, formState, handle, sendPage, signedInOnly } from '../http/pages.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import { createResponseCache } from '../http/response-cache.js';
 import type { FormState } from '../views/layout.js';
 import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, searchPage, threadPage } from './forums.views.js';

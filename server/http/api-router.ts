@@ -1,8 +1,8 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
-import { forbidden, unauthorized } from './errors.js';
-import { parseInput } from './validate.js';
+import { forbidden, unauthorized } from '../core/errors.js';
+import { parseInput } from '../core/validate.js';
 
 /**
  * Who may call an endpoint: `account` is anyone signed in (also while their

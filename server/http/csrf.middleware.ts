@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { randomToken, safeEqual } from '../crypto.js';
-import { AppError } from './errors.js';
+import { AppError } from '../core/errors.js';
 import { CSRF_COOKIE } from './request.js';
 
 /**

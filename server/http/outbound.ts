@@ -2,7 +2,7 @@ import dns from 'node:dns/promises';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import net from 'node:net';
 import { Agent, fetch as undiciFetch, request as undiciRequest, type Dispatcher, type RequestInit, type Response } from 'undici';
-import { AppError } from './errors.js';
+import { AppError } from '../core/errors.js';
 
 /** Addresses a server must never be made to call: loopback, private, link-local, CGNAT, multicast, reserved. */
 const blocked = new net.BlockList();

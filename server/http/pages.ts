@@ -3,7 +3,7 @@ import type { SafeHtml } from '../views/html.js';
 import type { FormState } from '../views/layout.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff } from '../accounts/accounts.service.js';
-import { AppError, forbidden } from './errors.js';
+import { AppError, forbidden } from '../core/errors.js';
 
 /** Members still waiting for approval are turned away from members' pages. */
 export const awaitingApproval = (account: AccountDoc): AppError | null => (account.status !== 'active' ? forbidden('pending_approval') : null);

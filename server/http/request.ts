@@ -1,5 +1,5 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
-import type { MessageParams } from './errors.js';
+import type { MessageParams } from '../core/errors.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- express's own way to type request fields

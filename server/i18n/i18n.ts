@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { IntlMessageFormat } from 'intl-messageformat';
-import type { MessageParams } from '../http/errors.js';
+import type { MessageParams } from '../core/errors.js';
 
 export interface CatalogueMeta {
   /** The language's name in itself, for the language picker. */

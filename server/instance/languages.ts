@@ -1,4 +1,4 @@
-import { fieldError } from '../http/errors.js';
+import { fieldError } from '../core/errors.js';
 import type { I18n, LanguagePolicy } from '../i18n/i18n.js';
 import type { InstanceSettings } from './instance.service.js';
 

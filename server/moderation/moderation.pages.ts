@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
 import { formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
-import { forbidden } from '../http/errors.js';
+import { forbidden } from '../core/errors.js';
 import type { FormState } from '../views/layout.js';
 import { boardsAdminPage, filtersPage, logPage, queuePage, suspendPage, transparencyPage, type ModSection } from './moderation.views.js';
 

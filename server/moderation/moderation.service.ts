@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { DuplicateKeyError, type Store, type TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
-import { conflict, forbidden, notFound } from '../http/errors.js';
-import { parseInput } from '../http/validate.js';
+import { conflict, forbidden, notFound } from '../core/errors.js';
+import { parseInput } from '../core/validate.js';
 import { isStaff, suspensionInput, type AccountsService } from '../accounts/accounts.service.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import {

@@ -1,6 +1,6 @@
 import type { Store } from '../store/port.js';
 import { newId } from '../crypto.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../core/errors.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { Publish } from '../forums/forums.service.js';
 import { NOTIFICATION_LIFETIME_MS, notificationsCollection, type NotificationDoc } from './notifications.collections.js';

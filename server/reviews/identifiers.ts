@@ -1,6 +1,6 @@
 import argon2 from 'argon2';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { fieldError } from '../http/errors.js';
+import { fieldError } from '../core/errors.js';
 import type { IdentifierHint, IdentifierType } from './reviews.collections.js';
 
 export interface RawIdentifier {

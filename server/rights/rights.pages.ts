@@ -1,7 +1,7 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../core/errors.js';
 import { formBody, formPost, formState, handle, sendPage, signedInOnly, staffOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { manageResourcesPage, resourcesPage, rightsEditPage, rightsIndexPage, rightsPage } from './rights.views.js';

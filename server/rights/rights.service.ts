@@ -1,7 +1,7 @@
 import { DuplicateKeyError, type Store } from '../store/port.js';
 import { newId } from '../crypto.js';
-import { conflict, fieldError, forbidden, notFound } from '../http/errors.js';
-import { parseInput } from '../http/validate.js';
+import { conflict, fieldError, forbidden, notFound } from '../core/errors.js';
+import { parseInput } from '../core/validate.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff } from '../accounts/accounts.service.js';
 import type { AreasService } from '../areas/areas.service.js';

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
 import { newId } from '../crypto.js';
 import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
-import { AppError, fieldError, forbidden } from '../http/errors.js';
+import { AppError, fieldError, forbidden } from '../core/errors.js';
 import type { FormState } from '../views/layout.js';
 import type { RoomPreview, RoomView } from './rooms.service.js';
 import { editMessagePage, joinPage, managePage, newRoomPage, reportMessagePage, roomPage, roomsPage, type ManageData, type ManageSection } from './rooms.views.js';

@@ -1,8 +1,8 @@
 import { DuplicateKeyError, type Store, type TxScope } from '../store/port.js';
 import { humanCode, newId, normaliseCode, randomToken, safeEqual } from '../crypto.js';
-import { AppError, conflict, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
-import { parseInput } from '../http/validate.js';
-import type { Limiter } from '../http/rate-limit.js';
+import { AppError, conflict, forbidden, notFound, unauthorized, unprocessable } from '../core/errors.js';
+import { parseInput } from '../core/validate.js';
+import type { Limiter } from '../core/rate-limit.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, isSuspended, type AccountsService } from '../accounts/accounts.service.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';

@@ -4,9 +4,9 @@ import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { Channels } from '../realtime/realtime.js';
 import type { I18n } from '../i18n/i18n.js';
 import type { Logger } from '../logger.js';
-import type { Limiter } from '../http/rate-limit.js';
-import { AppError } from '../http/errors.js';
-import { parseInput } from '../http/validate.js';
+import type { Limiter } from '../core/rate-limit.js';
+import { AppError } from '../core/errors.js';
+import { parseInput } from '../core/validate.js';
 import type { RoomsLive, RoomsService } from './rooms.service.js';
 import { socketCatchUpInput, socketReadInput, socketSendInput } from './rooms.schemas.js';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Store } from '../store/port.js';
 import { defineCollection } from '../store/port.js';
 import { newId } from '../crypto.js';
-import { parseInput } from '../http/validate.js';
+import { parseInput } from '../core/validate.js';
 import { assertCallable, outboundFetch } from '../http/outbound.js';
 import type { Logger } from '../logger.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';

@@ -1,7 +1,7 @@
 import type { Store } from '../store/port.js';
 import { newId } from '../crypto.js';
-import { conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../http/errors.js';
-import { parseInput } from '../http/validate.js';
+import { conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../core/errors.js';
+import { parseInput } from '../core/validate.js';
 import type { Logger } from '../logger.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isAdmin, type AccountsService } from '../accounts/accounts.service.js';

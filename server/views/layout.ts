@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { MessageParams } from '../http/errors.js';
+import type { MessageParams } from '../core/errors.js';
 import type { I18n } from '../i18n/i18n.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
 import type { IconName } from './icons.js';
