@@ -7,7 +7,7 @@ import argon2 from 'argon2';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { openStore } from '../server/store/open-store.js';
 import { accountsCollection, accountsCollections, type AccountDoc } from '../server/accounts/accounts.collections.js';
-import { createSessionsService } from '../server/accounts/sessions.service.js';
+import { SessionsService } from '../server/accounts/sessions.service.js';
 import { membershipsCollection, roomsCollection, roomsCollections, type MembershipDoc, type RoomDoc } from '../server/rooms/rooms.collections.js';
 import { aliasKey } from '../server/rooms/rooms.service.js';
 import { newId, randomToken } from '../server/crypto.js';
@@ -192,7 +192,7 @@ async function seed(databaseUrl: string): Promise<{ plans: ClientPlan[]; sizes: 
     await store.declare([...accountsCollections, ...roomsCollections]);
     // One real argon2id hash for everyone: members log in through sessions made here, never by passphrase.
     const passHash = await argon2.hash(randomToken(), { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-    const sessions = createSessionsService(store, 86_400_000);
+    const sessions = new SessionsService(store, 86_400_000);
     const t = Date.now();
     const room = (name: string): RoomDoc => ({
       id: newId(),

@@ -41,15 +41,31 @@ export function recoveryCodesPage(ctx: PageContext, codes: readonly string[], he
   });
 }
 
-export function loginPage(ctx: PageContext, next: string, state?: FormState): SafeHtml {
+/** A log-in challenge as the page shows it: solved by /assets/pow.js, or answered by waiting. */
+export interface PageChallenge {
+  readonly nonce: string;
+  readonly handle: string;
+  readonly difficulty: number;
+  readonly waitSeconds: number;
+}
+
+export function loginPage(ctx: PageContext, next: string, state?: FormState, challenge?: PageChallenge): SafeHtml {
   const { t } = ctx;
   return layout(ctx, {
     title: t('login.title'),
+    ...(challenge ? { scripts: ['pow.js'] } : {}),
     body: html`<h1>${t('login.title')}</h1>
 ${errorBox(state)}
-<form method="post" action="/login" class="stack">
+<form method="post" action="/login" class="stack"${challenge
+      ? html` data-pow-nonce="${challenge.nonce}" data-pow-handle="${challenge.handle}" data-pow-bits="${String(challenge.difficulty)}"`
+      : ''}>
   ${csrfField(ctx)}
   <input type="hidden" name="next" value="${next}">
+  ${challenge
+    ? html`<input type="hidden" name="challenge_nonce" value="${challenge.nonce}">
+  <input type="hidden" name="challenge_solution" value="">
+  <p class="notice" role="status" data-pow-status data-pow-working="${t('login.challenge_working')}" data-pow-ready="${t('login.challenge_ready')}">${t('login.challenge_wait', { seconds: challenge.waitSeconds })}</p>`
+    : ''}
   ${field(state, { name: 'handle', label: t('signup.handle'), autocomplete: 'username', required: true, maxlength: 100 })}
   ${field(state, { name: 'passphrase', label: t('signup.passphrase'), type: 'password', autocomplete: 'current-password', required: true })}
   <button type="submit" class="primary">${icon('login')} ${t('login.submit')}</button>
@@ -163,12 +179,14 @@ ${errorBox(s('sessions'))}
     ? html`<strong>${t('settings.this_device')}</strong>`
     : html`<form method="post" action="/settings/sessions/${session.id}/end" class="inline">${csrfField(ctx)}<button type="submit">${icon('logout')} ${t('settings.end_session')}</button></form>`}</li>`,
     )}</ul>
+<p>${t('settings.logout_everywhere_explain')}</p>
 <form method="post" action="/settings/logout-everywhere">${csrfField(ctx)}<button type="submit">${icon('logout')} ${t('settings.logout_everywhere')}</button></form>
 </section>
 
 <section id="tokens" aria-labelledby="h-tokens">
 <h2 id="h-tokens">${t('settings.tokens')}</h2>
 <p>${t('settings.tokens_explain')}</p>
+<p>${t('settings.tokens_end')}</p>
 ${data.newToken ? html`<p class="notice">${t('settings.token_once')}</p><p><code class="token">${data.newToken}</code></p>` : ''}
 <ul class="list">${data.tokens.map(
       (tok) => html`<li>${tok.name} · ${formatTime(ctx, tok.createdAt)}
@@ -207,4 +225,21 @@ ${errorBox(s('delete'))}
 
 export function messagePage(ctx: PageContext, title: string, message: string): SafeHtml {
   return layout(ctx, { title, body: html`<h1>${title}</h1><p>${message}</p><p><a href="/">${icon('home')} ${ctx.t('nav.home')}</a></p>` });
+}
+
+/** An admin sets a generated passphrase for a member who lost theirs; it is shown once. */
+export function resetPassphrasePage(ctx: PageContext, state?: FormState, done?: { handle: string; passphrase: string }): SafeHtml {
+  const { t } = ctx;
+  return layout(ctx, {
+    title: t('reset.title'),
+    body: html`<h1>${t('reset.title')}</h1>
+<p>${t('reset.explain')}</p>
+${done ? html`<p class="notice" role="status">${t('reset.done', { handle: done.handle })}</p><p><code class="token">${done.passphrase}</code></p>` : ''}
+${errorBox(state)}
+<form method="post" action="/admin/reset-passphrase" class="stack">
+  ${csrfField(ctx)}
+  ${field(state, { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100 })}
+  <button type="submit">${icon('key')} ${t('reset.submit')}</button>
+</form>`,
+  });
 }

@@ -55,8 +55,11 @@ export interface Realtime extends Channels {
   readonly io: Server;
   /** Adds a namespace such as '/rooms'; with requireAccount, visitors are refused at the handshake (connect_error 'session_required'). */
   namespace(name: string, options: { requireAccount: boolean }): Channels;
-  /** Disconnects every socket of the account in every namespace (account deleted, sessions ended elsewhere). */
-  disconnectAccount(accountId: string): void;
+  /**
+   * Disconnects every socket of the account in every namespace (account deleted, everything ended after a
+   * compromise), except those opened with `keepSessionId`, the session that made the change.
+   */
+  disconnectAccount(accountId: string, keepSessionId?: string | null): void;
   /** Disconnects the sockets opened with these sessions: a page left open after log-out stops receiving at once. */
   disconnectSessions(sessionIds: readonly string[]): void;
   /** Disconnects all sockets and refuses new ones; the HTTP server is left to its owner. */
@@ -141,9 +144,12 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     evict: live.evict,
     followers: live.followers,
     namespace,
-    disconnectAccount(accountId) {
+    disconnectAccount(accountId, keepSessionId = null) {
       for (const { nsp } of namespaces) {
-        for (const socket of nsp.sockets.values()) if (data(socket).accountId === accountId) socket.disconnect();
+        for (const socket of nsp.sockets.values()) {
+          const { accountId: owner, sessionId } = data(socket);
+          if (owner === accountId && (keepSessionId === null || sessionId !== keepSessionId)) socket.disconnect();
+        }
       }
     },
     disconnectSessions(sessionIds) {

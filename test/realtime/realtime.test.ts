@@ -11,7 +11,7 @@ import { io as connectClient, type Socket as ClientSocket, type ManagerOptions, 
 import { openStore } from '../../server/store/open-store.js';
 import type { Store } from '../../server/store/port.js';
 import { accountsCollection, accountsCollections, sessionsCollection, type AccountDoc } from '../../server/accounts/accounts.collections.js';
-import { createSessionsService, type SessionsService } from '../../server/accounts/sessions.service.js';
+import { SessionsService } from '../../server/accounts/sessions.service.js';
 import { newId } from '../../server/crypto.js';
 import {
   attachRealtime,
@@ -398,7 +398,7 @@ describe('realtime', function () {
 async function startWorld(file: string): Promise<World> {
   const store = await openStore('sqlite:' + file);
   await store.declare(accountsCollections);
-  const sessions = createSessionsService(store, 3_600_000);
+  const sessions = new SessionsService(store, 3_600_000);
   const logs: string[] = [];
   const logger = pino(
     { level: 'info', base: undefined },
