@@ -39,7 +39,7 @@ const envSchema = z.object({
   FEDERATION_DELIVERY_HOURS: z.coerce.number().int().min(1).max(168).default(48),
   FEDERATION_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   FEDERATION_INBOX_PER_HOST_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(6000),
-  LOGIN_POW_BITS: z.coerce.number().int().min(1).max(28).default(18),
+  LOGIN_POW_BITS: z.coerce.number().int().min(1).max(28).default(16),
   LOGIN_WAIT_SECONDS: z.coerce.number().int().min(1).max(100).default(30),
   PASSPHRASE_CHECKS_AT_ONCE: z.coerce.number().int().min(1).max(64).default(2),
   PASSPHRASE_CHECKS_WAITING: z.coerce.number().int().min(1).max(10_000).default(64),
