@@ -176,7 +176,8 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
   });
 
   api.route({
-    method: 'get', path: '/tokens', tag, access: 'account', summary: 'List your API tokens',
+    method: 'get', path: '/tokens', tag, access: 'account',
+    summary: 'List your API tokens; every one ends with log-out everywhere, recovery, a passphrase change or an admin’s reset',
     handler: async ({ req }) => ({ tokens: await sessions.listTokens(req.account!.id) }),
   });
 

@@ -362,6 +362,18 @@ describe('realtime', function () {
       assert.equal(await gone, 'io server disconnect');
     });
 
+    it('closes every socket of the account but the acting session’s, in every namespace', async function () {
+      const { account, token, sessionId } = await member();
+      const phone = await world.sessions.start(account);
+      const acting = await connect('/live', withCookie(token));
+      const phoneLive = await connect('/live', withCookie(phone.token));
+      const phoneRooms = await connect('/rooms', withCookie(phone.token));
+      const gone = [next(phoneLive, 'disconnect'), next(phoneRooms, 'disconnect')];
+      world.realtime.disconnectAccount(account.id, sessionId);
+      assert.deepEqual(await Promise.all(gone), ['io server disconnect', 'io server disconnect']);
+      assert.deepEqual(await ask(acting, 'subscribe', { channel: 'members:t2' }), { ok: true }, 'the acting session’s socket stays');
+    });
+
     it('account() disconnects a socket whose account was deleted', async function () {
       const { account, token } = await member();
       const client = await connect('/rooms', withCookie(token));
