@@ -7,6 +7,12 @@ import { randomToken } from '../crypto.js';
 
 /** A challenge lives two minutes and is spent by its first use. */
 export const CHALLENGE_MS = 120_000;
+/**
+ * A device cookie that failed the per-handle number of times stays untrusted
+ * for a day, not one window: a taken phone keeping its cookie gets a few free
+ * guesses a day, not a few every ten minutes.
+ */
+const DEVICE_LOCKOUT_SECONDS = 86_400;
 /** Live challenges kept at most; past this the oldest are forgotten, so a flood cannot grow memory. */
 const MAX_CHALLENGES = 10_000;
 
@@ -62,7 +68,7 @@ export class LoginGuard {
     private readonly now: () => number = Date.now,
   ) {
     this.perHandle = new RateLimiterMemory({ points: limits.perKey, duration: limits.windowSeconds });
-    this.perDevice = new RateLimiterMemory({ points: limits.perKey, duration: limits.windowSeconds });
+    this.perDevice = new RateLimiterMemory({ points: limits.perKey, duration: DEVICE_LOCKOUT_SECONDS });
     this.overall = new RateLimiterMemory({ points: limits.overall, duration: limits.windowSeconds });
   }
 
