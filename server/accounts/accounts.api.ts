@@ -84,10 +84,11 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'delete', path: '/sessions', tag, access: 'account',
-    summary: 'Log out everywhere: every session (this one too) and every API token of the account end, its push subscriptions are deleted and its sockets closed',
+    summary: 'Log out everywhere: every session (this one too), API token and device cookie of the account end, its push subscriptions are deleted and its sockets closed',
     handler: async ({ req, res }) => {
-      const ended = await sessions.endAll(req.account!.id);
+      const { ended, deviceCookie } = await accounts.logOutEverywhere(req.account!.id, deviceCookieOf(req));
       clearSessionCookie(res, ctx.cookie);
+      if (req.sessionId) setDeviceCookie(res, deviceCookie, ctx.cookie.secure);
       return { ended };
     },
   });
@@ -132,8 +133,9 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/me/passphrase', tag, access: 'account', body: changePassphraseInput,
     summary: 'Change your passphrase (ends your other sessions and every API token, deletes push subscriptions)',
-    handler: async ({ req }) => {
-      await accounts.changePassphrase(req.account!.id, req.sessionId, req.body);
+    handler: async ({ req, res }) => {
+      const { deviceCookie } = await accounts.changePassphrase(req.account!.id, req.sessionId, req.body, deviceCookieOf(req));
+      if (req.sessionId) setDeviceCookie(res, deviceCookie, ctx.cookie.secure);
       return undefined;
     },
   });

@@ -28,6 +28,8 @@ export interface AccountDoc {
   approvalAnswer?: string;
   /** Discreet mode (neutral site name and icon); absent or null follows the instance default. */
   discreet?: boolean | null;
+  /** Part of every device cookie's MAC: raised when everything of the account ends, so a taken phone's device cookie stops counting. */
+  deviceEpoch?: number;
   createdAt: number;
   updatedAt: number;
 }

@@ -165,8 +165,9 @@ export function accountsPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/settings/passphrase',
-    settingsPost('passphrase', async (req) => {
-      await accounts.changePassphrase(req.account!.id, req.sessionId, formBody(req));
+    settingsPost('passphrase', async (req, res) => {
+      const { deviceCookie } = await accounts.changePassphrase(req.account!.id, req.sessionId, formBody(req), deviceCookieOf(req));
+      setDeviceCookie(res, deviceCookie, ctx.cookie.secure);
       return { done: req.t('settings.passphrase_changed') };
     }),
   );
@@ -185,8 +186,9 @@ export function accountsPages(ctx: AppContext): express.Router {
   router.post(
     '/settings/logout-everywhere',
     settingsPost('sessions', async (req, res) => {
-      await sessions.endAll(req.account!.id);
+      const { deviceCookie } = await accounts.logOutEverywhere(req.account!.id, deviceCookieOf(req));
       clearSessionCookie(res, ctx.cookie);
+      setDeviceCookie(res, deviceCookie, ctx.cookie.secure);
       res.redirect(303, '/login');
       return 'done';
     }),

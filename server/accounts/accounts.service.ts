@@ -14,31 +14,12 @@ import type { InvitesService } from './invites.service.js';
 import type { SessionsService } from './sessions.service.js';
 import type { DeviceCookies } from './device-cookie.js';
 import type { LoginGuard } from './login-guard.js';
-import {
-  signupInput,
-  loginInput,
-  recoverInput,
-  profileInput,
-  changePassphraseInput,
-  deleteAccountInput,
-  confirmInput,
-  roleInput,
-  suspensionInput,
-} from './accounts.schemas.js';
+import { signupInput, loginInput, recoverInput, profileInput, changePassphraseInput, deleteAccountInput, confirmInput, roleInput, suspensionInput } from './accounts.schemas.js';
 
 const RECOVERY_CODE_COUNT = 10;
 
-export {
-  signupInput,
-  loginInput,
-  recoverInput,
-  profileInput,
-  changePassphraseInput,
-  deleteAccountInput,
-  confirmInput,
-  roleInput,
-  suspensionInput,
-} from './accounts.schemas.js';
+// Other modules import the schemas from here, as before they moved.
+export { signupInput, loginInput, recoverInput, profileInput, changePassphraseInput, deleteAccountInput, confirmInput, roleInput, suspensionInput } from './accounts.schemas.js';
 
 export interface AccountView {
   readonly id: string;
@@ -182,7 +163,7 @@ export class AccountsService {
   async login(raw: unknown, device?: string): Promise<SignedIn> {
     const input = parseInput(loginInput, raw);
     const account = await this.byHandle(input.handle);
-    const nonce = account ? this.devices.trusted(account.id, device) : null;
+    const nonce = account ? this.devices.trusted(account, device) : null;
     const trusted = await this.guard.deviceTrusted(nonce);
     if (!trusted) await this.guard.admitStranger(input.handle, input.challenge);
     const ok = account ? await this.hasher.verify(account.passHash, input.passphrase) : null;
@@ -212,6 +193,7 @@ export class AccountsService {
       return col.patch(account.id, {
         passHash,
         recoveryCodes: fresh.recoveryCodes.filter((h) => h !== codeHash),
+        deviceEpoch: (fresh.deviceEpoch ?? 0) + 1,
         updatedAt: Date.now(),
       });
     });
@@ -220,15 +202,26 @@ export class AccountsService {
     return { ...(await this.signIn(updated, device)), codesLeft: updated.recoveryCodes.length };
   }
 
-  /** Ends everything else of the account (sessions, tokens, push, sockets); the session that made the change stays. */
-  async changePassphrase(accountId: string, currentSessionId: string | null, raw: unknown): Promise<void> {
+  /**
+   * Ends everything else of the account (sessions, tokens, push, sockets, device cookies); the session that
+   * made the change stays, and its browser gets the device cookie this answers.
+   */
+  async changePassphrase(accountId: string, currentSessionId: string | null, raw: unknown, device?: string): Promise<{ deviceCookie: string }> {
     const input = parseInput(changePassphraseInput, raw);
     const account = await this.get(accountId);
     const { ok } = await this.hasher.verify(account.passHash, input.current);
     if (!ok) throw new AppError(403, 'wrong_passphrase');
     this.checkPassphrase(input.passphrase, account.handle);
-    await this.accounts.patch(accountId, { passHash: await this.hasher.hash(input.passphrase), updatedAt: Date.now() });
-    await this.sessions.endAll(accountId, currentSessionId);
+    const { deviceCookie } = await this.endEverything(account, currentSessionId, device, { passHash: await this.hasher.hash(input.passphrase) });
+    return { deviceCookie };
+  }
+
+  /**
+   * Log-out everywhere: every session (the asking one too), API token, push subscription, socket and device
+   * cookie of the account ends. The asking browser gets a fresh device cookie: it is the member's own.
+   */
+  async logOutEverywhere(accountId: string, device?: string): Promise<{ ended: number; deviceCookie: string }> {
+    return this.endEverything(await this.get(accountId), null, device, {});
   }
 
   async updateProfile(accountId: string, raw: unknown): Promise<AccountDoc> {
@@ -372,8 +365,7 @@ export class AccountsService {
     const account = await this.byHandle(handle);
     if (!account) throw notFound('account_not_found');
     const passphrase = generatePassphrase();
-    await this.accounts.patch(account.id, { passHash: await this.hasher.hash(passphrase), updatedAt: Date.now() });
-    await this.sessions.endAll(account.id, null);
+    await this.endEverything(account, null, undefined, { passHash: await this.hasher.hash(passphrase) });
     return passphrase;
   }
 
@@ -404,7 +396,22 @@ export class AccountsService {
 
   private async signIn(account: AccountDoc, device: string | undefined): Promise<SignedIn> {
     const { token, session } = await this.sessions.start(account);
-    return { account, sessionToken: token, sessionId: session.id, deviceCookie: this.devices.issue(account.id, device) };
+    return { account, sessionToken: token, sessionId: session.id, deviceCookie: this.devices.issue(account, device) };
+  }
+
+  /**
+   * Applies `patch` with a new device epoch, then ends every session but `keep` and every token; answers how
+   * many sessions ended and the acting browser's new device cookie.
+   */
+  private async endEverything(
+    account: AccountDoc,
+    keep: string | null,
+    device: string | undefined,
+    patch: Partial<AccountDoc>,
+  ): Promise<{ ended: number; deviceCookie: string }> {
+    const updated = (await this.accounts.patch(account.id, { ...patch, deviceEpoch: (account.deviceEpoch ?? 0) + 1, updatedAt: Date.now() }))!;
+    const ended = await this.sessions.endAll(account.id, keep);
+    return { ended, deviceCookie: this.devices.issue(updated, device) };
   }
 
   private async createAccount(
