@@ -3,7 +3,11 @@ import { PASSPHRASE_MAX, PASSPHRASE_MIN } from './passphrase.js';
 import { handleSchema } from './handle.js';
 import { challengeAnswer } from './login-guard.js';
 
-/** What members and staff send to the accounts service; it validates with these, once. */
+/*
+ * What members and staff send to the accounts service, which validates with
+ * these once; routes declare them only for the OpenAPI document.
+ */
+
 const passphraseSchema = z.string().min(PASSPHRASE_MIN, 'validation.passphrase_length').max(PASSPHRASE_MAX, 'validation.passphrase_length');
 
 export const signupInput = z.strictObject({
