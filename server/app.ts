@@ -49,7 +49,13 @@ import { createSafetyService } from './safety/safety.service.js';
 import { safetyApi } from './safety/safety.api.js';
 import { safetyPages } from './safety/safety.pages.js';
 import { roomsCollections } from './rooms/rooms.collections.js';
-import { createRoomsService } from './rooms/rooms.service.js';
+import { RoomsService } from './rooms/rooms.service.js';
+import { RoomMembers } from './rooms/members.js';
+import { RoomPolicy } from './rooms/policy.js';
+import { RoomRetention } from './rooms/retention.js';
+import { RoomPinsService } from './rooms/pins.service.js';
+import { RoomMessagesService } from './rooms/messages.service.js';
+import { RoomMembershipService } from './rooms/membership.service.js';
 import { roomsApi } from './rooms/rooms.api.js';
 import { roomsPages } from './rooms/rooms.pages.js';
 import { rightsCollections } from './rights/rights.collections.js';
@@ -180,16 +186,27 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     config: config.safety,
   });
   const roomsLive = deferredLive();
-  const rooms = createRoomsService({
+  const roomMembers = new RoomMembers(store);
+  const roomPolicy = new RoomPolicy(store, roomMembers, moderation);
+  const roomRetention = new RoomRetention(store, roomMembers, hooks);
+  const roomPins = new RoomPinsService(store, roomPolicy, roomsLive);
+  const roomMessages = new RoomMessagesService({
     store,
-    accounts,
-    instance,
-    moderation,
+    policy: roomPolicy,
+    members: roomMembers,
+    pins: roomPins,
+    retention: roomRetention,
     notifications,
-    hooks,
     messageLimit: createLimiter(config.rateLimits.roomMessages),
     live: roomsLive,
   });
+  const roomMembership = new RoomMembershipService({ store, policy: roomPolicy, members: roomMembers, accounts, instance, notifications, live: roomsLive });
+  const rooms = {
+    rooms: new RoomsService({ store, policy: roomPolicy, members: roomMembers, membership: roomMembership, messages: roomMessages, retention: roomRetention, live: roomsLive }),
+    membership: roomMembership,
+    messages: roomMessages,
+    pins: roomPins,
+  };
   const rights = createRightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
   await rights.seed();
   const secure = config.publicUrl.startsWith('https:');

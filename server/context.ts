@@ -17,7 +17,7 @@ import type { NotificationsService } from './notifications/notifications.service
 import type { ReviewsService } from './reviews/reviews.service.js';
 import type { PushService } from './safety/push.service.js';
 import type { SafetyService } from './safety/safety.service.js';
-import type { RoomsService } from './rooms/rooms.service.js';
+import type { RoomServices } from './rooms/rooms.service.js';
 import type { RightsService } from './rights/rights.service.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
@@ -38,7 +38,7 @@ export interface AppContext {
   readonly reviews: ReviewsService;
   readonly push: PushService;
   readonly safety: SafetyService;
-  readonly rooms: RoomsService;
+  readonly rooms: RoomServices;
   readonly rights: RightsService;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
