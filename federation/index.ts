@@ -137,7 +137,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     apexStore,
     actors: actorService,
     iris,
-    reviews: ctx.reviews,
+    sharing: ctx.reviewSharing,
     logger,
     allowPrivateNetwork: config.allowPrivateNetwork,
     onPartners: (hosts) => rules.setPartners(hosts),

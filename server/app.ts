@@ -40,7 +40,10 @@ import { createNotificationsService } from './notifications/notifications.servic
 import { notificationsApi } from './notifications/notifications.api.js';
 import { notificationsPages } from './notifications/notifications.pages.js';
 import { reviewsCollections } from './reviews/reviews.collections.js';
-import { createReviewsService } from './reviews/reviews.service.js';
+import { ReviewsService } from './reviews/reviews.service.js';
+import { ReviewRecords } from './reviews/review-records.js';
+import { ReviewViews } from './reviews/review-views.js';
+import { PartnerSharingService } from './reviews/partner-sharing.service.js';
 import { reviewsApi } from './reviews/reviews.api.js';
 import { reviewsPages } from './reviews/reviews.pages.js';
 import { safetyCollections } from './safety/safety.collections.js';
@@ -160,8 +163,11 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   await forums.backfillReactionThreads();
   const areas = await createAreasService(store, hooks);
   const notifications = createNotificationsService(store, hooks, (...args) => publishLive(...args));
-  const reviews = createReviewsService({
+  const reviewRecords = new ReviewRecords(store, areas, notifications);
+  const reviews = new ReviewsService({
     store,
+    records: reviewRecords,
+    views: new ReviewViews(store, accounts, areas),
     accounts,
     instance,
     areas,
@@ -172,6 +178,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     config: config.reviews,
   });
   await reviews.seed(seedLanguage);
+  const reviewSharing = new PartnerSharingService({ store, records: reviewRecords, accounts, areas, lifetimeMs: config.reviews.lifetimeMs });
   const push = await createPushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork });
   const safety = createSafetyService({
     store,
@@ -225,6 +232,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     areas,
     notifications,
     reviews,
+    reviewSharing,
     push,
     safety,
     rooms,

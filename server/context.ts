@@ -15,6 +15,7 @@ import type { ModerationService } from './moderation/moderation.service.js';
 import type { AreasService } from './areas/areas.service.js';
 import type { NotificationsService } from './notifications/notifications.service.js';
 import type { ReviewsService } from './reviews/reviews.service.js';
+import type { PartnerSharingService } from './reviews/partner-sharing.service.js';
 import type { PushService } from './safety/push.service.js';
 import type { SafetyService } from './safety/safety.service.js';
 import type { RoomServices } from './rooms/rooms.service.js';
@@ -36,6 +37,8 @@ export interface AppContext {
   readonly areas: AreasService;
   readonly notifications: NotificationsService;
   readonly reviews: ReviewsService;
+  /** Reviews shared with partner instances of a regional network (federation/network.ts carries them). */
+  readonly reviewSharing: PartnerSharingService;
   readonly push: PushService;
   readonly safety: SafetyService;
   readonly rooms: RoomServices;
