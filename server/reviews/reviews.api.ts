@@ -11,6 +11,7 @@ import {
   reviewModerationInput,
 } from './reviews.schemas.js';
 
+/** Bodies and queries reach the service as they came, and the service validates them; the schemas declared here describe the API. */
 export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
   const { reviews } = ctx;
   const tag = 'reviews';

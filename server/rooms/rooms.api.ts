@@ -21,7 +21,9 @@ import {
 /**
  * Rooms are never public: every route needs an approved member, and the
  * service answers 404 to anyone outside an unlisted room. Nothing here is
- * federated or counted in any public endpoint.
+ * federated or counted in any public endpoint. Bodies and queries reach the
+ * services as they came, and the services validate them (as they do for the
+ * socket and the pages); the schemas declared here describe the API.
  */
 export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   const { rooms, membership, messages, pins } = ctx.rooms;
