@@ -1,11 +1,8 @@
+// What the rooms services hand to pages, the API and the socket: plain shapes
+// built from stored documents, so that no caller reads a document itself.
 import { excerpt } from '../content/markdown.js';
 import { reactionKinds, type ReactionKind } from '../forums/reactions.js';
 import type { DisplayMode, JoinPolicy, MembershipDoc, MessageDoc, RetentionDays, RoomDoc, RoomRole } from './rooms.collections.js';
-
-/**
- * What the rooms services hand to pages, the API and the socket: plain shapes
- * built from stored documents, so that no caller reads a document itself.
- */
 
 export type AuthorView = { readonly kind: DisplayMode; readonly label: string } | { readonly kind: 'deleted'; readonly label: null };
 
