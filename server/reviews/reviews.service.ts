@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { SeedLanguage } from '../i18n/i18n.js';
 import type { Store, TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
+import { eachPage } from '../store/paging.js';
 import { AppError, conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
 import type { Limiter } from '../core/rate-limit.js';
@@ -414,37 +415,24 @@ export class ReviewsService {
 
   private async forgetAccountIn(tx: TxScope, accountId: string, content: ContentChoice): Promise<void> {
     const rcol = tx.collection(reviewsCollection);
-    let after: string | null = null;
-    do {
-      const page = await rcol.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after });
-      for (const r of page.items) {
-        if (content === 'delete') await this.deps.records.removeIn(tx, r);
-        else await rcol.patch(r.id, { authorId: null });
-      }
-      after = page.next;
-    } while (after);
+    await eachPage(
+      (after) => rcol.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+      (r) => (content === 'delete' ? this.deps.records.removeIn(tx, r) : rcol.patch(r.id, { authorId: null })),
+    );
     const scol = tx.collection(responsesCollection);
-    let rafter: string | null = null;
-    do {
-      const page = await scol.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after: rafter });
-      for (const r of page.items) {
-        if (content === 'delete') await scol.delete(r.id);
-        else await scol.patch(r.id, { authorId: null });
-      }
-      rafter = page.next;
-    } while (rafter);
+    await eachPage(
+      (after) => scol.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+      (r) => (content === 'delete' ? scol.delete(r.id) : scol.patch(r.id, { authorId: null })),
+    );
   }
 
   private async exportAccount(accountId: string): Promise<unknown[]> {
     const out: unknown[] = [];
-    let after: string | null = null;
-    do {
-      const page = await this.reviews.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after });
-      for (const r of page.items) {
-        out.push({ id: r.id, kind: r.kind, categories: r.categories, incidentMonth: r.incidentMonth, body: r.body, descriptors: r.descriptors, identifiers: r.identifiers, status: r.status, createdAt: r.createdAt });
-      }
-      after = page.next;
-    } while (after);
+    await eachPage(
+      (after) => this.reviews.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+      (r) =>
+        out.push({ id: r.id, kind: r.kind, categories: r.categories, incidentMonth: r.incidentMonth, body: r.body, descriptors: r.descriptors, identifiers: r.identifiers, status: r.status, createdAt: r.createdAt }),
+    );
     return out;
   }
 }

@@ -1,5 +1,6 @@
 import { conflict } from '../core/errors.js';
 import { newId } from '../crypto.js';
+import { eachPage } from '../store/paging.js';
 import { DuplicateKeyError, type Store, type TxScope } from '../store/port.js';
 import { membershipsCollection, type DisplayMode, type MembershipDoc, type RoomDoc, type RoomRole } from './rooms.collections.js';
 import { isId } from './rooms.schemas.js';
@@ -46,27 +47,13 @@ export class RoomMembers {
   }
 
   /** The whole member list, oldest first. */
-  async inRoom(roomId: string): Promise<MembershipDoc[]> {
-    const list: MembershipDoc[] = [];
-    let after: string | null = null;
-    do {
-      const page = await this.members.find({ where: { roomId }, orderBy: { field: 'joinedAt' }, limit: 500, after });
-      list.push(...page.items);
-      after = page.next;
-    } while (after);
-    return list;
+  inRoom(roomId: string): Promise<MembershipDoc[]> {
+    return this.all({ roomId });
   }
 
   /** Every room the account belongs to, oldest membership first. */
-  async ofAccount(accountId: string): Promise<MembershipDoc[]> {
-    const list: MembershipDoc[] = [];
-    let after: string | null = null;
-    do {
-      const page = await this.members.find({ where: { accountId }, orderBy: { field: 'joinedAt' }, limit: 500, after });
-      list.push(...page.items);
-      after = page.next;
-    } while (after);
-    return list;
+  ofAccount(accountId: string): Promise<MembershipDoc[]> {
+    return this.all({ accountId });
   }
 
   /** Changes a membership; an alias clash surfaces as the store's DuplicateKeyError for the caller to word. */
@@ -127,5 +114,14 @@ export class RoomMembers {
       if (error instanceof DuplicateKeyError) throw conflict(error.fields.includes('aliasKey') ? 'alias_taken' : 'already_member');
       throw error;
     }
+  }
+
+  private async all(where: { roomId: string } | { accountId: string }): Promise<MembershipDoc[]> {
+    const list: MembershipDoc[] = [];
+    await eachPage(
+      (after) => this.members.find({ where, orderBy: { field: 'joinedAt' }, limit: 500, after }),
+      (m) => list.push(m),
+    );
+    return list;
   }
 }

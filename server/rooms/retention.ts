@@ -1,5 +1,6 @@
 import type { AccountHooks, ContentChoice } from '../accounts/account-hooks.js';
 import type { Store, TxScope } from '../store/port.js';
+import { eachPage } from '../store/paging.js';
 import {
   joinRequestsCollection,
   messagesCollection,
@@ -96,13 +97,11 @@ export class RoomRetention {
       createdAt: r.createdAt,
     }));
     const messages = this.store.collection(messagesCollection);
-    const own = [];
-    let after: string | null = null;
-    do {
-      const page = await messages.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 500, after });
-      for (const m of page.items) own.push({ id: m.id, roomId: m.roomId, body: m.body, replyTo: m.replyTo, createdAt: m.createdAt, editedAt: m.editedAt });
-      after = page.next;
-    } while (after);
+    const own: { id: string; roomId: string; body: string; replyTo: string | null; createdAt: number; editedAt: number | null }[] = [];
+    await eachPage(
+      (after) => messages.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+      (m) => own.push({ id: m.id, roomId: m.roomId, body: m.body, replyTo: m.replyTo, createdAt: m.createdAt, editedAt: m.editedAt }),
+    );
     return { memberships, requests: pending, messages: own };
   }
 }
