@@ -1,6 +1,7 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
 import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
-import type { AuthorView, BoardView, PostView, SearchHit, ThreadSummary, ThreadView } from './forums.service.js';
+import type { AuthorView } from './authorship.js';
+import type { BoardView, PostView, SearchHit, ThreadSummary, ThreadView } from './forum-views.js';
 import { reactionEmoji, reactionKinds } from './reactions.js';
 import { reportReasons } from '../moderation/moderation.collections.js';
 import { BODY_MAX, CW_MAX, TITLE_MAX } from './forums.schemas.js';

@@ -4,7 +4,7 @@ import { accountView, suspensionInput } from '../accounts/accounts.service.js';
 import { filterInput, pageQuery } from './moderation.service.js';
 
 export function moderationApi(api: ApiRouter, ctx: AppContext): void {
-  const { forums, moderation } = ctx;
+  const { moderation, moderationQueue: queue } = ctx;
   const tag = 'moderation';
   const param = (value: string | undefined) => value ?? '';
 
@@ -12,10 +12,10 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
     method: 'get', path: '/moderation/reports', tag, access: 'member', query: pageQuery,
     summary: 'Open reports on the boards you moderate, with the reported post and its real author (also for anonymous posts)',
     handler: async ({ account, query }) => {
-      const queue = await forums.reportQueue(account!, query.after);
+      const open = await queue.reportQueue(account!, query.after);
       return {
-        next: queue.next,
-        reports: queue.items.map((i) => ({
+        next: open.next,
+        reports: open.items.map((i) => ({
           id: i.report.id,
           reason: i.report.reason,
           note: i.report.note,
@@ -31,14 +31,14 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/moderation/reports/:id/dismiss', tag, access: 'member', summary: 'Dismiss a report (and the other open reports on that post)',
     handler: async ({ req, account }) => {
-      await forums.dismissReport(account!, param(req.params.id));
+      await queue.dismissReport(account!, param(req.params.id));
       return undefined;
     },
   });
   api.route({
     method: 'get', path: '/moderation/pending', tag, access: 'member', summary: 'Posts waiting for approval on the boards you moderate',
     handler: async ({ account }) => ({
-      pending: (await forums.pendingPosts(account!)).map((p) => ({
+      pending: (await queue.pendingPosts(account!)).map((p) => ({
         id: p.post.id,
         threadId: p.thread.id,
         threadTitle: p.thread.title,
@@ -52,11 +52,11 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'get', path: '/moderation/log', tag, access: 'moderator', query: pageQuery, summary: 'The moderation log: who did what, when and why',
-    handler: async ({ account, query }) => forums.modLog(account!, query),
+    handler: async ({ account, query }) => queue.modLog(account!, query),
   });
   api.route({
     method: 'get', path: '/moderation/summary', tag, access: 'public', summary: 'Public count of removed content per board',
-    handler: async ({ account }) => ({ boards: await forums.transparency(account) }),
+    handler: async ({ account }) => ({ boards: await queue.transparency(account) }),
   });
   api.route({
     method: 'get', path: '/moderation/filters', tag, access: 'moderator', summary: 'Word filters of the instance',

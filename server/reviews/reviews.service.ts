@@ -14,7 +14,7 @@ import type { AreasService } from '../areas/areas.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
 import { cleanHtml, renderBody, renderMarkdown } from '../content/markdown.js';
-import type { AuthorView } from '../forums/forums.service.js';
+import type { AuthorView } from '../forums/authorship.js';
 import {
   digestsCollection,
   responsesCollection,
