@@ -40,7 +40,7 @@ import { ModerationQueueService } from './moderation/queue.service.js';
 import { forumsApi } from './forums/forums.api.js';
 import { forumsPages } from './forums/forums.pages.js';
 import { moderationCollections } from './moderation/moderation.collections.js';
-import { createModerationService } from './moderation/moderation.service.js';
+import { ModerationService } from './moderation/moderation.service.js';
 import { moderationApi } from './moderation/moderation.api.js';
 import { moderationPages } from './moderation/moderation.pages.js';
 import { areasCollections } from './areas/areas.collections.js';
@@ -148,7 +148,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     },
     locales: i18n.locales,
   });
-  const moderation = await createModerationService(store, accounts);
+  const moderation = new ModerationService(store, accounts);
+  await moderation.reloadFilters();
   // Live events reach open pages once the real-time layer is attached to the HTTP server below.
   let publishLive: Publish = () => undefined;
   const publish: Publish = (...args) => publishLive(...args);
