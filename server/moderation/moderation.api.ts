@@ -11,8 +11,8 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'get', path: '/moderation/reports', tag, access: 'member', query: pageQuery,
     summary: 'Open reports on the boards you moderate, with the reported post and its real author (also for anonymous posts)',
-    handler: async ({ account, query }) => {
-      const open = await queue.reportQueue(account!, query.after);
+    handler: async ({ req, account }) => {
+      const open = await queue.reportQueue(account!, req.query);
       return {
         next: open.next,
         reports: open.items.map((i) => ({
@@ -52,7 +52,7 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'get', path: '/moderation/log', tag, access: 'moderator', query: pageQuery, summary: 'The moderation log: who did what, when and why',
-    handler: async ({ account, query }) => queue.modLog(account!, query),
+    handler: async ({ req, account }) => queue.modLog(account!, req.query),
   });
   api.route({
     method: 'get', path: '/moderation/summary', tag, access: 'public', summary: 'Public count of removed content per board',
@@ -65,7 +65,7 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/moderation/filters', tag, access: 'moderator', body: filterInput, status: 201,
     summary: 'Add a word filter: {phrase, action: block | hold}',
-    handler: async ({ account, body }) => ({ filter: await moderation.addFilter(account!, body) }),
+    handler: async ({ req, account }) => ({ filter: await moderation.addFilter(account!, req.body) }),
   });
   api.route({
     method: 'delete', path: '/moderation/filters/:id', tag, access: 'moderator', summary: 'Remove a word filter',
@@ -77,8 +77,8 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'put', path: '/moderation/accounts/:handle/suspension', tag, access: 'moderator', body: suspensionInput,
     summary: 'Suspend an account for `days`, or ban it (days null), with a reason',
-    handler: async ({ req, account, body }) => {
-      const target = await moderation.suspend(account!, param(req.params.handle), body);
+    handler: async ({ req, account }) => {
+      const target = await moderation.suspend(account!, param(req.params.handle), req.body);
       return { account: accountView(target), suspendedUntil: target.suspendedUntil };
     },
   });

@@ -39,9 +39,10 @@ export class ModerationQueueService {
   constructor(private readonly deps: ModerationQueueDeps) {}
 
   /** The open reports on the boards `actor` moderates, with the reported post and its real author. */
-  async reportQueue(actor: AccountDoc, after?: string | null): Promise<{ next: string | null; items: QueueItem[] }> {
+  async reportQueue(actor: AccountDoc, raw: unknown = {}): Promise<{ next: string | null; items: QueueItem[] }> {
     const { moderation, accounts, content } = this.deps;
     const boards = await this.moderatedBoards(actor);
+    const { after } = parseInput(pageQuery, raw);
     const page = await moderation.openReports(after, 50);
     const reports = page.items.filter((r) => boards.has(r.boardId));
     const postMap = new Map((await content.posts(reports.map((r) => r.postId))).map((p) => [p.id, p]));
