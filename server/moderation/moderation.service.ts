@@ -60,7 +60,8 @@ export class ModerationService {
 
   constructor(
     private readonly store: Store,
-    private readonly accounts: AccountsService,
+    /** Suspensions are the accounts module's; moderation logs them. */
+    private readonly accounts: Pick<AccountsService, 'suspend' | 'unsuspend'>,
   ) {
     this.reports = store.collection(reportsCollection);
     this.log = store.collection(modLogCollection);

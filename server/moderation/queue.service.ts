@@ -10,7 +10,8 @@ import { pageQuery, type ModerationService } from './moderation.service.js';
 export interface ModerationQueueDeps {
   readonly store: Store;
   readonly moderation: ModerationService;
-  readonly accounts: AccountsService;
+  /** Names of reporters and authors. */
+  readonly accounts: Pick<AccountsService, 'publicNames'>;
   readonly content: ModeratedContent;
 }
 
