@@ -25,11 +25,22 @@ import { AccountHooks } from './accounts/account-hooks.js';
 import { accountsApi } from './accounts/accounts.api.js';
 import { accountsPages } from './accounts/accounts.pages.js';
 import { forumsCollections } from './forums/forums.collections.js';
-import { createForumsService, type Publish } from './forums/forums.service.js';
+import type { Publish } from './forums/changes.js';
+import { ForumChanges } from './forums/changes.js';
+import { ForumDocs } from './forums/forum-docs.js';
+import { ForumViews } from './forums/forum-views.js';
+import { BoardsService } from './forums/boards.service.js';
+import { ReadingService } from './forums/reading.service.js';
+import { PostingService } from './forums/posting.service.js';
+import { ForumModerationService } from './forums/forum-moderation.service.js';
+import { RemoteIntakeService } from './forums/remote.service.js';
+import { ForumAccountData } from './forums/forum-accounts.js';
+import type { ForumServices } from './forums/forum-services.js';
+import { ModerationQueueService } from './moderation/queue.service.js';
 import { forumsApi } from './forums/forums.api.js';
 import { forumsPages } from './forums/forums.pages.js';
 import { moderationCollections } from './moderation/moderation.collections.js';
-import { createModerationService } from './moderation/moderation.service.js';
+import { ModerationService } from './moderation/moderation.service.js';
 import { moderationApi } from './moderation/moderation.api.js';
 import { moderationPages } from './moderation/moderation.pages.js';
 import { areasCollections } from './areas/areas.collections.js';
@@ -146,21 +157,29 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     },
     locales: i18n.locales,
   });
-  const moderation = await createModerationService(store, accounts);
+  const moderation = new ModerationService(store, accounts);
+  await moderation.reloadFilters();
   // Live events reach open pages once the real-time layer is attached to the HTTP server below.
   let publishLive: Publish = () => undefined;
-  const forums = createForumsService({
-    store,
-    accounts,
-    moderation,
-    hooks,
-    postingLimit: createLimiter(config.rateLimits.posting),
-    publish: (...args) => publishLive(...args),
-  });
+  const publish: Publish = (...args) => publishLive(...args);
+  const forumDocs = new ForumDocs(store);
+  const forumViews = new ForumViews(forumDocs, accounts);
+  const forumChanges = new ForumChanges();
+  const forumModeration = new ForumModerationService({ store, docs: forumDocs, views: forumViews, moderation, publish, changes: forumChanges });
+  const forums: ForumServices = {
+    changes: forumChanges,
+    boards: new BoardsService({ store, docs: forumDocs, views: forumViews, accounts, moderation, changes: forumChanges }),
+    reading: new ReadingService({ docs: forumDocs, views: forumViews, changes: forumChanges }),
+    posting: new PostingService({ store, docs: forumDocs, views: forumViews, moderation, postingLimit: createLimiter(config.rateLimits.posting), publish, changes: forumChanges }),
+    moderating: forumModeration,
+    remote: new RemoteIntakeService({ store, docs: forumDocs, moderation, publish, changes: forumChanges }),
+  };
+  new ForumAccountData(forumDocs, forumChanges).register(hooks);
+  const moderationQueue = new ModerationQueueService({ store, moderation, accounts, content: forumModeration });
   // Starter content is written once, in the instance's default language.
   const seedLanguage = { locale: i18n.defaultLocale, text: (key: string) => i18n.t(i18n.defaultLocale, key) };
-  await forums.seedStarterBoards(seedLanguage);
-  await forums.backfillReactionThreads();
+  await forums.boards.seedStarterBoards(seedLanguage);
+  await forums.posting.backfillReactionThreads();
   const areas = await createAreasService(store, hooks);
   const notifications = createNotificationsService(store, hooks, (...args) => publishLive(...args));
   const reviewRecords = new ReviewRecords(store, areas, notifications);
@@ -228,6 +247,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     invites,
     hooks,
     moderation,
+    moderationQueue,
     forums,
     areas,
     notifications,
@@ -348,7 +368,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   server.requestTimeout = 60_000;
   const realtime = attachRealtime(server, { sessions, logger, publicOrigin });
   sessions.onEnded((ids) => realtime.disconnectSessions(ids));
-  realtime.channel('thread', (viewer, id) => forums.canViewThread(viewer, id));
+  realtime.channel('thread', (viewer, id) => forums.reading.canViewThread(viewer, id));
   realtime.channel('account', async (viewer, id) => viewer?.id === id);
   publishLive = (family, id, event, payload) => realtime.publish(family, id, event, payload);
   roomsLive.attach(

@@ -2,7 +2,7 @@ import type { Store } from '../store/port.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, isSuspended, type AccountsService } from '../accounts/accounts.service.js';
 import type { AreasService } from '../areas/areas.service.js';
-import type { AuthorView } from '../forums/forums.service.js';
+import type { AuthorView } from '../forums/authorship.js';
 import { reviewBoardsCollection, type IdentifierHint, type ResponseDoc, type ReviewBoardDoc, type ReviewDoc, type ReviewOrigin, type WarningCategory } from './reviews.collections.js';
 
 export interface ReviewBoardView {
