@@ -62,7 +62,7 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** How often expired documents are deleted; default 60 s. */
   readonly sweepIntervalMs?: number;
-  /** Called when a timed sweep fails (the next one retries); sweeps are otherwise silent. */
+  /** Called when a timed sweep or checkpoint fails (the next one retries); they are otherwise silent. */
   readonly onSweepError?: (error: unknown) => void;
   /** How long a call waits for a transaction before it is refused as a deadlock (see Gate); default 15 s. */
   readonly transactionWaitMs?: number;
@@ -723,7 +723,7 @@ class SqliteStore implements Store {
 
   constructor(
     private readonly db: Db,
-    options: SqliteStoreOptions,
+    private readonly options: SqliteStoreOptions,
   ) {
     // FAST would leave removed content in pages put on the freelist; MEMORY keeps sorts and temporary tables off the disk.
     db.pragma('secure_delete = ON');
@@ -788,8 +788,9 @@ class SqliteStore implements Store {
       this.whenFree(() => {
         this.checkpointTimer = null;
         if (!this.closed && !this.checkpoint()) this.scheduleCheckpoint();
-      }).catch(() => {
+      }).catch((error: unknown) => {
         this.checkpointTimer = null;
+        this.options.onSweepError?.(error);
         this.scheduleCheckpoint();
       });
     }, this.checkpointDelayMs);
@@ -841,8 +842,14 @@ class SqliteStore implements Store {
       )();
       if (replacedLeakyIndex) {
         // A file from before secure_delete keeps deleted rows in free pages and in the free space of live ones;
-        // VACUUM rewrites it with live content only. Once, at the upgrade.
-        this.db.exec('VACUUM');
+        // VACUUM rewrites it with live content only. Once, at the upgrade. Its working copy goes to a temporary
+        // file (live content only, deleted at once): in memory it would take as much as the whole database.
+        this.db.pragma('temp_store = FILE');
+        try {
+          this.db.exec('VACUUM');
+        } finally {
+          this.db.pragma('temp_store = MEMORY');
+        }
         this.checkpoint();
       }
       const onRemoval = (): void => this.scheduleCheckpoint();
@@ -907,8 +914,8 @@ class SqliteStore implements Store {
     await this.gate.acquire();
     try {
       this.checkpoint();
-      this.db.close();
     } finally {
+      this.db.close();
       this.gate.release();
     }
   }
