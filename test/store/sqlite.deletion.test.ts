@@ -81,6 +81,34 @@ describe('sqlite adapter: deleted means gone from the bytes', function () {
     }
   });
 
+  it('does not wait for another process reading the file, and checkpoints once it is done', async function () {
+    const file = path.join(dir, DB);
+    store = openSqliteStore({ path: file, checkpointDelayMs: 20 });
+    await store.declare(contractSpecs);
+    const words = new Markers().next();
+    const coll = store.collection(posts);
+    await coll.insert({ id: 'gone', topicId: 't', title: words });
+    const reader = new Database(file, { readonly: true });
+    try {
+      // An open read transaction, as the CLI or a backup holds: a TRUNCATE checkpoint cannot finish meanwhile.
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM "c_posts"').get();
+      await coll.delete('gone');
+      const started = Date.now();
+      for (let i = 0; i < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        await coll.insert({ id: `p${i}`, topicId: 't', title: 'later' });
+      }
+      assert.ok(Date.now() - started < 2_000, `writes went on while the checkpoint was refused (${Date.now() - started} ms)`);
+      assert.ok(seize(dir, DB).files.get(`${DB}-wal`)?.includes(words), 'the reader holds the WAL: the deleted text is still in it');
+      reader.exec('COMMIT');
+    } finally {
+      reader.close();
+    }
+    const left = await tracesWithin(dir, [words], 10_000);
+    assert.equal(left.size, 0, `traces once the reader is done: ${describeTraces(left)}`);
+  });
+
   it('replaces a text index that kept deleted terms and purges a file written without secure_delete', async function () {
     const file = path.join(dir, DB);
     const marks = new Markers();
