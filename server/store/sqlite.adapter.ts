@@ -559,7 +559,8 @@ function declareCollection(db: Db, spec: CompiledSpec): boolean {
  * exactly those to find the entries to remove). The price is paid by
  * deletions and text edits only: FTS5 rewrites a page per distinct term of the
  * old text, about 10 ms for a post of a hundred words in an index of 50,000
- * posts, against a tenth of that before; inserts, counters and reads cost the same.
+ * posts, against well under a millisecond before; inserts, counters and reads
+ * cost the same.
  *
  * The layout is recognised by its columns, by its definition and by the
  * function its insert and delete triggers call; anything else (no text index
