@@ -294,7 +294,7 @@ export async function seedForums(file: string, options: SeedOptions): Promise<Se
         postCount: count,
         createdAt,
         lastPostAt: last.createdAt,
-        // Not pinned: the bump key is the last activity (see bumpKey in forums.service.ts).
+        // Not pinned: the bump key is the last activity (see bumpKey in server/forums/post-writes.ts).
         bumpKey: last.createdAt,
       };
       write((s) => s.collection(threadsCollection).insert(thread));

@@ -9,7 +9,7 @@ import { openStore } from '../server/store/open-store.js';
 import { accountsCollection, accountsCollections, type AccountDoc } from '../server/accounts/accounts.collections.js';
 import { SessionsService } from '../server/accounts/sessions.service.js';
 import { membershipsCollection, roomsCollection, roomsCollections, type MembershipDoc, type RoomDoc } from '../server/rooms/rooms.collections.js';
-import { aliasKey } from '../server/rooms/rooms.service.js';
+import { aliasKey } from '../server/rooms/members.js';
 import { newId, randomToken } from '../server/crypto.js';
 import { report, startServer, type BenchInstance } from './lib.js';
 

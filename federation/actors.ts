@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import type { AccountsService } from '../server/accounts/accounts.service.js';
 import { isSuspended } from '../server/accounts/accounts.service.js';
-import type { ForumsService } from '../server/forums/forums.service.js';
+import type { BoardsService } from '../server/forums/boards.service.js';
 import type { InstanceService } from '../server/instance/instance.service.js';
 import type { Store } from '../server/store/port.js';
 import type { Apex, ApexActor } from './apex-types.js';
@@ -18,7 +18,7 @@ export interface ActorsDeps {
   readonly iris: Iris;
   readonly apexStore: PortApexStore;
   readonly store: Store;
-  readonly forums: ForumsService;
+  readonly forums: BoardsService;
   readonly accounts: AccountsService;
   readonly instance: InstanceService;
 }

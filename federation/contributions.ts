@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { boardsCollection, type PostDoc, type RemoteAuthor } from '../server/forums/forums.collections.js';
-import type { ForumsService } from '../server/forums/forums.service.js';
+import type { PostRef, ReceivedPost, RemoteAuthor, RemoteIntakeService } from '../server/forums/remote.service.js';
 import { reactionEmoji, reactionKinds, type ReactionKind } from '../server/forums/reactions.js';
 import { AppError } from '../server/core/errors.js';
 import type { Logger } from '../server/logger.js';
@@ -22,7 +21,7 @@ export interface ContributionsDeps {
   readonly apex: Apex;
   readonly actors: Actors;
   readonly iris: Iris;
-  readonly forums: ForumsService;
+  readonly forums: RemoteIntakeService;
   readonly moderation: ModerationService;
   readonly posts: PostFederation;
   readonly logger: Logger;
@@ -108,7 +107,7 @@ export class RemoteContributions {
     let received;
     try {
       // Kept with the post: without it, the sender's retry of the same Create would make a second post.
-      const contribution = (tx: TxScope, made: PostDoc) =>
+      const contribution = (tx: TxScope, made: ReceivedPost) =>
         tx.collection(apContributionsCollection).insert({ id: made.id, objectIri: post.id, actorIri: actor, activity: raw, updatedAt: Date.now() });
       received = await forums.receiveRemotePost(
         slug,
@@ -172,7 +171,7 @@ export class RemoteContributions {
     if (!likeId || !target) throw new InboxRefusal(400, 'bad_activity');
     const post = await this.localPost(target);
     if (!post) throw new InboxRefusal(422, 'like_target_unknown');
-    const boardSlug = slug ?? (await this.deps.store.collection(boardsCollection).get(post.boardId))?.slug;
+    const boardSlug = slug ?? post.boardSlug;
     const group = boardSlug ? await this.deps.actors.boardActor(boardSlug) : null;
     if (!group) throw new InboxRefusal(404, 'board_not_found');
     if (!(await this.inConversation(group, actor))) throw new InboxRefusal(403, 'not_following_board');
@@ -235,7 +234,7 @@ export class RemoteContributions {
   }
 
   /** The local post an IRI names: one of ours (/ap/o/…) or one a remote member wrote here. */
-  private async localPost(iri: string): Promise<{ id: string; threadId: string; boardId: string } | null> {
+  private async localPost(iri: string): Promise<PostRef | null> {
     const { store, posts } = this.deps;
     const postId = posts.postIdOf(iri) ?? (await store.collection(apContributionsCollection).findOne({ objectIri: iri }))?.id ?? null;
     return postId ? this.deps.forums.postRef(postId) : null;

@@ -102,7 +102,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   policy = new FederationPolicy({ store, apex, apexStore, iris, logger });
   await policy.load();
   const rules = policy;
-  const actorService = new Actors({ apex, iris, apexStore, store, forums: ctx.forums, accounts: ctx.accounts, instance: ctx.instance });
+  const actorService = new Actors({ apex, iris, apexStore, store, forums: ctx.forums.boards, accounts: ctx.accounts, instance: ctx.instance });
   actors = actorService;
   const deliveries = new DeliveryWorker(
     // A member's post refused by a remote board is told to the member (remote-posting.ts).
@@ -130,14 +130,14 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     allows: (iri) => rules.allowsIri(iri),
     onAccepted: (group) => void mirror.tryCatchUp(group),
   });
-  const posts = new PostFederation({ apex, apexStore, actors: actorService, iris, store, logger });
+  const posts = new PostFederation({ apex, apexStore, actors: actorService, iris, store, logger, forums: ctx.forums.reading });
   const network = new RegionalNetwork({
     store,
     apex,
     apexStore,
     actors: actorService,
     iris,
-    reviews: ctx.reviews,
+    sharing: ctx.reviewSharing,
     logger,
     allowPrivateNetwork: config.allowPrivateNetwork,
     onPartners: (hosts) => rules.setPartners(hosts),
@@ -145,10 +145,10 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   await network.load();
   // Reviews of network boards go to the partners as they are published, changed and taken back.
   ctx.reviews.onChange((reviewId) => void network.onReviewChange(reviewId));
-  const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums, moderation: ctx.moderation, posts });
+  const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums.remote, moderation: ctx.moderation, posts });
   const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, contributions, accounts: ctx.accounts, locales: () => ctx.i18n.locales, logger });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
-  ctx.forums.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));
+  ctx.forums.changes.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));
 
   const fed = express();
   // Never 'development': apex accepts unsigned inbox posts when the app's env is development.

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { ApiRouter } from '../server/http/api-router.js';
 import { parseInput } from '../server/core/validate.js';
 import type { Logger } from '../server/logger.js';
-import { warningCategories } from '../server/reviews/reviews.collections.js';
-import type { ReviewsService, SharedReview } from '../server/reviews/reviews.service.js';
+import { AppError } from '../server/core/errors.js';
+import type { PartnerSharingService, SharedReview } from '../server/reviews/partner-sharing.service.js';
 import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors.js';
@@ -34,37 +34,13 @@ export const partnerInput = z.strictObject({
   domain: z.string().trim().toLowerCase().min(3).max(253),
 });
 
-const hint = z.strictObject({ type: z.enum(['phone', 'email', 'handle']), platform: z.string().max(40).nullable(), hint: z.string().max(20) });
-/** A shared review as it arrives: everything is checked, nothing is taken on trust but the partner's signature. */
-const sharedReview = z.strictObject({
-  board: z.string().regex(/^[a-z0-9-]{2,40}$/),
-  author: z.strictObject({ name: z.string().trim().min(1).max(100), handle: z.string().regex(/^[A-Za-z0-9_]{1,60}$/) }).nullable(),
-  area: z.string().trim().max(80).nullable(),
-  kind: z.enum(['warning', 'vouch']),
-  categories: z.array(z.enum(warningCategories)).max(warningCategories.length),
-  severity: z.enum(['low', 'medium', 'high', 'urgent']).nullable(),
-  rating: z.number().int().min(1).max(5).nullable(),
-  incidentMonth: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
-  incidentDay: z.number().int().min(1).max(31).nullable(),
-  html: z.string().max(100_000),
-  descriptors: z.string().max(1000),
-  identifiers: z.array(hint).max(5),
-  digests: z.array(z.string().min(16).max(200)).max(5),
-  corroborations: z.number().int().min(0),
-  counterVouches: z.number().int().min(0),
-  disputes: z.number().int().min(0),
-  publishedAt: z.number().int().min(0),
-  updatedAt: z.number().int().min(0),
-  expiresAt: z.number().int().min(0),
-});
-
 export interface NetworkDeps {
   readonly store: Store;
   readonly apex: Apex;
   readonly apexStore: PortApexStore;
   readonly actors: Actors;
   readonly iris: Iris;
-  readonly reviews: ReviewsService;
+  readonly sharing: PartnerSharingService;
   readonly logger: Logger;
   readonly allowPrivateNetwork: boolean;
   /** Tells the deny list / allow-list which hosts are partners (always allowed). */
@@ -136,7 +112,7 @@ export class RegionalNetwork {
     this.deps.logger.info({ host }, 'partner added');
     // What the network boards already hold reaches the new partner too; if it has not added us yet, it will
     // refuse it, and our hello asks it to ask again once it has.
-    await this.deps.reviews.eachShared((id) => this.send(id, [doc]));
+    await this.deps.sharing.eachShared((id) => this.send(id, [doc]));
     const me = await this.deps.actors.instanceActor();
     await this.deliver(me.id, { type: 'Add', object: { id: me.id, type: PARTNER_TYPE }, to: [doc] }, `${apId(crypto.randomBytes(9).toString('base64url'))}`);
     return doc;
@@ -166,7 +142,7 @@ export class RegionalNetwork {
 
   private async sync(reviewId: string): Promise<void> {
     const sent = await this.deps.store.collection(apSentReviewsCollection).get(reviewId);
-    const shared = await this.deps.reviews.shared(reviewId);
+    const shared = await this.deps.sharing.shared(reviewId);
     if (shared) await this.send(reviewId, this.list(), shared, sent?.version);
     else if (sent && !sent.deleted) await this.retract(reviewId);
   }
@@ -176,7 +152,7 @@ export class RegionalNetwork {
   }
 
   private async send(reviewId: string, to: readonly ApPartnerDoc[], known?: SharedReview | null, sentVersion?: string): Promise<void> {
-    const shared = known ?? (await this.deps.reviews.shared(reviewId));
+    const shared = known ?? (await this.deps.sharing.shared(reviewId));
     if (!shared || to.length === 0) return;
     const version = crypto.createHash('sha256').update(JSON.stringify(shared)).digest('base64url').slice(0, 16);
     // Nothing new for the partners who have it (a newly added partner is sent it with no version).
@@ -244,21 +220,20 @@ export class RegionalNetwork {
     if (signer.publicKeyPem.trim() !== partner.publicKeyPem.trim()) throw new InboxRefusal(403, 'partner_key_changed');
     if (object.type === PARTNER_TYPE) {
       // The partner has added us (again): everything we share goes to it, whatever it was sent before.
-      await this.deps.reviews.eachShared((id) => this.send(id, [partner]));
+      await this.deps.sharing.eachShared((id) => this.send(id, [partner]));
       return;
     }
     const iri = typeof object.id === 'string' ? object.id : '';
     if (!iri.startsWith(`${new URL(partner.actorIri).origin}/`) || !this.isReviewIri(iri)) throw new InboxRefusal(403, 'not_partner_object');
     if (body.type === 'Delete') {
-      await this.deps.reviews.removeShared(iri);
+      await this.deps.sharing.remove(iri);
       return;
     }
     if (body.type !== 'Create' && body.type !== 'Update') throw new InboxRefusal(422, 'bad_activity');
-    const parsed = sharedReview.safeParse(object.review);
-    if (!parsed.success) throw new InboxRefusal(422, 'bad_review');
     try {
-      await this.deps.reviews.receiveShared({ iri, host: partner.id }, parsed.data);
-    } catch {
+      await this.deps.sharing.receive({ iri, host: partner.id }, object.review);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'validation_failed') throw new InboxRefusal(422, 'bad_review');
       // No network board of that name here: this instance does not share that board.
       throw new InboxRefusal(404, 'board_not_shared');
     }
@@ -277,7 +252,7 @@ export class RegionalNetwork {
           }
           const hex = String(req.params.id ?? '');
           const reviewId = idOfApId(hex);
-          const shared = reviewId ? await this.deps.reviews.shared(reviewId) : null;
+          const shared = reviewId ? await this.deps.sharing.shared(reviewId) : null;
           if (!reviewId || !shared) {
             res.status(404).json({ error: 'not_found' });
             return;

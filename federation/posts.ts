@@ -1,6 +1,4 @@
-import type { AccountDoc } from '../server/accounts/accounts.collections.js';
-import { accountsCollection } from '../server/accounts/accounts.collections.js';
-import { boardsCollection, postsCollection, threadsCollection, type PostDoc, type ThreadDoc } from '../server/forums/forums.collections.js';
+import type { OutboundPost, OutboundThread, ReadingService } from '../server/forums/reading.service.js';
 import type { Logger } from '../server/logger.js';
 import { eachPage } from '../server/store/paging.js';
 import type { Store, TxScope } from '../server/store/port.js';
@@ -19,6 +17,7 @@ export interface PostFederationDeps {
   readonly iris: Iris;
   readonly store: Store;
   readonly logger: Logger;
+  readonly forums: ReadingService;
 }
 
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
@@ -93,15 +92,13 @@ export class PostFederation {
   }
 
   /** The Group a thread's posts belong to now, or null when its board does not federate (gone, or not public). */
-  private async groupOf(thread: ThreadDoc | null): Promise<ApexActor | null> {
-    if (!thread) return null;
-    const board = await this.deps.store.collection(boardsCollection).get(thread.boardId);
-    return board && board.visibility === 'public' ? this.deps.actors.boardActor(board.slug) : null;
+  private async groupOf(thread: OutboundThread | null): Promise<ApexActor | null> {
+    return thread?.publicBoard ? this.deps.actors.boardActor(thread.publicBoard) : null;
   }
 
   private async syncThread(threadId: string, postId?: string): Promise<void> {
-    const { store } = this.deps;
-    const thread = await store.collection(threadsCollection).get(threadId);
+    const { store, forums } = this.deps;
+    const thread = await forums.outboundThread(threadId);
     const group = await this.groupOf(thread);
     const sent = store.collection(apSentPostsCollection);
     // What was sent follows the post (edited, deleted, removed), or the whole thread when the thread itself changed
@@ -119,7 +116,7 @@ export class PostFederation {
       );
     }
     if (!postId || !thread || !group) return;
-    const post = await store.collection(postsCollection).get(postId);
+    const post = await forums.outboundPost(postId);
     if (!post || post.state !== 'visible' || thread.state !== 'visible') return;
     // Nothing is sent, or kept, for a board nobody follows.
     if ((await this.deps.apex.store.getStreamCount(group.followers[0]!)) === 0) return;
@@ -128,14 +125,14 @@ export class PostFederation {
 
   /** Every post still standing on other servers, checked against what it shows now. */
   private async syncAll(): Promise<void> {
-    const { store } = this.deps;
-    const threads = new Map<string, { thread: ThreadDoc | null; group: ApexActor | null }>();
+    const { store, forums } = this.deps;
+    const threads = new Map<string, { thread: OutboundThread | null; group: ApexActor | null }>();
     await eachPage(
       (after) => store.collection(apSentPostsCollection).find({ where: { deleted: false }, orderBy: { field: 'updatedAt' }, limit: 200, after }),
       async (record) => {
         let current = threads.get(record.threadId);
         if (!current) {
-          const thread = await store.collection(threadsCollection).get(record.threadId);
+          const thread = await forums.outboundThread(record.threadId);
           current = { thread, group: await this.groupOf(thread) };
           threads.set(record.threadId, current);
         }
@@ -144,8 +141,8 @@ export class PostFederation {
     );
   }
 
-  private async reconcile(record: ApSentPostDoc, thread: ThreadDoc | null, group: ApexActor | null): Promise<void> {
-    const post = await this.deps.store.collection(postsCollection).get(record.id);
+  private async reconcile(record: ApSentPostDoc, thread: OutboundThread | null, group: ApexActor | null): Promise<void> {
+    const post = await this.deps.forums.outboundPost(record.id);
     const live = !!post && !!thread && !!group && post.state === 'visible' && thread.state === 'visible' && group.id === record.groupIri;
     if (!live) await this.remove(record, post);
     else if (record.editedAt !== post.editedAt) await this.update(group, thread, post, record);
@@ -160,17 +157,17 @@ export class PostFederation {
   async objectFor(hexId: string): Promise<{ gone: boolean; doc: Record<string, unknown> } | null> {
     const postId = idOfApId(hexId);
     if (!postId) return null;
-    const { store, apex } = this.deps;
-    const post = await store.collection(postsCollection).get(postId);
-    const thread = post ? await store.collection(threadsCollection).get(post.threadId) : null;
+    const { store, apex, forums } = this.deps;
+    const post = await forums.outboundPost(postId);
+    const thread = post ? await forums.outboundThread(post.threadId) : null;
     const group = await this.groupOf(thread);
     const record = await store.collection(apSentPostsCollection).get(postId);
     // A post a remote member wrote here lives at its own IRI, on its own server.
-    if (post?.remote) return null;
+    if (post?.remoteActor) return null;
     if (!post) return this.writtenElsewhere(this.objectIri(postId));
     if (post && thread && group && post.state === 'visible' && thread.state === 'visible' && (!record || !record.deleted)) {
       // A sent post keeps the author it was sent as (an anonymous post never gains a Person).
-      const author = (record && (await this.deps.actors.resolveIri(record.authorIri))) || (await this.authorOf(group, post));
+      const author = (record && (await this.deps.actors.resolveIri(record.authorIri))) || (await this.actorFor(group, post));
       return { gone: false, doc: { '@context': apex.context, ...(await this.objectDoc(group, author, thread, post)) } };
     }
     if (!record) return null;
@@ -191,16 +188,17 @@ export class PostFederation {
     return { gone: stored.type === 'Tombstone', doc };
   }
 
-  /** The actor a post is attributed to: the member's Person, or the Group for anonymous posts. */
-  private async authorOf(group: ApexActor, post: PostDoc): Promise<ApexActor> {
-    if (post.anonymous || !post.authorId) return group;
-    const account: AccountDoc | null = await this.deps.store.collection(accountsCollection).get(post.authorId);
-    // A member without a Person (never federated and not discoverable) is not made one by posting: the Group stands in.
-    const person = account ? await this.deps.actors.memberActor(account.handle) : null;
+  /**
+   * The actor a post is attributed to: the Person of the member the forums show as its author, else the Group
+   * (anonymous posts, deleted members). A member without a Person (never federated and not discoverable) is not
+   * made one by posting: the Group stands in.
+   */
+  private async actorFor(group: ApexActor, post: OutboundPost): Promise<ApexActor> {
+    const person = post.author.kind === 'member' ? await this.deps.actors.memberActor(post.author.handle) : null;
     return person ?? group;
   }
 
-  private async objectDoc(group: ApexActor, author: ApexActor, thread: ThreadDoc, post: PostDoc): Promise<Record<string, unknown>> {
+  private async objectDoc(group: ApexActor, author: ApexActor, thread: OutboundThread, post: OutboundPost): Promise<Record<string, unknown>> {
     const isThread = post.id === thread.firstPostId;
     const threadIri = await this.iriOfPost(thread.firstPostId);
     return {
@@ -212,7 +210,7 @@ export class PostFederation {
       mediaType: 'text/html',
       ...(post.contentWarning ? { summary: post.contentWarning, sensitive: true } : {}),
       // Counts only: who reacted is never listed, here or elsewhere.
-      likes: { type: 'Collection', totalItems: Object.values(post.reactions).reduce((a, b) => a + b, 0) },
+      likes: { type: 'Collection', totalItems: post.reactionCount },
       // FEP-7888: the thread is named by its first post's IRI; FEP-1b12: the board's Group is the audience.
       context: threadIri,
       audience: group.id,
@@ -256,18 +254,18 @@ export class PostFederation {
     await publishBuilt(apex, apexStore, group, built, record);
   }
 
-  private async create(group: ApexActor, thread: ThreadDoc, post: PostDoc): Promise<void> {
+  private async create(group: ApexActor, thread: OutboundThread, post: OutboundPost): Promise<void> {
     const { apex } = this.deps;
     const sent = (authorIri: string) => (tx: TxScope) =>
       tx.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() });
-    if (post.remote) {
+    if (post.remoteActor) {
       const inner = await this.contributed(post.id);
       // Not kept yet: contributions.ts asks again once it is.
       if (!inner) return;
-      await this.announce(group, null, inner, 'create', post.id, sent(post.remote.actor));
+      await this.announce(group, null, inner, 'create', post.id, sent(post.remoteActor));
       return;
     }
-    const author = await this.authorOf(group, post);
+    const author = await this.actorFor(group, post);
     const object = await this.objectDoc(group, author, thread, post);
     await apex.store.saveObject(await apex.fromJSONLD({ '@context': apex.context, ...object }));
     const create = {
@@ -283,11 +281,11 @@ export class PostFederation {
     await this.announce(group, author, create, 'create', post.id, sent(author.id));
   }
 
-  private async update(group: ApexActor, thread: ThreadDoc, post: PostDoc, record: ApSentPostDoc): Promise<void> {
+  private async update(group: ApexActor, thread: OutboundThread, post: OutboundPost, record: ApSentPostDoc): Promise<void> {
     const { apex, store } = this.deps;
     const version = String(post.editedAt ?? Date.now());
     const edited = (scope: TxScope) => scope.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() });
-    if (post.remote) {
+    if (post.remoteActor) {
       const inner = await this.contributed(post.id);
       if (inner) await this.announce(group, null, inner, 'update', post.id, edited, version);
       else await edited(store);
@@ -307,7 +305,7 @@ export class PostFederation {
    * public) is the Group's. The Group that first announced it sends the
    * Delete, even when its board no longer federates.
    */
-  private async remove(record: ApSentPostDoc, post: PostDoc | null): Promise<void> {
+  private async remove(record: ApSentPostDoc, post: OutboundPost | null): Promise<void> {
     const { apex, store, iris } = this.deps;
     const iri = await this.iriOfPost(record.id);
     const deleted = new Date().toISOString();
@@ -318,7 +316,7 @@ export class PostFederation {
     }
     const group = (await apex.store.getObject(record.groupIri, true)) as ApexActor | null;
     const ownDeletion = post?.state === 'deleted' && record.authorIri !== record.groupIri;
-    const remoteDeletion = ownDeletion && post.remote ? await this.contributed(record.id) : null;
+    const remoteDeletion = ownDeletion && post.remoteActor ? await this.contributed(record.id) : null;
     const taken = (scope: TxScope) => scope.collection(apSentPostsCollection).patch(record.id, { deleted: true, updatedAt: Date.now() });
     if (group && remoteDeletion) {
       await this.announce(group, null, remoteDeletion, 'delete', record.id, taken);

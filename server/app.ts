@@ -28,11 +28,22 @@ import { AccountHooks } from './accounts/account-hooks.js';
 import { accountsApi } from './accounts/accounts.api.js';
 import { accountsPages } from './accounts/accounts.pages.js';
 import { forumsCollections } from './forums/forums.collections.js';
-import { createForumsService, type Publish } from './forums/forums.service.js';
+import type { Publish } from './forums/changes.js';
+import { ForumChanges } from './forums/changes.js';
+import { ForumDocs } from './forums/forum-docs.js';
+import { ForumViews } from './forums/forum-views.js';
+import { BoardsService } from './forums/boards.service.js';
+import { ReadingService } from './forums/reading.service.js';
+import { PostingService } from './forums/posting.service.js';
+import { ForumModerationService } from './forums/forum-moderation.service.js';
+import { RemoteIntakeService } from './forums/remote.service.js';
+import { ForumAccountData } from './forums/forum-accounts.js';
+import type { ForumServices } from './forums/forum-services.js';
+import { ModerationQueueService } from './moderation/queue.service.js';
 import { forumsApi } from './forums/forums.api.js';
 import { forumsPages } from './forums/forums.pages.js';
 import { moderationCollections } from './moderation/moderation.collections.js';
-import { createModerationService } from './moderation/moderation.service.js';
+import { ModerationService } from './moderation/moderation.service.js';
 import { moderationApi } from './moderation/moderation.api.js';
 import { moderationPages } from './moderation/moderation.pages.js';
 import { areasCollections } from './areas/areas.collections.js';
@@ -43,7 +54,10 @@ import { createNotificationsService } from './notifications/notifications.servic
 import { notificationsApi } from './notifications/notifications.api.js';
 import { notificationsPages } from './notifications/notifications.pages.js';
 import { reviewsCollections } from './reviews/reviews.collections.js';
-import { createReviewsService } from './reviews/reviews.service.js';
+import { ReviewsService } from './reviews/reviews.service.js';
+import { ReviewRecords } from './reviews/review-records.js';
+import { ReviewViews } from './reviews/review-views.js';
+import { PartnerSharingService } from './reviews/partner-sharing.service.js';
 import { reviewsApi } from './reviews/reviews.api.js';
 import { reviewsPages } from './reviews/reviews.pages.js';
 import { safetyCollections } from './safety/safety.collections.js';
@@ -52,7 +66,13 @@ import { createSafetyService } from './safety/safety.service.js';
 import { safetyApi } from './safety/safety.api.js';
 import { safetyPages } from './safety/safety.pages.js';
 import { roomsCollections } from './rooms/rooms.collections.js';
-import { createRoomsService } from './rooms/rooms.service.js';
+import { RoomsService } from './rooms/rooms.service.js';
+import { RoomMembers } from './rooms/members.js';
+import { RoomPolicy } from './rooms/policy.js';
+import { RoomRetention } from './rooms/retention.js';
+import { RoomPinsService } from './rooms/pins.service.js';
+import { RoomMessagesService } from './rooms/messages.service.js';
+import { RoomMembershipService } from './rooms/membership.service.js';
 import { roomsApi } from './rooms/rooms.api.js';
 import { roomsPages } from './rooms/rooms.pages.js';
 import { rightsCollections } from './rights/rights.collections.js';
@@ -141,25 +161,36 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     devices: new DeviceCookies(instance.keyedHash),
     locales: i18n.locales,
   });
-  const moderation = await createModerationService(store, accounts);
+  const moderation = new ModerationService(store, accounts);
+  await moderation.reloadFilters();
   // Live events reach open pages once the real-time layer is attached to the HTTP server below.
   let publishLive: Publish = () => undefined;
-  const forums = createForumsService({
-    store,
-    accounts,
-    moderation,
-    hooks,
-    postingLimit: createLimiter(config.rateLimits.posting),
-    publish: (...args) => publishLive(...args),
-  });
+  const publish: Publish = (...args) => publishLive(...args);
+  const forumDocs = new ForumDocs(store);
+  const forumViews = new ForumViews(forumDocs, accounts);
+  const forumChanges = new ForumChanges();
+  const forumModeration = new ForumModerationService({ store, docs: forumDocs, views: forumViews, moderation, publish, changes: forumChanges });
+  const forums: ForumServices = {
+    changes: forumChanges,
+    boards: new BoardsService({ store, docs: forumDocs, views: forumViews, accounts, moderation, changes: forumChanges }),
+    reading: new ReadingService({ docs: forumDocs, views: forumViews, changes: forumChanges }),
+    posting: new PostingService({ store, docs: forumDocs, views: forumViews, moderation, postingLimit: createLimiter(config.rateLimits.posting), publish, changes: forumChanges }),
+    moderating: forumModeration,
+    remote: new RemoteIntakeService({ store, docs: forumDocs, moderation, publish, changes: forumChanges }),
+  };
+  new ForumAccountData(forumDocs, forumChanges).register(hooks);
+  const moderationQueue = new ModerationQueueService({ store, moderation, accounts, content: forumModeration });
   // Starter content is written once, in the instance's default language.
   const seedLanguage = { locale: i18n.defaultLocale, text: (key: string) => i18n.t(i18n.defaultLocale, key) };
-  await forums.seedStarterBoards(seedLanguage);
-  await forums.backfillReactionThreads();
+  await forums.boards.seedStarterBoards(seedLanguage);
+  await forums.posting.backfillReactionThreads();
   const areas = await createAreasService(store, hooks);
   const notifications = createNotificationsService(store, hooks, (...args) => publishLive(...args));
-  const reviews = createReviewsService({
+  const reviewRecords = new ReviewRecords(store, areas, notifications);
+  const reviews = new ReviewsService({
     store,
+    records: reviewRecords,
+    views: new ReviewViews(store, accounts, areas),
     accounts,
     instance,
     areas,
@@ -170,6 +201,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     config: config.reviews,
   });
   await reviews.seed(seedLanguage);
+  const reviewSharing = new PartnerSharingService({ store, records: reviewRecords, accounts, areas, lifetimeMs: config.reviews.lifetimeMs });
   const push = await createPushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork });
   const safety = createSafetyService({
     store,
@@ -184,16 +216,27 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     config: config.safety,
   });
   const roomsLive = deferredLive();
-  const rooms = createRoomsService({
+  const roomMembers = new RoomMembers(store);
+  const roomPolicy = new RoomPolicy(store, roomMembers, moderation);
+  const roomRetention = new RoomRetention(store, roomMembers, hooks);
+  const roomPins = new RoomPinsService(store, roomPolicy, roomsLive);
+  const roomMessages = new RoomMessagesService({
     store,
-    accounts,
-    instance,
-    moderation,
+    policy: roomPolicy,
+    members: roomMembers,
+    pins: roomPins,
+    retention: roomRetention,
     notifications,
-    hooks,
     messageLimit: createLimiter(config.rateLimits.roomMessages),
     live: roomsLive,
   });
+  const roomMembership = new RoomMembershipService({ store, policy: roomPolicy, members: roomMembers, accounts, instance, notifications, live: roomsLive });
+  const rooms = {
+    rooms: new RoomsService({ store, policy: roomPolicy, members: roomMembers, membership: roomMembership, messages: roomMessages, retention: roomRetention, live: roomsLive }),
+    membership: roomMembership,
+    messages: roomMessages,
+    pins: roomPins,
+  };
   const rights = createRightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
   await rights.seed();
   const secure = config.publicUrl.startsWith('https:');
@@ -208,10 +251,12 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     invites,
     hooks,
     moderation,
+    moderationQueue,
     forums,
     areas,
     notifications,
     reviews,
+    reviewSharing,
     push,
     safety,
     rooms,
@@ -331,7 +376,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     await push.unsubscribeAll(accountId);
     realtime.disconnectAccount(accountId, keptSessionId);
   });
-  realtime.channel('thread', (viewer, id) => forums.canViewThread(viewer, id));
+  realtime.channel('thread', (viewer, id) => forums.reading.canViewThread(viewer, id));
   realtime.channel('account', async (viewer, id) => viewer?.id === id);
   publishLive = (family, id, event, payload) => realtime.publish(family, id, event, payload);
   roomsLive.attach(

@@ -56,7 +56,7 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'list-boards': {
-        for (const b of await parasol.ctx.forums.allBoards()) {
+        for (const b of await parasol.ctx.forums.boards.allBoards()) {
           out(`${b.slug.padEnd(24)} ${b.visibility.padEnd(8)} ${b.archived ? 'archived' : 'open    '} ${String(b.threadCount).padStart(6)} threads  ${b.name}`);
         }
         return 0;

@@ -10,14 +10,16 @@ import type { InvitesService } from './accounts/invites.service.js';
 import type { AccountHooks } from './accounts/account-hooks.js';
 import type { CookieOptions } from './http/auth.middleware.js';
 import type { PageContext } from './views/layout.js';
-import type { ForumsService } from './forums/forums.service.js';
+import type { ForumServices } from './forums/forum-services.js';
 import type { ModerationService } from './moderation/moderation.service.js';
+import type { ModerationQueueService } from './moderation/queue.service.js';
 import type { AreasService } from './areas/areas.service.js';
 import type { NotificationsService } from './notifications/notifications.service.js';
 import type { ReviewsService } from './reviews/reviews.service.js';
+import type { PartnerSharingService } from './reviews/partner-sharing.service.js';
 import type { PushService } from './safety/push.service.js';
 import type { SafetyService } from './safety/safety.service.js';
-import type { RoomsService } from './rooms/rooms.service.js';
+import type { RoomServices } from './rooms/rooms.service.js';
 import type { RightsService } from './rights/rights.service.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
@@ -32,13 +34,16 @@ export interface AppContext {
   readonly invites: InvitesService;
   readonly hooks: AccountHooks;
   readonly moderation: ModerationService;
-  readonly forums: ForumsService;
+  readonly moderationQueue: ModerationQueueService;
+  readonly forums: ForumServices;
   readonly areas: AreasService;
   readonly notifications: NotificationsService;
   readonly reviews: ReviewsService;
+  /** Reviews shared with partner instances of a regional network (federation/network.ts carries them). */
+  readonly reviewSharing: PartnerSharingService;
   readonly push: PushService;
   readonly safety: SafetyService;
-  readonly rooms: RoomsService;
+  readonly rooms: RoomServices;
   readonly rights: RightsService;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;

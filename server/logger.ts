@@ -9,8 +9,8 @@ export type { Logger };
  */
 const redactPaths = [
   'req', 'request', 'headers', 'body', 'ip', 'ips', 'remoteAddress', 'userAgent',
-  'passphrase', 'password', 'token', 'cookie', 'authorization', 'recoveryCode', 'code',
-  '*.passphrase', '*.password', '*.token', '*.cookie', '*.authorization', '*.headers', '*.ip',
+  'passphrase', 'password', 'token', 'cookie', 'authorization', 'recoveryCode', 'code', 'memberKey',
+  '*.memberKey', '*.passphrase', '*.password', '*.token', '*.cookie', '*.authorization', '*.headers', '*.ip',
 ];
 
 export function createLogger(level: string): Logger {

@@ -25,50 +25,50 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   const tag = 'forums';
   const param = (value: string | undefined) => value ?? '';
   const threadAnswers = createResponseCache({ maxEntries: THREAD_ANSWERS, ttlMs: THREAD_ANSWER_TTL_MS, contentType: 'application/json; charset=utf-8' });
-  forums.onChange((threadId) => threadAnswers.invalidate(threadId));
+  forums.changes.onChange((threadId) => threadAnswers.invalidate(threadId));
 
   api.route({
     method: 'get', path: '/boards', tag, access: 'public', summary: 'Boards you can read, in order',
-    handler: async ({ account }) => ({ boards: await forums.listBoards(account) }),
+    handler: async ({ account }) => ({ boards: await forums.boards.listBoards(account) }),
   });
   api.route({
     method: 'post', path: '/boards', tag, access: 'moderator', body: boardInput, status: 201, summary: 'Create a board',
-    handler: async ({ account, body }) => ({ board: await forums.createBoard(account!, body) }),
+    handler: async ({ req, account }) => ({ board: await forums.boards.createBoard(account!, req.body) }),
   });
   api.route({
     method: 'get', path: '/boards/:slug', tag, access: 'public', summary: 'One board',
-    handler: async ({ req, account }) => ({ board: await forums.getBoard(account, param(req.params.slug)) }),
+    handler: async ({ req, account }) => ({ board: await forums.boards.getBoard(account, param(req.params.slug)) }),
   });
   api.route({
     method: 'patch', path: '/boards/:slug', tag, access: 'member', body: boardPatchInput,
     summary: 'Change a board: name, description, language, order, archive, visibility, first-post approval, slow mode, its moderators',
-    handler: async ({ req, account, body }) => ({ board: await forums.updateBoard(account!, param(req.params.slug), body) }),
+    handler: async ({ req, account }) => ({ board: await forums.boards.updateBoard(account!, param(req.params.slug), req.body) }),
   });
   api.route({
     method: 'delete', path: '/boards/:slug', tag, access: 'admin', summary: 'Delete a board with all its threads',
     handler: async ({ req, account }) => {
-      await forums.deleteBoard(account!, param(req.params.slug));
+      await forums.boards.deleteBoard(account!, param(req.params.slug));
       return undefined;
     },
   });
   api.route({
     method: 'get', path: '/boards/:slug/threads', tag, access: 'public', query: pageInput,
     summary: 'Threads of a board: pinned first, then newest activity (cursor-paginated with `after`)',
-    handler: async ({ req, account, query }) => forums.listThreads(account, param(req.params.slug), query),
+    handler: async ({ req, account }) => forums.reading.listThreads(account, param(req.params.slug), req.query),
   });
   api.route({
     method: 'post', path: '/boards/:slug/threads', tag, access: 'account', body: threadInput, status: 201,
     summary: 'Start a thread: {title, body (Markdown), anonymous?, contentWarning?}',
-    handler: async ({ req, account, body }) => forums.createThread(account, param(req.params.slug), body),
+    handler: async ({ req, account }) => forums.posting.createThread(account, param(req.params.slug), req.body),
   });
   api.route({
     method: 'get', path: '/threads/:id', tag, access: 'public', query: pageInput,
     summary: 'A thread and a page of its posts, oldest first (cursor-paginated with `after`)',
-    handler: async ({ req, res, account, query }) => {
+    handler: async ({ req, res, account }) => {
       const id = param(req.params.id);
       // Taken before the key is worked out: a change meanwhile (the reader's own reaction, say) keeps the answer out of the cache.
       const version = threadAnswers.version();
-      const { key, view: makeView } = await forums.threadAnswer(account, id, query);
+      const { key, view: makeView } = await forums.reading.threadAnswer(account, id, req.query);
       res.setHeader('Cache-Control', 'private, no-cache');
       if (threadAnswers.serve(req, res, key)) return undefined;
       const view = await makeView();
@@ -79,52 +79,52 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'patch', path: '/threads/:id', tag, access: 'member', body: threadModerationInput,
     summary: 'Moderate a thread: pin, unpin, lock, unlock, move (to `board`), remove (with reason), restore',
-    handler: async ({ req, account, body }) => ({ thread: await forums.moderateThread(account, param(req.params.id), body) }),
+    handler: async ({ req, account }) => ({ thread: await forums.moderating.moderateThread(account, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'post', path: '/threads/:id/posts', tag, access: 'account', body: replyInput, status: 201,
     summary: 'Reply: {body, anonymous?, contentWarning?, quoteOf?}',
-    handler: async ({ req, account, body }) => ({ post: await forums.reply(account, param(req.params.id), body) }),
+    handler: async ({ req, account }) => ({ post: await forums.posting.reply(account, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'get', path: '/posts/:id', tag, access: 'public', summary: 'One post',
-    handler: async ({ req, account }) => ({ post: await forums.getPost(account, param(req.params.id)) }),
+    handler: async ({ req, account }) => ({ post: await forums.reading.getPost(account, param(req.params.id)) }),
   });
   api.route({
     method: 'patch', path: '/posts/:id', tag, access: 'account', body: editInput, summary: 'Edit your post (body, content warning, thread title)',
-    handler: async ({ req, account, body }) => ({ post: await forums.editPost(account, param(req.params.id), body) }),
+    handler: async ({ req, account }) => ({ post: await forums.posting.editPost(account, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'delete', path: '/posts/:id', tag, access: 'account', summary: 'Delete your post',
     handler: async ({ req, account }) => {
-      await forums.deletePost(account, param(req.params.id));
+      await forums.posting.deletePost(account, param(req.params.id));
       return undefined;
     },
   });
   api.route({
     method: 'post', path: '/posts/:id/reactions', tag, access: 'account', body: reactionInput,
     summary: 'Add or take back a supportive reaction (heart, hug, strong, thanks, same); answers the counts',
-    handler: async ({ req, account, body }) => forums.react(account, param(req.params.id), body),
+    handler: async ({ req, account }) => forums.posting.react(account, param(req.params.id), req.body),
   });
   api.route({
     method: 'post', path: '/posts/:id/reports', tag, access: 'account', body: reportInput, status: 201,
     summary: 'Report a post to the board’s moderators: {reason, note?}',
-    handler: async ({ req, account, body }) => {
-      const report = await forums.report(account, param(req.params.id), body);
+    handler: async ({ req, account }) => {
+      const report = await forums.posting.report(account, param(req.params.id), req.body);
       return { report: { id: report.id, reason: report.reason, createdAt: report.createdAt } };
     },
   });
   api.route({
     method: 'get', path: '/posts/:id/revisions', tag, access: 'member', summary: 'Earlier versions of an edited post (moderators only)',
-    handler: async ({ req, account }) => ({ revisions: await forums.revisions(account, param(req.params.id)) }),
+    handler: async ({ req, account }) => ({ revisions: await forums.reading.revisions(account, param(req.params.id)) }),
   });
   api.route({
     method: 'post', path: '/posts/:id/moderation', tag, access: 'member', body: postModerationInput,
     summary: 'Moderate a post: hide, unhide, remove (reason shown to the author), restore, approve',
-    handler: async ({ req, account, body }) => ({ post: await forums.moderatePost(account, param(req.params.id), body) }),
+    handler: async ({ req, account }) => ({ post: await forums.moderating.moderatePost(account, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'get', path: '/search', tag, access: 'public', query: searchInput, summary: 'Search the posts you may read (every word must occur)',
-    handler: async ({ account, query }) => forums.search(account, query),
+    handler: async ({ req, account }) => forums.reading.search(account, req.query),
   });
 }

@@ -4,6 +4,7 @@ import { anyAccount, formBody, formPost, formState, handle, sendPage, signedInOn
 import { AppError } from '../core/errors.js';
 import { createResponseCache } from '../http/response-cache.js';
 import type { FormState } from '../views/layout.js';
+import { boardsPages } from './boards.pages.js';
 import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, searchPage, threadPage } from './forums.views.js';
 
 /** How many visitors' thread pages are kept, and for how long at most (changes to the thread drop them at once). */
@@ -17,17 +18,18 @@ const param = (value: string | undefined) => value ?? '';
 export function forumsPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { forums } = ctx;
+  router.use(boardsPages(ctx));
 
-  router.get('/', handle(async (req, res) => sendPage(res, homePage(ctx.page(req), await forums.listBoards(req.account), { remoteBoards: ctx.config.federation.enabled }))));
+  router.get('/', handle(async (req, res) => sendPage(res, homePage(ctx.page(req), await forums.boards.listBoards(req.account), { remoteBoards: ctx.config.federation.enabled }))));
 
   const renderBoard = async (req: Request, state?: FormState) =>
-    boardPage(ctx.page(req), await forums.listThreads(req.account, param(req.params.slug), state ? {} : pageQuery(req)), state);
+    boardPage(ctx.page(req), await forums.reading.listThreads(req.account, param(req.params.slug), state ? {} : pageQuery(req)), state);
 
   router.get('/b/:slug', handle(async (req, res) => sendPage(res, await renderBoard(req))));
   router.post(
     '/b/:slug/threads',
     formPost(async (req, res) => {
-      const { thread } = await forums.createThread(req.account, param(req.params.slug), formBody(req));
+      const { thread } = await forums.posting.createThread(req.account, param(req.params.slug), formBody(req));
       res.redirect(303, `/t/${thread.id}`);
     }, renderBoard),
   );
@@ -35,14 +37,14 @@ export function forumsPages(ctx: AppContext): express.Router {
   async function renderThread(req: Request, state?: FormState) {
     const id = param(req.params.id);
     const after = typeof req.query.after === 'string' ? req.query.after : null;
-    const view = await forums.getThread(req.account, id, after ? { after } : {});
+    const view = await forums.reading.getThread(req.account, id, after ? { after } : {});
     const quoteId = typeof req.query.quote === 'string' ? req.query.quote : typeof req.body?.quoteOf === 'string' ? (req.body.quoteOf as string) : '';
-    const quote = quoteId ? await forums.getPost(req.account, quoteId).catch(() => null) : null;
+    const quote = quoteId ? await forums.reading.getPost(req.account, quoteId).catch(() => null) : null;
     return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after }, state);
   }
 
   const visitorPages = createResponseCache({ maxEntries: VISITOR_PAGES, ttlMs: VISITOR_PAGE_TTL_MS });
-  forums.onChange((threadId) => visitorPages.invalidate(threadId));
+  forums.changes.onChange((threadId) => visitorPages.invalidate(threadId));
 
   router.get(
     '/t/:id',
@@ -66,14 +68,14 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/t/:id/posts',
     formPost(async (req, res) => {
-      const post = await forums.reply(req.account, param(req.params.id), formBody(req));
+      const post = await forums.posting.reply(req.account, param(req.params.id), formBody(req));
       res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
     }, renderThread),
   );
   router.post(
     '/t/:id/moderate',
     formPost(async (req, res) => {
-      const thread = await forums.moderateThread(req.account, param(req.params.id), formBody(req));
+      const thread = await forums.moderating.moderateThread(req.account, param(req.params.id), formBody(req));
       res.redirect(303, `/t/${thread.id}`);
     }, renderThread),
   );
@@ -82,8 +84,8 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.get(
     '/p/:id/fragment',
     handle(async (req, res) => {
-      const post = await forums.getPost(req.account, param(req.params.id));
-      const view = await forums.getThread(req.account, post.threadId, { limit: 1 });
+      const post = await forums.reading.getPost(req.account, param(req.params.id));
+      const view = await forums.reading.getThread(req.account, post.threadId, { limit: 1 });
       res.setHeader('Cache-Control', 'private, no-store');
       sendPage(res, postItem(ctx.page(req), post, view.thread, view.canReply));
     }),
@@ -91,7 +93,7 @@ export function forumsPages(ctx: AppContext): express.Router {
 
   /** Forms that act on a post go back to the post in its thread when they succeed, and show the thread with the error when not. */
   async function threadOfPost(req: Request, state: FormState) {
-    const post = await forums.getPost(req.account, param(req.params.id));
+    const post = await forums.reading.getPost(req.account, param(req.params.id));
     req.params.id = post.threadId;
     return renderThread(req, state);
   }
@@ -100,8 +102,8 @@ export function forumsPages(ctx: AppContext): express.Router {
     '/p/:id/react',
     formPost(async (req, res) => {
       const id = param(req.params.id);
-      await forums.react(req.account, id, formBody(req));
-      const post = await forums.getPost(req.account, id);
+      await forums.posting.react(req.account, id, formBody(req));
+      const post = await forums.reading.getPost(req.account, id);
       res.redirect(303, `/t/${post.threadId}#p-${id}`);
     }, threadOfPost),
   );
@@ -109,15 +111,15 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/p/:id/moderate',
     formPost(async (req, res) => {
-      const post = await forums.moderatePost(req.account, param(req.params.id), formBody(req));
+      const post = await forums.moderating.moderatePost(req.account, param(req.params.id), formBody(req));
       res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
     }, threadOfPost),
   );
 
   const renderEdit = async (req: Request, state?: FormState) => {
-    const post = await forums.getPost(req.account, param(req.params.id));
+    const post = await forums.reading.getPost(req.account, param(req.params.id));
     if (!post.canEdit) throw new AppError(403, 'not_author');
-    const thread = await forums.getThread(req.account, post.threadId, { limit: 1 });
+    const thread = await forums.reading.getThread(req.account, post.threadId, { limit: 1 });
     return editPage(ctx.page(req), post, post.isOpening, thread.thread.title, state);
   };
   router.get('/p/:id/edit', handle(async (req, res) => sendPage(res, await renderEdit(req))));
@@ -125,20 +127,20 @@ export function forumsPages(ctx: AppContext): express.Router {
     '/p/:id/edit',
     formPost(async (req, res) => {
       const body = formBody(req);
-      const post = await forums.editPost(req.account, param(req.params.id), body);
+      const post = await forums.posting.editPost(req.account, param(req.params.id), body);
       res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
     }, renderEdit),
   );
   router.post(
     '/p/:id/delete',
     formPost(async (req, res) => {
-      const post = await forums.getPost(req.account, param(req.params.id));
-      await forums.deletePost(req.account, post.id);
+      const post = await forums.reading.getPost(req.account, param(req.params.id));
+      await forums.posting.deletePost(req.account, post.id);
       res.redirect(303, `/t/${post.threadId}`);
     }, renderEdit),
   );
 
-  const renderReport = async (req: Request, state?: FormState) => reportPage(ctx.page(req), await forums.getPost(req.account, param(req.params.id)), state);
+  const renderReport = async (req: Request, state?: FormState) => reportPage(ctx.page(req), await forums.reading.getPost(req.account, param(req.params.id)), state);
   router.get(
     '/p/:id/report',
     signedInOnly(anyAccount),
@@ -147,8 +149,8 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/p/:id/report',
     formPost(async (req, res) => {
-      const post = await forums.getPost(req.account, param(req.params.id));
-      await forums.report(req.account, post.id, formBody(req));
+      const post = await forums.reading.getPost(req.account, param(req.params.id));
+      await forums.posting.report(req.account, post.id, formBody(req));
       res.redirect(303, `/t/${post.threadId}?reported=1#p-${post.id}`);
     }, renderReport),
   );
@@ -157,8 +159,8 @@ export function forumsPages(ctx: AppContext): express.Router {
     '/p/:id/revisions',
     handle(async (req, res) => {
       const id = param(req.params.id);
-      const revisions = await forums.revisions(req.account, id);
-      const post = await forums.getPost(req.account, id);
+      const revisions = await forums.reading.revisions(req.account, id);
+      const post = await forums.reading.getPost(req.account, id);
       sendPage(res, revisionsPage(ctx.page(req), id, post.threadId, revisions));
     }),
   );
@@ -172,7 +174,7 @@ export function forumsPages(ctx: AppContext): express.Router {
         return;
       }
       try {
-        const result = await forums.search(req.account, { q, ...pageQuery(req) });
+        const result = await forums.reading.search(req.account, { q, ...pageQuery(req) });
         sendPage(res, searchPage(ctx.page(req), q, result));
       } catch (error) {
         if (!(error instanceof AppError)) throw error;

@@ -92,6 +92,14 @@ export const searchInput = z.strictObject({
   after: z.string().max(300).optional(),
 });
 
+/** The author of a post from another server: shown by name and address, never an account here. */
+export const remoteAuthorInput = z.strictObject({
+  actor: z.url(),
+  name: z.string().trim().min(1).max(100),
+  address: z.string().trim().min(3).max(300),
+  url: z.url().nullable(),
+});
+
 /** A post from another server, as federation hands it over (already read from ActivityStreams). */
 export const remotePostInput = z.strictObject({
   /** Null for a new thread. */
@@ -101,12 +109,7 @@ export const remotePostInput = z.strictObject({
   /** Remote HTML, cleaned here like local posts. */
   html: z.string().max(BODY_MAX * 5),
   contentWarning: z.string().trim().max(CW_MAX).nullable(),
-  remote: z.strictObject({
-    actor: z.url(),
-    name: z.string().trim().min(1).max(100),
-    address: z.string().trim().min(3).max(300),
-    url: z.url().nullable(),
-  }),
+  remote: remoteAuthorInput,
 });
 
 export const remoteEditInput = z.strictObject({

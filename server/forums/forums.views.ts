@@ -1,8 +1,9 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
 import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
-import type { AuthorView, BoardView, PostView, SearchHit, ThreadSummary, ThreadView } from './forums.service.js';
+import type { AuthorView } from './authorship.js';
+import type { BoardView, PostView, SearchHit, ThreadSummary, ThreadView } from './forum-views.js';
 import { reactionEmoji, reactionKinds } from './reactions.js';
-import { reportReasons } from '../moderation/moderation.collections.js';
+import { reportInput } from '../moderation/moderation.service.js';
 import { BODY_MAX, CW_MAX, TITLE_MAX } from './forums.schemas.js';
 
 export function authorLabel(ctx: PageContext, author: AuthorView): SafeHtml {
@@ -247,7 +248,7 @@ ${errorBox(state)}
 <form method="post" action="/p/${post.id}/report" class="stack">
 ${csrfField(ctx)}
 <fieldset><legend>${t('report.why')}</legend>
-${reportReasons.map((r, i) => html`<label><input type="radio" name="reason" value="${r}" ${chosen === r || (!chosen && i === 0) ? 'checked' : ''}> ${t(`report.reason_${r}`)}</label>`)}
+${reportInput.shape.reason.options.map((r, i) => html`<label><input type="radio" name="reason" value="${r}" ${chosen === r || (!chosen && i === 0) ? 'checked' : ''}> ${t(`report.reason_${r}`)}</label>`)}
 </fieldset>
 ${field(state, { name: 'note', label: t('report.note'), maxlength: 1000 })}
 <button type="submit" class="primary">${icon('flag')} ${t('report.send')}</button>

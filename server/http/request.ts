@@ -1,5 +1,6 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { MessageParams } from '../core/errors.js';
+import type { MemberKey } from '../core/member-key.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- express's own way to type request fields
@@ -7,6 +8,11 @@ declare global {
     interface Request {
       /** The signed-in account (any status but deleted), or null. */
       account: AccountDoc | null;
+      /**
+       * The signed-in member's key, unwrapped for this request from the session's or
+       * token's secret; null for visitors and for sessions made before member keys.
+       */
+      memberKey: MemberKey | null;
       /** The session behind the cookie; null for bearer tokens and visitors. */
       sessionId: string | null;
       /** Authenticated by an Authorization header rather than a cookie (no CSRF check needed). */

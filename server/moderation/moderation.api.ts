@@ -4,18 +4,18 @@ import { accountView, suspensionInput } from '../accounts/accounts.service.js';
 import { filterInput, pageQuery } from './moderation.service.js';
 
 export function moderationApi(api: ApiRouter, ctx: AppContext): void {
-  const { forums, moderation } = ctx;
+  const { moderation, moderationQueue: queue } = ctx;
   const tag = 'moderation';
   const param = (value: string | undefined) => value ?? '';
 
   api.route({
     method: 'get', path: '/moderation/reports', tag, access: 'member', query: pageQuery,
     summary: 'Open reports on the boards you moderate, with the reported post and its real author (also for anonymous posts)',
-    handler: async ({ account, query }) => {
-      const queue = await forums.reportQueue(account!, query.after);
+    handler: async ({ req, account }) => {
+      const open = await queue.reportQueue(account!, req.query);
       return {
-        next: queue.next,
-        reports: queue.items.map((i) => ({
+        next: open.next,
+        reports: open.items.map((i) => ({
           id: i.report.id,
           reason: i.report.reason,
           note: i.report.note,
@@ -31,14 +31,14 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/moderation/reports/:id/dismiss', tag, access: 'member', summary: 'Dismiss a report (and the other open reports on that post)',
     handler: async ({ req, account }) => {
-      await forums.dismissReport(account!, param(req.params.id));
+      await queue.dismissReport(account!, param(req.params.id));
       return undefined;
     },
   });
   api.route({
     method: 'get', path: '/moderation/pending', tag, access: 'member', summary: 'Posts waiting for approval on the boards you moderate',
     handler: async ({ account }) => ({
-      pending: (await forums.pendingPosts(account!)).map((p) => ({
+      pending: (await queue.pendingPosts(account!)).map((p) => ({
         id: p.post.id,
         threadId: p.thread.id,
         threadTitle: p.thread.title,
@@ -52,11 +52,11 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'get', path: '/moderation/log', tag, access: 'moderator', query: pageQuery, summary: 'The moderation log: who did what, when and why',
-    handler: async ({ account, query }) => forums.modLog(account!, query),
+    handler: async ({ req, account }) => queue.modLog(account!, req.query),
   });
   api.route({
     method: 'get', path: '/moderation/summary', tag, access: 'public', summary: 'Public count of removed content per board',
-    handler: async ({ account }) => ({ boards: await forums.transparency(account) }),
+    handler: async ({ account }) => ({ boards: await queue.transparency(account) }),
   });
   api.route({
     method: 'get', path: '/moderation/filters', tag, access: 'moderator', summary: 'Word filters of the instance',
@@ -65,7 +65,7 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/moderation/filters', tag, access: 'moderator', body: filterInput, status: 201,
     summary: 'Add a word filter: {phrase, action: block | hold}',
-    handler: async ({ account, body }) => ({ filter: await moderation.addFilter(account!, body) }),
+    handler: async ({ req, account }) => ({ filter: await moderation.addFilter(account!, req.body) }),
   });
   api.route({
     method: 'delete', path: '/moderation/filters/:id', tag, access: 'moderator', summary: 'Remove a word filter',
@@ -77,8 +77,8 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'put', path: '/moderation/accounts/:handle/suspension', tag, access: 'moderator', body: suspensionInput,
     summary: 'Suspend an account for `days`, or ban it (days null), with a reason',
-    handler: async ({ req, account, body }) => {
-      const target = await moderation.suspend(account!, param(req.params.handle), body);
+    handler: async ({ req, account }) => {
+      const target = await moderation.suspend(account!, param(req.params.handle), req.body);
       return { account: accountView(target), suspendedUntil: target.suspendedUntil };
     },
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DuplicateKeyError, type Store, type TxScope } from '../store/port.js';
+import { DuplicateKeyError, type Collection, type Store, type TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
 import { conflict, forbidden, notFound } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
@@ -52,30 +52,149 @@ function phraseMatcher(phrase: string): (folded: string) => boolean {
  * module (forums, rooms, review boards) shares. The actions themselves (hide a
  * post, lock a thread) belong to the module that owns the content.
  */
-export async function createModerationService(store: Store, accounts: AccountsService) {
-  const reports = store.collection(reportsCollection);
-  const log = store.collection(modLogCollection);
-  const filters = store.collection(wordFiltersCollection);
+export class ModerationService {
+  private readonly reports: Collection<ReportDoc>;
+  private readonly log: Collection<ModLogDoc>;
+  private readonly filters: Collection<WordFilterDoc>;
+  private compiled: { action: 'block' | 'hold'; test: (t: string) => boolean }[] = [];
 
-  let compiled: { action: 'block' | 'hold'; test: (t: string) => boolean }[] = [];
-  async function reloadFilters(): Promise<WordFilterDoc[]> {
+  constructor(
+    private readonly store: Store,
+    /** Suspensions are the accounts module's; moderation logs them. */
+    private readonly accounts: Pick<AccountsService, 'suspend' | 'unsuspend'>,
+  ) {
+    this.reports = store.collection(reportsCollection);
+    this.log = store.collection(modLogCollection);
+    this.filters = store.collection(wordFiltersCollection);
+  }
+
+  /** Reads the word filters; once at start, and again whenever staff change them. */
+  async reloadFilters(): Promise<WordFilterDoc[]> {
     const all: WordFilterDoc[] = [];
     let after: string | null = null;
     do {
-      const page = await filters.find({ orderBy: { field: 'createdAt' }, limit: 500, after });
+      const page = await this.filters.find({ orderBy: { field: 'createdAt' }, limit: 500, after });
       all.push(...page.items);
       after = page.next;
     } while (after);
-    compiled = all.map((f) => ({ action: f.action, test: phraseMatcher(f.phrase) }));
+    this.compiled = all.map((f) => ({ action: f.action, test: phraseMatcher(f.phrase) }));
     return all;
   }
-  await reloadFilters();
+
+  /** The strictest verdict of the instance's word filters on some text. */
+  checkText(...texts: readonly string[]): FilterVerdict {
+    const folded = fold(texts.join('\n'));
+    let verdict: FilterVerdict = null;
+    for (const f of this.compiled) {
+      if (!f.test(folded)) continue;
+      if (f.action === 'block') return 'block';
+      verdict = 'hold';
+    }
+    return verdict;
+  }
+
+  async listFilters(actor: AccountDoc): Promise<WordFilterDoc[]> {
+    if (!isStaff(actor)) throw forbidden('moderator_only');
+    return this.reloadFilters();
+  }
+
+  async addFilter(actor: AccountDoc, raw: unknown): Promise<WordFilterDoc> {
+    if (!isStaff(actor)) throw forbidden('moderator_only');
+    const input = parseInput(filterInput, raw);
+    const doc: WordFilterDoc = { id: newId(), phrase: fold(input.phrase), action: input.action, createdAt: Date.now() };
+    try {
+      await this.store.transaction(async (tx) => {
+        await tx.collection(wordFiltersCollection).insert(doc);
+        await this.record(tx, actor, { boardId: null, action: `filter_${input.action}`, targetType: 'filter', targetId: doc.id, reason: input.phrase });
+      });
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) throw conflict('filter_exists');
+      throw error;
+    }
+    await this.reloadFilters();
+    return doc;
+  }
+
+  async removeFilter(actor: AccountDoc, id: string): Promise<void> {
+    if (!isStaff(actor)) throw forbidden('moderator_only');
+    const doc = await this.filters.get(id);
+    if (!doc) throw notFound('filter_not_found');
+    await this.store.transaction(async (tx) => {
+      await tx.collection(wordFiltersCollection).delete(id);
+      await this.record(tx, actor, { boardId: null, action: 'filter_removed', targetType: 'filter', targetId: id, reason: doc.phrase });
+    });
+    await this.reloadFilters();
+  }
+
+  /** Files a report; one open report per member and post (a second one updates the first). */
+  async fileReport(reporter: AccountDoc, post: { id: string; boardId: string }, raw: unknown): Promise<ReportDoc> {
+    return this.file(reporter.id, post, parseInput(reportInput, raw));
+  }
+
+  /**
+   * A report from another server's moderators (an ActivityPub Flag):
+   * `reporterKey` stands for that server, never for a person.
+   */
+  async fileRemoteReport(reporterKey: string, post: { id: string; boardId: string }, raw: unknown): Promise<ReportDoc> {
+    return this.file(reporterKey, post, parseInput(reportInput, raw));
+  }
+
+  async openReports(after?: string | null, limit = 50) {
+    return this.reports.find({ where: { status: 'open' }, orderBy: { field: 'createdAt' }, limit, after: after ?? null });
+  }
+
+  async openReportsForPost(postId: string): Promise<ReportDoc[]> {
+    return (await this.reports.find({ where: { postId, status: 'open' }, orderBy: { field: 'createdAt' }, limit: 100 })).items;
+  }
+
+  async getReport(id: string): Promise<ReportDoc> {
+    const report = await this.reports.get(id);
+    if (!report) throw notFound('report_not_found');
+    return report;
+  }
+
+  /** Closes every open report on a post with what the moderator did (inside the action's transaction). */
+  async resolveReportsFor(tx: TxScope, postId: string, resolution: string): Promise<number> {
+    const col = tx.collection(reportsCollection);
+    const open = await col.find({ where: { postId, status: 'open' }, orderBy: { field: 'createdAt' }, limit: 1000 });
+    const now = Date.now();
+    for (const r of open.items) await col.patch(r.id, { status: 'resolved', resolution, resolvedAt: now, expiresAt: now + REPORT_RETENTION_MS });
+    return open.items.length;
+  }
+
+  /** Writes one line of the moderation log: who did what to what, when and why. */
+  async record(tx: TxScope, actor: AccountDoc, entry: Pick<ModLogDoc, 'boardId' | 'action' | 'targetType' | 'targetId' | 'reason'>): Promise<void> {
+    const now = Date.now();
+    await tx.collection(modLogCollection).insert({ id: newId(), actorId: actor.id, createdAt: now, expiresAt: now + MOD_LOG_RETENTION_MS, ...entry });
+  }
+
+  /** Suspends (days) or bans (no days) an account, and logs it. */
+  async suspend(actor: AccountDoc, handle: string, raw: unknown): Promise<AccountDoc> {
+    const input = parseInput(suspensionInput, raw);
+    const target = await this.accounts.suspend(actor, handle, input);
+    await this.store.transaction((tx) =>
+      this.record(tx, actor, { boardId: null, action: input.days ? 'account_suspended' : 'account_banned', targetType: 'account', targetId: target.id, reason: input.reason }),
+    );
+    return target;
+  }
+
+  async unsuspend(actor: AccountDoc, handle: string): Promise<AccountDoc> {
+    const target = await this.accounts.unsuspend(actor, handle);
+    await this.store.transaction((tx) => this.record(tx, actor, { boardId: null, action: 'account_unsuspended', targetType: 'account', targetId: target.id, reason: '' }));
+    return target;
+  }
+
+  async logPage(boardId: string | null, after?: string | null, limit = 50) {
+    return boardId
+      ? this.log.find({ where: { boardId }, orderBy: { field: 'createdAt', direction: 'desc' }, limit, after: after ?? null })
+      : this.log.find({ orderBy: { field: 'createdAt', direction: 'desc' }, limit, after: after ?? null });
+  }
 
   /** One open report per reporter and post: a second one updates the first. */
-  async function file(reporterId: string, post: { id: string; boardId: string }, input: z.infer<typeof reportInput>): Promise<ReportDoc> {
-    const existing = await reports.findOne({ postId: post.id, reporterId });
+  private async file(reporterId: string, post: { id: string; boardId: string }, input: z.infer<typeof reportInput>): Promise<ReportDoc> {
+    const existing = await this.reports.findOne({ postId: post.id, reporterId });
     if (existing && existing.status === 'open') {
-      return (await reports.patch(existing.id, { reason: input.reason, note: input.note }))!;
+      return (await this.reports.patch(existing.id, { reason: input.reason, note: input.note }))!;
     }
     const doc: ReportDoc = {
       id: newId(),
@@ -90,126 +209,7 @@ export async function createModerationService(store: Store, accounts: AccountsSe
       resolvedAt: null,
       expiresAt: null,
     };
-    await reports.insert(doc);
+    await this.reports.insert(doc);
     return doc;
   }
-
-  return {
-    /** The strictest verdict of the instance's word filters on some text. */
-    checkText(...texts: readonly string[]): FilterVerdict {
-      const folded = fold(texts.join('\n'));
-      let verdict: FilterVerdict = null;
-      for (const f of compiled) {
-        if (!f.test(folded)) continue;
-        if (f.action === 'block') return 'block';
-        verdict = 'hold';
-      }
-      return verdict;
-    },
-
-    async listFilters(actor: AccountDoc): Promise<WordFilterDoc[]> {
-      if (!isStaff(actor)) throw forbidden('moderator_only');
-      return reloadFilters();
-    },
-
-    async addFilter(actor: AccountDoc, raw: unknown): Promise<WordFilterDoc> {
-      if (!isStaff(actor)) throw forbidden('moderator_only');
-      const input = parseInput(filterInput, raw);
-      const doc: WordFilterDoc = { id: newId(), phrase: fold(input.phrase), action: input.action, createdAt: Date.now() };
-      try {
-        await store.transaction(async (tx) => {
-          await tx.collection(wordFiltersCollection).insert(doc);
-          await record(tx, actor, { boardId: null, action: `filter_${input.action}`, targetType: 'filter', targetId: doc.id, reason: input.phrase });
-        });
-      } catch (error) {
-        if (error instanceof DuplicateKeyError) throw conflict('filter_exists');
-        throw error;
-      }
-      await reloadFilters();
-      return doc;
-    },
-
-    async removeFilter(actor: AccountDoc, id: string): Promise<void> {
-      if (!isStaff(actor)) throw forbidden('moderator_only');
-      const doc = await filters.get(id);
-      if (!doc) throw notFound('filter_not_found');
-      await store.transaction(async (tx) => {
-        await tx.collection(wordFiltersCollection).delete(id);
-        await record(tx, actor, { boardId: null, action: 'filter_removed', targetType: 'filter', targetId: id, reason: doc.phrase });
-      });
-      await reloadFilters();
-    },
-
-    /** Files a report; one open report per member and post (a second one updates the first). */
-    async fileReport(reporter: AccountDoc, post: { id: string; boardId: string }, raw: unknown): Promise<ReportDoc> {
-      return file(reporter.id, post, parseInput(reportInput, raw));
-    },
-
-    /**
-     * A report from another server's moderators (an ActivityPub Flag):
-     * `reporterKey` stands for that server, never for a person.
-     */
-    async fileRemoteReport(reporterKey: string, post: { id: string; boardId: string }, raw: unknown): Promise<ReportDoc> {
-      return file(reporterKey, post, parseInput(reportInput, raw));
-    },
-
-    async openReports(after?: string | null, limit = 50) {
-      return reports.find({ where: { status: 'open' }, orderBy: { field: 'createdAt' }, limit, after: after ?? null });
-    },
-
-    async openReportsForPost(postId: string): Promise<ReportDoc[]> {
-      return (await reports.find({ where: { postId, status: 'open' }, orderBy: { field: 'createdAt' }, limit: 100 })).items;
-    },
-
-    async getReport(id: string): Promise<ReportDoc> {
-      const report = await reports.get(id);
-      if (!report) throw notFound('report_not_found');
-      return report;
-    },
-
-    /** Closes every open report on a post with what the moderator did (inside the action's transaction). */
-    async resolveReportsFor(tx: TxScope, postId: string, resolution: string): Promise<number> {
-      const col = tx.collection(reportsCollection);
-      const open = await col.find({ where: { postId, status: 'open' }, orderBy: { field: 'createdAt' }, limit: 1000 });
-      const now = Date.now();
-      for (const r of open.items) await col.patch(r.id, { status: 'resolved', resolution, resolvedAt: now, expiresAt: now + REPORT_RETENTION_MS });
-      return open.items.length;
-    },
-
-    record,
-
-    /** Suspends (days) or bans (no days) an account, and logs it. */
-    async suspend(actor: AccountDoc, handle: string, raw: unknown): Promise<AccountDoc> {
-      const input = parseInput(suspensionInput, raw);
-      const target = await accounts.suspend(actor, handle, input);
-      await store.transaction((tx) =>
-        record(tx, actor, { boardId: null, action: input.days ? 'account_suspended' : 'account_banned', targetType: 'account', targetId: target.id, reason: input.reason }),
-      );
-      return target;
-    },
-
-    async unsuspend(actor: AccountDoc, handle: string): Promise<AccountDoc> {
-      const target = await accounts.unsuspend(actor, handle);
-      await store.transaction((tx) => record(tx, actor, { boardId: null, action: 'account_unsuspended', targetType: 'account', targetId: target.id, reason: '' }));
-      return target;
-    },
-
-    async logPage(boardId: string | null, after?: string | null, limit = 50) {
-      return boardId
-        ? log.find({ where: { boardId }, orderBy: { field: 'createdAt', direction: 'desc' }, limit, after: after ?? null })
-        : log.find({ orderBy: { field: 'createdAt', direction: 'desc' }, limit, after: after ?? null });
-    },
-  };
-
-  /** Writes one line of the moderation log: who did what to what, when and why. */
-  async function record(
-    tx: TxScope,
-    actor: AccountDoc,
-    entry: Pick<ModLogDoc, 'boardId' | 'action' | 'targetType' | 'targetId' | 'reason'>,
-  ): Promise<void> {
-    const now = Date.now();
-    await tx.collection(modLogCollection).insert({ id: newId(), actorId: actor.id, createdAt: now, expiresAt: now + MOD_LOG_RETENTION_MS, ...entry });
-  }
 }
-
-export type ModerationService = Awaited<ReturnType<typeof createModerationService>>;

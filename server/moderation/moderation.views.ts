@@ -1,15 +1,16 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
 import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
-import type { BoardView, ForumsService } from '../forums/forums.service.js';
 import type { WordFilterDoc } from './moderation.collections.js';
+import type { ModerationQueueService } from './queue.service.js';
 
-type Queue = Awaited<ReturnType<ForumsService['reportQueue']>>;
-type Pending = Awaited<ReturnType<ForumsService['pendingPosts']>>;
-type Log = Awaited<ReturnType<ForumsService['modLog']>>;
+type Queue = Awaited<ReturnType<ModerationQueueService['reportQueue']>>;
+type Pending = Awaited<ReturnType<ModerationQueueService['pendingPosts']>>;
+type Log = Awaited<ReturnType<ModerationQueueService['modLog']>>;
 
 export type ModSection = 'reports' | 'pending' | 'suspend';
 
-function modNav(ctx: PageContext): SafeHtml {
+/** The moderation tabs, also on the boards' administration page (server/forums/boards.views.ts). */
+export function modNav(ctx: PageContext): SafeHtml {
   const { t } = ctx;
   return html`<nav class="tabs" aria-label="${t('nav.moderation')}"><a href="/mod">${icon('flag')} ${t('mod.queue')}</a> <a href="/mod/boards">${icon('list')} ${t('mod.boards')}</a> <a href="/mod/filters">${icon('shield')} ${t('mod.filters')}</a> <a href="/mod/log">${icon('list')} ${t('mod.log')}</a></nav>`;
 }
@@ -90,46 +91,6 @@ ${modNav(ctx)}
 <table class="log"><thead><tr><th>${t('mod.when')}</th><th>${t('mod.who')}</th><th>${t('mod.what')}</th><th>${t('mod.reason')}</th></tr></thead>
 <tbody>${log.items.map((e) => html`<tr><td>${formatTime(ctx, e.createdAt)}</td><td>${e.actor ?? '?'}</td><td>${e.action} <small>${e.targetType} ${e.targetId}</small></td><td>${e.reason}</td></tr>`)}</tbody></table>
 ${log.next ? html`<p><a class="button" href="/mod/log?after=${encodeURIComponent(log.next)}">${t('forums.older')}</a></p>` : ''}`,
-  });
-}
-
-export function boardsAdminPage(ctx: PageContext, boards: readonly (BoardView & { moderators: string })[], state?: { slug: string; form: FormState }): SafeHtml {
-  const { t } = ctx;
-  const s = (slug: string) => (state?.slug === slug ? state.form : undefined);
-  const visibility = (current: string) =>
-    html`<select name="visibility">${['public', 'members', 'network'].map((v) => html`<option value="${v}" ${v === current ? 'selected' : ''}>${t(`board.visibility_${v}`)}</option>`)}</select>`;
-  const checkbox = (name: string, on: boolean, label: string) =>
-    html`<input type="hidden" name="${name}" value="false"><label class="check"><input type="checkbox" name="${name}" value="true" ${on ? 'checked' : ''}> ${label}</label>`;
-  return layout(ctx, {
-    title: t('mod.boards'),
-    body: html`<h1>${icon('list')} ${t('mod.boards')}</h1>
-${modNav(ctx)}
-${boards.map(
-      (b) => html`<section id="b-${b.slug}" class="card"><h2>${b.name} <small>/b/${b.slug}</small></h2>
-${errorBox(s(b.slug))}
-<form method="post" action="/mod/boards/${b.slug}" class="stack">${csrfField(ctx)}
-${field(s(b.slug), { name: 'name', label: t('board.name'), required: true, maxlength: 80, value: b.name })}
-${field(s(b.slug), { name: 'description', label: t('board.description'), maxlength: 500, value: b.description })}
-${field(s(b.slug), { name: 'language', label: t('layout.language'), maxlength: 20, value: b.language })}
-${field(s(b.slug), { name: 'position', label: t('board.position'), type: 'number', value: String(b.position) })}
-<p class="field"><label>${t('board.visibility')} ${visibility(b.visibility)}</label></p>
-${field(s(b.slug), { name: 'slowModeSeconds', label: t('board.slow_mode'), type: 'number', value: String(b.slowModeSeconds) })}
-${field(s(b.slug), { name: 'moderators', label: t('board.moderators'), hint: t('board.moderators_hint'), maxlength: 2000, value: b.moderators })}
-${checkbox('approveFirstPosts', b.approveFirstPosts, t('board.approve_first'))}
-${checkbox('archived', b.archived, t('board.archived'))}
-<button type="submit">${icon('check')} ${t('settings.save')}</button></form>
-${ctx.account?.role === 'admin' ? html`<form method="post" action="/mod/boards/${b.slug}/delete" class="stack">${csrfField(ctx)}<button type="submit" class="danger">${icon('trash')} ${t('board.delete')}</button></form>` : ''}
-</section>`,
-    )}
-<section id="new" class="card"><h2>${icon('plus')} ${t('board.create')}</h2>
-${errorBox(s(''))}
-<form method="post" action="/mod/boards" class="stack">${csrfField(ctx)}
-${field(s(''), { name: 'slug', label: t('board.slug'), hint: t('board.slug_hint'), required: true, maxlength: 40 })}
-${field(s(''), { name: 'name', label: t('board.name'), required: true, maxlength: 80 })}
-${field(s(''), { name: 'description', label: t('board.description'), maxlength: 500 })}
-${field(s(''), { name: 'language', label: t('layout.language'), maxlength: 20, value: ctx.locale })}
-<p class="field"><label>${t('board.visibility')} ${visibility('public')}</label></p>
-<button type="submit" class="primary">${icon('plus')} ${t('board.create')}</button></form></section>`,
   });
 }
 

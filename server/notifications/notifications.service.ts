@@ -2,7 +2,7 @@ import type { Store } from '../store/port.js';
 import { newId } from '../crypto.js';
 import { notFound } from '../core/errors.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
-import type { Publish } from '../forums/forums.service.js';
+import type { Publish } from '../forums/changes.js';
 import { NOTIFICATION_LIFETIME_MS, notificationsCollection, type NotificationDoc } from './notifications.collections.js';
 
 export interface NotificationView {

@@ -11,6 +11,7 @@ import {
   reviewModerationInput,
 } from './reviews.schemas.js';
 
+/** Bodies and queries reach the service as they came, and the service validates them; the schemas declared here describe the API. */
 export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
   const { reviews } = ctx;
   const tag = 'reviews';
@@ -27,24 +28,24 @@ export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'patch', path: '/review-boards/:slug', tag, access: 'admin', body: reviewBoardPatchInput,
     summary: 'Change a review board; `secret` (the network’s shared digest key) only before the first review',
-    handler: async ({ req, account, body }) => ({ board: await reviews.updateBoard(account!, param(req.params.slug), body) }),
+    handler: async ({ req, account }) => ({ board: await reviews.updateBoard(account!, param(req.params.slug), req.body) }),
   });
   api.route({
     method: 'get', path: '/review-boards/:slug/reviews', tag, access: 'member', query: reviewListInput,
     summary: 'Published reviews, newest first; filter by kind, category or area',
-    handler: async ({ req, account, query }) => reviews.list(account, param(req.params.slug), query),
+    handler: async ({ req, account }) => reviews.list(account, param(req.params.slug), req.query),
   });
   api.route({
     method: 'post', path: '/review-boards/:slug/reviews', tag, access: 'member', body: reviewInput, status: 201,
     summary: 'Post a warning or a vouch; identifiers are stored only as keyed slow hashes',
-    handler: async ({ req, account, body }) => ({ review: await reviews.create(account, param(req.params.slug), body) }),
+    handler: async ({ req, account }) => ({ review: await reviews.create(account, param(req.params.slug), req.body) }),
   });
   api.route({
     method: 'post', path: '/review-boards/:slug/lookups', tag, access: 'member', body: lookupInput,
     summary: 'Screen a client: the identifier goes in the body, never the URL; nothing about the look-up is kept',
-    handler: async ({ req, res, account, body }) => {
+    handler: async ({ req, res, account }) => {
       res.setHeader('Cache-Control', 'no-store');
-      return reviews.lookup(account, param(req.params.slug), body);
+      return reviews.lookup(account, param(req.params.slug), req.body);
     },
   });
   api.route({
@@ -57,7 +58,7 @@ export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'patch', path: '/reviews/:id', tag, access: 'member', body: correctionInput, summary: 'Correct your review (a member’s correction is checked again)',
-    handler: async ({ req, account, body }) => ({ review: await reviews.correct(account, param(req.params.id), body) }),
+    handler: async ({ req, account }) => ({ review: await reviews.correct(account, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'delete', path: '/reviews/:id', tag, access: 'member', summary: 'Retract your review (it is deleted)',
@@ -69,15 +70,15 @@ export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/reviews/:id/responses', tag, access: 'member', body: responseInput, status: 201,
     summary: 'Answer a review: corroborate ("happened to me too"), counter-vouch, or dispute with a note',
-    handler: async ({ req, account, body }) => ({ response: await reviews.respond(account, param(req.params.id), body) }),
+    handler: async ({ req, account }) => ({ response: await reviews.respond(account, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'post', path: '/reviews/:id/answer', tag, access: 'member', body: answerInput, summary: 'Answer a moderator’s question about your review',
-    handler: async ({ req, account, body }) => ({ review: await reviews.answer(account, param(req.params.id), body) }),
+    handler: async ({ req, account }) => ({ review: await reviews.answer(account, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'post', path: '/reviews/:id/moderation', tag, access: 'moderator', body: reviewModerationInput,
     summary: 'Moderate a review: publish, reject (reason), ask the author a question, edit out identifying details, remove',
-    handler: async ({ req, account, body }) => ({ review: await reviews.moderate(account, param(req.params.id), body) }),
+    handler: async ({ req, account }) => ({ review: await reviews.moderate(account, param(req.params.id), req.body) }),
   });
 }

@@ -70,3 +70,28 @@ export const reviewBoardPatchInput = z.strictObject({
     .regex(/^[A-Za-z0-9+/_-]{22,}={0,2}$/, 'validation.secret_format')
     .optional(),
 });
+
+const sharedHint = z.strictObject({ type: z.enum(['phone', 'email', 'handle']), platform: z.string().max(40).nullable(), hint: z.string().max(20) });
+
+/** A review as a partner instance sends it: everything is checked, nothing is taken on trust but the partner's signature. */
+export const sharedReviewInput = z.strictObject({
+  board: z.string().regex(/^[a-z0-9-]{2,40}$/),
+  author: z.strictObject({ name: z.string().trim().min(1).max(100), handle: z.string().regex(/^[A-Za-z0-9_]{1,60}$/) }).nullable(),
+  area: z.string().trim().max(80).nullable(),
+  kind: z.enum(['warning', 'vouch']),
+  categories: z.array(z.enum(warningCategories)).max(warningCategories.length),
+  severity: z.enum(['low', 'medium', 'high', 'urgent']).nullable(),
+  rating: z.number().int().min(1).max(5).nullable(),
+  incidentMonth: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+  incidentDay: z.number().int().min(1).max(31).nullable(),
+  html: z.string().max(100_000),
+  descriptors: z.string().max(1000),
+  identifiers: z.array(sharedHint).max(5),
+  digests: z.array(z.string().min(16).max(200)).max(5),
+  corroborations: z.number().int().min(0),
+  counterVouches: z.number().int().min(0),
+  disputes: z.number().int().min(0),
+  publishedAt: z.number().int().min(0),
+  updatedAt: z.number().int().min(0),
+  expiresAt: z.number().int().min(0),
+});

@@ -3,7 +3,7 @@ import { csrfField, errorBox, field, formatDay, icon, layout, type FormState, ty
 import { authorLabel } from '../forums/forums.views.js';
 import type { AreaView } from '../areas/areas.service.js';
 import { warningCategories } from './reviews.collections.js';
-import type { LookupResult, ResponseView, ReviewBoardView, ReviewView } from './reviews.service.js';
+import type { LookupResult, ResponseView, ReviewBoardView, ReviewView } from './review-views.js';
 import { REVIEW_BODY_MAX } from './reviews.schemas.js';
 
 const IDENTIFIER_ROWS = 3;

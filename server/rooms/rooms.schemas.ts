@@ -13,6 +13,9 @@ export const PAGE_SIZE = 50;
 
 const id = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'validation.bad_format');
 
+/** Ids in paths are checked before any read: a malformed one is simply not found. */
+export const isId = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value);
+
 /** Form checkboxes arrive as "on"/"true"/"1"; JSON sends booleans. */
 const flag = z.union([z.boolean(), z.enum(['on', 'true', '1', 'false', '0', '']).transform((v) => v === 'on' || v === 'true' || v === '1')]);
 

@@ -1,14 +1,12 @@
 import type { Socket } from 'socket.io';
-import type { z } from 'zod';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { Channels } from '../realtime/realtime.js';
 import type { I18n } from '../i18n/i18n.js';
 import type { Logger } from '../logger.js';
 import type { Limiter } from '../core/rate-limit.js';
 import { AppError } from '../core/errors.js';
-import { parseInput } from '../core/validate.js';
-import type { RoomsLive, RoomsService } from './rooms.service.js';
-import { socketCatchUpInput, socketReadInput, socketSendInput } from './rooms.schemas.js';
+import type { RoomServices } from './rooms.service.js';
+import type { RoomsLive } from './rooms.live.js';
 
 /**
  * The `/rooms` namespace: visitors are refused at the handshake. Members
@@ -28,7 +26,7 @@ import { socketCatchUpInput, socketReadInput, socketSendInput } from './rooms.sc
  * removed member alone, just before their sockets leave the channel.
  */
 export interface RoomsSocketDeps {
-  readonly rooms: RoomsService;
+  readonly rooms: RoomServices;
   readonly i18n: I18n;
   readonly logger: Logger;
   /** Socket events per member, on top of the message limit the service applies to `send`. */
@@ -42,9 +40,10 @@ const CHANNEL = 'room';
 type Reply = (answer: Record<string, unknown>) => void;
 
 export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsLive {
-  const { rooms, i18n, logger, eventLimit } = deps;
+  const { i18n, logger, eventLimit } = deps;
+  const { membership, messages } = deps.rooms;
   const { nsp } = channels;
-  channels.channel(CHANNEL, (viewer, id) => rooms.isMember(viewer, id));
+  channels.channel(CHANNEL, (viewer, id) => membership.isMember(viewer, id));
 
   const presence = new Map<string, NodeJS.Timeout>();
   const schedulePresence = (name: string) => {
@@ -82,15 +81,11 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
 
   /**
    * Runs one client event: the ack must be the last of exactly two arguments;
-   * the payload is validated, the account read afresh, and every failure
-   * answered, never thrown (a rejection here would take the process down).
+   * the account is read afresh, the payload handed as it came to the service
+   * (which validates it), and every failure answered, never thrown (a
+   * rejection here would take the process down).
    */
-  function on<S extends z.ZodType>(
-    socket: Socket,
-    event: string,
-    schema: S,
-    action: (account: AccountDoc, input: z.output<S>) => Promise<Record<string, unknown>>,
-  ): void {
+  function on(socket: Socket, event: string, action: (account: AccountDoc, payload: unknown) => Promise<Record<string, unknown>>): void {
     socket.on(event, (...args: unknown[]) => {
       const ack = args[args.length - 1];
       if (typeof ack !== 'function') return;
@@ -98,31 +93,22 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
       let account: AccountDoc | null = null;
       (async () => {
         if (args.length !== 2) throw new AppError(400, 'bad_request');
-        const input = parseInput(schema, args[0]);
         account = await channels.account(socket);
         if (!account) {
           reply({ ok: false, error: { code: 'session_ended', message: i18n.t(i18n.defaultLocale, 'error.session_ended') } });
           return;
         }
         await eventLimit.consume(account.id);
-        reply({ ok: true, ...(await action(account, input)) });
+        reply({ ok: true, ...(await action(account, args[0])) });
       })().catch((error: unknown) => reply(errorAnswer(error, account)));
     });
   }
 
   nsp.on('connection', (socket) => {
-    on(socket, 'send', socketSendInput, async (account, input) => {
-      const { shared } = await rooms.sendMessage(account, input.roomId, { body: input.body, replyTo: input.replyTo ?? null, clientId: input.clientId });
-      return { clientId: input.clientId, message: shared };
-    });
-    on(socket, 'catch-up', socketCatchUpInput, async (account, input) => {
-      const page = await rooms.history(account, input.roomId, { after: input.after, limit: 100 });
-      // The shared shape: what the live events carry, so a client renders both alike.
-      const messages = page.messages.map(({ mine: _mine, myReactions: _my, canDelete: _del, body: _body, ...shared }) => shared);
-      return { messages, newer: page.newer };
-    });
-    on(socket, 'read', socketReadInput, async (account, input) => {
-      await rooms.markRead(account, input.roomId, input.cursor);
+    on(socket, 'send', (account, payload) => messages.sendLive(account, payload));
+    on(socket, 'catch-up', (account, payload) => messages.catchUp(account, payload));
+    on(socket, 'read', async (account, payload) => {
+      await messages.markRead(account, payload);
       return {};
     });
   });

@@ -4,7 +4,7 @@ import { reactionEmoji, reactionKinds } from '../forums/reactions.js';
 import { reportReasons } from '../moderation/moderation.collections.js';
 import { retentionChoices } from './rooms.collections.js';
 import { ALIAS_MAX, MESSAGE_MAX, NOTE_MAX, PIN_BODY_MAX, PIN_TITLE_MAX } from './rooms.schemas.js';
-import type { AuthorView, History, MemberMessageView, MemberView, MyRoomView, PinView, RoomPreview, RoomView } from './rooms.service.js';
+import type { AuthorView, History, MemberMessageView, MemberView, MyRoomView, PinView, RoomPreview, RoomView } from './view-models.js';
 
 /**
  * Room pages never put a room's name or purpose where a glance at the screen,

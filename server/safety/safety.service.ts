@@ -9,7 +9,7 @@ import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { AreasService } from '../areas/areas.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import type { InstanceService } from '../instance/instance.service.js';
-import type { Publish } from '../forums/forums.service.js';
+import type { Publish } from '../forums/changes.js';
 import { renderBody } from '../content/markdown.js';
 import { normaliseIdentifier } from '../reviews/identifiers.js';
 import type { PushService } from './push.service.js';

@@ -183,14 +183,14 @@ describe('forums API', () => {
       const remote = { actor: 'https://far.example/u/kim', name: 'kim', address: 'kim@far.example', url: null };
       const input = { threadId: null, quoteOf: null, title: 'From afar', html: '<p>Hello from afar</p>', contentWarning: null, remote };
       await assert.rejects(
-        inst.parasol.ctx.forums.receiveRemotePost('general', input, async () => {
+        inst.parasol.ctx.forums.remote.receiveRemotePost('general', input, async () => {
           throw new Error('the record could not be written');
         }),
         /could not be written/,
       );
       assert.equal(await postCount(), before, 'no post without its record');
       const recorded: string[] = [];
-      const kept = await inst.parasol.ctx.forums.receiveRemotePost('general', input, async (_tx, post) => recorded.push(post.id));
+      const kept = await inst.parasol.ctx.forums.remote.receiveRemotePost('general', input, async (_tx, post) => recorded.push(post.id));
       assert.deepEqual(recorded, [kept.id]);
       assert.equal(await postCount(), before + 1);
     });

@@ -44,7 +44,7 @@ describe('forum retention', () => {
     const { threadId: _thread, ...old } = stored;
     await col.upsert(old as typeof stored);
     await col.insert({ ...old, id: 'gone.reaction.hug', postId: 'no-such-post' } as typeof stored);
-    await forums.backfillReactionThreads();
+    await forums.posting.backfillReactionThreads();
     assert.equal((await col.get(stored.id))?.threadId, created.json.thread.id);
     assert.equal(await col.get('gone.reaction.hug'), null);
 

@@ -270,4 +270,29 @@ describe('client review boards API', () => {
     assert.equal((await lookup(cat, { type: 'phone', value: '+447700900111' })).json.warnings, 0);
     assert.equal((await lookup(cat, { type: 'phone', value: '+447700900222' })).json.warnings, 1);
   });
+
+  it('exports a member’s own reviews only; on deletion removes them, or keeps them without an author', async () => {
+    const { store } = inst.parasol.ctx;
+    const leaver = await member(inst, 'leaver');
+    const keeper = await member(inst, 'keeper');
+    const gone = (await leaver.client.api('POST', `${BOARD}/reviews`, warning({ body: 'Delete me with my account.' }))).json.review;
+    const kept = (await keeper.client.api('POST', `${BOARD}/reviews`, warning({ body: 'Keep me without my name.' }))).json.review;
+    await publish(gone.id);
+    await publish(kept.id);
+    await keeper.client.api('POST', `/reviews/${gone.id}/responses`, { kind: 'corroborate' });
+
+    const data = await leaver.client.api('GET', '/me/export');
+    assert.equal(data.status, 200, data.text);
+    assert.ok(data.json.reviews.some((r: { id: string; body: string }) => r.id === gone.id && r.body === 'Delete me with my account.'), 'the export holds my review');
+    assert.ok(!data.text.includes('Keep me without my name.'), 'the export holds no one else’s review');
+
+    assert.equal((await leaver.client.api('DELETE', '/me', { passphrase: PASS, content: 'delete' })).status, 204);
+    assert.equal((await keeper.client.api('DELETE', '/me', { passphrase: PASS, content: 'keep_anonymous' })).status, 204);
+    assert.equal(await store.collection(reviewsCollection).get(gone.id), null);
+    assert.equal(await store.collection(digestsCollection).count({ reviewId: gone.id }), 0);
+    const shown = await mod.client.api('GET', `/reviews/${kept.id}`);
+    assert.equal(shown.status, 200, shown.text);
+    assert.deepEqual(shown.json.review.author, { kind: 'deleted' });
+    assert.equal((await store.collection(reviewsCollection).get(kept.id))!.authorId, null);
+  });
 });

@@ -1,0 +1,79 @@
+import crypto from 'node:crypto';
+import { inspect } from 'node:util';
+
+/** Bytes of a member key (and of every key derived from it). */
+export const MEMBER_KEY_BYTES = 32;
+
+const BLIND_LABEL = 'parasol-blind-v1';
+
+/**
+ * A member's secret key. The database never holds it in the clear: it is kept
+ * wrapped under keys only the member's passphrase, recovery codes and live
+ * session or token secrets can derive, and unwrapped for one request or one
+ * open socket at a time. From it come the member's blinded ids: what anonymous
+ * posts, reviews, reactions and room memberships are stored under, so a copy of
+ * the database cannot tell whose they are.
+ *
+ * The bytes live in a private field and the key prints and serialises as a
+ * placeholder, so a log line or a JSON answer that picks up a viewer object
+ * cannot carry it.
+ */
+export class MemberKey {
+  readonly #bytes: Buffer;
+  #blindKey: Buffer | null = null;
+
+  private constructor(bytes: Buffer) {
+    if (bytes.length !== MEMBER_KEY_BYTES) throw new Error(`a member key has ${MEMBER_KEY_BYTES} bytes`);
+    this.#bytes = Buffer.from(bytes);
+  }
+
+  static generate(): MemberKey {
+    return new MemberKey(crypto.randomBytes(MEMBER_KEY_BYTES));
+  }
+
+  /** For the code that unwraps a stored key; nothing else builds one from bytes. */
+  static fromBytes(bytes: Uint8Array): MemberKey {
+    return new MemberKey(Buffer.from(bytes));
+  }
+
+  /** For the code that wraps the key (under a passphrase, a recovery code, a session or token secret). */
+  exportBytes(): Buffer {
+    return Buffer.from(this.#bytes);
+  }
+
+  /**
+   * The member's blinded id in one scope, e.g. `board:<id>` or `room:<id>`: the same
+   * member gets the same id in the same scope every time, and unlinkable ids in
+   * different scopes. The server computes it; it never accepts one from a client.
+   */
+  blind(scope: string): string {
+    this.#blindKey ??= Buffer.from(crypto.hkdfSync('sha256', this.#bytes, Buffer.alloc(0), BLIND_LABEL, MEMBER_KEY_BYTES));
+    return crypto.createHmac('sha256', this.#blindKey).update(scope).digest('base64url');
+  }
+
+  /** A further key for one purpose (e.g. wrapping a room's private key), never the key itself. */
+  derive(label: string): Buffer {
+    return Buffer.from(crypto.hkdfSync('sha256', this.#bytes, Buffer.alloc(0), `parasol-${label}-v1`, MEMBER_KEY_BYTES));
+  }
+
+  toJSON(): string {
+    return '[member key]';
+  }
+
+  toString(): string {
+    return '[member key]';
+  }
+
+  [inspect.custom](): string {
+    return 'MemberKey [hidden]';
+  }
+}
+
+/** Scopes of blinded ids, one place so that no two features share one by accident. */
+export const blindScope = {
+  board: (boardId: string) => `board:${boardId}`,
+  reviewBoard: (boardId: string) => `review-board:${boardId}`,
+  room: (roomId: string) => `room:${roomId}`,
+  /** Where notifications about anonymous items and rooms wait for the member's next visit. */
+  inbox: () => 'inbox',
+} as const;

@@ -1,0 +1,39 @@
+import type { AccountDoc } from '../accounts/accounts.collections.js';
+import type { RemoteAuthor } from './forums.collections.js';
+
+/**
+ * How an author is shown, everywhere a post or thread is: the API, the pages
+ * and ActivityPub all take it from here, so an anonymous post hides its member
+ * the same way in each.
+ */
+export type AuthorView =
+  | { readonly kind: 'member'; readonly handle: string; readonly displayName: string }
+  | { readonly kind: 'remote'; readonly name: string; readonly address: string; readonly url: string | null }
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'deleted' };
+
+/** Members' public names by account id (accounts.publicNames: deleted accounts are missing). */
+export type AuthorNames = ReadonlyMap<string, { readonly handle: string; readonly displayName: string }>;
+
+export interface Authored {
+  readonly authorId: string | null;
+  readonly anonymous: boolean;
+  readonly remote?: RemoteAuthor | null;
+}
+
+/** Who counts as the author: the member who wrote it, anonymously or not (an author's own post stays theirs to edit). */
+export function isAuthor(viewer: AccountDoc | null, doc: Pick<Authored, 'authorId'>): boolean {
+  return !!viewer && doc.authorId === viewer.id;
+}
+
+/** The members whose names a list shows: never an anonymous author's. */
+export function shownAuthorIds(docs: readonly Authored[]): string[] {
+  return docs.filter((d) => !d.anonymous && d.authorId).map((d) => d.authorId!);
+}
+
+export function authorOf(doc: Authored, names: AuthorNames): AuthorView {
+  if (doc.anonymous) return { kind: 'anonymous' };
+  if (doc.remote) return { kind: 'remote', name: doc.remote.name, address: doc.remote.address, url: doc.remote.url };
+  const name = doc.authorId ? names.get(doc.authorId) : undefined;
+  return name ? { kind: 'member', handle: name.handle, displayName: name.displayName } : { kind: 'deleted' };
+}

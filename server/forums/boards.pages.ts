@@ -1,0 +1,64 @@
+import express, { type Request } from 'express';
+import type { AppContext } from '../context.js';
+import { isStaff } from '../accounts/accounts.service.js';
+import { formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
+import type { FormState } from '../views/layout.js';
+import { boardsAdminPage } from './boards.views.js';
+
+const param = (value: string | undefined) => value ?? '';
+
+/** A checkbox with a hidden "false" before it sends both values when ticked: the last one is the answer. */
+function lastValues(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? v[v.length - 1] : v]));
+}
+
+/** The boards' administration pages, among the moderation tabs: board moderators change their boards, staff every board. */
+export function boardsPages(ctx: AppContext): express.Router {
+  const router = express.Router();
+  const { boards } = ctx.forums;
+
+  router.use('/mod/boards', signedInOnly());
+
+  const renderBoards = async (req: Request, state?: { slug: string; form: FormState }) => {
+    const mine = (await boards.listBoards(req.account)).filter((b) => b.canModerate);
+    const withMods = await Promise.all(mine.map(async (b) => ({ ...b, moderators: (await boards.moderatorHandles(b.id)).join(', ') })));
+    return boardsAdminPage(ctx.page(req), withMods, state);
+  };
+  router.get('/mod/boards', handle(async (req, res) => sendPage(res, await renderBoards(req))));
+  router.post(
+    '/mod/boards',
+    formPost(
+      async (req, res) => {
+        const board = await boards.createBoard(req.account!, formBody(req));
+        res.redirect(303, `/mod/boards#b-${board.slug}`);
+      },
+      (req, form) => renderBoards(req, { slug: '', form }),
+    ),
+  );
+  router.post(
+    '/mod/boards/:slug',
+    formPost(
+      async (req, res) => {
+        const body = lastValues(formBody(req));
+        const { moderators, ...rest } = body;
+        const patch = isStaff(req.account)
+          ? { ...rest, moderators: String(moderators ?? '').split(/[\s,]+/).filter(Boolean) }
+          : Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'visibility'));
+        const board = await boards.updateBoard(req.account!, param(req.params.slug), patch);
+        res.redirect(303, `/mod/boards#b-${board.slug}`);
+      },
+      (req, form) => renderBoards(req, { slug: param(req.params.slug), form }),
+    ),
+  );
+  router.post(
+    '/mod/boards/:slug/delete',
+    formPost(
+      async (req, res) => {
+        await boards.deleteBoard(req.account!, param(req.params.slug));
+        res.redirect(303, '/mod/boards');
+      },
+      (req, form) => renderBoards(req, { slug: param(req.params.slug), form }),
+    ),
+  );
+  return router;
+}

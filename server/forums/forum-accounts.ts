@@ -1,0 +1,56 @@
+import type { AccountHooks } from '../accounts/account-hooks.js';
+import type { ForumChanges } from './changes.js';
+import type { ForumDocs } from './forum-docs.js';
+import { postsCollection, reactionsCollection, threadsCollection } from './forums.collections.js';
+
+/** What happens to a member's posts and reactions when they delete or export their account. */
+export class ForumAccountData {
+  constructor(
+    private readonly docs: ForumDocs,
+    private readonly changes: ForumChanges,
+  ) {}
+
+  register(hooks: AccountHooks): void {
+    hooks.onDeleted(async (tx, accountId, content) => {
+      const col = tx.collection(postsCollection);
+      const tcol = tx.collection(threadsCollection);
+      let after: string | null = null;
+      do {
+        const page = await col.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after });
+        for (const p of page.items) {
+          if (content === 'delete') {
+            await col.patch(p.id, { authorId: null, body: '', html: '', excerpt: '', title: undefined, contentWarning: null, state: 'deleted' });
+            const t = await tcol.get(p.threadId);
+            if (t && t.firstPostId === p.id) await tcol.patch(t.id, { title: '', authorId: null });
+          } else {
+            await col.patch(p.id, { authorId: null });
+            const t = await tcol.get(p.threadId);
+            if (t && t.firstPostId === p.id) await tcol.patch(t.id, { authorId: null });
+          }
+        }
+        after = page.next;
+      } while (after);
+      let rafter: string | null = null;
+      const rcol = tx.collection(reactionsCollection);
+      do {
+        const page = await rcol.find({ where: { accountId }, orderBy: { field: 'createdAt' }, limit: 200, after: rafter });
+        for (const r of page.items) await rcol.delete(r.id);
+        rafter = page.next;
+      } while (rafter);
+      this.changes.changed(null);
+    });
+
+    hooks.exporter('posts', async (accountId) => {
+      const out: unknown[] = [];
+      let after: string | null = null;
+      do {
+        const page = await this.docs.posts.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 500, after });
+        for (const p of page.items) {
+          out.push({ id: p.id, threadId: p.threadId, title: p.title, body: p.body, anonymous: p.anonymous, contentWarning: p.contentWarning, state: p.state, createdAt: p.createdAt, editedAt: p.editedAt });
+        }
+        after = page.next;
+      } while (after);
+      return out;
+    });
+  }
+}

@@ -1,0 +1,197 @@
+import type { AccountDoc } from '../accounts/accounts.collections.js';
+import { isSuspended } from '../accounts/accounts.service.js';
+import { renderBody } from '../content/markdown.js';
+import { AppError, conflict, forbidden, unauthorized, unprocessable } from '../core/errors.js';
+import type { Limiter } from '../core/rate-limit.js';
+import { parseInput } from '../core/validate.js';
+import { newId } from '../crypto.js';
+import type { ModerationService } from '../moderation/moderation.service.js';
+import { eachPage } from '../store/paging.js';
+import type { Store } from '../store/port.js';
+import { isAuthor } from './authorship.js';
+import type { ForumChanges, Publish } from './changes.js';
+import type { ForumDocs } from './forum-docs.js';
+import { reactionCounts, type ForumViews, type PostView, type ThreadSummary } from './forum-views.js';
+import { postsCollection, REVISION_RETENTION_MS, revisionsCollection, threadsCollection, type BoardDoc, type ThreadDoc } from './forums.collections.js';
+import { editInput, reactionInput, replyInput, threadInput } from './forums.schemas.js';
+import { canModerate, ensureSee, postingBlock, throwBlock } from './policy.js';
+import { bump, eraseAsDeleted, insertThread, newPost, newThread, setReaction } from './post-writes.js';
+import { quoteExcerpt } from './quote-excerpt.js';
+import type { ReactionKind } from './reactions.js';
+
+export interface PostingDeps {
+  readonly store: Store;
+  readonly docs: ForumDocs;
+  readonly views: ForumViews;
+  readonly moderation: ModerationService;
+  readonly postingLimit: Limiter;
+  readonly publish: Publish;
+  readonly changes: ForumChanges;
+}
+
+/** Members writing: threads, replies, edits, reactions, their own deletions and their reports. */
+export class PostingService {
+  constructor(private readonly deps: PostingDeps) {}
+
+  async createThread(author: AccountDoc | null, slug: string, raw: unknown): Promise<{ thread: ThreadSummary; post: PostView }> {
+    const { store, docs, views, changes } = this.deps;
+    const board = await docs.boardBySlug(slug);
+    if (!author) throw unauthorized('login_required');
+    ensureSee(author, board);
+    const input = parseInput(threadInput, raw);
+    const html = renderBody(input.body);
+    const state = await this.checkPosting(author, board, [input.title, input.body, input.contentWarning ?? '']);
+    const now = Date.now();
+    const threadId = newId();
+    const post = newPost(
+      { threadId, boardId: board.id, authorId: author.id, anonymous: input.anonymous, body: input.body, html, title: input.title, contentWarning: input.contentWarning ?? null, quoteOf: null, state },
+      now,
+    );
+    const thread = newThread(post, { title: input.title, state }, now);
+    await store.transaction((tx) => insertThread(tx, thread, post));
+    changes.changed(threadId, post.id);
+    const names = await views.namesFor([thread]);
+    return { thread: views.threadSummary(thread, names), post: await views.postView(author, post, board, thread) };
+  }
+
+  async reply(author: AccountDoc | null, threadId: string, raw: unknown): Promise<PostView> {
+    const { store, docs, views, publish, changes } = this.deps;
+    if (!author) throw unauthorized('login_required');
+    const { thread, board } = await docs.threadWithBoard(author, threadId);
+    const input = parseInput(replyInput, raw);
+    const html = renderBody(input.body);
+    if (input.quoteOf) {
+      const quoted = await docs.posts.get(input.quoteOf);
+      if (!quoted || quoted.threadId !== thread.id || quoted.state !== 'visible') throw unprocessable('quote_invalid');
+    }
+    const state = await this.checkPosting(author, board, [input.body, input.contentWarning ?? ''], thread);
+    const now = Date.now();
+    const post = newPost(
+      { threadId: thread.id, boardId: board.id, authorId: author.id, anonymous: input.anonymous, body: input.body, html, contentWarning: input.contentWarning ?? null, quoteOf: input.quoteOf ?? null, state },
+      now,
+    );
+    await store.transaction(async (tx) => {
+      await tx.collection(postsCollection).insert(post);
+      if (state === 'visible') await bump(tx, thread, board, now);
+    });
+    if (state === 'visible') publish('thread', thread.id, 'post', { postId: post.id });
+    changes.changed(thread.id, post.id);
+    return views.postView(author, post, board, { ...thread });
+  }
+
+  async editPost(actor: AccountDoc | null, postId: string, raw: unknown): Promise<PostView> {
+    const { store, docs, views, moderation, publish, changes } = this.deps;
+    if (!actor) throw unauthorized('login_required');
+    const { post, thread, board } = await docs.postWithContext(actor, postId);
+    if (!isAuthor(actor, post)) throw forbidden('not_author');
+    if (post.state === 'removed' || post.state === 'deleted') throw conflict('post_removed');
+    if (isSuspended(actor)) throwBlock('suspended', actor);
+    const input = parseInput(editInput, raw);
+    const body = input.body ?? post.body;
+    const html = input.body !== undefined ? renderBody(body) : post.html;
+    const title = thread.firstPostId === post.id ? (input.title ?? thread.title) : undefined;
+    const contentWarning = input.contentWarning !== undefined ? input.contentWarning : post.contentWarning;
+    const verdict = moderation.checkText(body, title ?? '', contentWarning ?? '');
+    if (verdict === 'block') throw unprocessable('filtered');
+    const held = verdict === 'hold' && !canModerate(actor, board);
+    const now = Date.now();
+    const updated = await store.transaction(async (tx) => {
+      await tx.collection(revisionsCollection).insert({
+        id: newId(),
+        postId: post.id,
+        body: post.body,
+        contentWarning: post.contentWarning,
+        editorId: actor.id,
+        createdAt: now,
+        expiresAt: now + REVISION_RETENTION_MS,
+      });
+      const next = await tx.collection(postsCollection).patch(post.id, {
+        body,
+        html,
+        excerpt: quoteExcerpt(body),
+        contentWarning,
+        editedAt: now,
+        ...(title !== undefined ? { title } : {}),
+        ...(held ? { state: 'pending' as const } : {}),
+      });
+      if (title !== undefined && title !== thread.title) await tx.collection(threadsCollection).patch(thread.id, { title });
+      return next!;
+    });
+    publish('thread', thread.id, held ? 'post-removed' : 'post-edited', { postId: post.id });
+    changes.changed(thread.id, post.id);
+    return views.postView(actor, updated, board, thread);
+  }
+
+  /** The author deletes their own post: its words are gone, a placeholder keeps the conversation readable. */
+  async deletePost(actor: AccountDoc | null, postId: string): Promise<void> {
+    const { store, docs, publish, changes } = this.deps;
+    if (!actor) throw unauthorized('login_required');
+    const { post, thread } = await docs.postWithContext(actor, postId);
+    if (!isAuthor(actor, post)) throw forbidden('not_author');
+    if (post.state === 'deleted') throw conflict('post_removed');
+    await store.transaction(async (tx) => {
+      await eraseAsDeleted(tx, post, thread);
+      await tx.collection(revisionsCollection).deleteWhere({ postId: post.id });
+    });
+    publish('thread', thread.id, 'post-removed', { postId: post.id });
+    changes.changed(thread.id, post.id);
+  }
+
+  /** Toggles one supportive reaction; answers the post's new counts. */
+  async react(actor: AccountDoc | null, postId: string, raw: unknown): Promise<{ reactions: Record<ReactionKind, number>; mine: boolean }> {
+    const { store, docs, changes } = this.deps;
+    if (!actor) throw unauthorized('login_required');
+    const { post, thread, board } = await docs.postWithContext(actor, postId);
+    const { kind } = parseInput(reactionInput, raw);
+    const block = postingBlock(actor, board, thread);
+    if (block && block !== 'thread_locked') throwBlock(block, actor);
+    if (post.state !== 'visible') throw conflict('post_removed');
+    const toggled = (await store.transaction((tx) => setReaction(tx, post, actor.id, kind, 'toggle')))!;
+    changes.changed(post.threadId, post.id);
+    return { reactions: reactionCounts(toggled.doc.reactions), mine: toggled.on };
+  }
+
+  async report(actor: AccountDoc | null, postId: string, raw: unknown) {
+    if (!actor) throw unauthorized('login_required');
+    const { post, board } = await this.deps.docs.postWithContext(actor, postId);
+    if (actor.status !== 'active') throw forbidden('pending_approval');
+    if (isAuthor(actor, post)) throw unprocessable('report_own');
+    return this.deps.moderation.fileReport(actor, { id: post.id, boardId: board.id }, raw);
+  }
+
+  /** Reactions stored before they carried their thread get it (or go, when their post is gone). */
+  async backfillReactionThreads(): Promise<void> {
+    const { docs } = this.deps;
+    const orphans: { id: string; postId: string }[] = [];
+    await eachPage(
+      (after) => docs.reactions.find({ where: { threadId: null }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+      (r) => orphans.push({ id: r.id, postId: r.postId }),
+    );
+    for (const r of orphans) {
+      const post = await docs.posts.get(r.postId);
+      if (post) await docs.reactions.patch(r.id, { threadId: post.threadId });
+      else await docs.reactions.delete(r.id);
+    }
+  }
+
+  private async checkPosting(author: AccountDoc, board: BoardDoc, texts: readonly string[], thread?: ThreadDoc): Promise<'visible' | 'pending'> {
+    const { docs, moderation, postingLimit } = this.deps;
+    const block = postingBlock(author, board, thread);
+    if (block) throwBlock(block, author);
+    const moderator = canModerate(author, board);
+    if (!moderator) {
+      await postingLimit.consume(author.id);
+      if (board.slowModeSeconds > 0) {
+        const last = await docs.posts.find({ where: { boardId: board.id, authorId: author.id }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 1 });
+        const wait = last.items[0] ? Math.ceil((last.items[0].createdAt + board.slowModeSeconds * 1000 - Date.now()) / 1000) : 0;
+        if (wait > 0) throw new AppError(429, 'slow_mode', 'error.slow_mode', { seconds: wait }, {}, wait);
+      }
+    }
+    const verdict = moderation.checkText(...texts);
+    if (verdict === 'block') throw unprocessable('filtered');
+    if (moderator) return 'visible';
+    if (verdict === 'hold') return 'pending';
+    if (board.approveFirstPosts && (await docs.posts.count({ authorId: author.id, state: 'visible' })) === 0) return 'pending';
+    return 'visible';
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * What the rooms services tell open room pages (the `/rooms` socket.io namespace).
+ * Payloads are the same for every member: nothing in them depends on who receives them.
+ */
+export interface RoomsLive {
+  publish(roomId: string, event: string, payload: Record<string, unknown>): void;
+  /** Stops delivery to every socket of the account at once, telling them why first. */
+  remove(roomId: string, accountId: string): void;
+  /** Tells everyone the room is closed and ends its stream. */
+  close(roomId: string): void;
+  /** How many members have the room open now. */
+  online(roomId: string): number;
+}
