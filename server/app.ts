@@ -14,6 +14,7 @@ import { loadI18n } from './i18n/i18n.js';
 import type { AppContext } from './context.js';
 import { createInstanceService } from './instance/instance.service.js';
 import { checkLanguageSettings, languagePolicy } from './instance/languages.js';
+import { pageSite } from './instance/page-site.js';
 import { instanceCollection } from './instance/instance.collections.js';
 import { instancePages } from './instance/instance.pages.js';
 import { accountsCollections } from './accounts/accounts.collections.js';
@@ -213,7 +214,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     rooms,
     rights,
     cookie: { secure, sessionMs: config.sessionMs },
-    page: (req: Request) => pageContext(req, i18n, instance.settings()),
+    page: (req: Request) => pageContext(req, i18n, pageSite(i18n, instance.settings(), req.account)),
   };
 
   const app = express();

@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import type { AppContext } from '../context.js';
-import { isAdmin } from '../accounts/accounts.service.js';
-import { formBody, formPost, handle, sendPage, signedInOnly, staffOnly } from '../http/pages.js';
+import { isAdmin, isStaff } from '../accounts/accounts.service.js';
+import { formBody, formPost, handle, onlyWhen, sendPage, signedInOnly } from '../http/pages.js';
 import { forbidden } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
 import { adminPage, type AdminData, type AdminSection } from './admin.views.js';
@@ -11,7 +11,7 @@ export function adminPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { accounts, instance, invites } = ctx;
 
-  router.use('/admin', signedInOnly(staffOnly));
+  router.use('/admin', signedInOnly(onlyWhen(isStaff)));
 
   async function data(req: Request, extra: Partial<AdminData> = {}): Promise<AdminData> {
     return {

@@ -1,6 +1,5 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { forbidden, unauthorized } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
 
@@ -17,7 +16,7 @@ export interface HandlerArgs<B, Q> {
   readonly res: Response;
   readonly body: B;
   readonly query: Q;
-  readonly account: AccountDoc | null;
+  readonly account: Request['account'];
 }
 
 export interface ApiRoute<B extends z.ZodType, Q extends z.ZodType> {
@@ -48,7 +47,7 @@ interface Recorded {
 
 const roleRank = { member: 0, moderator: 1, admin: 2 } as const;
 
-function allowed(access: Access, account: AccountDoc | null): void {
+function allowed(access: Access, account: Request['account']): void {
   if (access === 'public') return;
   if (!account) throw unauthorized('login_required');
   if (access === 'account') return;
