@@ -12,7 +12,7 @@ import { InvalidCursorError } from './store/port.js';
 import { openStore } from './store/open-store.js';
 import { loadI18n } from './i18n/i18n.js';
 import type { AppContext } from './context.js';
-import { createInstanceService } from './instance/instance.service.js';
+import { InstanceService } from './instance/instance.service.js';
 import { checkLanguageSettings, languagePolicy } from './instance/languages.js';
 import { pageSite } from './instance/page-site.js';
 import { instanceCollection } from './instance/instance.collections.js';
@@ -118,7 +118,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   ]);
 
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
-  const instance = await createInstanceService(store, { checkChange: (current, patch) => checkLanguageSettings(i18n, current, patch) });
+  const instance = await new InstanceService(store, { checkChange: (current, patch) => checkLanguageSettings(i18n, current, patch) }).load();
   const languages = () => languagePolicy(i18n, instance.settings());
   const hooks = new AccountHooks();
   const sessions = createSessionsService(store, config.sessionMs);

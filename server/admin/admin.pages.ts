@@ -5,7 +5,7 @@ import { formBody, formPost, handle, onlyWhen, sendPage, signedInOnly } from '..
 import { forbidden } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
 import { adminPage, type AdminData, type AdminSection } from './admin.views.js';
-import { inviteInput, roleChangeInput, settingsInput } from './admin.schemas.js';
+import { inviteInput, roleChangeInput } from './admin.schemas.js';
 
 export function adminPages(ctx: AppContext): express.Router {
   const router = express.Router();
@@ -44,7 +44,7 @@ export function adminPages(ctx: AppContext): express.Router {
     '/admin/settings',
     adminPost('settings', async (req) => {
       if (!isAdmin(req.account)) throw forbidden('admin_only');
-      await instance.updateSettings(parseInput(settingsInput, formBody(req)));
+      await instance.changeSettings(formBody(req));
       return { done: req.t('settings.saved') };
     }),
   );
