@@ -34,10 +34,10 @@ import { createModerationService } from './moderation/moderation.service.js';
 import { moderationApi } from './moderation/moderation.api.js';
 import { moderationPages } from './moderation/moderation.pages.js';
 import { areasCollections } from './areas/areas.collections.js';
-import { createAreasService } from './areas/areas.service.js';
+import { AreasService } from './areas/areas.service.js';
 import { areasApi } from './areas/areas.api.js';
 import { notificationsCollection } from './notifications/notifications.collections.js';
-import { createNotificationsService } from './notifications/notifications.service.js';
+import { NotificationsService } from './notifications/notifications.service.js';
 import { notificationsApi } from './notifications/notifications.api.js';
 import { notificationsPages } from './notifications/notifications.pages.js';
 import { reviewsCollections } from './reviews/reviews.collections.js';
@@ -54,7 +54,7 @@ import { createRoomsService } from './rooms/rooms.service.js';
 import { roomsApi } from './rooms/rooms.api.js';
 import { roomsPages } from './rooms/rooms.pages.js';
 import { rightsCollections } from './rights/rights.collections.js';
-import { createRightsService } from './rights/rights.service.js';
+import { RightsService } from './rights/rights.service.js';
 import { rightsApi } from './rights/rights.api.js';
 import { rightsPages } from './rights/rights.pages.js';
 import { deferredLive, roomsRealtime } from './rooms/rooms.socket.js';
@@ -153,8 +153,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const seedLanguage = { locale: i18n.defaultLocale, text: (key: string) => i18n.t(i18n.defaultLocale, key) };
   await forums.seedStarterBoards(seedLanguage);
   await forums.backfillReactionThreads();
-  const areas = await createAreasService(store, hooks);
-  const notifications = createNotificationsService(store, hooks, (...args) => publishLive(...args));
+  const areas = await new AreasService(store, hooks).load();
+  const notifications = new NotificationsService(store, hooks, (...args) => publishLive(...args));
   const reviews = createReviewsService({
     store,
     accounts,
@@ -191,7 +191,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     messageLimit: createLimiter(config.rateLimits.roomMessages),
     live: roomsLive,
   });
-  const rights = createRightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
+  const rights = new RightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
   await rights.seed();
   const secure = config.publicUrl.startsWith('https:');
   const ctx: AppContext = {
