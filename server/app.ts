@@ -45,8 +45,10 @@ import { createReviewsService } from './reviews/reviews.service.js';
 import { reviewsApi } from './reviews/reviews.api.js';
 import { reviewsPages } from './reviews/reviews.pages.js';
 import { safetyCollections } from './safety/safety.collections.js';
-import { createPushService, vapidCollection } from './safety/push.service.js';
-import { createSafetyService } from './safety/safety.service.js';
+import { PushService, vapidCollection } from './safety/push.service.js';
+import { SafetyService } from './safety/safety.service.js';
+import { IncidentsService } from './safety/incidents.service.js';
+import { dropClientDigests } from './safety/client-digests.js';
 import { safetyApi } from './safety/safety.api.js';
 import { safetyPages } from './safety/safety.pages.js';
 import { roomsCollections } from './rooms/rooms.collections.js';
@@ -66,6 +68,7 @@ import { csrfProtection } from './http/csrf.middleware.js';
 import { AppError } from './core/errors.js';
 import { sendPage } from './http/pages.js';
 import { createLimiter } from './core/rate-limit.js';
+import { systemClock, type Clock } from './core/clock.js';
 import { LANG_COOKIE } from './http/request.js';
 import { projectRoot } from './paths.js';
 import { messagePage } from './accounts/accounts.views.js';
@@ -94,6 +97,8 @@ export interface Parasol {
 export interface ParasolOptions {
   readonly logger?: Logger;
   readonly store?: Store;
+  /** When check-in deadlines pass; tests move their own clock instead of waiting. */
+  readonly clock?: Clock;
 }
 
 /** Builds a whole instance: store, services, HTTP app. Used by main.ts, the CLI, tests and benchmarks. */
@@ -167,8 +172,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     config: config.reviews,
   });
   await reviews.seed(seedLanguage);
-  const push = await createPushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork });
-  const safety = createSafetyService({
+  const push = await new PushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork }).load();
+  await dropClientDigests(store);
+  const safety = new SafetyService({
     store,
     accounts,
     areas,
@@ -179,6 +185,15 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     publish: (...args) => publishLive(...args),
     logger,
     config: config.safety,
+    clock: options.clock ?? systemClock,
+  });
+  const incidents = new IncidentsService({
+    store,
+    accounts,
+    notifications,
+    hooks,
+    publish: (...args) => publishLive(...args),
+    retentionMs: config.safety.incidentRetentionMs,
   });
   const roomsLive = deferredLive();
   const rooms = createRoomsService({
@@ -211,6 +226,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     reviews,
     push,
     safety,
+    incidents,
     rooms,
     rights,
     cookie: { secure, sessionMs: config.sessionMs },

@@ -17,6 +17,7 @@ import type { NotificationsService } from './notifications/notifications.service
 import type { ReviewsService } from './reviews/reviews.service.js';
 import type { PushService } from './safety/push.service.js';
 import type { SafetyService } from './safety/safety.service.js';
+import type { IncidentsService } from './safety/incidents.service.js';
 import type { RoomsService } from './rooms/rooms.service.js';
 import type { RightsService } from './rights/rights.service.js';
 
@@ -38,6 +39,7 @@ export interface AppContext {
   readonly reviews: ReviewsService;
   readonly push: PushService;
   readonly safety: SafetyService;
+  readonly incidents: IncidentsService;
   readonly rooms: RoomsService;
   readonly rights: RightsService;
   readonly cookie: CookieOptions;
