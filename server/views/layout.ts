@@ -28,7 +28,8 @@ export interface PageContext {
   readonly instanceName: string;
   /** Neutral title and favicon (see server/instance/discreet.ts). */
   readonly discreet: boolean;
-  readonly icon: string;
+  /** Path of the favicon under /assets: the neutral one in discreet mode. */
+  readonly favicon: string;
   /** Where the quick-exit button leads. */
   readonly quickExitUrl: string;
   readonly account: { readonly id: string; readonly handle: string; readonly role: string; readonly status: string; readonly suspendedUntil: number | null } | null;
@@ -45,7 +46,7 @@ export function pageContext(req: Request, i18n: I18n, site: PageSite): PageConte
     path: req.originalUrl,
     instanceName: site.name,
     discreet: site.discreet,
-    icon: site.icon,
+    favicon: site.icon,
     quickExitUrl: site.quickExitUrl,
     account: req.account
       ? {
@@ -114,7 +115,7 @@ export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${ctx.discreet ? ctx.instanceName : `${options.title} · ${ctx.instanceName}`}</title>
-<link rel="icon" href="${ctx.icon}" type="image/svg+xml">
+<link rel="icon" href="${ctx.favicon}" type="image/svg+xml">
 <link rel="manifest" href="/manifest.webmanifest" crossorigin="use-credentials">
 <meta name="theme-color" content="#7a3e9d">
 <link rel="stylesheet" href="/assets/parasol.css">
