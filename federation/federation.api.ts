@@ -3,6 +3,7 @@ import type { ApiRouter } from '../server/http/api-router.js';
 import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors.js';
 import type { PortApexStore } from './apex-store.js';
+import { parseInput } from '../server/core/validate.js';
 import { federationError } from './errors.js';
 import { apMembersCollection, DISCOVERABLE_BY_DEFAULT } from './federation.collections.js';
 import { followInput, type FollowsService } from './follows.js';
@@ -87,7 +88,8 @@ export function federationApi(api: ApiRouter, deps: FederationApiDeps): void {
   api.route({
     method: 'put', path: '/federation/me', tag, access: 'member', body: discoverableInput,
     summary: 'Choose whether other servers can look you up by handle (WebFinger)',
-    handler: async ({ account, body }) => {
+    handler: async ({ account, body: raw }) => {
+      const body = parseInput(discoverableInput, raw);
       const prefs = await members.get(account!.id);
       await members.upsert({ ...prefs, id: account!.id, discoverable: body.discoverable, actorIri: prefs?.actorIri ?? null, updatedAt: Date.now() });
       return { discoverable: body.discoverable, actor: prefs?.actorIri ?? null };

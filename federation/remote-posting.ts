@@ -7,7 +7,7 @@ import type { ApiRouter } from '../server/http/api-router.js';
 import { forbidden, unauthorized, unprocessable } from '../server/core/errors.js';
 import type { Limiter } from '../server/core/rate-limit.js';
 import { parseInput } from '../server/core/validate.js';
-import { reportReasons, type ReportReason } from '../server/moderation/moderation.collections.js';
+import { reportReasons, type ReportReason } from '../server/moderation/report-reasons.js';
 import type { ModerationService } from '../server/moderation/moderation.service.js';
 import type { NotificationsService } from '../server/notifications/notifications.service.js';
 import { newId } from '../server/crypto.js';

@@ -1,19 +1,18 @@
 import http from 'node:http';
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Request } from 'express';
+import express, { type Request } from 'express';
 import zlib from 'node:zlib';
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
-import helmet from 'helmet';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Store } from './store/port.js';
-import { InvalidCursorError } from './store/port.js';
 import { openStore } from './store/open-store.js';
 import { loadI18n } from './i18n/i18n.js';
 import type { AppContext } from './context.js';
-import { createInstanceService } from './instance/instance.service.js';
+import { InstanceService } from './instance/instance.service.js';
 import { checkLanguageSettings, languagePolicy } from './instance/languages.js';
+import { pageSite } from './instance/page-site.js';
 import { instanceCollection } from './instance/instance.collections.js';
 import { instancePages } from './instance/instance.pages.js';
 import { accountsCollections } from './accounts/accounts.collections.js';
@@ -28,7 +27,7 @@ import { AccountHooks } from './accounts/account-hooks.js';
 import { accountsApi } from './accounts/accounts.api.js';
 import { accountsPages } from './accounts/accounts.pages.js';
 import { forumsCollections } from './forums/forums.collections.js';
-import type { Publish } from './forums/changes.js';
+import type { Publish } from './core/live.js';
 import { ForumChanges } from './forums/changes.js';
 import { ForumDocs } from './forums/forum-docs.js';
 import { ForumViews } from './forums/forum-views.js';
@@ -47,10 +46,10 @@ import { ModerationService } from './moderation/moderation.service.js';
 import { moderationApi } from './moderation/moderation.api.js';
 import { moderationPages } from './moderation/moderation.pages.js';
 import { areasCollections } from './areas/areas.collections.js';
-import { createAreasService } from './areas/areas.service.js';
+import { AreasService } from './areas/areas.service.js';
 import { areasApi } from './areas/areas.api.js';
 import { notificationsCollection } from './notifications/notifications.collections.js';
-import { createNotificationsService } from './notifications/notifications.service.js';
+import { NotificationsService } from './notifications/notifications.service.js';
 import { notificationsApi } from './notifications/notifications.api.js';
 import { notificationsPages } from './notifications/notifications.pages.js';
 import { reviewsCollections } from './reviews/reviews.collections.js';
@@ -61,8 +60,10 @@ import { PartnerSharingService } from './reviews/partner-sharing.service.js';
 import { reviewsApi } from './reviews/reviews.api.js';
 import { reviewsPages } from './reviews/reviews.pages.js';
 import { safetyCollections } from './safety/safety.collections.js';
-import { createPushService, vapidCollection } from './safety/push.service.js';
-import { createSafetyService } from './safety/safety.service.js';
+import { PushService, vapidCollection } from './safety/push.service.js';
+import { SafetyService } from './safety/safety.service.js';
+import { IncidentsService } from './safety/incidents.service.js';
+import { dropClientDigests } from './safety/client-digests.js';
 import { safetyApi } from './safety/safety.api.js';
 import { safetyPages } from './safety/safety.pages.js';
 import { roomsCollections } from './rooms/rooms.collections.js';
@@ -76,7 +77,7 @@ import { RoomMembershipService } from './rooms/membership.service.js';
 import { roomsApi } from './rooms/rooms.api.js';
 import { roomsPages } from './rooms/rooms.pages.js';
 import { rightsCollections } from './rights/rights.collections.js';
-import { createRightsService } from './rights/rights.service.js';
+import { RightsService } from './rights/rights.service.js';
 import { rightsApi } from './rights/rights.api.js';
 import { rightsPages } from './rights/rights.pages.js';
 import { deferredLive, roomsRealtime } from './rooms/rooms.socket.js';
@@ -86,8 +87,10 @@ import { ApiRouter } from './http/api-router.js';
 import { authenticate } from './http/auth.middleware.js';
 import { csrfProtection } from './http/csrf.middleware.js';
 import { AppError } from './core/errors.js';
-import { sendPage } from './http/pages.js';
+import { securityHeaders } from './http/security-headers.js';
+import { errorHandler } from './http/error-handler.js';
 import { createLimiter } from './core/rate-limit.js';
+import { systemClock, type Clock } from './core/clock.js';
 import { LANG_COOKIE } from './http/request.js';
 import { projectRoot } from './paths.js';
 import { messagePage } from './accounts/accounts.views.js';
@@ -116,6 +119,8 @@ export interface Parasol {
 export interface ParasolOptions {
   readonly logger?: Logger;
   readonly store?: Store;
+  /** When check-in deadlines pass; tests move their own clock instead of waiting. */
+  readonly clock?: Clock;
 }
 
 /** Builds a whole instance: store, services, HTTP app. Used by main.ts, the CLI, tests and benchmarks. */
@@ -140,7 +145,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   ]);
 
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
-  const instance = await createInstanceService(store, { checkChange: (current, patch) => checkLanguageSettings(i18n, current, patch) });
+  const instance = await new InstanceService(store, { checkChange: (current, patch) => checkLanguageSettings(i18n, current, patch) }).load();
   const languages = () => languagePolicy(i18n, instance.settings());
   const hooks = new AccountHooks();
   const sessions = new SessionsService(store, config.sessionMs);
@@ -184,8 +189,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const seedLanguage = { locale: i18n.defaultLocale, text: (key: string) => i18n.t(i18n.defaultLocale, key) };
   await forums.boards.seedStarterBoards(seedLanguage);
   await forums.posting.backfillReactionThreads();
-  const areas = await createAreasService(store, hooks);
-  const notifications = createNotificationsService(store, hooks, (...args) => publishLive(...args));
+  const areas = await new AreasService(store, hooks).load();
+  const notifications = new NotificationsService(store, hooks, (...args) => publishLive(...args));
   const reviewRecords = new ReviewRecords(store, areas, notifications);
   const reviews = new ReviewsService({
     store,
@@ -202,8 +207,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   });
   await reviews.seed(seedLanguage);
   const reviewSharing = new PartnerSharingService({ store, records: reviewRecords, accounts, areas, lifetimeMs: config.reviews.lifetimeMs });
-  const push = await createPushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork });
-  const safety = createSafetyService({
+  const push = await new PushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork }).load();
+  await dropClientDigests(store);
+  const safety = new SafetyService({
     store,
     accounts,
     areas,
@@ -214,6 +220,15 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     publish: (...args) => publishLive(...args),
     logger,
     config: config.safety,
+    clock: options.clock ?? systemClock,
+  });
+  const incidents = new IncidentsService({
+    store,
+    accounts,
+    notifications,
+    hooks,
+    publish: (...args) => publishLive(...args),
+    retentionMs: config.safety.incidentRetentionMs,
   });
   const roomsLive = deferredLive();
   const roomMembers = new RoomMembers(store);
@@ -237,7 +252,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     messages: roomMessages,
     pins: roomPins,
   };
-  const rights = createRightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
+  const rights = new RightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
   await rights.seed();
   const secure = config.publicUrl.startsWith('https:');
   const ctx: AppContext = {
@@ -259,10 +274,11 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     reviewSharing,
     push,
     safety,
+    incidents,
     rooms,
     rights,
     cookie: { secure, sessionMs: config.sessionMs },
-    page: (req: Request) => pageContext(req, i18n, instance.settings()),
+    page: (req: Request) => pageContext(req, i18n, pageSite(i18n, instance.settings(), req.account)),
   };
 
   const app = express();
@@ -365,7 +381,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   if (federation) app.use(federation.pages);
   app.use(adminPages(ctx));
   app.use((_req, _res, next) => next(new AppError(404, 'not_found')));
-  app.use(errorHandler(ctx));
+  app.use(errorHandler({ i18n: ctx.i18n, logger: ctx.logger, messagePage: (req, title, message) => messagePage(ctx.page(req), title, message) }));
 
   const server = http.createServer(app);
   server.headersTimeout = 20_000;
@@ -417,93 +433,4 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     req.locale = locale;
     req.t = (key, params) => i18n.t(locale, key, params);
   }
-}
-
-function securityHeaders(secure: boolean): express.RequestHandler {
-  const self = ["'self'"];
-  const helmetHandler = helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: self,
-        scriptSrc: self,
-        styleSrc: self,
-        imgSrc: [...self, 'data:', 'blob:'],
-        connectSrc: self,
-        fontSrc: self,
-        manifestSrc: self,
-        workerSrc: self,
-        mediaSrc: self,
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: self,
-        frameAncestors: ["'none'"],
-        // Upgrading on plain-http localhost would break every asset, so only behind https.
-        ...(secure ? { upgradeInsecureRequests: [] } : {}),
-      },
-    },
-    strictTransportSecurity: secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: 'no-referrer' },
-    crossOriginEmbedderPolicy: false,
-  });
-  return (req, res, next) => {
-    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=(), browsing-topics=()');
-    helmetHandler(req, res, next);
-  };
-}
-
-interface HttpishError {
-  type?: string;
-  status?: number;
-  statusCode?: number;
-}
-
-/** Maps what body parsers and express throw at bad input onto clear 4xx answers. */
-function fromFrameworkError(error: unknown): AppError | null {
-  if (error instanceof AppError) return error;
-  if (error instanceof InvalidCursorError) return new AppError(400, 'bad_cursor');
-  const e = (error ?? {}) as HttpishError;
-  switch (e.type) {
-    case 'entity.too.large':
-      return new AppError(413, 'body_too_large');
-    case 'entity.parse.failed':
-      return new AppError(400, 'bad_json');
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new AppError(415, 'unsupported_encoding');
-    case 'parameters.too.many':
-      return new AppError(413, 'too_many_fields');
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return new AppError(400, 'bad_request');
-  }
-  const status = e.status ?? e.statusCode;
-  if (error instanceof URIError || (typeof status === 'number' && status >= 400 && status < 500)) {
-    return status === 404 ? new AppError(404, 'not_found') : new AppError(400, 'bad_request');
-  }
-  return null;
-}
-
-function errorHandler(ctx: AppContext): ErrorRequestHandler {
-  return (error: unknown, req, res, next) => {
-    if (res.headersSent) {
-      next(error);
-      return;
-    }
-    const appError = fromFrameworkError(error);
-    if (!req.t) req.t = (key, params) => ctx.i18n.t(ctx.i18n.defaultLocale, key, params);
-    const status = appError?.status ?? 500;
-    if (!appError) ctx.logger.error({ err: error, method: req.method, route: req.route?.path as unknown }, 'unhandled error');
-    if (appError?.retryAfter) res.setHeader('Retry-After', String(appError.retryAfter));
-    const code = appError?.code ?? 'internal';
-    const message = req.t(appError?.messageKey ?? 'error.internal', appError?.params);
-    if (req.originalUrl.startsWith('/api/')) {
-      const fields = appError ? Object.fromEntries(Object.entries(appError.fields).map(([k, v]) => [k, req.t(v.key, v.params)])) : {};
-      res.status(status).json({ error: { code, message, ...(Object.keys(fields).length ? { fields } : {}) } });
-      return;
-    }
-    if (!req.csrfToken) req.csrfToken = '';
-    sendPage(res, messagePage(ctx.page(req), req.t('error.title'), message), status);
-  };
 }

@@ -19,6 +19,7 @@ import type { ReviewsService } from './reviews/reviews.service.js';
 import type { PartnerSharingService } from './reviews/partner-sharing.service.js';
 import type { PushService } from './safety/push.service.js';
 import type { SafetyService } from './safety/safety.service.js';
+import type { IncidentsService } from './safety/incidents.service.js';
 import type { RoomServices } from './rooms/rooms.service.js';
 import type { RightsService } from './rights/rights.service.js';
 
@@ -43,6 +44,7 @@ export interface AppContext {
   readonly reviewSharing: PartnerSharingService;
   readonly push: PushService;
   readonly safety: SafetyService;
+  readonly incidents: IncidentsService;
   readonly rooms: RoomServices;
   readonly rights: RightsService;
   readonly cookie: CookieOptions;

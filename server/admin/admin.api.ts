@@ -1,7 +1,9 @@
 import type { AppContext } from '../context.js';
 import type { ApiRouter } from '../http/api-router.js';
 import { accountView, roleInput } from '../accounts/accounts.service.js';
-import { inviteInput, responderInput, settingsInput, trustedInput } from './admin.schemas.js';
+import { parseInput } from '../core/validate.js';
+import { settingsInput } from '../instance/instance.schemas.js';
+import { inviteInput, responderInput, trustedInput } from './admin.schemas.js';
 
 export function adminApi(api: ApiRouter, ctx: AppContext): void {
   const { accounts, instance, invites } = ctx;
@@ -15,7 +17,7 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'patch', path: '/admin/settings', tag, access: 'admin', body: settingsInput,
     summary: 'Change the instance name, registration mode (open, approval, invite), approval question, quick-exit address (https), discreet-mode default and name, or the languages offered (`offeredLocales`, empty: all) and the default language (`defaultLocale`, null: configured default)',
-    handler: async ({ body }) => ({ settings: await instance.updateSettings(body) }),
+    handler: async ({ body }) => ({ settings: await instance.changeSettings(body) }),
   });
 
   api.route({
@@ -33,7 +35,7 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
     method: 'put', path: '/admin/accounts/:handle/trusted', tag, access: 'admin', body: trustedInput,
     summary: 'Mark a member as trusted: their client reviews are published without waiting for a moderator',
     handler: async ({ req, body }) => {
-      const account = await accounts.setTrusted(req.account!, req.params.handle ?? '', body.trusted);
+      const account = await accounts.setTrusted(req.account!, req.params.handle ?? '', parseInput(trustedInput, body).trusted);
       return { account: accountView(account), trusted: account.trusted === true };
     },
   });
@@ -42,7 +44,7 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
     method: 'put', path: '/admin/accounts/:handle/responder', tag, access: 'admin', body: responderInput,
     summary: 'Make a member a responder: they receive incident reports',
     handler: async ({ req, body }) => {
-      const account = await accounts.setResponder(req.account!, req.params.handle ?? '', body.responder);
+      const account = await accounts.setResponder(req.account!, req.params.handle ?? '', parseInput(responderInput, body).responder);
       return { account: accountView(account), responder: account.responder === true };
     },
   });
@@ -77,7 +79,7 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
     method: 'post', path: '/admin/invites', tag, access: 'moderator', body: inviteInput, status: 201,
     summary: 'Create a single-use invite code valid for `days` days',
     handler: async ({ req, body }) => {
-      const { code, invite } = await invites.create(req.account!.id, body.days);
+      const { code, invite } = await invites.create(req.account!.id, parseInput(inviteInput, body).days);
       return { ...invite, code };
     },
   });

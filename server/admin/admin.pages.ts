@@ -1,17 +1,17 @@
 import express, { type Request, type Response } from 'express';
 import type { AppContext } from '../context.js';
-import { isAdmin } from '../accounts/accounts.service.js';
-import { formBody, formPost, handle, sendPage, signedInOnly, staffOnly } from '../http/pages.js';
+import { isAdmin, isStaff } from '../accounts/accounts.service.js';
+import { formBody, formPost, handle, onlyWhen, sendPage, signedInOnly } from '../http/pages.js';
 import { forbidden } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
 import { adminPage, type AdminData, type AdminSection } from './admin.views.js';
-import { inviteInput, roleChangeInput, settingsInput } from './admin.schemas.js';
+import { inviteInput, roleChangeInput } from './admin.schemas.js';
 
 export function adminPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { accounts, instance, invites } = ctx;
 
-  router.use('/admin', signedInOnly(staffOnly));
+  router.use('/admin', signedInOnly(onlyWhen(isStaff)));
 
   async function data(req: Request, extra: Partial<AdminData> = {}): Promise<AdminData> {
     return {
@@ -44,7 +44,7 @@ export function adminPages(ctx: AppContext): express.Router {
     '/admin/settings',
     adminPost('settings', async (req) => {
       if (!isAdmin(req.account)) throw forbidden('admin_only');
-      await instance.updateSettings(parseInput(settingsInput, formBody(req)));
+      await instance.changeSettings(formBody(req));
       return { done: req.t('settings.saved') };
     }),
   );

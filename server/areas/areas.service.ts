@@ -23,95 +23,100 @@ export interface AreaView {
 
 const view = (a: AreaDoc): AreaView => ({ id: a.id, name: a.name, position: a.position });
 
-/** The instance's coarse areas (admin-defined) and who wants urgent news about which. Held in memory: read on every form. */
-export async function createAreasService(store: Store, hooks: AccountHooks) {
-  const areas = store.collection(areasCollection);
-  const subs = store.collection(areaSubscriptionsCollection);
-  let cache: AreaDoc[] = (await areas.find({ orderBy: { field: 'position' }, limit: 1000 })).items;
+/**
+ * The instance's coarse areas (admin-defined) and who wants urgent news about which. Held in memory: read on every
+ * form; `load()` reads them before first use.
+ */
+export class AreasService {
+  private readonly areas;
+  private readonly subs;
+  private cache: AreaDoc[] = [];
 
-  const refresh = async () => {
-    cache = (await areas.find({ orderBy: { field: 'position' }, limit: 1000 })).items;
-  };
+  constructor(
+    private readonly store: Store,
+    hooks: AccountHooks,
+  ) {
+    this.areas = store.collection(areasCollection);
+    this.subs = store.collection(areaSubscriptionsCollection);
+    hooks.onDeleted(async (tx, accountId) => {
+      await tx.collection(areaSubscriptionsCollection).deleteWhere({ accountId });
+    });
+  }
+
+  async load(): Promise<this> {
+    this.cache = (await this.areas.find({ orderBy: { field: 'position' }, limit: 1000 })).items;
+    return this;
+  }
+
+  list(): AreaView[] {
+    return this.cache.map(view);
+  }
+
+  get(id: string): AreaView | null {
+    const found = this.cache.find((a) => a.id === id);
+    return found ? view(found) : null;
+  }
 
   /** Throws a clear 422 naming the field when the id is not an area of this instance. */
-  function mustExist(id: string, field = 'area'): AreaView {
-    const found = cache.find((a) => a.id === id);
+  mustExist(id: string, field = 'area'): AreaView {
+    const found = this.cache.find((a) => a.id === id);
     if (!found) throw unprocessable('unknown_area', { field });
     return view(found);
   }
 
-  async function subscriptionsOf(accountId: string) {
-    return (await subs.find({ where: { accountId }, orderBy: { field: 'createdAt' }, limit: 1000 })).items;
+  async create(actor: AccountDoc, raw: unknown): Promise<AreaView> {
+    if (!isAdmin(actor)) throw forbidden('admin_only');
+    const input = parseInput(areaInput, raw);
+    const doc: AreaDoc = { id: newId(), name: input.name, position: input.position ?? (this.cache.at(-1)?.position ?? 0) + 10, createdAt: Date.now() };
+    await this.areas.insert(doc);
+    await this.load();
+    return view(doc);
   }
 
-  hooks.onDeleted(async (tx, accountId) => {
-    await tx.collection(areaSubscriptionsCollection).deleteWhere({ accountId });
-  });
+  async rename(actor: AccountDoc, id: string, raw: unknown): Promise<AreaView> {
+    if (!isAdmin(actor)) throw forbidden('admin_only');
+    const input = parseInput(areaInput, raw);
+    const updated = await this.areas.patch(id, { name: input.name, ...(input.position !== undefined ? { position: input.position } : {}) });
+    if (!updated) throw notFound('area_not_found');
+    await this.load();
+    return view(updated);
+  }
 
-  return {
-    list: (): AreaView[] => cache.map(view),
-    get: (id: string): AreaView | null => {
-      const found = cache.find((a) => a.id === id);
-      return found ? view(found) : null;
-    },
-    mustExist,
+  async remove(actor: AccountDoc, id: string): Promise<void> {
+    if (!isAdmin(actor)) throw forbidden('admin_only');
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.collection(areasCollection).delete(id))) throw notFound('area_not_found');
+      await tx.collection(areaSubscriptionsCollection).deleteWhere({ areaId: id });
+    });
+    await this.load();
+  }
 
-    async create(actor: AccountDoc, raw: unknown): Promise<AreaView> {
-      if (!isAdmin(actor)) throw forbidden('admin_only');
-      const input = parseInput(areaInput, raw);
-      const doc: AreaDoc = { id: newId(), name: input.name, position: input.position ?? (cache.at(-1)?.position ?? 0) + 10, createdAt: Date.now() };
-      await areas.insert(doc);
-      await refresh();
-      return view(doc);
-    },
+  async subscriptions(accountId: string): Promise<string[]> {
+    return (await this.subs.find({ where: { accountId }, orderBy: { field: 'createdAt' }, limit: 1000 })).items.map((s) => s.areaId);
+  }
 
-    async rename(actor: AccountDoc, id: string, raw: unknown): Promise<AreaView> {
-      if (!isAdmin(actor)) throw forbidden('admin_only');
-      const input = parseInput(areaInput, raw);
-      const updated = await areas.patch(id, { name: input.name, ...(input.position !== undefined ? { position: input.position } : {}) });
-      if (!updated) throw notFound('area_not_found');
-      await refresh();
-      return view(updated);
-    },
+  /** Replaces the areas a member wants urgent warnings for. */
+  async setSubscriptions(account: AccountDoc, raw: unknown): Promise<string[]> {
+    const { areaIds } = parseInput(subscriptionsInput, raw);
+    const wanted = [...new Set(areaIds)];
+    for (const id of wanted) this.mustExist(id, 'areaIds');
+    await this.store.transaction(async (tx) => {
+      const col = tx.collection(areaSubscriptionsCollection);
+      await col.deleteWhere({ accountId: account.id });
+      for (const areaId of wanted) await col.insert({ id: `${account.id}.${areaId}`, accountId: account.id, areaId, createdAt: Date.now() });
+    });
+    return wanted;
+  }
 
-    async remove(actor: AccountDoc, id: string): Promise<void> {
-      if (!isAdmin(actor)) throw forbidden('admin_only');
-      await store.transaction(async (tx) => {
-        if (!(await tx.collection(areasCollection).delete(id))) throw notFound('area_not_found');
-        await tx.collection(areaSubscriptionsCollection).deleteWhere({ areaId: id });
-      });
-      await refresh();
-    },
-
-    async subscriptions(accountId: string): Promise<string[]> {
-      return (await subscriptionsOf(accountId)).map((s) => s.areaId);
-    },
-
-    /** Replaces the areas a member wants urgent warnings for. */
-    async setSubscriptions(account: AccountDoc, raw: unknown): Promise<string[]> {
-      const { areaIds } = parseInput(subscriptionsInput, raw);
-      const wanted = [...new Set(areaIds)];
-      for (const id of wanted) mustExist(id, 'areaIds');
-      await store.transaction(async (tx) => {
-        const col = tx.collection(areaSubscriptionsCollection);
-        await col.deleteWhere({ accountId: account.id });
-        for (const areaId of wanted) await col.insert({ id: `${account.id}.${areaId}`, accountId: account.id, areaId, createdAt: Date.now() });
-      });
-      return wanted;
-    },
-
-    /** Everyone who asked for urgent warnings in an area. */
-    async subscribers(areaId: string): Promise<string[]> {
-      const out: string[] = [];
-      let after: string | null = null;
-      do {
-        const page = await subs.find({ where: { areaId }, orderBy: { field: 'createdAt' }, limit: 500, after });
-        out.push(...page.items.map((s) => s.accountId));
-        after = page.next;
-      } while (after);
-      return out;
-    },
-  };
+  /** Everyone who asked for urgent warnings in an area. */
+  async subscribers(areaId: string): Promise<string[]> {
+    const out: string[] = [];
+    let after: string | null = null;
+    do {
+      const page = await this.subs.find({ where: { areaId }, orderBy: { field: 'createdAt' }, limit: 500, after });
+      out.push(...page.items.map((s) => s.accountId));
+      after = page.next;
+    } while (after);
+    return out;
+  }
 }
-
-export type AreasService = Awaited<ReturnType<typeof createAreasService>>;

@@ -1,6 +1,3 @@
-/** Publishes live events (ids only) to open pages; see server/realtime. */
-export type Publish = (family: string, id: string, event: string, payload: Record<string, unknown>) => void;
-
 export type ChangeListener = (threadId: string | null, postId?: string) => void;
 
 /**

@@ -1,6 +1,5 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { forbidden, unauthorized } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
 
@@ -12,27 +11,32 @@ export type Access = 'public' | 'account' | 'member' | 'moderator' | 'admin';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export interface HandlerArgs<B, Q> {
+export interface HandlerArgs<Q> {
   readonly req: Request;
   readonly res: Response;
-  readonly body: B;
+  /**
+   * The JSON body as it came: the service validates it (with the schema declared in `body`), once, since sockets and
+   * federation call the same services without passing through here.
+   */
+  readonly body: unknown;
   readonly query: Q;
-  readonly account: AccountDoc | null;
+  readonly account: Request['account'];
 }
 
-export interface ApiRoute<B extends z.ZodType, Q extends z.ZodType> {
+export interface ApiRoute<Q extends z.ZodType> {
   readonly method: Method;
   /** Express path below /api/v1, e.g. `/boards/:slug`. */
   readonly path: string;
   readonly summary: string;
   readonly tag: string;
   readonly access: Access;
-  readonly body?: B;
+  /** Describes the body in the OpenAPI document; the service the handler calls validates it. */
+  readonly body?: z.ZodType;
   readonly query?: Q;
   /** Success status; 200 by default. */
   readonly status?: number;
   /** The value is sent as JSON; return undefined after writing the response yourself. */
-  readonly handler: (args: HandlerArgs<z.output<B>, z.output<Q>>) => Promise<unknown>;
+  readonly handler: (args: HandlerArgs<z.output<Q>>) => Promise<unknown>;
 }
 
 interface Recorded {
@@ -48,7 +52,7 @@ interface Recorded {
 
 const roleRank = { member: 0, moderator: 1, admin: 2 } as const;
 
-function allowed(access: Access, account: AccountDoc | null): void {
+function allowed(access: Access, account: Request['account']): void {
   if (access === 'public') return;
   if (!account) throw unauthorized('login_required');
   if (access === 'account') return;
@@ -66,7 +70,7 @@ export class ApiRouter {
   readonly router = express.Router();
   private readonly routes: Recorded[] = [];
 
-  route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(def: ApiRoute<B, Q>): void {
+  route<Q extends z.ZodType = z.ZodUndefined>(def: ApiRoute<Q>): void {
     this.routes.push({
       method: def.method,
       path: def.path,
@@ -80,9 +84,8 @@ export class ApiRouter {
     this.router[def.method](def.path, (req, res, next) => {
       (async () => {
         allowed(def.access, req.account);
-        const body = def.body ? parseInput(def.body, req.body ?? {}) : undefined;
         const query = def.query ? parseInput(def.query, req.query) : undefined;
-        const result = await def.handler({ req, res, body: body as z.output<B>, query: query as z.output<Q>, account: req.account });
+        const result = await def.handler({ req, res, body: req.body ?? {}, query: query as z.output<Q>, account: req.account });
         if (res.headersSent) return;
         if (result === undefined) res.status(def.status === 201 ? 201 : 204).end();
         else res.status(def.status ?? 200).json(result);

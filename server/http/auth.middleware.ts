@@ -1,6 +1,18 @@
-import type { RequestHandler, Response } from 'express';
-import type { SessionsService } from '../accounts/sessions.service.js';
+import type { Request, RequestHandler, Response } from 'express';
 import { SESSION_COOKIE } from './request.js';
+
+interface Authenticated {
+  readonly account: NonNullable<Request['account']>;
+  readonly sessionId: string | null;
+  /** Set when the session was rotated: the new cookie to send. */
+  readonly rotatedToken?: string;
+}
+
+/** What authentication needs of the accounts module's sessions service, which app.ts hands in. */
+export interface SessionLookup {
+  fromCookie(token: string | undefined): Promise<Authenticated | null>;
+  fromBearer(header: string): Promise<Authenticated>;
+}
 
 export interface CookieOptions {
   readonly secure: boolean;
@@ -26,7 +38,7 @@ export function clearSessionCookie(res: Response, options: CookieOptions): void 
  * (a bad one is a 401, never a silent fallback to the cookie), else the session
  * cookie (a bad or stale one is simply ignored and cleared).
  */
-export function authenticate(sessions: SessionsService, options: CookieOptions): RequestHandler {
+export function authenticate(sessions: SessionLookup, options: CookieOptions): RequestHandler {
   return (req, res, next) => {
     req.account = null;
     req.sessionId = null;

@@ -1,22 +1,28 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { SafeHtml } from '../views/html.js';
 import type { FormState } from '../views/layout.js';
-import type { AccountDoc } from '../accounts/accounts.collections.js';
-import { isStaff } from '../accounts/accounts.service.js';
 import { AppError, forbidden } from '../core/errors.js';
 
+type SignedIn = NonNullable<Request['account']>;
+
 /** Members still waiting for approval are turned away from members' pages. */
-export const awaitingApproval = (account: AccountDoc): AppError | null => (account.status !== 'active' ? forbidden('pending_approval') : null);
+export const awaitingApproval = (account: SignedIn): AppError | null => (account.status !== 'active' ? forbidden('pending_approval') : null);
 /** Pages for every signed-in account, also one awaiting approval (its settings, notifications, safety tools). */
 export const anyAccount = (): AppError | null => null;
-/** Moderators' and admins' pages. */
-export const staffOnly = (account: AccountDoc): AppError | null => (isStaff(account) ? null : forbidden('moderator_only'));
+/**
+ * Pages for the accounts `allowed` accepts (a role check the accounts module owns, such as its isStaff), others get
+ * 403 with `refusal`'s message.
+ */
+export const onlyWhen =
+  (allowed: (account: SignedIn) => boolean, refusal = 'moderator_only') =>
+  (account: SignedIn): AppError | null =>
+    allowed(account) ? null : forbidden(refusal);
 
 /**
  * Pages for signed-in accounts: a visitor is sent to log in (and brought back after), an account `refuse` names is
  * turned away, and the pages get `cacheControl` when given.
  */
-export function signedInOnly(refuse: (account: AccountDoc) => AppError | null = awaitingApproval, cacheControl?: string): RequestHandler {
+export function signedInOnly(refuse: (account: SignedIn) => AppError | null = awaitingApproval, cacheControl?: string): RequestHandler {
   return (req, res, next) => {
     if (!req.account) {
       res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);

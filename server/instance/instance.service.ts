@@ -1,11 +1,13 @@
-import type { Store } from '../store/port.js';
+import type { Collection, Store } from '../store/port.js';
 import { hmac, randomToken, sha256, safeEqual } from '../crypto.js';
+import { parseInput } from '../core/validate.js';
 import {
   instanceCollection,
   type InstanceSecretsDoc,
   type InstanceSettingsDoc,
   type RegistrationMode,
 } from './instance.collections.js';
+import { settingsInput } from './instance.schemas.js';
 
 export interface InstanceSettings {
   readonly name: string;
@@ -17,17 +19,6 @@ export interface InstanceSettings {
   readonly discreetName: string;
   readonly defaultLocale: string | null;
   readonly offeredLocales: readonly string[];
-}
-
-export interface InstanceService {
-  settings(): InstanceSettings;
-  updateSettings(patch: Partial<InstanceSettings>): Promise<InstanceSettings>;
-  /** Keyed hash with the instance's secret key. */
-  keyedHash(purpose: string, text: string): string;
-  /** Makes a new one-time setup token (replacing any earlier one) and returns it. */
-  issueSetupToken(): Promise<string>;
-  checkSetupToken(token: string): boolean;
-  clearSetupToken(): Promise<void>;
 }
 
 const defaults: Omit<InstanceSettingsDoc, 'id' | 'updatedAt'> = {
@@ -56,52 +47,81 @@ const view = (s: InstanceSettingsDoc): InstanceSettings => ({
   offeredLocales: s.offeredLocales,
 });
 
+export interface InstanceOptions {
+  /** Throws (an AppError) when a change is not allowed; nothing is written then. */
+  readonly checkChange?: (current: InstanceSettings, patch: Partial<InstanceSettings>) => void;
+}
+
 /**
  * Instance-wide settings and secrets, read on every request, so they are held
- * in memory and written through to the store.
+ * in memory and written through to the store. `load()` reads them before first use.
  */
-export async function createInstanceService(
-  store: Store,
-  options: {
-    /** Throws (an AppError) when a change is not allowed; nothing is written then. */
-    readonly checkChange?: (current: InstanceSettings, patch: Partial<InstanceSettings>) => void;
-  } = {},
-): Promise<InstanceService> {
-  const col = store.collection(instanceCollection);
-  let settings = (await col.get('settings')) as InstanceSettingsDoc | null;
-  if (!settings) {
-    settings = { id: 'settings', ...defaults, updatedAt: Date.now() };
-    await col.upsert(settings);
-  }
-  let secrets = (await col.get('secrets')) as InstanceSecretsDoc | null;
-  if (!secrets) {
-    secrets = { id: 'secrets', hmacKey: randomToken(32) };
-    await col.upsert(secrets);
-  }
-  // Settings written by an older version lack newer fields: the defaults fill them.
-  let current: InstanceSettingsDoc = { ...defaults, ...settings };
-  let currentSecrets: InstanceSecretsDoc = secrets;
+export class InstanceService {
+  private readonly col: Collection<InstanceSettingsDoc | InstanceSecretsDoc>;
+  private current: InstanceSettingsDoc = { id: 'settings', ...defaults, updatedAt: 0 };
+  private secrets: InstanceSecretsDoc = { id: 'secrets', hmacKey: '' };
 
-  return {
-    settings: () => view(current),
-    async updateSettings(patch) {
-      options.checkChange?.(view(current), patch);
-      current = { ...current, ...patch, offeredLocales: [...(patch.offeredLocales ?? current.offeredLocales)], id: 'settings', updatedAt: Date.now() };
-      await col.upsert(current);
-      return view(current);
-    },
-    keyedHash: (purpose, text) => hmac(currentSecrets.hmacKey, `${purpose}\u0000${text}`),
-    async issueSetupToken() {
-      const token = randomToken(24);
-      currentSecrets = { ...currentSecrets, setupTokenHash: sha256(token) };
-      await col.upsert(currentSecrets);
-      return token;
-    },
-    checkSetupToken: (token) => !!currentSecrets.setupTokenHash && safeEqual(sha256(token), currentSecrets.setupTokenHash),
-    async clearSetupToken() {
-      const { setupTokenHash: _spent, ...rest } = currentSecrets;
-      currentSecrets = rest;
-      await col.upsert(currentSecrets);
-    },
-  };
+  constructor(
+    store: Store,
+    private readonly options: InstanceOptions = {},
+  ) {
+    this.col = store.collection(instanceCollection);
+  }
+
+  /** Reads the settings and secrets, writing the defaults and a new key on first start. */
+  async load(): Promise<this> {
+    let settings = (await this.col.get('settings')) as InstanceSettingsDoc | null;
+    if (!settings) {
+      settings = { id: 'settings', ...defaults, updatedAt: Date.now() };
+      await this.col.upsert(settings);
+    }
+    let secrets = (await this.col.get('secrets')) as InstanceSecretsDoc | null;
+    if (!secrets) {
+      secrets = { id: 'secrets', hmacKey: randomToken(32) };
+      await this.col.upsert(secrets);
+    }
+    // Settings written by an older version lack newer fields: the defaults fill them.
+    this.current = { ...defaults, ...settings };
+    this.secrets = secrets;
+    return this;
+  }
+
+  settings(): InstanceSettings {
+    return view(this.current);
+  }
+
+  /** An admin's change, as it came from the API or the settings form: validated here. */
+  async changeSettings(raw: unknown): Promise<InstanceSettings> {
+    return this.updateSettings(parseInput(settingsInput, raw));
+  }
+
+  /** Applies an already valid change (tests set a plain-http quick exit this way). */
+  async updateSettings(patch: Partial<InstanceSettings>): Promise<InstanceSettings> {
+    this.options.checkChange?.(view(this.current), patch);
+    const offeredLocales = [...(patch.offeredLocales ?? this.current.offeredLocales)];
+    this.current = { ...this.current, ...patch, offeredLocales, id: 'settings', updatedAt: Date.now() };
+    await this.col.upsert(this.current);
+    return view(this.current);
+  }
+
+  /** Keyed hash with the instance's secret key. An arrow so that it can be handed on as a function. */
+  readonly keyedHash = (purpose: string, text: string): string => hmac(this.secrets.hmacKey, `${purpose}\u0000${text}`);
+
+  /** Makes a new one-time setup token (replacing any earlier one) and returns it. */
+  async issueSetupToken(): Promise<string> {
+    const token = randomToken(24);
+    this.secrets = { ...this.secrets, setupTokenHash: sha256(token) };
+    await this.col.upsert(this.secrets);
+    return token;
+  }
+
+  checkSetupToken(token: string): boolean {
+    return !!this.secrets.setupTokenHash && safeEqual(sha256(token), this.secrets.setupTokenHash);
+  }
+
+  async clearSetupToken(): Promise<void> {
+    const { setupTokenHash: _spent, ...rest } = this.secrets;
+    this.secrets = rest;
+    await this.col.upsert(this.secrets);
+  }
 }

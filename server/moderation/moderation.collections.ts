@@ -1,7 +1,5 @@
 import { defineCollection } from '../store/port.js';
-
-export type ReportReason = 'harassment' | 'outing' | 'threat' | 'hate' | 'spam' | 'scam' | 'off_topic' | 'other';
-export const reportReasons: readonly ReportReason[] = ['harassment', 'outing', 'threat', 'hate', 'spam', 'scam', 'off_topic', 'other'];
+import type { ReportReason } from './report-reasons.js';
 
 export interface ReportDoc {
   id: string;

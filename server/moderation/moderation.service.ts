@@ -9,14 +9,13 @@ import {
   MOD_LOG_RETENTION_MS,
   modLogCollection,
   REPORT_RETENTION_MS,
-  reportReasons,
   reportsCollection,
   wordFiltersCollection,
   type ModLogDoc,
   type ReportDoc,
-  type ReportReason,
   type WordFilterDoc,
 } from './moderation.collections.js';
+import { reportReasons, type ReportReason } from './report-reasons.js';
 
 export const reportInput = z.strictObject({
   reason: z.enum(reportReasons as [ReportReason, ...ReportReason[]]),

@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
 import { AppError } from '../core/errors.js';
-import { formBody, formPost, formState, handle, sendPage, signedInOnly, staffOnly } from '../http/pages.js';
+import { formBody, formPost, formState, handle, onlyWhen, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { manageResourcesPage, resourcesPage, rightsEditPage, rightsIndexPage, rightsPage } from './rights.views.js';
 
@@ -14,7 +14,7 @@ export function rightsPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { rights } = ctx;
 
-  const editorsOnly = signedInOnly(staffOnly);
+  const editorsOnly = signedInOnly(onlyWhen(isStaff));
 
   /** The language version asked for in the address, else the reader's language. */
   const wantedLocale = (req: Request) => text(req.query.locale) || req.locale;

@@ -59,43 +59,66 @@ export interface RightsDeps {
   readonly defaultLocale: string;
 }
 
+function ensureEditor(actor: AccountDoc | null): asserts actor is AccountDoc {
+  if (!isStaff(actor)) throw forbidden('moderator_only');
+}
+
+/** A slug from an address: anything malformed simply names no page. */
+function slugOrNotFound(raw: string): string {
+  const parsed = rightsSlugSchema.safeParse(raw);
+  if (!parsed.success) throw notFound('rights_page_not_found');
+  return parsed.data;
+}
+
+const summary = (doc: RightsPageDoc, versions: readonly RightsPageDoc[]): RightsPageSummary => ({
+  slug: doc.slug,
+  locale: doc.locale,
+  title: doc.title,
+  placeholder: doc.placeholder,
+  updatedAt: doc.updatedAt,
+  locales: versions.map((v) => v.locale),
+});
+
+const pageView = (doc: RightsPageDoc, versions: readonly RightsPageDoc[]): RightsPageView => ({ ...summary(doc, versions), body: doc.body, html: doc.html });
+
 /**
  * Know-your-rights pages and the directory of resources. Everyone reads them,
  * without an account; moderators and admins write them.
  */
-export function createRightsService(deps: RightsDeps) {
-  const { store, areas, locales, defaultLocale } = deps;
-  const pages = store.collection(rightsPagesCollection);
-  const resources = store.collection(resourcesCollection);
+export class RightsService {
+  private readonly store: Store;
+  private readonly areas: AreasService;
+  private readonly locales: readonly string[];
+  private readonly defaultLocale: string;
+  private readonly pages;
+  private readonly resources;
 
-  function ensureEditor(actor: AccountDoc | null): asserts actor is AccountDoc {
-    if (!isStaff(actor)) throw forbidden('moderator_only');
+  constructor(deps: RightsDeps) {
+    this.store = deps.store;
+    this.areas = deps.areas;
+    this.locales = deps.locales;
+    this.defaultLocale = deps.defaultLocale;
+    this.pages = deps.store.collection(rightsPagesCollection);
+    this.resources = deps.store.collection(resourcesCollection);
   }
 
   /** A 422 naming the field when `locale` is not one of the instance's languages. */
-  function checkLocale(locale: string, field = 'locale'): string {
-    if (!locales.includes(locale)) {
-      throw fieldError(field, 'validation.not_allowed', { allowed: locales.join(', ') });
+  private checkLocale(locale: string, field = 'locale'): string {
+    if (!this.locales.includes(locale)) {
+      throw fieldError(field, 'validation.not_allowed', { allowed: this.locales.join(', ') });
     }
     return locale;
   }
 
-  /** A slug from an address: anything malformed simply names no page. */
-  function slugOrNotFound(raw: string): string {
-    const parsed = rightsSlugSchema.safeParse(raw);
-    if (!parsed.success) throw notFound('rights_page_not_found');
-    return parsed.data;
+  private async versionsOf(slug: string): Promise<RightsPageDoc[]> {
+    return (await this.pages.find({ where: { slug }, orderBy: { field: 'locale' }, limit: 100 })).items;
   }
 
-  async function versionsOf(slug: string): Promise<RightsPageDoc[]> {
-    return (await pages.find({ where: { slug }, orderBy: { field: 'locale' }, limit: 100 })).items;
-  }
-
-  async function allVersions(): Promise<RightsPageDoc[]> {
+  private async allVersions(): Promise<RightsPageDoc[]> {
     const out: RightsPageDoc[] = [];
     let after: string | null = null;
     do {
-      const page = await pages.find({ orderBy: { field: 'slug' }, limit: 500, after });
+      const page = await this.pages.find({ orderBy: { field: 'slug' }, limit: 500, after });
       out.push(...page.items);
       after = page.next;
     } while (after);
@@ -103,23 +126,12 @@ export function createRightsService(deps: RightsDeps) {
   }
 
   /** The reader's language, else the instance's default language, else whichever exists (better than nothing). */
-  function pick(versions: readonly RightsPageDoc[], wanted: string): RightsPageDoc | undefined {
-    return versions.find((v) => v.locale === wanted) ?? versions.find((v) => v.locale === defaultLocale) ?? versions[0];
+  private pick(versions: readonly RightsPageDoc[], wanted: string): RightsPageDoc | undefined {
+    return versions.find((v) => v.locale === wanted) ?? versions.find((v) => v.locale === this.defaultLocale) ?? versions[0];
   }
 
-  const summary = (doc: RightsPageDoc, versions: readonly RightsPageDoc[]): RightsPageSummary => ({
-    slug: doc.slug,
-    locale: doc.locale,
-    title: doc.title,
-    placeholder: doc.placeholder,
-    updatedAt: doc.updatedAt,
-    locales: versions.map((v) => v.locale),
-  });
-
-  const pageView = (doc: RightsPageDoc, versions: readonly RightsPageDoc[]): RightsPageView => ({ ...summary(doc, versions), body: doc.body, html: doc.html });
-
-  function resourceView(doc: ResourceDoc): ResourceView {
-    const area = doc.areaId ? areas.get(doc.areaId) : null;
+  private resourceView(doc: ResourceDoc): ResourceView {
+    const area = doc.areaId ? this.areas.get(doc.areaId) : null;
     return {
       id: doc.id,
       name: doc.name,
@@ -134,169 +146,167 @@ export function createRightsService(deps: RightsDeps) {
     };
   }
 
-  async function resourcesWhere(where: { kind?: ResourceKind; areaId?: string | null }): Promise<ResourceDoc[]> {
-    return (await resources.find({ where, orderBy: { field: 'name' }, limit: MAX_RESOURCES })).items;
+  private async resourcesWhere(where: { kind?: ResourceKind; areaId?: string | null }): Promise<ResourceDoc[]> {
+    return (await this.resources.find({ where, orderBy: { field: 'name' }, limit: MAX_RESOURCES })).items;
   }
 
-  async function mustGetResource(id: string): Promise<ResourceDoc> {
-    const doc = await resources.get(id);
+  private async mustGetResource(id: string): Promise<ResourceDoc> {
+    const doc = await this.resources.get(id);
     if (!doc) throw notFound('resource_not_found');
     return doc;
   }
 
-  const areaIdOf = (area: string | null | undefined): string | null => (area ? areas.mustExist(area).id : null);
+  private areaIdOf(area: string | null | undefined): string | null {
+    return area ? this.areas.mustExist(area).id : null;
+  }
 
-  return {
-    /** On the very first start only: neutral placeholders that tell the organisation what to write. */
-    async seed(): Promise<void> {
-      const now = Date.now();
-      await store.transaction(async (tx) => {
-        const state = tx.collection(rightsStateCollection);
-        if (await state.get('seeded')) return;
-        const pageCol = tx.collection(rightsPagesCollection);
-        // English: the placeholders are written in English whatever the instance's language.
-        for (const p of placeholderPages) {
-          await pageCol.insert({ id: newId(), ...p, locale: 'en', html: renderMarkdown(p.body), placeholder: true, createdAt: now, updatedAt: now });
-        }
-        await tx.collection(resourcesCollection).insert({ id: newId(), ...placeholderResource, areaId: null, language: 'en', placeholder: true, createdAt: now, updatedAt: now });
-        await state.insert({ id: 'seeded', at: now });
+  /** On the very first start only: neutral placeholders that tell the organisation what to write. */
+  async seed(): Promise<void> {
+    const now = Date.now();
+    await this.store.transaction(async (tx) => {
+      const state = tx.collection(rightsStateCollection);
+      if (await state.get('seeded')) return;
+      const pageCol = tx.collection(rightsPagesCollection);
+      // English: the placeholders are written in English whatever the instance's language.
+      for (const p of placeholderPages) {
+        await pageCol.insert({ id: newId(), ...p, locale: 'en', html: renderMarkdown(p.body), placeholder: true, createdAt: now, updatedAt: now });
+      }
+      await tx.collection(resourcesCollection).insert({ id: newId(), ...placeholderResource, areaId: null, language: 'en', placeholder: true, createdAt: now, updatedAt: now });
+      await state.insert({ id: 'seeded', at: now });
+    });
+  }
+
+  /** One entry per page, in the reader's language where it exists; oldest page first, so the seeded order holds and new pages come last. */
+  async listPages(locale: string): Promise<RightsPageSummary[]> {
+    this.checkLocale(locale);
+    const bySlug = new Map<string, RightsPageDoc[]>();
+    for (const doc of await this.allVersions()) bySlug.set(doc.slug, [...(bySlug.get(doc.slug) ?? []), doc]);
+    const born = (versions: readonly RightsPageDoc[]) => Math.min(...versions.map((v) => v.createdAt));
+    return [...bySlug.values()]
+      .sort((a, b) => born(a) - born(b) || a[0]!.slug.localeCompare(b[0]!.slug))
+      .map((versions) => summary(this.pick(versions, locale)!, versions));
+  }
+
+  /** A page in the reader's language, else the default language's version. */
+  async getPage(rawSlug: string, locale: string): Promise<RightsPageView> {
+    this.checkLocale(locale);
+    const versions = await this.versionsOf(slugOrNotFound(rawSlug));
+    const doc = this.pick(versions, locale);
+    if (!doc) throw notFound('rights_page_not_found');
+    return pageView(doc, versions);
+  }
+
+  /** Exactly one language version, or null: what the edit form starts from. */
+  async getVersion(rawSlug: string, locale: string): Promise<RightsPageView | null> {
+    this.checkLocale(locale);
+    const versions = await this.versionsOf(slugOrNotFound(rawSlug));
+    const doc = versions.find((v) => v.locale === locale);
+    return doc ? pageView(doc, versions) : null;
+  }
+
+  /** Writes one language version of a page, creating it if needed; with `mustBeNew`, an existing version is refused rather than replaced. */
+  async putPage(
+    actor: AccountDoc | null,
+    rawSlug: string,
+    raw: unknown,
+    options: { mustBeNew?: boolean } = {},
+  ): Promise<{ page: RightsPageView; created: boolean }> {
+    ensureEditor(actor);
+    const { slug } = parseInput(slugInput, { slug: rawSlug });
+    const input = parseInput(rightsPageInput, raw);
+    const locale = this.checkLocale(input.locale);
+    const html = renderMarkdown(input.body);
+    const now = Date.now();
+    try {
+      const created = await this.store.transaction(async (tx) => {
+        const col = tx.collection(rightsPagesCollection);
+        const existing = await col.findOne({ slug, locale });
+        if (existing && options.mustBeNew) throw conflict('rights_page_exists');
+        const fields = { title: input.title, body: input.body, html, placeholder: false, updatedAt: now };
+        if (existing) await col.patch(existing.id, fields);
+        else await col.insert({ id: newId(), slug, locale, ...fields, createdAt: now });
+        return !existing;
       });
-    },
+      const versions = await this.versionsOf(slug);
+      return { page: pageView(versions.find((v) => v.locale === locale)!, versions), created };
+    } catch (error) {
+      // Two editors creating the same version at once: the second is told, nothing is lost.
+      if (error instanceof DuplicateKeyError) throw conflict('rights_page_exists');
+      throw error;
+    }
+  }
 
-    /** One entry per page, in the reader's language where it exists; oldest page first, so the seeded order holds and new pages come last. */
-    async listPages(locale: string): Promise<RightsPageSummary[]> {
-      checkLocale(locale);
-      const bySlug = new Map<string, RightsPageDoc[]>();
-      for (const doc of await allVersions()) bySlug.set(doc.slug, [...(bySlug.get(doc.slug) ?? []), doc]);
-      const born = (versions: readonly RightsPageDoc[]) => Math.min(...versions.map((v) => v.createdAt));
-      return [...bySlug.values()]
-        .sort((a, b) => born(a) - born(b) || a[0]!.slug.localeCompare(b[0]!.slug))
-        .map((versions) => summary(pick(versions, locale)!, versions));
-    },
+  async deletePage(actor: AccountDoc | null, rawSlug: string, rawLocale: string): Promise<void> {
+    ensureEditor(actor);
+    const slug = slugOrNotFound(rawSlug);
+    const locale = this.checkLocale(rawLocale);
+    const doc = await this.pages.findOne({ slug, locale });
+    if (!doc || !(await this.pages.delete(doc.id))) throw notFound('rights_page_not_found');
+  }
 
-    /** A page in the reader's language, else the default language's version. */
-    async getPage(rawSlug: string, locale: string): Promise<RightsPageView> {
-      checkLocale(locale);
-      const versions = await versionsOf(slugOrNotFound(rawSlug));
-      const doc = pick(versions, locale);
-      if (!doc) throw notFound('rights_page_not_found');
-      return pageView(doc, versions);
-    },
+  /**
+   * The directory, filtered by kind and area. An area's list also holds the
+   * services that serve everywhere (hotlines, national legal aid).
+   */
+  async listResources(raw: unknown): Promise<ResourceView[]> {
+    const filter = parseInput(resourceFilter, raw);
+    const kind = filter.kind ? { kind: filter.kind } : {};
+    let docs: ResourceDoc[];
+    if (filter.area) {
+      const area = this.areas.mustExist(filter.area);
+      docs = [...(await this.resourcesWhere({ ...kind, areaId: area.id })), ...(await this.resourcesWhere({ ...kind, areaId: null }))];
+    } else {
+      docs = await this.resourcesWhere(kind);
+    }
+    return docs.map((d) => this.resourceView(d)).sort((a, b) => a.name.localeCompare(b.name));
+  }
 
-    /** Exactly one language version, or null: what the edit form starts from. */
-    async getVersion(rawSlug: string, locale: string): Promise<RightsPageView | null> {
-      checkLocale(locale);
-      const versions = await versionsOf(slugOrNotFound(rawSlug));
-      const doc = versions.find((v) => v.locale === locale);
-      return doc ? pageView(doc, versions) : null;
-    },
+  async getResource(id: string): Promise<ResourceView> {
+    return this.resourceView(await this.mustGetResource(id));
+  }
 
-    /** Writes one language version of a page, creating it if needed; with `mustBeNew`, an existing version is refused rather than replaced. */
-    async putPage(
-      actor: AccountDoc | null,
-      rawSlug: string,
-      raw: unknown,
-      options: { mustBeNew?: boolean } = {},
-    ): Promise<{ page: RightsPageView; created: boolean }> {
-      ensureEditor(actor);
-      const { slug } = parseInput(slugInput, { slug: rawSlug });
-      const input = parseInput(rightsPageInput, raw);
-      const locale = checkLocale(input.locale);
-      const html = renderMarkdown(input.body);
-      const now = Date.now();
-      try {
-        const created = await store.transaction(async (tx) => {
-          const col = tx.collection(rightsPagesCollection);
-          const existing = await col.findOne({ slug, locale });
-          if (existing && options.mustBeNew) throw conflict('rights_page_exists');
-          const fields = { title: input.title, body: input.body, html, placeholder: false, updatedAt: now };
-          if (existing) await col.patch(existing.id, fields);
-          else await col.insert({ id: newId(), slug, locale, ...fields, createdAt: now });
-          return !existing;
-        });
-        const versions = await versionsOf(slug);
-        return { page: pageView(versions.find((v) => v.locale === locale)!, versions), created };
-      } catch (error) {
-        // Two editors creating the same version at once: the second is told, nothing is lost.
-        if (error instanceof DuplicateKeyError) throw conflict('rights_page_exists');
-        throw error;
-      }
-    },
+  async createResource(actor: AccountDoc | null, raw: unknown): Promise<ResourceView> {
+    ensureEditor(actor);
+    const input = parseInput(resourceInput, raw);
+    const areaId = this.areaIdOf(input.area);
+    if ((await this.resources.count()) >= MAX_RESOURCES) throw conflict('too_many_resources', { max: MAX_RESOURCES });
+    const now = Date.now();
+    const doc: ResourceDoc = {
+      id: newId(),
+      name: input.name,
+      kind: input.kind,
+      areaId,
+      hours: input.hours ?? '',
+      contact: input.contact ?? '',
+      description: input.description ?? '',
+      language: input.language ?? this.defaultLocale,
+      placeholder: false,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.resources.insert(doc);
+    return this.resourceView(doc);
+  }
 
-    async deletePage(actor: AccountDoc | null, rawSlug: string, rawLocale: string): Promise<void> {
-      ensureEditor(actor);
-      const slug = slugOrNotFound(rawSlug);
-      const locale = checkLocale(rawLocale);
-      const doc = await pages.findOne({ slug, locale });
-      if (!doc || !(await pages.delete(doc.id))) throw notFound('rights_page_not_found');
-    },
+  async updateResource(actor: AccountDoc | null, id: string, raw: unknown): Promise<ResourceView> {
+    ensureEditor(actor);
+    const input = parseInput(resourcePatchInput, raw);
+    await this.mustGetResource(id);
+    const patch: Partial<ResourceDoc> = { placeholder: false, updatedAt: Date.now() };
+    if (input.area !== undefined) patch.areaId = this.areaIdOf(input.area);
+    if (input.name !== undefined) patch.name = input.name;
+    if (input.kind !== undefined) patch.kind = input.kind;
+    if (input.hours !== undefined) patch.hours = input.hours;
+    if (input.contact !== undefined) patch.contact = input.contact;
+    if (input.description !== undefined) patch.description = input.description;
+    if (input.language !== undefined) patch.language = input.language;
+    const updated = await this.resources.patch(id, patch);
+    if (!updated) throw notFound('resource_not_found');
+    return this.resourceView(updated);
+  }
 
-    /**
-     * The directory, filtered by kind and area. An area's list also holds the
-     * services that serve everywhere (hotlines, national legal aid).
-     */
-    async listResources(raw: unknown): Promise<ResourceView[]> {
-      const filter = parseInput(resourceFilter, raw);
-      const kind = filter.kind ? { kind: filter.kind } : {};
-      let docs: ResourceDoc[];
-      if (filter.area) {
-        const area = areas.mustExist(filter.area);
-        docs = [...(await resourcesWhere({ ...kind, areaId: area.id })), ...(await resourcesWhere({ ...kind, areaId: null }))];
-      } else {
-        docs = await resourcesWhere(kind);
-      }
-      return docs.map(resourceView).sort((a, b) => a.name.localeCompare(b.name));
-    },
-
-    async getResource(id: string): Promise<ResourceView> {
-      return resourceView(await mustGetResource(id));
-    },
-
-    async createResource(actor: AccountDoc | null, raw: unknown): Promise<ResourceView> {
-      ensureEditor(actor);
-      const input = parseInput(resourceInput, raw);
-      const areaId = areaIdOf(input.area);
-      if ((await resources.count()) >= MAX_RESOURCES) throw conflict('too_many_resources', { max: MAX_RESOURCES });
-      const now = Date.now();
-      const doc: ResourceDoc = {
-        id: newId(),
-        name: input.name,
-        kind: input.kind,
-        areaId,
-        hours: input.hours ?? '',
-        contact: input.contact ?? '',
-        description: input.description ?? '',
-        language: input.language ?? defaultLocale,
-        placeholder: false,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await resources.insert(doc);
-      return resourceView(doc);
-    },
-
-    async updateResource(actor: AccountDoc | null, id: string, raw: unknown): Promise<ResourceView> {
-      ensureEditor(actor);
-      const input = parseInput(resourcePatchInput, raw);
-      await mustGetResource(id);
-      const patch: Partial<ResourceDoc> = { placeholder: false, updatedAt: Date.now() };
-      if (input.area !== undefined) patch.areaId = areaIdOf(input.area);
-      if (input.name !== undefined) patch.name = input.name;
-      if (input.kind !== undefined) patch.kind = input.kind;
-      if (input.hours !== undefined) patch.hours = input.hours;
-      if (input.contact !== undefined) patch.contact = input.contact;
-      if (input.description !== undefined) patch.description = input.description;
-      if (input.language !== undefined) patch.language = input.language;
-      const updated = await resources.patch(id, patch);
-      if (!updated) throw notFound('resource_not_found');
-      return resourceView(updated);
-    },
-
-    async deleteResource(actor: AccountDoc | null, id: string): Promise<void> {
-      ensureEditor(actor);
-      if (!(await resources.delete(id))) throw notFound('resource_not_found');
-    },
-  };
+  async deleteResource(actor: AccountDoc | null, id: string): Promise<void> {
+    ensureEditor(actor);
+    if (!(await this.resources.delete(id))) throw notFound('resource_not_found');
+  }
 }
-
-export type RightsService = ReturnType<typeof createRightsService>;

@@ -1,5 +1,5 @@
 import { defineCollection } from '../store/port.js';
-import type { ReportReason } from '../moderation/moderation.collections.js';
+import type { ReportReason } from '../moderation/report-reasons.js';
 
 /** Never `open`: every member of a private room was let in by a facilitator, directly or by an invite code. */
 export type JoinPolicy = 'request' | 'invite';

@@ -1,7 +1,7 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
 import { csrfField, errorBox, field, formatDay, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
 import { reactionEmoji, reactionKinds } from '../forums/reactions.js';
-import { reportReasons } from '../moderation/moderation.collections.js';
+import { reportReasons } from '../moderation/report-reasons.js';
 import { retentionChoices } from './rooms.collections.js';
 import { ALIAS_MAX, MESSAGE_MAX, NOTE_MAX, PIN_BODY_MAX, PIN_TITLE_MAX } from './rooms.schemas.js';
 import type { AuthorView, History, MemberMessageView, MemberView, MyRoomView, PinView, RoomPreview, RoomView } from './view-models.js';

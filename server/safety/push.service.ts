@@ -32,26 +32,81 @@ export interface PushOptions {
 /**
  * Web Push for alerts on a locked phone. Payloads are neutral ("open the
  * app"), never the alert itself: push services and lock screens see nothing.
+ * `load()` reads the instance's key pair (making it on first start) before first use.
  */
-export async function createPushService(store: Store, hooks: AccountHooks, logger: Logger, options: PushOptions) {
-  const keys = store.collection(vapidCollection);
-  const subs = store.collection(pushSubscriptionsCollection);
-  let vapid = await keys.get('vapid');
-  if (!vapid) {
-    const generated = webpush.generateVAPIDKeys();
-    vapid = { id: 'vapid', ...generated };
-    await keys.upsert(vapid);
+export class PushService {
+  private readonly keys;
+  private readonly subs;
+  private readonly subject: string;
+  private vapid: VapidDoc | null = null;
+
+  constructor(
+    store: Store,
+    hooks: AccountHooks,
+    private readonly logger: Logger,
+    private readonly options: PushOptions,
+  ) {
+    this.keys = store.collection(vapidCollection);
+    this.subs = store.collection(pushSubscriptionsCollection);
+    this.subject = options.publicUrl.startsWith('https:') ? options.publicUrl : 'mailto:push@localhost.invalid';
+    hooks.onDeleted(async (tx, accountId) => {
+      await tx.collection(pushSubscriptionsCollection).deleteWhere({ accountId });
+    });
   }
-  const subject = options.publicUrl.startsWith('https:') ? options.publicUrl : 'mailto:push@localhost.invalid';
 
-  hooks.onDeleted(async (tx, accountId) => {
-    await tx.collection(pushSubscriptionsCollection).deleteWhere({ accountId });
-  });
+  async load(): Promise<this> {
+    let vapid = await this.keys.get('vapid');
+    if (!vapid) {
+      vapid = { id: 'vapid', ...webpush.generateVAPIDKeys() };
+      await this.keys.upsert(vapid);
+    }
+    this.vapid = vapid;
+    return this;
+  }
 
-  async function send(sub: PushSubscriptionDoc, payload: Record<string, string>): Promise<void> {
-    await assertCallable(sub.endpoint, options.allowPrivateNetwork);
+  publicKey(): string {
+    return this.keyPair().publicKey;
+  }
+
+  async subscribe(accountId: string, raw: unknown): Promise<void> {
+    const input = parseInput(pushSubscriptionInput, raw);
+    await assertCallable(input.endpoint, this.options.allowPrivateNetwork);
+    const existing = await this.subs.findOne({ endpoint: input.endpoint });
+    if (existing) await this.subs.delete(existing.id);
+    await this.subs.insert({ id: newId(), accountId, endpoint: input.endpoint, p256dh: input.keys.p256dh, auth: input.keys.auth, createdAt: Date.now() });
+  }
+
+  async unsubscribe(accountId: string, endpoint: string): Promise<void> {
+    const existing = await this.subs.findOne({ endpoint });
+    if (existing && existing.accountId === accountId) await this.subs.delete(existing.id);
+  }
+
+  /** Forgets every device of the account: after a compromise, a taken phone must stop waking up. */
+  async unsubscribeAll(accountId: string): Promise<void> {
+    await this.subs.deleteWhere({ accountId });
+  }
+
+  /** Pushes a neutral wake-up to every device of these members; failures are logged, never thrown. */
+  async notify(accountIds: readonly string[], url: string): Promise<void> {
+    for (const accountId of new Set(accountIds)) {
+      const page = await this.subs.find({ where: { accountId }, orderBy: { field: 'createdAt' }, limit: 20 });
+      for (const sub of page.items) {
+        await this.send(sub, { url }).catch((error: unknown) => this.logger.warn({ err: error instanceof Error ? error.message : 'push failed' }, 'web push failed'));
+      }
+    }
+  }
+
+  private keyPair(): VapidDoc {
+    if (!this.vapid) throw new Error('PushService used before load()');
+    return this.vapid;
+  }
+
+  private async send(sub: PushSubscriptionDoc, payload: Record<string, string>): Promise<void> {
+    const { allowPrivateNetwork } = this.options;
+    await assertCallable(sub.endpoint, allowPrivateNetwork);
+    const { publicKey, privateKey } = this.keyPair();
     const request = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, JSON.stringify(payload), {
-      vapidDetails: { subject, publicKey: vapid!.publicKey, privateKey: vapid!.privateKey },
+      vapidDetails: { subject: this.subject, publicKey, privateKey },
       TTL: 3600,
       urgency: 'high',
     });
@@ -64,43 +119,9 @@ export async function createPushService(store: Store, hooks: AccountHooks, logge
         redirect: 'error',
         signal: AbortSignal.timeout(10_000),
       },
-      options.allowPrivateNetwork,
+      allowPrivateNetwork,
     );
     // 404/410: the browser dropped the subscription; forget it.
-    if (response.status === 404 || response.status === 410) await subs.delete(sub.id);
+    if (response.status === 404 || response.status === 410) await this.subs.delete(sub.id);
   }
-
-  return {
-    publicKey: (): string => vapid!.publicKey,
-
-    async subscribe(accountId: string, raw: unknown): Promise<void> {
-      const input = parseInput(pushSubscriptionInput, raw);
-      await assertCallable(input.endpoint, options.allowPrivateNetwork);
-      const existing = await subs.findOne({ endpoint: input.endpoint });
-      if (existing) await subs.delete(existing.id);
-      await subs.insert({ id: newId(), accountId, endpoint: input.endpoint, p256dh: input.keys.p256dh, auth: input.keys.auth, createdAt: Date.now() });
-    },
-
-    async unsubscribe(accountId: string, endpoint: string): Promise<void> {
-      const existing = await subs.findOne({ endpoint });
-      if (existing && existing.accountId === accountId) await subs.delete(existing.id);
-    },
-
-    /** Forgets every device of the account: after a compromise, a taken phone must stop waking up. */
-    async unsubscribeAll(accountId: string): Promise<void> {
-      await subs.deleteWhere({ accountId });
-    },
-
-    /** Pushes a neutral wake-up to every device of these members; failures are logged, never thrown. */
-    async notify(accountIds: readonly string[], url: string): Promise<void> {
-      for (const accountId of new Set(accountIds)) {
-        const page = await subs.find({ where: { accountId }, orderBy: { field: 'createdAt' }, limit: 20 });
-        for (const sub of page.items) {
-          await send(sub, { url }).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : 'push failed' }, 'web push failed'));
-        }
-      }
-    },
-  };
 }
-
-export type PushService = Awaited<ReturnType<typeof createPushService>>;

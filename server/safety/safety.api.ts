@@ -7,7 +7,7 @@ import { pushSubscriptionInput } from './push.service.js';
 const alertsQuery = z.strictObject({ area: z.string().max(64).optional() });
 
 export function safetyApi(api: ApiRouter, ctx: AppContext): void {
-  const { safety, push } = ctx;
+  const { safety, incidents, push } = ctx;
   const tag = 'safety';
   const param = (value: string | undefined) => value ?? '';
 
@@ -73,24 +73,24 @@ export function safetyApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/incidents', tag, access: 'member', body: incidentInput, status: 201,
     summary: 'Report an incident to the organisation’s responders (nothing goes to the police)',
-    handler: async ({ account, body }) => ({ incident: await safety.reportIncident(account, body) }),
+    handler: async ({ account, body }) => ({ incident: await incidents.report(account, body) }),
   });
   api.route({
     method: 'get', path: '/incidents', tag, access: 'member', summary: 'Responders: the open incidents; members: their own',
-    handler: async ({ account }) => ({ incidents: safety.isResponder(account) ? await safety.queue(account) : await safety.myIncidents(account) }),
+    handler: async ({ account }) => ({ incidents: incidents.isResponder(account) ? await incidents.queue(account) : await incidents.mine(account) }),
   });
   api.route({
     method: 'get', path: '/incidents/:id', tag, access: 'member', summary: 'An incident with its private thread',
-    handler: async ({ req, account }) => ({ incident: await safety.getIncident(account, param(req.params.id)) }),
+    handler: async ({ req, account }) => ({ incident: await incidents.get(account, param(req.params.id)) }),
   });
   api.route({
     method: 'post', path: '/incidents/:id/messages', tag, access: 'member', body: incidentMessageInput, status: 201,
     summary: 'Write in the incident’s private thread (responders may add internal notes)',
-    handler: async ({ req, account, body }) => ({ incident: await safety.addIncidentMessage(account, param(req.params.id), body) }),
+    handler: async ({ req, account, body }) => ({ incident: await incidents.addMessage(account, param(req.params.id), body) }),
   });
   api.route({
     method: 'patch', path: '/incidents/:id', tag, access: 'member', body: incidentStatusInput, summary: 'Responders set the status: acknowledged, in_progress, closed',
-    handler: async ({ req, account, body }) => ({ incident: await safety.setIncidentStatus(account, param(req.params.id), body) }),
+    handler: async ({ req, account, body }) => ({ incident: await incidents.setStatus(account, param(req.params.id), body) }),
   });
   api.route({
     method: 'get', path: '/push/key', tag, access: 'account', summary: 'The instance’s VAPID public key for Web Push',

@@ -22,8 +22,7 @@ export interface CheckinDoc {
   buddyIds: string[];
   /** Where, with whom: for the chosen buddies only; deleted with the check-in. */
   notes: string;
-  /** A client identifier's screening digest, only when the worker chose to link it. */
-  clientDigest: string | null;
+  /** What the buddies read of a client identifier the worker chose to give (a masked hint, never the identifier). */
   clientHint: string | null;
   expectedEnd: number;
   /** expectedEnd plus the grace period: when the buddies are alerted if nobody said "I'm safe". */

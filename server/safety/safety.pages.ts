@@ -9,7 +9,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeo
 
 export function safetyPages(ctx: AppContext): express.Router {
   const router = express.Router();
-  const { safety, areas } = ctx;
+  const { safety, incidents, areas } = ctx;
 
   router.use('/safety', signedInOnly(anyAccount));
 
@@ -87,22 +87,22 @@ export function safetyPages(ctx: AppContext): express.Router {
   );
 
   const renderIncidents = async (req: Request, state?: FormState) =>
-    incidentsPage(ctx.page(req), { mine: await safety.myIncidents(req.account), queue: safety.isResponder(req.account) ? await safety.queue(req.account) : null }, state);
+    incidentsPage(ctx.page(req), { mine: await incidents.mine(req.account), queue: incidents.isResponder(req.account) ? await incidents.queue(req.account) : null }, state);
   router.get('/safety/incidents', handle(async (req, res) => sendPage(res, await renderIncidents(req))));
   router.post(
     '/safety/incidents',
     formPost(async (req, res) => {
-      const incident = await safety.reportIncident(req.account, formBody(req));
+      const incident = await incidents.report(req.account, formBody(req));
       res.redirect(303, `/safety/incidents/${incident.id}`);
     }, renderIncidents),
   );
   const renderIncident = async (req: Request, state?: FormState) =>
-    incidentPage(ctx.page(req), await safety.getIncident(req.account, param(req.params.id)), safety.isResponder(req.account), state);
+    incidentPage(ctx.page(req), await incidents.get(req.account, param(req.params.id)), incidents.isResponder(req.account), state);
   router.get('/safety/incidents/:id', handle(async (req, res) => sendPage(res, await renderIncident(req))));
   router.get(
     '/safety/incidents/:id/print',
     handle(async (req, res) => {
-      const incident = await safety.getIncident(req.account, param(req.params.id));
+      const incident = await incidents.get(req.account, param(req.params.id));
       res.setHeader('Cache-Control', 'no-store');
       sendPage(res, incidentPrintPage(ctx.page(req), incident));
     }),
@@ -110,14 +110,14 @@ export function safetyPages(ctx: AppContext): express.Router {
   router.post(
     '/safety/incidents/:id/messages',
     formPost(async (req, res) => {
-      await safety.addIncidentMessage(req.account, param(req.params.id), formBody(req));
+      await incidents.addMessage(req.account, param(req.params.id), formBody(req));
       res.redirect(303, `/safety/incidents/${param(req.params.id)}`);
     }, renderIncident),
   );
   router.post(
     '/safety/incidents/:id/status',
     formPost(async (req, res) => {
-      await safety.setIncidentStatus(req.account, param(req.params.id), formBody(req));
+      await incidents.setStatus(req.account, param(req.params.id), formBody(req));
       res.redirect(303, `/safety/incidents/${param(req.params.id)}`);
     }, renderIncident),
   );

@@ -12,7 +12,7 @@ export const checkinInput = z.strictObject({
   minutes: z.preprocess(blank, z.coerce.number().int().min(-1440).max(100_000).optional()),
   notes: z.string().trim().max(2000).default(''),
   buddies: z.preprocess(list, z.array(z.string().trim().min(1).max(100)).min(1, 'validation.buddy_needed').max(10)),
-  /** A client identifier to link to screening (hashed); only when the worker ticks it. */
+  /** A client identifier, only when the worker gives one: the buddies see a masked hint of it; it is not stored. */
   client: z.preprocess(
     blank,
     z

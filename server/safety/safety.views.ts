@@ -2,7 +2,8 @@ import { html, raw, type SafeHtml } from '../views/html.js';
 import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
 import type { AreaView } from '../areas/areas.service.js';
 import { alertKinds, incidentKinds, type IncidentDoc } from './safety.collections.js';
-import type { AlertView, BuddyView, CheckinView, IncidentView } from './safety.service.js';
+import type { AlertView, BuddyView, CheckinView } from './safety.service.js';
+import type { IncidentView } from './incidents.service.js';
 
 export type SafetySection = 'checkin' | 'buddies' | 'alerts' | 'incident' | 'sos';
 

@@ -3,12 +3,19 @@ import type { MessageParams } from '../core/errors.js';
 import type { I18n } from '../i18n/i18n.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
 import type { IconName } from './icons.js';
-import { siteIcon, siteIdentity, type DiscreetSettings } from '../instance/discreet.js';
-import type { InstanceSettings } from '../instance/instance.service.js';
-import { languagePolicy } from '../instance/languages.js';
 
-/** The instance settings every page needs. */
-export type PageSettings = DiscreetSettings & Pick<InstanceSettings, 'quickExitUrl' | 'defaultLocale' | 'offeredLocales'>;
+/**
+ * How the site shows itself on one request, decided by the instance module (discreet mode, offered languages), so
+ * that the views need nothing of it.
+ */
+export interface PageSite {
+  readonly name: string;
+  readonly discreet: boolean;
+  /** Path of the favicon under /assets. */
+  readonly icon: string;
+  readonly quickExitUrl: string;
+  readonly offeredLocales: readonly string[];
+}
 
 /** What every page needs to know about the request, taken once from it. */
 export interface PageContext {
@@ -21,6 +28,8 @@ export interface PageContext {
   readonly instanceName: string;
   /** Neutral title and favicon (see server/instance/discreet.ts). */
   readonly discreet: boolean;
+  /** Path of the favicon under /assets: the neutral one in discreet mode. */
+  readonly favicon: string;
   /** Where the quick-exit button leads. */
   readonly quickExitUrl: string;
   readonly account: { readonly id: string; readonly handle: string; readonly role: string; readonly status: string; readonly suspendedUntil: number | null } | null;
@@ -28,8 +37,7 @@ export interface PageContext {
   readonly unseenNotifications: number;
 }
 
-export function pageContext(req: Request, i18n: I18n, settings: PageSettings): PageContext {
-  const site = siteIdentity(settings, req.account);
+export function pageContext(req: Request, i18n: I18n, site: PageSite): PageContext {
   return {
     t: req.t,
     locale: req.locale,
@@ -38,7 +46,8 @@ export function pageContext(req: Request, i18n: I18n, settings: PageSettings): P
     path: req.originalUrl,
     instanceName: site.name,
     discreet: site.discreet,
-    quickExitUrl: settings.quickExitUrl,
+    favicon: site.icon,
+    quickExitUrl: site.quickExitUrl,
     account: req.account
       ? {
           id: req.account.id,
@@ -48,7 +57,7 @@ export function pageContext(req: Request, i18n: I18n, settings: PageSettings): P
           suspendedUntil: (req.account.suspendedUntil ?? 0) > Date.now() ? req.account.suspendedUntil! : null,
         }
       : null,
-    languages: languagePolicy(i18n, settings).offered.map((tag) => ({ tag, name: i18n.meta(tag).name })),
+    languages: site.offeredLocales.map((tag) => ({ tag, name: i18n.meta(tag).name })),
     unseenNotifications: req.unseenNotifications ?? 0,
   };
 }
@@ -106,7 +115,7 @@ export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${ctx.discreet ? ctx.instanceName : `${options.title} · ${ctx.instanceName}`}</title>
-<link rel="icon" href="${siteIcon(ctx.discreet)}" type="image/svg+xml">
+<link rel="icon" href="${ctx.favicon}" type="image/svg+xml">
 <link rel="manifest" href="/manifest.webmanifest" crossorigin="use-credentials">
 <meta name="theme-color" content="#7a3e9d">
 <link rel="stylesheet" href="/assets/parasol.css">

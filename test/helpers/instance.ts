@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createParasol, type Parasol } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
+import type { Clock } from '../../server/core/clock.js';
 
 export interface TestInstance {
   readonly url: string;
@@ -17,13 +18,13 @@ const relaxed = { perKey: 1000, overall: 10_000, windowSeconds: 60 };
 
 /** A real instance on a real SQLite file in a temp dir, listening on a free loopback port. */
 export async function startInstance(
-  options: { env?: Record<string, string>; config?: (c: Config) => Config; dataDir?: string } = {},
+  options: { env?: Record<string, string>; config?: (c: Config) => Config; dataDir?: string; clock?: Clock } = {},
 ): Promise<TestInstance> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-test-'));
   const base = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
   let config: Config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed, posting: relaxed, lookup: relaxed, roomMessages: relaxed, roomEvents: relaxed } };
   if (options.config) config = options.config(config);
-  const parasol = await createParasol(config);
+  const parasol = await createParasol(config, { clock: options.clock });
   const port = await parasol.listen();
   const url = `http://127.0.0.1:${port}`;
   return {

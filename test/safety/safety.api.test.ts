@@ -6,8 +6,9 @@ import { io as connect } from 'socket.io-client';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { Client } from '../helpers/client.js';
 import { admin, member, type Person } from '../helpers/people.js';
+import { ManualClock } from './manual-clock.js';
 
-/** Polls until `check` passes or the time is up: deadlines fire on a timer, so tests wait for their effect. */
+/** Polls until `check` passes or the time is up: for what reaches another server (a Web Push), not for deadlines. */
 async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
@@ -32,9 +33,12 @@ describe('safety tools API', () => {
   let ana: Person;
   let bea: Person;
   let cat: Person;
+  // Deadlines pass when the test moves this clock: one scan a minute, a grace of one second.
+  const clock = new ManualClock();
+  const SCAN_MS = 60_000;
 
   before(async () => {
-    inst = await startInstance({ env: { CHECKIN_GRACE_SECONDS: '1', CHECKIN_SCAN_SECONDS: '1', ALLOW_PRIVATE_NETWORK: 'true' } });
+    inst = await startInstance({ env: { CHECKIN_GRACE_SECONDS: '1', CHECKIN_SCAN_SECONDS: '60', ALLOW_PRIVATE_NETWORK: 'true' }, clock });
     boss = await admin(inst);
     ana = await member(inst, 'ana');
     bea = await member(inst, 'bea');
@@ -94,12 +98,15 @@ describe('safety tools API', () => {
     }
 
     it('alerts the chosen buddies when nobody said "I\'m safe" by the deadline; a buddy takes it on', async () => {
-      const started = await ana.client.api('POST', '/checkins', { expectedEnd: Date.now() + 1500, buddies: [bea.handle], notes: 'Hotel Azul, room 12. Tall man, red cap.' });
+      const started = await ana.client.api('POST', '/checkins', { expectedEnd: clock.now() + 1500, buddies: [bea.handle], notes: 'Hotel Azul, room 12. Tall man, red cap.' });
       assert.equal(started.status, 201, started.text);
       const id = started.json.checkin.id;
       assert.equal((await cat.client.api('GET', `/checkins/${id}`)).status, 404, 'not a chosen buddy: nothing to see');
-      const note = await eventually(async () => (await notificationKinds(bea)).find((n) => n.kind === 'buddy_overdue' && n.url.endsWith(id)));
-      assert.ok(note, 'the buddy is told the check-in is overdue');
+      await clock.advance(SCAN_MS - 1);
+      assert.ok(!(await notificationKinds(bea)).some((n) => n.url.endsWith(id)), 'no alarm before the next scan');
+      await clock.advance(1);
+      const note = (await notificationKinds(bea)).find((n) => n.kind === 'buddy_overdue' && n.url.endsWith(id));
+      assert.ok(note, 'the buddy is told the check-in is overdue at the first scan after the deadline');
       const seen = await bea.client.api('GET', `/checkins/${id}`);
       assert.equal(seen.json.checkin.status, 'alerted');
       assert.match(seen.json.checkin.notes, /Hotel Azul/);
@@ -111,6 +118,31 @@ describe('safety tools API', () => {
       const safe = await ana.client.api('POST', `/checkins/${id}/safe`);
       assert.equal(safe.json.checkin.status, 'closed');
       assert.ok((await notificationKinds(bea)).some((n) => n.kind === 'buddy_safe'), 'the buddy is told the person is safe');
+    });
+
+    it('alerts a check-in once when two scans find it overdue at the same time', async () => {
+      const started = await ana.client.api('POST', '/checkins', { expectedEnd: clock.now() + 1000, buddies: [bea.handle] });
+      const id = started.json.checkin.id;
+      const later = clock.now() + 5000;
+      const [first, second] = await Promise.all([inst.parasol.ctx.safety.alertOverdue(later), inst.parasol.ctx.safety.alertOverdue(later)]);
+      assert.equal(first + second, 1, 'one of the two scans alerted it, the other found it alerted');
+      const alarms = (await notificationKinds(bea)).filter((n) => n.url.endsWith(id));
+      assert.deepEqual(alarms.map((n) => n.kind), ['buddy_overdue']);
+      assert.equal((await bea.client.api('GET', `/checkins/${id}`)).json.checkin.status, 'alerted');
+      await ana.client.api('POST', `/checkins/${id}/safe`);
+    });
+
+    it('keeps only the masked hint of a client identifier, never a digest of it', async () => {
+      const started = await ana.client.api('POST', '/checkins', { minutes: 60, buddies: [bea.handle], client: { type: 'phone', value: '+1 415 555 0142' } });
+      assert.equal(started.status, 201, started.text);
+      const id = started.json.checkin.id;
+      assert.ok(started.json.checkin.clientHint, 'the buddies get a hint of who the client is');
+      const db = new Database(inst.dbFile, { readonly: true });
+      const stored = JSON.parse((db.prepare('SELECT doc FROM c_checkins WHERE id = ?').get(id) as { doc: string }).doc) as Record<string, unknown>;
+      db.close();
+      assert.ok(!('clientDigest' in stored), 'no digest stored');
+      assert.doesNotMatch(JSON.stringify(stored), /4155550142/);
+      await ana.client.api('POST', `/checkins/${id}/safe`);
     });
 
     it('closes with "I\'m safe" before the deadline (no alert), extends a running one', async () => {
@@ -302,19 +334,28 @@ describe('safety tools API', () => {
 });
 
 describe('check-in deadlines survive a restart', () => {
-  it('alerts at start the check-ins whose deadline passed while the server was down', async () => {
+  it('alerts at start the check-ins whose deadline passed while the server was down, and drops old client digests', async () => {
     const env = { CHECKIN_GRACE_SECONDS: '1', CHECKIN_SCAN_SECONDS: '3600' };
-    const first = await startInstance({ env });
+    const clock = new ManualClock();
+    const first = await startInstance({ env, clock });
     const dataDir = first.dataDir;
     const ana = await member(first, 'ana');
     const bea = await member(first, 'bea');
     await pair(ana, bea);
-    const started = await ana.client.api('POST', '/checkins', { expectedEnd: Date.now() + 500, buddies: [bea.handle] });
+    const started = await ana.client.api('POST', '/checkins', { expectedEnd: clock.now() + 500, buddies: [bea.handle] });
     assert.equal(started.status, 201);
     await first.parasol.close();
-    await new Promise((r) => setTimeout(r, 2000));
-    const second = await startInstance({ env, dataDir });
+    // A row from before check-ins stopped keeping a digest of the client's identifier.
+    const file = new Database(first.dbFile);
+    file.prepare("UPDATE c_checkins SET doc = json_set(doc, '$.clientDigest', 'f00d') WHERE id = ?").run(started.json.checkin.id);
+    file.close();
+    // The server is down while the deadline passes; the next one starts two seconds later.
+    const second = await startInstance({ env, dataDir, clock: new ManualClock(clock.now() + 2000) });
     try {
+      const reread = new Database(second.dbFile, { readonly: true });
+      const row = reread.prepare('SELECT doc FROM c_checkins WHERE id = ?').get(started.json.checkin.id) as { doc: string };
+      reread.close();
+      assert.ok(!('clientDigest' in JSON.parse(row.doc)), 'the digest is dropped at start');
       const bea2 = new Client(second.url);
       bea2.cookies.set('psl_session', bea.client.cookies.get('psl_session')!);
       const notes = await bea2.api('GET', '/notifications');
