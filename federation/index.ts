@@ -9,6 +9,7 @@ import { Actors } from './actors.js';
 import { createApex } from './apex.js';
 import { apexCollections, apObjectsCollection } from './apex.collections.js';
 import { PortApexStore } from './apex-store.js';
+import { DeliveryQueue } from './outbound/delivery-queue.js';
 import type { ApexActivity, ApexActor, ApexObject } from './apex-types.js';
 import { seedContextCache } from './contexts.js';
 import { DeliveryWorker } from './delivery.js';
@@ -74,11 +75,12 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   let policy: FederationPolicy | null = null;
   // The store, apex and the delivery worker refer to each other through callbacks: queued deliveries wake the worker.
   let worker: DeliveryWorker | null = null;
-  const apexStore = new PortApexStore(store, {
+  const queue = new DeliveryQueue(store, {
     deliveryMaxAgeMs: config.federation.deliveryMaxAgeMs,
     retryBaseMs: config.federation.retryBaseMs,
     onEnqueued: () => worker?.kick(),
   });
+  const apexStore = new PortApexStore(store, queue);
   await apexStore.setup();
   await seedContextCache(apexStore);
   const outbound: OutboundOptions = {
@@ -106,7 +108,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   actors = actorService;
   const deliveries = new DeliveryWorker(
     // A member's post refused by a remote board is told to the member (remote-posting.ts).
-    { store: apexStore, signer: (id) => actorService.signer(id), logger, onRefused: (delivery) => posting.refused(delivery) },
+    { queue, signer: (id) => actorService.signer(id), logger, onRefused: (delivery) => posting.refused(delivery) },
     { ...outbound, concurrency: config.federation.deliveryConcurrency },
   );
   worker = deliveries;
@@ -186,7 +188,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   });
   app.use(fed);
 
-  federationApi(api, { actors: actorService, follows, apexStore, store, policy: rules });
+  federationApi(api, { actors: actorService, follows, queue, store, policy: rules });
   mirrorApi(api, mirror, store);
   networkApi(api, network);
   movesApi(api, moves);
