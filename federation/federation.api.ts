@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../server/http/api-router.js';
 import type { Store } from '../server/store/port.js';
-import type { Actors } from './actors.js';
+import type { Actors } from './actors/actors.js';
 import { federationError } from './errors.js';
 import { apMembersCollection, DISCOVERABLE_BY_DEFAULT } from './federation.collections.js';
 import { followInput, type FollowsService } from './follows.js';

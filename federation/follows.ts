@@ -5,7 +5,7 @@ import { parseInput } from '../server/core/validate.js';
 import type { Logger } from '../server/logger.js';
 import type { Store } from '../server/store/port.js';
 import { newId } from '../server/crypto.js';
-import type { Actors } from './actors.js';
+import type { Actors } from './actors/actors.js';
 import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
 import { apFollowsCollection, type ApFollowDoc, type FollowState } from './federation.collections.js';
 import { fetchJson, FetchError, type OutboundOptions } from './fetch.js';

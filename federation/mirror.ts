@@ -7,7 +7,8 @@ import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import { federationError } from './errors.js';
 import { apFollowsCollection, apRemotePostsCollection, type ApRemotePostDoc } from './federation.collections.js';
-import { InboxRefusal, trimForeignObjects } from './inbox.js';
+import { trimForeignObjects } from './inbound/activity-checks.js';
+import { InboxRefusal } from './inbound/refusal.js';
 import { dateOf, first, hostOf, idOf, ids, readPostObject, sameOrigin } from './as.js';
 
 /** How much of a board's outbox a catch-up reads: its newest activities, a page of twenty at a time. */

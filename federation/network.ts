@@ -8,13 +8,14 @@ import { warningCategories } from '../server/reviews/reviews.collections.js';
 import type { ReviewsService, SharedReview } from '../server/reviews/reviews.service.js';
 import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
-import type { Actors } from './actors.js';
+import type { Actors } from './actors/actors.js';
 import type { PortApexStore } from './apex-store.js';
 import type { Apex } from './apex-types.js';
 import { idOf, text } from './as.js';
 import { federationError } from './errors.js';
 import { apPartnersCollection, apSentReviewsCollection, type ApPartnerDoc } from './federation.collections.js';
-import { DATE_WINDOW_MS, InboxRefusal, rawJsonOf, signerOf } from './inbox.js';
+import { InboxRefusal } from './inbound/refusal.js';
+import { DATE_WINDOW_MS, rawJsonOf, signerOf } from './inbound/request.js';
 import { apId, hostOfInput, idOfApId, type Iris } from './iris.js';
 import { parseSignatureHeader, signatureHeaderOf, signingString, verifySignature } from './signatures.js';
 

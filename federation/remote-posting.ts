@@ -12,7 +12,7 @@ import type { ModerationService } from '../server/moderation/moderation.service.
 import type { NotificationsService } from '../server/notifications/notifications.service.js';
 import { newId } from '../server/crypto.js';
 import type { Store } from '../server/store/port.js';
-import type { Actors } from './actors.js';
+import type { Actors } from './actors/actors.js';
 import type { Apex, ApexActivity } from './apex-types.js';
 import { idOf } from './as.js';
 import { federationError } from './errors.js';

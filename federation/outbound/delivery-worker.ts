@@ -1,7 +1,7 @@
-import type { Logger } from '../server/logger.js';
-import type { ClaimedDelivery, DeliveryQueue } from './outbound/delivery-queue.js';
-import { FetchError, postActivity, type OutboundOptions, type Signer } from './fetch.js';
-import { hostOf } from './as.js';
+import type { Logger } from '../../server/logger.js';
+import type { ClaimedDelivery, DeliveryQueue } from './delivery-queue.js';
+import { FetchError, postActivity, type OutboundOptions, type Signer } from '../fetch.js';
+import { hostOf } from '../as.js';
 
 export interface DeliveryOptions extends OutboundOptions {
   /** Deliveries in flight at once. */

@@ -1,0 +1,77 @@
+import type { RequestHandler } from 'express';
+import type { FollowsService } from '../follows.js';
+import { acceptHandler } from './handlers/accept.handler.js';
+import { announceHandler } from './handlers/announce.handler.js';
+import { createHandler } from './handlers/create.handler.js';
+import { deleteHandler } from './handlers/delete.handler.js';
+import { flagHandler } from './handlers/flag.handler.js';
+import { followHandler, type FollowHandlerDeps } from './handlers/follow.handler.js';
+import { likeHandler } from './handlers/like.handler.js';
+import { moveHandler } from './handlers/move.handler.js';
+import { rejectHandler } from './handlers/reject.handler.js';
+import { undoHandler } from './handlers/undo.handler.js';
+import { updateHandler } from './handlers/update.handler.js';
+import type { AfterApex, InboxEvent } from './inbox-event.js';
+
+export interface InboundDeps {
+  /** Shared reviews and partnerships between partner instances (network.ts). */
+  readonly partnerObjects: RequestHandler;
+  /** Remote members' posts, edits, deletions, reactions and reports (contributions.ts). */
+  readonly contributions: RequestHandler;
+  /** Announces from the remote boards we follow (mirror.ts). */
+  readonly mirror: RequestHandler;
+  /** Account moves between partners (moves.ts). */
+  readonly moves: RequestHandler;
+  readonly follow: FollowHandlerDeps;
+}
+
+/**
+ * Hands an activity that passed the inbox gate to the handler of its type
+ * (handlers/<type>.handler.ts). Parasol's own vocabulary between partner
+ * instances (a review, a partnership) is recognised by its object, whatever
+ * the activity, so it is taken first. A handler answers what it takes; what
+ * it leaves, and every type without a handler, goes on to apex's inbox.
+ */
+export function inboundActivities(deps: InboundDeps): RequestHandler {
+  const handlers: Readonly<Record<string, RequestHandler>> = {
+    Create: createHandler(deps.contributions),
+    Update: updateHandler(deps.contributions),
+    Delete: deleteHandler(deps.contributions),
+    Like: likeHandler(deps.contributions),
+    EmojiReact: likeHandler(deps.contributions),
+    Undo: undoHandler(deps.contributions),
+    Flag: flagHandler(deps.contributions),
+    Announce: announceHandler(deps.mirror),
+    Move: moveHandler(deps.moves),
+    Follow: followHandler(deps.follow),
+  };
+  return (req, res, next) => {
+    deps.partnerObjects(req, res, (error?: unknown) => {
+      if (error) {
+        next(error);
+        return;
+      }
+      // compactActivity has made the type a single string.
+      const type = (req.body as { type: string }).type;
+      const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
+      if (handler) handler(req, res, next);
+      else next();
+    });
+  };
+}
+
+/**
+ * What follows an activity once apex's inbox has stored it and made its own
+ * changes (the answers to the instance's Follows, which need the Follow apex
+ * looked up); apex announces each such activity after the response is sent.
+ */
+export function afterApex(follows: FollowsService): AfterApex {
+  const handlers: Readonly<Record<string, AfterApex>> = {
+    Accept: acceptHandler(follows),
+    Reject: rejectHandler(follows),
+  };
+  return (event: InboxEvent) => {
+    const type = event.activity.type;
+    return Object.hasOwn(handlers, type) ? handlers[type]!(event) : Promise.resolve();
+  };
+}
