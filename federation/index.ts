@@ -164,10 +164,10 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       overallLimit: createLimiter({ ...config.federation.inboxLimit, perKey: config.federation.inboxLimit.overall }),
       hostLimit: createLimiter({ ...config.federation.inboxLimit, overall: Number.MAX_SAFE_INTEGER }),
       inbound: inboundActivities({
-        partnerObjects: network.gate(),
+        network,
         contributions: contributions.gate(),
-        mirror: mirror.gate(),
-        moves: moves.gate(),
+        mirror,
+        moves,
         follow: { apex, apexStore, actors: actorService, iris, logger },
       }),
       reviewObject: network.serve(),

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { AccountDoc } from '../server/accounts/accounts.collections.js';
 import { profileInput, type AccountsService } from '../server/accounts/accounts.service.js';
@@ -16,7 +15,6 @@ import { ids, idOf, sameOrigin } from './as.js';
 import { federationError } from './errors.js';
 import { apMembersCollection, apRemotePostsCollection, apSentPostsCollection } from './federation.collections.js';
 import { InboxRefusal } from './inbound/refusal.js';
-import { rawJsonOf, signerOf } from './inbound/request.js';
 import { apId, type Iris } from './iris.js';
 import type { RegionalNetwork } from './network.js';
 import type { RemoteContributions } from './contributions.js';
@@ -243,20 +241,8 @@ export class AccountMoves {
     return out;
   }
 
-  /** Inbox step: a Move, checked before anything is relinked. */
-  gate(): RequestHandler {
-    return (req, res, next) => {
-      const body = rawJsonOf(req);
-      if (!body || body.type !== 'Move') {
-        next();
-        return;
-      }
-      this.receive(body, res).then(() => res.status(202).end(), next);
-    };
-  }
-
-  private async receive(body: Record<string, unknown>, res: Response): Promise<void> {
-    const signer = signerOf(res);
+  /** A Move that passed the inbox gate, signed by `signer` (inbound/handlers/move.handler.ts); checked before anything is relinked. */
+  async receive(body: Record<string, unknown>, signer: { readonly owner: string } | null): Promise<void> {
     const from = idOf(body.object);
     const to = idOf(body.target);
     if (!signer || !from || !to || from === to) throw new InboxRefusal(400, 'bad_move');

@@ -1,5 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { FollowsService } from '../follows.js';
+import type { RemoteMirror } from '../mirror.js';
+import type { AccountMoves } from '../moves.js';
+import type { RegionalNetwork } from '../network.js';
 import { acceptHandler } from './handlers/accept.handler.js';
 import { announceHandler } from './handlers/announce.handler.js';
 import { createHandler } from './handlers/create.handler.js';
@@ -12,16 +15,17 @@ import { rejectHandler } from './handlers/reject.handler.js';
 import { undoHandler } from './handlers/undo.handler.js';
 import { updateHandler } from './handlers/update.handler.js';
 import type { AfterApex, InboxEvent } from './inbox-event.js';
+import { partnerObjects } from './partner-objects.js';
 
 export interface InboundDeps {
-  /** Shared reviews and partnerships between partner instances (network.ts). */
-  readonly partnerObjects: RequestHandler;
-  /** Remote members' posts, edits, deletions, reactions and reports (contributions.ts). */
+  /** Shared reviews and partnerships between partner instances. */
+  readonly network: RegionalNetwork;
+  /** Remote members' posts, edits, deletions, reactions and reports (contributions.ts, its inbox step). */
   readonly contributions: RequestHandler;
-  /** Announces from the remote boards we follow (mirror.ts). */
-  readonly mirror: RequestHandler;
-  /** Account moves between partners (moves.ts). */
-  readonly moves: RequestHandler;
+  /** Announces from the remote boards we follow. */
+  readonly mirror: RemoteMirror;
+  /** Account moves between partners. */
+  readonly moves: AccountMoves;
   readonly follow: FollowHandlerDeps;
 }
 
@@ -29,8 +33,9 @@ export interface InboundDeps {
  * Hands an activity that passed the inbox gate to the handler of its type
  * (handlers/<type>.handler.ts). Parasol's own vocabulary between partner
  * instances (a review, a partnership) is recognised by its object, whatever
- * the activity, so it is taken first. A handler answers what it takes; what
- * it leaves, and every type without a handler, goes on to apex's inbox.
+ * the activity, so it is taken first (partner-objects.ts). A handler answers
+ * what it takes; what it leaves, and every type without a handler, goes on
+ * to apex's inbox.
  */
 export function inboundActivities(deps: InboundDeps): RequestHandler {
   const handlers: Readonly<Record<string, RequestHandler>> = {
@@ -45,8 +50,9 @@ export function inboundActivities(deps: InboundDeps): RequestHandler {
     Move: moveHandler(deps.moves),
     Follow: followHandler(deps.follow),
   };
+  const partners = partnerObjects(deps.network);
   return (req, res, next) => {
-    deps.partnerObjects(req, res, (error?: unknown) => {
+    partners(req, res, (error?: unknown) => {
       if (error) {
         next(error);
         return;
