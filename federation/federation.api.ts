@@ -4,7 +4,7 @@ import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors/actors.js';
 import { federationError } from './errors.js';
 import { apMembersCollection, DISCOVERABLE_BY_DEFAULT } from './federation.collections.js';
-import { followInput, type FollowsService } from './follows.js';
+import { followInput, type FollowsService } from './remote-boards/follows.js';
 import type { DeliveryQueue } from './outbound/delivery-queue.js';
 import { modeInput, ruleInput, type FederationPolicy } from './policy.js';
 

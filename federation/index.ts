@@ -17,19 +17,19 @@ import { federationApi } from './federation.api.js';
 import { federationPages } from './federation.pages.js';
 import { apMembersCollection, federationCollections } from './federation.collections.js';
 import type { OutboundOptions } from './fetch.js';
-import { FollowsService } from './follows.js';
+import { FollowsService } from './remote-boards/follows.js';
 import { afterApex, inboundActivities } from './inbound/dispatch.js';
 import type { InboxEvent } from './inbound/inbox-event.js';
 import { ReplayCache } from './inbound/replay-cache.js';
 import { Iris } from './iris.js';
 import { KeyResolver } from './actors/keys.js';
-import { mirrorApi, RemoteMirror } from './mirror.js';
+import { mirrorApi, RemoteMirror } from './remote-boards/mirror.js';
 import { AccountMoves, movesApi } from './moves.js';
-import { mirrorPages } from './mirror.pages.js';
+import { mirrorPages } from './remote-boards/mirror.pages.js';
 import { FederationPolicy } from './policy.js';
 import { networkApi, RegionalNetwork } from './network.js';
 import { PostFederation } from './posts.js';
-import { RemotePosting, remotePostingApi } from './remote-posting.js';
+import { RemotePosting, remotePostingApi } from './remote-boards/remote-posting.js';
 import { activityPubRouter, federationErrors } from './routes.js';
 import { wellKnownRouter } from './actors/well-known.js';
 
@@ -100,7 +100,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   const actorService = new Actors({ apex, iris, apexStore, store, forums: ctx.forums, accounts: ctx.accounts, instance: ctx.instance });
   actors = actorService;
   const deliveries = new DeliveryWorker(
-    // A member's post refused by a remote board is told to the member (remote-posting.ts).
+    // A member's post refused by a remote board is told to the member (remote-boards/remote-posting.ts).
     { queue, signer: (id) => actorService.signer(id), logger, onRefused: (delivery) => posting.refused(delivery) },
     { ...outbound, concurrency: config.federation.deliveryConcurrency },
   );

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { FollowsService } from '../follows.js';
-import type { RemoteMirror } from '../mirror.js';
+import type { FollowsService } from '../remote-boards/follows.js';
+import type { RemoteMirror } from '../remote-boards/mirror.js';
 import type { AccountMoves } from '../moves.js';
 import type { RegionalNetwork } from '../network.js';
 import { acceptHandler } from './handlers/accept.handler.js';

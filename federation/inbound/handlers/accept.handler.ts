@@ -1,4 +1,4 @@
-import type { FollowsService } from '../../follows.js';
+import type { FollowsService } from '../../remote-boards/follows.js';
 import type { AfterApex } from '../inbox-event.js';
 
 /**

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { cleanHtml } from '../server/content/markdown.js';
-import type { ApiRouter } from '../server/http/api-router.js';
-import type { Logger } from '../server/logger.js';
-import { eachPage } from '../server/store/paging.js';
-import type { Store } from '../server/store/port.js';
-import { federationError } from './errors.js';
-import { apFollowsCollection, apRemotePostsCollection, type ApRemotePostDoc } from './federation.collections.js';
-import { trimForeignObjects } from './inbound/activity-checks.js';
-import { InboxRefusal } from './inbound/refusal.js';
-import { dateOf, first, hostOf, idOf, ids, readPostObject, sameOrigin } from './as.js';
+import { cleanHtml } from '../../server/content/markdown.js';
+import type { ApiRouter } from '../../server/http/api-router.js';
+import type { Logger } from '../../server/logger.js';
+import { eachPage } from '../../server/store/paging.js';
+import type { Store } from '../../server/store/port.js';
+import { federationError } from '../errors.js';
+import { apFollowsCollection, apRemotePostsCollection, type ApRemotePostDoc } from '../federation.collections.js';
+import { trimForeignObjects } from '../inbound/activity-checks.js';
+import { InboxRefusal } from '../inbound/refusal.js';
+import { dateOf, first, hostOf, idOf, ids, readPostObject, sameOrigin } from '../as.js';
 
 /** How much of a board's outbox a catch-up reads: its newest activities, a page of twenty at a time. */
 const CATCH_UP_ITEMS = 400;
