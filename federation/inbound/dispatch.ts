@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
-import type { FollowsService } from '../remote-boards/follows.js';
-import type { RemoteMirror } from '../remote-boards/mirror.js';
 import type { AccountMoves } from '../moves.js';
 import type { RegionalNetwork } from '../network.js';
+import type { FollowsService } from '../remote-boards/follows.js';
+import type { RemoteMirror } from '../remote-boards/mirror.js';
 import { acceptHandler } from './handlers/accept.handler.js';
 import { announceHandler } from './handlers/announce.handler.js';
 import { createHandler } from './handlers/create.handler.js';
