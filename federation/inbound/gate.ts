@@ -23,11 +23,12 @@ import { DATE_WINDOW_MS, rawBodyOf, setSigner } from './request.js';
  * signature itself, but it does not tie the Digest to the body, does not
  * require `digest` or `date` among the signed headers, accepts any Date, and
  * answers 500 to a malformed or unverifiable signature. So, in order:
- * an ActivityStreams content type (415), at most 1 MB (413), a Signature over
- * (request-target), host, date and digest (401), a Date within five minutes
- * (401), a Digest equal to the body's hash (401), a signature not seen
- * before (401), a key that resolves (401) and verifies (403), and, after the
- * JSON-LD is read, an activity whose actor owns the key (403).
+ * an ActivityStreams content type (415) and at most 1 MB (413), in
+ * request.ts; here, a Signature over (request-target), host, date and digest
+ * (401), a Date within five minutes (401), a Digest equal to the body's hash
+ * (401), a signature not seen before (401), a key that resolves (401) and
+ * verifies (403); and, after the JSON-LD is read, an activity whose actor
+ * owns the key (403), in activity-checks.ts.
  */
 
 const iri = z.string().max(2048).regex(/^https?:\/\//);
