@@ -1,48 +1,16 @@
 import crypto from 'node:crypto';
 import { DuplicateKeyError, type Store, type TxScope } from '../server/store/port.js';
-import { eachPage } from '../server/store/paging.js';
-import { newId } from '../server/crypto.js';
 import {
   apActivitiesCollection,
   apContextsCollection,
   apCountersCollection,
-  apDeliveriesCollection,
   apObjectsCollection,
   apStreamItemsCollection,
-  type ApActivityDoc,
-  type ApDeliveryDoc,
-  type DeliveryTarget,
   type ApStreamItemDoc,
 } from './apex.collections.js';
-import type { ApexActivity, ApexContext, ApexDelivery, ApexMeta, ApexObject, IApexStore } from './apex-types.js';
-
-/**
- * Ids of queued activities start with the time, so that new rows go to the end of the primary-key index
- * rather than each to a page of its own. They never appear outside the database.
- */
-const deliveryId = () => `${Date.now().toString(36).padStart(9, '0')}${newId()}`;
-
-/** One inbox of a queued activity, claimed for sending. */
-export interface ClaimedDelivery {
-  /** The queued activity's id; with the address, what the store knows the delivery by. */
-  readonly id: string;
-  readonly address: string;
-  readonly actorId: string;
-  readonly body: string;
-  readonly attempt: number;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-}
-
-/** An activity's queued sending: signed by `actorId`'s key, `body` to each of `addresses`. */
-interface Delivery {
-  readonly actorId: string;
-  readonly body: string;
-  readonly addresses: readonly string[];
-}
-
-/** The earliest time any of `targets` is due. */
-const earliest = (targets: readonly DeliveryTarget[]): number => targets.reduce((min, t) => Math.min(min, t.nextAt), Infinity);
+import type { ApexActivity, ApexContext, ApexMeta, ApexObject, IApexStore } from './apex-types.js';
+import { activityDoc, collectionsOf, iriOf, itemId, mergeFields, objectDoc, parse, withoutMeta } from './apex-documents.js';
+import type { Delivery, DeliveryQueue } from './outbound/delivery-queue.js';
 
 /** apex's own collection handlers answer 400 on exactly this message. */
 export const INVALID_PAGE = 'ApexStore: invalid page value';
@@ -57,45 +25,6 @@ interface MembersSummary {
 }
 const PAGE = 500;
 
-export interface ApexStoreOptions {
-  /** A delivery is given up this long after it was queued. */
-  readonly deliveryMaxAgeMs: number;
-  /** The first retry waits this long; each further one twice as long (see retryDelay). */
-  readonly retryBaseMs: number;
-  /** Clock, for tests. */
-  readonly now?: () => number;
-  /** Told when deliveries are queued (wakes the delivery worker), whoever queued them. */
-  readonly onEnqueued?: () => void;
-}
-
-/** Waits between attempts: base·2^n, at most 6 hours, with a tenth of jitter so failed inboxes are not retried in lockstep. */
-export function retryDelay(attempt: number, baseMs: number, random = Math.random): number {
-  const raw = Math.min(baseMs * 2 ** Math.min(attempt, 30), 6 * 3_600_000);
-  return Math.round(raw * (0.9 + random() * 0.2));
-}
-
-const parse = <T>(json: string): T => JSON.parse(json) as T;
-
-function withoutMeta<T extends { _meta?: unknown }>(doc: T): T {
-  delete doc._meta;
-  return doc;
-}
-
-const first = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);
-const iriOf = (value: unknown): string | null => {
-  const v = first(value);
-  return typeof v === 'string' ? v : null;
-};
-const embeddedIdOf = (value: unknown): string | null => {
-  const v = first(value);
-  return v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null;
-};
-const collectionsOf = (doc: { _meta?: ApexMeta }): string[] => (Array.isArray(doc._meta?.collection) ? doc._meta.collection.filter((c) => typeof c === 'string') : []);
-
-/** Stream items are keyed by a digest of (collection, activity): IRIs can be long, and the pair must be unique. */
-const itemId = (collection: string, activityId: string) =>
-  crypto.createHash('sha256').update(collection).update('\n').update(activityId).digest('base64url');
-
 /**
  * activitypub-express's store interface (IApexStore) on Parasol's storage
  * port, so that federation runs on SQLite and MongoDB alike. It follows apex's
@@ -108,7 +37,10 @@ const itemId = (collection: string, activityId: string) =>
  * - updateActivityMeta throws when the activity is not found.
  * Deliberate differences, for safety: a full replace of a local actor keeps
  * its private key, and queued deliveries do not copy signing keys (they are
- * read from the actor when sent).
+ * read from the actor when sent). The delivery queue is its own class
+ * (outbound/delivery-queue.ts): apex's deliveryEnqueue is handed to it, and
+ * apex's dequeue and requeue are not implemented, since Parasol's worker
+ * replaces apex's delivery loop (apex.ts).
  */
 export class PortApexStore implements IApexStore {
   private readonly objects;
@@ -116,22 +48,21 @@ export class PortApexStore implements IApexStore {
   private readonly items;
   private readonly counters;
   private readonly contexts;
-  private readonly deliveries;
   private readonly summaries = new Map<string, MembersSummary>();
   private streamsVersion = 0;
   private readonly now: () => number;
 
   constructor(
     private readonly store: Store,
-    private readonly options: ApexStoreOptions,
+    private readonly queue: DeliveryQueue,
+    now: () => number = Date.now,
   ) {
     this.objects = store.collection(apObjectsCollection);
     this.activities = store.collection(apActivitiesCollection);
     this.items = store.collection(apStreamItemsCollection);
     this.counters = store.collection(apCountersCollection);
     this.contexts = store.collection(apContextsCollection);
-    this.deliveries = store.collection(apDeliveriesCollection);
-    this.now = options.now ?? Date.now;
+    this.now = now;
   }
 
   // ---- setup -------------------------------------------------------------
@@ -143,7 +74,7 @@ export class PortApexStore implements IApexStore {
       });
     }
     if (initialUser) {
-      await this.objects.upsert(this.objectDoc(initialUser));
+      await this.objects.upsert(objectDoc(this.now(), initialUser));
       return this.getObject(initialUser.id, true);
     }
     return undefined;
@@ -170,7 +101,7 @@ export class PortApexStore implements IApexStore {
     // cheaper than a failed insert (which builds two errors with stack traces), 2,000 times per post.
     if (typeof object.id === 'string' && (await this.objects.get(object.id))) return false;
     try {
-      await this.objects.insert(this.objectDoc(object));
+      await this.objects.insert(objectDoc(this.now(), object));
       return true;
     } catch (error) {
       if (error instanceof DuplicateKeyError) return false;
@@ -193,7 +124,7 @@ export class PortApexStore implements IApexStore {
       } else {
         next = mergeFields(current, object);
       }
-      await col.upsert(this.objectDoc(next));
+      await col.upsert(objectDoc(this.now(), next));
       return next;
     });
     if (!updated) return updated;
@@ -235,7 +166,7 @@ export class PortApexStore implements IApexStore {
   private async insertActivity(tx: TxScope, activity: ApexObject): Promise<true | undefined> {
     const col = tx.collection(apActivitiesCollection);
     if (await col.get(activity.id)) return undefined;
-    await col.insert(this.activityDoc(activity));
+    await col.insert(activityDoc(this.now(), activity));
     for (const collection of collectionsOf(activity)) await this.addItem(tx, collection, activity);
     return true;
   }
@@ -251,13 +182,13 @@ export class PortApexStore implements IApexStore {
 
   /** publish(), for an `also` that changes the members of `collections` too. */
   private async publishChanging(collections: readonly string[], activity: ApexObject, delivery: Delivery, also?: (tx: TxScope) => Promise<unknown>): Promise<void> {
-    const queued = this.queued(delivery.actorId, delivery.body, delivery.addresses);
-    await this.streamsTransaction(collections, async (tx) => {
+    const queued = await this.streamsTransaction(collections, async (tx) => {
       await this.insertActivity(tx, activity);
-      if (queued) await tx.collection(apDeliveriesCollection).insert(queued);
+      const done = await this.queue.enqueueIn(tx, delivery);
       await also?.(tx);
+      return done;
     });
-    if (queued) this.options.onEnqueued?.();
+    if (queued) this.queue.enqueued();
   }
 
   async removeActivity(activity: { id: string }, actorId: string): Promise<{ deletedCount: number }> {
@@ -287,7 +218,7 @@ export class PortApexStore implements IApexStore {
       } else {
         next = mergeFields(current, activity);
       }
-      await col.upsert(this.activityDoc(next));
+      await col.upsert(activityDoc(this.now(), next));
       await this.syncItems(tx, next, collectionsOf(current), collectionsOf(next));
       return next;
     });
@@ -314,7 +245,7 @@ export class PortApexStore implements IApexStore {
     // $pull removes every equal value, $addToSet adds once.
     meta[key] = remove ? list.filter((v) => !same(v)) : list.some(same) ? list : [...list, value];
     doc._meta = meta;
-    await col.upsert(this.activityDoc(doc));
+    await col.upsert(activityDoc(this.now(), doc));
     if (key === 'collection' && typeof value === 'string') {
       if (remove) await tx.collection(apStreamItemsCollection).delete(itemId(value, doc.id));
       else await this.addItem(tx, value, doc);
@@ -471,142 +402,12 @@ export class PortApexStore implements IApexStore {
     return this.contexts.upsert({ id: context.documentUrl, contextUrl: context.contextUrl ?? null, document });
   }
 
-  // ---- delivery queue (apex's contract) ---------------------------------------
+  // ---- delivery queue -------------------------------------------------------
 
+  /** apex's queueing of what it sends (its Undo of a follow, for one), handed to the queue. */
   async deliveryEnqueue(actorId: string, body: string, addresses: string | string[], _signingKey?: string): Promise<boolean | undefined> {
-    const queued = this.queued(actorId, body, Array.isArray(addresses) ? addresses : [addresses]);
-    if (!queued) return undefined;
-    await this.deliveries.insert(queued);
-    this.options.onEnqueued?.();
-    return true;
-  }
-
-  /** The queue's row for `body` to `addresses` (each once), or null when there is no address. */
-  private queued(actorId: string, body: string, addresses: readonly string[]): ApDeliveryDoc | null {
-    const list = [...new Set(addresses.filter((a) => typeof a === 'string' && a !== ''))];
-    if (list.length === 0) return null;
-    const now = this.now();
-    const targets = list.map((address) => ({ address, attempt: 0, nextAt: now }));
-    return { id: deliveryId(), actorId, body, targets, nextAt: now, createdAt: now, expiresAt: now + this.options.deliveryMaxAgeMs };
-  }
-
-  /** Takes the next due delivery off the queue, as apex's own loop expects; Parasol's worker uses claimDue instead. */
-  async deliveryDequeue(): Promise<ApexDelivery | { waitUntil: Date } | null> {
-    const now = this.now();
-    const taken = await this.store.transaction(async (tx): Promise<{ waitUntil: Date } | { doc: ApDeliveryDoc; target: DeliveryTarget } | null> => {
-      const col = tx.collection(apDeliveriesCollection);
-      const next = (await col.find({ orderBy: { field: 'nextAt' }, limit: 1 })).items[0];
-      if (!next) return null;
-      if (next.nextAt > now) return { waitUntil: new Date(next.nextAt) };
-      const target = next.targets.find((t) => t.nextAt <= now)!;
-      await this.keepTargets(tx, next, next.targets.filter((t) => t !== target));
-      return { doc: next, target };
-    });
-    if (taken === null || 'waitUntil' in taken) return taken;
-    const { doc, target } = taken;
-    const signingKey = await this.signingKey(doc.actorId);
-    return {
-      address: target.address,
-      actorId: doc.actorId,
-      body: doc.body,
-      attempt: target.attempt,
-      after: new Date(target.nextAt),
-      createdAt: doc.createdAt,
-      ...(signingKey ? { signingKey } : {}),
-    } as ApexDelivery;
-  }
-
-  /** Puts a failed delivery back with the next back-off, unless it is older than the maximum age. */
-  async deliveryRequeue(delivery: ApexDelivery): Promise<boolean> {
-    const now = this.now();
-    const createdAt = (delivery as ApexDelivery & { createdAt?: number }).createdAt ?? delivery.after.getTime();
-    const nextAt = now + retryDelay(delivery.attempt, this.options.retryBaseMs);
-    const expiresAt = createdAt + this.options.deliveryMaxAgeMs;
-    if (nextAt > expiresAt) return false;
-    const targets = [{ address: delivery.address, attempt: delivery.attempt + 1, nextAt }];
-    await this.deliveries.insert({ id: deliveryId(), actorId: delivery.actorId, body: delivery.body, targets, nextAt, createdAt, expiresAt });
-    return true;
-  }
-
-  // ---- delivery queue (Parasol's worker) ---------------------------------------
-
-  /**
-   * Claims up to `limit` due deliveries for `leaseMs`: they stay in the store
-   * with a later due time, so a crash while sending only delays them.
-   */
-  async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const now = this.now();
-    return this.store.transaction(async (tx) => {
-      const col = tx.collection(apDeliveriesCollection);
-      // Each due activity has at least one due inbox, so `limit` activities are enough.
-      const due = await col.find({ orderBy: { field: 'nextAt' }, range: { lte: now }, limit });
-      const claimed: ClaimedDelivery[] = [];
-      for (const doc of due.items) {
-        const targets = doc.targets.map((t) => {
-          if (t.nextAt > now || claimed.length >= limit) return t;
-          claimed.push({ id: doc.id, address: t.address, actorId: doc.actorId, body: doc.body, attempt: t.attempt, createdAt: doc.createdAt, expiresAt: doc.expiresAt });
-          return { ...t, nextAt: now + leaseMs };
-        });
-        await col.patch(doc.id, { targets, nextAt: earliest(targets) });
-        if (claimed.length >= limit) break;
-      }
-      return claimed;
-    });
-  }
-
-  /** When the next delivery is due, or null when the queue is empty. */
-  async nextDueAt(): Promise<number | null> {
-    const next = (await this.deliveries.find({ orderBy: { field: 'nextAt' }, limit: 1 })).items[0];
-    return next ? next.nextAt : null;
-  }
-
-  /** Removes delivered deliveries, all in one transaction (a worker hands them over in batches). */
-  async completeDeliveries(done: readonly Pick<ClaimedDelivery, 'id' | 'address'>[]): Promise<void> {
-    if (done.length === 0) return;
-    const byActivity = new Map<string, Set<string>>();
-    for (const d of done) byActivity.set(d.id, (byActivity.get(d.id) ?? new Set()).add(d.address));
-    await this.store.transaction(async (tx) => {
-      const col = tx.collection(apDeliveriesCollection);
-      for (const doc of await col.getMany([...byActivity.keys()])) {
-        const addresses = byActivity.get(doc.id)!;
-        await this.keepTargets(tx, doc, doc.targets.filter((t) => !addresses.has(t.address)));
-      }
-    });
-  }
-
-  /** Schedules the next attempt, or drops the delivery when it is permanent or too old; returns whether it will be retried. */
-  async failDelivery(delivery: ClaimedDelivery, permanent: boolean, notBefore = 0): Promise<boolean> {
-    const now = this.now();
-    const nextAt = Math.max(now + retryDelay(delivery.attempt, this.options.retryBaseMs), now + notBefore);
-    const retried = !permanent && nextAt <= delivery.expiresAt;
-    return this.store.transaction(async (tx) => {
-      const doc = await tx.collection(apDeliveriesCollection).get(delivery.id);
-      if (!doc?.targets.some((t) => t.address === delivery.address)) return false;
-      const targets = retried
-        ? doc.targets.map((t) => (t.address === delivery.address ? { ...t, attempt: delivery.attempt + 1, nextAt } : t))
-        : doc.targets.filter((t) => t.address !== delivery.address);
-      await this.keepTargets(tx, doc, targets);
-      return retried;
-    });
-  }
-
-  /** Writes what is left of a queued activity's inboxes, or deletes it when none is. */
-  private async keepTargets(tx: TxScope, doc: ApDeliveryDoc, targets: DeliveryTarget[]): Promise<void> {
-    const col = tx.collection(apDeliveriesCollection);
-    if (targets.length === 0) await col.delete(doc.id);
-    else if (targets.length !== doc.targets.length || targets.some((t, i) => t !== doc.targets[i])) await col.patch(doc.id, { targets, nextAt: earliest(targets) });
-  }
-
-  /** Deliveries still queued: inboxes not yet reached, over every queued activity. */
-  async pendingDeliveries(): Promise<number> {
-    let pending = 0;
-    await eachPage(
-      (after) => this.deliveries.find({ orderBy: { field: 'nextAt' }, limit: PAGE, after }),
-      (doc) => {
-        pending += doc.targets.length;
-      },
-    );
-    return pending;
+    const queued = await this.queue.enqueue({ actorId, body, addresses: Array.isArray(addresses) ? addresses : [addresses] });
+    return queued ? true : undefined;
   }
 
   /** The private key of a local actor, for signing. */
@@ -617,26 +418,6 @@ export class PortApexStore implements IApexStore {
   }
 
   // ---- helpers -------------------------------------------------------------
-
-  private objectDoc(object: ApexObject) {
-    return {
-      id: object.id,
-      type: typeof object.type === 'string' ? object.type : String(first(object.type) ?? ''),
-      local: typeof object._meta?.privateKey === 'string',
-      json: JSON.stringify(object),
-      updatedAt: this.now(),
-    };
-  }
-
-  private activityDoc(activity: ApexObject): ApActivityDoc {
-    return {
-      id: activity.id,
-      actor: iriOf(activity.actor),
-      embeddedObjectId: embeddedIdOf(activity.object),
-      json: JSON.stringify(activity),
-      createdAt: this.now(),
-    };
-  }
 
   private async addItem(tx: TxScope, collection: string, activity: ApexObject): Promise<void> {
     const col = tx.collection(apStreamItemsCollection);
@@ -674,15 +455,4 @@ export class PortApexStore implements IApexStore {
     for (let i = 0; i < ids.length; i += PAGE) out.push(...(await col.getMany(ids.slice(i, i + PAGE))));
     return out;
   }
-}
-
-/** A partial update as MongoDB's $set/$unset: null removes a field, anything else replaces it; the id never changes. */
-function mergeFields<T extends ApexObject>(current: T, patch: ApexObject): T {
-  const next = structuredClone(current) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(patch)) {
-    if (key === 'id') continue;
-    if (value === null) delete next[key];
-    else next[key] = structuredClone(value);
-  }
-  return next as T;
 }

@@ -39,16 +39,6 @@ export interface ApexActivity extends ApexObject {
   object?: (string | ApexObject)[];
 }
 
-/** What the IApexStore contract hands back for a queued delivery. */
-export interface ApexDelivery {
-  address: string;
-  actorId: string;
-  body: string;
-  attempt: number;
-  after: Date;
-  signingKey?: string;
-}
-
 export interface ApexContext {
   contextUrl: string | null;
   documentUrl: string;
@@ -57,7 +47,10 @@ export interface ApexContext {
   tag?: 'static';
 }
 
-/** IApexStore (activitypub-express/store/interface.js). */
+/**
+ * IApexStore (activitypub-express/store/interface.js), as far as apex calls it: its deliveryDequeue and
+ * deliveryRequeue serve only its own delivery loop, which Parasol's worker replaces (apex.ts).
+ */
 export interface IApexStore {
   setup(initialUser?: ApexObject): Promise<unknown>;
   getObject(id: string, includeMeta?: boolean): Promise<ApexObject | null>;
@@ -76,9 +69,7 @@ export interface IApexStore {
   updateActivityMeta(activity: { id: string }, key: string, value: unknown, remove?: boolean): Promise<ApexActivity>;
   generateId(): string;
   updateObject(object: ApexObject, actorId: string | null, fullReplace?: boolean): Promise<ApexObject | null | undefined>;
-  deliveryDequeue(): Promise<ApexDelivery | { waitUntil: Date } | null>;
   deliveryEnqueue(actorId: string, body: string, addresses: string | string[], signingKey?: string): Promise<boolean | undefined>;
-  deliveryRequeue(delivery: ApexDelivery): Promise<boolean>;
 }
 
 export interface ApexRoutes {

@@ -48,7 +48,7 @@ export interface ApexOptions {
  *   would cache it under that id). This also retires apex's NODE_ENV test,
  *   which refuses only 127.0.0.1 and localhost, and only in production.
  * - jsonldContextLoader: bundled contexts only (federation/contexts.ts).
- * - startDelivery / runDelivery: Parasol's worker (federation/delivery.ts)
+ * - startDelivery / runDelivery: Parasol's worker (outbound/delivery-worker.ts)
  *   instead of apex's module-wide loop.
  * - utils.iriToCollectionInfo: understands Parasol's IRIs (federation/iris.ts).
  */

@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../server/http/api-router.js';
 import type { Store } from '../server/store/port.js';
-import type { Actors } from './actors.js';
-import type { PortApexStore } from './apex-store.js';
+import type { Actors } from './actors/actors.js';
 import { parseInput } from '../server/core/validate.js';
 import { federationError } from './errors.js';
 import { apMembersCollection, DISCOVERABLE_BY_DEFAULT } from './federation.collections.js';
-import { followInput, type FollowsService } from './follows.js';
+import { followInput, type FollowsService } from './remote-boards/follows.js';
+import type { DeliveryQueue } from './outbound/delivery-queue.js';
 import { modeInput, ruleInput, type FederationPolicy } from './policy.js';
 
 export interface FederationApiDeps {
   readonly actors: Actors;
   readonly follows: FollowsService;
-  readonly apexStore: PortApexStore;
+  readonly queue: DeliveryQueue;
   readonly store: Store;
   readonly policy: FederationPolicy;
 }
@@ -27,7 +27,7 @@ const discoverableInput = z.strictObject({ discoverable: z.boolean() });
  * finds them.
  */
 export function federationApi(api: ApiRouter, deps: FederationApiDeps): void {
-  const { actors, follows, apexStore, store, policy } = deps;
+  const { actors, follows, queue, store, policy } = deps;
   const tag = 'federation';
   const members = store.collection(apMembersCollection);
 
@@ -56,7 +56,7 @@ export function federationApi(api: ApiRouter, deps: FederationApiDeps): void {
   });
   api.route({
     method: 'get', path: '/federation/status', tag, access: 'admin', summary: 'Federation state: the instance actor and the delivery queue',
-    handler: async () => ({ instanceActor: (await actors.instanceActor()).id, pendingDeliveries: await apexStore.pendingDeliveries() }),
+    handler: async () => ({ instanceActor: (await actors.instanceActor()).id, pendingDeliveries: await queue.pendingDeliveries() }),
   });
   api.route({
     method: 'get', path: '/federation/policy', tag, access: 'admin', summary: 'The federation mode (open or allow-list) and the deny and allow rules',

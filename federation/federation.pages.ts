@@ -5,7 +5,7 @@ import { forbidden } from '../server/core/errors.js';
 import { formBody, formPost, handle, sendPage, signedInOnly } from '../server/http/pages.js';
 import { html, type SafeHtml } from '../server/views/html.js';
 import { csrfField, errorBox, field, formatDay, icon, layout, type FormState, type PageContext } from '../server/views/layout.js';
-import type { FollowsService, FollowView } from './follows.js';
+import type { FollowsService, FollowView } from './remote-boards/follows.js';
 import type { ApPartnerDoc } from './federation.collections.js';
 import type { RegionalNetwork } from './network.js';
 import type { FederationPolicy, PolicyView } from './policy.js';

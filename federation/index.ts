@@ -5,32 +5,33 @@ import type { AppContext } from '../server/context.js';
 import type { ApiRouter } from '../server/http/api-router.js';
 import { createLimiter } from '../server/core/rate-limit.js';
 import { projectRoot } from '../server/paths.js';
-import { Actors } from './actors.js';
+import { Actors } from './actors/actors.js';
 import { createApex } from './apex.js';
 import { apexCollections, apObjectsCollection } from './apex.collections.js';
 import { PortApexStore } from './apex-store.js';
-import type { ApexActivity, ApexActor, ApexObject } from './apex-types.js';
+import { DeliveryQueue } from './outbound/delivery-queue.js';
 import { seedContextCache } from './contexts.js';
-import { DeliveryWorker } from './delivery.js';
+import { DeliveryWorker } from './outbound/delivery-worker.js';
 import { RemoteContributions } from './contributions.js';
 import { federationApi } from './federation.api.js';
 import { federationPages } from './federation.pages.js';
 import { apMembersCollection, federationCollections } from './federation.collections.js';
 import type { OutboundOptions } from './fetch.js';
-import { FollowsService } from './follows.js';
-import { followRequests } from './handlers/follow.handler.js';
-import { ReplayCache } from './inbox.js';
+import { FollowsService } from './remote-boards/follows.js';
+import { afterApex, inboundActivities } from './inbound/dispatch.js';
+import type { InboxEvent } from './inbound/inbox-event.js';
+import { ReplayCache } from './inbound/replay-cache.js';
 import { Iris } from './iris.js';
-import { KeyResolver } from './keys.js';
-import { mirrorApi, RemoteMirror } from './mirror.js';
+import { KeyResolver } from './actors/keys.js';
+import { mirrorApi, RemoteMirror } from './remote-boards/mirror.js';
 import { AccountMoves, movesApi } from './moves.js';
-import { mirrorPages } from './mirror.pages.js';
+import { mirrorPages } from './remote-boards/mirror.pages.js';
 import { FederationPolicy } from './policy.js';
 import { networkApi, RegionalNetwork } from './network.js';
 import { PostFederation } from './posts.js';
-import { RemotePosting, remotePostingApi } from './remote-posting.js';
+import { RemotePosting, remotePostingApi } from './remote-boards/remote-posting.js';
 import { activityPubRouter, federationErrors } from './routes.js';
-import { wellKnownRouter } from './well-known.js';
+import { wellKnownRouter } from './actors/well-known.js';
 
 export interface Federation {
   readonly actors: Actors;
@@ -41,13 +42,6 @@ export interface Federation {
   readonly pages: express.Router;
   /** Stops the delivery worker, letting requests in flight finish. */
   close(): Promise<void>;
-}
-
-interface InboxEvent {
-  actor: ApexActor;
-  activity: ApexActivity;
-  recipient: ApexActor;
-  object?: ApexObject;
 }
 
 const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -74,11 +68,12 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   let policy: FederationPolicy | null = null;
   // The store, apex and the delivery worker refer to each other through callbacks: queued deliveries wake the worker.
   let worker: DeliveryWorker | null = null;
-  const apexStore = new PortApexStore(store, {
+  const queue = new DeliveryQueue(store, {
     deliveryMaxAgeMs: config.federation.deliveryMaxAgeMs,
     retryBaseMs: config.federation.retryBaseMs,
     onEnqueued: () => worker?.kick(),
   });
+  const apexStore = new PortApexStore(store, queue);
   await apexStore.setup();
   await seedContextCache(apexStore);
   const outbound: OutboundOptions = {
@@ -105,8 +100,8 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   const actorService = new Actors({ apex, iris, apexStore, store, forums: ctx.forums.boards, accounts: ctx.accounts, instance: ctx.instance });
   actors = actorService;
   const deliveries = new DeliveryWorker(
-    // A member's post refused by a remote board is told to the member (remote-posting.ts).
-    { store: apexStore, signer: (id) => actorService.signer(id), logger, onRefused: (delivery) => posting.refused(delivery) },
+    // A member's post refused by a remote board is told to the member (remote-boards/remote-posting.ts).
+    { queue, signer: (id) => actorService.signer(id), logger, onRefused: (delivery) => posting.refused(delivery) },
     { ...outbound, concurrency: config.federation.deliveryConcurrency },
   );
   worker = deliveries;
@@ -168,25 +163,26 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       replays: new ReplayCache(),
       overallLimit: createLimiter({ ...config.federation.inboxLimit, perKey: config.federation.inboxLimit.overall }),
       hostLimit: createLimiter({ ...config.federation.inboxLimit, overall: Number.MAX_SAFE_INTEGER }),
-      announces: mirror.gate(),
-      contributions: contributions.gate(),
-      network: network.gate(),
-      moves: moves.gate(),
-      follows: followRequests({ apex, apexStore, actors: actorService, iris, logger }),
+      inbound: inboundActivities({
+        network,
+        contributions: contributions.gate(),
+        mirror,
+        moves,
+        follow: { apex, apexStore, actors: actorService, iris, logger },
+      }),
       reviewObject: network.serve(),
       postObject: (hexId) => posts.objectFor(hexId),
     }),
   );
   fed.use(federationErrors(logger));
   // apex announces each processed inbox activity on the app that served it, once the response is sent.
+  const afterInbox = afterApex(follows);
   (fed as unknown as NodeJS.EventEmitter).on('apex-inbox', (event: InboxEvent) => {
-    const type = event.activity.type;
-    const task = type === 'Accept' || type === 'Reject' ? follows.onAnswer(type, event.actor, event.recipient, event.object) : Promise.resolve();
-    task.catch((error: unknown) => logger.error({ err: error, type }, 'inbox side effect failed'));
+    afterInbox(event).catch((error: unknown) => logger.error({ err: error, type: event.activity.type }, 'inbox side effect failed'));
   });
   app.use(fed);
 
-  federationApi(api, { actors: actorService, follows, apexStore, store, policy: rules });
+  federationApi(api, { actors: actorService, follows, queue, store, policy: rules });
   mirrorApi(api, mirror, store);
   networkApi(api, network);
   movesApi(api, moves);

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { AccountDoc } from '../server/accounts/accounts.collections.js';
 import { profileInput, type AccountsService } from '../server/accounts/accounts.service.js';
@@ -9,13 +8,13 @@ import { parseInput } from '../server/core/validate.js';
 import type { Logger } from '../server/logger.js';
 import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
-import type { Actors } from './actors.js';
+import type { Actors } from './actors/actors.js';
 import type { PortApexStore } from './apex-store.js';
 import type { Apex } from './apex-types.js';
 import { ids, idOf, sameOrigin } from './as.js';
 import { federationError } from './errors.js';
 import { apMembersCollection, apRemotePostsCollection, apSentPostsCollection } from './federation.collections.js';
-import { InboxRefusal, rawJsonOf, signerOf } from './inbox.js';
+import { InboxRefusal } from './inbound/refusal.js';
 import { apId, type Iris } from './iris.js';
 import type { RegionalNetwork } from './network.js';
 import type { RemoteContributions } from './contributions.js';
@@ -242,20 +241,8 @@ export class AccountMoves {
     return out;
   }
 
-  /** Inbox step: a Move, checked before anything is relinked. */
-  gate(): RequestHandler {
-    return (req, res, next) => {
-      const body = rawJsonOf(req);
-      if (!body || body.type !== 'Move') {
-        next();
-        return;
-      }
-      this.receive(body, res).then(() => res.status(202).end(), next);
-    };
-  }
-
-  private async receive(body: Record<string, unknown>, res: Response): Promise<void> {
-    const signer = signerOf(res);
+  /** A Move that passed the inbox gate, signed by `signer` (inbound/handlers/move.handler.ts); checked before anything is relinked. */
+  async receive(body: Record<string, unknown>, signer: { readonly owner: string } | null): Promise<void> {
     const from = idOf(body.object);
     const to = idOf(body.target);
     if (!signer || !from || !to || from === to) throw new InboxRefusal(400, 'bad_move');

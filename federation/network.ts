@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ApiRouter } from '../server/http/api-router.js';
 import { parseInput } from '../server/core/validate.js';
@@ -8,13 +8,14 @@ import { AppError } from '../server/core/errors.js';
 import type { PartnerSharingService, SharedReview } from '../server/reviews/partner-sharing.service.js';
 import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
-import type { Actors } from './actors.js';
+import type { Actors } from './actors/actors.js';
 import type { PortApexStore } from './apex-store.js';
 import type { Apex } from './apex-types.js';
 import { idOf, text } from './as.js';
 import { federationError } from './errors.js';
 import { apPartnersCollection, apSentReviewsCollection, type ApPartnerDoc } from './federation.collections.js';
-import { DATE_WINDOW_MS, InboxRefusal, rawJsonOf, signerOf } from './inbox.js';
+import { InboxRefusal } from './inbound/refusal.js';
+import { DATE_WINDOW_MS } from './inbound/request.js';
 import { apId, hostOfInput, idOfApId, type Iris } from './iris.js';
 import { parseSignatureHeader, signatureHeaderOf, signingString, verifySignature } from './signatures.js';
 
@@ -187,21 +188,17 @@ export class RegionalNetwork {
 
   // ---- receiving ---------------------------------------------------------------
 
-  /** Inbox step: shared reviews, from partners only, signed with the key pinned for them. */
-  gate(): RequestHandler {
-    return (req, res, next) => {
-      const body = rawJsonOf(req) ?? {};
-      const object = body.object as Record<string, unknown> | undefined;
-      const isReview =
-        !!object &&
-        typeof object === 'object' &&
-        (object.type === REVIEW_TYPE || object.type === PARTNER_TYPE || (body.type === 'Delete' && typeof object.id === 'string' && this.isReviewIri(object.id)));
-      if (!isReview) {
-        next();
-        return;
-      }
-      this.receive(body, object, res).then(() => res.status(202).end(), next);
-    };
+  /**
+   * The object of an inbox activity when it is Parasol's partner vocabulary (a shared review, a partnership, a
+   * review's deletion), read from the body as its sender wrote it; else null.
+   */
+  partnerObject(body: Record<string, unknown>): Record<string, unknown> | null {
+    const object = body.object as Record<string, unknown> | undefined;
+    const isReview =
+      !!object &&
+      typeof object === 'object' &&
+      (object.type === REVIEW_TYPE || object.type === PARTNER_TYPE || (body.type === 'Delete' && typeof object.id === 'string' && this.isReviewIri(object.id)));
+    return isReview ? object : null;
   }
 
   private isReviewIri(iri: string): boolean {
@@ -212,8 +209,8 @@ export class RegionalNetwork {
     }
   }
 
-  private async receive(body: Record<string, unknown>, object: Record<string, unknown>, res: Response): Promise<void> {
-    const signer = signerOf(res);
+  /** A shared review or partnership, from partners only, signed with the key pinned for them (`signer`, as the inbox gate verified it). */
+  async receive(body: Record<string, unknown>, object: Record<string, unknown>, signer: { readonly owner: string; readonly publicKeyPem: string } | null): Promise<void> {
     const partner = signer ? this.partnerOf(signer.owner) : null;
     if (!partner || !signer) throw new InboxRefusal(403, 'not_partner');
     // A partner's key is pinned when it is added: a changed key is refused until an admin adds the partner again.

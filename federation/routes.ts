@@ -1,9 +1,12 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { AppError } from '../server/core/errors.js';
 import type { Logger } from '../server/logger.js';
-import type { Actors } from './actors.js';
+import type { Actors } from './actors/actors.js';
 import type { Apex, ApexActor, ApexObject } from './apex-types.js';
-import { actorOwnsKey, compactActivity, inboxBody, InboxRefusal, requireActivityJson, signatureGate, signerAsSender, type GateDeps } from './inbox.js';
+import { actorOwnsKey, compactActivity, signerAsSender } from './inbound/activity-checks.js';
+import { signatureGate, type GateDeps } from './inbound/gate.js';
+import { InboxRefusal } from './inbound/refusal.js';
+import { inboxBody, requireActivityJson } from './inbound/request.js';
 import type { Iris, LocalActorRef } from './iris.js';
 import { FetchError } from './fetch.js';
 import { idOf } from './as.js';
@@ -13,16 +16,8 @@ export interface RoutesDeps extends GateDeps {
   readonly actors: Actors;
   readonly iris: Iris;
   readonly logger: Logger;
-  /** Takes Announces from followed boards (mirror.ts) before apex sees them. */
-  readonly announces: RequestHandler;
-  /** Takes remote members' posts to our boards (contributions.ts) before apex sees them. */
-  readonly contributions: RequestHandler;
-  /** Takes partners' shared reviews (network.ts) before apex sees them. */
-  readonly network: RequestHandler;
-  /** Takes account moves (moves.ts) before apex sees them. */
-  readonly moves: RequestHandler;
-  /** Answers Follows of boards and of the instance actor (handlers/follow.handler.ts) before apex sees them. */
-  readonly follows: RequestHandler;
+  /** Takes each activity that passed the gate to its type's handler before apex sees it (inbound/dispatch.ts). */
+  readonly inbound: RequestHandler;
   /** Serves a network review to partners only (authorized fetch, network.ts). */
   readonly reviewObject: RequestHandler;
   /** A local post's object, made from the post as it is now (posts.ts). */
@@ -54,7 +49,8 @@ function refOf(req: Request): LocalActorRef {
 /**
  * The ActivityPub endpoints, built from apex's middleware with Parasol's own
  * steps where apex's do not suffice: who may be reached (Actors), the inbox
- * gate (inbox.ts), and 404 for anything not federating. apex's inbox
+ * gate (inbound/), the handler of each activity type (inbound/handlers/), and
+ * 404 for anything not federating. apex's inbox
  * forwarding and its client-to-server outbox POST are not mounted: Parasol's
  * actors publish only what Parasol's services decide.
  */
@@ -95,11 +91,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     signatureGate(deps),
     compactActivity(apex),
     actorOwnsKey(),
-    deps.network,
-    deps.moves,
-    deps.announces,
-    deps.contributions,
-    deps.follows,
+    deps.inbound,
     signerAsSender(),
     validators.actor!,
     validators.activityObject!,

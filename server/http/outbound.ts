@@ -1,21 +1,21 @@
 import dns from 'node:dns/promises';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { Agent, fetch as undiciFetch, request as undiciRequest, type Dispatcher, type RequestInit, type Response } from 'undici';
 import { AppError } from '../core/errors.js';
 
-/** Addresses a server must never be made to call: loopback, private, link-local, CGNAT, multicast, reserved. */
-const blocked = new net.BlockList();
-for (const [prefix, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(prefix, bits, 'ipv4');
-for (const [prefix, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96]] as const) {
-  blocked.addSubnet(prefix, bits, 'ipv6');
-}
-
+/**
+ * Whether a server must never be made to call `address`: anything but a
+ * public unicast address. ipaddr.js keeps the registry of special ranges
+ * (loopback, private, CGNAT, link-local, unique-local, multicast, reserved,
+ * and the NAT64 and 6to4 prefixes, through which an IPv6 address reaches an
+ * IPv4 one); process() reads an IPv4-mapped address as the IPv4 address it
+ * stands for, so ::ffff:127.0.0.1 is loopback. What cannot be read is refused.
+ */
 export function isBlockedAddress(address: string): boolean {
-  return blocked.check(address, net.isIPv6(address) ? 'ipv6' : 'ipv4');
+  if (!ipaddr.isValid(address)) return true;
+  return ipaddr.process(address).range() !== 'unicast';
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { groupAnnounce } from '../../federation/announce.js';
+import { groupAnnounce } from '../../federation/outbound/publish.js';
 import type { PortApexStore } from '../../federation/apex-store.js';
 import type { Apex, ApexActor } from '../../federation/apex-types.js';
 import { seedContextCache } from '../../federation/contexts.js';

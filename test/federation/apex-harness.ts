@@ -3,6 +3,7 @@ import { apexCollections } from '../../federation/apex.collections.js';
 import { PortApexStore } from '../../federation/apex-store.js';
 import type { Apex } from '../../federation/apex-types.js';
 import { Iris } from '../../federation/iris.js';
+import { DeliveryQueue } from '../../federation/outbound/delivery-queue.js';
 import { createLogger } from '../../server/logger.js';
 import type { Store } from '../../server/store/port.js';
 import { openSqliteStore } from '../../server/store/sqlite.adapter.js';
@@ -11,7 +12,7 @@ import { openSqliteStore } from '../../server/store/sqlite.adapter.js';
 export async function openTestApex(base: string): Promise<{ store: Store; apexStore: PortApexStore; apex: Apex }> {
   const store = await openSqliteStore({ path: ':memory:' });
   await store.declare(apexCollections);
-  const apexStore = new PortApexStore(store, { deliveryMaxAgeMs: 3_600_000, retryBaseMs: 1000 });
+  const apexStore = new PortApexStore(store, new DeliveryQueue(store, { deliveryMaxAgeMs: 3_600_000, retryBaseMs: 1000 }));
   await apexStore.setup();
   const apex = createApex({
     iris: new Iris(base),

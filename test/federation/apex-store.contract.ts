@@ -1,11 +1,13 @@
 /**
- * The IApexStore contract as activitypub-express relies on it, run against
- * every storage adapter (see apex-store.test.ts). Each test gets a fresh store.
+ * The IApexStore contract as activitypub-express relies on it, and the
+ * delivery queue behind it, run against every storage adapter (see
+ * apex-store.test.ts). Each test gets a fresh store.
  */
 import assert from 'node:assert/strict';
 import type { Store } from '../../server/store/port.js';
 import { apexCollections, apDeliveriesCollection } from '../../federation/apex.collections.js';
-import { INVALID_PAGE, PortApexStore, retryDelay } from '../../federation/apex-store.js';
+import { INVALID_PAGE, PortApexStore } from '../../federation/apex-store.js';
+import { DeliveryQueue, retryDelay } from '../../federation/outbound/delivery-queue.js';
 import type { ApexActivity, ApexObject } from '../../federation/apex-types.js';
 
 const HOUR = 3_600_000;
@@ -36,13 +38,15 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
   describe(`apex store on the ${name} adapter`, () => {
     let store: Store;
     let apexStore: PortApexStore;
+    let queue: DeliveryQueue;
     let now: number;
 
     beforeEach(async () => {
       store = await open();
       await store.declare(apexCollections);
       now = Date.UTC(2030, 0, 1);
-      apexStore = new PortApexStore(store, { deliveryMaxAgeMs: 48 * HOUR, retryBaseMs: 30_000, now: () => now });
+      queue = new DeliveryQueue(store, { deliveryMaxAgeMs: 48 * HOUR, retryBaseMs: 30_000, now: () => now });
+      apexStore = new PortApexStore(store, queue, () => now);
       await apexStore.setup();
     });
     afterEach(async () => store.close());
@@ -202,7 +206,7 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
     });
 
     describe('delivery queue', () => {
-      it('queues one delivery per address without copying the signing key, and dequeues in due order', async () => {
+      it('queues one delivery per address without copying the signing key, and hands them out in due order', async () => {
         const alice = actor('alice', true);
         await apexStore.saveObject(alice);
         assert.equal(await apexStore.deliveryEnqueue(alice.id, '{"a":1}', ['https://x.example/inbox', 'https://y.example/inbox', 'https://x.example/inbox'], 'PRIVATE-alice'), true);
@@ -210,23 +214,26 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         const raw = await store.collection(apDeliveriesCollection).find({ orderBy: { field: 'nextAt' } });
         assert.equal(raw.items.length, 1, 'one row for the activity');
         assert.deepEqual(raw.items[0]!.targets.map((t) => t.address), ['https://x.example/inbox', 'https://y.example/inbox'], 'each inbox once');
-        assert.equal(await apexStore.pendingDeliveries(), 2);
+        assert.equal(await queue.pendingDeliveries(), 2);
         assert.ok(raw.items.every((d) => !JSON.stringify(d).includes('PRIVATE')), 'keys are not copied into the queue');
-        const first = await apexStore.deliveryDequeue();
-        assert.ok(first && 'address' in first, 'the first delivery is due');
-        assert.equal(first.signingKey, 'PRIVATE-alice', 'the key is read from the actor when the delivery is taken');
+        const [first] = await queue.claimDue(1, 60_000);
+        assert.ok(first, 'the first delivery is due');
+        assert.equal(await apexStore.signingKey(first.actorId), 'PRIVATE-alice', 'the key is read from the actor when the delivery is taken');
         assert.equal(first.attempt, 0);
-        assert.ok(await apexStore.deliveryRequeue(first), 'the delivery is requeued');
-        const second = await apexStore.deliveryDequeue();
-        assert.ok(second && 'address' in second && second.address !== first.address, 'the second delivery goes to the other address');
-        const later = await apexStore.deliveryDequeue();
-        assert.ok(later && 'waitUntil' in later, 'only a future delivery is left');
-        assert.ok(later.waitUntil.getTime() > now, 'the delivery left is due in the future');
-        now = later.waitUntil.getTime();
-        const retried = await apexStore.deliveryDequeue();
-        assert.ok(retried && 'address' in retried, 'the requeued delivery is due once its time comes');
+        assert.ok(await queue.failDelivery(first, false), 'the delivery is requeued');
+        const [second] = await queue.claimDue(1, 60_000);
+        assert.ok(second && second.address !== first.address, 'the second delivery goes to the other address');
+        await queue.completeDeliveries([second]);
+        assert.deepEqual(await queue.claimDue(1, 60_000), [], 'only a future delivery is left');
+        const due = await queue.nextDueAt();
+        assert.ok(due !== null && due > now, 'the delivery left is due in the future');
+        now = due;
+        const [retried] = await queue.claimDue(1, 60_000);
+        assert.ok(retried, 'the requeued delivery is due once its time comes');
+        assert.equal(retried.address, first.address);
         assert.equal(retried.attempt, 1);
-        assert.equal(await apexStore.deliveryDequeue(), null);
+        await queue.completeDeliveries([retried]);
+        assert.equal(await queue.nextDueAt(), null);
       });
 
       it('backs off exponentially and gives up after the maximum age', async () => {
@@ -236,78 +243,78 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         await apexStore.deliveryEnqueue(actor('alice').id, '{}', 'https://x.example/inbox');
         let attempts = 0;
         for (;;) {
-          const [claimed] = await apexStore.claimDue(1, 60_000);
+          const [claimed] = await queue.claimDue(1, 60_000);
           if (!claimed) {
-            const next = await apexStore.nextDueAt();
+            const next = await queue.nextDueAt();
             if (next === null) break;
             now = next;
             continue;
           }
           attempts += 1;
-          const retried = await apexStore.failDelivery(claimed, false);
+          const retried = await queue.failDelivery(claimed, false);
           assert.ok(now - claimed.createdAt <= 48 * HOUR, 'no retry is made more than 48 hours after the delivery was queued');
           if (!retried) break;
         }
         assert.ok(attempts >= 10 && attempts <= 20, `retried ${attempts} times within 48 hours`);
-        assert.equal(await apexStore.pendingDeliveries(), 0);
+        assert.equal(await queue.pendingDeliveries(), 0);
       });
 
       it('leases claimed deliveries, so an unfinished one becomes due again', async () => {
         await apexStore.deliveryEnqueue(actor('alice').id, '{}', ['https://x.example/inbox']);
-        const [claimed] = await apexStore.claimDue(5, 60_000);
+        const [claimed] = await queue.claimDue(5, 60_000);
         assert.ok(claimed, 'the delivery is claimed');
-        assert.deepEqual(await apexStore.claimDue(5, 60_000), [], 'held while leased');
+        assert.deepEqual(await queue.claimDue(5, 60_000), [], 'held while leased');
         now += 60_001;
-        const [again] = await apexStore.claimDue(5, 60_000);
+        const [again] = await queue.claimDue(5, 60_000);
         assert.equal(again?.id, claimed.id);
-        await apexStore.completeDeliveries([claimed]);
-        assert.equal(await apexStore.pendingDeliveries(), 0);
+        await queue.completeDeliveries([claimed]);
+        assert.equal(await queue.pendingDeliveries(), 0);
       });
 
       it('stores an activity once for all its addresses and deletes it with its last delivery', async () => {
-        const queue = store.collection(apDeliveriesCollection);
+        const rows = store.collection(apDeliveriesCollection);
         await apexStore.deliveryEnqueue(actor('alice').id, '{"type":"Announce"}', ['https://x.example/inbox', 'https://y.example/inbox', 'https://z.example/inbox']);
-        assert.equal(await queue.count(), 1);
-        const claimed = await apexStore.claimDue(5, 60_000);
+        assert.equal(await rows.count(), 1);
+        const claimed = await queue.claimDue(5, 60_000);
         assert.deepEqual(claimed.map((d) => d.body), ['{"type":"Announce"}', '{"type":"Announce"}', '{"type":"Announce"}']);
-        await apexStore.completeDeliveries(claimed.slice(0, 2));
-        assert.equal(await queue.count(), 1, 'kept while a delivery still needs it');
-        assert.equal(await apexStore.pendingDeliveries(), 1);
-        assert.equal(await apexStore.failDelivery(claimed[2]!, true), false);
-        assert.equal(await queue.count(), 0);
-        assert.equal(await apexStore.pendingDeliveries(), 0);
+        await queue.completeDeliveries(claimed.slice(0, 2));
+        assert.equal(await rows.count(), 1, 'kept while a delivery still needs it');
+        assert.equal(await queue.pendingDeliveries(), 1);
+        assert.equal(await queue.failDelivery(claimed[2]!, true), false);
+        assert.equal(await rows.count(), 0);
+        assert.equal(await queue.pendingDeliveries(), 0);
       });
 
       it('schedules each inbox of an activity on its own: a retried one waits, the others go and are done', async () => {
         await apexStore.deliveryEnqueue(actor('alice').id, '{"type":"Announce"}', ['https://x.example/inbox', 'https://y.example/inbox', 'https://z.example/inbox']);
         now += 1;
         await apexStore.deliveryEnqueue(actor('alice').id, '{"type":"Like"}', ['https://w.example/inbox']);
-        const first = await apexStore.claimDue(2, 60_000);
+        const first = await queue.claimDue(2, 60_000);
         assert.deepEqual(first.map((d) => d.address), ['https://x.example/inbox', 'https://y.example/inbox'], 'at most the limit, in order');
         const x = first[0]!;
-        assert.equal(await apexStore.failDelivery(x, false), true);
-        await apexStore.completeDeliveries([first[1]!]);
-        const rest = await apexStore.claimDue(5, 60_000);
+        assert.equal(await queue.failDelivery(x, false), true);
+        await queue.completeDeliveries([first[1]!]);
+        const rest = await queue.claimDue(5, 60_000);
         assert.deepEqual(rest.map((d) => d.address).sort(), ['https://w.example/inbox', 'https://z.example/inbox'], 'the retried inbox is not due yet');
-        await apexStore.completeDeliveries(rest);
-        assert.equal(await apexStore.pendingDeliveries(), 1);
-        now = (await apexStore.nextDueAt())!;
-        const [again] = await apexStore.claimDue(5, 60_000);
+        await queue.completeDeliveries(rest);
+        assert.equal(await queue.pendingDeliveries(), 1);
+        now = (await queue.nextDueAt())!;
+        const [again] = await queue.claimDue(5, 60_000);
         assert.equal(again?.address, 'https://x.example/inbox');
         assert.equal(again?.attempt, 1);
         assert.equal(again?.body, '{"type":"Announce"}');
-        await apexStore.completeDeliveries([again!]);
+        await queue.completeDeliveries([again!]);
         assert.equal(await store.collection(apDeliveriesCollection).count(), 0);
       });
 
       it('completes a delivery only once, even when handed over twice', async () => {
         await apexStore.deliveryEnqueue(actor('alice').id, '{}', ['https://x.example/inbox', 'https://y.example/inbox']);
-        const claimed = await apexStore.claimDue(5, 60_000);
-        await apexStore.completeDeliveries([claimed[0]!, claimed[0]!]);
-        await apexStore.completeDeliveries([claimed[0]!]);
-        assert.equal(await apexStore.pendingDeliveries(), 1);
-        assert.equal(await apexStore.failDelivery(claimed[0]!, false), false, 'a delivery already done is not retried');
-        assert.equal(await apexStore.pendingDeliveries(), 1);
+        const claimed = await queue.claimDue(5, 60_000);
+        await queue.completeDeliveries([claimed[0]!, claimed[0]!]);
+        await queue.completeDeliveries([claimed[0]!]);
+        assert.equal(await queue.pendingDeliveries(), 1);
+        assert.equal(await queue.failDelivery(claimed[0]!, false), false, 'a delivery already done is not retried');
+        assert.equal(await queue.pendingDeliveries(), 1);
       });
 
       it('publishes an activity, its deliveries and the caller’s record in one transaction', async () => {
@@ -321,14 +328,14 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
           /could not be written/,
         );
         assert.equal(await apexStore.getActivity(activity.id), null, 'nothing stored');
-        assert.equal(await apexStore.pendingDeliveries(), 0, 'nothing queued');
+        assert.equal(await queue.pendingDeliveries(), 0, 'nothing queued');
         let recorded = 0;
         await apexStore.publish(activity, delivery, async () => {
           recorded += 1;
         });
         assert.equal(recorded, 1);
         assert.equal((await apexStore.getActivity(activity.id))?.id, activity.id);
-        assert.equal(await apexStore.pendingDeliveries(), 2);
+        assert.equal(await queue.pendingDeliveries(), 2);
       });
 
       it('keeps a Follow, lists or drops its follower, and stores and queues the answer', async () => {
@@ -344,12 +351,12 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         assert.deepEqual((await apexStore.getActivity(first.id, true))?._meta?.collection, [followers]);
         assert.equal(await apexStore.getStreamCount(followers), 1);
         assert.equal((await apexStore.getStream(outbox, 10))[0]?.id, `${base}/s/answer-1`, 'the answer is in the outbox');
-        assert.equal(await apexStore.pendingDeliveries(), 1);
+        assert.equal(await queue.pendingDeliveries(), 1);
 
         // The same Follow again (its sender lost the Accept) is answered again and still counts once.
         await apexStore.answerFollow(first, to, answer(2, 'Accept'), delivery);
         assert.equal(await apexStore.getStreamCount(followers), 1);
-        assert.equal(await apexStore.pendingDeliveries(), 2);
+        assert.equal(await queue.pendingDeliveries(), 2);
         // A new Follow by the same actor takes the earlier one's place.
         const second = activity(2, bob.id, []);
         await apexStore.answerFollow(second, to, answer(3, 'Accept'), delivery);
@@ -362,14 +369,14 @@ export function runApexStoreContract(name: string, open: () => Promise<Store>): 
         assert.equal(await apexStore.getStreamCount(followers), 0);
         assert.deepEqual((await apexStore.getActivity(third.id, true))?._meta?.collection, []);
         assert.equal(await apexStore.getStreamCount(inbox), 0, 'nothing is listed in the inbox collection');
-        assert.equal(await apexStore.pendingDeliveries(), 4);
+        assert.equal(await queue.pendingDeliveries(), 4);
       });
 
       it('drops a delivery at once on a permanent failure', async () => {
         await apexStore.deliveryEnqueue(actor('alice').id, '{}', ['https://x.example/inbox']);
-        const [claimed] = await apexStore.claimDue(1, 60_000);
-        assert.equal(await apexStore.failDelivery(claimed!, true), false);
-        assert.equal(await apexStore.pendingDeliveries(), 0);
+        const [claimed] = await queue.claimDue(1, 60_000);
+        assert.equal(await queue.failDelivery(claimed!, true), false);
+        assert.equal(await queue.pendingDeliveries(), 0);
       });
     });
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { apexCollections } from '../../federation/apex.collections.js';
 import { PortApexStore } from '../../federation/apex-store.js';
+import { DeliveryQueue } from '../../federation/outbound/delivery-queue.js';
 import type { Store } from '../../server/store/port.js';
 import { openMongoStore } from '../../server/store/mongo.adapter.js';
 import { openSqliteStore } from '../../server/store/sqlite.adapter.js';
@@ -30,19 +31,20 @@ describe('apex store (IApexStore on the storage port)', () => {
     const options = { deliveryMaxAgeMs: 48 * 3_600_000, retryBaseMs: 30_000 };
     let store: Store = await openSqliteStore({ path: file });
     await store.declare(apexCollections);
-    let apexStore = new PortApexStore(store, options);
+    let apexStore = new PortApexStore(store, new DeliveryQueue(store, options));
     await apexStore.setup();
     await apexStore.deliveryEnqueue('https://a.example/ap/instance', '{"type":"Follow"}', ['https://b.example/inbox']);
     // A worker took it and the process died mid-request: the lease keeps it in the store.
-    assert.equal((await apexStore.claimDue(1, 1)).length, 1);
+    assert.equal((await new DeliveryQueue(store, options).claimDue(1, 1)).length, 1);
     await store.close();
 
     store = await openSqliteStore({ path: file });
     await store.declare(apexCollections);
-    apexStore = new PortApexStore(store, options);
+    const queue = new DeliveryQueue(store, options);
+    apexStore = new PortApexStore(store, queue);
     await apexStore.setup();
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const [delivery] = await apexStore.claimDue(1, 60_000);
+    const [delivery] = await queue.claimDue(1, 60_000);
     assert.equal(delivery?.address, 'https://b.example/inbox');
     assert.equal(delivery?.body, '{"type":"Follow"}');
     await store.close();

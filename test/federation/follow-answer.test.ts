@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { PortApexStore } from '../../federation/apex-store.js';
 import type { Apex, ApexActivity, ApexActor } from '../../federation/apex-types.js';
 import { seedContextCache } from '../../federation/contexts.js';
-import { followAnswer } from '../../federation/follow-answer.js';
+import { followAnswer } from '../../federation/outbound/follow-answer.js';
 import type { Store } from '../../server/store/port.js';
 import { openTestApex } from './apex-harness.js';
 

@@ -11,7 +11,7 @@ import {
   signRequestOffThread,
   verifySignature,
 } from '../../federation/signatures.js';
-import { ReplayCache } from '../../federation/inbox.js';
+import { ReplayCache } from '../../federation/inbound/replay-cache.js';
 import { Iris } from '../../federation/iris.js';
 import { loadConfig } from '../../server/config.js';
 

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import { Agent, fetch } from 'undici';
-import { addressCheckingLookup, isBlockedAddress, outboundFetch, outboundRequest, refusedAddress } from '../../server/http/outbound.js';
+import { addressCheckingLookup, assertCallable, isBlockedAddress, outboundFetch, outboundRequest, refusedAddress } from '../../server/http/outbound.js';
 import { fetchJson, FetchError, MAX_DOCUMENT_BYTES, postActivity } from '../../federation/fetch.js';
+import { AppError } from '../../server/core/errors.js';
 
 /** A server on loopback that counts the requests it gets. */
 async function countingServer(): Promise<{ port: number; requests: () => number; close: () => Promise<void> }> {
@@ -65,6 +66,62 @@ describe('outbound requests (SSRF and DNS rebinding)', () => {
     const { json } = await fetchJson(`http://localhost:${target.port}/`, { ...base, allowPrivateNetwork: true });
     assert.deepEqual(json, { id: 'x' });
     assert.equal(target.requests(), before + 1);
+  });
+});
+
+describe('addresses a server may call (public unicast only)', () => {
+  const refused: [string, string][] = [
+    ['64:ff9b::7f00:1', 'NAT64 (64:ff9b::/96) to 127.0.0.1'],
+    ['64:ff9b::a00:1', 'NAT64 (64:ff9b::/96) to 10.0.0.1'],
+    ['2002:7f00:1::1', '6to4 (2002::/16) of 127.0.0.1'],
+    ['2002:c0a8:101::1', '6to4 (2002::/16) of 192.168.1.1'],
+    ['::ffff:127.0.0.1', 'IPv4-mapped loopback'],
+    ['::ffff:7f00:1', 'IPv4-mapped loopback, hexadecimal'],
+    ['::ffff:10.0.0.1', 'IPv4-mapped private'],
+    ['100.64.0.1', 'CGNAT (100.64/10), first'],
+    ['100.127.255.254', 'CGNAT (100.64/10), last'],
+    ['fc00::1', 'unique local (fc00::/7)'],
+    ['fdff:ffff::1', 'unique local (fc00::/7), fd half'],
+    ['127.0.0.1', 'loopback'],
+    ['::1', 'IPv6 loopback'],
+    ['0.0.0.0', 'unspecified'],
+    ['::', 'IPv6 unspecified'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['192.168.0.1', 'private'],
+    ['169.254.169.254', 'link-local (cloud metadata)'],
+    ['fe80::1', 'IPv6 link-local'],
+    ['224.0.0.1', 'multicast'],
+    ['ff02::1', 'IPv6 multicast'],
+    ['255.255.255.255', 'broadcast'],
+    ['192.0.2.1', 'documentation'],
+    ['2001:db8::1', 'IPv6 documentation'],
+    ['not-an-address', 'unreadable'],
+  ];
+
+  it('refuses every address that is not public unicast, including NAT64, 6to4 and IPv4-mapped ones', () => {
+    for (const [address, what] of refused) assert.equal(isBlockedAddress(address), true, `${address} (${what}) is refused`);
+  });
+
+  it('allows public unicast addresses', () => {
+    for (const address of ['93.184.216.34', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e']) {
+      assert.equal(isBlockedAddress(address), false, `${address} is allowed`);
+    }
+  });
+
+  it('checks a URL naming an address before any connection: refused ranges are 422, a public address passes', async () => {
+    for (const host of ['[64:ff9b::7f00:1]', '[2002:7f00:1::1]', '[::ffff:127.0.0.1]', '100.64.0.1', '[fc00::1]']) {
+      await assert.rejects(assertCallable(`https://${host}/inbox`, false), (error) => error instanceof AppError && error.status === 422 && error.code === 'bad_url');
+    }
+    // Only checked, never connected to: assertCallable makes no request.
+    const url = await assertCallable('https://[2606:4700:4700::1111]/inbox', false);
+    assert.equal(url.hostname, '[2606:4700:4700::1111]');
+    assert.equal((await assertCallable('https://93.184.216.34/inbox', false)).hostname, '93.184.216.34');
+  });
+
+  it('lets tests reach loopback when they allow the private network', async () => {
+    assert.equal((await assertCallable('http://127.0.0.1:8080/inbox', true)).port, '8080');
+    await assert.rejects(assertCallable('http://127.0.0.1:8080/inbox', false), (error) => error instanceof AppError && error.status === 422);
   });
 });
 

@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { AppError } from '../server/core/errors.js';
-import { federationError } from './errors.js';
-import { parseInput } from '../server/core/validate.js';
-import type { Logger } from '../server/logger.js';
-import type { Store } from '../server/store/port.js';
-import { newId } from '../server/crypto.js';
-import type { Actors } from './actors.js';
-import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
-import { apFollowsCollection, type ApFollowDoc, type FollowState } from './federation.collections.js';
-import { fetchJson, FetchError, type OutboundOptions } from './fetch.js';
-import type { Iris } from './iris.js';
-import { idOf } from './as.js';
+import { AppError } from '../../server/core/errors.js';
+import { federationError } from '../errors.js';
+import { parseInput } from '../../server/core/validate.js';
+import type { Logger } from '../../server/logger.js';
+import type { Store } from '../../server/store/port.js';
+import { newId } from '../../server/crypto.js';
+import type { Actors } from '../actors/actors.js';
+import type { Apex, ApexActivity, ApexActor, ApexObject } from '../apex-types.js';
+import { apFollowsCollection, type ApFollowDoc, type FollowState } from '../federation.collections.js';
+import { fetchJson, FetchError, type OutboundOptions } from '../fetch.js';
+import type { Iris } from '../iris.js';
+import { idOf } from '../as.js';
 
 /** `name@host` (a port is allowed), with or without a leading @ or acct:, or an actor IRI. */
 export const followInput = z.strictObject({

@@ -1,17 +1,17 @@
 import express, { type Request } from 'express';
-import type { AppContext } from '../server/context.js';
-import { cleanHtml } from '../server/content/markdown.js';
-import { BODY_MAX } from '../server/forums/forums.schemas.js';
-import { notFound } from '../server/core/errors.js';
-import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } from '../server/http/pages.js';
-import { html, raw, type SafeHtml } from '../server/views/html.js';
-import { csrfField, errorBox, formatDay, formatTime, icon, layout, type FormState, type PageContext } from '../server/views/layout.js';
-import type { ApexObject } from './apex-types.js';
-import { apFollowsCollection, type ApFollowDoc, type ApRemotePostDoc } from './federation.collections.js';
+import type { AppContext } from '../../server/context.js';
+import { cleanHtml } from '../../server/content/markdown.js';
+import { BODY_MAX } from '../../server/forums/forums.schemas.js';
+import { notFound } from '../../server/core/errors.js';
+import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } from '../../server/http/pages.js';
+import { html, raw, type SafeHtml } from '../../server/views/html.js';
+import { csrfField, errorBox, formatDay, formatTime, icon, layout, type FormState, type PageContext } from '../../server/views/layout.js';
+import type { ApexObject } from '../apex-types.js';
+import { apFollowsCollection, type ApFollowDoc, type ApRemotePostDoc } from '../federation.collections.js';
 import type { FollowsService } from './follows.js';
 import type { RemoteBoardStats, RemoteMirror, RemoteThreadPage, RemoteThreadSummary } from './mirror.js';
 import type { RemotePosting } from './remote-posting.js';
-import { hostOf } from './as.js';
+import { hostOf } from '../as.js';
 
 export interface MirrorPagesDeps {
   readonly mirror: RemoteMirror;
@@ -79,7 +79,7 @@ const afterOf = (req: Request): string | null => (typeof req.query.after === 'st
 
 /**
  * Pages for members to read the boards of other servers that this instance
- * follows, from the copy kept here (federation/mirror.ts): the list at
+ * follows, from the copy kept here (mirror.ts): the list at
  * `/remote`, a board at `/remote/<follow id>`, a thread at
  * `/remote/<follow id>/t/<thread key>`. Nothing here reaches the other
  * server, so they read the same when it is away. Who may read: approved

@@ -1,5 +1,5 @@
-import type { BuiltActivity } from './announce.js';
-import type { Apex, ApexActivity, ApexActor } from './apex-types.js';
+import type { BuiltActivity } from './publish.js';
+import type { Apex, ApexActivity, ApexActor } from '../apex-types.js';
 
 /**
  * A Group's Accept or Reject of a Follow, built directly in apex's two

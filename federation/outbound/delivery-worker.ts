@@ -1,7 +1,7 @@
-import type { Logger } from '../server/logger.js';
-import type { ClaimedDelivery, PortApexStore } from './apex-store.js';
-import { FetchError, postActivity, type OutboundOptions, type Signer } from './fetch.js';
-import { hostOf } from './as.js';
+import type { Logger } from '../../server/logger.js';
+import type { ClaimedDelivery, DeliveryQueue } from './delivery-queue.js';
+import { FetchError, postActivity, type OutboundOptions, type Signer } from '../fetch.js';
+import { hostOf } from '../as.js';
 
 export interface DeliveryOptions extends OutboundOptions {
   /** Deliveries in flight at once. */
@@ -11,7 +11,7 @@ export interface DeliveryOptions extends OutboundOptions {
 }
 
 export interface DeliveryDeps {
-  readonly store: PortApexStore;
+  readonly queue: DeliveryQueue;
   readonly signer: (actorId: string) => Promise<Signer | null>;
   readonly logger: Logger;
   /** Told when the receiving server refused a delivery for good (a 4xx answer retrying cannot mend). */
@@ -23,7 +23,7 @@ export interface DeliveryDeps {
  * module-wide loop sending one request at a time, retrying with apex's own
  * schedule and calling any address, loopback included, in production.
  *
- * Deliveries live in the store (apex enqueues them through the store's
+ * Deliveries live in the queue (apex enqueues them through the store's
  * deliveryEnqueue; apex already de-duplicates shared inboxes when it
  * addresses an activity). The worker claims due ones for a lease, sends up to
  * `concurrency` at once, each signed with its actor's key and only to an
@@ -88,7 +88,7 @@ export class DeliveryWorker {
       if (this.stopped) break;
       const free = this.options.concurrency - inFlight.size;
       if (free > 0) {
-        const batch = await this.deps.store.claimDue(free, this.leaseMs);
+        const batch = await this.deps.queue.claimDue(free, this.leaseMs);
         for (const delivery of batch) {
           const task: Promise<void> = this.send(delivery).finally(() => inFlight.delete(task));
           inFlight.add(task);
@@ -109,14 +109,14 @@ export class DeliveryWorker {
       const batch = this.delivered;
       this.delivered = [];
       this.removing = null;
-      await this.deps.store.completeDeliveries(batch);
+      await this.deps.queue.completeDeliveries(batch);
     });
     return this.removing;
   }
 
   private async scheduleNext(): Promise<void> {
     if (this.stopped) return;
-    const next = await this.deps.store.nextDueAt().catch(() => null);
+    const next = await this.deps.queue.nextDueAt().catch(() => null);
     if (this.stopped || this.running) return;
     const idle = this.options.idlePollMs ?? 60_000;
     const wait = next === null ? idle : Math.max(0, Math.min(next - Date.now(), idle));
@@ -129,12 +129,12 @@ export class DeliveryWorker {
   }
 
   private async send(delivery: ClaimedDelivery): Promise<void> {
-    const { store, logger } = this.deps;
+    const { queue, logger } = this.deps;
     const host = hostOf(delivery.address) ?? 'invalid';
     const signer = await this.deps.signer(delivery.actorId);
     if (!signer) {
       // The actor is gone (or is not ours): nothing can sign this any more.
-      await store.failDelivery(delivery, true);
+      await queue.failDelivery(delivery, true);
       logger.warn({ host }, 'delivery dropped: no key for its actor');
       return;
     }
@@ -146,14 +146,14 @@ export class DeliveryWorker {
         return;
       }
       const transient = result.status >= 500 || result.status === 429 || result.status === 408;
-      const retried = await store.failDelivery(delivery, !transient, result.retryAfterMs);
+      const retried = await queue.failDelivery(delivery, !transient, result.retryAfterMs);
       logger.info({ host, status: result.status, attempt: delivery.attempt + 1, retried }, 'delivery refused');
       if (!transient) {
         await this.deps.onRefused?.(delivery, result.status).catch((error: unknown) => logger.error({ err: error }, 'telling of a refused delivery failed'));
       }
     } catch (error) {
       const transient = error instanceof FetchError ? error.transient : true;
-      const retried = await store.failDelivery(delivery, !transient);
+      const retried = await queue.failDelivery(delivery, !transient);
       logger.info({ host, reason: error instanceof Error ? error.message : 'error', attempt: delivery.attempt + 1, retried }, 'delivery failed');
     }
   }

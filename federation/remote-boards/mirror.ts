@@ -1,14 +1,14 @@
-import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { cleanHtml } from '../server/content/markdown.js';
-import type { ApiRouter } from '../server/http/api-router.js';
-import type { Logger } from '../server/logger.js';
-import { eachPage } from '../server/store/paging.js';
-import type { Store } from '../server/store/port.js';
-import { federationError } from './errors.js';
-import { apFollowsCollection, apRemotePostsCollection, type ApRemotePostDoc } from './federation.collections.js';
-import { InboxRefusal, trimForeignObjects } from './inbox.js';
-import { dateOf, first, hostOf, idOf, ids, readPostObject, sameOrigin } from './as.js';
+import { cleanHtml } from '../../server/content/markdown.js';
+import type { ApiRouter } from '../../server/http/api-router.js';
+import type { Logger } from '../../server/logger.js';
+import { eachPage } from '../../server/store/paging.js';
+import type { Store } from '../../server/store/port.js';
+import { federationError } from '../errors.js';
+import { apFollowsCollection, apRemotePostsCollection, type ApRemotePostDoc } from '../federation.collections.js';
+import { trimForeignObjects } from '../inbound/activity-checks.js';
+import { InboxRefusal } from '../inbound/refusal.js';
+import { dateOf, first, hostOf, idOf, ids, readPostObject, sameOrigin } from '../as.js';
 
 /** How much of a board's outbox a catch-up reads: its newest activities, a page of twenty at a time. */
 const CATCH_UP_ITEMS = 400;
@@ -32,26 +32,15 @@ export interface MirrorDeps {
  * carries is kept in ap_remote_posts, HTML cleaned like local posts, so that
  * members read the remote board here even when its origin is away.
  *
- * It runs in the inbox right after the signature checks and answers
- * Announces itself: apex's own Announce handling (shares collections,
- * fetching the object) is not what a mirror needs.
+ * Every Announce that passes the inbox gate ends here
+ * (inbound/handlers/announce.handler.ts): apex's own Announce handling
+ * (shares collections, fetching the object) is not what a mirror needs.
  */
 export class RemoteMirror {
   constructor(private readonly deps: MirrorDeps) {}
 
-  /** Inbox middleware: Announces end here; everything else goes on to apex. */
-  gate(): RequestHandler {
-    return (req, res, next) => {
-      const activity = req.body as Record<string, unknown>;
-      if (activity.type !== 'Announce') {
-        next();
-        return;
-      }
-      this.receive(activity).then(() => res.status(202).end(), next);
-    };
-  }
-
-  private async receive(announce: Record<string, unknown>): Promise<void> {
+  /** An Announce that passed the inbox gate (inbound/handlers/announce.handler.ts). */
+  async receive(announce: Record<string, unknown>): Promise<void> {
     const { store, logger } = this.deps;
     const group = idOf(announce.actor);
     if (!group) throw new InboxRefusal(400, 'bad_activity');

@@ -1,13 +1,14 @@
 import type { RequestHandler } from 'express';
-import type { Logger } from '../../server/logger.js';
-import type { Actors } from '../actors.js';
-import { deliveryInbox } from '../apex.js';
-import type { PortApexStore } from '../apex-store.js';
-import type { Apex, ApexActivity, ApexActor } from '../apex-types.js';
-import { first, idOf } from '../as.js';
-import { followAnswer } from '../follow-answer.js';
-import { InboxRefusal, senderOf } from '../inbox.js';
-import type { Iris } from '../iris.js';
+import type { Logger } from '../../../server/logger.js';
+import type { Actors } from '../../actors/actors.js';
+import { deliveryInbox } from '../../apex.js';
+import type { PortApexStore } from '../../apex-store.js';
+import type { Apex, ApexActivity, ApexActor } from '../../apex-types.js';
+import { first, idOf } from '../../as.js';
+import { followAnswer } from '../../outbound/follow-answer.js';
+import { InboxRefusal } from '../refusal.js';
+import { senderOf } from '../request.js';
+import type { Iris } from '../../iris.js';
 
 export interface FollowHandlerDeps {
   readonly apex: Apex;
@@ -30,7 +31,7 @@ export interface FollowHandlerDeps {
  * and Lemmy neither send nor need. Follows of members go on to apex, which
  * keeps them for the member features that will answer them.
  */
-export function followRequests(deps: FollowHandlerDeps): RequestHandler {
+export function followHandler(deps: FollowHandlerDeps): RequestHandler {
   const { apex, apexStore, actors, iris, logger } = deps;
 
   async function answer(follow: ApexActivity, recipient: ApexActor, slug: string | null, follower: ApexActor): Promise<void> {

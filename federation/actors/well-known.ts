@@ -1,10 +1,10 @@
 import express, { type Response } from 'express';
 import { z } from 'zod';
-import type { AccountsService } from '../server/accounts/accounts.service.js';
-import type { InstanceService } from '../server/instance/instance.service.js';
+import type { AccountsService } from '../../server/accounts/accounts.service.js';
+import type { InstanceService } from '../../server/instance/instance.service.js';
 import type { Actors } from './actors.js';
-import type { ApexActor } from './apex-types.js';
-import type { Iris } from './iris.js';
+import type { ApexActor } from '../apex-types.js';
+import type { Iris } from '../iris.js';
 
 export interface WellKnownDeps {
   readonly iris: Iris;

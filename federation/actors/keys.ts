@@ -1,6 +1,6 @@
-import type { Apex, ApexObject } from './apex-types.js';
-import type { Iris } from './iris.js';
-import { originOf, text } from './as.js';
+import type { Apex, ApexObject } from '../apex-types.js';
+import type { Iris } from '../iris.js';
+import { originOf, text } from '../as.js';
 
 export interface ResolvedKey {
   /** The actor that owns the key. */

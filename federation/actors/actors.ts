@@ -1,0 +1,219 @@
+import crypto from 'node:crypto';
+import { promisify } from 'node:util';
+import type { AccountsService } from '../../server/accounts/accounts.service.js';
+import { isSuspended } from '../../server/accounts/accounts.service.js';
+import type { BoardsService } from '../../server/forums/boards.service.js';
+import type { InstanceService } from '../../server/instance/instance.service.js';
+import type { Store } from '../../server/store/port.js';
+import type { Apex, ApexActor } from '../apex-types.js';
+import type { PortApexStore } from '../apex-store.js';
+import { apMembersCollection, DISCOVERABLE_BY_DEFAULT } from '../federation.collections.js';
+import type { Signer } from '../fetch.js';
+import { ACTOR_STREAMS, type Iris, type LocalActorRef } from '../iris.js';
+
+const generateKeyPair = promisify(crypto.generateKeyPair);
+
+export interface ActorsDeps {
+  readonly apex: Apex;
+  readonly iris: Iris;
+  readonly apexStore: PortApexStore;
+  readonly store: Store;
+  readonly forums: BoardsService;
+  readonly accounts: AccountsService;
+  readonly instance: InstanceService;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * Parasol's own actors: the instance (Application, FEP-2677), one Group per
+ * public board (FEP-1b12) and one Person per member who federates. Each is
+ * created with its RSA key the first time it is needed and refreshed when
+ * what it shows (a board's name, a member's display name) changes.
+ *
+ * Whether an actor may be reached at all is decided here, on every request:
+ * a board that is not public, a member who is not active, and anything else
+ * (rooms have no actor) answer as if they did not exist.
+ */
+export class Actors {
+  private readonly inflight = new Map<string, Promise<ApexActor>>();
+  private readonly keys = new Map<string, Signer>();
+
+  constructor(private readonly deps: ActorsDeps) {}
+
+  get hostname(): string {
+    return new URL(this.deps.iris.base).hostname;
+  }
+
+  async instanceActor(): Promise<ApexActor> {
+    const ref: LocalActorRef = { kind: 'instance' };
+    const settings = this.deps.instance.settings();
+    return this.ensure(ref, {
+      type: 'Application',
+      preferredUsername: this.hostname,
+      name: settings.name,
+      url: `${this.deps.iris.base}/`,
+      // The instance actor signs the instance's fetches and follows; nobody follows it.
+      manuallyApprovesFollowers: true,
+      discoverable: false,
+      indexable: false,
+    });
+  }
+
+  /** The Group of a public board, or null when the board does not exist or is not public. */
+  async boardActor(slug: string): Promise<ApexActor | null> {
+    const board = await this.publicBoard(slug);
+    if (!board) return null;
+    return this.ensure({ kind: 'board', slug: board.slug }, {
+      type: 'Group',
+      preferredUsername: board.slug,
+      name: board.name,
+      ...(board.description ? { summary: `<p>${escapeHtml(board.description)}</p>` } : {}),
+      url: `${this.deps.iris.base}/b/${board.slug}`,
+      manuallyApprovesFollowers: false,
+      discoverable: true,
+      // Posts on sex workers' forums should not land in other servers' full-text search.
+      indexable: false,
+      postingRestrictedToMods: false,
+    });
+  }
+
+  async publicBoard(slug: string) {
+    if (typeof slug !== 'string' || !/^[a-z0-9-]{2,40}$/.test(slug)) return null;
+    try {
+      const board = await this.deps.forums.getBoard(null, slug);
+      return board.visibility === 'public' ? board : null;
+    } catch {
+      // Not found, or not readable by an anonymous visitor: members-only boards never federate.
+      return null;
+    }
+  }
+
+  /**
+   * A member's Person, or null. An active, unsuspended member has one when
+   * discoverable; a member who made themselves non-discoverable keeps the one
+   * that already exists (their federated posts must still verify) but gets no
+   * new one, unless they write on another server's board (`toWrite`).
+   * `discoverableOnly` asks only for members who can be looked up.
+   */
+  async memberActor(handle: string, options: { discoverableOnly?: boolean; toWrite?: boolean } = {}): Promise<ApexActor | null> {
+    if (typeof handle !== 'string' || !/^[A-Za-z0-9_]{1,60}$/.test(handle)) return null;
+    const account = await this.deps.accounts.byHandle(handle);
+    if (!account || account.status !== 'active' || isSuspended(account)) return null;
+    const members = this.deps.store.collection(apMembersCollection);
+    const prefs = await members.get(account.id);
+    const discoverable = prefs?.discoverable ?? DISCOVERABLE_BY_DEFAULT;
+    // Writing on another server's board needs a Person, but does not make its member discoverable.
+    if (!discoverable && (options.discoverableOnly || (!prefs?.actorIri && !options.toWrite))) return null;
+    const ref: LocalActorRef = { kind: 'member', handle: account.handleLower };
+    const actor = await this.ensure(ref, {
+      type: 'Person',
+      preferredUsername: account.handle,
+      name: account.displayName || account.handle,
+      manuallyApprovesFollowers: false,
+      discoverable,
+      indexable: false,
+      // Account moves (moves.ts): where the member came from, and where they went.
+      ...(prefs?.alsoKnownAs?.length ? { alsoKnownAs: prefs.alsoKnownAs } : {}),
+      ...(prefs?.movedTo ? { movedTo: prefs.movedTo } : {}),
+    });
+    if (!prefs?.actorIri) {
+      await members.upsert({ ...prefs, id: account.id, discoverable, actorIri: actor.id, updatedAt: Date.now() });
+    }
+    return actor;
+  }
+
+  /** The actor a local IRI names, when it may be reached. */
+  async resolve(ref: LocalActorRef): Promise<ApexActor | null> {
+    switch (ref.kind) {
+      case 'instance':
+        return this.instanceActor();
+      case 'board':
+        return this.boardActor(ref.slug);
+      case 'member':
+        return this.memberActor(ref.handle);
+    }
+  }
+
+  async resolveIri(iri: string): Promise<ApexActor | null> {
+    const ref = this.deps.iris.parseActor(iri);
+    return ref ? this.resolve(ref) : null;
+  }
+
+  /** The public JSON document of an actor (no private key: apex drops `_` keys when it serialises). */
+  async document(actor: ApexActor): Promise<string> {
+    return this.deps.apex.stringifyPublicJSONLD(await this.deps.apex.toJSONLD(actor));
+  }
+
+  /** The key that signs as `actorId`, cached: keys never change once made. */
+  async signer(actorId: string): Promise<Signer | null> {
+    const cached = this.keys.get(actorId);
+    if (cached) return cached;
+    const privateKeyPem = await this.deps.apexStore.signingKey(actorId);
+    if (!privateKeyPem) return null;
+    const signer = { keyId: `${actorId}#main-key`, privateKeyPem };
+    this.keys.set(actorId, signer);
+    return signer;
+  }
+
+  private ensure(ref: LocalActorRef, shown: Record<string, unknown>): Promise<ApexActor> {
+    const iri = this.deps.iris.actor(ref);
+    let task = this.inflight.get(iri);
+    if (!task) {
+      task = this.load(ref, iri, shown).finally(() => this.inflight.delete(iri));
+      this.inflight.set(iri, task);
+    }
+    // Each caller gets its own copy: apex writes into the objects it is given.
+    return task.then((actor) => withLocal(structuredClone(actor)));
+  }
+
+  private async load(ref: LocalActorRef, iri: string, shown: Record<string, unknown>): Promise<ApexActor> {
+    const { apex, apexStore, iris } = this.deps;
+    const fingerprint = crypto.createHash('sha256').update(JSON.stringify(shown)).digest('base64url');
+    const existing = (await apexStore.getObject(iri, true)) as ApexActor | null;
+    if (existing && existing._meta?.fingerprint === fingerprint) return existing;
+
+    let publicKeyPem: string;
+    let privateKey: string;
+    if (existing?._meta?.privateKey) {
+      privateKey = existing._meta.privateKey;
+      publicKeyPem = crypto.createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+    } else {
+      // 2048-bit RSA, as Mastodon uses: a 4096-bit key takes seconds to make on a small server.
+      const pair = await generateKeyPair('rsa', {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      });
+      publicKeyPem = pair.publicKey;
+      privateKey = pair.privateKey;
+    }
+    const streams = Object.fromEntries(ACTOR_STREAMS.map((s) => [s, iris.stream(ref, s)]));
+    const doc = (await apex.fromJSONLD({
+      '@context': apex.context,
+      id: iri,
+      ...shown,
+      ...streams,
+      publicKey: { id: `${iri}#main-key`, owner: iri, publicKeyPem },
+    })) as ApexActor;
+    doc._meta = { privateKey, fingerprint };
+    if (existing) {
+      await apexStore.updateObject(doc, null, true);
+      return doc;
+    }
+    if (!(await apexStore.saveObject(doc))) {
+      // Another process made it first.
+      const stored = (await apexStore.getObject(iri, true)) as ApexActor | null;
+      if (stored) return stored;
+    }
+    return doc;
+  }
+}
+
+/** apex expects a target actor to carry per-request data (its block list) under `_local`. */
+function withLocal(actor: ApexActor): ApexActor {
+  actor._local = { blockList: [] };
+  return actor;
+}
+
