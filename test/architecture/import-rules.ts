@@ -25,7 +25,7 @@ export interface ImportEdge {
 
 export interface Violation {
   readonly rule: 'module-cycle' | 'foreign-collections' | 'core-imports' | 'file-size';
-  /** Stays the same from run to run, for the list of known violations. */
+  /** Stays the same from run to run. */
   readonly key: string;
   readonly message: string;
 }
