@@ -17,7 +17,7 @@ import { apMembersCollection, apRemotePostsCollection, apSentPostsCollection } f
 import { InboxRefusal } from './inbound/refusal.js';
 import { apId, type Iris } from './iris.js';
 import type { RegionalNetwork } from './network.js';
-import type { RemoteContributions } from './contributions.js';
+import type { RemoteContributions } from './inbound/contributions.js';
 
 const AS = 'https://www.w3.org/ns/activitystreams';
 const MOVE_CONTEXT = { alsoKnownAs: { '@id': 'as:alsoKnownAs', '@type': '@id' }, movedTo: { '@id': 'as:movedTo', '@type': '@id' } };

@@ -1,20 +1,21 @@
 import crypto from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import type { PostRef, ReceivedPost, RemoteAuthor, RemoteIntakeService } from '../server/forums/remote.service.js';
-import { reactionEmoji, reactionKinds, type ReactionKind } from '../server/forums/reactions.js';
-import { AppError } from '../server/core/errors.js';
-import type { Logger } from '../server/logger.js';
-import type { ModerationService } from '../server/moderation/moderation.service.js';
-import { eachPage } from '../server/store/paging.js';
-import { DuplicateKeyError, type Store, type TxScope } from '../server/store/port.js';
-import type { Actors } from './actors.js';
-import { apStreamItemsCollection } from './apex.collections.js';
-import type { Apex, ApexActor } from './apex-types.js';
-import { first, idOf, ids, readPostObject, sameOrigin, text, type PostObject } from './as.js';
-import { apContributionsCollection, apLikesCollection, type ApContributionDoc } from './federation.collections.js';
-import { InboxRefusal, rawBodyOf } from './inbox.js';
-import type { Iris } from './iris.js';
-import type { PostFederation } from './posts.js';
+import type { PostRef, ReceivedPost, RemoteAuthor, RemoteIntakeService } from '../../server/forums/remote.service.js';
+import { reactionEmoji, reactionKinds, type ReactionKind } from '../../server/forums/reactions.js';
+import { AppError } from '../../server/core/errors.js';
+import type { Logger } from '../../server/logger.js';
+import type { ModerationService } from '../../server/moderation/moderation.service.js';
+import { eachPage } from '../../server/store/paging.js';
+import { DuplicateKeyError, type Store, type TxScope } from '../../server/store/port.js';
+import type { Actors } from '../actors/actors.js';
+import { apStreamItemsCollection } from '../apex.collections.js';
+import type { Apex, ApexActor } from '../apex-types.js';
+import { first, idOf, ids, readPostObject, sameOrigin, text, type PostObject } from '../as.js';
+import { apContributionsCollection, apLikesCollection, type ApContributionDoc } from '../federation.collections.js';
+import { InboxRefusal } from './refusal.js';
+import { rawBodyOf } from './request.js';
+import type { Iris } from '../iris.js';
+import type { PostFederation } from '../outbound/posts.js';
 
 export interface ContributionsDeps {
   readonly store: Store;

@@ -1,14 +1,14 @@
-import type { OutboundPost, OutboundThread, ReadingService } from '../server/forums/reading.service.js';
-import type { Logger } from '../server/logger.js';
-import { eachPage } from '../server/store/paging.js';
-import type { Store, TxScope } from '../server/store/port.js';
-import type { Actors } from './actors.js';
-import type { PortApexStore } from './apex-store.js';
-import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
-import { groupAnnounce, publishBuilt } from './announce.js';
-import { apContributionsCollection, apSentPostsCollection, type ApSentPostDoc } from './federation.collections.js';
-import { idOf } from './as.js';
-import { apId, idOfApId, type Iris } from './iris.js';
+import type { OutboundPost, OutboundThread, ReadingService } from '../../server/forums/reading.service.js';
+import type { Logger } from '../../server/logger.js';
+import { eachPage } from '../../server/store/paging.js';
+import type { Store, TxScope } from '../../server/store/port.js';
+import type { Actors } from '../actors/actors.js';
+import type { PortApexStore } from '../apex-store.js';
+import type { Apex, ApexActivity, ApexActor, ApexObject } from '../apex-types.js';
+import { groupAnnounce, publishBuilt } from './publish.js';
+import { apContributionsCollection, apSentPostsCollection, type ApSentPostDoc } from '../federation.collections.js';
+import { idOf } from '../as.js';
+import { apId, idOfApId, type Iris } from '../iris.js';
 
 export interface PostFederationDeps {
   readonly apex: Apex;
