@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from './port.js';
+import { openPostgresStore } from './postgres.adapter.js';
 import { openSqliteStore } from './sqlite.adapter.js';
 
 export interface OpenStoreOptions {
@@ -39,8 +40,8 @@ export function parseDatabaseUrl(databaseUrl: string | undefined, dataDir = './d
 export async function openStore(databaseUrl: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {
   const target = parseDatabaseUrl(databaseUrl, options.dataDir);
   if (target.kind === 'postgres') {
-    // Loaded on demand, as the MongoDB driver is.
-    const { openPostgresStore } = await import('./postgres.adapter.js');
+    // Imported statically, unlike MongoDB's: where the test runner loads the server as CommonJS, a dynamic
+    // import loads the port a second time, and its errors (DuplicateKeyError...) fail instanceof checks.
     return openPostgresStore({ url: target.url, sweepIntervalMs: options.sweepIntervalMs, onBackgroundError: options.onSweepError });
   }
   if (target.kind === 'mongodb') {

@@ -46,7 +46,7 @@ import {
   type RangeBound,
   type Segment,
 } from './query.js';
-import { column, declareCollection, indexName, SEARCH_COLUMN, table, wordsColumn } from './postgres/schema.js';
+import { column, declareCollection, indexName, readTextLayouts, SEARCH_COLUMN, table, wordsColumn } from './postgres/schema.js';
 import { indexedWords, searchQuery } from './postgres/search-tokens.js';
 
 export interface PostgresStoreOptions {
@@ -461,7 +461,8 @@ class PostgresStore implements Store {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [DECLARE_LOCK]);
-      for (const spec of compiled) await declareCollection(client, spec);
+      const textLayouts = await readTextLayouts(client);
+      for (const spec of compiled) await declareCollection(client, spec, textLayouts);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
