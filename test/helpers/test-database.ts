@@ -39,9 +39,11 @@ export async function testDatabaseFor(dataDir: string): Promise<TestDatabase | n
   return { url: withSchema.toString(), drop: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
 }
 
-/** For tests that read the SQLite file itself (raw bytes, seizure, encryption at rest): skips them on PostgreSQL, saying why. */
-export function skipOnPostgres(context: Mocha.Context, what: string): void {
-  if (!onPostgres) return;
-  console.log(`    skipped on PostgreSQL (TEST_DATABASE_URL): ${what} reads the SQLite file`);
-  context.skip();
+/**
+ * `it` for tests that read the SQLite file itself (what a seizure of the
+ * server would show, encryption at rest): on PostgreSQL there is no such
+ * file, so they are pending there, and their title says why.
+ */
+export function itReadsSqliteFile(title: string, fn: Mocha.AsyncFunc): Mocha.Test {
+  return onPostgres ? it(`${title} (skipped on PostgreSQL: reads the SQLite file)`) : it(title, fn);
 }
