@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { defineCollection, type Store } from '../../server/store/port.js';
+import { openStore } from '../../server/store/open-store.js';
 import { openPostgresStore } from '../../server/store/postgres.adapter.js';
 import { contractSpecs, posts, runStoreContract } from './contract.js';
 
@@ -64,6 +65,25 @@ describe('postgres adapter', function () {
 
     afterEach(async function () {
       await store.close();
+    });
+
+    it('is what DATABASE_URL=postgres://… opens', async function () {
+      const opened = await openStore(schemaUrl(`parasol_contract_unused`));
+      try {
+        assert.equal(opened.kind, 'postgres');
+      } finally {
+        await opened.close();
+      }
+    });
+
+    it('does not repeat the password of a URL it cannot connect with', async function () {
+      const wrong = new URL(url as string);
+      wrong.password = 'hunter2-not-the-password';
+      await assert.rejects(openPostgresStore({ url: wrong.toString() }), (error: Error) => {
+        assert.match(error.message, /could not connect to PostgreSQL/);
+        assert.ok(!error.message.includes('hunter2'), `the message names no password: ${error.message}`);
+        return true;
+      });
     });
 
     it('rebuilds the text index from the stored documents when the text fields change', async function () {
