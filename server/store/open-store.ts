@@ -1,22 +1,24 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from './port.js';
+import { openPostgresStore } from './postgres.adapter.js';
 import { openSqliteStore } from './sqlite.adapter.js';
 
 export interface OpenStoreOptions {
-  /** How often the SQLite adapter deletes expired documents (MongoDB uses its TTL monitor). */
+  /** How often the SQLite and PostgreSQL adapters delete expired documents (MongoDB uses its TTL monitor). */
   readonly sweepIntervalMs?: number;
   /** Where the SQLite file goes when no DATABASE_URL is set; default ./data. */
   readonly dataDir?: string;
-  /** Called when a timed SQLite sweep fails. */
+  /** Called when a timed sweep fails (SQLite, PostgreSQL) or an idle PostgreSQL connection breaks. */
   readonly onSweepError?: (error: unknown) => void;
 }
 
 export type DatabaseTarget =
   | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string }
   | { readonly kind: 'mongodb'; readonly url: string };
 
-const ACCEPTED = 'sqlite:PATH, sqlite::memory:, mongodb://… or mongodb+srv://…';
+const ACCEPTED = 'sqlite:PATH, sqlite::memory:, postgres://…, postgresql://…, mongodb://… or mongodb+srv://…';
 
 /** Parses DATABASE_URL. The error names only the scheme: the URL may carry a password. */
 export function parseDatabaseUrl(databaseUrl: string | undefined, dataDir = './data'): DatabaseTarget {
@@ -26,6 +28,8 @@ export function parseDatabaseUrl(databaseUrl: string | undefined, dataDir = './d
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
     if (file !== '') return { kind: 'sqlite', path: file };
+  } else if (/^postgres(ql)?:\/\/[^/?#]+/.test(databaseUrl)) {
+    return { kind: 'postgres', url: databaseUrl };
   } else if (/^mongodb(\+srv)?:\/\/[^/?#]+/.test(databaseUrl)) {
     return { kind: 'mongodb', url: databaseUrl };
   }
@@ -35,6 +39,11 @@ export function parseDatabaseUrl(databaseUrl: string | undefined, dataDir = './d
 
 export async function openStore(databaseUrl: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {
   const target = parseDatabaseUrl(databaseUrl, options.dataDir);
+  if (target.kind === 'postgres') {
+    // Imported statically, unlike MongoDB's: where the test runner loads the server as CommonJS, a dynamic
+    // import loads the port a second time, and its errors (DuplicateKeyError...) fail instanceof checks.
+    return openPostgresStore({ url: target.url, sweepIntervalMs: options.sweepIntervalMs, onBackgroundError: options.onSweepError });
+  }
   if (target.kind === 'mongodb') {
     // Loaded on demand so SQLite deployments never load the MongoDB driver.
     const { openMongoStore } = await import('./mongo.adapter.js');

@@ -2,9 +2,9 @@
  * The storage port: a small document store with declared indexes.
  *
  * Everything above this file is written once and runs on every adapter
- * (SQLite by default, MongoDB in production). The port is deliberately a
- * subset of what MongoDB does natively so that both adapters can serve every
- * query from an index: a query that no declared index serves is refused
+ * (SQLite by default, PostgreSQL for several machines, MongoDB). The port is
+ * deliberately a subset of what MongoDB does natively so that every adapter
+ * can serve every query from an index: a query that no declared index serves is refused
  * (UnindexedQueryError) instead of silently scanning a table.
  */
 
@@ -36,11 +36,11 @@ export interface CollectionSpec<T extends Doc> {
   /**
    * A number field holding the expiry time (ms epoch). Expired documents are
    * invisible to every read at once and physically deleted by the adapter's
-   * sweep (SQLite timer, MongoDB TTL index).
+   * sweep (SQLite and PostgreSQL timer, MongoDB TTL index).
    */
   readonly ttlField?: FieldOf<T>;
   /**
-   * String fields covered by the collection's full-text index (SQLite FTS5, MongoDB text index).
+   * String fields covered by the collection's full-text index (SQLite FTS5, PostgreSQL tsvector, MongoDB text index).
    * Words are found case- and diacritic-insensitively; in scripts written without spaces
    * (Chinese, Japanese, Thai, Lao, Khmer, Burmese) words are found by ICU's dictionary-based
    * word breaking (Intl.Segmenter), applied alike to the indexed text and to the query.
@@ -52,7 +52,7 @@ export interface CollectionSpec<T extends Doc> {
    * fresh copy. A write through the store drops its document at once, and a
    * commit by another process (the CLI) drops them all before the next read, so
    * a get() never returns what the database no longer holds. Adapters that cannot
-   * see other processes' commits cheaply (MongoDB) read the database each time.
+   * see other processes' commits cheaply (PostgreSQL, MongoDB) read the database each time.
    * Not for collections with a TTL field.
    */
   readonly memoryCache?: number;
@@ -143,15 +143,16 @@ export interface TxScope {
 }
 
 export interface Store extends TxScope {
-  readonly kind: 'sqlite' | 'mongodb';
+  readonly kind: 'sqlite' | 'postgres' | 'mongodb';
   /** Creates tables/collections and their indexes; idempotent; call once at start-up per module. */
   declare(specs: readonly AnyCollectionSpec[]): Promise<void>;
   /**
    * Runs `fn` atomically. Use it for every write that touches more than one document.
    * Keep `fn` short: it may only await store calls made through `tx`. A call on the
    * store itself or a nested transaction inside `fn` is refused with StoreError (by
-   * MongoDB at once, by SQLite once it has waited its transactionWaitMs).
-   * It may run more than once (MongoDB retries transient conflicts), so it must
+   * PostgreSQL and MongoDB at once, by SQLite once it has waited its transactionWaitMs).
+   * It may run more than once (MongoDB retries transient conflicts, PostgreSQL
+   * deadlocks and serialization failures), so it must
    * have no side effects besides those store calls.
    */
   transaction<R>(fn: (tx: TxScope) => Promise<R>): Promise<R>;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, handle, PASS } from '../helpers/client.js';
 import { freePort, runTs, type Running } from '../helpers/process.js';
+import { testDatabaseFor } from '../helpers/test-database.js';
 
 /**
  * Parasol instances for federation tests, each in its own Node process (apex
@@ -67,7 +68,9 @@ export async function startPeer(name: string, options: PeerOptions = {}): Promis
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `parasol-fed-${name}-`));
   const url = `http://127.0.0.1:${port}`;
+  const database = await testDatabaseFor(dataDir);
   const env: Record<string, string> = {
+    ...(database ? { DATABASE_URL: database.url } : {}),
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
@@ -118,6 +121,7 @@ export async function startPeer(name: string, options: PeerOptions = {}): Promis
         run.child.kill('SIGTERM');
         await run.exited();
       }
+      await database?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

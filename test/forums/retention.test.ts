@@ -4,6 +4,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { admin, member, moderator, type Person } from '../helpers/people.js';
 import { reportsCollection } from '../../server/moderation/moderation.collections.js';
 import { reactionsCollection } from '../../server/forums/forums.collections.js';
+import { itReadsSqliteFile } from '../helpers/test-database.js';
 
 /** Retention is enforced by code: expired rows are gone from the database file, not flagged. */
 describe('forum retention', () => {
@@ -53,7 +54,7 @@ describe('forum retention', () => {
     assert.equal(await col.get(stored.id), null, 'the board\'s reactions went with it');
   });
 
-  it('deletes edit history, resolved reports and old log entries when their time is up', async () => {
+  itReadsSqliteFile('deletes edit history, resolved reports and old log entries when their time is up', async () => {
     const { store } = inst.parasol.ctx;
     const created = await alice.client.api('POST', '/boards/general/threads', { title: 'Retention', body: 'first' });
     const postId = created.json.post.id as string;

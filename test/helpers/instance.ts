@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createParasol, type Parasol } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import type { Clock } from '../../server/core/clock.js';
+import { testDatabaseFor } from './test-database.js';
 
 export interface TestInstance {
   readonly url: string;
@@ -16,12 +17,17 @@ export interface TestInstance {
 /** Generous limits so ordinary tests never trip them; rate-limit tests pass their own. */
 const relaxed = { perKey: 1000, overall: 10_000, windowSeconds: 60 };
 
-/** A real instance on a real SQLite file in a temp dir, listening on a free loopback port. */
+/**
+ * A real instance on a real SQLite file in a temp dir (or, with
+ * TEST_DATABASE_URL=postgres://…, a PostgreSQL schema of the data dir's own), listening on a free loopback port.
+ */
 export async function startInstance(
   options: { env?: Record<string, string>; config?: (c: Config) => Config; dataDir?: string; clock?: Clock } = {},
 ): Promise<TestInstance> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-test-'));
-  const base = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+  const database = options.env?.DATABASE_URL === undefined ? await testDatabaseFor(dataDir) : null;
+  const databaseEnv = database ? { DATABASE_URL: database.url } : {};
+  const base = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...databaseEnv, ...options.env });
   let config: Config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed, posting: relaxed, lookup: relaxed, roomMessages: relaxed, roomEvents: relaxed } };
   if (options.config) config = options.config(config);
   const parasol = await createParasol(config, { clock: options.clock });
@@ -34,7 +40,11 @@ export async function startInstance(
     dbFile: path.join(dataDir, 'parasol.sqlite'),
     async close() {
       await parasol.close();
-      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      // Like the data dir, the schema stays when the caller brought the data dir (to start again on it).
+      if (!options.dataDir) {
+        await database?.drop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

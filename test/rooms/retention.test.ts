@@ -4,6 +4,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { admin, member, moderator, type Person } from '../helpers/people.js';
 import { messagesCollection } from '../../server/rooms/rooms.collections.js';
 import { invite, newRoom, say } from './helpers.js';
+import { itReadsSqliteFile } from '../helpers/test-database.js';
 
 const DAY = 86_400_000;
 
@@ -30,7 +31,7 @@ describe('room retention and closing', () => {
   }
   const inRoom = (roomId: string) => `WHERE json_extract(doc, '$.roomId') = '${roomId}'`;
 
-  it('deletes messages, with their reactions and pins, once the room’s retention has passed', async () => {
+  itReadsSqliteFile('deletes messages, with their reactions and pins, once the room’s retention has passed', async () => {
     const short = await newRoom(fac, { retentionDays: 1 });
     const long = await newRoom(fac, { retentionDays: 30 });
     await invite(fac, short.id, alice);
@@ -73,7 +74,7 @@ describe('room retention and closing', () => {
     assert.deepEqual(history.json.messages, []);
   });
 
-  it('deletes everything of a closed room from the database in one go', async () => {
+  itReadsSqliteFile('deletes everything of a closed room from the database in one go', async () => {
     const room = await newRoom(fac, { listed: true });
     await invite(fac, room.id, alice);
     const bob = await member(inst, 'bob');

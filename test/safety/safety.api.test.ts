@@ -7,6 +7,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { Client } from '../helpers/client.js';
 import { admin, member, type Person } from '../helpers/people.js';
 import { ManualClock } from './manual-clock.js';
+import { itReadsSqliteFile } from '../helpers/test-database.js';
 
 /** Polls until `check` passes or the time is up: for what reaches another server (a Web Push), not for deadlines. */
 async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
@@ -156,7 +157,7 @@ describe('safety tools API', () => {
       assert.ok(!(await notificationKinds(bea)).some((n) => n.url.endsWith(id)), 'the buddy is not told of a check-in closed in time');
     });
 
-    it('deletes a check-in and its notes 72 hours after it ended', async () => {
+    itReadsSqliteFile('deletes a check-in and its notes 72 hours after it ended', async () => {
       const started = await ana.client.api('POST', '/checkins', { minutes: 30, buddies: [bea.handle], notes: 'delete me later' });
       await ana.client.api('POST', `/checkins/${started.json.checkin.id}/safe`);
       const before = rows('c_checkins');
@@ -258,7 +259,7 @@ describe('safety tools API', () => {
       assert.equal((await boss.client.api('DELETE', `/alerts/${posted.json.alert.id}`)).status, 204);
     });
 
-    it('deletes alerts at the end of their lifetime', async () => {
+    itReadsSqliteFile('deletes alerts at the end of their lifetime', async () => {
       await ana.client.api('POST', '/alerts', { area: areaId, kind: 'dangerous_person', text: 'gone tomorrow', hours: 24 });
       await inst.parasol.ctx.store.sweepExpired(Date.now() + 25 * 3_600_000);
       const db = new Database(inst.dbFile, { readonly: true });
@@ -275,7 +276,7 @@ describe('safety tools API', () => {
       assert.equal((await boss.client.api('PUT', `/admin/accounts/${responder.handle}/responder`, { responder: true })).status, 200);
     });
 
-    it('goes from the member to the responders and back, with private notes, to closing', async () => {
+    itReadsSqliteFile('goes from the member to the responders and back, with private notes, to closing', async () => {
       assert.equal((await new Client(inst.url).api('POST', '/incidents', { kind: 'robbery', description: 'x' })).status, 401);
       const reported = await ana.client.api('POST', '/incidents', { kind: 'robbery', description: 'Client took my phone', help: 'Someone to talk to', contact: 'Evenings' });
       assert.equal(reported.status, 201, reported.text);

@@ -14,7 +14,7 @@ describe('configuration', () => {
   const bad: [Record<string, string>, RegExp][] = [
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
-    [{ DATABASE_URL: 'postgres://x' }, /DATABASE_URL: must be sqlite:PATH/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be sqlite:PATH/],
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV/],
     [{ ARGON2_MEMORY_KIB: '1024' }, /ARGON2_MEMORY_KIB/],
@@ -26,7 +26,8 @@ describe('configuration', () => {
     });
   }
 
-  it('accepts MongoDB URLs and explicit SQLite paths', () => {
+  it('accepts PostgreSQL and MongoDB URLs and explicit SQLite paths', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://parasol@db:5432/parasol' }).databaseUrl, 'postgres://parasol@db:5432/parasol');
     assert.equal(loadConfig({ DATABASE_URL: 'mongodb://db:27017/parasol?replicaSet=rs0' }).databaseUrl, 'mongodb://db:27017/parasol?replicaSet=rs0');
     assert.equal(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/parasol/db.sqlite' }).databaseUrl, 'sqlite:/var/lib/parasol/db.sqlite');
   });

@@ -33,13 +33,20 @@ describe('openStore', function () {
       }
     });
 
+    it('reads postgres:// and postgresql:// URLs', function () {
+      for (const url of ['postgres://parasol:pw@db.internal:5432/parasol', 'postgresql://db/parasol?sslmode=require']) {
+        assert.deepEqual(parseDatabaseUrl(url), { kind: 'postgres', url });
+      }
+    });
+
     it('refuses anything else, naming DATABASE_URL and the accepted forms but not the value', function () {
-      for (const url of ['postgres://user:hunter2@db/x', 'sqlite:', 'mongodb://', 'mysql:hunter2', './file.sqlite', 'hunter2']) {
+      for (const url of ['mysql://user:hunter2@db/x', 'postgres://', 'sqlite:', 'mongodb://', 'mysql:hunter2', './file.sqlite', 'hunter2']) {
         assert.throws(
           () => parseDatabaseUrl(url),
           (error: Error) =>
             /DATABASE_URL/.test(error.message) &&
             /sqlite:PATH/.test(error.message) &&
+            /postgres:\/\//.test(error.message) &&
             /mongodb:\/\//.test(error.message) &&
             /mongodb\+srv:\/\//.test(error.message) &&
             !error.message.includes('hunter2'),
