@@ -558,8 +558,7 @@ function declareCollection(db: Db, spec: CompiledSpec): boolean {
  * same function from the same document as when they were indexed (FTS5 needs
  * exactly those to find the entries to remove). The price is paid by
  * deletions and text edits only: FTS5 rewrites a page per distinct term of the
- * old text, about 10 ms for a post of a hundred words in an index of 50,000
- * posts, against well under a millisecond before; inserts, counters and reads
+ * old text, so they cost far more than before; inserts, counters and reads
  * cost the same.
  *
  * The layout is recognised by its columns, by its definition and by the
