@@ -100,6 +100,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore(config.databaseUrl, {
       sweepIntervalMs: config.sweepIntervalMs,
+      databaseKey: config.secrets.databaseKey,
       onSweepError: (error) => logger.error({ err: error }, 'retention sweep failed'),
     }));
   await store.declare([

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { loadSecretSettings, secretEnvSchema, SecretSettingsError, type SecretSettings } from './secret-settings.js';
 
 /**
  * Configuration comes only from environment variables, validated once at
@@ -8,7 +9,7 @@ import { z } from 'zod';
  */
 const boolFromEnv = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-const envSchema = z.object({
+const baseEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -40,6 +41,8 @@ const envSchema = z.object({
   FEDERATION_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   FEDERATION_INBOX_PER_HOST_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(6000),
 });
+
+const envSchema = baseEnvSchema.extend(secretEnvSchema.shape);
 
 export interface RateLimitConfig {
   /** Attempts per key (a handle) in the window. */
@@ -105,6 +108,8 @@ export interface Config {
     /** Inbox requests per remote host (the signing key's host) and overall. */
     readonly inboxLimit: RateLimitConfig;
   };
+  /** DATABASE_KEY and PARASOL_SECRET_FILE, read and checked at start. */
+  readonly secrets: SecretSettings;
 }
 
 export class ConfigError extends Error {
@@ -119,12 +124,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
+  const databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parasol.sqlite')}`;
+  let secrets: SecretSettings;
+  try {
+    secrets = loadSecretSettings(e, dataDir, databaseUrl);
+  } catch (error) {
+    if (error instanceof SecretSettingsError) throw new ConfigError(`Invalid configuration:\n  ${error.message}`);
+    throw error;
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     dataDir,
-    databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parasol.sqlite')}`,
+    databaseUrl,
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     defaultLocale: e.DEFAULT_LOCALE,
@@ -162,5 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: 10_000,
       inboxLimit: { perKey: e.FEDERATION_INBOX_PER_HOST_PER_MINUTE, overall: e.FEDERATION_INBOX_PER_HOST_PER_MINUTE * 10, windowSeconds: 60 },
     },
+    secrets,
   };
 }

@@ -10,6 +10,8 @@ export interface OpenStoreOptions {
   readonly dataDir?: string;
   /** Called when a timed SQLite sweep fails. */
   readonly onSweepError?: (error: unknown) => void;
+  /** DATABASE_KEY: encrypts a SQLite file; refused with any other database. */
+  readonly databaseKey?: string | null;
 }
 
 export type DatabaseTarget =
@@ -36,10 +38,16 @@ export function parseDatabaseUrl(databaseUrl: string | undefined, dataDir = './d
 export async function openStore(databaseUrl: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {
   const target = parseDatabaseUrl(databaseUrl, options.dataDir);
   if (target.kind === 'mongodb') {
+    if (options.databaseKey) throw new Error('DATABASE_KEY encrypts only SQLite; for MongoDB use its encryption at rest or full-disk encryption');
     // Loaded on demand so SQLite deployments never load the MongoDB driver.
     const { openMongoStore } = await import('./mongo.adapter.js');
     return openMongoStore({ url: target.url });
   }
   if (target.path !== ':memory:') mkdirSync(path.dirname(path.resolve(target.path)), { recursive: true });
-  return openSqliteStore({ path: target.path, sweepIntervalMs: options.sweepIntervalMs, onSweepError: options.onSweepError });
+  return openSqliteStore({
+    path: target.path,
+    key: target.path === ':memory:' ? null : options.databaseKey,
+    sweepIntervalMs: options.sweepIntervalMs,
+    onSweepError: options.onSweepError,
+  });
 }
