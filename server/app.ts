@@ -10,6 +10,8 @@ import { createLogger, type Logger } from './logger.js';
 import type { Store } from './store/port.js';
 import { InvalidCursorError } from './store/port.js';
 import { openStore } from './store/open-store.js';
+import { backupsCollection } from './backup/backup.collections.js';
+import { BackupService } from './backup/backup.service.js';
 import { loadI18n } from './i18n/i18n.js';
 import type { AppContext } from './context.js';
 import { createInstanceService } from './instance/instance.service.js';
@@ -115,6 +117,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     ...roomsCollections,
     vapidCollection,
     ...rightsCollections,
+    backupsCollection,
   ]);
 
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
@@ -213,6 +216,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     safety,
     rooms,
     rights,
+    backups: new BackupService(store),
     cookie: { secure, sessionMs: config.sessionMs },
     page: (req: Request) => pageContext(req, i18n, instance.settings()),
   };

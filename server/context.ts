@@ -19,6 +19,7 @@ import type { PushService } from './safety/push.service.js';
 import type { SafetyService } from './safety/safety.service.js';
 import type { RoomsService } from './rooms/rooms.service.js';
 import type { RightsService } from './rights/rights.service.js';
+import type { BackupService } from './backup/backup.service.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
 export interface AppContext {
@@ -40,6 +41,7 @@ export interface AppContext {
   readonly safety: SafetyService;
   readonly rooms: RoomsService;
   readonly rights: RightsService;
+  readonly backups: BackupService;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
 }
