@@ -43,6 +43,7 @@ import { notificationsApi } from './notifications/notifications.api.js';
 import { notificationsPages } from './notifications/notifications.pages.js';
 import { reviewsCollections } from './reviews/reviews.collections.js';
 import { createReviewsService } from './reviews/reviews.service.js';
+import { reviewBoardKeys } from './reviews/instance-secret.js';
 import { reviewsApi } from './reviews/reviews.api.js';
 import { reviewsPages } from './reviews/reviews.pages.js';
 import { safetyCollections } from './safety/safety.collections.js';
@@ -158,6 +159,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   await forums.backfillReactionThreads();
   const areas = await createAreasService(store, hooks);
   const notifications = createNotificationsService(store, hooks, (...args) => publishLive(...args));
+  const boardKeys = reviewBoardKeys(config.secrets.instanceSecret, instance);
+  await boardKeys.prepare(store);
   const reviews = createReviewsService({
     store,
     accounts,
@@ -168,6 +171,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     hooks,
     lookupLimit: createLimiter(config.rateLimits.lookup),
     config: config.reviews,
+    boardKeys,
   });
   await reviews.seed(seedLanguage);
   const push = await createPushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork });

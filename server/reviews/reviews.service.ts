@@ -28,6 +28,7 @@ import {
   type WarningCategory,
 } from './reviews.collections.js';
 import { identifierDigest, normaliseIdentifier, type DigestParams } from './identifiers.js';
+import type { BoardKeys } from './board-keys.js';
 import {
   answerInput,
   correctionInput,
@@ -55,6 +56,7 @@ export interface ReviewsDeps {
   readonly hooks: AccountHooks;
   readonly lookupLimit: Limiter;
   readonly config: ReviewsConfig;
+  readonly boardKeys: BoardKeys;
 }
 
 export interface ReviewBoardView {
@@ -154,7 +156,7 @@ const starterBoard = { slug: 'client-screening', name: 'starter.screening', desc
  * normalised and stored only as keyed slow hashes; look-ups leave no trace.
  */
 export function createReviewsService(deps: ReviewsDeps) {
-  const { store, accounts, instance, areas, notifications, moderation, hooks, lookupLimit, config } = deps;
+  const { store, accounts, instance, areas, notifications, moderation, hooks, lookupLimit, config, boardKeys } = deps;
   const boards = store.collection(reviewBoardsCollection);
   const reviews = store.collection(reviewsCollection);
   const digests = store.collection(digestsCollection);
@@ -313,7 +315,7 @@ export function createReviewsService(deps: ReviewsDeps) {
     async seed(language: SeedLanguage): Promise<void> {
       if ((await boards.count()) > 0) return;
       const { slug, name, description } = starterBoard;
-      await boards.insert({ id: newId(), slug, name: language.text(name), description: language.text(description), visibility: 'members', secret: crypto.randomBytes(32).toString('base64'), reviewCount: 0, createdAt: Date.now() });
+      await boards.insert({ id: newId(), slug, name: language.text(name), description: language.text(description), visibility: 'members', keyCheck: boardKeys.check, reviewCount: 0, createdAt: Date.now() });
     },
 
     async listBoards(viewer: AccountDoc | null): Promise<ReviewBoardView[]> {
@@ -338,14 +340,14 @@ export function createReviewsService(deps: ReviewsDeps) {
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(input.description !== undefined ? { description: input.description } : {}),
         ...(input.visibility !== undefined ? { visibility: input.visibility } : {}),
-        ...(secret ? { secret: secret.toString('base64') } : {}),
+        ...(secret ? { wrappedSecret: boardKeys.wrap(board.id, secret), keyCheck: boardKeys.check } : {}),
       }))!;
-      return { ...boardView(actor, updated), secret: updated.secret };
+      return { ...boardView(actor, updated), secret: boardKeys.keyFor(updated) };
     },
 
     async boardSecret(actor: AccountDoc, slug: string): Promise<string> {
       if (!isAdmin(actor)) throw forbidden('admin_only');
-      return (await boardBySlug(slug)).secret;
+      return boardKeys.keyFor(await boardBySlug(slug));
     },
 
     async create(author: AccountDoc | null, slug: string, raw: unknown): Promise<ReviewView> {
@@ -370,7 +372,7 @@ export function createReviewsService(deps: ReviewsDeps) {
       const since = Date.now() - 86_400_000;
       const recent = await reviews.find({ where: { authorId: author.id }, orderBy: { field: 'createdAt', direction: 'desc' }, range: { gt: since }, limit: config.perDay + 1 });
       if (recent.items.length >= config.perDay && !isStaff(author)) throw new AppError(429, 'review_limit', 'error.review_limit', { count: config.perDay }, {}, 3600);
-      const hashes = [...new Set(await Promise.all(normalised.map((n) => identifierDigest(n.canonical, board.secret, config.digest))))];
+      const hashes = [...new Set(await Promise.all(normalised.map((n) => identifierDigest(n.canonical, boardKeys.keyFor(board), config.digest))))];
       const published = trusted(author);
       const created = Date.now();
       const expiresAt = created + config.lifetimeMs;
@@ -564,7 +566,7 @@ export function createReviewsService(deps: ReviewsDeps) {
       const { identifier } = parseInput(lookupInput, raw);
       const normalised = normaliseIdentifier(identifier, instance.settings().defaultCountry);
       await lookupLimit.consume(viewer.id);
-      const digest = await identifierDigest(normalised.canonical, board.secret, config.digest);
+      const digest = await identifierDigest(normalised.canonical, boardKeys.keyFor(board), config.digest);
       const rows = (await digests.find({ where: { boardId: board.id, digest }, limit: 200 })).items;
       const found = (await reviews.getMany([...new Set(rows.map((r) => r.reviewId))])).filter((r) => r.status === 'published');
       found.sort((a, b) => b.createdAt - a.createdAt);
