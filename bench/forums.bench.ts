@@ -9,6 +9,8 @@ import autocannon from 'autocannon';
 import { loadConfig } from '../server/config.js';
 import { LONG_POSTS, seedForums } from './forums-seed.js';
 import { percentile, report, startServer, timed, type BenchInstance, type Figure } from './lib.js';
+import { benchDatabaseKey, compareRuns } from './encryption-compare.js';
+import { encryptDatabase } from '../server/backup/archive.js';
 
 /**
  * The forum on SQLite at the size of a busy organisation: 20 boards, 10,000
@@ -173,16 +175,18 @@ const REPLY_BODIES = [
   'Quick update: the landlord backed off after the advocate called. See https://example.org/tenant-rights for the letter template we used.\n\n1. keep every message\n2. never pay cash without a receipt\n\nSolidarity, everyone.',
 ];
 
-async function main(): Promise<void> {
-  const argon2Params = loadConfig({}).argon2;
-  // The server's own parameters, so that logging in never triggers a rehash.
-  const passHash = await argon2.hash(PASSPHRASE, { type: argon2.argon2id, memoryCost: argon2Params.memoryKiB, timeCost: argon2Params.iterations, parallelism: 1 });
+/** One run of the whole benchmark, on a plain database or (with a key) an encrypted one; returns its figures and whether every target was met. */
+async function measure(passHash: string, databaseKey: string | null): Promise<{ figures: Figure[]; ok: boolean }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-bench-forums-'));
   let server: BenchInstance | null = null;
   try {
     const [seeded, seedMs] = await timed(() =>
       seedForums(path.join(dataDir, 'parasol.sqlite'), { boards: BOARDS, threads: THREADS, posts: POSTS, members: MEMBERS, longEvery: LONG_EVERY, passHash, batch: 2_000 }),
     );
+    // The seeder writes a plain file; the encrypted run converts it as an admin would, with the CLI's code.
+    const [, encryptMs] = await timed(async () => {
+      if (databaseKey) encryptDatabase(path.join(dataDir, 'parasol.sqlite'), databaseKey);
+    });
     const dbMb = fs.statSync(path.join(dataDir, 'parasol.sqlite')).size / 1e6;
     process.stdout.write(
       `Seeded ${seeded.counts.boards} boards, ${seeded.counts.threads} threads, ${seeded.counts.posts} posts, ${seeded.counts.reactions} reactions, ` +
@@ -191,7 +195,7 @@ async function main(): Promise<void> {
 
     // BENCH_PROFILE=<dir> writes a V8 CPU profile of the server there when it stops (open it in Chrome's DevTools).
     const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
-    server = await startServer({}, { dataDir, nodeArgs });
+    server = await startServer(databaseKey ? { DATABASE_KEY: databaseKey } : {}, { dataDir, nodeArgs });
     const startedAt = Date.now();
     // With BENCH_PROFILE, each run's start in seconds from the server's, to find it in the CPU profile.
     const mark = (phase: string) => {
@@ -262,6 +266,8 @@ async function main(): Promise<void> {
     const failures = [pageLoad, apiLoad, apiWarm].map((l) => l.result.non2xx + l.result.errors + l.result.timeouts);
     const figures: Figure[] = [
       { name: 'seed 20 boards, 10k threads, 200k posts', value: seedMs / 1000, unit: 's' },
+      ...(databaseKey ? [{ name: 'encrypt it (cli encrypt-database)', value: encryptMs / 1000, unit: 's' }] : []),
+      { name: 'database file', value: dbMb, unit: 'MB' },
       { name: `GET /t/:id (HTML, visitor), ${CONNECTIONS} conns ${LOAD_SECONDS} s`, value: pageLoad.result.requests.average, unit: 'req/s', target: { value: 1500, better: 'higher' } },
       { name: 'thread page latency p50', value: pageLoad.result.latency.p50, unit: 'ms' },
       { name: 'thread page latency p99', value: pageLoad.result.latency.p99, unit: 'ms', target: { value: 100, better: 'lower' } },
@@ -283,13 +289,24 @@ async function main(): Promise<void> {
       { name: 'server RSS under load (peak of all runs)', value: Math.max(pageLoad.peakRss, apiLoad.peakRss, apiWarm.peakRss), unit: 'MB', target: { value: 300, better: 'lower' } },
       { name: 'thread page first visit (compressed)', value: firstVisitKb, unit: 'KB', target: { value: 50, better: 'lower' } },
     ];
-    const ok = report(`Forums (SQLite, ${THREADS.toLocaleString('en')} threads, ${POSTS.toLocaleString('en')} posts, ${os.cpus().length}-core machine)`, figures);
-    process.stdout.write(`\n${ok ? 'All targets met.' : 'Some targets missed.'}\n`);
+    const ok = report(`Forums (SQLite${databaseKey ? ' with DATABASE_KEY' : ''}, ${THREADS.toLocaleString('en')} threads, ${POSTS.toLocaleString('en')} posts, ${os.cpus().length}-core machine)`, figures);
     if (failures.some((f) => f > 0)) throw new Error('some requests failed under load: the throughput figures above are not valid');
+    return { figures, ok };
   } finally {
     if (server) await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const argon2Params = loadConfig({}).argon2;
+  // The server's own parameters, so that logging in never triggers a rehash.
+  const passHash = await argon2.hash(PASSPHRASE, { type: argon2.argon2id, memoryCost: argon2Params.memoryKiB, timeCost: argon2Params.iterations, parallelism: 1 });
+  const plain = await measure(passHash, null);
+  process.stdout.write('\nThe same with DATABASE_KEY set (encrypted database):\n');
+  const encrypted = await measure(passHash, benchDatabaseKey());
+  compareRuns('Forums', plain.figures, encrypted.figures);
+  process.stdout.write(`\n${plain.ok && encrypted.ok ? 'All targets met.' : 'Some targets missed.'}\n`);
 }
 
 main().catch((error: unknown) => {
