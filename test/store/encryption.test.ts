@@ -68,6 +68,16 @@ describe('encryption at rest (DATABASE_KEY)', function () {
     assert.ok(posts.some((b) => b.name.includes(boardName)), 'the board survives a restart with the key');
   });
 
+  it('(control) finds the same kind of marker in a plain database, so the search above can fail', async function () {
+    inst = await startInstance({ dataDir });
+    const boss = await admin(inst);
+    const boardName = marker();
+    assert.equal((await boss.client.api('POST', '/boards', { slug: 'plain-board', name: `Board ${boardName}` })).status, 201);
+    await inst.parasol.close();
+    inst = null;
+    assert.deepEqual(leaks(dataDir, [boardName, boss.handle]), [`${boardName} in parasol.sqlite`, `${boss.handle} in parasol.sqlite`]);
+  });
+
   it('refuses to open the database without the key or with a wrong one, and changes nothing', async function () {
     inst = await startInstance({ dataDir, env: { DATABASE_KEY: key } });
     await inst.parasol.close();
