@@ -65,6 +65,7 @@ function snapshot(dbFile: string, key: string | null): Buffer {
  * only bytes on disk are ciphertext. `out` must not exist yet.
  */
 export async function writeBackup(dbFile: string, key: string | null, out: string, keys: AgeKeys): Promise<{ readonly bytes: number }> {
+  if (keys.passphrase !== undefined && keys.recipients?.length) throw new BackupError('give either --recipient or --passphrase-file, not both');
   const encrypter = new Encrypter();
   if (keys.passphrase !== undefined) encrypter.setPassphrase(keys.passphrase);
   for (const r of keys.recipients ?? []) {

@@ -148,6 +148,14 @@ describe('encrypted backups and restore', function () {
       await refused(backupFile, { identities: [identity] }, dataDir, /is not empty/);
     });
 
+    it('a backup asked for with both a recipient and a passphrase, or with neither', async function () {
+      const source = path.join(root, 'source', 'parasol.sqlite');
+      const out = path.join(root, 'never.age');
+      await assert.rejects(writeBackup(source, sourceKey, out, { recipients: [recipient], passphrase: 'a passphrase' }), /not both/);
+      await assert.rejects(writeBackup(source, sourceKey, out, {}), /give --recipient/);
+      assert.ok(!fs.existsSync(out), 'a refused backup left a file');
+    });
+
     it('a backup file that exists already is not overwritten', async function () {
       const before = fs.readFileSync(backupFile);
       await assert.rejects(writeBackup(path.join(root, 'source', 'parasol.sqlite'), sourceKey, backupFile, { recipients: [recipient] }), /exists already/);
