@@ -21,6 +21,9 @@ import {
   type WarningCategory,
 } from '../server/reviews/reviews.collections.js';
 import { identifierDigest, normaliseIdentifier } from '../server/reviews/identifiers.js';
+import { reviewBoardKeys } from '../server/reviews/instance-secret.js';
+import { InstanceService } from '../server/instance/instance.service.js';
+import { instanceCollection } from '../server/instance/instance.collections.js';
 import { percentile, report, startServer, timed, type BenchInstance } from './lib.js';
 
 /**
@@ -133,9 +136,11 @@ async function main(): Promise<void> {
     await store.declare(reviewsCollections);
     const board = await store.collection(reviewBoardsCollection).findOne({ slug: BOARD });
     if (!board) throw new Error(`board ${BOARD} was not seeded by the first start`);
+    await store.declare([instanceCollection]);
+    const boardKey = reviewBoardKeys(null, await new InstanceService(store).load()).keyFor(board);
 
     const knownCanonical = KNOWN.map((n) => normaliseIdentifier({ type: 'phone', value: n }, 'US'));
-    const [knownDigests, knownDigestMs] = await timed(() => Promise.all(knownCanonical.map((n) => identifierDigest(n.canonical, board.secret, digestParams))));
+    const [knownDigests, knownDigestMs] = await timed(() => Promise.all(knownCanonical.map((n) => identifierDigest(n.canonical, boardKey, digestParams))));
     // Known reviews are spread over the board's history, not all on its first page.
     const knownAt = new Map<number, number>();
     KNOWN.forEach((_, k) => {
@@ -247,7 +252,7 @@ async function main(): Promise<void> {
     // (a) The digest alone, in this process, with the server idle.
     const hashes: number[] = [];
     for (let i = 0; i < DIGEST_SAMPLES; i++) {
-      hashes.push((await timed(() => identifierDigest(`phone:+1555020${String(1000 + i)}`, board.secret, digestParams)))[1]);
+      hashes.push((await timed(() => identifierDigest(`phone:+1555020${String(1000 + i)}`, boardKey, digestParams)))[1]);
     }
 
     // (b) Screening look-ups, sequential, the known numbers typed every which way, spread over the members (30 an hour each).

@@ -11,7 +11,8 @@ import { SessionsService } from '../server/accounts/sessions.service.js';
 import { membershipsCollection, roomsCollection, roomsCollections, type MembershipDoc, type RoomDoc } from '../server/rooms/rooms.collections.js';
 import { aliasKey } from '../server/rooms/members.js';
 import { newId, randomToken } from '../server/crypto.js';
-import { report, startServer, type BenchInstance } from './lib.js';
+import { report, startServer, type BenchInstance, type Figure } from './lib.js';
+import { benchDatabaseKey, compareRuns } from './encryption-compare.js';
 
 /**
  * Live delivery in rooms: one room of 1,000 members in which 50 members each
@@ -186,8 +187,8 @@ async function worker(): Promise<void> {
 
 // ---- main process: seed, start the server, drive the workers, report --------------
 
-async function seed(databaseUrl: string): Promise<{ plans: ClientPlan[]; sizes: Map<string, number> }> {
-  const store = await openStore(databaseUrl);
+async function seed(databaseUrl: string, databaseKey: string | null): Promise<{ plans: ClientPlan[]; sizes: Map<string, number> }> {
+  const store = await openStore(databaseUrl, { databaseKey });
   try {
     await store.declare([...accountsCollections, ...roomsCollections]);
     // One real argon2id hash for everyone: members log in through sessions made here, never by passphrase.
@@ -284,7 +285,8 @@ function percentileOf(hist: Map<number, number>, p: number): number {
   return NaN;
 }
 
-async function main(): Promise<void> {
+/** One run of the whole benchmark, on a plain database or (with a key) an encrypted one; returns its figures and whether every target was met. */
+async function measure(databaseKey: string | null): Promise<{ figures: Figure[]; ok: boolean }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-rooms-bench-'));
   const databaseUrl = `sqlite:${path.join(dataDir, 'parasol.sqlite')}`;
   const children: ChildProcess[] = [];
@@ -307,8 +309,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', interrupted);
   try {
     process.stdout.write(`Seeding ${BIG_ROOM + SMALL_ROOMS * SMALL_ROOM} members in ${1 + SMALL_ROOMS} rooms…\n`);
-    const { plans, sizes } = await seed(databaseUrl);
-    server = await startServer({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'error' });
+    const { plans, sizes } = await seed(databaseUrl, databaseKey);
+    server = await startServer({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', ...(databaseKey ? { DATABASE_KEY: databaseKey } : {}) });
     const pid = server.run.child.pid!;
 
     const self = fileURLToPath(import.meta.url);
@@ -383,7 +385,7 @@ async function main(): Promise<void> {
     for (const r of reports) for (const [k, c] of Object.entries(r.sendErrors)) sendErrors[k] = (sendErrors[k] ?? 0) + c;
     const deliveries = [...all.values()].reduce((a, b) => a + b, 0);
 
-    const ok = report(`Rooms (SQLite, socket.io, ${os.cpus().length}-core machine, ${SECONDS} s)`, [
+    const figures: Figure[] = [
       { name: 'messages stored and acknowledged', value: acked.length / SECONDS, unit: 'msg/s' },
       { name: 'deliveries to other members', value: deliveries / SECONDS, unit: 'msg/s' },
       { name: 'delivery latency p50, 1,000-member room', value: percentileOf(big, 50), unit: 'ms' },
@@ -396,15 +398,26 @@ async function main(): Promise<void> {
       { name: 'server CPU (one core = 100 %)', value: (cpuUsed / elapsed) * 100, unit: '%' },
       { name: 'server RSS with all clients connected', value: idleRss, unit: 'MB' },
       { name: 'server RSS peak under load', value: peakRss, unit: 'MB', target: { value: 400, better: 'lower' } },
-    ]);
+    ];
+    const ok = report(`Rooms (SQLite${databaseKey ? ' with DATABASE_KEY' : ''}, socket.io, ${os.cpus().length}-core machine, ${SECONDS} s)`, figures);
     if (Object.keys(sendErrors).length) process.stdout.write(`send errors: ${JSON.stringify(sendErrors)}\n`);
-    process.stdout.write(`\n${ok ? 'All targets met.' : 'Some targets missed.'}\n`);
+    return { figures, ok };
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await server?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
     clearTimeout(deadline);
   }
+}
+
+async function main(): Promise<void> {
+  const plain = await measure(null);
+  process.stdout.write('\nThe same with DATABASE_KEY set (encrypted database):\n');
+  const encrypted = await measure(benchDatabaseKey());
+  compareRuns('Rooms', plain.figures, encrypted.figures);
+  process.stdout.write(`\n${plain.ok && encrypted.ok ? 'All targets met.' : 'Some targets missed.'}\n`);
 }
 
 if (process.argv.includes('--client')) {

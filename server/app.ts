@@ -8,6 +8,8 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Store } from './store/port.js';
 import { openStore } from './store/open-store.js';
+import { backupsCollection } from './backup/backup.collections.js';
+import { BackupService } from './backup/backup.service.js';
 import { loadI18n } from './i18n/i18n.js';
 import type { AppContext } from './context.js';
 import { InstanceService } from './instance/instance.service.js';
@@ -57,6 +59,7 @@ import { ReviewsService } from './reviews/reviews.service.js';
 import { ReviewRecords } from './reviews/review-records.js';
 import { ReviewViews } from './reviews/review-views.js';
 import { PartnerSharingService } from './reviews/partner-sharing.service.js';
+import { reviewBoardKeys } from './reviews/instance-secret.js';
 import { reviewsApi } from './reviews/reviews.api.js';
 import { reviewsPages } from './reviews/reviews.pages.js';
 import { safetyCollections } from './safety/safety.collections.js';
@@ -128,6 +131,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore(config.databaseUrl, {
       sweepIntervalMs: config.sweepIntervalMs,
+      databaseKey: config.secrets.databaseKey,
       onSweepError: (error) => logger.error({ err: error }, 'retention sweep failed'),
     }));
   await store.declare([
@@ -142,6 +146,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     ...roomsCollections,
     vapidCollection,
     ...rightsCollections,
+    backupsCollection,
   ]);
 
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
@@ -192,6 +197,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const areas = await new AreasService(store, hooks).load();
   const notifications = new NotificationsService(store, hooks, (...args) => publishLive(...args));
   const reviewRecords = new ReviewRecords(store, areas, notifications);
+  const boardKeys = reviewBoardKeys(config.secrets.instanceSecret, instance);
+  await boardKeys.prepare(store);
   const reviews = new ReviewsService({
     store,
     records: reviewRecords,
@@ -204,6 +211,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     hooks,
     lookupLimit: createLimiter(config.rateLimits.lookup),
     config: config.reviews,
+    boardKeys,
   });
   await reviews.seed(seedLanguage);
   const reviewSharing = new PartnerSharingService({ store, records: reviewRecords, accounts, areas, lifetimeMs: config.reviews.lifetimeMs });
@@ -277,6 +285,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     incidents,
     rooms,
     rights,
+    backups: new BackupService(store),
     cookie: { secure, sessionMs: config.sessionMs },
     page: (req: Request) => pageContext(req, i18n, pageSite(i18n, instance.settings(), req.account)),
   };

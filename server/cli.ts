@@ -2,6 +2,7 @@ import { createParasol } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { AppError } from './core/errors.js';
+import { runBackupCommand, backupCommands, backupUsage } from './backup/backup.cli.js';
 
 /**
  * Admin tasks from the shell: `npm run cli -- <command> [args]`. Works on a
@@ -16,7 +17,7 @@ Commands:
   setup-link                 print a new one-time link to create the first admin
   list-boards                list the forum boards
   retention                  delete everything whose lifetime has ended, now
-`;
+${backupUsage}`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, arg] = argv;
@@ -25,6 +26,8 @@ async function run(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  // These work on the database file itself, before (or instead of) opening the instance.
+  if (backupCommands.has(command)) return runBackupCommand(config, command, argv.slice(1));
   const parasol = await createParasol(config, { logger: createLogger('warn') });
   const { accounts, instance, store } = parasol.ctx;
   const out = (text: string) => process.stdout.write(`${text}\n`);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { loadSecretSettings, secretEnvSchema, SecretSettingsError, type SecretSettings } from './secret-settings.js';
 
 /**
  * Configuration comes only from environment variables, validated once at
@@ -8,7 +9,7 @@ import { z } from 'zod';
  */
 const boolFromEnv = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-const envSchema = z.object({
+const baseEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -44,6 +45,8 @@ const envSchema = z.object({
   PASSPHRASE_CHECKS_AT_ONCE: z.coerce.number().int().min(1).max(64).default(2),
   PASSPHRASE_CHECKS_WAITING: z.coerce.number().int().min(1).max(10_000).default(64),
 });
+
+const envSchema = baseEnvSchema.extend(secretEnvSchema.shape);
 
 export interface RateLimitConfig {
   /** Attempts per key (a handle) in the window. */
@@ -114,6 +117,8 @@ export interface Config {
   readonly loginChallenge: { readonly bits: number; readonly waitSeconds: number };
   /** argon2 runs at once, and how many may wait for a turn before a 429: guessing must not exhaust the server. */
   readonly passphraseChecks: { readonly concurrency: number; readonly maxWaiting: number };
+  /** DATABASE_KEY and PARASOL_SECRET_FILE, read and checked at start. */
+  readonly secrets: SecretSettings;
 }
 
 export class ConfigError extends Error {
@@ -128,12 +133,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
+  const databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parasol.sqlite')}`;
+  let secrets: SecretSettings;
+  try {
+    secrets = loadSecretSettings(e, dataDir, databaseUrl);
+  } catch (error) {
+    if (error instanceof SecretSettingsError) throw new ConfigError(`Invalid configuration:\n  ${error.message}`);
+    throw error;
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     dataDir,
-    databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parasol.sqlite')}`,
+    databaseUrl,
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     defaultLocale: e.DEFAULT_LOCALE,
@@ -173,5 +186,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     loginChallenge: { bits: e.LOGIN_POW_BITS, waitSeconds: e.LOGIN_WAIT_SECONDS },
     passphraseChecks: { concurrency: e.PASSPHRASE_CHECKS_AT_ONCE, maxWaiting: e.PASSPHRASE_CHECKS_WAITING },
+    secrets,
   };
 }

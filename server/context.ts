@@ -22,6 +22,7 @@ import type { SafetyService } from './safety/safety.service.js';
 import type { IncidentsService } from './safety/incidents.service.js';
 import type { RoomServices } from './rooms/rooms.service.js';
 import type { RightsService } from './rights/rights.service.js';
+import type { BackupService } from './backup/backup.service.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
 export interface AppContext {
@@ -47,6 +48,7 @@ export interface AppContext {
   readonly incidents: IncidentsService;
   readonly rooms: RoomServices;
   readonly rights: RightsService;
+  readonly backups: BackupService;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
 }

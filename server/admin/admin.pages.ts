@@ -23,6 +23,11 @@ export function adminPages(ctx: AppContext): express.Router {
       staff: await accounts.listStaff(),
       areas: ctx.areas.list(),
       federation: ctx.config.federation.enabled,
+      dataSafety: {
+        ...(await ctx.backups.status()),
+        databaseEncrypted: ctx.config.secrets.databaseKey !== null,
+        secretOutside: ctx.config.secrets.instanceSecret !== null,
+      },
       ...extra,
     };
   }

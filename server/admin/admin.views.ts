@@ -16,12 +16,35 @@ export interface AdminData {
   readonly federation: boolean;
   /** Every language with a catalogue, for the admin to choose which to offer. */
   readonly allLanguages: readonly { readonly tag: string; readonly name: string }[];
+  /** Backups and what protects the data at rest (admins only). */
+  readonly dataSafety: {
+    readonly lastBackupDay: string | null;
+    readonly databaseEncrypted: boolean;
+    readonly secretOutside: boolean;
+  };
   readonly newInvite?: string;
   readonly done?: string;
 }
 
 export type AdminSection = 'settings' | 'approvals' | 'invites' | 'roles' | 'areas';
 
+
+/** A shell command, the same in every language. */
+const BACKUP_COMMAND = 'npm run cli -- backup FILE --recipient AGE_PUBLIC_KEY';
+
+/** When the last backup was made and how to make one; what the database's bytes on disk are protected by. */
+function dataSafetySection(ctx: PageContext, d: AdminData['dataSafety']): SafeHtml {
+  const { t } = ctx;
+  return html`<section id="backups" aria-labelledby="h-backups">
+<h2 id="h-backups">${t('admin.backups')}</h2>
+<p>${d.lastBackupDay ? t('admin.backup_last', { day: formatDay(ctx, Date.parse(`${d.lastBackupDay}T12:00:00Z`)) }) : t('admin.backup_none')}</p>
+<p>${t('admin.backup_how')}</p>
+<pre><code>${BACKUP_COMMAND}</code></pre>
+<p>${t('admin.backup_keep')}</p>
+<p class="${d.databaseEncrypted ? '' : 'notice'}">${t(d.databaseEncrypted ? 'admin.db_encrypted' : 'admin.db_plain')}</p>
+<p class="${d.secretOutside ? '' : 'notice'}">${t(d.secretOutside ? 'admin.secret_outside' : 'admin.secret_inside')}</p>
+</section>`;
+}
 
 export function adminPage(ctx: PageContext, data: AdminData, state?: { section: AdminSection; form: FormState }): SafeHtml {
   const { t } = ctx;
@@ -113,6 +136,7 @@ ${data.isAdmin
 </form>`
   : ''}
 </section>
+${data.isAdmin ? dataSafetySection(ctx, data.dataSafety) : ''}
 ${data.isAdmin
   ? html`<section id="areas" aria-labelledby="h-areas">
 <h2 id="h-areas">${t('admin.areas')}</h2>

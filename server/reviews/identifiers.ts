@@ -53,9 +53,12 @@ export interface DigestParams {
 }
 
 /**
- * The keyed, slow hash of a canonical identifier: argon2id with the board
- * secret as salt. Without the secret a seized database cannot be searched for
- * a known number; with it, each guess still costs tens of milliseconds.
+ * The keyed, slow hash of a canonical identifier: argon2id with the board's
+ * key as salt (see BoardKeys). Without the key a seized database cannot be
+ * searched for a known number; with it, each guess costs one argon2id run
+ * (tens of milliseconds to a second). The key is not in the database when
+ * PARASOL_SECRET_FILE is set; otherwise it derives from a secret that is,
+ * and only DATABASE_KEY keeps a seized copy from confirming a number.
  */
 export async function identifierDigest(canonical: string, secret: string, params: DigestParams): Promise<string> {
   const raw = await argon2.hash(canonical, {

@@ -27,11 +27,17 @@ export interface ReviewBoardDoc {
   /** members: this instance only; network: shared with partner instances (federation). */
   visibility: 'members' | 'network';
   /**
-   * Salt of the identifier digests (base64). Partners of a regional network
-   * configure the same secret out of band, so a look-up on one instance finds
-   * reviews posted on another without any identifier crossing the network.
+   * The digest key when it was set by hand, wrapped under the instance
+   * secret (see BoardKeys); absent: the key is derived from that secret.
+   * Partners of a regional network configure the same key out of band, so a
+   * look-up on one instance finds reviews posted on another without any
+   * identifier crossing the network.
    */
-  secret: string;
+  wrappedSecret?: string;
+  /** Which instance secret made the key (a value derived from it), so a missing PARASOL_SECRET_FILE is noticed. */
+  keyCheck?: string;
+  /** Written by earlier versions: the key in clear. BoardKeys.prepare wraps it and removes it at start-up. */
+  secret?: string;
   reviewCount: number;
   createdAt: number;
 }

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { SeedLanguage } from '../i18n/i18n.js';
 import type { Store, TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
@@ -23,6 +22,7 @@ import {
   type ReviewDoc,
   type WarningCategory,
 } from './reviews.collections.js';
+import type { BoardKeys } from './board-keys.js';
 import { identifierDigest, normaliseIdentifier, type DigestParams } from './identifiers.js';
 import {
   answerInput,
@@ -55,6 +55,7 @@ export interface ReviewsDeps {
   readonly hooks: AccountHooks;
   readonly lookupLimit: Limiter;
   readonly config: ReviewsConfig;
+  readonly boardKeys: BoardKeys;
 }
 
 /** The first review board of a fresh instance, named in the instance's default language (catalogue keys). */
@@ -97,7 +98,7 @@ export class ReviewsService {
   async seed(language: SeedLanguage): Promise<void> {
     if ((await this.boards.count()) > 0) return;
     const { slug, name, description } = starterBoard;
-    await this.boards.insert({ id: newId(), slug, name: language.text(name), description: language.text(description), visibility: 'members', secret: crypto.randomBytes(32).toString('base64'), reviewCount: 0, createdAt: Date.now() });
+    await this.boards.insert({ id: newId(), slug, name: language.text(name), description: language.text(description), visibility: 'members', keyCheck: this.deps.boardKeys.check, reviewCount: 0, createdAt: Date.now() });
   }
 
   async listBoards(viewer: AccountDoc | null): Promise<ReviewBoardView[]> {
@@ -122,14 +123,14 @@ export class ReviewsService {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.visibility !== undefined ? { visibility: input.visibility } : {}),
-      ...(secret ? { secret: secret.toString('base64') } : {}),
+      ...(secret ? { wrappedSecret: this.deps.boardKeys.wrap(board.id, secret), keyCheck: this.deps.boardKeys.check } : {}),
     }))!;
-    return { ...this.deps.views.board(actor, updated), secret: updated.secret };
+    return { ...this.deps.views.board(actor, updated), secret: this.deps.boardKeys.keyFor(updated) };
   }
 
   async boardSecret(actor: AccountDoc, slug: string): Promise<string> {
     if (!isAdmin(actor)) throw forbidden('admin_only');
-    return (await this.deps.records.board(slug)).secret;
+    return this.deps.boardKeys.keyFor(await this.deps.records.board(slug));
   }
 
   async create(author: AccountDoc | null, slug: string, raw: unknown = {}): Promise<ReviewView> {
@@ -154,7 +155,7 @@ export class ReviewsService {
     const since = Date.now() - 86_400_000;
     const recent = await this.reviews.find({ where: { authorId: author.id }, orderBy: { field: 'createdAt', direction: 'desc' }, range: { gt: since }, limit: this.deps.config.perDay + 1 });
     if (recent.items.length >= this.deps.config.perDay && !isStaff(author)) throw new AppError(429, 'review_limit', 'error.review_limit', { count: this.deps.config.perDay }, {}, 3600);
-    const hashes = [...new Set(await Promise.all(normalised.map((n) => identifierDigest(n.canonical, board.secret, this.deps.config.digest))))];
+    const hashes = [...new Set(await Promise.all(normalised.map((n) => identifierDigest(n.canonical, this.deps.boardKeys.keyFor(board), this.deps.config.digest))))];
     const published = trusted(author);
     const created = Date.now();
     const expiresAt = created + this.deps.config.lifetimeMs;
@@ -232,7 +233,7 @@ export class ReviewsService {
     const { identifier } = parseInput(lookupInput, raw);
     const normalised = normaliseIdentifier(identifier, this.deps.instance.settings().defaultCountry);
     await this.deps.lookupLimit.consume(viewer.id);
-    const digest = await identifierDigest(normalised.canonical, board.secret, this.deps.config.digest);
+    const digest = await identifierDigest(normalised.canonical, this.deps.boardKeys.keyFor(board), this.deps.config.digest);
     const rows = (await this.digests.find({ where: { boardId: board.id, digest }, limit: 200 })).items;
     const found = (await this.reviews.getMany([...new Set(rows.map((r) => r.reviewId))])).filter((r) => r.status === 'published');
     found.sort((a, b) => b.createdAt - a.createdAt);

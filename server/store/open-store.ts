@@ -11,6 +11,8 @@ export interface OpenStoreOptions {
   readonly dataDir?: string;
   /** Called when a timed sweep fails (SQLite, PostgreSQL) or an idle PostgreSQL connection breaks. */
   readonly onSweepError?: (error: unknown) => void;
+  /** DATABASE_KEY: encrypts a SQLite file; refused with any other database. */
+  readonly databaseKey?: string | null;
 }
 
 export type DatabaseTarget =
@@ -45,10 +47,16 @@ export async function openStore(databaseUrl: string | undefined, options: OpenSt
     return openPostgresStore({ url: target.url, sweepIntervalMs: options.sweepIntervalMs, onBackgroundError: options.onSweepError });
   }
   if (target.kind === 'mongodb') {
+    if (options.databaseKey) throw new Error('DATABASE_KEY encrypts only SQLite; for MongoDB use its encryption at rest or full-disk encryption');
     // Loaded on demand so SQLite deployments never load the MongoDB driver.
     const { openMongoStore } = await import('./mongo.adapter.js');
     return openMongoStore({ url: target.url });
   }
   if (target.path !== ':memory:') mkdirSync(path.dirname(path.resolve(target.path)), { recursive: true });
-  return openSqliteStore({ path: target.path, sweepIntervalMs: options.sweepIntervalMs, onSweepError: options.onSweepError });
+  return openSqliteStore({
+    path: target.path,
+    key: target.path === ':memory:' ? null : options.databaseKey,
+    sweepIntervalMs: options.sweepIntervalMs,
+    onSweepError: options.onSweepError,
+  });
 }

@@ -20,7 +20,8 @@
  * the event loop moves on; only an async transaction() spans awaits, and a
  * gate makes every other caller wait for it (see Gate).
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { keyConnection } from './sqlite-key.js';
 import {
   DuplicateKeyError,
   StoreError,
@@ -60,6 +61,8 @@ import {
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:'. */
   readonly path: string;
+  /** Encrypts the file (SQLCipher 4 format); a wrong key stops the open with a DatabaseKeyError. */
+  readonly key?: string | null;
   /** How often expired documents are deleted; default 60 s. */
   readonly sweepIntervalMs?: number;
   /** Called when a timed sweep or checkpoint fails (the next one retries); they are otherwise silent. */
@@ -927,6 +930,7 @@ class SqliteStore implements Store {
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const db = new Database(options.path);
   try {
+    keyConnection(db, options.key ?? null, options.path);
     // Before anything else: every write to a collection with text fields runs it (see declareTextIndex).
     db.function(SEARCH_TEXT_FUNCTION, { deterministic: true }, searchTextSql);
     db.pragma('journal_mode = WAL');
