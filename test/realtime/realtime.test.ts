@@ -13,6 +13,7 @@ import type { Store } from '../../server/store/port.js';
 import { accountsCollection, accountsCollections, sessionsCollection, type AccountDoc } from '../../server/accounts/accounts.collections.js';
 import { SessionsService } from '../../server/accounts/sessions.service.js';
 import { newId } from '../../server/crypto.js';
+import { MemberKey } from '../../server/core/member-key.js';
 import {
   attachRealtime,
   MAX_CHANNELS_PER_SOCKET,
@@ -112,7 +113,7 @@ describe('realtime', function () {
       updatedAt: now,
     };
     await world.store.collection(accountsCollection).insert(account);
-    const { token, session } = await world.sessions.start(account);
+    const { token, session } = await world.sessions.start(account, MemberKey.generate());
     return { account, token, sessionId: session.id };
   }
 
@@ -364,7 +365,7 @@ describe('realtime', function () {
 
     it('closes every socket of the account but the acting session’s, in every namespace', async function () {
       const { account, token, sessionId } = await member();
-      const phone = await world.sessions.start(account);
+      const phone = await world.sessions.start(account, MemberKey.generate());
       const acting = await connect('/live', withCookie(token));
       const phoneLive = await connect('/live', withCookie(phone.token));
       const phoneRooms = await connect('/rooms', withCookie(phone.token));
