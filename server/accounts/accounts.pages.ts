@@ -134,6 +134,7 @@ export function accountsPages(ctx: AppContext): express.Router {
       sessions: await sessions.list(account.id, req.sessionId),
       tokens: await sessions.listTokens(account.id),
       recoveryCodesLeft: recoveryCodesLeft(account),
+      oldRecoveryCodes: account.recoveryCodes.length > 0,
       ...extra,
     };
   }
