@@ -173,6 +173,23 @@ describe('member keys', () => {
     assert.doesNotMatch((await helper.get('/settings')).text, /made before anonymous identities/);
   });
 
+  it('runs the blinded deletion hooks with the key, before the account is deleted and outside its transaction', async () => {
+    const m = await signup();
+    const before = await blindedId(m.client);
+    const seen: { blinded: string; content: string; accountStillThere: boolean }[] = [];
+    inst.parasol.ctx.hooks.onBlindedDeleted(async (key, content) => {
+      const row = await inst.parasol.ctx.store.collection(accountsCollection).get(m.id);
+      seen.push({ blinded: key.blind(SCOPE), content, accountStillThere: row?.status === 'active' });
+    });
+    const wrong = await m.client.api('DELETE', '/me', { passphrase: 'not the passphrase', content: 'delete' });
+    assert.equal(wrong.status, 403);
+    assert.equal(seen.length, 0, 'a wrong passphrase runs nothing');
+    const deleted = await m.client.api('DELETE', '/me', { passphrase: PASS, content: 'keep_anonymous' });
+    assert.equal(deleted.status, 204, deleted.text);
+    assert.deepEqual(seen, [{ blinded: before, content: 'keep_anonymous', accountStillThere: true }]);
+    assert.equal((await accountDoc(m.id)).status, 'deleted');
+  });
+
   it('keeps account, session and token timestamps to the UTC day', async () => {
     const m = await signup();
     await m.client.api('POST', '/tokens', { name: 'dated' });
