@@ -11,6 +11,7 @@ import { SessionsService } from '../server/accounts/sessions.service.js';
 import { membershipsCollection, roomsCollection, roomsCollections, type MembershipDoc, type RoomDoc } from '../server/rooms/rooms.collections.js';
 import { aliasKey } from '../server/rooms/members.js';
 import { newId, randomToken } from '../server/crypto.js';
+import { MemberKey } from '../server/core/member-key.js';
 import { report, startServer, type BenchInstance, type Figure } from './lib.js';
 import { benchDatabaseKey, compareRuns } from './encryption-compare.js';
 
@@ -256,7 +257,7 @@ async function seed(databaseUrl: string, databaseKey: string | null): Promise<{ 
     });
     const plans: ClientPlan[] = [];
     for (const [i, a] of accounts.entries()) {
-      const { token } = await sessions.start(a);
+      const { token } = await sessions.start(a, MemberKey.generate());
       const seat = seats[i]!;
       plans.push({ idx: i, token, roomId: seat.room.id, big: seat.big, everyMs: seat.everyMs });
     }

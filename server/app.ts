@@ -20,6 +20,7 @@ import { instancePages } from './instance/instance.pages.js';
 import { accountsCollections } from './accounts/accounts.collections.js';
 import { createPassphraseHasher } from './accounts/passphrase.js';
 import { SessionsService } from './accounts/sessions.service.js';
+import { AccountKeys } from './accounts/account-keys.js';
 import { InvitesService } from './accounts/invites.service.js';
 import { AccountsService } from './accounts/accounts.service.js';
 import { DeviceCookies } from './accounts/device-cookie.js';
@@ -162,7 +163,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const accounts = new AccountsService({
     store,
     instance,
-    hasher,
+    keys: new AccountKeys(hasher),
     sessions,
     invites,
     hooks,

@@ -1,10 +1,18 @@
 import type { TxScope } from '../store/port.js';
+import type { MemberKey } from '../core/member-key.js';
 
 /** What happens to a member's posts and messages when they delete their account. */
 export type ContentChoice = 'delete' | 'keep_anonymous';
 
 export type AccountDeletedHook = (tx: TxScope, accountId: string, content: ContentChoice) => Promise<void>;
-export type AccountExporter = (accountId: string) => Promise<unknown>;
+/**
+ * Finds the member's blinded rows with their key and deletes or keeps them as chosen. It runs before the
+ * account's own deletion and outside its transaction: a blinded row is never written in the same transaction
+ * as an account-side row, or the commit would link them.
+ */
+export type BlindedDeletedHook = (key: MemberKey, content: ContentChoice) => Promise<void>;
+/** `key` is null when the session has none (made before member keys): export the named data only then. */
+export type AccountExporter = (accountId: string, key: MemberKey | null) => Promise<unknown>;
 
 /**
  * Other modules own data about a member (posts, memberships, check-ins). They
@@ -13,10 +21,15 @@ export type AccountExporter = (accountId: string) => Promise<unknown>;
  */
 export class AccountHooks {
   private readonly deleted: AccountDeletedHook[] = [];
+  private readonly blindedDeleted: BlindedDeletedHook[] = [];
   private readonly exporters = new Map<string, AccountExporter>();
 
   onDeleted(hook: AccountDeletedHook): void {
     this.deleted.push(hook);
+  }
+
+  onBlindedDeleted(hook: BlindedDeletedHook): void {
+    this.blindedDeleted.push(hook);
   }
 
   exporter(section: string, exporter: AccountExporter): void {
@@ -27,9 +40,13 @@ export class AccountHooks {
     for (const hook of this.deleted) await hook(tx, accountId, content);
   }
 
-  async exportAll(accountId: string): Promise<Record<string, unknown>> {
+  async runBlindedDeleted(key: MemberKey, content: ContentChoice): Promise<void> {
+    for (const hook of this.blindedDeleted) await hook(key, content);
+  }
+
+  async exportAll(accountId: string, key: MemberKey | null): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
-    for (const [section, exporter] of this.exporters) out[section] = await exporter(accountId);
+    for (const [section, exporter] of this.exporters) out[section] = await exporter(accountId, key);
     return out;
   }
 }

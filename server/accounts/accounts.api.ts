@@ -13,6 +13,7 @@ import {
   signupInput,
 } from './accounts.service.js';
 import { tokenInput } from './sessions.service.js';
+import { recoveryCodesLeft } from './account-keys.js';
 import { deviceCookieOf, setDeviceCookie } from './device-cookie.js';
 import { ChallengeRequired } from './login-guard.js';
 
@@ -116,7 +117,7 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'get', path: '/me', tag, access: 'account', summary: 'Your account',
     handler: async ({ req }) => {
       const account = req.account!;
-      return { account: { ...accountView(account), recoveryCodesLeft: account.recoveryCodes.length, discreet: account.discreet ?? null } };
+      return { account: { ...accountView(account), recoveryCodesLeft: recoveryCodesLeft(account), discreet: account.discreet ?? null } };
     },
   });
 
@@ -163,7 +164,7 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'get', path: '/me/export', tag, access: 'account', summary: 'Everything the instance holds about you, as JSON',
     handler: async ({ req, res }) => {
       res.setHeader('Cache-Control', 'no-store');
-      return accounts.exportData(req.account!.id);
+      return accounts.exportData(req.account!.id, req.memberKey);
     },
   });
 
@@ -171,7 +172,7 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'post', path: '/tokens', tag, access: 'account', body: tokenInput, status: 201,
     summary: 'Create a personal API token (shown once) for the Authorization: Bearer header; needs a session (a token cannot make tokens)',
     handler: async ({ req, res }) => {
-      const { token, view } = await sessions.createToken({ accountId: req.account!.id, sessionId: req.sessionId }, req.body);
+      const { token, view } = await sessions.createToken({ accountId: req.account!.id, sessionId: req.sessionId }, req.memberKey, req.body);
       res.setHeader('Cache-Control', 'no-store');
       return { ...view, token };
     },

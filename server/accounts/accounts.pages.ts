@@ -18,6 +18,7 @@ import {
 import { deviceCookieOf, setDeviceCookie } from './device-cookie.js';
 import { ChallengeRequired } from './login-guard.js';
 import { isAdmin } from './accounts.service.js';
+import { recoveryCodesLeft } from './account-keys.js';
 import { forbidden } from '../core/errors.js';
 
 /** Only same-site paths are followed after log-in, so a link cannot send a member elsewhere. */
@@ -132,7 +133,8 @@ export function accountsPages(ctx: AppContext): express.Router {
       discreet: account.discreet ?? null,
       sessions: await sessions.list(account.id, req.sessionId),
       tokens: await sessions.listTokens(account.id),
-      recoveryCodesLeft: account.recoveryCodes.length,
+      recoveryCodesLeft: recoveryCodesLeft(account),
+      oldRecoveryCodes: account.recoveryCodes.length > 0,
       ...extra,
     };
   }
@@ -196,7 +198,7 @@ export function accountsPages(ctx: AppContext): express.Router {
   router.post(
     '/settings/tokens',
     settingsPost('tokens', async (req) => {
-      return { newToken: (await sessions.createToken({ accountId: req.account!.id, sessionId: req.sessionId }, formBody(req))).token };
+      return { newToken: (await sessions.createToken({ accountId: req.account!.id, sessionId: req.sessionId }, req.memberKey, formBody(req))).token };
     }),
   );
   router.post(
@@ -222,7 +224,7 @@ export function accountsPages(ctx: AppContext): express.Router {
     handle(async (req, res) => {
       res.setHeader('Content-Disposition', 'attachment; filename="parasol-export.json"');
       res.setHeader('Cache-Control', 'no-store');
-      res.json(await accounts.exportData(req.account!.id));
+      res.json(await accounts.exportData(req.account!.id, req.memberKey));
     }),
   );
 

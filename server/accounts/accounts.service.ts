@@ -1,42 +1,25 @@
 import type { z } from 'zod';
-import { dictionary } from '@zxcvbn-ts/language-common';
-import crypto from 'node:crypto';
 import { DuplicateKeyError, type Store, type TxScope } from '../store/port.js';
-import { humanCode, newId, normaliseCode } from '../crypto.js';
+import { newId, normaliseCode } from '../crypto.js';
 import { AppError, conflict, fieldError, forbidden, notFound, unauthorized } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
+import { MemberKey } from '../core/member-key.js';
 import type { Limiter } from '../core/rate-limit.js';
 import type { InstanceService } from '../instance/instance.service.js';
 import { accountsCollection, sessionsCollection, tokensCollection, type AccountDoc, type Role } from './accounts.collections.js';
 import type { AccountHooks, ContentChoice } from './account-hooks.js';
-import { passphraseProblem, type PassphraseHasher } from './passphrase.js';
+import { generatePassphrase, passphraseProblem } from './passphrase.js';
+import { recoveryCodesLeft, today, type AccountKeys, type SealedMemberKey } from './account-keys.js';
+import { accountView, type AccountView, type PendingView } from './account-view.js';
 import type { InvitesService } from './invites.service.js';
 import type { SessionsService } from './sessions.service.js';
 import type { DeviceCookies } from './device-cookie.js';
 import type { LoginGuard } from './login-guard.js';
 import { signupInput, loginInput, recoverInput, profileInput, changePassphraseInput, deleteAccountInput, confirmInput, roleInput, suspensionInput } from './accounts.schemas.js';
 
-const RECOVERY_CODE_COUNT = 10;
-
 // Other modules import the schemas from here, as before they moved.
 export { signupInput, loginInput, recoverInput, profileInput, changePassphraseInput, deleteAccountInput, confirmInput, roleInput, suspensionInput } from './accounts.schemas.js';
-
-export interface AccountView {
-  readonly id: string;
-  readonly handle: string;
-  readonly displayName: string;
-  readonly role: Role;
-  readonly status: 'active' | 'pending';
-  readonly locale: string | null;
-  readonly createdAt: number;
-}
-
-export interface PendingView {
-  readonly id: string;
-  readonly handle: string;
-  readonly answer: string;
-  readonly createdAt: number;
-}
+export { accountView, type AccountView, type PendingView } from './account-view.js';
 
 export interface SignedIn {
   readonly account: AccountDoc;
@@ -45,16 +28,6 @@ export interface SignedIn {
   /** The browser's device cookie after this log-in, binding it to the account. */
   readonly deviceCookie: string;
 }
-
-export const accountView = (a: AccountDoc): AccountView => ({
-  id: a.id,
-  handle: a.handle,
-  displayName: a.displayName,
-  role: a.role,
-  status: a.status === 'pending' ? 'pending' : 'active',
-  locale: a.locale,
-  createdAt: a.createdAt,
-});
 
 /** True while a moderator's suspension or ban runs. */
 export const isSuspended = (a: AccountDoc, now = Date.now()): boolean => typeof a.suspendedUntil === 'number' && a.suspendedUntil > now;
@@ -68,8 +41,8 @@ export const isAdmin = (a: AccountDoc | null | undefined): boolean => !!a && a.s
 export interface AccountsServiceDeps {
   readonly store: Store;
   readonly instance: InstanceService;
-  /** Every argon2 call of this service goes through it; give it the queued hasher. */
-  readonly hasher: PassphraseHasher;
+  /** Every argon2 call of this service goes through it; build it on the queued hasher. */
+  readonly keys: AccountKeys;
   readonly sessions: SessionsService;
   readonly invites: InvitesService;
   readonly hooks: AccountHooks;
@@ -86,7 +59,7 @@ export interface AccountsServiceDeps {
 export class AccountsService {
   private readonly store: Store;
   private readonly instance: InstanceService;
-  private readonly hasher: PassphraseHasher;
+  private readonly keys: AccountKeys;
   private readonly sessions: SessionsService;
   private readonly invites: InvitesService;
   private readonly hooks: AccountHooks;
@@ -99,7 +72,7 @@ export class AccountsService {
   constructor(deps: AccountsServiceDeps) {
     this.store = deps.store;
     this.instance = deps.instance;
-    this.hasher = deps.hasher;
+    this.keys = deps.keys;
     this.sessions = deps.sessions;
     this.invites = deps.invites;
     this.hooks = deps.hooks;
@@ -133,17 +106,17 @@ export class AccountsService {
     if (await this.byHandle(input.handle)) throw conflict('handle_taken');
     const status = registrationMode === 'approval' ? 'pending' : 'active';
     const invite = registrationMode === 'invite' ? input.invite : undefined;
-    const { account, recoveryCodes } = await this.createAccount(input, 'member', status, invite ? (tx) => this.invites.redeem(tx, invite) : undefined);
-    return { ...(await this.signIn(account, device)), recoveryCodes };
+    const { account, recoveryCodes, key } = await this.createAccount(input, 'member', status, invite ? (tx) => this.invites.redeem(tx, invite) : undefined);
+    return { ...(await this.signIn(account, device, key)), recoveryCodes };
   }
 
   /** The one-time setup link creates the first admin, whatever the registration mode. */
   async setupAdmin(token: string, raw: unknown, device?: string): Promise<SignedIn & { recoveryCodes: string[] }> {
     if (!this.instance.checkSetupToken(token)) throw notFound('setup_invalid');
     const input = parseInput(signupInput.pick({ handle: true, passphrase: true }), raw);
-    const { account, recoveryCodes } = await this.createAccount(input, 'admin', 'active');
+    const { account, recoveryCodes, key } = await this.createAccount(input, 'admin', 'active');
     await this.instance.clearSetupToken();
-    return { ...(await this.signIn(account, device)), recoveryCodes };
+    return { ...(await this.signIn(account, device, key)), recoveryCodes };
   }
 
   async adminCount(): Promise<number> {
@@ -166,40 +139,52 @@ export class AccountsService {
     const nonce = account ? this.devices.trusted(account, device) : null;
     const trusted = await this.guard.deviceTrusted(nonce);
     if (!trusted) await this.guard.admitStranger(input.handle, input.challenge);
-    const ok = account ? await this.hasher.verify(account.passHash, input.passphrase) : null;
-    if (!ok) await this.hasher.verifyNothing(input.passphrase);
-    if (!account || !ok?.ok) {
+    const unlocked = account ? await this.keys.unlock(account, input.passphrase) : null;
+    if (!unlocked) await this.keys.checkNothing(input.passphrase);
+    if (!account || !unlocked?.ok) {
       await this.guard.failed(input.handle, trusted ? nonce : null);
       throw unauthorized('login_failed');
     }
-    if (ok.rehash) await this.accounts.patch(account.id, { passHash: await this.hasher.hash(input.passphrase) });
-    return this.signIn(account, device);
+    const current = unlocked.upgrade ? (await this.accounts.patch(account.id, unlocked.upgrade))! : account;
+    return this.signIn(current, device, unlocked.key);
   }
 
-  /** Everything else of the account ends: sessions, API tokens, push subscriptions, open sockets. */
+  /**
+   * The code opens the member key, which is wrapped again under the new passphrase. A code made before member
+   * keys restores the account only: the member gets a new key, as after an admin's reset. Everything else of
+   * the account ends: sessions, API tokens, push subscriptions, open sockets.
+   */
   async recover(raw: unknown, device?: string): Promise<SignedIn & { codesLeft: number }> {
     const input = parseInput(recoverInput, raw);
     await this.limits.recovery.consume(input.handle);
     this.checkPassphrase(input.passphrase, input.handle);
     const account = await this.byHandle(input.handle);
-    // Hash the new passphrase either way so that an unknown handle takes as long as a wrong code.
-    const passHash = await this.hasher.hash(input.passphrase);
-    if (!account) throw unauthorized('recovery_failed');
-    const codeHash = this.recoveryHash(account.id, input.code);
+    const opened = account ? this.keys.openRecovery(account, input.code) : null;
+    const legacyHash = account && !opened ? this.legacyRecoveryHash(account, input.code) : null;
+    const key = opened?.key ?? (legacyHash ? MemberKey.generate() : null);
+    if (!account || !key) {
+      // As long as a good code takes, which hashes the new passphrase.
+      await this.keys.checkNothing(input.passphrase);
+      throw unauthorized('recovery_failed');
+    }
+    const fields = await this.keys.forPassphrase(account.id, key, input.passphrase);
     const updated = await this.store.transaction(async (tx) => {
       const col = tx.collection(accountsCollection);
       const fresh = await col.get(account.id);
-      if (!fresh || !fresh.recoveryCodes.includes(codeHash)) return null;
+      const slots = fresh?.recoverySlots ?? [];
+      const unspent = opened ? slots.some((s) => s.check === opened.slot.check) : !!fresh?.recoveryCodes.includes(legacyHash!);
+      if (!fresh || !unspent) return null;
       return col.patch(account.id, {
-        passHash,
-        recoveryCodes: fresh.recoveryCodes.filter((h) => h !== codeHash),
+        ...fields,
+        recoverySlots: slots.filter((s) => s.check !== opened?.slot.check),
+        recoveryCodes: fresh.recoveryCodes.filter((h) => h !== legacyHash),
         deviceEpoch: (fresh.deviceEpoch ?? 0) + 1,
-        updatedAt: Date.now(),
+        updatedAt: today(),
       });
     });
     if (!updated) throw unauthorized('recovery_failed');
     await this.sessions.endAll(account.id, null);
-    return { ...(await this.signIn(updated, device)), codesLeft: updated.recoveryCodes.length };
+    return { ...(await this.signIn(updated, device, key)), codesLeft: recoveryCodesLeft(updated) };
   }
 
   /**
@@ -209,10 +194,10 @@ export class AccountsService {
   async changePassphrase(accountId: string, currentSessionId: string | null, raw: unknown, device?: string): Promise<{ deviceCookie: string }> {
     const input = parseInput(changePassphraseInput, raw);
     const account = await this.get(accountId);
-    const { ok } = await this.hasher.verify(account.passHash, input.current);
-    if (!ok) throw new AppError(403, 'wrong_passphrase');
+    const key = await this.unlock(account, input.current);
     this.checkPassphrase(input.passphrase, account.handle);
-    const { deviceCookie } = await this.endEverything(account, currentSessionId, device, { passHash: await this.hasher.hash(input.passphrase) });
+    // The kept session's wrap stays good: it is under the cookie's secret, which does not change.
+    const { deviceCookie } = await this.endEverything(account, currentSessionId, device, await this.keys.forPassphrase(account.id, key, input.passphrase));
     return { deviceCookie };
   }
 
@@ -230,39 +215,48 @@ export class AccountsService {
       throw fieldError('locale', 'validation.not_allowed', { allowed: this.locales.join(', ') });
     }
     await this.get(accountId);
-    const patch: Partial<AccountDoc> = { updatedAt: Date.now() };
+    const patch: Partial<AccountDoc> = { updatedAt: today() };
     if (input.displayName !== undefined) patch.displayName = input.displayName;
     if (input.locale !== undefined) patch.locale = input.locale;
     if (input.discreet !== undefined) patch.discreet = input.discreet;
     return (await this.accounts.patch(accountId, patch))!;
   }
 
+  /** The new codes wrap the member key as it is now; the old ones, spent or not, stop working. */
   async newRecoveryCodes(accountId: string, raw: unknown): Promise<string[]> {
     const input = parseInput(confirmInput, raw);
     const account = await this.get(accountId);
-    if (!(await this.hasher.verify(account.passHash, input.passphrase)).ok) throw new AppError(403, 'wrong_passphrase');
-    const { codes, hashes } = this.newRecoveryCodeSet(accountId);
-    await this.accounts.patch(accountId, { recoveryCodes: hashes, updatedAt: Date.now() });
+    const key = await this.unlock(account, input.passphrase);
+    const { codes, slots } = this.keys.newRecoveryCodes(accountId, key);
+    await this.accounts.patch(accountId, { recoverySlots: slots, recoveryCodes: [], updatedAt: today() });
     return codes;
   }
 
   async deleteAccount(accountId: string, raw: unknown): Promise<void> {
     const input = parseInput(deleteAccountInput, raw);
     const account = await this.get(accountId);
-    if (!(await this.hasher.verify(account.passHash, input.passphrase)).ok) throw new AppError(403, 'wrong_passphrase');
+    // Blinded rows go first, each in transactions of their own: never in the one that writes the tombstone.
+    await this.hooks.runBlindedDeleted(await this.unlock(account, input.passphrase), input.content);
     await this.removeAccount(account, input.content);
   }
 
-  async exportData(accountId: string): Promise<Record<string, unknown>> {
+  /** The member key sealed under a passphrase the member chooses, for the export they download to move. */
+  sealMemberKey(account: AccountDoc, key: MemberKey, passphrase: string): Promise<SealedMemberKey> {
+    this.checkPassphrase(passphrase, account.handle, 'keyPassphrase');
+    return this.keys.seal(key, passphrase);
+  }
+
+  /** `key` lets modules include what the member holds under blinded ids; null exports the named data only. */
+  async exportData(accountId: string, key: MemberKey | null): Promise<Record<string, unknown>> {
     const account = await this.get(accountId);
     return {
       format: 'parasol-export',
       version: 1,
       exportedAt: new Date().toISOString(),
-      account: { ...accountView(account), recoveryCodesLeft: account.recoveryCodes.length },
+      account: { ...accountView(account), recoveryCodesLeft: recoveryCodesLeft(account) },
       sessions: await this.sessions.list(accountId, null),
       tokens: await this.sessions.listTokens(accountId),
-      ...(await this.hooks.exportAll(accountId)),
+      ...(await this.hooks.exportAll(accountId, key)),
     };
   }
 
@@ -275,7 +269,7 @@ export class AccountsService {
     if (target.role === 'admin' && role !== 'admin' && (await this.accounts.count({ role: 'admin' })) <= 1) {
       throw conflict('last_admin');
     }
-    return (await this.accounts.patch(target.id, { role, updatedAt: Date.now() }))!;
+    return (await this.accounts.patch(target.id, { role, updatedAt: today() }))!;
   }
 
   /** Admins mark members whose client reviews need no moderator check. */
@@ -283,7 +277,7 @@ export class AccountsService {
     if (!isAdmin(actor)) throw forbidden('admin_only');
     const target = await this.byHandle(handle);
     if (!target) throw notFound('account_not_found');
-    return (await this.accounts.patch(target.id, { trusted, updatedAt: Date.now() }))!;
+    return (await this.accounts.patch(target.id, { trusted, updatedAt: today() }))!;
   }
 
   /** Admins choose who receives incident reports. */
@@ -291,7 +285,7 @@ export class AccountsService {
     if (!isAdmin(actor)) throw forbidden('admin_only');
     const target = await this.byHandle(handle);
     if (!target) throw notFound('account_not_found');
-    return (await this.accounts.patch(target.id, { responder, updatedAt: Date.now() }))!;
+    return (await this.accounts.patch(target.id, { responder, updatedAt: today() }))!;
   }
 
   /** Everyone who answers incident reports: responders and admins. */
@@ -322,7 +316,7 @@ export class AccountsService {
     const account = await this.accounts.get(accountId);
     if (!account || account.status !== 'pending') throw notFound('account_not_found');
     if (approve) {
-      await this.accounts.patch(accountId, { status: 'active', approvalAnswer: undefined, updatedAt: Date.now() });
+      await this.accounts.patch(accountId, { status: 'active', approvalAnswer: undefined, updatedAt: today() });
       return;
     }
     // A refused applicant has posted nothing: remove every trace, and free the handle.
@@ -340,14 +334,14 @@ export class AccountsService {
     if (!target) throw notFound('account_not_found');
     if (isStaff(target)) throw forbidden('cannot_suspend_staff');
     const until = input.days ? Date.now() + input.days * 86_400_000 : BAN_UNTIL;
-    return (await this.accounts.patch(target.id, { suspendedUntil: until, suspensionReason: input.reason, updatedAt: Date.now() }))!;
+    return (await this.accounts.patch(target.id, { suspendedUntil: until, suspensionReason: input.reason, updatedAt: today() }))!;
   }
 
   async unsuspend(actor: AccountDoc, handle: string): Promise<AccountDoc> {
     if (!isStaff(actor)) throw forbidden('moderator_only');
     const target = await this.byHandle(handle);
     if (!target) throw notFound('account_not_found');
-    return (await this.accounts.patch(target.id, { suspendedUntil: null, suspensionReason: null, updatedAt: Date.now() }))!;
+    return (await this.accounts.patch(target.id, { suspendedUntil: null, suspensionReason: null, updatedAt: today() }))!;
   }
 
   /** Public facts about members for display: handle and display name only. */
@@ -359,13 +353,16 @@ export class AccountsService {
   /**
    * Sets a generated passphrase and ends everything of the account (sessions,
    * tokens, push, sockets): for the command line (no actor) and for admins.
+   * Nobody but the member can open their key, so the account gets a NEW
+   * member key: earlier anonymous posts and rooms stay out of its reach. Its
+   * recovery codes still hold the old key, and bring it back if used.
    */
   async resetPassphrase(handle: string, actor?: AccountDoc): Promise<string> {
     if (actor !== undefined && !isAdmin(actor)) throw forbidden('admin_only');
     const account = await this.byHandle(handle);
     if (!account) throw notFound('account_not_found');
     const passphrase = generatePassphrase();
-    await this.endEverything(account, null, undefined, { passHash: await this.hasher.hash(passphrase) });
+    await this.endEverything(account, null, undefined, await this.keys.forPassphrase(account.id, MemberKey.generate(), passphrase));
     return passphrase;
   }
 
@@ -374,17 +371,22 @@ export class AccountsService {
     const passphrase = generatePassphrase();
     const input = parseInput(signupInput, { handle, passphrase });
     if (await this.byHandle(input.handle)) throw conflict('handle_taken');
-    const created = await this.createAccount(input, 'admin', 'active');
-    return { ...created, passphrase };
+    const { account, recoveryCodes } = await this.createAccount(input, 'admin', 'active');
+    return { account, recoveryCodes, passphrase };
   }
 
-  private recoveryHash(accountId: string, code: string): string {
-    return this.instance.keyedHash('recovery', `${accountId}:${normaliseCode(code)}`);
+  /** A recovery code from before member keys, which the account still holds unspent: its keyed hash, or null. */
+  private legacyRecoveryHash(account: AccountDoc, code: string): string | null {
+    const hash = this.instance.keyedHash('recovery', `${account.id}:${normaliseCode(code)}`);
+    return account.recoveryCodes.includes(hash) ? hash : null;
   }
 
-  private newRecoveryCodeSet(accountId: string): { codes: string[]; hashes: string[] } {
-    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => humanCode());
-    return { codes, hashes: codes.map((c) => this.recoveryHash(accountId, c)) };
+  /** The member key behind the passphrase, storing the upgrade a first check with member keys brings; 403 when wrong. */
+  private async unlock(account: AccountDoc, passphrase: string): Promise<MemberKey> {
+    const unlocked = await this.keys.unlock(account, passphrase);
+    if (!unlocked.ok || !unlocked.key) throw new AppError(403, 'wrong_passphrase');
+    if (unlocked.upgrade) await this.accounts.patch(account.id, unlocked.upgrade);
+    return unlocked.key;
   }
 
   private checkPassphrase(passphrase: string, handle: string, field = 'passphrase'): void {
@@ -394,8 +396,8 @@ export class AccountsService {
     }
   }
 
-  private async signIn(account: AccountDoc, device: string | undefined): Promise<SignedIn> {
-    const { token, session } = await this.sessions.start(account);
+  private async signIn(account: AccountDoc, device: string | undefined, key: MemberKey | null): Promise<SignedIn> {
+    const { token, session } = await this.sessions.start(account, key);
     return { account, sessionToken: token, sessionId: session.id, deviceCookie: this.devices.issue(account, device) };
   }
 
@@ -409,7 +411,7 @@ export class AccountsService {
     device: string | undefined,
     patch: Partial<AccountDoc>,
   ): Promise<{ ended: number; deviceCookie: string }> {
-    const updated = (await this.accounts.patch(account.id, { ...patch, deviceEpoch: (account.deviceEpoch ?? 0) + 1, updatedAt: Date.now() }))!;
+    const updated = (await this.accounts.patch(account.id, { ...patch, deviceEpoch: (account.deviceEpoch ?? 0) + 1, updatedAt: today() }))!;
     const ended = await this.sessions.endAll(account.id, keep);
     return { ended, deviceCookie: this.devices.issue(updated, device) };
   }
@@ -419,22 +421,24 @@ export class AccountsService {
     role: Role,
     status: AccountDoc['status'],
     inTx?: (tx: TxScope) => Promise<void>,
-  ): Promise<{ account: AccountDoc; recoveryCodes: string[] }> {
+  ): Promise<{ account: AccountDoc; recoveryCodes: string[]; key: MemberKey }> {
     this.checkPassphrase(input.passphrase, input.handle);
-    const passHash = await this.hasher.hash(input.passphrase);
     const id = newId();
-    const { codes, hashes } = this.newRecoveryCodeSet(id);
-    const now = Date.now();
+    const key = MemberKey.generate();
+    const passphraseFields = await this.keys.forPassphrase(id, key, input.passphrase);
+    const { codes, slots } = this.keys.newRecoveryCodes(id, key);
+    const now = today();
     const account: AccountDoc = {
       id,
       handle: input.handle,
       handleLower: input.handle.toLowerCase(),
       displayName: input.handle,
-      passHash,
+      ...passphraseFields,
       role,
       status,
       locale: null,
-      recoveryCodes: hashes,
+      recoveryCodes: [],
+      recoverySlots: slots,
       ...(status === 'pending' ? { approvalAnswer: input.answer ?? '' } : {}),
       createdAt: now,
       updatedAt: now,
@@ -448,7 +452,7 @@ export class AccountsService {
       if (error instanceof DuplicateKeyError) throw conflict('handle_taken');
       throw error;
     }
-    return { account, recoveryCodes: codes };
+    return { account, recoveryCodes: codes, key };
   }
 
   private async removeAccount(account: AccountDoc, content: ContentChoice): Promise<void> {
@@ -468,15 +472,8 @@ export class AccountsService {
         locale: null,
         recoveryCodes: [],
         createdAt: account.createdAt,
-        updatedAt: Date.now(),
+        updatedAt: today(),
       });
     });
   }
-}
-
-const diceware = dictionary['diceware-common'] as string[];
-
-/** Six diceware words: about 77 bits, and easy to type on a phone. */
-export function generatePassphrase(): string {
-  return Array.from({ length: 6 }, () => diceware[crypto.randomInt(diceware.length)]).join('-');
 }

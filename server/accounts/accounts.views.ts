@@ -35,6 +35,7 @@ export function recoveryCodesPage(ctx: PageContext, codes: readonly string[], he
     body: html`<h1>${icon('check')} ${heading}</h1>
 <h2>${icon('key')} ${t('codes.title')}</h2>
 <p class="notice">${t('codes.explain')}</p>
+<p>${t('codes.key_explain')}</p>
 <ol class="codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ol>
 <p>${t('codes.once')}</p>
 <p><a class="button primary" href="/">${icon('check')} ${t('codes.done')}</a></p>`,
@@ -81,6 +82,7 @@ export function recoverPage(ctx: PageContext, state?: FormState): SafeHtml {
     title: t('recover.title'),
     body: html`<h1>${t('recover.title')}</h1>
 <p>${t('recover.explain')}</p>
+<p class="notice">${t('recover.key_warning')}</p>
 ${errorBox(state)}
 <form method="post" action="/recover" class="stack">
   ${csrfField(ctx)}
@@ -111,6 +113,8 @@ export interface SettingsData {
   readonly sessions: readonly SessionView[];
   readonly tokens: readonly TokenView[];
   readonly recoveryCodesLeft: number;
+  /** Some codes were made before member keys: they restore the account but not its key. */
+  readonly oldRecoveryCodes: boolean;
   /** A token made just now, shown once. */
   readonly newToken?: string;
   /** Recovery codes made just now, shown once. */
@@ -161,7 +165,8 @@ ${errorBox(s('passphrase'))}
 <section id="codes" aria-labelledby="h-codes">
 <h2 id="h-codes">${t('codes.title')}</h2>
 <p>${t('recover.codes_left', { count: data.recoveryCodesLeft })}</p>
-${data.newCodes ? html`<p class="notice">${t('codes.explain')}</p><ol class="codes">${data.newCodes.map((c) => html`<li><code>${c}</code></li>`)}</ol>` : ''}
+${data.oldRecoveryCodes ? html`<p class="notice" role="status">${t('codes.old_set')}</p>` : ''}
+${data.newCodes ? html`<p class="notice">${t('codes.explain')}</p><p>${t('codes.key_explain')}</p><ol class="codes">${data.newCodes.map((c) => html`<li><code>${c}</code></li>`)}</ol>` : ''}
 ${errorBox(s('codes'))}
 <form method="post" action="/settings/recovery-codes" class="stack">
   ${csrfField(ctx)}
@@ -234,6 +239,7 @@ export function resetPassphrasePage(ctx: PageContext, state?: FormState, done?: 
     title: t('reset.title'),
     body: html`<h1>${t('reset.title')}</h1>
 <p>${t('reset.explain')}</p>
+<p class="notice" role="alert">${t('reset.key_warning')}</p>
 ${done ? html`<p class="notice" role="status">${t('reset.done', { handle: done.handle })}</p><p><code class="token">${done.passphrase}</code></p>` : ''}
 ${errorBox(state)}
 <form method="post" action="/admin/reset-passphrase" class="stack">

@@ -3,6 +3,9 @@ import type { Store } from '../store/port.js';
 import { parseInput } from '../core/validate.js';
 import { newId, randomToken, sha256 } from '../crypto.js';
 import { forbidden, notFound, unauthorized } from '../core/errors.js';
+import { requireMemberKey, type MemberKey } from '../core/member-key.js';
+import { unwrapWithSecret, wrapForSecret } from './key-wraps.js';
+import { dayCeil, today } from './account-keys.js';
 import {
   accountsCollection,
   sessionsCollection,
@@ -12,7 +15,6 @@ import {
   type TokenDoc,
 } from './accounts.collections.js';
 
-const HOUR = 3_600_000;
 const TOKEN_PREFIX = 'psl_';
 /** Token hashes remembered with their token's id; past this many the list starts again. */
 const MAX_KNOWN_TOKENS = 10_000;
@@ -39,6 +41,8 @@ export interface TokenView {
 export interface Authenticated {
   readonly account: AccountDoc;
   readonly sessionId: string | null;
+  /** Unwrapped with the cookie's or token's secret; null for a session or token made before member keys. */
+  readonly memberKey: MemberKey | null;
   /** Set when the session was rotated (the role changed): the caller must send this new cookie. */
   readonly rotatedToken?: string;
 }
@@ -77,18 +81,23 @@ export class SessionsService {
     this.accounts = store.collection(accountsCollection);
   }
 
-  /** Starts a session and returns the cookie value. */
-  async start(account: AccountDoc): Promise<{ token: string; session: SessionDoc }> {
+  /**
+   * Starts a session and returns the cookie value. The member key is stored
+   * wrapped under the cookie's secret, of which the row keeps only a hash.
+   */
+  async start(account: AccountDoc, key: MemberKey | null): Promise<{ token: string; session: SessionDoc }> {
     const token = randomToken(32);
     const now = Date.now();
+    const id = newId();
     const session: SessionDoc = {
-      id: newId(),
+      id,
       hash: sha256(token),
       accountId: account.id,
       role: account.role,
-      createdAt: now,
-      lastSeenAt: Math.floor(now / HOUR) * HOUR,
-      expiresAt: now + this.sessionMs,
+      ...(key ? { keyWrap: wrapForSecret(key, token, id) } : {}),
+      createdAt: today(now),
+      lastSeenAt: today(now),
+      expiresAt: this.expiry(now),
     };
     await this.sessions.insert(session);
     return { token, session };
@@ -101,17 +110,18 @@ export class SessionsService {
     if (!session) return null;
     const account = await this.activeAccount(session.accountId);
     if (!account) return null;
+    const memberKey = unwrapWithSecret(session.keyWrap, token, session.id);
     if (account.role !== session.role) {
-      const fresh = await this.start(account);
+      const fresh = await this.start(account, memberKey);
       await this.sessions.delete(session.id);
-      return { account, sessionId: fresh.session.id, rotatedToken: fresh.token };
+      return { account, sessionId: fresh.session.id, memberKey, rotatedToken: fresh.token };
     }
     const now = Date.now();
-    // Slide the expiry at most hourly so that reading pages does not write on every request.
-    if (now - session.lastSeenAt >= HOUR) {
-      await this.sessions.patch(session.id, { lastSeenAt: Math.floor(now / HOUR) * HOUR, expiresAt: now + this.sessionMs });
+    // Slide the expiry once a day: reading pages does not write on every request, and the row shows only the day.
+    if (today(now) > session.lastSeenAt) {
+      await this.sessions.patch(session.id, { lastSeenAt: today(now), expiresAt: this.expiry(now) });
     }
-    return { account, sessionId: session.id };
+    return { account, sessionId: session.id, memberKey };
   }
 
   /**
@@ -122,7 +132,8 @@ export class SessionsService {
     if (!token || !tokenShape.test(token)) return null;
     const session = await this.sessions.findOne({ hash: sha256(token) });
     const account = session ? await this.activeAccount(session.accountId) : null;
-    return session && account ? { account, sessionId: session.id } : null;
+    if (!session || !account) return null;
+    return { account, sessionId: session.id, memberKey: unwrapWithSecret(session.keyWrap, token, session.id) };
   }
 
   /** Resolves an Authorization header value; throws 401 when it is present but not a valid bearer token. */
@@ -135,9 +146,9 @@ export class SessionsService {
     const token = await this.tokenByHash(sha256(value));
     const account = token ? await this.activeAccount(token.accountId) : null;
     if (!token || !account) throw unauthorized('bad_token');
-    const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
-    if (token.lastUsedAt !== today) await this.tokens.patch(token.id, { lastUsedAt: today });
-    return { account, sessionId: null };
+    const day = today();
+    if (token.lastUsedAt !== day) await this.tokens.patch(token.id, { lastUsedAt: day });
+    return { account, sessionId: null, memberKey: unwrapWithSecret(token.keyWrap, value, token.id) };
   }
 
   async list(accountId: string, currentSessionId: string | null): Promise<SessionView[]> {
@@ -174,12 +185,21 @@ export class SessionsService {
     return doomed.length;
   }
 
-  /** Only a session (a fresh log-in) makes tokens: a token alone, perhaps stolen, cannot make itself a successor. */
-  async createToken(auth: { readonly accountId: string; readonly sessionId: string | null }, raw: unknown): Promise<{ token: string; view: TokenView }> {
+  /**
+   * Only a session (a fresh log-in) makes tokens: a token alone, perhaps stolen, cannot make itself a successor.
+   * The token carries the member key, wrapped under its own secret, so a session without one cannot make one.
+   */
+  async createToken(
+    auth: { readonly accountId: string; readonly sessionId: string | null },
+    key: MemberKey | null,
+    raw: unknown,
+  ): Promise<{ token: string; view: TokenView }> {
     if (auth.sessionId === null) throw forbidden('token_needs_session');
     const { name } = parseInput(tokenInput, raw);
+    const memberKey = requireMemberKey(key);
     const token = TOKEN_PREFIX + randomToken(32);
-    const doc: TokenDoc = { id: newId(), hash: sha256(token), accountId: auth.accountId, name, createdAt: Date.now(), lastUsedAt: null };
+    const id = newId();
+    const doc: TokenDoc = { id, hash: sha256(token), accountId: auth.accountId, name, keyWrap: wrapForSecret(memberKey, token, id), createdAt: today(), lastUsedAt: null };
     await this.tokens.insert(doc);
     return { token, view: { id: doc.id, name, createdAt: doc.createdAt, lastUsedAt: null } };
   }
@@ -205,6 +225,11 @@ export class SessionsService {
   /** Called after endAll, once the sessions and tokens are gone. */
   onCompromise(listener: (compromise: Compromise) => Promise<void> | void): void {
     this.compromiseListeners.push(listener);
+  }
+
+  /** The first UTC midnight after the configured lifetime: the row shows the day, and no session ends early. */
+  private expiry(now: number): number {
+    return dayCeil(now + this.sessionMs);
   }
 
   private ended(ids: readonly string[]): void {
