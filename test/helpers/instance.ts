@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createParasol, type Parasol } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
+import { withCheapHashing } from './process.js';
 
 export interface TestInstance {
   readonly url: string;
@@ -20,7 +21,7 @@ export async function startInstance(
   options: { env?: Record<string, string>; config?: (c: Config) => Config; dataDir?: string } = {},
 ): Promise<TestInstance> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-test-'));
-  const base = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+  const base = loadConfig(withCheapHashing({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env }));
   let config: Config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed, posting: relaxed, lookup: relaxed, roomMessages: relaxed, roomEvents: relaxed } };
   if (options.config) config = options.config(config);
   const parasol = await createParasol(config);
