@@ -45,7 +45,9 @@ describe('starting and stopping an instance (npm start)', () => {
   });
 });
 
-describe('command-line tool (npm run cli)', () => {
+describe('command-line tool (npm run cli)', function () {
+  // Each call is a fresh Node process compiling TypeScript through tsx: seconds apiece on a loaded machine.
+  this.timeout(120_000);
   let dataDir: string;
   before(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-cli-'));
