@@ -5,7 +5,9 @@ import path from 'node:path';
 import { Client, PASS } from '../helpers/client.js';
 import { freePort, runTs, withCheapHashing } from '../helpers/process.js';
 
-describe('starting and stopping an instance (npm start)', () => {
+describe('starting and stopping an instance (npm start)', function () {
+  // Each test starts fresh Node processes compiling TypeScript through tsx: seconds apiece on a loaded machine.
+  this.timeout(120_000);
   let dataDir: string;
   beforeEach(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-main-'));
