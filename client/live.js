@@ -2,6 +2,7 @@
  * Live replies on a thread page. Progressive enhancement: the page works without it.
  * The page provides, scripts last and in this order (no inline script: CSP):
  *   <script src="/assets/vendor/socket.io.min.js" defer></script>
+ *   <script src="/assets/socket.js" defer></script>
  *   <script src="/assets/live.js" defer></script>
  *   <ol id="posts" data-thread="THREAD_ID"> <li id="p-POST_ID" class="post">…</li> … </ol>
  *   <p id="live-status" role="status" aria-live="polite" data-new-reply="(localised text)"></p>
@@ -11,29 +12,23 @@
   'use strict';
   const list = document.getElementById('posts');
   const thread = list && list.getAttribute('data-thread');
-  if (!thread || typeof io !== 'function' || !window.fetch) return;
+  if (!thread || typeof window.parasolSocket !== 'function' || !window.fetch) return;
   const status = document.getElementById('live-status');
   const channel = 'thread:' + thread;
-  // tryAllTransports: without it a failed WebSocket is retried forever and polling never tried.
-
-  /* Without a network, retrying only drains the battery (and logs errors): wait for the phone to be back online. */
-  function quietOffline(s) {
-    window.addEventListener('offline', function () {
-      s.disconnect();
-    });
-    window.addEventListener('online', function () {
-      s.connect();
-    });
-    return s;
-  }
-  // One connection to /live per page, shared with the buddy alerts (alerts.js).
-  const socket = window.parasolLive || (window.parasolLive = quietOffline(io('/live', { transports: ['websocket', 'polling'], tryAllTransports: true })));
+  // One connection to /live per page, shared with the buddy alarm (buddy-alarm.js).
+  const socket = window.parasolSocket('/live');
   const validId = /^[A-Za-z0-9_-]{1,64}$/;
+
+  const network = window.parasolNetwork;
 
   function fragment(postId) {
     return fetch('/p/' + postId + '/fragment', { credentials: 'same-origin', headers: { Accept: 'text/html' } })
       .then(function (res) {
+        if (network) network.succeeded();
         return res.ok ? res.text() : '';
+      }, function (error) {
+        if (network) network.failed();
+        throw error;
       })
       .then(function (html) {
         const template = document.createElement('template');

@@ -2,6 +2,7 @@
  * Live messages in a room. Progressive enhancement: the page reads and posts without it.
  * The room page provides, scripts last and in this order (no inline script: CSP):
  *   <script src="/assets/vendor/socket.io.min.js" defer></script>
+ *   <script src="/assets/socket.js" defer></script>
  *   <script src="/assets/room.js" defer></script>
  *   <ol id="messages" data-room="ROOM_ID" data-cursor="LAST_CURSOR" data-sending="…" …> <li id="m-ID" data-cursor="N">…</li> … </ol>
  *   <template id="message-template"> one message, MID in place of its id </template>
@@ -14,7 +15,7 @@
   var list = document.getElementById('messages');
   var roomId = list && list.getAttribute('data-room');
   var template = document.getElementById('message-template');
-  if (!roomId || !template || typeof io !== 'function') return;
+  if (!roomId || !template || typeof window.parasolSocket !== 'function') return;
   var form = document.getElementById('send-form');
   var status = document.getElementById('room-status');
   var online = document.getElementById('room-online');
@@ -28,17 +29,7 @@
   var readTimer = null;
   var lang = document.documentElement.lang || undefined;
 
-  /* Without a network, retrying only drains the battery (and logs errors): wait for the phone to be back online. */
-  function quietOffline(s) {
-    window.addEventListener('offline', function () {
-      s.disconnect();
-    });
-    window.addEventListener('online', function () {
-      s.connect();
-    });
-    return s;
-  }
-  var socket = quietOffline(io('/rooms', { transports: ['websocket', 'polling'], tryAllTransports: true }));
+  var socket = window.parasolSocket('/rooms');
 
   function text(name) {
     return list.getAttribute('data-' + name) || '';

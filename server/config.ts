@@ -9,6 +9,27 @@ import { loadSecretSettings, secretEnvSchema, SecretSettingsError, type SecretSe
  */
 const boolFromEnv = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/**
+ * The weakest argon2id settings a production instance may run with or accept
+ * in a stored hash (OWASP's minimum for passphrases; the review digests are
+ * dearer because a seized database is searched for known numbers offline).
+ * Tests go lower with NODE_ENV=test, which nothing in production sets.
+ */
+export const hashingFloor = {
+  passphrase: { memoryKiB: 19_456, iterations: 2 },
+  reviewDigest: { memoryKiB: 65_536, iterations: 3 },
+} as const;
+
+/** argon2's own minimum (8 KiB per lane, one pass): the floor under NODE_ENV=test. */
+const testHashingFloor = { memoryKiB: 8, iterations: 1 } as const;
+
+const floorChecks = [
+  ['ARGON2_MEMORY_KIB', hashingFloor.passphrase.memoryKiB],
+  ['ARGON2_ITERATIONS', hashingFloor.passphrase.iterations],
+  ['REVIEW_HASH_MEMORY_KIB', hashingFloor.reviewDigest.memoryKiB],
+  ['REVIEW_HASH_ITERATIONS', hashingFloor.reviewDigest.iterations],
+] as const;
+
 const baseEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -24,11 +45,12 @@ const baseEnvSchema = z.object({
   TRUST_PROXY: boolFromEnv.default(false),
   SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  ARGON2_MEMORY_KIB: z.coerce.number().int().min(19_456).max(1_048_576).default(19_456),
-  ARGON2_ITERATIONS: z.coerce.number().int().min(2).max(20).default(2),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(testHashingFloor.memoryKiB).max(1_048_576).default(hashingFloor.passphrase.memoryKiB),
+  ARGON2_ITERATIONS: z.coerce.number().int().min(testHashingFloor.iterations).max(20).default(hashingFloor.passphrase.iterations),
   REVIEW_LIFETIME_DAYS: z.coerce.number().int().min(7).max(3650).default(365),
   REVIEWS_PER_DAY: z.coerce.number().int().min(1).max(100).default(5),
-  REVIEW_HASH_MEMORY_KIB: z.coerce.number().int().min(65_536).max(1_048_576).default(65_536),
+  REVIEW_HASH_MEMORY_KIB: z.coerce.number().int().min(testHashingFloor.memoryKiB).max(1_048_576).default(hashingFloor.reviewDigest.memoryKiB),
+  REVIEW_HASH_ITERATIONS: z.coerce.number().int().min(testHashingFloor.iterations).max(20).default(hashingFloor.reviewDigest.iterations),
   CHECKIN_GRACE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   CHECKIN_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(72),
   CHECKIN_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
@@ -46,7 +68,12 @@ const baseEnvSchema = z.object({
   PASSPHRASE_CHECKS_WAITING: z.coerce.number().int().min(1).max(10_000).default(64),
 });
 
-const envSchema = baseEnvSchema.extend(secretEnvSchema.shape);
+const envSchema = baseEnvSchema.extend(secretEnvSchema.shape).superRefine((e, ctx) => {
+  if (e.NODE_ENV === 'test') return;
+  for (const [name, floor] of floorChecks) {
+    if (e[name] < floor) ctx.addIssue({ code: 'custom', path: [name], message: `below the production floor of ${floor} (lower values only with NODE_ENV=test)` });
+  }
+});
 
 export interface RateLimitConfig {
   /** Attempts per key (a handle) in the window. */
@@ -69,7 +96,12 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly sweepIntervalMs: number;
   readonly sessionMs: number;
-  readonly argon2: { readonly memoryKiB: number; readonly iterations: number };
+  readonly argon2: {
+    readonly memoryKiB: number;
+    readonly iterations: number;
+    /** Stored passphrase hashes made with less than this are refused: the production floor, lower only under NODE_ENV=test. */
+    readonly floor: { readonly memoryKiB: number; readonly iterations: number };
+  };
   readonly rateLimits: {
     readonly signup: RateLimitConfig;
     /** Failed log-ins only; a browser with the account's device cookie is exempt. */
@@ -153,7 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
     sessionMs: e.SESSION_DAYS * 86_400_000,
-    argon2: { memoryKiB: e.ARGON2_MEMORY_KIB, iterations: e.ARGON2_ITERATIONS },
+    argon2: {
+      memoryKiB: e.ARGON2_MEMORY_KIB,
+      iterations: e.ARGON2_ITERATIONS,
+      floor: e.NODE_ENV === 'test' ? testHashingFloor : hashingFloor.passphrase,
+    },
     rateLimits: {
       signup: { perKey: 5, overall: 30, windowSeconds: 600 },
       login: { perKey: 10, overall: 300, windowSeconds: 600 },
@@ -173,7 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reviews: {
       lifetimeMs: e.REVIEW_LIFETIME_DAYS * 86_400_000,
       perDay: e.REVIEWS_PER_DAY,
-      digest: { memoryKiB: e.REVIEW_HASH_MEMORY_KIB, iterations: 3 },
+      digest: { memoryKiB: e.REVIEW_HASH_MEMORY_KIB, iterations: e.REVIEW_HASH_ITERATIONS },
     },
     federation: {
       enabled: e.FEDERATION,

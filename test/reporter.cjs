@@ -1,13 +1,36 @@
 'use strict';
-// mocha's spec output, plus one plain closing line ("N passed, N failed, N skipped") that any CI can read.
+// mocha's spec output, then the time spent in each test file (hooks included), slowest first, so the files
+// worth speeding up show; and one plain closing line ("N passed, N failed, N skipped") that any CI can read.
+const path = require('node:path');
 const Mocha = require('mocha');
+
+const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_SUITE_END } = Mocha.Runner.constants;
 
 class PlainSummary extends Mocha.reporters.Spec {
   constructor(runner, options) {
     super(runner, options);
-    runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
-      const { passes, failures, pending } = this.stats;
-      process.stdout.write(`\n${passes} passed, ${failures} failed, ${pending} skipped\n`);
+    const perFile = new Map();
+    const started = new Map();
+    // A file's top-level suites run one after another, so summing their spans gives the file's time.
+    runner.on(EVENT_SUITE_BEGIN, (suite) => {
+      if (suite.parent?.root && suite.file) started.set(suite, process.hrtime.bigint());
+    });
+    runner.on(EVENT_SUITE_END, (suite) => {
+      const start = started.get(suite);
+      if (start === undefined) return;
+      started.delete(suite);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      perFile.set(suite.file, (perFile.get(suite.file) ?? 0) + ms);
+    });
+    runner.once(EVENT_RUN_END, () => {
+      const { passes, failures, pending, duration } = this.stats;
+      if (perFile.size > 1) {
+        const rows = [...perFile].sort((a, b) => b[1] - a[1]);
+        process.stdout.write('\nTime per file, slowest first:\n');
+        for (const [file, ms] of rows) process.stdout.write(`${(ms / 1000).toFixed(1).padStart(8)} s  ${path.relative(process.cwd(), file)}\n`);
+      }
+      const total = duration === undefined ? '' : ` in ${(duration / 1000).toFixed(1)} s`;
+      process.stdout.write(`\n${passes} passed, ${failures} failed, ${pending} skipped${total}\n`);
     });
   }
 }

@@ -27,7 +27,7 @@ export interface PassphraseHasher {
 const FORMAT = 'pk1';
 const SALT_BYTES = 16;
 
-interface Params {
+export interface HashCost {
   readonly memoryKiB: number;
   readonly iterations: number;
 }
@@ -40,9 +40,11 @@ interface Params {
  * at argon2id cost to open a member key. The stored form is
  * `$pk1$m=<KiB>,t=<iterations>$<salt>$<verifier>`; argon2 PHC strings from
  * before member keys still verify and are replaced at that log-in.
+ * A stored hash cheaper than `floor` is refused even when it matches: such a hash
+ * comes from a test database or a tampered row, and would be cheap to crack.
  */
-export async function createPassphraseHasher(params: Params): Promise<PassphraseHasher> {
-  const run = (passphrase: string, salt: Buffer, p: Params) =>
+export async function createPassphraseHasher(params: HashCost & { floor: HashCost }): Promise<PassphraseHasher> {
+  const run = (passphrase: string, salt: Buffer, p: HashCost) =>
     argon2.hash(passphrase, { type: argon2.argon2id, memoryCost: p.memoryKiB, timeCost: p.iterations, parallelism: 1, hashLength: 32, salt, raw: true });
   const secret = (raw: Buffer) => ({ verifier: deriveKey(raw, 'passphrase-verifier'), wrapKey: deriveKey(raw, 'passphrase-wrap') });
 
@@ -55,6 +57,11 @@ export async function createPassphraseHasher(params: Params): Promise<Passphrase
 
   async function verify(stored: string, passphrase: string): Promise<PassphraseCheck> {
     const parsed = parse(stored);
+    const cost = parsed?.params ?? phcCost(stored);
+    if (!cost || cost.memoryKiB < params.floor.memoryKiB || cost.iterations < params.floor.iterations) {
+      await verifyNothing(passphrase);
+      return { ok: false, wrapKey: null, rehash: false };
+    }
     if (!parsed) {
       const ok = stored.startsWith('$argon2') && (await argon2.verify(stored, passphrase).catch(() => false));
       return { ok, wrapKey: null, rehash: ok };
@@ -65,17 +72,21 @@ export async function createPassphraseHasher(params: Params): Promise<Passphrase
     return ok ? { ok, wrapKey, rehash } : { ok, wrapKey: null, rehash: false };
   }
 
-  const dummy = (await hash('parasol-timing-equaliser')).stored;
-  return {
-    hash,
-    verify,
-    async verifyNothing(passphrase) {
-      await verify(dummy, passphrase);
-    },
-  };
+  const dummySalt = crypto.randomBytes(SALT_BYTES);
+  async function verifyNothing(passphrase: string): Promise<void> {
+    await run(passphrase, dummySalt, params);
+  }
+
+  return { hash, verify, verifyNothing };
 }
 
-function parse(stored: string): { params: Params; salt: Buffer; verifier: Buffer } | null {
+/** The cost recorded in an argon2 PHC string ($argon2id$v=19$m=…,t=…,p=…$…), or null when it is not one. */
+function phcCost(stored: string): HashCost | null {
+  const m = /^\$argon2(?:id|i|d)\$v=\d+\$m=(\d+),t=(\d+),p=\d+\$/.exec(stored);
+  return m ? { memoryKiB: Number(m[1]), iterations: Number(m[2]) } : null;
+}
+
+function parse(stored: string): { params: HashCost; salt: Buffer; verifier: Buffer } | null {
   const match = /^\$pk1\$m=(\d+),t=(\d+)\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(stored);
   if (!match) return null;
   return {

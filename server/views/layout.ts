@@ -91,8 +91,11 @@ function pageScripts(ctx: PageContext, own: readonly string[]): string[] {
   const scripts = [...own];
   if (ctx.account?.status === 'active') {
     if (!scripts.includes('vendor/socket.io.min.js')) scripts.unshift('vendor/socket.io.min.js');
-    scripts.push('alerts.js');
+    scripts.push('buddy-alarm.js');
   }
+  // Every page script that speaks socket.io opens its connection through client/socket.js.
+  const io = scripts.indexOf('vendor/socket.io.min.js');
+  if (io >= 0 && !scripts.includes('socket.js')) scripts.splice(io + 1, 0, 'socket.js');
   return scripts;
 }
 

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { admin, member, moderator, type Person as ApiPerson } from '../helpers/people.js';
 import { invite, newRoom, say } from '../rooms/helpers.js';
-import { settle, useBrowser, type Person } from './browser.js';
+import { settle, useBrowser } from './browser.js';
 
 /** axe-core's browser build, evaluated in each page through the DevTools protocol (which the site's CSP does not govern). */
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -103,7 +103,6 @@ describe('accessibility in Chromium', function () {
   let ana: ApiPerson;
   let threadPath: string;
   let roomPath: string;
-  const browsers = new Map<string, Person>();
 
   before(async function () {
     this.timeout(60_000);
@@ -163,15 +162,10 @@ describe('accessibility in Chromium', function () {
   });
   after(async () => inst?.close());
 
-  /** One browser per kind of reader, reused across pages: a visitor, ana, ana reading Arabic. */
+  /** A fresh browser for the test, as one kind of reader: a visitor, ana, ana reading Arabic. */
   async function reader(who: 'visitor' | 'ana' | 'ana-ar'): Promise<Page> {
-    let person = browsers.get(who);
-    if (!person) {
-      const cookies = who === 'visitor' ? [] : [{ name: 'psl_session', value: ana.client.cookies.get('psl_session')!, url: inst.url }];
-      person = await chromium.person(who, { cookies, viewport: { width: WIDTH, height: 800 } });
-      browsers.set(who, person);
-    }
-    return person.page;
+    const cookies = who === 'visitor' ? [] : [{ name: 'psl_session', value: ana.client.cookies.get('psl_session')!, url: inst.url }];
+    return (await chromium.person(who, { cookies, viewport: { width: WIDTH, height: 800 } })).page;
   }
 
   /** Opens `path` as `who` and audits it; fails with everything found. */

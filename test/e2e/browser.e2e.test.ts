@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { BrowserContext } from 'playwright-core';
 import { isLocalUrl, unsafeMarkup, useBrowser } from './browser.js';
 
 /** The safety net of every browser test must itself be tested: each kind of problem is caught. */
@@ -69,5 +70,21 @@ describe('the browser test helper', function () {
       'link without rel ugc: <a href="javascript:void 0" rel="nofollow">bad link</a>',
       'onfocus on <button> on the page',
     ]);
+  });
+
+  describe('one test, one browser', () => {
+    let earlier: BrowserContext | undefined;
+    const story = chromium.lasting('story');
+
+    it('gives a test its own context', async () => {
+      earlier = (await chromium.person('short-lived')).context;
+      await story.page.setContent('<p id="step">one</p>');
+    });
+
+    it('has closed the contexts of the test before, and keeps a lasting person for the whole describe', async () => {
+      assert.ok(earlier, 'the test before ran');
+      await assert.rejects(earlier.newPage(), /closed/, 'the earlier test\'s context is closed');
+      assert.equal(await story.page.locator('#step').textContent(), 'one', 'the lasting person kept its page');
+    });
   });
 });

@@ -3,12 +3,17 @@
  * built in.
  *
  * `useBrowser()` is called inside a `describe`. It launches Debian's Chromium
- * through playwright-core before the suite (never a downloaded browser),
- * closes it after the suite, and hands out contexts: one context is one
- * person, with their own cookies and storage.
+ * through playwright-core before the suite (never a downloaded browser; it
+ * prints the version and warns below MIN_CHROMIUM), closes it after the suite,
+ * and hands out contexts: one context is one person, with their own cookies
+ * and storage.
+ *  - `person()` inside a test makes a context for that test only: it is closed
+ *    when the test ends, so nothing of it outlives the test.
+ *  - `lasting()` in a `describe` body declares a person for a story told over
+ *    several tests of that describe: made in its `before`, closed in its `after`.
  *
- * Every context it makes is watched. A test in that suite fails when, while it
- * ran, any of its pages
+ * Every context it makes is watched. A test fails when, while it ran, any of
+ * the pages it used
  *  - wrote an error to the console (this includes CSP violations and failed
  *    resource loads),
  *  - threw an uncaught exception,
@@ -22,12 +27,17 @@
  * The checks are wired into the tests themselves (see `beforeEach` below), so
  * a test written with a plain `it` gets them; a problem is reported against
  * the test during which it happened, together with the test's own error if
- * it has one. A problem that shows up between tests is reported by the next test,
- * or by the suite's `after` hook after the last one.
+ * it has one. Each test starts with an empty list: a problem that shows up
+ * between tests (a lasting page still at work) never fails the next test; the
+ * suite's `after` hook reports it, once.
  */
+import { execFileSync } from 'node:child_process';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/** The oldest Chromium the tests are known to pass on (Debian's 150 never shows the offline notice under offline emulation). */
+export const MIN_CHROMIUM = 156;
 
 export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
   '--headless',
@@ -59,6 +69,20 @@ export function isLocalUrl(url: string): boolean {
   return LOCAL_HOSTS.has(parsed.hostname);
 }
 
+let versionShown = false;
+
+/** Prints `chromium --version` once per run, and a warning when it is older than the tests need. */
+function showChromiumVersion(): void {
+  if (versionShown) return;
+  versionShown = true;
+  const version = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const major = Number(/(\d+)\./.exec(version)?.[1] ?? 0);
+  process.stdout.write(`      (browser tests run ${version}, at ${CHROMIUM})\n`);
+  if (major < MIN_CHROMIUM) {
+    process.stdout.write(`      WARNING: these tests need Chromium ${MIN_CHROMIUM} or later; run "apt-get update && apt-get install -y chromium"\n`);
+  }
+}
+
 export interface PersonOptions extends BrowserContextOptions {
   /** Cookies to start with, e.g. a session made through the API. */
   readonly cookies?: Parameters<BrowserContext['addCookies']>[0];
@@ -75,25 +99,45 @@ export interface Person {
 export interface BrowserSuite {
   /** The running browser (only after the suite's `before` hooks have started). */
   readonly browser: Browser;
-  /** A new person: a fresh context with the checks attached, English pages, and one open page. */
+  /** A new person for the running test: a fresh context with the checks attached, English pages, and one open page; closed when the test ends. */
   person(label: string, options?: PersonOptions): Promise<Person>;
-  /** Fails at once if a problem was recorded and not yet reported: for a check half-way through a test. `during` says what was going on. */
+  /**
+   * Declares, in a `describe` body, a person kept across that describe's tests (a story told in steps): made in
+   * a `before` hook registered where this is called (so after the hooks above it, which may make the accounts
+   * `options` reads), closed in its `after`. Reading `page` or `context` before then throws.
+   */
+  lasting(label: string, options?: () => PersonOptions): Person;
+  /** Fails at once if a problem was recorded in this test and not yet reported: for a check half-way through a test. `during` says what was going on. */
   assertClean(during?: string): void;
 }
 
 class Problems {
-  private readonly list: string[] = [];
-  private reported = 0;
+  private current: string[] = [];
+  private readonly between: string[] = [];
+  private inTest = false;
 
   add(label: string, what: string): void {
-    this.list.push(`[${label}] ${what}`);
+    (this.inTest ? this.current : this.between).push(`[${label}] ${what}`);
   }
 
-  /** Problems not reported yet; marks them reported. */
+  /** A test starts with nothing recorded: what came before it belongs to no test and waits for the suite's end. */
+  startTest(): void {
+    this.between.push(...this.current.splice(0));
+    this.inTest = true;
+  }
+
+  endTest(): void {
+    this.inTest = false;
+  }
+
+  /** Problems of the running test not reported yet; marks them reported. */
   take(): string[] {
-    const fresh = this.list.slice(this.reported);
-    this.reported = this.list.length;
-    return fresh;
+    return this.current.splice(0);
+  }
+
+  /** Problems that happened outside any test. */
+  takeBetween(): string[] {
+    return this.between.splice(0);
   }
 }
 
@@ -126,30 +170,39 @@ function watch(context: BrowserContext, label: string, problems: Problems): void
 /** Registers the suite's hooks; call it at the top of a `describe`. */
 export function useBrowser(): BrowserSuite {
   const problems = new Problems();
-  const contexts: BrowserContext[] = [];
+  /** Contexts of the running test, closed when it ends. */
+  const ofTest: BrowserContext[] = [];
   let browser: Browser | undefined;
   const wrapped = new WeakSet<Mocha.Func | Mocha.AsyncFunc>();
 
+  const closeAll = async (contexts: BrowserContext[]) => {
+    for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
+  };
+
   before(async function () {
     this.timeout(60_000);
+    showChromiumVersion();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] });
   });
 
-  // Wraps the test about to run so that the browser's problems fail that very test.
+  // Wraps the test about to run so that the browser's problems fail that very test, and its contexts end with it.
   beforeEach(function () {
     const test = this.currentTest;
     const original = test?.fn;
     if (!test || !original || wrapped.has(original)) return;
     if (original.length > 0) throw new Error(`"${test.title}": browser tests must be async functions, not use a done callback`);
     const checked: Mocha.AsyncFunc = async function (this: Mocha.Context) {
-      // Nothing is dropped: what happened since the last check (in a hook, between tests) is reported here too.
+      problems.startTest();
       let failure: unknown;
       try {
         await (original as Mocha.AsyncFunc).call(this);
       } catch (error) {
         failure = error;
       }
+      // Closed before judging, so that what its pages do as they go is this test's, never the next one's.
+      await closeAll(ofTest);
       const seen = problems.take();
+      problems.endTest();
       if (failure !== undefined) {
         if (!seen.length) throw failure;
         // Both: the browser's problems are often why the test failed, so they come first, the test's own error after.
@@ -161,13 +214,18 @@ export function useBrowser(): BrowserSuite {
     test.fn = checked;
   });
 
+  // A test that timed out never reached the end of its wrapper: its contexts are closed here.
+  afterEach(async () => {
+    await closeAll(ofTest);
+    problems.endTest();
+  });
+
   after(async function () {
     this.timeout(60_000);
-    for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
     await browser?.close();
     browser = undefined;
-    const late = problems.take();
-    if (late.length) throw new Error(`after the last test: ${describeProblems(late)}`);
+    const late = problems.takeBetween();
+    if (late.length) throw new Error(`between tests (failing no test): ${describeProblems(late)}`);
   });
 
   const running = (): Browser => {
@@ -175,25 +233,54 @@ export function useBrowser(): BrowserSuite {
     return browser;
   };
 
+  async function open(label: string, options: PersonOptions): Promise<Person> {
+    const { cookies, ...contextOptions } = options;
+    const context = await running().newContext({ locale: 'en', ...contextOptions });
+    context.setDefaultTimeout(ACTION_TIMEOUT);
+    context.setDefaultNavigationTimeout(ACTION_TIMEOUT);
+    watch(context, label, problems);
+    // Swallowed rejections: a request still in flight when its context closes cannot be continued or aborted any more.
+    await context.route('**/*', (route) =>
+      (isLocalUrl(route.request().url()) ? route.continue() : route.abort('blockedbyclient')).catch(() => undefined),
+    );
+    if (cookies?.length) await context.addCookies(cookies);
+    const page = await context.newPage();
+    return { label, context, page };
+  }
+
   return {
     get browser(): Browser {
       return running();
     },
 
     async person(label, options = {}) {
-      const { cookies, ...contextOptions } = options;
-      const context = await running().newContext({ locale: 'en', ...contextOptions });
-      contexts.push(context);
-      context.setDefaultTimeout(ACTION_TIMEOUT);
-      context.setDefaultNavigationTimeout(ACTION_TIMEOUT);
-      watch(context, label, problems);
-      // Swallowed rejections: a request still in flight when its context closes cannot be continued or aborted any more.
-      await context.route('**/*', (route) =>
-        (isLocalUrl(route.request().url()) ? route.continue() : route.abort('blockedbyclient')).catch(() => undefined),
-      );
-      if (cookies?.length) await context.addCookies(cookies);
-      const page = await context.newPage();
-      return { label, context, page };
+      const made = await open(label, options);
+      ofTest.push(made.context);
+      return made;
+    },
+
+    lasting(label, options = () => ({})) {
+      let made: Person | undefined;
+      before(async () => {
+        made = await open(label, options());
+      });
+      after(async () => {
+        await made?.context.close().catch(() => undefined);
+        made = undefined;
+      });
+      const get = (): Person => {
+        if (!made) throw new Error(`${label} exists only while the tests of the describe that declared it run`);
+        return made;
+      };
+      return {
+        label,
+        get context() {
+          return get().context;
+        },
+        get page() {
+          return get().page;
+        },
+      };
     },
 
     assertClean(during) {

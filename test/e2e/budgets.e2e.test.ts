@@ -378,7 +378,6 @@ describe('page weight and speed budgets in Chromium', function () {
   let roomId: string;
   /** Every connection the server accepted, to count the bytes it wrote. */
   const serverSockets = new Set<Socket>();
-  const people: Person[] = [];
 
   before(async function () {
     this.timeout(120_000);
@@ -398,10 +397,6 @@ describe('page weight and speed budgets in Chromium', function () {
     for (let n = 0; n < 20; n++) await say(n % 3 === 0 ? fac : ana, roomId, postBody(next, n).split('\n\n')[0]!);
   });
   after(async () => inst?.close());
-  // Each test measures alone: the people of earlier tests close, and their live connections with them.
-  afterEach(async () => {
-    for (const person of people.splice(0)) await person.context.close();
-  });
 
   const cookiesOf = (who: ApiPerson) => [{ name: 'psl_session', value: who.client.cookies.get('psl_session')!, url: inst.url }];
 
@@ -413,8 +408,8 @@ describe('page weight and speed budgets in Chromium', function () {
    * blocked by the meter (Network.setBlockedURLs).
    */
   async function phone(label: string, account?: ApiPerson): Promise<{ person: Person; meter: WireMeter }> {
+    // Each test measures alone: the harness closes a test's people, and their live connections with them, when it ends.
     const person = await chromium.person(label, account ? { cookies: cookiesOf(account) } : {});
-    people.push(person);
     await person.context.unrouteAll({ behavior: 'ignoreErrors' });
     const meter = await WireMeter.attach(inst, serverSockets, person.page);
     return { person, meter };
@@ -467,7 +462,6 @@ describe('page weight and speed budgets in Chromium', function () {
 
   it('on Fast 3G with a 4x slower CPU, a first-time visitor sees the first post of a thread within 3 s', async () => {
     const visitor = await chromium.person('visitor on Fast 3G');
-    people.push(visitor);
     const { page } = visitor;
     await SlowPhone.of(page);
     // Notes, in the page's own clock, the first frame in which the first post is on screen.

@@ -10,7 +10,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { handle, PASS } from '../helpers/client.js';
 import { member, type Person as ApiPerson } from '../helpers/people.js';
 import { SlowPhone } from './throttle.js';
-import { ACTION_TIMEOUT, CHROMIUM, CHROMIUM_ARGS, isLocalUrl, useBrowser, type Person } from './browser.js';
+import { ACTION_TIMEOUT, CHROMIUM, CHROMIUM_ARGS, isLocalUrl, useBrowser } from './browser.js';
 
 /**
  * Issue #8, "Done when": a new user, on a 360 px wide phone with a Fast-3G
@@ -120,7 +120,6 @@ describe('every worker can use it, in Chromium', function () {
     const rtl = texts.$meta.dir === 'rtl';
 
     describe(`a new user in ${texts.$meta.name} (${tag}), on a 360 px phone with Fast 3G`, () => {
-      let phone: Person;
       let buddy: ApiPerson;
       let slow: SlowPhone | undefined;
       /** Her own thread, `/t/ID`. */
@@ -161,9 +160,11 @@ describe('every worker can use it, in Chromium', function () {
         buddy = await member(inst, 'buddy');
       });
       after(async () => slow?.release());
+      // Her phone, the same through every step of her story below.
+      const phone = chromium.lasting(`new user (${tag})`, () => ({ ...PHONE }));
 
       /**
-       * While offline, a page's live scripts (client/live.js, alerts.js) keep trying to reach the server, and Chromium
+       * While offline, a page's live scripts (client/live.js, buddy-alarm.js) keep trying to reach the server, and Chromium
        * logs each failed attempt as a console error. Those, and only those, are expected here: they are taken off the
        * harness's list; anything else fails the test. Called once the page that made them is gone.
        */
@@ -184,7 +185,6 @@ describe('every worker can use it, in Chromium', function () {
       }
 
       it(`picks ${texts.$meta.name} from the footer of the home page, without an account`, async () => {
-        phone = await chromium.person(`new user (${tag})`, { ...PHONE });
         const { page } = phone;
         slow = await SlowPhone.of(page);
         await page.goto(`${inst.url}/`);

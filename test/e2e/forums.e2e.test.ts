@@ -4,7 +4,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { handle, PASS } from '../helpers/client.js';
 import { admin, member, moderator, type Person as ApiPerson } from '../helpers/people.js';
 import { xssVectors } from '../content/xss-corpus.js';
-import { clickAndLoad, LINK_REL, settle, unsafeMarkup, useBrowser, type Person } from './browser.js';
+import { clickAndLoad, LINK_REL, settle, unsafeMarkup, useBrowser } from './browser.js';
 
 /** Where post bodies go: a thread page shows each post's rendered Markdown in `.post .body`. */
 const POST_BODIES = '.post .body';
@@ -87,9 +87,10 @@ describe('forums in Chromium', function () {
   }
 
   describe('a first thread, an anonymous reply and its moderation', () => {
-    let ana: Person;
-    let bea: Person;
-    let visitor: Person;
+    // One story told over the tests below: the same three browsers throughout.
+    const ana = chromium.lasting('ana');
+    const bea = chromium.lasting('bea');
+    const visitor = chromium.lasting('visitor');
     let anaHandle: string;
     let beaHandle: string;
     let beaAccountId: string;
@@ -98,7 +99,6 @@ describe('forums in Chromium', function () {
     const reason = 'Names a client in full';
 
     it('signs up through /signup with a handle and a passphrase and shows ten recovery codes', async () => {
-      ana = await chromium.person('ana');
       anaHandle = handle('ana');
       await signUp(ana.page, anaHandle);
     });
@@ -117,7 +117,6 @@ describe('forums in Chromium', function () {
     });
 
     it('shows an anonymous reply as "Anonymous member", and never the author, to the thread starter and to a visitor', async () => {
-      bea = await chromium.person('bea');
       beaHandle = handle('bea');
       await signUp(bea.page, beaHandle);
       beaAccountId = (await bea.page.locator('body').getAttribute('data-account')) ?? '';
@@ -128,7 +127,6 @@ describe('forums in Chromium', function () {
       anonId = await reply(bea.page, 'I had a **bad** night with a client called out by name.', { anonymous: true });
       assert.match((await bea.page.locator(`#p-${anonId} .author`).textContent()) ?? '', /Anonymous member/);
 
-      visitor = await chromium.person('visitor');
       for (const viewer of [ana, visitor]) {
         const response = await viewer.page.goto(inst.url + threadPath);
         assert.equal(response?.status(), 200);

@@ -50,10 +50,6 @@ describe('client review board in Chromium', function () {
   let anaAccount: ApiPerson;
   let beaAccount: ApiPerson;
   let catAccount: ApiPerson;
-  let ana: Person;
-  let bea: Person;
-  let cat: Person;
-  let mod: Person;
   const areaName = 'Harbour district';
   const month = lastMonth();
   /** The warning's page, `/r/ID`. */
@@ -82,10 +78,24 @@ describe('client review board in Chromium', function () {
   });
   after(async () => inst?.close());
 
-  /** A browser person; signed in as `account` when given. Records every page it is sent. */
+  const signedIn = (account: ApiPerson) => [{ name: 'psl_session', value: account.client.cookies.get('psl_session')!, url: inst.url }];
+  // The story's four workers, one browser each for all its steps.
+  const ana = chromium.lasting('ana (worker A)', () => ({ cookies: signedIn(anaAccount) }));
+  const mod = chromium.lasting('moderator', () => ({ cookies: signedIn(modAccount) }));
+  const bea = chromium.lasting('bea (worker B)', () => ({ cookies: signedIn(beaAccount) }));
+  const cat = chromium.lasting('cat (worker C)', () => ({ cookies: signedIn(catAccount) }));
+  before(() => {
+    for (const who of [ana, mod, bea, cat]) record(who);
+  });
+
+  /** A browser person for one test; signed in as `account` when given. */
   async function person(label: string, account?: ApiPerson): Promise<Person> {
-    const cookies = account ? [{ name: 'psl_session', value: account.client.cookies.get('psl_session')!, url: inst.url }] : [];
-    const who = await chromium.person(label, { cookies });
+    return record(await chromium.person(label, { cookies: account ? signedIn(account) : [] }));
+  }
+
+  /** Records every page `who` is sent and every URL it asks for. */
+  function record(who: Person): Person {
+    const { label } = who;
     who.context.on('request', (request) => requested.push(`[${label}] ${request.method()} ${request.url()}`));
     who.context.on('response', (response: Response) => {
       if (response.request().resourceType() !== 'document') return;
@@ -176,7 +186,6 @@ describe('client review board in Chromium', function () {
   }
 
   it('worker A posts a warning about a phone number from the site navigation; it waits for a moderator', async () => {
-    ana = await person('ana (worker A)', anaAccount);
     const { page } = ana;
     await openBoard(page);
     await clickAndLoad(page, page.getByRole('link', { name: 'Post a warning or a vouch' }));
@@ -211,12 +220,10 @@ describe('client review board in Chromium', function () {
   });
 
   it('a moderator publishes it from the queue', async () => {
-    mod = await person('moderator', modAccount);
     assert.equal(await publishFromQueue(WARNING_TEXT, anaAccount.handle), warningPath);
   });
 
   it(`worker B screens "${TYPED_BY_B}", finds the warning, and says it happened to her too`, async () => {
-    bea = await person('bea (worker B)', beaAccount);
     const { page } = bea;
     await screen(page, TYPED_BY_B);
     await page.getByText('1 warning, 0 vouches, 0 confirmations, 0 disputes').waitFor();
@@ -286,7 +293,6 @@ describe('client review board in Chromium', function () {
   });
 
   it(`worker C screens "${TYPED_BY_C}", sees the corroborated warning, and says the client was fine with her`, async () => {
-    cat = await person('cat (worker C)', catAccount);
     const { page } = cat;
     await screen(page, TYPED_BY_C);
     await page.getByText('1 warning, 0 vouches, 1 confirmation, 0 disputes').waitFor();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, handle, PASS } from '../helpers/client.js';
-import { freePort, runTs, type Running } from '../helpers/process.js';
+import { freePort, runTs, withCheapHashing, type Running } from '../helpers/process.js';
 import { testDatabaseFor } from '../helpers/test-database.js';
 
 /**
@@ -69,7 +69,7 @@ export async function startPeer(name: string, options: PeerOptions = {}): Promis
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `parasol-fed-${name}-`));
   const url = `http://127.0.0.1:${port}`;
   const database = await testDatabaseFor(dataDir);
-  const env: Record<string, string> = {
+  const env: Record<string, string> = withCheapHashing({
     ...(database ? { DATABASE_URL: database.url } : {}),
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -80,7 +80,7 @@ export async function startPeer(name: string, options: PeerOptions = {}): Promis
     ALLOW_PRIVATE_NETWORK: 'true',
     FEDERATION_RETRY_BASE_SECONDS: '1',
     ...options.env,
-  };
+  });
   const started = await start(env);
   let run = started.run;
   const setupToken = started.setupToken;

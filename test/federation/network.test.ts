@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { signRequest } from '../../federation/signatures.js';
-import { settled, startPeers, type Peer } from './instances.js';
+import { eventually, settled, startPeers, type Peer } from './instances.js';
 import { Receiver, send, signedPost } from './receiver.js';
 
 
@@ -74,11 +74,15 @@ describe('a regional network: partners share screening warnings, others get noth
     }
     assert.equal((await a.admin.client.api('POST', '/federation/partners', { domain: b.host })).status, 409);
 
-    // Look-ups are few per hour (each is a slow hash): wait until A has delivered everything, then look once.
+    // Look-ups are few per hour: wait until A has delivered everything, then look every 2 s (the sharing starts
+    // once both sides have answered, which a fast look-up can overtake).
     await settled(a);
-    const res = await lookup(b, '+15550102030');
-    assert.equal(res.status, 200, res.text);
-    assert.equal(res.json.warnings, 1, res.text);
+    const res = await eventually(async () => {
+      const found = await lookup(b, '+15550102030');
+      assert.equal(found.status, 200, found.text);
+      assert.equal(found.json.warnings, 1, found.text);
+      return found;
+    }, 30_000, 2000);
     const found = res.json;
     assert.deepEqual(found.categories, { violence: 1 });
     const shown = found.reviews[0];

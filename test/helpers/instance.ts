@@ -5,6 +5,7 @@ import { createParasol, type Parasol } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import type { Clock } from '../../server/core/clock.js';
 import { testDatabaseFor } from './test-database.js';
+import { withCheapHashing } from './process.js';
 
 export interface TestInstance {
   readonly url: string;
@@ -26,8 +27,8 @@ export async function startInstance(
 ): Promise<TestInstance> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-test-'));
   const database = options.env?.DATABASE_URL === undefined ? await testDatabaseFor(dataDir) : null;
-  const databaseEnv = database ? { DATABASE_URL: database.url } : {};
-  const base = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...databaseEnv, ...options.env });
+  const databaseEnv: Record<string, string> = database ? { DATABASE_URL: database.url } : {};
+  const base = loadConfig(withCheapHashing({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...databaseEnv, ...options.env }));
   let config: Config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed, posting: relaxed, lookup: relaxed, roomMessages: relaxed, roomEvents: relaxed } };
   if (options.config) config = options.config(config);
   const parasol = await createParasol(config, { clock: options.clock });

@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, PASS } from '../helpers/client.js';
-import { freePort, runTs } from '../helpers/process.js';
+import { freePort, runTs, withCheapHashing } from '../helpers/process.js';
 
-describe('starting and stopping an instance (npm start)', () => {
+describe('starting and stopping an instance (npm start)', function () {
+  // Each test starts fresh Node processes compiling TypeScript through tsx: seconds apiece on a loaded machine.
+  this.timeout(120_000);
   let dataDir: string;
   beforeEach(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-main-'));
@@ -14,7 +16,7 @@ describe('starting and stopping an instance (npm start)', () => {
 
   it('starts on SQLite under DATA_DIR, prints a one-time setup link, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const run = runTs('server/main.ts', [], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' });
+    const run = runTs('server/main.ts', [], withCheapHashing({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' }));
     const [, token] = await run.waitFor(/\/setup\/([A-Za-z0-9_-]+)/);
     assert.ok(fs.existsSync(path.join(dataDir, 'parasol.sqlite')), 'the SQLite database is created in the data directory');
     const admin = new Client(`http://127.0.0.1:${port}`);
@@ -28,7 +30,7 @@ describe('starting and stopping an instance (npm start)', () => {
 
   it('does not print a setup link once an admin exists', async () => {
     const port = await freePort();
-    const env = { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' };
+    const env = withCheapHashing({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' });
     const created = runTs('server/cli.ts', ['create-admin', 'cli_admin'], env);
     assert.equal(await created.exited(), 0, created.output());
     const run = runTs('server/main.ts', [], env);
@@ -45,7 +47,9 @@ describe('starting and stopping an instance (npm start)', () => {
   });
 });
 
-describe('command-line tool (npm run cli)', () => {
+describe('command-line tool (npm run cli)', function () {
+  // Each call is a fresh Node process compiling TypeScript through tsx: seconds apiece on a loaded machine.
+  this.timeout(120_000);
   let dataDir: string;
   before(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-cli-'));
@@ -53,7 +57,7 @@ describe('command-line tool (npm run cli)', () => {
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   const cli = async (...args: string[]) => {
-    const run = runTs('server/cli.ts', args, { DATA_DIR: dataDir, NODE_ENV: 'test' });
+    const run = runTs('server/cli.ts', args, withCheapHashing({ DATA_DIR: dataDir, NODE_ENV: 'test' }));
     const code = await run.exited();
     return { code, out: run.output() };
   };
@@ -64,7 +68,7 @@ describe('command-line tool (npm run cli)', () => {
     const passphrase = /Passphrase: (\S+)/.exec(out)![1]!;
     const { createParasol } = await import('../../server/app.js');
     const { loadConfig } = await import('../../server/config.js');
-    const parasol = await createParasol(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent' }));
+    const parasol = await createParasol(loadConfig(withCheapHashing({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent' })));
     try {
       const signedIn = await parasol.ctx.accounts.login({ handle: 'night_admin', passphrase });
       assert.equal(signedIn.account.role, 'admin');

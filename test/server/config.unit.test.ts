@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../server/config.js';
+import { ConfigError, hashingFloor, loadConfig } from '../../server/config.js';
+import { cheapHashing } from '../helpers/process.js';
 
 describe('configuration', () => {
   it('has documented defaults: port 8080, SQLite under ./data', () => {
@@ -30,5 +31,32 @@ describe('configuration', () => {
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://parasol@db:5432/parasol' }).databaseUrl, 'postgres://parasol@db:5432/parasol');
     assert.equal(loadConfig({ DATABASE_URL: 'mongodb://db:27017/parasol?replicaSet=rs0' }).databaseUrl, 'mongodb://db:27017/parasol?replicaSet=rs0');
     assert.equal(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/parasol/db.sqlite' }).databaseUrl, 'sqlite:/var/lib/parasol/db.sqlite');
+  });
+
+  describe('hashing cost', () => {
+    it('defaults to the production floor: 19 MiB and 2 passes for passphrases, 64 MiB and 3 for review digests', () => {
+      const config = loadConfig({});
+      assert.deepEqual({ memoryKiB: config.argon2.memoryKiB, iterations: config.argon2.iterations }, hashingFloor.passphrase);
+      assert.deepEqual(config.argon2.floor, hashingFloor.passphrase);
+      assert.deepEqual(config.reviews.digest, hashingFloor.reviewDigest);
+    });
+
+    for (const name of Object.keys(cheapHashing)) {
+      for (const mode of ['production', 'development']) {
+        it(`refuses to start in ${mode} with ${name} below the floor, naming the variable`, () => {
+          assert.throws(
+            () => loadConfig({ NODE_ENV: mode, [name]: cheapHashing[name]! }),
+            (error: unknown) => error instanceof ConfigError && new RegExp(`${name}: below the production floor`).test(error.message),
+          );
+        });
+      }
+    }
+
+    it('accepts the cheap test settings only under NODE_ENV=test, and lowers the verification floor with them', () => {
+      const config = loadConfig({ NODE_ENV: 'test', ...cheapHashing });
+      assert.deepEqual(config.reviews.digest, { memoryKiB: 8, iterations: 1 });
+      assert.equal(config.argon2.memoryKiB, 8);
+      assert.ok(config.argon2.floor.memoryKiB <= 8 && config.argon2.floor.iterations <= 1, 'the test floor admits the test settings');
+    });
   });
 });

@@ -1,14 +1,15 @@
 /*
  * Live buddy alerts on every page of a signed-in member: an SOS or an overdue
- * check-in of a buddy, and new notifications. Needs /assets/vendor/socket.io.min.js
- * before it. Texts come from data attributes the server renders from the catalogues.
+ * check-in of a buddy, and new notifications (the area danger alerts are
+ * something else: server/safety). Needs /assets/vendor/socket.io.min.js and
+ * /assets/socket.js before it. Texts come from data attributes the server renders from the catalogues.
  */
 (function () {
   'use strict';
   var body = document.body;
   var account = body.getAttribute('data-account');
   var banner = document.getElementById('live-alert');
-  if (!account || !banner || typeof io !== 'function') return;
+  if (!account || !banner || typeof window.parasolSocket !== 'function') return;
 
   function show(text, href) {
     banner.textContent = '';
@@ -19,19 +20,8 @@
     banner.hidden = false;
   }
 
-
-  /* Without a network, retrying only drains the battery (and logs errors): wait for the phone to be back online. */
-  function quietOffline(s) {
-    window.addEventListener('offline', function () {
-      s.disconnect();
-    });
-    window.addEventListener('online', function () {
-      s.connect();
-    });
-    return s;
-  }
   // One connection to /live per page, shared with the thread page's live replies (live.js).
-  var socket = window.parasolLive || (window.parasolLive = quietOffline(io('/live', { transports: ['websocket', 'polling'], tryAllTransports: true })));
+  var socket = window.parasolSocket('/live');
   function subscribe() {
     socket.emit('subscribe', { channel: 'account:' + account }, function (reply) {
       // Marks the page as listening: lets a test (or a curious member) see alerts are live.
