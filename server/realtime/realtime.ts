@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import { SESSION_COOKIE } from '../http/request.js';
 
 /** Decides whether `account` (null for a visitor) may follow the channel `<family>:<id>`. */
-export type Authorize = (account: AccountDoc | null, id: string) => Promise<boolean>;
+export type Authorize = (account: AccountDoc | null, id: string, socket: Socket) => Promise<boolean>;
 
 export type RealtimeErrorCode =
   | 'bad_request'
@@ -232,7 +232,7 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
           if (!who) {
             reply(fail('session_ended'));
             socket.disconnect();
-          } else if (await authorize(who.account, channel.id)) {
+          } else if (await authorize(who.account, channel.id, socket)) {
             socket.join(channel.name);
             reply(OK);
           } else {

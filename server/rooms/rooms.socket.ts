@@ -5,6 +5,8 @@ import type { I18n } from '../i18n/i18n.js';
 import type { Logger } from '../logger.js';
 import type { Limiter } from '../core/rate-limit.js';
 import { AppError } from '../core/errors.js';
+import { MemberKey } from '../core/member-key.js';
+import { RoomMembers } from './members.js';
 import type { RoomServices } from './rooms.service.js';
 import type { RoomsLive } from './rooms.live.js';
 
@@ -24,6 +26,11 @@ import type { RoomsLive } from './rooms.live.js';
  * Server → client on `room:<id>`: message, message-edited, message-deleted,
  * reaction, pin, presence { online }, room-closed; member-removed goes to the
  * removed member alone, just before their sockets leave the channel.
+ *
+ * Channels are named by room id, never by account. Which open socket belongs
+ * to which blinded member id is known only while the socket is open, from the
+ * member key it carries: it is kept in this process's memory, never in an
+ * adapter payload, a cache or a log.
  */
 export interface RoomsSocketDeps {
   readonly rooms: RoomServices;
@@ -43,7 +50,25 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
   const { i18n, logger, eventLimit } = deps;
   const { membership, messages } = deps.rooms;
   const { nsp } = channels;
-  channels.channel(CHANNEL, (viewer, id) => membership.isMember(viewer, id));
+  /** roomId → blinded member id → that member's sockets following the room. */
+  const seats = new Map<string, Map<string, Set<Socket>>>();
+  const seat = (socket: Socket, roomId: string, memberId: string) => {
+    const room = seats.get(roomId) ?? new Map<string, Set<Socket>>();
+    seats.set(roomId, room);
+    room.set(memberId, (room.get(memberId) ?? new Set()).add(socket));
+  };
+  const unseat = (socket: Socket) => {
+    for (const [roomId, room] of seats) {
+      for (const [memberId, sockets] of room) if (sockets.delete(socket) && sockets.size === 0) room.delete(memberId);
+      if (room.size === 0) seats.delete(roomId);
+    }
+  };
+  channels.channel(CHANNEL, async (viewer, id, socket) => {
+    const key = keyOf(socket);
+    if (!key || !(await membership.isMember(viewer, key, id))) return false;
+    seat(socket, id, RoomMembers.blindId(key, id));
+    return true;
+  });
 
   const presence = new Map<string, NodeJS.Timeout>();
   const schedulePresence = (name: string) => {
@@ -85,7 +110,7 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
    * (which validates it), and every failure answered, never thrown (a
    * rejection here would take the process down).
    */
-  function on(socket: Socket, event: string, action: (account: AccountDoc, payload: unknown) => Promise<Record<string, unknown>>): void {
+  function on(socket: Socket, event: string, action: (account: AccountDoc, key: MemberKey | null, payload: unknown) => Promise<Record<string, unknown>>): void {
     socket.on(event, (...args: unknown[]) => {
       const ack = args[args.length - 1];
       if (typeof ack !== 'function') return;
@@ -99,29 +124,45 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
           return;
         }
         await eventLimit.consume(account.id);
-        reply({ ok: true, ...(await action(account, args[0])) });
+        reply({ ok: true, ...(await action(account, keyOf(socket), args[0])) });
       })().catch((error: unknown) => reply(errorAnswer(error, account)));
     });
   }
 
   nsp.on('connection', (socket) => {
-    on(socket, 'send', (account, payload) => messages.sendLive(account, payload));
-    on(socket, 'catch-up', (account, payload) => messages.catchUp(account, payload));
-    on(socket, 'read', async (account, payload) => {
-      await messages.markRead(account, payload);
+    on(socket, 'send', (account, key, payload) => messages.sendLive(account, key, payload));
+    on(socket, 'catch-up', (account, key, payload) => messages.catchUp(account, key, payload));
+    on(socket, 'read', async (account, key, payload) => {
+      await messages.markRead(account, key, payload);
       return {};
     });
+    socket.on('disconnect', () => unseat(socket));
   });
 
   return {
     publish: (roomId, event, payload) => channels.publish(CHANNEL, roomId, event, payload),
-    remove: (roomId, accountId) => channels.evict(CHANNEL, roomId, accountId, { event: 'member-removed', payload: { roomId } }),
+    remove(roomId, memberId) {
+      const sockets = seats.get(roomId)?.get(memberId);
+      if (!sockets) return;
+      for (const socket of sockets) {
+        socket.emit('member-removed', { roomId });
+        socket.leave(`${CHANNEL}:${roomId}`);
+      }
+      seats.get(roomId)?.delete(memberId);
+    },
     close(roomId) {
       channels.publish(CHANNEL, roomId, 'room-closed', { roomId });
       nsp.in(`${CHANNEL}:${roomId}`).socketsLeave(`${CHANNEL}:${roomId}`);
+      seats.delete(roomId);
     },
     online: (roomId) => channels.followers(CHANNEL, roomId),
   };
+}
+
+/** The member key the socket's session unwrapped when it connected; null for a session without one. */
+function keyOf(socket: Socket): MemberKey | null {
+  const key = (socket.data as { memberKey?: unknown }).memberKey;
+  return key instanceof MemberKey ? key : null;
 }
 
 /**
@@ -135,7 +176,7 @@ export function deferredLive(): RoomsLive & { attach(live: RoomsLive): void } {
       target = live;
     },
     publish: (roomId, event, payload) => target?.publish(roomId, event, payload),
-    remove: (roomId, accountId) => target?.remove(roomId, accountId),
+    remove: (roomId, memberId) => target?.remove(roomId, memberId),
     close: (roomId) => target?.close(roomId),
     online: (roomId) => target?.online(roomId) ?? 0,
   };
