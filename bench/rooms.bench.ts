@@ -7,7 +7,7 @@ import argon2 from 'argon2';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { openStore } from '../server/store/open-store.js';
 import { accountsCollection, accountsCollections, type AccountDoc } from '../server/accounts/accounts.collections.js';
-import { createSessionsService } from '../server/accounts/sessions.service.js';
+import { SessionsService } from '../server/accounts/sessions.service.js';
 import {
   membershipsCollection,
   messagesCollection,
@@ -223,7 +223,7 @@ async function seed(databaseUrl: string): Promise<{ plans: ClientPlan[]; sizes: 
     await store.declare([...accountsCollections, ...roomsCollections]);
     // One real argon2id hash for everyone: members log in through sessions made here, never by passphrase.
     const passHash = await argon2.hash(randomToken(), { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-    const sessions = createSessionsService(store, 86_400_000);
+    const sessions = new SessionsService(store, 86_400_000);
     const t = Date.now();
     const room = (name: string): RoomDoc => ({
       id: newId(),
@@ -259,6 +259,7 @@ async function seed(databaseUrl: string): Promise<{ plans: ClientPlan[]; sizes: 
       createdAt: t,
       updatedAt: t,
     }));
+    const keys = accounts.map(() => MemberKey.generate());
     await store.transaction(async (tx) => {
       const rooms = tx.collection(roomsCollection);
       for (const r of [big, ...small]) await rooms.insert(r);
@@ -268,8 +269,8 @@ async function seed(databaseUrl: string): Promise<{ plans: ClientPlan[]; sizes: 
         await col.insert(a);
         const seat = seats[i]!;
         const alias = `Member ${i}`;
-        // The member key the account's session will carry once sessions wrap one; until then sockets are refused.
-        const blinded = seatOf(MemberKey.generate(), seat.room.id);
+        // The same member key the account's session carries (below), so its socket finds this membership.
+        const blinded = seatOf(keys[i]!, seat.room.id);
         const membership: MembershipDoc = {
           id: blinded.memberId,
           ref: newId(),
@@ -290,7 +291,7 @@ async function seed(databaseUrl: string): Promise<{ plans: ClientPlan[]; sizes: 
     });
     const plans: ClientPlan[] = [];
     for (const [i, a] of accounts.entries()) {
-      const { token } = await sessions.start(a);
+      const { token } = await sessions.start(a, keys[i]!);
       const seat = seats[i]!;
       plans.push({ idx: i, token, roomId: seat.room.id, big: seat.big, everyMs: seat.everyMs });
     }

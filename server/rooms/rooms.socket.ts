@@ -5,7 +5,7 @@ import type { I18n } from '../i18n/i18n.js';
 import type { Logger } from '../logger.js';
 import type { Limiter } from '../core/rate-limit.js';
 import { AppError } from '../core/errors.js';
-import { MemberKey } from '../core/member-key.js';
+import type { MemberKey } from '../core/member-key.js';
 import { RoomMembers } from './members.js';
 import type { RoomServices } from './rooms.service.js';
 import type { RoomsLive } from './rooms.live.js';
@@ -63,14 +63,24 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
       if (room.size === 0) seats.delete(roomId);
     }
   };
-  channels.channel(CHANNEL, async (viewer, id, socket) => {
-    const key = keyOf(socket);
-    if (!key || !(await membership.isMember(viewer, key, id))) return false;
-    seat(socket, id, RoomMembers.blindId(key, id));
-    return true;
-  });
+  channels.channel(CHANNEL, (viewer, id, key) => membership.isMember(viewer, key, id));
 
   const presence = new Map<string, NodeJS.Timeout>();
+  // A socket joins a room's channel only once authorised with its key: that is when it is seated.
+  nsp.adapter.on('join-room', (name: string, socketId: string) => {
+    const socket = nsp.sockets.get(socketId);
+    const key = socket ? channels.memberKey(socket) : null;
+    if (socket && key && name.startsWith(`${CHANNEL}:`)) {
+      const roomId = name.slice(CHANNEL.length + 1);
+      seat(socket, roomId, RoomMembers.blindId(key, roomId));
+    }
+  });
+  nsp.adapter.on('leave-room', (name: string, socketId: string) => {
+    const socket = nsp.sockets.get(socketId);
+    const room = name.startsWith(`${CHANNEL}:`) ? seats.get(name.slice(CHANNEL.length + 1)) : undefined;
+    if (!socket || !room) return;
+    for (const [memberId, sockets] of room) if (sockets.delete(socket) && sockets.size === 0) room.delete(memberId);
+  });
   const schedulePresence = (name: string) => {
     if (!name.startsWith(`${CHANNEL}:`)) return;
     const roomId = name.slice(CHANNEL.length + 1);
@@ -124,7 +134,7 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
           return;
         }
         await eventLimit.consume(account.id);
-        reply({ ok: true, ...(await action(account, keyOf(socket), args[0])) });
+        reply({ ok: true, ...(await action(account, channels.memberKey(socket), args[0])) });
       })().catch((error: unknown) => reply(errorAnswer(error, account)));
     });
   }
@@ -157,12 +167,6 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
     },
     online: (roomId) => channels.followers(CHANNEL, roomId),
   };
-}
-
-/** The member key the socket's session unwrapped when it connected; null for a session without one. */
-function keyOf(socket: Socket): MemberKey | null {
-  const key = (socket.data as { memberKey?: unknown }).memberKey;
-  return key instanceof MemberKey ? key : null;
 }
 
 /**
