@@ -223,7 +223,7 @@ export function accountsPages(ctx: AppContext): express.Router {
     handle(async (req, res) => {
       res.setHeader('Content-Disposition', 'attachment; filename="parasol-export.json"');
       res.setHeader('Cache-Control', 'no-store');
-      res.json(await accounts.exportData(req.account!.id));
+      res.json(await accounts.exportData(req.account!.id, req.memberKey));
     }),
   );
 

@@ -173,6 +173,7 @@ export class AccountsService {
       throw unauthorized('login_failed');
     }
     const current = unlocked.upgrade ? (await this.accounts.patch(account.id, unlocked.upgrade))! : account;
+    if (unlocked.key) await this.hooks.runUnlocked(current.id, unlocked.key);
     return this.signIn(current, device, unlocked.key);
   }
 
@@ -262,11 +263,12 @@ export class AccountsService {
   async deleteAccount(accountId: string, raw: unknown): Promise<void> {
     const input = parseInput(deleteAccountInput, raw);
     const account = await this.get(accountId);
-    await this.unlock(account, input.passphrase);
+    const key = await this.unlock(account, input.passphrase);
+    await this.hooks.runLeaving(key, input.content);
     await this.removeAccount(account, input.content);
   }
 
-  async exportData(accountId: string): Promise<Record<string, unknown>> {
+  async exportData(accountId: string, key: MemberKey | null): Promise<Record<string, unknown>> {
     const account = await this.get(accountId);
     return {
       format: 'parasol-export',
@@ -275,7 +277,7 @@ export class AccountsService {
       account: { ...accountView(account), recoveryCodesLeft: recoveryCodesLeft(account) },
       sessions: await this.sessions.list(accountId, null),
       tokens: await this.sessions.listTokens(accountId),
-      ...(await this.hooks.exportAll(accountId)),
+      ...(await this.hooks.exportAll(accountId, key)),
     };
   }
 
