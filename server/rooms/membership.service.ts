@@ -41,6 +41,14 @@ export interface JoinRequestView {
   readonly createdAt: number;
 }
 
+/** A decision on the member's join request, waiting for their next visit. */
+export interface RoomNotice {
+  readonly kind: 'room_approved' | 'room_refused';
+  /** The room to open, for an approval only. */
+  readonly roomId: string | null;
+  readonly createdAt: number;
+}
+
 /** The seat a key holder takes in a room: everything a membership needs that only their key computes. */
 export function seatOf(key: MemberKey, roomId: string): Seat {
   return { memberId: RoomMembers.blindId(key, roomId), publicKey: memberBox(key, roomId).publicKey };
@@ -148,14 +156,16 @@ export class RoomMembershipService {
     return memberView(membership);
   }
 
-  /** Decisions on the key holder's join requests since their last visit; reading them erases them. */
-  async takeNotices(key: MemberKey): Promise<{ kind: 'room_approved' | 'room_refused'; roomId: string; roomName: string | null; createdAt: number }[]> {
+  /**
+   * Decisions on the key holder's join requests since their last visit; reading
+   * them erases them. They name no room, as notifications never do: an approval
+   * links to it.
+   */
+  async takeNotices(key: MemberKey): Promise<RoomNotice[]> {
     const inboxId = key.blind(blindScope.inbox());
     const list = (await this.notices.find({ where: { inboxId }, orderBy: { field: 'createdAt' }, limit: 100 })).items;
-    if (list.length === 0) return [];
-    const names = new Map((await this.rooms.getMany([...new Set(list.map((n) => n.roomId))])).map((r) => [r.id, r.name]));
     for (const n of list) await this.notices.delete(n.id);
-    return list.map((n) => ({ kind: n.kind, roomId: n.roomId, roomName: names.get(n.roomId) ?? null, createdAt: n.createdAt }));
+    return list.map((n) => ({ kind: n.kind, roomId: n.kind === 'room_approved' ? n.roomId : null, createdAt: n.createdAt }));
   }
 
   /** How many join requests wait in the room: a facilitator's rooms list shows it instead of a notification that would name them. */

@@ -6,6 +6,7 @@ import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } 
 import { AppError, fieldError, forbidden } from '../core/errors.js';
 import type { FormState } from '../views/layout.js';
 import type { RoomPreview, RoomView } from './view-models.js';
+import { RoomPolicy } from './policy.js';
 import { editMessagePage, joinPage, managePage, newRoomPage, reportMessagePage, roomPage, roomsPage, type ManageData, type ManageSection } from './rooms.views.js';
 
 const param = (value: string | undefined) => value ?? '';
@@ -32,7 +33,11 @@ export function roomsPages(ctx: AppContext): express.Router {
   const renderRooms = async (req: Request, state?: FormState) =>
     roomsPage(
       ctx.page(req),
-      { mine: await rooms.myRooms(req.account!, req.memberKey), directory: await rooms.directory(state ? {} : { after: text(req.query.after) }), canCreate: isStaff(req.account) },
+      {
+        mine: await rooms.myRooms(req.account!, req.memberKey),
+        notices: await membership.takeNotices(RoomPolicy.keyOf(req.memberKey)),
+        directory: await rooms.directory(state ? {} : { after: text(req.query.after) }), canCreate: isStaff(req.account),
+      },
       state,
     );
 

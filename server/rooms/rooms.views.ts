@@ -5,7 +5,7 @@ import { reportReasons } from '../moderation/moderation.collections.js';
 import { retentionChoices } from './rooms.collections.js';
 import { ALIAS_MAX, MESSAGE_MAX, NOTE_MAX, PIN_BODY_MAX, PIN_TITLE_MAX } from './rooms.schemas.js';
 import type { AuthorView, History, MemberMessageView, MemberView, MyRoomView, PinView, RoomPreview, RoomView } from './view-models.js';
-import type { JoinRequestView } from './membership.service.js';
+import type { JoinRequestView, RoomNotice } from './membership.service.js';
 
 /**
  * Room pages never put a room's name or purpose where a glance at the screen,
@@ -37,7 +37,7 @@ ${field(state, { name: 'alias', label: t('room.alias'), hint: t('room.alias_hint
 
 export function roomsPage(
   ctx: PageContext,
-  data: { mine: readonly MyRoomView[]; directory: { rooms: readonly Omit<RoomPreview, 'membership' | 'requested'>[]; next: string | null }; canCreate: boolean },
+  data: { mine: readonly MyRoomView[]; notices: readonly RoomNotice[]; directory: { rooms: readonly Omit<RoomPreview, 'membership' | 'requested'>[]; next: string | null }; canCreate: boolean },
   state?: FormState,
 ): SafeHtml {
   const { t } = ctx;
@@ -45,10 +45,13 @@ export function roomsPage(
     title: t('rooms.title'),
     body: html`<h1>${icon('chat')} ${t('rooms.title')}</h1>
 <p>${t('rooms.intro')}</p>
+${data.notices.length === 0 ? '' : html`<ul class="list notices">${data.notices.map(
+      (n) => html`<li>${n.roomId ? html`<a href="/rooms/${n.roomId}">${t(`notification.${n.kind}`)}</a>` : t(`notification.${n.kind}`)} · <small>${formatTime(ctx, n.createdAt)}</small></li>`,
+    )}</ul>`}
 <h2>${t('rooms.mine')}</h2>
 ${data.mine.length === 0 ? html`<p>${t('rooms.none')}</p>` : ''}
 <ul class="boards rooms">${data.mine.map(
-      (r, i) => html`<li><a href="/rooms/${r.id}"><strong>${r.showName ? r.name : t('room.neutral_numbered', { number: i + 1 })}</strong>${r.unread > 0 ? html` <span class="tag">${t('rooms.unread', { count: r.unread })}</span>` : ''}</a>
+      (r, i) => html`<li><a href="/rooms/${r.id}"><strong>${r.showName ? r.name : t('room.neutral_numbered', { number: i + 1 })}</strong>${r.unread > 0 ? html` <span class="tag">${t('rooms.unread', { count: r.unread })}</span>` : ''}${r.requests > 0 ? html` <span class="tag">${t('room.requests')}: ${r.requests}</span>` : ''}</a>
 ${r.showName ? '' : html`<details><summary>${t('rooms.show_name')}</summary>${r.name}</details>`}</li>`,
     )}</ul>
 <section id="join" aria-labelledby="h-join"><h2 id="h-join">${icon('key')} ${t('rooms.join_code')}</h2>
