@@ -5,10 +5,15 @@ import type { MemberKey } from '../core/member-key.js';
 export type ContentChoice = 'delete' | 'keep_anonymous';
 
 export type AccountDeletedHook = (tx: TxScope, accountId: string, content: ContentChoice) => Promise<void>;
+/**
+ * Finds the member's blinded rows with their key and deletes or keeps them as chosen. It runs before the
+ * account's own deletion and outside its transaction: a blinded row is never written in the same transaction
+ * as an account-side row, or the commit would link them.
+ */
+export type BlindedDeletedHook = (key: MemberKey, content: ContentChoice) => Promise<void>;
+/** `key` is null when the session has none (made before member keys): export the named data only then. */
 export type AccountExporter = (accountId: string, key: MemberKey | null) => Promise<unknown>;
-/** Data stored by blinded id is found only with the member's key: these run with it, outside the transaction that deletes the account. */
-export type AccountLeavingHook = (key: MemberKey, content: ContentChoice) => Promise<void>;
-/** Runs each time a log-in unwraps the member's key. */
+/** Runs each time a log-in unwraps the member's key (e.g. to take up what was stored for the account before blinding). */
 export type AccountUnlockedHook = (accountId: string, key: MemberKey) => Promise<void>;
 
 /**
@@ -18,24 +23,20 @@ export type AccountUnlockedHook = (accountId: string, key: MemberKey) => Promise
  */
 export class AccountHooks {
   private readonly deleted: AccountDeletedHook[] = [];
+  private readonly blindedDeleted: BlindedDeletedHook[] = [];
   private readonly exporters = new Map<string, AccountExporter>();
-  private readonly leaving: AccountLeavingHook[] = [];
   private readonly unlocked: AccountUnlockedHook[] = [];
 
   onDeleted(hook: AccountDeletedHook): void {
     this.deleted.push(hook);
   }
 
-  onLeaving(hook: AccountLeavingHook): void {
-    this.leaving.push(hook);
+  onBlindedDeleted(hook: BlindedDeletedHook): void {
+    this.blindedDeleted.push(hook);
   }
 
   onUnlocked(hook: AccountUnlockedHook): void {
     this.unlocked.push(hook);
-  }
-
-  async runLeaving(key: MemberKey, content: ContentChoice): Promise<void> {
-    for (const hook of this.leaving) await hook(key, content);
   }
 
   async runUnlocked(accountId: string, key: MemberKey): Promise<void> {
@@ -48,6 +49,10 @@ export class AccountHooks {
 
   async runDeleted(tx: TxScope, accountId: string, content: ContentChoice): Promise<void> {
     for (const hook of this.deleted) await hook(tx, accountId, content);
+  }
+
+  async runBlindedDeleted(key: MemberKey, content: ContentChoice): Promise<void> {
+    for (const hook of this.blindedDeleted) await hook(key, content);
   }
 
   async exportAll(accountId: string, key: MemberKey | null): Promise<Record<string, unknown>> {

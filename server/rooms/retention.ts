@@ -48,7 +48,7 @@ export class RoomRetention {
     hooks: AccountHooks,
   ) {
     hooks.onDeleted((tx, accountId) => claims.forgetIn(tx, accountId));
-    hooks.onLeaving((key, content) => this.forgetMember(key, content));
+    hooks.onBlindedDeleted((key, content) => this.forgetMember(key, content));
     hooks.onUnlocked((accountId, key) => claims.redeem(accountId, key).then(() => undefined));
     hooks.exporter('rooms', (_accountId, key) => (key ? this.exportMember(key) : Promise.resolve(null)));
   }

@@ -116,6 +116,16 @@ describe('member keys', () => {
     assert.equal(await blindedId(helper), before);
   });
 
+  it('carries the key over when a change of role rotates the session', async () => {
+    const m = await signup();
+    const before = await blindedId(m.client);
+    const cookie = m.client.cookies.get('psl_session');
+    assert.equal((await boss.client.api('PUT', `/admin/accounts/${m.handle}/role`, { role: 'moderator' })).status, 200);
+    assert.equal((await m.client.api('GET', '/me')).status, 200);
+    assert.notEqual(m.client.cookies.get('psl_session'), cookie, 'the session was rotated');
+    assert.equal(await blindedId(m.client), before);
+  });
+
   it('answers member_key_locked where a key is needed and the session has none; a bearer token carries the key', async () => {
     const m = await signup();
     const before = await blindedId(m.client);
