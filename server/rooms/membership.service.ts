@@ -18,7 +18,7 @@ import {
 import { inviteInput, isId, joinInput, membershipInput, muteInput, requestInput } from './rooms.schemas.js';
 import { memberView, membershipView, roomView, type MemberView, type MembershipView, type RoomView } from './view-models.js';
 import { RoomMembers, type Seat } from './members.js';
-import type { RoomPolicy } from './policy.js';
+import { RoomPolicy } from './policy.js';
 import type { RoomsLive } from './rooms.live.js';
 import { memberBox, newRoomKeys, open, roomPrivateKey, seal } from './room-keys.js';
 
@@ -161,8 +161,8 @@ export class RoomMembershipService {
    * them erases them. They name no room, as notifications never do: an approval
    * links to it.
    */
-  async takeNotices(key: MemberKey): Promise<RoomNotice[]> {
-    const inboxId = key.blind(blindScope.inbox());
+  async takeNotices(key: MemberKey | null): Promise<RoomNotice[]> {
+    const inboxId = RoomPolicy.keyOf(key).blind(blindScope.inbox());
     const list = (await this.notices.find({ where: { inboxId }, orderBy: { field: 'createdAt' }, limit: 100 })).items;
     for (const n of list) await this.notices.delete(n.id);
     return list.map((n) => ({ kind: n.kind, roomId: n.kind === 'room_approved' ? n.roomId : null, createdAt: n.createdAt }));

@@ -1,7 +1,6 @@
 import type { AppContext } from '../context.js';
 import type { ApiRouter } from '../http/api-router.js';
 import { reportInput } from '../moderation/moderation.service.js';
-import { RoomPolicy } from './policy.js';
 import {
   directoryInput,
   editInput,
@@ -34,7 +33,7 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'get', path: '/rooms', tag, access, summary: 'Your rooms, with unread counts (capped at 100)',
-    handler: async ({ req, account }) => ({ rooms: await rooms.myRooms(account!, req.memberKey), notices: await membership.takeNotices(RoomPolicy.keyOf(req.memberKey)) }),
+    handler: async ({ req, account }) => ({ rooms: await rooms.myRooms(account!, req.memberKey), notices: await membership.takeNotices(req.memberKey) }),
   });
   api.route({
     method: 'post', path: '/rooms', tag, access: 'moderator', body: roomInput, status: 201,

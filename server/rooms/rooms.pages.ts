@@ -6,7 +6,6 @@ import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } 
 import { AppError, fieldError, forbidden } from '../core/errors.js';
 import type { FormState } from '../views/layout.js';
 import type { RoomPreview, RoomView } from './view-models.js';
-import { RoomPolicy } from './policy.js';
 import { editMessagePage, joinPage, managePage, newRoomPage, reportMessagePage, roomPage, roomsPage, type ManageData, type ManageSection } from './rooms.views.js';
 
 const param = (value: string | undefined) => value ?? '';
@@ -35,7 +34,7 @@ export function roomsPages(ctx: AppContext): express.Router {
       ctx.page(req),
       {
         mine: await rooms.myRooms(req.account!, req.memberKey),
-        notices: await membership.takeNotices(RoomPolicy.keyOf(req.memberKey)),
+        notices: await membership.takeNotices(req.memberKey),
         directory: await rooms.directory(state ? {} : { after: text(req.query.after) }), canCreate: isStaff(req.account),
       },
       state,
