@@ -50,18 +50,24 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
   const { i18n, logger, eventLimit } = deps;
   const { membership, messages } = deps.rooms;
   const { nsp } = channels;
-  /** roomId → blinded member id → that member's sockets following the room. */
+  /** roomId → blinded member id → that member's sockets following the room; and each socket's seats, to undo them cheaply. */
   const seats = new Map<string, Map<string, Set<Socket>>>();
+  const seatsOf = new Map<Socket, Map<string, string>>();
   const seat = (socket: Socket, roomId: string, memberId: string) => {
     const room = seats.get(roomId) ?? new Map<string, Set<Socket>>();
     seats.set(roomId, room);
     room.set(memberId, (room.get(memberId) ?? new Set()).add(socket));
+    seatsOf.set(socket, (seatsOf.get(socket) ?? new Map<string, string>()).set(roomId, memberId));
   };
-  const unseat = (socket: Socket) => {
-    for (const [roomId, room] of seats) {
-      for (const [memberId, sockets] of room) if (sockets.delete(socket) && sockets.size === 0) room.delete(memberId);
-      if (room.size === 0) seats.delete(roomId);
-    }
+  const unseat = (socket: Socket, roomId: string) => {
+    const memberId = seatsOf.get(socket)?.get(roomId);
+    if (memberId === undefined) return;
+    seatsOf.get(socket)!.delete(roomId);
+    if (seatsOf.get(socket)!.size === 0) seatsOf.delete(socket);
+    const room = seats.get(roomId)!;
+    const sockets = room.get(memberId);
+    if (sockets?.delete(socket) && sockets.size === 0) room.delete(memberId);
+    if (room.size === 0) seats.delete(roomId);
   };
   channels.channel(CHANNEL, (viewer, id, key) => membership.isMember(viewer, key, id));
 
@@ -77,9 +83,7 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
   });
   nsp.adapter.on('leave-room', (name: string, socketId: string) => {
     const socket = nsp.sockets.get(socketId);
-    const room = name.startsWith(`${CHANNEL}:`) ? seats.get(name.slice(CHANNEL.length + 1)) : undefined;
-    if (!socket || !room) return;
-    for (const [memberId, sockets] of room) if (sockets.delete(socket) && sockets.size === 0) room.delete(memberId);
+    if (socket && name.startsWith(`${CHANNEL}:`)) unseat(socket, name.slice(CHANNEL.length + 1));
   });
   const schedulePresence = (name: string) => {
     if (!name.startsWith(`${CHANNEL}:`)) return;
@@ -146,24 +150,23 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
       await messages.markRead(account, key, payload);
       return {};
     });
-    socket.on('disconnect', () => unseat(socket));
+    socket.on('disconnect', () => {
+      for (const roomId of [...(seatsOf.get(socket)?.keys() ?? [])]) unseat(socket, roomId);
+    });
   });
 
   return {
     publish: (roomId, event, payload) => channels.publish(CHANNEL, roomId, event, payload),
     remove(roomId, memberId) {
-      const sockets = seats.get(roomId)?.get(memberId);
-      if (!sockets) return;
-      for (const socket of sockets) {
+      for (const socket of [...(seats.get(roomId)?.get(memberId) ?? [])]) {
         socket.emit('member-removed', { roomId });
         socket.leave(`${CHANNEL}:${roomId}`);
+        unseat(socket, roomId);
       }
-      seats.get(roomId)?.delete(memberId);
     },
     close(roomId) {
       channels.publish(CHANNEL, roomId, 'room-closed', { roomId });
       nsp.in(`${CHANNEL}:${roomId}`).socketsLeave(`${CHANNEL}:${roomId}`);
-      seats.delete(roomId);
     },
     online: (roomId) => channels.followers(CHANNEL, roomId),
   };
