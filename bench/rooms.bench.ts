@@ -8,11 +8,29 @@ import { io as connectClient, type Socket } from 'socket.io-client';
 import { openStore } from '../server/store/open-store.js';
 import { accountsCollection, accountsCollections, type AccountDoc } from '../server/accounts/accounts.collections.js';
 import { SessionsService } from '../server/accounts/sessions.service.js';
-import { membershipsCollection, roomsCollection, roomsCollections, type MembershipDoc, type RoomDoc } from '../server/rooms/rooms.collections.js';
-import { aliasKey } from '../server/rooms/members.js';
-import { newId, randomToken } from '../server/crypto.js';
+import {
+  membershipsCollection,
+  messagesCollection,
+  roomsCollection,
+  roomsCollections,
+  type MembershipDoc,
+  type MessageDoc,
+  type RoomDoc,
+} from '../server/rooms/rooms.collections.js';
+import { aliasKey, RoomMembers } from '../server/rooms/members.js';
+import { seatOf, RoomMembershipService } from '../server/rooms/membership.service.js';
+import { RoomPolicy } from '../server/rooms/policy.js';
+import { RoomRetention } from '../server/rooms/retention.js';
+import { RoomClaims } from '../server/rooms/room-claims.js';
+import { RoomPinsService } from '../server/rooms/pins.service.js';
+import { RoomMessagesService } from '../server/rooms/messages.service.js';
+import { RoomsService } from '../server/rooms/rooms.service.js';
+import { deferredLive } from '../server/rooms/rooms.socket.js';
+import { AccountHooks } from '../server/accounts/account-hooks.js';
+import { createLimiter } from '../server/core/rate-limit.js';
 import { MemberKey } from '../server/core/member-key.js';
-import { report, startServer, type BenchInstance, type Figure } from './lib.js';
+import { newId, randomToken } from '../server/crypto.js';
+import { report, startServer, timed, type BenchInstance, type Figure } from './lib.js';
 import { benchDatabaseKey, compareRuns } from './encryption-compare.js';
 
 /**
@@ -24,6 +42,12 @@ import { benchDatabaseKey, compareRuns } from './encryption-compare.js';
  * and duplicated deliveries as well as latency, from send to receipt by each
  * other member. Everything talks to 127.0.0.1 only.
  * Run: npm run bench:rooms (ROOMS_BENCH_SECONDS and ROOMS_BENCH_WORKERS to vary it).
+ *
+ * First, in this process: what blinding costs a member's list of rooms. No row
+ * says which rooms are a member's, so the list computes their blinded id in
+ * every room of the instance and reads those ids in batches; measured with
+ * LIST_ROOMS rooms on the instance, the member in LIST_MINE of them.
+ * ROOMS_BENCH_PART=list runs only that part.
  */
 const SECONDS = Number(process.env.ROOMS_BENCH_SECONDS ?? 60);
 /** One by default: on a 2-core machine a second client process takes its CPU from the server and makes latency worse. */
@@ -38,6 +62,12 @@ const SMALL_EVERY_MS = 10_000;
 const DRAIN_MS = 3000;
 /** A hard stop whatever happens, so the benchmark never hangs a machine. */
 const DEADLINE_MS = (SECONDS + 240) * 1000;
+const LIST_ROOMS = 1000;
+const LIST_MINE = 20;
+const LIST_RUNS = 200;
+/** The rooms list is read on every visit to /rooms: it should stay well inside a page's budget. */
+const LIST_P50_TARGET_MS = 50;
+
 /** Latency histogram: 0.1 ms buckets up to 10 s, then one overflow bucket. */
 const BUCKETS = 100_000;
 
@@ -230,6 +260,7 @@ async function seed(databaseUrl: string, databaseKey: string | null): Promise<{ 
       createdAt: t,
       updatedAt: t,
     }));
+    const keys = accounts.map(() => MemberKey.generate());
     await store.transaction(async (tx) => {
       const rooms = tx.collection(roomsCollection);
       for (const r of [big, ...small]) await rooms.insert(r);
@@ -239,10 +270,12 @@ async function seed(databaseUrl: string, databaseKey: string | null): Promise<{ 
         await col.insert(a);
         const seat = seats[i]!;
         const alias = `Member ${i}`;
+        // The same member key the account's session carries (below), so its socket finds this membership.
+        const blinded = seatOf(keys[i]!, seat.room.id);
         const membership: MembershipDoc = {
-          id: newId(),
+          id: blinded.memberId,
+          ref: newId(),
           roomId: seat.room.id,
-          accountId: a.id,
           role: 'member',
           displayMode: 'alias',
           alias,
@@ -251,13 +284,15 @@ async function seed(databaseUrl: string, databaseKey: string | null): Promise<{ 
           mutedUntil: null,
           lastReadSeq: 0,
           joinedAt: t,
+          publicKey: blinded.publicKey,
+          roomKey: null,
         };
         await members.insert(membership);
       }
     });
     const plans: ClientPlan[] = [];
     for (const [i, a] of accounts.entries()) {
-      const { token } = await sessions.start(a, MemberKey.generate());
+      const { token } = await sessions.start(a, keys[i]!);
       const seat = seats[i]!;
       plans.push({ idx: i, token, roomId: seat.room.id, big: seat.big, everyMs: seat.everyMs });
     }
@@ -273,6 +308,62 @@ function cpuSeconds(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   // After "pid (comm) ", utime and stime are the 12th and 13th fields, in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A member's rooms list (RoomsService.myRooms) with LIST_ROOMS rooms on the instance, in this process. */
+async function measureRoomsList(): Promise<boolean> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-rooms-list-'));
+  const store = await openStore(`sqlite:${path.join(dir, 'parasol.sqlite')}`);
+  try {
+    await store.declare([...roomsCollections]);
+    const live = deferredLive();
+    const members = new RoomMembers(store);
+    // The list reads neither the text filters nor the instance's secrets.
+    const policy = new RoomPolicy(store, members, {} as never);
+    const retention = new RoomRetention(store, members, new RoomClaims(store), new AccountHooks());
+    const pins = new RoomPinsService(store, policy, live);
+    const messages = new RoomMessagesService({ store, policy, members, pins, retention, live, messageLimit: createLimiter({ perKey: 1000, overall: 1000, windowSeconds: 1 }) });
+    const membership = new RoomMembershipService({ store, policy, members, instance: {} as never, live });
+    const rooms = new RoomsService({ store, policy, members, membership, messages, retention, live });
+    const key = MemberKey.generate();
+    const other = MemberKey.generate();
+    const t = Date.now();
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < LIST_ROOMS; i++) {
+        const room: RoomDoc = {
+          id: newId(), name: `room ${i}`, description: '', purpose: '', language: 'en', joinPolicy: 'invite', retentionDays: 30,
+          listed: false, readOnly: false, requestKey: randomToken(12), seq: 0, createdAt: t, updatedAt: t,
+        };
+        await tx.collection(roomsCollection).insert(room);
+        await members.addIn(tx, room, seatOf(other, room.id), 'facilitator', { displayMode: 'alias' });
+        if (i % (LIST_ROOMS / LIST_MINE) === 0) await members.addIn(tx, room, seatOf(key, room.id), 'member', { displayMode: 'alias' });
+        for (let seq = 1; seq <= 5; seq++) {
+          const message: MessageDoc = {
+            id: newId(), roomId: room.id, seq, authorId: RoomMembers.blindId(other, room.id), authorLabel: 'x', authorKind: 'alias',
+            body: 'hello', html: '<p>hello</p>', replyTo: null, reactions: {}, createdAt: t, editedAt: null, expiresAt: t + 86_400_000,
+          };
+          await tx.collection(messagesCollection).insert(message);
+        }
+        await tx.collection(roomsCollection).patch(room.id, { seq: 5 });
+      }
+    });
+    const account = { id: newId(), status: 'active' } as AccountDoc;
+    const times: number[] = [];
+    for (let i = 0; i < LIST_RUNS; i++) {
+      const [list, ms] = await timed(() => rooms.myRooms(account, key));
+      if (list.length !== LIST_MINE) throw new Error(`the rooms list found ${list.length} rooms, not ${LIST_MINE}`);
+      times.push(ms);
+    }
+    times.sort((a, b) => a - b);
+    const at = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]!;
+    return report(`A member's rooms list, blinded (SQLite, ${LIST_ROOMS} rooms on the instance, member of ${LIST_MINE}, ${LIST_RUNS} runs)`, [
+      { name: 'rooms list p50', value: at(50), unit: 'ms', target: { value: LIST_P50_TARGET_MS, better: 'lower' } },
+      { name: 'rooms list p95', value: at(95), unit: 'ms' },
+    ]);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function percentileOf(hist: Map<number, number>, p: number): number {
@@ -414,11 +505,16 @@ async function measure(databaseKey: string | null): Promise<{ figures: Figure[];
 }
 
 async function main(): Promise<void> {
+  const listOk = await measureRoomsList();
+  if (process.env.ROOMS_BENCH_PART === 'list') {
+    process.stdout.write(`\n${listOk ? 'All targets met.' : 'Some targets missed.'}\n`);
+    return;
+  }
   const plain = await measure(null);
   process.stdout.write('\nThe same with DATABASE_KEY set (encrypted database):\n');
   const encrypted = await measure(benchDatabaseKey());
   compareRuns('Rooms', plain.figures, encrypted.figures);
-  process.stdout.write(`\n${plain.ok && encrypted.ok ? 'All targets met.' : 'Some targets missed.'}\n`);
+  process.stdout.write(`\n${listOk && plain.ok && encrypted.ok ? 'All targets met.' : 'Some targets missed.'}\n`);
 }
 
 if (process.argv.includes('--client')) {

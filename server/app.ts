@@ -75,6 +75,7 @@ import { RoomsService } from './rooms/rooms.service.js';
 import { RoomMembers } from './rooms/members.js';
 import { RoomPolicy } from './rooms/policy.js';
 import { RoomRetention } from './rooms/retention.js';
+import { RoomClaims } from './rooms/room-claims.js';
 import { RoomPinsService } from './rooms/pins.service.js';
 import { RoomMessagesService } from './rooms/messages.service.js';
 import { RoomMembershipService } from './rooms/membership.service.js';
@@ -242,7 +243,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const roomsLive = deferredLive();
   const roomMembers = new RoomMembers(store);
   const roomPolicy = new RoomPolicy(store, roomMembers, moderation);
-  const roomRetention = new RoomRetention(store, roomMembers, hooks);
+  const roomClaims = new RoomClaims(store);
+  await roomClaims.migrate();
+  const roomRetention = new RoomRetention(store, roomMembers, roomClaims, hooks);
   const roomPins = new RoomPinsService(store, roomPolicy, roomsLive);
   const roomMessages = new RoomMessagesService({
     store,
@@ -250,16 +253,17 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     members: roomMembers,
     pins: roomPins,
     retention: roomRetention,
-    notifications,
     messageLimit: createLimiter(config.rateLimits.roomMessages),
     live: roomsLive,
   });
-  const roomMembership = new RoomMembershipService({ store, policy: roomPolicy, members: roomMembers, accounts, instance, notifications, live: roomsLive });
+  const roomMembership = new RoomMembershipService({ store, policy: roomPolicy, members: roomMembers, instance, live: roomsLive });
   const rooms = {
     rooms: new RoomsService({ store, policy: roomPolicy, members: roomMembers, membership: roomMembership, messages: roomMessages, retention: roomRetention, live: roomsLive }),
     membership: roomMembership,
     messages: roomMessages,
     pins: roomPins,
+    claims: roomClaims,
+    retention: roomRetention,
   };
   const rights = new RightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
   await rights.seed();

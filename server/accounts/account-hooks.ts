@@ -13,6 +13,8 @@ export type AccountDeletedHook = (tx: TxScope, accountId: string, content: Conte
 export type BlindedDeletedHook = (key: MemberKey, content: ContentChoice) => Promise<void>;
 /** `key` is null when the session has none (made before member keys): export the named data only then. */
 export type AccountExporter = (accountId: string, key: MemberKey | null) => Promise<unknown>;
+/** Runs each time a log-in unwraps the member's key (e.g. to take up what was stored for the account before blinding). */
+export type AccountUnlockedHook = (accountId: string, key: MemberKey) => Promise<void>;
 
 /**
  * Other modules own data about a member (posts, memberships, check-ins). They
@@ -23,6 +25,7 @@ export class AccountHooks {
   private readonly deleted: AccountDeletedHook[] = [];
   private readonly blindedDeleted: BlindedDeletedHook[] = [];
   private readonly exporters = new Map<string, AccountExporter>();
+  private readonly unlocked: AccountUnlockedHook[] = [];
 
   onDeleted(hook: AccountDeletedHook): void {
     this.deleted.push(hook);
@@ -30,6 +33,14 @@ export class AccountHooks {
 
   onBlindedDeleted(hook: BlindedDeletedHook): void {
     this.blindedDeleted.push(hook);
+  }
+
+  onUnlocked(hook: AccountUnlockedHook): void {
+    this.unlocked.push(hook);
+  }
+
+  async runUnlocked(accountId: string, key: MemberKey): Promise<void> {
+    for (const hook of this.unlocked) await hook(accountId, key);
   }
 
   exporter(section: string, exporter: AccountExporter): void {

@@ -146,6 +146,7 @@ export class AccountsService {
       throw unauthorized('login_failed');
     }
     const current = unlocked.upgrade ? (await this.accounts.patch(account.id, unlocked.upgrade))! : account;
+    if (unlocked.key) await this.hooks.runUnlocked(current.id, unlocked.key);
     return this.signIn(current, device, unlocked.key);
   }
 

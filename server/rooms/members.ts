@@ -1,4 +1,5 @@
 import { conflict } from '../core/errors.js';
+import { blindScope, type MemberKey } from '../core/member-key.js';
 import { newId } from '../crypto.js';
 import { eachPage } from '../store/paging.js';
 import { DuplicateKeyError, type Store, type TxScope } from '../store/port.js';
@@ -10,9 +11,20 @@ export function aliasKey(alias: string): string {
   return alias.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
+/** Who a new membership is for: the member's blinded id and public key in the room, both computed from their key. */
+export interface Seat {
+  readonly memberId: string;
+  readonly publicKey: string;
+}
+
+/** getMany takes this many ids per query: one statement per batch, bounded in size. */
+const LOOKUP_BATCH = 500;
+
 /**
  * Every read and write of room memberships, and only here: how a member is
- * linked to their account is decided in this one file.
+ * linked to a membership is decided in this one file. A membership is found
+ * by the member's blinded id, which only their key computes; no account id is
+ * ever stored.
  */
 export class RoomMembers {
   private readonly members;
@@ -21,29 +33,46 @@ export class RoomMembers {
     this.members = store.collection(membershipsCollection);
   }
 
-  /** The account's membership of the room, or null. */
-  of(roomId: string, accountId: string): Promise<MembershipDoc | null> {
-    return this.members.findOne({ roomId, accountId });
+  /** The member's blinded id in the room. */
+  static blindId(key: MemberKey, roomId: string): string {
+    return key.blind(blindScope.room(roomId));
   }
 
-  /** A membership of this room by its id; null for a malformed id or another room's member. */
-  async byId(roomId: string, memberId: unknown): Promise<MembershipDoc | null> {
-    const member = isId(memberId) ? await this.members.get(memberId) : null;
-    return member && member.roomId === roomId ? member : null;
+  /** The key holder's membership of the room, or null. */
+  of(roomId: string, key: MemberKey): Promise<MembershipDoc | null> {
+    return this.members.get(RoomMembers.blindId(key, roomId));
+  }
+
+  /** The key holder's memberships among `roomIds`, found by computing their blinded id in each and reading them in batches. */
+  async ofKey(key: MemberKey, roomIds: readonly string[]): Promise<MembershipDoc[]> {
+    const found: MembershipDoc[] = [];
+    for (let i = 0; i < roomIds.length; i += LOOKUP_BATCH) {
+      found.push(...(await this.members.getMany(roomIds.slice(i, i + LOOKUP_BATCH).map((roomId) => RoomMembers.blindId(key, roomId)))));
+    }
+    return found;
+  }
+
+  /** Memberships by blinded id (a message's author, say). */
+  byIds(ids: readonly string[]): Promise<MembershipDoc[]> {
+    return this.members.getMany(ids);
+  }
+
+  /** A membership of this room by the reference pages use; null for a malformed reference or another room's member. */
+  async byRef(roomId: string, ref: unknown): Promise<MembershipDoc | null> {
+    return isId(ref) ? this.members.findOne({ roomId, ref }) : null;
   }
 
   async aliasTaken(roomId: string, alias: string): Promise<boolean> {
     return (await this.members.findOne({ roomId, aliasKey: aliasKey(alias) })) !== null;
   }
 
-  /** The accounts to notify for the room (requests, reports). */
-  async facilitatorAccounts(roomId: string): Promise<string[]> {
-    const page = await this.members.find({ where: { roomId, role: 'facilitator' }, orderBy: { field: 'joinedAt' }, limit: 100 });
-    return page.items.map((m) => m.accountId);
-  }
-
   facilitatorCount(roomId: string): Promise<number> {
     return this.members.count({ roomId, role: 'facilitator' });
+  }
+
+  /** The room's facilitators, oldest first. */
+  facilitators(roomId: string): Promise<MembershipDoc[]> {
+    return this.all({ roomId, role: 'facilitator' });
   }
 
   /** The whole member list, oldest first. */
@@ -51,13 +80,11 @@ export class RoomMembers {
     return this.all({ roomId });
   }
 
-  /** Every room the account belongs to, oldest membership first. */
-  ofAccount(accountId: string): Promise<MembershipDoc[]> {
-    return this.all({ accountId });
-  }
-
   /** Changes a membership; an alias clash surfaces as the store's DuplicateKeyError for the caller to word. */
-  async update(id: string, patch: Partial<Pick<MembershipDoc, 'role' | 'displayMode' | 'alias' | 'showName' | 'mutedUntil'>>): Promise<MembershipDoc> {
+  async update(
+    id: string,
+    patch: Partial<Pick<MembershipDoc, 'role' | 'displayMode' | 'alias' | 'showName' | 'mutedUntil' | 'roomKey'>>,
+  ): Promise<MembershipDoc> {
     const changes: Partial<MembershipDoc> = { ...patch, ...(patch.alias !== undefined ? { aliasKey: aliasKey(patch.alias) } : {}) };
     return (await this.members.patch(id, changes))!;
   }
@@ -71,9 +98,16 @@ export class RoomMembers {
   }
 
   /** Adds a member inside `tx`; an alias already in use in the room is a 409, never a silent rename. */
-  async addIn(tx: TxScope, room: RoomDoc, accountId: string, role: RoomRole, choice: { alias?: string | null; displayMode: DisplayMode }): Promise<MembershipDoc> {
+  async addIn(
+    tx: TxScope,
+    room: RoomDoc,
+    seat: Seat,
+    role: RoomRole,
+    choice: { alias?: string | null; displayMode: DisplayMode },
+    roomKey: string | null = null,
+  ): Promise<MembershipDoc> {
     const col = tx.collection(membershipsCollection);
-    if (await col.findOne({ roomId: room.id, accountId })) throw conflict('already_member');
+    if (await col.get(seat.memberId)) throw conflict('already_member');
     let alias = choice.alias ?? null;
     if (alias !== null && (await col.findOne({ roomId: room.id, aliasKey: aliasKey(alias) }))) throw conflict('alias_taken');
     // A neutral generated alias: four digits while the room is small, more when they run short.
@@ -82,9 +116,9 @@ export class RoomMembers {
       if (!(await col.findOne({ roomId: room.id, aliasKey: aliasKey(candidate) }))) alias = candidate;
     }
     const doc: MembershipDoc = {
-      id: newId(),
+      id: seat.memberId,
+      ref: newId(),
       roomId: room.id,
-      accountId,
       role,
       displayMode: choice.displayMode,
       alias,
@@ -93,6 +127,8 @@ export class RoomMembers {
       mutedUntil: null,
       lastReadSeq: room.seq,
       joinedAt: Date.now(),
+      publicKey: seat.publicKey,
+      roomKey,
     };
     await col.insert(doc);
     return doc;
@@ -100,10 +136,6 @@ export class RoomMembers {
 
   async removeRoomIn(tx: TxScope, roomId: string): Promise<void> {
     await tx.collection(membershipsCollection).deleteWhere({ roomId });
-  }
-
-  async removeAccountIn(tx: TxScope, accountId: string): Promise<void> {
-    await tx.collection(membershipsCollection).deleteWhere({ accountId });
   }
 
   /** Runs a write that adds a member; a unique-index clash from a concurrent join becomes the same 409 as the checks give. */
@@ -116,7 +148,7 @@ export class RoomMembers {
     }
   }
 
-  private async all(where: { roomId: string } | { accountId: string }): Promise<MembershipDoc[]> {
+  private async all(where: { roomId: string; role?: RoomRole }): Promise<MembershipDoc[]> {
     const list: MembershipDoc[] = [];
     await eachPage(
       (after) => this.members.find({ where, orderBy: { field: 'joinedAt' }, limit: 500, after }),

@@ -1,17 +1,26 @@
 import { DuplicateKeyError, type Store } from '../store/port.js';
 import { humanCode, newId, normaliseCode } from '../crypto.js';
 import { conflict, notFound, unprocessable } from '../core/errors.js';
+import { blindScope, type MemberKey } from '../core/member-key.js';
 import { parseInput } from '../core/validate.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
-import type { AccountsService } from '../accounts/accounts.service.js';
 import type { InstanceService } from '../instance/instance.service.js';
-import type { NotificationsService } from '../notifications/notifications.service.js';
-import { joinRequestsCollection, REQUEST_LIFETIME_MS, roomInvitesCollection, roomsCollection, type MembershipDoc } from './rooms.collections.js';
+import {
+  joinRequestsCollection,
+  NOTICE_LIFETIME_MS,
+  REQUEST_LIFETIME_MS,
+  roomInvitesCollection,
+  roomNoticesCollection,
+  roomsCollection,
+  type MembershipDoc,
+  type RoomDoc,
+} from './rooms.collections.js';
 import { inviteInput, isId, joinInput, membershipInput, muteInput, requestInput } from './rooms.schemas.js';
 import { memberView, membershipView, roomView, type MemberView, type MembershipView, type RoomView } from './view-models.js';
-import type { RoomMembers } from './members.js';
-import type { RoomPolicy } from './policy.js';
+import { RoomMembers, type Seat } from './members.js';
+import { RoomPolicy } from './policy.js';
 import type { RoomsLive } from './rooms.live.js';
+import { memberBox, newRoomKeys, open, roomPrivateKey, seal } from './room-keys.js';
 
 const DAY = 86_400_000;
 
@@ -19,10 +28,30 @@ export interface RoomMembershipDeps {
   readonly store: Store;
   readonly policy: RoomPolicy;
   readonly members: RoomMembers;
-  readonly accounts: AccountsService;
   readonly instance: InstanceService;
-  readonly notifications: NotificationsService;
   readonly live: RoomsLive;
+}
+
+/** A waiting join request as the room's facilitators see it: the handle opened with the room's key, for them only. */
+export interface JoinRequestView {
+  readonly id: string;
+  readonly handle: string | null;
+  readonly note: string;
+  readonly alias: string | null;
+  readonly createdAt: number;
+}
+
+/** A decision on the member's join request, waiting for their next visit. */
+export interface RoomNotice {
+  readonly kind: 'room_approved' | 'room_refused';
+  /** The room to open, for an approval only. */
+  readonly roomId: string | null;
+  readonly createdAt: number;
+}
+
+/** The seat a key holder takes in a room: everything a membership needs that only their key computes. */
+export function seatOf(key: MemberKey, roomId: string): Seat {
+  return { memberId: RoomMembers.blindId(key, roomId), publicKey: memberBox(key, roomId).publicKey };
 }
 
 /** Who is in a room and how they got there: join requests, invite codes, aliases, roles, mutes and leaving. */
@@ -30,37 +59,50 @@ export class RoomMembershipService {
   private readonly requests;
   private readonly invites;
   private readonly rooms;
+  private readonly notices;
 
   constructor(private readonly deps: RoomMembershipDeps) {
     this.requests = deps.store.collection(joinRequestsCollection);
     this.invites = deps.store.collection(roomInvitesCollection);
     this.rooms = deps.store.collection(roomsCollection);
+    this.notices = deps.store.collection(roomNoticesCollection);
   }
 
   /** Whether `viewer` may follow the room's live channel now. */
-  isMember(viewer: AccountDoc | null, roomId: string): Promise<boolean> {
-    return this.deps.policy.mayFollow(viewer, roomId);
+  isMember(viewer: AccountDoc | null, key: MemberKey | null, roomId: string): Promise<boolean> {
+    return this.deps.policy.mayFollow(viewer, key, roomId);
   }
 
-  /** Whether the viewer's join request for the room is waiting. */
-  async hasRequested(viewer: AccountDoc, roomId: string): Promise<boolean> {
-    return (await this.requests.findOne({ roomId, accountId: viewer.id })) !== null;
+  /** Whether the key holder's join request for the room is waiting. */
+  async hasRequested(key: MemberKey, roomId: string): Promise<boolean> {
+    return (await this.requests.findOne({ roomId, memberId: RoomMembers.blindId(key, roomId) })) !== null;
   }
 
-  async requestToJoin(actor: AccountDoc | null, roomId: unknown, raw: unknown = {}): Promise<{ createdAt: number }> {
-    this.deps.policy.assertMayJoin(actor);
+  /**
+   * Asks to join. The request is stored under the applicant's blinded id (so
+   * approval can seat them without their key) and their handle sealed to the
+   * room's public key: the database names nobody.
+   */
+  async requestToJoin(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, raw: unknown = {}): Promise<{ createdAt: number }> {
+    this.deps.policy.assertMayJoin(actor, key);
+    const memberKey = key!;
     const input = parseInput(requestInput, raw);
     const room = await this.deps.policy.room(roomId);
-    const member = await this.deps.members.of(room.id, actor.id);
+    const member = await this.deps.members.of(room.id, memberKey);
     if (!member && !this.deps.policy.mayPreview(room, input.key)) throw notFound('room_not_found');
     if (member) throw conflict('already_member');
     if (room.joinPolicy !== 'request') throw conflict('invite_only');
+    if (!room.publicKey) throw conflict('room_key_pending');
+    const seat = seatOf(memberKey, room.id);
     const now = Date.now();
     try {
       await this.requests.insert({
         id: newId(),
         roomId: room.id,
-        accountId: actor.id,
+        memberId: seat.memberId,
+        inboxId: memberKey.blind(blindScope.inbox()),
+        publicKey: seat.publicKey,
+        sealedHandle: seal(room.publicKey, Buffer.from(actor.handle, 'utf8')),
         note: input.note,
         alias: input.alias ?? null,
         displayMode: input.displayMode,
@@ -71,40 +113,89 @@ export class RoomMembershipService {
       if (error instanceof DuplicateKeyError) throw conflict('request_exists');
       throw error;
     }
-    await this.deps.notifications.notify(await this.deps.members.facilitatorAccounts(room.id), 'room_request', `/rooms/${room.id}/manage#requests`);
     return { createdAt: now };
   }
 
-  async joinRequests(actor: AccountDoc | null, roomId: unknown) {
-    const { room } = await this.deps.policy.facilitator(actor, roomId);
+  /** Waiting requests with each applicant's handle, opened with the room's private key as this facilitator holds it. */
+  async joinRequests(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown): Promise<JoinRequestView[]> {
+    const { room, membership, key: memberKey } = await this.deps.policy.facilitator(actor, key, roomId);
+    const roomKey = await this.roomKeyFor(room, membership, memberKey);
     const list = (await this.requests.find({ where: { roomId: room.id }, orderBy: { field: 'createdAt' }, limit: 200 })).items;
-    const names = await this.deps.accounts.publicNames(list.map((r) => r.accountId));
-    return list
-      .filter((r) => names.has(r.accountId))
-      .map((r) => ({ id: r.id, handle: names.get(r.accountId)!.handle, note: r.note, alias: r.alias, createdAt: r.createdAt }));
+    return list.map((r) => {
+      const handle = roomKey ? open(roomKey, r.sealedHandle) : null;
+      return { id: r.id, handle: handle ? handle.toString('utf8') : null, note: r.note, alias: r.alias, createdAt: r.createdAt };
+    });
   }
 
-  /** Lets the applicant in. An alias taken since the request was made is replaced by a generated one, which they can change. */
-  async decideRequest(actor: AccountDoc | null, roomId: unknown, requestId: unknown, approve: boolean): Promise<MemberView | null> {
-    const { room } = await this.deps.policy.facilitator(actor, roomId);
+  /**
+   * Lets the applicant in under the blinded id their own request computed, or
+   * refuses; either way the request, and the sealed handle with it, is erased,
+   * and the decision waits under the applicant's inbox id for their next visit.
+   * An alias taken since the request was made is replaced by a generated one.
+   */
+  async decideRequest(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, requestId: unknown, approve: boolean): Promise<MemberView | null> {
+    const { room } = await this.deps.policy.facilitator(actor, key, roomId);
     const request = isId(requestId) ? await this.requests.get(requestId) : null;
     if (!request || request.roomId !== room.id) throw notFound('request_not_found');
+    const now = Date.now();
+    const notice = { id: newId(), inboxId: request.inboxId, roomId: room.id, createdAt: now, expiresAt: now + NOTICE_LIFETIME_MS };
     if (!approve) {
-      await this.requests.delete(request.id);
-      await this.deps.notifications.notify([request.accountId], 'room_refused', '/rooms');
+      await this.deps.store.transaction(async (tx) => {
+        if (!(await tx.collection(joinRequestsCollection).delete(request.id))) throw notFound('request_not_found');
+        await tx.collection(roomNoticesCollection).insert({ ...notice, kind: 'room_refused' });
+      });
       return null;
     }
     const taken = request.alias !== null && (await this.deps.members.aliasTaken(room.id, request.alias));
     const membership = await this.deps.members.joining(async (tx) => {
-      await tx.collection(joinRequestsCollection).delete(request.id);
-      return this.deps.members.addIn(tx, room, request.accountId, 'member', { alias: taken ? null : request.alias, displayMode: request.displayMode });
+      if (!(await tx.collection(joinRequestsCollection).delete(request.id))) throw notFound('request_not_found');
+      await tx.collection(roomNoticesCollection).insert({ ...notice, kind: 'room_approved' });
+      const seat = { memberId: request.memberId, publicKey: request.publicKey };
+      return this.deps.members.addIn(tx, room, seat, 'member', { alias: taken ? null : request.alias, displayMode: request.displayMode });
     });
-    await this.deps.notifications.notify([request.accountId], 'room_approved', `/rooms/${room.id}`);
-    return this.withHandle(membership);
+    return memberView(membership);
   }
 
-  async createInvite(actor: AccountDoc | null, roomId: unknown, raw: unknown = {}) {
-    const { room } = await this.deps.policy.facilitator(actor, roomId);
+  /**
+   * Decisions on the key holder's join requests since their last visit; reading
+   * them erases them. They name no room, as notifications never do: an approval
+   * links to it.
+   */
+  async takeNotices(key: MemberKey | null): Promise<RoomNotice[]> {
+    const inboxId = RoomPolicy.keyOf(key).blind(blindScope.inbox());
+    const list = (await this.notices.find({ where: { inboxId }, orderBy: { field: 'createdAt' }, limit: 100 })).items;
+    for (const n of list) await this.notices.delete(n.id);
+    return list.map((n) => ({ kind: n.kind, roomId: n.kind === 'room_approved' ? n.roomId : null, createdAt: n.createdAt }));
+  }
+
+  /** How many join requests wait in the room: a facilitator's rooms list shows it instead of a notification that would name them. */
+  pendingRequests(roomId: string): Promise<number> {
+    return this.requests.count({ roomId });
+  }
+
+  /**
+   * The room's private key as `facilitator` holds it. A room made before
+   * blinding gets its key pair here, from its first facilitator who opens the
+   * requests; and whoever holds the key hands it to every facilitator who has
+   * none yet (promoted since, or migrated and claimed), sealed to their public key.
+   */
+  private async roomKeyFor(room: RoomDoc, facilitator: MembershipDoc, key: MemberKey) {
+    let privateBytes: Buffer | null = null;
+    if (facilitator.roomKey) privateBytes = open(memberBox(key, room.id), facilitator.roomKey);
+    else if (!room.publicKey) {
+      const fresh = newRoomKeys();
+      await this.rooms.patch(room.id, { publicKey: fresh.publicKey });
+      privateBytes = fresh.privateBytes;
+    }
+    if (!privateBytes) return null;
+    for (const f of await this.deps.members.facilitators(room.id)) {
+      if (!f.roomKey && f.publicKey) await this.deps.members.update(f.id, { roomKey: seal(f.publicKey, privateBytes) });
+    }
+    return roomPrivateKey(privateBytes);
+  }
+
+  async createInvite(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, raw: unknown = {}) {
+    const { room } = await this.deps.policy.facilitator(actor, key, roomId);
     const { days } = parseInput(inviteInput, raw);
     const code = humanCode(3, 4);
     const now = Date.now();
@@ -113,76 +204,78 @@ export class RoomMembershipService {
     return { code, invite: { id: doc.id, createdAt: doc.createdAt, expiresAt: doc.expiresAt } };
   }
 
-  async inviteList(actor: AccountDoc | null, roomId: unknown) {
-    const { room } = await this.deps.policy.facilitator(actor, roomId);
+  async inviteList(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown) {
+    const { room } = await this.deps.policy.facilitator(actor, key, roomId);
     const page = await this.invites.find({ where: { roomId: room.id }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 200 });
     return page.items.map((i) => ({ id: i.id, createdAt: i.createdAt, expiresAt: i.expiresAt }));
   }
 
-  async revokeInvite(actor: AccountDoc | null, roomId: unknown, inviteId: unknown): Promise<void> {
-    const { room } = await this.deps.policy.facilitator(actor, roomId);
+  async revokeInvite(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, inviteId: unknown): Promise<void> {
+    const { room } = await this.deps.policy.facilitator(actor, key, roomId);
     const invite = isId(inviteId) ? await this.invites.get(inviteId) : null;
     if (!invite || invite.roomId !== room.id) throw notFound('invite_not_found');
     await this.invites.delete(invite.id);
   }
 
   /** Spends a single-use code; an unknown, spent or expired code is one and the same 422. */
-  async joinWithCode(actor: AccountDoc | null, raw: unknown = {}): Promise<RoomView> {
-    this.deps.policy.assertMayJoin(actor);
+  async joinWithCode(actor: AccountDoc | null, key: MemberKey | null, raw: unknown = {}): Promise<RoomView> {
+    this.deps.policy.assertMayJoin(actor, key);
     const input = parseInput(joinInput, raw);
     const invite = await this.invites.findOne({ hash: this.inviteHash(input.code) });
     const room = invite ? await this.rooms.get(invite.roomId) : null;
     if (!invite || !room) throw unprocessable('invite_invalid');
+    const seat = seatOf(key!, room.id);
     const membership = await this.deps.members.joining(async (tx) => {
       // Deleted with the join: a spent code links nobody to whoever made it.
       if (!(await tx.collection(roomInvitesCollection).delete(invite.id))) throw unprocessable('invite_invalid');
-      await tx.collection(joinRequestsCollection).deleteWhere({ roomId: room.id, accountId: actor.id });
-      return this.deps.members.addIn(tx, room, actor.id, 'member', { alias: input.alias, displayMode: input.displayMode });
+      await tx.collection(joinRequestsCollection).deleteWhere({ roomId: room.id, memberId: seat.memberId });
+      return this.deps.members.addIn(tx, room, seat, 'member', { alias: input.alias, displayMode: input.displayMode });
     });
     return roomView(room, membership, { online: this.deps.live.online(room.id), postBlocked: this.deps.policy.postBlock(actor, room, membership) });
   }
 
-  /** The member list: the room's facilitators only, nobody else (instance admins included). */
-  async list(actor: AccountDoc | null, roomId: unknown): Promise<MemberView[]> {
-    const { room } = await this.deps.policy.facilitator(actor, roomId);
-    const list = await this.deps.members.inRoom(room.id);
-    const names = await this.deps.accounts.publicNames(list.map((m) => m.accountId));
-    return list.map((m) => memberView(m, names.get(m.accountId)?.handle ?? null));
+  /** The member list, by alias: the room's facilitators only, nobody else (instance admins included). */
+  async list(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown): Promise<MemberView[]> {
+    const { room } = await this.deps.policy.facilitator(actor, key, roomId);
+    return (await this.deps.members.inRoom(room.id)).map(memberView);
   }
 
-  async mute(actor: AccountDoc | null, roomId: unknown, memberId: unknown, raw: unknown = {}): Promise<MemberView> {
-    const { room } = await this.deps.policy.facilitator(actor, roomId);
+  async mute(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, memberId: unknown, raw: unknown = {}): Promise<MemberView> {
+    const { room } = await this.deps.policy.facilitator(actor, key, roomId);
     const target = await this.memberIn(room.id, memberId);
     if (target.role === 'facilitator') throw conflict('facilitator_protected');
     const { minutes } = parseInput(muteInput, raw);
-    return this.withHandle(await this.deps.members.update(target.id, { mutedUntil: minutes === 0 ? null : Date.now() + minutes * 60_000 }));
+    return memberView(await this.deps.members.update(target.id, { mutedUntil: minutes === 0 ? null : Date.now() + minutes * 60_000 }));
   }
 
-  async makeFacilitator(actor: AccountDoc | null, roomId: unknown, memberId: unknown): Promise<MemberView> {
-    const { room } = await this.deps.policy.facilitator(actor, roomId);
+  /** Promotes a member; the promoter hands them the room's key, sealed to the new facilitator's public key. */
+  async makeFacilitator(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, memberId: unknown): Promise<MemberView> {
+    const { room, membership, key: memberKey } = await this.deps.policy.facilitator(actor, key, roomId);
     const target = await this.memberIn(room.id, memberId);
-    return this.withHandle(await this.deps.members.update(target.id, { role: 'facilitator', mutedUntil: null }));
+    const promoted = await this.deps.members.update(target.id, { role: 'facilitator', mutedUntil: null });
+    await this.roomKeyFor(room, membership, memberKey);
+    return memberView(promoted);
   }
 
   /** Removes a member: the membership is deleted and their open pages stop receiving at once. */
-  async remove(actor: AccountDoc | null, roomId: unknown, memberId: unknown): Promise<void> {
-    const { room } = await this.deps.policy.facilitator(actor, roomId);
+  async remove(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, memberId: unknown): Promise<void> {
+    const { room } = await this.deps.policy.facilitator(actor, key, roomId);
     const target = await this.memberIn(room.id, memberId);
     if (target.role === 'facilitator') throw conflict('facilitator_protected');
     await this.deps.members.remove(target.id);
-    this.deps.live.remove(room.id, target.accountId);
+    this.deps.live.remove(room.id, target.id);
   }
 
-  async leave(actor: AccountDoc | null, roomId: unknown): Promise<void> {
-    const { room, membership, actor: leaving } = await this.deps.policy.member(actor, roomId);
+  async leave(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown): Promise<void> {
+    const { room, membership } = await this.deps.policy.member(actor, key, roomId);
     if (membership.role === 'facilitator' && (await this.deps.members.facilitatorCount(room.id)) <= 1) throw conflict('last_facilitator');
     await this.deps.members.remove(membership.id);
-    this.deps.live.remove(room.id, leaving.id);
+    this.deps.live.remove(room.id, membership.id);
   }
 
   /** The member's own settings in the room: how others see them, and whether they see the room's real name. */
-  async update(actor: AccountDoc | null, roomId: unknown, raw: unknown = {}): Promise<MembershipView> {
-    const { membership } = await this.deps.policy.member(actor, roomId);
+  async update(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, raw: unknown = {}): Promise<MembershipView> {
+    const { membership } = await this.deps.policy.member(actor, key, roomId);
     const input = parseInput(membershipInput, raw);
     try {
       return membershipView(
@@ -203,13 +296,8 @@ export class RoomMembershipService {
   }
 
   private async memberIn(roomId: string, memberId: unknown): Promise<MembershipDoc> {
-    const member = await this.deps.members.byId(roomId, memberId);
+    const member = await this.deps.members.byRef(roomId, memberId);
     if (!member) throw notFound('member_not_found');
     return member;
-  }
-
-  private async withHandle(membership: MembershipDoc): Promise<MemberView> {
-    const names = await this.deps.accounts.publicNames([membership.accountId]);
-    return memberView(membership, names.get(membership.accountId)?.handle ?? null);
   }
 }

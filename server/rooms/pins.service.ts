@@ -2,6 +2,7 @@ import { conflict, notFound } from '../core/errors.js';
 import { newId } from '../crypto.js';
 import { parseInput } from '../core/validate.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
+import type { MemberKey } from '../core/member-key.js';
 import type { Store } from '../store/port.js';
 import { messagesCollection, pinsCollection, type PinDoc } from './rooms.collections.js';
 import { isId, PIN_LIMIT, pinMessageInput, pinResourceInput } from './rooms.schemas.js';
@@ -23,14 +24,14 @@ export class RoomPinsService {
     this.messages = store.collection(messagesCollection);
   }
 
-  async list(actor: AccountDoc | null, roomId: unknown): Promise<PinView[]> {
-    const { room } = await this.policy.member(actor, roomId);
+  async list(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown): Promise<PinView[]> {
+    const { room } = await this.policy.member(actor, key, roomId);
     return this.views(room.id);
   }
 
   /** Pins a message ({messageId}) or a resource ({title, body}). */
-  async pin(actor: AccountDoc | null, roomId: unknown, raw: unknown = {}): Promise<PinView> {
-    const { room } = await this.policy.facilitator(actor, roomId);
+  async pin(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, raw: unknown = {}): Promise<PinView> {
+    const { room } = await this.policy.facilitator(actor, key, roomId);
     if ((await this.pins.count({ roomId: room.id })) >= PIN_LIMIT) throw conflict('too_many_pins', { max: PIN_LIMIT });
     const now = Date.now();
     let doc: PinDoc;
@@ -49,8 +50,8 @@ export class RoomPinsService {
     return (await this.views(room.id)).find((p) => p.id === doc.id)!;
   }
 
-  async unpin(actor: AccountDoc | null, roomId: unknown, pinId: unknown): Promise<void> {
-    const { room } = await this.policy.facilitator(actor, roomId);
+  async unpin(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, pinId: unknown): Promise<void> {
+    const { room } = await this.policy.facilitator(actor, key, roomId);
     const pin = isId(pinId) ? await this.pins.get(pinId) : null;
     if (!pin || pin.roomId !== room.id) throw notFound('pin_not_found');
     await this.pins.delete(pin.id);

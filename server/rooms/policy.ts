@@ -1,6 +1,7 @@
 import { AppError, conflict, forbidden, notFound, unauthorized, unprocessable } from '../core/errors.js';
 import { safeEqual } from '../crypto.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
+import type { MemberKey } from '../core/member-key.js';
 import { isSuspended } from '../accounts/accounts.service.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
 import { renderBody } from '../content/markdown.js';
@@ -12,6 +13,8 @@ import type { RoomMembers } from './members.js';
 export interface MemberContext {
   readonly room: RoomDoc;
   readonly membership: MembershipDoc;
+  /** The member's key, unwrapped for this request or socket: what found the membership. */
+  readonly key: MemberKey;
 }
 
 /** An instant as a reader anywhere can read it in an error message, which has no locale of its own. */
@@ -39,10 +42,17 @@ export class RoomPolicy {
     return !!account && account.status === 'active';
   }
 
-  /** The checks before joining: signed in and approved. */
-  assertMayJoin(actor: AccountDoc | null): asserts actor is AccountDoc {
+  /** The checks before joining: signed in, approved, and the member's key at hand (it computes their blinded id). */
+  assertMayJoin(actor: AccountDoc | null, key: MemberKey | null): asserts actor is AccountDoc {
     if (!actor) throw unauthorized('login_required');
     if (!RoomPolicy.active(actor)) throw forbidden('pending_approval');
+    if (!key) throw unauthorized('member_key_locked');
+  }
+
+  /** The member's key, or the 401 that asks them to log in again so their session carries it. */
+  static keyOf(key: MemberKey | null): MemberKey {
+    if (!key) throw unauthorized('member_key_locked');
+    return key;
   }
 
   async room(roomId: unknown): Promise<RoomDoc> {
@@ -51,14 +61,14 @@ export class RoomPolicy {
     return room;
   }
 
-  /** The viewer's membership of the room; null for a visitor or an account not (yet) approved. */
-  membershipOf(viewer: AccountDoc | null, roomId: string): Promise<MembershipDoc | null> {
-    return RoomPolicy.active(viewer) ? this.members.of(roomId, viewer.id) : Promise.resolve(null);
+  /** The viewer's membership of the room; null for a visitor, an account not (yet) approved, or a session without the member's key. */
+  membershipOf(viewer: AccountDoc | null, key: MemberKey | null, roomId: string): Promise<MembershipDoc | null> {
+    return RoomPolicy.active(viewer) && key ? this.members.of(roomId, key) : Promise.resolve(null);
   }
 
   /** Whether `viewer` may follow the room's live channel now. */
-  async mayFollow(viewer: AccountDoc | null, roomId: string): Promise<boolean> {
-    return isId(roomId) && (await this.membershipOf(viewer, roomId)) !== null;
+  async mayFollow(viewer: AccountDoc | null, key: MemberKey | null, roomId: string): Promise<boolean> {
+    return isId(roomId) && (await this.membershipOf(viewer, key, roomId)) !== null;
   }
 
   /** An unlisted room shows its directory entry only to a holder of its request link. */
@@ -70,16 +80,17 @@ export class RoomPolicy {
    * The room and the actor's membership. Someone outside an unlisted room is
    * told it does not exist, exactly as for a room that does not: its existence must not leak.
    */
-  async member(actor: AccountDoc | null, roomId: unknown): Promise<MemberContext & { actor: AccountDoc }> {
+  async member(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown): Promise<MemberContext & { actor: AccountDoc }> {
     if (!actor) throw unauthorized('login_required');
+    const memberKey = RoomPolicy.keyOf(key);
     const room = await this.room(roomId);
-    const membership = await this.membershipOf(actor, room.id);
+    const membership = await this.membershipOf(actor, memberKey, room.id);
     if (!membership) throw room.listed ? forbidden('room_members_only') : notFound('room_not_found');
-    return { room, membership, actor };
+    return { room, membership, actor, key: memberKey };
   }
 
-  async facilitator(actor: AccountDoc | null, roomId: unknown): Promise<MemberContext & { actor: AccountDoc }> {
-    const found = await this.member(actor, roomId);
+  async facilitator(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown): Promise<MemberContext & { actor: AccountDoc }> {
+    const found = await this.member(actor, key, roomId);
     if (found.membership.role !== 'facilitator') throw forbidden('facilitator_only');
     return found;
   }
@@ -110,8 +121,8 @@ export class RoomPolicy {
   }
 
   /** The author and the room's facilitators may delete a message. */
-  assertMayDelete(actor: AccountDoc, membership: MembershipDoc, message: MessageDoc): void {
-    if (message.authorId !== actor.id && membership.role !== 'facilitator') throw forbidden('not_author');
+  assertMayDelete(membership: MembershipDoc, message: MessageDoc): void {
+    if (message.authorId !== membership.id && membership.role !== 'facilitator') throw forbidden('not_author');
   }
 
   /** Markdown to HTML, refused when a blocking filter matches. */

@@ -33,12 +33,12 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'get', path: '/rooms', tag, access, summary: 'Your rooms, with unread counts (capped at 100)',
-    handler: async ({ account }) => ({ rooms: await rooms.myRooms(account!) }),
+    handler: async ({ req, account }) => ({ rooms: await rooms.myRooms(account!, req.memberKey), notices: await membership.takeNotices(req.memberKey) }),
   });
   api.route({
     method: 'post', path: '/rooms', tag, access: 'moderator', body: roomInput, status: 201,
     summary: 'Create a room (instance moderators and admins; the creator becomes its first facilitator)',
-    handler: async ({ req, account }) => ({ room: await rooms.create(account, req.body) }),
+    handler: async ({ req, account }) => ({ room: await rooms.create(account, req.memberKey, req.body) }),
   });
   api.route({
     method: 'get', path: '/rooms/directory', tag, access, query: directoryInput,
@@ -48,22 +48,22 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/rooms/join', tag, access, body: joinInput, status: 201,
     summary: 'Join a room with a single-use invite code: {code, alias?, displayMode?}',
-    handler: async ({ req, account }) => ({ room: await membership.joinWithCode(account, req.body) }),
+    handler: async ({ req, account }) => ({ room: await membership.joinWithCode(account, req.memberKey, req.body) }),
   });
   api.route({
     method: 'get', path: '/rooms/:id', tag, access, query: roomQueryInput,
     summary: 'A room you belong to; for others only a listed room’s directory entry (or with the request link’s key)',
-    handler: async ({ req, account }) => ({ room: await rooms.get(account, param(req.params.id), req.query) }),
+    handler: async ({ req, account }) => ({ room: await rooms.get(account, req.memberKey, param(req.params.id), req.query) }),
   });
   api.route({
     method: 'patch', path: '/rooms/:id', tag, access, body: roomPatchInput,
     summary: 'Change a room’s settings, e.g. read-only or retention (facilitators; a new retention applies to new messages)',
-    handler: async ({ req, account }) => ({ room: await rooms.update(account, param(req.params.id), req.body) }),
+    handler: async ({ req, account }) => ({ room: await rooms.update(account, req.memberKey, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'delete', path: '/rooms/:id', tag, access, summary: 'Close a room: its messages, members, requests, invites and pins are deleted (facilitators)',
     handler: async ({ req, account }) => {
-      await rooms.close(account, param(req.params.id));
+      await rooms.close(account, req.memberKey, param(req.params.id));
       return undefined;
     },
   });
@@ -71,42 +71,42 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'get', path: '/rooms/:id/messages', tag, access, query: historyInput,
     summary: 'Messages, oldest first within a page: the newest page, older ones with `before`, catch-up with `after` (cursors are message cursors)',
-    handler: async ({ req, account }) => messages.history(account, param(req.params.id), req.query),
+    handler: async ({ req, account }) => messages.history(account, req.memberKey, param(req.params.id), req.query),
   });
   api.route({
     method: 'post', path: '/rooms/:id/messages', tag, access, body: messageInput, status: 201,
     summary: 'Send a message: {body (Markdown, at most 4,000 characters), replyTo?, clientId?}',
-    handler: async ({ req, account }) => ({ message: (await messages.send(account, param(req.params.id), req.body)).message }),
+    handler: async ({ req, account }) => ({ message: (await messages.send(account, req.memberKey, param(req.params.id), req.body)).message }),
   });
   api.route({
     method: 'patch', path: '/rooms/:id/messages/:messageId', tag, access, body: editInput, summary: 'Edit your message',
-    handler: async ({ req, account }) => ({ message: await messages.edit(account, param(req.params.id), param(req.params.messageId), req.body) }),
+    handler: async ({ req, account }) => ({ message: await messages.edit(account, req.memberKey, param(req.params.id), param(req.params.messageId), req.body) }),
   });
   api.route({
     method: 'delete', path: '/rooms/:id/messages/:messageId', tag, access, summary: 'Delete your message (facilitators: any message)',
     handler: async ({ req, account }) => {
-      await messages.delete(account, param(req.params.id), param(req.params.messageId));
+      await messages.delete(account, req.memberKey, param(req.params.id), param(req.params.messageId));
       return undefined;
     },
   });
   api.route({
     method: 'post', path: '/rooms/:id/messages/:messageId/reactions', tag, access, body: reactionInput,
     summary: 'Add or take back a supportive reaction; answers the counts',
-    handler: async ({ req, account }) => messages.react(account, param(req.params.id), param(req.params.messageId), req.body),
+    handler: async ({ req, account }) => messages.react(account, req.memberKey, param(req.params.id), param(req.params.messageId), req.body),
   });
   api.route({
     method: 'post', path: '/rooms/:id/messages/:messageId/reports', tag, access, body: reportInput, status: 201,
     summary: 'Report a message to the room’s facilitators: {reason, note?}',
-    handler: async ({ req, account }) => ({ report: await messages.report(account, param(req.params.id), param(req.params.messageId), req.body) }),
+    handler: async ({ req, account }) => ({ report: await messages.report(account, req.memberKey, param(req.params.id), param(req.params.messageId), req.body) }),
   });
   api.route({
     method: 'get', path: '/rooms/:id/reports', tag, access, summary: 'Open reports in the room (facilitators)',
-    handler: async ({ req, account }) => ({ reports: await messages.reportList(account, param(req.params.id)) }),
+    handler: async ({ req, account }) => ({ reports: await messages.reportList(account, req.memberKey, param(req.params.id)) }),
   });
   api.route({
     method: 'delete', path: '/rooms/:id/reports/:reportId', tag, access, summary: 'Dismiss a report (facilitators)',
     handler: async ({ req, account }) => {
-      await messages.dismissReport(account, param(req.params.id), param(req.params.reportId));
+      await messages.dismissReport(account, req.memberKey, param(req.params.id), param(req.params.reportId));
       return undefined;
     },
   });
@@ -114,20 +114,20 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/rooms/:id/requests', tag, access, body: requestInput, status: 201,
     summary: 'Ask to join a room: {note?, alias?, displayMode?, key? (from the request link, for an unlisted room)}',
-    handler: async ({ req, account }) => ({ request: await membership.requestToJoin(account, param(req.params.id), req.body) }),
+    handler: async ({ req, account }) => ({ request: await membership.requestToJoin(account, req.memberKey, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'get', path: '/rooms/:id/requests', tag, access, summary: 'Waiting join requests (facilitators)',
-    handler: async ({ req, account }) => ({ requests: await membership.joinRequests(account, param(req.params.id)) }),
+    handler: async ({ req, account }) => ({ requests: await membership.joinRequests(account, req.memberKey, param(req.params.id)) }),
   });
   api.route({
     method: 'post', path: '/rooms/:id/requests/:requestId/approve', tag, access, summary: 'Let the applicant in (facilitators)',
-    handler: async ({ req, account }) => ({ member: await membership.decideRequest(account, param(req.params.id), param(req.params.requestId), true) }),
+    handler: async ({ req, account }) => ({ member: await membership.decideRequest(account, req.memberKey, param(req.params.id), param(req.params.requestId), true) }),
   });
   api.route({
     method: 'post', path: '/rooms/:id/requests/:requestId/refuse', tag, access, summary: 'Refuse a join request (facilitators)',
     handler: async ({ req, account }) => {
-      await membership.decideRequest(account, param(req.params.id), param(req.params.requestId), false);
+      await membership.decideRequest(account, req.memberKey, param(req.params.id), param(req.params.requestId), false);
       return undefined;
     },
   });
@@ -135,53 +135,53 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/rooms/:id/invites', tag, access, body: inviteInput, status: 201,
     summary: 'Make a single-use invite code valid for {days} (1–30, default 7); the code is shown once (facilitators)',
-    handler: async ({ req, account }) => membership.createInvite(account, param(req.params.id), req.body),
+    handler: async ({ req, account }) => membership.createInvite(account, req.memberKey, param(req.params.id), req.body),
   });
   api.route({
     method: 'get', path: '/rooms/:id/invites', tag, access, summary: 'Unspent invites (facilitators)',
-    handler: async ({ req, account }) => ({ invites: await membership.inviteList(account, param(req.params.id)) }),
+    handler: async ({ req, account }) => ({ invites: await membership.inviteList(account, req.memberKey, param(req.params.id)) }),
   });
   api.route({
     method: 'delete', path: '/rooms/:id/invites/:inviteId', tag, access, summary: 'Revoke an invite (facilitators)',
     handler: async ({ req, account }) => {
-      await membership.revokeInvite(account, param(req.params.id), param(req.params.inviteId));
+      await membership.revokeInvite(account, req.memberKey, param(req.params.id), param(req.params.inviteId));
       return undefined;
     },
   });
 
   api.route({
     method: 'get', path: '/rooms/:id/members', tag, access, summary: 'The member list (facilitators of the room only; nobody else, instance admins included)',
-    handler: async ({ req, account }) => ({ members: await membership.list(account, param(req.params.id)) }),
+    handler: async ({ req, account }) => ({ members: await membership.list(account, req.memberKey, param(req.params.id)) }),
   });
   api.route({
     method: 'post', path: '/rooms/:id/members/:memberId/mute', tag, access, body: muteInput, summary: 'Mute a member for {minutes} (0 lifts it; facilitators)',
-    handler: async ({ req, account }) => ({ member: await membership.mute(account, param(req.params.id), param(req.params.memberId), req.body) }),
+    handler: async ({ req, account }) => ({ member: await membership.mute(account, req.memberKey, param(req.params.id), param(req.params.memberId), req.body) }),
   });
   api.route({
     method: 'post', path: '/rooms/:id/members/:memberId/facilitator', tag, access, summary: 'Make a member a facilitator (facilitators)',
-    handler: async ({ req, account }) => ({ member: await membership.makeFacilitator(account, param(req.params.id), param(req.params.memberId)) }),
+    handler: async ({ req, account }) => ({ member: await membership.makeFacilitator(account, req.memberKey, param(req.params.id), param(req.params.memberId)) }),
   });
   api.route({
     method: 'delete', path: '/rooms/:id/members/:memberId', tag, access, summary: 'Remove a member; their open pages stop receiving at once (facilitators)',
     handler: async ({ req, account }) => {
-      await membership.remove(account, param(req.params.id), param(req.params.memberId));
+      await membership.remove(account, req.memberKey, param(req.params.id), param(req.params.memberId));
       return undefined;
     },
   });
 
   api.route({
     method: 'get', path: '/rooms/:id/pins', tag, access, summary: 'Pinned messages and resources',
-    handler: async ({ req, account }) => ({ pins: await pins.list(account, param(req.params.id)) }),
+    handler: async ({ req, account }) => ({ pins: await pins.list(account, req.memberKey, param(req.params.id)) }),
   });
   api.route({
     method: 'post', path: '/rooms/:id/pins', tag, access, body: pinInput, status: 201,
     summary: 'Pin a message {messageId} or a resource {title, body (Markdown)} (facilitators)',
-    handler: async ({ req, account }) => ({ pin: await pins.pin(account, param(req.params.id), req.body) }),
+    handler: async ({ req, account }) => ({ pin: await pins.pin(account, req.memberKey, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'delete', path: '/rooms/:id/pins/:pinId', tag, access, summary: 'Unpin (facilitators)',
     handler: async ({ req, account }) => {
-      await pins.unpin(account, param(req.params.id), param(req.params.pinId));
+      await pins.unpin(account, req.memberKey, param(req.params.id), param(req.params.pinId));
       return undefined;
     },
   });
@@ -189,13 +189,13 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/rooms/:id/leave', tag, access, summary: 'Leave the room',
     handler: async ({ req, account }) => {
-      await membership.leave(account, param(req.params.id));
+      await membership.leave(account, req.memberKey, param(req.params.id));
       return undefined;
     },
   });
   api.route({
     method: 'patch', path: '/rooms/:id/membership', tag, access, body: membershipInput,
     summary: 'Your settings in the room: {displayMode (alias or pseudonym), alias, showName (see the room’s name in titles)}',
-    handler: async ({ req, account }) => ({ membership: await membership.update(account, param(req.params.id), req.body) }),
+    handler: async ({ req, account }) => ({ membership: await membership.update(account, req.memberKey, param(req.params.id), req.body) }),
   });
 }

@@ -27,6 +27,13 @@ export interface RoomDoc {
   requestKey: string;
   /** The sequence number of the room's last message: messages are ordered and fetched by it. */
   seq: number;
+  /**
+   * The room's X25519 public key (raw, base64url): join requests seal the
+   * applicant's handle to it. Its private key is stored only sealed to each
+   * facilitator's membership (MembershipDoc.roomKey). Missing on a room made
+   * before blinding until a facilitator opens its requests.
+   */
+  publicKey?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -35,10 +42,20 @@ export type RoomRole = 'facilitator' | 'member';
 /** What other members see as the author of a member's messages. */
 export type DisplayMode = 'alias' | 'pseudonym';
 
+/**
+ * A membership holds no account id: its id is the member's blinded id in the
+ * room (MemberKey.blind(blindScope.room(roomId))), which only a request or
+ * socket carrying the member's key can compute. A membership migrated from
+ * before blinding keeps a random id until its member claims it (room-claims.ts).
+ */
 export interface MembershipDoc {
   id: string;
+  /**
+   * How pages and facilitators name the membership: random, so it says nothing
+   * about the member's key, and new when a member leaves and comes back.
+   */
+  ref: string;
   roomId: string;
-  accountId: string;
   role: RoomRole;
   displayMode: DisplayMode;
   /** The room-specific name, unique in the room. */
@@ -51,12 +68,29 @@ export interface MembershipDoc {
   /** The last message the member has seen, for unread counts; never shown to anyone else. */
   lastReadSeq: number;
   joinedAt: number;
+  /** The member's X25519 public key for this room (room-keys.ts), derived from their key; null until a migrated membership is claimed. */
+  publicKey: string | null;
+  /** For a facilitator: the room's private key sealed to `publicKey`; null for members. */
+  roomKey: string | null;
+  /** Set only on a migrated membership not claimed yet: it ends then (ROOM_CLAIM_TTL_MS). */
+  expiresAt?: number | null;
 }
 
 export interface JoinRequestDoc {
   id: string;
   roomId: string;
-  accountId: string;
+  /**
+   * The applicant's blinded id in the room, computed by the applicant's own
+   * request: approval creates the membership under it. It is not linked to
+   * the account.
+   */
+  memberId: string;
+  /** The applicant's inbox blinded id (blindScope.inbox()): where the decision waits for their next visit. */
+  inboxId: string;
+  /** The applicant's room public key, so the membership is complete when a facilitator approves. */
+  publicKey: string;
+  /** The applicant's handle sealed to the room's public key: only the room's facilitators can read it, until the request is decided and erased. */
+  sealedHandle: string;
   /** The applicant's short note to the facilitators. */
   note: string;
   /** The alias asked for; a neutral one is generated on approval when null. */
@@ -83,7 +117,7 @@ export interface MessageDoc {
   roomId: string;
   /** Order within the room, given inside the writing transaction: no gaps in what a reader catches up on. */
   seq: number;
-  /** Null once the author deleted their account and chose to keep their messages. */
+  /** The author's blinded id in the room (their membership's id); null once the author deleted their account and chose to keep their messages. */
   authorId: string | null;
   /**
    * The alias or pseudonym as it was when the message was sent: changing
@@ -109,12 +143,28 @@ export interface RoomReactionDoc {
   id: string;
   roomId: string;
   messageId: string;
-  accountId: string;
+  /** The member's blinded id in the room. */
+  memberId: string;
   kind: string;
   createdAt: number;
   /** Goes with its message. */
   expiresAt: number;
 }
+
+/**
+ * A decision on a join request, waiting for the applicant's next visit under
+ * their inbox blinded id: never pushed, never kept by account.
+ */
+export interface RoomNoticeDoc {
+  id: string;
+  inboxId: string;
+  kind: 'room_approved' | 'room_refused';
+  roomId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export const NOTICE_LIFETIME_MS = 30 * 86_400_000;
 
 /** A message pinned by a facilitator, or a resource (title and Markdown) such as a list of clinics. */
 export interface PinDoc {
@@ -134,6 +184,7 @@ export interface RoomReportDoc {
   id: string;
   roomId: string;
   messageId: string;
+  /** The reporter's blinded id in the room. */
   reporterId: string;
   reason: ReportReason;
   note: string;
@@ -150,20 +201,20 @@ export const roomsCollection = defineCollection<RoomDoc>({
 
 export const membershipsCollection = defineCollection<MembershipDoc>({
   name: 'room_members',
-  fields: { roomId: 'string', accountId: 'string', role: 'string', aliasKey: 'string', joinedAt: 'number' },
+  fields: { roomId: 'string', ref: 'string', role: 'string', aliasKey: 'string', joinedAt: 'number', expiresAt: 'number' },
   indexes: [
-    { fields: ['roomId', 'accountId'], unique: true },
+    { fields: ['roomId', 'ref'], unique: true },
     { fields: ['roomId', 'aliasKey'], unique: true },
     { fields: ['roomId', 'role', 'joinedAt'] },
     { fields: ['roomId', 'joinedAt'] },
-    { fields: ['accountId', 'joinedAt'] },
   ],
+  ttlField: 'expiresAt',
 });
 
 export const joinRequestsCollection = defineCollection<JoinRequestDoc>({
   name: 'room_requests',
-  fields: { roomId: 'string', accountId: 'string', createdAt: 'number', expiresAt: 'number' },
-  indexes: [{ fields: ['roomId', 'accountId'], unique: true }, { fields: ['roomId', 'createdAt'] }, { fields: ['accountId', 'createdAt'] }],
+  fields: { roomId: 'string', memberId: 'string', createdAt: 'number', expiresAt: 'number' },
+  indexes: [{ fields: ['roomId', 'memberId'], unique: true }, { fields: ['roomId', 'createdAt'] }],
   ttlField: 'expiresAt',
 });
 
@@ -187,8 +238,15 @@ export const messagesCollection = defineCollection<MessageDoc>({
 
 export const roomReactionsCollection = defineCollection<RoomReactionDoc>({
   name: 'room_reactions',
-  fields: { roomId: 'string', messageId: 'string', accountId: 'string', createdAt: 'number', expiresAt: 'number' },
-  indexes: [{ fields: ['roomId', 'accountId', 'createdAt'] }, { fields: ['messageId', 'createdAt'] }, { fields: ['accountId', 'createdAt'] }],
+  fields: { roomId: 'string', messageId: 'string', memberId: 'string', createdAt: 'number', expiresAt: 'number' },
+  indexes: [{ fields: ['memberId', 'createdAt'] }, { fields: ['messageId', 'createdAt'] }, { fields: ['roomId', 'createdAt'] }],
+  ttlField: 'expiresAt',
+});
+
+export const roomNoticesCollection = defineCollection<RoomNoticeDoc>({
+  name: 'room_notices',
+  fields: { inboxId: 'string', roomId: 'string', createdAt: 'number', expiresAt: 'number' },
+  indexes: [{ fields: ['inboxId', 'createdAt'] }, { fields: ['roomId', 'createdAt'] }],
   ttlField: 'expiresAt',
 });
 
@@ -210,6 +268,29 @@ export const roomReportsCollection = defineCollection<RoomReportDoc>({
   ttlField: 'expiresAt',
 });
 
+/**
+ * A membership from before blinding, waiting for its member's next log-in:
+ * the one place an account id still points at a room, for at most
+ * ROOM_CLAIM_TTL_MS after the upgrade (room-claims.ts).
+ */
+export interface RoomClaimDoc {
+  id: string;
+  accountId: string;
+  roomId: string;
+  /** The membership's id until it is claimed (then it becomes the member's blinded id). */
+  membershipId: string;
+  expiresAt: number;
+}
+
+export const ROOM_CLAIM_TTL_MS = 30 * 86_400_000;
+
+export const roomClaimsCollection = defineCollection<RoomClaimDoc>({
+  name: 'room_claims',
+  fields: { accountId: 'string', expiresAt: 'number' },
+  indexes: [{ fields: ['accountId', 'expiresAt'] }],
+  ttlField: 'expiresAt',
+});
+
 export const roomsCollections = [
   roomsCollection,
   membershipsCollection,
@@ -219,4 +300,6 @@ export const roomsCollections = [
   roomReactionsCollection,
   pinsCollection,
   roomReportsCollection,
+  roomNoticesCollection,
+  roomClaimsCollection,
 ];

@@ -4,8 +4,8 @@
  */
 export interface RoomsLive {
   publish(roomId: string, event: string, payload: Record<string, unknown>): void;
-  /** Stops delivery to every socket of the account at once, telling them why first. */
-  remove(roomId: string, accountId: string): void;
+  /** Stops delivery to every socket of the member (by blinded id) at once, telling them why first. */
+  remove(roomId: string, memberId: string): void;
   /** Tells everyone the room is closed and ends its stream. */
   close(roomId: string): void;
   /** How many members have the room open now. */

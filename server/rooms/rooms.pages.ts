@@ -32,7 +32,11 @@ export function roomsPages(ctx: AppContext): express.Router {
   const renderRooms = async (req: Request, state?: FormState) =>
     roomsPage(
       ctx.page(req),
-      { mine: await rooms.myRooms(req.account!), directory: await rooms.directory(state ? {} : { after: text(req.query.after) }), canCreate: isStaff(req.account) },
+      {
+        mine: await rooms.myRooms(req.account!, req.memberKey),
+        notices: await membership.takeNotices(req.memberKey),
+        directory: await rooms.directory(state ? {} : { after: text(req.query.after) }), canCreate: isStaff(req.account),
+      },
       state,
     );
 
@@ -40,7 +44,7 @@ export function roomsPages(ctx: AppContext): express.Router {
   router.post(
     '/rooms/join',
     formPost(async (req, res) => {
-      const room = await membership.joinWithCode(req.account, formBody(req));
+      const room = await membership.joinWithCode(req.account, req.memberKey, formBody(req));
       res.redirect(303, `/rooms/${room.id}`);
     }, renderRooms),
   );
@@ -53,7 +57,7 @@ export function roomsPages(ctx: AppContext): express.Router {
   router.post(
     '/rooms',
     formPost(async (req, res) => {
-      const room = await rooms.create(req.account, lastValues(formBody(req)));
+      const room = await rooms.create(req.account, req.memberKey, lastValues(formBody(req)));
       res.redirect(303, `/rooms/${room.id}/manage`);
     }, renderNew),
   );
@@ -61,7 +65,7 @@ export function roomsPages(ctx: AppContext): express.Router {
   async function renderRoom(req: Request, state?: FormState) {
     const id = param(req.params.id);
     const key = text(req.query.key) ?? text(req.body?.key);
-    const found = await rooms.get(req.account, id, { key });
+    const found = await rooms.get(req.account, req.memberKey, id, { key });
     if (isPreview(found)) return joinPage(ctx.page(req), found, key ?? null, state);
     const before = text(req.query.before) ?? null;
     const replyId = text(req.query.reply) ?? text(req.body?.replyTo);
@@ -69,9 +73,9 @@ export function roomsPages(ctx: AppContext): express.Router {
       ctx.page(req),
       {
         room: found,
-        history: await messages.history(req.account, id, before ? { before } : {}),
-        pins: await pins.list(req.account, id),
-        reply: replyId ? await messages.get(req.account, id, replyId).catch(() => null) : null,
+        history: await messages.history(req.account, req.memberKey, id, before ? { before } : {}),
+        pins: await pins.list(req.account, req.memberKey, id),
+        reply: replyId ? await messages.get(req.account, req.memberKey, id, replyId).catch(() => null) : null,
         before,
         clientId: newId(),
         still: before !== null || !!replyId || req.query.write !== undefined || req.method === 'POST',
@@ -84,7 +88,7 @@ export function roomsPages(ctx: AppContext): express.Router {
   router.post(
     '/rooms/:id/messages',
     formPost(async (req, res) => {
-      const { message } = await messages.send(req.account, param(req.params.id), formBody(req));
+      const { message } = await messages.send(req.account, req.memberKey, param(req.params.id), formBody(req));
       res.redirect(303, `/rooms/${message.roomId}#m-${message.id}`);
     }, renderRoom),
   );
@@ -92,7 +96,7 @@ export function roomsPages(ctx: AppContext): express.Router {
     '/rooms/:id/requests',
     formPost(async (req, res) => {
       const body = formBody(req);
-      await membership.requestToJoin(req.account, param(req.params.id), body);
+      await membership.requestToJoin(req.account, req.memberKey, param(req.params.id), body);
       const key = text(body.key);
       res.redirect(303, `/rooms/${param(req.params.id)}${key ? `?key=${encodeURIComponent(key)}` : ''}`);
     }, renderRoom),
@@ -101,14 +105,14 @@ export function roomsPages(ctx: AppContext): express.Router {
     '/rooms/:id/membership',
     formPost(async (req, res) => {
       const body = lastValues(formBody(req));
-      await membership.update(req.account, param(req.params.id), { displayMode: body.displayMode, alias: body.alias, showName: body.showName });
+      await membership.update(req.account, req.memberKey, param(req.params.id), { displayMode: body.displayMode, alias: body.alias, showName: body.showName });
       res.redirect(303, `/rooms/${param(req.params.id)}`);
     }, renderRoom),
   );
   router.post(
     '/rooms/:id/leave',
     formPost(async (req, res) => {
-      await membership.leave(req.account, param(req.params.id));
+      await membership.leave(req.account, req.memberKey, param(req.params.id));
       res.redirect(303, '/rooms');
     }, renderRoom),
   );
@@ -118,7 +122,7 @@ export function roomsPages(ctx: AppContext): express.Router {
   const messagePath = (req: Request) => `/rooms/${param(req.params.id)}#m-${param(req.params.mid)}`;
 
   const renderEdit = async (req: Request, state?: FormState) => {
-    const message = await messages.get(req.account, param(req.params.id), param(req.params.mid));
+    const message = await messages.get(req.account, req.memberKey, param(req.params.id), param(req.params.mid));
     if (!message.mine) throw new AppError(403, 'not_author');
     return editMessagePage(ctx.page(req), param(req.params.id), message, state);
   };
@@ -126,46 +130,46 @@ export function roomsPages(ctx: AppContext): express.Router {
   router.post(
     '/rooms/:id/m/:mid/edit',
     formPost(async (req, res) => {
-      await messages.edit(req.account, param(req.params.id), param(req.params.mid), formBody(req));
+      await messages.edit(req.account, req.memberKey, param(req.params.id), param(req.params.mid), formBody(req));
       res.redirect(303, messagePath(req));
     }, renderEdit),
   );
   router.post(
     '/rooms/:id/m/:mid/delete',
     formPost(async (req, res) => {
-      await messages.delete(req.account, param(req.params.id), param(req.params.mid));
+      await messages.delete(req.account, req.memberKey, param(req.params.id), param(req.params.mid));
       res.redirect(303, req.body?.back === 'manage' ? `/rooms/${param(req.params.id)}/manage#reports` : `/rooms/${param(req.params.id)}`);
     }, renderRoom),
   );
   router.post(
     '/rooms/:id/m/:mid/react',
     formPost(async (req, res) => {
-      await messages.react(req.account, param(req.params.id), param(req.params.mid), formBody(req));
+      await messages.react(req.account, req.memberKey, param(req.params.id), param(req.params.mid), formBody(req));
       res.redirect(303, messagePath(req));
     }, renderRoom),
   );
 
   const renderReport = async (req: Request, state?: FormState) =>
-    reportMessagePage(ctx.page(req), param(req.params.id), await messages.get(req.account, param(req.params.id), param(req.params.mid)), state);
+    reportMessagePage(ctx.page(req), param(req.params.id), await messages.get(req.account, req.memberKey, param(req.params.id), param(req.params.mid)), state);
   router.get('/rooms/:id/m/:mid/report', handle(async (req, res) => sendPage(res, await renderReport(req))));
   router.post(
     '/rooms/:id/m/:mid/report',
     formPost(async (req, res) => {
-      await messages.report(req.account, param(req.params.id), param(req.params.mid), formBody(req));
+      await messages.report(req.account, req.memberKey, param(req.params.id), param(req.params.mid), formBody(req));
       res.redirect(303, messagePath(req));
     }, renderReport),
   );
   router.post(
     '/rooms/:id/m/:mid/pin',
     formPost(async (req, res) => {
-      await pins.pin(req.account, param(req.params.id), { messageId: param(req.params.mid) });
+      await pins.pin(req.account, req.memberKey, param(req.params.id), { messageId: param(req.params.mid) });
       res.redirect(303, `/rooms/${param(req.params.id)}#pins`);
     }, renderRoom),
   );
   router.post(
     '/rooms/:id/pins/:pid/remove',
     formPost(async (req, res) => {
-      await pins.unpin(req.account, param(req.params.id), param(req.params.pid));
+      await pins.unpin(req.account, req.memberKey, param(req.params.id), param(req.params.pid));
       res.redirect(303, `/rooms/${param(req.params.id)}#pins`);
     }, renderRoom),
   );
@@ -174,16 +178,16 @@ export function roomsPages(ctx: AppContext): express.Router {
 
   async function manageData(req: Request): Promise<ManageData> {
     const id = param(req.params.id);
-    const room = await rooms.get(req.account, id);
+    const room = await rooms.get(req.account, req.memberKey, id);
     if (isPreview(room)) throw forbidden('room_members_only');
     if (room.membership.role !== 'facilitator') throw forbidden('facilitator_only');
     return {
       room,
-      requests: await membership.joinRequests(req.account, id),
-      members: await membership.list(req.account, id),
-      invites: await membership.inviteList(req.account, id),
-      reports: await messages.reportList(req.account, id),
-      pins: await pins.list(req.account, id),
+      requests: await membership.joinRequests(req.account, req.memberKey, id),
+      members: await membership.list(req.account, req.memberKey, id),
+      invites: await membership.inviteList(req.account, req.memberKey, id),
+      reports: await messages.reportList(req.account, req.memberKey, id),
+      pins: await pins.list(req.account, req.memberKey, id),
       requestLink: room.joinPolicy === 'request' && room.requestKey ? `${ctx.config.publicUrl}/rooms/${room.id}?key=${room.requestKey}` : null,
     };
   }
@@ -203,21 +207,21 @@ export function roomsPages(ctx: AppContext): express.Router {
     );
   }
 
-  manage('requests/:target/approve', 'requests', (req, id, target) => membership.decideRequest(req.account, id, target, true));
-  manage('requests/:target/refuse', 'requests', (req, id, target) => membership.decideRequest(req.account, id, target, false));
-  manage('members/:target/mute', 'members', (req, id, target) => membership.mute(req.account, id, target, formBody(req)));
-  manage('members/:target/facilitator', 'members', (req, id, target) => membership.makeFacilitator(req.account, id, target));
-  manage('members/:target/remove', 'members', (req, id, target) => membership.remove(req.account, id, target));
-  manage('invites/:target/revoke', 'invites', (req, id, target) => membership.revokeInvite(req.account, id, target));
-  manage('reports/:target/dismiss', 'reports', (req, id, target) => messages.dismissReport(req.account, id, target));
-  manage('pins', 'pins', (req, id) => pins.pin(req.account, id, formBody(req)));
-  manage('settings', 'settings', (req, id) => rooms.update(req.account, id, lastValues(formBody(req))));
+  manage('requests/:target/approve', 'requests', (req, id, target) => membership.decideRequest(req.account, req.memberKey, id, target, true));
+  manage('requests/:target/refuse', 'requests', (req, id, target) => membership.decideRequest(req.account, req.memberKey, id, target, false));
+  manage('members/:target/mute', 'members', (req, id, target) => membership.mute(req.account, req.memberKey, id, target, formBody(req)));
+  manage('members/:target/facilitator', 'members', (req, id, target) => membership.makeFacilitator(req.account, req.memberKey, id, target));
+  manage('members/:target/remove', 'members', (req, id, target) => membership.remove(req.account, req.memberKey, id, target));
+  manage('invites/:target/revoke', 'invites', (req, id, target) => membership.revokeInvite(req.account, req.memberKey, id, target));
+  manage('reports/:target/dismiss', 'reports', (req, id, target) => messages.dismissReport(req.account, req.memberKey, id, target));
+  manage('pins', 'pins', (req, id) => pins.pin(req.account, req.memberKey, id, formBody(req)));
+  manage('settings', 'settings', (req, id) => rooms.update(req.account, req.memberKey, id, lastValues(formBody(req))));
 
   // The code is shown on the answer to this post and never again, so no redirect.
   router.post(
     '/rooms/:id/manage/invites',
     formPost(async (req, res) => {
-      const made = await membership.createInvite(req.account, param(req.params.id), formBody(req));
+      const made = await membership.createInvite(req.account, req.memberKey, param(req.params.id), formBody(req));
       sendPage(res, managePage(ctx.page(req), { ...(await manageData(req)), newCode: { code: made.code, expiresAt: made.invite.expiresAt } }), 201);
     }, renderManage('invites')),
   );
@@ -228,7 +232,7 @@ export function roomsPages(ctx: AppContext): express.Router {
       if (formBody(req).confirm !== 'on') {
         throw fieldError('confirm', 'validation.confirm_close');
       }
-      await rooms.close(req.account, param(req.params.id));
+      await rooms.close(req.account, req.memberKey, param(req.params.id));
       res.redirect(303, '/rooms');
     }, renderManage('close')),
   );

@@ -5,6 +5,8 @@ import type { I18n } from '../i18n/i18n.js';
 import type { Logger } from '../logger.js';
 import type { Limiter } from '../core/rate-limit.js';
 import { AppError } from '../core/errors.js';
+import type { MemberKey } from '../core/member-key.js';
+import { RoomMembers } from './members.js';
 import type { RoomServices } from './rooms.service.js';
 import type { RoomsLive } from './rooms.live.js';
 
@@ -24,6 +26,11 @@ import type { RoomsLive } from './rooms.live.js';
  * Server → client on `room:<id>`: message, message-edited, message-deleted,
  * reaction, pin, presence { online }, room-closed; member-removed goes to the
  * removed member alone, just before their sockets leave the channel.
+ *
+ * Channels are named by room id, never by account. Which open socket belongs
+ * to which blinded member id is known only while the socket is open, from the
+ * member key it carries: it is kept in this process's memory, never in an
+ * adapter payload, a cache or a log.
  */
 export interface RoomsSocketDeps {
   readonly rooms: RoomServices;
@@ -43,9 +50,41 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
   const { i18n, logger, eventLimit } = deps;
   const { membership, messages } = deps.rooms;
   const { nsp } = channels;
-  channels.channel(CHANNEL, (viewer, id) => membership.isMember(viewer, id));
+  /** roomId → blinded member id → that member's sockets following the room; and each socket's seats, to undo them cheaply. */
+  const seats = new Map<string, Map<string, Set<Socket>>>();
+  const seatsOf = new Map<Socket, Map<string, string>>();
+  const seat = (socket: Socket, roomId: string, memberId: string) => {
+    const room = seats.get(roomId) ?? new Map<string, Set<Socket>>();
+    seats.set(roomId, room);
+    room.set(memberId, (room.get(memberId) ?? new Set()).add(socket));
+    seatsOf.set(socket, (seatsOf.get(socket) ?? new Map<string, string>()).set(roomId, memberId));
+  };
+  const unseat = (socket: Socket, roomId: string) => {
+    const memberId = seatsOf.get(socket)?.get(roomId);
+    if (memberId === undefined) return;
+    seatsOf.get(socket)!.delete(roomId);
+    if (seatsOf.get(socket)!.size === 0) seatsOf.delete(socket);
+    const room = seats.get(roomId)!;
+    const sockets = room.get(memberId);
+    if (sockets?.delete(socket) && sockets.size === 0) room.delete(memberId);
+    if (room.size === 0) seats.delete(roomId);
+  };
+  channels.channel(CHANNEL, (viewer, id, key) => membership.isMember(viewer, key, id));
 
   const presence = new Map<string, NodeJS.Timeout>();
+  // A socket joins a room's channel only once authorised with its key: that is when it is seated.
+  nsp.adapter.on('join-room', (name: string, socketId: string) => {
+    const socket = nsp.sockets.get(socketId);
+    const key = socket ? channels.memberKey(socket) : null;
+    if (socket && key && name.startsWith(`${CHANNEL}:`)) {
+      const roomId = name.slice(CHANNEL.length + 1);
+      seat(socket, roomId, RoomMembers.blindId(key, roomId));
+    }
+  });
+  nsp.adapter.on('leave-room', (name: string, socketId: string) => {
+    const socket = nsp.sockets.get(socketId);
+    if (socket && name.startsWith(`${CHANNEL}:`)) unseat(socket, name.slice(CHANNEL.length + 1));
+  });
   const schedulePresence = (name: string) => {
     if (!name.startsWith(`${CHANNEL}:`)) return;
     const roomId = name.slice(CHANNEL.length + 1);
@@ -85,7 +124,7 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
    * (which validates it), and every failure answered, never thrown (a
    * rejection here would take the process down).
    */
-  function on(socket: Socket, event: string, action: (account: AccountDoc, payload: unknown) => Promise<Record<string, unknown>>): void {
+  function on(socket: Socket, event: string, action: (account: AccountDoc, key: MemberKey | null, payload: unknown) => Promise<Record<string, unknown>>): void {
     socket.on(event, (...args: unknown[]) => {
       const ack = args[args.length - 1];
       if (typeof ack !== 'function') return;
@@ -99,23 +138,32 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
           return;
         }
         await eventLimit.consume(account.id);
-        reply({ ok: true, ...(await action(account, args[0])) });
+        reply({ ok: true, ...(await action(account, channels.memberKey(socket), args[0])) });
       })().catch((error: unknown) => reply(errorAnswer(error, account)));
     });
   }
 
   nsp.on('connection', (socket) => {
-    on(socket, 'send', (account, payload) => messages.sendLive(account, payload));
-    on(socket, 'catch-up', (account, payload) => messages.catchUp(account, payload));
-    on(socket, 'read', async (account, payload) => {
-      await messages.markRead(account, payload);
+    on(socket, 'send', (account, key, payload) => messages.sendLive(account, key, payload));
+    on(socket, 'catch-up', (account, key, payload) => messages.catchUp(account, key, payload));
+    on(socket, 'read', async (account, key, payload) => {
+      await messages.markRead(account, key, payload);
       return {};
+    });
+    socket.on('disconnect', () => {
+      for (const roomId of [...(seatsOf.get(socket)?.keys() ?? [])]) unseat(socket, roomId);
     });
   });
 
   return {
     publish: (roomId, event, payload) => channels.publish(CHANNEL, roomId, event, payload),
-    remove: (roomId, accountId) => channels.evict(CHANNEL, roomId, accountId, { event: 'member-removed', payload: { roomId } }),
+    remove(roomId, memberId) {
+      for (const socket of [...(seats.get(roomId)?.get(memberId) ?? [])]) {
+        socket.emit('member-removed', { roomId });
+        socket.leave(`${CHANNEL}:${roomId}`);
+        unseat(socket, roomId);
+      }
+    },
     close(roomId) {
       channels.publish(CHANNEL, roomId, 'room-closed', { roomId });
       nsp.in(`${CHANNEL}:${roomId}`).socketsLeave(`${CHANNEL}:${roomId}`);
@@ -135,7 +183,7 @@ export function deferredLive(): RoomsLive & { attach(live: RoomsLive): void } {
       target = live;
     },
     publish: (roomId, event, payload) => target?.publish(roomId, event, payload),
-    remove: (roomId, accountId) => target?.remove(roomId, accountId),
+    remove: (roomId, memberId) => target?.remove(roomId, memberId),
     close: (roomId) => target?.close(roomId),
     online: (roomId) => target?.online(roomId) ?? 0,
   };

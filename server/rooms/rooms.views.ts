@@ -5,6 +5,7 @@ import { reportReasons } from '../moderation/report-reasons.js';
 import { retentionChoices } from './rooms.collections.js';
 import { ALIAS_MAX, MESSAGE_MAX, NOTE_MAX, PIN_BODY_MAX, PIN_TITLE_MAX } from './rooms.schemas.js';
 import type { AuthorView, History, MemberMessageView, MemberView, MyRoomView, PinView, RoomPreview, RoomView } from './view-models.js';
+import type { JoinRequestView, RoomNotice } from './membership.service.js';
 
 /**
  * Room pages never put a room's name or purpose where a glance at the screen,
@@ -29,13 +30,14 @@ function appearanceFields(ctx: PageContext, state?: FormState): SafeHtml {
   return html`<fieldset><legend>${t('room.how_shown')}</legend>
 <label><input type="radio" name="displayMode" value="alias" ${mode === 'alias' ? 'checked' : ''}> ${t('room.show_alias')}</label>
 <label><input type="radio" name="displayMode" value="pseudonym" ${mode === 'pseudonym' ? 'checked' : ''}> ${t('room.show_pseudonym', { handle: ctx.account?.handle ?? '' })}</label>
+<p class="hint">${t('room.pseudonym_links')}</p>
 </fieldset>
 ${field(state, { name: 'alias', label: t('room.alias'), hint: t('room.alias_hint'), maxlength: ALIAS_MAX })}`;
 }
 
 export function roomsPage(
   ctx: PageContext,
-  data: { mine: readonly MyRoomView[]; directory: { rooms: readonly Omit<RoomPreview, 'membership' | 'requested'>[]; next: string | null }; canCreate: boolean },
+  data: { mine: readonly MyRoomView[]; notices: readonly RoomNotice[]; directory: { rooms: readonly Omit<RoomPreview, 'membership' | 'requested'>[]; next: string | null }; canCreate: boolean },
   state?: FormState,
 ): SafeHtml {
   const { t } = ctx;
@@ -43,10 +45,13 @@ export function roomsPage(
     title: t('rooms.title'),
     body: html`<h1>${icon('chat')} ${t('rooms.title')}</h1>
 <p>${t('rooms.intro')}</p>
+${data.notices.length === 0 ? '' : html`<ul class="list notices">${data.notices.map(
+      (n) => html`<li>${n.roomId ? html`<a href="/rooms/${n.roomId}">${t(`notification.${n.kind}`)}</a>` : t(`notification.${n.kind}`)} · <small>${formatTime(ctx, n.createdAt)}</small></li>`,
+    )}</ul>`}
 <h2>${t('rooms.mine')}</h2>
 ${data.mine.length === 0 ? html`<p>${t('rooms.none')}</p>` : ''}
 <ul class="boards rooms">${data.mine.map(
-      (r, i) => html`<li><a href="/rooms/${r.id}"><strong>${r.showName ? r.name : t('room.neutral_numbered', { number: i + 1 })}</strong>${r.unread > 0 ? html` <span class="tag">${t('rooms.unread', { count: r.unread })}</span>` : ''}</a>
+      (r, i) => html`<li><a href="/rooms/${r.id}"><strong>${r.showName ? r.name : t('room.neutral_numbered', { number: i + 1 })}</strong>${r.unread > 0 ? html` <span class="tag">${t('rooms.unread', { count: r.unread })}</span>` : ''}${r.requests > 0 ? html` <span class="tag">${t('room.requests')}: ${r.requests}</span>` : ''}</a>
 ${r.showName ? '' : html`<details><summary>${t('rooms.show_name')}</summary>${r.name}</details>`}</li>`,
     )}</ul>
 <section id="join" aria-labelledby="h-join"><h2 id="h-join">${icon('key')} ${t('rooms.join_code')}</h2>
@@ -252,6 +257,7 @@ ${facilitator ? html`<p><a class="button" href="/rooms/${room.id}/manage">${icon
 <fieldset><legend>${t('room.how_shown')}</legend>
 <label><input type="radio" name="displayMode" value="alias" ${room.membership.displayMode === 'alias' ? 'checked' : ''}> ${t('room.show_alias')}</label>
 <label><input type="radio" name="displayMode" value="pseudonym" ${room.membership.displayMode === 'pseudonym' ? 'checked' : ''}> ${t('room.show_pseudonym', { handle: ctx.account?.handle ?? '' })}</label>
+<p class="hint">${t('room.pseudonym_links')}</p>
 </fieldset>
 ${field(undefined, { name: 'alias', label: t('room.alias'), maxlength: ALIAS_MAX, value: room.membership.alias })}
 <small>${t('room.settings_apply_new')}</small>
@@ -302,7 +308,7 @@ export type ManageSection = 'requests' | 'members' | 'invites' | 'reports' | 'pi
 
 export interface ManageData {
   readonly room: RoomView;
-  readonly requests: readonly { id: string; handle: string; note: string; alias: string | null; createdAt: number }[];
+  readonly requests: readonly JoinRequestView[];
   readonly members: readonly MemberView[];
   readonly invites: readonly { id: string; createdAt: number; expiresAt: number }[];
   readonly reports: readonly { id: string; reason: string; note: string; createdAt: number; message: { id: string; html: string; author: AuthorView } | null; memberId: string | null }[];
@@ -335,7 +341,7 @@ export function managePage(ctx: PageContext, data: ManageData, problem?: { secti
 ${data.requestLink ? html`<p>${t('room.request_link')}<br><code class="token">${data.requestLink}</code></p>` : ''}
 ${data.requests.length === 0 ? html`<p>${t('room.no_requests')}</p>` : ''}
 <ul class="list">${data.requests.map(
-      (r) => html`<li><strong>@${r.handle}</strong>${r.alias ? html` · ${t('room.alias')}: ${r.alias}` : ''} · <small>${formatTime(ctx, r.createdAt)}</small>
+      (r) => html`<li><strong>${r.handle === null ? t('room.handle_sealed') : `@${r.handle}`}</strong>${r.alias ? html` · ${t('room.alias')}: ${r.alias}` : ''} · <small>${formatTime(ctx, r.createdAt)}</small>
 ${r.note ? html`<blockquote>${r.note}</blockquote>` : ''}
 <p class="actions">${post(`requests/${r.id}/approve`, html`${icon('check')} ${t('room.approve')}`, '', 'primary')} ${post(`requests/${r.id}/refuse`, html`${t('room.refuse')}`)}</p></li>`,
     )}</ul></section>
@@ -343,7 +349,7 @@ ${r.note ? html`<blockquote>${r.note}</blockquote>` : ''}
 <section id="members" class="card"><h2>${icon('list')} ${t('room.members')}</h2>${box('members')}
 <p><small>${t('room.members_private')}</small></p>
 <ul class="list">${data.members.map(
-      (m) => html`<li id="member-${m.id}"><strong>${m.alias}</strong> · @${m.handle ?? '?'} · ${t(`room.role_${m.role}`)}${m.displayMode === 'pseudonym' ? html` · <small>${t('room.shows_pseudonym')}</small>` : ''}
+      (m) => html`<li id="member-${m.id}"><strong>${m.alias}</strong> · ${t(`room.role_${m.role}`)}${m.displayMode === 'pseudonym' ? html` · <small>${t('room.shows_pseudonym')}</small>` : ''}
 ${m.mutedUntil && m.mutedUntil > Date.now() ? html`<p class="notice">${t('room.muted_until', { until: formatTime(ctx, m.mutedUntil) })}</p>` : ''}
 ${m.role === 'member'
   ? html`<p class="actions">${post(

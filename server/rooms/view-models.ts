@@ -78,11 +78,14 @@ export interface MyRoomView {
   readonly role: RoomRole;
   /** Messages by others since the member last looked, capped at UNREAD_CAP. */
   readonly unread: number;
+  /** For a facilitator: join requests waiting (no notification names a facilitator); 0 for members. */
+  readonly requests: number;
 }
 
+/** A member as the room's facilitators see them: by alias (or the pseudonym they chose to show), never by account. */
 export interface MemberView {
+  /** The membership's reference, never the member's blinded id. */
   readonly id: string;
-  readonly handle: string | null;
   readonly alias: string;
   readonly displayMode: DisplayMode;
   readonly role: RoomRole;
@@ -115,11 +118,11 @@ export function authorOf(m: MessageDoc): AuthorView {
 }
 
 export function membershipView(m: MembershipDoc): MembershipView {
-  return { id: m.id, role: m.role, displayMode: m.displayMode, alias: m.alias, showName: m.showName, mutedUntil: m.mutedUntil };
+  return { id: m.ref, role: m.role, displayMode: m.displayMode, alias: m.alias, showName: m.showName, mutedUntil: m.mutedUntil };
 }
 
-export function memberView(m: MembershipDoc, handle: string | null): MemberView {
-  return { id: m.id, handle, alias: m.alias, displayMode: m.displayMode, role: m.role, mutedUntil: m.mutedUntil, joinedAt: m.joinedAt };
+export function memberView(m: MembershipDoc): MemberView {
+  return { id: m.ref, alias: m.alias, displayMode: m.displayMode, role: m.role, mutedUntil: m.mutedUntil, joinedAt: m.joinedAt };
 }
 
 /** `replied` is shown only when it belongs to the same room: a reply never leaks another room's message. */

@@ -66,7 +66,7 @@ describe('rooms in Chromium', function () {
 
     const f = await as('facilitator', fac);
     await f.page.goto(`${inst.url}/rooms/${roomId}/manage`);
-    await clickAndLoad(f.page, f.page.locator('li', { hasText: `@${bea.handle}` }).getByRole('button', { name: 'Remove' }));
+    await clickAndLoad(f.page, f.page.locator('li', { hasText: 'Bea in the room' }).getByRole('button', { name: 'Remove' }));
 
     await b.page.getByText('You are no longer in this group.').waitFor();
     assert.equal(await b.page.locator('#send-form').isVisible(), false);
