@@ -1,3 +1,4 @@
+import type { MemberKey } from '../core/member-key.js';
 import type { TxScope } from '../store/port.js';
 
 /** What happens to a member's posts and messages when they delete their account. */
@@ -5,6 +6,8 @@ export type ContentChoice = 'delete' | 'keep_anonymous';
 
 export type AccountDeletedHook = (tx: TxScope, accountId: string, content: ContentChoice) => Promise<void>;
 export type AccountExporter = (accountId: string) => Promise<unknown>;
+/** Runs after a log-in, with the key the log-in unwrapped, in transactions of its own (never the session's). */
+export type LoggedInHook = (accountId: string, key: MemberKey) => Promise<void>;
 
 /**
  * Other modules own data about a member (posts, memberships, check-ins). They
@@ -14,9 +17,18 @@ export type AccountExporter = (accountId: string) => Promise<unknown>;
 export class AccountHooks {
   private readonly deleted: AccountDeletedHook[] = [];
   private readonly exporters = new Map<string, AccountExporter>();
+  private readonly loggedIn: LoggedInHook[] = [];
 
   onDeleted(hook: AccountDeletedHook): void {
     this.deleted.push(hook);
+  }
+
+  onLoggedIn(hook: LoggedInHook): void {
+    this.loggedIn.push(hook);
+  }
+
+  async runLoggedIn(accountId: string, key: MemberKey): Promise<void> {
+    for (const hook of this.loggedIn) await hook(accountId, key);
   }
 
   exporter(section: string, exporter: AccountExporter): void {

@@ -1,13 +1,15 @@
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
-import { postsCollection, reactionsCollection, threadsCollection } from './forums.collections.js';
+import type { ForumClaims } from './forum-claims.js';
+import { forumClaimsCollection, postsCollection, threadsCollection } from './forums.collections.js';
 
 /** What happens to a member's posts and reactions when they delete or export their account. */
 export class ForumAccountData {
   constructor(
     private readonly docs: ForumDocs,
     private readonly changes: ForumChanges,
+    private readonly claims: ForumClaims,
   ) {}
 
   register(hooks: AccountHooks): void {
@@ -30,14 +32,13 @@ export class ForumAccountData {
         }
         after = page.next;
       } while (after);
-      let rafter: string | null = null;
-      const rcol = tx.collection(reactionsCollection);
-      do {
-        const page = await rcol.find({ where: { accountId }, orderBy: { field: 'createdAt' }, limit: 200, after: rafter });
-        for (const r of page.items) await rcol.delete(r.id);
-        rafter = page.next;
-      } while (rafter);
+      // Unredeemed claims go with the account: their items stay, authorless. Reactions are kept by blinded id only.
+      await tx.collection(forumClaimsCollection).deleteWhere({ accountId });
       this.changes.changed(null);
+    });
+
+    hooks.onLoggedIn(async (accountId, key) => {
+      await this.claims.redeem(accountId, key);
     });
 
     hooks.exporter('posts', async (accountId) => {
