@@ -7,10 +7,11 @@ import argon2 from 'argon2';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { openStore } from '../server/store/open-store.js';
 import { accountsCollection, accountsCollections, type AccountDoc } from '../server/accounts/accounts.collections.js';
-import { createSessionsService } from '../server/accounts/sessions.service.js';
+import { SessionsService } from '../server/accounts/sessions.service.js';
 import { membershipsCollection, roomsCollection, roomsCollections, type MembershipDoc, type RoomDoc } from '../server/rooms/rooms.collections.js';
 import { aliasKey } from '../server/rooms/members.js';
 import { newId, randomToken } from '../server/crypto.js';
+import { MemberKey } from '../server/core/member-key.js';
 import { report, startServer, type BenchInstance } from './lib.js';
 
 /**
@@ -192,7 +193,7 @@ async function seed(databaseUrl: string): Promise<{ plans: ClientPlan[]; sizes: 
     await store.declare([...accountsCollections, ...roomsCollections]);
     // One real argon2id hash for everyone: members log in through sessions made here, never by passphrase.
     const passHash = await argon2.hash(randomToken(), { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-    const sessions = createSessionsService(store, 86_400_000);
+    const sessions = new SessionsService(store, 86_400_000);
     const t = Date.now();
     const room = (name: string): RoomDoc => ({
       id: newId(),
@@ -255,7 +256,7 @@ async function seed(databaseUrl: string): Promise<{ plans: ClientPlan[]; sizes: 
     });
     const plans: ClientPlan[] = [];
     for (const [i, a] of accounts.entries()) {
-      const { token } = await sessions.start(a);
+      const { token } = await sessions.start(a, MemberKey.generate());
       const seat = seats[i]!;
       plans.push({ idx: i, token, roomId: seat.room.id, big: seat.big, everyMs: seat.everyMs });
     }

@@ -18,9 +18,13 @@ import { instanceCollection } from './instance/instance.collections.js';
 import { instancePages } from './instance/instance.pages.js';
 import { accountsCollections } from './accounts/accounts.collections.js';
 import { createPassphraseHasher } from './accounts/passphrase.js';
-import { createSessionsService } from './accounts/sessions.service.js';
-import { createInvitesService } from './accounts/invites.service.js';
-import { createAccountsService } from './accounts/accounts.service.js';
+import { SessionsService } from './accounts/sessions.service.js';
+import { AccountKeys } from './accounts/account-keys.js';
+import { InvitesService } from './accounts/invites.service.js';
+import { AccountsService } from './accounts/accounts.service.js';
+import { DeviceCookies } from './accounts/device-cookie.js';
+import { LoginGuard } from './accounts/login-guard.js';
+import { queuedHasher, VerifyQueue } from './accounts/verify-queue.js';
 import { AccountHooks } from './accounts/account-hooks.js';
 import { accountsApi } from './accounts/accounts.api.js';
 import { accountsPages } from './accounts/accounts.pages.js';
@@ -142,21 +146,22 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const instance = await createInstanceService(store, { checkChange: (current, patch) => checkLanguageSettings(i18n, current, patch) });
   const languages = () => languagePolicy(i18n, instance.settings());
   const hooks = new AccountHooks();
-  const sessions = createSessionsService(store, config.sessionMs);
-  const invites = createInvitesService(store, instance);
-  const hasher = await createPassphraseHasher(config.argon2);
-  const accounts = createAccountsService({
+  const sessions = new SessionsService(store, config.sessionMs);
+  const invites = new InvitesService(store, instance);
+  const hasher = queuedHasher(
+    await createPassphraseHasher(config.argon2),
+    new VerifyQueue(config.passphraseChecks.concurrency, config.passphraseChecks.maxWaiting),
+  );
+  const accounts = new AccountsService({
     store,
     instance,
-    hasher,
+    keys: new AccountKeys(hasher),
     sessions,
     invites,
     hooks,
-    limits: {
-      signup: createLimiter(config.rateLimits.signup),
-      login: createLimiter(config.rateLimits.login),
-      recovery: createLimiter(config.rateLimits.recovery),
-    },
+    limits: { signup: createLimiter(config.rateLimits.signup), recovery: createLimiter(config.rateLimits.recovery) },
+    loginGuard: new LoginGuard(config.rateLimits.login, config.loginChallenge),
+    devices: new DeviceCookies(instance.keyedHash),
     locales: i18n.locales,
   });
   const moderation = new ModerationService(store, accounts);
@@ -373,7 +378,11 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   server.requestTimeout = 60_000;
   const realtime = attachRealtime(server, { sessions, logger, publicOrigin });
   sessions.onEnded((ids) => realtime.disconnectSessions(ids));
-  realtime.channel('thread', (viewer, id) => forums.reading.canViewThread(viewer, null, id));
+  sessions.onCompromise(async ({ accountId, keptSessionId }) => {
+    await push.unsubscribeAll(accountId);
+    realtime.disconnectAccount(accountId, keptSessionId);
+  });
+  realtime.channel('thread', (viewer, id, key) => forums.reading.canViewThread(viewer, key, id));
   realtime.channel('account', async (viewer, id) => viewer?.id === id);
   publishLive = (family, id, event, payload) => realtime.publish(family, id, event, payload);
   roomsLive.attach(

@@ -1,7 +1,7 @@
 import { createParasol } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { AppError } from './core/errors.js';
+import { AppError, notFound } from './core/errors.js';
 
 /**
  * Admin tasks from the shell: `npm run cli -- <command> [args]`. Works on a
@@ -12,7 +12,9 @@ const usage = `Usage: npm run cli -- <command>
 
 Commands:
   create-admin <handle>      create an admin account with a generated passphrase
-  reset-passphrase <handle>  set a generated passphrase and log the account out everywhere
+  reset-passphrase <handle> --yes
+                             set a generated passphrase and log the account out everywhere;
+                             the member gets a new member key (without --yes: only says what that loses)
   setup-link                 print a new one-time link to create the first admin
   list-boards                list the forum boards
   retention                  delete everything whose lifetime has ended, now
@@ -48,6 +50,13 @@ async function run(argv: string[]): Promise<number> {
       }
       case 'reset-passphrase': {
         if (!arg) throw new Error('reset-passphrase needs a handle');
+        if (!(await accounts.byHandle(arg))) throw notFound('account_not_found');
+        // Said before it happens: nobody can carry the member key over a reset.
+        out(parasol.ctx.i18n.t('en', 'reset.key_warning'));
+        if (argv[2] !== '--yes') {
+          out('Nothing changed. Run again with --yes to reset.');
+          return 2;
+        }
         out(`New passphrase for ${arg}: ${await accounts.resetPassphrase(arg)}`);
         return 0;
       }

@@ -39,6 +39,10 @@ const envSchema = z.object({
   FEDERATION_DELIVERY_HOURS: z.coerce.number().int().min(1).max(168).default(48),
   FEDERATION_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   FEDERATION_INBOX_PER_HOST_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(6000),
+  LOGIN_POW_BITS: z.coerce.number().int().min(1).max(28).default(16),
+  LOGIN_WAIT_SECONDS: z.coerce.number().int().min(1).max(100).default(30),
+  PASSPHRASE_CHECKS_AT_ONCE: z.coerce.number().int().min(1).max(64).default(2),
+  PASSPHRASE_CHECKS_WAITING: z.coerce.number().int().min(1).max(10_000).default(64),
 });
 
 export interface RateLimitConfig {
@@ -65,6 +69,7 @@ export interface Config {
   readonly argon2: { readonly memoryKiB: number; readonly iterations: number };
   readonly rateLimits: {
     readonly signup: RateLimitConfig;
+    /** Failed log-ins only; a browser with the account's device cookie is exempt. */
     readonly login: RateLimitConfig;
     readonly recovery: RateLimitConfig;
     /** New threads and replies, per member. */
@@ -105,6 +110,10 @@ export interface Config {
     /** Inbox requests per remote host (the signing key's host) and overall. */
     readonly inboxLimit: RateLimitConfig;
   };
+  /** Strangers past the log-in limits answer a challenge: a proof of work of `bits` zero bits, or a wait without JavaScript. */
+  readonly loginChallenge: { readonly bits: number; readonly waitSeconds: number };
+  /** argon2 runs at once, and how many may wait for a turn before a 429: guessing must not exhaust the server. */
+  readonly passphraseChecks: { readonly concurrency: number; readonly maxWaiting: number };
 }
 
 export class ConfigError extends Error {
@@ -162,5 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: 10_000,
       inboxLimit: { perKey: e.FEDERATION_INBOX_PER_HOST_PER_MINUTE, overall: e.FEDERATION_INBOX_PER_HOST_PER_MINUTE * 10, windowSeconds: 60 },
     },
+    loginChallenge: { bits: e.LOGIN_POW_BITS, waitSeconds: e.LOGIN_WAIT_SECONDS },
+    passphraseChecks: { concurrency: e.PASSPHRASE_CHECKS_AT_ONCE, maxWaiting: e.PASSPHRASE_CHECKS_WAITING },
   };
 }

@@ -5,7 +5,8 @@ import type { TxScope } from '../store/port.js';
 export type ContentChoice = 'delete' | 'keep_anonymous';
 
 export type AccountDeletedHook = (tx: TxScope, accountId: string, content: ContentChoice) => Promise<void>;
-export type AccountExporter = (accountId: string) => Promise<unknown>;
+/** `key` is the member's key when the request carries one: anonymous items are found only with it. */
+export type AccountExporter = (accountId: string, key: MemberKey | null) => Promise<unknown>;
 /** Runs after a log-in, with the key the log-in unwrapped, in transactions of its own (never the session's). */
 export type LoggedInHook = (accountId: string, key: MemberKey) => Promise<void>;
 
@@ -39,9 +40,9 @@ export class AccountHooks {
     for (const hook of this.deleted) await hook(tx, accountId, content);
   }
 
-  async exportAll(accountId: string): Promise<Record<string, unknown>> {
+  async exportAll(accountId: string, key: MemberKey | null = null): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
-    for (const [section, exporter] of this.exporters) out[section] = await exporter(accountId);
+    for (const [section, exporter] of this.exporters) out[section] = await exporter(accountId, key);
     return out;
   }
 }

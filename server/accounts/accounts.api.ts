@@ -13,7 +13,9 @@ import {
   signupInput,
 } from './accounts.service.js';
 import { tokenInput } from './sessions.service.js';
-
+import { recoveryCodesLeft } from './account-keys.js';
+import { deviceCookieOf, setDeviceCookie } from './device-cookie.js';
+import { ChallengeRequired } from './login-guard.js';
 
 export function accountsApi(api: ApiRouter, ctx: AppContext): void {
   const { accounts, sessions } = ctx;
@@ -22,9 +24,10 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/accounts', tag, access: 'public', status: 201, body: signupInput,
     summary: 'Sign up with a handle and a passphrase; answers the one-time recovery codes and signs in',
-    handler: async ({ res, body }) => {
-      const result = await accounts.signup(body);
+    handler: async ({ req, res }) => {
+      const result = await accounts.signup(req.body, deviceCookieOf(req));
       setSessionCookie(res, result.sessionToken, ctx.cookie);
+      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
       res.setHeader('Cache-Control', 'no-store');
       return { account: accountView(result.account), recoveryCodes: result.recoveryCodes };
     },
@@ -33,9 +36,10 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/setup/:token', tag, access: 'public', status: 201, body: signupInput.pick({ handle: true, passphrase: true }),
     summary: 'Create the first admin with the one-time setup token printed at first start',
-    handler: async ({ req, res, body }) => {
-      const result = await accounts.setupAdmin(req.params.token ?? '', body);
+    handler: async ({ req, res }) => {
+      const result = await accounts.setupAdmin(req.params.token ?? '', req.body, deviceCookieOf(req));
       setSessionCookie(res, result.sessionToken, ctx.cookie);
+      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
       res.setHeader('Cache-Control', 'no-store');
       return { account: accountView(result.account), recoveryCodes: result.recoveryCodes };
     },
@@ -43,11 +47,23 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'post', path: '/sessions', tag, access: 'public', status: 201, body: loginInput,
-    summary: 'Log in; sets the session cookie',
-    handler: async ({ req, res, body }) => {
-      const result = await accounts.login(body);
+    summary:
+      'Log in; sets the session cookie and a device cookie. Only failed attempts count; past the limits, a client without ' +
+      'this account\'s device cookie gets 429 challenge_required with a `challenge`: send it back as { nonce, solution } ' +
+      'where SHA-256(nonce ":" handle ":" solution) starts with `difficulty` zero bits, or { nonce } after `waitUntil`',
+    handler: async ({ req, res }) => {
+      let result;
+      try {
+        result = await accounts.login(req.body, deviceCookieOf(req));
+      } catch (error) {
+        if (!(error instanceof ChallengeRequired)) throw error;
+        res.setHeader('Retry-After', String(error.retryAfter));
+        res.status(429).json({ error: { code: error.code, message: req.t(error.messageKey, error.params), challenge: error.challenge } });
+        return undefined;
+      }
       if (req.account && req.sessionId) await sessions.end(req.account.id, req.sessionId).catch(() => undefined);
       setSessionCookie(res, result.sessionToken, ctx.cookie);
+      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
       return { account: accountView(result.account), session: { id: result.sessionId } };
     },
   });
@@ -68,10 +84,12 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
   });
 
   api.route({
-    method: 'delete', path: '/sessions', tag, access: 'account', summary: 'Log out everywhere (every session of the account)',
+    method: 'delete', path: '/sessions', tag, access: 'account',
+    summary: 'Log out everywhere: every session (this one too), API token and device cookie of the account end, its push subscriptions are deleted and its sockets closed',
     handler: async ({ req, res }) => {
-      const ended = await sessions.endAll(req.account!.id);
+      const { ended, deviceCookie } = await accounts.logOutEverywhere(req.account!.id, deviceCookieOf(req));
       clearSessionCookie(res, ctx.cookie);
+      if (req.sessionId) setDeviceCookie(res, deviceCookie, ctx.cookie.secure);
       return { ended };
     },
   });
@@ -86,10 +104,11 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'post', path: '/recovery', tag, access: 'public', body: recoverInput,
-    summary: 'Set a new passphrase with a one-time recovery code (the code is spent, other sessions end)',
-    handler: async ({ res, body }) => {
-      const result = await accounts.recover(body);
+    summary: 'Set a new passphrase with a one-time recovery code (the code is spent; every session and API token ends, push subscriptions are deleted)',
+    handler: async ({ req, res }) => {
+      const result = await accounts.recover(req.body, deviceCookieOf(req));
       setSessionCookie(res, result.sessionToken, ctx.cookie);
+      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
       return { account: accountView(result.account), recoveryCodesLeft: result.codesLeft };
     },
   });
@@ -98,15 +117,15 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'get', path: '/me', tag, access: 'account', summary: 'Your account',
     handler: async ({ req }) => {
       const account = req.account!;
-      return { account: { ...accountView(account), recoveryCodesLeft: account.recoveryCodes.length, discreet: account.discreet ?? null } };
+      return { account: { ...accountView(account), recoveryCodesLeft: recoveryCodesLeft(account), discreet: account.discreet ?? null } };
     },
   });
 
   api.route({
     method: 'patch', path: '/me', tag, access: 'account', body: profileInput,
     summary: 'Change your display name, language or discreet mode (true, false, or null for the instance default)',
-    handler: async ({ req, body }) => {
-      const account = await accounts.updateProfile(req.account!.id, body);
+    handler: async ({ req }) => {
+      const account = await accounts.updateProfile(req.account!.id, req.body);
       // Only the owner sees their discreet choice: accountView is also what admins see of others.
       return { account: { ...accountView(account), discreet: account.discreet ?? null } };
     },
@@ -114,9 +133,10 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'post', path: '/me/passphrase', tag, access: 'account', body: changePassphraseInput,
-    summary: 'Change your passphrase (ends your other sessions)',
-    handler: async ({ req, body }) => {
-      await accounts.changePassphrase(req.account!.id, req.sessionId, body);
+    summary: 'Change your passphrase (ends your other sessions and every API token, deletes push subscriptions)',
+    handler: async ({ req, res }) => {
+      const { deviceCookie } = await accounts.changePassphrase(req.account!.id, req.sessionId, req.body, deviceCookieOf(req));
+      if (req.sessionId) setDeviceCookie(res, deviceCookie, ctx.cookie.secure);
       return undefined;
     },
   });
@@ -124,17 +144,17 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/me/recovery-codes', tag, access: 'account', body: confirmInput, status: 201,
     summary: 'Replace your recovery codes with ten new ones',
-    handler: async ({ req, res, body }) => {
+    handler: async ({ req, res }) => {
       res.setHeader('Cache-Control', 'no-store');
-      return { recoveryCodes: await accounts.newRecoveryCodes(req.account!.id, body) };
+      return { recoveryCodes: await accounts.newRecoveryCodes(req.account!.id, req.body) };
     },
   });
 
   api.route({
     method: 'delete', path: '/me', tag, access: 'account', body: deleteAccountInput,
     summary: 'Delete your account; `content` chooses whether your posts are deleted or kept as "deleted member"',
-    handler: async ({ req, res, body }) => {
-      await accounts.deleteAccount(req.account!.id, body);
+    handler: async ({ req, res }) => {
+      await accounts.deleteAccount(req.account!.id, req.body);
       clearSessionCookie(res, ctx.cookie);
       return undefined;
     },
@@ -144,22 +164,23 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'get', path: '/me/export', tag, access: 'account', summary: 'Everything the instance holds about you, as JSON',
     handler: async ({ req, res }) => {
       res.setHeader('Cache-Control', 'no-store');
-      return accounts.exportData(req.account!.id);
+      return accounts.exportData(req.account!.id, req.memberKey ?? null);
     },
   });
 
   api.route({
     method: 'post', path: '/tokens', tag, access: 'account', body: tokenInput, status: 201,
-    summary: 'Create a personal API token (shown once) for the Authorization: Bearer header',
-    handler: async ({ req, res, body }) => {
-      const { token, view } = await sessions.createToken(req.account!.id, body);
+    summary: 'Create a personal API token (shown once) for the Authorization: Bearer header; needs a session (a token cannot make tokens)',
+    handler: async ({ req, res }) => {
+      const { token, view } = await sessions.createToken({ accountId: req.account!.id, sessionId: req.sessionId }, req.memberKey, req.body);
       res.setHeader('Cache-Control', 'no-store');
       return { ...view, token };
     },
   });
 
   api.route({
-    method: 'get', path: '/tokens', tag, access: 'account', summary: 'List your API tokens',
+    method: 'get', path: '/tokens', tag, access: 'account',
+    summary: 'List your API tokens; every one ends with log-out everywhere, recovery, a passphrase change or an admin’s reset',
     handler: async ({ req }) => ({ tokens: await sessions.listTokens(req.account!.id) }),
   });
 
@@ -168,6 +189,15 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     handler: async ({ req }) => {
       await sessions.revokeToken(req.account!.id, req.params.id ?? '');
       return undefined;
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/admin/accounts/:handle/passphrase-reset', tag, access: 'admin', status: 201,
+    summary: 'Set a generated passphrase for a member (shown once); every session and API token of theirs ends',
+    handler: async ({ req, res }) => {
+      res.setHeader('Cache-Control', 'no-store');
+      return { passphrase: await accounts.resetPassphrase(req.params.handle ?? '', req.account!) };
     },
   });
 }

@@ -10,13 +10,20 @@ export interface AccountDoc {
   /** Handles are unique case-insensitively. */
   handleLower: string;
   displayName: string;
-  /** argon2id; empty on a deleted account's tombstone. */
+  /**
+   * The passphrase verifier (`$pk1$...`: HKDF of an argon2id run, see passphrase.ts), or an argon2 PHC string
+   * from before member keys until the next log-in; empty on a deleted account's tombstone.
+   */
   passHash: string;
+  /** The member key wrapped under a key only the passphrase yields; absent before the first log-in with member keys. */
+  keyWrap?: string;
   role: Role;
   status: AccountStatus;
   locale: string | null;
-  /** Keyed hashes of the unspent one-time recovery codes. */
+  /** Keyed hashes of unspent recovery codes made before member keys: they restore the account, not its key. */
   recoveryCodes: string[];
+  /** Unspent recovery codes made since, each wrapping the member key. */
+  recoverySlots?: RecoverySlot[];
   /** Until when a moderator suspended the account (ms epoch); a ban is a suspension without end (Infinity is not JSON: use a far date). */
   suspendedUntil?: number | null;
   suspensionReason?: string | null;
@@ -28,8 +35,17 @@ export interface AccountDoc {
   approvalAnswer?: string;
   /** Discreet mode (neutral site name and icon); absent or null follows the instance default. */
   discreet?: boolean | null;
+  /** Part of every device cookie's MAC: raised when everything of the account ends, so a taken phone's device cookie stops counting. */
+  deviceEpoch?: number;
+  /** Kept to the UTC day, as every account- and session-side timestamp. */
   createdAt: number;
   updatedAt: number;
+}
+
+/** One unspent recovery code: how to recognise it, and the member key wrapped under a key only the code yields. */
+export interface RecoverySlot {
+  check: string;
+  wrap: string;
 }
 
 /** A log-in on one device. The cookie holds the token; only its hash is stored. */
@@ -39,8 +55,10 @@ export interface SessionDoc {
   accountId: string;
   /** The account's role when the session began: a change of role rotates the session. */
   role: Role;
+  /** The member key wrapped under a key derived from the cookie's secret; absent for sessions made before member keys. */
+  keyWrap?: string;
+  /** Day-rounded, as lastSeenAt and expiresAt: enough to tell sessions apart, too coarse to line up with activity. */
   createdAt: number;
-  /** Rounded to the hour: enough to tell sessions apart, too coarse to track activity. */
   lastSeenAt: number;
   expiresAt: number;
 }
@@ -51,6 +69,9 @@ export interface TokenDoc {
   hash: string;
   accountId: string;
   name: string;
+  /** The member key wrapped under a key derived from the token's secret. */
+  keyWrap?: string;
+  /** Day-rounded. */
   createdAt: number;
   lastUsedAt: number | null;
 }

@@ -1,7 +1,7 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { clearSessionCookie, setSessionCookie } from '../http/auth.middleware.js';
-import { anyAccount, formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
+import { anyAccount, formBody, formPost, formState, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import {
   loginPage,
@@ -9,11 +9,17 @@ import {
   recoverPage,
   recoveredPage,
   recoveryCodesPage,
+  resetPassphrasePage,
   settingsPage,
   signupPage,
   type SettingsData,
   type SettingsSection,
 } from './accounts.views.js';
+import { deviceCookieOf, setDeviceCookie } from './device-cookie.js';
+import { ChallengeRequired } from './login-guard.js';
+import { isAdmin } from './accounts.service.js';
+import { recoveryCodesLeft } from './account-keys.js';
+import { forbidden } from '../core/errors.js';
 
 /** Only same-site paths are followed after log-in, so a link cannot send a member elsewhere. */
 function safeNext(value: unknown): string {
@@ -39,8 +45,9 @@ export function accountsPages(ctx: AppContext): express.Router {
   router.post(
     '/signup',
     formPost(async (req, res) => {
-      const result = await accounts.signup(formBody(req));
+      const result = await accounts.signup(formBody(req), deviceCookieOf(req));
       setSessionCookie(res, result.sessionToken, ctx.cookie);
+      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
       req.account = result.account;
       res.setHeader('Cache-Control', 'no-store');
       sendPage(res, recoveryCodesPage(ctx.page(req), result.recoveryCodes, req.t('signup.welcome', { handle: result.account.handle })), 201);
@@ -59,8 +66,9 @@ export function accountsPages(ctx: AppContext): express.Router {
   router.post(
     '/setup/:token',
     formPost(async (req, res) => {
-      const result = await accounts.setupAdmin(req.params.token ?? '', formBody(req));
+      const result = await accounts.setupAdmin(req.params.token ?? '', formBody(req), deviceCookieOf(req));
       setSessionCookie(res, result.sessionToken, ctx.cookie);
+      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
       req.account = result.account;
       res.setHeader('Cache-Control', 'no-store');
       sendPage(res, recoveryCodesPage(ctx.page(req), result.recoveryCodes, req.t('setup.done')), 201);
@@ -72,11 +80,24 @@ export function accountsPages(ctx: AppContext): express.Router {
     '/login',
     formPost(
       async (req, res) => {
-        const { next, ...credentials } = formBody(req);
-        const result = await accounts.login(credentials);
+        const { next, challenge_nonce: nonce, challenge_solution: solution, ...credentials } = formBody(req);
+        const challenge = nonce === undefined ? {} : { challenge: solution ? { nonce, solution } : { nonce } };
+        let result;
+        try {
+          result = await accounts.login({ ...credentials, ...challenge }, deviceCookieOf(req));
+        } catch (error) {
+          if (!(error instanceof ChallengeRequired)) throw error;
+          // The form comes back with a fresh challenge: pow.js solves it, or the member waits the time the page states.
+          res.setHeader('Retry-After', String(error.retryAfter));
+          const state = formState(req, error, { handle: credentials.handle });
+          const page = loginPage(ctx.page(req), safeNext(next), state, { ...error.challenge, waitSeconds: error.retryAfter ?? 0 });
+          sendPage(res, page, 429);
+          return;
+        }
         // A new session on every log-in: a cookie planted before log-in is worthless after it.
         if (req.sessionId) await sessions.end(req.account!.id, req.sessionId).catch(() => undefined);
         setSessionCookie(res, result.sessionToken, ctx.cookie);
+        setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
         res.redirect(303, safeNext(next));
       },
       (req, state) => loginPage(ctx.page(req), safeNext((req.body as Record<string, unknown>).next), state),
@@ -96,8 +117,9 @@ export function accountsPages(ctx: AppContext): express.Router {
   router.post(
     '/recover',
     formPost(async (req, res) => {
-      const result = await accounts.recover(formBody(req));
+      const result = await accounts.recover(formBody(req), deviceCookieOf(req));
       setSessionCookie(res, result.sessionToken, ctx.cookie);
+      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
       req.account = result.account;
       sendPage(res, recoveredPage(ctx.page(req), result.codesLeft));
     }, (req, state) => recoverPage(ctx.page(req), state)),
@@ -111,7 +133,7 @@ export function accountsPages(ctx: AppContext): express.Router {
       discreet: account.discreet ?? null,
       sessions: await sessions.list(account.id, req.sessionId),
       tokens: await sessions.listTokens(account.id),
-      recoveryCodesLeft: account.recoveryCodes.length,
+      recoveryCodesLeft: recoveryCodesLeft(account),
       ...extra,
     };
   }
@@ -144,8 +166,9 @@ export function accountsPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/settings/passphrase',
-    settingsPost('passphrase', async (req) => {
-      await accounts.changePassphrase(req.account!.id, req.sessionId, formBody(req));
+    settingsPost('passphrase', async (req, res) => {
+      const { deviceCookie } = await accounts.changePassphrase(req.account!.id, req.sessionId, formBody(req), deviceCookieOf(req));
+      setDeviceCookie(res, deviceCookie, ctx.cookie.secure);
       return { done: req.t('settings.passphrase_changed') };
     }),
   );
@@ -164,8 +187,9 @@ export function accountsPages(ctx: AppContext): express.Router {
   router.post(
     '/settings/logout-everywhere',
     settingsPost('sessions', async (req, res) => {
-      await sessions.endAll(req.account!.id);
+      const { deviceCookie } = await accounts.logOutEverywhere(req.account!.id, deviceCookieOf(req));
       clearSessionCookie(res, ctx.cookie);
+      setDeviceCookie(res, deviceCookie, ctx.cookie.secure);
       res.redirect(303, '/login');
       return 'done';
     }),
@@ -173,7 +197,7 @@ export function accountsPages(ctx: AppContext): express.Router {
   router.post(
     '/settings/tokens',
     settingsPost('tokens', async (req) => {
-      return { newToken: (await sessions.createToken(req.account!.id, formBody(req))).token };
+      return { newToken: (await sessions.createToken({ accountId: req.account!.id, sessionId: req.sessionId }, req.memberKey, formBody(req))).token };
     }),
   );
   router.post(
@@ -199,8 +223,23 @@ export function accountsPages(ctx: AppContext): express.Router {
     handle(async (req, res) => {
       res.setHeader('Content-Disposition', 'attachment; filename="parasol-export.json"');
       res.setHeader('Cache-Control', 'no-store');
-      res.json(await accounts.exportData(req.account!.id));
+      res.json(await accounts.exportData(req.account!.id, req.memberKey ?? null));
     }),
+  );
+
+  router.use('/admin/reset-passphrase', signedInOnly((account) => (isAdmin(account) ? null : forbidden('admin_only'))));
+  router.get('/admin/reset-passphrase', (req, res) => sendPage(res, resetPassphrasePage(ctx.page(req))));
+  router.post(
+    '/admin/reset-passphrase',
+    formPost(
+      async (req, res) => {
+        const target = String(formBody(req).handle ?? '').trim();
+        const passphrase = await accounts.resetPassphrase(target, req.account!);
+        res.setHeader('Cache-Control', 'no-store');
+        sendPage(res, resetPassphrasePage(ctx.page(req), undefined, { handle: target, passphrase }));
+      },
+      (req, state) => resetPassphrasePage(ctx.page(req), state),
+    ),
   );
 
   return router;

@@ -35,21 +35,38 @@ export function recoveryCodesPage(ctx: PageContext, codes: readonly string[], he
     body: html`<h1>${icon('check')} ${heading}</h1>
 <h2>${icon('key')} ${t('codes.title')}</h2>
 <p class="notice">${t('codes.explain')}</p>
+<p>${t('codes.key_explain')}</p>
 <ol class="codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ol>
 <p>${t('codes.once')}</p>
 <p><a class="button primary" href="/">${icon('check')} ${t('codes.done')}</a></p>`,
   });
 }
 
-export function loginPage(ctx: PageContext, next: string, state?: FormState): SafeHtml {
+/** A log-in challenge as the page shows it: solved by /assets/pow.js, or answered by waiting. */
+export interface PageChallenge {
+  readonly nonce: string;
+  readonly handle: string;
+  readonly difficulty: number;
+  readonly waitSeconds: number;
+}
+
+export function loginPage(ctx: PageContext, next: string, state?: FormState, challenge?: PageChallenge): SafeHtml {
   const { t } = ctx;
   return layout(ctx, {
     title: t('login.title'),
+    ...(challenge ? { scripts: ['pow.js'] } : {}),
     body: html`<h1>${t('login.title')}</h1>
 ${errorBox(state)}
-<form method="post" action="/login" class="stack">
+<form method="post" action="/login" class="stack"${challenge
+      ? html` data-pow-nonce="${challenge.nonce}" data-pow-handle="${challenge.handle}" data-pow-bits="${String(challenge.difficulty)}"`
+      : ''}>
   ${csrfField(ctx)}
   <input type="hidden" name="next" value="${next}">
+  ${challenge
+    ? html`<input type="hidden" name="challenge_nonce" value="${challenge.nonce}">
+  <input type="hidden" name="challenge_solution" value="">
+  <p class="notice" role="status" data-pow-status data-pow-working="${t('login.challenge_working')}" data-pow-ready="${t('login.challenge_ready')}">${t('login.challenge_wait', { seconds: challenge.waitSeconds })}</p>`
+    : ''}
   ${field(state, { name: 'handle', label: t('signup.handle'), autocomplete: 'username', required: true, maxlength: 100 })}
   ${field(state, { name: 'passphrase', label: t('signup.passphrase'), type: 'password', autocomplete: 'current-password', required: true })}
   <button type="submit" class="primary">${icon('login')} ${t('login.submit')}</button>
@@ -65,6 +82,7 @@ export function recoverPage(ctx: PageContext, state?: FormState): SafeHtml {
     title: t('recover.title'),
     body: html`<h1>${t('recover.title')}</h1>
 <p>${t('recover.explain')}</p>
+<p class="notice">${t('recover.key_warning')}</p>
 ${errorBox(state)}
 <form method="post" action="/recover" class="stack">
   ${csrfField(ctx)}
@@ -145,7 +163,7 @@ ${errorBox(s('passphrase'))}
 <section id="codes" aria-labelledby="h-codes">
 <h2 id="h-codes">${t('codes.title')}</h2>
 <p>${t('recover.codes_left', { count: data.recoveryCodesLeft })}</p>
-${data.newCodes ? html`<p class="notice">${t('codes.explain')}</p><ol class="codes">${data.newCodes.map((c) => html`<li><code>${c}</code></li>`)}</ol>` : ''}
+${data.newCodes ? html`<p class="notice">${t('codes.explain')}</p><p>${t('codes.key_explain')}</p><ol class="codes">${data.newCodes.map((c) => html`<li><code>${c}</code></li>`)}</ol>` : ''}
 ${errorBox(s('codes'))}
 <form method="post" action="/settings/recovery-codes" class="stack">
   ${csrfField(ctx)}
@@ -163,12 +181,14 @@ ${errorBox(s('sessions'))}
     ? html`<strong>${t('settings.this_device')}</strong>`
     : html`<form method="post" action="/settings/sessions/${session.id}/end" class="inline">${csrfField(ctx)}<button type="submit">${icon('logout')} ${t('settings.end_session')}</button></form>`}</li>`,
     )}</ul>
+<p>${t('settings.logout_everywhere_explain')}</p>
 <form method="post" action="/settings/logout-everywhere">${csrfField(ctx)}<button type="submit">${icon('logout')} ${t('settings.logout_everywhere')}</button></form>
 </section>
 
 <section id="tokens" aria-labelledby="h-tokens">
 <h2 id="h-tokens">${t('settings.tokens')}</h2>
 <p>${t('settings.tokens_explain')}</p>
+<p>${t('settings.tokens_end')}</p>
 ${data.newToken ? html`<p class="notice">${t('settings.token_once')}</p><p><code class="token">${data.newToken}</code></p>` : ''}
 <ul class="list">${data.tokens.map(
       (tok) => html`<li>${tok.name} · ${formatTime(ctx, tok.createdAt)}
@@ -207,4 +227,22 @@ ${errorBox(s('delete'))}
 
 export function messagePage(ctx: PageContext, title: string, message: string): SafeHtml {
   return layout(ctx, { title, body: html`<h1>${title}</h1><p>${message}</p><p><a href="/">${icon('home')} ${ctx.t('nav.home')}</a></p>` });
+}
+
+/** An admin sets a generated passphrase for a member who lost theirs; it is shown once. */
+export function resetPassphrasePage(ctx: PageContext, state?: FormState, done?: { handle: string; passphrase: string }): SafeHtml {
+  const { t } = ctx;
+  return layout(ctx, {
+    title: t('reset.title'),
+    body: html`<h1>${t('reset.title')}</h1>
+<p>${t('reset.explain')}</p>
+<p class="notice" role="alert">${t('reset.key_warning')}</p>
+${done ? html`<p class="notice" role="status">${t('reset.done', { handle: done.handle })}</p><p><code class="token">${done.passphrase}</code></p>` : ''}
+${errorBox(state)}
+<form method="post" action="/admin/reset-passphrase" class="stack">
+  ${csrfField(ctx)}
+  ${field(state, { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100 })}
+  <button type="submit">${icon('key')} ${t('reset.submit')}</button>
+</form>`,
+  });
 }

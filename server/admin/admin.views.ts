@@ -94,6 +94,7 @@ ${errorBox(s('invites'))}
 <section id="roles" aria-labelledby="h-roles">
 <h2 id="h-roles">${t('admin.staff')}</h2>
 <ul class="list">${data.staff.map((a) => html`<li><strong>${a.handle}</strong> · ${t(`role.${a.role}`)}</li>`)}</ul>
+<p><a href="/admin/reset-passphrase">${t('reset.title')}</a></p>
 ${data.isAdmin
   ? html`${errorBox(s('roles'))}
 <form method="post" action="/admin/roles" class="stack">

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { inspect } from 'node:util';
+import { AppError } from './errors.js';
 
 /** Bytes of a member key (and of every key derived from it). */
 export const MEMBER_KEY_BYTES = 32;
@@ -77,3 +78,12 @@ export const blindScope = {
   /** Where notifications about anonymous items and rooms wait for the member's next visit. */
   inbox: () => 'inbox',
 } as const;
+
+/**
+ * The key, or a 401 `member_key_locked` when the session or token was made
+ * before member keys: logging in again unlocks the member's anonymous posts and rooms.
+ */
+export function requireMemberKey(key: MemberKey | null): MemberKey {
+  if (!key) throw new AppError(401, 'member_key_locked');
+  return key;
+}

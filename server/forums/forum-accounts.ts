@@ -1,8 +1,11 @@
 import type { AccountHooks } from '../accounts/account-hooks.js';
+import { eachPage } from '../store/paging.js';
+import type { Where } from '../store/port.js';
+import { blindOnBoard } from './authorship.js';
 import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { ForumClaims } from './forum-claims.js';
-import { forumClaimsCollection, postsCollection, threadsCollection } from './forums.collections.js';
+import { forumClaimsCollection, postsCollection, threadsCollection, type PostDoc } from './forums.collections.js';
 
 /** What happens to a member's posts and reactions when they delete or export their account. */
 export class ForumAccountData {
@@ -41,16 +44,17 @@ export class ForumAccountData {
       await this.claims.redeem(accountId, key);
     });
 
-    hooks.exporter('posts', async (accountId) => {
+    // Named posts by account; anonymous ones by the member's blinded id on each board, which only their key gives.
+    hooks.exporter('posts', async (accountId, key) => {
       const out: unknown[] = [];
-      let after: string | null = null;
-      do {
-        const page = await this.docs.posts.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 500, after });
-        for (const p of page.items) {
-          out.push({ id: p.id, threadId: p.threadId, title: p.title, body: p.body, anonymous: p.anonymous, contentWarning: p.contentWarning, state: p.state, createdAt: p.createdAt, editedAt: p.editedAt });
-        }
-        after = page.next;
-      } while (after);
+      const wheres: Where<PostDoc>[] = [{ authorId: accountId }];
+      if (key) for (const board of await this.docs.allBoards()) wheres.push({ blindAuthor: blindOnBoard(key, board.id) });
+      for (const where of wheres) {
+        await eachPage(
+          (after) => this.docs.posts.find({ where, orderBy: { field: 'createdAt' }, limit: 500, after }),
+          (p) => out.push({ id: p.id, threadId: p.threadId, title: p.title, body: p.body, anonymous: p.anonymous, contentWarning: p.contentWarning, state: p.state, createdAt: p.createdAt, editedAt: p.editedAt }),
+        );
+      }
       return out;
     });
   }

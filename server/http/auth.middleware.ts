@@ -24,17 +24,20 @@ export function clearSessionCookie(res: Response, options: CookieOptions): void 
 /**
  * Resolves who is asking: a bearer token when an Authorization header is sent
  * (a bad one is a 401, never a silent fallback to the cookie), else the session
- * cookie (a bad or stale one is simply ignored and cleared).
+ * cookie (a bad or stale one is simply ignored and cleared). The member key is
+ * unwrapped with the cookie's or token's secret for this request only.
  */
 export function authenticate(sessions: SessionsService, options: CookieOptions): RequestHandler {
   return (req, res, next) => {
     req.account = null;
+    req.memberKey = null;
     req.sessionId = null;
     req.viaBearer = false;
     const header = req.headers.authorization;
     if (header !== undefined) {
       sessions.fromBearer(header).then((auth) => {
         req.account = auth.account;
+        req.memberKey = auth.memberKey;
         req.viaBearer = true;
         next();
       }, next);
@@ -50,6 +53,7 @@ export function authenticate(sessions: SessionsService, options: CookieOptions):
         clearSessionCookie(res, options);
       } else {
         req.account = auth.account;
+        req.memberKey = auth.memberKey;
         req.sessionId = auth.sessionId;
         if (auth.rotatedToken) setSessionCookie(res, auth.rotatedToken, options);
       }

@@ -4,11 +4,15 @@ import { Server, type Namespace, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { SessionsService } from '../accounts/sessions.service.js';
+import type { MemberKey } from '../core/member-key.js';
 import type { Logger } from '../logger.js';
 import { SESSION_COOKIE } from '../http/request.js';
 
-/** Decides whether `account` (null for a visitor) may follow the channel `<family>:<id>`. */
-export type Authorize = (account: AccountDoc | null, id: string) => Promise<boolean>;
+/**
+ * Decides whether `account` (null for a visitor) may follow the channel `<family>:<id>`; `key` is the socket's
+ * member key, for channels whose membership is stored by blinded id.
+ */
+export type Authorize = (account: AccountDoc | null, id: string, key: MemberKey | null) => Promise<boolean>;
 
 export type RealtimeErrorCode =
   | 'bad_request'
@@ -43,6 +47,12 @@ export interface Channels {
    */
   account(socket: Socket): Promise<AccountDoc | null>;
   /**
+   * The socket's member key, unwrapped at the handshake from the session cookie's secret and held in this
+   * process only; null for visitors and for sessions made before member keys. Pass it to services, never
+   * into an event payload, a channel name or a log line.
+   */
+  memberKey(socket: Socket): MemberKey | null;
+  /**
    * Takes every socket of the account out of `<family>:<id>`, e.g. when a membership ends.
    * With a notice, those sockets get that one event first, so the client learns why the stream stopped.
    */
@@ -55,8 +65,11 @@ export interface Realtime extends Channels {
   readonly io: Server;
   /** Adds a namespace such as '/rooms'; with requireAccount, visitors are refused at the handshake (connect_error 'session_required'). */
   namespace(name: string, options: { requireAccount: boolean }): Channels;
-  /** Disconnects every socket of the account in every namespace (account deleted, sessions ended elsewhere). */
-  disconnectAccount(accountId: string): void;
+  /**
+   * Disconnects every socket of the account in every namespace (account deleted, everything ended after a
+   * compromise), except those opened with `keepSessionId`, the session that made the change.
+   */
+  disconnectAccount(accountId: string, keepSessionId?: string | null): void;
   /** Disconnects the sockets opened with these sessions: a page left open after log-out stops receiving at once. */
   disconnectSessions(sessionIds: readonly string[]): void;
   /** Disconnects all sockets and refuses new ones; the HTTP server is left to its owner. */
@@ -101,10 +114,15 @@ const messages: Record<RealtimeErrorCode, string> = {
 const OK: Ack = { ok: true };
 const fail = (code: RealtimeErrorCode): Ack => ({ ok: false, error: { code, message: messages[code] } });
 
-/** What a socket carries: the account id only, so every check reads the account afresh. */
+/**
+ * What a socket carries: the account id, so every check reads the account afresh, and the member key. The
+ * default in-process adapter never sends socket data anywhere; with another adapter the key would serialise
+ * as a placeholder only (MemberKey's toJSON).
+ */
 interface SocketData {
   accountId: string | null;
   sessionId: string | null;
+  memberKey: MemberKey | null;
   pending: number;
   windowStart: number;
   events: number;
@@ -138,12 +156,16 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     channel: live.channel,
     publish: live.publish,
     account: live.account,
+    memberKey: live.memberKey,
     evict: live.evict,
     followers: live.followers,
     namespace,
-    disconnectAccount(accountId) {
+    disconnectAccount(accountId, keepSessionId = null) {
       for (const { nsp } of namespaces) {
-        for (const socket of nsp.sockets.values()) if (data(socket).accountId === accountId) socket.disconnect();
+        for (const socket of nsp.sockets.values()) {
+          const { accountId: owner, sessionId } = data(socket);
+          if (owner === accountId && (keepSessionId === null || sessionId !== keepSessionId)) socket.disconnect();
+        }
       }
     },
     disconnectSessions(sessionIds) {
@@ -177,6 +199,7 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
           Object.assign(socket.data, {
             accountId: auth?.account.id ?? null,
             sessionId: auth?.sessionId ?? null,
+            memberKey: auth?.memberKey ?? null,
             pending: 0,
             windowStart: 0,
             events: 0,
@@ -232,7 +255,7 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
           if (!who) {
             reply(fail('session_ended'));
             socket.disconnect();
-          } else if (await authorize(who.account, channel.id)) {
+          } else if (await authorize(who.account, channel.id, data(socket).memberKey)) {
             socket.join(channel.name);
             reply(OK);
           } else {
@@ -273,6 +296,9 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
         const who = await current(socket);
         if (!who) socket.disconnect();
         return who?.account ?? null;
+      },
+      memberKey(socket) {
+        return data(socket).memberKey;
       },
       evict(family, id, accountId, notice) {
         const name = `${family}:${id}`;

@@ -86,6 +86,11 @@ export async function createPushService(store: Store, hooks: AccountHooks, logge
       if (existing && existing.accountId === accountId) await subs.delete(existing.id);
     },
 
+    /** Forgets every device of the account: after a compromise, a taken phone must stop waking up. */
+    async unsubscribeAll(accountId: string): Promise<void> {
+      await subs.deleteWhere({ accountId });
+    },
+
     /** Pushes a neutral wake-up to every device of these members; failures are logged, never thrown. */
     async notify(accountIds: readonly string[], url: string): Promise<void> {
       for (const accountId of new Set(accountIds)) {

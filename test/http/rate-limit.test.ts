@@ -30,7 +30,7 @@ describe('rate limits on sign-up, log-in and recovery', () => {
     }
     const blocked = await new Client(inst.url).api('POST', '/sessions', { handle: h.toUpperCase(), passphrase: PASS });
     assert.equal(blocked.status, 429);
-    assert.equal(blocked.json.error.code, 'rate_limited');
+    assert.equal(blocked.json.error.code, 'challenge_required');
     assert.match(blocked.json.error.message, /Wait \d+ seconds?/);
     assert.ok(Number(blocked.headers.get('retry-after')) > 0, `retry-after ${blocked.headers.get('retry-after')}`);
     const other = await new Client(inst.url).api('POST', '/sessions', { handle: 'someone_else', passphrase: 'whatever guess' });

@@ -11,8 +11,9 @@ import { io as connectClient, type Socket as ClientSocket, type ManagerOptions, 
 import { openStore } from '../../server/store/open-store.js';
 import type { Store } from '../../server/store/port.js';
 import { accountsCollection, accountsCollections, sessionsCollection, type AccountDoc } from '../../server/accounts/accounts.collections.js';
-import { createSessionsService, type SessionsService } from '../../server/accounts/sessions.service.js';
+import { SessionsService } from '../../server/accounts/sessions.service.js';
 import { newId } from '../../server/crypto.js';
+import { MemberKey } from '../../server/core/member-key.js';
 import {
   attachRealtime,
   MAX_CHANNELS_PER_SOCKET,
@@ -112,7 +113,7 @@ describe('realtime', function () {
       updatedAt: now,
     };
     await world.store.collection(accountsCollection).insert(account);
-    const { token, session } = await world.sessions.start(account);
+    const { token, session } = await world.sessions.start(account, MemberKey.generate());
     return { account, token, sessionId: session.id };
   }
 
@@ -362,6 +363,18 @@ describe('realtime', function () {
       assert.equal(await gone, 'io server disconnect');
     });
 
+    it('closes every socket of the account but the acting session’s, in every namespace', async function () {
+      const { account, token, sessionId } = await member();
+      const phone = await world.sessions.start(account, MemberKey.generate());
+      const acting = await connect('/live', withCookie(token));
+      const phoneLive = await connect('/live', withCookie(phone.token));
+      const phoneRooms = await connect('/rooms', withCookie(phone.token));
+      const gone = [next(phoneLive, 'disconnect'), next(phoneRooms, 'disconnect')];
+      world.realtime.disconnectAccount(account.id, sessionId);
+      assert.deepEqual(await Promise.all(gone), ['io server disconnect', 'io server disconnect']);
+      assert.deepEqual(await ask(acting, 'subscribe', { channel: 'members:t2' }), { ok: true }, 'the acting session’s socket stays');
+    });
+
     it('account() disconnects a socket whose account was deleted', async function () {
       const { account, token } = await member();
       const client = await connect('/rooms', withCookie(token));
@@ -398,7 +411,7 @@ describe('realtime', function () {
 async function startWorld(file: string): Promise<World> {
   const store = await openStore('sqlite:' + file);
   await store.declare(accountsCollections);
-  const sessions = createSessionsService(store, 3_600_000);
+  const sessions = new SessionsService(store, 3_600_000);
   const logs: string[] = [];
   const logger = pino(
     { level: 'info', base: undefined },

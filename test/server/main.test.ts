@@ -74,7 +74,10 @@ describe('command-line tool (npm run cli)', () => {
   });
 
   it('resets a passphrase, prints a setup link, runs retention', async () => {
-    const reset = await cli('reset-passphrase', 'night_admin');
+    const warned = await cli('reset-passphrase', 'night_admin');
+    assert.equal(warned.code, 2, warned.out);
+    assert.match(warned.out, /new one[\s\S]*Nothing changed/);
+    const reset = await cli('reset-passphrase', 'night_admin', '--yes');
     assert.equal(reset.code, 0, reset.out);
     assert.match(reset.out, /New passphrase for night_admin: \S+/);
     const link = await cli('setup-link');
