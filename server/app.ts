@@ -183,7 +183,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     remote: new RemoteIntakeService({ store, docs: forumDocs, moderation, publish, changes: forumChanges }),
   };
   const forumClaims = new ForumClaims(store, forumChanges);
-  new ForumAccountData(forumDocs, forumChanges, forumClaims).register(hooks);
+  new ForumAccountData(store, forumDocs, forumChanges, forumClaims).register(hooks);
   const moderationQueue = new ModerationQueueService({ store, moderation, accounts, content: forumModeration });
   // Starter content is written once, in the instance's default language.
   const seedLanguage = { locale: i18n.defaultLocale, text: (key: string) => i18n.t(i18n.defaultLocale, key) };

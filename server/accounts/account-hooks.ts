@@ -5,6 +5,11 @@ import type { TxScope } from '../store/port.js';
 export type ContentChoice = 'delete' | 'keep_anonymous';
 
 export type AccountDeletedHook = (tx: TxScope, accountId: string, content: ContentChoice) => Promise<void>;
+/**
+ * Runs before the deletion's transaction, with the key the member's passphrase opened: for data kept by blinded id,
+ * which only the key finds, in transactions of its own (never one that also writes the account's rows).
+ */
+export type AccountDeletingHook = (accountId: string, key: MemberKey, content: ContentChoice) => Promise<void>;
 /** `key` is the member's key when the request carries one: anonymous items are found only with it. */
 export type AccountExporter = (accountId: string, key: MemberKey | null) => Promise<unknown>;
 /** Runs after a log-in, with the key the log-in unwrapped, in transactions of its own (never the session's). */
@@ -19,9 +24,18 @@ export class AccountHooks {
   private readonly deleted: AccountDeletedHook[] = [];
   private readonly exporters = new Map<string, AccountExporter>();
   private readonly loggedIn: LoggedInHook[] = [];
+  private readonly deleting: AccountDeletingHook[] = [];
 
   onDeleted(hook: AccountDeletedHook): void {
     this.deleted.push(hook);
+  }
+
+  onDeleting(hook: AccountDeletingHook): void {
+    this.deleting.push(hook);
+  }
+
+  async runDeleting(accountId: string, key: MemberKey, content: ContentChoice): Promise<void> {
+    for (const hook of this.deleting) await hook(accountId, key, content);
   }
 
   onLoggedIn(hook: LoggedInHook): void {

@@ -264,7 +264,8 @@ export class AccountsService {
   async deleteAccount(accountId: string, raw: unknown): Promise<void> {
     const input = parseInput(deleteAccountInput, raw);
     const account = await this.get(accountId);
-    await this.unlock(account, input.passphrase);
+    const key = await this.unlock(account, input.passphrase);
+    await this.hooks.runDeleting(account.id, key, input.content);
     await this.removeAccount(account, input.content);
   }
 

@@ -1,15 +1,18 @@
-import type { AccountHooks } from '../accounts/account-hooks.js';
+import type { AccountHooks, ContentChoice } from '../accounts/account-hooks.js';
+import type { MemberKey } from '../core/member-key.js';
 import { eachPage } from '../store/paging.js';
-import type { Where } from '../store/port.js';
+import type { Store, Where } from '../store/port.js';
 import { blindOnBoard } from './authorship.js';
 import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { ForumClaims } from './forum-claims.js';
+import { eraseAsDeleted } from './post-writes.js';
 import { forumClaimsCollection, postsCollection, threadsCollection, type PostDoc } from './forums.collections.js';
 
 /** What happens to a member's posts and reactions when they delete or export their account. */
 export class ForumAccountData {
   constructor(
+    private readonly store: Store,
     private readonly docs: ForumDocs,
     private readonly changes: ForumChanges,
     private readonly claims: ForumClaims,
@@ -40,6 +43,10 @@ export class ForumAccountData {
       this.changes.changed(null);
     });
 
+    hooks.onDeleting(async (_accountId, key, content) => {
+      await this.eraseAnonymous(key, content);
+    });
+
     hooks.onLoggedIn(async (accountId, key) => {
       await this.claims.redeem(accountId, key);
     });
@@ -57,5 +64,37 @@ export class ForumAccountData {
       }
       return out;
     });
+  }
+
+  /**
+   * The member's anonymous posts and threads, found by their blinded id on each board: deleted, or kept authorless
+   * as they chose; their reactions go. Each post in a transaction of its own, apart from the account's deletion.
+   */
+  private async eraseAnonymous(key: MemberKey, content: ContentChoice): Promise<void> {
+    for (const board of await this.docs.allBoards()) {
+      const blindId = blindOnBoard(key, board.id);
+      const mine: PostDoc[] = [];
+      await eachPage(
+        (after) => this.docs.posts.find({ where: { blindAuthor: blindId }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+        (p) => mine.push(p),
+      );
+      for (const p of mine) {
+        await this.store.transaction(async (tx) => {
+          const tcol = tx.collection(threadsCollection);
+          const t = await tcol.get(p.threadId);
+          if (content === 'delete' && p.state !== 'deleted') await eraseAsDeleted(tx, p, t);
+          await tx.collection(postsCollection).patch(p.id, { blindAuthor: null });
+          if (t && t.firstPostId === p.id) await tcol.patch(t.id, { blindAuthor: null });
+        });
+      }
+      const rcol = this.docs.reactions;
+      const reactions: string[] = [];
+      await eachPage(
+        (after) => rcol.find({ where: { reactorId: blindId }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+        (r) => reactions.push(r.id),
+      );
+      for (const id of reactions) await rcol.delete(id);
+    }
+    this.changes.changed(null);
   }
 }

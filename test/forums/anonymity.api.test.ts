@@ -125,6 +125,21 @@ describe('anonymous posts: blinded to the server', () => {
     assert.equal((await fresh.client.api('POST', '/boards/general/threads', { title: 'Named', body: 'by name' })).status, 201, 'posting by name still works');
   });
 
+  it('finds a member’s anonymous posts with their key when they delete their account, and deletes them or leaves them authorless as they chose', async () => {
+    const gone = await member(inst, 'gone');
+    const kept = await member(inst, 'kept');
+    const erased = await anonymousThread(gone, 'Goes with me');
+    const stays = await anonymousThread(kept, 'Stays without me');
+    for (const [who, content] of [[gone, 'delete'], [kept, 'keep_anonymous']] as const) {
+      const deleted = await who.client.api('DELETE', '/me', { passphrase: PASS, content });
+      assert.ok(deleted.status === 200 || deleted.status === 204, deleted.text);
+    }
+    const a = (await posts().get(erased.post.id))!;
+    assert.deepEqual([a.state, a.body, a.blindAuthor], ['deleted', '', null]);
+    const b = (await posts().get(stays.post.id))!;
+    assert.deepEqual([b.state, b.body, b.blindAuthor], ['visible', 'Stays without me body', null], 'kept, and nobody’s any more');
+  });
+
   it('withholds from a moderator the reports on their own anonymous post', async () => {
     const { post } = await anonymousThread(mod, 'A moderator asks');
     await alice.client.api('POST', `/posts/${post.id}/reports`, { reason: 'spam' });
