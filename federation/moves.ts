@@ -3,6 +3,8 @@ import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { AccountDoc } from '../server/accounts/accounts.collections.js';
 import { profileInput, type AccountsService } from '../server/accounts/accounts.service.js';
+import { PASSPHRASE_MAX, PASSPHRASE_MIN } from '../server/accounts/passphrase.js';
+import { requireMemberKey, type MemberKey } from '../server/core/member-key.js';
 import type { ApiRouter } from '../server/http/api-router.js';
 import { unauthorized } from '../server/core/errors.js';
 import { parseInput } from '../server/core/validate.js';
@@ -43,12 +45,28 @@ const exportPayload = z.strictObject({
     .optional(),
 });
 
+/**
+ * The member key, sealed under a passphrase the member chose (see AccountKeys.seal): it lets the member carry
+ * their anonymous identity along. It sits beside the signed payload, is never part of a Move sent to partners,
+ * and the server keeps no copy of the file.
+ */
+const sealedMemberKey = z.strictObject({
+  format: z.literal('parasol-member-key'),
+  version: z.literal(1),
+  kdf: z.string().max(300),
+  wrap: z.string().max(200),
+});
+
 /** The export file: the member's account, attested by their instance's key, so a partner can trust it after that instance is gone. */
 export const signedExport = z.strictObject({
   export: exportPayload,
   signedBy: z.url(),
   signature: z.string().max(2000),
+  memberKey: sealedMemberKey.optional(),
 });
+
+/** With a passphrase, the export carries the member key sealed under it; without, it carries no key material. */
+export const exportInput = z.strictObject({ keyPassphrase: z.string().min(PASSPHRASE_MIN).max(PASSPHRASE_MAX).optional() });
 
 export type SignedExport = z.infer<typeof signedExport>;
 
@@ -101,8 +119,10 @@ const canonical = (payload: z.infer<typeof exportPayload>) => {
 export class AccountMoves {
   constructor(private readonly deps: MovesDeps) {}
 
-  async exportFor(account: AccountDoc | null): Promise<SignedExport> {
+  async exportFor(account: AccountDoc | null, key: MemberKey | null, raw: unknown): Promise<SignedExport> {
     if (!account) throw unauthorized('login_required');
+    const { keyPassphrase } = parseInput(exportInput, raw ?? {});
+    const memberKey = keyPassphrase === undefined ? undefined : await this.deps.accounts.sealMemberKey(account, requireMemberKey(key), keyPassphrase);
     const { actors, store, iris } = this.deps;
     const person = await actors.memberActor(account.handle, { toWrite: true });
     if (!person) throw federationError(403, 'suspended');
@@ -129,7 +149,7 @@ export class AccountMoves {
     const signer = await actors.signer(me.id);
     if (!signer) throw federationError(409, 'no_key');
     const signature = crypto.sign('sha256', Buffer.from(canonical(payload)), signer.privateKeyPem).toString('base64');
-    return { export: payload, signedBy: me.id, signature };
+    return { export: payload, signedBy: me.id, signature, ...(memberKey ? { memberKey } : {}) };
   }
 
   /** Whether the export was signed by a partner instance's pinned key, and names an actor of that instance. */
@@ -168,7 +188,10 @@ export class AccountMoves {
     if (!person) throw federationError(403, 'suspended');
     const relinked = (await this.relink(file.export.actor, person.id)) + (await this.deps.contributions.relinkAuthor(file.export.actor, person.id, { accountId: account.id }));
     // The partners are told by the new actor, with the export as proof.
-    await this.deliver(person.id, { type: 'Move', actor: person.id, object: file.export.actor, target: person.id, attestation: file });
+    // The proof is the signed part only: the sealed member key stays with the member. Taking the key up here is
+    // not done yet, so an imported file's key is not used.
+    const attestation = { export: file.export, signedBy: file.signedBy, signature: file.signature };
+    await this.deliver(person.id, { type: 'Move', actor: person.id, object: file.export.actor, target: person.id, attestation });
     this.deps.logger.info({ relinked }, 'account moved in (import)');
     return { alsoKnownAs, relinked };
   }
@@ -285,8 +308,8 @@ export function movesApi(api: ApiRouter, moves: AccountMoves): void {
   const tag = 'federation';
   api.route({
     method: 'post', path: '/federation/me/export', tag, access: 'member',
-    summary: 'Your account as a file signed by this instance, to move to a partner instance (also after this one is gone)',
-    handler: async ({ account }) => moves.exportFor(account),
+    summary: 'Your account as a file signed by this instance, to move to a partner instance (also after this one is gone); with {keyPassphrase}, it carries your member key sealed under that passphrase',
+    handler: async ({ req, account }) => moves.exportFor(account, req.memberKey, req.body),
   });
   api.route({
     method: 'post', path: '/federation/me/import', tag, access: 'member', body: signedExport,

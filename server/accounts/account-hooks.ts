@@ -1,16 +1,17 @@
-import type { MemberKey } from '../core/member-key.js';
 import type { TxScope } from '../store/port.js';
+import type { MemberKey } from '../core/member-key.js';
 
 /** What happens to a member's posts and messages when they delete their account. */
 export type ContentChoice = 'delete' | 'keep_anonymous';
 
 export type AccountDeletedHook = (tx: TxScope, accountId: string, content: ContentChoice) => Promise<void>;
 /**
- * Runs before the deletion's transaction, with the key the member's passphrase opened: for data kept by blinded id,
- * which only the key finds, in transactions of its own (never one that also writes the account's rows).
+ * Finds the member's blinded rows with their key and deletes or keeps them as chosen. It runs before the
+ * account's own deletion and outside its transaction: a blinded row is never written in the same transaction
+ * as an account-side row, or the commit would link them.
  */
-export type AccountDeletingHook = (accountId: string, key: MemberKey, content: ContentChoice) => Promise<void>;
-/** `key` is the member's key when the request carries one: anonymous items are found only with it. */
+export type BlindedDeletedHook = (key: MemberKey, content: ContentChoice) => Promise<void>;
+/** `key` is null when the session has none (made before member keys): export the named data only then. */
 export type AccountExporter = (accountId: string, key: MemberKey | null) => Promise<unknown>;
 /** Runs after a log-in, with the key the log-in unwrapped, in transactions of its own (never the session's). */
 export type LoggedInHook = (accountId: string, key: MemberKey) => Promise<void>;
@@ -22,20 +23,16 @@ export type LoggedInHook = (accountId: string, key: MemberKey) => Promise<void>;
  */
 export class AccountHooks {
   private readonly deleted: AccountDeletedHook[] = [];
+  private readonly blindedDeleted: BlindedDeletedHook[] = [];
   private readonly exporters = new Map<string, AccountExporter>();
   private readonly loggedIn: LoggedInHook[] = [];
-  private readonly deleting: AccountDeletingHook[] = [];
 
   onDeleted(hook: AccountDeletedHook): void {
     this.deleted.push(hook);
   }
 
-  onDeleting(hook: AccountDeletingHook): void {
-    this.deleting.push(hook);
-  }
-
-  async runDeleting(accountId: string, key: MemberKey, content: ContentChoice): Promise<void> {
-    for (const hook of this.deleting) await hook(accountId, key, content);
+  onBlindedDeleted(hook: BlindedDeletedHook): void {
+    this.blindedDeleted.push(hook);
   }
 
   onLoggedIn(hook: LoggedInHook): void {
@@ -54,7 +51,11 @@ export class AccountHooks {
     for (const hook of this.deleted) await hook(tx, accountId, content);
   }
 
-  async exportAll(accountId: string, key: MemberKey | null = null): Promise<Record<string, unknown>> {
+  async runBlindedDeleted(key: MemberKey, content: ContentChoice): Promise<void> {
+    for (const hook of this.blindedDeleted) await hook(key, content);
+  }
+
+  async exportAll(accountId: string, key: MemberKey | null): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const [section, exporter] of this.exporters) out[section] = await exporter(accountId, key);
     return out;

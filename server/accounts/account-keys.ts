@@ -34,6 +34,18 @@ export interface Unlocked {
   readonly upgrade: Partial<AccountDoc> | null;
 }
 
+/** The member key sealed for an export file: argon2id of a passphrase the member chose, then AES-256-GCM. */
+export interface SealedMemberKey {
+  readonly format: 'parasol-member-key';
+  readonly version: 1;
+  /** The `$pk1$` verifier form, which carries the argon2id parameters and salt. */
+  readonly kdf: string;
+  readonly wrap: string;
+}
+
+/** Bound into the sealed key's AES-GCM tag, so a wrap taken from a database row does not pass for an export. */
+export const SEAL_CONTEXT = 'parasol-export';
+
 /** Unspent recovery codes, new ones (wrapping the key) and old keyed hashes (from before member keys) alike. */
 export const recoveryCodesLeft = (account: AccountDoc): number => (account.recoverySlots?.length ?? 0) + account.recoveryCodes.length;
 
@@ -62,6 +74,12 @@ export class AccountKeys {
     if (key && !check.rehash) return { ok: true, key, upgrade: null };
     const kept = key ?? MemberKey.generate();
     return { ok: true, key: kept, upgrade: await this.forPassphrase(account.id, kept, passphrase) };
+  }
+
+  /** For the export a member downloads: the key, under a passphrase they choose, not under anything the server keeps. */
+  async seal(key: MemberKey, passphrase: string): Promise<SealedMemberKey> {
+    const { stored, wrapKey } = await this.hasher.hash(passphrase);
+    return { format: 'parasol-member-key', version: 1, kdf: stored, wrap: wrapMemberKey(key, wrapKey, SEAL_CONTEXT) };
   }
 
   /** Spends the time of a real check, for handles that do not exist. */

@@ -164,7 +164,7 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'get', path: '/me/export', tag, access: 'account', summary: 'Everything the instance holds about you, as JSON',
     handler: async ({ req, res }) => {
       res.setHeader('Cache-Control', 'no-store');
-      return accounts.exportData(req.account!.id, req.memberKey ?? null);
+      return accounts.exportData(req.account!.id, req.memberKey);
     },
   });
 

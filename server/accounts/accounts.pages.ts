@@ -134,6 +134,7 @@ export function accountsPages(ctx: AppContext): express.Router {
       sessions: await sessions.list(account.id, req.sessionId),
       tokens: await sessions.listTokens(account.id),
       recoveryCodesLeft: recoveryCodesLeft(account),
+      oldRecoveryCodes: account.recoveryCodes.length > 0,
       ...extra,
     };
   }
@@ -223,7 +224,7 @@ export function accountsPages(ctx: AppContext): express.Router {
     handle(async (req, res) => {
       res.setHeader('Content-Disposition', 'attachment; filename="parasol-export.json"');
       res.setHeader('Cache-Control', 'no-store');
-      res.json(await accounts.exportData(req.account!.id, req.memberKey ?? null));
+      res.json(await accounts.exportData(req.account!.id, req.memberKey));
     }),
   );
 

@@ -9,9 +9,8 @@ import type { InstanceService } from '../instance/instance.service.js';
 import { accountsCollection, sessionsCollection, tokensCollection, type AccountDoc, type Role } from './accounts.collections.js';
 import type { AccountHooks, ContentChoice } from './account-hooks.js';
 import { generatePassphrase, passphraseProblem } from './passphrase.js';
-
-export { generatePassphrase } from './passphrase.js';
-import { recoveryCodesLeft, today, type AccountKeys } from './account-keys.js';
+import { recoveryCodesLeft, today, type AccountKeys, type SealedMemberKey } from './account-keys.js';
+import { accountView, type AccountView, type PendingView } from './account-view.js';
 import type { InvitesService } from './invites.service.js';
 import type { SessionsService } from './sessions.service.js';
 import type { DeviceCookies } from './device-cookie.js';
@@ -20,23 +19,7 @@ import { signupInput, loginInput, recoverInput, profileInput, changePassphraseIn
 
 // Other modules import the schemas from here, as before they moved.
 export { signupInput, loginInput, recoverInput, profileInput, changePassphraseInput, deleteAccountInput, confirmInput, roleInput, suspensionInput } from './accounts.schemas.js';
-
-export interface AccountView {
-  readonly id: string;
-  readonly handle: string;
-  readonly displayName: string;
-  readonly role: Role;
-  readonly status: 'active' | 'pending';
-  readonly locale: string | null;
-  readonly createdAt: number;
-}
-
-export interface PendingView {
-  readonly id: string;
-  readonly handle: string;
-  readonly answer: string;
-  readonly createdAt: number;
-}
+export { accountView, type AccountView, type PendingView } from './account-view.js';
 
 export interface SignedIn {
   readonly account: AccountDoc;
@@ -45,16 +28,6 @@ export interface SignedIn {
   /** The browser's device cookie after this log-in, binding it to the account. */
   readonly deviceCookie: string;
 }
-
-export const accountView = (a: AccountDoc): AccountView => ({
-  id: a.id,
-  handle: a.handle,
-  displayName: a.displayName,
-  role: a.role,
-  status: a.status === 'pending' ? 'pending' : 'active',
-  locale: a.locale,
-  createdAt: a.createdAt,
-});
 
 /** True while a moderator's suspension or ban runs. */
 export const isSuspended = (a: AccountDoc, now = Date.now()): boolean => typeof a.suspendedUntil === 'number' && a.suspendedUntil > now;
@@ -264,12 +237,19 @@ export class AccountsService {
   async deleteAccount(accountId: string, raw: unknown): Promise<void> {
     const input = parseInput(deleteAccountInput, raw);
     const account = await this.get(accountId);
-    const key = await this.unlock(account, input.passphrase);
-    await this.hooks.runDeleting(account.id, key, input.content);
+    // Blinded rows go first, each in transactions of their own: never in the one that writes the tombstone.
+    await this.hooks.runBlindedDeleted(await this.unlock(account, input.passphrase), input.content);
     await this.removeAccount(account, input.content);
   }
 
-  async exportData(accountId: string, key: MemberKey | null = null): Promise<Record<string, unknown>> {
+  /** The member key sealed under a passphrase the member chooses, for the export they download to move. */
+  sealMemberKey(account: AccountDoc, key: MemberKey, passphrase: string): Promise<SealedMemberKey> {
+    this.checkPassphrase(passphrase, account.handle, 'keyPassphrase');
+    return this.keys.seal(key, passphrase);
+  }
+
+  /** `key` lets modules include what the member holds under blinded ids; null exports the named data only. */
+  async exportData(accountId: string, key: MemberKey | null): Promise<Record<string, unknown>> {
     const account = await this.get(accountId);
     return {
       format: 'parasol-export',

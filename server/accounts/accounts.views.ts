@@ -113,6 +113,8 @@ export interface SettingsData {
   readonly sessions: readonly SessionView[];
   readonly tokens: readonly TokenView[];
   readonly recoveryCodesLeft: number;
+  /** Some codes were made before member keys: they restore the account but not its key. */
+  readonly oldRecoveryCodes: boolean;
   /** A token made just now, shown once. */
   readonly newToken?: string;
   /** Recovery codes made just now, shown once. */
@@ -163,6 +165,7 @@ ${errorBox(s('passphrase'))}
 <section id="codes" aria-labelledby="h-codes">
 <h2 id="h-codes">${t('codes.title')}</h2>
 <p>${t('recover.codes_left', { count: data.recoveryCodesLeft })}</p>
+${data.oldRecoveryCodes ? html`<p class="notice" role="status">${t('codes.old_set')}</p>` : ''}
 ${data.newCodes ? html`<p class="notice">${t('codes.explain')}</p><p>${t('codes.key_explain')}</p><ol class="codes">${data.newCodes.map((c) => html`<li><code>${c}</code></li>`)}</ol>` : ''}
 ${errorBox(s('codes'))}
 <form method="post" action="/settings/recovery-codes" class="stack">

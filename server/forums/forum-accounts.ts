@@ -43,7 +43,7 @@ export class ForumAccountData {
       this.changes.changed(null);
     });
 
-    hooks.onDeleting(async (_accountId, key, content) => {
+    hooks.onBlindedDeleted(async (key, content) => {
       await this.eraseAnonymous(key, content);
     });
 

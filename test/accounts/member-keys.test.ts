@@ -8,10 +8,11 @@ import { Client, handle, PASS } from '../helpers/client.js';
 import { admin, type Person } from '../helpers/people.js';
 import { accountsCollection, sessionsCollection, tokensCollection, type AccountDoc } from '../../server/accounts/accounts.collections.js';
 import { blindScope, type MemberKey } from '../../server/core/member-key.js';
-import { newId } from '../../server/crypto.js';
+import { newId, normaliseCode } from '../../server/crypto.js';
 
 const DAY = 86_400_000;
 const SCOPE = blindScope.board('key-test-board');
+const OLD_CODE = 'k7xq2-mfp9a';
 
 describe('member keys', () => {
   let dataDir: string;
@@ -116,6 +117,16 @@ describe('member keys', () => {
     assert.equal(await blindedId(helper), before);
   });
 
+  it('carries the key over when a change of role rotates the session', async () => {
+    const m = await signup();
+    const before = await blindedId(m.client);
+    const cookie = m.client.cookies.get('psl_session');
+    assert.equal((await boss.client.api('PUT', `/admin/accounts/${m.handle}/role`, { role: 'moderator' })).status, 200);
+    assert.equal((await m.client.api('GET', '/me')).status, 200);
+    assert.notEqual(m.client.cookies.get('psl_session'), cookie, 'the session was rotated');
+    assert.equal(await blindedId(m.client), before);
+  });
+
   it('answers member_key_locked where a key is needed and the session has none; a bearer token carries the key', async () => {
     const m = await signup();
     const before = await blindedId(m.client);
@@ -137,22 +148,46 @@ describe('member keys', () => {
     assert.equal(await blindedId(await login(m.handle)), before, 'logging in again unlocks the same key');
   });
 
-  it('opens an account from before member keys: the old hash verifies, is replaced, and a key is made once', async () => {
+  it('opens an account from before member keys: the old hash verifies, is replaced, a key is made once, and old codes restore the account only', async () => {
     const id = newId();
     const h = handle('legacy');
     const day = Math.floor(Date.now() / DAY) * DAY;
     const passHash = await argon2.hash(PASS, { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
     await inst.parasol.ctx.store.collection(accountsCollection).insert({
       id, handle: h, handleLower: h.toLowerCase(), displayName: h, passHash, role: 'member', status: 'active',
-      locale: null, recoveryCodes: [], createdAt: day, updatedAt: day,
+      locale: null, recoveryCodes: [inst.parasol.ctx.instance.keyedHash('recovery', `${id}:${normaliseCode(OLD_CODE)}`)], createdAt: day, updatedAt: day,
     });
-    const first = await blindedId(await login(h));
+    const client = await login(h);
+    const first = await blindedId(client);
+    assert.match((await client.get('/settings')).text, /made before anonymous identities were protected/, 'the member is told to make new codes');
     const upgraded = await accountDoc(id);
     assert.match(upgraded.passHash, /^\$pk1\$m=\d+,t=\d+\$/, 'the PHC string is replaced by the new form');
     assert.ok(upgraded.keyWrap, 'the key is stored wrapped');
     assert.equal(await blindedId(await login(h)), first, 'the next log-in opens the same key');
     const wrong = await new Client(inst.url).api('POST', '/sessions', { handle: h, passphrase: 'not the passphrase' });
     assert.equal(wrong.status, 401);
+    const helper = new Client(inst.url);
+    const recovered = await helper.api('POST', '/recovery', { handle: h, code: OLD_CODE, passphrase: 'after the old code' });
+    assert.equal(recovered.status, 200, recovered.text);
+    assert.notEqual(await blindedId(helper), first, 'an old code restores the account, with a new key');
+    assert.doesNotMatch((await helper.get('/settings')).text, /made before anonymous identities/);
+  });
+
+  it('runs the blinded deletion hooks with the key, before the account is deleted and outside its transaction', async () => {
+    const m = await signup();
+    const before = await blindedId(m.client);
+    const seen: { blinded: string; content: string; accountStillThere: boolean }[] = [];
+    inst.parasol.ctx.hooks.onBlindedDeleted(async (key, content) => {
+      const row = await inst.parasol.ctx.store.collection(accountsCollection).get(m.id);
+      seen.push({ blinded: key.blind(SCOPE), content, accountStillThere: row?.status === 'active' });
+    });
+    const wrong = await m.client.api('DELETE', '/me', { passphrase: 'not the passphrase', content: 'delete' });
+    assert.equal(wrong.status, 403);
+    assert.equal(seen.length, 0, 'a wrong passphrase runs nothing');
+    const deleted = await m.client.api('DELETE', '/me', { passphrase: PASS, content: 'keep_anonymous' });
+    assert.equal(deleted.status, 204, deleted.text);
+    assert.deepEqual(seen, [{ blinded: before, content: 'keep_anonymous', accountStillThere: true }]);
+    assert.equal((await accountDoc(m.id)).status, 'deleted');
   });
 
   it('keeps account, session and token timestamps to the UTC day', async () => {

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { eventually, startPeers, type Peer } from './instances.js';
+import { createPassphraseHasher } from '../../server/accounts/passphrase.js';
+import { unwrapMemberKey } from '../../server/accounts/key-wraps.js';
+import { SEAL_CONTEXT } from '../../server/accounts/account-keys.js';
+
+const MOVE_PASS = 'a passphrase for moving house';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers */
 
@@ -58,9 +63,17 @@ describe('a member moves from A to B, also when A is already gone', function () 
     const anonymous = await a.member.client.api('POST', '/boards/general/threads', { title: 'Quiet one', body: 'unsigned', anonymous: true });
     assert.equal(anonymous.status, 201, anonymous.text);
     assert.equal((await a.member.client.api('PATCH', '/me', { displayName: 'Rosa M', locale: 'es', discreet: true })).status, 200);
-    const exported = await a.member.client.api('POST', '/federation/me/export');
+    const exported = await a.member.client.api('POST', '/federation/me/export', { keyPassphrase: MOVE_PASS });
     assert.equal(exported.status, 200, exported.text);
     file = exported.json;
+    const hasher = await createPassphraseHasher({ memoryKiB: 19_456, iterations: 2 });
+    const opened = await hasher.verify(file.memberKey.kdf, MOVE_PASS);
+    assert.ok(opened.wrapKey && unwrapMemberKey(file.memberKey.wrap, opened.wrapKey, SEAL_CONTEXT), 'the chosen passphrase opens the sealed member key');
+    assert.equal((await hasher.verify(file.memberKey.kdf, 'not the moving passphrase')).wrapKey, null);
+    const plain = await a.member.client.api('POST', '/federation/me/export');
+    assert.equal(plain.json.memberKey, undefined, 'without a passphrase the file carries no key material');
+    const weak = await a.member.client.api('POST', '/federation/me/export', { keyPassphrase: 'password123' });
+    assert.equal(weak.status, 422, weak.text);
     assert.deepEqual(file.export.settings, { locale: 'es', discreet: true, discoverable: true });
     assert.equal(file.export.actor, oldActor);
     assert.equal(file.signedBy, `${a.url}/ap/instance`);

@@ -34,6 +34,8 @@ interface World {
   logs: string[];
   /** Accounts (or null) that authorize() was called with, by family. */
   seen: Map<string, (AccountDoc | null)[]>;
+  /** Member keys (or null) that authorize() was called with on the 'members' family. */
+  keys: (MemberKey | null)[];
 }
 
 describe('realtime', function () {
@@ -96,7 +98,7 @@ describe('realtime', function () {
     return got;
   }
 
-  async function member(status: AccountDoc['status'] = 'active'): Promise<{ account: AccountDoc; token: string; sessionId: string }> {
+  async function member(status: AccountDoc['status'] = 'active', key: MemberKey | null = MemberKey.generate()): Promise<{ account: AccountDoc; token: string; sessionId: string }> {
     const now = Date.now();
     const id = newId();
     const account: AccountDoc = {
@@ -113,7 +115,7 @@ describe('realtime', function () {
       updatedAt: now,
     };
     await world.store.collection(accountsCollection).insert(account);
-    const { token, session } = await world.sessions.start(account, MemberKey.generate());
+    const { token, session } = await world.sessions.start(account, key);
     return { account, token, sessionId: session.id };
   }
 
@@ -175,6 +177,23 @@ describe('realtime', function () {
       const garbage = await connect('/live', { extraHeaders: { cookie: 'psl_session=%%%; =;;' } });
       assert.equal((await ask(garbage, 'subscribe', { channel: 'members:t1' })).error.code, 'forbidden');
       assert.deepEqual(world.seen.get('members')?.slice(1), [null, null]);
+    });
+
+    it("carries the session's member key in the socket, for authorize() and handlers, and null for a session without one", async function () {
+      const key = MemberKey.generate();
+      const { token } = await member('active', key);
+      const keyed = await connect('/live', withCookie(token));
+      assert.deepEqual(await ask(keyed, 'subscribe', { channel: 'members:k1' }), { ok: true });
+      assert.equal(world.keys[0]?.blind('room:r1'), key.blind('room:r1'), 'authorize() got the same key');
+      const socket = world.realtime.nsp.sockets.get(keyed.id!);
+      assert.ok(socket, 'the server-side socket is found');
+      assert.equal(world.realtime.memberKey(socket)?.blind('room:r1'), key.blind('room:r1'));
+      assert.ok(!JSON.stringify(socket.data).includes(key.exportBytes().toString('base64url')), 'socket data serialises without the key');
+
+      const old = await member('active', null);
+      const locked = await connect('/live', withCookie(old.token));
+      assert.deepEqual(await ask(locked, 'subscribe', { channel: 'members:k1' }), { ok: true });
+      assert.equal(world.keys[1], null);
     });
 
     it('reads the account afresh on every subscribe', async function () {
@@ -436,8 +455,10 @@ async function startWorld(file: string): Promise<World> {
     note('open', account);
     return true;
   });
-  realtime.channel('members', async (account) => {
+  const keys: (MemberKey | null)[] = [];
+  realtime.channel('members', async (account, _id, key) => {
     note('members', account);
+    keys.push(key);
     return account?.status === 'active';
   });
   realtime.channel('broken', async () => {
@@ -445,5 +466,5 @@ async function startWorld(file: string): Promise<World> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { base, server, store, sessions, realtime, logs, seen };
+  return { base, server, store, sessions, realtime, logs, seen, keys };
 }
