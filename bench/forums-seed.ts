@@ -248,10 +248,10 @@ export async function seedForums(file: string, options: SeedOptions): Promise<Se
           for (let r = 0, n = 1 + Math.floor(rand() * 3); r < n; r++) {
             const kind = reactionKinds[Math.floor(rand() * reactionKinds.length)]!;
             const who = member();
-            // The id the service gives a reaction (post, account, kind), so a member's toggle finds it.
+            // The id the service gives a reaction (post, reactor, kind), so a member's toggle finds it.
             const reactionId = `${id}.${who.id}.${kind}`;
             if (reactors.some((x) => x.id === reactionId)) continue;
-            reactors.push({ id: reactionId, postId: id, threadId, accountId: who.id, kind, createdAt: at + 60_000 });
+            reactors.push({ id: reactionId, postId: id, threadId, reactorId: who.id, kind, createdAt: at + 60_000 });
             reactions[kind] = (reactions[kind] ?? 0) + 1;
           }
         }

@@ -33,6 +33,8 @@ import { forumsCollections } from './forums/forums.collections.js';
 import type { Publish } from './core/live.js';
 import { ForumChanges } from './forums/changes.js';
 import { ForumDocs } from './forums/forum-docs.js';
+import { AnonymousIdentities } from './forums/anonymous-identities.js';
+import { ForumClaims } from './forums/forum-claims.js';
 import { ForumViews } from './forums/forum-views.js';
 import { BoardsService } from './forums/boards.service.js';
 import { ReadingService } from './forums/reading.service.js';
@@ -181,21 +183,24 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const forumDocs = new ForumDocs(store);
   const forumViews = new ForumViews(forumDocs, accounts);
   const forumChanges = new ForumChanges();
-  const forumModeration = new ForumModerationService({ store, docs: forumDocs, views: forumViews, moderation, publish, changes: forumChanges });
+  const anonymousIdentities = new AnonymousIdentities(store);
+  const forumModeration = new ForumModerationService({ store, docs: forumDocs, views: forumViews, moderation, publish, changes: forumChanges, identities: anonymousIdentities });
   const forums: ForumServices = {
     changes: forumChanges,
     boards: new BoardsService({ store, docs: forumDocs, views: forumViews, accounts, moderation, changes: forumChanges }),
     reading: new ReadingService({ docs: forumDocs, views: forumViews, changes: forumChanges }),
-    posting: new PostingService({ store, docs: forumDocs, views: forumViews, moderation, postingLimit: createLimiter(config.rateLimits.posting), publish, changes: forumChanges }),
+    posting: new PostingService({ store, docs: forumDocs, views: forumViews, moderation, postingLimit: createLimiter(config.rateLimits.posting), publish, changes: forumChanges, identities: anonymousIdentities }),
     moderating: forumModeration,
     remote: new RemoteIntakeService({ store, docs: forumDocs, moderation, publish, changes: forumChanges }),
   };
-  new ForumAccountData(forumDocs, forumChanges).register(hooks);
+  const forumClaims = new ForumClaims(store, forumChanges);
+  new ForumAccountData(store, forumDocs, forumChanges, forumClaims).register(hooks);
   const moderationQueue = new ModerationQueueService({ store, moderation, accounts, content: forumModeration });
   // Starter content is written once, in the instance's default language.
   const seedLanguage = { locale: i18n.defaultLocale, text: (key: string) => i18n.t(i18n.defaultLocale, key) };
   await forums.boards.seedStarterBoards(seedLanguage);
   await forums.posting.backfillReactionThreads();
+  await forumClaims.migrate();
   const areas = await new AreasService(store, hooks).load();
   const notifications = new NotificationsService(store, hooks, (...args) => publishLive(...args));
   const reviewRecords = new ReviewRecords(store, areas, notifications);
@@ -406,7 +411,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     await push.unsubscribeAll(accountId);
     realtime.disconnectAccount(accountId, keptSessionId);
   });
-  realtime.channel('thread', (viewer, id) => forums.reading.canViewThread(viewer, id));
+  realtime.channel('thread', (viewer, id, key) => forums.reading.canViewThread(viewer, key, id));
   realtime.channel('account', async (viewer, id) => viewer?.id === id);
   publishLive = (family, id, event, payload) => realtime.publish(family, id, event, payload);
   roomsLive.attach(

@@ -1,4 +1,5 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
+import { blindScope, type MemberKey } from '../core/member-key.js';
 import type { RemoteAuthor } from './forums.collections.js';
 
 /**
@@ -21,9 +22,31 @@ export interface Authored {
   readonly remote?: RemoteAuthor | null;
 }
 
-/** Who counts as the author: the member who wrote it, anonymously or not (an author's own post stays theirs to edit). */
-export function isAuthor(viewer: AccountDoc | null, doc: Pick<Authored, 'authorId'>): boolean {
-  return !!viewer && doc.authorId === viewer.id;
+/** What proves authorship: the account id of a named item, the blinded id of an anonymous one. */
+export interface Proven {
+  readonly authorId: string | null;
+  readonly boardId: string;
+  readonly blindAuthor?: string | null;
+  readonly blindBoardId?: string | null;
+}
+
+/** The member's anonymous identity on a board: what their anonymous posts there are stored under. */
+export const blindOnBoard = (key: MemberKey, boardId: string): string => key.blind(blindScope.board(boardId));
+
+/**
+ * Who counts as the author: the member who wrote it, anonymously or not (an author's own post stays theirs to
+ * edit). An anonymous item names no account: its author proves it by recomputing its blinded id with their key.
+ */
+export function isAuthor(viewer: AccountDoc | null, key: MemberKey | null, doc: Proven): boolean {
+  if (!viewer) return false;
+  if (doc.authorId !== null) return doc.authorId === viewer.id;
+  return isBlindAuthor(key, doc);
+}
+
+/** Whether the holder of `key` wrote this anonymous item. */
+export function isBlindAuthor(key: MemberKey | null, doc: Proven): boolean {
+  if (!key || !doc.blindAuthor) return false;
+  return doc.blindAuthor === blindOnBoard(key, doc.blindBoardId ?? doc.boardId);
 }
 
 /** The members whose names a list shows: never an anonymous author's. */

@@ -1,13 +1,21 @@
-import type { AccountHooks } from '../accounts/account-hooks.js';
+import type { AccountHooks, ContentChoice } from '../accounts/account-hooks.js';
+import type { MemberKey } from '../core/member-key.js';
+import { eachPage } from '../store/paging.js';
+import type { Store, Where } from '../store/port.js';
+import { blindOnBoard } from './authorship.js';
 import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
-import { postsCollection, reactionsCollection, threadsCollection } from './forums.collections.js';
+import type { ForumClaims } from './forum-claims.js';
+import { eraseAsDeleted } from './post-writes.js';
+import { forumClaimsCollection, postsCollection, threadsCollection, type PostDoc } from './forums.collections.js';
 
 /** What happens to a member's posts and reactions when they delete or export their account. */
 export class ForumAccountData {
   constructor(
+    private readonly store: Store,
     private readonly docs: ForumDocs,
     private readonly changes: ForumChanges,
+    private readonly claims: ForumClaims,
   ) {}
 
   register(hooks: AccountHooks): void {
@@ -30,27 +38,63 @@ export class ForumAccountData {
         }
         after = page.next;
       } while (after);
-      let rafter: string | null = null;
-      const rcol = tx.collection(reactionsCollection);
-      do {
-        const page = await rcol.find({ where: { accountId }, orderBy: { field: 'createdAt' }, limit: 200, after: rafter });
-        for (const r of page.items) await rcol.delete(r.id);
-        rafter = page.next;
-      } while (rafter);
+      // Unredeemed claims go with the account: their items stay, authorless. Reactions are kept by blinded id only.
+      await tx.collection(forumClaimsCollection).deleteWhere({ accountId });
       this.changes.changed(null);
     });
 
-    hooks.exporter('posts', async (accountId) => {
+    hooks.onBlindedDeleted(async (key, content) => {
+      await this.eraseAnonymous(key, content);
+    });
+
+    hooks.onUnlocked(async (accountId, key) => {
+      await this.claims.redeem(accountId, key);
+    });
+
+    // Named posts by account; anonymous ones by the member's blinded id on each board, which only their key gives.
+    hooks.exporter('posts', async (accountId, key) => {
       const out: unknown[] = [];
-      let after: string | null = null;
-      do {
-        const page = await this.docs.posts.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 500, after });
-        for (const p of page.items) {
-          out.push({ id: p.id, threadId: p.threadId, title: p.title, body: p.body, anonymous: p.anonymous, contentWarning: p.contentWarning, state: p.state, createdAt: p.createdAt, editedAt: p.editedAt });
-        }
-        after = page.next;
-      } while (after);
+      const wheres: Where<PostDoc>[] = [{ authorId: accountId }];
+      if (key) for (const board of await this.docs.allBoards()) wheres.push({ blindAuthor: blindOnBoard(key, board.id) });
+      for (const where of wheres) {
+        await eachPage(
+          (after) => this.docs.posts.find({ where, orderBy: { field: 'createdAt' }, limit: 500, after }),
+          (p) => out.push({ id: p.id, threadId: p.threadId, title: p.title, body: p.body, anonymous: p.anonymous, contentWarning: p.contentWarning, state: p.state, createdAt: p.createdAt, editedAt: p.editedAt }),
+        );
+      }
       return out;
     });
+  }
+
+  /**
+   * The member's anonymous posts and threads, found by their blinded id on each board: deleted, or kept authorless
+   * as they chose; their reactions go. Each post in a transaction of its own, apart from the account's deletion.
+   */
+  private async eraseAnonymous(key: MemberKey, content: ContentChoice): Promise<void> {
+    for (const board of await this.docs.allBoards()) {
+      const blindId = blindOnBoard(key, board.id);
+      const mine: PostDoc[] = [];
+      await eachPage(
+        (after) => this.docs.posts.find({ where: { blindAuthor: blindId }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+        (p) => mine.push(p),
+      );
+      for (const p of mine) {
+        await this.store.transaction(async (tx) => {
+          const tcol = tx.collection(threadsCollection);
+          const t = await tcol.get(p.threadId);
+          if (content === 'delete' && p.state !== 'deleted') await eraseAsDeleted(tx, p, t);
+          await tx.collection(postsCollection).patch(p.id, { blindAuthor: null });
+          if (t && t.firstPostId === p.id) await tcol.patch(t.id, { blindAuthor: null });
+        });
+      }
+      const rcol = this.docs.reactions;
+      const reactions: string[] = [];
+      await eachPage(
+        (after) => rcol.find({ where: { reactorId: blindId }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+        (r) => reactions.push(r.id),
+      );
+      for (const id of reactions) await rcol.delete(id);
+    }
+    this.changes.changed(null);
   }
 }

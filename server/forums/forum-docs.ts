@@ -1,5 +1,6 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { notFound } from '../core/errors.js';
+import type { MemberKey } from '../core/member-key.js';
 import type { Collection, Store } from '../store/port.js';
 import { boardsCollection, postsCollection, reactionsCollection, revisionsCollection, threadsCollection, type BoardDoc, type PostDoc, type ReactionDoc, type PostRevisionDoc, type ThreadDoc } from './forums.collections.js';
 import { canSeeThread, ensureSee, postVisibleTo } from './policy.js';
@@ -43,21 +44,21 @@ export class ForumDocs {
     return board;
   }
 
-  async threadWithBoard(viewer: AccountDoc | null, threadId: string): Promise<{ thread: ThreadDoc; board: BoardDoc }> {
+  async threadWithBoard(viewer: AccountDoc | null, threadId: string, key: MemberKey | null = null): Promise<{ thread: ThreadDoc; board: BoardDoc }> {
     const thread = await this.threads.get(threadId);
     if (!thread) throw notFound('thread_not_found');
     const board = await this.boards.get(thread.boardId);
     if (!board) throw notFound('thread_not_found');
     ensureSee(viewer, board);
-    if (!canSeeThread(viewer, thread, board)) throw notFound('thread_not_found');
+    if (!canSeeThread(viewer, key, thread, board)) throw notFound('thread_not_found');
     return { thread, board };
   }
 
-  async postWithContext(viewer: AccountDoc | null, postId: string): Promise<{ post: PostDoc; thread: ThreadDoc; board: BoardDoc }> {
+  async postWithContext(viewer: AccountDoc | null, postId: string, key: MemberKey | null = null): Promise<{ post: PostDoc; thread: ThreadDoc; board: BoardDoc }> {
     const post = await this.posts.get(postId);
     if (!post) throw notFound('post_not_found');
-    const { thread, board } = await this.threadWithBoard(viewer, post.threadId);
-    if (!postVisibleTo(viewer, post, board)) throw notFound('post_not_found');
+    const { thread, board } = await this.threadWithBoard(viewer, post.threadId, key);
+    if (!postVisibleTo(viewer, key, post, board)) throw notFound('post_not_found');
     return { post, thread, board };
   }
 }

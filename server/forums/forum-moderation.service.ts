@@ -1,15 +1,18 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
-import { conflict, fieldError, forbidden } from '../core/errors.js';
+import { conflict, fieldError, forbidden, unprocessable } from '../core/errors.js';
+import type { MemberKey } from '../core/member-key.js';
 import { parseInput } from '../core/validate.js';
 import type { ModeratedBoard, ModeratedContent, ModeratedPost } from '../moderation/moderated-content.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
 import type { Store } from '../store/port.js';
+import type { AnonymousIdentities } from './anonymous-identities.js';
+import { isBlindAuthor } from './authorship.js';
 import type { ForumChanges } from './changes.js';
 import type { Publish } from '../core/live.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { ForumViews, PostView, ThreadSummary } from './forum-views.js';
 import { boardsCollection, postsCollection, threadsCollection, type BoardDoc, type PostDoc, type ThreadDoc } from './forums.collections.js';
-import { postModerationInput, threadModerationInput } from './forums.schemas.js';
+import { banInput, postModerationInput, threadModerationInput } from './forums.schemas.js';
 import { canModerate, canSee } from './policy.js';
 import { bump, bumpKey } from './post-writes.js';
 
@@ -20,6 +23,7 @@ export interface ForumModerationDeps {
   readonly moderation: ModerationService;
   readonly publish: Publish;
   readonly changes: ForumChanges;
+  readonly identities: AnonymousIdentities;
 }
 
 /**
@@ -29,7 +33,7 @@ export interface ForumModerationDeps {
 export class ForumModerationService implements ModeratedContent {
   constructor(private readonly deps: ForumModerationDeps) {}
 
-  async moderatePost(actor: AccountDoc | null, postId: string, raw: unknown): Promise<PostView> {
+  async moderatePost(actor: AccountDoc | null, postId: string, raw: unknown, key: MemberKey | null = null): Promise<PostView> {
     const { store, docs, views, moderation, publish, changes } = this.deps;
     const { post, thread, board } = await docs.postWithContext(actor, postId);
     if (!canModerate(actor, board)) throw forbidden('moderator_only');
@@ -79,7 +83,28 @@ export class ForumModerationService implements ModeratedContent {
     });
     publish('thread', thread.id, next === 'visible' ? 'post' : 'post-removed', { postId: post.id });
     changes.changed(thread.id, post.id);
-    return views.postView(moderator, updated, board, thread);
+    return views.postView(moderator, key, updated, board, thread);
+  }
+
+  /**
+   * Bars the anonymous identity behind a post from posting anonymously on its board again, on any session: the
+   * member's next anonymous post there computes the same blinded id. Named posts are dealt with by suspending the
+   * account instead.
+   */
+  async banAnonymous(actor: AccountDoc | null, postId: string, raw: unknown): Promise<{ anonymousNumber: number | null }> {
+    const { store, docs, moderation, identities } = this.deps;
+    const { post, board } = await docs.postWithContext(actor, postId);
+    if (!canModerate(actor, board)) throw forbidden('moderator_only');
+    const moderator = actor!;
+    const { reason } = parseInput(banInput, raw);
+    if (!post.anonymous || !post.blindAuthor) throw unprocessable('not_anonymous');
+    const blindId = post.blindAuthor;
+    const boardId = post.blindBoardId ?? post.boardId;
+    await store.transaction(async (tx) => {
+      await identities.ban(tx, boardId, blindId, reason);
+      await moderation.record(tx, moderator, { boardId: board.id, action: 'anonymous_ban', targetType: 'post', targetId: post.id, reason });
+    });
+    return { anonymousNumber: (await identities.numbersOn(boardId, [blindId])).get(blindId) ?? null };
   }
 
   async moderateThread(actor: AccountDoc | null, threadId: string, raw: unknown): Promise<ThreadSummary> {
@@ -175,8 +200,15 @@ export class ForumModerationService implements ModeratedContent {
     return this.moderated(await this.deps.docs.posts.getMany([...ids]));
   }
 
+  async ownAnonymous(key: MemberKey | null, ids: readonly string[]): Promise<ReadonlySet<string>> {
+    if (!key) return new Set();
+    const posts = await this.deps.docs.posts.getMany([...ids]);
+    return new Set(posts.filter((p) => p.anonymous && isBlindAuthor(key, p)).map((p) => p.id));
+  }
+
   private async moderated(list: readonly PostDoc[]): Promise<ModeratedPost[]> {
     const threads = new Map((await this.deps.docs.threads.getMany(list.map((p) => p.threadId))).map((t) => [t.id, t]));
+    const numbers = await this.anonymousNumbers(list);
     return list.map((p) => {
       const thread = threads.get(p.threadId);
       return {
@@ -187,10 +219,26 @@ export class ForumModerationService implements ModeratedContent {
         state: p.state,
         anonymous: p.anonymous,
         createdAt: p.createdAt,
-        authorId: p.authorId,
+        authorId: p.anonymous ? null : p.authorId,
+        anonymousNumber: p.blindAuthor ? (numbers.get(`${p.blindBoardId ?? p.boardId}\u0000${p.blindAuthor}`) ?? null) : null,
         remoteAddress: p.remote?.address ?? null,
         thread: thread ? { id: thread.id, title: thread.title } : null,
       };
     });
+  }
+
+  /** Anonymous members' numbers on their boards, by board id and blinded id. */
+  private async anonymousNumbers(list: readonly PostDoc[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const byBoard = new Map<string, string[]>();
+    for (const p of list) {
+      if (!p.blindAuthor) continue;
+      const boardId = p.blindBoardId ?? p.boardId;
+      byBoard.set(boardId, [...(byBoard.get(boardId) ?? []), p.blindAuthor]);
+    }
+    for (const [boardId, ids] of byBoard) {
+      for (const [blindId, n] of await this.deps.identities.numbersOn(boardId, ids)) out.set(`${boardId}\u0000${blindId}`, n);
+    }
+    return out;
   }
 }

@@ -1,8 +1,9 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import { excerpt } from '../content/markdown.js';
+import type { MemberKey } from '../core/member-key.js';
 import { eachPage } from '../store/paging.js';
-import { authorOf, isAuthor, shownAuthorIds, type Authored, type AuthorNames, type AuthorView } from './authorship.js';
+import { authorOf, blindOnBoard, isAuthor, shownAuthorIds, type Authored, type AuthorNames, type AuthorView } from './authorship.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { BoardDoc, PostDoc, ThreadDoc } from './forums.collections.js';
 import { canModerate, postingBlock } from './policy.js';
@@ -139,12 +140,12 @@ export class ForumViews {
     return { quoted, excerpts, names: await this.namesFor([...list, ...quoted.values()]) };
   }
 
-  async postViews(viewer: AccountDoc | null, list: readonly PostDoc[], board: BoardDoc, thread: ThreadDoc, known?: PostsContext): Promise<PostView[]> {
+  async postViews(viewer: AccountDoc | null, key: MemberKey | null, list: readonly PostDoc[], board: BoardDoc, thread: ThreadDoc, known?: PostsContext): Promise<PostView[]> {
     const { quoted, excerpts, names } = known ?? (await this.postsContext(list));
-    const mine = await this.reactionsOf(viewer, thread.id, list);
+    const mine = await this.reactionsOf(viewer && key, board, thread.id, list);
     const moderator = canModerate(viewer, board);
     return list.map((p) => {
-      const own = isAuthor(viewer, p);
+      const own = isAuthor(viewer, key, p);
       const q = p.quoteOf ? quoted.get(p.quoteOf) : undefined;
       const excerpt = q ? excerpts.get(q.id) : undefined;
       const quoteShown = q && excerpt !== undefined;
@@ -170,18 +171,19 @@ export class ForumViews {
     });
   }
 
-  async postView(viewer: AccountDoc | null, post: PostDoc, board: BoardDoc, thread: ThreadDoc): Promise<PostView> {
-    const [view] = await this.postViews(viewer, [post], board, thread);
+  async postView(viewer: AccountDoc | null, key: MemberKey | null, post: PostDoc, board: BoardDoc, thread: ThreadDoc): Promise<PostView> {
+    const [view] = await this.postViews(viewer, key, [post], board, thread);
     return view!;
   }
 
-  /** The reactions `viewer` gave to posts in `list`, by post id. */
-  private async reactionsOf(viewer: AccountDoc | null, threadId: string, list: readonly PostDoc[]): Promise<Map<string, ReactionKind[]>> {
+  /** The reactions the member holding `key` gave to posts in `list`, by post id (stored under their blinded id for the board). */
+  private async reactionsOf(key: MemberKey | null, board: BoardDoc, threadId: string, list: readonly PostDoc[]): Promise<Map<string, ReactionKind[]>> {
     const mine = new Map<string, ReactionKind[]>();
-    if (!viewer) return mine;
+    if (!key) return mine;
+    const reactorId = blindOnBoard(key, board.id);
     const shown = new Set(list.map((p) => p.id));
     await eachPage(
-      (after) => this.docs.reactions.find({ where: { accountId: viewer.id, threadId }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+      (after) => this.docs.reactions.find({ where: { reactorId, threadId }, orderBy: { field: 'createdAt' }, limit: 500, after }),
       (r) => {
         if (shown.has(r.postId)) mine.set(r.postId, [...(mine.get(r.postId) ?? []), r.kind as ReactionKind]);
       },

@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import type { ApiRouter } from '../http/api-router.js';
 import { createResponseCache } from '../http/response-cache.js';
 import {
+  banInput,
   boardInput,
   boardPatchInput,
   editInput,
@@ -59,7 +60,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/boards/:slug/threads', tag, access: 'account', body: threadInput, status: 201,
     summary: 'Start a thread: {title, body (Markdown), anonymous?, contentWarning?}',
-    handler: async ({ req, account }) => forums.posting.createThread(account, param(req.params.slug), req.body),
+    handler: async ({ req, account }) => forums.posting.createThread(account, req.memberKey ?? null, param(req.params.slug), req.body),
   });
   api.route({
     method: 'get', path: '/threads/:id', tag, access: 'public', query: pageInput,
@@ -68,7 +69,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
       const id = param(req.params.id);
       // Taken before the key is worked out: a change meanwhile (the reader's own reaction, say) keeps the answer out of the cache.
       const version = threadAnswers.version();
-      const { key, view: makeView } = await forums.reading.threadAnswer(account, id, req.query);
+      const { key, view: makeView } = await forums.reading.threadAnswer(account, req.memberKey ?? null, id, req.query);
       res.setHeader('Cache-Control', 'private, no-cache');
       if (threadAnswers.serve(req, res, key)) return undefined;
       const view = await makeView();
@@ -84,33 +85,33 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/threads/:id/posts', tag, access: 'account', body: replyInput, status: 201,
     summary: 'Reply: {body, anonymous?, contentWarning?, quoteOf?}',
-    handler: async ({ req, account }) => ({ post: await forums.posting.reply(account, param(req.params.id), req.body) }),
+    handler: async ({ req, account }) => ({ post: await forums.posting.reply(account, req.memberKey ?? null, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'get', path: '/posts/:id', tag, access: 'public', summary: 'One post',
-    handler: async ({ req, account }) => ({ post: await forums.reading.getPost(account, param(req.params.id)) }),
+    handler: async ({ req, account }) => ({ post: await forums.reading.getPost(account, req.memberKey ?? null, param(req.params.id)) }),
   });
   api.route({
     method: 'patch', path: '/posts/:id', tag, access: 'account', body: editInput, summary: 'Edit your post (body, content warning, thread title)',
-    handler: async ({ req, account }) => ({ post: await forums.posting.editPost(account, param(req.params.id), req.body) }),
+    handler: async ({ req, account }) => ({ post: await forums.posting.editPost(account, req.memberKey ?? null, param(req.params.id), req.body) }),
   });
   api.route({
     method: 'delete', path: '/posts/:id', tag, access: 'account', summary: 'Delete your post',
     handler: async ({ req, account }) => {
-      await forums.posting.deletePost(account, param(req.params.id));
+      await forums.posting.deletePost(account, req.memberKey ?? null, param(req.params.id));
       return undefined;
     },
   });
   api.route({
     method: 'post', path: '/posts/:id/reactions', tag, access: 'account', body: reactionInput,
     summary: 'Add or take back a supportive reaction (heart, hug, strong, thanks, same); answers the counts',
-    handler: async ({ req, account }) => forums.posting.react(account, param(req.params.id), req.body),
+    handler: async ({ req, account }) => forums.posting.react(account, req.memberKey ?? null, param(req.params.id), req.body),
   });
   api.route({
     method: 'post', path: '/posts/:id/reports', tag, access: 'account', body: reportInput, status: 201,
     summary: 'Report a post to the board’s moderators: {reason, note?}',
     handler: async ({ req, account }) => {
-      const report = await forums.posting.report(account, param(req.params.id), req.body);
+      const report = await forums.posting.report(account, req.memberKey ?? null, param(req.params.id), req.body);
       return { report: { id: report.id, reason: report.reason, createdAt: report.createdAt } };
     },
   });
@@ -121,10 +122,15 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/posts/:id/moderation', tag, access: 'member', body: postModerationInput,
     summary: 'Moderate a post: hide, unhide, remove (reason shown to the author), restore, approve',
-    handler: async ({ req, account }) => ({ post: await forums.moderating.moderatePost(account, param(req.params.id), req.body) }),
+    handler: async ({ req, account }) => ({ post: await forums.moderating.moderatePost(account, param(req.params.id), req.body, req.memberKey ?? null) }),
+  });
+  api.route({
+    method: 'post', path: '/posts/:id/ban', tag, access: 'member', body: banInput, status: 201,
+    summary: 'Ban the anonymous member who wrote this post from posting anonymously on its board again: {reason}',
+    handler: async ({ req, account }) => forums.moderating.banAnonymous(account, param(req.params.id), req.body),
   });
   api.route({
     method: 'get', path: '/search', tag, access: 'public', query: searchInput, summary: 'Search the posts you may read (every word must occur)',
-    handler: async ({ req, account }) => forums.reading.search(account, req.query),
+    handler: async ({ req, account }) => forums.reading.search(account, req.memberKey ?? null, req.query),
   });
 }

@@ -51,8 +51,11 @@ export interface ThreadDoc {
   title: string;
   /** The opening post. */
   firstPostId: string;
+  /** Null on anonymous threads (see PostDoc.blindAuthor). */
   authorId: string | null;
   anonymous: boolean;
+  blindAuthor?: string | null;
+  blindBoardId?: string | null;
   /** Set when the thread was started from another server. */
   remote?: RemoteAuthor | null;
   state: ContentState;
@@ -73,9 +76,17 @@ export interface PostDoc {
   id: string;
   threadId: string;
   boardId: string;
-  /** Null once the author deleted their account, and for posts from other servers. Never shown for anonymous posts. */
+  /** Null on anonymous posts, once the author deleted their account, and for posts from other servers. */
   authorId: string | null;
   anonymous: boolean;
+  /**
+   * An anonymous post's author as the server may know them: the member's blinded id for the board
+   * (MemberKey.blind(blindScope.board(blindBoardId))), which only the member's key can recompute, so a copy of
+   * the database cannot tell whose the post is. Null once its author is gone or was never proven (see claims).
+   */
+  blindAuthor?: string | null;
+  /** The board the blinded id was computed for: a moved thread keeps its authors' proofs. */
+  blindBoardId?: string | null;
   /** Set when the post was written on another server (its HTML came cleaned; `body` is its plain text, for search). */
   remote?: RemoteAuthor | null;
   /** Markdown as written. */
@@ -104,7 +115,8 @@ export interface PostRevisionDoc {
   postId: string;
   body: string;
   contentWarning: string | null;
-  editorId: string;
+  /** Null on anonymous posts: the revision belongs to its post, whose blinded author is the editor. */
+  editorId: string | null;
   createdAt: number;
   /** Earlier versions are kept for moderators for REVISION_RETENTION_MS, then deleted. */
   expiresAt: number;
@@ -112,13 +124,19 @@ export interface PostRevisionDoc {
 
 export const REVISION_RETENTION_MS = 180 * 86_400_000;
 
-/** Who reacted how to what: only to keep one reaction of a kind per member; never listed. */
+/**
+ * Who reacted how to what: only to keep one reaction of a kind per member; never listed. The reactor is the
+ * member's blinded id for the post's board, never the account, so reactions do not link accounts.
+ */
 export interface ReactionDoc {
   id: string;
   postId: string;
   /** So that a thread page reads a viewer's reactions in one indexed query, and deleting a thread finds them. */
   threadId: string;
-  accountId: string;
+  /** `claim:<claim id>` while a reaction stored before blinding waits for its member's claim (see ClaimDoc). */
+  reactorId: string;
+  /** Only on reactions stored before blinding, until the start-up migration turns them into claims. */
+  accountId?: string;
   kind: string;
   createdAt: number;
 }
@@ -133,16 +151,20 @@ export const boardsCollection = defineCollection<BoardDoc>({
 
 export const threadsCollection = defineCollection<ThreadDoc>({
   name: 'threads',
-  fields: { boardId: 'string', state: 'string', bumpKey: 'number', createdAt: 'number' },
-  indexes: [{ fields: ['boardId', 'state', 'bumpKey'] }, { fields: ['state', 'createdAt'] }],
+  fields: { boardId: 'string', state: 'string', bumpKey: 'number', createdAt: 'number', anonymous: 'boolean', blindBoardId: 'string' },
+  indexes: [{ fields: ['boardId', 'state', 'bumpKey'] }, { fields: ['state', 'createdAt'] }, { fields: ['anonymous', 'blindBoardId', 'createdAt'] }],
   // The forum's most-read documents, on every thread page and API answer.
   memoryCache: 5_000,
 });
 
 export const postsCollection = defineCollection<PostDoc>({
   name: 'posts',
-  fields: { threadId: 'string', boardId: 'string', authorId: 'string', state: 'string', createdAt: 'number' },
+  fields: { threadId: 'string', boardId: 'string', authorId: 'string', blindAuthor: 'string', blindBoardId: 'string', anonymous: 'boolean', state: 'string', createdAt: 'number' },
   indexes: [
+    { fields: ['blindAuthor', 'createdAt'] },
+    { fields: ['blindAuthor', 'state', 'createdAt'] },
+    // Anonymous posts stored before blinding have no blindBoardId: the start-up migration finds them by it.
+    { fields: ['anonymous', 'blindBoardId', 'createdAt'] },
     { fields: ['threadId', 'state', 'createdAt'] },
     { fields: ['threadId', 'createdAt'] },
     { fields: ['authorId', 'createdAt'] },
@@ -162,13 +184,80 @@ export const revisionsCollection = defineCollection<PostRevisionDoc>({
 
 export const reactionsCollection = defineCollection<ReactionDoc>({
   name: 'reactions',
-  fields: { postId: 'string', threadId: 'string', accountId: 'string', createdAt: 'number' },
+  fields: { postId: 'string', threadId: 'string', reactorId: 'string', createdAt: 'number' },
   indexes: [
     { fields: ['postId', 'createdAt'] },
-    { fields: ['accountId', 'createdAt'] },
-    { fields: ['accountId', 'threadId', 'createdAt'] },
+    // Reactions stored by account before blinding have no reactorId: the start-up migration finds them by it.
+    { fields: ['reactorId', 'createdAt'] },
+    { fields: ['reactorId', 'threadId', 'createdAt'] },
     { fields: ['threadId', 'createdAt'] },
   ],
 });
 
-export const forumsCollections = [boardsCollection, threadsCollection, postsCollection, revisionsCollection, reactionsCollection];
+/** An anonymous identity a moderator barred from posting anonymously on a board again. */
+export interface BoardBanDoc {
+  id: string;
+  boardId: string;
+  blindId: string;
+  /** The moderator's reason, for the board's other moderators. */
+  reason: string;
+}
+
+/**
+ * "Anonymous member #N of this board": the stable number moderators know an anonymous identity by. No time is kept,
+ * so a number cannot be matched with an account's activity.
+ */
+export interface AnonymousNumberDoc {
+  id: string;
+  boardId: string;
+  blindId: string;
+  number: number;
+}
+
+export type ClaimKind = 'post' | 'thread' | 'reaction';
+
+/**
+ * What an anonymous item's account id became at the upgrade to blinded authors: the link waits here until the
+ * member's next log-in turns it into their blinded id (redeemClaims), and goes with the TTL otherwise, leaving the
+ * item authorless.
+ */
+export interface ClaimDoc {
+  id: string;
+  accountId: string;
+  itemKind: ClaimKind;
+  itemId: string;
+  boardId: string;
+  expiresAt: number;
+}
+
+export const CLAIM_TTL_MS = 30 * 86_400_000;
+
+export const boardBansCollection = defineCollection<BoardBanDoc>({
+  name: 'board_bans',
+  fields: { boardId: 'string', blindId: 'string' },
+  indexes: [{ fields: ['boardId', 'blindId'], unique: true }],
+});
+
+export const anonymousNumbersCollection = defineCollection<AnonymousNumberDoc>({
+  name: 'anonymous_numbers',
+  fields: { boardId: 'string', blindId: 'string', number: 'number' },
+  indexes: [{ fields: ['boardId', 'blindId'], unique: true }, { fields: ['boardId', 'number'], unique: true }],
+});
+
+export const forumClaimsCollection = defineCollection<ClaimDoc>({
+  name: 'forum_claims',
+  fields: { accountId: 'string', expiresAt: 'number' },
+  indexes: [{ fields: ['accountId', 'expiresAt'] }],
+  ttlField: 'expiresAt',
+});
+
+export const forumsCollections = [
+  boardsCollection,
+  threadsCollection,
+  postsCollection,
+  revisionsCollection,
+  reactionsCollection,
+  boardBansCollection,
+  anonymousNumbersCollection,
+  forumClaimsCollection,
+];

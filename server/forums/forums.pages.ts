@@ -29,7 +29,7 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/b/:slug/threads',
     formPost(async (req, res) => {
-      const { thread } = await forums.posting.createThread(req.account, param(req.params.slug), formBody(req));
+      const { thread } = await forums.posting.createThread(req.account, req.memberKey ?? null, param(req.params.slug), formBody(req));
       res.redirect(303, `/t/${thread.id}`);
     }, renderBoard),
   );
@@ -37,9 +37,9 @@ export function forumsPages(ctx: AppContext): express.Router {
   async function renderThread(req: Request, state?: FormState) {
     const id = param(req.params.id);
     const after = typeof req.query.after === 'string' ? req.query.after : null;
-    const view = await forums.reading.getThread(req.account, id, after ? { after } : {});
+    const view = await forums.reading.getThread(req.account, req.memberKey ?? null, id, after ? { after } : {});
     const quoteId = typeof req.query.quote === 'string' ? req.query.quote : typeof req.body?.quoteOf === 'string' ? (req.body.quoteOf as string) : '';
-    const quote = quoteId ? await forums.reading.getPost(req.account, quoteId).catch(() => null) : null;
+    const quote = quoteId ? await forums.reading.getPost(req.account, req.memberKey ?? null, quoteId).catch(() => null) : null;
     return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after }, state);
   }
 
@@ -68,7 +68,7 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/t/:id/posts',
     formPost(async (req, res) => {
-      const post = await forums.posting.reply(req.account, param(req.params.id), formBody(req));
+      const post = await forums.posting.reply(req.account, req.memberKey ?? null, param(req.params.id), formBody(req));
       res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
     }, renderThread),
   );
@@ -84,8 +84,8 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.get(
     '/p/:id/fragment',
     handle(async (req, res) => {
-      const post = await forums.reading.getPost(req.account, param(req.params.id));
-      const view = await forums.reading.getThread(req.account, post.threadId, { limit: 1 });
+      const post = await forums.reading.getPost(req.account, req.memberKey ?? null, param(req.params.id));
+      const view = await forums.reading.getThread(req.account, req.memberKey ?? null, post.threadId, { limit: 1 });
       res.setHeader('Cache-Control', 'private, no-store');
       sendPage(res, postItem(ctx.page(req), post, view.thread, view.canReply));
     }),
@@ -93,7 +93,7 @@ export function forumsPages(ctx: AppContext): express.Router {
 
   /** Forms that act on a post go back to the post in its thread when they succeed, and show the thread with the error when not. */
   async function threadOfPost(req: Request, state: FormState) {
-    const post = await forums.reading.getPost(req.account, param(req.params.id));
+    const post = await forums.reading.getPost(req.account, req.memberKey ?? null, param(req.params.id));
     req.params.id = post.threadId;
     return renderThread(req, state);
   }
@@ -102,8 +102,8 @@ export function forumsPages(ctx: AppContext): express.Router {
     '/p/:id/react',
     formPost(async (req, res) => {
       const id = param(req.params.id);
-      await forums.posting.react(req.account, id, formBody(req));
-      const post = await forums.reading.getPost(req.account, id);
+      await forums.posting.react(req.account, req.memberKey ?? null, id, formBody(req));
+      const post = await forums.reading.getPost(req.account, req.memberKey ?? null, id);
       res.redirect(303, `/t/${post.threadId}#p-${id}`);
     }, threadOfPost),
   );
@@ -111,15 +111,15 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/p/:id/moderate',
     formPost(async (req, res) => {
-      const post = await forums.moderating.moderatePost(req.account, param(req.params.id), formBody(req));
+      const post = await forums.moderating.moderatePost(req.account, param(req.params.id), formBody(req), req.memberKey ?? null);
       res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
     }, threadOfPost),
   );
 
   const renderEdit = async (req: Request, state?: FormState) => {
-    const post = await forums.reading.getPost(req.account, param(req.params.id));
+    const post = await forums.reading.getPost(req.account, req.memberKey ?? null, param(req.params.id));
     if (!post.canEdit) throw new AppError(403, 'not_author');
-    const thread = await forums.reading.getThread(req.account, post.threadId, { limit: 1 });
+    const thread = await forums.reading.getThread(req.account, req.memberKey ?? null, post.threadId, { limit: 1 });
     return editPage(ctx.page(req), post, post.isOpening, thread.thread.title, state);
   };
   router.get('/p/:id/edit', handle(async (req, res) => sendPage(res, await renderEdit(req))));
@@ -127,20 +127,20 @@ export function forumsPages(ctx: AppContext): express.Router {
     '/p/:id/edit',
     formPost(async (req, res) => {
       const body = formBody(req);
-      const post = await forums.posting.editPost(req.account, param(req.params.id), body);
+      const post = await forums.posting.editPost(req.account, req.memberKey ?? null, param(req.params.id), body);
       res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
     }, renderEdit),
   );
   router.post(
     '/p/:id/delete',
     formPost(async (req, res) => {
-      const post = await forums.reading.getPost(req.account, param(req.params.id));
-      await forums.posting.deletePost(req.account, post.id);
+      const post = await forums.reading.getPost(req.account, req.memberKey ?? null, param(req.params.id));
+      await forums.posting.deletePost(req.account, req.memberKey ?? null, post.id);
       res.redirect(303, `/t/${post.threadId}`);
     }, renderEdit),
   );
 
-  const renderReport = async (req: Request, state?: FormState) => reportPage(ctx.page(req), await forums.reading.getPost(req.account, param(req.params.id)), state);
+  const renderReport = async (req: Request, state?: FormState) => reportPage(ctx.page(req), await forums.reading.getPost(req.account, req.memberKey ?? null, param(req.params.id)), state);
   router.get(
     '/p/:id/report',
     signedInOnly(anyAccount),
@@ -149,8 +149,8 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/p/:id/report',
     formPost(async (req, res) => {
-      const post = await forums.reading.getPost(req.account, param(req.params.id));
-      await forums.posting.report(req.account, post.id, formBody(req));
+      const post = await forums.reading.getPost(req.account, req.memberKey ?? null, param(req.params.id));
+      await forums.posting.report(req.account, req.memberKey ?? null, post.id, formBody(req));
       res.redirect(303, `/t/${post.threadId}?reported=1#p-${post.id}`);
     }, renderReport),
   );
@@ -160,7 +160,7 @@ export function forumsPages(ctx: AppContext): express.Router {
     handle(async (req, res) => {
       const id = param(req.params.id);
       const revisions = await forums.reading.revisions(req.account, id);
-      const post = await forums.reading.getPost(req.account, id);
+      const post = await forums.reading.getPost(req.account, req.memberKey ?? null, id);
       sendPage(res, revisionsPage(ctx.page(req), id, post.threadId, revisions));
     }),
   );
@@ -174,7 +174,7 @@ export function forumsPages(ctx: AppContext): express.Router {
         return;
       }
       try {
-        const result = await forums.reading.search(req.account, { q, ...pageQuery(req) });
+        const result = await forums.reading.search(req.account, req.memberKey ?? null, { q, ...pageQuery(req) });
         sendPage(res, searchPage(ctx.page(req), q, result));
       } catch (error) {
         if (!(error instanceof AppError)) throw error;

@@ -70,6 +70,9 @@ export const editInput = z.strictObject({
 
 export const reactionInput = z.strictObject({ kind: z.enum(reactionKinds) });
 
+/** A ban names the post, never the identity: the server finds the blinded id itself. */
+export const banInput = z.strictObject({ reason: z.string().trim().min(3, 'validation.reason_needed').max(500) });
+
 export const postModerationInput = z.strictObject({
   action: z.enum(['hide', 'unhide', 'remove', 'restore', 'approve']),
   reason: z.string().trim().max(500).default(''),

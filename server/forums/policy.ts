@@ -1,6 +1,7 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, isSuspended } from '../accounts/accounts.service.js';
 import { AppError, conflict, forbidden, notFound, unauthorized } from '../core/errors.js';
+import type { MemberKey } from '../core/member-key.js';
 import { isAuthor } from './authorship.js';
 import type { BoardDoc, PostDoc, ThreadDoc } from './forums.collections.js';
 
@@ -26,15 +27,15 @@ export function ensureSee(viewer: AccountDoc | null, board: BoardDoc): void {
 }
 
 /** A thread that is not visible shows only to its board's moderators and to whoever started it. */
-export function canSeeThread(viewer: AccountDoc | null, thread: ThreadDoc, board: BoardDoc): boolean {
-  return canSee(viewer, board) && (thread.state === 'visible' || canModerate(viewer, board) || isAuthor(viewer, thread));
+export function canSeeThread(viewer: AccountDoc | null, key: MemberKey | null, thread: ThreadDoc, board: BoardDoc): boolean {
+  return canSee(viewer, board) && (thread.state === 'visible' || canModerate(viewer, board) || isAuthor(viewer, key, thread));
 }
 
 /** Whether `viewer` sees this post at all (others' pending, hidden or removed posts are not shown). */
-export function postVisibleTo(viewer: AccountDoc | null, p: PostDoc, board: BoardDoc): boolean {
+export function postVisibleTo(viewer: AccountDoc | null, key: MemberKey | null, p: PostDoc, board: BoardDoc): boolean {
   if (p.state === 'visible' || p.state === 'deleted') return true;
   if (canModerate(viewer, board)) return true;
-  return isAuthor(viewer, p);
+  return isAuthor(viewer, key, p);
 }
 
 /** Why `viewer` cannot post on `board` (in `thread`) now, as an error code, or null. */

@@ -67,7 +67,8 @@ export async function eraseAsDeleted(tx: TxScope, post: PostDoc, thread: ThreadD
   if (post.state === 'visible') await tx.collection(boardsCollection).increment(post.boardId, { postCount: -1 });
 }
 
-const reactionId = (postId: string, accountId: string, kind: string) => `${postId}.${accountId}.${kind}`;
+/** One reaction of a kind per reactor and post: the id says which, so a toggle finds it. */
+export const reactionId = (postId: string, reactorId: string, kind: string) => `${postId}.${reactorId}.${kind}`;
 
 /**
  * Puts one reactor's reaction on a post, takes it off or toggles it, and moves the count with it (read and written
@@ -80,7 +81,7 @@ export async function setReaction(tx: TxScope, post: PostDoc, reactor: string, k
   const on = want === 'toggle' ? !existing : want;
   if (!!existing === on) return null;
   if (existing) await rcol.delete(id);
-  else await rcol.insert({ id, postId: post.id, threadId: post.threadId, accountId: reactor, kind, createdAt: Date.now() });
+  else await rcol.insert({ id, postId: post.id, threadId: post.threadId, reactorId: reactor, kind, createdAt: Date.now() });
   const pcol = tx.collection(postsCollection);
   const fresh = (await pcol.get(post.id))!;
   const doc = await pcol.patch(post.id, { reactions: { ...fresh.reactions, [kind]: Math.max(0, (fresh.reactions[kind] ?? 0) + (on ? 1 : -1)) } });

@@ -2,18 +2,20 @@ import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isSuspended } from '../accounts/accounts.service.js';
 import { renderBody } from '../content/markdown.js';
 import { AppError, conflict, forbidden, unauthorized, unprocessable } from '../core/errors.js';
+import type { MemberKey } from '../core/member-key.js';
 import type { Limiter } from '../core/rate-limit.js';
 import { parseInput } from '../core/validate.js';
 import { newId } from '../crypto.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
 import { eachPage } from '../store/paging.js';
 import type { Store } from '../store/port.js';
-import { isAuthor } from './authorship.js';
+import { blindOnBoard, isAuthor } from './authorship.js';
+import type { AnonymousIdentities } from './anonymous-identities.js';
 import type { ForumChanges } from './changes.js';
 import type { Publish } from '../core/live.js';
 import type { ForumDocs } from './forum-docs.js';
 import { reactionCounts, type ForumViews, type PostView, type ThreadSummary } from './forum-views.js';
-import { postsCollection, REVISION_RETENTION_MS, revisionsCollection, threadsCollection, type BoardDoc, type ThreadDoc } from './forums.collections.js';
+import { postsCollection, REVISION_RETENTION_MS, revisionsCollection, threadsCollection, type BoardDoc, type PostDoc, type ThreadDoc } from './forums.collections.js';
 import { editInput, reactionInput, replyInput, threadInput } from './forums.schemas.js';
 import { canModerate, ensureSee, postingBlock, throwBlock } from './policy.js';
 import { bump, eraseAsDeleted, insertThread, newPost, newThread, setReaction } from './post-writes.js';
@@ -28,63 +30,73 @@ export interface PostingDeps {
   readonly postingLimit: Limiter;
   readonly publish: Publish;
   readonly changes: ForumChanges;
+  readonly identities: AnonymousIdentities;
 }
+
+/** How a new post names its author: the account, or for an anonymous post only the member's blinded id for the board. */
+type Byline = Pick<PostDoc, 'authorId' | 'anonymous' | 'blindAuthor' | 'blindBoardId'>;
 
 /** Members writing: threads, replies, edits, reactions, their own deletions and their reports. */
 export class PostingService {
   constructor(private readonly deps: PostingDeps) {}
 
-  async createThread(author: AccountDoc | null, slug: string, raw: unknown): Promise<{ thread: ThreadSummary; post: PostView }> {
-    const { store, docs, views, changes } = this.deps;
+  async createThread(author: AccountDoc | null, key: MemberKey | null, slug: string, raw: unknown): Promise<{ thread: ThreadSummary; post: PostView }> {
+    const { store, docs, views, changes, identities } = this.deps;
     const board = await docs.boardBySlug(slug);
     if (!author) throw unauthorized('login_required');
     ensureSee(author, board);
     const input = parseInput(threadInput, raw);
+    const byline = this.byline(author, key, board, input.anonymous);
     const html = renderBody(input.body);
-    const state = await this.checkPosting(author, board, [input.title, input.body, input.contentWarning ?? '']);
+    const state = await this.checkPosting(author, byline, board, [input.title, input.body, input.contentWarning ?? '']);
     const now = Date.now();
     const threadId = newId();
     const post = newPost(
-      { threadId, boardId: board.id, authorId: author.id, anonymous: input.anonymous, body: input.body, html, title: input.title, contentWarning: input.contentWarning ?? null, quoteOf: null, state },
+      { threadId, boardId: board.id, ...byline, body: input.body, html, title: input.title, contentWarning: input.contentWarning ?? null, quoteOf: null, state },
       now,
     );
     const thread = newThread(post, { title: input.title, state }, now);
-    await store.transaction((tx) => insertThread(tx, thread, post));
+    await store.transaction(async (tx) => {
+      await insertThread(tx, thread, post);
+      if (byline.blindAuthor) await identities.number(tx, board.id, byline.blindAuthor);
+    });
     changes.changed(threadId, post.id);
     const names = await views.namesFor([thread]);
-    return { thread: views.threadSummary(thread, names), post: await views.postView(author, post, board, thread) };
+    return { thread: views.threadSummary(thread, names), post: await views.postView(author, key, post, board, thread) };
   }
 
-  async reply(author: AccountDoc | null, threadId: string, raw: unknown): Promise<PostView> {
-    const { store, docs, views, publish, changes } = this.deps;
+  async reply(author: AccountDoc | null, key: MemberKey | null, threadId: string, raw: unknown): Promise<PostView> {
+    const { store, docs, views, publish, changes, identities } = this.deps;
     if (!author) throw unauthorized('login_required');
-    const { thread, board } = await docs.threadWithBoard(author, threadId);
+    const { thread, board } = await docs.threadWithBoard(author, threadId, key);
     const input = parseInput(replyInput, raw);
+    const byline = this.byline(author, key, board, input.anonymous);
     const html = renderBody(input.body);
     if (input.quoteOf) {
       const quoted = await docs.posts.get(input.quoteOf);
       if (!quoted || quoted.threadId !== thread.id || quoted.state !== 'visible') throw unprocessable('quote_invalid');
     }
-    const state = await this.checkPosting(author, board, [input.body, input.contentWarning ?? ''], thread);
+    const state = await this.checkPosting(author, byline, board, [input.body, input.contentWarning ?? ''], thread);
     const now = Date.now();
     const post = newPost(
-      { threadId: thread.id, boardId: board.id, authorId: author.id, anonymous: input.anonymous, body: input.body, html, contentWarning: input.contentWarning ?? null, quoteOf: input.quoteOf ?? null, state },
+      { threadId: thread.id, boardId: board.id, ...byline, body: input.body, html, contentWarning: input.contentWarning ?? null, quoteOf: input.quoteOf ?? null, state },
       now,
     );
     await store.transaction(async (tx) => {
       await tx.collection(postsCollection).insert(post);
+      if (byline.blindAuthor) await identities.number(tx, board.id, byline.blindAuthor);
       if (state === 'visible') await bump(tx, thread, board, now);
     });
     if (state === 'visible') publish('thread', thread.id, 'post', { postId: post.id });
     changes.changed(thread.id, post.id);
-    return views.postView(author, post, board, { ...thread });
+    return views.postView(author, key, post, board, { ...thread });
   }
 
-  async editPost(actor: AccountDoc | null, postId: string, raw: unknown): Promise<PostView> {
+  async editPost(actor: AccountDoc | null, key: MemberKey | null, postId: string, raw: unknown): Promise<PostView> {
     const { store, docs, views, moderation, publish, changes } = this.deps;
     if (!actor) throw unauthorized('login_required');
-    const { post, thread, board } = await docs.postWithContext(actor, postId);
-    if (!isAuthor(actor, post)) throw forbidden('not_author');
+    const { post, thread, board } = await docs.postWithContext(actor, postId, key);
+    this.ensureAuthor(actor, key, post);
     if (post.state === 'removed' || post.state === 'deleted') throw conflict('post_removed');
     if (isSuspended(actor)) throwBlock('suspended', actor);
     const input = parseInput(editInput, raw);
@@ -102,7 +114,7 @@ export class PostingService {
         postId: post.id,
         body: post.body,
         contentWarning: post.contentWarning,
-        editorId: actor.id,
+        editorId: post.anonymous ? null : actor.id,
         createdAt: now,
         expiresAt: now + REVISION_RETENTION_MS,
       });
@@ -120,15 +132,15 @@ export class PostingService {
     });
     publish('thread', thread.id, held ? 'post-removed' : 'post-edited', { postId: post.id });
     changes.changed(thread.id, post.id);
-    return views.postView(actor, updated, board, thread);
+    return views.postView(actor, key, updated, board, thread);
   }
 
   /** The author deletes their own post: its words are gone, a placeholder keeps the conversation readable. */
-  async deletePost(actor: AccountDoc | null, postId: string): Promise<void> {
+  async deletePost(actor: AccountDoc | null, key: MemberKey | null, postId: string): Promise<void> {
     const { store, docs, publish, changes } = this.deps;
     if (!actor) throw unauthorized('login_required');
-    const { post, thread } = await docs.postWithContext(actor, postId);
-    if (!isAuthor(actor, post)) throw forbidden('not_author');
+    const { post, thread } = await docs.postWithContext(actor, postId, key);
+    this.ensureAuthor(actor, key, post);
     if (post.state === 'deleted') throw conflict('post_removed');
     await store.transaction(async (tx) => {
       await eraseAsDeleted(tx, post, thread);
@@ -139,24 +151,26 @@ export class PostingService {
   }
 
   /** Toggles one supportive reaction; answers the post's new counts. */
-  async react(actor: AccountDoc | null, postId: string, raw: unknown): Promise<{ reactions: Record<ReactionKind, number>; mine: boolean }> {
+  /** Reactions are kept under the member's blinded id for the board, so that no reaction links an account. */
+  async react(actor: AccountDoc | null, key: MemberKey | null, postId: string, raw: unknown): Promise<{ reactions: Record<ReactionKind, number>; mine: boolean }> {
     const { store, docs, changes } = this.deps;
     if (!actor) throw unauthorized('login_required');
-    const { post, thread, board } = await docs.postWithContext(actor, postId);
+    const { post, thread, board } = await docs.postWithContext(actor, postId, key);
     const { kind } = parseInput(reactionInput, raw);
+    if (!key) throw unauthorized('member_key_locked');
     const block = postingBlock(actor, board, thread);
     if (block && block !== 'thread_locked') throwBlock(block, actor);
     if (post.state !== 'visible') throw conflict('post_removed');
-    const toggled = (await store.transaction((tx) => setReaction(tx, post, actor.id, kind, 'toggle')))!;
+    const toggled = (await store.transaction((tx) => setReaction(tx, post, blindOnBoard(key, board.id), kind, 'toggle')))!;
     changes.changed(post.threadId, post.id);
     return { reactions: reactionCounts(toggled.doc.reactions), mine: toggled.on };
   }
 
-  async report(actor: AccountDoc | null, postId: string, raw: unknown) {
+  async report(actor: AccountDoc | null, key: MemberKey | null, postId: string, raw: unknown) {
     if (!actor) throw unauthorized('login_required');
-    const { post, board } = await this.deps.docs.postWithContext(actor, postId);
+    const { post, board } = await this.deps.docs.postWithContext(actor, postId, key);
     if (actor.status !== 'active') throw forbidden('pending_approval');
-    if (isAuthor(actor, post)) throw unprocessable('report_own');
+    if (isAuthor(actor, key, post)) throw unprocessable('report_own');
     return this.deps.moderation.fileReport(actor, { id: post.id, boardId: board.id }, raw);
   }
 
@@ -175,15 +189,34 @@ export class PostingService {
     }
   }
 
-  private async checkPosting(author: AccountDoc, board: BoardDoc, texts: readonly string[], thread?: ThreadDoc): Promise<'visible' | 'pending'> {
-    const { docs, moderation, postingLimit } = this.deps;
+  /**
+   * An anonymous post is stored under the member's blinded id for the board and no account id; it needs the
+   * member's key, which only their live session unwraps. A blinded id never comes from the client.
+   */
+  private byline(author: AccountDoc, key: MemberKey | null, board: BoardDoc, anonymous: boolean): Byline {
+    if (!anonymous) return { authorId: author.id, anonymous: false, blindAuthor: null, blindBoardId: null };
+    if (!key) throw unauthorized('member_key_locked');
+    return { authorId: null, anonymous: true, blindAuthor: blindOnBoard(key, board.id), blindBoardId: board.id };
+  }
+
+  /** Someone else's post, or an anonymous one the member cannot prove with their key, is not theirs to change. */
+  private ensureAuthor(actor: AccountDoc, key: MemberKey | null, post: PostDoc): void {
+    if (isAuthor(actor, key, post)) return;
+    if (post.anonymous && post.authorId === null && !key) throw unauthorized('member_key_locked');
+    throw forbidden('not_author');
+  }
+
+  private async checkPosting(author: AccountDoc, byline: Byline, board: BoardDoc, texts: readonly string[], thread?: ThreadDoc): Promise<'visible' | 'pending'> {
+    const { docs, moderation, postingLimit, identities } = this.deps;
     const block = postingBlock(author, board, thread);
     if (block) throwBlock(block, author);
+    if (byline.blindAuthor && (await identities.banned(board.id, byline.blindAuthor))) throw forbidden('anonymous_banned');
     const moderator = canModerate(author, board);
     if (!moderator) {
       await postingLimit.consume(author.id);
       if (board.slowModeSeconds > 0) {
-        const last = await docs.posts.find({ where: { boardId: board.id, authorId: author.id }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 1 });
+        const where = byline.blindAuthor ? { blindAuthor: byline.blindAuthor } : { boardId: board.id, authorId: author.id };
+        const last = await docs.posts.find({ where, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 1 });
         const wait = last.items[0] ? Math.ceil((last.items[0].createdAt + board.slowModeSeconds * 1000 - Date.now()) / 1000) : 0;
         if (wait > 0) throw new AppError(429, 'slow_mode', 'error.slow_mode', { seconds: wait }, {}, wait);
       }
@@ -192,7 +225,14 @@ export class PostingService {
     if (verdict === 'block') throw unprocessable('filtered');
     if (moderator) return 'visible';
     if (verdict === 'hold') return 'pending';
-    if (board.approveFirstPosts && (await docs.posts.count({ authorId: author.id, state: 'visible' })) === 0) return 'pending';
+    if (board.approveFirstPosts && (await this.visiblePostCount(author, byline)) === 0) return 'pending';
     return 'visible';
+  }
+
+  /** The member's visible posts: named ones by account, and for an anonymous post also the ones of the same anonymous identity. */
+  private async visiblePostCount(author: AccountDoc, byline: Byline): Promise<number> {
+    const { posts } = this.deps.docs;
+    const named = await posts.count({ authorId: author.id, state: 'visible' });
+    return byline.blindAuthor ? named + (await posts.count({ blindAuthor: byline.blindAuthor, state: 'visible' })) : named;
   }
 }

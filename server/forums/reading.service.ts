@@ -1,10 +1,11 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { AppError, forbidden } from '../core/errors.js';
+import type { MemberKey } from '../core/member-key.js';
 import { parseInput } from '../core/validate.js';
 import { excerpt } from '../content/markdown.js';
 import { eachPage } from '../store/paging.js';
 import { createTaggedCache } from '../store/tagged-cache.js';
-import { authorOf, type AuthorView } from './authorship.js';
+import { authorOf, blindOnBoard, type AuthorView } from './authorship.js';
 import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { ForumViews, PostsContext, PostView, SearchHit, ThreadSummary, ThreadView, BoardView } from './forum-views.js';
@@ -87,9 +88,9 @@ export class ReadingService {
     return { board: views.boardView(viewer, board), threads: found.items.map((t) => views.threadSummary(t, names)), next: found.next };
   }
 
-  async getThread(viewer: AccountDoc | null, threadId: string, raw: unknown = {}): Promise<ThreadView> {
-    const { thread, board } = await this.deps.docs.threadWithBoard(viewer, threadId);
-    return this.threadView(viewer, thread, board, parseInput(pageInput, raw));
+  async getThread(viewer: AccountDoc | null, key: MemberKey | null, threadId: string, raw: unknown = {}): Promise<ThreadView> {
+    const { thread, board } = await this.deps.docs.threadWithBoard(viewer, threadId, key);
+    return this.threadView(viewer, key, thread, board, parseInput(pageInput, raw));
   }
 
   /**
@@ -101,10 +102,10 @@ export class ReadingService {
    * `view` makes the view. Throws as getThread does when `viewer` may not
    * read the thread.
    */
-  async threadAnswer(viewer: AccountDoc | null, threadId: string, raw: unknown = {}): Promise<{ key: string; view: () => Promise<ThreadView> }> {
-    const { thread, board } = await this.deps.docs.threadWithBoard(viewer, threadId);
+  async threadAnswer(viewer: AccountDoc | null, memberKey: MemberKey | null, threadId: string, raw: unknown = {}): Promise<{ key: string; view: () => Promise<ThreadView> }> {
+    const { thread, board } = await this.deps.docs.threadWithBoard(viewer, threadId, memberKey);
     const page = parseInput(pageInput, raw);
-    const view = () => this.threadView(viewer, thread, board, page);
+    const view = () => this.threadView(viewer, memberKey, thread, board, page);
     const limit = page.limit ?? 30;
     const after = page.after ?? null;
     // A reader with something of their own on the page (a post, a reaction, the thread, moderation rights) gets an
@@ -113,7 +114,10 @@ export class ReadingService {
     let own = '';
     if (viewer) {
       const moderator = canModerate(viewer, board);
-      if (moderator || thread.authorId === viewer.id || (await this.pageRoster(thread.id, limit, after)).has(viewer.id)) {
+      const blindId = memberKey ? blindOnBoard(memberKey, board.id) : null;
+      const roster = await this.pageRoster(thread.id, limit, after);
+      const started = thread.authorId === viewer.id || (!!blindId && thread.blindAuthor === blindId);
+      if (moderator || started || roster.has(viewer.id) || (!!blindId && roster.has(blindId))) {
         own = `${viewer.id}${moderator ? ':moderator' : ''}`;
       }
     }
@@ -122,9 +126,9 @@ export class ReadingService {
   }
 
   /** Whether `viewer` may read the thread: for live-update subscriptions. */
-  async canViewThread(viewer: AccountDoc | null, threadId: string): Promise<boolean> {
+  async canViewThread(viewer: AccountDoc | null, key: MemberKey | null, threadId: string): Promise<boolean> {
     try {
-      await this.deps.docs.threadWithBoard(viewer, threadId);
+      await this.deps.docs.threadWithBoard(viewer, threadId, key);
       return true;
     } catch (error) {
       if (error instanceof AppError) return false;
@@ -132,9 +136,9 @@ export class ReadingService {
     }
   }
 
-  async getPost(viewer: AccountDoc | null, postId: string): Promise<PostView> {
-    const { post, thread, board } = await this.deps.docs.postWithContext(viewer, postId);
-    return this.deps.views.postView(viewer, post, board, thread);
+  async getPost(viewer: AccountDoc | null, key: MemberKey | null, postId: string): Promise<PostView> {
+    const { post, thread, board } = await this.deps.docs.postWithContext(viewer, postId, key);
+    return this.deps.views.postView(viewer, key, post, board, thread);
   }
 
   /** Earlier versions of an edited post, for the board's moderators. */
@@ -149,7 +153,7 @@ export class ReadingService {
     }));
   }
 
-  async search(viewer: AccountDoc | null, raw: unknown): Promise<{ hits: SearchHit[]; next: string | null }> {
+  async search(viewer: AccountDoc | null, key: MemberKey | null, raw: unknown): Promise<{ hits: SearchHit[]; next: string | null }> {
     const { docs, views } = this.deps;
     const input = parseInput(searchInput, raw);
     const found = await docs.posts.search(input.q, { where: { state: 'visible' }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 20, after: input.after ?? null });
@@ -160,7 +164,7 @@ export class ReadingService {
       const board = boardMap.get(p.boardId);
       const thread = threadMap.get(p.threadId);
       if (!board || !thread || thread.state !== 'visible' || !canSee(viewer, board)) continue;
-      hits.push({ post: await views.postView(viewer, p, board, thread), threadTitle: thread.title, boardSlug: board.slug, excerpt: excerpt(p.body, 240) });
+      hits.push({ post: await views.postView(viewer, key, p, board, thread), threadTitle: thread.title, boardSlug: board.slug, excerpt: excerpt(p.body, 240) });
     }
     return { hits, next: found.next };
   }
@@ -212,28 +216,29 @@ export class ReadingService {
     if (known) return known;
     const version = this.rosters.version();
     const { items } = await this.postsPage(threadId, limit, after);
-    const people = new Set(items.map((p) => p.authorId).filter((id): id is string => id !== null));
+    // Account ids of named authors, blinded ids of anonymous authors and of reactors: threadAnswer tests both.
+    const people = new Set(items.map((p) => p.authorId ?? p.blindAuthor ?? null).filter((id): id is string => id !== null));
     const shown = new Set(items.map((p) => p.id));
     await eachPage(
       (next) => this.deps.docs.reactions.find({ where: { threadId }, orderBy: { field: 'createdAt' }, limit: 500, after: next }),
       (r) => {
-        if (shown.has(r.postId)) people.add(r.accountId);
+        if (shown.has(r.postId) && r.reactorId) people.add(r.reactorId);
       },
     );
     this.rosters.set(key, threadId, people, version);
     return people;
   }
 
-  private async threadView(viewer: AccountDoc | null, thread: ThreadDoc, board: BoardDoc, page: { readonly limit?: number; readonly after?: string }): Promise<ThreadView> {
+  private async threadView(viewer: AccountDoc | null, key: MemberKey | null, thread: ThreadDoc, board: BoardDoc, page: { readonly limit?: number; readonly after?: string }): Promise<ThreadView> {
     const { views } = this.deps;
     const found = await this.postsPage(thread.id, page.limit ?? 30, page.after ?? null);
-    const shown = found.items.filter((p) => postVisibleTo(viewer, p, board));
+    const shown = found.items.filter((p) => postVisibleTo(viewer, key, p, board));
     const names = await views.namesFor([thread]);
     const block = postingBlock(viewer, board, thread);
     return {
       board: views.boardView(viewer, board),
       thread: views.threadSummary(thread, names),
-      posts: await views.postViews(viewer, shown, board, thread, found),
+      posts: await views.postViews(viewer, key, shown, board, thread, found),
       next: found.next,
       canReply: block === null,
       replyBlocked: block,

@@ -1,4 +1,5 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
+import type { MemberKey } from '../core/member-key.js';
 
 /**
  * What the moderation queue needs of the content it moderates, provided by
@@ -25,8 +26,10 @@ export interface ModeratedPost {
   readonly state: string;
   readonly anonymous: boolean;
   readonly createdAt: number;
-  /** The member who wrote it, also when they posted anonymously: moderators act on who wrote it. */
+  /** The member who wrote a named post. Never set for an anonymous one: the server does not know whose it is. */
   readonly authorId: string | null;
+  /** "Anonymous member #N of this board": how moderators tell anonymous identities apart, and ban one. */
+  readonly anonymousNumber: number | null;
   /** user@host of an author on another server. */
   readonly remoteAddress: string | null;
   readonly thread: { readonly id: string; readonly title: string } | null;
@@ -38,6 +41,8 @@ export interface ModeratedContent {
   /** The oldest posts waiting for approval, on every board. */
   pendingPosts(limit: number): Promise<readonly ModeratedPost[]>;
   posts(ids: readonly string[]): Promise<readonly ModeratedPost[]>;
+  /** Which of these posts the holder of `key` wrote anonymously: reports on them are withheld from that moderator. */
+  ownAnonymous(key: MemberKey | null, ids: readonly string[]): Promise<ReadonlySet<string>>;
   /** A moderator's action on a post (hide, remove, approve...), under the content module's rules. */
   moderatePost(actor: AccountDoc | null, postId: string, raw: unknown): Promise<unknown>;
 }

@@ -10,9 +10,9 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'get', path: '/moderation/reports', tag, access: 'member', query: pageQuery,
-    summary: 'Open reports on the boards you moderate, with the reported post and its real author (also for anonymous posts)',
+    summary: 'Open reports on the boards you moderate, with the reported post and its author when named (anonymous posts: their number on the board)',
     handler: async ({ req, account }) => {
-      const open = await queue.reportQueue(account!, req.query);
+      const open = await queue.reportQueue(account!, req.memberKey ?? null, req.query);
       return {
         next: open.next,
         reports: open.items.map((i) => ({
@@ -22,7 +22,7 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
           createdAt: i.report.createdAt,
           board: i.board.slug,
           reporter: i.reporter?.handle ?? null,
-          post: i.post ? { id: i.post.id, threadId: i.post.threadId, html: i.post.html, state: i.post.state, anonymous: i.post.anonymous } : null,
+          post: i.post ? { id: i.post.id, threadId: i.post.threadId, html: i.post.html, state: i.post.state, anonymous: i.post.anonymous, anonymousNumber: i.post.anonymousNumber } : null,
           author: i.author?.handle ?? null,
         })),
       };
@@ -45,6 +45,7 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
         board: p.board.slug,
         html: p.post.html,
         anonymous: p.post.anonymous,
+        anonymousNumber: p.post.anonymousNumber,
         author: p.author?.handle ?? null,
         createdAt: p.post.createdAt,
       })),

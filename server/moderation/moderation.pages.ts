@@ -20,7 +20,7 @@ export function moderationPages(ctx: AppContext): express.Router {
   const renderQueue = async (req: Request, state?: { section: ModSection; form: FormState }) =>
     queuePage(
       ctx.page(req),
-      { queue: await queue.reportQueue(req.account!, typeof req.query.after === 'string' ? { after: req.query.after } : {}), pending: await queue.pendingPosts(req.account!) },
+      { queue: await queue.reportQueue(req.account!, req.memberKey ?? null, typeof req.query.after === 'string' ? { after: req.query.after } : {}), pending: await queue.pendingPosts(req.account!) },
       state,
     );
 

@@ -1,5 +1,6 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
 import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import type { ModeratedPost } from './moderated-content.js';
 import type { WordFilterDoc } from './moderation.collections.js';
 import type { ModerationQueueService } from './queue.service.js';
 
@@ -13,6 +14,14 @@ export type ModSection = 'reports' | 'pending' | 'suspend';
 export function modNav(ctx: PageContext): SafeHtml {
   const { t } = ctx;
   return html`<nav class="tabs" aria-label="${t('nav.moderation')}"><a href="/mod">${icon('flag')} ${t('mod.queue')}</a> <a href="/mod/boards">${icon('list')} ${t('mod.boards')}</a> <a href="/mod/filters">${icon('shield')} ${t('mod.filters')}</a> <a href="/mod/log">${icon('list')} ${t('mod.log')}</a></nav>`;
+}
+
+/** An anonymous post shows its number on the board, never an account: the server does not know whose it is. */
+function authorLine(t: PageContext['t'], post: ModeratedPost, author: { readonly handle: string } | null): SafeHtml {
+  if (post.anonymous) {
+    return html`<strong>${post.anonymousNumber === null ? t('mod.posted_anonymously') : t('mod.anonymous_member', { number: post.anonymousNumber })}</strong>`;
+  }
+  return html`${t('mod.author', { handle: author?.handle ?? t('post.deleted_member') })}`;
 }
 
 function postActions(ctx: PageContext, postId: string, actions: readonly string[]): SafeHtml {
@@ -38,7 +47,7 @@ ${data.queue.items.length === 0 ? html`<p>${t('mod.no_reports')}</p>` : ''}
 <p><strong>${t(`report.reason_${i.report.reason}`)}</strong> · ${i.board.name} · ${formatTime(ctx, i.report.createdAt)} · ${t('mod.reported_by', { handle: i.reporter?.handle ?? '?' })}</p>
 ${i.report.note ? html`<blockquote>${i.report.note}</blockquote>` : ''}
 ${i.post
-  ? html`<div class="reported"><p><small>${t('mod.author', { handle: i.author?.handle ?? t('post.deleted_member') })}${i.post.anonymous ? html` · <strong>${t('mod.posted_anonymously')}</strong>` : ''} · ${t(`mod.state_${i.post.state}`)}</small></p>
+  ? html`<div class="reported"><p><small>${authorLine(t, i.post, i.author)} · ${t(`mod.state_${i.post.state}`)}</small></p>
 <div class="body">${raw(i.post.html)}</div>
 <p><a href="/t/${i.post.threadId}#p-${i.post.id}">${t('mod.open_in_thread')}</a></p></div>
 ${postActions(ctx, i.post.id, i.post.state === 'removed' ? ['restore'] : i.post.state === 'hidden' ? ['unhide', 'remove'] : ['hide', 'remove'])}`
@@ -53,7 +62,7 @@ ${data.queue.next ? html`<p><a class="button" href="/mod?after=${encodeURICompon
 ${errorBox(s('pending'))}
 ${data.pending.length === 0 ? html`<p>${t('mod.no_pending')}</p>` : ''}
 <ol class="list">${data.pending.map(
-      (p) => html`<li><p><a href="/t/${p.thread.id}">${p.thread.title}</a> · ${p.board.name} · ${t('mod.author', { handle: p.author?.handle ?? t('post.deleted_member') })}${p.post.anonymous ? html` · <strong>${t('mod.posted_anonymously')}</strong>` : ''}</p>
+      (p) => html`<li><p><a href="/t/${p.thread.id}">${p.thread.title}</a> · ${p.board.name} · ${authorLine(t, p.post, p.author)}</p>
 <div class="body">${raw(p.post.html)}</div>${postActions(ctx, p.post.id, ['approve', 'remove'])}</li>`,
     )}</ol>
 </section>

@@ -1,6 +1,7 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, type AccountsService } from '../accounts/accounts.service.js';
 import { conflict, forbidden } from '../core/errors.js';
+import type { MemberKey } from '../core/member-key.js';
 import { parseInput } from '../core/validate.js';
 import type { Store } from '../store/port.js';
 import type { ModeratedBoard, ModeratedContent, ModeratedPost } from './moderated-content.js';
@@ -39,13 +40,19 @@ export interface PendingItem {
 export class ModerationQueueService {
   constructor(private readonly deps: ModerationQueueDeps) {}
 
-  /** The open reports on the boards `actor` moderates, with the reported post and its real author. */
-  async reportQueue(actor: AccountDoc, raw: unknown = {}): Promise<{ next: string | null; items: QueueItem[] }> {
+  /**
+   * The open reports on the boards `actor` moderates, with the reported post and its author when it is named.
+   * Reports on the moderator's own anonymous posts are withheld from them (found with their key): a moderator
+   * would otherwise learn who reported them, and could make the report go away.
+   */
+  async reportQueue(actor: AccountDoc, key: MemberKey | null, raw: unknown = {}): Promise<{ next: string | null; items: QueueItem[] }> {
     const { moderation, accounts, content } = this.deps;
     const boards = await this.moderatedBoards(actor);
     const { after } = parseInput(pageQuery, raw);
     const page = await moderation.openReports(after, 50);
-    const reports = page.items.filter((r) => boards.has(r.boardId));
+    const onBoards = page.items.filter((r) => boards.has(r.boardId));
+    const own = await content.ownAnonymous(key, onBoards.map((r) => r.postId));
+    const reports = onBoards.filter((r) => !own.has(r.postId));
     const postMap = new Map((await content.posts(reports.map((r) => r.postId))).map((p) => [p.id, p]));
     const people = await accounts.publicNames([
       ...reports.map((r) => r.reporterId),
@@ -76,7 +83,6 @@ export class ModerationQueueService {
       post: p,
       thread: p.thread!,
       board: boards.get(p.boardId)!,
-      // Moderators acting on content see who wrote it, even when it was posted anonymously.
       author: p.authorId ? (names.get(p.authorId) ?? null) : null,
     }));
   }

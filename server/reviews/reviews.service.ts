@@ -329,10 +329,14 @@ export class ReviewsService {
     ensureMember(viewer);
     if (!isStaff(viewer)) throw forbidden('moderator_only');
     const page = await this.reviews.find({ where: { status: 'pending' }, orderBy: { field: 'createdAt' }, limit: 100 });
-    const names = await this.deps.accounts.publicNames(page.items.map((r) => r.authorId).filter((x): x is string => !!x));
+    // An anonymous review shows no author to moderators either: they verify the warning, not who wrote it.
+    const named = (r: (typeof page.items)[number]) => (r.anonymous ? null : r.authorId);
+    const names = await this.deps.accounts.publicNames(page.items.map(named).filter((x): x is string => !!x));
     const list = await this.deps.views.reviews(viewer, page.items);
-    // Moderators verifying a warning see who posted it, even when it will be shown anonymously.
-    return list.map((v, i) => ({ review: v, author: page.items[i]!.authorId ? (names.get(page.items[i]!.authorId!)?.handle ?? null) : null }));
+    return list.map((v, i) => {
+      const authorId = named(page.items[i]!);
+      return { review: v, author: authorId ? (names.get(authorId)?.handle ?? null) : null };
+    });
   }
 
   async moderate(viewer: AccountDoc | null, id: string, raw: unknown = {}): Promise<ReviewView | null> {

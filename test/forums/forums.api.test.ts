@@ -229,7 +229,7 @@ describe('forums API', () => {
       assert.equal(got.json.post.contentWarning, 'violence');
     });
 
-    it('toggles supportive reactions and shows counts only', async () => {
+    it('toggles supportive reactions and shows counts only', async function () {
       const { thread, post } = await newThread(alice, { title: 'Good news' });
       const first = await bob.client.api('POST', `/posts/${post.id}/reactions`, { kind: 'hug' });
       assert.equal(first.status, 200);
@@ -278,7 +278,7 @@ describe('forums API', () => {
       assert.equal(posts(page).length, 1, 'each page is its own answer');
     });
 
-    it('never shows one reader what is theirs alone (held posts, own posts, reactions, moderation, suspension) to another', async () => {
+    it('never shows one reader what is theirs alone (held posts, own posts, reactions, moderation, suspension) to another', async function () {
       await newBoard('careful-too', { approveFirstPosts: true });
       const { thread, post } = await newThread(alice, { title: 'Mixed readers' }, 'careful-too');
       const reader = await member(inst, 'reader');
@@ -354,7 +354,7 @@ describe('forums API', () => {
   });
 
   describe('anonymity', () => {
-    it('shows "anonymous" everywhere but to the author, and to moderators only in the report queue', async () => {
+    it('shows "anonymous" everywhere but to the author, and to moderators as a number of the board only', async function () {
       const { thread, post } = await newThread(alice, { title: 'Asking anonymously', body: 'sensitive question zebracorn', anonymous: true });
       const reply = await bob.client.api('POST', `/threads/${thread.id}/posts`, { body: 'anonymous reply zebracorn', anonymous: true });
       for (const viewer of [visitor, mod.client, bob.client]) {
@@ -378,11 +378,13 @@ describe('forums API', () => {
       await bob.client.api('POST', `/posts/${post.id}/reports`, { reason: 'outing', note: 'check this' });
       const queue = await mod.client.api('GET', '/moderation/reports');
       const item = queue.json.reports.find((r: { post: { id: string } }) => r.post.id === post.id);
-      assert.equal(item.author, alice.handle, 'a moderator acting on a report sees the author');
+      assert.equal(item.author, null, 'a moderator acting on a report does not see the account');
       assert.equal(item.post.anonymous, true);
+      assert.equal(typeof item.post.anonymousNumber, 'number', 'the moderator sees the anonymous member’s number on the board');
+      assert.doesNotMatch(queue.text, new RegExp(`${alice.handle}|${alice.id}`));
     });
 
-    it('lets the anonymous author edit and delete their post', async () => {
+    it('lets the anonymous author edit and delete their post', async function () {
       const { thread } = await newThread(bob, { title: 'Anon edit' });
       const reply = await alice.client.api('POST', `/threads/${thread.id}/posts`, { body: 'first words', anonymous: true });
       assert.equal((await alice.client.api('PATCH', `/posts/${reply.json.post.id}`, { body: 'better words' })).status, 200);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AccountDoc } from '../../server/accounts/accounts.collections.js';
 import { AppError } from '../../server/core/errors.js';
+import { MemberKey } from '../../server/core/member-key.js';
 import type { ModeratedBoard, ModeratedContent, ModeratedPost } from '../../server/moderation/moderated-content.js';
 import { moderationCollections } from '../../server/moderation/moderation.collections.js';
 import { ModerationService } from '../../server/moderation/moderation.service.js';
@@ -30,6 +31,8 @@ const boardMod = person('boardmod', 'member');
 const reader = person('reader', 'member');
 const writer = person('writer', 'member');
 
+const modKey = MemberKey.generate();
+
 const board = (id: string, moderators: readonly AccountDoc[], visibleToVisitors: boolean) => ({ id, moderators, visibleToVisitors });
 const boards = [board('b-open', [boardMod], true), board('b-members', [], false)];
 
@@ -42,6 +45,7 @@ const post = (id: string, boardId: string, fields: Partial<ModeratedPost> = {}):
   anonymous: false,
   createdAt: 1,
   authorId: writer.id,
+  anonymousNumber: null,
   remoteAddress: null,
   thread: { id: `t-${id}`, title: `thread of ${id}` },
   ...fields,
@@ -51,7 +55,8 @@ const post = (id: string, boardId: string, fields: Partial<ModeratedPost> = {}):
 class FakeContent implements ModeratedContent {
   readonly actions: string[] = [];
   readonly posted = [
-    post('anon', 'b-open', { anonymous: true }),
+    post('anon', 'b-open', { anonymous: true, authorId: null, anonymousNumber: 1 }),
+    post('mods-own', 'b-open', { anonymous: true, authorId: null, anonymousNumber: 2 }),
     post('far', 'b-open', { authorId: null, remoteAddress: 'kim@far.example' }),
     post('hidden-board', 'b-members'),
     post('held', 'b-open', { state: 'pending' }),
@@ -76,6 +81,11 @@ class FakeContent implements ModeratedContent {
 
   async posts(ids: readonly string[]): Promise<ModeratedPost[]> {
     return this.posted.filter((p) => ids.includes(p.id));
+  }
+
+  /** The board moderator's key wrote `mods-own`. */
+  async ownAnonymous(key: MemberKey | null, ids: readonly string[]): Promise<ReadonlySet<string>> {
+    return new Set(key === modKey && ids.includes('mods-own') ? ['mods-own'] : []);
   }
 
   async moderatePost(actor: AccountDoc | null, postId: string, raw: unknown): Promise<unknown> {
@@ -116,23 +126,26 @@ describe('moderation queue (through the content port)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows a board moderator the reports on their boards only, with the real author of an anonymous post', async () => {
-    const { items } = await queue.reportQueue(boardMod);
+  it('shows a board moderator the reports on their boards only, an anonymous post by its number and no account', async () => {
+    const { items } = await queue.reportQueue(boardMod, modKey);
     assert.deepEqual([...new Set(items.map((i) => i.board.id))], ['b-open'], 'only the boards they moderate');
     const anon = items.find((i) => i.post?.id === 'anon' && i.reporter?.handle === 'reader');
     assert.ok(anon, 'the report on the anonymous post is listed');
     assert.equal(anon.post?.anonymous, true);
-    assert.equal(anon.author?.handle, 'writer');
+    assert.equal(anon.post?.anonymousNumber, 1);
+    assert.equal(anon.author, null, 'no account is named for an anonymous post');
     assert.equal(items.find((i) => i.post?.id === 'far')?.author?.handle, 'kim@far.example');
     assert.ok(items.some((i) => i.post?.id === 'anon' && i.reporter?.handle === 'far.example'), 'a report from another server names the server');
+    assert.ok(!items.some((i) => i.post?.id === 'mods-own'), 'reports on the moderator’s own anonymous post are withheld from them');
+    assert.ok((await queue.reportQueue(staff, null)).items.some((i) => i.post?.id === 'mods-own'), 'other moderators see them');
   });
 
   it('shows staff every board, and refuses a member who moderates none', async () => {
-    const { items } = await queue.reportQueue(staff);
+    const { items } = await queue.reportQueue(staff, null);
     assert.ok(items.some((i) => i.board.id === 'b-members'), 'staff see reports on every board');
-    await assert.rejects(queue.reportQueue(reader), refusedWith('moderator_only'));
+    await assert.rejects(queue.reportQueue(reader, null), refusedWith('moderator_only'));
     await assert.rejects(queue.pendingPosts(reader), refusedWith('moderator_only'));
-    await assert.rejects(queue.reportQueue(boardMod, { after: 'x'.repeat(500) }), refusedWith('validation_failed'));
+    await assert.rejects(queue.reportQueue(boardMod, null, { after: 'x'.repeat(500) }), refusedWith('validation_failed'));
   });
 
   it('lists held posts on the moderator’s boards with their thread and author', async () => {
@@ -144,13 +157,13 @@ describe('moderation queue (through the content port)', () => {
   });
 
   it('dismisses a report only on a board the moderator moderates, and logs it', async () => {
-    const open = (await queue.reportQueue(staff)).items;
+    const open = (await queue.reportQueue(staff, null)).items;
     const elsewhere = open.find((i) => i.board.id === 'b-members')!;
     await assert.rejects(queue.dismissReport(boardMod, elsewhere.report.id), refusedWith('moderator_only'));
     const mine = open.find((i) => i.post?.id === 'far')!;
     await queue.dismissReport(boardMod, mine.report.id);
     await assert.rejects(queue.dismissReport(boardMod, mine.report.id), refusedWith('wrong_state'));
-    assert.ok(!(await queue.reportQueue(boardMod)).items.some((i) => i.report.id === mine.report.id), 'a dismissed report leaves the queue');
+    assert.ok(!(await queue.reportQueue(boardMod, null)).items.some((i) => i.report.id === mine.report.id), 'a dismissed report leaves the queue');
     const log = await queue.modLog(staff);
     assert.deepEqual(
       log.items.map((e) => [e.action, e.targetId, e.actor]),

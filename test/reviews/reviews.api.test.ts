@@ -204,6 +204,11 @@ describe('client review boards API', () => {
 
   it('keeps the author anonymous to members when they ask', async () => {
     const posted = await ana.client.api('POST', `${BOARD}/reviews`, warning({ anonymous: true, identifiers: [{ type: 'phone', value: '+44 7700 900456' }] }));
+    const queue = await mod.client.api('GET', '/review-queue');
+    const held = queue.json.pending.find((p: { review: { id: string } }) => p.review.id === posted.json.review.id);
+    assert.ok(held, 'the anonymous review is queued');
+    assert.equal(held.author, null, 'the moderator is not told who wrote it');
+    assert.doesNotMatch(JSON.stringify(held), new RegExp(`${ana.handle}|${ana.id}`));
     await publish(posted.json.review.id);
     const seen = await lookup(bea, { type: 'phone', value: '+447700900456' });
     assert.deepEqual(seen.json.reviews[0].author, { kind: 'anonymous' });

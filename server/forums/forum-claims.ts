@@ -1,0 +1,117 @@
+import type { MemberKey } from '../core/member-key.js';
+import { newId } from '../crypto.js';
+import type { Store, TxScope } from '../store/port.js';
+import { blindOnBoard } from './authorship.js';
+import type { ForumChanges } from './changes.js';
+import { CLAIM_TTL_MS, forumClaimsCollection, postsCollection, reactionsCollection, revisionsCollection, threadsCollection, type ClaimDoc } from './forums.collections.js';
+import { reactionId } from './post-writes.js';
+
+const PAGE = 200;
+
+/**
+ * The upgrade to blinded authors. Before it, anonymous posts and threads, and every reaction, named their account.
+ * At start-up each such link becomes a claim and the account id leaves the item; the member's next log-in, the only
+ * moment their key is at hand, turns their claims into blinded ids. Claims nobody takes up expire (CLAIM_TTL_MS) and
+ * leave their items authorless. Until then the claims still link: docs/threat-model.md says so.
+ */
+export class ForumClaims {
+  constructor(
+    private readonly store: Store,
+    private readonly changes: ForumChanges,
+  ) {}
+
+  /**
+   * Idempotent: items are found by what only unmigrated ones lack (an anonymous post's blindBoardId, a reaction's
+   * reactorId), and each page is migrated in one transaction, so a second run, or one after a crash, finds only
+   * what is left.
+   */
+  async migrate(): Promise<number> {
+    let moved = 0;
+    for (;;) {
+      const n = await this.store.transaction(async (tx) => (await this.migratePosts(tx)) + (await this.migrateThreads(tx)) + (await this.migrateReactions(tx)));
+      if (n === 0) break;
+      moved += n;
+    }
+    if (moved > 0) this.changes.changed(null);
+    return moved;
+  }
+
+  /** Called at log-in with the member's key: their claims become their blinded ids, and the claims go. */
+  async redeem(accountId: string, key: MemberKey): Promise<number> {
+    const claims = (await this.store.collection(forumClaimsCollection).find({ where: { accountId }, orderBy: { field: 'expiresAt' }, limit: 1000 })).items;
+    for (const claim of claims) await this.store.transaction((tx) => this.redeemOne(tx, claim, key));
+    if (claims.length > 0) this.changes.changed(null);
+    return claims.length;
+  }
+
+  private async migratePosts(tx: TxScope): Promise<number> {
+    const posts = tx.collection(postsCollection);
+    const page = await posts.find({ where: { anonymous: true, blindBoardId: null }, orderBy: { field: 'createdAt' }, limit: PAGE });
+    for (const p of page.items) {
+      if (p.authorId) await this.claim(tx, { accountId: p.authorId, itemKind: 'post', itemId: p.id, boardId: p.boardId });
+      await posts.patch(p.id, { authorId: null, blindAuthor: null, blindBoardId: p.boardId });
+      await tx.collection(revisionsCollection).deleteWhere({ postId: p.id });
+    }
+    return page.items.length;
+  }
+
+  private async migrateThreads(tx: TxScope): Promise<number> {
+    const threads = tx.collection(threadsCollection);
+    const page = await threads.find({ where: { anonymous: true, blindBoardId: null }, orderBy: { field: 'createdAt' }, limit: PAGE });
+    for (const t of page.items) {
+      if (t.authorId) await this.claim(tx, { accountId: t.authorId, itemKind: 'thread', itemId: t.id, boardId: t.boardId });
+      await threads.patch(t.id, { authorId: null, blindAuthor: null, blindBoardId: t.boardId });
+    }
+    return page.items.length;
+  }
+
+  /** A reaction's id named its account too: the reaction is stored again under a fresh id until redeemed. */
+  private async migrateReactions(tx: TxScope): Promise<number> {
+    const reactions = tx.collection(reactionsCollection);
+    const page = await reactions.find({ where: { reactorId: null }, orderBy: { field: 'createdAt' }, limit: PAGE });
+    for (const r of page.items) {
+      await reactions.delete(r.id);
+      const post = await tx.collection(postsCollection).get(r.postId);
+      if (!post || !r.accountId) continue;
+      const id = newId();
+      const claimId = await this.claim(tx, { accountId: r.accountId, itemKind: 'reaction', itemId: id, boardId: post.boardId });
+      await reactions.insert({ id, postId: r.postId, threadId: r.threadId, reactorId: `claim:${claimId}`, kind: r.kind, createdAt: r.createdAt });
+    }
+    return page.items.length;
+  }
+
+  private async claim(tx: TxScope, link: Omit<ClaimDoc, 'id' | 'expiresAt'>): Promise<string> {
+    const id = newId();
+    await tx.collection(forumClaimsCollection).insert({ id, ...link, expiresAt: Date.now() + CLAIM_TTL_MS });
+    return id;
+  }
+
+  private async redeemOne(tx: TxScope, claim: ClaimDoc, key: MemberKey): Promise<void> {
+    const blindAuthor = blindOnBoard(key, claim.boardId);
+    switch (claim.itemKind) {
+      case 'post':
+        await tx.collection(postsCollection).patch(claim.itemId, { blindAuthor, blindBoardId: claim.boardId });
+        break;
+      case 'thread':
+        await tx.collection(threadsCollection).patch(claim.itemId, { blindAuthor, blindBoardId: claim.boardId });
+        break;
+      case 'reaction': {
+        const reactions = tx.collection(reactionsCollection);
+        const r = await reactions.get(claim.itemId);
+        if (!r) break;
+        await reactions.delete(r.id);
+        const id = reactionId(r.postId, blindAuthor, r.kind);
+        // The member reacted the same way again since the upgrade: the older reaction is a duplicate of it.
+        if (await reactions.get(id)) {
+          const posts = tx.collection(postsCollection);
+          const post = await posts.get(r.postId);
+          if (post) await posts.patch(post.id, { reactions: { ...post.reactions, [r.kind]: Math.max(0, (post.reactions[r.kind] ?? 0) - 1) } });
+        } else {
+          await reactions.insert({ ...r, id, reactorId: blindAuthor });
+        }
+        break;
+      }
+    }
+    await tx.collection(forumClaimsCollection).delete(claim.id);
+  }
+}
