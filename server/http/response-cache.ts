@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import type { Request, Response } from 'express';
+import { foreignWrites } from '../core/foreign-writes.js';
 import { createTaggedCache } from '../store/tagged-cache.js';
 
 /**
@@ -15,7 +16,9 @@ import { createTaggedCache } from '../store/tagged-cache.js';
  * under their id, as fresh. An entry is tagged (a thread id): the forum drops
  * a tag's entries the moment anything on that thread changes, so replies,
  * edits and removals show at once. Changes elsewhere that touch many answers (a renamed member)
- * reach readers when the entry's lifetime ends.
+ * reach readers when the entry's lifetime ends. A write by another process
+ * (several processes share one database, see server/cluster/) drops every
+ * entry before the next answer (see core/foreign-writes.ts for the bound).
  */
 export interface ResponseCache {
   /** Answers from the cache and returns true, or returns false when there is no fresh entry. */
@@ -54,6 +57,15 @@ export interface ResponseCacheOptions {
 export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
   const cache = createTaggedCache<CachedAnswer>(options);
   const contentType = options.contentType ?? 'text/html; charset=utf-8';
+  let foreignSeen = foreignWrites();
+
+  /** Drops every entry when another process wrote: which threads it touched is not known here. */
+  function dropForeign(): void {
+    const count = foreignWrites();
+    if (count === foreignSeen) return;
+    foreignSeen = count;
+    cache.invalidate(null);
+  }
 
   function body(answer: CachedAnswer, encoding: Encoding): Buffer {
     if (encoding === 'br') return answer.br;
@@ -67,6 +79,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
 
   return {
     serve(req, res, key) {
+      dropForeign();
       const answer = cache.get(key);
       if (!answer) return false;
       res.setHeader('Vary', 'Accept-Encoding');
@@ -85,10 +98,14 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       return true;
     },
 
-    version: () => cache.version(),
+    version: () => {
+      dropForeign();
+      return cache.version();
+    },
 
     store(key, tag, text, version) {
       // A change during the render may not be in this answer: keeping it would show the old one until it expires.
+      dropForeign();
       if (version !== cache.version()) return;
       const bytes = Buffer.from(text, 'utf8');
       const etag = `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;

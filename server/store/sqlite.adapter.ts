@@ -21,6 +21,7 @@
  * gate makes every other caller wait for it (see Gate).
  */
 import Database from 'better-sqlite3';
+import { foreignWriteSeen, registerLook } from '../core/foreign-writes.js';
 import {
   DuplicateKeyError,
   StoreError,
@@ -724,6 +725,8 @@ class SqliteStore implements Store {
   private versionReadThisTurn = false;
   /** The writes of this process (writeEpoch) up to which this store has looked at dataVersion. */
   private seenEpoch = writeEpoch;
+  /** Stops the response caches asking this store about other processes' writes (see core/foreign-writes.ts). */
+  private readonly unregisterLook: () => void;
 
   constructor(
     private readonly db: Db,
@@ -751,9 +754,13 @@ class SqliteStore implements Store {
       this.sweepExpired().catch((error: unknown) => options.onSweepError?.(error));
     }, interval);
     this.timer.unref();
+    this.unregisterLook = registerLook(() => this.forgetForeignWrites());
   }
 
-  /** Drops every document kept in memory when another process has written to the file since the last look. */
+  /**
+   * Drops every document kept in memory when another process has written to the file since the last look, and
+   * tells the response caches to drop theirs.
+   */
   forgetForeignWrites(): void {
     if (this.versionReadThisTurn && this.seenEpoch === writeEpoch) return;
     if (!this.versionReadThisTurn) {
@@ -767,6 +774,7 @@ class SqliteStore implements Store {
     if (version === this.seenDataVersion) return;
     this.seenDataVersion = version;
     for (const core of this.cores.values()) core.forget(null);
+    foreignWriteSeen();
   }
 
   /**
@@ -913,6 +921,7 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unregisterLook();
     clearInterval(this.timer);
     if (this.checkpointTimer !== null) clearTimeout(this.checkpointTimer);
     await this.gate.acquire();
