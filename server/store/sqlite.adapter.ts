@@ -295,7 +295,7 @@ class SqliteCollectionCore {
     return JSON.parse(json) as Doc;
   }
 
-  patch(id: string, fields: Record<string, unknown>): Doc | null {
+  patch(id: string, fields: Record<string, unknown>, expected: Record<string, unknown> = {}): Doc | null {
     const set: string[] = [];
     const remove: string[] = [];
     const params: Bind[] = [];
@@ -312,17 +312,37 @@ class SqliteCollectionCore {
         params.push(JSON.stringify(value));
       }
     }
-    if (set.length === 0 && remove.length === 0) return this.get(id);
-    const statement = this.statement(`patch|${set.join(',')}|${remove.join(',')}`, () => {
+    const conditions = Object.entries(expected).map(([field, value]) => this.condition(field, value));
+    const conditionParams = conditions.flatMap((c) => c.params);
+    if (set.length === 0 && remove.length === 0 && conditions.length === 0) return this.get(id);
+    const key = `patch|${set.join(',')}|${remove.join(',')}|${conditions.map((c) => c.sql).join(',')}`;
+    const statement = this.statement(key, () => {
       let expression = 'doc';
       if (set.length > 0) expression = `json_set(${expression}, ${set.map((f) => `${jsonPath(f)}, json(?)`).join(', ')})`;
       if (remove.length > 0) expression = `json_remove(${expression}, ${remove.map(jsonPath).join(', ')})`;
-      return `UPDATE ${this.t} SET doc = ${expression} WHERE id = ?${this.notExpired} RETURNING doc`;
+      const matches = conditions.map((c) => ` AND ${c.sql}`).join('');
+      return `UPDATE ${this.t} SET doc = ${expression} WHERE id = ?${matches}${this.notExpired} RETURNING doc`;
     });
     this.forget(id);
-    const json = this.writeClearingExpired(() => statement.get(...params, id, ...this.ttlParams()));
+    const json = this.writeClearingExpired(() => statement.get(...params, id, ...conditionParams, ...this.ttlParams()));
     if (json !== undefined) this.onRemoval();
     return json === undefined ? null : (JSON.parse(json as string) as Doc);
+  }
+
+  /**
+   * Equality of one field with a scalar for patchIf, by JSON type so that true never equals 1 and '1' never
+   * equals 1; null matches a JSON null and a missing field.
+   */
+  private condition(field: string, value: unknown): { sql: string; params: Bind[] } {
+    if (field !== 'id') assertFieldName(this.spec.name, field);
+    const type = field === 'id' ? `'text'` : `json_type(doc, ${jsonPath(field)})`;
+    const extracted = field === 'id' ? 'id' : `json_extract(doc, ${jsonPath(field)})`;
+    if (value === undefined) throw new StoreError(`the expected ${this.spec.name}.${field} is undefined: give null or leave it out`);
+    if (value === null) return { sql: `coalesce(${type}, 'null') = 'null'`, params: [] };
+    if (typeof value === 'boolean') return { sql: `coalesce(${type}, '') = '${value ? 'true' : 'false'}'`, params: [] };
+    if (typeof value === 'string') return { sql: `(${type} = 'text' AND ${extracted} = ?)`, params: [value] };
+    if (typeof value === 'number' && Number.isFinite(value)) return { sql: `(${type} IN ('integer', 'real') AND ${extracted} = ?)`, params: [value] };
+    throw new StoreError(`the expected ${this.spec.name}.${field} must be a string, a finite number, a boolean or null`);
   }
 
   increment(id: string, deltas: Record<string, number | undefined>): Doc | null {
@@ -676,6 +696,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
   patch(id: string, fields: Partial<T>): Promise<T | null> {
     return this.write((core) => core.patch(id, fields as Record<string, unknown>) as T | null);
+  }
+  patchIf(id: string, expected: Where<T>, fields: Partial<T>): Promise<T | null> {
+    return this.write((core) => core.patch(id, fields as Record<string, unknown>, expected as Record<string, unknown>) as T | null);
   }
   increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
     return this.write((core) => core.increment(id, deltas as Record<string, number | undefined>) as T | null);
