@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const setupToken = printsSetup && (await parasol.ctx.accounts.adminCount()) === 0 ? await parasol.ctx.instance.issueSetupToken() : null;
   const port = await parasol.listen();
   const url = config.publicUrl;
-  logger.info({ port, database: parasol.ctx.store.kind, worker: cluster.worker?.id ?? null }, `Parasol is listening on ${url}`);
+  logger.info({ port, database: parasol.ctx.store.kind, worker: cluster.worker?.id ?? null, pid: process.pid }, `Parasol is listening on ${url}`);
   if (setupToken) {
     // Printed, not logged as data: the link is for the person starting the instance, once.
     process.stdout.write(`\nNo admin account yet. Open this one-time link to create it:\n  ${url}/setup/${setupToken}\n\n`);

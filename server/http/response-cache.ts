@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import type { Request, Response } from 'express';
-import { foreignWrites } from '../core/foreign-writes.js';
 import { createTaggedCache } from '../store/tagged-cache.js';
 
 /**
@@ -18,7 +17,7 @@ import { createTaggedCache } from '../store/tagged-cache.js';
  * edits and removals show at once. Changes elsewhere that touch many answers (a renamed member)
  * reach readers when the entry's lifetime ends. A write by another process
  * (several processes share one database, see server/cluster/) drops every
- * entry before the next answer (see core/foreign-writes.ts for the bound).
+ * entry before the next answer (see store/tagged-cache.ts).
  */
 export interface ResponseCache {
   /** Answers from the cache and returns true, or returns false when there is no fresh entry. */
@@ -57,15 +56,6 @@ export interface ResponseCacheOptions {
 export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
   const cache = createTaggedCache<CachedAnswer>(options);
   const contentType = options.contentType ?? 'text/html; charset=utf-8';
-  let foreignSeen = foreignWrites();
-
-  /** Drops every entry when another process wrote: which threads it touched is not known here. */
-  function dropForeign(): void {
-    const count = foreignWrites();
-    if (count === foreignSeen) return;
-    foreignSeen = count;
-    cache.invalidate(null);
-  }
 
   function body(answer: CachedAnswer, encoding: Encoding): Buffer {
     if (encoding === 'br') return answer.br;
@@ -79,7 +69,6 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
 
   return {
     serve(req, res, key) {
-      dropForeign();
       const answer = cache.get(key);
       if (!answer) return false;
       res.setHeader('Vary', 'Accept-Encoding');
@@ -98,14 +87,10 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       return true;
     },
 
-    version: () => {
-      dropForeign();
-      return cache.version();
-    },
+    version: () => cache.version(),
 
     store(key, tag, text, version) {
       // A change during the render may not be in this answer: keeping it would show the old one until it expires.
-      dropForeign();
       if (version !== cache.version()) return;
       const bytes = Buffer.from(text, 'utf8');
       const etag = `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
