@@ -30,12 +30,14 @@ async function main(): Promise<void> {
     runPrimary(workers, logger);
     return;
   }
-  const parasol = await createParasol(config, { logger });
+  let parasol: Parasol | null = null;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Stopped while starting (a primary stopping its workers): nothing is served or kept open yet.
+    if (parasol === null) process.exit(0);
     const force = setTimeout(() => process.exit(1), STOP_GRACE_MS);
     force.unref();
     closeKeepAlive(parasol);
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  parasol = await createParasol(config, { logger });
 
   const printsSetup = !cluster.isWorker || process.env[FIRST_WORKER_ENV] === '1';
   const setupToken = printsSetup && (await parasol.ctx.accounts.adminCount()) === 0 ? await parasol.ctx.instance.issueSetupToken() : null;

@@ -45,6 +45,7 @@ export function runPrimary(count: number, logger: Logger): void {
 
   const first = fork(true);
   first.once('listening', () => {
+    if (stopping) return;
     for (let i = 1; i < count; i++) fork(false);
   });
 
@@ -69,8 +70,9 @@ export function runPrimary(count: number, logger: Logger): void {
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     let code: number = failed;
     const exits = workers.map((worker) => new Promise<void>((resolve) => {
-      worker.once('exit', (exitCode) => {
-        if (exitCode !== 0) code = 1;
+      worker.once('exit', (exitCode, signal) => {
+        // Killed by the SIGTERM itself: the worker was still loading, before it listens for SIGTERM or serves.
+        if (exitCode !== 0 && signal !== 'SIGTERM') code = 1;
         resolve();
       });
       worker.process.kill('SIGTERM');
