@@ -1,28 +1,45 @@
-import { createParasol } from './app.js';
+import cluster from 'node:cluster';
+import { createParasol, type Parasol } from './app.js';
+import { FIRST_WORKER_ENV, runPrimary, STOP_GRACE_MS, workerCount } from './cluster/primary.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 
-/** Starts an instance from the environment and stops it cleanly on SIGTERM or SIGINT. */
+/** How often a stopping process closes the keep-alive connections whose response has just ended. */
+const IDLE_SWEEP_MS = 50;
+
+/**
+ * Starts an instance from the environment: a single process, or PARASOL_WORKERS processes under a primary.
+ * Each process stops cleanly on SIGTERM or SIGINT.
+ */
 async function main(): Promise<void> {
   let config;
+  let workers;
   try {
     config = loadConfig();
+    workers = workerCount(process.env.PARASOL_WORKERS);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || (error instanceof Error && error.message.startsWith('PARASOL_WORKERS'))) {
       process.stderr.write(`${error.message}\n`);
       process.exit(78);
     }
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const parasol = await createParasol(config, { logger });
+  if (cluster.isPrimary && workers > 1) {
+    runPrimary(workers, logger);
+    return;
+  }
+  let parasol: Parasol | null = null;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    // Stopped while starting (a primary stopping its workers): nothing is served or kept open yet.
+    if (parasol === null) process.exit(0);
+    const force = setTimeout(() => process.exit(1), STOP_GRACE_MS);
     force.unref();
+    closeKeepAlive(parasol);
     parasol.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -33,15 +50,30 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  parasol = await createParasol(config, { logger });
 
-  const setupToken = (await parasol.ctx.accounts.adminCount()) === 0 ? await parasol.ctx.instance.issueSetupToken() : null;
+  const printsSetup = !cluster.isWorker || process.env[FIRST_WORKER_ENV] === '1';
+  const setupToken = printsSetup && (await parasol.ctx.accounts.adminCount()) === 0 ? await parasol.ctx.instance.issueSetupToken() : null;
   const port = await parasol.listen();
   const url = config.publicUrl;
-  logger.info({ port, database: parasol.ctx.store.kind }, `Parasol is listening on ${url}`);
+  logger.info({ port, database: parasol.ctx.store.kind, worker: cluster.worker?.id ?? null, pid: process.pid }, `Parasol is listening on ${url}`);
   if (setupToken) {
     // Printed, not logged as data: the link is for the person starting the instance, once.
     process.stdout.write(`\nNo admin account yet. Open this one-time link to create it:\n  ${url}/setup/${setupToken}\n\n`);
   }
+}
+
+/**
+ * Keep-alive connections would hold the server open until their clients go away: from now on every answer
+ * says `Connection: close`, and a connection whose current answer has ended is closed within IDLE_SWEEP_MS.
+ */
+function closeKeepAlive(parasol: Parasol): void {
+  parasol.server.prependListener('request', (_req, res) => {
+    res.shouldKeepAlive = false;
+  });
+  const sweep = setInterval(() => parasol.server.closeIdleConnections(), IDLE_SWEEP_MS);
+  sweep.unref();
+  parasol.server.once('close', () => clearInterval(sweep));
 }
 
 main().catch((error: unknown) => {

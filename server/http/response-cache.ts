@@ -15,7 +15,9 @@ import { createTaggedCache } from '../store/tagged-cache.js';
  * under their id, as fresh. An entry is tagged (a thread id): the forum drops
  * a tag's entries the moment anything on that thread changes, so replies,
  * edits and removals show at once. Changes elsewhere that touch many answers (a renamed member)
- * reach readers when the entry's lifetime ends.
+ * reach readers when the entry's lifetime ends. A write by another process
+ * (several processes share one database, see server/cluster/) drops every
+ * entry before the next answer (see store/tagged-cache.ts).
  */
 export interface ResponseCache {
   /** Answers from the cache and returns true, or returns false when there is no fresh entry. */

@@ -1,5 +1,7 @@
+import cluster from 'node:cluster';
 import type http from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { createAdapter } from '@socket.io/cluster-adapter';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
@@ -136,7 +138,12 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: 16 * 1024,
-    transports: ['polling', 'websocket'],
+    // Under several processes a polling client's requests may reach different processes, which know only their
+    // own sessions; a websocket stays on the process that accepted it, so no sticky balancer is needed. The
+    // browser client tries websocket first (client/live.js).
+    transports: cluster.isWorker ? ['websocket'] : ['polling', 'websocket'],
+    // Broadcasts, rooms and fetchSockets() reach the sockets of every process through the primary.
+    ...(cluster.isWorker ? { adapter: createAdapter() } : {}),
     // No cors option: socket.io then sends no CORS headers, so other sites cannot read polling answers.
     allowRequest: (req, callback) => callback(closed ? 'closed' : 'origin_refused', !closed && sameOrigin(req, publicOrigin)),
   });

@@ -196,7 +196,8 @@ class MongoCollectionCore {
     return fromStored({ ...replacement, _id });
   }
 
-  async patch(id: string, fields: Record<string, unknown>, session: ClientSession | undefined): Promise<Doc | null> {
+  async patch(id: string, fields: Record<string, unknown>, session: ClientSession | undefined, expected: Record<string, unknown> = {}): Promise<Doc | null> {
+    const match = this.expectedFilter(expected);
     const $set: Document = {};
     const $unset: Document = {};
     for (const [field, value] of Object.entries(fields)) {
@@ -221,8 +222,25 @@ class MongoCollectionCore {
     const update: Document = {};
     if (Object.keys($set).length > 0) update.$set = $set;
     if (Object.keys($unset).length > 0) update.$unset = $unset;
-    if (Object.keys(update).length === 0) return this.get(id, session);
-    return this.findAndUpdate(id, update as UpdateFilter<Stored>, session);
+    if (Object.keys(update).length === 0) {
+      const raw = await this.coll.findOne(and({ _id: id }, match, this.notExpired()) as Filter<Stored>, { session, projection: HIDDEN });
+      return raw === null ? null : fromStored(raw);
+    }
+    return this.findAndUpdate(id, update as UpdateFilter<Stored>, session, match);
+  }
+
+  /** patchIf's equality: a filter on the stored fields (MongoDB's null matches null and missing, as the port's). */
+  private expectedFilter(expected: Record<string, unknown>): Document {
+    const filter: Document = {};
+    for (const [field, value] of Object.entries(expected)) {
+      if (field !== 'id') assertFieldName(this.spec.name, field);
+      if (value === undefined) throw new StoreError(`the expected ${this.spec.name}.${field} is undefined: give null or leave it out`);
+      if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+        throw new StoreError(`the expected ${this.spec.name}.${field} must be a string, a finite number, a boolean or null`);
+      }
+      filter[field === 'id' ? '_id' : field] = value;
+    }
+    return filter;
   }
 
   async increment(id: string, deltas: Record<string, number | undefined>, session: ClientSession | undefined): Promise<Doc | null> {
@@ -244,9 +262,9 @@ class MongoCollectionCore {
     return this.findAndUpdate(id, [{ $set: added }, { $set: { [EXPIRES_AT]: { $toDate: `$${ttl}` } } }], session);
   }
 
-  private async findAndUpdate(id: string, update: UpdateFilter<Stored> | Document[], session: ClientSession | undefined): Promise<Doc | null> {
+  private async findAndUpdate(id: string, update: UpdateFilter<Stored> | Document[], session: ClientSession | undefined, match: Document = {}): Promise<Doc | null> {
     const raw = await this.mapDuplicate(
-      this.coll.findOneAndUpdate(and({ _id: id }, this.notExpired()) as Filter<Stored>, update, { returnDocument: 'after', session, projection: HIDDEN }),
+      this.coll.findOneAndUpdate(and({ _id: id }, match, this.notExpired()) as Filter<Stored>, update, { returnDocument: 'after', session, projection: HIDDEN }),
     );
     return raw === null ? null : fromStored(raw);
   }
@@ -456,6 +474,9 @@ class MongoStoreCollection<T extends Doc> implements Collection<T> {
   }
   patch(id: string, fields: Partial<T>): Promise<T | null> {
     return this.run((core, s) => core.patch(id, fields as Record<string, unknown>, s) as Promise<T | null>);
+  }
+  patchIf(id: string, expected: Where<T>, fields: Partial<T>): Promise<T | null> {
+    return this.run((core, s) => core.patch(id, fields as Record<string, unknown>, s, expected as Record<string, unknown>) as Promise<T | null>);
   }
   increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
     return this.run((core, s) => core.increment(id, deltas as Record<string, number | undefined>, s) as Promise<T | null>);

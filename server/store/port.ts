@@ -119,6 +119,13 @@ export interface Collection<T extends Doc> {
   upsert(doc: T): Promise<T>;
   /** Sets the given fields (undefined values remove the field); returns the new document or null if absent. */
   patch(id: string, fields: Partial<T>): Promise<T | null>;
+  /**
+   * Sets the given fields as patch() does, but only when the document's current fields equal `expected` (null
+   * matches null and missing; any field, indexed or not); returns the new document, or null when it is absent or
+   * does not match. One atomic step across processes: what must happen once (open -> alerted, a job's lease)
+   * is a patchIf that only one caller wins.
+   */
+  patchIf(id: string, expected: Where<T>, fields: Partial<T>): Promise<T | null>;
   /** Atomically adds to number fields (missing counts as 0); returns the new document or null if absent. */
   increment(id: string, deltas: { readonly [K in FieldOf<T>]?: number }): Promise<T | null>;
   delete(id: string): Promise<boolean>;

@@ -199,7 +199,8 @@ class PostgresCollectionCore {
     await db.query(`DELETE FROM ${this.t} WHERE ${column(this.spec.ttlField)} <= ${params.add(Date.now())} AND (${clashes.join(' OR ')})`, params.values);
   }
 
-  async patch(db: Queryable, id: string, fields: Record<string, unknown>): Promise<Doc | null> {
+  /** With `expected`, only a document whose fields equal it (by JSON type: true is not 1; null matches missing) is patched. */
+  async patch(db: Queryable, id: string, fields: Record<string, unknown>, expected?: Record<string, unknown>): Promise<Doc | null> {
     const set: Record<string, unknown> = {};
     const remove: string[] = [];
     for (const [field, value] of Object.entries(fields)) {
@@ -211,7 +212,7 @@ class PostgresCollectionCore {
       if (value === undefined) remove.push(field);
       else set[field] = value;
     }
-    if (Object.keys(set).length === 0 && remove.length === 0) return this.get(db, id);
+    if (Object.keys(set).length === 0 && remove.length === 0 && expected === undefined) return this.get(db, id);
     const json = toJson(set);
     const normalized = JSON.parse(json) as Record<string, unknown>;
     const params = new Params();
@@ -220,7 +221,15 @@ class PostgresCollectionCore {
       if (field in normalized) assignments.push(`${wordsColumn(field)} = ${params.add(indexedWords(normalized[field]))}::text[]`);
       else if (remove.includes(field)) assignments.push(`${wordsColumn(field)} = NULL`);
     }
-    const sql = `UPDATE ${this.t} SET ${assignments.join(', ')} WHERE id = ${params.add(id)}${this.notExpired(params)} RETURNING doc`;
+    const conditions = Object.entries(expected ?? {}).map(([field, value]) => {
+      assertFieldName(this.spec.name, field);
+      // An undefined expectation would silently match anything: refuse it, as the other adapters do.
+      if (value === undefined) throw new StoreError(`patchIf on ${this.spec.name}: expected ${field} is undefined`);
+      return value === null
+        ? ` AND (doc->'${field}' IS NULL OR doc->'${field}' = 'null'::jsonb)`
+        : ` AND doc->'${field}' = ${params.add(toJson(value))}::jsonb`;
+    });
+    const sql = `UPDATE ${this.t} SET ${assignments.join(', ')} WHERE id = ${params.add(id)}${conditions.join('')}${this.notExpired(params)} RETURNING doc`;
     const { rows } = await this.mapDuplicate(db.query<{ doc: Doc }>(sql, params.values));
     return rows[0]?.doc ?? null;
   }
@@ -407,6 +416,9 @@ class PostgresCollection<T extends Doc> implements Collection<T> {
   }
   patch(id: string, fields: Partial<T>): Promise<T | null> {
     return this.run((core, db) => core.patch(db, id, fields as Record<string, unknown>) as Promise<T | null>);
+  }
+  patchIf(id: string, expected: Where<T>, fields: Partial<T>): Promise<T | null> {
+    return this.run((core, db) => core.patch(db, id, fields as Record<string, unknown>, expected as Record<string, unknown>) as Promise<T | null>);
   }
   increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
     return this.run((core, db) => core.increment(db, id, deltas as Record<string, number | undefined>) as Promise<T | null>);

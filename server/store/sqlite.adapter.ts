@@ -22,6 +22,7 @@
  */
 import Database from 'better-sqlite3-multiple-ciphers';
 import { keyConnection } from './sqlite-key.js';
+import { foreignWriteSeen, registerLook } from '../core/foreign-writes.js';
 import {
   DuplicateKeyError,
   StoreError,
@@ -297,7 +298,7 @@ class SqliteCollectionCore {
     return JSON.parse(json) as Doc;
   }
 
-  patch(id: string, fields: Record<string, unknown>): Doc | null {
+  patch(id: string, fields: Record<string, unknown>, expected: Record<string, unknown> = {}): Doc | null {
     const set: string[] = [];
     const remove: string[] = [];
     const params: Bind[] = [];
@@ -314,17 +315,37 @@ class SqliteCollectionCore {
         params.push(JSON.stringify(value));
       }
     }
-    if (set.length === 0 && remove.length === 0) return this.get(id);
-    const statement = this.statement(`patch|${set.join(',')}|${remove.join(',')}`, () => {
+    const conditions = Object.entries(expected).map(([field, value]) => this.condition(field, value));
+    const conditionParams = conditions.flatMap((c) => c.params);
+    if (set.length === 0 && remove.length === 0 && conditions.length === 0) return this.get(id);
+    const key = `patch|${set.join(',')}|${remove.join(',')}|${conditions.map((c) => c.sql).join(',')}`;
+    const statement = this.statement(key, () => {
       let expression = 'doc';
       if (set.length > 0) expression = `json_set(${expression}, ${set.map((f) => `${jsonPath(f)}, json(?)`).join(', ')})`;
       if (remove.length > 0) expression = `json_remove(${expression}, ${remove.map(jsonPath).join(', ')})`;
-      return `UPDATE ${this.t} SET doc = ${expression} WHERE id = ?${this.notExpired} RETURNING doc`;
+      const matches = conditions.map((c) => ` AND ${c.sql}`).join('');
+      return `UPDATE ${this.t} SET doc = ${expression} WHERE id = ?${matches}${this.notExpired} RETURNING doc`;
     });
     this.forget(id);
-    const json = this.writeClearingExpired(() => statement.get(...params, id, ...this.ttlParams()));
+    const json = this.writeClearingExpired(() => statement.get(...params, id, ...conditionParams, ...this.ttlParams()));
     if (json !== undefined) this.onRemoval();
     return json === undefined ? null : (JSON.parse(json as string) as Doc);
+  }
+
+  /**
+   * Equality of one field with a scalar for patchIf, by JSON type so that true never equals 1 and '1' never
+   * equals 1; null matches a JSON null and a missing field.
+   */
+  private condition(field: string, value: unknown): { sql: string; params: Bind[] } {
+    if (field !== 'id') assertFieldName(this.spec.name, field);
+    const type = field === 'id' ? `'text'` : `json_type(doc, ${jsonPath(field)})`;
+    const extracted = field === 'id' ? 'id' : `json_extract(doc, ${jsonPath(field)})`;
+    if (value === undefined) throw new StoreError(`the expected ${this.spec.name}.${field} is undefined: give null or leave it out`);
+    if (value === null) return { sql: `coalesce(${type}, 'null') = 'null'`, params: [] };
+    if (typeof value === 'boolean') return { sql: `coalesce(${type}, '') = '${value ? 'true' : 'false'}'`, params: [] };
+    if (typeof value === 'string') return { sql: `(${type} = 'text' AND ${extracted} = ?)`, params: [value] };
+    if (typeof value === 'number' && Number.isFinite(value)) return { sql: `(${type} IN ('integer', 'real') AND ${extracted} = ?)`, params: [value] };
+    throw new StoreError(`the expected ${this.spec.name}.${field} must be a string, a finite number, a boolean or null`);
   }
 
   increment(id: string, deltas: Record<string, number | undefined>): Doc | null {
@@ -678,6 +699,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   patch(id: string, fields: Partial<T>): Promise<T | null> {
     return this.write((core) => core.patch(id, fields as Record<string, unknown>) as T | null);
   }
+  patchIf(id: string, expected: Where<T>, fields: Partial<T>): Promise<T | null> {
+    return this.write((core) => core.patch(id, fields as Record<string, unknown>, expected as Record<string, unknown>) as T | null);
+  }
   increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
     return this.write((core) => core.increment(id, deltas as Record<string, number | undefined>) as T | null);
   }
@@ -726,6 +750,8 @@ class SqliteStore implements Store {
   private versionReadThisTurn = false;
   /** The writes of this process (writeEpoch) up to which this store has looked at dataVersion. */
   private seenEpoch = writeEpoch;
+  /** Stops the response caches asking this store about other processes' writes (see core/foreign-writes.ts). */
+  private readonly unregisterLook: () => void;
 
   constructor(
     private readonly db: Db,
@@ -753,9 +779,13 @@ class SqliteStore implements Store {
       this.sweepExpired().catch((error: unknown) => options.onSweepError?.(error));
     }, interval);
     this.timer.unref();
+    this.unregisterLook = registerLook(() => this.forgetForeignWrites());
   }
 
-  /** Drops every document kept in memory when another process has written to the file since the last look. */
+  /**
+   * Drops every document kept in memory when another process has written to the file since the last look, and
+   * tells the response caches to drop theirs.
+   */
   forgetForeignWrites(): void {
     if (this.versionReadThisTurn && this.seenEpoch === writeEpoch) return;
     if (!this.versionReadThisTurn) {
@@ -769,6 +799,7 @@ class SqliteStore implements Store {
     if (version === this.seenDataVersion) return;
     this.seenDataVersion = version;
     for (const core of this.cores.values()) core.forget(null);
+    foreignWriteSeen();
   }
 
   /**
@@ -915,6 +946,7 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unregisterLook();
     clearInterval(this.timer);
     if (this.checkpointTimer !== null) clearTimeout(this.checkpointTimer);
     await this.gate.acquire();

@@ -1,3 +1,5 @@
+import { foreignWrites } from '../core/foreign-writes.js';
+
 /**
  * A bounded in-memory cache whose entries carry a tag (such as a thread id) and a lifetime.
  *
@@ -6,7 +8,8 @@
  * A value computed while any invalidation happened is refused by set(), so
  * a slow read racing a write can never put the old state back: take version()
  * before reading, pass it to set(). The least recently used entry goes first
- * when the cache is full.
+ * when the cache is full. A write by another process on the same database
+ * (see core/foreign-writes.ts) drops every entry before the next read.
  */
 export interface TaggedCache<T> {
   get(key: string): T | undefined;
@@ -28,6 +31,17 @@ export function createTaggedCache<T>(options: { maxEntries: number; ttlMs: numbe
   const entries = new Map<string, Entry<T>>();
   const byTag = new Map<string, Set<string>>();
   let changes = 0;
+  let foreignSeen = foreignWrites();
+
+  /** Which tags another process's write touched is not known here: everything goes. */
+  function dropForeign(): void {
+    const count = foreignWrites();
+    if (count === foreignSeen) return;
+    foreignSeen = count;
+    changes++;
+    entries.clear();
+    byTag.clear();
+  }
 
   function drop(key: string): void {
     const entry = entries.get(key);
@@ -40,6 +54,7 @@ export function createTaggedCache<T>(options: { maxEntries: number; ttlMs: numbe
 
   return {
     get(key) {
+      dropForeign();
       const entry = entries.get(key);
       if (!entry) return undefined;
       if (entry.expires <= now()) {
@@ -52,9 +67,13 @@ export function createTaggedCache<T>(options: { maxEntries: number; ttlMs: numbe
       return entry.value;
     },
 
-    version: () => changes,
+    version: () => {
+      dropForeign();
+      return changes;
+    },
 
     set(key, tag, value, version) {
+      dropForeign();
       if (version !== changes) return false;
       drop(key);
       entries.set(key, { tag, value, expires: now() + options.ttlMs });

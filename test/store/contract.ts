@@ -249,6 +249,62 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       });
     });
 
+    describe('conditional patch (patchIf)', function () {
+      it('patches only when the expected fields match, and says which happened', async function () {
+        const coll = store.collection(posts);
+        await coll.insert({ id: 'p1', topicId: 't1', title: 'open', score: 3 });
+        assert.deepEqual(await coll.patchIf('p1', { title: 'open', score: 3 }, { title: 'alerted' }), { id: 'p1', topicId: 't1', title: 'alerted', score: 3 });
+        assert.equal(await coll.patchIf('p1', { title: 'open' }, { title: 'again' }), null);
+        assert.equal((await coll.get('p1'))?.title, 'alerted');
+        assert.equal(await coll.patchIf('missing', {}, { title: 'x' }), null);
+        assert.equal(await coll.get('missing'), null);
+      });
+
+      it('compares by type: null matches null and missing, true is not 1, "3" is not 3', async function () {
+        const coll = store.collection(posts);
+        await coll.insert({ id: 'p1', topicId: 't1', title: 'x', score: null, pinned: true, views: 3 });
+        assert.ok(await coll.patchIf('p1', { score: null, body: null }, { likes: 1 }), 'null matches a null and a missing field');
+        assert.equal(await coll.patchIf('p1', { pinned: 1 as unknown as boolean }, { likes: 2 }), null);
+        assert.equal(await coll.patchIf('p1', { views: '3' as unknown as number }, { likes: 2 }), null);
+        assert.equal(await coll.patchIf('p1', { pinned: null }, { likes: 2 }), null);
+        assert.ok(await coll.patchIf('p1', { pinned: true, views: 3, id: 'p1' }, { likes: 2 }), 'equal values of the same type match');
+        assert.equal((await coll.get('p1'))?.likes, 2);
+      });
+
+      it('lets exactly one of many concurrent callers win the same change', async function () {
+        const coll = store.collection(posts);
+        await coll.insert({ id: 'p1', topicId: 't1', title: 'open' });
+        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => coll.patchIf('p1', { title: 'open' }, { title: 'alerted', views: i })));
+        assert.equal(results.filter((r) => r !== null).length, 1, 'one caller won');
+        const winner = results.find((r) => r !== null);
+        assert.deepEqual(await coll.get('p1'), winner);
+      });
+
+      it('removes fields given as undefined, and refuses an undefined expected value', async function () {
+        const coll = store.collection(posts);
+        await coll.insert({ id: 'p1', topicId: 't1', title: 'x', body: 'gone soon' });
+        assert.deepEqual(await coll.patchIf('p1', { title: 'x' }, { body: undefined }), { id: 'p1', topicId: 't1', title: 'x' });
+        await rejectsWith(coll.patchIf('p1', { title: undefined }, { title: 'y' }), StoreError);
+        assert.equal((await coll.get('p1'))?.title, 'x');
+      });
+
+      it('does not see an expired document', async function () {
+        const coll = store.collection(sessions);
+        await coll.insert({ id: 's1', userId: 'u', expiresAt: Date.now() - HOUR });
+        assert.equal(await coll.patchIf('s1', { userId: 'u' }, { note: 'x' }), null);
+      });
+
+      it('rolls back with its transaction', async function () {
+        const coll = store.collection(posts);
+        await coll.insert({ id: 'p1', topicId: 't1', title: 'open' });
+        await assert.rejects(store.transaction(async (tx) => {
+          assert.ok(await tx.collection(posts).patchIf('p1', { title: 'open' }, { title: 'alerted' }), 'matched inside the transaction');
+          throw new Error('abort');
+        }), /abort/);
+        assert.equal((await coll.get('p1'))?.title, 'open');
+      });
+    });
+
     describe('find', function () {
       async function seedTopic(): Promise<void> {
         const coll = store.collection(posts);
