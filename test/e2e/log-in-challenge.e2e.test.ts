@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { Client, handle, PASS } from '../helpers/client.js';
-import { ACTION_TIMEOUT, clickAndLoad, useBrowser } from '../e2e/browser.js';
+import { ACTION_TIMEOUT, clickAndLoad, useBrowser } from './browser.js';
 
 describe('log-in challenge in a browser (pow.js)', function () {
   this.timeout(90_000);
