@@ -6,6 +6,12 @@ export type ContentChoice = 'delete' | 'keep_anonymous';
 
 export type AccountDeletedHook = (tx: TxScope, accountId: string, content: ContentChoice) => Promise<void>;
 /**
+ * Erases or unlinks much of the member's named content before the account's deletion, in small transactions of
+ * its own: erasing text from the full-text index costs a page rewrite per word, and one transaction over
+ * thousands of posts would hold the database's write lock for seconds. The deleted hook then catches the rest.
+ */
+export type AccountErasingHook = (accountId: string, content: ContentChoice) => Promise<void>;
+/**
  * Finds the member's blinded rows with their key and deletes or keeps them as chosen. It runs before the
  * account's own deletion and outside its transaction: a blinded row is never written in the same transaction
  * as an account-side row, or the commit would link them.
@@ -23,12 +29,17 @@ export type AccountUnlockedHook = (accountId: string, key: MemberKey) => Promise
  */
 export class AccountHooks {
   private readonly deleted: AccountDeletedHook[] = [];
+  private readonly erasing: AccountErasingHook[] = [];
   private readonly blindedDeleted: BlindedDeletedHook[] = [];
   private readonly exporters = new Map<string, AccountExporter>();
   private readonly unlocked: AccountUnlockedHook[] = [];
 
   onDeleted(hook: AccountDeletedHook): void {
     this.deleted.push(hook);
+  }
+
+  onErasing(hook: AccountErasingHook): void {
+    this.erasing.push(hook);
   }
 
   onBlindedDeleted(hook: BlindedDeletedHook): void {
@@ -49,6 +60,10 @@ export class AccountHooks {
 
   async runDeleted(tx: TxScope, accountId: string, content: ContentChoice): Promise<void> {
     for (const hook of this.deleted) await hook(tx, accountId, content);
+  }
+
+  async runErasing(accountId: string, content: ContentChoice): Promise<void> {
+    for (const hook of this.erasing) await hook(accountId, content);
   }
 
   async runBlindedDeleted(key: MemberKey, content: ContentChoice): Promise<void> {

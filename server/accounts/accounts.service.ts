@@ -457,6 +457,7 @@ export class AccountsService {
   }
 
   private async removeAccount(account: AccountDoc, content: ContentChoice): Promise<void> {
+    await this.hooks.runErasing(account.id, content);
     await this.store.transaction(async (tx) => {
       await this.hooks.runDeleted(tx, account.id, content);
       await tx.collection(sessionsCollection).deleteWhere({ accountId: account.id });

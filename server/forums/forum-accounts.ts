@@ -1,7 +1,7 @@
 import type { AccountHooks, ContentChoice } from '../accounts/account-hooks.js';
 import type { MemberKey } from '../core/member-key.js';
 import { eachPage } from '../store/paging.js';
-import type { Store, Where } from '../store/port.js';
+import type { Store, TxScope, Where } from '../store/port.js';
 import { blindOnBoard } from './authorship.js';
 import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
@@ -19,23 +19,21 @@ export class ForumAccountData {
   ) {}
 
   register(hooks: AccountHooks): void {
+    // Each post in a transaction of its own first, so that erasing thousands of posts never holds the write lock
+    // for long; the deleted hook below, in the account's transaction, catches any written meanwhile.
+    hooks.onErasing(async (accountId, content) => {
+      for (;;) {
+        const page = await this.store.collection(postsCollection).find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200 });
+        for (const p of page.items) await this.store.transaction((tx) => this.unlinkPost(tx, p, content));
+        if (!page.next) break;
+      }
+    });
     hooks.onDeleted(async (tx, accountId, content) => {
       const col = tx.collection(postsCollection);
-      const tcol = tx.collection(threadsCollection);
       let after: string | null = null;
       do {
         const page = await col.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after });
-        for (const p of page.items) {
-          if (content === 'delete') {
-            await col.patch(p.id, { authorId: null, body: '', html: '', excerpt: '', title: undefined, contentWarning: null, state: 'deleted' });
-            const t = await tcol.get(p.threadId);
-            if (t && t.firstPostId === p.id) await tcol.patch(t.id, { title: '', authorId: null });
-          } else {
-            await col.patch(p.id, { authorId: null });
-            const t = await tcol.get(p.threadId);
-            if (t && t.firstPostId === p.id) await tcol.patch(t.id, { authorId: null });
-          }
-        }
+        for (const p of page.items) await this.unlinkPost(tx, p, content);
         after = page.next;
       } while (after);
       // Unredeemed claims go with the account: their items stay, authorless. Reactions are kept by blinded id only.
@@ -70,6 +68,20 @@ export class ForumAccountData {
    * The member's anonymous posts and threads, found by their blinded id on each board: deleted, or kept authorless
    * as they chose; their reactions go. Each post in a transaction of its own, apart from the account's deletion.
    */
+  /** Unlinks a named post from its author, erasing its words too when the member chose to delete them. */
+  private async unlinkPost(tx: TxScope, p: PostDoc, content: ContentChoice): Promise<void> {
+    const posts = tx.collection(postsCollection);
+    const threads = tx.collection(threadsCollection);
+    const opening = (await threads.get(p.threadId))?.firstPostId === p.id;
+    if (content === 'delete') {
+      await posts.patch(p.id, { authorId: null, body: '', html: '', excerpt: '', title: undefined, contentWarning: null, state: 'deleted' });
+      if (opening) await threads.patch(p.threadId, { title: '', authorId: null });
+    } else {
+      await posts.patch(p.id, { authorId: null });
+      if (opening) await threads.patch(p.threadId, { authorId: null });
+    }
+  }
+
   private async eraseAnonymous(key: MemberKey, content: ContentChoice): Promise<void> {
     for (const board of await this.docs.allBoards()) {
       const blindId = blindOnBoard(key, board.id);
