@@ -9,6 +9,7 @@ import { DatabaseKeyError } from '../../server/store/sqlite-key.js';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { admin, member } from '../helpers/people.js';
 import { runTs } from '../helpers/process.js';
+import { onPostgres } from '../helpers/test-database.js';
 
 /** A random lowercase word: unique enough that finding it in the bytes means it leaked. */
 const marker = () => `zq${crypto.randomBytes(12).toString('hex').replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]!)}`;
@@ -36,13 +37,15 @@ describe('encryption at rest (DATABASE_KEY)', function () {
   let inst: TestInstance | null = null;
 
   beforeEach(function () {
+    // DATABASE_KEY encrypts the SQLite file; with PostgreSQL it is refused (its own disk encryption applies).
+    if (onPostgres) this.skip();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-enc-'));
   });
 
   afterEach(async function () {
     await inst?.close();
     inst = null;
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('leaves no post, handle or board name readable in any file of the data directory, running or stopped', async function () {
