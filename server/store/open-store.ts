@@ -42,6 +42,7 @@ export function parseDatabaseUrl(databaseUrl: string | undefined, dataDir = './d
 export async function openStore(databaseUrl: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {
   const target = parseDatabaseUrl(databaseUrl, options.dataDir);
   if (target.kind === 'postgres') {
+    if (options.databaseKey) throw new Error('DATABASE_KEY encrypts only SQLite; for PostgreSQL use encrypted volumes for its data, WAL and replicas');
     // Imported statically, unlike MongoDB's: where the test runner loads the server as CommonJS, a dynamic
     // import loads the port a second time, and its errors (DuplicateKeyError...) fail instanceof checks.
     return openPostgresStore({ url: target.url, sweepIntervalMs: options.sweepIntervalMs, onBackgroundError: options.onSweepError });

@@ -131,12 +131,14 @@ describe('encryption at rest (DATABASE_KEY)', function () {
       }
     });
 
-    it('refuses DATABASE_KEY with MongoDB, pointing to disk encryption', function () {
-      assert.throws(() => loadConfig({ ...quiet, DATA_DIR: dataDir, DATABASE_KEY: key, DATABASE_URL: 'mongodb://127.0.0.1:27017/parasol' }), (error: Error) => {
-        assert.ok(error instanceof ConfigError, 'a configuration error');
-        assert.match(error.message, /encrypts only a SQLite database.*full-disk encryption/s, 'points to disk encryption');
-        return true;
-      });
+    it('refuses DATABASE_KEY with MongoDB and PostgreSQL, pointing to disk encryption', function () {
+      for (const url of ['mongodb://127.0.0.1:27017/parasol', 'postgres://parasol@127.0.0.1:5432/parasol']) {
+        assert.throws(() => loadConfig({ ...quiet, DATA_DIR: dataDir, DATABASE_KEY: key, DATABASE_URL: url }), (error: Error) => {
+          assert.ok(error instanceof ConfigError, `a configuration error for ${url}`);
+          assert.match(error.message, /encrypts only a SQLite database.*full-disk encryption/s, 'points to disk encryption');
+          return true;
+        });
+      }
     });
 
     it('refuses both DATABASE_KEY and DATABASE_KEY_FILE, and a short key', function () {
