@@ -7,6 +7,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { Client, PASS } from '../helpers/client.js';
 import { admin, member, moderator, type Person } from '../helpers/people.js';
 import { postsCollection } from '../../server/forums/forums.collections.js';
+import { itReadsSqliteFile } from '../helpers/test-database.js';
 
 /** Signs `who` in again on `inst` (a restarted instance listens elsewhere): a fresh session with their key. */
 async function signIn(inst: TestInstance, who: Person, passphrase = PASS): Promise<Person> {
@@ -149,7 +150,7 @@ describe('anonymous posts: blinded to the server', () => {
     assert.ok(other.json.reports.some((r: { post: { id: string } | null }) => r.post?.id === post.id), 'another moderator does');
   });
 
-  it('leaves no row linking anonymous posts, revisions, reactions or identities to the account in a copy of the data', async () => {
+  itReadsSqliteFile('leaves no row linking anonymous posts, revisions, reactions or identities to the account in a copy of the data', async () => {
     const { post } = await anonymousThread(alice, 'Seized later');
     assert.equal((await alice.client.api('PATCH', `/posts/${post.id}`, { body: 'edited once' })).status, 200);
     assert.equal((await alice.client.api('POST', `/posts/${post.id}/reactions`, { kind: 'hug' })).status, 200);

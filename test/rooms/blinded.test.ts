@@ -18,6 +18,7 @@ import {
   type MembershipDoc,
 } from '../../server/rooms/rooms.collections.js';
 import { invite, newRoom, say } from './helpers.js';
+import { itReadsSqliteFile } from '../helpers/test-database.js';
 
 describe('rooms blinded: the database does not say who is in a room', () => {
   let inst: TestInstance;
@@ -175,7 +176,7 @@ describe('rooms blinded: the database does not say who is in a room', () => {
     assert.equal(history.find((m) => m.id === said.id)?.mine, true, 'their old message is still theirs');
   });
 
-  it('leaves no account id, handle or display name in any row of any rooms table, in a seized copy', async () => {
+  itReadsSqliteFile('leaves no account id, handle or display name in any row of any rooms table, in a seized copy', async () => {
     const room = await newRoom(fac, { listed: true });
     const erin = await member(inst, 'erin');
     await invite(fac, room.id, erin, { alias: 'Quiet Brook' });
