@@ -133,7 +133,7 @@ describe('safety tools API', () => {
       await ana.client.api('POST', `/checkins/${id}/safe`);
     });
 
-    it('keeps only the masked hint of a client identifier, never a digest of it', async () => {
+    itReadsSqliteFile('keeps only the masked hint of a client identifier, never a digest of it', async () => {
       const started = await ana.client.api('POST', '/checkins', { minutes: 60, buddies: [bea.handle], client: { type: 'phone', value: '+1 415 555 0142' } });
       assert.equal(started.status, 201, started.text);
       const id = started.json.checkin.id;
@@ -335,7 +335,7 @@ describe('safety tools API', () => {
 });
 
 describe('check-in deadlines survive a restart', () => {
-  it('alerts at start the check-ins whose deadline passed while the server was down, and drops old client digests', async () => {
+  itReadsSqliteFile('alerts at start the check-ins whose deadline passed while the server was down, and drops old client digests', async () => {
     const env = { CHECKIN_GRACE_SECONDS: '1', CHECKIN_SCAN_SECONDS: '3600' };
     const clock = new ManualClock();
     const first = await startInstance({ env, clock });

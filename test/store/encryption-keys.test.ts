@@ -9,6 +9,7 @@ import { BoardKeyError, BoardKeys } from '../../server/reviews/board-keys.js';
 import { reviewBoardsCollection } from '../../server/reviews/reviews.collections.js';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { admin, member, type Person } from '../helpers/people.js';
+import { testDatabaseFor } from '../helpers/test-database.js';
 
 const BOARD = '/review-boards/client-screening';
 const PHONE = '+1 (555) 010-4477';
@@ -64,14 +65,17 @@ describe('review board keys (PARASOL_SECRET_FILE)', function () {
     await inst.parasol.close();
     inst = null;
 
-    await assert.rejects(createParasol(loadConfig({ ...quiet, DATA_DIR: dataDir })), (error: Error) => {
+    // Started by hand, without the helper: on the same database as the test instance, whichever engine that is.
+    const database = await testDatabaseFor(dataDir);
+    const same = { ...quiet, DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) };
+    await assert.rejects(createParasol(loadConfig(same)), (error: Error) => {
       assert.ok(error instanceof BoardKeyError, `expected a BoardKeyError, got ${error.name}`);
       assert.match(error.message, /PARASOL_SECRET_FILE is missing or changed/, 'says what is wrong');
       return true;
     });
     const other = path.join(root, 'keys', 'other.secret');
     fs.writeFileSync(other, crypto.randomBytes(48).toString('base64'));
-    await assert.rejects(createParasol(loadConfig({ ...quiet, DATA_DIR: dataDir, PARASOL_SECRET_FILE: other })), BoardKeyError);
+    await assert.rejects(createParasol(loadConfig({ ...same, PARASOL_SECRET_FILE: other })), BoardKeyError);
 
     inst = await startInstance({ dataDir, env: { PARASOL_SECRET_FILE: secretFile } });
     assert.equal(await lookup(await member(inst, 'keys')), 1, 'with the secret back, screening finds the warning');
