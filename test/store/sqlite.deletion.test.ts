@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type { Store } from '../../server/store/port.js';
 import { openSqliteStore } from '../../server/store/sqlite.adapter.js';
 import { describeTraces, Markers, seize, traces, type Seized } from '../privacy/seizure.js';
