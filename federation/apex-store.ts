@@ -39,7 +39,7 @@ const PAGE = 500;
  * its private key, and queued deliveries do not copy signing keys (they are
  * read from the actor when sent). The delivery queue is its own class
  * (outbound/delivery-queue.ts): apex's deliveryEnqueue is handed to it, and
- * apex's dequeue and requeue are not implemented, since Parasol's worker
+ * apex's dequeue and requeue are left out of the store on purpose: Parasol's worker
  * replaces apex's delivery loop (apex.ts).
  */
 export class PortApexStore implements IApexStore {

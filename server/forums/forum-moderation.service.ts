@@ -221,7 +221,7 @@ export class ForumModerationService implements ModeratedContent {
         createdAt: p.createdAt,
         authorId: p.anonymous ? null : p.authorId,
         anonymousNumber: p.blindAuthor ? (numbers.get(`${p.blindBoardId ?? p.boardId}\u0000${p.blindAuthor}`) ?? null) : null,
-        remoteAddress: p.remote?.address ?? null,
+        remoteHandle: p.remote?.address ?? null,
         thread: thread ? { id: thread.id, title: thread.title } : null,
       };
     });

@@ -31,7 +31,7 @@ export interface ModeratedPost {
   /** "Anonymous member #N of this board": how moderators tell anonymous identities apart, and ban one. */
   readonly anonymousNumber: number | null;
   /** user@host of an author on another server. */
-  readonly remoteAddress: string | null;
+  readonly remoteHandle: string | null;
   readonly thread: { readonly id: string; readonly title: string } | null;
 }
 

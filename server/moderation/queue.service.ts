@@ -66,7 +66,7 @@ export class ModerationQueueService {
           report: r,
           post,
           board: boards.get(r.boardId)!,
-          author: post?.authorId ? (people.get(post.authorId) ?? null) : post?.remoteAddress ? { handle: post.remoteAddress } : null,
+          author: post?.authorId ? (people.get(post.authorId) ?? null) : post?.remoteHandle ? { handle: post.remoteHandle } : null,
           // Reports from another server's moderators (federation) name the server: `ap:<host>`.
           reporter: people.get(r.reporterId) ?? (r.reporterId.startsWith('ap:') ? { handle: r.reporterId.slice(3) } : null),
         };

@@ -46,7 +46,7 @@ const post = (id: string, boardId: string, fields: Partial<ModeratedPost> = {}):
   createdAt: 1,
   authorId: writer.id,
   anonymousNumber: null,
-  remoteAddress: null,
+  remoteHandle: null,
   thread: { id: `t-${id}`, title: `thread of ${id}` },
   ...fields,
 });
@@ -57,7 +57,7 @@ class FakeContent implements ModeratedContent {
   readonly posted = [
     post('anon', 'b-open', { anonymous: true, authorId: null, anonymousNumber: 1 }),
     post('mods-own', 'b-open', { anonymous: true, authorId: null, anonymousNumber: 2 }),
-    post('far', 'b-open', { authorId: null, remoteAddress: 'kim@far.example' }),
+    post('far', 'b-open', { authorId: null, remoteHandle: 'kim@far.example' }),
     post('hidden-board', 'b-members'),
     post('held', 'b-open', { state: 'pending' }),
     post('held-elsewhere', 'b-members', { state: 'pending' }),
