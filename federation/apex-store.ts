@@ -24,6 +24,8 @@ interface MembersSummary {
   readonly lastSeq: number;
 }
 const PAGE = 500;
+/** How deep embedded copies are followed: an Announce of a Create of a post, and one level more for safety. */
+const MAX_EMBEDDING_DEPTH = 2;
 
 /**
  * activitypub-express's store interface (IApexStore) on Parasol's storage
@@ -434,8 +436,12 @@ export class PortApexStore implements IApexStore {
     for (const c of after) await this.addItem(tx, c, activity);
   }
 
-  /** Activities that embed an object keep a copy of it: replace the copies when the object changes. */
-  private async updateEmbeddedCopies(object: ApexObject): Promise<void> {
+  /**
+   * Activities that embed an object keep a copy of it: replace the copies when the object changes, and the
+   * copies of those activities in turn (a Group's Announce embeds the author's Create, which embeds the post),
+   * so that an edit or a deletion leaves no older text in any activity the outbox serves or the file keeps.
+   */
+  private async updateEmbeddedCopies(object: ApexObject, depth = 0): Promise<void> {
     const fresh = withoutMeta(structuredClone(object));
     let after: string | null = null;
     do {
@@ -445,6 +451,7 @@ export class PortApexStore implements IApexStore {
         if (!Array.isArray(activity.object)) continue;
         activity.object = activity.object.map((o) => (o && typeof o === 'object' && o.id === object.id ? fresh : o));
         await this.activities.patch(doc.id, { json: JSON.stringify(activity) });
+        if (depth < MAX_EMBEDDING_DEPTH) await this.updateEmbeddedCopies(activity, depth + 1);
       }
       after = page.next;
     } while (after);

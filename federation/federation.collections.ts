@@ -103,6 +103,27 @@ export const apRemotePostsCollection = defineCollection<ApRemotePostDoc>({
 });
 
 /**
+ * A post of a followed board that was deleted or removed: only its IRI, so
+ * that an older Create or Update of it, replayed by a catch-up from the
+ * board's outbox or arriving late, does not bring it back. Kept as long as an
+ * outbox may still list the activities that made it.
+ */
+export interface ApRemoteTombstoneDoc {
+  /** The deleted object's IRI. */
+  id: string;
+  groupIri: string;
+  deletedAt: number;
+  expiresAt: number;
+}
+
+export const apRemoteTombstonesCollection = defineCollection<ApRemoteTombstoneDoc>({
+  name: 'ap_remote_tombstones',
+  fields: { groupIri: 'string', expiresAt: 'number' },
+  indexes: [{ fields: ['groupIri'] }],
+  ttlField: 'expiresAt',
+});
+
+/**
  * A post on one of our boards that a member of another server wrote: the
  * activity that last changed it, kept as it arrived, so that the board's
  * Group announces it unchanged.
@@ -207,6 +228,7 @@ export const federationCollections = [
   apFollowsCollection,
   apSentPostsCollection,
   apRemotePostsCollection,
+  apRemoteTombstonesCollection,
   apPolicyRulesCollection,
   apSettingsCollection,
   apContributionsCollection,

@@ -5,7 +5,7 @@ import type { Logger } from '../../server/logger.js';
 import { eachPage } from '../../server/store/paging.js';
 import type { Store } from '../../server/store/port.js';
 import { federationError } from '../errors.js';
-import { apFollowsCollection, apRemotePostsCollection, type ApRemotePostDoc } from '../federation.collections.js';
+import { apFollowsCollection, apRemotePostsCollection, apRemoteTombstonesCollection, type ApRemotePostDoc } from '../federation.collections.js';
 import { trimForeignObjects } from '../inbound/activity-checks.js';
 import { InboxRefusal } from '../inbound/refusal.js';
 import { dateOf, first, hostOf, idOf, ids, readPostObject, sameOrigin } from '../as.js';
@@ -13,6 +13,8 @@ import { dateOf, first, hostOf, idOf, ids, readPostObject, sameOrigin } from '..
 /** How much of a board's outbox a catch-up reads: its newest activities, a page of twenty at a time. */
 const CATCH_UP_ITEMS = 400;
 const CATCH_UP_PAGES = 40;
+/** How long a deleted post's IRI is remembered: longer than a quiet board's outbox may keep listing its Create. */
+const TOMBSTONE_MS = 365 * 24 * 3_600_000;
 
 export interface MirrorDeps {
   readonly store: Store;
@@ -84,11 +86,17 @@ export class RemoteMirror {
     const existing = await posts.get(post.id);
     if (existing && (existing.groupIri !== group || existing.attributedTo !== actor)) throw new InboxRefusal(403, 'not_group_activity');
     const isThread = post.type === 'Page' || !post.inReplyTo;
+    const threadIri = isThread ? post.id : (post.context ?? post.inReplyTo!);
+    // A catch-up replays the outbox's Creates and Updates as they were sent, and deliveries may arrive out of
+    // order: what was deleted stays deleted, and an older version never replaces a newer one.
+    const tombstones = store.collection(apRemoteTombstonesCollection);
+    if ((await tombstones.getMany([...new Set([post.id, threadIri])])).some((t) => t.groupIri === group)) return;
+    if (existing && (type === 'Create' || (existing.updated !== null && (dateOf(post.updated) ?? 0) <= existing.updated))) return;
     const now = Date.now();
     const doc: ApRemotePostDoc = {
       id: post.id,
       groupIri: group,
-      threadIri: isThread ? post.id : (post.context ?? post.inReplyTo!),
+      threadIri,
       inReplyTo: isThread ? null : post.inReplyTo,
       kind: isThread ? 'Page' : 'Note',
       title: isThread ? (post.name ?? '') : null,
@@ -178,12 +186,18 @@ export class RemoteMirror {
   }
 
   private async remove(group: string, iri: string, by: string): Promise<void> {
-    const posts = this.deps.store.collection(apRemotePostsCollection);
-    const found = await posts.get(iri);
-    if (!found || found.groupIri !== group || (by !== group && found.attributedTo !== by)) return;
-    // A removed thread takes its replies with it.
-    if (found.kind === 'Page') await posts.deleteWhere({ threadIri: iri });
-    await posts.delete(iri);
+    const { store } = this.deps;
+    const found = await store.collection(apRemotePostsCollection).get(iri);
+    if (found && (found.groupIri !== group || (by !== group && found.attributedTo !== by))) return;
+    const now = Date.now();
+    await store.transaction(async (tx) => {
+      const posts = tx.collection(apRemotePostsCollection);
+      // A removed thread takes its replies with it.
+      if (found?.kind === 'Page') await posts.deleteWhere({ threadIri: iri });
+      await posts.delete(iri);
+      // Also for a post not seen yet: its Create may still be on its way, or in the outbox a catch-up reads.
+      await tx.collection(apRemoteTombstonesCollection).upsert({ id: iri, groupIri: group, deletedAt: now, expiresAt: now + TOMBSTONE_MS });
+    });
   }
 
   /**

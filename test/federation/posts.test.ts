@@ -49,6 +49,12 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     return reply.json.threads as any[];
   };
 
+  const outboxPage = async (): Promise<unknown[]> => {
+    const outbox = await getJson(`${group()}/outbox`);
+    const first = typeof outbox.json.first === 'string' ? (await getJson(outbox.json.first)).json : outbox.json.first;
+    return first.orderedItems;
+  };
+
   before(async () => {
     await receiver.start();
     const peers = await startPeers(['pa', 'pb']);
@@ -147,6 +153,10 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     assert.equal(edited.status, 200, edited.text);
     await eventually(async () => assert.equal(announcesAt('Update', threadIri).length, 1));
     await eventually(async () => assert.match((await mirrored())[0].html, /edited/));
+    // The board's outbox, which a follower's catch-up replays, no longer carries the text edited away.
+    const items = JSON.stringify(await outboxPage());
+    assert.match(items, /First post, edited/);
+    assert.ok(!items.includes('First <strong>post'), items);
   });
 
   it('an anonymous post reaches B attributed to the Group and nowhere names the member', async () => {
@@ -208,6 +218,10 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     });
     const served = await getJson(replyIri);
     assert.equal(served.json?.type, 'Tombstone', served.text);
+    // Nor does the board's outbox, which a follower's catch-up reads, still carry the removed words.
+    const items = await outboxPage();
+    assert.ok(items.length > 0, 'the outbox lists the board’s activities');
+    assert.ok(!JSON.stringify(items).includes('A reply'), JSON.stringify(items));
   });
 
   it('a followed thread moved to a members-only board is deleted on B, and its IRI answers 410 with a Tombstone', async () => {
