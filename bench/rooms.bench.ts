@@ -409,10 +409,14 @@ async function measure(databaseKey: string | null): Promise<{ figures: Figure[];
     const reports: WorkerReport[] = [];
     const workers = Array.from({ length: WORKERS }, () => fork(self, ['--client'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     children.push(...workers);
-    let failure: ((error: Error) => void) | null = null;
+    // A worker that ends before answering fails the wait it is in, or the next one: never a silent wait until the deadline.
+    const gone = new Map<ChildProcess, string>();
+    const failures = new Set<(error: Error) => void>();
     for (const w of workers) {
-      w.on('exit', (code) => {
-        if (code !== 0) failure?.(new Error(`a client worker exited with ${code}`));
+      w.on('exit', (code, signal) => {
+        const why = `a client worker ended (exit code ${code}, signal ${signal})`;
+        gone.set(w, why);
+        for (const fail of failures) fail(new Error(why));
       });
     }
     const waitFor = (type: FromWorker['type']) =>
@@ -420,14 +424,21 @@ async function measure(databaseKey: string | null): Promise<{ figures: Figure[];
         workers.map(
           (w) =>
             new Promise<FromWorker>((resolve, reject) => {
-              failure = reject;
+              const fail = (error: Error) => {
+                failures.delete(fail);
+                w.off('message', on);
+                reject(error);
+              };
               const on = (message: FromWorker) => {
-                if (message.type === 'failed') reject(new Error(message.message));
+                if (message.type === 'failed') fail(new Error(message.message));
                 else if (message.type === type) {
+                  failures.delete(fail);
                   w.off('message', on);
                   resolve(message);
                 }
               };
+              if (gone.has(w)) return reject(new Error(gone.get(w)));
+              failures.add(fail);
               w.on('message', on);
             }),
         ),
