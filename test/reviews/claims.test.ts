@@ -98,7 +98,7 @@ describe('review claims (the upgrade to blinded review authors)', () => {
     const page = await responder.api('GET', `/reviews/${otherId}`);
     assert.equal(page.json.responses.length, 1);
     assert.equal(page.json.responses[0].mine, true, 'the response is the member’s again');
-    assert.ok(!page.json.responses[0].id.includes(bea.id));
+    assert.ok(!page.json.responses[0].id.includes(bea.id), 'the response id names no account');
     assert.equal((await responder.api('POST', `/reviews/${otherId}/responses`, { kind: 'corroborate', anonymous: true })).status, 409, 'and counts as their one answer');
     assert.equal(page.json.review.corroborations, 1);
   });
