@@ -57,7 +57,10 @@ export class ReviewAccountData {
         (r) => void reviews.push(r),
       );
       for (const r of reviews) {
-        await this.store.transaction((tx) => (content === 'delete' ? this.records.removeIn(tx, r) : tx.collection(reviewsCollection).patch(r.id, { blindAuthor: null })));
+        await this.store.transaction(async (tx) => {
+          if (content === 'delete') await this.records.removeIn(tx, r);
+          else await tx.collection(reviewsCollection).patch(r.id, { blindAuthor: null });
+        });
       }
       const responses: ResponseDoc[] = [];
       await eachPage(
@@ -65,7 +68,10 @@ export class ReviewAccountData {
         (r) => void responses.push(r),
       );
       const scol = this.store.collection(responsesCollection);
-      for (const r of responses) await (content === 'delete' ? scol.delete(r.id) : scol.patch(r.id, { blindAuthor: null }));
+      for (const r of responses) {
+        if (content === 'delete') await scol.delete(r.id);
+        else await scol.patch(r.id, { blindAuthor: null });
+      }
     }
   }
 
