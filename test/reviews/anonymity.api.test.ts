@@ -67,6 +67,8 @@ describe('anonymous reviews: blinded to the server', () => {
   let mod: Person;
   let ana: Person;
   let bea: Person;
+  /** Ana's passphrase: the first test changes it. */
+  let anaPass = PASS;
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-anon-reviews-'));
@@ -111,7 +113,8 @@ describe('anonymous reviews: blinded to the server', () => {
 
     const changed = await ana.client.api('POST', '/me/passphrase', { current: PASS, passphrase: NEW_PASS });
     assert.ok(changed.status === 200 || changed.status === 204, changed.text);
-    ana = await signIn(inst, ana, NEW_PASS);
+    anaPass = NEW_PASS;
+    ana = await signIn(inst, ana, anaPass);
     assert.equal((await mod.client.api('POST', `/reviews/${id}/moderation`, { action: 'ask', question: 'Which week was it?' })).status, 200);
     assert.equal((await ana.client.api('POST', `/reviews/${id}/answer`, { answer: 'The first week' })).status, 200);
     assert.equal((await ana.client.api('PATCH', `/reviews/${id}`, { body: 'Corrected after a new passphrase.' })).status, 200);
@@ -229,7 +232,7 @@ describe('anonymous reviews: blinded to the server', () => {
     assert.equal(asked.status, 200, asked.text);
     const notes = await ana.client.api('GET', '/notifications');
     assert.ok(!notes.json.notifications.some((n: { url: string }) => n.url === `/r/${id}`), 'no notification names the review');
-    const fresh = await signIn(inst, ana);
+    const fresh = await signIn(inst, ana, anaPass);
     const waiting = await fresh.client.api('GET', '/review-questions');
     assert.equal(waiting.status, 200, waiting.text);
     assert.deepEqual(
@@ -313,6 +316,6 @@ describe('anonymous reviews: blinded to the server', () => {
       }
     }
     inst = await startInstance({ dataDir, env: { REVIEWS_PER_DAY: '50' } });
-    [ana, bea, mod, boss] = await Promise.all([signIn(inst, ana), signIn(inst, bea), signIn(inst, mod), signIn(inst, boss)]);
+    [ana, bea, mod, boss] = await Promise.all([signIn(inst, ana, anaPass), signIn(inst, bea), signIn(inst, mod), signIn(inst, boss)]);
   });
 });
