@@ -60,6 +60,8 @@ import { notificationsPages } from './notifications/notifications.pages.js';
 import { reviewsCollections } from './reviews/reviews.collections.js';
 import { ReviewsService } from './reviews/reviews.service.js';
 import { ReviewRecords } from './reviews/review-records.js';
+import { ReviewClaims } from './reviews/review-claims.js';
+import { ReviewAccountData } from './reviews/review-accounts.js';
 import { ReviewViews } from './reviews/review-views.js';
 import { PartnerSharingService } from './reviews/partner-sharing.service.js';
 import { reviewBoardKeys } from './reviews/instance-secret.js';
@@ -215,12 +217,14 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     areas,
     notifications,
     moderation,
-    hooks,
     lookupLimit: createLimiter(config.rateLimits.lookup),
     config: config.reviews,
     boardKeys,
   });
   await reviews.seed(seedLanguage);
+  const reviewClaims = new ReviewClaims(store, reviewRecords);
+  new ReviewAccountData(store, reviewRecords, reviewClaims).register(hooks);
+  await reviewClaims.migrate();
   const reviewSharing = new PartnerSharingService({ store, records: reviewRecords, accounts, areas, lifetimeMs: config.reviews.lifetimeMs });
   const push = await new PushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork }).load();
   await dropClientDigests(store);

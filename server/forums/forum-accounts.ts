@@ -7,7 +7,7 @@ import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { ForumClaims } from './forum-claims.js';
 import { eraseAsDeleted } from './post-writes.js';
-import { forumClaimsCollection, postsCollection, threadsCollection, type PostDoc } from './forums.collections.js';
+import { postsCollection, threadsCollection, type PostDoc } from './forums.collections.js';
 
 /** What happens to a member's posts and reactions when they delete or export their account. */
 export class ForumAccountData {
@@ -37,7 +37,7 @@ export class ForumAccountData {
         after = page.next;
       } while (after);
       // Unredeemed claims go with the account: their items stay, authorless. Reactions are kept by blinded id only.
-      await tx.collection(forumClaimsCollection).deleteWhere({ accountId });
+      await this.claims.forgetIn(tx, accountId);
       this.changes.changed(null);
     });
 

@@ -1,9 +1,10 @@
+import { AccountClaims } from '../accounts/claims.js';
 import type { MemberKey } from '../core/member-key.js';
 import { newId } from '../crypto.js';
 import type { Store, TxScope } from '../store/port.js';
 import { blindOnBoard } from './authorship.js';
 import type { ForumChanges } from './changes.js';
-import { CLAIM_TTL_MS, forumClaimsCollection, postsCollection, reactionsCollection, revisionsCollection, threadsCollection, type ClaimDoc } from './forums.collections.js';
+import { forumClaimsCollection, postsCollection, reactionsCollection, revisionsCollection, threadsCollection, type ClaimDoc, type ClaimKind } from './forums.collections.js';
 import { reactionId } from './post-writes.js';
 
 const PAGE = 200;
@@ -15,10 +16,14 @@ const PAGE = 200;
  * leave their items authorless. Until then the claims still link: docs/threat-model.md says so.
  */
 export class ForumClaims {
+  private readonly claims: AccountClaims<ClaimKind>;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly changes: ForumChanges,
-  ) {}
+  ) {
+    this.claims = new AccountClaims(store, forumClaimsCollection);
+  }
 
   /**
    * Idempotent: items are found by what only unmigrated ones lack (an anonymous post's blindBoardId, a reaction's
@@ -26,22 +31,21 @@ export class ForumClaims {
    * what is left.
    */
   async migrate(): Promise<number> {
-    let moved = 0;
-    for (;;) {
-      const n = await this.store.transaction(async (tx) => (await this.migratePosts(tx)) + (await this.migrateThreads(tx)) + (await this.migrateReactions(tx)));
-      if (n === 0) break;
-      moved += n;
-    }
+    const moved = await this.claims.migrate(async (tx) => (await this.migratePosts(tx)) + (await this.migrateThreads(tx)) + (await this.migrateReactions(tx)));
     if (moved > 0) this.changes.changed(null);
     return moved;
   }
 
   /** Called at log-in with the member's key: their claims become their blinded ids, and the claims go. */
   async redeem(accountId: string, key: MemberKey): Promise<number> {
-    const claims = (await this.store.collection(forumClaimsCollection).find({ where: { accountId }, orderBy: { field: 'expiresAt' }, limit: 1000 })).items;
-    for (const claim of claims) await this.store.transaction((tx) => this.redeemOne(tx, claim, key));
-    if (claims.length > 0) this.changes.changed(null);
-    return claims.length;
+    const taken = await this.claims.redeem(accountId, (tx, claim) => this.redeemOne(tx, claim, key));
+    if (taken > 0) this.changes.changed(null);
+    return taken;
+  }
+
+  /** A deleted account's unredeemed claims go; their items stay, authorless. */
+  forgetIn(tx: TxScope, accountId: string): Promise<void> {
+    return this.claims.forgetIn(tx, accountId);
   }
 
   private async migratePosts(tx: TxScope): Promise<number> {
@@ -80,10 +84,8 @@ export class ForumClaims {
     return page.items.length;
   }
 
-  private async claim(tx: TxScope, link: Omit<ClaimDoc, 'id' | 'expiresAt'>): Promise<string> {
-    const id = newId();
-    await tx.collection(forumClaimsCollection).insert({ id, ...link, expiresAt: Date.now() + CLAIM_TTL_MS });
-    return id;
+  private claim(tx: TxScope, link: Omit<ClaimDoc, 'id' | 'expiresAt'>): Promise<string> {
+    return this.claims.issueIn(tx, link);
   }
 
   private async redeemOne(tx: TxScope, claim: ClaimDoc, key: MemberKey): Promise<void> {
@@ -112,6 +114,5 @@ export class ForumClaims {
         break;
       }
     }
-    await tx.collection(forumClaimsCollection).delete(claim.id);
   }
 }

@@ -1,3 +1,4 @@
+import { claimsCollection, type ClaimDoc as AccountClaimDoc } from '../accounts/claims.js';
 import { defineCollection } from '../store/port.js';
 
 /**
@@ -216,21 +217,8 @@ export interface AnonymousNumberDoc {
 
 export type ClaimKind = 'post' | 'thread' | 'reaction';
 
-/**
- * What an anonymous item's account id became at the upgrade to blinded authors: the link waits here until the
- * member's next log-in turns it into their blinded id (redeemClaims), and goes with the TTL otherwise, leaving the
- * item authorless.
- */
-export interface ClaimDoc {
-  id: string;
-  accountId: string;
-  itemKind: ClaimKind;
-  itemId: string;
-  boardId: string;
-  expiresAt: number;
-}
-
-export const CLAIM_TTL_MS = 30 * 86_400_000;
+/** A forum item's link from before blinding, until the member's next log-in (see AccountClaims). */
+export type ClaimDoc = AccountClaimDoc<ClaimKind>;
 
 export const boardBansCollection = defineCollection<BoardBanDoc>({
   name: 'board_bans',
@@ -244,12 +232,7 @@ export const anonymousNumbersCollection = defineCollection<AnonymousNumberDoc>({
   indexes: [{ fields: ['boardId', 'blindId'], unique: true }, { fields: ['boardId', 'number'], unique: true }],
 });
 
-export const forumClaimsCollection = defineCollection<ClaimDoc>({
-  name: 'forum_claims',
-  fields: { accountId: 'string', expiresAt: 'number' },
-  indexes: [{ fields: ['accountId', 'expiresAt'] }],
-  ttlField: 'expiresAt',
-});
+export const forumClaimsCollection = claimsCollection<ClaimKind>('forum_claims');
 
 export const forumsCollections = [
   boardsCollection,

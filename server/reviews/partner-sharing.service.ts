@@ -125,6 +125,8 @@ export class PartnerSharingService {
       boardId: board.id,
       authorId: null,
       anonymous: !review.author,
+      // A partner's member is nobody here: nothing to blind, and nothing for the upgrade to look for.
+      ...(review.author ? {} : { blindAuthor: null, blindBoardId: board.id }),
       kind: review.kind,
       categories: review.kind === 'warning' ? review.categories : [],
       severity: review.kind === 'warning' ? review.severity : null,

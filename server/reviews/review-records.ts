@@ -1,8 +1,14 @@
-import type { Store, TxScope } from '../store/port.js';
+import type { Store, TxScope, Where } from '../store/port.js';
+import type { MemberKey } from '../core/member-key.js';
+import { blindOnReviewBoard } from './review-authors.js';
 import { notFound } from '../core/errors.js';
+import { eachPage } from '../store/paging.js';
 import type { AreasService } from '../areas/areas.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
-import { digestsCollection, responsesCollection, reviewBoardsCollection, reviewsCollection, type ReviewBoardDoc, type ReviewDoc } from './reviews.collections.js';
+import { digestsCollection, responsesCollection, reviewBoardsCollection, reviewsCollection, type ResponseDoc, type ReviewBoardDoc, type ReviewDoc } from './reviews.collections.js';
+
+/** The review's count that a response of this kind adds to. */
+export const responseCounter = (kind: ResponseDoc['kind']) => (kind === 'corroborate' ? 'corroborations' : kind === 'counter_vouch' ? 'counterVouches' : 'disputes');
 
 /**
  * The writes that reviews of our own and partners' shared reviews have in
@@ -24,6 +30,23 @@ export class ReviewRecords {
     const board = slug.length <= 60 ? await this.boards.findOne({ slug }) : null;
     if (!board) throw notFound('review_board_not_found');
     return board;
+  }
+
+  /** Every review board's id: an anonymous author's reviews are found by their blinded id on each. */
+  async boardIds(): Promise<string[]> {
+    const ids: string[] = [];
+    await eachPage(
+      (after) => this.boards.find({ orderBy: { field: 'createdAt' }, limit: 1000, after }),
+      (b) => void ids.push(b.id),
+    );
+    return ids;
+  }
+
+  /** Where the member's reviews are: named ones by account id, and with their key their anonymous ones on each board. */
+  async authoredBy(accountId: string, key: MemberKey | null): Promise<Where<ReviewDoc>[]> {
+    const wheres: Where<ReviewDoc>[] = [{ authorId: accountId }];
+    if (key) for (const boardId of await this.boardIds()) wheres.push({ blindAuthor: blindOnReviewBoard(key, boardId) });
+    return wheres;
   }
 
   /** Moves the review, its digests and its responses to a new expiry: a corroboration keeps a warning alive. */

@@ -3,6 +3,8 @@ import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isStaff, isSuspended, type AccountsService } from '../accounts/accounts.service.js';
 import type { AreasService } from '../areas/areas.service.js';
 import type { AuthorView } from '../forums/authorship.js';
+import type { MemberKey } from '../core/member-key.js';
+import { wroteIt } from './review-authors.js';
 import { reviewBoardsCollection, type IdentifierHint, type ResponseDoc, type ReviewBoardDoc, type ReviewDoc, type ReviewOrigin, type WarningCategory } from './reviews.collections.js';
 
 export interface ReviewBoardView {
@@ -94,15 +96,16 @@ export class ReviewViews {
     return this.accounts.publicNames(docs.filter((d) => !d.anonymous && d.authorId).map((d) => d.authorId!));
   }
 
-  responses(viewer: AccountDoc, list: readonly ResponseDoc[], names: Names): ResponseView[] {
-    return list.map((r) => ({ id: r.id, kind: r.kind, author: authorOf(r, names), html: r.html, createdAt: r.createdAt, mine: r.authorId === viewer.id }));
+  /** `key` (the viewer's, when their session has one) recognises their anonymous responses as theirs. */
+  responses(viewer: AccountDoc, key: MemberKey | null, list: readonly ResponseDoc[], names: Names): ResponseView[] {
+    return list.map((r) => ({ id: r.id, kind: r.kind, author: authorOf(r, names), html: r.html, createdAt: r.createdAt, mine: wroteIt(viewer, key, r) }));
   }
 
-  async reviews(viewer: AccountDoc | null, list: readonly ReviewDoc[]): Promise<ReviewView[]> {
+  async reviews(viewer: AccountDoc | null, key: MemberKey | null, list: readonly ReviewDoc[]): Promise<ReviewView[]> {
     const names = await this.names(list);
     const boardSlugs = new Map((await this.boards.getMany([...new Set(list.map((r) => r.boardId))])).map((b) => [b.id, b.slug]));
     return list.map((r) => {
-      const mine = !!viewer && r.authorId === viewer.id;
+      const mine = wroteIt(viewer, key, r);
       const privileged = mine || isStaff(viewer);
       const area = r.areaId ? this.areas.get(r.areaId) : r.origin?.area ? { id: '', name: r.origin.area } : null;
       return {

@@ -1,3 +1,4 @@
+import { claimsCollection, type ClaimDoc } from '../accounts/claims.js';
 import { defineCollection } from '../store/port.js';
 
 export type ReviewKind = 'warning' | 'vouch';
@@ -63,8 +64,17 @@ export interface ReviewOrigin {
 export interface ReviewDoc {
   id: string;
   boardId: string;
+  /** The author of a named review; always null on an anonymous one. */
   authorId: string | null;
   anonymous: boolean;
+  /**
+   * An anonymous review's author: their blinded id on the review board (MemberKey.blind(blindScope.reviewBoard)),
+   * which only their key recomputes. Null once nobody can prove it (the author left, or a claim from the upgrade
+   * lapsed).
+   */
+  blindAuthor?: string | null;
+  /** Set on every anonymous review stored blinded: the upgrade finds the ones from before by its absence. */
+  blindBoardId?: string | null;
   kind: ReviewKind;
   categories: WarningCategory[];
   severity: Severity | null;
@@ -107,10 +117,14 @@ export interface DigestDoc {
 export type ResponseKind = 'corroborate' | 'counter_vouch' | 'dispute';
 
 export interface ResponseDoc {
+  /** `<review id>.<account id>` for a named response, `<review id>.<blinded id>` for an anonymous one. */
   id: string;
   reviewId: string;
   authorId: string | null;
   anonymous: boolean;
+  /** As on ReviewDoc: the anonymous responder's blinded id on the review's board. */
+  blindAuthor?: string | null;
+  blindBoardId?: string | null;
   kind: ResponseKind;
   note: string;
   html: string;
@@ -126,12 +140,26 @@ export const reviewBoardsCollection = defineCollection<ReviewBoardDoc>({
 
 export const reviewsCollection = defineCollection<ReviewDoc>({
   name: 'reviews',
-  fields: { boardId: 'string', status: 'string', kind: 'string', areaId: 'string', authorId: 'string', createdAt: 'number', expiresAt: 'number' },
+  fields: {
+    boardId: 'string',
+    status: 'string',
+    kind: 'string',
+    areaId: 'string',
+    authorId: 'string',
+    blindAuthor: 'string',
+    blindBoardId: 'string',
+    anonymous: 'boolean',
+    createdAt: 'number',
+    expiresAt: 'number',
+  },
   indexes: [
     { fields: ['boardId', 'status', 'createdAt'] },
     { fields: ['boardId', 'status', 'kind', 'createdAt'] },
     { fields: ['boardId', 'status', 'areaId', 'createdAt'] },
     { fields: ['authorId', 'createdAt'] },
+    { fields: ['blindAuthor', 'createdAt'] },
+    // Anonymous reviews stored before blinding have no blindBoardId: the start-up migration finds them by it.
+    { fields: ['anonymous', 'blindBoardId', 'createdAt'] },
     { fields: ['status', 'createdAt'] },
   ],
   ttlField: 'expiresAt',
@@ -146,9 +174,20 @@ export const digestsCollection = defineCollection<DigestDoc>({
 
 export const responsesCollection = defineCollection<ResponseDoc>({
   name: 'review_responses',
-  fields: { reviewId: 'string', authorId: 'string', createdAt: 'number', expiresAt: 'number' },
-  indexes: [{ fields: ['reviewId', 'createdAt'] }, { fields: ['authorId', 'createdAt'] }],
+  fields: { reviewId: 'string', authorId: 'string', blindAuthor: 'string', blindBoardId: 'string', anonymous: 'boolean', createdAt: 'number', expiresAt: 'number' },
+  indexes: [
+    { fields: ['reviewId', 'createdAt'] },
+    { fields: ['authorId', 'createdAt'] },
+    { fields: ['blindAuthor', 'createdAt'] },
+    { fields: ['anonymous', 'blindBoardId', 'createdAt'] },
+  ],
   ttlField: 'expiresAt',
 });
 
-export const reviewsCollections = [reviewBoardsCollection, reviewsCollection, digestsCollection, responsesCollection];
+export type ReviewClaimKind = 'review' | 'response';
+export type ReviewClaimDoc = ClaimDoc<ReviewClaimKind>;
+
+/** Links from anonymous reviews and responses stored before blinding, until their member's next log-in (review-claims.ts). */
+export const reviewClaimsCollection = claimsCollection<ReviewClaimKind>('review_claims');
+
+export const reviewsCollections = [reviewBoardsCollection, reviewsCollection, digestsCollection, responsesCollection, reviewClaimsCollection];

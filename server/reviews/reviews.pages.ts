@@ -33,7 +33,7 @@ export function reviewsPages(ctx: AppContext): express.Router {
   router.use(['/reviews', '/r'], signedInOnly(anyAccount));
 
   const renderBoards = async (req: Request, state?: FormState, done?: string) =>
-    boardsPage(ctx.page(req), await reviews.listBoards(req.account), areas.list(), await areas.subscriptions(req.account!.id), state, done);
+    boardsPage(ctx.page(req), { boards: await reviews.listBoards(req.account), questions: await reviews.questions(req.account, req.memberKey) }, areas.list(), await areas.subscriptions(req.account!.id), state, done);
   router.get('/reviews', handle(async (req, res) => sendPage(res, await renderBoards(req))));
   router.post(
     '/reviews/urgent-areas',
@@ -43,7 +43,7 @@ export function reviewsPages(ctx: AppContext): express.Router {
     }, renderBoards),
   );
 
-  router.get('/reviews/queue', handle(async (req, res) => sendPage(res, queuePage(ctx.page(req), await reviews.queue(req.account)))));
+  router.get('/reviews/queue', handle(async (req, res) => sendPage(res, queuePage(ctx.page(req), await reviews.queue(req.account, req.memberKey)))));
 
   const filtersOf = (req: Request): Record<string, string> => {
     const out: Record<string, string> = {};
@@ -52,7 +52,7 @@ export function reviewsPages(ctx: AppContext): express.Router {
   };
   const renderBoard = async (req: Request, state?: FormState) => {
     const filters = state ? {} : filtersOf(req);
-    const data = await reviews.list(req.account, param(req.params.slug), filters);
+    const data = await reviews.list(req.account, req.memberKey, param(req.params.slug), filters);
     const { after: _after, ...shown } = filters;
     return boardPage(ctx.page(req), data, areas.list(), shown, state);
   };
@@ -61,7 +61,7 @@ export function reviewsPages(ctx: AppContext): express.Router {
     '/reviews/:slug/screen',
     formPost(async (req, res) => {
       const body = formBody(req);
-      const result = await reviews.lookup(req.account, param(req.params.slug), { identifier: { type: body.type, value: body.value, platform: body.platform } });
+      const result = await reviews.lookup(req.account, req.memberKey, param(req.params.slug), { identifier: { type: body.type, value: body.value, platform: body.platform } });
       res.setHeader('Cache-Control', 'no-store');
       sendPage(res, screeningResultPage(ctx.page(req), param(req.params.slug), result));
     }, renderBoard),
@@ -72,12 +72,12 @@ export function reviewsPages(ctx: AppContext): express.Router {
   router.post(
     '/reviews/:slug/new',
     formPost(async (req, res) => {
-      const review = await reviews.create(req.account, param(req.params.slug), reviewFromForm(formBody(req)));
+      const review = await reviews.create(req.account, req.memberKey, param(req.params.slug), reviewFromForm(formBody(req)));
       res.redirect(303, `/r/${review.id}`);
     }, renderNew),
   );
 
-  const renderReview = async (req: Request, state?: FormState) => reviewPage(ctx.page(req), await reviews.get(req.account, param(req.params.id)), state);
+  const renderReview = async (req: Request, state?: FormState) => reviewPage(ctx.page(req), await reviews.get(req.account, req.memberKey, param(req.params.id)), state);
   router.get('/r/:id', handle(async (req, res) => sendPage(res, await renderReview(req))));
   const reviewAction = (path: string, action: (req: Request) => Promise<string>) =>
     router.post(
@@ -87,28 +87,28 @@ export function reviewsPages(ctx: AppContext): express.Router {
       }, renderReview),
     );
   reviewAction('respond', async (req) => {
-    await reviews.respond(req.account, param(req.params.id), formBody(req));
+    await reviews.respond(req.account, req.memberKey, param(req.params.id), formBody(req));
     return `/r/${param(req.params.id)}`;
   });
   reviewAction('answer', async (req) => {
-    await reviews.answer(req.account, param(req.params.id), formBody(req));
+    await reviews.answer(req.account, req.memberKey, param(req.params.id), formBody(req));
     return `/r/${param(req.params.id)}`;
   });
   reviewAction('correct', async (req) => {
     const body = formBody(req);
-    await reviews.correct(req.account, param(req.params.id), { body: body.body, descriptors: body.descriptors });
+    await reviews.correct(req.account, req.memberKey, param(req.params.id), { body: body.body, descriptors: body.descriptors });
     return `/r/${param(req.params.id)}`;
   });
   reviewAction('retract', async (req) => {
-    const { review } = await reviews.get(req.account, param(req.params.id));
-    await reviews.retract(req.account, review.id);
+    const { review } = await reviews.get(req.account, req.memberKey, param(req.params.id));
+    await reviews.retract(req.account, req.memberKey, review.id);
     return `/reviews/${review.board}`;
   });
   reviewAction('moderate', async (req) => {
-    const { review } = await reviews.get(req.account, param(req.params.id));
+    const { review } = await reviews.get(req.account, req.memberKey, param(req.params.id));
     const body = formBody(req);
     const edit = body.action === 'edit';
-    const result = await reviews.moderate(req.account, review.id, {
+    const result = await reviews.moderate(req.account, req.memberKey, review.id, {
       action: body.action,
       reason: body.reason ?? '',
       question: body.question ?? '',

@@ -1,13 +1,12 @@
 import type { SeedLanguage } from '../i18n/i18n.js';
 import type { Store, TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
-import { eachPage } from '../store/paging.js';
 import { AppError, conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
 import type { Limiter } from '../core/rate-limit.js';
+import { requireMemberKey, type MemberKey } from '../core/member-key.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { isAdmin, isStaff, isSuspended, type AccountsService } from '../accounts/accounts.service.js';
-import type { AccountHooks, ContentChoice } from '../accounts/account-hooks.js';
 import type { InstanceService } from '../instance/instance.service.js';
 import type { AreasService } from '../areas/areas.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
@@ -35,7 +34,8 @@ import {
   reviewModerationInput,
 } from './reviews.schemas.js';
 import type { LookupResult, ResponseView, ReviewBoardView, ReviewView, ReviewViews } from './review-views.js';
-import type { ReviewRecords } from './review-records.js';
+import { responseCounter, type ReviewRecords } from './review-records.js';
+import { blindOnReviewBoard, isBlinded, mustHaveWritten, wroteIt } from './review-authors.js';
 
 export interface ReviewsConfig {
   readonly lifetimeMs: number;
@@ -52,7 +52,6 @@ export interface ReviewsDeps {
   readonly areas: AreasService;
   readonly notifications: NotificationsService;
   readonly moderation: ModerationService;
-  readonly hooks: AccountHooks;
   readonly lookupLimit: Limiter;
   readonly config: ReviewsConfig;
   readonly boardKeys: BoardKeys;
@@ -73,6 +72,11 @@ function ensureMember(viewer: AccountDoc | null): asserts viewer is AccountDoc {
  * moderating. Identifiers (phone, e-mail, handles) are normalised and stored
  * only as keyed slow hashes; look-ups leave no trace. Sharing with partner
  * instances is partner-sharing.service.ts.
+ *
+ * An anonymous review or response names no account: it is stored under its
+ * author's blinded id on the review board, which the key of their session
+ * (`key`, null for a session from before member keys) recomputes whenever they
+ * act on it. Account deletion and export reach them in review-accounts.ts.
  */
 export class ReviewsService {
   private readonly boards;
@@ -86,8 +90,6 @@ export class ReviewsService {
     this.reviews = deps.store.collection(reviewsCollection);
     this.digests = deps.store.collection(digestsCollection);
     this.responses = deps.store.collection(responsesCollection);
-    deps.hooks.onDeleted((tx, accountId, content) => this.forgetAccountIn(tx, accountId, content));
-    deps.hooks.exporter('reviews', (accountId) => this.exportAccount(accountId));
   }
 
   /** Listeners (federation, for network boards) learn that a review changed or went. */
@@ -133,11 +135,12 @@ export class ReviewsService {
     return this.deps.boardKeys.keyFor(await this.deps.records.board(slug));
   }
 
-  async create(author: AccountDoc | null, slug: string, raw: unknown = {}): Promise<ReviewView> {
+  async create(author: AccountDoc | null, key: MemberKey | null, slug: string, raw: unknown = {}): Promise<ReviewView> {
     ensureMember(author);
     const board = await this.deps.records.board(slug);
     if (isSuspended(author)) throw new AppError(403, 'suspended', 'error.suspended', { until: new Date(author.suspendedUntil ?? 0).toISOString().slice(0, 10) });
     const input = parseInput(reviewInput, raw);
+    const blindAuthor = input.anonymous ? blindOnReviewBoard(requireMemberKey(key), board.id) : null;
     if (input.kind === 'warning') {
       if (input.categories.length === 0) throw fieldError('categories', 'validation.category_needed');
       if (!input.severity) throw fieldError('severity', 'validation.required');
@@ -152,9 +155,9 @@ export class ReviewsService {
     const html = renderBody(input.body);
     const country = this.deps.instance.settings().defaultCountry;
     const normalised = input.identifiers.map((id, i) => normaliseIdentifier(id, country, `identifiers.${i}`));
-    const since = Date.now() - 86_400_000;
-    const recent = await this.reviews.find({ where: { authorId: author.id }, orderBy: { field: 'createdAt', direction: 'desc' }, range: { gt: since }, limit: this.deps.config.perDay + 1 });
-    if (recent.items.length >= this.deps.config.perDay && !isStaff(author)) throw new AppError(429, 'review_limit', 'error.review_limit', { count: this.deps.config.perDay }, {}, 3600);
+    if (!isStaff(author) && (await this.postedToday(author, key)) >= this.deps.config.perDay) {
+      throw new AppError(429, 'review_limit', 'error.review_limit', { count: this.deps.config.perDay }, {}, 3600);
+    }
     const hashes = [...new Set(await Promise.all(normalised.map((n) => identifierDigest(n.canonical, this.deps.boardKeys.keyFor(board), this.deps.config.digest))))];
     const published = trusted(author);
     const created = Date.now();
@@ -162,8 +165,9 @@ export class ReviewsService {
     const doc: ReviewDoc = {
       id: newId(),
       boardId: board.id,
-      authorId: author.id,
+      authorId: blindAuthor ? null : author.id,
       anonymous: input.anonymous,
+      ...(blindAuthor ? { blindAuthor, blindBoardId: board.id } : {}),
       kind: input.kind,
       categories: input.kind === 'warning' ? [...new Set(input.categories)] : [],
       severity: input.kind === 'warning' ? (input.severity ?? null) : null,
@@ -195,10 +199,41 @@ export class ReviewsService {
     });
     await this.deps.records.announceUrgent(doc);
     this.changed(doc.id);
-    return (await this.deps.views.reviews(author, [doc]))[0]!;
+    return (await this.deps.views.reviews(author, key, [doc]))[0]!;
   }
 
-  async list(viewer: AccountDoc | null, slug: string, raw: unknown = {}) {
+  /**
+   * The member's reviews of the last day: named ones by account id, anonymous ones by their blinded id on each board,
+   * so the limit holds for both without any row naming the two together. Without a key only named ones count; such
+   * a session cannot post anonymously either.
+   */
+  private async postedToday(author: AccountDoc, key: MemberKey | null): Promise<number> {
+    const since = Date.now() - 86_400_000;
+    const enough = this.deps.config.perDay;
+    let count = 0;
+    for (const where of await this.deps.records.authoredBy(author.id, key)) {
+      const page = await this.reviews.find({ where, orderBy: { field: 'createdAt', direction: 'desc' }, range: { gt: since }, limit: Math.max(1, enough) });
+      count += page.items.length;
+      if (count >= enough) break;
+    }
+    return count;
+  }
+
+  /**
+   * The moderators' unanswered questions about the member's reviews. A question about an anonymous review is sent
+   * to nobody: it waits on the review, and the author finds it here on their next visit with their key.
+   */
+  async questions(viewer: AccountDoc | null, key: MemberKey | null): Promise<ReviewView[]> {
+    ensureMember(viewer);
+    const waiting: ReviewDoc[] = [];
+    for (const where of await this.deps.records.authoredBy(viewer.id, key)) {
+      const page = await this.reviews.find({ where, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 100 });
+      waiting.push(...page.items.filter((r) => r.question !== null && r.answer === null));
+    }
+    return this.deps.views.reviews(viewer, key, waiting);
+  }
+
+  async list(viewer: AccountDoc | null, key: MemberKey | null, slug: string, raw: unknown = {}) {
     ensureMember(viewer);
     const board = await this.deps.records.board(slug);
     const q = parseInput(reviewListInput, raw);
@@ -210,16 +245,16 @@ export class ReviewsService {
         : { boardId: board.id, status: 'published' };
     const page = await this.reviews.find({ where, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 30, after: q.after ?? null });
     const items = page.items.filter((r) => (!q.category || r.categories.includes(q.category)) && (!q.area || r.areaId === q.area));
-    return { board: this.deps.views.board(viewer, board), reviews: await this.deps.views.reviews(viewer, items), next: page.next };
+    return { board: this.deps.views.board(viewer, board), reviews: await this.deps.views.reviews(viewer, key, items), next: page.next };
   }
 
-  async get(viewer: AccountDoc | null, id: string): Promise<{ review: ReviewView; responses: ResponseView[] }> {
-    const review = await this.reviewFor(viewer, id);
+  async get(viewer: AccountDoc | null, key: MemberKey | null, id: string): Promise<{ review: ReviewView; responses: ResponseView[] }> {
+    const review = await this.reviewFor(viewer, key, id);
     const list = (await this.responses.find({ where: { reviewId: review.id }, orderBy: { field: 'createdAt' }, limit: 200 })).items;
     const names = await this.deps.views.names(list);
     return {
-      review: (await this.deps.views.reviews(viewer, [review]))[0]!,
-      responses: this.deps.views.responses(viewer!, list, names),
+      review: (await this.deps.views.reviews(viewer, key, [review]))[0]!,
+      responses: this.deps.views.responses(viewer!, key, list, names),
     };
   }
 
@@ -227,7 +262,7 @@ export class ReviewsService {
    * Screening: every published review that names this identifier. Nothing
    * about the look-up is written anywhere; it is rate-limited in memory.
    */
-  async lookup(viewer: AccountDoc | null, slug: string, raw: unknown = {}): Promise<LookupResult> {
+  async lookup(viewer: AccountDoc | null, key: MemberKey | null, slug: string, raw: unknown = {}): Promise<LookupResult> {
     ensureMember(viewer);
     const board = await this.deps.records.board(slug);
     const { identifier } = parseInput(lookupInput, raw);
@@ -246,16 +281,18 @@ export class ReviewsService {
       counterVouches: found.reduce((n, r) => n + r.counterVouches, 0),
       disputes: found.reduce((n, r) => n + r.disputes, 0),
       categories,
-      reviews: await this.deps.views.reviews(viewer, found),
+      reviews: await this.deps.views.reviews(viewer, key, found),
     };
   }
 
-  async respond(viewer: AccountDoc | null, id: string, raw: unknown = {}): Promise<ResponseView> {
-    const review = await this.reviewFor(viewer, id);
+  async respond(viewer: AccountDoc | null, key: MemberKey | null, id: string, raw: unknown = {}): Promise<ResponseView> {
+    const review = await this.reviewFor(viewer, key, id);
     const author = viewer!;
     const input = parseInput(responseInput, raw);
     if (isSuspended(author)) throw new AppError(403, 'suspended', 'error.suspended', { until: new Date(author.suspendedUntil ?? 0).toISOString().slice(0, 10) });
-    if (review.authorId === author.id) throw unprocessable('respond_own');
+    // Whether an anonymous review is the member's own takes their key to tell, and so does answering anonymously.
+    if (input.anonymous || isBlinded(review)) requireMemberKey(key);
+    if (wroteIt(author, key, review)) throw unprocessable('respond_own');
     // Responses stay on the instance where they are written; a partner's review is answered there.
     if (review.origin) throw conflict('review_shared');
     if (review.status !== 'published') throw conflict('review_not_published');
@@ -263,21 +300,26 @@ export class ReviewsService {
     if (input.kind === 'dispute' && input.note.trim().length < 3) throw fieldError('note', 'validation.note_needed');
     const html = input.note.trim() ? renderMarkdown(input.note) : '';
     const now = Date.now();
+    // One answer per member and review, by name or anonymously: both ids are looked for, neither names the other.
+    const named = `${review.id}.${author.id}`;
+    const blindAuthor = key ? blindOnReviewBoard(key, review.boardId) : null;
+    const anonymousId = blindAuthor ? `${review.id}.${blindAuthor}` : null;
     const doc: ResponseDoc = {
-      id: `${review.id}.${author.id}`,
+      id: input.anonymous ? anonymousId! : named,
       reviewId: review.id,
-      authorId: author.id,
+      authorId: input.anonymous ? null : author.id,
       anonymous: input.anonymous,
+      ...(input.anonymous ? { blindAuthor, blindBoardId: review.boardId } : {}),
       kind: input.kind,
       note: input.note,
       html,
       createdAt: now,
       expiresAt: review.expiresAt,
     };
-    const counter = input.kind === 'corroborate' ? 'corroborations' : input.kind === 'counter_vouch' ? 'counterVouches' : 'disputes';
+    const counter = responseCounter(input.kind);
     await this.deps.store.transaction(async (tx) => {
-      const existing = await tx.collection(responsesCollection).get(doc.id);
-      if (existing) throw conflict('already_responded');
+      const existing = await tx.collection(responsesCollection).getMany(anonymousId ? [named, anonymousId] : [named]);
+      if (existing.length > 0) throw conflict('already_responded');
       await tx.collection(responsesCollection).insert(doc);
       await tx.collection(reviewsCollection).increment(review.id, { [counter]: 1 });
       if (input.kind === 'corroborate') await this.deps.records.renewIn(tx, review, now + this.deps.config.lifetimeMs);
@@ -287,9 +329,9 @@ export class ReviewsService {
   }
 
   /** The author corrects their review; a member's correction goes back to the moderators. */
-  async correct(viewer: AccountDoc | null, id: string, raw: unknown = {}): Promise<ReviewView> {
-    const review = await this.reviewFor(viewer, id);
-    if (review.authorId !== viewer!.id) throw forbidden('not_author');
+  async correct(viewer: AccountDoc | null, key: MemberKey | null, id: string, raw: unknown = {}): Promise<ReviewView> {
+    const review = await this.reviewFor(viewer, key, id);
+    mustHaveWritten(viewer!, key, review);
     const input = parseInput(correctionInput, raw);
     const patch: Partial<ReviewDoc> = { updatedAt: Date.now() };
     if (input.body !== undefined) {
@@ -306,41 +348,41 @@ export class ReviewsService {
     if (!trusted(viewer!) && review.status === 'published') patch.status = 'pending';
     const updated = (await this.reviews.patch(review.id, patch))!;
     this.changed(review.id);
-    return (await this.deps.views.reviews(viewer, [updated]))[0]!;
+    return (await this.deps.views.reviews(viewer, key, [updated]))[0]!;
   }
 
   /** The author takes their review back: it is deleted with its responses and this.digests. */
-  async retract(viewer: AccountDoc | null, id: string): Promise<void> {
-    const review = await this.reviewFor(viewer, id);
-    if (review.authorId !== viewer!.id) throw forbidden('not_author');
+  async retract(viewer: AccountDoc | null, key: MemberKey | null, id: string): Promise<void> {
+    const review = await this.reviewFor(viewer, key, id);
+    mustHaveWritten(viewer!, key, review);
     await this.deps.store.transaction((tx) => this.deps.records.removeIn(tx, review));
     this.changed(review.id);
   }
 
-  async answer(viewer: AccountDoc | null, id: string, raw: unknown = {}): Promise<ReviewView> {
-    const review = await this.reviewFor(viewer, id);
-    if (review.authorId !== viewer!.id) throw forbidden('not_author');
+  async answer(viewer: AccountDoc | null, key: MemberKey | null, id: string, raw: unknown = {}): Promise<ReviewView> {
+    const review = await this.reviewFor(viewer, key, id);
+    mustHaveWritten(viewer!, key, review);
     if (!review.question) throw conflict('no_question');
     const { answer } = parseInput(answerInput, raw);
-    return (await this.deps.views.reviews(viewer, [(await this.reviews.patch(review.id, { answer, updatedAt: Date.now() }))!]))[0]!;
+    return (await this.deps.views.reviews(viewer, key, [(await this.reviews.patch(review.id, { answer, updatedAt: Date.now() }))!]))[0]!;
   }
 
-  async queue(viewer: AccountDoc | null) {
+  async queue(viewer: AccountDoc | null, key: MemberKey | null) {
     ensureMember(viewer);
     if (!isStaff(viewer)) throw forbidden('moderator_only');
     const page = await this.reviews.find({ where: { status: 'pending' }, orderBy: { field: 'createdAt' }, limit: 100 });
     // An anonymous review shows no author to moderators either: they verify the warning, not who wrote it.
     const named = (r: (typeof page.items)[number]) => (r.anonymous ? null : r.authorId);
     const names = await this.deps.accounts.publicNames(page.items.map(named).filter((x): x is string => !!x));
-    const list = await this.deps.views.reviews(viewer, page.items);
+    const list = await this.deps.views.reviews(viewer, key, page.items);
     return list.map((v, i) => {
       const authorId = named(page.items[i]!);
       return { review: v, author: authorId ? (names.get(authorId)?.handle ?? null) : null };
     });
   }
 
-  async moderate(viewer: AccountDoc | null, id: string, raw: unknown = {}): Promise<ReviewView | null> {
-    const review = await this.reviewFor(viewer, id);
+  async moderate(viewer: AccountDoc | null, key: MemberKey | null, id: string, raw: unknown = {}): Promise<ReviewView | null> {
+    const review = await this.reviewFor(viewer, key, id);
     const mod = viewer!;
     if (!isStaff(mod)) throw forbidden('moderator_only');
     const input = parseInput(reviewModerationInput, raw);
@@ -358,7 +400,7 @@ export class ReviewsService {
         });
         await this.deps.records.announceUrgent(updated);
         this.changed(review.id);
-        return (await this.deps.views.reviews(mod, [updated]))[0]!;
+        return (await this.deps.views.reviews(mod, key, [updated]))[0]!;
       }
       case 'reject': {
         if (review.status !== 'pending') throw conflict('wrong_state');
@@ -371,13 +413,14 @@ export class ReviewsService {
           return doc!;
         });
         this.changed(review.id);
-        return (await this.deps.views.reviews(mod, [updated]))[0]!;
+        return (await this.deps.views.reviews(mod, key, [updated]))[0]!;
       }
       case 'ask': {
         if (input.question.length < 3) throw fieldError('question', 'validation.reason_needed');
         const updated = (await this.reviews.patch(review.id, { question: input.question, answer: null, updatedAt: now }))!;
+        // Only a named author is told; an anonymous one finds the question on their next visit (questions()).
         if (review.authorId) await this.deps.notifications.notify([review.authorId], 'review_question', `/r/${review.id}`);
-        return (await this.deps.views.reviews(mod, [updated]))[0]!;
+        return (await this.deps.views.reviews(mod, key, [updated]))[0]!;
       }
       case 'edit': {
         const patch: Partial<ReviewDoc> = { updatedAt: now };
@@ -392,7 +435,7 @@ export class ReviewsService {
           return doc!;
         });
         this.changed(review.id);
-        return (await this.deps.views.reviews(mod, [updated]))[0]!;
+        return (await this.deps.views.reviews(mod, key, [updated]))[0]!;
       }
       case 'remove': {
         if (input.reason.length < 3) throw fieldError('reason', 'validation.reason_needed');
@@ -410,34 +453,11 @@ export class ReviewsService {
     for (const listener of this.changeListeners) listener(reviewId);
   }
 
-  private async reviewFor(viewer: AccountDoc | null, id: string): Promise<ReviewDoc> {
+  private async reviewFor(viewer: AccountDoc | null, key: MemberKey | null, id: string): Promise<ReviewDoc> {
     ensureMember(viewer);
     const review = id.length <= 64 ? await this.reviews.get(id) : null;
     if (!review) throw notFound('review_not_found');
-    if (review.status !== 'published' && review.authorId !== viewer.id && !isStaff(viewer)) throw notFound('review_not_found');
+    if (review.status !== 'published' && !wroteIt(viewer, key, review) && !isStaff(viewer)) throw notFound('review_not_found');
     return review;
-  }
-
-  private async forgetAccountIn(tx: TxScope, accountId: string, content: ContentChoice): Promise<void> {
-    const rcol = tx.collection(reviewsCollection);
-    await eachPage(
-      (after) => rcol.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after }),
-      (r) => (content === 'delete' ? this.deps.records.removeIn(tx, r) : rcol.patch(r.id, { authorId: null })),
-    );
-    const scol = tx.collection(responsesCollection);
-    await eachPage(
-      (after) => scol.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after }),
-      (r) => (content === 'delete' ? scol.delete(r.id) : scol.patch(r.id, { authorId: null })),
-    );
-  }
-
-  private async exportAccount(accountId: string): Promise<unknown[]> {
-    const out: unknown[] = [];
-    await eachPage(
-      (after) => this.reviews.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after }),
-      (r) =>
-        out.push({ id: r.id, kind: r.kind, categories: r.categories, incidentMonth: r.incidentMonth, body: r.body, descriptors: r.descriptors, identifiers: r.identifiers, status: r.status, createdAt: r.createdAt }),
-    );
-    return out;
   }
 }

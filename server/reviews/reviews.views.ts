@@ -29,12 +29,30 @@ ${link ? html`<p><a href="/r/${r.id}">${icon('chat')} ${t('review.open')}</a></p
 </article>`;
 }
 
-export function boardsPage(ctx: PageContext, boards: readonly ReviewBoardView[], areas: readonly AreaView[], subscribed: readonly string[], state?: FormState, done?: string): SafeHtml {
+/** Questions from moderators waiting for the member's answer: those about anonymous reviews reach them only here. */
+function questionsWaiting(ctx: PageContext, questions: readonly ReviewView[]): SafeHtml {
   const { t } = ctx;
+  if (questions.length === 0) return html``;
+  return html`<section id="questions" class="card"><h2>${icon('chat')} ${t('review.questions_waiting')}</h2>
+<p>${t('review.questions_waiting_explain')}</p>
+<ul>${questions.map((r) => html`<li><a href="/r/${r.id}">${r.kind === 'warning' ? t('review.warning') : t('review.vouch')} · ${r.incidentMonth}</a>: ${r.question}</li>`)}</ul></section>`;
+}
+
+export function boardsPage(
+  ctx: PageContext,
+  data: { boards: readonly ReviewBoardView[]; questions: readonly ReviewView[] },
+  areas: readonly AreaView[],
+  subscribed: readonly string[],
+  state?: FormState,
+  done?: string,
+): SafeHtml {
+  const { t } = ctx;
+  const { boards } = data;
   return layout(ctx, {
     title: t('review.boards'),
     body: html`<h1>${icon('shield')} ${t('review.boards')}</h1>
 <p>${t('review.boards_intro')}</p>
+${questionsWaiting(ctx, data.questions)}
 <ul class="boards">${boards.map((b) => html`<li><a href="/reviews/${b.slug}"><strong>${b.name}</strong></a><p>${b.description}</p><small>${t('review.count', { count: b.reviewCount })}</small></li>`)}</ul>
 ${boards.some((b) => b.canModerate) ? html`<p><a href="/reviews/queue">${icon('flag')} ${t('review.queue')}</a></p>` : ''}
 ${areas.length
@@ -194,6 +212,6 @@ export function queuePage(ctx: PageContext, pending: readonly { review: ReviewVi
     title: t('review.queue'),
     body: html`<h1>${icon('flag')} ${t('review.queue')}</h1>
 ${pending.length === 0 ? html`<p>${t('mod.no_pending')}</p>` : ''}
-${pending.map((p) => html`<div class="card"><p><small>${t('mod.author', { handle: p.author ?? t('post.deleted_member') })}</small></p>${reviewCard(ctx, p.review)}</div>`)}`,
+${pending.map((p) => html`<div class="card">${p.author ? html`<p><small>${t('mod.author', { handle: p.author })}</small></p>` : ''}${reviewCard(ctx, p.review)}</div>`)}`,
   });
 }
