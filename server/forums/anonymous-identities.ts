@@ -1,7 +1,16 @@
 import { conflict } from '../core/errors.js';
 import { newId } from '../crypto.js';
 import type { Collection, Store, TxScope } from '../store/port.js';
-import { anonymousNumbersCollection, boardBansCollection, type AnonymousNumberDoc, type BoardBanDoc } from './forums.collections.js';
+import { anonymousNumbersCollection, boardBansCollection, replyMarksCollection, type AnonymousNumberDoc, type BoardBanDoc } from './forums.collections.js';
+
+/**
+ * The identity's read mark for replies, made when it has none: from `at`, a post's own time. An upsert, so that two
+ * first posts at once (a form sent twice) both succeed.
+ */
+export async function ensureReplyMark(tx: TxScope, blindId: string, at: number): Promise<void> {
+  const marks = tx.collection(replyMarksCollection);
+  if (!(await marks.get(blindId))) await marks.upsert({ id: blindId, seenUpTo: at, threads: {} });
+}
 
 /**
  * Anonymous identities as moderators know them: a blinded id per member and board, shown as "anonymous member #N
@@ -12,19 +21,38 @@ export class AnonymousIdentities {
   private readonly numbers: Collection<AnonymousNumberDoc>;
   private readonly bans: Collection<BoardBanDoc>;
 
-  constructor(store: Store) {
+  constructor(private readonly store: Store) {
     this.numbers = store.collection(anonymousNumbersCollection);
     this.bans = store.collection(boardBansCollection);
   }
 
-  /** Gives the identity its number on the board at its first anonymous post there; later posts keep it. */
-  async number(tx: TxScope, boardId: string, blindId: string): Promise<number> {
+  /**
+   * Gives the identity its number on the board at its first anonymous post there; later posts keep it. The identity
+   * also gets its read mark for replies (from `postedAt`, the post's own time), if it has none yet.
+   */
+  async number(tx: TxScope, boardId: string, blindId: string, postedAt: number): Promise<number> {
     const col = tx.collection(anonymousNumbersCollection);
+    await ensureReplyMark(tx, blindId, postedAt);
     const known = await col.findOne({ boardId, blindId });
     if (known) return known.number;
     const number = (await col.count({ boardId })) + 1;
     await col.insert({ id: newId(), boardId, blindId, number });
     return number;
+  }
+
+  /**
+   * Identities that posted before reply marks existed get one, marked read up to `now`: the same time for all of
+   * them, so it says nothing of any. Idempotent, and a page at a time.
+   */
+  async backfillReplyMarks(now: number): Promise<void> {
+    const marks = this.store.collection(replyMarksCollection);
+    let after: string | null = null;
+    do {
+      const page = await this.numbers.find({ limit: 500, after });
+      const known = new Set((await marks.getMany(page.items.map((n) => n.blindId))).map((m) => m.id));
+      for (const n of page.items) if (!known.has(n.blindId)) await marks.upsert({ id: n.blindId, seenUpTo: now, threads: {} });
+      after = page.next;
+    } while (after);
   }
 
   /** The numbers of these identities on one board, by blinded id. */
@@ -46,4 +74,5 @@ export class AnonymousIdentities {
     if (await col.findOne({ boardId, blindId })) throw conflict('already_banned');
     await col.insert({ id: newId(), boardId, blindId, reason });
   }
+
 }

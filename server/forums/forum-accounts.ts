@@ -7,7 +7,7 @@ import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { ForumClaims } from './forum-claims.js';
 import { eraseAsDeleted } from './post-writes.js';
-import { forumClaimsCollection, postsCollection, threadsCollection, type PostDoc } from './forums.collections.js';
+import { forumClaimsCollection, postsCollection, replyMarksCollection, threadsCollection, type PostDoc } from './forums.collections.js';
 
 /** What happens to a member's posts and reactions when they delete or export their account. */
 export class ForumAccountData {
@@ -106,6 +106,7 @@ export class ForumAccountData {
         (r) => reactions.push(r.id),
       );
       for (const id of reactions) await rcol.delete(id);
+      await this.store.collection(replyMarksCollection).delete(blindId);
     }
     this.changes.changed(null);
   }

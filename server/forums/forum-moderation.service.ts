@@ -15,6 +15,7 @@ import { boardsCollection, postsCollection, threadsCollection, type BoardDoc, ty
 import { banInput, postModerationInput, threadModerationInput } from './forums.schemas.js';
 import { canModerate, canSee } from './policy.js';
 import { bump, bumpKey } from './post-writes.js';
+import type { ReplyNotices } from './reply-notices.js';
 
 export interface ForumModerationDeps {
   readonly store: Store;
@@ -24,6 +25,7 @@ export interface ForumModerationDeps {
   readonly publish: Publish;
   readonly changes: ForumChanges;
   readonly identities: AnonymousIdentities;
+  readonly replies: ReplyNotices;
 }
 
 /**
@@ -83,6 +85,7 @@ export class ForumModerationService implements ModeratedContent {
     });
     publish('thread', thread.id, next === 'visible' ? 'post' : 'post-removed', { postId: post.id });
     changes.changed(thread.id, post.id);
+    if (input.action === 'approve') await this.deps.replies.replied(thread, updated);
     return views.postView(moderator, key, updated, board, thread);
   }
 
