@@ -186,7 +186,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const anonymousIdentities = new AnonymousIdentities(store);
   const replyNotices = new ReplyNotices(store, forumDocs, notifications);
   notifications.pullFrom('forum', replyNotices);
-  const forumViews = new ForumViews(forumDocs, accounts);
+  const forumViews = new ForumViews(forumDocs, accounts, anonymousIdentities);
   const forumChanges = new ForumChanges();
   const forumModeration = new ForumModerationService({ store, docs: forumDocs, views: forumViews, moderation, publish, changes: forumChanges, identities: anonymousIdentities, replies: replyNotices });
   const forums: ForumServices = {
