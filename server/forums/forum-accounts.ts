@@ -49,6 +49,14 @@ export class ForumAccountData {
       await this.claims.redeem(accountId, key);
     });
 
+    hooks.onKeyInUse(async (key) => {
+      for (const board of await this.docs.allBoards()) {
+        const blindId = blindOnBoard(key, board.id);
+        if ((await this.docs.posts.findOne({ blindAuthor: blindId })) || (await this.docs.reactions.findOne({ reactorId: blindId }))) return true;
+      }
+      return false;
+    });
+
     // Named posts by account; anonymous ones by the member's blinded id on each board, which only their key gives.
     hooks.exporter('posts', async (accountId, key) => {
       const out: unknown[] = [];
