@@ -5,7 +5,7 @@ import { profileInput, type AccountsService } from '../server/accounts/accounts.
 import { PASSPHRASE_MAX, PASSPHRASE_MIN } from '../server/accounts/passphrase.js';
 import { requireMemberKey, type MemberKey } from '../server/core/member-key.js';
 import type { ApiRouter } from '../server/http/api-router.js';
-import { unauthorized } from '../server/core/errors.js';
+import { fieldError, unauthorized } from '../server/core/errors.js';
 import { parseInput } from '../server/core/validate.js';
 import type { Logger } from '../server/logger.js';
 import { eachPage } from '../server/store/paging.js';
@@ -68,6 +68,15 @@ export const signedExport = z.strictObject({
 export const exportInput = z.strictObject({ keyPassphrase: z.string().min(PASSPHRASE_MIN).max(PASSPHRASE_MAX).optional() });
 
 export type SignedExport = z.infer<typeof signedExport>;
+
+/**
+ * The export file, and to take up the member key sealed in it: the passphrase it was sealed under and the account's
+ * own passphrase (the key is wrapped under it again). Without them the file is imported without its key.
+ */
+export const importInput = signedExport.extend({
+  keyPassphrase: z.string().min(1).max(PASSPHRASE_MAX).optional(),
+  passphrase: z.string().min(1).max(PASSPHRASE_MAX).optional(),
+});
 
 export const moveInput = z.strictObject({ target: z.url().max(2048) });
 
@@ -162,12 +171,19 @@ export class AccountMoves {
     }
   }
 
-  /** Pull mode: the member brings their export to their new account here. */
-  async importFor(account: AccountDoc | null, raw: unknown): Promise<{ alsoKnownAs: string[]; relinked: number }> {
+  /**
+   * Pull mode: the member brings their export to their new account here. With the key's passphrase and their own,
+   * the member key sealed in the file becomes the account's (MovedKeys): everything is checked before anything
+   * changes, and the key is stored last, after which the member logs in again with the recovery codes answered.
+   */
+  async importFor(account: AccountDoc | null, raw: unknown): Promise<{ alsoKnownAs: string[]; relinked: number; memberKey: 'taken_up' | 'already_taken_up' | 'not_taken_up'; recoveryCodes?: string[] }> {
     if (!account) throw unauthorized('login_required');
-    const file = parseInput(signedExport, raw);
+    const { keyPassphrase, passphrase, ...file } = parseInput(importInput, raw);
     if (!this.deps.network.partnerOf(file.signedBy)) throw federationError(422, 'export_not_from_partner', true);
     if (!this.attested(file)) throw federationError(422, 'export_signature_invalid', true);
+    if (keyPassphrase !== undefined && !file.memberKey) throw fieldError('keyPassphrase', 'validation.export_has_no_key');
+    if (keyPassphrase !== undefined && passphrase === undefined) throw fieldError('passphrase', 'validation.required');
+    const takeUp = keyPassphrase !== undefined ? await this.deps.accounts.movedKeys.prepare(account, file.memberKey!, keyPassphrase, passphrase!) : undefined;
     const { actors, store } = this.deps;
     const members = store.collection(apMembersCollection);
     const prefs = await members.get(account.id);
@@ -186,13 +202,15 @@ export class AccountMoves {
     const person = await actors.memberActor(account.handle, { toWrite: true });
     if (!person) throw federationError(403, 'suspended');
     const relinked = (await this.relink(file.export.actor, person.id)) + (await this.deps.contributions.relinkAuthor(file.export.actor, person.id, { accountId: account.id }));
-    // The partners are told by the new actor, with the export as proof.
-    // The proof is the signed part only: the sealed member key stays with the member. Taking the key up here is
-    // not done yet, so an imported file's key is not used.
+    // The partners are told by the new actor, with the export as proof: the signed part only, the sealed member key
+    // stays with the member.
     const attestation = { export: file.export, signedBy: file.signedBy, signature: file.signature };
     await this.deliver(person.id, { type: 'Move', actor: person.id, object: file.export.actor, target: person.id, attestation });
     this.deps.logger.info({ relinked }, 'account moved in (import)');
-    return { alsoKnownAs, relinked };
+    if (takeUp === undefined) return { alsoKnownAs, relinked, memberKey: 'not_taken_up' };
+    if (takeUp === null) return { alsoKnownAs, relinked, memberKey: 'already_taken_up' };
+    const { recoveryCodes } = await this.deps.accounts.movedKeys.take(takeUp);
+    return { alsoKnownAs, relinked, memberKey: 'taken_up', recoveryCodes };
   }
 
   /** Push mode: the member, still here, moves to an account that already names this one in `alsoKnownAs`. */
@@ -299,8 +317,9 @@ export function movesApi(api: ApiRouter, moves: AccountMoves): void {
     handler: async ({ req, account }) => moves.exportFor(account, req.memberKey, req.body),
   });
   api.route({
-    method: 'post', path: '/federation/me/import', tag, access: 'member', body: signedExport,
-    summary: 'Move in: your export from a partner instance becomes part of this account (alsoKnownAs), and the partners are told',
+    method: 'post', path: '/federation/me/import', tag, access: 'member', body: importInput,
+    summary:
+      'Move in: your export from a partner instance becomes part of this account (alsoKnownAs), and the partners are told; with {keyPassphrase, passphrase}, the member key sealed in it becomes this account\'s (only while the account holds nothing anonymous yet): every session ends and new recovery codes are answered',
     handler: async ({ account, body }) => moves.importFor(account, body),
   });
   api.route({

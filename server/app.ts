@@ -34,6 +34,7 @@ import type { Publish } from './core/live.js';
 import { ForumChanges } from './forums/changes.js';
 import { ForumDocs } from './forums/forum-docs.js';
 import { AnonymousIdentities } from './forums/anonymous-identities.js';
+import { ReplyNotices } from './forums/reply-notices.js';
 import { ForumClaims } from './forums/forum-claims.js';
 import { ForumViews } from './forums/forum-views.js';
 import { BoardsService } from './forums/boards.service.js';
@@ -183,17 +184,20 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   let publishLive: Publish = () => undefined;
   const publish: Publish = (...args) => publishLive(...args);
   const forumDocs = new ForumDocs(store);
-  const forumViews = new ForumViews(forumDocs, accounts);
-  const forumChanges = new ForumChanges();
+  const notifications = new NotificationsService(store, hooks, (...args) => publishLive(...args));
   const anonymousIdentities = new AnonymousIdentities(store);
-  const forumModeration = new ForumModerationService({ store, docs: forumDocs, views: forumViews, moderation, publish, changes: forumChanges, identities: anonymousIdentities });
+  const replyNotices = new ReplyNotices(store, forumDocs, notifications);
+  notifications.pullFrom('forum', replyNotices);
+  const forumViews = new ForumViews(forumDocs, accounts, anonymousIdentities);
+  const forumChanges = new ForumChanges();
+  const forumModeration = new ForumModerationService({ store, docs: forumDocs, views: forumViews, moderation, publish, changes: forumChanges, identities: anonymousIdentities, replies: replyNotices });
   const forums: ForumServices = {
     changes: forumChanges,
     boards: new BoardsService({ store, docs: forumDocs, views: forumViews, accounts, moderation, changes: forumChanges }),
     reading: new ReadingService({ docs: forumDocs, views: forumViews, changes: forumChanges }),
-    posting: new PostingService({ store, docs: forumDocs, views: forumViews, moderation, postingLimit: createLimiter(config.rateLimits.posting), publish, changes: forumChanges, identities: anonymousIdentities }),
+    posting: new PostingService({ store, docs: forumDocs, views: forumViews, moderation, postingLimit: createLimiter(config.rateLimits.posting), publish, changes: forumChanges, identities: anonymousIdentities, replies: replyNotices }),
     moderating: forumModeration,
-    remote: new RemoteIntakeService({ store, docs: forumDocs, moderation, publish, changes: forumChanges }),
+    remote: new RemoteIntakeService({ store, docs: forumDocs, moderation, publish, changes: forumChanges, replies: replyNotices }),
   };
   const forumClaims = new ForumClaims(store, forumChanges);
   new ForumAccountData(store, forumDocs, forumChanges, forumClaims).register(hooks);
@@ -203,8 +207,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   await forums.boards.seedStarterBoards(seedLanguage);
   await forums.posting.backfillReactionThreads();
   await forumClaims.migrate();
+  await anonymousIdentities.backfillReplyMarks(Date.now());
   const areas = await new AreasService(store, hooks).load();
-  const notifications = new NotificationsService(store, hooks, (...args) => publishLive(...args));
   const reviewRecords = new ReviewRecords(store, areas, notifications);
   const boardKeys = reviewBoardKeys(config.secrets.instanceSecret, instance);
   await boardKeys.prepare(store);
@@ -353,8 +357,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
       next();
       return;
     }
-    notifications.unseen(req.account.id, 100).then((list) => {
-      req.unseenNotifications = list.length;
+    notifications.unseenCount(req.account, req.memberKey ?? null, 100).then((count) => {
+      req.unseenNotifications = count;
       next();
     }, next);
   });

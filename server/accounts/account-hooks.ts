@@ -21,6 +21,8 @@ export type BlindedDeletedHook = (key: MemberKey, content: ContentChoice) => Pro
 export type AccountExporter = (accountId: string, key: MemberKey | null) => Promise<unknown>;
 /** Runs each time a log-in unwraps the member's key (e.g. to take up what was stored for the account before blinding). */
 export type AccountUnlockedHook = (accountId: string, key: MemberKey) => Promise<void>;
+/** Whether the module holds anything under the key's blinded ids: a key that does may not be replaced (see MovedKeys). */
+export type KeyInUseHook = (key: MemberKey) => Promise<boolean>;
 
 /**
  * Other modules own data about a member (posts, memberships, check-ins). They
@@ -33,6 +35,7 @@ export class AccountHooks {
   private readonly blindedDeleted: BlindedDeletedHook[] = [];
   private readonly exporters = new Map<string, AccountExporter>();
   private readonly unlocked: AccountUnlockedHook[] = [];
+  private readonly keyUsers: KeyInUseHook[] = [];
 
   onDeleted(hook: AccountDeletedHook): void {
     this.deleted.push(hook);
@@ -48,6 +51,15 @@ export class AccountHooks {
 
   onUnlocked(hook: AccountUnlockedHook): void {
     this.unlocked.push(hook);
+  }
+
+  onKeyInUse(hook: KeyInUseHook): void {
+    this.keyUsers.push(hook);
+  }
+
+  async keyInUse(key: MemberKey): Promise<boolean> {
+    for (const hook of this.keyUsers) if (await hook(key)) return true;
+    return false;
   }
 
   async runUnlocked(accountId: string, key: MemberKey): Promise<void> {

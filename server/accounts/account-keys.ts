@@ -82,6 +82,12 @@ export class AccountKeys {
     return { format: 'parasol-member-key', version: 1, kdf: stored, wrap: wrapMemberKey(key, wrapKey, SEAL_CONTEXT) };
   }
 
+  /** The key a sealed member key is wrapped under, when `passphrase` is the one it was sealed with (see seal). */
+  async sealKey(kdf: string, passphrase: string): Promise<Buffer | null> {
+    const check = await this.hasher.verify(kdf, passphrase);
+    return check.ok ? check.wrapKey : null;
+  }
+
   /** Spends the time of a real check, for handles that do not exist. */
   checkNothing(passphrase: string): Promise<void> {
     return this.hasher.verifyNothing(passphrase);

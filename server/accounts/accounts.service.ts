@@ -15,6 +15,7 @@ import type { InvitesService } from './invites.service.js';
 import type { SessionsService } from './sessions.service.js';
 import type { DeviceCookies } from './device-cookie.js';
 import type { LoginGuard } from './login-guard.js';
+import { MovedKeys } from './key-moves.js';
 import { signupInput, loginInput, recoverInput, profileInput, changePassphraseInput, deleteAccountInput, confirmInput, roleInput, suspensionInput } from './accounts.schemas.js';
 
 // Other modules import the schemas from here, as before they moved.
@@ -68,6 +69,8 @@ export class AccountsService {
   private readonly devices: DeviceCookies;
   private readonly locales: readonly string[];
   private readonly accounts;
+  /** A member key brought in a move's export file (federation's import takes it up through this). */
+  readonly movedKeys: MovedKeys;
 
   constructor(deps: AccountsServiceDeps) {
     this.store = deps.store;
@@ -81,6 +84,7 @@ export class AccountsService {
     this.devices = deps.devices;
     this.locales = deps.locales;
     this.accounts = deps.store.collection(accountsCollection);
+    this.movedKeys = new MovedKeys(deps);
   }
 
   async byHandle(handle: string): Promise<AccountDoc | null> {

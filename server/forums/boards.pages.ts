@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
 import { formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
+import { anonymousBansPage, type BansNotice } from './bans.views.js';
 import { boardsAdminPage } from './boards.views.js';
 
 const param = (value: string | undefined) => value ?? '';
@@ -60,5 +61,29 @@ export function boardsPages(ctx: AppContext): express.Router {
       (req, form) => renderBoards(req, { slug: param(req.params.slug), form }),
     ),
   );
+  const renderBans = async (req: Request, state?: FormState) => {
+    const notice = bansNotice(req.query);
+    return anonymousBansPage(ctx.page(req), await ctx.forums.moderating.anonymousBans(req.account, param(req.params.slug)), state ? null : notice, state);
+  };
+  router.get('/mod/boards/:slug/bans', handle(async (req, res) => sendPage(res, await renderBans(req))));
+  router.post(
+    '/mod/boards/:slug/bans/:id/lift',
+    formPost(async (req, res) => {
+      const slug = param(req.params.slug);
+      const lifted = await ctx.forums.moderating.liftAnonymousBan(req.account, slug, param(req.params.id), formBody(req));
+      res.redirect(303, `/mod/boards/${slug}/bans?lifted=${lifted.anonymousNumber ?? ''}`);
+    }, renderBans),
+  );
   return router;
+}
+
+/** The message a redirect after a ban or a lifted ban asks for: only a kind and a number, nothing a link could inject. */
+function bansNotice(query: Request['query']): BansNotice | null {
+  for (const kind of ['banned', 'lifted'] as const) {
+    const value = query[kind];
+    if (typeof value !== 'string') continue;
+    const n = /^\d{1,9}$/.test(value) ? Number(value) : null;
+    return { kind, number: n };
+  }
+  return null;
 }

@@ -28,6 +28,7 @@ ${field(s(b.slug), { name: 'moderators', label: t('board.moderators'), hint: t('
 ${checkbox('approveFirstPosts', b.approveFirstPosts, t('board.approve_first'))}
 ${checkbox('archived', b.archived, t('board.archived'))}
 <button type="submit">${icon('check')} ${t('settings.save')}</button></form>
+<p><a href="/mod/boards/${b.slug}/bans">${icon('shield')} ${t('mod.bans_link')}</a></p>
 ${ctx.account?.role === 'admin' ? html`<form method="post" action="/mod/boards/${b.slug}/delete" class="stack">${csrfField(ctx)}<button type="submit" class="danger">${icon('trash')} ${t('board.delete')}</button></form>` : ''}
 </section>`,
     )}

@@ -7,7 +7,7 @@ import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { ForumClaims } from './forum-claims.js';
 import { eraseAsDeleted } from './post-writes.js';
-import { postsCollection, threadsCollection, type PostDoc } from './forums.collections.js';
+import { postsCollection, replyMarksCollection, threadsCollection, type PostDoc } from './forums.collections.js';
 
 /** What happens to a member's posts and reactions when they delete or export their account. */
 export class ForumAccountData {
@@ -47,6 +47,14 @@ export class ForumAccountData {
 
     hooks.onUnlocked(async (accountId, key) => {
       await this.claims.redeem(accountId, key);
+    });
+
+    hooks.onKeyInUse(async (key) => {
+      for (const board of await this.docs.allBoards()) {
+        const blindId = blindOnBoard(key, board.id);
+        if ((await this.docs.posts.findOne({ blindAuthor: blindId })) || (await this.docs.reactions.findOne({ reactorId: blindId }))) return true;
+      }
+      return false;
     });
 
     // Named posts by account; anonymous ones by the member's blinded id on each board, which only their key gives.
@@ -106,6 +114,7 @@ export class ForumAccountData {
         (r) => reactions.push(r.id),
       );
       for (const id of reactions) await rcol.delete(id);
+      await this.store.collection(replyMarksCollection).delete(blindId);
     }
     this.changes.changed(null);
   }

@@ -2,6 +2,7 @@ import { AccountClaims } from '../accounts/claims.js';
 import type { MemberKey } from '../core/member-key.js';
 import { newId } from '../crypto.js';
 import type { Store, TxScope } from '../store/port.js';
+import { ensureReplyMark } from './anonymous-identities.js';
 import { blindOnBoard } from './authorship.js';
 import type { ForumChanges } from './changes.js';
 import { forumClaimsCollection, postsCollection, reactionsCollection, revisionsCollection, threadsCollection, type ClaimDoc, type ClaimKind } from './forums.collections.js';
@@ -91,12 +92,17 @@ export class ForumClaims {
   private async redeemOne(tx: TxScope, claim: ClaimDoc, key: MemberKey): Promise<void> {
     const blindAuthor = blindOnBoard(key, claim.boardId);
     switch (claim.itemKind) {
-      case 'post':
-        await tx.collection(postsCollection).patch(claim.itemId, { blindAuthor, blindBoardId: claim.boardId });
+      case 'post': {
+        const post = await tx.collection(postsCollection).patch(claim.itemId, { blindAuthor, blindBoardId: claim.boardId });
+        // Replies from the post's own time on count as new: a mark from the time of this log-in would date it.
+        if (post) await ensureReplyMark(tx, blindAuthor, post.createdAt);
         break;
-      case 'thread':
-        await tx.collection(threadsCollection).patch(claim.itemId, { blindAuthor, blindBoardId: claim.boardId });
+      }
+      case 'thread': {
+        const thread = await tx.collection(threadsCollection).patch(claim.itemId, { blindAuthor, blindBoardId: claim.boardId });
+        if (thread) await ensureReplyMark(tx, blindAuthor, thread.createdAt);
         break;
+      }
       case 'reaction': {
         const reactions = tx.collection(reactionsCollection);
         const r = await reactions.get(claim.itemId);

@@ -1,5 +1,5 @@
 import type { AccountDoc } from '../accounts/accounts.collections.js';
-import { conflict, fieldError, forbidden, unprocessable } from '../core/errors.js';
+import { conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../core/errors.js';
 import type { MemberKey } from '../core/member-key.js';
 import { parseInput } from '../core/validate.js';
 import type { ModeratedBoard, ModeratedContent, ModeratedPost } from '../moderation/moderated-content.js';
@@ -12,9 +12,17 @@ import type { Publish } from '../core/live.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { ForumViews, PostView, ThreadSummary } from './forum-views.js';
 import { boardsCollection, postsCollection, threadsCollection, type BoardDoc, type PostDoc, type ThreadDoc } from './forums.collections.js';
-import { banInput, postModerationInput, threadModerationInput } from './forums.schemas.js';
+import { banInput, liftBanInput, postModerationInput, threadModerationInput } from './forums.schemas.js';
 import { canModerate, canSee } from './policy.js';
 import { bump, bumpKey } from './post-writes.js';
+import type { ReplyNotices } from './reply-notices.js';
+
+/** An anonymous identity barred from a board, as its moderators see it. */
+export interface AnonymousBanView {
+  readonly id: string;
+  readonly anonymousNumber: number | null;
+  readonly reason: string;
+}
 
 export interface ForumModerationDeps {
   readonly store: Store;
@@ -24,6 +32,7 @@ export interface ForumModerationDeps {
   readonly publish: Publish;
   readonly changes: ForumChanges;
   readonly identities: AnonymousIdentities;
+  readonly replies: ReplyNotices;
 }
 
 /**
@@ -83,6 +92,7 @@ export class ForumModerationService implements ModeratedContent {
     });
     publish('thread', thread.id, next === 'visible' ? 'post' : 'post-removed', { postId: post.id });
     changes.changed(thread.id, post.id);
+    if (input.action === 'approve') await this.deps.replies.replied(thread, updated);
     return views.postView(moderator, key, updated, board, thread);
   }
 
@@ -91,7 +101,7 @@ export class ForumModerationService implements ModeratedContent {
    * member's next anonymous post there computes the same blinded id. Named posts are dealt with by suspending the
    * account instead.
    */
-  async banAnonymous(actor: AccountDoc | null, postId: string, raw: unknown): Promise<{ anonymousNumber: number | null }> {
+  async banAnonymous(actor: AccountDoc | null, postId: string, raw: unknown): Promise<{ anonymousNumber: number | null; board: string; threadId: string }> {
     const { store, docs, moderation, identities } = this.deps;
     const { post, board } = await docs.postWithContext(actor, postId);
     if (!canModerate(actor, board)) throw forbidden('moderator_only');
@@ -104,7 +114,38 @@ export class ForumModerationService implements ModeratedContent {
       await identities.ban(tx, boardId, blindId, reason);
       await moderation.record(tx, moderator, { boardId: board.id, action: 'anonymous_ban', targetType: 'post', targetId: post.id, reason });
     });
-    return { anonymousNumber: (await identities.numbersOn(boardId, [blindId])).get(blindId) ?? null };
+    const anonymousNumber = (await identities.numbersOn(boardId, [blindId])).get(blindId) ?? null;
+    // A moved thread's anonymous posts are banned on the board their authors' ids were made for: its list shows the ban.
+    const banBoard = boardId === board.id ? board : ((await docs.boards.get(boardId)) ?? board);
+    return { anonymousNumber, board: banBoard.slug, threadId: post.threadId };
+  }
+
+  /** The anonymous identities barred from the board, as its moderators know them: by number and reason, never by account. */
+  async anonymousBans(actor: AccountDoc | null, slug: string): Promise<{ board: { slug: string; name: string }; bans: AnonymousBanView[] }> {
+    const board = await this.moderatedBoard(actor, slug);
+    return { board: { slug: board.slug, name: board.name }, bans: await this.deps.identities.bansOn(board.id) };
+  }
+
+  /** Lets an anonymous identity post anonymously on the board again, with a log entry naming its number. */
+  async liftAnonymousBan(actor: AccountDoc | null, slug: string, banId: string, raw: unknown = {}): Promise<{ anonymousNumber: number | null }> {
+    const { store, moderation, identities } = this.deps;
+    const board = await this.moderatedBoard(actor, slug);
+    const { reason } = parseInput(liftBanInput, raw ?? {});
+    if (typeof banId !== 'string' || banId.length > 64) throw notFound('ban_not_found');
+    const anonymousNumber = await store.transaction(async (tx) => {
+      const number = await identities.lift(tx, board.id, banId);
+      const logged = `#${number ?? '?'}${reason ? `: ${reason}` : ''}`;
+      await moderation.record(tx, actor!, { boardId: board.id, action: 'anonymous_unban', targetType: 'board', targetId: board.id, reason: logged });
+      return number;
+    });
+    return { anonymousNumber };
+  }
+
+  private async moderatedBoard(actor: AccountDoc | null, slug: string): Promise<BoardDoc> {
+    if (!actor) throw unauthorized('login_required');
+    const board = await this.deps.docs.boardBySlug(slug);
+    if (!canModerate(actor, board)) throw canSee(actor, board) ? forbidden('moderator_only') : notFound('board_not_found');
+    return board;
   }
 
   async moderateThread(actor: AccountDoc | null, threadId: string, raw: unknown): Promise<ThreadSummary> {
@@ -208,7 +249,7 @@ export class ForumModerationService implements ModeratedContent {
 
   private async moderated(list: readonly PostDoc[]): Promise<ModeratedPost[]> {
     const threads = new Map((await this.deps.docs.threads.getMany(list.map((p) => p.threadId))).map((t) => [t.id, t]));
-    const numbers = await this.anonymousNumbers(list);
+    const numbers = await this.deps.identities.numbersFor(list);
     return list.map((p) => {
       const thread = threads.get(p.threadId);
       return {
@@ -220,25 +261,10 @@ export class ForumModerationService implements ModeratedContent {
         anonymous: p.anonymous,
         createdAt: p.createdAt,
         authorId: p.anonymous ? null : p.authorId,
-        anonymousNumber: p.blindAuthor ? (numbers.get(`${p.blindBoardId ?? p.boardId}\u0000${p.blindAuthor}`) ?? null) : null,
+        anonymousNumber: p.blindAuthor ? (numbers.get(p.blindAuthor) ?? null) : null,
         remoteHandle: p.remote?.address ?? null,
         thread: thread ? { id: thread.id, title: thread.title } : null,
       };
     });
-  }
-
-  /** Anonymous members' numbers on their boards, by board id and blinded id. */
-  private async anonymousNumbers(list: readonly PostDoc[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    const byBoard = new Map<string, string[]>();
-    for (const p of list) {
-      if (!p.blindAuthor) continue;
-      const boardId = p.blindBoardId ?? p.boardId;
-      byBoard.set(boardId, [...(byBoard.get(boardId) ?? []), p.blindAuthor]);
-    }
-    for (const [boardId, ids] of byBoard) {
-      for (const [blindId, n] of await this.deps.identities.numbersOn(boardId, ids)) out.set(`${boardId}\u0000${blindId}`, n);
-    }
-    return out;
   }
 }

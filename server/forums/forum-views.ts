@@ -4,6 +4,7 @@ import { excerpt } from '../content/markdown.js';
 import type { MemberKey } from '../core/member-key.js';
 import { eachPage } from '../store/paging.js';
 import { authorOf, blindOnBoard, isAuthor, shownAuthorIds, type Authored, type AuthorNames, type AuthorView } from './authorship.js';
+import type { AnonymousIdentities } from './anonymous-identities.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { BoardDoc, PostDoc, ThreadDoc } from './forums.collections.js';
 import { canModerate, postingBlock } from './policy.js';
@@ -59,6 +60,8 @@ export interface PostView {
   readonly canEdit: boolean;
   readonly canModerate: boolean;
   readonly isOpening: boolean;
+  /** Only for the board's moderators, on an anonymous post: "anonymous member #N of this board" (never the account). */
+  readonly anonymousNumber?: number | null;
 }
 
 export interface ThreadView {
@@ -94,6 +97,7 @@ export class ForumViews {
   constructor(
     private readonly docs: ForumDocs,
     private readonly accounts: AccountsService,
+    private readonly identities: AnonymousIdentities,
   ) {}
 
   boardView(viewer: AccountDoc | null, b: BoardDoc): BoardView {
@@ -144,6 +148,7 @@ export class ForumViews {
     const { quoted, excerpts, names } = known ?? (await this.postsContext(list));
     const mine = await this.reactionsOf(viewer && key, board, thread.id, list);
     const moderator = canModerate(viewer, board);
+    const numbers = moderator ? await this.identities.numbersFor(list) : null;
     return list.map((p) => {
       const own = isAuthor(viewer, key, p);
       const q = p.quoteOf ? quoted.get(p.quoteOf) : undefined;
@@ -167,6 +172,7 @@ export class ForumViews {
         canEdit: own && p.state !== 'deleted' && p.state !== 'removed',
         canModerate: moderator,
         isOpening: p.id === thread.firstPostId,
+        ...(numbers && p.anonymous ? { anonymousNumber: p.blindAuthor ? (numbers.get(p.blindAuthor) ?? null) : null } : {}),
       };
     });
   }

@@ -130,6 +130,16 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
     handler: async ({ req, account }) => forums.moderating.banAnonymous(account, param(req.params.id), req.body),
   });
   api.route({
+    method: 'get', path: '/boards/:slug/bans', tag, access: 'member',
+    summary: 'The anonymous members banned from a board (moderators): by their number on the board and the reason, never by account',
+    handler: async ({ req, account }) => forums.moderating.anonymousBans(account, param(req.params.slug)),
+  });
+  api.route({
+    method: 'delete', path: '/boards/:slug/bans/:id', tag, access: 'member',
+    summary: 'Lift a ban: the anonymous member may post anonymously on the board again (logged)',
+    handler: async ({ req, account }) => forums.moderating.liftAnonymousBan(account, param(req.params.slug), param(req.params.id)),
+  });
+  api.route({
     method: 'get', path: '/search', tag, access: 'public', query: searchInput, summary: 'Search the posts you may read (every word must occur)',
     handler: async ({ req, account }) => forums.reading.search(account, req.memberKey ?? null, req.query),
   });

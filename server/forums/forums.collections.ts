@@ -215,6 +215,20 @@ export interface AnonymousNumberDoc {
   number: number;
 }
 
+/**
+ * Where an anonymous identity's author has read up to in the replies to their anonymous threads and posts: pulled on
+ * their next visit (anonymous-replies.ts), never pushed. Kept under the identity's blinded id alone, so only the
+ * member's key finds it; its times are replies' own `createdAt`, never the time of a visit.
+ */
+export interface ReplyMarkDoc {
+  /** The identity's blinded id on its board (blindOnBoard). */
+  id: string;
+  /** Replies up to this time count as seen. */
+  seenUpTo: number;
+  /** Threads whose replies were opened one by one since: the newest reply seen in each. */
+  threads: Record<string, number>;
+}
+
 export type ClaimKind = 'post' | 'thread' | 'reaction';
 
 /** A forum item's link from before blinding, until the member's next log-in (see AccountClaims). */
@@ -232,6 +246,8 @@ export const anonymousNumbersCollection = defineCollection<AnonymousNumberDoc>({
   indexes: [{ fields: ['boardId', 'blindId'], unique: true }, { fields: ['boardId', 'number'], unique: true }],
 });
 
+export const replyMarksCollection = defineCollection<ReplyMarkDoc>({ name: 'anonymous_reply_marks', fields: {}, indexes: [] });
+
 export const forumClaimsCollection = claimsCollection<ClaimKind>('forum_claims');
 
 export const forumsCollections = [
@@ -242,5 +258,6 @@ export const forumsCollections = [
   reactionsCollection,
   boardBansCollection,
   anonymousNumbersCollection,
+  replyMarksCollection,
   forumClaimsCollection,
 ];

@@ -4,6 +4,7 @@ import { anyAccount, formBody, formPost, formState, handle, sendPage, signedInOn
 import { AppError } from '../core/errors.js';
 import { createResponseCache } from '../http/response-cache.js';
 import type { FormState } from '../views/layout.js';
+import { banPage } from './bans.views.js';
 import { boardsPages } from './boards.pages.js';
 import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, searchPage, threadPage } from './forums.views.js';
 
@@ -114,6 +115,20 @@ export function forumsPages(ctx: AppContext): express.Router {
       const post = await forums.moderating.moderatePost(req.account, param(req.params.id), formBody(req), req.memberKey ?? null);
       res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
     }, threadOfPost),
+  );
+
+  const renderBan = async (req: Request, state?: FormState) => {
+    const post = await forums.reading.getPost(req.account, req.memberKey ?? null, param(req.params.id));
+    if (!post.canModerate) throw new AppError(403, 'moderator_only');
+    return banPage(ctx.page(req), post, state);
+  };
+  router.get('/p/:id/ban', signedInOnly(), handle(async (req, res) => sendPage(res, await renderBan(req))));
+  router.post(
+    '/p/:id/ban',
+    formPost(async (req, res) => {
+      const banned = await forums.moderating.banAnonymous(req.account, param(req.params.id), formBody(req));
+      res.redirect(303, `/mod/boards/${banned.board}/bans?banned=${banned.anonymousNumber ?? ''}`);
+    }, renderBan),
   );
 
   const renderEdit = async (req: Request, state?: FormState) => {

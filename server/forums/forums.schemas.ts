@@ -72,6 +72,8 @@ export const reactionInput = z.strictObject({ kind: z.enum(reactionKinds) });
 
 /** A ban names the post, never the identity: the server finds the blinded id itself. */
 export const banInput = z.strictObject({ reason: z.string().trim().min(3, 'validation.reason_needed').max(500) });
+/** Lifting a ban needs no reason; one given goes into the moderation log. */
+export const liftBanInput = z.strictObject({ reason: z.string().trim().max(500).default('') });
 
 export const postModerationInput = z.strictObject({
   action: z.enum(['hide', 'unhide', 'remove', 'restore', 'approve']),

@@ -163,7 +163,20 @@ function moderationForm(ctx: PageContext, post: PostView): SafeHtml {
 <p class="field"><label for="a-${post.id}">${t('mod.action')}</label><select id="a-${post.id}" name="action">${available.map((a) => html`<option value="${a}">${t(`mod.post_${a}`)}</option>`)}</select></p>
 <p class="field"><label for="r-${post.id}">${t('mod.reason')}</label><input id="r-${post.id}" name="reason" maxlength="500"></p>
 <button type="submit">${icon('check')} ${t('mod.apply')}</button></form>
+${post.author.kind === 'anonymous' && post.state !== 'deleted' ? banForm(ctx, post) : ''}
 ${post.editedAt ? html`<a href="/p/${post.id}/revisions">${t('mod.revisions')}</a>` : ''}</details>`;
+}
+
+/** Bars the anonymous identity behind the post from the board; the number is all a moderator learns of it. */
+export function banForm(ctx: PageContext, post: PostView, state?: FormState): SafeHtml {
+  const { t } = ctx;
+  const who = typeof post.anonymousNumber === 'number' ? t('mod.ban_member', { number: post.anonymousNumber }) : t('mod.ban_unnumbered');
+  const problem = state?.fieldErrors?.reason;
+  return html`<form method="post" action="/p/${post.id}/ban" class="stack ban">${csrfField(ctx)}
+<p><strong>${who}</strong><br><small>${t('mod.ban_explain')}</small></p>
+<p class="field${problem ? ' invalid' : ''}"><label for="ban-${post.id}">${t('mod.ban_reason')}</label><input id="ban-${post.id}" name="reason" required minlength="3" maxlength="500" value="${state?.values?.reason ?? ''}" ${problem ? 'aria-invalid="true"' : ''}>
+${problem ? html`<span class="problem">${problem}</span>` : ''}</p>
+<button type="submit" class="danger">${icon('shield')} ${t('mod.ban_submit')}</button></form>`;
 }
 
 export function threadPage(ctx: PageContext, view: ThreadView, options: { quote: PostView | null; after: string | null }, state?: FormState): SafeHtml {

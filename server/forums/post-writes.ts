@@ -23,6 +23,8 @@ export function newThread(post: PostDoc, opening: Pick<ThreadDoc, 'title' | 'sta
     firstPostId: post.id,
     authorId: post.authorId,
     anonymous: post.anonymous,
+    // An anonymous thread is its opening post's: the same blinded author proves both.
+    ...(post.blindAuthor ? { blindAuthor: post.blindAuthor, blindBoardId: post.blindBoardId ?? null } : {}),
     ...(post.remote ? { remote: post.remote } : {}),
     state: opening.state,
     pinned: false,

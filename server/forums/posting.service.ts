@@ -21,6 +21,7 @@ import { canModerate, ensureSee, postingBlock, throwBlock } from './policy.js';
 import { bump, eraseAsDeleted, insertThread, newPost, newThread, setReaction } from './post-writes.js';
 import { quoteExcerpt } from './quote-excerpt.js';
 import type { ReactionKind } from './reactions.js';
+import type { ReplyNotices } from './reply-notices.js';
 
 export interface PostingDeps {
   readonly store: Store;
@@ -31,6 +32,7 @@ export interface PostingDeps {
   readonly publish: Publish;
   readonly changes: ForumChanges;
   readonly identities: AnonymousIdentities;
+  readonly replies: ReplyNotices;
 }
 
 /** How a new post names its author: the account, or for an anonymous post only the member's blinded id for the board. */
@@ -58,7 +60,7 @@ export class PostingService {
     const thread = newThread(post, { title: input.title, state }, now);
     await store.transaction(async (tx) => {
       await insertThread(tx, thread, post);
-      if (byline.blindAuthor) await identities.number(tx, board.id, byline.blindAuthor);
+      if (byline.blindAuthor) await identities.number(tx, board.id, byline.blindAuthor, now);
     });
     changes.changed(threadId, post.id);
     const names = await views.namesFor([thread]);
@@ -84,11 +86,12 @@ export class PostingService {
     );
     await store.transaction(async (tx) => {
       await tx.collection(postsCollection).insert(post);
-      if (byline.blindAuthor) await identities.number(tx, board.id, byline.blindAuthor);
+      if (byline.blindAuthor) await identities.number(tx, board.id, byline.blindAuthor, now);
       if (state === 'visible') await bump(tx, thread, board, now);
     });
     if (state === 'visible') publish('thread', thread.id, 'post', { postId: post.id });
     changes.changed(thread.id, post.id);
+    if (state === 'visible') await this.deps.replies.replied(thread, post);
     return views.postView(author, key, post, board, { ...thread });
   }
 

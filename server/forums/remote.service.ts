@@ -13,6 +13,7 @@ import { remoteEditInput, remotePostInput, type remoteAuthorInput } from './foru
 import { bump, eraseAsDeleted, insertThread, newPost, newThread, setReaction } from './post-writes.js';
 import { quoteExcerpt } from './quote-excerpt.js';
 import type { ReactionKind } from './reactions.js';
+import type { ReplyNotices } from './reply-notices.js';
 
 /** The author of a post written on another server, as federation names them. */
 export type RemoteAuthor = z.output<typeof remoteAuthorInput>;
@@ -37,6 +38,7 @@ export interface RemoteIntakeDeps {
   readonly moderation: ModerationService;
   readonly publish: Publish;
   readonly changes: ForumChanges;
+  readonly replies: ReplyNotices;
 }
 
 /** Remote HTML cleaned like ours, with its plain text (for filters and search); refused when nothing is left. */
@@ -109,6 +111,7 @@ export class RemoteIntakeService {
     });
     if (state === 'visible') publish('thread', threadId, 'post', { postId: post.id });
     changes.changed(threadId, post.id);
+    if (thread && state === 'visible') await this.deps.replies.replied(thread, post);
     return { id: post.id, threadId };
   }
 

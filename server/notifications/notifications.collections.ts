@@ -14,6 +14,8 @@ export interface NotificationDoc {
   /** Where the notification leads (a path on this instance). */
   url: string;
   seen: boolean;
+  /** What collapses notifications: one unseen per account, kind and topic (e.g. `thread:<id>`). */
+  topic?: string;
   createdAt: number;
   expiresAt: number;
 }

@@ -18,7 +18,7 @@ export function notificationsPages(ctx: AppContext): express.Router {
     handle(async (req, res) => {
       const page = ctx.page(req);
       const { t } = page;
-      const list = await notifications.recent(req.account!.id);
+      const list = await notifications.list(req.account!, req.memberKey ?? null);
       sendPage(
         res,
         layout(page, {
@@ -37,7 +37,7 @@ ${list.length === 0 ? html`<p>${t('notification.none')}</p>` : ''}
   router.post(
     '/notifications/:id/open',
     handle(async (req, res) => {
-      const seen = await notifications.markSeen(req.account!.id, req.params.id ?? '');
+      const seen = await notifications.open(req.account!, req.memberKey ?? null, req.params.id ?? '');
       res.redirect(303, sameSite(seen.url));
     }),
   );

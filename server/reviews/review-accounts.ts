@@ -29,6 +29,14 @@ export class ReviewAccountData {
       await this.claims.redeem(accountId, key);
     });
     hooks.exporter('reviews', (accountId, key) => this.exportAccount(accountId, key));
+    // A moved key may replace this member's only while it proves nothing here: their anonymous reviews would be orphaned.
+    hooks.onKeyInUse(async (key) => {
+      for (const boardId of await this.records.boardIds()) {
+        const blindAuthor = blindOnReviewBoard(key, boardId);
+        if ((await this.store.collection(reviewsCollection).findOne({ blindAuthor })) || (await this.store.collection(responsesCollection).findOne({ blindAuthor }))) return true;
+      }
+      return false;
+    });
   }
 
   private async forgetNamedIn(tx: TxScope, accountId: string, content: ContentChoice): Promise<void> {

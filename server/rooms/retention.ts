@@ -51,6 +51,16 @@ export class RoomRetention {
     hooks.onBlindedDeleted((key, content) => this.forgetMember(key, content));
     hooks.onUnlocked((accountId, key) => claims.redeem(accountId, key).then(() => undefined));
     hooks.exporter('rooms', (_accountId, key) => (key ? this.exportMember(key) : Promise.resolve(null)));
+    hooks.onKeyInUse((key) => this.holdsAnything(key));
+  }
+
+  /** Whether the key has a membership or a waiting join request in any room (its messages and reactions need one). */
+  async holdsAnything(key: MemberKey): Promise<boolean> {
+    const roomIds = await this.roomIds();
+    if ((await this.members.ofKey(key, roomIds)).length > 0) return true;
+    const requests = this.store.collection(joinRequestsCollection);
+    for (const roomId of roomIds) if (await requests.findOne({ roomId, memberId: RoomMembers.blindId(key, roomId) })) return true;
+    return false;
   }
 
   /** Deletes a message and what hangs on it (reactions, pins, reports); true when a pin went with it. */

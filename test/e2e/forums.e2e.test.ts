@@ -230,6 +230,34 @@ describe('forums in Chromium', function () {
   });
 
   describe('without JavaScript', () => {
+    it('a moderator bans an anonymous member with the form on the post, and lifts the ban on the board’s list', async () => {
+      const writer = await member(inst, 'quiet');
+      const made = await writer.client.api('POST', '/boards/general/threads', { title: 'Said anonymously', body: 'Words to moderate', anonymous: true });
+      assert.equal(made.status, 201, made.text);
+      const postId = made.json.post.id as string;
+      const mod = await chromium.person('moderator (no JavaScript)', { javaScriptEnabled: false });
+      const { page } = mod;
+      await logIn(page, modAccount.handle);
+      await page.goto(`${inst.url}/t/${made.json.thread.id as string}`);
+      const post = page.locator(`#p-${postId}`);
+      await post.getByText('Moderate', { exact: true }).click();
+      const form = post.locator('form.ban');
+      const heading = (await form.locator('strong').textContent()) ?? '';
+      const number = /Ban anonymous member #(\d+) of this board/.exec(heading)?.[1];
+      assert.ok(number, heading);
+      await form.getByLabel('Reason (the board’s moderators see it)').fill('spamming the board');
+      await clickAndLoad(page, form.getByRole('button', { name: 'Ban from this board' }));
+      assert.equal(new URL(page.url()).pathname, '/mod/boards/general/bans');
+      await page.getByText(`Anonymous member #${number} of this board can no longer post anonymously here.`).waitFor();
+      assert.ok(!(await page.content()).includes(writer.handle), 'the page never names the member');
+      const refused = await writer.client.api('POST', '/boards/general/threads', { title: 'Again', body: 'still here', anonymous: true });
+      assert.equal(refused.status, 403, refused.text);
+      const ban = page.locator('li', { hasText: 'spamming the board' });
+      await clickAndLoad(page, ban.getByRole('button', { name: 'Lift the ban' }));
+      await page.getByText(`Anonymous member #${number} of this board may post anonymously here again.`).waitFor();
+      assert.equal((await writer.client.api('POST', '/boards/general/threads', { title: 'Again', body: 'back now', anonymous: true })).status, 201);
+    });
+
     it('signs up, starts a thread, replies with a content warning and reacts', async () => {
       const cleo = await chromium.person('cleo (no JavaScript)', { javaScriptEnabled: false });
       const { page } = cleo;

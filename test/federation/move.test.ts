@@ -3,6 +3,7 @@ import { eventually, startPeers, type Peer } from './instances.js';
 import { createPassphraseHasher } from '../../server/accounts/passphrase.js';
 import { unwrapMemberKey } from '../../server/accounts/key-wraps.js';
 import { SEAL_CONTEXT } from '../../server/accounts/account-keys.js';
+import { Client, handle, PASS } from '../helpers/client.js';
 
 const MOVE_PASS = 'a passphrase for moving house';
 
@@ -130,4 +131,91 @@ describe('a member moves from A to B, also when A is already gone', function () 
     assert.equal([actor.movedTo].flat()[0], newActor);
     assert.equal((await a.member.client.api('POST', '/federation/me/move', { target: 'not a url' })).status, 422);
   });
+
+  it('B takes up the member key sealed in the file, with both passphrases, into an account that holds nothing anonymous yet', async () => {
+    const join = async (prefix: string) => {
+      const client = new Client(b.url);
+      const h = handle(prefix);
+      assert.equal((await client.api('POST', '/accounts', { handle: h, passphrase: PASS })).status, 201);
+      return { client, handle: h };
+    };
+    const mover = await join('mover');
+    const unchanged = async () => {
+      const me = await mover.client.api('GET', '/me');
+      assert.equal(me.status, 200, 'the session still holds');
+      assert.equal(me.json.account.displayName, mover.handle, 'nothing of the file was taken');
+    };
+    const wrongKey = await mover.client.api('POST', '/federation/me/import', { ...file, keyPassphrase: 'not the moving passphrase', passphrase: PASS });
+    assert.equal(wrongKey.status, 422, wrongKey.text);
+    assert.ok(wrongKey.json.error.fields.keyPassphrase, wrongKey.text);
+    const noPassphrase = await mover.client.api('POST', '/federation/me/import', { ...file, keyPassphrase: MOVE_PASS });
+    assert.equal(noPassphrase.status, 422, noPassphrase.text);
+    assert.ok(noPassphrase.json.error.fields.passphrase, noPassphrase.text);
+    const wrongPassphrase = await mover.client.api('POST', '/federation/me/import', { ...file, keyPassphrase: MOVE_PASS, passphrase: 'not my passphrase at all' });
+    assert.equal(wrongPassphrase.status, 403, wrongPassphrase.text);
+    const { memberKey: _sealed, ...keyless } = file;
+    const noKey = await mover.client.api('POST', '/federation/me/import', { ...keyless, keyPassphrase: MOVE_PASS, passphrase: PASS });
+    assert.equal(noKey.status, 422, noKey.text);
+    assert.ok(noKey.json.error.fields.keyPassphrase, noKey.text);
+    const costly = { ...file, memberKey: { ...file.memberKey, kdf: String(file.memberKey.kdf).replace(/m=\d+/, 'm=99999999') } };
+    assert.equal((await mover.client.api('POST', '/federation/me/import', { ...costly, keyPassphrase: MOVE_PASS, passphrase: PASS })).status, 422, 'a seal asking for more memory than any instance would pay is refused unread');
+    await unchanged();
+
+    // An account whose own key already stands behind an anonymous post keeps it: the post would be out of reach.
+    const busy = await join('busy');
+    assert.equal((await busy.client.api('POST', '/boards/general/threads', { title: 'Already here', body: 'quietly', anonymous: true })).status, 201);
+    const refused = await busy.client.api('POST', '/federation/me/import', { ...file, keyPassphrase: MOVE_PASS, passphrase: PASS });
+    assert.equal(refused.status, 409, refused.text);
+    assert.equal(refused.json.error.code, 'member_key_in_use');
+    assert.equal((await busy.client.api('GET', '/me')).json.account.displayName, busy.handle);
+    // The same for a key behind an anonymous review on a screening board.
+    const reviewer = await join('reviewer');
+    const review = await reviewer.client.api('POST', '/review-boards/client-screening/reviews', {
+      kind: 'warning',
+      categories: ['non_payment'],
+      severity: 'high',
+      incidentMonth: '2026-10',
+      body: 'Left without paying.',
+      identifiers: [{ type: 'phone', value: '+44 7700 900123' }],
+      anonymous: true,
+    });
+    assert.equal(review.status, 201, review.text);
+    const refusedReviewer = await reviewer.client.api('POST', '/federation/me/import', { ...file, keyPassphrase: MOVE_PASS, passphrase: PASS });
+    assert.equal(refusedReviewer.status, 409, refusedReviewer.text);
+    assert.equal(refusedReviewer.json.error.code, 'member_key_in_use');
+
+    const taken = await mover.client.api('POST', '/federation/me/import', { ...file, keyPassphrase: MOVE_PASS, passphrase: PASS });
+    assert.equal(taken.status, 200, taken.text);
+    assert.equal(taken.json.memberKey, 'taken_up');
+    assert.equal(taken.json.recoveryCodes.length, 10);
+    assert.equal((await mover.client.api('GET', '/me')).status, 401, 'sessions holding the replaced key ended');
+
+    // B's own export of the account, sealed under another passphrase, carries the key that came from A.
+    const again = new Client(b.url);
+    assert.equal((await again.api('POST', '/sessions', { handle: mover.handle, passphrase: PASS })).status, 201);
+    const fromB = await again.api('POST', '/federation/me/export', { keyPassphrase: 'another passphrase for later' });
+    assert.equal(fromB.status, 200, fromB.text);
+    const [keyFromA, keyFromB] = [await openSealed(file.memberKey, MOVE_PASS), await openSealed(fromB.json.memberKey, 'another passphrase for later')];
+    assert.ok(keyFromA.equals(keyFromB), 'the account holds the moved key');
+
+    // Anonymous posts made on B under the moved key are proved by it, also through a new recovery code.
+    const post = await again.api('POST', '/boards/general/threads', { title: 'Under my old key', body: 'moved with me', anonymous: true });
+    assert.equal(post.status, 201, post.text);
+    const recovered = new Client(b.url);
+    const reply = await recovered.api('POST', '/recovery', { handle: mover.handle, code: taken.json.recoveryCodes[0], passphrase: 'a passphrase after recovery' });
+    assert.equal(reply.status, 200, reply.text);
+    assert.equal((await recovered.api('PATCH', `/posts/${post.json.post.id}`, { body: 'edited after recovery' })).status, 200);
+    const twice = await recovered.api('POST', '/federation/me/import', { ...file, keyPassphrase: MOVE_PASS, passphrase: 'a passphrase after recovery' });
+    assert.equal(twice.status, 200, twice.text);
+    assert.equal(twice.json.memberKey, 'already_taken_up');
+  });
 });
+
+/** The member key bytes sealed in an export file, opened as the member would. */
+async function openSealed(sealed: { kdf: string; wrap: string }, passphrase: string): Promise<Buffer> {
+  const hasher = await createPassphraseHasher({ memoryKiB: 19_456, iterations: 2, floor: { memoryKiB: 8, iterations: 1 } });
+  const opened = await hasher.verify(sealed.kdf, passphrase);
+  const key = opened.wrapKey ? unwrapMemberKey(sealed.wrap, opened.wrapKey, SEAL_CONTEXT) : null;
+  assert.ok(key, 'the passphrase opens the sealed key');
+  return key.exportBytes();
+}

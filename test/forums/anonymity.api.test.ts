@@ -157,10 +157,11 @@ describe('anonymous posts: blinded to the server', () => {
     const named = await alice.client.api('POST', '/boards/general/threads', { title: 'Named by alice', body: 'named' });
     assert.equal((await alice.client.api('POST', `/posts/${named.json.post.id}/reactions`, { kind: 'heart' })).status, 200);
     await inst.close();
-    const tables = ['posts', 'threads', 'post_revisions', 'reactions', 'anonymous_numbers', 'board_bans', 'forum_claims'];
+    const tables = ['posts', 'threads', 'post_revisions', 'reactions', 'anonymous_numbers', 'anonymous_reply_marks', 'board_bans', 'forum_claims'];
     const rows = seizedRows(dataDir, tables);
     const anonymous = rows.get('posts')!.filter((r) => r.includes('"anonymous":true'));
     assert.ok(anonymous.length >= 4, 'the anonymous posts are in the copy');
+    assert.ok(rows.get('anonymous_reply_marks')!.length > 0, 'the anonymous identities’ read marks are in the copy');
     for (const row of anonymous) assert.doesNotMatch(row, /"authorId":"/, `an anonymous post names no account: ${row.slice(0, 80)}`);
     for (const table of tables) {
       for (const row of rows.get(table)!) {
