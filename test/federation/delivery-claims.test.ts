@@ -56,7 +56,7 @@ describe('delivery queue shared by several processes', function () {
     const [one, two] = [new DeliveryQueue(store, options), new DeliveryQueue(store, options)];
     await one.enqueue({ actorId: 'https://here.example/ap/b/general', body: '{}', addresses: ['https://a.example/inbox', 'https://b.example/inbox', 'https://c.example/inbox'] });
     const [first, second, third] = await one.claimDue(3, LEASE_MS);
-    assert.ok(first && second && third);
+    assert.ok(first && second && third, 'three inboxes claimed');
     await Promise.all([one.completeDeliveries([first]), two.failDelivery(second, false), one.completeDeliveries([third])]);
     const [doc] = (await store.collection(apDeliveriesCollection).find({ orderBy: { field: 'nextAt' } })).items;
     assert.deepEqual(doc?.targets.map((t) => [t.address, t.attempt]), [[second.address, 1]], 'the failed inbox waits for its retry, the others are done');
