@@ -39,7 +39,7 @@ describe('delivery queue shared by several processes', function () {
   it('claims every due inbox once when workers claim at the same time', async () => {
     const queues = Array.from({ length: 4 }, () => new DeliveryQueue(store, options));
     for (let i = 0; i < 30; i++) {
-      assert.ok(await queues[0]!.enqueue({ actorId: 'https://here.example/ap/b/general', body: `{"n":${i}}`, addresses: [`https://a.example/inbox`, `https://b.example/inbox`, `https://c${i % 3}.example/inbox`] }));
+      assert.ok(await queues[0]!.enqueue({ actorId: 'https://here.example/ap/b/general', body: `{"n":${i}}`, addresses: ['https://a.example/inbox', 'https://b.example/inbox', `https://c${i % 3}.example/inbox`] }), 'queued');
     }
     const claimed: ClaimedDelivery[] = [];
     for (;;) {
