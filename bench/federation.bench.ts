@@ -118,6 +118,8 @@ async function startInstance(dataDir: string): Promise<Instance> {
     LOG_LEVEL: 'warn',
     MALLOC_ARENA_MAX: '2',
     MALLOC_MMAP_THRESHOLD_: '1048576',
+    // The figures are one process's; the default would start one per core.
+    PARASOL_WORKERS: '1',
     FEDERATION_INBOX_PER_HOST_PER_MINUTE: String(INBOX_LIMIT),
   });
   startedAt = now();

@@ -29,7 +29,8 @@ export async function startServer(env: Record<string, string> = {}, options: { d
   // As `npm start` runs it: a heap limit (PARASOL_HEAP_MB, default 256), with which V8 grows the heap far less
   // eagerly under load, two malloc arenas (MALLOC_ARENA_MAX) instead of one per thread of the pool, and blocks of
   // 1 MiB and more always mapped on their own (MALLOC_MMAP_THRESHOLD_), so that they go back to the system when freed.
-  const run = runNode([...(options.nodeArgs ?? []), `--max-old-space-size=${process.env.PARASOL_HEAP_MB ?? '256'}`, path.join(repoRoot, 'dist', 'server', 'main.js')], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn', MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576', ...env });
+  // One process unless `env` asks for more: the figures are one process's, and the default would start one per core.
+  const run = runNode([...(options.nodeArgs ?? []), `--max-old-space-size=${process.env.PARASOL_HEAP_MB ?? '256'}`, path.join(repoRoot, 'dist', 'server', 'main.js')], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn', MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576', PARASOL_WORKERS: '1', ...env });
   await run.waitFor(/listening|\/setup\//);
   return {
     url: `http://127.0.0.1:${port}`,

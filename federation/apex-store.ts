@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { DuplicateKeyError, type Store, type TxScope } from '../server/store/port.js';
+import { foreignWrites } from '../server/core/foreign-writes.js';
 import {
   apActivitiesCollection,
   apContextsCollection,
@@ -52,6 +53,8 @@ export class PortApexStore implements IApexStore {
   private readonly contexts;
   private readonly summaries = new Map<string, MembersSummary>();
   private streamsVersion = 0;
+  /** Other processes' writes seen when the summaries were last looked at (server/core/foreign-writes.ts). */
+  private foreignSeen = foreignWrites();
   private readonly now: () => number;
 
   constructor(
@@ -340,6 +343,12 @@ export class PortApexStore implements IApexStore {
   }
 
   private async membersSummary(collectionId: string): Promise<MembersSummary> {
+    // Another process of the instance may have changed a collection (a Follow it accepted): then none is trusted.
+    const foreign = foreignWrites();
+    if (foreign !== this.foreignSeen) {
+      this.foreignSeen = foreign;
+      this.changedStreams(null);
+    }
     const known = this.summaries.get(collectionId);
     if (known !== undefined) return known;
     const version = this.streamsVersion;

@@ -82,6 +82,11 @@ export interface ApDeliveryDoc {
   createdAt: number;
   /** Past this it is given up, and the retention sweep deletes it. */
   expiresAt: number;
+  /**
+   * How many times the row was written since it was queued (missing: never). Every write is conditional on the
+   * count just read, so two processes never both claim an inbox, nor undo each other's claim or completion.
+   */
+  rev?: number;
 }
 
 export const apObjectsCollection = defineCollection<ApObjectDoc>({

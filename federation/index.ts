@@ -40,8 +40,6 @@ export interface Federation {
   readonly posts: PostFederation;
   /** The admin's federation page; mounted by the app after sessions, unlike the rest. */
   readonly pages: express.Router;
-  /** Stops the delivery worker, letting requests in flight finish. */
-  close(): Promise<void>;
 }
 
 const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -49,6 +47,9 @@ const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json
 /** Followed boards are read for what was missed a little after start, then every six hours. */
 const CATCH_UP_DELAY_MS = 5_000;
 const CATCH_UP_EVERY_MS = 6 * 3_600_000;
+/** The background jobs' names, which their leases go by. */
+const DELIVERY_JOB = 'federation-delivery';
+const CATCH_UP_JOB = 'federation-catch-up';
 
 /**
  * Attaches ActivityPub to the app: discovery (WebFinger, NodeInfo,
@@ -66,12 +67,12 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   const iris = new Iris(config.publicUrl);
   // The deny list or allow-list is loaded before anything is fetched or accepted.
   let policy: FederationPolicy | null = null;
-  // The store, apex and the delivery worker refer to each other through callbacks: queued deliveries wake the worker.
-  let worker: DeliveryWorker | null = null;
+  // Queued deliveries wake the delivery worker, in whichever process holds its lease.
+  const wakeDeliveries = () => ctx.jobs.wake(DELIVERY_JOB);
   const queue = new DeliveryQueue(store, {
     deliveryMaxAgeMs: config.federation.deliveryMaxAgeMs,
     retryBaseMs: config.federation.retryBaseMs,
-    onEnqueued: () => worker?.kick(),
+    onEnqueued: wakeDeliveries,
   });
   const apexStore = new PortApexStore(store, queue);
   await apexStore.setup();
@@ -92,7 +93,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     version,
     outbound,
     instanceSigner: async () => (actors ? actors.signer((await actors.instanceActor()).id) : null),
-    onQueued: () => worker?.kick(),
+    onQueued: wakeDeliveries,
   });
   policy = new FederationPolicy({ store, apex, apexStore, iris, logger });
   await policy.load();
@@ -104,7 +105,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     { queue, signer: (id) => actorService.signer(id), logger, onRefused: (delivery) => posting.refused(delivery) },
     { ...outbound, concurrency: config.federation.deliveryConcurrency },
   );
-  worker = deliveries;
+  ctx.jobs.exclusive(DELIVERY_JOB, { start: () => deliveries.start(), stop: () => deliveries.stop(), wake: () => deliveries.kick() });
   // The instance actor's key exists before anything needs to sign.
   await actorService.instanceActor();
 
@@ -211,24 +212,13 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   pages.use(federationPages(ctx, { policy: rules, follows, network }));
   pages.use(mirrorPages(ctx, { mirror, follows, objects: apexStore, posting }));
 
-  // Deliveries left from before a restart.
-  deliveries.kick();
   // What followed boards posted while this instance was away longer than their retries last.
-  const catchUpAll = () => void mirror.catchUpAll();
-  const firstCatchUp = setTimeout(catchUpAll, CATCH_UP_DELAY_MS);
-  const catchUps = setInterval(catchUpAll, CATCH_UP_EVERY_MS);
-  firstCatchUp.unref();
-  catchUps.unref();
+  ctx.jobs.every(CATCH_UP_JOB, { firstAfterMs: CATCH_UP_DELAY_MS, everyMs: CATCH_UP_EVERY_MS, run: () => mirror.catchUpAll() });
   return {
     actors: actorService,
     policy: rules,
     follows,
     posts,
     pages,
-    close: () => {
-      clearTimeout(firstCatchUp);
-      clearInterval(catchUps);
-      return deliveries.stop();
-    },
   };
 }

@@ -101,6 +101,10 @@ import { securityHeaders } from './http/security-headers.js';
 import { errorHandler } from './http/error-handler.js';
 import { createLimiter } from './core/rate-limit.js';
 import { systemClock, type Clock } from './core/clock.js';
+import { newId } from './crypto.js';
+import { jobsCollections } from './jobs/jobs.collections.js';
+import { JobLeases } from './jobs/leases.js';
+import { BackgroundJobs } from './jobs/background-jobs.js';
 import { LANG_COOKIE } from './http/request.js';
 import { projectRoot } from './paths.js';
 import { messagePage } from './accounts/accounts.views.js';
@@ -137,7 +141,8 @@ export interface ParasolOptions {
 export async function createParasol(config: Config, options: ParasolOptions = {}): Promise<Parasol> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore(config.databaseUrl, {
-      sweepIntervalMs: config.sweepIntervalMs,
+      // The app sweeps, under a job lease (below), so that one process does it.
+      sweepIntervalMs: null,
       databaseKey: config.secrets.databaseKey,
       onSweepError: (error) => logger.error({ err: error }, 'retention sweep failed'),
     }));
@@ -154,7 +159,14 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     vapidCollection,
     ...rightsCollections,
     backupsCollection,
+    ...jobsCollections,
   ]);
+  // Each process draws its own id for the leases it holds: nothing about the machine or the process is written.
+  const jobs = new BackgroundJobs(new JobLeases(store, newId(), config.jobLeaseMs), logger);
+  jobs.every('store-sweep', {
+    everyMs: config.sweepIntervalMs,
+    run: () => store.sweepExpired(),
+  });
 
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
   const instance = await new InstanceService(store, { checkChange: (current, patch) => checkLanguageSettings(i18n, current, patch) }).load();
@@ -232,6 +244,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const reviewSharing = new PartnerSharingService({ store, records: reviewRecords, accounts, areas, lifetimeMs: config.reviews.lifetimeMs });
   const push = await new PushService(store, hooks, logger, { publicUrl: config.publicUrl, allowPrivateNetwork: config.allowPrivateNetwork }).load();
   await dropClientDigests(store);
+  const clock = options.clock ?? systemClock;
   const safety = new SafetyService({
     store,
     accounts,
@@ -241,10 +254,11 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     push,
     hooks,
     publish: (...args) => publishLive(...args),
-    logger,
     config: config.safety,
-    clock: options.clock ?? systemClock,
+    clock,
   });
+  // Deadlines that passed while no process was running are alerted at start, before anything else.
+  jobs.every('checkin-scan', { everyMs: config.safety.scanIntervalMs, atStart: true, clock, run: () => safety.alertOverdue() });
   const incidents = new IncidentsService({
     store,
     accounts,
@@ -304,6 +318,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     rooms,
     rights,
     backups: new BackupService(store),
+    jobs,
     cookie: { secure, sessionMs: config.sessionMs },
     page: (req: Request) => pageContext(req, i18n, pageSite(i18n, instance.settings(), req.account)),
   };
@@ -419,6 +434,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     await push.unsubscribeAll(accountId);
     realtime.disconnectAccount(accountId, keptSessionId);
   });
+  jobs.relayWakes((job) => realtime.relayWake(job));
+  realtime.onWake((job) => jobs.woken(job));
   realtime.channel('thread', (viewer, id, key) => forums.reading.canViewThread(viewer, key, id));
   realtime.channel('account', async (viewer, id) => viewer?.id === id);
   publishLive = (family, id, event, payload) => realtime.publish(family, id, event, payload);
@@ -433,8 +450,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     api,
     realtime,
     listen: async () => {
-      // Deadlines that passed while the server was down are alerted before anything else.
-      await safety.start();
+      await jobs.start();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -444,8 +460,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
       });
     },
     close: async () => {
-      safety.stop();
-      await federation?.close();
+      // The jobs first: a delivery in flight finishes, and another process takes the leases over at once.
+      await jobs.stop();
       // Open websockets would keep the HTTP server from closing.
       await realtime.close();
       await new Promise<void>((resolve) => {

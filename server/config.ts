@@ -44,6 +44,7 @@ const baseEnvSchema = z.object({
   DEFAULT_LOCALE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or zh-Hans').default('en'),
   TRUST_PROXY: boolFromEnv.default(false),
   SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  JOB_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(testHashingFloor.memoryKiB).max(1_048_576).default(hashingFloor.passphrase.memoryKiB),
   ARGON2_ITERATIONS: z.coerce.number().int().min(testHashingFloor.iterations).max(20).default(hashingFloor.passphrase.iterations),
@@ -95,6 +96,11 @@ export interface Config {
   readonly defaultLocale: string;
   readonly trustProxy: boolean;
   readonly sweepIntervalMs: number;
+  /**
+   * How long a process holds a background job's lease without renewing it: when a process dies or hangs, another
+   * takes its jobs over within this (plus a third of it).
+   */
+  readonly jobLeaseMs: number;
   readonly sessionMs: number;
   readonly argon2: {
     readonly memoryKiB: number;
@@ -184,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultLocale: e.DEFAULT_LOCALE,
     trustProxy: e.TRUST_PROXY,
     sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
+    jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
     sessionMs: e.SESSION_DAYS * 86_400_000,
     argon2: {
       memoryKiB: e.ARGON2_MEMORY_KIB,

@@ -1,4 +1,4 @@
-import type { Store, TxScope } from '../../server/store/port.js';
+import { StoreError, type Store, type TxScope } from '../../server/store/port.js';
 import { eachPage } from '../../server/store/paging.js';
 import { newId } from '../../server/crypto.js';
 import { apDeliveriesCollection, type ApDeliveryDoc, type DeliveryTarget } from '../apex.collections.js';
@@ -34,6 +34,8 @@ export interface DeliveryQueueOptions {
 }
 
 const PAGE = 500;
+/** A row written by other processes this many times while one process tries to change it is a fault, not a race. */
+const MAX_WRITE_ATTEMPTS = 5;
 
 /**
  * Ids of queued activities start with the time, so that new rows go to the end of the primary-key index
@@ -117,12 +119,16 @@ export class DeliveryQueue {
       const due = await col.find({ orderBy: { field: 'nextAt' }, range: { lte: now }, limit });
       const claimed: ClaimedDelivery[] = [];
       for (const doc of due.items) {
+        const mine: ClaimedDelivery[] = [];
         const targets = doc.targets.map((t) => {
-          if (t.nextAt > now || claimed.length >= limit) return t;
-          claimed.push({ id: doc.id, address: t.address, actorId: doc.actorId, body: doc.body, attempt: t.attempt, createdAt: doc.createdAt, expiresAt: doc.expiresAt });
+          if (t.nextAt > now || claimed.length + mine.length >= limit) return t;
+          mine.push({ id: doc.id, address: t.address, actorId: doc.actorId, body: doc.body, attempt: t.attempt, createdAt: doc.createdAt, expiresAt: doc.expiresAt });
           return { ...t, nextAt: now + leaseMs };
         });
-        await col.patch(doc.id, { targets, nextAt: earliest(targets) });
+        // Due -> being sent happens once: a row another process wrote since it was read here is left to that process.
+        if (mine.length > 0 && (await col.patchIf(doc.id, { rev: doc.rev ?? null }, { targets, nextAt: earliest(targets), rev: (doc.rev ?? 0) + 1 }))) {
+          claimed.push(...mine);
+        }
         if (claimed.length >= limit) break;
       }
       return claimed;
@@ -141,10 +147,9 @@ export class DeliveryQueue {
     const byActivity = new Map<string, Set<string>>();
     for (const d of done) byActivity.set(d.id, (byActivity.get(d.id) ?? new Set()).add(d.address));
     await this.store.transaction(async (tx) => {
-      const col = tx.collection(apDeliveriesCollection);
-      for (const doc of await col.getMany([...byActivity.keys()])) {
+      for (const doc of await tx.collection(apDeliveriesCollection).getMany([...byActivity.keys()])) {
         const addresses = byActivity.get(doc.id)!;
-        await this.keepTargets(tx, doc, doc.targets.filter((t) => !addresses.has(t.address)));
+        await this.changeTargets(tx, doc, (targets) => targets.filter((t) => !addresses.has(t.address)));
       }
     });
   }
@@ -157,10 +162,11 @@ export class DeliveryQueue {
     return this.store.transaction(async (tx) => {
       const doc = await tx.collection(apDeliveriesCollection).get(delivery.id);
       if (!doc?.targets.some((t) => t.address === delivery.address)) return false;
-      const targets = retried
-        ? doc.targets.map((t) => (t.address === delivery.address ? { ...t, attempt: delivery.attempt + 1, nextAt } : t))
-        : doc.targets.filter((t) => t.address !== delivery.address);
-      await this.keepTargets(tx, doc, targets);
+      await this.changeTargets(tx, doc, (targets) =>
+        retried
+          ? targets.map((t) => (t.address === delivery.address ? { ...t, attempt: delivery.attempt + 1, nextAt } : t))
+          : targets.filter((t) => t.address !== delivery.address),
+      );
       return retried;
     });
   }
@@ -177,10 +183,26 @@ export class DeliveryQueue {
     return pending;
   }
 
-  /** Writes what is left of a queued activity's inboxes, or deletes it when none is. */
-  private async keepTargets(tx: TxScope, doc: ApDeliveryDoc, targets: DeliveryTarget[]): Promise<void> {
+  /**
+   * Writes what `change` leaves of a queued activity's inboxes, or deletes the row when none is left. The write is
+   * conditional on the row as read (its rev); when another process wrote it in between, the row is read again and
+   * changed anew.
+   */
+  private async changeTargets(tx: TxScope, read: ApDeliveryDoc, change: (targets: readonly DeliveryTarget[]) => DeliveryTarget[]): Promise<void> {
     const col = tx.collection(apDeliveriesCollection);
-    if (targets.length === 0) await col.delete(doc.id);
-    else if (targets.length !== doc.targets.length || targets.some((t, i) => t !== doc.targets[i])) await col.patch(doc.id, { targets, nextAt: earliest(targets) });
+    let doc: ApDeliveryDoc | null = read;
+    for (let attempt = 1; doc !== null; attempt++) {
+      const current: ApDeliveryDoc = doc;
+      const targets = change(current.targets);
+      if (targets.length === current.targets.length && targets.every((t, i) => t === current.targets[i])) return;
+      // What is left were this process's to finish: nothing another process may still change.
+      if (targets.length === 0) {
+        await col.delete(current.id);
+        return;
+      }
+      if (await col.patchIf(current.id, { rev: current.rev ?? null }, { targets, nextAt: earliest(targets), rev: (current.rev ?? 0) + 1 })) return;
+      if (attempt >= MAX_WRITE_ATTEMPTS) throw new StoreError(`queued delivery ${current.id} kept changing under ${attempt} writes`);
+      doc = await col.get(current.id);
+    }
   }
 }

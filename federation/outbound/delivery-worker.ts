@@ -34,12 +34,18 @@ export interface DeliveryDeps {
  * Deliveries that went through are removed together, a batch per turn of the
  * event loop rather than a write each: a crash in between sends them once
  * more, which receivers take as the same activity (its id).
+ *
+ * It runs in one process of an instance at a time, the one holding its job
+ * lease, which starts and stops it (server/jobs); until started it sends
+ * nothing. Claims are conditional writes all the same, so a process that
+ * hung past its lease and another that took the lease over never claim one
+ * delivery both.
  */
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
-  private stopped = false;
+  private stopped = true;
   private readonly leaseMs: number;
   private delivered: ClaimedDelivery[] = [];
   private removing: Promise<void> | null = null;
@@ -49,6 +55,12 @@ export class DeliveryWorker {
     private readonly options: DeliveryOptions,
   ) {
     this.leaseMs = options.timeoutMs * 2 + 30_000;
+  }
+
+  /** Starts sending, beginning with what is due in the queue (deliveries left from before a restart, or from another process). */
+  start(): void {
+    this.stopped = false;
+    this.kick();
   }
 
   /** Looks at the queue now (called whenever apex queues something). */
@@ -75,8 +87,10 @@ export class DeliveryWorker {
       });
   }
 
+  /** Stops sending, once the deliveries in flight are done; start() resumes. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.again = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;

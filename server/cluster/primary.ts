@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import crypto from 'node:crypto';
+import os from 'node:os';
 import { setupPrimary as setupSocketIoPrimary } from '@socket.io/cluster-adapter';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { LIMIT_KEY_ENV } from '../core/rate-limit.js';
@@ -16,12 +17,13 @@ const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 10_000;
 
 /**
- * The number of processes PARASOL_WORKERS asks for: 1 (a single process without a primary) when unset, since
- * background jobs do not yet run under leases and would each run in every worker. Anything else than a
- * positive integer is refused.
+ * The number of processes PARASOL_WORKERS asks for: by default one per core the process may use
+ * (os.availableParallelism, which counts a container's or an affinity mask's limit), and 1 means a single
+ * process without a primary. Background jobs run under leases in the store (server/jobs), so each runs in one
+ * process however many there are. Anything else than a positive integer is refused.
  */
-export function workerCount(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return 1;
+export function workerCount(value: string | undefined, cores = os.availableParallelism()): number {
+  if (value === undefined || value.trim() === '') return Math.max(1, cores);
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new Error(`PARASOL_WORKERS must be a positive integer, not "${value}"`);
   return Number(value);
 }

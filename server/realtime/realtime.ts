@@ -74,6 +74,14 @@ export interface Realtime extends Channels {
   disconnectAccount(accountId: string, keepSessionId?: string | null): void;
   /** Disconnects the sockets opened with these sessions: a page left open after log-out stops receiving at once. */
   disconnectSessions(sessionIds: readonly string[]): void;
+  /**
+   * Tells the other processes of this instance that a background job has new work (the one holding its lease
+   * wakes it). It goes through socket.io's adapter, which already links the processes; in a single process
+   * there is no other to tell.
+   */
+  relayWake(job: string): void;
+  /** Called with the job named by another process's relayWake. */
+  onWake(listener: (job: string) => void): void;
   /** Disconnects all sockets and refuses new ones; the HTTP server is left to its owner. */
   close(): Promise<void>;
 }
@@ -89,6 +97,11 @@ export const MAX_CHANNELS_PER_SOCKET = 20;
 /** Subscribe and unsubscribe events per socket per window: each subscribe may read the database. */
 export const MAX_EVENTS_PER_WINDOW = 30;
 const WINDOW_MS = 10_000;
+
+/** Events between the processes of one instance (serverSideEmit), never sent to a client. */
+const END_ACCOUNT = 'parasol:end-account';
+const END_SESSIONS = 'parasol:end-sessions';
+const WAKE = 'parasol:wake';
 
 const FAMILY = /^[a-z][a-z0-9-]{0,31}$/;
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -134,6 +147,8 @@ const data = (socket: Socket) => socket.data as SocketData;
 export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtime {
   const { sessions, logger, publicOrigin } = deps;
   let closed = false;
+  // With one, socket.io's adapter links this process to the instance's others: broadcasts and serverSideEmit reach them.
+  const shared = cluster.isWorker;
   const io = new Server(server, {
     path: '/socket.io',
     serveClient: false,
@@ -143,7 +158,7 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     // browser client tries websocket first (client/live.js).
     transports: cluster.isWorker ? ['websocket'] : ['polling', 'websocket'],
     // Broadcasts, rooms and fetchSockets() reach the sockets of every process through the primary.
-    ...(cluster.isWorker ? { adapter: createAdapter() } : {}),
+    ...(shared ? { adapter: createAdapter() } : {}),
     // No cors option: socket.io then sends no CORS headers, so other sites cannot read polling answers.
     allowRequest: (req, callback) => callback(closed ? 'closed' : 'origin_refused', !closed && sameOrigin(req, publicOrigin)),
   });
@@ -157,6 +172,37 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
   }
 
   const live = namespace('/live', { requireAccount: false });
+
+  /** Disconnects this process's sockets that `ends` picks, in every namespace. */
+  function disconnectHere(ends: (socket: SocketData) => boolean): void {
+    for (const { nsp } of namespaces) {
+      for (const socket of nsp.sockets.values()) if (ends(data(socket))) socket.disconnect();
+    }
+  }
+  const endsAccount = (accountId: string, keepSessionId: string | null) => (socket: SocketData) =>
+    socket.accountId === accountId && (keepSessionId === null || socket.sessionId !== keepSessionId);
+  const endsSessions = (sessionIds: readonly string[]) => {
+    const ended = new Set(sessionIds);
+    return (socket: SocketData) => socket.sessionId !== null && ended.has(socket.sessionId);
+  };
+  // Ids only cross between processes, never a token, a key or anything a member wrote. Another process of this
+  // instance sends these; what it sends is still checked, as anything read off a wire.
+  const ids = z.array(z.string().max(128)).max(10_000);
+  io.on(END_ACCOUNT, (accountId: unknown, keepSessionId: unknown) => {
+    if (typeof accountId === 'string' && (keepSessionId === null || typeof keepSessionId === 'string')) disconnectHere(endsAccount(accountId, keepSessionId));
+  });
+  io.on(END_SESSIONS, (sessionIds: unknown) => {
+    const parsed = ids.safeParse(sessionIds);
+    if (parsed.success) disconnectHere(endsSessions(parsed.data));
+  });
+  const wakeListeners: ((job: string) => void)[] = [];
+  io.on(WAKE, (job: unknown) => {
+    if (typeof job === 'string') for (const listener of wakeListeners) listener(job);
+  });
+  const toOthers = (event: string, ...args: unknown[]): void => {
+    if (shared && !closed) io.serverSideEmit(event, ...args);
+  };
+
   return {
     io,
     nsp: live.nsp,
@@ -168,21 +214,19 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     followers: live.followers,
     namespace,
     disconnectAccount(accountId, keepSessionId = null) {
-      for (const { nsp } of namespaces) {
-        for (const socket of nsp.sockets.values()) {
-          const { accountId: owner, sessionId } = data(socket);
-          if (owner === accountId && (keepSessionId === null || sessionId !== keepSessionId)) socket.disconnect();
-        }
-      }
+      disconnectHere(endsAccount(accountId, keepSessionId));
+      toOthers(END_ACCOUNT, accountId, keepSessionId);
     },
     disconnectSessions(sessionIds) {
-      const ended = new Set(sessionIds);
-      for (const { nsp } of namespaces) {
-        for (const socket of nsp.sockets.values()) {
-          const session = data(socket).sessionId;
-          if (session && ended.has(session)) socket.disconnect();
-        }
-      }
+      if (sessionIds.length === 0) return;
+      disconnectHere(endsSessions(sessionIds));
+      toOthers(END_SESSIONS, sessionIds);
+    },
+    relayWake(job) {
+      toOthers(WAKE, job);
+    },
+    onWake(listener) {
+      wakeListeners.push(listener);
     },
     async close() {
       closed = true;

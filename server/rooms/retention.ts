@@ -30,9 +30,9 @@ export function messageExpiry(createdAt: number, retentionDays: RetentionDays): 
  * Scheduled deletion: each message carries its own `expiresAt` (messageExpiry),
  * and its reactions, message pins and reports copy it. These collections
  * declare `expiresAt` as their ttlField (rooms.collections.ts), so the store's
- * retention sweep deletes the rows once it passes (the SQLite adapter's timer,
- * every `sweepIntervalMs`; a MongoDB TTL index), and reads hide them before the
- * sweep. Join requests and invites lapse the same way.
+ * retention sweep deletes the rows once it passes (the app's sweep job, every
+ * `sweepIntervalMs` in the process holding its lease; a MongoDB TTL index too),
+ * and reads hide them before the sweep. Join requests and invites lapse the same way.
  *
  * Immediate deletion: a deleted message, a closed room and a deleted account
  * (below) are removed from the database at once, never flagged. A deleted

@@ -3,7 +3,6 @@ import { newId } from '../crypto.js';
 import type { Clock } from '../core/clock.js';
 import { conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
-import type { Logger } from '../logger.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
@@ -34,7 +33,6 @@ export interface SafetyDeps {
   readonly push: PushService;
   readonly hooks: AccountHooks;
   readonly publish: Publish;
-  readonly logger: Logger;
   readonly config: SafetyConfig;
   /** When deadlines pass: the system clock, or a test's. */
   readonly clock: Clock;
@@ -91,13 +89,11 @@ export class SafetyService {
   private readonly instance: InstanceService;
   private readonly push: PushService;
   private readonly publish: Publish;
-  private readonly logger: Logger;
   private readonly config: SafetyConfig;
   private readonly clock: Clock;
   private readonly links;
   private readonly checkins;
   private readonly alerts;
-  private stopScanner: (() => void) | null = null;
 
   constructor(deps: SafetyDeps) {
     this.store = deps.store;
@@ -107,7 +103,6 @@ export class SafetyService {
     this.instance = deps.instance;
     this.push = deps.push;
     this.publish = deps.publish;
-    this.logger = deps.logger;
     this.config = deps.config;
     this.clock = deps.clock;
     this.links = deps.store.collection(buddyLinksCollection);
@@ -129,22 +124,10 @@ export class SafetyService {
     });
   }
 
-  /** Starts the overdue scanner, after one scan now for the deadlines that passed while the server was down. */
-  async start(): Promise<void> {
-    const scan = () => this.alertOverdue().then(
-      () => undefined,
-      (error: unknown) => this.logger.error({ err: error }, 'check-in scan failed'),
-    );
-    await scan();
-    this.stopScanner = this.clock.every(this.config.scanIntervalMs, scan);
-  }
-
-  stop(): void {
-    this.stopScanner?.();
-    this.stopScanner = null;
-  }
-
-  /** Alerts every open check-in whose deadline passed; returns how many this call alerted. */
+  /**
+   * Alerts every open check-in whose deadline passed; returns how many this call alerted. The app runs it every
+   * scanIntervalMs, and once at start for the deadlines that passed while no process ran, under a job lease.
+   */
   async alertOverdue(now = this.clock.now()): Promise<number> {
     const due = await this.checkins.find({ where: { status: 'open' }, orderBy: { field: 'deadline' }, range: { lte: now }, limit: 200 });
     let alerted = 0;
@@ -250,8 +233,12 @@ export class SafetyService {
     if (c.ownerId !== viewer!.id) throw forbidden('not_owner');
     if (c.status === 'closed') throw conflict('checkin_closed');
     const now = this.clock.now();
-    const updated = (await this.checkins.patch(c.id, { status: 'closed', closedAt: now, expiresAt: now + this.config.checkinRetentionMs }))!;
-    if (c.status === 'alerted') {
+    const closing = { status: 'closed', closedAt: now, expiresAt: now + this.config.checkinRetentionMs } as const;
+    // Conditional on the status read, so that an alarm raised meanwhile (by a scan in any process) is followed by "safe".
+    let updated = await this.checkins.patchIf(c.id, { status: c.status }, closing);
+    if (!updated && c.status === 'open') updated = await this.checkins.patchIf(c.id, { status: 'alerted' }, closing);
+    if (!updated) throw conflict('checkin_closed');
+    if (updated.alertedAt !== null) {
       await this.notifications.notify(c.buddyIds, 'buddy_safe', `/safety/checkins/${c.id}`);
       for (const buddy of c.buddyIds) this.publish('account', buddy, 'buddy-safe', { checkinId: c.id });
     }
@@ -266,7 +253,9 @@ export class SafetyService {
     const now = this.clock.now();
     const expectedEnd = Math.max(c.expectedEnd, now) + minutes * 60_000;
     if (expectedEnd > now + MAX_AHEAD) throw fieldError('minutes', 'validation.end_too_far');
-    const updated = (await this.checkins.patch(c.id, { expectedEnd, deadline: expectedEnd + this.config.graceMs }))!;
+    // An alarm raised meanwhile stands: the buddies were told, so the deadline no longer moves.
+    const updated = await this.checkins.patchIf(c.id, { status: 'open' }, { expectedEnd, deadline: expectedEnd + this.config.graceMs });
+    if (!updated) throw conflict('checkin_closed');
     return this.checkinView(viewer!, updated);
   }
 
@@ -381,19 +370,18 @@ export class SafetyService {
 
   /**
    * Tells the chosen buddies at once: live on open pages, on their next page view, and by Web Push. The check-in
-   * turns from open to alerted in one transaction that reads it again first, so that two scanners (or a scan and an
-   * SOS) finding the same deadline alert only once; an SOS still raises an overdue alarm to SOS, once. Returns the
-   * alerted check-in, or null when another caller had raised this alarm already.
+   * turns from open to alerted by a conditional write (patchIf) that only one caller wins, whichever process
+   * it runs in, so two scanners (or a scan and an SOS) finding the same deadline alert only once; an SOS still
+   * raises an overdue alarm to SOS, once. Returns the alerted check-in, or null when another caller had raised
+   * this alarm already.
    */
   private async raiseAlarm(c: CheckinDoc, sos: boolean): Promise<CheckinDoc | null> {
     const now = this.clock.now();
-    const updated = await this.store.transaction(async (tx) => {
-      const col = tx.collection(checkinsCollection);
-      const fresh = await col.get(c.id);
-      const due = fresh?.status === 'open' || (sos && fresh?.status === 'alerted' && !fresh.sos);
-      if (!fresh || !due) return null;
-      return col.patch(c.id, { status: 'alerted', sos: fresh.sos || sos, alertedAt: now, expiresAt: now + this.config.checkinRetentionMs });
-    });
+    const alerted = { status: 'alerted', alertedAt: now, expiresAt: now + this.config.checkinRetentionMs } as const;
+    // An open check-in's sos flag changes only with its status, so the one read is still the one stored when this wins.
+    const updated =
+      (await this.checkins.patchIf(c.id, { status: 'open' }, { ...alerted, sos: c.sos || sos })) ??
+      (sos ? await this.checkins.patchIf(c.id, { status: 'alerted', sos: false }, { ...alerted, sos: true }) : null);
     if (!updated) return null;
     const url = `/safety/checkins/${c.id}`;
     await this.notifications.notify(updated.buddyIds, sos ? 'buddy_sos' : 'buddy_overdue', url);

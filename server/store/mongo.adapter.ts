@@ -616,6 +616,14 @@ class MongoStore implements Store {
     return deleted;
   }
 
+  /** The server's localTime, as hello reports it: on a replica set, the time of the member that answers. */
+  async now(): Promise<number> {
+    const hello = await this.db.admin().command({ hello: 1 });
+    const time: unknown = hello.localTime;
+    if (!(time instanceof Date)) throw new StoreError('the MongoDB server did not report its time');
+    return time.getTime();
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }

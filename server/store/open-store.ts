@@ -5,8 +5,11 @@ import { openPostgresStore } from './postgres.adapter.js';
 import { openSqliteStore } from './sqlite.adapter.js';
 
 export interface OpenStoreOptions {
-  /** How often the SQLite and PostgreSQL adapters delete expired documents (MongoDB uses its TTL monitor). */
-  readonly sweepIntervalMs?: number;
+  /**
+   * How often the SQLite and PostgreSQL adapters delete expired documents (MongoDB uses its TTL monitor); null
+   * for no timer, when the caller runs sweepExpired() itself (the app, under a job lease).
+   */
+  readonly sweepIntervalMs?: number | null;
   /** Where the SQLite file goes when no DATABASE_URL is set; default ./data. */
   readonly dataDir?: string;
   /** Called when a timed sweep fails (SQLite, PostgreSQL) or an idle PostgreSQL connection breaks. */

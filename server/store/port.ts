@@ -163,8 +163,16 @@ export interface Store extends TxScope {
    * have no side effects besides those store calls.
    */
   transaction<R>(fn: (tx: TxScope) => Promise<R>): Promise<R>;
-  /** Physically deletes expired documents now; returns how many. Adapters also run it on a timer. */
+  /**
+   * Physically deletes expired documents now; returns how many. Adapters also run it on a timer unless opened
+   * without one (the app runs it under a job lease instead, so that one process sweeps).
+   */
   sweepExpired(now?: number): Promise<number>;
+  /**
+   * The database's time (ms since the epoch): the one clock that job leases are compared against, since the
+   * clocks of several machines on one database may disagree.
+   */
+  now(): Promise<number>;
   close(): Promise<void>;
 }
 

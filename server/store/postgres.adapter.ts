@@ -54,8 +54,8 @@ export interface PostgresStoreOptions {
   readonly url: string;
   /** Connections in the pool; default 10. */
   readonly maxConnections?: number;
-  /** How often expired documents are deleted; default 60 s. */
-  readonly sweepIntervalMs?: number;
+  /** How often expired documents are deleted; default 60 s; null for no timer (the caller sweeps). */
+  readonly sweepIntervalMs?: number | null;
   /** Called when a timed sweep fails (the next one retries) or an idle connection breaks (the pool replaces it). */
   readonly onBackgroundError?: (error: unknown) => void;
 }
@@ -448,19 +448,19 @@ class PostgresStore implements Store {
   private readonly cores = new Map<string, PostgresCollectionCore>();
   private handles = new WeakMap<object, Collection<Doc>>();
   private readonly inTransaction = new AsyncLocalStorage<TxState>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | null;
   private closed = false;
 
   constructor(
     readonly pool: pg.Pool,
     options: PostgresStoreOptions,
   ) {
-    const interval = options.sweepIntervalMs ?? 60_000;
-    if (!Number.isFinite(interval) || interval <= 0) throw new StoreError('sweepIntervalMs must be a positive number');
-    this.timer = setInterval(() => {
+    const interval = options.sweepIntervalMs === undefined ? 60_000 : options.sweepIntervalMs;
+    if (interval !== null && (!Number.isFinite(interval) || interval <= 0)) throw new StoreError('sweepIntervalMs must be a positive number');
+    this.timer = interval === null ? null : setInterval(() => {
       this.sweepExpired().catch((error: unknown) => options.onBackgroundError?.(error));
     }, interval);
-    this.timer.unref();
+    this.timer?.unref();
   }
 
   insideOpenTransaction(): boolean {
@@ -537,10 +537,16 @@ class PostgresStore implements Store {
     return deleted;
   }
 
+  /** The server's clock_timestamp() (not now(), which stands still for a transaction's length). */
+  async now(): Promise<number> {
+    const { rows } = await this.pool.query<{ ms: string }>('SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms');
+    return Number(rows[0]!.ms);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    if (this.timer !== null) clearInterval(this.timer);
     await this.pool.end();
   }
 }

@@ -64,8 +64,8 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** Encrypts the file (SQLCipher 4 format); a wrong key stops the open with a DatabaseKeyError. */
   readonly key?: string | null;
-  /** How often expired documents are deleted; default 60 s. */
-  readonly sweepIntervalMs?: number;
+  /** How often expired documents are deleted; default 60 s; null for no timer (the caller sweeps). */
+  readonly sweepIntervalMs?: number | null;
   /** Called when a timed sweep or checkpoint fails (the next one retries); they are otherwise silent. */
   readonly onSweepError?: (error: unknown) => void;
   /** How long a call waits for a transaction before it is refused as a deadlock (see Gate); default 15 s. */
@@ -734,7 +734,7 @@ class SqliteStore implements Store {
   private readonly cores = new Map<string, SqliteCollectionCore>();
   /** One handle per spec object, rebuilt by declare() so handles never hold a core of an older spec. */
   private handles = new WeakMap<object, Collection<Doc>>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | null;
   private closed = false;
   private readonly checkpointDelayMs: number;
   /** The pending checkpoint after a removing write, if any (see scheduleCheckpoint). */
@@ -773,12 +773,12 @@ class SqliteStore implements Store {
     const wait = options.transactionWaitMs ?? 15_000;
     if (!Number.isFinite(wait) || wait <= 0) throw new StoreError('transactionWaitMs must be a positive number');
     this.gate = new Gate(wait);
-    const interval = options.sweepIntervalMs ?? 60_000;
-    if (!Number.isFinite(interval) || interval <= 0) throw new StoreError('sweepIntervalMs must be a positive number');
-    this.timer = setInterval(() => {
+    const interval = options.sweepIntervalMs === undefined ? 60_000 : options.sweepIntervalMs;
+    if (interval !== null && (!Number.isFinite(interval) || interval <= 0)) throw new StoreError('sweepIntervalMs must be a positive number');
+    this.timer = interval === null ? null : setInterval(() => {
       this.sweepExpired().catch((error: unknown) => options.onSweepError?.(error));
     }, interval);
-    this.timer.unref();
+    this.timer?.unref();
     this.unregisterLook = registerLook(() => this.forgetForeignWrites());
   }
 
@@ -934,6 +934,14 @@ class SqliteStore implements Store {
     }
   }
 
+  /**
+   * The clock of the machine the file is on: every process that can open the file (SQLite needs a local disk
+   * for WAL) runs on that machine and reads the same clock, so no query is needed to agree on it.
+   */
+  now(): Promise<number> {
+    return Promise.resolve(Date.now());
+  }
+
   sweepExpired(now: number = Date.now()): Promise<number> {
     return this.whenFree(() => {
       let deleted = 0;
@@ -947,7 +955,7 @@ class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.unregisterLook();
-    clearInterval(this.timer);
+    if (this.timer !== null) clearInterval(this.timer);
     if (this.checkpointTimer !== null) clearTimeout(this.checkpointTimer);
     await this.gate.acquire();
     try {

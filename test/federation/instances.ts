@@ -79,6 +79,9 @@ export async function startPeer(name: string, options: PeerOptions = {}): Promis
     LOG_LEVEL: 'warn',
     ALLOW_PRIVATE_NETWORK: 'true',
     FEDERATION_RETRY_BASE_SECONDS: '1',
+    // One process per peer: several peers of one process per core each would crowd the machine, and the
+    // processes of one instance have tests of their own (test/cluster).
+    PARASOL_WORKERS: '1',
     ...options.env,
   });
   const started = await start(env);

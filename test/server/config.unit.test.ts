@@ -10,6 +10,7 @@ describe('configuration', () => {
     assert.equal(config.databaseUrl, `sqlite:${path.resolve('data', 'parasol.sqlite')}`);
     assert.equal(config.publicUrl, 'http://localhost:8080');
     assert.equal(config.env, 'production');
+    assert.equal(config.jobLeaseMs, 30_000);
   });
 
   const bad: [Record<string, string>, RegExp][] = [
@@ -20,6 +21,7 @@ describe('configuration', () => {
     [{ NODE_ENV: 'staging' }, /NODE_ENV/],
     [{ ARGON2_MEMORY_KIB: '1024' }, /ARGON2_MEMORY_KIB/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
+    [{ JOB_LEASE_SECONDS: '1' }, /JOB_LEASE_SECONDS/],
   ];
   for (const [env, message] of bad) {
     it(`stops with a message naming the variable for ${JSON.stringify(env)}`, () => {

@@ -249,6 +249,18 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       });
     });
 
+    describe("the database's clock", function () {
+      it('tells the time in ms since the epoch, near this machine\'s, never going back', async function () {
+        const before = Date.now();
+        const first = await store.now();
+        const second = await store.now();
+        assert.ok(Number.isInteger(first), `an integer: ${first}`);
+        // The database runs on this machine in the tests; a minute covers any load.
+        assert.ok(Math.abs(first - before) < 60_000, `${first} is near ${before}`);
+        assert.ok(second >= first, 'later calls tell a later time');
+      });
+    });
+
     describe('conditional patch (patchIf)', function () {
       it('patches only when the expected fields match, and says which happened', async function () {
         const coll = store.collection(posts);

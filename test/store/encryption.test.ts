@@ -102,7 +102,8 @@ describe('encryption at rest (DATABASE_KEY)', function () {
     inst = await startInstance({ dataDir, env: { DATABASE_KEY: key } });
     await inst.parasol.close();
     inst = null;
-    const run = runTs('server/main.ts', [], { ...quiet, LOG_LEVEL: 'fatal', DATA_DIR: dataDir, DATABASE_KEY: 'not-the-right-key-at-all' });
+    // One process: under a primary each worker would print the same line before the primary gives up on them.
+    const run = runTs('server/main.ts', [], { ...quiet, LOG_LEVEL: 'fatal', DATA_DIR: dataDir, DATABASE_KEY: 'not-the-right-key-at-all', PARASOL_WORKERS: '1' });
     const code = await run.exited();
     assert.equal(code, 1, run.output());
     assert.match(run.output(), /Parasol failed to start: The database .* cannot be read with this DATABASE_KEY/, run.output());
