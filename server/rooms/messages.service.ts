@@ -146,7 +146,7 @@ export class RoomMessagesService {
       throw error;
     }
     const shared = messageView(stored, replied ?? undefined);
-    this.deps.live.publish(room.id, 'message', { ...shared });
+    this.deps.live.publish(room.id, 'message', { id: stored.id, cursor: shared.cursor });
     return { message: { ...shared, mine: true, myReactions: [], canDelete: true, body: stored.body }, shared };
   }
 
@@ -164,7 +164,7 @@ export class RoomMessagesService {
     const { body } = parseInput(editInput, raw);
     const html = this.deps.policy.render(body);
     const updated = (await this.messages.patch(message.id, { body, html, editedAt: Date.now() }))!;
-    this.deps.live.publish(room.id, 'message-edited', { id: updated.id, html: updated.html, editedAt: updated.editedAt, cursor: String(updated.seq) });
+    this.deps.live.publish(room.id, 'message-edited', { id: updated.id, editedAt: updated.editedAt, cursor: String(updated.seq) });
     return (await this.memberViews(membership, [updated]))[0]!;
   }
 

@@ -58,9 +58,9 @@ export class RoomPinsService {
     await this.publish(room.id);
   }
 
-  /** Sends the room's pins to its open pages, after any change to them. */
+  /** Tells the room's open pages which pins it has now, after any change to them; they fetch them over the API. */
   async publish(roomId: string): Promise<void> {
-    this.live.publish(roomId, 'pin', { pins: await this.views(roomId) });
+    this.live.publish(roomId, 'pin', { ids: (await this.views(roomId)).map((pin) => pin.id) });
   }
 
   private async views(roomId: string): Promise<PinView[]> {

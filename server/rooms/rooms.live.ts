@@ -1,6 +1,7 @@
 /**
  * What the rooms services tell open room pages (the `/rooms` socket.io namespace).
- * Payloads are the same for every member: nothing in them depends on who receives them.
+ * Payloads are the same for every member: nothing in them depends on who receives them,
+ * and they carry ids and counts, never what a member wrote (see rooms.socket.ts).
  */
 export interface RoomsLive {
   publish(roomId: string, event: string, payload: Record<string, unknown>): void;
