@@ -23,6 +23,7 @@ import type { IncidentsService } from './safety/incidents.service.js';
 import type { RoomServices } from './rooms/rooms.service.js';
 import type { RightsService } from './rights/rights.service.js';
 import type { BackupService } from './backup/backup.service.js';
+import type { LimitCounters } from './core/rate-limit.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
 export interface AppContext {
@@ -49,6 +50,8 @@ export interface AppContext {
   readonly rooms: RoomServices;
   readonly rights: RightsService;
   readonly backups: BackupService;
+  /** Where rate-limit counts are kept (core/rate-limit.ts): shared by every process of the instance. */
+  readonly limits: LimitCounters;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
 }

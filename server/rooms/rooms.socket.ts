@@ -23,14 +23,20 @@ import type { RoomsLive } from './rooms.live.js';
  *   read     { roomId, cursor }                   → { ok: true }
  * Errors: { ok: false, error: { code, message, fields? } }, message in the member's language.
  *
- * Server → client on `room:<id>`: message, message-edited, message-deleted,
- * reaction, pin, presence { online }, room-closed; member-removed goes to the
- * removed member alone, just before their sockets leave the channel.
+ * Server → client on `room:<id>`, ids and counts only (the page fetches what
+ * they name over the API, as the member it is): message { id, cursor },
+ * message-edited { id, cursor, editedAt }, message-deleted { id },
+ * reaction { id, reactions }, pin { ids }, presence { online }, room-closed;
+ * member-removed goes to the removed member alone, just before their sockets
+ * leave the channel. With several processes these events pass through the
+ * database (realtime/adapters.ts): nothing a member wrote goes that way.
  *
  * Channels are named by room id, never by account. Which open socket belongs
  * to which blinded member id is known only while the socket is open, from the
  * member key it carries: it is kept in this process's memory, never in an
- * adapter payload, a cache or a log.
+ * adapter payload, a cache or a log. A removal made on another process names
+ * the room and the (blinded) membership id only; each process then drops its
+ * own sockets of that member.
  */
 export interface RoomsSocketDeps {
   readonly rooms: RoomServices;
@@ -155,14 +161,21 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
     });
   });
 
+  /** Only this process knows which of its sockets belong to the member (from the keys they carry). */
+  const removeHere = (roomId: string, memberId: string) => {
+    for (const socket of [...(seats.get(roomId)?.get(memberId) ?? [])]) {
+      socket.emit('member-removed', { roomId });
+      socket.leave(`${CHANNEL}:${roomId}`);
+      unseat(socket, roomId);
+    }
+  };
+  channels.onOthers('member-removed', removeHere);
+
   return {
     publish: (roomId, event, payload) => channels.publish(CHANNEL, roomId, event, payload),
     remove(roomId, memberId) {
-      for (const socket of [...(seats.get(roomId)?.get(memberId) ?? [])]) {
-        socket.emit('member-removed', { roomId });
-        socket.leave(`${CHANNEL}:${roomId}`);
-        unseat(socket, roomId);
-      }
+      removeHere(roomId, memberId);
+      channels.tellOthers('member-removed', roomId, memberId);
     },
     close(roomId) {
       channels.publish(CHANNEL, roomId, 'room-closed', { roomId });
