@@ -9,14 +9,13 @@
  *   <form id="send-form">…<textarea name="body">…</form>, #room-status, #room-online, #pins / #pin-list
  * Every user-facing string comes from data attributes rendered from the locale catalogues.
  * A message is shown as sent only once the server acknowledged it as stored.
- * Live events carry ids only: what they name is fetched over the API, as this member.
  */
 (function () {
   'use strict';
   var list = document.getElementById('messages');
   var roomId = list && list.getAttribute('data-room');
   var template = document.getElementById('message-template');
-  if (!roomId || !template || typeof window.parasolSocket !== 'function' || !window.fetch) return;
+  if (!roomId || !template || typeof window.parasolSocket !== 'function') return;
   var form = document.getElementById('send-form');
   var status = document.getElementById('room-status');
   var online = document.getElementById('room-online');
@@ -28,10 +27,6 @@
   var cursor = Number(list.getAttribute('data-cursor')) || 0;
   var ended = false;
   var readTimer = null;
-  /* One fetch of newer messages at a time; events arriving meanwhile ask for one more. */
-  var fetching = false;
-  var fetchAgain = false;
-  var api = '/api/v1/rooms/' + encodeURIComponent(roomId);
   var lang = document.documentElement.lang || undefined;
 
   var socket = window.parasolSocket('/rooms');
@@ -147,39 +142,16 @@
     }, 3000);
   }
 
-  function getJson(path) {
-    return fetch(api + path, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (res) {
-      if (!res.ok) throw new Error(String(res.status));
-      return res.json();
-    });
-  }
-
-  /* Everything after the newest message on the page: after a (re)connection, and when the room says there is more. */
-  function fetchNewer(announce) {
-    if (fetching) {
-      fetchAgain = true;
-      return;
-    }
-    fetching = true;
-    fetchAgain = false;
-    getJson('/messages?after=' + cursor)
-      .then(function (answer) {
-        var added = false;
-        if (answer && Array.isArray(answer.messages)) {
-          answer.messages.forEach(function (m) {
-            var li = render(m, m && m.mine === true);
-            if (li && !document.getElementById(li.id) && insert(li)) added = true;
-          });
-        }
-        if (added && announce) setStatus(text('new'));
-        if (added) markRead();
-        if (answer && answer.newer) fetchAgain = true;
-      })
-      .catch(function () {})
-      .then(function () {
-        fetching = false;
-        if (fetchAgain) fetchNewer(announce);
+  function catchUp() {
+    socket.timeout(10000).emit('catch-up', { roomId: roomId, after: String(cursor) }, function (err, answer) {
+      if (err || !answer || !answer.ok || !Array.isArray(answer.messages)) return;
+      answer.messages.forEach(function (m) {
+        var li = render(m, false);
+        if (li && !document.getElementById(li.id)) insert(li);
       });
+      if (answer.newer) catchUp();
+      else markRead();
+    });
   }
 
   function end(message) {
@@ -275,7 +247,7 @@
       if (reply && reply.ok) {
         list.setAttribute('data-live', 'on');
         setStatus('');
-        fetchNewer(false);
+        catchUp();
       } else if (reply && reply.error && reply.error.code === 'forbidden') {
         end(text('removed'));
       }
@@ -289,26 +261,24 @@
     if (reason === 'io server disconnect') socket.connect();
   });
 
-  socket.on('message', function (payload) {
-    if (!payload || typeof payload.id !== 'string' || !validId.test(payload.id) || document.getElementById('m-' + payload.id)) return;
-    fetchNewer(true);
+  socket.on('message', function (m) {
+    var li = render(m, false);
+    if (li && !document.getElementById(li.id) && insert(li)) {
+      setStatus(text('new'));
+      markRead();
+    }
   });
   socket.on('message-edited', function (payload) {
     var li = payload && typeof payload.id === 'string' && validId.test(payload.id) ? document.getElementById('m-' + payload.id) : null;
-    if (!li || typeof payload.cursor !== 'string' || !validCursor.test(payload.cursor)) return;
-    getJson('/messages?limit=1&after=' + (Number(payload.cursor) - 1)).then(function (answer) {
-      var m = answer && Array.isArray(answer.messages) ? answer.messages[0] : null;
-      var now = document.getElementById('m-' + payload.id);
-      if (!m || m.id !== payload.id || !now || typeof m.html !== 'string') return;
-      now.querySelector('.body').innerHTML = m.html;
-      var header = now.querySelector('header');
-      if (header && !header.querySelector('.edited')) {
-        var small = document.createElement('small');
-        small.className = 'edited';
-        small.textContent = ' · ' + text('edited');
-        header.appendChild(small);
-      }
-    }, function () {});
+    if (!li || typeof payload.html !== 'string') return;
+    li.querySelector('.body').innerHTML = payload.html;
+    var header = li.querySelector('header');
+    if (header && !header.querySelector('.edited')) {
+      var small = document.createElement('small');
+      small.className = 'edited';
+      small.textContent = ' · ' + text('edited');
+      header.appendChild(small);
+    }
   });
   socket.on('message-deleted', function (payload) {
     var li = payload && typeof payload.id === 'string' && validId.test(payload.id) ? document.getElementById('m-' + payload.id) : null;
@@ -318,9 +288,10 @@
     var li = payload && typeof payload.id === 'string' && validId.test(payload.id) ? document.getElementById('m-' + payload.id) : null;
     if (li) setCounts(li, payload.reactions);
   });
-  function showPins(pins) {
+  socket.on('pin', function (payload) {
+    if (!pinList || !payload || !Array.isArray(payload.pins)) return;
     pinList.textContent = '';
-    pins.forEach(function (pin) {
+    payload.pins.forEach(function (pin) {
       var li = document.createElement('li');
       var head = document.createElement(pin.title ? 'strong' : 'span');
       head.className = pin.title ? '' : 'author';
@@ -332,13 +303,7 @@
       li.appendChild(body);
       pinList.appendChild(li);
     });
-    pinSection.hidden = pins.length === 0;
-  }
-  socket.on('pin', function (payload) {
-    if (!pinList || !pinSection || !payload || !Array.isArray(payload.ids)) return;
-    getJson('/pins').then(function (answer) {
-      if (answer && Array.isArray(answer.pins)) showPins(answer.pins);
-    }, function () {});
+    pinSection.hidden = payload.pins.length === 0;
   });
   socket.on('presence', function (payload) {
     if (online && payload && typeof payload.online === 'number') online.textContent = String(payload.online);

@@ -12,8 +12,9 @@ import { databaseScope } from '../store/postgres/scope.js';
  * server/cluster/primary.ts); socket.io's PostgreSQL adapter on PostgreSQL, for several machines.
  *
  * The PostgreSQL adapter sends each broadcast as a NOTIFY: every event a broadcast carries passes through the
- * database's notification queue, which is why events carry ids only and stay far under NOTIFY's 8 KB (see
- * MAX_EVENT_BYTES in realtime.ts): content is fetched over the API, where every request is authorised.
+ * database's notification queue, which is why broadcasts carry ids only and stay far under NOTIFY's 8 KB (see
+ * MAX_EVENT_BYTES in realtime.ts); what members wrote is read from the store by each process for its own sockets
+ * (rooms.socket.ts).
  */
 export interface RealtimeAdapter {
   readonly adapter: NonNullable<ServerOptions['adapter']>;

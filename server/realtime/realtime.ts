@@ -38,8 +38,9 @@ export interface Channels {
   channel(family: string, authorize: Authorize): void;
   /**
    * Sends an event to everyone subscribed to `<family>:<id>`, on every process. Payloads carry ids and counts,
-   * never content or identities: between processes they pass through the database (see adapters.ts), and a
-   * page fetches what an id names over the API. A payload over MAX_EVENT_BYTES is a bug: logged, not sent.
+   * never content or identities: between processes they pass through the database (see adapters.ts). (Content
+   * that a channel's followers may read goes another way: see rooms.socket.ts.) A payload over MAX_EVENT_BYTES
+   * is a bug: logged, not sent.
    */
   publish(family: string, id: string, event: string, payload: Record<string, unknown>): void;
   /**

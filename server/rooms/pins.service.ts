@@ -58,12 +58,13 @@ export class RoomPinsService {
     await this.publish(room.id);
   }
 
-  /** Tells the room's open pages which pins it has now, after any change to them; they fetch them over the API. */
+  /** Sends the room's pins to its open pages, after any change to them. */
   async publish(roomId: string): Promise<void> {
-    this.live.publish(roomId, 'pin', { ids: (await this.views(roomId)).map((pin) => pin.id) });
+    this.live.share(roomId, 'pin', roomId, { pins: await this.views(roomId) });
   }
 
-  private async views(roomId: string): Promise<PinView[]> {
+  /** The room's pins as every member sees them (unauthorised: for the live layer, which serves members only). */
+  async views(roomId: string): Promise<PinView[]> {
     const list = (await this.pins.find({ where: { roomId }, orderBy: { field: 'createdAt' }, limit: PIN_LIMIT })).items;
     const pinned = new Map((await this.messages.getMany(list.map((p) => p.messageId).filter((id): id is string => !!id))).map((m) => [m.id, m]));
     const out: PinView[] = [];

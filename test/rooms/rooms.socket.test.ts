@@ -84,43 +84,32 @@ describe('rooms over socket.io', function () {
     await assert.rejects(connect(null), (error: Error & { data?: { code: string } }) => error.message === 'session_required' && error.data?.code === 'session_required');
   });
 
-  it('stores a sent message before every member hears of it, by id only, and each fetches it over the API', async () => {
+  it('stores a sent message before every member receives it, in one payload for all', async () => {
     const room = await newRoom(fac);
     await invite(fac, room.id, alice, { alias: 'Willow' });
     await invite(fac, room.id, bob);
     const [a, b, f] = [await join(alice, room.id), await join(bob, room.id), await join(fac, room.id)];
-    const everything = [a, b, f].map(record);
     const arrivals = [next(a, 'message'), next(b, 'message'), next(f, 'message')];
     const answer = await ask(a, 'send', { roomId: room.id, body: 'Hello _all_', clientId: 'first' });
     assert.equal(answer.ok, true, JSON.stringify(answer));
     assert.equal(answer.clientId, 'first');
     assert.equal(await stored(room.id), 1, 'acknowledged only once stored');
-    assert.deepEqual(answer.message.author, { kind: 'alias', label: 'Willow' });
-    assert.match(answer.message.html, /<em>all<\/em>/, 'the sender’s own acknowledgement carries the message');
     const received = await Promise.all(arrivals);
-    for (const payload of received) assert.deepEqual(payload, { id: answer.message.id, cursor: answer.message.cursor });
-    const before = String(Number(answer.message.cursor) - 1);
-    const fetched = await bob.client.api('GET', `/rooms/${room.id}/messages?after=${before}`);
-    assert.equal(fetched.status, 200, fetched.text);
-    assert.deepEqual(fetched.json.messages.map((m: Json) => [m.id, m.html, m.author.label]), [[answer.message.id, answer.message.html, 'Willow']]);
+    for (const payload of received) assert.deepEqual(payload, answer.message);
+    assert.deepEqual(answer.message.author, { kind: 'alias', label: 'Willow' });
+    assert.match(answer.message.html, /<em>all<\/em>/);
+    assert.deepEqual(Object.keys(answer.message).sort(), ['author', 'createdAt', 'cursor', 'editedAt', 'html', 'id', 'reactions', 'replyTo', 'roomId']);
+    assert.ok(!JSON.stringify(received).includes(alice.handle), 'no event names the author’s account');
 
     const edited = next(b, 'message-edited');
     await alice.client.api('PATCH', `/rooms/${room.id}/messages/${answer.message.id}`, { body: 'Hello everyone' });
-    const edit = await edited;
-    assert.deepEqual(Object.keys(edit).sort(), ['cursor', 'editedAt', 'id']);
-    assert.equal(edit.id, answer.message.id);
-    assert.match((await bob.client.api('GET', `/rooms/${room.id}/messages?limit=1&after=${before}`)).json.messages[0].html, /Hello everyone/);
+    assert.equal((await edited).id, answer.message.id);
     const reaction = next(a, 'reaction');
     await bob.client.api('POST', `/rooms/${room.id}/messages/${answer.message.id}/reactions`, { kind: 'heart' });
     assert.equal((await reaction).reactions.heart, 1);
     const pinned = next(b, 'pin');
-    const pin = await fac.client.api('POST', `/rooms/${room.id}/pins`, { title: 'Clinics', body: 'Open on Mondays' });
-    assert.deepEqual(await pinned, { ids: [pin.json.pin.id] });
-    assert.equal((await bob.client.api('GET', `/rooms/${room.id}/pins`)).json.pins[0].title, 'Clinics');
-    const events = JSON.stringify(everything);
-    for (const written of ['Hello', 'everyone', 'Clinics', 'Mondays', 'Willow', alice.handle]) {
-      assert.ok(!events.includes(written), `no event carries "${written}": ${events}`);
-    }
+    await fac.client.api('POST', `/rooms/${room.id}/pins`, { title: 'Clinics', body: 'Open on Mondays' });
+    assert.equal((await pinned).pins[0].title, 'Clinics');
     const deleted = next(b, 'message-deleted');
     await alice.client.api('DELETE', `/rooms/${room.id}/messages/${answer.message.id}`);
     assert.deepEqual(await deleted, { id: answer.message.id });
