@@ -322,7 +322,7 @@ async function measureRoomsList(): Promise<boolean> {
     const policy = new RoomPolicy(store, members, {} as never);
     const retention = new RoomRetention(store, members, new RoomClaims(store), new AccountHooks());
     const pins = new RoomPinsService(store, policy, live);
-    const messages = new RoomMessagesService({ store, policy, members, pins, retention, live, messageLimit: createLimiter({ perKey: 1000, overall: 1000, windowSeconds: 1 }) });
+    const messages = new RoomMessagesService({ store, policy, members, pins, retention, live, messageLimit: createLimiter({ perKey: 1000, overall: 1000, windowSeconds: 1 }, 'room-messages') });
     const membership = new RoomMembershipService({ store, policy, members, instance: {} as never, live });
     const rooms = new RoomsService({ store, policy, members, membership, messages, retention, live });
     const key = MemberKey.generate();

@@ -162,8 +162,8 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       allows: (iri) => rules.allowsIri(iri),
       keys: new KeyResolver(apex, iris),
       replays: new ReplayCache(),
-      overallLimit: createLimiter({ ...config.federation.inboxLimit, perKey: config.federation.inboxLimit.overall }),
-      hostLimit: createLimiter({ ...config.federation.inboxLimit, overall: Number.MAX_SAFE_INTEGER }),
+      overallLimit: createLimiter({ ...config.federation.inboxLimit, perKey: config.federation.inboxLimit.overall }, 'inbox-overall', ctx.limits),
+      hostLimit: createLimiter({ ...config.federation.inboxLimit, overall: Number.MAX_SAFE_INTEGER }, 'inbox-host', ctx.limits),
       inbound: inboundActivities({
         network,
         contributions: contributions.gate(),
@@ -193,7 +193,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     iris,
     store,
     moderation: ctx.moderation,
-    postingLimit: createLimiter(config.rateLimits.posting),
+    postingLimit: createLimiter(config.rateLimits.posting, 'remote-posting', ctx.limits),
     accounts: ctx.accounts,
     notifications: ctx.notifications,
   });

@@ -4,7 +4,7 @@ import express, { type Request } from 'express';
 import zlib from 'node:zlib';
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
-import type { Config } from './config.js';
+import type { Config, RateLimitConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Store } from './store/port.js';
 import { openStore } from './store/open-store.js';
@@ -100,6 +100,7 @@ import { AppError } from './core/errors.js';
 import { securityHeaders } from './http/security-headers.js';
 import { errorHandler } from './http/error-handler.js';
 import { createLimiter } from './core/rate-limit.js';
+import { openCoordination } from './cluster/coordination.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { newId } from './crypto.js';
 import { jobsCollections } from './jobs/jobs.collections.js';
@@ -144,7 +145,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
       // The app sweeps, under a job lease (below), so that one process does it.
       sweepIntervalMs: null,
       databaseKey: config.secrets.databaseKey,
-      onSweepError: (error) => logger.error({ err: error }, 'retention sweep failed'),
+      onSweepError: (error) => logger.error({ err: error }, 'background database work failed (a retention sweep, or a connection the store reopens)'),
     }));
   await store.declare([
     instanceCollection,
@@ -168,6 +169,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     run: () => store.sweepExpired(),
   });
 
+  const coordination = await openCoordination(config, store, logger);
+  const limiter = (name: string, limit: RateLimitConfig) => createLimiter(limit, name, coordination.limits);
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
   const instance = await new InstanceService(store, { checkChange: (current, patch) => checkLanguageSettings(i18n, current, patch) }).load();
   const languages = () => languagePolicy(i18n, instance.settings());
@@ -185,7 +188,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     sessions,
     invites,
     hooks,
-    limits: { signup: createLimiter(config.rateLimits.signup), recovery: createLimiter(config.rateLimits.recovery) },
+    limits: { signup: limiter('signup', config.rateLimits.signup), recovery: limiter('recovery', config.rateLimits.recovery) },
     loginGuard: new LoginGuard(config.rateLimits.login, config.loginChallenge),
     devices: new DeviceCookies(instance.keyedHash),
     locales: i18n.locales,
@@ -207,7 +210,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     changes: forumChanges,
     boards: new BoardsService({ store, docs: forumDocs, views: forumViews, accounts, moderation, changes: forumChanges }),
     reading: new ReadingService({ docs: forumDocs, views: forumViews, changes: forumChanges }),
-    posting: new PostingService({ store, docs: forumDocs, views: forumViews, moderation, postingLimit: createLimiter(config.rateLimits.posting), publish, changes: forumChanges, identities: anonymousIdentities, replies: replyNotices }),
+    posting: new PostingService({ store, docs: forumDocs, views: forumViews, moderation, postingLimit: limiter('posting', config.rateLimits.posting), publish, changes: forumChanges, identities: anonymousIdentities, replies: replyNotices }),
     moderating: forumModeration,
     remote: new RemoteIntakeService({ store, docs: forumDocs, moderation, publish, changes: forumChanges, replies: replyNotices }),
   };
@@ -233,7 +236,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     areas,
     notifications,
     moderation,
-    lookupLimit: createLimiter(config.rateLimits.lookup),
+    lookupLimit: limiter('lookup', config.rateLimits.lookup),
     config: config.reviews,
     boardKeys,
   });
@@ -280,7 +283,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     members: roomMembers,
     pins: roomPins,
     retention: roomRetention,
-    messageLimit: createLimiter(config.rateLimits.roomMessages),
+    messageLimit: limiter('room-messages', config.rateLimits.roomMessages),
     live: roomsLive,
   });
   const roomMembership = new RoomMembershipService({ store, policy: roomPolicy, members: roomMembers, instance, live: roomsLive });
@@ -319,6 +322,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     rights,
     backups: new BackupService(store),
     jobs,
+    limits: coordination.limits,
     cookie: { secure, sessionMs: config.sessionMs },
     page: (req: Request) => pageContext(req, i18n, pageSite(i18n, instance.settings(), req.account)),
   };
@@ -428,7 +432,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const server = http.createServer(app);
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
-  const realtime = attachRealtime(server, { sessions, logger, publicOrigin });
+  const realtime = attachRealtime(server, { sessions, logger, publicOrigin, adapter: coordination.realtime });
   sessions.onEnded((ids) => realtime.disconnectSessions(ids));
   sessions.onCompromise(async ({ accountId, keptSessionId }) => {
     await push.unsubscribeAll(accountId);
@@ -440,7 +444,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   realtime.channel('account', async (viewer, id) => viewer?.id === id);
   publishLive = (family, id, event, payload) => realtime.publish(family, id, event, payload);
   roomsLive.attach(
-    roomsRealtime(realtime.namespace('/rooms', { requireAccount: true }), { rooms, i18n, logger, eventLimit: createLimiter(config.rateLimits.roomEvents) }),
+    roomsRealtime(realtime.namespace('/rooms', { requireAccount: true }), { rooms, i18n, logger, eventLimit: limiter('room-events', config.rateLimits.roomEvents) }),
   );
 
   return {
@@ -468,6 +472,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await coordination.close();
       await store.close();
     },
   };

@@ -24,6 +24,7 @@ import type { RoomServices } from './rooms/rooms.service.js';
 import type { RightsService } from './rights/rights.service.js';
 import type { BackupService } from './backup/backup.service.js';
 import type { BackgroundJobs } from './jobs/background-jobs.js';
+import type { LimitCounters } from './core/rate-limit.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
 export interface AppContext {
@@ -52,6 +53,8 @@ export interface AppContext {
   readonly backups: BackupService;
   /** Timed and waiting work (scans, sweeps, deliveries), each run by the one process holding its lease. */
   readonly jobs: BackgroundJobs;
+  /** Where rate-limit counts are kept (core/rate-limit.ts): shared by every process of the instance. */
+  readonly limits: LimitCounters;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
 }

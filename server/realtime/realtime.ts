@@ -1,7 +1,5 @@
-import cluster from 'node:cluster';
 import type http from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { createAdapter } from '@socket.io/cluster-adapter';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
@@ -9,6 +7,7 @@ import type { SessionsService } from '../accounts/sessions.service.js';
 import type { MemberKey } from '../core/member-key.js';
 import type { Logger } from '../logger.js';
 import { SESSION_COOKIE } from '../http/request.js';
+import type { RealtimeAdapter } from './adapters.js';
 
 /**
  * Decides whether `account` (null for a visitor) may follow the channel `<family>:<id>`; `key` is the socket's
@@ -38,8 +37,10 @@ export interface Channels {
   /** Declares a channel family such as 'thread': clients may subscribe to `thread:<id>` when authorize() says yes. */
   channel(family: string, authorize: Authorize): void;
   /**
-   * Sends an event to everyone subscribed to `<family>:<id>`. Payloads carry ids, never content or identities,
-   * except on channels whose every follower was authorised to read that content (a room's members).
+   * Sends an event to everyone subscribed to `<family>:<id>`, on every process. Payloads carry ids and counts,
+   * never content or identities: between processes they pass through the database (see adapters.ts). (Content
+   * that a channel's followers may read goes another way: see rooms.socket.ts.) A payload over MAX_EVENT_BYTES
+   * is a bug: logged, not sent.
    */
   publish(family: string, id: string, event: string, payload: Record<string, unknown>): void;
   /**
@@ -61,6 +62,12 @@ export interface Channels {
   evict(family: string, id: string, accountId: string, notice?: { event: string; payload: Record<string, unknown> }): void;
   /** How many distinct accounts follow `<family>:<id>` now (a visitor's sockets count as one each). */
   followers(family: string, id: string): number;
+  /**
+   * Runs `handler` with the ids `tellOthers` sends, in every other process of the instance (a lone process has
+   * none). For what only each process can do for its own sockets; the ids pass through the database on PostgreSQL.
+   */
+  onOthers(event: string, handler: (...ids: string[]) => void): void;
+  tellOthers(event: string, ...ids: string[]): void;
 }
 
 export interface Realtime extends Channels {
@@ -90,7 +97,12 @@ export interface RealtimeDeps {
   readonly sessions: SessionsService;
   readonly logger: Logger;
   readonly publicOrigin: string;
+  /** How broadcasts reach other processes (adapters.ts); none for a lone process. */
+  readonly adapter?: RealtimeAdapter | null;
 }
+
+/** An event's payload as JSON, at most: ids and counts fit many times over, and NOTIFY refuses 8 KB. */
+export const MAX_EVENT_BYTES = 2048;
 
 /** Enough for a thread page plus a few rooms and alert feeds. */
 export const MAX_CHANNELS_PER_SOCKET = 20;
@@ -146,19 +158,20 @@ const data = (socket: Socket) => socket.data as SocketData;
 
 export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtime {
   const { sessions, logger, publicOrigin } = deps;
+  const adapter = deps.adapter ?? null;
   let closed = false;
   // With one, socket.io's adapter links this process to the instance's others: broadcasts and serverSideEmit reach them.
-  const shared = cluster.isWorker;
+  const shared = adapter !== null;
   const io = new Server(server, {
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: 16 * 1024,
     // Under several processes a polling client's requests may reach different processes, which know only their
     // own sessions; a websocket stays on the process that accepted it, so no sticky balancer is needed. The
-    // browser client tries websocket first (client/live.js).
-    transports: cluster.isWorker ? ['websocket'] : ['polling', 'websocket'],
-    // Broadcasts, rooms and fetchSockets() reach the sockets of every process through the primary.
-    ...(shared ? { adapter: createAdapter() } : {}),
+    // browser client tries websocket first (client/socket.js).
+    transports: adapter ? ['websocket'] : ['polling', 'websocket'],
+    // Broadcasts and rooms reach the sockets of every process (through the cluster primary or PostgreSQL).
+    ...(adapter ? { adapter: adapter.adapter } : {}),
     // No cors option: socket.io then sends no CORS headers, so other sites cannot read polling answers.
     allowRequest: (req, callback) => callback(closed ? 'closed' : 'origin_refused', !closed && sameOrigin(req, publicOrigin)),
   });
@@ -212,6 +225,8 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     memberKey: live.memberKey,
     evict: live.evict,
     followers: live.followers,
+    onOthers: live.onOthers,
+    tellOthers: live.tellOthers,
     namespace,
     disconnectAccount(accountId, keepSessionId = null) {
       disconnectHere(endsAccount(accountId, keepSessionId));
@@ -233,7 +248,9 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
       // Closing the engine drops every transport at once; clients see a transport close and retry,
       // which reaches the next process after a restart. io.close() would also close the HTTP server.
       io.engine.close();
-      await Promise.all(namespaces.map(({ nsp }) => nsp.adapter.close()));
+      // The main namespace has an adapter too, and a shared adapter's connection closes with the last of them.
+      await Promise.all([io.of('/'), ...namespaces.map(({ nsp }) => nsp)].map((nsp) => nsp.adapter.close()));
+      await adapter?.close();
     },
   };
 
@@ -341,6 +358,11 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
       publish(family, id, event, payload) {
         // A bad family or id here is a bug in the calling module, not user input.
         if (!families.has(family) || !ID.test(id)) throw new Error(`publish to undeclared or malformed channel ${family}`);
+        if (Buffer.byteLength(JSON.stringify(payload)) > MAX_EVENT_BYTES) {
+          // A bug in the calling module; what it reports is stored already, so the request that caused it succeeds.
+          logger.error({ nsp: nsp.name, family, event }, 'live event not sent: events carry ids, not content');
+          return;
+        }
         nsp.to(`${family}:${id}`).emit(event, payload);
       },
       async account(socket) {
@@ -358,6 +380,14 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
           if (notice) socket.emit(notice.event, notice.payload);
           socket.leave(name);
         }
+      },
+      onOthers(event, handler) {
+        nsp.on(event, (...ids: unknown[]) => {
+          if (ids.every((id): id is string => typeof id === 'string' && ID.test(id))) handler(...ids);
+        });
+      },
+      tellOthers(event, ...ids) {
+        if (adapter) nsp.serverSideEmit(event, ...ids);
       },
       followers(family, id) {
         const socketIds = nsp.adapter.rooms.get(`${family}:${id}`);

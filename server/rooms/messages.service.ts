@@ -146,8 +146,20 @@ export class RoomMessagesService {
       throw error;
     }
     const shared = messageView(stored, replied ?? undefined);
-    this.deps.live.publish(room.id, 'message', { ...shared });
+    this.deps.live.share(room.id, 'message', stored.id, { ...shared });
     return { message: { ...shared, mine: true, myReactions: [], canDelete: true, body: stored.body }, shared };
+  }
+
+  /**
+   * A live event's payload, read for the room's open pages on a process other than the one that stored the
+   * message (they are authorised members of the room: see rooms.socket.ts); null when it is gone meanwhile.
+   */
+  async sharedPayload(roomId: string, event: 'message' | 'message-edited', messageId: string): Promise<Record<string, unknown> | null> {
+    const message = await this.messages.get(messageId);
+    if (!message || message.roomId !== roomId) return null;
+    if (event === 'message-edited') return editedPayload(message);
+    const replied = message.replyTo ? await this.messages.get(message.replyTo) : null;
+    return { ...messageView(message, replied ?? undefined) };
   }
 
   async get(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, messageId: unknown): Promise<MemberMessageView> {
@@ -164,7 +176,7 @@ export class RoomMessagesService {
     const { body } = parseInput(editInput, raw);
     const html = this.deps.policy.render(body);
     const updated = (await this.messages.patch(message.id, { body, html, editedAt: Date.now() }))!;
-    this.deps.live.publish(room.id, 'message-edited', { id: updated.id, html: updated.html, editedAt: updated.editedAt, cursor: String(updated.seq) });
+    this.deps.live.share(room.id, 'message-edited', updated.id, editedPayload(updated));
     return (await this.memberViews(membership, [updated]))[0]!;
   }
 
@@ -297,3 +309,6 @@ export class RoomMessagesService {
     });
   }
 }
+
+/** What an open page needs of an edit. */
+const editedPayload = (message: MessageDoc): Record<string, unknown> => ({ id: message.id, html: message.html, editedAt: message.editedAt, cursor: String(message.seq) });

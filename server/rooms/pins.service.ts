@@ -60,10 +60,11 @@ export class RoomPinsService {
 
   /** Sends the room's pins to its open pages, after any change to them. */
   async publish(roomId: string): Promise<void> {
-    this.live.publish(roomId, 'pin', { pins: await this.views(roomId) });
+    this.live.share(roomId, 'pin', roomId, { pins: await this.views(roomId) });
   }
 
-  private async views(roomId: string): Promise<PinView[]> {
+  /** The room's pins as every member sees them (unauthorised: for the live layer, which serves members only). */
+  async views(roomId: string): Promise<PinView[]> {
     const list = (await this.pins.find({ where: { roomId }, orderBy: { field: 'createdAt' }, limit: PIN_LIMIT })).items;
     const pinned = new Map((await this.messages.getMany(list.map((p) => p.messageId).filter((id): id is string => !!id))).map((m) => [m.id, m]));
     const out: PinView[] = [];

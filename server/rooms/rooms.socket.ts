@@ -8,7 +8,7 @@ import { AppError } from '../core/errors.js';
 import type { MemberKey } from '../core/member-key.js';
 import { RoomMembers } from './members.js';
 import type { RoomServices } from './rooms.service.js';
-import type { RoomsLive } from './rooms.live.js';
+import type { RoomsLive, SharedRoomEvent } from './rooms.live.js';
 
 /**
  * The `/rooms` namespace: visitors are refused at the handshake. Members
@@ -27,10 +27,19 @@ import type { RoomsLive } from './rooms.live.js';
  * reaction, pin, presence { online }, room-closed; member-removed goes to the
  * removed member alone, just before their sockets leave the channel.
  *
+ * Between processes (realtime/adapters.ts; on PostgreSQL through the
+ * database) only ids pass: message, message-edited and pin show what members
+ * wrote, so the process where it happened sends them to its own sockets, tells
+ * the others the room, the event and the id, and each of those reads the
+ * content once from the store and sends it to its own sockets in the room.
+ * The other events carry ids and counts and go through the adapter as they are.
+ *
  * Channels are named by room id, never by account. Which open socket belongs
  * to which blinded member id is known only while the socket is open, from the
  * member key it carries: it is kept in this process's memory, never in an
- * adapter payload, a cache or a log.
+ * adapter payload, a cache or a log. A removal made on another process names
+ * the room and the (blinded) membership id only; each process then drops its
+ * own sockets of that member.
  */
 export interface RoomsSocketDeps {
   readonly rooms: RoomServices;
@@ -48,7 +57,7 @@ type Reply = (answer: Record<string, unknown>) => void;
 
 export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsLive {
   const { i18n, logger, eventLimit } = deps;
-  const { membership, messages } = deps.rooms;
+  const { membership, messages, pins } = deps.rooms;
   const { nsp } = channels;
   /** roomId → blinded member id → that member's sockets following the room; and each socket's seats, to undo them cheaply. */
   const seats = new Map<string, Map<string, Set<Socket>>>();
@@ -155,18 +164,55 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
     });
   });
 
+  /** Only this process knows which of its sockets belong to the member (from the keys they carry). */
+  const removeHere = (roomId: string, memberId: string) => {
+    for (const socket of [...(seats.get(roomId)?.get(memberId) ?? [])]) {
+      socket.emit('member-removed', { roomId });
+      socket.leave(`${CHANNEL}:${roomId}`);
+      unseat(socket, roomId);
+    }
+  };
+  channels.onOthers('member-removed', removeHere);
+
+  const sendHere = (roomId: string, event: string, payload: Record<string, unknown>) => nsp.local.to(`${CHANNEL}:${roomId}`).emit(event, payload);
+  /** Another process stored or changed something members wrote: read it once here for this process's sockets. */
+  channels.onOthers('shared', (roomId, event, id) => {
+    // Nobody here follows the room: nothing to read.
+    if (!nsp.adapter.rooms.has(`${CHANNEL}:${roomId}`)) return;
+    const read: Promise<Record<string, unknown> | null> = event === 'pin'
+      ? pins.views(roomId).then((list) => ({ pins: list }))
+      : event === 'message' || event === 'message-edited' ? messages.sharedPayload(roomId, event, id) : Promise.resolve(null);
+    read.then(
+      (payload) => {
+        if (payload) sendHere(roomId, event, payload);
+      },
+      (error: unknown) => logger.error({ err: error, nsp: nsp.name, event }, 'reading a shared room event failed'),
+    );
+  });
+
+  /**
+   * Each process tells its own sockets and then takes them out, in that order: an adapter's broadcast reaches
+   * even this process's sockets only once it has been sent to the others, after a leave made at once.
+   */
+  const closeHere = (roomId: string) => {
+    sendHere(roomId, 'room-closed', { roomId });
+    nsp.local.in(`${CHANNEL}:${roomId}`).socketsLeave(`${CHANNEL}:${roomId}`);
+  };
+  channels.onOthers('room-closed', closeHere);
+
   return {
     publish: (roomId, event, payload) => channels.publish(CHANNEL, roomId, event, payload),
+    share(roomId: string, event: SharedRoomEvent, id: string, payload: Record<string, unknown>) {
+      sendHere(roomId, event, payload);
+      channels.tellOthers('shared', roomId, event, id);
+    },
     remove(roomId, memberId) {
-      for (const socket of [...(seats.get(roomId)?.get(memberId) ?? [])]) {
-        socket.emit('member-removed', { roomId });
-        socket.leave(`${CHANNEL}:${roomId}`);
-        unseat(socket, roomId);
-      }
+      removeHere(roomId, memberId);
+      channels.tellOthers('member-removed', roomId, memberId);
     },
     close(roomId) {
-      channels.publish(CHANNEL, roomId, 'room-closed', { roomId });
-      nsp.in(`${CHANNEL}:${roomId}`).socketsLeave(`${CHANNEL}:${roomId}`);
+      closeHere(roomId);
+      channels.tellOthers('room-closed', roomId);
     },
     online: (roomId) => channels.followers(CHANNEL, roomId),
   };
@@ -183,6 +229,7 @@ export function deferredLive(): RoomsLive & { attach(live: RoomsLive): void } {
       target = live;
     },
     publish: (roomId, event, payload) => target?.publish(roomId, event, payload),
+    share: (roomId, event, id, payload) => target?.share(roomId, event, id, payload),
     remove: (roomId, memberId) => target?.remove(roomId, memberId),
     close: (roomId) => target?.close(roomId),
     online: (roomId) => target?.online(roomId) ?? 0,

@@ -10,7 +10,9 @@
  * duration (BEGIN ... COMMIT, read committed); a call on the store itself or a
  * nested transaction inside it is refused at once, as on MongoDB. Documents
  * are not kept in memory (memoryCache is ignored): another machine's commit
- * could not be seen without asking the database.
+ * could not be seen without asking the database. Every committed write is
+ * announced to the other processes on the database (postgres/change-feed.ts),
+ * whose kept answers drop within the feed's bound.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
@@ -46,7 +48,9 @@ import {
   type RangeBound,
   type Segment,
 } from './query.js';
+import { addChange, ChangeFeed, type Changes } from './postgres/change-feed.js';
 import { column, declareCollection, indexName, readTextLayouts, SEARCH_COLUMN, table, wordsColumn } from './postgres/schema.js';
+import { databaseScope } from './postgres/scope.js';
 import { indexedWords, searchQuery } from './postgres/search-tokens.js';
 
 export interface PostgresStoreOptions {
@@ -56,7 +60,7 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** How often expired documents are deleted; default 60 s; null for no timer (the caller sweeps). */
   readonly sweepIntervalMs?: number | null;
-  /** Called when a timed sweep fails (the next one retries) or an idle connection breaks (the pool replaces it). */
+  /** Called when a timed sweep fails (the next one retries), an idle connection breaks (the pool replaces it) or the change feed's does (it reconnects). */
   readonly onBackgroundError?: (error: unknown) => void;
 }
 
@@ -65,6 +69,8 @@ type Queryable = pg.Pool | pg.PoolClient;
 interface TxState {
   open: boolean;
   readonly client: pg.PoolClient;
+  /** What the transaction wrote, announced with its commit. */
+  readonly changes: Changes;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -402,6 +408,15 @@ class PostgresCollection<T extends Doc> implements Collection<T> {
     return op(this.core, this.store.pool);
   }
 
+  /** Runs a write and announces it once committed, when `changed` says it changed something (`id` null: ids unknown). */
+  private async write<R>(id: string | null, op: (core: PostgresCollectionCore, db: Queryable) => Promise<R>, changed: (result: R) => boolean): Promise<R> {
+    const result = await this.run(op);
+    if (!changed(result)) return result;
+    if (this.tx !== null) addChange(this.tx.changes, this.spec.name, id);
+    else await this.store.feed.announce(this.spec.name, id);
+    return result;
+  }
+
   get(id: string): Promise<T | null> {
     return this.run((core, db) => core.get(db, id) as Promise<T | null>);
   }
@@ -409,25 +424,25 @@ class PostgresCollection<T extends Doc> implements Collection<T> {
     return this.run((core, db) => core.getMany(db, ids) as Promise<T[]>);
   }
   insert(doc: T): Promise<T> {
-    return this.run((core, db) => core.insert(db, doc) as Promise<T>);
+    return this.write(doc.id, (core, db) => core.insert(db, doc) as Promise<T>, () => true);
   }
   upsert(doc: T): Promise<T> {
-    return this.run((core, db) => core.upsert(db, doc) as Promise<T>);
+    return this.write(doc.id, (core, db) => core.upsert(db, doc) as Promise<T>, () => true);
   }
   patch(id: string, fields: Partial<T>): Promise<T | null> {
-    return this.run((core, db) => core.patch(db, id, fields as Record<string, unknown>) as Promise<T | null>);
+    return this.write(id, (core, db) => core.patch(db, id, fields as Record<string, unknown>) as Promise<T | null>, (doc) => doc !== null);
   }
   patchIf(id: string, expected: Where<T>, fields: Partial<T>): Promise<T | null> {
-    return this.run((core, db) => core.patch(db, id, fields as Record<string, unknown>, expected as Record<string, unknown>) as Promise<T | null>);
+    return this.write(id, (core, db) => core.patch(db, id, fields as Record<string, unknown>, expected as Record<string, unknown>) as Promise<T | null>, (doc) => doc !== null);
   }
   increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
-    return this.run((core, db) => core.increment(db, id, deltas as Record<string, number | undefined>) as Promise<T | null>);
+    return this.write(id, (core, db) => core.increment(db, id, deltas as Record<string, number | undefined>) as Promise<T | null>, (doc) => doc !== null);
   }
   delete(id: string): Promise<boolean> {
-    return this.run((core, db) => core.delete(db, id));
+    return this.write(id, (core, db) => core.delete(db, id), (deleted) => deleted);
   }
   deleteWhere(where: Where<T>): Promise<number> {
-    return this.run((core, db) => core.deleteWhere(db, where as Where<Doc>));
+    return this.write(null, (core, db) => core.deleteWhere(db, where as Where<Doc>), (count) => count > 0);
   }
   find(query: FindQuery<T>): Promise<Page<T>> {
     return this.run((core, db) => core.find(db, query as FindQuery<Doc>) as Promise<Page<T>>);
@@ -453,6 +468,7 @@ class PostgresStore implements Store {
 
   constructor(
     readonly pool: pg.Pool,
+    readonly feed: ChangeFeed,
     options: PostgresStoreOptions,
   ) {
     const interval = options.sweepIntervalMs === undefined ? 60_000 : options.sweepIntervalMs;
@@ -505,7 +521,7 @@ class PostgresStore implements Store {
     if (this.insideOpenTransaction()) throw new StoreError('transaction() cannot be nested: use the tx scope you already have');
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
-      const state: TxState = { open: true, client };
+      const state: TxState = { open: true, client, changes: new Map() };
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
@@ -515,6 +531,7 @@ class PostgresStore implements Store {
         };
         const result = await this.inTransaction.run(state, () => fn(scope));
         state.open = false;
+        await this.feed.announceIn(client, state.changes);
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -547,6 +564,7 @@ class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
+    await this.feed.close();
     await this.pool.end();
   }
 }
@@ -562,5 +580,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     // The driver's message names the host and user, never the URL's password.
     throw new StoreError(`could not connect to PostgreSQL: ${(error as Error).message}`, { cause: error });
   }
-  return new PostgresStore(pool, options);
+  const feed = new ChangeFeed(pool, { url: options.url, scope: await databaseScope(pool), onError: options.onBackgroundError });
+  try {
+    await feed.start();
+  } catch (error) {
+    await feed.close();
+    await pool.end().catch(() => undefined);
+    throw new StoreError(`could not listen for other processes' writes on PostgreSQL: ${(error as Error).message}`, { cause: error });
+  }
+  return new PostgresStore(pool, feed, options);
 }

@@ -17,6 +17,7 @@ import { MemberKey } from '../../server/core/member-key.js';
 import {
   attachRealtime,
   MAX_CHANNELS_PER_SOCKET,
+  MAX_EVENT_BYTES,
   MAX_EVENTS_PER_WINDOW,
   type Realtime,
 } from '../../server/realtime/realtime.js';
@@ -127,6 +128,21 @@ describe('realtime', function () {
       world.realtime.publish('open', 't1', 'post', { postId: 'p1' });
       assert.deepEqual(await arrived, { postId: 'p1' });
       assert.deepEqual(world.seen.get('open'), [null]);
+    });
+
+    it('sends no event over MAX_EVENT_BYTES (events carry ids, not content) and logs the bug without the payload', async function () {
+      const client = await connect('/live');
+      assert.deepEqual(await ask(client, 'subscribe', { channel: 'open:t1' }), { ok: true });
+      const got = record(client);
+      const content = 'a member’s words '.repeat(Math.ceil(MAX_EVENT_BYTES / 10));
+      world.realtime.publish('open', 't1', 'post', { text: content });
+      const arrived = next(client, 'post');
+      world.realtime.publish('open', 't1', 'post', { postId: 'p2' });
+      assert.deepEqual(await arrived, { postId: 'p2' });
+      assert.deepEqual(got, ['post {"postId":"p2"}'], 'the oversized event never left');
+      assert.equal(world.logs.length, 1);
+      assert.match(world.logs[0]!, /events carry ids, not content/);
+      assert.ok(!world.logs[0]!.includes('member’s words'), 'the log holds none of the payload');
     });
 
     it('works over long-polling alone (phones behind proxies that break WebSockets)', async function () {
