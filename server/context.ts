@@ -23,6 +23,7 @@ import type { IncidentsService } from './safety/incidents.service.js';
 import type { RoomServices } from './rooms/rooms.service.js';
 import type { RightsService } from './rights/rights.service.js';
 import type { BackupService } from './backup/backup.service.js';
+import type { KeptAnswers } from './http/kept-answers.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
 export interface AppContext {
@@ -49,6 +50,8 @@ export interface AppContext {
   readonly rooms: RoomServices;
   readonly rights: RightsService;
   readonly backups: BackupService;
+  /** Answers a visitor's already-made pages and thread JSON before the middleware; the forum adds its routes. */
+  readonly keptAnswers: KeptAnswers;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
 }
