@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import autocannon from 'autocannon';
 import { freePort, repoRoot, runNode } from '../test/helpers/process.js';
 import type { Figure } from './lib.js';
-import { cpuSeconds, machineIdle, processTree, rssMb, type LoopDelay, type Probe } from './processes.js';
+import { cpuSeconds, loopDelayFigures, machineIdle, processTree, rssMb, type LoopDelay, type Probe } from './processes.js';
 
 /** What bench/forums.bench.ts sends and how it measures a load. */
 
@@ -150,14 +150,7 @@ export async function bareServer(bytes: number, measure: (target: LoadTarget) =>
   }
 }
 
-/** Each server process's event-loop delay p99 over a load (the primary of several workers serves no request). */
+/** Each server process's event-loop delay p99 over a load. */
 export function delayFigures(label: string, result: LoadResult): Figure[] {
-  const order = { single: 0, worker: 1, primary: 2 } as const;
-  return [...result.loop]
-    .sort((a, b) => order[a.role] - order[b.role] || a.pid - b.pid)
-    .map((d, i) => ({
-      name: `${label}: event-loop delay p99, ${d.role === 'worker' ? `worker ${i + 1}` : d.role === 'single' ? 'the process' : 'primary'}`,
-      value: d.p99,
-      unit: 'ms',
-    }));
+  return loopDelayFigures(label, result.loop);
 }

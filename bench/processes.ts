@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { repoRoot } from '../test/helpers/process.js';
+import type { Figure } from './lib.js';
 
 /**
  * What a benchmark reads of the server's processes, from /proc (a fork per sample, as `ps` would take, would block
@@ -89,6 +90,18 @@ interface ProbeState {
   readonly listening: boolean;
   readonly reports: number;
   readonly delay: { readonly p50: number; readonly p99: number; readonly max: number } | null;
+}
+
+/** Each process's event-loop delay p99 as figures: the serving processes first, then the primary (which serves none). */
+export function loopDelayFigures(label: string, delays: readonly LoopDelay[]): Figure[] {
+  const order = { single: 0, worker: 1, primary: 2 } as const;
+  return [...delays]
+    .sort((a, b) => order[a.role] - order[b.role] || a.pid - b.pid)
+    .map((d, i) => ({
+      name: `${label}: event-loop delay p99, ${d.role === 'worker' ? `worker ${i + 1}` : d.role === 'single' ? 'the process' : 'primary'}`,
+      value: d.p99,
+      unit: 'ms',
+    }));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
