@@ -421,14 +421,15 @@ async function run(options: RunOptions): Promise<RunResult> {
     const creates = objectId ? await inbound('Create', 'Creates of a reply Note to the thread') : null;
     const queuedByReplies = await pending();
 
-    // ---- outbound 2: what the replies queued (an Announce of each to every server), once the inbox is quiet ----
-    process.stdout.write(`Outbound: the replies' Announces, ${queuedByReplies.toLocaleString('en')} deliveries still queued when the last reply was answered…\n`);
     const followRun: InboundRun = followPhase0;
     if (!options.full) {
       const figures = [...inboundFigures('Follow (first contact)', 'Follow', followRun), ...inboundFigures('Like of the thread', 'Like', likes), ...inboundFigures('Create (reply Note)', 'Create', creates)];
       const ok = report(`Federation inbound (${FOLLOWERS.toLocaleString('en')} followers on ${SERVERS} servers, ${engine}, ${processes}, ${os.cpus().length}-core machine)${QUICK ? ' [BENCH_QUICK: not figures to compare]' : ''}`, figures);
       return { ok, follows: followRun, likes, creates };
     }
+
+    // ---- outbound 2: what the replies queued (an Announce of each to every server), once the inbox is quiet ----
+    process.stdout.write(`Outbound: the replies' Announces, ${queuedByReplies.toLocaleString('en')} deliveries still queued when the last reply was answered…\n`);
     const beforeReplies = await counts();
     const { emptied: repliesOut, seconds: repliesS, usage: repliesUsage } = await drain("the replies' Announces to go out", 'replies delivered');
     const repliesPosts = diff(await counts(), beforeReplies).posts;

@@ -56,18 +56,18 @@ const hasBody = (req: http.IncomingMessage): boolean => Number(req.headers['cont
  * Anything else goes the whole way: a request with a session cookie or an Authorization header (a member's
  * answer may be their own, and a stale cookie is cleared there), a body, another method, an answer not kept
  * (the route's handler makes and keeps it), or a client that takes deflate but neither Brotli nor gzip (the
- * compression middleware's). A kept answer is
- * dropped by the forum's changes and by another process's writes (store/tagged-cache.ts) before it is looked
- * up here, as on the whole way.
+ * compression middleware's). A kept answer is dropped by the forum's changes and by another process's writes
+ * (store/tagged-cache.ts) before it is looked up here, as on the whole way.
  */
 export class KeptAnswers {
-  private readonly routes: KeptRoute[] = [];
+  /** Each route with every header its answers carry but the page cookie, put together once. */
+  private readonly routes: { readonly route: KeptRoute; readonly headers: HeaderList }[] = [];
   private count = 0;
 
   constructor(private readonly options: KeptAnswersOptions) {}
 
   add(route: KeptRoute): void {
-    this.routes.push(route);
+    this.routes.push({ route, headers: [...this.options.headers, ...route.headers] });
   }
 
   /** How many answers went out this way since the start. */
@@ -81,15 +81,16 @@ export class KeptAnswers {
     const url = req.url ?? '';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
-    const route = this.routes.find((r) => r.path.test(path));
-    if (!route) return false;
+    const found = this.routes.find((r) => r.route.path.test(path));
+    if (!found) return false;
+    const { route } = found;
     const { options } = this;
     try {
       const cookies = options.cookies(req, res);
       if (cookies[options.sessionCookie] !== undefined) return false;
       const key = route.key({ url, locale: () => options.locale(cookies, req.headers['accept-language']), site: () => options.site() });
       const seedCookie = route.kind === 'page' ? options.csrfCookie(cookies) : null;
-      const headers: HeaderList = [...options.headers, ...route.headers, ...(seedCookie === null ? [] : [['Set-Cookie', seedCookie] as const])];
+      const headers: HeaderList = seedCookie === null ? found.headers : [...found.headers, ['Set-Cookie', seedCookie]];
       if (!route.cache.serve(req, res, key, { headers, beforeCompression: true })) return false;
     } catch (error) {
       if (res.headersSent) throw error;

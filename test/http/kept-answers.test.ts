@@ -156,7 +156,7 @@ describe('kept answers served before the middleware', () => {
   it('answers bad input the whole way with a 4xx and keeps nothing', async () => {
     const before = kept();
     for (let i = 0; i < 2; i++) {
-      assert.equal((await raw(inst.url, `/api/v1/threads/${threadId}?limit=lots`, BROWSER)).status, 400);
+      assert.equal((await raw(inst.url, `/api/v1/threads/${threadId}?limit=lots`, BROWSER)).status, 422);
       assert.equal((await raw(inst.url, '/api/v1/threads/no-such-thread', BROWSER)).status, 404);
       assert.equal((await raw(inst.url, '/t/no-such-thread', BROWSER)).status, 404);
     }
