@@ -3,6 +3,7 @@
  * compressed page has, in a process of its own, as the yardstick for a kept page (bench/forums.bench.ts).
  * Usage: node bench/bare-http.mjs <port> <bytes>; prints "listening" once it does.
  */
+import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import process from 'node:process';
 

@@ -85,7 +85,7 @@ function sqlite(seeded: SeededFile, databaseKey: string | null): Engine {
         if (databaseKey) encryptDatabase(file, databaseKey);
       });
       return {
-        env: databaseKey ? { DATABASE_KEY: databaseKey } : {},
+        env: databaseKey ? { DATABASE_KEY: databaseKey } : ({} as Record<string, string>),
         seed: seeded.result,
         figures: [
           { name: `seed ${SCALE}`, value: seeded.ms / 1000, unit: 's' },
@@ -319,7 +319,7 @@ async function main(): Promise<void> {
   const seedOptions: SeedOptions = { boards: BOARDS, threads: THREADS, posts: POSTS, members: MEMBERS, longEvery: LONG_EVERY, passHash, batch: 2_000 };
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   const runs: Run[] = [];
-  let comparisons = true;
+  let comparisons: boolean;
   if (databaseUrl) {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error('BENCH_DATABASE_URL must be a postgres:// URL');
     const engine = postgres(databaseUrl, seedOptions);

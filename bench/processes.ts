@@ -15,7 +15,7 @@ const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim(
 /** The process and every process under it (a primary's workers). */
 export function processTree(pid: number): number[] {
   const children: number[] = [];
-  let tasks: string[] = [];
+  let tasks: string[];
   try {
     tasks = fs.readdirSync(`/proc/${pid}/task`);
   } catch {

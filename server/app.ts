@@ -95,7 +95,7 @@ import { authenticate } from './http/auth.middleware.js';
 import { AppError } from './core/errors.js';
 import { securityHeaderList, securityHeaders } from './http/security-headers.js';
 import { KeptAnswers } from './http/kept-answers.js';
-import { csrfSeed, newCsrfSeedCookie } from './http/csrf.middleware.js';
+import { csrfProtection, csrfSeed, newCsrfSeedCookie } from './http/csrf.middleware.js';
 import { errorHandler } from './http/error-handler.js';
 import { createLimiter } from './core/rate-limit.js';
 import { systemClock, type Clock } from './core/clock.js';
