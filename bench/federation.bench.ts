@@ -1,4 +1,5 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,8 @@ import { Client, PASS } from '../test/helpers/client.js';
 import { freePort, repoRoot, runNode, type Running } from '../test/helpers/process.js';
 import type { Counts, FromReceivers, SendKind, SendResult, ToReceivers } from './federation.receivers.js';
 import { percentile, report, type Figure } from './lib.js';
+import { cpuSeconds, loopDelayFigures, Probe, processTree, rssMb, type LoopDelay } from './processes.js';
+import { dropSchema, newSchema } from './postgres.js';
 
 /**
  * Federation of one public board: 2,000 followers on 50 remote servers
@@ -29,14 +32,19 @@ import { percentile, report, type Figure } from './lib.js';
  * The instance runs compiled, as `npm start` does, but with NODE_ENV=test and
  * ALLOW_PRIVATE_NETWORK=true (the only way it may call loopback peers), and
  * the per-host inbox limit raised so that it is not what is measured.
+ * Then the inbound part again on an instance of PARASOL_WORKERS=2, with each
+ * process's event-loop delay and the senders' CPU, compared with one process.
  * Everything talks to 127.0.0.1 only.
- * Run: npm run bench:federation (FEDERATION_BENCH_CONCURRENCY: inbound requests in flight, default 32;
+ * Run: npm run bench:federation (BENCH_DATABASE_URL=postgres://…: on PostgreSQL, a schema of its own per run;
+ * BENCH_QUICK=1: 10 servers of 10 actors, to check that it works, not figures to compare;
+ * FEDERATION_BENCH_CONCURRENCY: inbound requests in flight, default 32;
  * FEDERATION_BENCH_KEYS_PER_SERVER: RSA keys per simulated server, default 1, at most 40;
  * BENCH_PROFILE=<dir>: a V8 CPU profile of the instance, with each phase's start printed as seconds from its start).
- * It takes about a minute and a half on a 2-core machine, half of it waiting for the replies' deliveries.
+ * One process takes about a minute and a half on a 2-core machine, half of it waiting for the replies' deliveries.
  */
-const SERVERS = 50;
-const ACTORS_PER_SERVER = 40;
+const QUICK = process.env.BENCH_QUICK === '1';
+const SERVERS = QUICK ? 10 : 50;
+const ACTORS_PER_SERVER = QUICK ? 10 : 40;
 const FOLLOWERS = SERVERS * ACTORS_PER_SERVER;
 const CONCURRENCY = Number(process.env.FEDERATION_BENCH_CONCURRENCY ?? 32);
 const KEYS_PER_SERVER = Math.min(ACTORS_PER_SERVER, Math.max(1, Number(process.env.FEDERATION_BENCH_KEYS_PER_SERVER ?? 1)));
@@ -52,39 +60,27 @@ const ARRIVAL_WAIT_MS = 120_000;
 /** Rounds of sending refused Follows again. */
 const FOLLOW_RETRIES = 5;
 const DEADLINE_MS = 45 * 60_000;
+/** Processes of the multi-process run, and its inbound throughput over one process's (the issue's target here). */
+const WORKERS = 2;
+const WORKERS_TARGET = 1.4;
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-/** Resident memory in MB from /proc (no fork per sample, unlike `ps`). */
-function rssMb(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) / 1024;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // After "pid (comm) ", utime and stime are the 12th and 13th fields, in clock ticks.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** Samples a process's RSS every `everyMs` and its CPU over the whole window. */
+/** Samples the RSS of a process and the processes under it every `everyMs`, and their CPU over the whole window. */
 function sampler(pid: number, everyMs = 100) {
-  const cpu0 = cpuSeconds(pid);
+  const pids = processTree(pid);
+  const cpu0 = cpuSeconds(pids);
   const t0 = now();
-  let peak = rssMb(pid);
+  let peak = rssMb(pids);
   const timer = setInterval(() => {
-    peak = Math.max(peak, rssMb(pid));
+    peak = Math.max(peak, rssMb(pids));
   }, everyMs);
   return {
     stop(): { cpuSeconds: number; cpuPercent: number; peakRss: number; seconds: number } {
       clearInterval(timer);
-      peak = Math.max(peak, rssMb(pid));
+      peak = Math.max(peak, rssMb(pids));
       const seconds = (now() - t0) / 1000;
-      const used = cpuSeconds(pid) - cpu0;
+      const used = cpuSeconds(pids) - cpu0;
       return { cpuSeconds: used, cpuPercent: (used / Math.max(seconds, 1e-3)) * 100, peakRss: peak, seconds };
     },
   };
@@ -102,13 +98,22 @@ interface Instance {
   readonly setupToken: string;
 }
 
-/** Starts the instance compiled, as bench/lib.ts startServer does, but on a PUBLIC_URL of its loopback port and with federation's test switches. */
-async function startInstance(dataDir: string): Promise<Instance> {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+let built = false;
+
+/**
+ * Starts the instance compiled, as bench/lib.ts startServer does, but on a PUBLIC_URL of its loopback port and with
+ * federation's test switches; `workers` processes, each with the probe that reports its event-loop delay.
+ */
+async function startInstance(dataDir: string, workers: number, probe: Probe, env: Record<string, string>): Promise<Instance> {
+  if (!built) execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+  built = true;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
-  const run = runNode([...nodeArgs, '--max-old-space-size=256', path.join(repoRoot, 'dist', 'server', 'main.js')], {
+  const run = runNode([...nodeArgs, ...probe.nodeArgs, '--max-old-space-size=256', path.join(repoRoot, 'dist', 'server', 'main.js')], {
+    ...env,
+    ...probe.env,
+    PARASOL_WORKERS: String(workers),
     PORT: String(port),
     HOST: '127.0.0.1',
     PUBLIC_URL: url,
@@ -118,12 +123,11 @@ async function startInstance(dataDir: string): Promise<Instance> {
     LOG_LEVEL: 'warn',
     MALLOC_ARENA_MAX: '2',
     MALLOC_MMAP_THRESHOLD_: '1048576',
-    // The figures are one process's; the default would start one per core.
-    PARASOL_WORKERS: '1',
     FEDERATION_INBOX_PER_HOST_PER_MINUTE: String(INBOX_LIMIT),
   });
   startedAt = now();
   const [, setupToken] = await run.waitFor(/\/setup\/([A-Za-z0-9_-]+)/, 90_000);
+  await probe.listening(workers);
   return { url, run, setupToken: setupToken! };
 }
 
@@ -162,30 +166,53 @@ const describe = (c: Counts) =>
     .map(([k, v]) => `${k} ${v.toLocaleString('en')}`)
     .join(', ') || 'none';
 
-async function main(): Promise<void> {
+type Usage = ReturnType<ReturnType<typeof sampler>['stop']>;
+
+/** One inbound phase: what was sent and answered, the instance's CPU and memory, the senders' CPU, each process's event-loop delay. */
+interface InboundRun {
+  readonly result: SendResult;
+  readonly usage: Usage;
+  /** CPU of the process that simulates the remote servers and sends the activities, in % of one core. */
+  readonly clientCpu: number;
+  readonly loop: readonly LoopDelay[];
+}
+
+interface RunOptions {
+  readonly workers: number;
+  /** Outbound too (deliveries with and without a backlog, the replies' Announces); otherwise inbound only. */
+  readonly full: boolean;
+}
+
+interface RunResult {
+  readonly ok: boolean;
+  readonly follows: InboundRun;
+  readonly likes: InboundRun | null;
+  readonly creates: InboundRun | null;
+}
+
+/** What an interrupted or overdue benchmark must stop: the run in progress. */
+const running: { instance: Instance | null; receivers: ChildProcess | null; dataDir: string | null } = { instance: null, receivers: null, dataDir: null };
+
+function killAll(signal: NodeJS.Signals): void {
+  if (running.receivers && running.receivers.exitCode === null) running.receivers.kill('SIGKILL');
+  if (running.instance && running.instance.run.child.exitCode === null) running.instance.run.child.kill(signal);
+  if (running.dataDir) fs.rmSync(running.dataDir, { recursive: true, force: true });
+}
+
+async function run(options: RunOptions): Promise<RunResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-bench-federation-'));
+  running.dataDir = dataDir;
+  const probe = new Probe();
+  const serverUrl = process.env.BENCH_DATABASE_URL;
+  const schema = serverUrl ? await newSchema(serverUrl, `parasol_bench_${crypto.randomBytes(6).toString('hex')}`) : null;
+  const engine = schema ? 'PostgreSQL' : 'SQLite';
+  const processes = options.workers === 1 ? '1 process' : `${options.workers} workers`;
   let instance: Instance | null = null;
   let receivers: ChildProcess | null = null;
-  const killAll = (signal: NodeJS.Signals) => {
-    if (receivers && receivers.exitCode === null) receivers.kill('SIGKILL');
-    if (instance && instance.run.child.exitCode === null) instance.run.child.kill(signal);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
-  const deadline = setTimeout(() => {
-    process.stderr.write('federation benchmark: deadline passed, stopping\n');
-    killAll('SIGKILL');
-    process.exit(2);
-  }, DEADLINE_MS);
-  deadline.unref();
-  const interrupted = () => {
-    killAll('SIGTERM');
-    process.exit(130);
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
 
   try {
-    instance = await startInstance(dataDir);
+    instance = await startInstance(dataDir, options.workers, probe, schema ? { DATABASE_URL: schema.url } : {});
+    running.instance = instance;
     const { url } = instance;
     const pid = instance.run.child.pid!;
     const group = `${url}/ap/b/${BOARD}`;
@@ -202,7 +229,7 @@ async function main(): Promise<void> {
     if (discoverable.status !== 200) throw new Error(`federation/me: ${discoverable.status} ${discoverable.text}`);
     const board = await fetch(group, { headers: { accept: 'application/activity+json' } });
     if (board.status !== 200) throw new Error(`the ${BOARD} board does not federate: ${board.status}`);
-    const idleRss = rssMb(pid);
+    const idleRss = rssMb(processTree(pid));
 
     const pending = async () => {
       const res = await admin.api('GET', '/federation/status');
@@ -231,6 +258,7 @@ async function main(): Promise<void> {
     const self = path.join(path.dirname(fileURLToPath(import.meta.url)), 'federation.receivers.ts');
     const child = fork(self, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     receivers = child;
+    running.receivers = child;
     const waiting = new Map<FromReceivers['type'], (m: FromReceivers) => void>();
     const arrivals = new Map<string, { server: number; at: number; objectId: string }[]>();
     let childFailure: Error | null = null;
@@ -262,6 +290,16 @@ async function main(): Promise<void> {
     };
     const counts = async (): Promise<Counts> => ask({ type: 'counts' }, 'counts');
     const sendAll = (kind: SendKind, extra: { object?: string; only?: string[] } = {}) => ask({ type: 'send', kind, group, concurrency: CONCURRENCY, ...extra }, 'sent');
+    /** Sends every actor's activity of this kind, measuring the instance, the senders and each process's event loop. */
+    const inboundPhase = async (kind: SendKind, object?: string): Promise<InboundRun> => {
+      await probe.loopDelays();
+      const load = sampler(pid);
+      const client0 = cpuSeconds([child.pid!]);
+      const result = await sendAll(kind, object ? { object } : {});
+      const usage = load.stop();
+      const clientCpu = ((cpuSeconds([child.pid!]) - client0) / Math.max(usage.seconds, 1e-3)) * 100;
+      return { result, usage, clientCpu, loop: await probe.loopDelays() };
+    };
 
     /** Posts a thread whose Announce the receivers watch for; `arrived` resolves when all servers have it (or the wait ends). */
     const postThread = async (title: string) => {
@@ -293,9 +331,8 @@ async function main(): Promise<void> {
     process.stdout.write(`Inbound: ${FOLLOWERS} signed Follows to ${group}/inbox, ${CONCURRENCY} in flight…\n`);
     const beforeFollows = await counts();
     mark('follows start');
-    const followLoad = sampler(pid);
-    const follows = await sendAll('Follow');
-    const followUsage = followLoad.stop();
+    const followPhase0 = await inboundPhase('Follow');
+    const follows = followPhase0.result;
     mark('follows end');
     process.stdout.write(`  ${follows.ok}/${follows.attempted} answered 2xx in ${seconds(follows)} s${follows.ok < follows.attempted ? `; refused: ${reasons(follows)}` : ''}\n`);
     // A refused Follow is sent again, as a remote server would, until every actor follows.
@@ -324,15 +361,16 @@ async function main(): Promise<void> {
 
     // ---- outbound 1: a thread posted right away, behind what the Follows queued ----
     const backlog = await pending();
-    process.stdout.write(`Outbound, queue busy: a thread posted with ${backlog.toLocaleString('en')} deliveries (caused by the Follows) still queued…\n`);
-    const busyPost = await postThread(`Federation benchmark thread posted during the backlog ${Date.now()}`);
+    if (options.full) process.stdout.write(`Outbound, queue busy: a thread posted with ${backlog.toLocaleString('en')} deliveries (caused by the Follows) still queued…\n`);
+    else process.stdout.write(`Waiting for the ${backlog.toLocaleString('en')} deliveries the Follows queued to go out…\n`);
+    const busyPost = options.full ? await postThread(`Federation benchmark thread posted during the backlog ${Date.now()}`) : null;
     const { emptied: drained, seconds: drainS, usage: drainUsage } = await drain('the delivery queue to empty', 'queue drained');
-    const busyArrived = await busyPost.arrived(drained ? 5000 : 0);
-    const busyTimes = busyPost.times();
+    const busyArrived = busyPost ? await busyPost.arrived(drained ? 5000 : 0) : false;
+    const busyTimes = busyPost?.times() ?? [];
     const followPhase = diff(await counts(), beforeFollows);
     process.stdout.write(
-      `  ${drained ? 'queue empty' : 'queue NOT empty'} after ${drainS.toFixed(1)} s; that thread reached ${busyTimes.length}/${SERVERS} servers, ` +
-        `the last ${(busyTimes.at(-1) ?? NaN).toFixed(1)} s after its POST was answered\n` +
+      `  ${drained ? 'queue empty' : 'queue NOT empty'} after ${drainS.toFixed(1)} s` +
+        (busyPost ? `; that thread reached ${busyTimes.length}/${SERVERS} servers, the last ${(busyTimes.at(-1) ?? NaN).toFixed(1)} s after its POST was answered\n` : '\n') +
         `  the Follows made the servers receive ${followPhase.gets.toLocaleString('en')} actor fetches and ${followPhase.posts.toLocaleString('en')} POSTs (${describe(followPhase)})\n`,
     );
 
@@ -360,16 +398,35 @@ async function main(): Promise<void> {
     const inbound = async (kind: 'Like' | 'Create', what: string) => {
       process.stdout.write(`Inbound: ${FOLLOWERS} signed ${what} to the Group's inbox, ${CONCURRENCY} in flight…\n`);
       mark(`${kind} start`);
-      const load = sampler(pid);
-      const result = await sendAll(kind, { object: objectId! });
-      const usage = load.stop();
+      const phase = await inboundPhase(kind, objectId);
       mark(`${kind} end`);
+      const { result } = phase;
       process.stdout.write(`  ${result.ok}/${result.attempted} answered 2xx in ${seconds(result)} s${result.ok < result.attempted ? `; refused: ${reasons(result)}` : ''}\n`);
-      return { result, usage };
+      return phase;
     };
+    const inboundFigures = (label: string, kind: string, phase: InboundRun | null): Figure[] =>
+      phase
+        ? [
+            { name: `inbound ${label}, ${CONCURRENCY} in flight`, value: rate(phase.result), unit: 'act/s', target: { value: INBOUND_TARGET, better: 'higher' } },
+            { name: `${kind} answer latency p50`, value: percentile(phase.result.latencies, 50), unit: 'ms' },
+            { name: `${kind} answer latency p99`, value: percentile(phase.result.latencies, 99), unit: 'ms' },
+            { name: `${kind}s refused or failed`, value: phase.result.attempted - phase.result.ok, unit: '', target: { value: 0, better: 'lower' } },
+            { name: `server CPU while ${kind}s were sent`, value: phase.usage.cpuPercent, unit: '% core' },
+            { name: `senders' CPU while ${kind}s were sent`, value: phase.clientCpu, unit: '% core' },
+            ...loopDelayFigures(`${kind}s`, phase.loop),
+            { name: `server RSS peak while ${kind}s were sent`, value: phase.usage.peakRss, unit: 'MB' },
+          ]
+        : [];
     const likes = objectId ? await inbound('Like', 'Likes of the thread') : null;
     const creates = objectId ? await inbound('Create', 'Creates of a reply Note to the thread') : null;
     const queuedByReplies = await pending();
+
+    const followRun: InboundRun = followPhase0;
+    if (!options.full) {
+      const figures = [...inboundFigures('Follow (first contact)', 'Follow', followRun), ...inboundFigures('Like of the thread', 'Like', likes), ...inboundFigures('Create (reply Note)', 'Create', creates)];
+      const ok = report(`Federation inbound (${FOLLOWERS.toLocaleString('en')} followers on ${SERVERS} servers, ${engine}, ${processes}, ${os.cpus().length}-core machine)${QUICK ? ' [BENCH_QUICK: not figures to compare]' : ''}`, figures);
+      return { ok, follows: followRun, likes, creates };
+    }
 
     // ---- outbound 2: what the replies queued (an Announce of each to every server), once the inbox is quiet ----
     process.stdout.write(`Outbound: the replies' Announces, ${queuedByReplies.toLocaleString('en')} deliveries still queued when the last reply was answered…\n`);
@@ -377,7 +434,7 @@ async function main(): Promise<void> {
     const { emptied: repliesOut, seconds: repliesS, usage: repliesUsage } = await drain("the replies' Announces to go out", 'replies delivered');
     const repliesPosts = diff(await counts(), beforeReplies).posts;
     process.stdout.write(`  ${repliesOut ? 'queue empty' : 'queue NOT empty'} after ${repliesS.toFixed(1)} s: ${repliesPosts.toLocaleString('en')} POSTs\n`);
-    const finalRss = rssMb(pid);
+    const finalRss = rssMb(processTree(pid));
 
     process.stdout.write(
       `\nInbox limit per host set to ${INBOX_LIMIT.toLocaleString('en')}/min (FEDERATION_INBOX_PER_HOST_PER_MINUTE) so that the limiter is not what is measured.\n` +
@@ -388,19 +445,8 @@ async function main(): Promise<void> {
         `  (${queuedByReplies.toLocaleString('en')} deliveries were still queued when the last reply was answered).\n` +
         `Deliveries still queued when the quiet thread was posted: ${pendingAtPost}.\n`,
     );
-    const inboundFigures = (label: string, kind: string, run: { result: SendResult; usage: ReturnType<ReturnType<typeof sampler>['stop']> } | null): Figure[] =>
-      run
-        ? [
-            { name: `inbound ${label}, ${CONCURRENCY} in flight`, value: rate(run.result), unit: 'act/s', target: { value: INBOUND_TARGET, better: 'higher' } },
-            { name: `${kind} answer latency p50`, value: percentile(run.result.latencies, 50), unit: 'ms' },
-            { name: `${kind} answer latency p99`, value: percentile(run.result.latencies, 99), unit: 'ms' },
-            { name: `${kind}s refused or failed`, value: run.result.attempted - run.result.ok, unit: '', target: { value: 0, better: 'lower' } },
-            { name: `server CPU while ${kind}s were sent`, value: run.usage.cpuPercent, unit: '% core' },
-            { name: `server RSS peak while ${kind}s were sent`, value: run.usage.peakRss, unit: 'MB' },
-          ]
-        : [];
     const figures: Figure[] = [
-      ...inboundFigures('Follow (first contact)', 'Follow', { result: follows, usage: followUsage }),
+      ...inboundFigures('Follow (first contact)', 'Follow', followRun),
       { name: 'Follows sent again after a refusal', value: resent, unit: '' },
       { name: 'key fetches (actor GETs) during follows', value: followPhase.gets, unit: '' },
       { name: `followers listed (${BOARD})`, value: listed, unit: '', target: { value: FOLLOWERS, better: 'higher' } },
@@ -429,8 +475,8 @@ async function main(): Promise<void> {
       { name: 'server RSS idle (before federation)', value: idleRss, unit: 'MB' },
       { name: 'server RSS at the end', value: finalRss, unit: 'MB' },
     ];
-    const ok = report(`Federation (${FOLLOWERS.toLocaleString('en')} followers on ${SERVERS} servers, SQLite, ${os.cpus().length}-core machine)`, figures);
-    process.stdout.write(`\n${ok ? 'All targets met.' : 'Some targets missed.'}\n`);
+    const ok = report(`Federation (${FOLLOWERS.toLocaleString('en')} followers on ${SERVERS} servers, ${engine}, ${processes}, ${os.cpus().length}-core machine)${QUICK ? ' [BENCH_QUICK: not figures to compare]' : ''}`, figures);
+    return { ok, follows: followRun, likes, creates };
   } finally {
     if (receivers && receivers.exitCode === null) {
       receivers.send({ type: 'stop' } satisfies ToReceivers);
@@ -446,6 +492,40 @@ async function main(): Promise<void> {
       if (errors.length) process.stdout.write(`\nThe instance logged ${errors.length} error(s); the first: ${errors[0]!.slice(0, 400)}\n`);
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
+    probe.remove();
+    if (serverUrl && schema) await dropSchema(serverUrl, schema.schema);
+    running.instance = null;
+    running.receivers = null;
+    running.dataDir = null;
+  }
+}
+
+async function main(): Promise<void> {
+  const deadline = setTimeout(() => {
+    process.stderr.write('federation benchmark: deadline passed, stopping\n');
+    killAll('SIGKILL');
+    process.exit(2);
+  }, DEADLINE_MS);
+  deadline.unref();
+  const interrupted = () => {
+    killAll('SIGTERM');
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    const single = await run({ workers: 1, full: true });
+    process.stdout.write(`\nThe inbound activities again with PARASOL_WORKERS=${WORKERS}:\n`);
+    const multi = await run({ workers: WORKERS, full: false });
+    const ratio = (kind: string, one: InboundRun | null, several: InboundRun | null): Figure[] =>
+      one && several ? [{ name: `inbound ${kind}/s, ${WORKERS} workers over one process`, value: rate(several.result) / Math.max(rate(one.result), 1e-9), unit: 'x', target: { value: WORKERS_TARGET, better: 'higher' } }] : [];
+    const compared = report(`Federation inbound: PARASOL_WORKERS=${WORKERS} over one process, the senders on the same machine`, [
+      ...ratio('Follow', single.follows, multi.follows),
+      ...ratio('Like', single.likes, multi.likes),
+      ...ratio('Create', single.creates, multi.creates),
+    ]);
+    process.stdout.write(`\n${single.ok && multi.ok && compared ? 'All targets met.' : 'Some targets missed.'}\n`);
+  } finally {
     clearTimeout(deadline);
   }
 }

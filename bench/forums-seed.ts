@@ -21,7 +21,7 @@ import { reactionKinds } from '../server/forums/reactions.js';
 
 /**
  * Seeds a forum straight through the storage port, before the server opens the
- * file: going through the API would take hours (the posting limit is 10 a
+ * database: going through the API would take hours (the posting limit is 10 a
  * minute per member) and would measure the API rather than build the data.
  * Every counter the service keeps (board threadCount/postCount, thread
  * postCount/lastPostAt/bumpKey/firstPostId, post reaction counts) matches the
@@ -156,10 +156,11 @@ function verifyBodies(samples: readonly Body[]): void {
   }
 }
 
-export async function seedForums(file: string, options: SeedOptions): Promise<SeedResult> {
+/** Seeds the database `databaseUrl` names (as DATABASE_URL does: `sqlite:PATH` or `postgres://…`). */
+export async function seedForums(databaseUrl: string, options: SeedOptions): Promise<SeedResult> {
   const rand = prng(20_250_101);
   const pool = bodyPool(rand);
-  const store = await openStore(`sqlite:${file}`);
+  const store = await openStore(databaseUrl);
   try {
     // The same collections server/app.ts declares for accounts, forums, moderation and the instance.
     await store.declare([instanceCollection, ...accountsCollections, ...forumsCollections, ...moderationCollections]);

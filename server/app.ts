@@ -1,6 +1,6 @@
 import http from 'node:http';
 import path from 'node:path';
-import express, { type Request } from 'express';
+import express, { type Request, type Response } from 'express';
 import zlib from 'node:zlib';
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
@@ -95,9 +95,10 @@ import { adminApi } from './admin/admin.api.js';
 import { adminPages } from './admin/admin.pages.js';
 import { ApiRouter } from './http/api-router.js';
 import { authenticate } from './http/auth.middleware.js';
-import { csrfProtection } from './http/csrf.middleware.js';
 import { AppError } from './core/errors.js';
-import { securityHeaders } from './http/security-headers.js';
+import { securityHeaderList, securityHeaders } from './http/security-headers.js';
+import { KeptAnswers } from './http/kept-answers.js';
+import { csrfProtection, csrfSeed, newCsrfSeedCookie } from './http/csrf.middleware.js';
 import { errorHandler } from './http/error-handler.js';
 import { createLimiter } from './core/rate-limit.js';
 import { openCoordination } from './cluster/coordination.js';
@@ -106,17 +107,16 @@ import { newId } from './crypto.js';
 import { jobsCollections } from './jobs/jobs.collections.js';
 import { JobLeases } from './jobs/leases.js';
 import { BackgroundJobs } from './jobs/background-jobs.js';
-import { LANG_COOKIE } from './http/request.js';
+import { LANG_COOKIE, SESSION_COOKIE } from './http/request.js';
 import { projectRoot } from './paths.js';
 import { messagePage } from './accounts/accounts.views.js';
 import { pageContext } from './views/layout.js';
-import { iconSprite } from './views/icons.js';
+import { mountStaticAssets } from './http/static-assets.js';
 import { attachRealtime, type Realtime } from './realtime/realtime.js';
 import { attachFederation } from '../federation/index.js';
 import { isInboxPost } from '../federation/routes.js';
 
 const root = projectRoot;
-const socketIoClient = path.join(root, 'node_modules', 'socket.io', 'client-dist', 'socket.io.min.js');
 export const VERSION = '0.1.0';
 
 export interface Parasol {
@@ -298,6 +298,23 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const rights = new RightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
   await rights.seed();
   const secure = config.publicUrl.startsWith('https:');
+  const parseCookies = cookieParser();
+  const visitorLocale = (cookies: Readonly<Record<string, unknown>>, acceptLanguage: string | undefined) => {
+    const lang = cookies[LANG_COOKIE];
+    return i18n.negotiate([typeof lang === 'string' ? lang : undefined], acceptLanguage, languages());
+  };
+  const keptAnswers = new KeptAnswers({
+    headers: securityHeaderList(secure),
+    sessionCookie: SESSION_COOKIE,
+    cookies: (req, res) => {
+      parseCookies(req as Request, res as Response, () => undefined);
+      return (req as Request).cookies as Record<string, unknown>;
+    },
+    locale: visitorLocale,
+    site: () => pageSite(i18n, instance.settings(), null),
+    csrfCookie: (cookies) => (csrfSeed(cookies) === null ? newCsrfSeedCookie(secure).header : null),
+    onError: (error) => logger.error({ err: error }, 'kept answer failed; answering the whole way'),
+  });
   const ctx: AppContext = {
     config,
     logger,
@@ -323,6 +340,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     backups: new BackupService(store),
     jobs,
     limits: coordination.limits,
+    keptAnswers,
     cookie: { secure, sessionMs: config.sessionMs },
     page: (req: Request) => pageContext(req, i18n, pageSite(i18n, instance.settings(), req.account)),
   };
@@ -344,27 +362,13 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     }
     headers(req, res, (error?: unknown) => (error === undefined ? compress(req, res, next) : next(error)));
   });
-  const sprite = iconSprite();
-  app.get('/assets/icons.svg', (_req, res) => {
-    res.setHeader('Cache-Control', 'public, max-age=604800');
-    res.type('image/svg+xml').send(sprite);
-  });
-  // The service worker lives at the root so that its scope is the whole site.
-  app.get('/sw.js', (_req, res) => {
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(path.join(root, 'client', 'sw.js'));
-  });
-  app.get('/assets/vendor/socket.io.min.js', (_req, res) => {
-    res.sendFile(socketIoClient, { maxAge: '7d' });
-  });
-  app.use('/assets', express.static(path.join(root, 'client'), { maxAge: '7d', index: false, fallthrough: false }));
+  mountStaticAssets(app);
   const api = new ApiRouter();
   // ActivityPub and discovery: server-to-server requests, before cookies and sessions.
   const federation = await attachFederation(app, api, ctx);
-  app.use(cookieParser());
+  app.use(parseCookies);
   app.use((req, _res, next) => {
-    const lang: unknown = req.cookies?.[LANG_COOKIE];
-    setLocale(req, i18n.negotiate([typeof lang === 'string' ? lang : undefined], req.headers['accept-language'], languages()));
+    setLocale(req, visitorLocale(req.cookies as Record<string, unknown>, req.headers['accept-language']));
     next();
   });
   app.use(authenticate(sessions, ctx.cookie));
@@ -429,7 +433,10 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use((_req, _res, next) => next(new AppError(404, 'not_found')));
   app.use(errorHandler({ i18n: ctx.i18n, logger: ctx.logger, messagePage: (req, title, message) => messagePage(ctx.page(req), title, message) }));
 
-  const server = http.createServer(app);
+  // Kept answers for visitors go out before express and every middleware (see http/kept-answers.ts).
+  const server = http.createServer((req, res) => {
+    if (!keptAnswers.answer(req, res)) app(req, res);
+  });
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
   const realtime = attachRealtime(server, { sessions, logger, publicOrigin, adapter: coordination.realtime });

@@ -25,6 +25,7 @@ import type { RightsService } from './rights/rights.service.js';
 import type { BackupService } from './backup/backup.service.js';
 import type { BackgroundJobs } from './jobs/background-jobs.js';
 import type { LimitCounters } from './core/rate-limit.js';
+import type { KeptAnswers } from './http/kept-answers.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
 export interface AppContext {
@@ -55,6 +56,8 @@ export interface AppContext {
   readonly jobs: BackgroundJobs;
   /** Where rate-limit counts are kept (core/rate-limit.ts): shared by every process of the instance. */
   readonly limits: LimitCounters;
+  /** Answers a visitor's already-made pages and thread JSON before the middleware; the forum adds its routes. */
+  readonly keptAnswers: KeptAnswers;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
 }

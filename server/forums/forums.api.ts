@@ -20,6 +20,12 @@ import { reportInput } from '../moderation/moderation.service.js';
 const THREAD_ANSWERS = 4_000;
 /** How long a change outside the thread (a renamed member) may take to show. */
 const THREAD_ANSWER_TTL_MS = 60_000;
+/** The thread JSON's path as express matches `/api/v1/threads/:id`, for answers kept before the middleware. */
+const THREAD_API_PATH = /^\/api\/v1\/threads\/[^/]+\/?$/i;
+/** Every reader asks again before showing a kept copy: a moderator's removal must show at once. */
+const THREAD_CACHE_CONTROL = 'private, no-cache';
+/** A visitor's answer depends only on the address: the thread, and the page of it the query names. */
+const visitorKey = (url: string) => `visitor\u0000${url}`;
 
 export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   const { forums } = ctx;
@@ -27,6 +33,13 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   const param = (value: string | undefined) => value ?? '';
   const threadAnswers = createResponseCache({ maxEntries: THREAD_ANSWERS, ttlMs: THREAD_ANSWER_TTL_MS, contentType: 'application/json; charset=utf-8' });
   forums.changes.onChange((threadId) => threadAnswers.invalidate(threadId));
+  ctx.keptAnswers.add({
+    path: THREAD_API_PATH,
+    kind: 'api',
+    cache: threadAnswers,
+    headers: [['Cache-Control', THREAD_CACHE_CONTROL]],
+    key: (visitor) => visitorKey(visitor.url),
+  });
 
   api.route({
     method: 'get', path: '/boards', tag, access: 'public', summary: 'Boards you can read, in order',
@@ -69,8 +82,11 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
       const id = param(req.params.id);
       // Taken before the key is worked out: a change meanwhile (the reader's own reaction, say) keeps the answer out of the cache.
       const version = threadAnswers.version();
-      const { key, view: makeView } = await forums.reading.threadAnswer(account, req.memberKey ?? null, id, req.query);
-      res.setHeader('Cache-Control', 'private, no-cache');
+      const answer = await forums.reading.threadAnswer(account, req.memberKey ?? null, id, req.query);
+      // A visitor's under its address, which the answers kept before the middleware can work out alone.
+      const key = account ? answer.key : visitorKey(req.originalUrl);
+      const makeView = answer.view;
+      res.setHeader('Cache-Control', THREAD_CACHE_CONTROL);
       if (threadAnswers.serve(req, res, key)) return undefined;
       const view = await makeView();
       threadAnswers.store(key, id, JSON.stringify(view), version);

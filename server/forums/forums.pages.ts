@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { anyAccount, formBody, formPost, formState, handle, sendPage, signedInOnly } from '../http/pages.js';
 import { AppError } from '../core/errors.js';
 import { createResponseCache } from '../http/response-cache.js';
+import type { VisitorSite } from '../http/kept-answers.js';
 import type { FormState } from '../views/layout.js';
 import { banPage } from './bans.views.js';
 import { boardsPages } from './boards.pages.js';
@@ -11,6 +12,12 @@ import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, sea
 /** How many visitors' thread pages are kept, and for how long at most (changes to the thread drop them at once). */
 const VISITOR_PAGES = 2_000;
 const VISITOR_PAGE_TTL_MS = 60_000;
+
+/** The thread page's paths as express matches `/t/:id`, for answers kept before the middleware. */
+const THREAD_PAGE_PATH = /^\/t\/[^/]+\/?$/i;
+
+/** Everything a visitor's thread page depends on besides the thread: the language, the address, and the site's name and exit. */
+const visitorPageKey = (locale: string, url: string, site: VisitorSite) => [locale, url, site.name, site.discreet, site.quickExitUrl].join('\u0000');
 
 const pageQuery = (req: Request) => (typeof req.query.after === 'string' ? { after: req.query.after } : {});
 const param = (value: string | undefined) => value ?? '';
@@ -46,6 +53,7 @@ export function forumsPages(ctx: AppContext): express.Router {
 
   const visitorPages = createResponseCache({ maxEntries: VISITOR_PAGES, ttlMs: VISITOR_PAGE_TTL_MS });
   forums.changes.onChange((threadId) => visitorPages.invalidate(threadId));
+  ctx.keptAnswers.add({ path: THREAD_PAGE_PATH, kind: 'page', cache: visitorPages, headers: [], key: (visitor) => visitorPageKey(visitor.locale(), visitor.url, visitor.site()) });
 
   router.get(
     '/t/:id',
@@ -56,8 +64,7 @@ export function forumsPages(ctx: AppContext): express.Router {
         return;
       }
       const page = ctx.page(req);
-      // Everything the page depends on besides the thread: the language, the address, and the site's name and exit.
-      const key = [req.locale, req.originalUrl, page.instanceName, page.discreet, page.quickExitUrl].join('\u0000');
+      const key = visitorPageKey(req.locale, req.originalUrl, { name: page.instanceName, discreet: page.discreet, quickExitUrl: page.quickExitUrl });
       if (visitorPages.serve(req, res, key)) return;
       const version = visitorPages.version();
       const html = await renderThread(req);

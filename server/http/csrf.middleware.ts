@@ -14,6 +14,23 @@ function crossSite(req: Parameters<RequestHandler>[0], publicOrigin: string): bo
   return !!origin && origin !== 'null' && origin !== publicOrigin && origin !== `${req.protocol}://${req.headers.host ?? ''}`;
 }
 
+const SEED = /^[A-Za-z0-9_-]{22,64}$/;
+
+/** The browser's CSRF seed from its cookies, or null when it has none (or not one of ours). */
+export function csrfSeed(cookies: Readonly<Record<string, unknown>> | undefined): string | null {
+  const seed = cookies?.[CSRF_COOKIE];
+  return typeof seed === 'string' && SEED.test(seed) ? seed : null;
+}
+
+/**
+ * A new seed as the Set-Cookie header that gives it to the browser; pages served before the middleware
+ * (kept-answers.ts) send the same header.
+ */
+export function newCsrfSeedCookie(secure: boolean): { readonly seed: string; readonly header: string } {
+  const seed = randomToken(18);
+  return { seed, header: `${CSRF_COOKIE}=${seed}; Path=/; HttpOnly;${secure ? ' Secure;' : ''} SameSite=Lax` };
+}
+
 /**
  * Form posts carry a token bound to a random per-browser cookie (keyed with
  * the instance secret). The JSON API takes no token: a cookie-authenticated
@@ -28,12 +45,13 @@ export function csrfProtection(
 ): RequestHandler {
   return (req, res, next) => {
     if (mode === 'form') {
-      let seed: unknown = req.cookies?.[CSRF_COOKIE];
-      if (typeof seed !== 'string' || !/^[A-Za-z0-9_-]{22,64}$/.test(seed)) {
-        seed = randomToken(18);
-        res.cookie(CSRF_COOKIE, seed, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+      let seed = csrfSeed(req.cookies);
+      if (seed === null) {
+        const made = newCsrfSeedCookie(secure);
+        seed = made.seed;
+        res.append('Set-Cookie', made.header);
       }
-      req.csrfToken = keyedHash('csrf', seed as string);
+      req.csrfToken = keyedHash('csrf', seed);
     }
     if (req.method !== 'POST' || req.viaBearer) {
       next();

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
+import type http from 'node:http';
 import zlib from 'node:zlib';
-import type { Request, Response } from 'express';
 import { createTaggedCache } from '../store/tagged-cache.js';
 
 /**
@@ -17,17 +17,35 @@ import { createTaggedCache } from '../store/tagged-cache.js';
  * edits and removals show at once. Changes elsewhere that touch many answers (a renamed member)
  * reach readers when the entry's lifetime ends. A write by another process
  * (several processes share one database, see server/cluster/) drops every
- * entry before the next answer (see store/tagged-cache.ts).
+ * entry before the next answer (see store/tagged-cache.ts). A visitor's
+ * answers are kept under their address and language and go out before the
+ * middleware (http/kept-answers.ts).
  */
 export interface ResponseCache {
-  /** Answers from the cache and returns true, or returns false when there is no fresh entry. */
-  serve(req: Request, res: Response, key: string): boolean;
+  /**
+   * Answers from the cache and returns true, or returns false when there is no fresh entry (nothing sent, no
+   * header set). The same code answers behind the middleware and before it (http/kept-answers.ts), so that both
+   * send the same bytes and headers.
+   */
+  serve(req: http.IncomingMessage, res: http.ServerResponse, key: string, options?: ServeOptions): boolean;
   /** Taken before reading what an answer shows: `store` refuses an answer made while something changed. */
   version(): number;
   store(key: string, tag: string, body: string, version: number): void;
   /** Drops the entries with this tag, or every entry. */
   invalidate(tag: string | null): void;
   readonly size: number;
+}
+
+export type HeaderList = readonly (readonly [string, string])[];
+
+export interface ServeOptions {
+  /** Set on the answer when there is one: the headers the middleware would have set (kept-answers.ts). */
+  readonly headers?: HeaderList;
+  /**
+   * Answers only what the compression middleware would leave as it is: an uncompressed answer to a client that
+   * takes deflate (but neither Brotli nor gzip) is for the middleware to compress.
+   */
+  readonly beforeCompression?: boolean;
 }
 
 /** Kept compressed only (a tenth of the size); the rare client without Brotli costs a conversion. */
@@ -44,6 +62,49 @@ type Encoding = 'br' | 'gzip' | 'identity';
  * cached view keeps the whole block alive; thousands of them were most of the server's memory under load.
  */
 const exact = (view: Buffer): Buffer => Buffer.from(view);
+
+/** A request's `no-cache`, which asks for the answer itself rather than a 304. */
+const NO_CACHE = /(?:^|,)\s*?no-cache\s*?(?:,|$)/;
+
+/**
+ * Whether a conditional GET may be answered 304, as express's req.fresh decides it for an answer with this ETag
+ * and no Last-Modified (so an If-Modified-Since alone, or beside a matching If-None-Match, never is).
+ */
+export function isFresh(req: http.IncomingMessage, etag: string): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const noneMatch = req.headers['if-none-match'];
+  if (!noneMatch || req.headers['if-modified-since'] !== undefined) return false;
+  const cacheControl = req.headers['cache-control'];
+  if (cacheControl && NO_CACHE.test(cacheControl)) return false;
+  if (noneMatch === '*') return true;
+  return noneMatch.split(',').some((part) => {
+    const tag = part.trim();
+    return tag === etag || tag === `W/${etag}`;
+  });
+}
+
+/**
+ * Whether an Accept-Encoding header takes `coding`: named with a quality above 0, or not named while `*` is.
+ * No header takes only the identity.
+ */
+export function acceptsCoding(header: string | undefined, coding: string): boolean {
+  if (!header) return false;
+  let named = -1;
+  let any = -1;
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.split(';');
+    const token = name.trim().toLowerCase();
+    if (token !== coding && token !== '*') continue;
+    let quality = 1;
+    for (const param of params) {
+      const [k = '', v = ''] = param.split('=');
+      if (k.trim().toLowerCase() === 'q') quality = Number.parseFloat(v) || 0;
+    }
+    if (token === coding) named = Math.max(named, quality);
+    else any = Math.max(any, quality);
+  }
+  return (named >= 0 ? named : any) > 0;
+}
 
 export interface ResponseCacheOptions {
   readonly maxEntries: number;
@@ -68,22 +129,27 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   }
 
   return {
-    serve(req, res, key) {
+    serve(req, res, key, options = {}) {
       const answer = cache.get(key);
       if (!answer) return false;
+      // Brotli whenever the client takes it (browsers list gzip first but br is smaller).
+      const accepted = req.headers['accept-encoding'];
+      const encoding: Encoding = acceptsCoding(accepted, 'br') ? 'br' : acceptsCoding(accepted, 'gzip') ? 'gzip' : 'identity';
+      if (options.beforeCompression && encoding === 'identity' && acceptsCoding(accepted, 'deflate')) return false;
+      for (const [name, value] of options.headers ?? []) res.setHeader(name, value);
       res.setHeader('Vary', 'Accept-Encoding');
       res.setHeader('ETag', answer.etag);
       res.setHeader('Content-Type', contentType);
-      if (req.fresh) {
-        res.status(304).end();
+      if (isFresh(req, answer.etag)) {
+        res.statusCode = 304;
+        res.end();
         return true;
       }
-      // Brotli whenever the client takes it (browsers list gzip first but br is smaller).
-      const encoding: Encoding = req.acceptsEncodings('br') ? 'br' : req.acceptsEncodings('gzip') ? 'gzip' : 'identity';
       const bytes = body(answer, encoding);
       if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
       res.setHeader('Content-Length', String(bytes.length));
-      res.status(200).end(req.method === 'HEAD' ? undefined : bytes);
+      res.statusCode = 200;
+      res.end(req.method === 'HEAD' ? undefined : bytes);
       return true;
     },
 

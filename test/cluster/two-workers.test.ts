@@ -87,6 +87,19 @@ describe('two workers on one database (PARASOL_WORKERS=2)', function () {
     for (let i = 0; i < 4; i++) assert.match((await fresh(port, 'GET', `/api/v1/threads/${threadId}`, '')).text, /a reply seen everywhere/, `API read ${i}`);
   });
 
+  it("drops both workers' kept answers the moment a moderator removes a post through one of them", async () => {
+    const reply = await fresh(port, 'POST', `/api/v1/threads/${threadId}/posts`, cookie, { body: 'a reply about to be removed' });
+    assert.equal(reply.status, 201, reply.text);
+    const postId = (JSON.parse(reply.text) as { post: { id: string } }).post.id;
+    // Kept by both workers and answered there before the middleware (visitors, no session cookie).
+    for (let i = 0; i < 4; i++) assert.match((await fresh(port, 'GET', `/t/${threadId}`, '')).text, /a reply about to be removed/, `page read ${i}`);
+    for (let i = 0; i < 4; i++) assert.match((await fresh(port, 'GET', `/api/v1/threads/${threadId}`, '')).text, /a reply about to be removed/, `API read ${i}`);
+    const removed = await fresh(port, 'POST', `/api/v1/posts/${postId}/moderation`, cookie, { action: 'remove', reason: 'removed in the cluster test' });
+    assert.equal(removed.status, 200, removed.text);
+    for (let i = 0; i < 4; i++) assert.doesNotMatch((await fresh(port, 'GET', `/t/${threadId}`, '')).text, /a reply about to be removed/, `page read ${i} after the removal`);
+    for (let i = 0; i < 4; i++) assert.doesNotMatch((await fresh(port, 'GET', `/api/v1/threads/${threadId}`, '')).text, /a reply about to be removed/, `API read ${i} after the removal`);
+  });
+
   it('holds a rate limit across both workers', async () => {
     // Sign-up allows 5 attempts per handle in its window; alternating workers would each allow 5 if counts were per process.
     const statuses: number[] = [];
