@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { hmac } from '../../server/crypto.js';
 import { reviewBoardKeys } from '../../server/reviews/instance-secret.js';
-import { onPostgres } from '../helpers/test-database.js';
+import { itReadsSqliteFile, onPostgres } from '../helpers/test-database.js';
 import {
   accountSideValues,
   accountsIn,
@@ -142,7 +142,7 @@ describe('a seized server: its data and secrets do not tie anonymous items or ro
     assert.deepEqual(findings, [], describeFindings(findings));
   });
 
-  it('nor does any document in the raw bytes of any seized file (older row versions, free pages, the WAL, the log)', () => {
+  itReadsSqliteFile('nor does any document in the raw bytes of any seized file (older row versions, free pages, the WAL, the log)', async () => {
     assert.ok(inBytes.length > 0, 'documents were found in the bytes');
     const findings = apartFromReviews(linkFindings(inBytes));
     assert.deepEqual(findings, [], describeFindings(findings));
