@@ -240,10 +240,18 @@ describe('a seized server: its data and secrets do not tie anonymous items or ro
       });
     }
 
-    it('control: log-in times kept to the millisecond are found', () => {
-      const planted = (run: TimingRun) => [...run.rows, ...run.logins.map((l, i) => toRow('sessions', { id: `planted${i}`, accountId: l.accountId, createdAt: l.at }))];
-      const { trials, first, p } = tally('before', planted);
-      assert.ok(p < ALPHA, `a precise log-in time gives the member away (${first} of ${trials} first, P = ${p.toExponential(2)})`);
+    it('controls: log-in times and last-seen times kept to the millisecond are found', () => {
+      const planted = (field: 'logins' | 'lastSeen') => (run: TimingRun) => [
+        ...run.rows,
+        ...run[field].map((visit, i) => toRow('sessions', { id: `planted${i}`, accountId: visit.accountId, createdAt: visit.at })),
+      ];
+      for (const [direction, field] of [
+        ['before', 'logins'],
+        ['after', 'lastSeen'],
+      ] as const) {
+        const { trials, first, p } = tally(direction, planted(field));
+        assert.ok(p < ALPHA, `a precise ${field} time gives the member away (${first} of ${trials} first, P = ${p.toExponential(2)})`);
+      }
     });
   });
 });

@@ -23,6 +23,8 @@ export interface TimingRun {
   readonly window: { from: number; to: number };
   /** When each visit's log-in was sent, for the control that stores it precisely. */
   readonly logins: { accountId: string; at: number }[];
+  /** When each visit's last step was answered, for the control that stores a precise "last seen". */
+  readonly lastSeen: { accountId: string; at: number }[];
   /** Accounts that act in the run: chance is one in this many. */
   readonly active: number;
 }
@@ -53,6 +55,7 @@ export async function timingRun(seed: number): Promise<TimingRun> {
       ]),
     );
     const logins: { accountId: string; at: number }[] = [];
+    const lastSeen: { accountId: string; at: number }[] = [];
     const joined = new Set<string>();
     const reported = new Set<string>();
     /** Reports a post of someone else's that the member has not reported yet (a second report of one post only updates the first). */
@@ -95,11 +98,12 @@ export async function timingRun(seed: number): Promise<TimingRun> {
               ]);
         await step();
       }
+      lastSeen.push({ accountId: who.id, at: Date.now() });
     }
     await inst.close();
     running = false;
     const { rows } = await seizeStopped(dirs.dataDir);
-    return { rows, owners: ownersOf(rows, rec), window: { from, to: Date.now() + 1000 }, logins, active: members.length };
+    return { rows, owners: ownersOf(rows, rec), window: { from, to: Date.now() + 1000 }, logins, lastSeen, active: members.length };
   } finally {
     if (running) await inst.close();
     await removeDirs(dirs);
