@@ -77,6 +77,8 @@ export function accountSideValues(rows: readonly SeizedRow[]): Needle[] {
 export const BLINDED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   posts: ['blindAuthor'],
   threads: ['blindAuthor'],
+  reviews: ['blindAuthor'],
+  review_responses: ['blindAuthor'],
   reactions: ['reactorId'],
   board_bans: ['blindId'],
   anonymous_numbers: ['blindId'],
