@@ -4,6 +4,7 @@ import { newId } from '../crypto.js';
 import { conflict, forbidden, notFound } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
 import { isStaff, suspensionInput, type AccountsService } from '../accounts/accounts.service.js';
+import { today } from '../accounts/account-keys.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import {
   MOD_LOG_RETENTION_MS,
@@ -204,7 +205,9 @@ export class ModerationService {
       note: input.note,
       status: 'open',
       resolution: null,
-      createdAt: Date.now(),
+      // The reporter's account is on the row: to the minute, its time would line up with the reporter's anonymous
+      // posts of the same visit, so it is kept to the UTC day like every account-side timestamp.
+      createdAt: today(),
       resolvedAt: null,
       expiresAt: null,
     };

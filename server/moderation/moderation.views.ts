@@ -1,5 +1,5 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
-import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import { csrfField, errorBox, field, formatDay, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
 import type { ModeratedPost } from './moderated-content.js';
 import type { WordFilterDoc } from './moderation.collections.js';
 import type { ModerationQueueService } from './queue.service.js';
@@ -44,7 +44,7 @@ ${errorBox(s('reports'))}
 ${data.queue.items.length === 0 ? html`<p>${t('mod.no_reports')}</p>` : ''}
 <ol class="list">${data.queue.items.map(
       (i) => html`<li class="report">
-<p><strong>${t(`report.reason_${i.report.reason}`)}</strong> · ${i.board.name} · ${formatTime(ctx, i.report.createdAt)} · ${t('mod.reported_by', { handle: i.reporter?.handle ?? '?' })}</p>
+<p><strong>${t(`report.reason_${i.report.reason}`)}</strong> · ${i.board.name} · ${formatDay(ctx, i.report.createdAt)} · ${t('mod.reported_by', { handle: i.reporter?.handle ?? '?' })}</p>
 ${i.report.note ? html`<blockquote>${i.report.note}</blockquote>` : ''}
 ${i.post
   ? html`<div class="reported"><p><small>${authorLine(t, i.post, i.author)} · ${t(`mod.state_${i.post.state}`)}</small></p>
