@@ -5,7 +5,7 @@ import type { PortApexStore } from './apex-store.js';
 import { createContextLoader } from './contexts.js';
 import { FetchError, fetchJson, type OutboundOptions, type Signer } from './fetch.js';
 import { apexRoutes, type Iris } from './iris.js';
-import { originOf } from './as.js';
+import { originOf, publicJsonReplacer } from './as.js';
 
 const require = createRequire(import.meta.url);
 // apex is CommonJS and ships no types; apex-types.ts describes what Parasol uses.
@@ -51,6 +51,10 @@ export interface ApexOptions {
  * - startDelivery / runDelivery: Parasol's worker (outbound/delivery-worker.ts)
  *   instead of apex's module-wide loop.
  * - utils.iriToCollectionInfo: understands Parasol's IRIs (federation/iris.ts).
+ * - stringifyPublicJSONLD: writes the public collection in full (as.ts).
+ * - publishUpdate: sends nothing. apex sends an Update of a collection (followers after an Undo Follow, following
+ *   after an Accept, likes and shares counts) to every follower: a delivery per follower for each change, which
+ *   Lemmy, Mastodon and NodeBB refuse, and which nobody needs (collections are read when wanted).
  */
 export function createApex(options: ApexOptions): Apex {
   const { iris, logger } = options;
@@ -92,6 +96,8 @@ export function createApex(options: ApexOptions): Apex {
   apex.startDelivery = () => options.onQueued();
   apex.runDelivery = () => options.onQueued();
   apex.utils.iriToCollectionInfo = (iri: string) => iris.collectionInfo(iri);
+  apex.stringifyPublicJSONLD = (object: unknown) => JSON.stringify(object, publicJsonReplacer);
+  apex.publishUpdate = () => Promise.resolve(undefined);
   return apex;
 }
 

@@ -5,6 +5,21 @@ import { z } from 'zod';
  * arrays almost everywhere, objects or IRIs alike. The first value is the
  * one that counts.
  */
+/** The public collection, always written out in full: Lemmy reads `to` and `cc` as plain URLs, not as JSON-LD. */
+export const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
+const PUBLIC_FORMS = new Set(['as:Public', 'Public', PUBLIC]);
+const expandPublic = (value: unknown): unknown => (typeof value === 'string' && PUBLIC_FORMS.has(value) ? PUBLIC : value);
+
+/**
+ * JSON.stringify's replacer for what is sent or served: apex's private keys (`_…`, `bto`, `bcc`) left out, and the
+ * public collection in `to` and `cc` in full where apex's JSON-LD compaction wrote `as:Public`.
+ */
+export function publicJsonReplacer(key: string, value: unknown): unknown {
+  if (key.startsWith('_') || key === 'bto' || key === 'bcc') return undefined;
+  if (key === 'to' || key === 'cc') return Array.isArray(value) ? value.map(expandPublic) : expandPublic(value);
+  return value;
+}
+
 export const first = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);
 
 export const idOf = (value: unknown): string | null => {

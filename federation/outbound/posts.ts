@@ -7,7 +7,7 @@ import type { PortApexStore } from '../apex-store.js';
 import type { Apex, ApexActivity, ApexActor, ApexObject } from '../apex-types.js';
 import { groupAnnounce, publishBuilt } from './publish.js';
 import { apContributionsCollection, apSentPostsCollection, type ApSentPostDoc } from '../federation.collections.js';
-import { idOf } from '../as.js';
+import { idOf, PUBLIC } from '../as.js';
 import { apId, idOfApId, type Iris } from '../iris.js';
 
 export interface PostFederationDeps {
@@ -19,9 +19,6 @@ export interface PostFederationDeps {
   readonly logger: Logger;
   readonly forums: ReadingService;
 }
-
-const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
-
 
 /**
  * Sends a public board's local posts to the board's followers (FEP-1b12,

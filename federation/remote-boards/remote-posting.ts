@@ -14,12 +14,10 @@ import { newId } from '../../server/crypto.js';
 import type { Store } from '../../server/store/port.js';
 import type { Actors } from '../actors/actors.js';
 import type { Apex, ApexActivity } from '../apex-types.js';
-import { idOf } from '../as.js';
+import { idOf, PUBLIC } from '../as.js';
 import { federationError } from '../errors.js';
 import { apFollowsCollection, apRemotePostsCollection } from '../federation.collections.js';
 import { apId, type Iris } from '../iris.js';
-
-const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
 
 export const remoteReplyInput = z.strictObject({
   /** The IRI of a post of a followed remote board, as mirrored here. */

@@ -91,8 +91,8 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       assert.equal(found.length, 1);
       return activityOf(found[0]!);
     });
-    // apex writes the Public collection in its compact form, which every implementation reads.
-    const isPublic = (v: unknown) => [v].flat().some((x) => x === PUBLIC || x === 'as:Public' || x === 'Public');
+    // The public collection in full: Lemmy reads `to` as plain URLs and drops what it cannot see is public.
+    const isPublic = (v: unknown) => [v].flat().includes(PUBLIC);
     assert.ok(isPublic(create.to), 'the Create is public');
     assert.equal(create.audience, group());
     const inner = create.object;
@@ -140,6 +140,18 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     assert.match(threads[0].html, /<strong>post<\/strong>/);
     assert.equal(threads[0].replies[0].id, replyIri);
     assert.equal(threads[0].replies[0].inReplyTo, threadIri);
+  });
+
+  it('never writes the public collection in its compact form', async () => {
+    await settled(a);
+    const sent = receiver.posts();
+    assert.ok(sent.length > 0, 'something was sent');
+    for (const r of sent) assert.ok(!/"(?:as:)?Public"/.test(r.raw), r.raw);
+    const announce = activityOf(receiver.posts((r) => activityOf(r)?.type === 'Announce')[0]!);
+    assert.deepEqual([announce.to].flat(), [PUBLIC]);
+    const served = await getJson(`${a.url}/ap/s/create-${Buffer.from(firstPostId, 'base64url').toString('hex')}`);
+    assert.equal(served.status, 200, served.text);
+    assert.ok(!served.text.includes('as:Public'), served.text);
   });
 
   it('an edit sends an Update that B applies', async () => {
@@ -297,6 +309,23 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     assert.equal((await getJson(`${a.url}/ap/s/create-${openHex}`)).status, 404);
   });
 
+  it('an Undo of a Follow sends no Update of the followers collection to the others', async () => {
+    const leaving = receiver.actor('leaving');
+    const follow = followActivity(leaving, group());
+    assert.equal((await send(signedPost(`${group()}/inbox`, leaving, follow))).status, 200);
+    await eventually(async () => assert.equal((await a.admin.client.api('GET', '/federation/boards/general/followers')).json.followers.length, 3));
+    const undo = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${leaving.id}/undo/1`, type: 'Undo', actor: leaving.id, object: follow };
+    assert.ok((await send(signedPost(`${group()}/inbox`, leaving, undo))).status < 300);
+    await eventually(async () => assert.equal((await a.admin.client.api('GET', '/federation/boards/general/followers')).json.followers.length, 2));
+    // A Follow answered after it: whatever the Undo queued is queued by then.
+    const later = receiver.actor('later');
+    assert.equal((await send(signedPost(`${group()}/inbox`, later, followActivity(later, group())))).status, 200);
+    await eventually(async () => assert.equal(receiver.posts((r) => activityOf(r)?.type === 'Accept' && idOf(activityOf(r).object.actor) === later.id).length, 1));
+    await settled(a);
+    // Edits of posts reach followers inside the Group's Announce; a bare Update would be apex's collection Update.
+    assert.deepEqual(receiver.posts((r) => activityOf(r)?.type === 'Update'), []);
+  });
+
   describe('forged Announces are refused and store nothing', () => {
     const bInbox = () => `${b.url}/ap/instance/inbox`;
     const fakeCreate = (actor: string, audience: string, id: string) => ({
@@ -340,6 +369,9 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
         const list = await b.admin.client.api('GET', '/federation/follows');
         assert.equal(list.json.follows.find((f: any) => f.target === fakeGroup.id)?.state, 'accepted');
       });
+      // apex would send an Update of B's following collection to the group that accepted.
+      await settled(b);
+      assert.deepEqual(receiver.posts((r) => activityOf(r)?.type === 'Update'), []);
       const otherGroup = `${receiver.url}/users/othergroup`;
       const cases: [ReturnType<typeof fakeCreate>, number][] = [
         // An inner Create by a member addressed to another group.
