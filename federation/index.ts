@@ -113,7 +113,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     store,
     logger,
     fetchObject: (iri) => (iris.isLocal(iri) ? apexStore.getActivity(iri) : apex.requestObject(iri)),
-    instanceActor: iris.actor({ kind: 'instance' }),
+    followingActors: iris.followingActors(),
   });
   const follows = new FollowsService({
     apex,

@@ -24,8 +24,8 @@ export interface RoutesDeps extends GateDeps {
   readonly postObject: (hexId: string) => Promise<{ gone: boolean; doc: Record<string, unknown> } | null>;
 }
 
-const ACTOR_PATHS = ['/ap/instance', '/ap/b/:slug', '/ap/u/:handle'];
-const INBOX_PATH = /^\/ap\/(instance|b\/[^/]+|u\/[^/]+)\/inbox$/;
+const ACTOR_PATHS = ['/ap/instance', '/ap/follows', '/ap/reports', '/ap/b/:slug', '/ap/a/:slug', '/ap/u/:handle'];
+const INBOX_PATH = /^\/ap\/(instance|follows|reports|[abu]\/[^/]+)\/inbox$/;
 
 /** Whether a request is a server's POST to one of our inboxes (its answer is a status and at most an error code). */
 export const isInboxPost = (req: Request): boolean => req.method === 'POST' && INBOX_PATH.test(req.path);
@@ -40,10 +40,9 @@ interface ApexLocals {
   apex: { target?: ApexObject };
 }
 
-function refOf(req: Request): LocalActorRef {
-  if (typeof req.params.slug === 'string') return { kind: 'board', slug: req.params.slug };
-  if (typeof req.params.handle === 'string') return { kind: 'member', handle: req.params.handle };
-  return { kind: 'instance' };
+/** The local actor a request's path names (the actor's own path, or one of its streams), or null. */
+function refOf(iris: Iris, req: Request): LocalActorRef | null {
+  return iris.parseActor(`${iris.base}${req.path.replace(/\/(?:inbox|outbox|followers|following)$/, '')}`);
 }
 
 /**
@@ -61,7 +60,12 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
 
   /** Sets apex's target to the local actor named by the path, or answers 404. */
   const target: RequestHandler = (req, res, next) => {
-    actors.resolve(refOf(req)).then((actor) => {
+    const ref = refOf(iris, req);
+    if (!ref) {
+      next(new NotFound());
+      return;
+    }
+    actors.resolve(ref).then((actor) => {
       if (!actor) {
         next(new NotFound());
         return;
@@ -74,9 +78,9 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
   router.get(ACTOR_PATHS, apex, target, (req, res, next) => {
     const actor = (res.locals as ApexLocals).apex.target as ApexActor;
     res.setHeader('Vary', 'Accept');
-    const ref = refOf(req);
-    if (req.accepts(AP_TYPES) === 'text/html' && ref.kind !== 'member') {
-      res.redirect(303, ref.kind === 'board' ? `/b/${ref.slug}` : '/');
+    const ref = refOf(iris, req);
+    if (req.accepts(AP_TYPES) === 'text/html' && ref && ref.kind !== 'member') {
+      res.redirect(303, ref.kind === 'board' || ref.kind === 'anonymous' ? `/b/${ref.slug}` : '/');
       return;
     }
     actors.document(actor).then((body) => res.type(AP_CONTENT_TYPE).send(body), next);

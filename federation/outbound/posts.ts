@@ -25,8 +25,8 @@ export interface PostFederationDeps {
  * FEP-7888): the author's Person Creates the Page (a thread) or Note (a
  * reply) and the board's Group Announces that Create unchanged; edits and
  * deletions (including moderators' removals) go the same way as Update and
- * Delete. Anonymous posts never involve the member's actor: the Group is
- * their author and creator.
+ * Delete. Anonymous posts never involve the member's actor: the board's one
+ * anonymous member (a Person) is their author and creator.
  *
  * It works by reconciling what a post shows with what was sent of it
  * (ap_sent_posts), on every change the forums module reports: the forums
@@ -163,8 +163,9 @@ export class PostFederation {
     if (post?.remoteActor) return null;
     if (!post) return this.writtenElsewhere(this.objectIri(postId));
     if (post && thread && group && post.state === 'visible' && thread.state === 'visible' && (!record || !record.deleted)) {
-      // A sent post keeps the author it was sent as (an anonymous post never gains a Person).
-      const author = (record && (await this.deps.actors.resolveIri(record.authorIri))) || (await this.actorFor(group, post));
+      // A sent post keeps the author it was sent as (an anonymous post never gains its member's Person).
+      const author = (record && (await this.deps.actors.resolveIri(record.authorIri))) || (await this.actorFor(thread, post));
+      if (!author) return null;
       return { gone: false, doc: { '@context': apex.context, ...(await this.objectDoc(group, author, thread, post)) } };
     }
     if (!record) return null;
@@ -186,13 +187,14 @@ export class PostFederation {
   }
 
   /**
-   * The actor a post is attributed to: the Person of the member the forums show as its author, else the Group
-   * (anonymous posts, deleted members). A member without a Person (never federated and not discoverable) is not
-   * made one by posting: the Group stands in.
+   * The actor a post is attributed to: the Person of the member the forums show as its author, else the board's one
+   * anonymous member (anonymous posts, deleted members, and members without a Person: one who never chose to
+   * federate is not made one by posting). Never the Group: Lemmy and Mbin take posts only from a Person. Null when
+   * the board does not federate.
    */
-  private async actorFor(group: ApexActor, post: OutboundPost): Promise<ApexActor> {
+  private async actorFor(thread: OutboundThread, post: OutboundPost): Promise<ApexActor | null> {
     const person = post.author.kind === 'member' ? await this.deps.actors.memberActor(post.author.handle) : null;
-    return person ?? group;
+    return person ?? (thread.publicBoard ? this.deps.actors.anonymousActor(thread.publicBoard) : null);
   }
 
   private async objectDoc(group: ApexActor, author: ApexActor, thread: OutboundThread, post: OutboundPost): Promise<Record<string, unknown>> {
@@ -262,7 +264,8 @@ export class PostFederation {
       await this.announce(group, null, inner, 'create', post.id, sent(post.remoteActor));
       return;
     }
-    const author = await this.actorFor(group, post);
+    const author = await this.actorFor(thread, post);
+    if (!author) return;
     const object = await this.objectDoc(group, author, thread, post);
     await apex.store.saveObject(await apex.fromJSONLD({ '@context': apex.context, ...object }));
     const create = {
@@ -288,7 +291,7 @@ export class PostFederation {
       else await edited(store);
       return;
     }
-    // The author stays the one the post was first sent as (an anonymous post never gains a Person).
+    // The author stays the one the post was first sent as (an anonymous post never gains its member's Person).
     const author = (await this.deps.actors.resolveIri(record.authorIri)) ?? group;
     const object = await this.objectDoc(group, author, thread, post);
     await apex.store.updateObject(await apex.fromJSONLD({ '@context': apex.context, ...object }), null, true);

@@ -19,8 +19,8 @@ export interface MirrorDeps {
   readonly logger: Logger;
   /** Reads an object or activity from its origin. */
   readonly fetchObject: (iri: string) => Promise<unknown>;
-  /** The instance actor's IRI: it follows remote boards on the instance's behalf. */
-  readonly instanceActor: string;
+  /** The IRIs of the local actors that follow remote boards on the instance's behalf. */
+  readonly followingActors: readonly string[];
 }
 
 /**
@@ -159,12 +159,14 @@ export class RemoteMirror {
   /** catchUp for every followed board, one after the other; a board that cannot be read is left for the next round. */
   async catchUpAll(): Promise<void> {
     const groups = new Set<string>();
-    await eachPage(
-      (after) => this.deps.store.collection(apFollowsCollection).find({ where: { localActor: this.deps.instanceActor }, orderBy: { field: 'createdAt' }, limit: 200, after }),
-      (follow) => {
-        if (follow.state === 'accepted') groups.add(follow.remoteActor);
-      },
-    );
+    for (const localActor of this.deps.followingActors) {
+      await eachPage(
+        (after) => this.deps.store.collection(apFollowsCollection).find({ where: { localActor }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+        (follow) => {
+          if (follow.state === 'accepted') groups.add(follow.remoteActor);
+        },
+      );
+    }
     for (const group of groups) await this.tryCatchUp(group);
   }
 

@@ -161,7 +161,34 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     await eventually(async () => assert.match((await mirrored())[0].html, /edited/));
   });
 
-  it('an anonymous post reaches B attributed to the Group and nowhere names the member', async () => {
+  it('a member who never chose to federate posts under the board’s one anonymous member, a Person WebFinger finds', async () => {
+    const anonymous = `${a.url}/ap/a/general`;
+    const thread = await a.admin.client.api('POST', '/boards/general/threads', { title: 'By someone unfederated', body: 'Hello' });
+    assert.equal(thread.status, 201, thread.text);
+    const create = await eventually(async () => {
+      const found = announcesAt('Create').filter((r) => activityOf(r).object.object.name === 'By someone unfederated');
+      assert.equal(found.length, 1);
+      return activityOf(found[0]!);
+    });
+    assert.equal(create.object.actor, anonymous);
+    assert.equal(create.object.object.attributedTo, anonymous);
+    assert.ok(!JSON.stringify(create).includes('/ap/u/'), 'no member’s Person is named');
+    const person = await getJson(anonymous);
+    assert.equal(person.status, 200, person.text);
+    assert.equal(person.json.type, 'Person');
+    assert.equal(person.json.preferredUsername, 'anonymous.general');
+    assert.equal(person.json.publicKey.owner, anonymous);
+    const finger = await fetch(`${a.url}/.well-known/webfinger?resource=${encodeURIComponent(`acct:anonymous.general@${a.host}`)}`);
+    assert.equal(finger.status, 200);
+    const jrd = (await finger.json()) as { subject: string; links: { rel: string; href: string }[] };
+    assert.equal(jrd.subject, `acct:anonymous.general@${a.host}`);
+    assert.equal(jrd.links.find((l) => l.rel === 'self')?.href, anonymous);
+    // A board that is not public has no anonymous member.
+    assert.equal((await getJson(`${a.url}/ap/a/no-such-board`)).status, 404);
+  });
+
+  it('an anonymous post reaches B under the board’s anonymous member and nowhere names the member', async () => {
+    const anonymous = `${a.url}/ap/a/general`;
     const handle = a.member.handle.toLowerCase();
     const before = receiver.received.length;
     const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Anonymous one', body: 'Nobody knows', anonymous: true });
@@ -171,8 +198,8 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       assert.equal(found.length, 1);
       return activityOf(found[0]!);
     });
-    assert.equal(create.object.actor, group());
-    assert.equal(create.object.object.attributedTo, group());
+    assert.equal(create.object.actor, anonymous);
+    assert.equal(create.object.object.attributedTo, anonymous);
     await settled(a);
     const sent = receiver.received.slice(before).map((r) => r.raw.toLowerCase());
     assert.ok(sent.length > 0, 'something was sent');
@@ -187,10 +214,10 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       assert.ok(found, 'the anonymous thread is mirrored on B');
       return found;
     });
-    assert.equal(onB.attributedTo, group());
+    assert.equal(onB.attributedTo, anonymous);
     assert.ok(!JSON.stringify(onB).toLowerCase().includes(handle), 'the mirrored thread does not name its author');
 
-    // Its author deleting it: the Group, not the member, sends the Delete; B loses it.
+    // Its author deleting it: the anonymous member, not the member's Person, sends the Delete; B loses it.
     const pageIri = create.object.object.id as string;
     const deleted = await a.member.client.api('DELETE', `/posts/${thread.json.post.id}`);
     assert.ok(deleted.status < 300, deleted.text);
@@ -199,7 +226,7 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       assert.equal(found.length, 1);
       return found[0]!;
     });
-    assert.equal(activityOf(del).object.actor, group());
+    assert.equal(activityOf(del).object.actor, anonymous);
     assert.ok(!del.raw.toLowerCase().includes(handle) && !del.raw.includes('/ap/u/'), del.raw);
     await eventually(async () => assert.ok((await mirrored()).every((t) => t.id !== pageIri), 'the deleted thread is gone from the mirror'));
   });
@@ -363,6 +390,11 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
         assert.equal(found.length, 1);
         return activityOf(found[0]!);
       });
+      // Lemmy and Mbin take a Follow of a community only from a Person: B's instance follows through its own.
+      assert.equal(follow.actor, `${b.url}/ap/follows`);
+      const follower = await getJson(follow.actor);
+      assert.equal(follower.json.type, 'Person', follower.text);
+      assert.equal(follower.json.preferredUsername, 'instance.follows');
       const accept = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fakeGroup.id}/accepts/1`, type: 'Accept', actor: fakeGroup.id, object: follow };
       assert.ok((await send(signedPost(bInbox(), fakeGroup, accept))).status < 300, 'B takes the fake group’s Accept');
       await eventually(async () => {
@@ -398,6 +430,18 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       const html = taken.json.threads[0].html as string;
       assert.match(html, /fine/);
       assert.doesNotMatch(html, /script|onclick|onerror|alert/);
+
+      // A member's report of it reaches the group as a Flag from B's reports Person, naming no member.
+      const reported = await b.member.client.api('POST', '/federation/remote/reports', { object: own.object.id, reason: 'spam' });
+      assert.equal(reported.status, 202, reported.text);
+      const flag = await eventually(async () => {
+        const found = receiver.posts((r) => activityOf(r)?.type === 'Flag');
+        assert.equal(found.length, 1);
+        return found[0]!;
+      });
+      assert.equal(activityOf(flag).actor, `${b.url}/ap/reports`);
+      assert.equal((await getJson(`${b.url}/ap/reports`)).json.type, 'Person');
+      assert.ok(!flag.raw.toLowerCase().includes(b.member.handle.toLowerCase()) && !flag.raw.includes('/ap/u/'), flag.raw);
 
       // A date in the future is taken as the time it arrived (it would keep the thread on top), and an Update cannot move it.
       const future = fakeCreate(fakeGroup.id, fakeGroup.id, `${receiver.url}/posts/4`);
