@@ -24,7 +24,7 @@ export interface RoutesDeps extends GateDeps {
   readonly postObject: (hexId: string) => Promise<{ gone: boolean; doc: Record<string, unknown> } | null>;
 }
 
-const ACTOR_PATHS = ['/ap/instance', '/ap/follows', '/ap/reports', '/ap/b/:slug', '/ap/a/:slug', '/ap/u/:handle'];
+const ACTOR_PATHS = ['/ap/instance', '/ap/follows', '/ap/reports', '/ap/b/:slug', '/ap/a/:anon', '/ap/u/:handle'];
 const INBOX_PATH = /^\/ap\/(instance|follows|reports|[abu]\/[^/]+)\/inbox$/;
 
 /** Whether a request is a server's POST to one of our inboxes (its answer is a status and at most an error code). */
