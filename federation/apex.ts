@@ -28,6 +28,8 @@ export const extensionContext = {
   movedTo: { '@id': 'as:movedTo', '@type': '@id' },
 };
 
+const PAGE_TYPES: ReadonlySet<string> = new Set(['CollectionPage', 'OrderedCollectionPage']);
+
 export interface ApexOptions {
   readonly iris: Iris;
   readonly store: PortApexStore;
@@ -82,7 +84,10 @@ export function createApex(options: ApexOptions): Apex {
     if (typeof id !== 'string' || iris.isLocal(id)) throw new FetchError('local objects are read from the store');
     const { url, json } = await fetchJson(id, { ...options.outbound, signer: await options.instanceSigner() });
     if (!json || typeof json !== 'object' || Array.isArray(json)) throw new FetchError('not an object');
-    const docId = (json as { id?: unknown }).id;
+    const doc = json as { id?: unknown; type?: unknown };
+    // NodeBB's outbox pages carry no id: a page is only read, so the address it was read from stands for it.
+    if (doc.id === undefined && typeof doc.type === 'string' && PAGE_TYPES.has(doc.type) && originOf(url.href) === originOf(id)) doc.id = url.href;
+    const docId = doc.id;
     if (typeof docId !== 'string' || originOf(docId) !== originOf(id) || originOf(docId) !== url.origin) {
       throw new FetchError('document id is not on the origin it was fetched from');
     }
