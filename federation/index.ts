@@ -13,6 +13,7 @@ import { DeliveryQueue } from './outbound/delivery-queue.js';
 import { seedContextCache } from './contexts.js';
 import { DeliveryWorker } from './outbound/delivery-worker.js';
 import { RemoteContributions } from './inbound/contributions.js';
+import { AccountDeletions } from './inbound/account-deletion.js';
 import { federationApi } from './federation.api.js';
 import { federationPages } from './federation.pages.js';
 import { apMembersCollection, federationCollections } from './federation.collections.js';
@@ -141,6 +142,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   // Reviews of network boards go to the partners as they are published, changed and taken back.
   ctx.reviews.onChange((reviewId) => void network.onReviewChange(reviewId));
   const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums.remote, moderation: ctx.moderation, posts });
+  const deletions = new AccountDeletions({ store, apexStore, forums: ctx.forums.remote, mirror, logger });
   const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, contributions, accounts: ctx.accounts, locales: () => ctx.i18n.locales, logger });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
   ctx.forums.changes.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));
@@ -161,11 +163,13 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       allows: (iri) => rules.allowsIri(iri),
       keys: new KeyResolver(apex, iris),
       replays: new ReplayCache(),
+      onAccountGone: (actor) => void deletions.forget(actor).catch((error: unknown) => logger.error({ err: error }, 'forgetting a deleted account failed')),
       overallLimit: createLimiter({ ...config.federation.inboxLimit, perKey: config.federation.inboxLimit.overall }),
       hostLimit: createLimiter({ ...config.federation.inboxLimit, overall: Number.MAX_SAFE_INTEGER }),
       inbound: inboundActivities({
         network,
         contributions: contributions.gate(),
+        deletions,
         mirror,
         moves,
         follow: { apex, apexStore, actors: actorService, iris, logger },

@@ -6,10 +6,10 @@ import type { Apex, ApexActor, ApexObject } from './apex-types.js';
 import { actorOwnsKey, compactActivity, signerAsSender } from './inbound/activity-checks.js';
 import { signatureGate, type GateDeps } from './inbound/gate.js';
 import { InboxRefusal } from './inbound/refusal.js';
-import { inboxBody, requireActivityJson } from './inbound/request.js';
+import { inboxBody, requireActivityJson, signerOf } from './inbound/request.js';
 import type { Iris, LocalActorRef } from './iris.js';
 import { FetchError } from './fetch.js';
-import { idOf } from './as.js';
+import { hostOf, idOf } from './as.js';
 
 export interface RoutesDeps extends GateDeps {
   readonly apex: Apex;
@@ -158,9 +158,19 @@ interface BodyParserError {
   status?: number;
 }
 
-/** Errors of the federation endpoints as short JSON answers; the site's HTML error pages are for people. */
+/**
+ * Errors of the federation endpoints as short JSON answers; the site's HTML error pages are for people. A refusal of
+ * an activity that passed the signature gate is logged with its reason (the gate logs its own), the sender's host and
+ * the activity's type: never an address or the body.
+ */
 export function federationErrors(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res: Response, next) => {
+  const refused = (req: Request, res: Response, status: number, reason: string) => {
+    const signer = isInboxPost(req) ? signerOf(res) : null;
+    if (!signer) return;
+    const type = (req.body as { type?: unknown } | undefined)?.type;
+    logger.info({ reason, status, host: hostOf(signer.owner), type: typeof type === 'string' ? type.slice(0, 40) : null }, 'inbox activity refused');
+  };
+  return (error: unknown, req, res: Response, next) => {
     if (res.headersSent) {
       next(error);
       return;
@@ -170,12 +180,14 @@ export function federationErrors(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof InboxRefusal) {
+      refused(req, res, error.status, error.code);
       if (error.status === 503) res.setHeader('Retry-After', '30');
       if (error.status === 429) res.setHeader('Retry-After', '60');
       res.status(error.status).json({ error: error.code });
       return;
     }
     if (error instanceof AppError) {
+      refused(req, res, error.status, error.code);
       if (error.retryAfter) res.setHeader('Retry-After', String(error.retryAfter));
       res.status(error.status).json({ error: error.code });
       return;
@@ -184,6 +196,7 @@ export function federationErrors(logger: Logger): ErrorRequestHandler {
     // we no longer hold (an Accept of a follow undone meanwhile), or a document its server would not give. The sender
     // may try again later only when that server was unreachable.
     if (error instanceof FetchError) {
+      refused(req, res, error.transient ? 503 : 422, error.transient ? 'object_unreachable' : 'object_unknown');
       if (error.transient) {
         res.setHeader('Retry-After', '60');
         res.status(503).json({ error: 'object_unreachable' });

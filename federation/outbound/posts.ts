@@ -316,7 +316,10 @@ export class PostFederation {
     }
     const group = (await apex.store.getObject(record.groupIri, true)) as ApexActor | null;
     const ownDeletion = post?.state === 'deleted' && record.authorIri !== record.groupIri;
-    const remoteDeletion = ownDeletion && post.remoteActor ? await this.contributed(record.id) : null;
+    const contributed = ownDeletion && post.remoteActor ? await this.contributed(record.id) : null;
+    // The author's own Delete of this post is announced as it arrived; a post gone with its author's account is the
+    // Group's to take back (the account's Delete does not name the post).
+    const remoteDeletion = contributed?.type === 'Delete' && idOf(contributed.object) === iri ? contributed : null;
     const taken = (scope: TxScope) => scope.collection(apSentPostsCollection).patch(record.id, { deleted: true, updatedAt: Date.now() });
     if (group && remoteDeletion) {
       await this.announce(group, null, remoteDeletion, 'delete', record.id, taken);

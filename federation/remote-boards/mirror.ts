@@ -231,6 +231,23 @@ export class RemoteMirror {
     }
   }
 
+  /** Drops the mirrored posts a deleted account wrote (a thread with its replies); returns how many it wrote. */
+  async forgetAuthor(actor: string): Promise<number> {
+    const posts = this.deps.store.collection(apRemotePostsCollection);
+    const written: ApRemotePostDoc[] = [];
+    await eachPage(
+      (after) => posts.find({ where: { attributedTo: actor }, limit: 500, after }),
+      (post) => {
+        written.push(post);
+      },
+    );
+    for (const post of written) {
+      if (post.kind === 'Page') await posts.deleteWhere({ threadIri: post.id });
+      await posts.delete(post.id);
+    }
+    return written.length;
+  }
+
   private async remove(group: string, iri: string, by: string): Promise<void> {
     const posts = this.deps.store.collection(apRemotePostsCollection);
     const found = await posts.get(iri);
