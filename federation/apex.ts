@@ -26,6 +26,7 @@ export const extensionContext = {
   postingRestrictedToMods: 'lemmy:postingRestrictedToMods',
   alsoKnownAs: { '@id': 'as:alsoKnownAs', '@type': '@id' },
   movedTo: { '@id': 'as:movedTo', '@type': '@id' },
+  featured: { '@id': 'toot:featured', '@type': '@id' },
 };
 
 const PAGE_TYPES: ReadonlySet<string> = new Set(['CollectionPage', 'OrderedCollectionPage']);

@@ -6,6 +6,7 @@ import type { ApiRouter } from '../server/http/api-router.js';
 import { createLimiter } from '../server/core/rate-limit.js';
 import { projectRoot } from '../server/paths.js';
 import { Actors } from './actors/actors.js';
+import { BoardCollections } from './actors/board-collections.js';
 import { createApex } from './apex.js';
 import { apexCollections, apObjectsCollection } from './apex.collections.js';
 import { PortApexStore } from './apex-store.js';
@@ -126,6 +127,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     allows: (iri) => rules.allowsIri(iri),
     onAccepted: (group) => void mirror.tryCatchUp(group),
   });
+  const boardCollections = new BoardCollections({ apex, iris, actors: actorService, boards: ctx.forums.boards, reading: ctx.forums.reading });
   const posts = new PostFederation({ apex, apexStore, actors: actorService, iris, store, logger, forums: ctx.forums.reading });
   const network = new RegionalNetwork({
     store,
@@ -176,6 +178,8 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       }),
       reviewObject: network.serve(),
       postObject: (hexId) => posts.objectFor(hexId),
+      threadObject: (threadId) => posts.threadObject(threadId),
+      boardCollection: (slug, name) => boardCollections.collection(slug, name),
     }),
   );
   fed.use(federationErrors(logger));

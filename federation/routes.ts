@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import { AppError } from '../server/core/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { Actors } from './actors/actors.js';
+import type { BoardCollection } from './actors/board-collections.js';
 import type { Apex, ApexActor, ApexObject } from './apex-types.js';
 import { actorOwnsKey, compactActivity, signerAsSender } from './inbound/activity-checks.js';
 import { signatureGate, type GateDeps } from './inbound/gate.js';
@@ -22,6 +23,10 @@ export interface RoutesDeps extends GateDeps {
   readonly reviewObject: RequestHandler;
   /** A local post's object, made from the post as it is now (posts.ts). */
   readonly postObject: (hexId: string) => Promise<{ gone: boolean; doc: Record<string, unknown> } | null>;
+  /** A thread's first post's object, for its page's address asked for as ActivityPub (posts.ts). */
+  readonly threadObject: (threadId: string) => Promise<{ gone: boolean; doc: Record<string, unknown> } | null>;
+  /** A public board's moderators or pinned threads (actors/board-collections.ts). */
+  readonly boardCollection: (slug: string, name: BoardCollection) => Promise<Record<string, unknown> | null>;
 }
 
 const ACTOR_PATHS = ['/ap/instance', '/ap/follows', '/ap/reports', '/ap/b/:slug', '/ap/a/:anon', '/ap/u/:handle'];
@@ -30,6 +35,17 @@ const INBOX_PATH = /^\/ap\/(instance|follows|reports|[abu]\/[^/]+)\/inbox$/;
 /** Whether a request is a server's POST to one of our inboxes (its answer is a status and at most an error code). */
 export const isInboxPost = (req: Request): boolean => req.method === 'POST' && INBOX_PATH.test(req.path);
 const AP_TYPES = ['application/activity+json', 'application/ld+json', 'text/html'];
+
+/**
+ * Whether a request for a page wants its ActivityPub document instead: `application/activity+json`, or
+ * `application/ld+json` with the ActivityStreams profile, preferred to HTML (as Mastodon and Lemmy ask when someone
+ * pastes a page's address into their search).
+ */
+function wantsActivityPub(req: Request): boolean {
+  const best = req.accepts(['text/html', 'application/activity+json', 'application/ld+json']);
+  if (best === 'application/activity+json') return true;
+  return best === 'application/ld+json' && /application\/ld\+json[^,]*https:\/\/www\.w3\.org\/ns\/activitystreams/i.test(req.get('accept') ?? '');
+}
 const AP_CONTENT_TYPE = 'application/activity+json; charset=utf-8';
 
 class NotFound extends Error {
@@ -147,6 +163,39 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
   });
 
   router.get('/ap/r/:id', deps.reviewObject);
+
+  for (const name of ['moderators', 'featured'] as const) {
+    router.get(`/ap/b/:slug/${name}`, (req, res, next) => {
+      deps
+        .boardCollection(String(req.params.slug), name)
+        .then((doc) => {
+          if (!doc) throw new NotFound();
+          res.type(AP_CONTENT_TYPE).send(JSON.stringify(doc));
+        })
+        .catch(next);
+    });
+  }
+
+  // A board's or a thread's page asked for as ActivityPub answers its Group or its first post; anything else goes on
+  // to the page. Only public boards federate: any other board, and its threads, answer 404.
+  router.get(['/b/:slug', '/t/:id'], (req, res, next) => {
+    res.vary('Accept');
+    if (!wantsActivityPub(req)) {
+      next();
+      return;
+    }
+    (async () => {
+      if (typeof req.params.slug === 'string') {
+        const group = await actors.boardActor(req.params.slug);
+        if (!group) throw new NotFound();
+        res.type(AP_CONTENT_TYPE).send(await actors.document(group));
+        return;
+      }
+      const found = await deps.threadObject(String(req.params.id));
+      if (!found) throw new NotFound();
+      res.status(found.gone ? 410 : 200).type(AP_CONTENT_TYPE).send(JSON.stringify(found.doc));
+    })().catch(next);
+  });
 
   router.all('/ap', (_req, _res, next) => next(new NotFound()));
   router.all('/ap/*', (_req, _res, next) => next(new NotFound()));

@@ -86,8 +86,12 @@ export class Actors {
   async boardActor(slug: string): Promise<ApexActor | null> {
     const board = await this.publicBoard(slug);
     if (!board) return null;
+    const iri = this.deps.iris.actor({ kind: 'board', slug: board.slug });
     return this.ensure({ kind: 'board', slug: board.slug }, {
       type: 'Group',
+      // Lemmy's and Mbin's moderators, and the pinned threads (actors/board-collections.ts).
+      attributedTo: `${iri}/moderators`,
+      featured: `${iri}/featured`,
       preferredUsername: board.slug,
       name: board.name,
       ...(board.description ? { summary: `<p>${escapeHtml(board.description)}</p>` } : {}),

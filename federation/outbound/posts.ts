@@ -172,6 +172,13 @@ export class PostFederation {
     return { gone: true, doc: { '@context': apex.context, id: this.objectIri(postId), type: 'Tombstone' } };
   }
 
+  /** What a thread's page answers when asked for as ActivityPub: its first post's object (objectFor). */
+  async threadObject(threadId: string): Promise<{ gone: boolean; doc: Record<string, unknown> } | null> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(threadId)) return null;
+    const thread = await this.deps.forums.outboundThread(threadId);
+    return thread ? this.objectFor(apId(thread.firstPostId)) : null;
+  }
+
   /**
    * A post one of our members wrote on another server's board
    * (remote-posting.ts): served from the store while its author federates.
