@@ -8,6 +8,7 @@ import { actorOwnsKey, compactActivity, signerAsSender } from './inbound/activit
 import { signatureGate, type GateDeps } from './inbound/gate.js';
 import { InboxRefusal } from './inbound/refusal.js';
 import { inboxBody, requireActivityJson, signerOf } from './inbound/request.js';
+import { sharedInboxTarget } from './inbound/shared-inbox.js';
 import type { Iris, LocalActorRef } from './iris.js';
 import { FetchError } from './fetch.js';
 import { hostOf, idOf } from './as.js';
@@ -30,7 +31,7 @@ export interface RoutesDeps extends GateDeps {
 }
 
 const ACTOR_PATHS = ['/ap/instance', '/ap/follows', '/ap/reports', '/ap/b/:slug', '/ap/a/:anon', '/ap/u/:handle'];
-const INBOX_PATH = /^\/ap\/(instance|follows|reports|[abu]\/[^/]+)\/inbox$/;
+const INBOX_PATH = /^\/ap\/(?:(?:instance|follows|reports|[abu]\/[^/]+)\/)?inbox$/;
 
 /** Whether a request is a server's POST to one of our inboxes (its answer is a status and at most an error code). */
 export const isInboxPost = (req: Request): boolean => req.method === 'POST' && INBOX_PATH.test(req.path);
@@ -110,6 +111,27 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     inboxBody(),
     signatureGate(deps),
     compactActivity(apex),
+    actorOwnsKey(),
+    deps.inbound,
+    signerAsSender(),
+    validators.actor!,
+    validators.activityObject!,
+    validators.inboxActivity!,
+    activity.save!,
+    activity.resolveThread!,
+    activity.inboxSideEffects!,
+    responders.status!,
+  );
+
+  // The shared inbox: the same steps, with the local actor each activity is for chosen once it is read.
+  router.post(
+    '/ap/inbox',
+    apex,
+    requireActivityJson(),
+    inboxBody(),
+    signatureGate(deps),
+    compactActivity(apex),
+    sharedInboxTarget({ apex, actors, iris }),
     actorOwnsKey(),
     deps.inbound,
     signerAsSender(),

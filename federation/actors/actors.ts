@@ -92,6 +92,8 @@ export class Actors {
       // Lemmy's and Mbin's moderators, and the pinned threads (actors/board-collections.ts).
       attributedTo: `${iri}/moderators`,
       featured: `${iri}/featured`,
+      // One delivery per server for all its followers' boards (inbound/shared-inbox.ts).
+      endpoints: { sharedInbox: `${this.deps.iris.base}/ap/inbox` },
       preferredUsername: board.slug,
       name: board.name,
       ...(board.description ? { summary: `<p>${escapeHtml(board.description)}</p>` } : {}),

@@ -205,6 +205,53 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
       postIri = `${p.url}/ap/o/${Buffer.from(made.json.post.id as string, 'base64url').toString('hex')}`;
     });
 
+    it('the board’s and the thread’s pages answer ActivityPub to servers, and name it in their HTML', async () => {
+      const ldProfile = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
+      for (const accept of [AP.accept, ldProfile]) {
+        const res = await fetch(`${p.url}/b/general`, { headers: { accept } });
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get('content-type') ?? '', /application\/activity\+json/);
+        const doc = (await res.json()) as any;
+        assert.equal(doc.id, group());
+        assert.equal(doc.type, 'Group');
+        assert.equal(doc.attributedTo, `${group()}/moderators`);
+        assert.equal(doc.featured, `${group()}/featured`);
+      }
+      const thread = await fetch(`${p.url}/t/${threadId}`, { headers: { accept: AP.accept } });
+      assert.equal(thread.status, 200);
+      const page = (await thread.json()) as any;
+      assert.equal(page.id, postIri);
+      assert.equal(page.type, 'Page');
+      assert.equal(page.to.includes(PUBLIC), true);
+
+      const html = await p.member.client.get('/b/general');
+      assert.ok(html.text.includes(`<link rel="alternate" type="application/activity+json" href="${p.url}/b/general">`), html.text);
+      const threadHtml = await p.member.client.get(`/t/${threadId}`);
+      assert.ok(threadHtml.text.includes(`<link rel="alternate" type="application/activity+json" href="${p.url}/t/${threadId}">`));
+
+      // A members-only board is no one's business elsewhere: 404, and no link.
+      assert.equal((await p.admin.client.api('POST', '/boards', { slug: 'back-room', name: 'Back room', visibility: 'members' })).status, 201);
+      const hidden = await p.member.client.api('POST', '/boards/back-room/threads', { title: 'Members only', body: 'quiet' });
+      assert.equal(hidden.status, 201, hidden.text);
+      assert.equal((await fetch(`${p.url}/b/back-room`, { headers: { accept: AP.accept } })).status, 404);
+      assert.equal((await fetch(`${p.url}/t/${hidden.json.thread.id}`, { headers: { accept: AP.accept } })).status, 404);
+      assert.ok(!(await p.member.client.get('/b/back-room')).text.includes('rel="alternate"'));
+      assert.ok(!(await p.member.client.get(`/t/${hidden.json.thread.id}`)).text.includes('rel="alternate"'));
+    });
+
+    it('the Group’s moderators list only moderators who chose to federate; its featured collection lists pinned threads', async () => {
+      const made = await p.admin.client.api('PATCH', '/boards/general', { moderators: [p.member.handle] });
+      assert.equal(made.status, 200, made.text);
+      assert.deepEqual((await getJson(`${group()}/moderators`)).json.orderedItems, []);
+      assert.equal((await p.member.client.api('PUT', '/federation/me', { discoverable: true })).status, 200);
+      assert.deepEqual((await getJson(`${group()}/moderators`)).json.orderedItems, [`${p.url}/ap/u/${p.member.handle.toLowerCase()}`]);
+
+      assert.deepEqual((await getJson(`${group()}/featured`)).json.orderedItems, []);
+      assert.equal((await p.admin.client.api('PATCH', `/threads/${threadId}`, { action: 'pin' })).status, 200);
+      assert.deepEqual((await getJson(`${group()}/featured`)).json.orderedItems, [postIri]);
+      assert.equal((await getJson(`${p.url}/ap/b/no-such-board/featured`)).status, 404);
+    });
+
     it('Pleroma: an EmojiReact under the litepub context counts', async () => {
       const react = {
         '@context': [AS, `${lemmy.url}/schemas/litepub-0.1.jsonld`],
