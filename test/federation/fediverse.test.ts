@@ -198,7 +198,10 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
     let postIri = '';
 
     before(async () => {
-      assert.equal((await send(signedPost(`${group()}/inbox`, kim, followActivity(kim, group())))).status, 200);
+      // Lemmy delivers to the shared inbox a Group names: the Follow reaches the board from there.
+      assert.equal((await send(signedPost(`${p.url}/ap/inbox`, kim, followActivity(kim, group())))).status, 200);
+      const followers = await p.admin.client.api('GET', '/federation/boards/general/followers');
+      assert.deepEqual(followers.json.followers, [kim.id]);
       const made = await p.member.client.api('POST', '/boards/general/threads', { title: 'Reactions welcome', body: 'hello' });
       assert.equal(made.status, 201, made.text);
       threadId = made.json.thread.id;
@@ -216,6 +219,7 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
         assert.equal(doc.type, 'Group');
         assert.equal(doc.attributedTo, `${group()}/moderators`);
         assert.equal(doc.featured, `${group()}/featured`);
+        assert.equal(doc.endpoints.sharedInbox, `${p.url}/ap/inbox`);
       }
       const thread = await fetch(`${p.url}/t/${threadId}`, { headers: { accept: AP.accept } });
       assert.equal(thread.status, 200);
@@ -282,7 +286,7 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
 
     it('an account’s Delete of itself removes its posts here, its mirrored posts and its follows', async () => {
       const page = { id: `${lemmy.url}/post/90`, type: 'Page', name: 'Soon gone', attributedTo: kim.id, content: '<p>a thread by kim</p>', audience: group(), to: [group(), PUBLIC] };
-      const created = await send(signedPost(`${group()}/inbox`, kim, { '@context': AS, id: `${page.id}/create`, type: 'Create', actor: kim.id, to: page.to, object: page }));
+      const created = await send(signedPost(`${p.url}/ap/inbox`, kim, { '@context': AS, id: `${page.id}/create`, type: 'Create', actor: kim.id, to: page.to, object: page }));
       assert.equal(created.status, 202, created.text);
       const listed = async () => ((await p.member.client.api('GET', '/boards/general/threads')).json.threads as any[]).map((t) => t.title);
       assert.ok((await listed()).includes('Soon gone'));
