@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { escapeHtml } from '../server/views/html.js';
 
 /**
  * Reading ActivityStreams values as apex's compacted JSON-LD gives them:
@@ -116,8 +117,6 @@ export function readPostObject(o: Record<string, unknown>): ReturnType<typeof po
 }
 
 const TITLE_WORDS = 80;
-
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The words a piece of HTML shows, as plain text. */
 export function htmlText(html: string): string {

@@ -36,6 +36,7 @@ const INBOX_PATH = /^\/ap\/(?:(?:instance|follows|reports|[abu]\/[^/]+)\/)?inbox
 /** Whether a request is a server's POST to one of our inboxes (its answer is a status and at most an error code). */
 export const isInboxPost = (req: Request): boolean => req.method === 'POST' && INBOX_PATH.test(req.path);
 const AP_TYPES = ['application/activity+json', 'application/ld+json', 'text/html'];
+const AP_CONTENT_TYPE = 'application/activity+json; charset=utf-8';
 
 /**
  * Whether a request for a page wants its ActivityPub document instead: `application/activity+json`, or
@@ -47,7 +48,6 @@ function wantsActivityPub(req: Request): boolean {
   if (best === 'application/activity+json') return true;
   return best === 'application/ld+json' && /application\/ld\+json[^,]*https:\/\/www\.w3\.org\/ns\/activitystreams/i.test(req.get('accept') ?? '');
 }
-const AP_CONTENT_TYPE = 'application/activity+json; charset=utf-8';
 
 class NotFound extends Error {
   override name = 'NotFound';

@@ -75,7 +75,7 @@ export class RemoteMirror {
     const read = typeof inner === 'string' ? await this.readAnnounced(inner, hint) : inner && typeof inner === 'object' ? (inner as Record<string, unknown>) : null;
     if (!read) throw new InboxRefusal(400, 'bad_activity');
     // NodeBB (as FEP-1b12 allows) also announces the bare post: taken as its author's Create of it.
-    const activity = POST_TYPES.has(String(read.type)) ? { id: read.id, type: 'Create', actor: read.attributedTo, object: [read] } : read;
+    const activity: Record<string, unknown> = POST_TYPES.has(String(read.type)) ? { id: read.id, type: 'Create', actor: read.attributedTo, object: [read] } : read;
     const type = activity.type;
     const actor = idOf(activity.actor);
     if (!actor || typeof activity.id !== 'string' || !sameOrigin(activity.id, actor)) throw new InboxRefusal(403, 'not_group_activity');
