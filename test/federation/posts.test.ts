@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { AP, eventually, settled, startPeers, type Peer } from './instances.js';
 import { followActivity, Receiver, send, signedPost, type FakeActor, type Received } from './receiver.js';
+import { matchSnapshot, normalised } from './snapshot.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary ActivityPub documents */
 
@@ -453,6 +454,22 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       const dated = listed.find((t) => t.title === 'From the future');
       const at = Date.parse(dated.published);
       assert.ok(at >= sentAt - 1000 && at <= Date.now(), dated.published);
+    });
+  });
+
+  describe('what is sent', () => {
+    it('is every activity exactly as reviewed once (ids and dates normalised)', async () => {
+      await Promise.all([settled(a), settled(b)]);
+      const names = {
+        [a.url]: 'https://a.example',
+        [b.url]: 'https://b.example',
+        [receiver.url]: 'https://remote.example',
+        [a.host]: 'a.example',
+        [a.member.handle]: 'a_member',
+        [a.admin.handle]: 'a_admin',
+        [b.member.handle]: 'b_member',
+      };
+      matchSnapshot('posts-sent', normalised(receiver.posts().map((r) => r.json), names));
     });
   });
 });
