@@ -1,5 +1,9 @@
 import type { ApexRoutes, CollectionInfo } from './apex-types.js';
 
+/** The instance's own Persons: the one that follows remote boards, and the one that sends members' reports. */
+export const SERVICE_PERSONS = ['follows', 'reports'] as const;
+export type ServicePerson = (typeof SERVICE_PERSONS)[number];
+
 /**
  * Parasol's ActivityPub IRIs, stable once published (remote servers store them):
  *   /ap/instance            the instance (Application) actor
@@ -14,9 +18,6 @@ import type { ApexRoutes, CollectionInfo } from './apex-types.js';
  * after /ap/ ("instance", "b/general", "u/alice"), so apex's own IRI builders
  * produce exactly the IRIs above.
  */
-export const SERVICE_PERSONS = ['follows', 'reports'] as const;
-export type ServicePerson = (typeof SERVICE_PERSONS)[number];
-
 export type LocalActorRef =
   | { readonly kind: 'instance' }
   | { readonly kind: 'service'; readonly name: ServicePerson }

@@ -49,9 +49,9 @@ const escapeHtml = (text: string) =>
  * Parasol's own actors: the instance (Application, FEP-2677), one Group per
  * public board (FEP-1b12) with its one anonymous member (a Person), the
  * instance's Persons that follow and report, and one Person per member who
- * chose to federate. Each is
- * created with its RSA key the first time it is needed and refreshed when
- * what it shows (a board's name, a member's display name) changes.
+ * chose to federate. Each is created with its RSA key the first time it is
+ * needed and refreshed when what it shows (a board's name, a member's display
+ * name) changes.
  *
  * Whether an actor may be reached at all is decided here, on every request:
  * a board that is not public, a member who is not active, and anything else
@@ -120,8 +120,8 @@ export class Actors {
   /**
    * A public board's one "anonymous member" Person, or null when the board is not public. Anonymous posts, and posts
    * of members who never chose to federate, go out under it: Lemmy and Mbin take a post only from a Person, and one
-   * Person per board (not per member) links nothing a member wrote to anything else they wrote. Its key is the
-   * board's anonymous member's, so NodeBB's WebFinger check of a key's owner finds it too.
+   * Person per board (not per member) links nothing a member wrote to anything else they wrote. It has its own key
+   * and WebFinger name, since NodeBB checks a key's owner through WebFinger.
    */
   async anonymousActor(slug: string): Promise<ApexActor | null> {
     const board = await this.publicBoard(slug);
