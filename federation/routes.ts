@@ -75,6 +75,13 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
   const { validators, security, activity, collection, responders } = apex.net;
   const router = express.Router();
 
+  /** apex's own refusals (it answers them with a status, not an error) are logged as ours are (federationErrors). */
+  const apexRefusals: RequestHandler = (req, res, next) => {
+    const { status, statusMessage } = (res.locals as { apex: { status?: number; statusMessage?: string } }).apex;
+    if ((status ?? 400) >= 400) logRefusal(deps.logger, req, res, status ?? 400, `apex: ${String(statusMessage ?? 'refused').slice(0, 80)}`);
+    next();
+  };
+
   /** Sets apex's target to the local actor named by the path, or answers 404. */
   const target: RequestHandler = (req, res, next) => {
     const ref = refOf(iris, req);
@@ -120,6 +127,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     activity.save!,
     activity.resolveThread!,
     activity.inboxSideEffects!,
+    apexRefusals,
     responders.status!,
   );
 
@@ -141,6 +149,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     activity.save!,
     activity.resolveThread!,
     activity.inboxSideEffects!,
+    apexRefusals,
     responders.status!,
   );
 
@@ -224,6 +233,14 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
   return router;
 }
 
+/** Logs the refusal of an inbox activity that passed the signature gate: its reason, the signer's server, its type. */
+function logRefusal(logger: Logger, req: Request, res: Response, status: number, reason: string): void {
+  const signer = isInboxPost(req) ? signerOf(res) : null;
+  if (!signer) return;
+  const type = (req.body as { type?: unknown } | undefined)?.type;
+  logger.info({ reason, status, host: hostOf(signer.owner), type: typeof type === 'string' ? type.slice(0, 40) : null }, 'inbox activity refused');
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -235,12 +252,6 @@ interface BodyParserError {
  * the activity's type: never an address or the body.
  */
 export function federationErrors(logger: Logger): ErrorRequestHandler {
-  const refused = (req: Request, res: Response, status: number, reason: string) => {
-    const signer = isInboxPost(req) ? signerOf(res) : null;
-    if (!signer) return;
-    const type = (req.body as { type?: unknown } | undefined)?.type;
-    logger.info({ reason, status, host: hostOf(signer.owner), type: typeof type === 'string' ? type.slice(0, 40) : null }, 'inbox activity refused');
-  };
   return (error: unknown, req, res: Response, next) => {
     if (res.headersSent) {
       next(error);
@@ -251,14 +262,14 @@ export function federationErrors(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof InboxRefusal) {
-      refused(req, res, error.status, error.code);
+      logRefusal(logger, req, res, error.status, error.code);
       if (error.status === 503) res.setHeader('Retry-After', '30');
       if (error.status === 429) res.setHeader('Retry-After', '60');
       res.status(error.status).json({ error: error.code });
       return;
     }
     if (error instanceof AppError) {
-      refused(req, res, error.status, error.code);
+      logRefusal(logger, req, res, error.status, error.code);
       if (error.retryAfter) res.setHeader('Retry-After', String(error.retryAfter));
       res.status(error.status).json({ error: error.code });
       return;
@@ -267,7 +278,7 @@ export function federationErrors(logger: Logger): ErrorRequestHandler {
     // we no longer hold (an Accept of a follow undone meanwhile), or a document its server would not give. The sender
     // may try again later only when that server was unreachable.
     if (error instanceof FetchError) {
-      refused(req, res, error.transient ? 503 : 422, error.transient ? 'object_unreachable' : 'object_unknown');
+      logRefusal(logger, req, res, error.transient ? 503 : 422, error.transient ? 'object_unreachable' : 'object_unknown');
       if (error.transient) {
         res.setHeader('Retry-After', '60');
         res.status(503).json({ error: 'object_unreachable' });
