@@ -189,7 +189,7 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
     const missing = { id: `${mia.id}/statuses/2`, type: 'Note', attributedTo: mia.id, content: '<p>invented</p>', inReplyTo: `${lemmy.url}/topic/7`, to: [PUBLIC] };
     const refused = await announce({ id: `${mia.id}/statuses/2/activity`, type: 'Create', actor: mia.id, to: [PUBLIC], object: missing });
     assert.equal(refused.status, 422, refused.text);
-    assert.ok(!(await threadOf(`${lemmy.url}/topic/7`)).replies.some((r: any) => r.id === missing.id));
+    assert.ok(!(await threadOf(`${lemmy.url}/topic/7`)).replies.some((r: any) => r.id === missing.id), 'the refused reply is not mirrored');
   });
 
   describe('on our own board', () => {
@@ -231,7 +231,7 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
       const html = await p.member.client.get('/b/general');
       assert.ok(html.text.includes(`<link rel="alternate" type="application/activity+json" href="${p.url}/b/general">`), html.text);
       const threadHtml = await p.member.client.get(`/t/${threadId}`);
-      assert.ok(threadHtml.text.includes(`<link rel="alternate" type="application/activity+json" href="${p.url}/t/${threadId}">`));
+      assert.ok(threadHtml.text.includes(`<link rel="alternate" type="application/activity+json" href="${p.url}/t/${threadId}">`), 'the thread page names its document');
 
       // A members-only board is no one's business elsewhere: 404, and no link.
       assert.equal((await p.admin.client.api('POST', '/boards', { slug: 'back-room', name: 'Back room', visibility: 'members' })).status, 201);
@@ -239,8 +239,8 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
       assert.equal(hidden.status, 201, hidden.text);
       assert.equal((await fetch(`${p.url}/b/back-room`, { headers: { accept: AP.accept } })).status, 404);
       assert.equal((await fetch(`${p.url}/t/${hidden.json.thread.id}`, { headers: { accept: AP.accept } })).status, 404);
-      assert.ok(!(await p.member.client.get('/b/back-room')).text.includes('rel="alternate"'));
-      assert.ok(!(await p.member.client.get(`/t/${hidden.json.thread.id}`)).text.includes('rel="alternate"'));
+      assert.ok(!(await p.member.client.get('/b/back-room')).text.includes('rel="alternate"'), 'no link on a members-only board');
+      assert.ok(!(await p.member.client.get(`/t/${hidden.json.thread.id}`)).text.includes('rel="alternate"'), 'no link on its threads');
     });
 
     it('the Group’s moderators list only moderators who chose to federate; its featured collection lists pinned threads', async () => {
@@ -289,8 +289,8 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
       const created = await send(signedPost(`${p.url}/ap/inbox`, kim, { '@context': AS, id: `${page.id}/create`, type: 'Create', actor: kim.id, to: page.to, object: page }));
       assert.equal(created.status, 202, created.text);
       const listed = async () => ((await p.member.client.api('GET', '/boards/general/threads')).json.threads as any[]).map((t) => t.title);
-      assert.ok((await listed()).includes('Soon gone'));
-      assert.ok((await mirrored()).some((t) => t.attributedTo === kim.id));
+      assert.ok((await listed()).includes('Soon gone'), 'the thread is on the board');
+      assert.ok((await mirrored()).some((t) => t.attributedTo === kim.id), 'kim has mirrored threads');
 
       const gone = await send(signedPost(inbox(), kim, { '@context': AS, id: `${kim.id}#delete`, type: 'Delete', actor: kim.id, object: kim.id, to: [PUBLIC], removeData: true }));
       assert.equal(gone.status, 202, gone.text);

@@ -343,7 +343,7 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     assert.equal((await send(signedPost(`${group()}/inbox`, leaving, follow))).status, 200);
     await eventually(async () => assert.equal((await a.admin.client.api('GET', '/federation/boards/general/followers')).json.followers.length, 3));
     const undo = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${leaving.id}/undo/1`, type: 'Undo', actor: leaving.id, object: follow };
-    assert.ok((await send(signedPost(`${group()}/inbox`, leaving, undo))).status < 300);
+    assert.ok((await send(signedPost(`${group()}/inbox`, leaving, undo))).status < 300, 'the Undo is taken');
     await eventually(async () => assert.equal((await a.admin.client.api('GET', '/federation/boards/general/followers')).json.followers.length, 2));
     // A Follow answered after it: whatever the Undo queued is queued by then.
     const later = receiver.actor('later');
