@@ -44,9 +44,8 @@ const AP_CONTENT_TYPE = 'application/activity+json; charset=utf-8';
  * pastes a page's address into their search).
  */
 function wantsActivityPub(req: Request): boolean {
-  const best = req.accepts(['text/html', 'application/activity+json', 'application/ld+json']);
-  if (best === 'application/activity+json') return true;
-  return best === 'application/ld+json' && /application\/ld\+json[^,]*https:\/\/www\.w3\.org\/ns\/activitystreams/i.test(req.get('accept') ?? '');
+  const best = req.accepts(['text/html', 'application/activity+json', 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"']);
+  return typeof best === 'string' && best !== 'text/html';
 }
 
 class NotFound extends Error {
