@@ -355,7 +355,8 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
   });
 
   describe('forged Announces are refused and store nothing', () => {
-    const bInbox = () => `${b.url}/ap/instance/inbox`;
+    // Where B receives what the boards it follows send: the inbox of its follows Person.
+    const bInbox = () => `${b.url}/ap/follows/inbox`;
     const fakeCreate = (actor: string, audience: string, id: string) => ({
       id: `${id}/create`,
       type: 'Create',
