@@ -110,11 +110,11 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   // The instance actor's key exists before anything needs to sign.
   await actorService.instanceActor();
 
-  // Our own members' activities (written on a remote board and announced back) are read from our store.
+  // Our own members' activities and posts (written on a remote board and announced back) are read from our store.
   const mirror = new RemoteMirror({
     store,
     logger,
-    fetchObject: (iri) => (iris.isLocal(iri) ? apexStore.getActivity(iri) : apex.requestObject(iri)),
+    fetchObject: async (iri) => (iris.isLocal(iri) ? ((await apexStore.getActivity(iri)) ?? (await apexStore.getObject(iri))) : apex.requestObject(iri)),
     followingActors: iris.followingActors(),
   });
   const follows = new FollowsService({
