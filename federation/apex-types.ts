@@ -159,8 +159,9 @@ export interface Apex extends RequestHandler {
   getFollowers(actor: ApexActor, page?: string | number, includePrivate?: boolean): Promise<ApexCollectionPage>;
   getBlocked(actor: ApexActor, page?: string | number, includePrivate?: boolean): Promise<ApexCollectionPage>;
   isLocalIRI(id: string): boolean;
-  stringifyPublicJSONLD(object: unknown): string;
   // Replaced by Parasol (see apex.ts).
+  stringifyPublicJSONLD(object: unknown): string;
+  publishUpdate(actor: ApexActor, object: unknown, cc?: unknown): Promise<unknown>;
   requestObject(id: string): Promise<ApexObject | null>;
   jsonldContextLoader(url: string, options?: unknown): Promise<ApexContext>;
   startDelivery(): unknown;

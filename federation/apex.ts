@@ -5,7 +5,7 @@ import type { PortApexStore } from './apex-store.js';
 import { createContextLoader } from './contexts.js';
 import { FetchError, fetchJson, type OutboundOptions, type Signer } from './fetch.js';
 import { apexRoutes, type Iris } from './iris.js';
-import { originOf } from './as.js';
+import { originOf, publicJsonReplacer } from './as.js';
 
 const require = createRequire(import.meta.url);
 // apex is CommonJS and ships no types; apex-types.ts describes what Parasol uses.
@@ -26,7 +26,10 @@ export const extensionContext = {
   postingRestrictedToMods: 'lemmy:postingRestrictedToMods',
   alsoKnownAs: { '@id': 'as:alsoKnownAs', '@type': '@id' },
   movedTo: { '@id': 'as:movedTo', '@type': '@id' },
+  featured: { '@id': 'toot:featured', '@type': '@id' },
 };
+
+const PAGE_TYPES: ReadonlySet<string> = new Set(['CollectionPage', 'OrderedCollectionPage']);
 
 export interface ApexOptions {
   readonly iris: Iris;
@@ -51,6 +54,10 @@ export interface ApexOptions {
  * - startDelivery / runDelivery: Parasol's worker (outbound/delivery-worker.ts)
  *   instead of apex's module-wide loop.
  * - utils.iriToCollectionInfo: understands Parasol's IRIs (federation/iris.ts).
+ * - stringifyPublicJSONLD: writes the public collection in full (as.ts).
+ * - publishUpdate: sends nothing. apex sends an Update of a collection (followers after an Undo Follow, following
+ *   after an Accept, likes and shares counts) to every follower: a delivery per follower for each change, which
+ *   Lemmy, Mastodon and NodeBB refuse, and which nobody needs (collections are read when wanted).
  */
 export function createApex(options: ApexOptions): Apex {
   const { iris, logger } = options;
@@ -78,7 +85,10 @@ export function createApex(options: ApexOptions): Apex {
     if (typeof id !== 'string' || iris.isLocal(id)) throw new FetchError('local objects are read from the store');
     const { url, json } = await fetchJson(id, { ...options.outbound, signer: await options.instanceSigner() });
     if (!json || typeof json !== 'object' || Array.isArray(json)) throw new FetchError('not an object');
-    const docId = (json as { id?: unknown }).id;
+    const doc = json as { id?: unknown; type?: unknown };
+    // NodeBB's outbox pages carry no id: a page is only read, so the address it was read from stands for it.
+    if (doc.id === undefined && typeof doc.type === 'string' && PAGE_TYPES.has(doc.type) && originOf(url.href) === originOf(id)) doc.id = url.href;
+    const docId = doc.id;
     if (typeof docId !== 'string' || originOf(docId) !== originOf(id) || originOf(docId) !== url.origin) {
       throw new FetchError('document id is not on the origin it was fetched from');
     }
@@ -92,6 +102,8 @@ export function createApex(options: ApexOptions): Apex {
   apex.startDelivery = () => options.onQueued();
   apex.runDelivery = () => options.onQueued();
   apex.utils.iriToCollectionInfo = (iri: string) => iris.collectionInfo(iri);
+  apex.stringifyPublicJSONLD = (object: unknown) => JSON.stringify(object, publicJsonReplacer);
+  apex.publishUpdate = () => Promise.resolve(undefined);
   return apex;
 }
 

@@ -6,6 +6,7 @@ import type { ApiRouter } from '../server/http/api-router.js';
 import { createLimiter } from '../server/core/rate-limit.js';
 import { projectRoot } from '../server/paths.js';
 import { Actors } from './actors/actors.js';
+import { BoardCollections } from './actors/board-collections.js';
 import { createApex } from './apex.js';
 import { apexCollections, apObjectsCollection } from './apex.collections.js';
 import { PortApexStore } from './apex-store.js';
@@ -13,6 +14,7 @@ import { DeliveryQueue } from './outbound/delivery-queue.js';
 import { seedContextCache } from './contexts.js';
 import { DeliveryWorker } from './outbound/delivery-worker.js';
 import { RemoteContributions } from './inbound/contributions.js';
+import { AccountDeletions } from './inbound/account-deletion.js';
 import { federationApi } from './federation.api.js';
 import { federationPages } from './federation.pages.js';
 import { apMembersCollection, federationCollections } from './federation.collections.js';
@@ -109,12 +111,12 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   // The instance actor's key exists before anything needs to sign.
   await actorService.instanceActor();
 
-  // Our own members' activities (written on a remote board and announced back) are read from our store.
+  // Our own members' activities and posts (written on a remote board and announced back) are read from our store.
   const mirror = new RemoteMirror({
     store,
     logger,
-    fetchObject: (iri) => (iris.isLocal(iri) ? apexStore.getActivity(iri) : apex.requestObject(iri)),
-    instanceActor: iris.actor({ kind: 'instance' }),
+    fetchObject: async (iri) => (iris.isLocal(iri) ? ((await apexStore.getActivity(iri)) ?? (await apexStore.getObject(iri))) : apex.requestObject(iri)),
+    followingActors: iris.followingActors(),
   });
   const follows = new FollowsService({
     apex,
@@ -126,6 +128,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     allows: (iri) => rules.allowsIri(iri),
     onAccepted: (group) => void mirror.tryCatchUp(group),
   });
+  const boardCollections = new BoardCollections({ apex, iris, actors: actorService, boards: ctx.forums.boards, reading: ctx.forums.reading });
   const posts = new PostFederation({ apex, apexStore, actors: actorService, iris, store, logger, forums: ctx.forums.reading });
   const network = new RegionalNetwork({
     store,
@@ -142,6 +145,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   // Reviews of network boards go to the partners as they are published, changed and taken back.
   ctx.reviews.onChange((reviewId) => void network.onReviewChange(reviewId));
   const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums.remote, moderation: ctx.moderation, posts });
+  const deletions = new AccountDeletions({ store, apexStore, forums: ctx.forums.remote, mirror, logger });
   const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, contributions, accounts: ctx.accounts, locales: () => ctx.i18n.locales, logger });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
   ctx.forums.changes.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));
@@ -162,17 +166,21 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       allows: (iri) => rules.allowsIri(iri),
       keys: new KeyResolver(apex, iris),
       replays: new ReplayCache(),
+      onAccountGone: (actor) => void deletions.forget(actor).catch((error: unknown) => logger.error({ err: error }, 'forgetting a deleted account failed')),
       overallLimit: createLimiter({ ...config.federation.inboxLimit, perKey: config.federation.inboxLimit.overall }, 'inbox-overall', ctx.limits),
       hostLimit: createLimiter({ ...config.federation.inboxLimit, overall: Number.MAX_SAFE_INTEGER }, 'inbox-host', ctx.limits),
       inbound: inboundActivities({
         network,
         contributions: contributions.gate(),
+        deletions,
         mirror,
         moves,
         follow: { apex, apexStore, actors: actorService, iris, logger },
       }),
       reviewObject: network.serve(),
       postObject: (hexId) => posts.objectFor(hexId),
+      threadObject: (threadId) => posts.threadObject(threadId),
+      boardCollection: (slug, name) => boardCollections.collection(slug, name),
     }),
   );
   fed.use(federationErrors(logger));

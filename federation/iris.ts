@@ -1,10 +1,16 @@
 import type { ApexRoutes, CollectionInfo } from './apex-types.js';
 
+/** The instance's own Persons: the one that follows remote boards, and the one that sends members' reports. */
+export const SERVICE_PERSONS = ['follows', 'reports'] as const;
+export type ServicePerson = (typeof SERVICE_PERSONS)[number];
+
 /**
  * Parasol's ActivityPub IRIs, stable once published (remote servers store them):
  *   /ap/instance            the instance (Application) actor
  *   /ap/b/:slug             a board's Group actor
+ *   /ap/a/:slug             a board's one "anonymous member" Person
  *   /ap/u/:handle           a member's Person actor (handle in lower case)
+ *   /ap/follows, /ap/reports  the instance's Persons that follow remote boards and send reports
  *   …/inbox, …/outbox, …/followers, …/following of each actor
  *   /ap/s/:id               an activity,  /ap/o/:id  an object
  *
@@ -14,7 +20,9 @@ import type { ApexRoutes, CollectionInfo } from './apex-types.js';
  */
 export type LocalActorRef =
   | { readonly kind: 'instance' }
+  | { readonly kind: 'service'; readonly name: ServicePerson }
   | { readonly kind: 'board'; readonly slug: string }
+  | { readonly kind: 'anonymous'; readonly slug: string }
   | { readonly kind: 'member'; readonly handle: string };
 
 export const ACTOR_STREAMS = ['inbox', 'outbox', 'followers', 'following', 'liked'] as const;
@@ -44,8 +52,12 @@ export function apexName(ref: LocalActorRef): string {
   switch (ref.kind) {
     case 'instance':
       return 'instance';
+    case 'service':
+      return ref.name;
     case 'board':
       return `b/${ref.slug.toLowerCase()}`;
+    case 'anonymous':
+      return `a/${ref.slug.toLowerCase()}`;
     case 'member':
       return `u/${ref.handle.toLowerCase()}`;
   }
@@ -98,21 +110,38 @@ export class Iris {
     return iri === this.base || iri.startsWith(`${this.base}/`);
   }
 
+  /**
+   * The local actors whose follows of remote boards are the instance's: its `follows` Person, and the instance actor,
+   * which followed before Lemmy's and Mbin's rule (a community is followed by a Person) was met.
+   */
+  followingActors(): string[] {
+    return [this.actor({ kind: 'service', name: 'follows' }), this.actor({ kind: 'instance' })];
+  }
+
   /** Which local actor an actor IRI names, or null. */
   parseActor(iri: string): LocalActorRef | null {
     if (!this.isLocal(iri)) return null;
     const path = iri.slice(this.base.length);
     if (path === '/ap/instance') return { kind: 'instance' };
-    const m = /^\/ap\/([bu])\/([A-Za-z0-9_-]{1,60})$/.exec(path);
+    const service = SERVICE_PERSONS.find((name) => path === `/ap/${name}`);
+    if (service) return { kind: 'service', name: service };
+    const m = /^\/ap\/([abu])\/([A-Za-z0-9_-]{1,60})$/.exec(path);
     if (!m) return null;
-    return m[1] === 'b' ? { kind: 'board', slug: m[2]! } : { kind: 'member', handle: m[2]! };
+    if (m[1] === 'u') return { kind: 'member', handle: m[2]! };
+    return { kind: m[1] === 'b' ? 'board' : 'anonymous', slug: m[2]! };
+  }
+
+  /** The IRI of the anonymous member of the board a Group IRI of a Parasol instance names, or null. */
+  static anonymousOf(groupIri: string): string | null {
+    const m = /^(https?:\/\/[^/]+)\/ap\/b\/([a-z0-9-]{2,40})$/.exec(groupIri);
+    return m ? `${m[1]}/ap/a/${m[2]}` : null;
   }
 
   /** apex's iriToCollectionInfo for Parasol's IRIs (apex's own cannot parse names with a slash). */
   collectionInfo(iri: string): CollectionInfo | undefined {
     if (typeof iri !== 'string' || !this.isLocal(iri)) return undefined;
     const path = iri.slice(this.base.length);
-    const actor = '(instance|[bu]/[^/]+)';
+    const actor = `(instance|${SERVICE_PERSONS.join('|')}|[abu]/[^/]+)`;
     let m = new RegExp(`^/ap/${actor}/(${ACTOR_STREAMS.join('|')})$`).exec(path);
     if (m) return { name: m[2]!, actor: m[1]! };
     m = new RegExp(`^/ap/${actor}/c/([^/]+)$`).exec(path);

@@ -186,16 +186,18 @@ export class FederationPolicy {
     }
     const follows = store.collection(apFollowsCollection);
     const groups: string[] = [];
-    await eachPage(
-      (after) => follows.find({ where: { localActor: this.deps.iris.actor({ kind: 'instance' }) }, orderBy: { field: 'createdAt' }, limit: 500, after }),
-      async (follow) => {
-        if (this.allowsIri(follow.remoteActor)) return;
-        groups.push(follow.remoteActor);
-        const activity = await apex.store.getActivity(follow.followId, true);
-        if (activity) await apex.store.removeActivity(activity, follow.localActor);
-        await follows.delete(follow.id);
-      },
-    );
+    for (const localActor of this.deps.iris.followingActors()) {
+      await eachPage(
+        (after) => follows.find({ where: { localActor }, orderBy: { field: 'createdAt' }, limit: 500, after }),
+        async (follow) => {
+          if (this.allowsIri(follow.remoteActor)) return;
+          groups.push(follow.remoteActor);
+          const activity = await apex.store.getActivity(follow.followId, true);
+          if (activity) await apex.store.removeActivity(activity, follow.localActor);
+          await follows.delete(follow.id);
+        },
+      );
+    }
     for (const group of groups) await store.collection(apRemotePostsCollection).deleteWhere({ groupIri: group });
   }
 }

@@ -2,14 +2,16 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import { AppError } from '../server/core/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { Actors } from './actors/actors.js';
+import type { BoardCollection } from './actors/board-collections.js';
 import type { Apex, ApexActor, ApexObject } from './apex-types.js';
 import { actorOwnsKey, compactActivity, signerAsSender } from './inbound/activity-checks.js';
 import { signatureGate, type GateDeps } from './inbound/gate.js';
 import { InboxRefusal } from './inbound/refusal.js';
-import { inboxBody, requireActivityJson } from './inbound/request.js';
+import { inboxBody, requireActivityJson, signerOf } from './inbound/request.js';
+import { sharedInboxTarget } from './inbound/shared-inbox.js';
 import type { Iris, LocalActorRef } from './iris.js';
 import { FetchError } from './fetch.js';
-import { idOf } from './as.js';
+import { hostOf, idOf } from './as.js';
 
 export interface RoutesDeps extends GateDeps {
   readonly apex: Apex;
@@ -22,15 +24,29 @@ export interface RoutesDeps extends GateDeps {
   readonly reviewObject: RequestHandler;
   /** A local post's object, made from the post as it is now (posts.ts). */
   readonly postObject: (hexId: string) => Promise<{ gone: boolean; doc: Record<string, unknown> } | null>;
+  /** A thread's first post's object, for its page's address asked for as ActivityPub (posts.ts). */
+  readonly threadObject: (threadId: string) => Promise<{ gone: boolean; doc: Record<string, unknown> } | null>;
+  /** A public board's moderators or pinned threads (actors/board-collections.ts). */
+  readonly boardCollection: (slug: string, name: BoardCollection) => Promise<Record<string, unknown> | null>;
 }
 
-const ACTOR_PATHS = ['/ap/instance', '/ap/b/:slug', '/ap/u/:handle'];
-const INBOX_PATH = /^\/ap\/(instance|b\/[^/]+|u\/[^/]+)\/inbox$/;
+const ACTOR_PATHS = ['/ap/instance', '/ap/follows', '/ap/reports', '/ap/b/:slug', '/ap/a/:anon', '/ap/u/:handle'];
+const INBOX_PATH = /^\/ap\/(?:(?:instance|follows|reports|[abu]\/[^/]+)\/)?inbox$/;
 
 /** Whether a request is a server's POST to one of our inboxes (its answer is a status and at most an error code). */
 export const isInboxPost = (req: Request): boolean => req.method === 'POST' && INBOX_PATH.test(req.path);
 const AP_TYPES = ['application/activity+json', 'application/ld+json', 'text/html'];
 const AP_CONTENT_TYPE = 'application/activity+json; charset=utf-8';
+
+/**
+ * Whether a request for a page wants its ActivityPub document instead: `application/activity+json`, or
+ * `application/ld+json` with the ActivityStreams profile, preferred to HTML (as Mastodon and Lemmy ask when someone
+ * pastes a page's address into their search).
+ */
+function wantsActivityPub(req: Request): boolean {
+  const best = req.accepts(['text/html', 'application/activity+json', 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"']);
+  return typeof best === 'string' && best !== 'text/html';
+}
 
 class NotFound extends Error {
   override name = 'NotFound';
@@ -40,10 +56,9 @@ interface ApexLocals {
   apex: { target?: ApexObject };
 }
 
-function refOf(req: Request): LocalActorRef {
-  if (typeof req.params.slug === 'string') return { kind: 'board', slug: req.params.slug };
-  if (typeof req.params.handle === 'string') return { kind: 'member', handle: req.params.handle };
-  return { kind: 'instance' };
+/** The local actor a request's path names (the actor's own path, or one of its streams), or null. */
+function refOf(iris: Iris, req: Request): LocalActorRef | null {
+  return iris.parseActor(`${iris.base}${req.path.replace(/\/(?:inbox|outbox|followers|following)$/, '')}`);
 }
 
 /**
@@ -59,9 +74,21 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
   const { validators, security, activity, collection, responders } = apex.net;
   const router = express.Router();
 
+  /** apex's own refusals (it answers them with a status, not an error) are logged as ours are (federationErrors). */
+  const apexRefusals: RequestHandler = (req, res, next) => {
+    const { status, statusMessage } = (res.locals as { apex: { status?: number; statusMessage?: string } }).apex;
+    if ((status ?? 400) >= 400) logRefusal(deps.logger, req, res, status ?? 400, `apex: ${String(statusMessage ?? 'refused').slice(0, 80)}`);
+    next();
+  };
+
   /** Sets apex's target to the local actor named by the path, or answers 404. */
   const target: RequestHandler = (req, res, next) => {
-    actors.resolve(refOf(req)).then((actor) => {
+    const ref = refOf(iris, req);
+    if (!ref) {
+      next(new NotFound());
+      return;
+    }
+    actors.resolve(ref).then((actor) => {
       if (!actor) {
         next(new NotFound());
         return;
@@ -74,9 +101,9 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
   router.get(ACTOR_PATHS, apex, target, (req, res, next) => {
     const actor = (res.locals as ApexLocals).apex.target as ApexActor;
     res.setHeader('Vary', 'Accept');
-    const ref = refOf(req);
-    if (req.accepts(AP_TYPES) === 'text/html' && ref.kind !== 'member') {
-      res.redirect(303, ref.kind === 'board' ? `/b/${ref.slug}` : '/');
+    const ref = refOf(iris, req);
+    if (req.accepts(AP_TYPES) === 'text/html' && ref && ref.kind !== 'member') {
+      res.redirect(303, ref.kind === 'board' || ref.kind === 'anonymous' ? `/b/${ref.slug}` : '/');
       return;
     }
     actors.document(actor).then((body) => res.type(AP_CONTENT_TYPE).send(body), next);
@@ -99,6 +126,29 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     activity.save!,
     activity.resolveThread!,
     activity.inboxSideEffects!,
+    apexRefusals,
+    responders.status!,
+  );
+
+  // The shared inbox: the same steps, with the local actor each activity is for chosen once it is read.
+  router.post(
+    '/ap/inbox',
+    apex,
+    requireActivityJson(),
+    inboxBody(),
+    signatureGate(deps),
+    compactActivity(apex),
+    sharedInboxTarget({ apex, actors, iris }),
+    actorOwnsKey(),
+    deps.inbound,
+    signerAsSender(),
+    validators.actor!,
+    validators.activityObject!,
+    validators.inboxActivity!,
+    activity.save!,
+    activity.resolveThread!,
+    activity.inboxSideEffects!,
+    apexRefusals,
     responders.status!,
   );
 
@@ -144,9 +194,50 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
 
   router.get('/ap/r/:id', deps.reviewObject);
 
+  for (const name of ['moderators', 'featured'] as const) {
+    router.get(`/ap/b/:slug/${name}`, (req, res, next) => {
+      deps
+        .boardCollection(String(req.params.slug), name)
+        .then((doc) => {
+          if (!doc) throw new NotFound();
+          res.type(AP_CONTENT_TYPE).send(JSON.stringify(doc));
+        })
+        .catch(next);
+    });
+  }
+
+  // A board's or a thread's page asked for as ActivityPub answers its Group or its first post; anything else goes on
+  // to the page. Only public boards federate: any other board, and its threads, answer 404.
+  router.get(['/b/:slug', '/t/:id'], (req, res, next) => {
+    res.vary('Accept');
+    if (!wantsActivityPub(req)) {
+      next();
+      return;
+    }
+    (async () => {
+      if (typeof req.params.slug === 'string') {
+        const group = await actors.boardActor(req.params.slug);
+        if (!group) throw new NotFound();
+        res.type(AP_CONTENT_TYPE).send(await actors.document(group));
+        return;
+      }
+      const found = await deps.threadObject(String(req.params.id));
+      if (!found) throw new NotFound();
+      res.status(found.gone ? 410 : 200).type(AP_CONTENT_TYPE).send(JSON.stringify(found.doc));
+    })().catch(next);
+  });
+
   router.all('/ap', (_req, _res, next) => next(new NotFound()));
   router.all('/ap/*', (_req, _res, next) => next(new NotFound()));
   return router;
+}
+
+/** Logs the refusal of an inbox activity that passed the signature gate: its reason, the signer's server, its type. */
+function logRefusal(logger: Logger, req: Request, res: Response, status: number, reason: string): void {
+  const signer = isInboxPost(req) ? signerOf(res) : null;
+  if (!signer) return;
+  const type = (req.body as { type?: unknown } | undefined)?.type;
+  logger.info({ reason, status, host: hostOf(signer.owner), type: typeof type === 'string' ? type.slice(0, 40) : null }, 'inbox activity refused');
 }
 
 interface BodyParserError {
@@ -154,9 +245,13 @@ interface BodyParserError {
   status?: number;
 }
 
-/** Errors of the federation endpoints as short JSON answers; the site's HTML error pages are for people. */
+/**
+ * Errors of the federation endpoints as short JSON answers; the site's HTML error pages are for people. A refusal of
+ * an activity that passed the signature gate is logged with its reason (the gate logs its own), the sender's host and
+ * the activity's type: never an address or the body.
+ */
 export function federationErrors(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res: Response, next) => {
+  return (error: unknown, req, res: Response, next) => {
     if (res.headersSent) {
       next(error);
       return;
@@ -166,12 +261,14 @@ export function federationErrors(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof InboxRefusal) {
+      logRefusal(logger, req, res, error.status, error.code);
       if (error.status === 503) res.setHeader('Retry-After', '30');
       if (error.status === 429) res.setHeader('Retry-After', '60');
       res.status(error.status).json({ error: error.code });
       return;
     }
     if (error instanceof AppError) {
+      logRefusal(logger, req, res, error.status, error.code);
       if (error.retryAfter) res.setHeader('Retry-After', String(error.retryAfter));
       res.status(error.status).json({ error: error.code });
       return;
@@ -180,6 +277,7 @@ export function federationErrors(logger: Logger): ErrorRequestHandler {
     // we no longer hold (an Accept of a follow undone meanwhile), or a document its server would not give. The sender
     // may try again later only when that server was unreachable.
     if (error instanceof FetchError) {
+      logRefusal(logger, req, res, error.transient ? 503 : 422, error.transient ? 'object_unreachable' : 'object_unknown');
       if (error.transient) {
         res.setHeader('Retry-After', '60');
         res.status(503).json({ error: 'object_unreachable' });

@@ -9,7 +9,7 @@ import type { Apex, ApexActor } from '../apex-types.js';
 import type { PortApexStore } from '../apex-store.js';
 import { apMembersCollection, DISCOVERABLE_BY_DEFAULT } from '../federation.collections.js';
 import type { Signer } from '../fetch.js';
-import { ACTOR_STREAMS, type Iris, type LocalActorRef } from '../iris.js';
+import { ACTOR_STREAMS, SERVICE_PERSONS, type Iris, type LocalActorRef, type ServicePerson } from '../iris.js';
 
 const generateKeyPair = promisify(crypto.generateKeyPair);
 
@@ -23,14 +23,35 @@ export interface ActorsDeps {
   readonly instance: InstanceService;
 }
 
+/** How every board's anonymous member is shown; the same on every board, so it tells nothing apart. */
+const ANONYMOUS_NAME = 'Anonymous member';
+
+/**
+ * The WebFinger names of the board's anonymous member and of the instance's Persons. A dot is in neither a board's
+ * slug nor a member's handle, so these never stand for a board or a member.
+ */
+export const anonymousName = (slug: string) => `anonymous.${slug}`;
+export const serviceName = (name: ServicePerson) => `instance.${name}`;
+
+/** The local actor a WebFinger name made by anonymousName or serviceName stands for, or null. */
+export function refOfDottedName(name: string): LocalActorRef | null {
+  const lower = name.toLowerCase();
+  const service = SERVICE_PERSONS.find((s) => lower === serviceName(s));
+  if (service) return { kind: 'service', name: service };
+  const m = /^anonymous\.([a-z0-9-]{2,40})$/.exec(lower);
+  return m ? { kind: 'anonymous', slug: m[1]! } : null;
+}
+
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * Parasol's own actors: the instance (Application, FEP-2677), one Group per
- * public board (FEP-1b12) and one Person per member who federates. Each is
- * created with its RSA key the first time it is needed and refreshed when
- * what it shows (a board's name, a member's display name) changes.
+ * public board (FEP-1b12) with its one anonymous member (a Person), the
+ * instance's Persons that follow and report, and one Person per member who
+ * chose to federate. Each is created with its RSA key the first time it is
+ * needed and refreshed when what it shows (a board's name, a member's display
+ * name) changes.
  *
  * Whether an actor may be reached at all is decided here, on every request:
  * a board that is not public, a member who is not active, and anything else
@@ -65,8 +86,14 @@ export class Actors {
   async boardActor(slug: string): Promise<ApexActor | null> {
     const board = await this.publicBoard(slug);
     if (!board) return null;
+    const iri = this.deps.iris.actor({ kind: 'board', slug: board.slug });
     return this.ensure({ kind: 'board', slug: board.slug }, {
       type: 'Group',
+      // Lemmy's and Mbin's moderators, and the pinned threads (actors/board-collections.ts).
+      attributedTo: `${iri}/moderators`,
+      featured: `${iri}/featured`,
+      // One delivery per server for all its followers' boards (inbound/shared-inbox.ts).
+      endpoints: { sharedInbox: `${this.deps.iris.base}/ap/inbox` },
       preferredUsername: board.slug,
       name: board.name,
       ...(board.description ? { summary: `<p>${escapeHtml(board.description)}</p>` } : {}),
@@ -88,6 +115,44 @@ export class Actors {
       // Not found, or not readable by an anonymous visitor: members-only boards never federate.
       return null;
     }
+  }
+
+  /**
+   * A public board's one "anonymous member" Person, or null when the board is not public. Anonymous posts, and posts
+   * of members who never chose to federate, go out under it: Lemmy and Mbin take a post only from a Person, and one
+   * Person per board (not per member) links nothing a member wrote to anything else they wrote. It has its own key
+   * and WebFinger name, since NodeBB checks a key's owner through WebFinger.
+   */
+  async anonymousActor(slug: string): Promise<ApexActor | null> {
+    const board = await this.publicBoard(slug);
+    if (!board) return null;
+    return this.ensure({ kind: 'anonymous', slug: board.slug }, {
+      type: 'Person',
+      preferredUsername: anonymousName(board.slug),
+      name: ANONYMOUS_NAME,
+      url: `${this.deps.iris.base}/b/${board.slug}`,
+      manuallyApprovesFollowers: true,
+      discoverable: false,
+      indexable: false,
+    });
+  }
+
+  /**
+   * One of the instance's own Persons: `follows` follows remote boards (Lemmy and Mbin take a Follow of a community
+   * only from a Person) and `reports` sends members' reports (Lemmy takes a Flag only from a Person), so that no
+   * member is ever named in either.
+   */
+  async servicePerson(name: ServicePerson): Promise<ApexActor> {
+    const settings = this.deps.instance.settings();
+    return this.ensure({ kind: 'service', name }, {
+      type: 'Person',
+      preferredUsername: serviceName(name),
+      name: settings.name,
+      url: `${this.deps.iris.base}/`,
+      manuallyApprovesFollowers: true,
+      discoverable: false,
+      indexable: false,
+    });
   }
 
   /**
@@ -129,8 +194,12 @@ export class Actors {
     switch (ref.kind) {
       case 'instance':
         return this.instanceActor();
+      case 'service':
+        return this.servicePerson(ref.name);
       case 'board':
         return this.boardActor(ref.slug);
+      case 'anonymous':
+        return this.anonymousActor(ref.slug);
       case 'member':
         return this.memberActor(ref.handle);
     }

@@ -2,7 +2,7 @@ import express, { type Response } from 'express';
 import { z } from 'zod';
 import type { AccountsService } from '../../server/accounts/accounts.service.js';
 import type { InstanceService } from '../../server/instance/instance.service.js';
-import type { Actors } from './actors.js';
+import { refOfDottedName, type Actors } from './actors.js';
 import type { ApexActor } from '../apex-types.js';
 import type { Iris } from '../iris.js';
 
@@ -44,6 +44,11 @@ export function wellKnownRouter(deps: WellKnownDeps): express.Router {
     // Boards come first: a member whose handle equals a public board's slug is found by their actor IRI only.
     const board = await actors.boardActor(lower);
     if (board) return { actor: board, page: `${iris.base}/b/${lower}` };
+    const dotted = refOfDottedName(lower);
+    if (dotted) {
+      const actor = await actors.resolve(dotted);
+      return actor ? { actor, page: null } : null;
+    }
     const member = await actors.memberActor(name, { discoverableOnly: true });
     return member ? { actor: member, page: null } : null;
   }

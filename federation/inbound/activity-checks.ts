@@ -9,6 +9,15 @@ import { senderOf, signerOf } from './request.js';
  * JSON-LD, its actor held to be the signer, and the signer handed to apex.
  */
 
+/**
+ * Types that other contexts name by another IRI than the one Parasol's context gives the same word: Pleroma's and
+ * Akkoma's litepub context makes an emoji reaction `litepub:EmojiReact`, which compaction leaves as that IRI.
+ */
+const TYPE_ALIASES: Readonly<Record<string, string>> = {
+  'http://litepub.social/ns#EmojiReact': 'EmojiReact',
+  'litepub:EmojiReact': 'EmojiReact',
+};
+
 /** Reads the activity as JSON-LD (with the bundled contexts), as apex's own jsonld validator would, but a body it cannot read is a 400, not a 500. */
 export function compactActivity(apex: Apex): RequestHandler {
   return (req, _res, next) => {
@@ -18,6 +27,7 @@ export function compactActivity(apex: Apex): RequestHandler {
           next(new InboxRefusal(400, 'bad_activity'));
           return;
         }
+        compacted.type = TYPE_ALIASES[compacted.type] ?? compacted.type;
         req.body = compacted;
         next();
       },

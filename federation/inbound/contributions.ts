@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { PostRef, ReceivedPost, RemoteAuthor, RemoteIntakeService } from '../../server/forums/remote.service.js';
 import { reactionEmoji, reactionKinds, type ReactionKind } from '../../server/forums/reactions.js';
+import { CW_MAX, TITLE_MAX } from '../../server/forums/forums.schemas.js';
 import { AppError } from '../../server/core/errors.js';
 import type { Logger } from '../../server/logger.js';
 import type { ModerationService } from '../../server/moderation/moderation.service.js';
@@ -10,7 +11,7 @@ import { DuplicateKeyError, type Store, type TxScope } from '../../server/store/
 import type { Actors } from '../actors/actors.js';
 import { apStreamItemsCollection } from '../apex.collections.js';
 import type { Apex, ApexActor } from '../apex-types.js';
-import { first, idOf, ids, readPostObject, sameOrigin, text, type PostObject } from '../as.js';
+import { first, idOf, ids, POST_TYPES, postShown, readPostObject, sameOrigin, text, type PostObject } from '../as.js';
 import { apContributionsCollection, apLikesCollection, type ApContributionDoc } from '../federation.collections.js';
 import { InboxRefusal } from './refusal.js';
 import { rawBodyOf } from './request.js';
@@ -28,7 +29,6 @@ export interface ContributionsDeps {
   readonly logger: Logger;
 }
 
-const POST_TYPES = new Set(['Note', 'Page', 'Article']);
 const HANDLED = new Set(['Create', 'Update', 'Delete', 'Like', 'EmojiReact', 'Undo']);
 const VARIATION = /[\uFE0E\uFE0F]/g;
 
@@ -105,6 +105,7 @@ export class RemoteContributions {
     const target = post.inReplyTo ? await this.localPost(post.inReplyTo) : null;
     if (post.inReplyTo && !target) throw new InboxRefusal(422, 'reply_target_unknown');
     const author = await this.authorOf(actor);
+    const shown = postShown(post);
     let received;
     try {
       // Kept with the post: without it, the sender's retry of the same Create would make a second post.
@@ -115,9 +116,9 @@ export class RemoteContributions {
         {
           threadId: target?.threadId ?? null,
           quoteOf: target?.id ?? null,
-          title: target ? null : (post.name ?? null),
-          html: post.content,
-          contentWarning: post.summary ? post.summary.slice(0, 100) : null,
+          title: target ? null : shown.title.slice(0, TITLE_MAX),
+          html: shown.html,
+          contentWarning: shown.contentWarning ? shown.contentWarning.slice(0, CW_MAX) : null,
           remote: author,
         },
         contribution,
@@ -139,7 +140,12 @@ export class RemoteContributions {
     if (contribution.actorIri !== actor) throw new InboxRefusal(403, 'not_author');
     await this.keep(contribution, raw);
     try {
-      await this.deps.forums.editRemotePost(contribution.id, actor, { html: post.content, contentWarning: post.summary ? post.summary.slice(0, 100) : null, title: post.name ?? null });
+      const shown = postShown(post);
+      await this.deps.forums.editRemotePost(contribution.id, actor, {
+        html: shown.html,
+        contentWarning: shown.contentWarning ? shown.contentWarning.slice(0, CW_MAX) : null,
+        title: post.name ? shown.title.slice(0, TITLE_MAX) : null,
+      });
     } catch (error) {
       throw refusal(error);
     }

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { AccountMoves } from '../moves.js';
+import type { AccountDeletions } from './account-deletion.js';
 import type { RegionalNetwork } from '../network.js';
 import type { FollowsService } from '../remote-boards/follows.js';
 import type { RemoteMirror } from '../remote-boards/mirror.js';
@@ -22,6 +23,8 @@ export interface InboundDeps {
   readonly network: RegionalNetwork;
   /** Remote members' posts, edits, deletions, reactions and reports (contributions.ts, its inbox step). */
   readonly contributions: RequestHandler;
+  /** Remote accounts' deletions of themselves. */
+  readonly deletions: AccountDeletions;
   /** Announces from the remote boards we follow. */
   readonly mirror: RemoteMirror;
   /** Account moves between partners. */
@@ -41,7 +44,7 @@ export function inboundActivities(deps: InboundDeps): RequestHandler {
   const handlers: Readonly<Record<string, RequestHandler>> = {
     Create: createHandler(deps.contributions),
     Update: updateHandler(deps.contributions),
-    Delete: deleteHandler(deps.contributions),
+    Delete: deleteHandler(deps.contributions, deps.deletions),
     Like: likeHandler(deps.contributions),
     EmojiReact: likeHandler(deps.contributions),
     Undo: undoHandler(deps.contributions),

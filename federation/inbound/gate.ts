@@ -50,6 +50,8 @@ export interface GateDeps {
   readonly hostLimit: Limiter;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** An account's Delete of itself whose key its own server answers is gone (404 or 410): what it left here goes too. */
+  readonly onAccountGone?: (actor: string) => void;
 }
 
 /** Checks the request's signature, date and digest; remembers the key's owner for actorOwnsKey. */
@@ -79,15 +81,20 @@ export function signatureGate(deps: GateDeps): RequestHandler {
       if (data === null) throw new InboxRefusal(401, 'signature_headers');
 
       let unreachable = false;
+      let gone = false;
       let key = await deps.keys.resolve(params.keyId, false).catch((error: unknown) => {
         unreachable = error instanceof FetchError && error.transient;
+        gone = error instanceof FetchError && (error.status === 404 || error.status === 410);
         return null;
       });
       // Our fetch of the key timed out or failed on the way (not a refusal by its server): the sender should try again.
       if (!key && unreachable) throw new InboxRefusal(503, 'key_unreachable');
       if (!key) {
         // A server announcing an account's deletion: its key is gone with it, and there is nothing to undo here.
-        if (isSelfDelete(req.body as Record<string, unknown>)) {
+        const body = req.body as Record<string, unknown>;
+        if (isSelfDelete(body)) {
+          // Unsigned as far as we can tell, but its own server confirms it: the actor's document is gone.
+          if (gone && params.keyId.split('#')[0] === body.actor) deps.onAccountGone?.(body.actor as string);
           res.status(202).end();
           return;
         }

@@ -7,7 +7,7 @@ import type { PortApexStore } from '../apex-store.js';
 import type { Apex, ApexActivity, ApexActor, ApexObject } from '../apex-types.js';
 import { groupAnnounce, publishBuilt } from './publish.js';
 import { apContributionsCollection, apSentPostsCollection, type ApSentPostDoc } from '../federation.collections.js';
-import { idOf } from '../as.js';
+import { idOf, PUBLIC } from '../as.js';
 import { apId, idOfApId, type Iris } from '../iris.js';
 
 export interface PostFederationDeps {
@@ -20,16 +20,13 @@ export interface PostFederationDeps {
   readonly forums: ReadingService;
 }
 
-const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
-
-
 /**
  * Sends a public board's local posts to the board's followers (FEP-1b12,
  * FEP-7888): the author's Person Creates the Page (a thread) or Note (a
  * reply) and the board's Group Announces that Create unchanged; edits and
  * deletions (including moderators' removals) go the same way as Update and
- * Delete. Anonymous posts never involve the member's actor: the Group is
- * their author and creator.
+ * Delete. Anonymous posts never involve the member's actor: the board's one
+ * anonymous member (a Person) is their author and creator.
  *
  * It works by reconciling what a post shows with what was sent of it
  * (ap_sent_posts), on every change the forums module reports: the forums
@@ -166,12 +163,20 @@ export class PostFederation {
     if (post?.remoteActor) return null;
     if (!post) return this.writtenElsewhere(this.objectIri(postId));
     if (post && thread && group && post.state === 'visible' && thread.state === 'visible' && (!record || !record.deleted)) {
-      // A sent post keeps the author it was sent as (an anonymous post never gains a Person).
-      const author = (record && (await this.deps.actors.resolveIri(record.authorIri))) || (await this.actorFor(group, post));
+      // A sent post keeps the author it was sent as (an anonymous post never gains its member's Person).
+      const author = (record && (await this.deps.actors.resolveIri(record.authorIri))) || (await this.actorFor(thread, post));
+      if (!author) return null;
       return { gone: false, doc: { '@context': apex.context, ...(await this.objectDoc(group, author, thread, post)) } };
     }
     if (!record) return null;
     return { gone: true, doc: { '@context': apex.context, id: this.objectIri(postId), type: 'Tombstone' } };
+  }
+
+  /** What a thread's page answers when asked for as ActivityPub: its first post's object (objectFor). */
+  async threadObject(threadId: string): Promise<{ gone: boolean; doc: Record<string, unknown> } | null> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(threadId)) return null;
+    const thread = await this.deps.forums.outboundThread(threadId);
+    return thread ? this.objectFor(apId(thread.firstPostId)) : null;
   }
 
   /**
@@ -189,13 +194,14 @@ export class PostFederation {
   }
 
   /**
-   * The actor a post is attributed to: the Person of the member the forums show as its author, else the Group
-   * (anonymous posts, deleted members). A member without a Person (never federated and not discoverable) is not
-   * made one by posting: the Group stands in.
+   * The actor a post is attributed to: the Person of the member the forums show as its author, else the board's one
+   * anonymous member (anonymous posts, deleted members, and members without a Person: one who never chose to
+   * federate is not made one by posting). Never the Group: Lemmy and Mbin take posts only from a Person. Null when
+   * the board does not federate.
    */
-  private async actorFor(group: ApexActor, post: OutboundPost): Promise<ApexActor> {
+  private async actorFor(thread: OutboundThread, post: OutboundPost): Promise<ApexActor | null> {
     const person = post.author.kind === 'member' ? await this.deps.actors.memberActor(post.author.handle) : null;
-    return person ?? group;
+    return person ?? (thread.publicBoard ? this.deps.actors.anonymousActor(thread.publicBoard) : null);
   }
 
   private async objectDoc(group: ApexActor, author: ApexActor, thread: OutboundThread, post: OutboundPost): Promise<Record<string, unknown>> {
@@ -265,7 +271,8 @@ export class PostFederation {
       await this.announce(group, null, inner, 'create', post.id, sent(post.remoteActor));
       return;
     }
-    const author = await this.actorFor(group, post);
+    const author = await this.actorFor(thread, post);
+    if (!author) return;
     const object = await this.objectDoc(group, author, thread, post);
     await apex.store.saveObject(await apex.fromJSONLD({ '@context': apex.context, ...object }));
     const create = {
@@ -291,7 +298,7 @@ export class PostFederation {
       else await edited(store);
       return;
     }
-    // The author stays the one the post was first sent as (an anonymous post never gains a Person).
+    // The author stays the one the post was first sent as (an anonymous post never gains its member's Person).
     const author = (await this.deps.actors.resolveIri(record.authorIri)) ?? group;
     const object = await this.objectDoc(group, author, thread, post);
     await apex.store.updateObject(await apex.fromJSONLD({ '@context': apex.context, ...object }), null, true);
@@ -316,7 +323,10 @@ export class PostFederation {
     }
     const group = (await apex.store.getObject(record.groupIri, true)) as ApexActor | null;
     const ownDeletion = post?.state === 'deleted' && record.authorIri !== record.groupIri;
-    const remoteDeletion = ownDeletion && post.remoteActor ? await this.contributed(record.id) : null;
+    const contributed = ownDeletion && post.remoteActor ? await this.contributed(record.id) : null;
+    // The author's own Delete of this post is announced as it arrived; a post gone with its author's account is the
+    // Group's to take back (the account's Delete does not name the post).
+    const remoteDeletion = contributed?.type === 'Delete' && idOf(contributed.object) === iri ? contributed : null;
     const taken = (scope: TxScope) => scope.collection(apSentPostsCollection).patch(record.id, { deleted: true, updatedAt: Date.now() });
     if (group && remoteDeletion) {
       await this.announce(group, null, remoteDeletion, 'delete', record.id, taken);

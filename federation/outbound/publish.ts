@@ -1,5 +1,6 @@
 import type { TxScope } from '../../server/store/port.js';
 import type { PortApexStore } from '../apex-store.js';
+import { PUBLIC } from '../as.js';
 import type { Apex, ApexActivity, ApexActor, ApexObject } from '../apex-types.js';
 
 /** An activity built in apex's two shapes, ready for publishBuilt. */
@@ -23,7 +24,7 @@ export interface BuiltActivity {
  */
 export function groupAnnounce(apex: Apex, group: ApexActor, fields: { id: string; object: Record<string, unknown>; stored: ApexObject; published: Date }): BuiltActivity {
   const followers = group.followers[0]!;
-  // The public collection as apex's context compacts it (and as apex's addressing skips it).
+  // Stored as apex's context compacts the public collection (the form its addressing skips), sent in full.
   const { publicAddress } = apex.consts;
   const published = fields.published.toISOString();
   const activity: ApexActivity = {
@@ -45,7 +46,7 @@ export function groupAnnounce(apex: Apex, group: ApexActor, fields: { id: string
     cc: followers,
     object: fields.object,
     published,
-    to: publicAddress,
+    to: PUBLIC,
   });
   return { activity, body };
 }

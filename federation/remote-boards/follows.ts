@@ -55,10 +55,11 @@ export interface FollowsDeps {
 export const followStub = (follow: ApexActivity) => ({ id: follow.id, type: 'Follow', actor: idOf(follow.actor), object: idOf(follow.object) });
 
 /**
- * Follows of remote actors by this instance's actor: how an admin subscribes
- * the instance to another instance's board (a Group). The remote answers
+ * Follows of remote actors by the instance: how an admin subscribes the
+ * instance to another instance's board (a Group). The Follow comes from the
+ * instance's `follows` Person, never from a member. The remote answers
  * with Accept or Reject, recorded here; apex keeps the accepted Follow in the
- * instance actor's `following` collection.
+ * Person's `following` collection.
  */
 export class FollowsService {
   private readonly follows;
@@ -106,10 +107,12 @@ export class FollowsService {
       throw remoteError(error);
     }
     if (!target || !ACTOR_TYPES.has(target.type) || !idOf(target.inbox)) throw federationError(422, 'not_an_actor', true);
-    const me = await actors.instanceActor();
-    const existing = await this.follows.findOne({ localActor: me.id, remoteActor: target.id });
-    if (existing && existing.state !== 'rejected') return view(existing);
-    if (existing) await this.follows.delete(existing.id);
+    const me = await actors.servicePerson('follows');
+    for (const localActor of iris.followingActors()) {
+      const existing = await this.follows.findOne({ localActor, remoteActor: target.id });
+      if (existing && existing.state !== 'rejected') return view(existing);
+      if (existing) await this.follows.delete(existing.id);
+    }
 
     const follow = await apex.buildActivity('Follow', me.id, [target.id], { object: target.id });
     const now = Date.now();
@@ -124,19 +127,24 @@ export class FollowsService {
   }
 
   async list(): Promise<FollowView[]> {
-    const me = await this.deps.actors.instanceActor();
-    const page = await this.follows.find({ where: { localActor: me.id }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 500 });
-    return page.items.map(view);
+    const pages = await Promise.all(
+      this.deps.iris.followingActors().map((localActor) => this.follows.find({ where: { localActor }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 500 })),
+    );
+    return pages
+      .flatMap((page) => page.items)
+      .sort((x, y) => y.createdAt - x.createdAt)
+      .slice(0, 500)
+      .map(view);
   }
 
   /** Withdraws a follow: an Undo goes to the remote, and the follow is forgotten here. */
   async unfollow(id: string): Promise<void> {
-    const { apex, actors } = this.deps;
+    const { apex, actors, iris } = this.deps;
     const doc = typeof id === 'string' && id.length <= 64 ? await this.follows.get(id) : null;
-    if (!doc) throw federationError(404, 'follow_not_found', true);
-    const me = await actors.instanceActor();
+    if (!doc || !iris.followingActors().includes(doc.localActor)) throw federationError(404, 'follow_not_found', true);
+    const me = await actors.resolveIri(doc.localActor);
     const follow = await apex.store.getActivity(doc.followId, true);
-    if (follow && doc.state !== 'rejected') {
+    if (me && follow && doc.state !== 'rejected') {
       const undo = await apex.buildActivity('Undo', me.id, [doc.remoteActor], { object: followStub(follow) });
       await apex.addToOutbox(me, undo);
       await apex.store.removeActivity(follow, me.id);

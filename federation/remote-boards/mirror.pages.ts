@@ -12,6 +12,7 @@ import type { FollowsService } from './follows.js';
 import type { RemoteBoardStats, RemoteMirror, RemoteThreadPage, RemoteThreadSummary } from './mirror.js';
 import type { RemotePosting } from './remote-posting.js';
 import { hostOf } from '../as.js';
+import { Iris } from '../iris.js';
 
 export interface MirrorPagesDeps {
   readonly mirror: RemoteMirror;
@@ -121,8 +122,8 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
   const authors = (group: string) => {
     const seen = new Map<string, Promise<RemoteAuthor>>();
     return (iri: string): Promise<RemoteAuthor> => {
-      // Anonymous posts are the Group's own: nothing about them names a member.
-      if (iri === group) return Promise.resolve({ kind: 'anonymous' });
+      // Anonymous posts are the Group's own, or its anonymous member's on a Parasol board: nothing about them names a member.
+      if (iri === group || iri === Iris.anonymousOf(group)) return Promise.resolve({ kind: 'anonymous' });
       let found = seen.get(iri);
       if (!found) {
         found = objects.getObject(iri).then((actor) => ({

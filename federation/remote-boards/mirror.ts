@@ -8,7 +8,25 @@ import { federationError } from '../errors.js';
 import { apFollowsCollection, apRemotePostsCollection, apRemoteTombstonesCollection, type ApRemotePostDoc } from '../federation.collections.js';
 import { trimForeignObjects } from '../inbound/activity-checks.js';
 import { InboxRefusal } from '../inbound/refusal.js';
-import { dateOf, first, hostOf, idOf, ids, readPostObject, sameOrigin } from '../as.js';
+import { dateOf, first, hostOf, idOf, ids, POST_TYPES, postShown, readPostObject, sameOrigin, type PostObject } from '../as.js';
+
+/** What the sender's own copy of an announced activity said, when the inbox cut that activity to its IRI. */
+export interface AnnounceHint {
+  readonly type?: string;
+  readonly objectIri?: string;
+}
+
+/**
+ * What an Announce, as its sender wrote it, says of the announced activity: its type and its object's IRI. Only a
+ * pointer: the mirror reads the object itself from its origin.
+ */
+export function announceHint(announce: Record<string, unknown> | null): AnnounceHint {
+  const inner = first(announce?.object);
+  if (!inner || typeof inner !== 'object') return {};
+  const { type, object } = inner as { type?: unknown; object?: unknown };
+  const objectIri = idOf(object);
+  return { ...(typeof type === 'string' ? { type } : {}), ...(objectIri ? { objectIri } : {}) };
+}
 
 /** How much of a board's outbox a catch-up reads: its newest activities, a page of twenty at a time. */
 const CATCH_UP_ITEMS = 400;
@@ -21,8 +39,8 @@ export interface MirrorDeps {
   readonly logger: Logger;
   /** Reads an object or activity from its origin. */
   readonly fetchObject: (iri: string) => Promise<unknown>;
-  /** The instance actor's IRI: it follows remote boards on the instance's behalf. */
-  readonly instanceActor: string;
+  /** The IRIs of the local actors that follow remote boards on the instance's behalf. */
+  readonly followingActors: readonly string[];
 }
 
 /**
@@ -41,8 +59,12 @@ export interface MirrorDeps {
 export class RemoteMirror {
   constructor(private readonly deps: MirrorDeps) {}
 
-  /** An Announce that passed the inbox gate (inbound/handlers/announce.handler.ts). */
-  async receive(announce: Record<string, unknown>): Promise<void> {
+  /**
+   * An Announce that passed the inbox gate (inbound/handlers/announce.handler.ts). `hint` is what the sender's own
+   * copy said of an inner activity the inbox cut to its IRI (another origin's): the IRI of its object, which is read
+   * from its origin in place of the activity (many servers serve objects, not activities).
+   */
+  async receive(announce: Record<string, unknown>, hint: AnnounceHint = {}): Promise<void> {
     const { store, logger } = this.deps;
     const group = idOf(announce.actor);
     if (!group) throw new InboxRefusal(400, 'bad_activity');
@@ -52,14 +74,17 @@ export class RemoteMirror {
     const inner = first(announce.object);
     // An activity announced by IRI, or embedded from another origin (which the inbox cuts to its IRI: a member
     // of a third server writing on the board), is read from where it lives, never from the announcer's copy.
-    const activity = typeof inner === 'string' ? await this.fetch(inner) : inner && typeof inner === 'object' ? (inner as Record<string, unknown>) : null;
-    if (!activity) throw new InboxRefusal(400, 'bad_activity');
+    const read = typeof inner === 'string' ? await this.readAnnounced(inner, hint) : inner && typeof inner === 'object' ? (inner as Record<string, unknown>) : null;
+    if (!read) throw new InboxRefusal(400, 'bad_activity');
+    // NodeBB (as FEP-1b12 allows) also announces the bare post: taken as its author's Create of it.
+    const activity: Record<string, unknown> = POST_TYPES.has(String(read.type)) ? { id: read.id, type: 'Create', actor: read.attributedTo, object: [read] } : read;
     const type = activity.type;
     const actor = idOf(activity.actor);
     if (!actor || typeof activity.id !== 'string' || !sameOrigin(activity.id, actor)) throw new InboxRefusal(403, 'not_group_activity');
-    // The Group acts on its own board; anyone else's activity must be addressed to the board.
-    const forBoard = actor === group || [activity.audience, (first(activity.object) as { audience?: unknown } | undefined)?.audience].flatMap(ids).includes(group);
-    if (!forBoard) throw new InboxRefusal(403, 'not_group_activity');
+    // The Group acts on its own board; anyone else's activity, when it names an audience (Mastodon's and others'
+    // do not), must name the board.
+    const audiences = [activity.audience, (first(activity.object) as { audience?: unknown } | undefined)?.audience].flatMap(ids);
+    if (actor !== group && audiences.length > 0 && !audiences.includes(group)) throw new InboxRefusal(403, 'not_group_activity');
 
     if (type === 'Delete') {
       const target = idOf(activity.object);
@@ -78,30 +103,33 @@ export class RemoteMirror {
     const parsed = readPostObject(o);
     if (!parsed.success) throw new InboxRefusal(400, 'bad_object');
     const post = parsed.data;
-    // The object must be the Group's (audience) and the author must be the one who Created it, on their own server.
-    if (!ids(o.audience).includes(group) || post.attributedTo !== actor || !sameOrigin(post.id, actor)) {
+    // The object must be the Group's (when it names an audience) and the author must be the one who Created it, on
+    // their own server.
+    const audience = ids(o.audience);
+    if ((audience.length > 0 && !audience.includes(group)) || post.attributedTo !== actor || !sameOrigin(post.id, actor)) {
       throw new InboxRefusal(403, 'not_group_activity');
     }
     const posts = store.collection(apRemotePostsCollection);
     const existing = await posts.get(post.id);
     if (existing && (existing.groupIri !== group || existing.attributedTo !== actor)) throw new InboxRefusal(403, 'not_group_activity');
     const isThread = post.type === 'Page' || !post.inReplyTo;
-    const threadIri = isThread ? post.id : (post.context ?? post.inReplyTo!);
+    const threadIri = isThread ? post.id : await this.threadOf(post);
     // A catch-up replays the outbox's Creates and Updates as they were sent, and deliveries may arrive out of
     // order: what was deleted stays deleted, and an older version never replaces a newer one.
     const tombstones = store.collection(apRemoteTombstonesCollection);
     if ((await tombstones.getMany([...new Set([post.id, threadIri])])).some((t) => t.groupIri === group)) return;
     if (existing && (type === 'Create' || (existing.updated !== null && (dateOf(post.updated) ?? 0) <= existing.updated))) return;
     const now = Date.now();
+    const shown = postShown(post);
     const doc: ApRemotePostDoc = {
       id: post.id,
       groupIri: group,
       threadIri,
       inReplyTo: isThread ? null : post.inReplyTo,
       kind: isThread ? 'Page' : 'Note',
-      title: isThread ? (post.name ?? '') : null,
-      html: cleanHtml(post.content),
-      summary: post.summary,
+      title: isThread ? shown.title : null,
+      html: cleanHtml(shown.html),
+      summary: shown.contentWarning,
       attributedTo: post.attributedTo,
       // Never later than its arrival: a date in the future would keep a thread on top of the board.
       published: Math.min(existing?.published ?? dateOf(post.published) ?? now, now),
@@ -145,9 +173,10 @@ export class RemoteMirror {
       if (!item || typeof item !== 'object') continue;
       const announce = item as Record<string, unknown>;
       if (announce.type !== 'Announce' || idOf(announce.actor) !== group) continue;
+      const hint = announceHint(announce);
       trimForeignObjects(announce, origin);
       try {
-        await this.receive(announce);
+        await this.receive(announce, hint);
         kept++;
       } catch (error) {
         if (!(error instanceof InboxRefusal)) throw error;
@@ -167,13 +196,38 @@ export class RemoteMirror {
   /** catchUp for every followed board, one after the other; a board that cannot be read is left for the next round. */
   async catchUpAll(): Promise<void> {
     const groups = new Set<string>();
-    await eachPage(
-      (after) => this.deps.store.collection(apFollowsCollection).find({ where: { localActor: this.deps.instanceActor }, orderBy: { field: 'createdAt' }, limit: 200, after }),
-      (follow) => {
-        if (follow.state === 'accepted') groups.add(follow.remoteActor);
-      },
-    );
+    for (const localActor of this.deps.followingActors) {
+      await eachPage(
+        (after) => this.deps.store.collection(apFollowsCollection).find({ where: { localActor }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+        (follow) => {
+          if (follow.state === 'accepted') groups.add(follow.remoteActor);
+        },
+      );
+    }
     for (const group of groups) await this.tryCatchUp(group);
+  }
+
+  /**
+   * The thread a reply belongs to: the thread of the post it answers when that is mirrored here (`inReplyTo` first),
+   * else its FEP-7888 `context` (NodeBB's is its own topic's IRI, not the thread's first post), else what it answers.
+   */
+  private async threadOf(post: PostObject): Promise<string> {
+    const parent = post.inReplyTo ? await this.deps.store.collection(apRemotePostsCollection).get(post.inReplyTo) : null;
+    if (parent) return parent.kind === 'Page' ? parent.id : parent.threadIri;
+    return post.context ?? post.inReplyTo!;
+  }
+
+  /**
+   * An announced activity given by IRI: when the sender's copy named its object (`hint`), the object is read from
+   * its origin, as its author's Create or Update of it, since many servers serve objects and not activities; else
+   * the activity itself.
+   */
+  private async readAnnounced(iri: string, hint: AnnounceHint): Promise<Record<string, unknown> | null> {
+    const { objectIri, type } = hint;
+    if (!objectIri || !sameOrigin(objectIri, iri) || (type !== 'Create' && type !== 'Update')) return this.fetch(iri);
+    const object = await this.fetch(objectIri);
+    if (!object || !POST_TYPES.has(String(object.type))) throw new InboxRefusal(422, 'object_unreadable');
+    return { id: iri, type, actor: object.attributedTo, object: [object] };
   }
 
   /** Reads an activity from its origin (signed by the instance actor; the origin is checked by the fetch). */
@@ -185,14 +239,32 @@ export class RemoteMirror {
     }
   }
 
+  /** Drops the mirrored posts a deleted account wrote (a thread with its replies); returns how many it wrote. */
+  async forgetAuthor(actor: string): Promise<number> {
+    const posts = this.deps.store.collection(apRemotePostsCollection);
+    const written: ApRemotePostDoc[] = [];
+    await eachPage(
+      (after) => posts.find({ where: { attributedTo: actor }, limit: 500, after }),
+      (post) => {
+        written.push(post);
+      },
+    );
+    for (const post of written) await this.erase(post.groupIri, post.id, post);
+    return written.length;
+  }
+
   private async remove(group: string, iri: string, by: string): Promise<void> {
     const { store } = this.deps;
     const found = await store.collection(apRemotePostsCollection).get(iri);
     if (found && (found.groupIri !== group || (by !== group && found.attributedTo !== by))) return;
+    await this.erase(group, iri, found);
+  }
+
+  /** Deletes a post (a thread with its replies) and remembers its IRI, so that no older copy brings it back. */
+  private async erase(group: string, iri: string, found: ApRemotePostDoc | null): Promise<void> {
     const now = Date.now();
-    await store.transaction(async (tx) => {
+    await this.deps.store.transaction(async (tx) => {
       const posts = tx.collection(apRemotePostsCollection);
-      // A removed thread takes its replies with it.
       if (found?.kind === 'Page') await posts.deleteWhere({ threadIri: iri });
       await posts.delete(iri);
       // Also for a post not seen yet: its Create may still be on its way, or in the outbox a catch-up reads.

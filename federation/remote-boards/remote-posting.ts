@@ -14,12 +14,10 @@ import { newId } from '../../server/crypto.js';
 import type { Store } from '../../server/store/port.js';
 import type { Actors } from '../actors/actors.js';
 import type { Apex, ApexActivity } from '../apex-types.js';
-import { idOf } from '../as.js';
+import { idOf, PUBLIC } from '../as.js';
 import { federationError } from '../errors.js';
 import { apFollowsCollection, apRemotePostsCollection } from '../federation.collections.js';
 import { apId, type Iris } from '../iris.js';
-
-const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
 
 export const remoteReplyInput = z.strictObject({
   /** The IRI of a post of a followed remote board, as mirrored here. */
@@ -86,8 +84,9 @@ export class RemotePosting {
 
   /**
    * A member reports a post of a followed remote board: the report goes to
-   * that board's moderators as a Flag from this instance, never naming the
-   * member (as Mastodon forwards reports).
+   * that board's moderators as a Flag from the instance's `reports` Person,
+   * never naming the member (as Mastodon forwards reports; Lemmy takes a Flag
+   * only from a Person).
    */
   async report(account: AccountDoc | null, raw: unknown): Promise<void> {
     const { apex, actors, iris, store } = this.deps;
@@ -96,7 +95,7 @@ export class RemotePosting {
     const target = await store.collection(apRemotePostsCollection).get(input.object);
     if (!target) throw federationError(404, 'remote_post_not_found');
     await this.deps.postingLimit.consume(account.id);
-    const me = await actors.instanceActor();
+    const me = await actors.servicePerson('reports');
     const flag = (await apex.fromJSONLD({
       '@context': apex.context,
       id: `${iris.base}/ap/s/flag-${apId(newId())}`,

@@ -6,6 +6,7 @@ import { createResponseCache } from '../http/response-cache.js';
 import type { VisitorSite } from '../http/kept-answers.js';
 import type { FormState } from '../views/layout.js';
 import { banPage } from './bans.views.js';
+import type { BoardView } from './forum-views.js';
 import { boardsPages } from './boards.pages.js';
 import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, searchPage, threadPage } from './forums.views.js';
 
@@ -30,8 +31,12 @@ export function forumsPages(ctx: AppContext): express.Router {
 
   router.get('/', handle(async (req, res) => sendPage(res, homePage(ctx.page(req), await forums.boards.listBoards(req.account), { remoteBoards: ctx.config.federation.enabled }))));
 
-  const renderBoard = async (req: Request, state?: FormState) =>
-    boardPage(ctx.page(req), await forums.reading.listThreads(req.account, param(req.params.slug), state ? {} : pageQuery(req)), state);
+  // A public board and its threads federate: their pages name their ActivityPub documents (their own addresses).
+  const federates = (board: BoardView) => ctx.config.federation.enabled && board.visibility === 'public';
+  const renderBoard = async (req: Request, state?: FormState) => {
+    const data = await forums.reading.listThreads(req.account, param(req.params.slug), state ? {} : pageQuery(req));
+    return boardPage(ctx.page(req), data, state, federates(data.board) ? `${ctx.config.publicUrl}/b/${data.board.slug}` : null);
+  };
 
   router.get('/b/:slug', handle(async (req, res) => sendPage(res, await renderBoard(req))));
   router.post(
@@ -48,7 +53,8 @@ export function forumsPages(ctx: AppContext): express.Router {
     const view = await forums.reading.getThread(req.account, req.memberKey ?? null, id, after ? { after } : {});
     const quoteId = typeof req.query.quote === 'string' ? req.query.quote : typeof req.body?.quoteOf === 'string' ? (req.body.quoteOf as string) : '';
     const quote = quoteId ? await forums.reading.getPost(req.account, req.memberKey ?? null, quoteId).catch(() => null) : null;
-    return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after }, state);
+    const alternate = federates(view.board) && view.thread.state === 'visible' ? `${ctx.config.publicUrl}/t/${view.thread.id}` : null;
+    return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after, alternate }, state);
   }
 
   const visitorPages = createResponseCache({ maxEntries: VISITOR_PAGES, ttlMs: VISITOR_PAGE_TTL_MS });

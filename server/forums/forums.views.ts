@@ -48,15 +48,24 @@ export function threadRow(ctx: PageContext, thread: ThreadSummary): SafeHtml {
 <small>${authorLabel(ctx, thread.author)} · ${t('thread.replies', { count: thread.replyCount })} · ${formatTime(ctx, thread.lastPostAt)}</small></li>`;
 }
 
+/**
+ * Where a federating page's ActivityPub document is (the page's own address, which answers it when asked for as
+ * ActivityPub), so that a server given the page's address finds the board or the thread.
+ */
+const activityPubAlternate = (href: string | null | undefined): SafeHtml | undefined =>
+  href ? html`<link rel="alternate" type="application/activity+json" href="${href}">` : undefined;
+
 export function boardPage(
   ctx: PageContext,
   data: { board: BoardView; threads: readonly ThreadSummary[]; next: string | null },
   state?: FormState,
+  alternate?: string | null,
 ): SafeHtml {
   const { t } = ctx;
   const b = data.board;
   return layout(ctx, {
     title: b.name,
+    head: activityPubAlternate(alternate),
     body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a></nav>
 <h1>${b.name}${visibilityIcon(b)}</h1>
 <p>${b.description}</p>
@@ -179,12 +188,18 @@ ${problem ? html`<span class="problem">${problem}</span>` : ''}</p>
 <button type="submit" class="danger">${icon('shield')} ${t('mod.ban_submit')}</button></form>`;
 }
 
-export function threadPage(ctx: PageContext, view: ThreadView, options: { quote: PostView | null; after: string | null }, state?: FormState): SafeHtml {
+export function threadPage(
+  ctx: PageContext,
+  view: ThreadView,
+  options: { quote: PostView | null; after: string | null; alternate?: string | null },
+  state?: FormState,
+): SafeHtml {
   const { t } = ctx;
   const { board, thread } = view;
   const title = thread.title || t('thread.deleted_title');
   return layout(ctx, {
     title,
+    head: activityPubAlternate(options.alternate),
     scripts: ['vendor/socket.io.min.js', 'live.js'],
     body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a> › <a href="/b/${board.slug}">${board.name}</a></nav>
 <h1>${thread.pinned ? icon('pin') : ''}${thread.locked ? icon('lock') : ''} ${title}</h1>

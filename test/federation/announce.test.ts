@@ -62,11 +62,12 @@ describe('a Group’s Announce built without reading JSON-LD', () => {
     assert.deepEqual(apex.audienceFromActivity(built.activity).sort(), [apex.consts.publicAddress, `${GROUP}/followers`, GROUP].sort());
   });
 
-  it('sends the envelope as apex’s toJSONLD writes it, and the author’s activity unchanged, its context included', async () => {
+  it('sends the envelope as apex’s toJSONLD writes it, the public collection in full, and the author’s activity unchanged, its context included', async () => {
     const built = groupAnnounce(apex, group, { id, object: inner, stored: inner, published });
     const sent = JSON.parse(built.body) as Record<string, unknown>;
     const written = await apex.toJSONLD(await apex.fromJSONLD(envelope(inner.id)));
-    assert.deepEqual({ ...sent, object: written.object }, written);
+    assert.deepEqual({ ...sent, object: written.object }, JSON.parse(apex.stringifyPublicJSONLD(written)));
+    assert.equal(sent.to, 'https://www.w3.org/ns/activitystreams#Public');
     assert.deepEqual(sent.object, inner);
     // Read back as JSON-LD, the inner activity's own terms keep their meaning.
     const reread = await apex.fromJSONLD(sent);

@@ -7,6 +7,7 @@ import type { AccountMoves } from '../../federation/moves.js';
 import type { RegionalNetwork } from '../../federation/network.js';
 import type { FollowsService } from '../../federation/remote-boards/follows.js';
 import type { RemoteMirror } from '../../federation/remote-boards/mirror.js';
+import type { AccountDeletions } from '../../federation/inbound/account-deletion.js';
 
 /** Which inbox step took an activity, and what the inbox answered. */
 interface Outcome {
@@ -39,7 +40,12 @@ function harness(options: { partnerObject?: boolean; contributionsTakes?: boolea
     if (options.contributionsTakes) res.status(202).end();
     else next();
   };
-  const inbound = inboundActivities({ network, contributions, mirror, moves, follow: {} as never });
+  const deletions = {
+    forget: async () => {
+      steps.push('deletions');
+    },
+  } as unknown as AccountDeletions;
+  const inbound = inboundActivities({ network, contributions, deletions, mirror, moves, follow: {} as never });
 
   return async (activity: Record<string, unknown>): Promise<Outcome> => {
     const outcome: Outcome = { steps, status: null, passedOn: false, error: undefined };
@@ -84,6 +90,12 @@ describe('inbound dispatch (one handler per activity type)', () => {
     const taken = await harness({ contributionsTakes: true })(activity('Create'));
     assert.equal(taken.status, 202, 'a post taken is answered by its handler');
     assert.equal(taken.passedOn, false, 'and apex does not see it');
+  });
+
+  it('takes an account’s Delete of itself to the account deletions, not to the contributions step', async () => {
+    const gone = await harness()(activity('Delete', 'https://b.example/u/bo'));
+    assert.deepEqual(gone.steps, ['deletions']);
+    assert.equal(gone.status, 202);
   });
 
   it('takes a Move as sent to the moves service, and passes on a type without a handler', async () => {

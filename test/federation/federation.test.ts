@@ -200,7 +200,8 @@ describe('federation between instances (separate processes, real HTTP)', functio
         const list = await b.admin.client.api('GET', '/federation/follows');
         assert.equal(list.json.follows[0].state, 'accepted');
       });
-      const bInstance = `${b.url}/ap/instance`;
+      // The instance follows through its own Person (Lemmy and Mbin take a Follow of a community only from a Person).
+      const bInstance = `${b.url}/ap/follows`;
       assert.deepEqual(await followersOf(a, 'general'), [bInstance]);
       const collection = await getJson(`${groupOf(a, 'general')}/followers`);
       assert.equal(collection.json.totalItems, 1);

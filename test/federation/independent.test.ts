@@ -288,7 +288,6 @@ describe('an independent ActivityPub implementation (Fedify) follows a public bo
     assert.equal(delivery?.signedBy?.ownerId?.href, group(), 'the Announce is HTTP-signed with the Group’s key');
 
     const isPublic = (iris: URL[]) => iris.some((iri) => iri.href === PUBLIC_COLLECTION.href);
-    // Parasol (through apex) writes the compact `as:Public`; Fedify's JSON-LD expansion reads it as the Public collection.
     assert.ok(isPublic(announce.toIds), 'the Announce is public');
     const person = `${peer.url}/ap/u/${peer.member.handle.toLowerCase()}`;
     assert.equal(inner.actorId?.href, person);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { AP, eventually, settled, startPeers, type Peer } from './instances.js';
 import { followActivity, Receiver, send, signedPost, type FakeActor, type Received } from './receiver.js';
+import { matchSnapshot, normalised } from './snapshot.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary ActivityPub documents */
 
@@ -97,8 +98,8 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       assert.equal(found.length, 1);
       return activityOf(found[0]!);
     });
-    // apex writes the Public collection in its compact form, which every implementation reads.
-    const isPublic = (v: unknown) => [v].flat().some((x) => x === PUBLIC || x === 'as:Public' || x === 'Public');
+    // The public collection in full: Lemmy reads `to` as plain URLs and drops what it cannot see is public.
+    const isPublic = (v: unknown) => [v].flat().includes(PUBLIC);
     assert.ok(isPublic(create.to), 'the Create is public');
     assert.equal(create.audience, group());
     const inner = create.object;
@@ -148,6 +149,18 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     assert.equal(threads[0].replies[0].inReplyTo, threadIri);
   });
 
+  it('never writes the public collection in its compact form', async () => {
+    await settled(a);
+    const sent = receiver.posts();
+    assert.ok(sent.length > 0, 'something was sent');
+    for (const r of sent) assert.ok(!/"(?:as:)?Public"/.test(r.raw), r.raw);
+    const announce = activityOf(receiver.posts((r) => activityOf(r)?.type === 'Announce')[0]!);
+    assert.deepEqual([announce.to].flat(), [PUBLIC]);
+    const served = await getJson(`${a.url}/ap/s/create-${Buffer.from(firstPostId, 'base64url').toString('hex')}`);
+    assert.equal(served.status, 200, served.text);
+    assert.ok(!served.text.includes('as:Public'), served.text);
+  });
+
   it('an edit sends an Update that B applies', async () => {
     const edited = await a.member.client.api('PATCH', `/posts/${firstPostId}`, { body: 'First post, edited' });
     assert.equal(edited.status, 200, edited.text);
@@ -159,7 +172,34 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     assert.ok(!items.includes('First <strong>post'), items);
   });
 
-  it('an anonymous post reaches B attributed to the Group and nowhere names the member', async () => {
+  it('a member who never chose to federate posts under the board’s one anonymous member, a Person WebFinger finds', async () => {
+    const anonymous = `${a.url}/ap/a/general`;
+    const thread = await a.admin.client.api('POST', '/boards/general/threads', { title: 'By someone unfederated', body: 'Hello' });
+    assert.equal(thread.status, 201, thread.text);
+    const create = await eventually(async () => {
+      const found = announcesAt('Create').filter((r) => activityOf(r).object.object.name === 'By someone unfederated');
+      assert.equal(found.length, 1);
+      return activityOf(found[0]!);
+    });
+    assert.equal(create.object.actor, anonymous);
+    assert.equal(create.object.object.attributedTo, anonymous);
+    assert.ok(!JSON.stringify(create).includes('/ap/u/'), 'no member’s Person is named');
+    const person = await getJson(anonymous);
+    assert.equal(person.status, 200, person.text);
+    assert.equal(person.json.type, 'Person');
+    assert.equal(person.json.preferredUsername, 'anonymous.general');
+    assert.equal(person.json.publicKey.owner, anonymous);
+    const finger = await fetch(`${a.url}/.well-known/webfinger?resource=${encodeURIComponent(`acct:anonymous.general@${a.host}`)}`);
+    assert.equal(finger.status, 200);
+    const jrd = (await finger.json()) as { subject: string; links: { rel: string; href: string }[] };
+    assert.equal(jrd.subject, `acct:anonymous.general@${a.host}`);
+    assert.equal(jrd.links.find((l) => l.rel === 'self')?.href, anonymous);
+    // A board that is not public has no anonymous member.
+    assert.equal((await getJson(`${a.url}/ap/a/no-such-board`)).status, 404);
+  });
+
+  it('an anonymous post reaches B under the board’s anonymous member and nowhere names the member', async () => {
+    const anonymous = `${a.url}/ap/a/general`;
     const handle = a.member.handle.toLowerCase();
     const before = receiver.received.length;
     const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Anonymous one', body: 'Nobody knows', anonymous: true });
@@ -169,8 +209,8 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       assert.equal(found.length, 1);
       return activityOf(found[0]!);
     });
-    assert.equal(create.object.actor, group());
-    assert.equal(create.object.object.attributedTo, group());
+    assert.equal(create.object.actor, anonymous);
+    assert.equal(create.object.object.attributedTo, anonymous);
     await settled(a);
     const sent = receiver.received.slice(before).map((r) => r.raw.toLowerCase());
     assert.ok(sent.length > 0, 'something was sent');
@@ -185,10 +225,10 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       assert.ok(found, 'the anonymous thread is mirrored on B');
       return found;
     });
-    assert.equal(onB.attributedTo, group());
+    assert.equal(onB.attributedTo, anonymous);
     assert.ok(!JSON.stringify(onB).toLowerCase().includes(handle), 'the mirrored thread does not name its author');
 
-    // Its author deleting it: the Group, not the member, sends the Delete; B loses it.
+    // Its author deleting it: the anonymous member, not the member's Person, sends the Delete; B loses it.
     const pageIri = create.object.object.id as string;
     const deleted = await a.member.client.api('DELETE', `/posts/${thread.json.post.id}`);
     assert.ok(deleted.status < 300, deleted.text);
@@ -197,7 +237,7 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       assert.equal(found.length, 1);
       return found[0]!;
     });
-    assert.equal(activityOf(del).object.actor, group());
+    assert.equal(activityOf(del).object.actor, anonymous);
     assert.ok(!del.raw.toLowerCase().includes(handle) && !del.raw.includes('/ap/u/'), del.raw);
     await eventually(async () => assert.ok((await mirrored()).every((t) => t.id !== pageIri), 'the deleted thread is gone from the mirror'));
   });
@@ -311,8 +351,26 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     assert.equal((await getJson(`${a.url}/ap/s/create-${openHex}`)).status, 404);
   });
 
+  it('an Undo of a Follow sends no Update of the followers collection to the others', async () => {
+    const leaving = receiver.actor('leaving');
+    const follow = followActivity(leaving, group());
+    assert.equal((await send(signedPost(`${group()}/inbox`, leaving, follow))).status, 200);
+    await eventually(async () => assert.equal((await a.admin.client.api('GET', '/federation/boards/general/followers')).json.followers.length, 3));
+    const undo = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${leaving.id}/undo/1`, type: 'Undo', actor: leaving.id, object: follow };
+    assert.ok((await send(signedPost(`${group()}/inbox`, leaving, undo))).status < 300, 'the Undo is taken');
+    await eventually(async () => assert.equal((await a.admin.client.api('GET', '/federation/boards/general/followers')).json.followers.length, 2));
+    // A Follow answered after it: whatever the Undo queued is queued by then.
+    const later = receiver.actor('later');
+    assert.equal((await send(signedPost(`${group()}/inbox`, later, followActivity(later, group())))).status, 200);
+    await eventually(async () => assert.equal(receiver.posts((r) => activityOf(r)?.type === 'Accept' && idOf(activityOf(r).object.actor) === later.id).length, 1));
+    await settled(a);
+    // Edits of posts reach followers inside the Group's Announce; a bare Update would be apex's collection Update.
+    assert.deepEqual(receiver.posts((r) => activityOf(r)?.type === 'Update'), []);
+  });
+
   describe('forged Announces are refused and store nothing', () => {
-    const bInbox = () => `${b.url}/ap/instance/inbox`;
+    // Where B receives what the boards it follows send: the inbox of its follows Person.
+    const bInbox = () => `${b.url}/ap/follows/inbox`;
     const fakeCreate = (actor: string, audience: string, id: string) => ({
       id: `${id}/create`,
       type: 'Create',
@@ -348,12 +406,20 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
         assert.equal(found.length, 1);
         return activityOf(found[0]!);
       });
+      // Lemmy and Mbin take a Follow of a community only from a Person: B's instance follows through its own.
+      assert.equal(follow.actor, `${b.url}/ap/follows`);
+      const follower = await getJson(follow.actor);
+      assert.equal(follower.json.type, 'Person', follower.text);
+      assert.equal(follower.json.preferredUsername, 'instance.follows');
       const accept = { '@context': 'https://www.w3.org/ns/activitystreams', id: `${fakeGroup.id}/accepts/1`, type: 'Accept', actor: fakeGroup.id, object: follow };
       assert.ok((await send(signedPost(bInbox(), fakeGroup, accept))).status < 300, 'B takes the fake group’s Accept');
       await eventually(async () => {
         const list = await b.admin.client.api('GET', '/federation/follows');
         assert.equal(list.json.follows.find((f: any) => f.target === fakeGroup.id)?.state, 'accepted');
       });
+      // apex would send an Update of B's following collection to the group that accepted.
+      await settled(b);
+      assert.deepEqual(receiver.posts((r) => activityOf(r)?.type === 'Update'), []);
       const otherGroup = `${receiver.url}/users/othergroup`;
       const cases: [ReturnType<typeof fakeCreate>, number][] = [
         // An inner Create by a member addressed to another group.
@@ -381,6 +447,18 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       assert.match(html, /fine/);
       assert.doesNotMatch(html, /script|onclick|onerror|alert/);
 
+      // A member's report of it reaches the group as a Flag from B's reports Person, naming no member.
+      const reported = await b.member.client.api('POST', '/federation/remote/reports', { object: own.object.id, reason: 'spam' });
+      assert.equal(reported.status, 202, reported.text);
+      const flag = await eventually(async () => {
+        const found = receiver.posts((r) => activityOf(r)?.type === 'Flag');
+        assert.equal(found.length, 1);
+        return found[0]!;
+      });
+      assert.equal(activityOf(flag).actor, `${b.url}/ap/reports`);
+      assert.equal((await getJson(`${b.url}/ap/reports`)).json.type, 'Person');
+      assert.ok(!flag.raw.toLowerCase().includes(b.member.handle.toLowerCase()) && !flag.raw.includes('/ap/u/'), flag.raw);
+
       // A date in the future is taken as the time it arrived (it would keep the thread on top), and an Update cannot move it.
       const future = fakeCreate(fakeGroup.id, fakeGroup.id, `${receiver.url}/posts/4`);
       Object.assign(future.object, { name: 'From the future', published: '2099-01-01T00:00:00Z' });
@@ -391,6 +469,22 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       const dated = listed.find((t) => t.title === 'From the future');
       const at = Date.parse(dated.published);
       assert.ok(at >= sentAt - 1000 && at <= Date.now(), dated.published);
+    });
+  });
+
+  describe('what is sent', () => {
+    it('is every activity exactly as reviewed once (ids and dates normalised)', async () => {
+      await Promise.all([settled(a), settled(b)]);
+      const names = {
+        [a.url]: 'https://a.example',
+        [b.url]: 'https://b.example',
+        [receiver.url]: 'https://remote.example',
+        [a.host]: 'a.example',
+        [a.member.handle]: 'a_member',
+        [a.admin.handle]: 'a_admin',
+        [b.member.handle]: 'b_member',
+      };
+      matchSnapshot('posts-sent', normalised(receiver.posts().map((r) => r.json), names));
     });
   });
 });

@@ -23,6 +23,8 @@ export interface FakeActor {
   readonly privateKeyPem: string;
   readonly publicKeyPem: string;
   readonly inbox: string;
+  /** The actor's type: Person unless the test makes a Group (a Lemmy community, a NodeBB category). */
+  readonly type: string;
 }
 
 export class Receiver {
@@ -30,6 +32,8 @@ export class Receiver {
   private readonly actors = new Map<string, FakeActor>();
   /** The status POSTs to a path get; 202 when none is set. */
   readonly answers = new Map<string, number>();
+  /** Documents GETs of a path (with its query) get, besides the actors: posts, outboxes, pages. */
+  readonly documents = new Map<string, unknown>();
   private server: http.Server | null = null;
   url = '';
 
@@ -49,6 +53,10 @@ export class Receiver {
         this.received.push({ method: req.method ?? 'GET', path, headers: req.headers, raw, json, at: Date.now() });
         if (req.method === 'GET') {
           const actor = [...this.actors.values()].find((a) => new URL(a.id).pathname === path);
+          if (!actor && this.documents.has(path)) {
+            res.writeHead(200, { 'content-type': 'application/activity+json' }).end(JSON.stringify(this.documents.get(path)));
+            return;
+          }
           if (!actor) {
             res.writeHead(404).end();
             return;
@@ -72,14 +80,14 @@ export class Receiver {
   }
 
   /** A new actor on this server, with a 2048-bit RSA key. */
-  actor(name: string): FakeActor {
+  actor(name: string, type = 'Person'): FakeActor {
     const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', {
       modulusLength: 2048,
       publicKeyEncoding: { type: 'spki', format: 'pem' },
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     });
     const id = `${this.url}/users/${name}`;
-    const actor = { id, name, keyId: `${id}#main-key`, privateKeyPem: privateKey, publicKeyPem: publicKey, inbox: `${id}/inbox` };
+    const actor = { id, name, keyId: `${id}#main-key`, privateKeyPem: privateKey, publicKeyPem: publicKey, inbox: `${id}/inbox`, type };
     this.actors.set(name, actor);
     return actor;
   }
@@ -88,7 +96,7 @@ export class Receiver {
     return {
       '@context': ['https://www.w3.org/ns/activitystreams', 'https://w3id.org/security/v1'],
       id: actor.id,
-      type: 'Person',
+      type: actor.type,
       preferredUsername: actor.name,
       inbox: actor.inbox,
       outbox: `${actor.id}/outbox`,

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { RemoteMirror } from '../../remote-boards/mirror.js';
+import { announceHint, type RemoteMirror } from '../../remote-boards/mirror.js';
+import { rawJsonOf } from '../request.js';
 
 /**
  * Announce. A remote board this instance follows passes on what was written
@@ -11,6 +12,6 @@ import type { RemoteMirror } from '../../remote-boards/mirror.js';
  */
 export function announceHandler(mirror: RemoteMirror): RequestHandler {
   return (req, res, next) => {
-    mirror.receive(req.body as Record<string, unknown>).then(() => res.status(202).end(), next);
+    mirror.receive(req.body as Record<string, unknown>, announceHint(rawJsonOf(req))).then(() => res.status(202).end(), next);
   };
 }

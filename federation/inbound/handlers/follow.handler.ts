@@ -19,11 +19,12 @@ export interface FollowHandlerDeps {
 }
 
 /**
- * A remote actor asks to follow a board's Group or the instance actor (FEP-1b12).
+ * A remote actor asks to follow a board's Group or one of the instance's own
+ * actors (the instance actor, its Persons, a board's anonymous member).
  * apex would store the Follow and never answer it, so Follows of these actors
  * are taken here, after the inbox gate and before apex's inbox: a public,
  * open board's Group accepts and lists the follower; an archived board, and
- * the instance actor, reject. The Follow, the follower's place in the list and
+ * the instance's own actors, reject. The Follow, the follower's place in the list and
  * the answer are kept in one transaction before the sender gets its 200, so a
  * crash can no longer keep a Follow that was never answered. apex's
  * accompanying Update of the followers collection to every follower is not

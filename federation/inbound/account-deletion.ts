@@ -1,0 +1,64 @@
+import { AppError } from '../../server/core/errors.js';
+import type { RemoteIntakeService } from '../../server/forums/remote.service.js';
+import type { Logger } from '../../server/logger.js';
+import { eachPage } from '../../server/store/paging.js';
+import type { Store } from '../../server/store/port.js';
+import { apObjectsCollection, apStreamItemsCollection } from '../apex.collections.js';
+import type { PortApexStore } from '../apex-store.js';
+import { hostOf } from '../as.js';
+import { apContributionsCollection } from '../federation.collections.js';
+import type { RemoteMirror } from '../remote-boards/mirror.js';
+
+export interface AccountDeletionDeps {
+  readonly store: Store;
+  readonly apexStore: PortApexStore;
+  readonly forums: RemoteIntakeService;
+  readonly mirror: RemoteMirror;
+  readonly logger: Logger;
+}
+
+/**
+ * A remote account was deleted (Lemmy's `Delete` of the Person, with or
+ * without `removeData`; Mastodon's `Delete` of the actor): what it left here
+ * goes with it. The posts it wrote on our boards are deleted (their
+ * followers get the Group's `Delete`), the posts mirrored from followed
+ * boards that it wrote are dropped, and its follows of our actors end. Only
+ * ever for an account that said so itself (a signed Delete of its own actor),
+ * or whose own server answers that it is gone.
+ */
+export class AccountDeletions {
+  constructor(private readonly deps: AccountDeletionDeps) {}
+
+  async forget(actor: string): Promise<void> {
+    const { store, apexStore, forums, mirror, logger } = this.deps;
+    const postIds: string[] = [];
+    await eachPage(
+      (after) => store.collection(apContributionsCollection).find({ where: { actorIri: actor }, limit: 500, after }),
+      (contribution) => {
+        postIds.push(contribution.id);
+      },
+    );
+    for (const postId of postIds) {
+      // A post its author can no longer delete (a board since archived, say) is left to the moderators.
+      await forums.deleteRemotePost(postId, actor).catch((error: unknown) => {
+        if (!(error instanceof AppError)) throw error;
+      });
+    }
+    const mirrored = await mirror.forgetAuthor(actor);
+    const followerLists: string[] = [];
+    await eachPage(
+      (after) => store.collection(apObjectsCollection).find({ where: { local: true }, orderBy: { field: 'type' }, limit: 500, after }),
+      (local) => {
+        followerLists.push(`${local.id}/followers`);
+      },
+    );
+    let follows = 0;
+    for (const collection of followerLists) {
+      const item = await store.collection(apStreamItemsCollection).findOne({ collection, actor });
+      if (!item) continue;
+      await apexStore.removeStreamItem(item);
+      follows++;
+    }
+    logger.info({ host: hostOf(actor), posts: postIds.length, mirrored, follows }, 'remote account deleted');
+  }
+}
