@@ -43,6 +43,11 @@ export function isAuthor(viewer: AccountDoc | null, key: MemberKey | null, doc: 
   return isBlindAuthor(key, doc);
 }
 
+/** Whether `viewer` started this thread anonymously: a reply of theirs in it defaults to anonymous, never to their name. */
+export function startedAnonymously(viewer: AccountDoc | null, key: MemberKey | null, thread: Proven & { readonly anonymous: boolean }): boolean {
+  return thread.anonymous && isAuthor(viewer, key, thread);
+}
+
 /** Whether the holder of `key` wrote this anonymous item. */
 export function isBlindAuthor(key: MemberKey | null, doc: Proven): boolean {
   if (!key || !doc.blindAuthor) return false;

@@ -40,7 +40,8 @@ export function forumsPages(ctx: AppContext): express.Router {
     const view = await forums.reading.getThread(req.account, req.memberKey ?? null, id, after ? { after } : {});
     const quoteId = typeof req.query.quote === 'string' ? req.query.quote : typeof req.body?.quoteOf === 'string' ? (req.body.quoteOf as string) : '';
     const quote = quoteId ? await forums.reading.getPost(req.account, req.memberKey ?? null, quoteId).catch(() => null) : null;
-    return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after }, state);
+    const reported = req.query.reported === '1' && !!req.account;
+    return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after, reported }, state);
   }
 
   const visitorPages = createResponseCache({ maxEntries: VISITOR_PAGES, ttlMs: VISITOR_PAGE_TTL_MS });
@@ -56,7 +57,7 @@ export function forumsPages(ctx: AppContext): express.Router {
       }
       const page = ctx.page(req);
       // Everything the page depends on besides the thread: the language, the address, and the site's name and exit.
-      const key = [req.locale, req.originalUrl, page.instanceName, page.discreet, page.quickExitUrl].join('\u0000');
+      const key = [req.locale, req.originalUrl, page.instanceName, page.discreet, page.genericTitles, page.quickExitUrl].join('\u0000');
       if (visitorPages.serve(req, res, key)) return;
       const version = visitorPages.version();
       const html = await renderThread(req);

@@ -5,7 +5,7 @@ import { parseInput } from '../core/validate.js';
 import { excerpt } from '../content/markdown.js';
 import { eachPage } from '../store/paging.js';
 import { createTaggedCache } from '../store/tagged-cache.js';
-import { authorOf, blindOnBoard, type AuthorView } from './authorship.js';
+import { authorOf, blindOnBoard, startedAnonymously, type AuthorView } from './authorship.js';
 import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { ForumViews, PostsContext, PostView, SearchHit, ThreadSummary, ThreadView, BoardView } from './forum-views.js';
@@ -242,6 +242,7 @@ export class ReadingService {
       next: found.next,
       canReply: block === null,
       replyBlocked: block,
+      replyAnonymously: startedAnonymously(viewer, key, thread),
     };
   }
 }

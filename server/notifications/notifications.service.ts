@@ -1,5 +1,5 @@
 import type { Publish } from '../core/live.js';
-import type { Store } from '../store/port.js';
+import type { Store, TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
 import { notFound } from '../core/errors.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
@@ -32,15 +32,25 @@ export class NotificationsService {
   }
 
   async notify(accountIds: readonly string[], kind: string, url: string): Promise<void> {
+    await this.store.transaction((tx) => this.write(tx, accountIds, kind, url));
+    this.announce(accountIds, kind, url);
+  }
+
+  /**
+   * Writes the notifications inside the caller's transaction, so that they are kept exactly when the change they
+   * tell about is: `announce` them once it has committed.
+   */
+  async write(tx: TxScope, accountIds: readonly string[], kind: string, url: string): Promise<void> {
     const now = Date.now();
-    const unique = [...new Set(accountIds)];
-    await this.store.transaction(async (tx) => {
-      const col = tx.collection(notificationsCollection);
-      for (const accountId of unique) {
-        await col.insert({ id: newId(), accountId, kind, url, seen: false, createdAt: now, expiresAt: now + NOTIFICATION_LIFETIME_MS });
-      }
-    });
-    for (const accountId of unique) this.publish('account', accountId, 'notification', { kind, url });
+    const col = tx.collection(notificationsCollection);
+    for (const accountId of new Set(accountIds)) {
+      await col.insert({ id: newId(), accountId, kind, url, seen: false, createdAt: now, expiresAt: now + NOTIFICATION_LIFETIME_MS });
+    }
+  }
+
+  /** Tells open pages about notifications written (and committed) with `write`. */
+  announce(accountIds: readonly string[], kind: string, url: string): void {
+    for (const accountId of new Set(accountIds)) this.publish('account', accountId, 'notification', { kind, url });
   }
 
   async unseen(accountId: string, limit = 20): Promise<NotificationView[]> {

@@ -163,7 +163,7 @@ export class ReviewsService {
       id: newId(),
       boardId: board.id,
       authorId: author.id,
-      anonymous: input.anonymous,
+      anonymous: input.anonymous ?? input.kind === 'warning',
       kind: input.kind,
       categories: input.kind === 'warning' ? [...new Set(input.categories)] : [],
       severity: input.kind === 'warning' ? (input.severity ?? null) : null,

@@ -1,4 +1,5 @@
 import type { Store } from '../store/port.js';
+import { eachPage } from '../store/paging.js';
 import { newId } from '../crypto.js';
 import type { Clock } from '../core/clock.js';
 import { conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../core/errors.js';
@@ -59,6 +60,20 @@ export interface CheckinView {
   readonly alertedAt: number | null;
   readonly handledBy: readonly string[];
   readonly mine: boolean;
+  /** For a buddy facing this alarm: what to do next. Null for the worker and while no alarm is raised. */
+  readonly nextSteps: NextSteps | null;
+}
+
+/** What a buddy facing an alarm needs: where the worker said they were going, and whom to call. */
+export interface NextSteps {
+  /** The notes of this check-in or, for an SOS without one, of the worker's last check-in that named this buddy. */
+  readonly notes: string;
+  /** When those notes were written. */
+  readonly notesAt: number | null;
+  /** The other buddies told of this alarm, who may be called. */
+  readonly otherBuddies: readonly string[];
+  /** What the organisation asks buddies to do and how to reach it, as its admin set it; empty when not set. */
+  readonly contact: string;
 }
 
 export interface AlertView {
@@ -300,12 +315,19 @@ export class SafetyService {
     return this.checkinView(viewer!, updated);
   }
 
-  /** Check-ins of others where `viewer` is a chosen buddy and an alarm is raised. */
+  /**
+   * Check-ins of others where `viewer` is a chosen buddy and an alarm is raised, read from the check-ins
+   * themselves: each stays listed until the worker is safe, however many notifications arrive after it.
+   */
   async alarmsFor(viewer: AccountDoc | null): Promise<CheckinView[]> {
     ensureMember(viewer);
-    const recent = await this.notifications.recent(viewer.id);
-    const ids = [...new Set(recent.filter((n) => n.kind === 'buddy_overdue' || n.kind === 'buddy_sos').map((n) => n.url.split('/').pop()!))];
-    const found = (await this.checkins.getMany(ids)).filter((c) => c.status === 'alerted' && c.buddyIds.includes(viewer.id));
+    const found: CheckinDoc[] = [];
+    await eachPage(
+      (after) => this.checkins.find({ where: { status: 'alerted' }, orderBy: { field: 'deadline', direction: 'desc' }, limit: 200, after }),
+      (c) => {
+        if (c.buddyIds.includes(viewer.id)) found.push(c);
+      },
+    );
     return Promise.all(found.map((c) => this.checkinView(viewer, c)));
   }
 
@@ -356,6 +378,7 @@ export class SafetyService {
   private async checkinView(viewer: AccountDoc, c: CheckinDoc): Promise<CheckinView> {
     const names = await this.accounts.publicNames([c.ownerId, ...c.buddyIds, ...c.handledBy]);
     const name = (id: string) => names.get(id)?.handle ?? '?';
+    const facing = c.status === 'alerted' && c.ownerId !== viewer.id;
     return {
       id: c.id,
       owner: names.get(c.ownerId) ?? null,
@@ -369,7 +392,18 @@ export class SafetyService {
       alertedAt: c.alertedAt,
       handledBy: c.handledBy.map(name),
       mine: c.ownerId === viewer.id,
+      nextSteps: facing
+        ? { ...(await this.lastNotes(viewer, c)), otherBuddies: c.buddyIds.filter((id) => id !== viewer.id).map(name), contact: this.instance.settings().alarmContact }
+        : null,
     };
+  }
+
+  /** An SOS sent with no check-in running has no notes of its own: the worker's last ones for this buddy help. */
+  private async lastNotes(viewer: AccountDoc, c: CheckinDoc): Promise<{ notes: string; notesAt: number | null }> {
+    if (c.notes) return { notes: c.notes, notesAt: c.createdAt };
+    const recent = await this.checkins.find({ where: { ownerId: c.ownerId }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 20 });
+    const last = recent.items.find((x) => x.notes && x.buddyIds.includes(viewer.id));
+    return last ? { notes: last.notes, notesAt: last.createdAt } : { notes: '', notesAt: null };
   }
 
   private async visibleCheckin(viewer: AccountDoc | null, id: string): Promise<CheckinDoc> {
@@ -382,21 +416,26 @@ export class SafetyService {
   /**
    * Tells the chosen buddies at once: live on open pages, on their next page view, and by Web Push. The check-in
    * turns from open to alerted in one transaction that reads it again first, so that two scanners (or a scan and an
-   * SOS) finding the same deadline alert only once; an SOS still raises an overdue alarm to SOS, once. Returns the
-   * alerted check-in, or null when another caller had raised this alarm already.
+   * SOS) finding the same deadline alert only once; an SOS still raises an overdue alarm to SOS, once. The buddies'
+   * notifications are written in that same transaction: a crash or a full disk leaves either both or neither, and
+   * an alarm left open is raised again by the next scan. Returns the alerted check-in, or null when another caller
+   * had raised this alarm already.
    */
   private async raiseAlarm(c: CheckinDoc, sos: boolean): Promise<CheckinDoc | null> {
     const now = this.clock.now();
+    const url = `/safety/checkins/${c.id}`;
+    const kind = sos ? 'buddy_sos' : 'buddy_overdue';
     const updated = await this.store.transaction(async (tx) => {
       const col = tx.collection(checkinsCollection);
       const fresh = await col.get(c.id);
       const due = fresh?.status === 'open' || (sos && fresh?.status === 'alerted' && !fresh.sos);
       if (!fresh || !due) return null;
-      return col.patch(c.id, { status: 'alerted', sos: fresh.sos || sos, alertedAt: now, expiresAt: now + this.config.checkinRetentionMs });
+      const alerted = await col.patch(c.id, { status: 'alerted', sos: fresh.sos || sos, alertedAt: now, expiresAt: now + this.config.checkinRetentionMs });
+      if (alerted) await this.notifications.write(tx, alerted.buddyIds, kind, url);
+      return alerted;
     });
     if (!updated) return null;
-    const url = `/safety/checkins/${c.id}`;
-    await this.notifications.notify(updated.buddyIds, sos ? 'buddy_sos' : 'buddy_overdue', url);
+    this.notifications.announce(updated.buddyIds, kind, url);
     for (const buddy of updated.buddyIds) this.publish('account', buddy, 'buddy-alert', { checkinId: c.id, sos });
     await this.push.notify(updated.buddyIds, url);
     return updated;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createParasol, type Parasol } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import type { Clock } from '../../server/core/clock.js';
+import type { Logger } from '../../server/logger.js';
 import { testDatabaseFor } from './test-database.js';
 import { withCheapHashing } from './process.js';
 
@@ -23,7 +24,7 @@ const relaxed = { perKey: 1000, overall: 10_000, windowSeconds: 60 };
  * TEST_DATABASE_URL=postgres://…, a PostgreSQL schema of the data dir's own), listening on a free loopback port.
  */
 export async function startInstance(
-  options: { env?: Record<string, string>; config?: (c: Config) => Config; dataDir?: string; clock?: Clock } = {},
+  options: { env?: Record<string, string>; config?: (c: Config) => Config; dataDir?: string; clock?: Clock; logger?: Logger } = {},
 ): Promise<TestInstance> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-test-'));
   const database = options.env?.DATABASE_URL === undefined ? await testDatabaseFor(dataDir) : null;
@@ -31,7 +32,7 @@ export async function startInstance(
   const base = loadConfig(withCheapHashing({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...databaseEnv, ...options.env }));
   let config: Config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed, posting: relaxed, lookup: relaxed, roomMessages: relaxed, roomEvents: relaxed } };
   if (options.config) config = options.config(config);
-  const parasol = await createParasol(config, { clock: options.clock });
+  const parasol = await createParasol(config, { clock: options.clock, logger: options.logger });
   const port = await parasol.listen();
   const url = `http://127.0.0.1:${port}`;
   return {
