@@ -66,7 +66,7 @@ export interface CheckinView {
 
 /** What a buddy facing an alarm needs: where the worker said they were going, and whom to call. */
 export interface NextSteps {
-  /** The notes of this check-in or, for an SOS without one, of the worker's last check-in that named this buddy. */
+  /** The notes of this check-in or, for an SOS without any, of the worker's last check-in that named this buddy. */
   readonly notes: string;
   /** When those notes were written. */
   readonly notesAt: number | null;
@@ -398,9 +398,12 @@ export class SafetyService {
     };
   }
 
-  /** An SOS sent with no check-in running has no notes of its own: the worker's last ones for this buddy help. */
+  /**
+   * An SOS sent with no check-in running has no notes of its own: the worker's last ones for this buddy help. An
+   * overdue check-in without notes gets none from an older one, which may be about another place.
+   */
   private async lastNotes(viewer: AccountDoc, c: CheckinDoc): Promise<{ notes: string; notesAt: number | null }> {
-    if (c.notes) return { notes: c.notes, notesAt: c.createdAt };
+    if (c.notes || !c.sos) return { notes: c.notes, notesAt: c.notes ? c.createdAt : null };
     const recent = await this.checkins.find({ where: { ownerId: c.ownerId }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 20 });
     const last = recent.items.find((x) => x.notes && x.buddyIds.includes(viewer.id));
     return last ? { notes: last.notes, notesAt: last.createdAt } : { notes: '', notesAt: null };

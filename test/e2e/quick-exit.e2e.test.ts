@@ -118,11 +118,18 @@ describe('quick exit in Chromium', function () {
     }));
   }
 
-  it('Escape three times forgets everything the site kept on the phone, and the draft does not come back', async () => {
+  it('Escape three times forgets everything the site kept on the phone, and the draft does not come back (a 360 px phone in Burmese)', async () => {
     const url = await exitTo('/today');
     const thread = await ana.client.api('POST', '/boards/general/threads', { title: 'Asking about police checks', body: 'Has anyone been asked for ID?' });
     const threadPath = `/t/${thread.json.thread.id}`;
-    const { page } = await chromium.person('ana', { cookies: [{ name: 'psl_session', value: ana.client.cookies.get('psl_session')!, url: inst.url }] });
+    const body = inst.parasol.ctx.i18n.t('my', 'post.body');
+    const { page } = await chromium.person('ana', {
+      viewport: { width: 360, height: 740 },
+      cookies: [
+        { name: 'psl_session', value: ana.client.cookies.get('psl_session')!, url: inst.url },
+        { name: 'psl_lang', value: 'my', url: inst.url },
+      ],
+    });
     let cleared = '';
     page.on('response', (response) => {
       if (new URL(response.url()).pathname === '/exit') cleared = response.headers()['clear-site-data'] ?? '';
@@ -145,7 +152,8 @@ describe('quick exit in Chromium', function () {
       });
     });
     const reply = 'Half-written: the police asked me at the door';
-    await page.locator('#reply').getByLabel('Your message').fill(reply);
+    assert.equal(await page.getAttribute('html', 'lang'), 'my');
+    await page.locator('#reply').getByLabel(body).fill(reply);
     await page.waitForFunction((key) => localStorage.getItem(key) !== null, `parasol-draft:${threadPath}/posts`);
     const before = await page.evaluate(async () => ({ caches: (await caches.keys()).length, databases: (await indexedDB.databases()).length }));
     assert.ok(before.caches >= 2 && before.databases === 1, JSON.stringify(before));
@@ -158,7 +166,7 @@ describe('quick exit in Chromium', function () {
 
     assert.deepEqual(await leftOnPhone(page), { localStorage: [], sessionStorage: [], caches: [], databases: [], workers: 0 });
     await page.goto(inst.url + threadPath);
-    assert.equal(await page.locator('#reply').getByLabel('Your message').inputValue(), '', 'no draft comes back');
+    assert.equal(await page.locator('#reply').getByLabel(body).inputValue(), '', 'no draft comes back');
     assert.equal(await page.locator('#offline-notice').isHidden(), true, 'nothing says a draft was restored');
   });
 
