@@ -12,12 +12,12 @@ const SOS_COUNTDOWN = 5;
 
 /**
  * One tap sends an SOS, never a question: with JavaScript a visible countdown first, which the worker can cancel
- * after a mistaken tap. Its texts, one per second left, come from the catalogues.
+ * after a mistaken tap. Its texts, one per second left (the first for one second), come from the catalogues.
  */
 function sosForm(ctx: PageContext): SafeHtml {
   const { t } = ctx;
-  const counts = Array.from({ length: SOS_COUNTDOWN }, (_, i) => html` data-left-${i + 1}="${t('safety.sos_countdown', { seconds: i + 1 })}"`);
-  return html`<form method="post" action="/safety/sos" class="sos" data-sos="${SOS_COUNTDOWN}"${counts} data-cancel="${t('safety.sos_cancel')}" data-cancelled="${t('safety.sos_cancelled')}">${csrfField(ctx)}<button type="submit" class="danger big">🆘 ${t('safety.sos')}</button><p class="sos-status" role="status" aria-live="assertive"></p></form>`;
+  const countdown = Array.from({ length: SOS_COUNTDOWN }, (_, i) => t('safety.sos_countdown', { seconds: i + 1 }));
+  return html`<form method="post" action="/safety/sos" class="sos" data-sos data-countdown="${JSON.stringify(countdown)}" data-cancel="${t('safety.sos_cancel')}" data-cancelled="${t('safety.sos_cancelled')}">${csrfField(ctx)}<button type="submit" class="danger big">🆘 ${t('safety.sos')}</button><p class="sos-status" role="status" aria-live="assertive"></p></form>`;
 }
 
 /** What a buddy facing an alarm does next: the worker's notes, the other buddies, the organisation's contact route. */

@@ -117,7 +117,7 @@ export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
   const { t } = ctx;
   const account = ctx.account;
   // In discreet mode a live banner says no more than a push notification on the lock screen: that there is something.
-  const alert = (key: string) => (ctx.discreet ? t('notification.banner', { count: 1 }) : t(key));
+  const alertText = (key: string) => (ctx.discreet ? t('notification.banner', { count: 1 }) : t(key));
   return html`<!doctype html>
 <html lang="${ctx.locale}" dir="${ctx.dir}">
 <head>
@@ -134,7 +134,7 @@ export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
 ${pageScripts(ctx, options.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
 ${options.head ?? ''}
 </head>
-<body${ctx.account?.status === 'active' ? html` data-account="${ctx.account.id}" data-alert-sos="${alert('notification.buddy_sos')}" data-alert-overdue="${alert('notification.buddy_overdue')}" data-alert-notification="${t('notification.banner', { count: 1 })}"` : ''}>
+<body${ctx.account?.status === 'active' ? html` data-account="${ctx.account.id}" data-alert-sos="${alertText('notification.buddy_sos')}" data-alert-overdue="${alertText('notification.buddy_overdue')}" data-alert-notification="${t('notification.banner', { count: 1 })}"` : ''}>
 <p id="live-alert" class="live-alert" role="alert" hidden></p>
 <p id="offline-notice" class="notice offline" role="status" hidden data-offline="${t('offline.notice')}" data-queued="${t('offline.queued')}" data-restored="${t('offline.restored')}"></p>
 <aside aria-label="${t('layout.quick_exit')}"><a id="quick-exit" class="quick-exit" href="${ctx.quickExitUrl}" rel="noreferrer" data-exit-url="${ctx.quickExitUrl}" data-csrf="${ctx.csrfToken}" title="${t('layout.quick_exit_hint')}">${icon('door')}<span>${t('layout.quick_exit')}</span></a></aside>

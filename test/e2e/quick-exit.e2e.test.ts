@@ -135,7 +135,9 @@ describe('quick exit in Chromium', function () {
       if (new URL(response.url()).pathname === '/exit') cleared = response.headers()['clear-site-data'] ?? '';
     });
     await page.goto(`${inst.url}/`);
-    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
     await page.goto(inst.url + threadPath);
     await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
     // The service worker keeps the pages read, and a page may have kept more: each kind of storage holds something.
