@@ -43,7 +43,7 @@
         sw && sw.getRegistrations().then(function (regs) {
           return each(regs, function (reg) { return reg.unregister(); });
         }),
-        fetch('/exit', { method: 'POST', body: new URLSearchParams({ _csrf: link.getAttribute('data-csrf') }), credentials: 'same-origin' }),
+        fetch('/exit', { method: 'POST', credentials: 'same-origin' }),
       ],
       function (work) {
         return Promise.resolve(work).catch(function () {});

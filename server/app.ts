@@ -16,7 +16,7 @@ import { InstanceService } from './instance/instance.service.js';
 import { checkLanguageSettings, languagePolicy } from './instance/languages.js';
 import { pageSite } from './instance/page-site.js';
 import { instanceCollection } from './instance/instance.collections.js';
-import { instancePages } from './instance/instance.pages.js';
+import { clearSiteData, instancePages } from './instance/instance.pages.js';
 import { accountsCollections } from './accounts/accounts.collections.js';
 import { createPassphraseHasher } from './accounts/passphrase.js';
 import { SessionsService } from './accounts/sessions.service.js';
@@ -92,7 +92,7 @@ import { adminApi } from './admin/admin.api.js';
 import { adminPages } from './admin/admin.pages.js';
 import { ApiRouter } from './http/api-router.js';
 import { authenticate } from './http/auth.middleware.js';
-import { csrfProtection } from './http/csrf.middleware.js';
+import { csrfProtection, sameSiteOnly } from './http/csrf.middleware.js';
 import { AppError } from './core/errors.js';
 import { securityHeaders } from './http/security-headers.js';
 import { errorHandler } from './http/error-handler.js';
@@ -384,6 +384,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     (_req, _res, next) => next(new AppError(404, 'not_found')),
   );
 
+  app.post('/exit', sameSiteOnly(publicOrigin), clearSiteData);
   app.use(
     express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }),
     csrfProtection(instance.keyedHash, secure, publicOrigin, 'form'),

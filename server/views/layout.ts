@@ -137,7 +137,7 @@ ${options.head ?? ''}
 <body${ctx.account?.status === 'active' ? html` data-account="${ctx.account.id}" data-alert-sos="${alertText('notification.buddy_sos')}" data-alert-overdue="${alertText('notification.buddy_overdue')}" data-alert-notification="${t('notification.banner', { count: 1 })}"` : ''}>
 <p id="live-alert" class="live-alert" role="alert" hidden></p>
 <p id="offline-notice" class="notice offline" role="status" hidden data-offline="${t('offline.notice')}" data-queued="${t('offline.queued')}" data-restored="${t('offline.restored')}"></p>
-<aside aria-label="${t('layout.quick_exit')}"><a id="quick-exit" class="quick-exit" href="${ctx.quickExitUrl}" rel="noreferrer" data-exit-url="${ctx.quickExitUrl}" data-csrf="${ctx.csrfToken}" title="${t('layout.quick_exit_hint')}">${icon('door')}<span>${t('layout.quick_exit')}</span></a></aside>
+<aside aria-label="${t('layout.quick_exit')}"><a id="quick-exit" class="quick-exit" href="${ctx.quickExitUrl}" rel="noreferrer" data-exit-url="${ctx.quickExitUrl}" title="${t('layout.quick_exit_hint')}">${icon('door')}<span>${t('layout.quick_exit')}</span></a></aside>
 <header class="top">
   <a class="skip" href="#main">${t('layout.skip')}</a>
   <a class="brand" href="/">${icon('home')}<span>${ctx.instanceName}</span></a>

@@ -74,7 +74,7 @@ describe('forum pages without JavaScript', () => {
     assert.match(page.text, /<details class="cw"><summary>⚠️ sad story<\/summary>/);
   });
 
-  it('defaults a reply in one's own anonymous thread to anonymous, and elsewhere to named; either can be chosen', async () => {
+  it('defaults a reply in one’s own anonymous thread to anonymous, and elsewhere to named; either can be chosen', async () => {
     const made = await alice.client.submit('/b/general', '/b/general/threads', { title: 'Asked anonymously', body: 'A question', anonymous: 'on' });
     assert.equal(made.status, 303, made.text.slice(0, 300));
     const location = made.headers.get('location')!;

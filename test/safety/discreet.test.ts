@@ -126,7 +126,9 @@ describe('discreet mode', () => {
     const discreet = (await alice.client.get('/notifications')).text;
     for (const explicit of [/SOS from a buddy/, /has not checked in/, /New incident report/, /safety alert/]) assert.doesNotMatch(discreet, explicit);
     assert.match(discreet, /data-alert-sos="You have 1 new notification\." data-alert-overdue="You have 1 new notification\."/);
-    assert.equal((discreet.match(/New notification ·/g) ?? []).length, 2, 'each notification only says it is there');
+    const listed = (await alice.client.api('GET', '/notifications')).json.notifications.length as number;
+    assert.ok(listed >= 2);
+    assert.equal((discreet.match(/New notification ·/g) ?? []).length, listed, 'each notification only says it is there');
   });
 
   it('is chosen on the settings page, without JavaScript', async () => {
