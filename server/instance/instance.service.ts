@@ -88,7 +88,7 @@ export class InstanceService {
     }
     // Settings written by an older version lack newer fields: the defaults fill them, except that an instance
     // running before discreet titles existed keeps the titles its members know until its admin says otherwise.
-    this.current = { ...defaults, discreetTitlesByDefault: false, ...settings };
+    this.current = { ...defaults, ...settings, discreetTitlesByDefault: 'discreetTitlesByDefault' in settings ? settings.discreetTitlesByDefault : false };
     this.secrets = secrets;
     return this;
   }

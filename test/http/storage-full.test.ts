@@ -21,12 +21,12 @@ describe('a full disk', () => {
   after(async () => inst?.close());
 
   it('is recognised from SQLite, the file system and PostgreSQL, also when wrapped', () => {
-    assert.ok(isStorageFull(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })));
-    assert.ok(isStorageFull(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })));
-    assert.ok(isStorageFull(Object.assign(new Error('could not extend file'), { code: '53100' })));
-    assert.ok(isStorageFull(new Error('transaction failed', { cause: Object.assign(new Error('full'), { code: 'SQLITE_FULL' }) })));
-    assert.ok(!isStorageFull(Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT' })));
-    assert.ok(!isStorageFull(null));
+    assert.ok(isStorageFull(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })), 'SQLite');
+    assert.ok(isStorageFull(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })), 'the file system');
+    assert.ok(isStorageFull(Object.assign(new Error('could not extend file'), { code: '53100' })), 'PostgreSQL');
+    assert.ok(isStorageFull(new Error('transaction failed', { cause: Object.assign(new Error('full'), { code: 'SQLITE_FULL' }) })), 'wrapped');
+    assert.ok(!isStorageFull(Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT' })), 'another SQLite error');
+    assert.ok(!isStorageFull(null), 'nothing');
   });
 
   itReadsSqliteFile('answers 503 with Retry-After and a message, logs it once a minute, and works again once there is room', async () => {

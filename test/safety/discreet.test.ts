@@ -127,7 +127,7 @@ describe('discreet mode', () => {
     for (const explicit of [/SOS from a buddy/, /has not checked in/, /New incident report/, /safety alert/]) assert.doesNotMatch(discreet, explicit);
     assert.match(discreet, /data-alert-sos="You have 1 new notification\." data-alert-overdue="You have 1 new notification\."/);
     const listed = (await alice.client.api('GET', '/notifications')).json.notifications.length as number;
-    assert.ok(listed >= 2);
+    assert.ok(listed >= 2, 'both notifications are listed');
     assert.equal((discreet.match(/New notification ·/g) ?? []).length, listed, 'each notification only says it is there');
   });
 

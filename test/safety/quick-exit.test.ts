@@ -79,7 +79,7 @@ describe('quick exit', () => {
       assert.equal(reply.headers.get('clear-site-data'), '"cache", "storage"');
       assert.equal(reply.headers.get('cache-control'), 'no-store');
     }
-    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
       const forged = await alice.client.request('POST', '/exit', { headers });
       assert.equal(forged.status, 403);
       assert.equal(forged.headers.get('clear-site-data'), null, 'another site cannot wipe a member’s browser');
