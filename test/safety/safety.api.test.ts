@@ -249,6 +249,7 @@ describe('safety tools API', () => {
       await clock.advance(minutes * 60_000 + SCAN_MS);
       return started.json.checkin.id as string;
     };
+    const main = (page: string) => /<main id="main">([\s\S]*)<\/main>/.exec(page)?.[1] ?? '';
     const alarmIds = async (who: Person) => ((await who.client.api('GET', '/checkins/alarms')).json.checkins as { id: string }[]).map((c) => c.id);
 
     it('lists an open alarm from the check-in itself, however many notifications come after it, until the worker is safe', async () => {
@@ -305,7 +306,8 @@ describe('safety tools API', () => {
       assert.match(page, new RegExp(`Handling it: ${fay.handle}`), 'who else is handling it');
       assert.match(page, new RegExp(`SOS from ${dee.handle}`));
 
-      const own = (await dee.client.get(`/safety/checkins/${id}`)).text;
+      // The page's own content: the live banner's texts for when a buddy of hers needs help are on every page.
+      const own = main((await dee.client.get(`/safety/checkins/${id}`)).text);
       assert.match(own, /Your SOS was sent to your buddies/);
       assert.doesNotMatch(own, /SOS from|check on them|What to do next|hotline/, 'the worker reads what is meant for them, not the buddies’ message');
     });
@@ -316,7 +318,7 @@ describe('safety tools API', () => {
       assert.match(page, /The organisation has not written its contact route yet/);
       assert.match(page, /They left no notes for this check-in/);
       assert.match(page, /Nobody has said they are handling this yet/);
-      const own = (await dee.client.get(`/safety/checkins/${id}`)).text;
+      const own = main((await dee.client.get(`/safety/checkins/${id}`)).text);
       assert.match(own, /Your buddies were told you have not checked in/);
       assert.doesNotMatch(own, /Please check on them/);
     });
