@@ -70,7 +70,8 @@ export class PostingService {
     if (!author) throw unauthorized('login_required');
     const { thread, board } = await docs.threadWithBoard(author, threadId, key);
     const input = parseInput(replyInput, raw);
-    const byline = this.byline(author, key, board, input.anonymous ?? startedAnonymously(author, key, thread));
+    const opening = input.anonymous === undefined && thread.anonymous ? await docs.posts.get(thread.firstPostId) : null;
+    const byline = this.byline(author, key, board, input.anonymous ?? startedAnonymously(author, key, thread, opening));
     const html = renderBody(input.body);
     if (input.quoteOf) {
       const quoted = await docs.posts.get(input.quoteOf);

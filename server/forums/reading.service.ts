@@ -235,6 +235,7 @@ export class ReadingService {
     const shown = found.items.filter((p) => postVisibleTo(viewer, key, p, board));
     const names = await views.namesFor([thread]);
     const block = postingBlock(viewer, board, thread);
+    const opening = viewer && thread.anonymous ? (found.items.find((p) => p.id === thread.firstPostId) ?? (await this.deps.docs.posts.get(thread.firstPostId))) : null;
     return {
       board: views.boardView(viewer, board),
       thread: views.threadSummary(thread, names),
@@ -242,7 +243,7 @@ export class ReadingService {
       next: found.next,
       canReply: block === null,
       replyBlocked: block,
-      replyAnonymously: startedAnonymously(viewer, key, thread),
+      replyAnonymously: startedAnonymously(viewer, key, thread, opening),
     };
   }
 }
