@@ -130,10 +130,6 @@ describe('quick exit in Chromium', function () {
         { name: 'psl_lang', value: 'my', url: inst.url },
       ],
     });
-    let cleared = '';
-    page.on('response', (response) => {
-      if (new URL(response.url()).pathname === '/exit') cleared = response.headers()['clear-site-data'] ?? '';
-    });
     await page.goto(`${inst.url}/`);
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
@@ -160,11 +156,13 @@ describe('quick exit in Chromium', function () {
     const before = await page.evaluate(async () => ({ caches: (await caches.keys()).length, databases: (await indexedDB.databases()).length }));
     assert.ok(before.caches >= 2 && before.databases === 1, JSON.stringify(before));
 
+    const exitAnswer = page.waitForResponse((response) => new URL(response.url()).pathname === '/exit');
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
+    const answer = await exitAnswer;
+    assert.equal((await answer.allHeaders())['clear-site-data'], '"cache", "storage"', 'the server was asked to clear the HTTP cache and storage');
     await page.waitForURL(url);
-    assert.equal(cleared, '"cache", "storage"', 'the server was asked to clear the HTTP cache and storage');
 
     assert.deepEqual(await leftOnPhone(page), { localStorage: [], sessionStorage: [], caches: [], databases: [], workers: 0 });
     await page.goto(inst.url + threadPath);
