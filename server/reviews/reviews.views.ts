@@ -199,6 +199,6 @@ export function queuePage(ctx: PageContext, pending: readonly { review: ReviewVi
     title: t('review.queue'),
     body: html`<h1>${icon('flag')} ${t('review.queue')}</h1>
 ${pending.length === 0 ? html`<p>${t('mod.no_pending')}</p>` : ''}
-${pending.map((p) => html`<div class="card"><p><small>${t('mod.author', { handle: p.author ?? t('post.deleted_member') })}</small></p>${reviewCard(ctx, p.review)}</div>`)}`,
+${pending.map((p) => html`<div class="card">${p.review.author.kind === 'anonymous' ? '' : html`<p><small>${t('mod.author', { handle: p.author ?? t('post.deleted_member') })}</small></p>`}${reviewCard(ctx, p.review)}</div>`)}`,
   });
 }
