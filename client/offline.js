@@ -9,8 +9,8 @@
  *  - keeps what is typed into a form marked data-draft on this phone, so a
  *    post is never lost: a form sent while offline waits and is sent when the
  *    connection returns, and an unsent text is put back when the page opens.
- * Texts come from the page (data-* on #offline-notice). Quick exit and log-out
- * forget the drafts and the saved pages.
+ * Texts come from the page (data-* on #offline-notice). Log-out forgets the
+ * drafts and the saved pages; quick exit (safety.js) forgets everything.
  */
 (function () {
   'use strict';
@@ -110,8 +110,6 @@
 
   var logout = document.querySelector('form[action="/logout"]');
   if (logout) logout.addEventListener('submit', forget);
-  var exit = document.getElementById('quick-exit');
-  if (exit) exit.addEventListener('click', forget, true);
 
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {

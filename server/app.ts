@@ -16,7 +16,7 @@ import { InstanceService } from './instance/instance.service.js';
 import { checkLanguageSettings, languagePolicy } from './instance/languages.js';
 import { pageSite } from './instance/page-site.js';
 import { instanceCollection } from './instance/instance.collections.js';
-import { instancePages } from './instance/instance.pages.js';
+import { clearSiteData, instancePages } from './instance/instance.pages.js';
 import { accountsCollections } from './accounts/accounts.collections.js';
 import { createPassphraseHasher } from './accounts/passphrase.js';
 import { SessionsService } from './accounts/sessions.service.js';
@@ -98,7 +98,7 @@ import { authenticate } from './http/auth.middleware.js';
 import { AppError } from './core/errors.js';
 import { securityHeaderList, securityHeaders } from './http/security-headers.js';
 import { KeptAnswers } from './http/kept-answers.js';
-import { csrfProtection, csrfSeed, newCsrfSeedCookie } from './http/csrf.middleware.js';
+import { csrfProtection, csrfSeed, newCsrfSeedCookie, sameSiteOnly } from './http/csrf.middleware.js';
 import { errorHandler } from './http/error-handler.js';
 import { createLimiter } from './core/rate-limit.js';
 import { openCoordination } from './cluster/coordination.js';
@@ -415,6 +415,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     (_req, _res, next) => next(new AppError(404, 'not_found')),
   );
 
+  app.post('/exit', sameSiteOnly(publicOrigin), clearSiteData);
   app.use(
     express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }),
     csrfProtection(instance.keyedHash, secure, publicOrigin, 'form'),

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadSecretSettings, secretEnvSchema, SecretSettingsError, type SecretSettings } from './secret-settings.js';
@@ -31,7 +32,13 @@ const floorChecks = [
 ] as const;
 
 const baseEnvSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  // Not coerced: PORT= (empty) would read as 0, a random port that nobody could find.
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number from 0 to 65535 (unset, the port is 8080)')
+    .transform(Number)
+    .pipe(z.number().max(65535, 'must be a port number from 0 to 65535 (unset, the port is 8080)'))
+    .default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -163,6 +170,20 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * A SQLite file named in DATABASE_URL must go into a directory that exists: a mistyped path would otherwise start
+ * a new, empty instance beside the real one. (DATA_DIR's default directory is made on first start.)
+ */
+function checkSqliteDirectory(databaseUrl: string | undefined): void {
+  if (!databaseUrl?.startsWith('sqlite:')) return;
+  const file = databaseUrl.slice('sqlite:'.length);
+  if (file === ':memory:') return;
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir)) {
+    throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: the directory ${dir} does not exist; create it, or correct the path`);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -172,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
   const databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parasol.sqlite')}`;
+  checkSqliteDirectory(e.DATABASE_URL);
   let secrets: SecretSettings;
   try {
     secrets = loadSecretSettings(e, dataDir, databaseUrl);

@@ -117,17 +117,17 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'get', path: '/me', tag, access: 'account', summary: 'Your account',
     handler: async ({ req }) => {
       const account = req.account!;
-      return { account: { ...accountView(account), recoveryCodesLeft: recoveryCodesLeft(account), discreet: account.discreet ?? null } };
+      return { account: { ...accountView(account), recoveryCodesLeft: recoveryCodesLeft(account), discreet: account.discreet ?? null, discreetTitles: account.discreetTitles ?? null } };
     },
   });
 
   api.route({
     method: 'patch', path: '/me', tag, access: 'account', body: profileInput,
-    summary: 'Change your display name, language or discreet mode (true, false, or null for the instance default)',
+    summary: 'Change your display name, language, discreet mode or discreet titles (each true, false, or null for the instance default)',
     handler: async ({ req }) => {
       const account = await accounts.updateProfile(req.account!.id, req.body);
-      // Only the owner sees their discreet choice: accountView is also what admins see of others.
-      return { account: { ...accountView(account), discreet: account.discreet ?? null } };
+      // Only the owner sees their discreet choices: accountView is also what admins see of others.
+      return { account: { ...accountView(account), discreet: account.discreet ?? null, discreetTitles: account.discreetTitles ?? null } };
     },
   });
 

@@ -35,6 +35,8 @@ export interface AccountDoc {
   approvalAnswer?: string;
   /** Discreet mode (neutral site name and icon); absent or null follows the instance default. */
   discreet?: boolean | null;
+  /** The site's name as every page's title (what the browser's history keeps); absent or null follows the instance default. */
+  discreetTitles?: boolean | null;
   /** Part of every device cookie's MAC: raised when everything of the account ends, so a taken phone's device cookie stops counting. */
   deviceEpoch?: number;
   /** Kept to the UTC day, as every account- and session-side timestamp. */

@@ -26,7 +26,7 @@ function safeNext(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
 }
 
-/** The profile form's discreet-mode choice as the service takes it; anything unexpected goes through for the schema to refuse. */
+/** A discreet choice of the profile form as the service takes it; anything unexpected goes through for the schema to refuse. */
 function discreetChoice(value: unknown): unknown {
   const choices: Record<string, boolean | null> = { default: null, on: true, off: false };
   return typeof value === 'string' && value in choices ? choices[value] : value;
@@ -131,6 +131,7 @@ export function accountsPages(ctx: AppContext): express.Router {
       displayName: account.displayName,
       locale: account.locale,
       discreet: account.discreet ?? null,
+      discreetTitles: account.discreetTitles ?? null,
       sessions: await sessions.list(account.id, req.sessionId),
       tokens: await sessions.listTokens(account.id),
       recoveryCodesLeft: recoveryCodesLeft(account),
@@ -160,7 +161,7 @@ export function accountsPages(ctx: AppContext): express.Router {
     '/settings/profile',
     settingsPost('profile', async (req) => {
       const body = formBody(req);
-      req.account = await accounts.updateProfile(req.account!.id, { displayName: body.displayName, locale: body.locale || null, discreet: discreetChoice(body.discreet) });
+      req.account = await accounts.updateProfile(req.account!.id, { displayName: body.displayName, locale: body.locale || null, discreet: discreetChoice(body.discreet), discreetTitles: discreetChoice(body.discreetTitles) });
       if (req.account.locale) req.locale = req.account.locale;
       return { done: req.t('settings.saved') };
     }),

@@ -38,6 +38,8 @@ export const profileInput = z.strictObject({
   locale: z.string().max(20).nullable().optional(),
   /** Discreet mode on or off; null follows the instance default. */
   discreet: z.boolean().nullable().optional(),
+  /** The site's name as every page's title, on or off; null follows the instance default. */
+  discreetTitles: z.boolean().nullable().optional(),
 });
 export const changePassphraseInput = z.strictObject({ current: z.string().min(1).max(PASSPHRASE_MAX), passphrase: passphraseSchema });
 export const deleteAccountInput = z.strictObject({

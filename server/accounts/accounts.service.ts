@@ -224,6 +224,7 @@ export class AccountsService {
     if (input.displayName !== undefined) patch.displayName = input.displayName;
     if (input.locale !== undefined) patch.locale = input.locale;
     if (input.discreet !== undefined) patch.discreet = input.discreet;
+    if (input.discreetTitles !== undefined) patch.discreetTitles = input.discreetTitles;
     return (await this.accounts.patch(accountId, patch))!;
   }
 

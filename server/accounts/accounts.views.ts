@@ -110,6 +110,8 @@ export interface SettingsData {
   readonly locale: string | null;
   /** Discreet mode as the member chose it; null follows the instance default. */
   readonly discreet: boolean | null;
+  /** Discreet titles as the member chose them; null follows the instance default. */
+  readonly discreetTitles: boolean | null;
   readonly sessions: readonly SessionView[];
   readonly tokens: readonly TokenView[];
   readonly recoveryCodesLeft: number;
@@ -146,6 +148,12 @@ ${errorBox(s('profile'))}
   <select id="f-discreet" name="discreet" aria-describedby="f-discreet-hint">${(['default', 'on', 'off'] as const).map((c) => {
     const chosen = c === 'default' ? data.discreet === null : data.discreet === (c === 'on');
     return html`<option value="${c}" ${chosen ? 'selected' : ''}>${t(`settings.discreet_${c}`)}</option>`;
+  })}</select></p>
+  <p class="field"><label for="f-discreetTitles">${t('settings.discreet_titles')}</label>
+  <small id="f-discreetTitles-hint">${t('settings.discreet_titles_hint')}</small>
+  <select id="f-discreetTitles" name="discreetTitles" aria-describedby="f-discreetTitles-hint">${(['default', 'on', 'off'] as const).map((c) => {
+    const chosen = c === 'default' ? data.discreetTitles === null : data.discreetTitles === (c === 'on');
+    return html`<option value="${c}" ${chosen ? 'selected' : ''}>${t(`settings.discreet_titles_${c}`)}</option>`;
   })}</select></p>
   <button type="submit">${icon('check')} ${t('settings.save')}</button>
 </form>

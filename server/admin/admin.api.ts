@@ -16,7 +16,7 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'patch', path: '/admin/settings', tag, access: 'admin', body: settingsInput,
-    summary: 'Change the instance name, registration mode (open, approval, invite), approval question, quick-exit address (https), discreet-mode default and name, or the languages offered (`offeredLocales`, empty: all) and the default language (`defaultLocale`, null: configured default)',
+    summary: 'Change the instance name, registration mode (open, approval, invite), approval question, quick-exit address (https), discreet-mode default and name, discreet-titles default (`discreetTitlesByDefault`), what buddies facing an alarm should do (`alarmContact`), or the languages offered (`offeredLocales`, empty: all) and the default language (`defaultLocale`, null: configured default)',
     handler: async ({ body }) => ({ settings: await instance.changeSettings(body) }),
   });
 

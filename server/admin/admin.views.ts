@@ -73,6 +73,13 @@ ${errorBox(s('settings'))}
   ${([true, false] as const).map((on) => html`<label><input type="radio" name="discreetByDefault" value="${String(on)}" ${data.settings.discreetByDefault === on ? 'checked' : ''}> ${t(on ? 'admin.discreet_yes' : 'admin.discreet_no')}</label>`)}
   </fieldset>
   ${field(s('settings'), { name: 'discreetName', label: t('admin.discreet_name'), hint: t('admin.discreet_name_hint'), maxlength: 40, value: data.settings.discreetName })}
+  <fieldset><legend>${t('admin.discreet_titles_default')}</legend>
+  ${([true, false] as const).map((on) => html`<label><input type="radio" name="discreetTitlesByDefault" value="${String(on)}" ${data.settings.discreetTitlesByDefault === on ? 'checked' : ''}> ${t(on ? 'admin.discreet_titles_yes' : 'admin.discreet_titles_no')}</label>`)}
+  </fieldset>
+  <p class="field${s('settings')?.fieldErrors?.alarmContact ? ' invalid' : ''}"><label for="f-alarmContact">${t('admin.alarm_contact')}</label>
+  <small id="f-alarmContact-hint">${t('admin.alarm_contact_hint')}</small>
+  <textarea id="f-alarmContact" name="alarmContact" rows="3" maxlength="1000" aria-describedby="f-alarmContact-hint">${s('settings')?.values?.alarmContact ?? data.settings.alarmContact}</textarea>
+  ${s('settings')?.fieldErrors?.alarmContact ? html`<span class="problem">${s('settings')!.fieldErrors!.alarmContact}</span>` : ''}</p>
   <fieldset${s('settings')?.fieldErrors?.offeredLocales ? html` class="invalid"` : ''}><legend>${icon('globe')} ${t('admin.languages')}</legend>
   <small>${t('admin.languages_hint')}</small>
   <input type="hidden" name="offeredLocales" value="">

@@ -1,10 +1,11 @@
 /**
  * Errors a user can cause. Every one carries an HTTP status, a stable code for
  * API clients and a catalogue key so that the page and the JSON answer show the
- * message in the user's language. Anything else that reaches the error handler
- * is our bug and answers 500.
+ * message in the user's language (503: the server cannot keep anything now, its
+ * storage being full). Anything else that reaches the error handler is our bug
+ * and answers 500.
  */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
 
 export type MessageParams = Readonly<Record<string, string | number>>;
 
@@ -18,7 +19,7 @@ export class AppError extends Error {
     readonly params: MessageParams = {},
     /** Per-field messages (catalogue keys with params) for forms and API clients. */
     readonly fields: Readonly<Record<string, { key: string; params: MessageParams }>> = {},
-    /** Seconds until a rate-limited action may be tried again. */
+    /** Seconds until a rate-limited action (or anything, while the storage is full) may be tried again. */
     readonly retryAfter?: number,
   ) {
     super(code);

@@ -43,6 +43,14 @@ export function isAuthor(viewer: AccountDoc | null, key: MemberKey | null, doc: 
   return isBlindAuthor(key, doc);
 }
 
+/**
+ * Whether `viewer` started this thread anonymously, proven by its opening post (a thread keeps no blinded id of its
+ * own): a reply of theirs in it defaults to anonymous, never to their name.
+ */
+export function startedAnonymously(viewer: AccountDoc | null, key: MemberKey | null, thread: { readonly anonymous: boolean }, opening: Proven | null): boolean {
+  return thread.anonymous && opening !== null && isAuthor(viewer, key, opening);
+}
+
 /** Whether the holder of `key` wrote this anonymous item. */
 export function isBlindAuthor(key: MemberKey | null, doc: Proven): boolean {
   if (!key || !doc.blindAuthor) return false;

@@ -72,6 +72,8 @@ export interface ThreadView {
   readonly canReply: boolean;
   /** Why the viewer cannot reply, as an error code, when they cannot. */
   readonly replyBlocked: string | null;
+  /** The viewer started this thread anonymously: their replies default to anonymous too. */
+  readonly replyAnonymously: boolean;
 }
 
 export interface SearchHit {

@@ -100,7 +100,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/threads/:id/posts', tag, access: 'account', body: replyInput, status: 201,
-    summary: 'Reply: {body, anonymous?, contentWarning?, quoteOf?}',
+    summary: 'Reply: {body, anonymous?, contentWarning?, quoteOf?}; without anonymous, a reply in a thread you started anonymously is anonymous',
     handler: async ({ req, account }) => ({ post: await forums.posting.reply(account, req.memberKey ?? null, param(req.params.id), req.body) }),
   });
   api.route({

@@ -18,7 +18,7 @@ const VISITOR_PAGE_TTL_MS = 60_000;
 const THREAD_PAGE_PATH = /^\/t\/[^/]+\/?$/i;
 
 /** Everything a visitor's thread page depends on besides the thread: the language, the address, and the site's name and exit. */
-const visitorPageKey = (locale: string, url: string, site: VisitorSite) => [locale, url, site.name, site.discreet, site.quickExitUrl].join('\u0000');
+const visitorPageKey = (locale: string, url: string, site: VisitorSite) => [locale, url, site.name, site.discreet, site.genericTitles, site.quickExitUrl].join('\u0000');
 
 const pageQuery = (req: Request) => (typeof req.query.after === 'string' ? { after: req.query.after } : {});
 const param = (value: string | undefined) => value ?? '';
@@ -54,7 +54,8 @@ export function forumsPages(ctx: AppContext): express.Router {
     const quoteId = typeof req.query.quote === 'string' ? req.query.quote : typeof req.body?.quoteOf === 'string' ? (req.body.quoteOf as string) : '';
     const quote = quoteId ? await forums.reading.getPost(req.account, req.memberKey ?? null, quoteId).catch(() => null) : null;
     const alternate = federates(view.board) && view.thread.state === 'visible' ? `${ctx.config.publicUrl}/t/${view.thread.id}` : null;
-    return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after, alternate }, state);
+    const reported = req.query.reported === '1' && !!req.account;
+    return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after, alternate, reported }, state);
   }
 
   const visitorPages = createResponseCache({ maxEntries: VISITOR_PAGES, ttlMs: VISITOR_PAGE_TTL_MS });
@@ -70,7 +71,7 @@ export function forumsPages(ctx: AppContext): express.Router {
         return;
       }
       const page = ctx.page(req);
-      const key = visitorPageKey(req.locale, req.originalUrl, { name: page.instanceName, discreet: page.discreet, quickExitUrl: page.quickExitUrl });
+      const key = visitorPageKey(req.locale, req.originalUrl, { name: page.instanceName, discreet: page.discreet, genericTitles: page.genericTitles, quickExitUrl: page.quickExitUrl });
       if (visitorPages.serve(req, res, key)) return;
       const version = visitorPages.version();
       const html = await renderThread(req);

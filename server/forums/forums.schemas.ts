@@ -57,7 +57,8 @@ export const threadInput = z.strictObject({
 
 export const replyInput = z.strictObject({
   body: z.string().max(BODY_MAX),
-  anonymous: flag.default(false),
+  /** Left out: anonymous in a thread the member started anonymously, named elsewhere. */
+  anonymous: flag.optional(),
   contentWarning: optionalText(CW_MAX),
   quoteOf: z.string().trim().max(64).transform((v) => (v === '' ? null : v)).nullable().optional(),
 });

@@ -84,10 +84,17 @@ function postingHint(ctx: PageContext): SafeHtml {
   return ctx.account ? html`` : html`<p class="notice"><a href="/login?next=${encodeURIComponent(ctx.path)}">${icon('login')} ${ctx.t('forums.login_to_post')}</a></p>`;
 }
 
-function anonymousChoice(ctx: PageContext, state?: FormState): SafeHtml {
-  const checked = state?.values?.anonymous === 'on' || state?.values?.anonymous === 'true';
-  return html`<label class="check"><input type="checkbox" name="anonymous" value="on" ${checked ? 'checked' : ''}> ${ctx.t('post.post_anonymously')}</label>
-<small>${ctx.t('post.anonymous_hint')}</small>`;
+/**
+ * Named or anonymous, both sent either way (an unticked box sends nothing, which the server could not tell from
+ * "as usual"); `anonymousFirst` is the default where a name would give the member away.
+ */
+function anonymousChoice(ctx: PageContext, state: FormState | undefined, anonymousFirst = false): SafeHtml {
+  const sent = state?.values?.anonymous;
+  const anonymous = sent === undefined ? anonymousFirst : sent === 'on' || sent === 'true';
+  return html`<fieldset class="choice"><legend>${ctx.t('post.post_as')}</legend>
+<label class="check"><input type="radio" name="anonymous" value="false" ${anonymous ? '' : 'checked'}> ${ctx.t('post.post_named')}</label>
+<label class="check"><input type="radio" name="anonymous" value="on" ${anonymous ? 'checked' : ''}> ${ctx.t('post.post_anonymously')}</label>
+<small>${ctx.t('post.anonymous_hint')}</small></fieldset>`;
 }
 
 function cwField(ctx: PageContext, state?: FormState, value?: string | null): SafeHtml {
@@ -191,7 +198,7 @@ ${problem ? html`<span class="problem">${problem}</span>` : ''}</p>
 export function threadPage(
   ctx: PageContext,
   view: ThreadView,
-  options: { quote: PostView | null; after: string | null; alternate?: string | null },
+  options: { quote: PostView | null; after: string | null; alternate?: string | null; reported?: boolean },
   state?: FormState,
 ): SafeHtml {
   const { t } = ctx;
@@ -203,18 +210,19 @@ export function threadPage(
     scripts: ['vendor/socket.io.min.js', 'live.js'],
     body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a> › <a href="/b/${board.slug}">${board.name}</a></nav>
 <h1>${thread.pinned ? icon('pin') : ''}${thread.locked ? icon('lock') : ''} ${title}</h1>
+${options.reported ? html`<p class="success" role="status">${icon('check')} ${t('report.sent')}</p>` : ''}
 ${thread.state === 'removed' ? html`<p class="notice">${t('thread.removed_notice')}</p>` : ''}
 ${thread.locked ? html`<p class="notice">${t('thread.locked_notice')}</p>` : ''}
 <ol class="posts" id="posts" ${view.next ? '' : html`data-thread="${thread.id}"`}>${view.posts.map((p) => postItem(ctx, p, thread, view.canReply))}</ol>
 <p id="live-status" class="live" role="status" aria-live="polite" data-new-reply="${t('thread.new_reply')}"></p>
 ${view.next ? html`<p><a class="button" href="/t/${thread.id}?after=${encodeURIComponent(view.next)}">${t('thread.more_posts')}</a></p>` : ''}
 ${options.after ? html`<p><a href="/t/${thread.id}">${t('thread.first_page')}</a></p>` : ''}
-${view.canReply ? replyForm(ctx, thread.id, options.quote, state) : view.replyBlocked === 'login_required' ? postingHint(ctx) : html`<p class="notice">${t(`error.${view.replyBlocked ?? 'forbidden'}`, { until: '' })}</p>`}
+${view.canReply ? replyForm(ctx, thread.id, options.quote, view.replyAnonymously, state) : view.replyBlocked === 'login_required' ? postingHint(ctx) : html`<p class="notice">${t(`error.${view.replyBlocked ?? 'forbidden'}`, { until: '' })}</p>`}
 ${board.canModerate ? threadModerationForm(ctx, view) : ''}`,
   });
 }
 
-function replyForm(ctx: PageContext, threadId: string, quote: PostView | null, state?: FormState): SafeHtml {
+function replyForm(ctx: PageContext, threadId: string, quote: PostView | null, anonymousFirst: boolean, state?: FormState): SafeHtml {
   const { t } = ctx;
   return html`<section id="reply" aria-labelledby="h-reply"><h2 id="h-reply">${icon('reply')} ${t('post.reply')}</h2>
 ${errorBox(state)}
@@ -223,7 +231,7 @@ ${csrfField(ctx)}
 ${quote ? html`<input type="hidden" name="quoteOf" value="${quote.id}"><blockquote class="quote">${authorLabel(ctx, quote.author)}: ${quote.html ? raw(quote.html) : ''}</blockquote>` : ''}
 ${bodyField(ctx, state, t('post.body'))}
 ${cwField(ctx, state)}
-${anonymousChoice(ctx, state)}
+${anonymousChoice(ctx, state, anonymousFirst)}
 <button type="submit" class="primary">${icon('reply')} ${t('post.send')}</button>
 </form></section>`;
 }

@@ -9,7 +9,7 @@ import { newId } from '../crypto.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
 import { eachPage } from '../store/paging.js';
 import type { Store } from '../store/port.js';
-import { blindOnBoard, isAuthor } from './authorship.js';
+import { blindOnBoard, isAuthor, startedAnonymously } from './authorship.js';
 import type { AnonymousIdentities } from './anonymous-identities.js';
 import type { ForumChanges } from './changes.js';
 import type { Publish } from '../core/live.js';
@@ -72,7 +72,8 @@ export class PostingService {
     if (!author) throw unauthorized('login_required');
     const { thread, board } = await docs.threadWithBoard(author, threadId, key);
     const input = parseInput(replyInput, raw);
-    const byline = this.byline(author, key, board, input.anonymous);
+    const opening = input.anonymous === undefined && thread.anonymous ? await docs.posts.get(thread.firstPostId) : null;
+    const byline = this.byline(author, key, board, input.anonymous ?? startedAnonymously(author, key, thread, opening));
     const html = renderBody(input.body);
     if (input.quoteOf) {
       const quoted = await docs.posts.get(input.quoteOf);

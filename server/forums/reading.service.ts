@@ -5,7 +5,7 @@ import { parseInput } from '../core/validate.js';
 import { excerpt } from '../content/markdown.js';
 import { eachPage } from '../store/paging.js';
 import { createTaggedCache } from '../store/tagged-cache.js';
-import { authorOf, blindOnBoard, type AuthorView } from './authorship.js';
+import { authorOf, blindOnBoard, startedAnonymously, type AuthorView } from './authorship.js';
 import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { ForumViews, PostsContext, PostView, SearchHit, ThreadSummary, ThreadView, BoardView } from './forum-views.js';
@@ -235,6 +235,7 @@ export class ReadingService {
     const shown = found.items.filter((p) => postVisibleTo(viewer, key, p, board));
     const names = await views.namesFor([thread]);
     const block = postingBlock(viewer, board, thread);
+    const opening = viewer && thread.anonymous ? (found.items.find((p) => p.id === thread.firstPostId) ?? (await this.deps.docs.posts.get(thread.firstPostId))) : null;
     return {
       board: views.boardView(viewer, board),
       thread: views.threadSummary(thread, names),
@@ -242,6 +243,7 @@ export class ReadingService {
       next: found.next,
       canReply: block === null,
       replyBlocked: block,
+      replyAnonymously: startedAnonymously(viewer, key, thread, opening),
     };
   }
 }

@@ -32,6 +32,16 @@ export function newCsrfSeedCookie(secure: boolean): { readonly seed: string; rea
 }
 
 /**
+ * For a POST that needs no token because it changes nothing on the server (the quick exit's clean-up): refused
+ * only when another site sends it.
+ */
+export function sameSiteOnly(publicOrigin: string): RequestHandler {
+  return (req, _res, next) => {
+    next(crossSite(req, publicOrigin) ? new AppError(403, 'csrf_failed') : undefined);
+  };
+}
+
+/**
  * Form posts carry a token bound to a random per-browser cookie (keyed with
  * the instance secret). The JSON API takes no token: a cookie-authenticated
  * POST from another site is refused by its Origin, and bodies must be JSON,

@@ -5,6 +5,7 @@ import type { HeaderList, ResponseCache } from './response-cache.js';
 export interface VisitorSite {
   readonly name: string;
   readonly discreet: boolean;
+  readonly genericTitles: boolean;
   readonly quickExitUrl: string;
 }
 

@@ -7,6 +7,12 @@ import type { InstanceSettings } from './instance.service.js';
  */
 export type DiscreetSettings = Pick<InstanceSettings, 'name' | 'discreetByDefault' | 'discreetName'>;
 
+/** A person's own discreet choices; absent or null follows the instance's defaults. */
+export interface DiscreetChoices {
+  readonly discreet?: boolean | null;
+  readonly discreetTitles?: boolean | null;
+}
+
 /** How the site presents itself to one person: in page titles, the header, the favicon and (later) the web-app manifest. */
 export interface SiteIdentity {
   readonly discreet: boolean;
@@ -15,15 +21,23 @@ export interface SiteIdentity {
   readonly icon: string;
 }
 
-export function isDiscreet(settings: DiscreetSettings, account: { readonly discreet?: boolean | null } | null): boolean {
+export function isDiscreet(settings: DiscreetSettings, account: DiscreetChoices | null): boolean {
   return typeof account?.discreet === 'boolean' ? account.discreet : settings.discreetByDefault;
+}
+
+/**
+ * Discreet titles, apart from discreet mode: every page is titled with the site's name alone, since the browser's
+ * history keeps each page's title ("asking about police checks") long after the tab is closed.
+ */
+export function hasDiscreetTitles(settings: Pick<InstanceSettings, 'discreetTitlesByDefault'>, account: DiscreetChoices | null): boolean {
+  return typeof account?.discreetTitles === 'boolean' ? account.discreetTitles : settings.discreetTitlesByDefault;
 }
 
 export function siteIcon(discreet: boolean): string {
   return discreet ? '/assets/notes.svg' : '/assets/umbrella.svg';
 }
 
-export function siteIdentity(settings: DiscreetSettings, account: { readonly discreet?: boolean | null } | null): SiteIdentity {
+export function siteIdentity(settings: DiscreetSettings, account: DiscreetChoices | null): SiteIdentity {
   const discreet = isDiscreet(settings, account);
   return { discreet, name: discreet ? settings.discreetName : settings.name, icon: siteIcon(discreet) };
 }

@@ -17,6 +17,13 @@ export interface InstanceSettingsDoc {
   discreetByDefault: boolean;
   /** The neutral site name of discreet mode. */
   discreetName: string;
+  /**
+   * Every page's title is the site's name alone (the browser's history keeps titles), for members who did not
+   * choose otherwise and for visitors. On for new instances; settings from before it existed read as off.
+   */
+  discreetTitlesByDefault: boolean;
+  /** What a buddy facing an alarm should do and how to reach the organisation, in the admin's words. */
+  alarmContact: string;
   /** The language of pages for people who chose none and whose browser asks for none offered; null: the configured default. */
   defaultLocale: string | null;
   /** The languages the picker offers; empty: every language with a catalogue. */

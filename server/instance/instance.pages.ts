@@ -7,7 +7,18 @@ import { sendPage } from '../http/pages.js';
 import { html } from '../views/html.js';
 import { icon, layout } from '../views/layout.js';
 
-/** Routes that belong to the instance as a whole: the language switch and the health check. */
+/**
+ * Asked by the quick exit (client/safety.js) on its way out: the browser drops this site's HTTP cache and every kind
+ * of storage it kept (script cannot reach the HTTP cache). Cookies stay: the exit does not log out. It changes
+ * nothing on the server, so it takes no CSRF token (a visitor's page may be a kept copy, with nobody's token).
+ */
+export const clearSiteData: express.RequestHandler = (_req, res) => {
+  res.setHeader('Clear-Site-Data', '"cache", "storage"');
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(204).end();
+};
+
+/** Routes that belong to the instance as a whole: the language switch, the web-app manifest and the health check. */
 export function instancePages(ctx: AppContext): express.Router {
   const router = express.Router();
 

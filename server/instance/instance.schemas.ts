@@ -43,6 +43,14 @@ export const settingsInput = z.strictObject({
     .max(40)
     .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'validation.no_control_chars')
     .optional(),
+  discreetTitlesByDefault: yesNo.optional(),
+  // Several lines are welcome (a phone number, then what to say): only the other control characters are refused.
+  alarmContact: z
+    .string()
+    .trim()
+    .max(1000)
+    .regex(/^(?:[^\p{Cc}\p{Cf}]|\r|\n)*$/u, 'validation.no_control_chars')
+    .optional(),
   // The form sends "" for "the configured default".
   defaultLocale: z
     .string()

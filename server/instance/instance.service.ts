@@ -17,6 +17,8 @@ export interface InstanceSettings {
   readonly quickExitUrl: string;
   readonly discreetByDefault: boolean;
   readonly discreetName: string;
+  readonly discreetTitlesByDefault: boolean;
+  readonly alarmContact: string;
   readonly defaultLocale: string | null;
   readonly offeredLocales: readonly string[];
 }
@@ -31,6 +33,8 @@ const defaults: Omit<InstanceSettingsDoc, 'id' | 'updatedAt'> = {
   quickExitUrl: 'https://www.bbc.com/weather',
   discreetByDefault: false,
   discreetName: 'Notes',
+  discreetTitlesByDefault: true,
+  alarmContact: '',
   defaultLocale: null,
   offeredLocales: [],
 };
@@ -43,6 +47,8 @@ const view = (s: InstanceSettingsDoc): InstanceSettings => ({
   quickExitUrl: s.quickExitUrl,
   discreetByDefault: s.discreetByDefault,
   discreetName: s.discreetName,
+  discreetTitlesByDefault: s.discreetTitlesByDefault,
+  alarmContact: s.alarmContact,
   defaultLocale: s.defaultLocale,
   offeredLocales: s.offeredLocales,
 });
@@ -80,8 +86,9 @@ export class InstanceService {
       secrets = { id: 'secrets', hmacKey: randomToken(32) };
       await this.col.upsert(secrets);
     }
-    // Settings written by an older version lack newer fields: the defaults fill them.
-    this.current = { ...defaults, ...settings };
+    // Settings written by an older version lack newer fields: the defaults fill them, except that an instance
+    // running before discreet titles existed keeps the titles its members know until its admin says otherwise.
+    this.current = { ...defaults, ...settings, discreetTitlesByDefault: 'discreetTitlesByDefault' in settings ? settings.discreetTitlesByDefault : false };
     this.secrets = secrets;
     return this;
   }

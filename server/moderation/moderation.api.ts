@@ -31,7 +31,7 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/moderation/reports/:id/dismiss', tag, access: 'member', summary: 'Dismiss a report (and the other open reports on that post)',
     handler: async ({ req, account }) => {
-      await queue.dismissReport(account!, param(req.params.id));
+      await queue.dismissReport(account!, req.memberKey ?? null, param(req.params.id));
       return undefined;
     },
   });

@@ -39,7 +39,7 @@ export function moderationPages(ctx: AppContext): express.Router {
     '/mod/reports/:id/dismiss',
     formPost(
       async (req, res) => {
-        await queue.dismissReport(req.account!, param(req.params.id));
+        await queue.dismissReport(req.account!, req.memberKey ?? null, param(req.params.id));
         res.redirect(303, '/mod');
       },
       (req, form) => renderQueue(req, { section: 'reports', form }),

@@ -42,8 +42,9 @@ export class ModerationQueueService {
 
   /**
    * The open reports on the boards `actor` moderates, with the reported post and its author when it is named.
-   * Reports on the moderator's own anonymous posts are withheld from them (found with their key): a moderator
-   * would otherwise learn who reported them, and could make the report go away.
+   * Reports on the moderator's own posts, named or anonymous (found with their key), are withheld from them: a
+   * reporter is never shown to the person reported, and nobody judges their own post. Those reports wait for the
+   * other moderators, and every admin moderates every board, so they reach the admins when no one else moderates.
    */
   async reportQueue(actor: AccountDoc, key: MemberKey | null, raw: unknown = {}): Promise<{ next: string | null; items: QueueItem[] }> {
     const { moderation, accounts, content } = this.deps;
@@ -52,8 +53,9 @@ export class ModerationQueueService {
     const page = await moderation.openReports(after, 50);
     const onBoards = page.items.filter((r) => boards.has(r.boardId));
     const own = await content.ownAnonymous(key, onBoards.map((r) => r.postId));
-    const reports = onBoards.filter((r) => !own.has(r.postId));
-    const postMap = new Map((await content.posts(reports.map((r) => r.postId))).map((p) => [p.id, p]));
+    const found = new Map((await content.posts(onBoards.map((r) => r.postId))).map((p) => [p.id, p]));
+    const reports = onBoards.filter((r) => !own.has(r.postId) && found.get(r.postId)?.authorId !== actor.id);
+    const postMap = new Map(reports.flatMap((r) => (found.has(r.postId) ? [[r.postId, found.get(r.postId)!] as const] : [])));
     const people = await accounts.publicNames([
       ...reports.map((r) => r.reporterId),
       ...[...postMap.values()].map((p) => p.authorId).filter((x): x is string => !!x),
@@ -87,11 +89,12 @@ export class ModerationQueueService {
     }));
   }
 
-  async dismissReport(actor: AccountDoc, reportId: string): Promise<void> {
+  async dismissReport(actor: AccountDoc, key: MemberKey | null, reportId: string): Promise<void> {
     const { store, moderation, content } = this.deps;
     const report = await moderation.getReport(reportId);
     const board = (await content.boards(actor)).find((b) => b.id === report.boardId);
     if (!board?.moderated) throw forbidden('moderator_only');
+    if (await this.isOwnPost(actor, key, report.postId)) throw forbidden('own_post_report');
     if (report.status !== 'open') throw conflict('wrong_state');
     await store.transaction(async (tx) => {
       await moderation.resolveReportsFor(tx, report.postId, 'dismissed');
@@ -115,6 +118,12 @@ export class ModerationQueueService {
   /** What moderators removed, per board: public, so members can see moderation happens and how much. */
   async transparency(viewer: AccountDoc | null): Promise<{ slug: string; name: string; removed: number; posts: number }[]> {
     return (await this.deps.content.boards(viewer)).filter((b) => b.visible).map((b) => ({ slug: b.slug, name: b.name, removed: b.removedCount, posts: b.postCount }));
+  }
+
+  /** Whether `actor` wrote this post, under their name or (found with their key) anonymously. */
+  private async isOwnPost(actor: AccountDoc, key: MemberKey | null, postId: string): Promise<boolean> {
+    const [post] = await this.deps.content.posts([postId]);
+    return post?.authorId === actor.id || (await this.deps.content.ownAnonymous(key, [postId])).has(postId);
   }
 
   /** The boards `actor` moderates, by id; refused to members who moderate none. */

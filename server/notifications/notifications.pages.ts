@@ -4,7 +4,7 @@ import { anyAccount, handle, sendPage, signedInOnly } from '../http/pages.js';
 import { html } from '../views/html.js';
 import { csrfField, formatTime, icon, layout } from '../views/layout.js';
 
-/** Only same-site paths: a notification can never send a member elsewhere. */
+/** Only same-site paths: a notification can never send a member elsewhere. In discreet mode each one only says it is there. */
 const sameSite = (url: string) => (/^\/(?![/\\])/.test(url) ? url : '/');
 
 export function notificationsPages(ctx: AppContext): express.Router {
@@ -26,7 +26,7 @@ export function notificationsPages(ctx: AppContext): express.Router {
           body: html`<h1>${icon('flag')} ${t('notification.title')}</h1>
 ${list.length === 0 ? html`<p>${t('notification.none')}</p>` : ''}
 <ul class="list">${list.map(
-            (n) => html`<li>${n.seen ? '' : html`<strong>${t('notification.new')}</strong> `}${t(`notification.${n.kind}`)} · <small>${formatTime(page, n.createdAt)}</small>
+            (n) => html`<li>${n.seen ? '' : html`<strong>${t('notification.new')}</strong> `}${page.discreet ? t('notification.neutral') : t(`notification.${n.kind}`)} · <small>${formatTime(page, n.createdAt)}</small>
 <form method="post" action="/notifications/${n.id}/open" class="inline">${csrfField(page)}<button type="submit">${t('notification.open')}</button></form></li>`,
           )}</ul>`,
         }),

@@ -1,6 +1,6 @@
 import type { Publish } from '../core/live.js';
 import type { MemberKey } from '../core/member-key.js';
-import type { Store } from '../store/port.js';
+import type { Store, TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
 import { notFound } from '../core/errors.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
@@ -72,22 +72,33 @@ export class NotificationsService {
    * until they look, not once per reply.
    */
   async notify(accountIds: readonly string[], kind: string, url: string, topic?: string): Promise<void> {
+    const told = await this.store.transaction((tx) => this.write(tx, accountIds, kind, url, topic));
+    this.announce(told, kind, url);
+  }
+
+  /**
+   * Writes the notifications inside the caller's transaction, so that they are kept exactly when the change they
+   * tell about is: `announce` them once it has committed. Answers the accounts told (with a topic, those that had
+   * no unseen notification of it yet).
+   */
+  async write(tx: TxScope, accountIds: readonly string[], kind: string, url: string, topic?: string): Promise<string[]> {
     const now = Date.now();
-    const unique = [...new Set(accountIds)];
-    const told = await this.store.transaction(async (tx) => {
-      const col = tx.collection(notificationsCollection);
-      const out: string[] = [];
-      for (const accountId of unique) {
-        if (topic !== undefined) {
-          const waiting = await col.find({ where: { accountId, seen: false }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 100 });
-          if (waiting.items.some((n) => n.kind === kind && n.topic === topic)) continue;
-        }
-        await col.insert({ id: newId(), accountId, kind, url, seen: false, createdAt: now, expiresAt: now + NOTIFICATION_LIFETIME_MS, ...(topic !== undefined ? { topic } : {}) });
-        out.push(accountId);
+    const col = tx.collection(notificationsCollection);
+    const told: string[] = [];
+    for (const accountId of new Set(accountIds)) {
+      if (topic !== undefined) {
+        const waiting = await col.find({ where: { accountId, seen: false }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 100 });
+        if (waiting.items.some((n) => n.kind === kind && n.topic === topic)) continue;
       }
-      return out;
-    });
-    for (const accountId of told) this.publish('account', accountId, 'notification', { kind, url });
+      await col.insert({ id: newId(), accountId, kind, url, seen: false, createdAt: now, expiresAt: now + NOTIFICATION_LIFETIME_MS, ...(topic !== undefined ? { topic } : {}) });
+      told.push(accountId);
+    }
+    return told;
+  }
+
+  /** Tells open pages about notifications written (and committed) with `write`. */
+  announce(accountIds: readonly string[], kind: string, url: string): void {
+    for (const accountId of new Set(accountIds)) this.publish('account', accountId, 'notification', { kind, url });
   }
 
   async unseen(accountId: string, limit = 20): Promise<NotificationView[]> {

@@ -37,7 +37,7 @@ export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/review-boards/:slug/reviews', tag, access: 'member', body: reviewInput, status: 201,
-    summary: 'Post a warning or a vouch; identifiers are stored only as keyed slow hashes',
+    summary: 'Post a warning or a vouch; identifiers are stored only as keyed slow hashes; without anonymous, a warning is anonymous and a vouch named',
     handler: async ({ req, account }) => ({ review: await reviews.create(account, req.memberKey ?? null, param(req.params.slug), req.body) }),
   });
   api.route({

@@ -22,7 +22,7 @@ function reviewFromForm(body: Record<string, unknown>): Record<string, unknown> 
     body: body.body ?? '',
     descriptors: body.descriptors ?? '',
     identifiers,
-    anonymous: body.anonymous ?? false,
+    anonymous: body.anonymous,
   };
 }
 

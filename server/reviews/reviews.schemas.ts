@@ -23,7 +23,8 @@ export const reviewInput = z.strictObject({
   body: z.string().max(REVIEW_BODY_MAX),
   descriptors: z.string().trim().max(1000).default(''),
   identifiers: z.array(identifierInput).max(5).default([]),
-  anonymous: flag.default(false),
+  /** Left out: a warning is anonymous (the member may sign it), a vouch is named. */
+  anonymous: flag.optional(),
 });
 
 export const correctionInput = z.strictObject({

@@ -140,7 +140,9 @@ export class ReviewsService {
     const board = await this.deps.records.board(slug);
     if (isSuspended(author)) throw new AppError(403, 'suspended', 'error.suspended', { until: new Date(author.suspendedUntil ?? 0).toISOString().slice(0, 10) });
     const input = parseInput(reviewInput, raw);
-    const blindAuthor = input.anonymous ? blindOnReviewBoard(requireMemberKey(key), board.id) : null;
+    // Left out, a warning is anonymous (a member may choose to sign it) and a vouch named.
+    const anonymous = input.anonymous ?? input.kind === 'warning';
+    const blindAuthor = anonymous ? blindOnReviewBoard(requireMemberKey(key), board.id) : null;
     if (input.kind === 'warning') {
       if (input.categories.length === 0) throw fieldError('categories', 'validation.category_needed');
       if (!input.severity) throw fieldError('severity', 'validation.required');
@@ -166,7 +168,7 @@ export class ReviewsService {
       id: newId(),
       boardId: board.id,
       authorId: blindAuthor ? null : author.id,
-      anonymous: input.anonymous,
+      anonymous,
       ...(blindAuthor ? { blindAuthor, blindBoardId: board.id } : {}),
       kind: input.kind,
       categories: input.kind === 'warning' ? [...new Set(input.categories)] : [],

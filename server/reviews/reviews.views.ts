@@ -127,6 +127,8 @@ export function newReviewPage(ctx: PageContext, board: ReviewBoardView, areas: r
   const v = state?.values ?? {};
   const checkedCats = new Set((v.categories ?? '').split(','));
   const month = v.incidentMonth ?? new Date().toISOString().slice(0, 7);
+  // Anonymous unless the member signs it; sent back with an error, the form keeps what was chosen.
+  const signed = v.anonymous === 'false';
   return layout(ctx, {
     title: t('review.new'),
     body: html`<nav class="crumbs"><a href="/reviews/${board.slug}">${icon('shield')} ${board.name}</a></nav>
@@ -152,7 +154,10 @@ ${state?.fieldErrors?.identifiers ? html`<span class="problem">${state.fieldErro
 ${field(state, { name: 'descriptors', label: t('review.descriptors'), hint: t('review.descriptors_hint'), maxlength: 1000 })}
 <p class="field${state?.fieldErrors?.body ? ' invalid' : ''}"><label for="f-body">${t('review.body')}</label><small>${t('review.body_hint')}</small>
 <textarea id="f-body" name="body" rows="6" maxlength="${REVIEW_BODY_MAX}" required>${v.body ?? ''}</textarea>${state?.fieldErrors?.body ? html`<span class="problem">${state.fieldErrors.body}</span>` : ''}</p>
-<label class="check"><input type="checkbox" name="anonymous" value="on" ${v.anonymous ? 'checked' : ''}> ${t('post.post_anonymously')}</label>
+<fieldset><legend>${t('post.post_as')}</legend>
+<label class="check"><input type="radio" name="anonymous" value="on" ${signed ? '' : 'checked'}> ${t('post.post_anonymously')}</label>
+<label class="check"><input type="radio" name="anonymous" value="false" ${signed ? 'checked' : ''}> ${t('review.sign')}</label>
+<small>${t('review.anonymous_hint')}</small></fieldset>
 <button type="submit" class="primary">${icon('check')} ${t('review.submit')}</button></form>`,
   });
 }

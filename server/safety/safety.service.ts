@@ -1,4 +1,5 @@
 import type { Store } from '../store/port.js';
+import { eachPage } from '../store/paging.js';
 import { newId } from '../crypto.js';
 import type { Clock } from '../core/clock.js';
 import { conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../core/errors.js';
@@ -57,6 +58,20 @@ export interface CheckinView {
   readonly alertedAt: number | null;
   readonly handledBy: readonly string[];
   readonly mine: boolean;
+  /** For a buddy facing this alarm: what to do next. Null for the worker and while no alarm is raised. */
+  readonly nextSteps: NextSteps | null;
+}
+
+/** What a buddy facing an alarm needs: where the worker said they were going, and whom to call. */
+export interface NextSteps {
+  /** The notes of this check-in or, for an SOS without any, of the worker's last check-in that named this buddy. */
+  readonly notes: string;
+  /** When those notes were written. */
+  readonly notesAt: number | null;
+  /** The other buddies told of this alarm, who may be called. */
+  readonly otherBuddies: readonly string[];
+  /** What the organisation asks buddies to do and how to reach it, as its admin set it; empty when not set. */
+  readonly contact: string;
 }
 
 export interface AlertView {
@@ -289,12 +304,19 @@ export class SafetyService {
     return this.checkinView(viewer!, updated);
   }
 
-  /** Check-ins of others where `viewer` is a chosen buddy and an alarm is raised. */
+  /**
+   * Check-ins of others where `viewer` is a chosen buddy and an alarm is raised, read from the check-ins
+   * themselves: each stays listed until the worker is safe, however many notifications arrive after it.
+   */
   async alarmsFor(viewer: AccountDoc | null): Promise<CheckinView[]> {
     ensureMember(viewer);
-    const recent = await this.notifications.recent(viewer.id);
-    const ids = [...new Set(recent.filter((n) => n.kind === 'buddy_overdue' || n.kind === 'buddy_sos').map((n) => n.url.split('/').pop()!))];
-    const found = (await this.checkins.getMany(ids)).filter((c) => c.status === 'alerted' && c.buddyIds.includes(viewer.id));
+    const found: CheckinDoc[] = [];
+    await eachPage(
+      (after) => this.checkins.find({ where: { status: 'alerted' }, orderBy: { field: 'deadline', direction: 'desc' }, limit: 200, after }),
+      (c) => {
+        if (c.buddyIds.includes(viewer.id)) found.push(c);
+      },
+    );
     return Promise.all(found.map((c) => this.checkinView(viewer, c)));
   }
 
@@ -345,6 +367,7 @@ export class SafetyService {
   private async checkinView(viewer: AccountDoc, c: CheckinDoc): Promise<CheckinView> {
     const names = await this.accounts.publicNames([c.ownerId, ...c.buddyIds, ...c.handledBy]);
     const name = (id: string) => names.get(id)?.handle ?? '?';
+    const facing = c.status === 'alerted' && c.ownerId !== viewer.id;
     return {
       id: c.id,
       owner: names.get(c.ownerId) ?? null,
@@ -358,7 +381,21 @@ export class SafetyService {
       alertedAt: c.alertedAt,
       handledBy: c.handledBy.map(name),
       mine: c.ownerId === viewer.id,
+      nextSteps: facing
+        ? { ...(await this.lastNotes(viewer, c)), otherBuddies: c.buddyIds.filter((id) => id !== viewer.id).map(name), contact: this.instance.settings().alarmContact }
+        : null,
     };
+  }
+
+  /**
+   * An SOS sent with no check-in running has no notes of its own: the worker's last ones for this buddy help. An
+   * overdue check-in without notes gets none from an older one, which may be about another place.
+   */
+  private async lastNotes(viewer: AccountDoc, c: CheckinDoc): Promise<{ notes: string; notesAt: number | null }> {
+    if (c.notes || !c.sos) return { notes: c.notes, notesAt: c.notes ? c.createdAt : null };
+    const recent = await this.checkins.find({ where: { ownerId: c.ownerId }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 20 });
+    const last = recent.items.find((x) => x.notes && x.buddyIds.includes(viewer.id));
+    return last ? { notes: last.notes, notesAt: last.createdAt } : { notes: '', notesAt: null };
   }
 
   private async visibleCheckin(viewer: AccountDoc | null, id: string): Promise<CheckinDoc> {
@@ -372,19 +409,26 @@ export class SafetyService {
    * Tells the chosen buddies at once: live on open pages, on their next page view, and by Web Push. The check-in
    * turns from open to alerted by a conditional write (patchIf) that only one caller wins, whichever process
    * it runs in, so two scanners (or a scan and an SOS) finding the same deadline alert only once; an SOS still
-   * raises an overdue alarm to SOS, once. Returns the alerted check-in, or null when another caller had raised
-   * this alarm already.
+   * raises an overdue alarm to SOS, once. The buddies' notifications are written in the same transaction: a crash
+   * or a full disk leaves either both or neither, and an alarm left open is raised again by the next scan. Returns
+   * the alerted check-in, or null when another caller had raised this alarm already.
    */
   private async raiseAlarm(c: CheckinDoc, sos: boolean): Promise<CheckinDoc | null> {
     const now = this.clock.now();
-    const alerted = { status: 'alerted', alertedAt: now, expiresAt: now + this.config.checkinRetentionMs } as const;
-    // An open check-in's sos flag changes only with its status, so the one read is still the one stored when this wins.
-    const updated =
-      (await this.checkins.patchIf(c.id, { status: 'open' }, { ...alerted, sos: c.sos || sos })) ??
-      (sos ? await this.checkins.patchIf(c.id, { status: 'alerted', sos: false }, { ...alerted, sos: true }) : null);
-    if (!updated) return null;
     const url = `/safety/checkins/${c.id}`;
-    await this.notifications.notify(updated.buddyIds, sos ? 'buddy_sos' : 'buddy_overdue', url);
+    const kind = sos ? 'buddy_sos' : 'buddy_overdue';
+    const alerted = { status: 'alerted', alertedAt: now, expiresAt: now + this.config.checkinRetentionMs } as const;
+    const updated = await this.store.transaction(async (tx) => {
+      const col = tx.collection(checkinsCollection);
+      // An open check-in's sos flag changes only with its status, so the one read is still the one stored when this wins.
+      const won =
+        (await col.patchIf(c.id, { status: 'open' }, { ...alerted, sos: c.sos || sos })) ??
+        (sos ? await col.patchIf(c.id, { status: 'alerted', sos: false }, { ...alerted, sos: true }) : null);
+      if (won) await this.notifications.write(tx, won.buddyIds, kind, url);
+      return won;
+    });
+    if (!updated) return null;
+    this.notifications.announce(updated.buddyIds, kind, url);
     for (const buddy of updated.buddyIds) this.publish('account', buddy, 'buddy-alert', { checkinId: c.id, sos });
     await this.push.notify(updated.buddyIds, url);
     return updated;

@@ -7,8 +7,33 @@ import type { IncidentView } from './incidents.service.js';
 
 export type SafetySection = 'checkin' | 'buddies' | 'alerts' | 'incident' | 'sos';
 
+/** Seconds client/sos.js counts down before an SOS goes; without JavaScript it goes at once. */
+const SOS_COUNTDOWN = 5;
+
+/**
+ * One tap sends an SOS, never a question: with JavaScript a visible countdown first, which the worker can cancel
+ * after a mistaken tap. Its texts, one per second left (the first for one second), come from the catalogues.
+ */
 function sosForm(ctx: PageContext): SafeHtml {
-  return html`<form method="post" action="/safety/sos" class="sos">${csrfField(ctx)}<button type="submit" class="danger big">🆘 ${ctx.t('safety.sos')}</button></form>`;
+  const { t } = ctx;
+  const countdown = Array.from({ length: SOS_COUNTDOWN }, (_, i) => t('safety.sos_countdown', { seconds: i + 1 }));
+  return html`<form method="post" action="/safety/sos" class="sos" data-sos data-countdown="${JSON.stringify(countdown)}" data-cancel="${t('safety.sos_cancel')}" data-cancelled="${t('safety.sos_cancelled')}">${csrfField(ctx)}<button type="submit" class="danger big">🆘 ${t('safety.sos')}</button><p class="sos-status" role="status" aria-live="assertive"></p></form>`;
+}
+
+/** What a buddy facing an alarm does next: the worker's notes, the other buddies, the organisation's contact route. */
+function nextSteps(ctx: PageContext, c: CheckinView): SafeHtml {
+  const { t } = ctx;
+  const steps = c.nextSteps;
+  if (!steps) return html``;
+  return html`<section class="card" aria-labelledby="h-next"><h2 id="h-next">${t('safety.next_steps')}</h2>
+<ol>
+<li>${steps.notes
+    ? html`${t('safety.last_notes', { time: formatTime(ctx, steps.notesAt ?? c.expectedEnd) })}<p class="notice">${steps.notes}</p>`
+    : t('safety.no_notes')}</li>
+${steps.otherBuddies.length ? html`<li>${t('safety.other_buddies', { handles: steps.otherBuddies.join(', ') })}</li>` : ''}
+<li>${steps.contact ? html`${t('safety.org_contact')}<p class="keep-lines">${steps.contact}</p>` : t('safety.no_org_contact')}</li>
+</ol>
+<p>${c.handledBy.length ? t('safety.handled_by', { handles: c.handledBy.join(', ') }) : t('safety.nobody_handling')}</p></section>`;
 }
 
 function checkinLine(ctx: PageContext, c: CheckinView): SafeHtml {
@@ -27,7 +52,7 @@ export function hubPage(
   const chosen = new Set((s('checkin')?.values?.buddies ?? '').split(','));
   return layout(ctx, {
     title: t('safety.title'),
-    scripts: ['push.js'],
+    scripts: ['push.js', 'sos.js'],
     body: html`<h1>${icon('shield')} ${t('safety.title')}</h1>
 ${data.alarms.map((c) => html`<p class="error" role="alert"><a href="/safety/checkins/${c.id}">🆘 ${t(c.sos ? 'safety.alarm_sos' : 'safety.alarm_overdue', { handle: c.owner?.handle ?? '?' })}</a></p>`)}
 ${errorBox(s('sos'))}
@@ -36,7 +61,7 @@ ${active.length ? sosForm(ctx) : html`<p class="notice">${t('safety.need_buddy')
 <p>${t('safety.checkin_explain')}</p>
 ${errorBox(s('checkin'))}
 <form method="post" action="/safety/checkins" class="stack">${csrfField(ctx)}
-<p class="field"><label for="c-min">${t('safety.how_long')}</label><select id="c-min" name="minutes">${[30, 60, 90, 120, 180, 240, 360, 480, 720].map((m) => html`<option value="${m}" ${m === 60 ? 'selected' : ''}>${t('safety.minutes', { count: m })}</option>`)}</select></p>
+<p class="field"><label for="c-min">${t('safety.how_long')}</label><select id="c-min" name="minutes">${[10, 15, 30, 60, 90, 120, 180, 240, 360, 480, 720].map((m) => html`<option value="${m}" ${m === 60 ? 'selected' : ''}>${t('safety.minutes', { count: m })}</option>`)}</select></p>
 <fieldset><legend>${t('safety.which_buddies')}</legend>${active.length ? active.map((b) => html`<label class="check"><input type="checkbox" name="buddies" value="${b.handle}" ${chosen.has(b.handle) || !state ? 'checked' : ''}> ${b.displayName}</label>`) : html`<p>${t('safety.no_buddies')}</p>`}</fieldset>
 ${field(s('checkin'), { name: 'notes', label: t('safety.notes'), hint: t('safety.notes_hint'), maxlength: 2000 })}
 <button type="submit" class="primary">${icon('check')} ${t('safety.start')}</button></form></section>
@@ -70,17 +95,20 @@ ${field(state, { name: 'handle', label: t('safety.buddy_handle'), required: true
 
 export function checkinPage(ctx: PageContext, c: CheckinView, state?: FormState): SafeHtml {
   const { t } = ctx;
+  // The worker is told what happened to their own alarm; the words meant for the buddies are for the buddies.
+  const alarm = c.mine ? t(c.sos ? 'safety.sos_sent' : 'safety.overdue_sent') : t(c.sos ? 'safety.alarm_sos' : 'safety.alarm_overdue', { handle: c.owner?.handle ?? '?' });
   return layout(ctx, {
     title: t('safety.checkin'),
+    scripts: c.mine && c.status !== 'closed' ? ['sos.js'] : [],
     body: html`<nav class="crumbs"><a href="/safety">${icon('shield')} ${t('safety.title')}</a></nav>
 <h1>⏱️ ${t('safety.checkin')}</h1>
-${c.status === 'alerted' ? html`<p class="error" role="alert">🆘 ${t(c.sos ? 'safety.alarm_sos' : 'safety.alarm_overdue', { handle: c.owner?.handle ?? '?' })}</p>` : ''}
+${c.status === 'alerted' ? html`<p class="error" role="alert">🆘 ${alarm}</p>` : ''}
 <p><strong>${t(`safety.status_${c.status}`)}</strong> · ${t('safety.until', { time: formatTime(ctx, c.expectedEnd) })}</p>
 ${c.mine ? '' : html`<p>${t('safety.from', { handle: c.owner?.handle ?? '?' })}</p>`}
 <p>${t('safety.buddies')}: ${c.buddies.join(', ')}</p>
-${c.notes ? html`<p class="notice">${c.notes}</p>` : ''}
+${c.notes && !c.nextSteps ? html`<p class="notice">${c.notes}</p>` : ''}
 ${c.clientHint ? html`<p><small>${t('safety.client_hint', { hint: c.clientHint })}</small></p>` : ''}
-${c.handledBy.length ? html`<p class="success">${t('safety.handled_by', { handles: c.handledBy.join(', ') })}</p>` : ''}
+${c.nextSteps ? nextSteps(ctx, c) : c.handledBy.length ? html`<p class="success">${t('safety.handled_by', { handles: c.handledBy.join(', ') })}</p>` : ''}
 ${errorBox(state)}
 ${c.mine && c.status !== 'closed'
   ? html`<form method="post" action="/safety/checkins/${c.id}/safe">${csrfField(ctx)}<button type="submit" class="primary big">✅ ${t('safety.im_safe')}</button></form>

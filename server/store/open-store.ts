@@ -56,11 +56,33 @@ export async function openStore(databaseUrl: string | undefined, options: OpenSt
     const { openMongoStore } = await import('./mongo.adapter.js');
     return openMongoStore({ url: target.url });
   }
-  if (target.path !== ':memory:') mkdirSync(path.dirname(path.resolve(target.path)), { recursive: true });
-  return openSqliteStore({
-    path: target.path,
-    key: target.path === ':memory:' ? null : options.databaseKey,
-    sweepIntervalMs: options.sweepIntervalMs,
-    onSweepError: options.onSweepError,
-  });
+  try {
+    if (target.path !== ':memory:') mkdirSync(path.dirname(path.resolve(target.path)), { recursive: true });
+    return openSqliteStore({
+      path: target.path,
+      key: target.path === ':memory:' ? null : options.databaseKey,
+      sweepIntervalMs: options.sweepIntervalMs,
+      onSweepError: options.onSweepError,
+    });
+  } catch (error) {
+    throw unwritable(error, target.path) ?? error;
+  }
+}
+
+/** Error codes of a database file or directory the server may not write (SQLite's own, or the file system's). */
+const NOT_WRITABLE = /^(SQLITE_CANTOPEN|SQLITE_READONLY|SQLITE_PERM|SQLITE_AUTH|EACCES|EROFS|EPERM)/;
+
+/**
+ * "unable to open database file" names neither the file nor what to change: the error says which directory the
+ * server could not write, and which settings choose it.
+ */
+function unwritable(error: unknown, file: string): Error | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !NOT_WRITABLE.test(code)) return null;
+  const dir = path.dirname(path.resolve(file));
+  return new Error(
+    `cannot write the SQLite database ${path.resolve(file)}: the directory ${dir} is read-only or not writable by this user (${code}). ` +
+      'Make it writable, or set DATA_DIR (or DATABASE_URL=sqlite:PATH) to a directory the server may write.',
+    { cause: error },
+  );
 }

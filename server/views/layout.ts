@@ -11,6 +11,8 @@ import type { IconName } from './icons.js';
 export interface PageSite {
   readonly name: string;
   readonly discreet: boolean;
+  /** Every page titled with the site's name alone (discreet titles). */
+  readonly genericTitles: boolean;
   /** Path of the favicon under /assets. */
   readonly icon: string;
   readonly quickExitUrl: string;
@@ -28,6 +30,8 @@ export interface PageContext {
   readonly instanceName: string;
   /** Neutral title and favicon (see server/instance/discreet.ts). */
   readonly discreet: boolean;
+  /** The site's name as the title of every page, so that the browser's history shows nothing of what was read. */
+  readonly genericTitles: boolean;
   /** Path of the favicon under /assets: the neutral one in discreet mode. */
   readonly favicon: string;
   /** Where the quick-exit button leads. */
@@ -46,6 +50,7 @@ export function pageContext(req: Request, i18n: I18n, site: PageSite): PageConte
     path: req.originalUrl,
     instanceName: site.name,
     discreet: site.discreet,
+    genericTitles: site.genericTitles,
     favicon: site.icon,
     quickExitUrl: site.quickExitUrl,
     account: req.account
@@ -111,13 +116,15 @@ export interface PageOptions {
 export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
   const { t } = ctx;
   const account = ctx.account;
+  // In discreet mode a live banner says no more than a push notification on the lock screen: that there is something.
+  const alertText = (key: string) => (ctx.discreet ? t('notification.banner', { count: 1 }) : t(key));
   return html`<!doctype html>
 <html lang="${ctx.locale}" dir="${ctx.dir}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${ctx.discreet ? ctx.instanceName : `${options.title} · ${ctx.instanceName}`}</title>
+<title>${ctx.discreet || ctx.genericTitles ? ctx.instanceName : `${options.title} · ${ctx.instanceName}`}</title>
 <link rel="icon" href="${ctx.favicon}" type="image/svg+xml">
 <link rel="manifest" href="/manifest.webmanifest" crossorigin="use-credentials">
 <meta name="theme-color" content="#7a3e9d">
@@ -127,7 +134,7 @@ export function layout(ctx: PageContext, options: PageOptions): SafeHtml {
 ${pageScripts(ctx, options.scripts ?? []).map((s) => html`<script src="/assets/${s}" defer></script>`)}
 ${options.head ?? ''}
 </head>
-<body${ctx.account?.status === 'active' ? html` data-account="${ctx.account.id}" data-alert-sos="${t('notification.buddy_sos')}" data-alert-overdue="${t('notification.buddy_overdue')}" data-alert-notification="${t('notification.banner', { count: 1 })}"` : ''}>
+<body${ctx.account?.status === 'active' ? html` data-account="${ctx.account.id}" data-alert-sos="${alertText('notification.buddy_sos')}" data-alert-overdue="${alertText('notification.buddy_overdue')}" data-alert-notification="${t('notification.banner', { count: 1 })}"` : ''}>
 <p id="live-alert" class="live-alert" role="alert" hidden></p>
 <p id="offline-notice" class="notice offline" role="status" hidden data-offline="${t('offline.notice')}" data-queued="${t('offline.queued')}" data-restored="${t('offline.restored')}"></p>
 <aside aria-label="${t('layout.quick_exit')}"><a id="quick-exit" class="quick-exit" href="${ctx.quickExitUrl}" rel="noreferrer" data-exit-url="${ctx.quickExitUrl}" title="${t('layout.quick_exit_hint')}">${icon('door')}<span>${t('layout.quick_exit')}</span></a></aside>

@@ -106,6 +106,70 @@ describe('quick exit in Chromium', function () {
     await assertBackLeavesForum(page, entries);
   });
 
+  /** Everything this site could have left in the browser, read on a page of the site that runs none of its scripts. */
+  async function leftOnPhone(page: Page) {
+    await page.goto(`${inst.url}/healthz`);
+    return page.evaluate(async () => ({
+      localStorage: Object.keys(localStorage),
+      sessionStorage: Object.keys(sessionStorage),
+      caches: await caches.keys(),
+      databases: (await indexedDB.databases()).map((d) => d.name),
+      workers: (await navigator.serviceWorker.getRegistrations()).length,
+    }));
+  }
+
+  it('Escape three times forgets everything the site kept on the phone, and the draft does not come back (a 360 px phone in Burmese)', async () => {
+    const url = await exitTo('/today');
+    const thread = await ana.client.api('POST', '/boards/general/threads', { title: 'Asking about police checks', body: 'Has anyone been asked for ID?' });
+    const threadPath = `/t/${thread.json.thread.id}`;
+    const body = inst.parasol.ctx.i18n.t('my', 'post.body');
+    const { page } = await chromium.person('ana', {
+      viewport: { width: 360, height: 740 },
+      cookies: [
+        { name: 'psl_session', value: ana.client.cookies.get('psl_session')!, url: inst.url },
+        { name: 'psl_lang', value: 'my', url: inst.url },
+      ],
+    });
+    await page.goto(`${inst.url}/`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await page.goto(inst.url + threadPath);
+    await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
+    // The service worker keeps the pages read, and a page may have kept more: each kind of storage holds something.
+    await page.waitForFunction(async () => (await (await caches.open('parasol-pages')).keys()).length > 0);
+    await page.evaluate(async () => {
+      sessionStorage.setItem('seen', 'yes');
+      await new Promise((done) => {
+        const open = indexedDB.open('kept');
+        open.onupgradeneeded = () => open.result.createObjectStore('things');
+        open.onsuccess = () => {
+          open.result.close();
+          done(null);
+        };
+      });
+    });
+    const reply = 'Half-written: the police asked me at the door';
+    assert.equal(await page.getAttribute('html', 'lang'), 'my');
+    await page.locator('#reply').getByLabel(body).fill(reply);
+    await page.waitForFunction((key) => localStorage.getItem(key) !== null, `parasol-draft:${threadPath}/posts`);
+    const before = await page.evaluate(async () => ({ caches: (await caches.keys()).length, databases: (await indexedDB.databases()).length }));
+    assert.ok(before.caches >= 2 && before.databases === 1, JSON.stringify(before));
+
+    const exitAnswer = page.waitForResponse((response) => new URL(response.url()).pathname === '/exit');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    const answer = await exitAnswer;
+    assert.equal((await answer.allHeaders())['clear-site-data'], '"cache", "storage"', 'the server was asked to clear the HTTP cache and storage');
+    await page.waitForURL(url);
+
+    assert.deepEqual(await leftOnPhone(page), { localStorage: [], sessionStorage: [], caches: [], databases: [], workers: 0 });
+    await page.goto(inst.url + threadPath);
+    assert.equal(await page.locator('#reply').getByLabel(body).inputValue(), '', 'no draft comes back');
+    assert.equal(await page.locator('#offline-notice').isHidden(), true, 'nothing says a draft was restored');
+  });
+
   it('without JavaScript, the Exit link is a plain link to the neutral site', async () => {
     const url = await exitTo('/today');
     const { page } = await chromium.person('visitor without JavaScript', { javaScriptEnabled: false });

@@ -146,7 +146,7 @@ describe('client review board in Chromium', function () {
   const card = (page: Page, text: string) => page.locator('article.review').filter({ hasText: text });
 
   /** The moderator publishes the pending review with `text` from the queue, reached as a moderator would. */
-  async function publishFromQueue(text: string, authorHandle: string): Promise<string> {
+  async function publishFromQueue(text: string, authorHandle: string | null): Promise<string> {
     const { page } = mod;
     await page.goto(`${inst.url}/`);
     await clickAndLoad(page, mainNav(page).getByRole('link', { name: 'Screening', exact: true }));
@@ -155,7 +155,8 @@ describe('client review board in Chromium', function () {
     const item = page.locator('.card').filter({ hasText: text });
     await item.waitFor();
     const shown = (await item.textContent()) ?? '';
-    assert.ok(shown.includes(`written by ${authorHandle}`), `the moderator sees who wrote it: ${shown}`);
+    if (authorHandle) assert.ok(shown.includes(`written by ${authorHandle}`), `the moderator sees who signed it: ${shown}`);
+    else assert.ok(!shown.includes('written by'), `nor does the moderator see who wrote an anonymous one: ${shown}`);
     assert.ok(shown.includes(HINT), `the moderator sees the number's hint: ${shown}`);
     assert.match(shown, /Waiting for a moderator to check it\./);
     await clickAndLoad(page, item.getByRole('link', { name: 'Open', exact: true }));
@@ -213,14 +214,14 @@ describe('client review board in Chromium', function () {
     assert.ok(text.includes('Violence'), text);
     assert.ok(text.includes(month) && text.includes(areaName), `month and area: ${text}`);
     assert.ok(text.includes(`Phone number ${HINT}`), `only the hint of the number: ${text}`);
-    assert.ok(text.includes(anaAccount.handle), 'signed with her handle (she did not tick anonymous)');
+    assert.ok(!text.includes(anaAccount.handle), 'a warning is anonymous unless she signs it');
     // Not on the board, nor found by screening, before a moderator has checked it.
     await openBoard(page);
     assert.equal(await card(page, WARNING_TEXT).count(), 0, 'a pending warning is not on the board');
   });
 
   it('a moderator publishes it from the queue', async () => {
-    assert.equal(await publishFromQueue(WARNING_TEXT, anaAccount.handle), warningPath);
+    assert.equal(await publishFromQueue(WARNING_TEXT, null), warningPath);
   });
 
   it(`worker B screens "${TYPED_BY_B}", finds the warning, and says it happened to her too`, async () => {
@@ -317,6 +318,7 @@ describe('client review board in Chromium', function () {
     await firstId.getByLabel('Type').selectOption({ label: 'Phone number' });
     await firstId.getByLabel('Number, e-mail or name').fill(TYPED_IN_VOUCH);
     await page.getByLabel('What happened', { exact: true }).fill(VOUCH_TEXT);
+    await page.getByLabel('Sign with my name').check();
     await clickAndLoad(page, page.getByRole('button', { name: 'Send for checking' }));
     vouchPath = path(page);
     assert.match(vouchPath, /^\/r\/[A-Za-z0-9_-]+$/, `on the new review's page: ${page.url()}`);

@@ -20,6 +20,8 @@ describe('rooms in Chromium', function () {
 
   before(async () => {
     inst = await startInstance();
+    // The room page's own title is checked: a new instance's discreet titles would show only its name.
+    await inst.parasol.ctx.instance.updateSettings({ discreetTitlesByDefault: false });
     fac = await moderator(inst, await admin(inst));
     ana = await member(inst, 'ana');
     bea = await member(inst, 'bea');

@@ -42,6 +42,45 @@ describe('safety in Chromium', function () {
     await buddy.page.getByText(`Handling it: ${bea.handle}`).waitFor();
   });
 
+  it('sends an SOS after a visible five-second countdown the worker can cancel, with no question asked (a 360 px phone in Arabic)', async () => {
+    const t = (key: string, params?: Record<string, number>) => inst.parasol.ctx.i18n.t('ar', key, params);
+    const checkins = async () => (await ana.client.api('GET', '/checkins')).json.checkins.length as number;
+    const { page } = await chromium.person('ana', { cookies: [...signedIn(ana), { name: 'psl_lang', value: 'ar', url: inst.url }], viewport: { width: 360, height: 740 } });
+    await page.goto(`${inst.url}/safety`);
+    assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+    const before = await checkins();
+    const status = page.locator('form.sos [role="status"]');
+    const sos = page.getByRole('button', { name: /SOS/ });
+    const cancel = page.getByRole('button', { name: t('safety.sos_cancel') });
+
+    await sos.click();
+    await status.getByText(t('safety.sos_countdown', { seconds: 5 })).waitFor();
+    await cancel.click();
+    await status.getByText(t('safety.sos_cancelled')).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/safety');
+    assert.equal(await checkins(), before, 'a cancelled SOS sends nothing');
+    assert.equal(await cancel.isVisible(), false);
+
+    await sos.click();
+    // Counted down second by second, then sent without any confirmation.
+    await status.getByText(t('safety.sos_countdown', { seconds: 1 })).waitFor();
+    await page.waitForURL(/\/safety\/checkins\//);
+    await page.getByText(t('safety.sos_sent')).waitFor();
+    assert.equal(await checkins(), before + 1);
+    await page.getByRole('button', { name: t('safety.im_safe') }).click();
+    await page.getByText(t('safety.status_closed'), { exact: true }).waitFor();
+  });
+
+  it('sends an SOS at once without JavaScript', async () => {
+    const { page } = await chromium.person('ana without JavaScript', { javaScriptEnabled: false, cookies: signedIn(ana) });
+    await page.goto(`${inst.url}/safety`);
+    await page.getByRole('button', { name: /SOS/ }).click();
+    await page.waitForURL(/\/safety\/checkins\//);
+    await page.getByText('Your SOS was sent to your buddies.').waitFor();
+    await page.getByRole('button', { name: "I'm safe" }).click();
+    await page.getByText('Safe', { exact: true }).waitFor();
+  });
+
   it('starts a check-in and says "I\'m safe" without JavaScript', async () => {
     const { page } = await chromium.person('ana without JavaScript', { javaScriptEnabled: false, cookies: signedIn(ana) });
     await page.goto(`${inst.url}/safety`);

@@ -74,6 +74,32 @@ describe('forum pages without JavaScript', () => {
     assert.match(page.text, /<details class="cw"><summary>⚠️ sad story<\/summary>/);
   });
 
+  it('defaults a reply in one’s own anonymous thread to anonymous, and elsewhere to named; either can be chosen', async () => {
+    const made = await alice.client.submit('/b/general', '/b/general/threads', { title: 'Asked anonymously', body: 'A question', anonymous: 'on' });
+    assert.equal(made.status, 303, made.text.slice(0, 300));
+    const location = made.headers.get('location')!;
+    const threadId = location.split('/').pop()!;
+    const checked = (page: string, value: string) => new RegExp(`<input type="radio" name="anonymous" value="${value}" checked>`).test(page);
+    const own = (await alice.client.get(location)).text;
+    assert.ok(checked(own, 'on') && !checked(own, 'false'), 'the author of an anonymous thread replies anonymously unless they choose');
+    const others = (await bob.client.get(location)).text;
+    assert.ok(checked(others, 'false') && !checked(others, 'on'), 'someone else replies under their name unless they choose');
+
+    // Without the field (an API client, or a form from before): the same defaults, decided by the server.
+    const quiet = await alice.client.api('POST', `/threads/${threadId}/posts`, { body: 'Following up on my own question' });
+    assert.equal(quiet.status, 201, quiet.text);
+    assert.deepEqual(quiet.json.post.author, { kind: 'anonymous' });
+    const named = await bob.client.api('POST', `/threads/${threadId}/posts`, { body: 'An answer with my name' });
+    assert.equal(named.json.post.author.kind, 'member');
+    const signed = await alice.client.submit(location, `/t/${threadId}/posts`, { body: 'Now with my name', anonymous: 'false' });
+    assert.equal(signed.status, 303);
+    const page = await new Client(inst.url).get(location);
+    assert.match(page.text, new RegExp(`${alice.handle}[\\s\\S]*Now with my name`), 'she chose to sign this one');
+    const sent = await alice.client.submit(location, `/t/${threadId}/posts`, { body: '   ', anonymous: 'false' });
+    assert.equal(sent.status, 422);
+    assert.ok(checked(sent.text, 'false'), 'a refused form keeps the choice made');
+  });
+
   it('keeps what was typed and shows the error when a reply is refused', async () => {
     const location = await threadByForm(alice, {});
     const threadId = location.split('/').pop()!;
@@ -97,6 +123,9 @@ describe('forum pages without JavaScript', () => {
     assert.match((await new Client(inst.url).get(location)).text, /💪<\/span><span class="visually-hidden">Strength<\/span> 1/);
     const reported = await bob.client.submit(`/p/${postId}/report`, `/p/${postId}/report`, { reason: 'spam', note: 'selling things' });
     assert.equal(reported.status, 303);
+    const confirmed = await bob.client.get(reported.headers.get('location')!);
+    assert.match(confirmed.text, /<p class="success" role="status">.*Your report was sent to the moderators\. The person you reported will not see that it was you\.<\/p>/);
+    assert.doesNotMatch((await bob.client.get(location)).text, /Your report was sent/, 'only right after reporting');
     const edited = await alice.client.submit(`/p/${postId}/edit`, `/p/${postId}/edit`, { title: 'Interact (edited)', body: 'New words', contentWarning: '' });
     assert.equal(edited.status, 303);
     assert.match((await new Client(inst.url).get(location)).text, /New words/);

@@ -57,6 +57,7 @@ class FakeContent implements ModeratedContent {
   readonly posted = [
     post('anon', 'b-open', { anonymous: true, authorId: null, anonymousNumber: 1 }),
     post('mods-own', 'b-open', { anonymous: true, authorId: null, anonymousNumber: 2 }),
+    post('mods-named', 'b-open', { authorId: boardMod.id }),
     post('far', 'b-open', { authorId: null, remoteHandle: 'kim@far.example' }),
     post('hidden-board', 'b-members'),
     post('held', 'b-open', { state: 'pending' }),
@@ -140,6 +141,18 @@ describe('moderation queue (through the content port)', () => {
     assert.ok((await queue.reportQueue(staff, null)).items.some((i) => i.post?.id === 'mods-own'), 'other moderators see them');
   });
 
+  it('never shows a moderator the reports on their own named post, nor lets them dismiss one; the others decide', async () => {
+    const { items } = await queue.reportQueue(boardMod, modKey);
+    assert.ok(!items.some((i) => i.post?.id === 'mods-named'), 'the reported moderator does not learn who reported them');
+    const seen = (await queue.reportQueue(staff, null)).items.find((i) => i.post?.id === 'mods-named');
+    assert.ok(seen, 'staff (every admin moderates every board) see the report');
+    assert.equal(seen.reporter?.handle, 'reader');
+    await assert.rejects(queue.dismissReport(boardMod, modKey, seen.report.id), refusedWith('own_post_report'));
+    const ownAnonymous = (await queue.reportQueue(staff, null)).items.find((i) => i.post?.id === 'mods-own')!;
+    await assert.rejects(queue.dismissReport(boardMod, modKey, ownAnonymous.report.id), refusedWith('own_post_report'));
+    assert.ok((await queue.reportQueue(staff, null)).items.some((i) => i.post?.id === 'mods-named'), 'the report is still open');
+  });
+
   it('shows staff every board, and refuses a member who moderates none', async () => {
     const { items } = await queue.reportQueue(staff, null);
     assert.ok(items.some((i) => i.board.id === 'b-members'), 'staff see reports on every board');
@@ -159,10 +172,10 @@ describe('moderation queue (through the content port)', () => {
   it('dismisses a report only on a board the moderator moderates, and logs it', async () => {
     const open = (await queue.reportQueue(staff, null)).items;
     const elsewhere = open.find((i) => i.board.id === 'b-members')!;
-    await assert.rejects(queue.dismissReport(boardMod, elsewhere.report.id), refusedWith('moderator_only'));
+    await assert.rejects(queue.dismissReport(boardMod, null, elsewhere.report.id), refusedWith('moderator_only'));
     const mine = open.find((i) => i.post?.id === 'far')!;
-    await queue.dismissReport(boardMod, mine.report.id);
-    await assert.rejects(queue.dismissReport(boardMod, mine.report.id), refusedWith('wrong_state'));
+    await queue.dismissReport(boardMod, null, mine.report.id);
+    await assert.rejects(queue.dismissReport(boardMod, null, mine.report.id), refusedWith('wrong_state'));
     assert.ok(!(await queue.reportQueue(boardMod, null)).items.some((i) => i.report.id === mine.report.id), 'a dismissed report leaves the queue');
     const log = await queue.modLog(staff);
     assert.deepEqual(

@@ -45,7 +45,7 @@ describe('client review boards API', () => {
   const lookup = (who: Person, identifier: Record<string, unknown>) => who.client.api('POST', `${BOARD}/lookups`, { identifier });
 
   it('lets a worker post a warning that waits for a moderator, then screening finds it however the number is typed', async () => {
-    const posted = await ana.client.api('POST', `${BOARD}/reviews`, warning());
+    const posted = await ana.client.api('POST', `${BOARD}/reviews`, warning({ anonymous: false }));
     assert.equal(posted.status, 201, posted.text);
     const review = posted.json.review;
     assert.equal(review.status, 'pending');
@@ -202,6 +202,19 @@ describe('client review boards API', () => {
     assert.equal((await bea.client.api('GET', `/reviews/${id}`)).status, 404);
   });
 
+  it('posts a warning anonymously unless the member signs it; a vouch is named unless asked', async () => {
+    const quiet = await ana.client.api('POST', `${BOARD}/reviews`, warning({ body: 'Quietly warned.', identifiers: [{ type: 'phone', value: '+44 7700 900111' }] }));
+    assert.equal(quiet.status, 201, quiet.text);
+    const queue = (await mod.client.api('GET', '/review-queue')).json.pending as { review: { id: string }; author: string | null }[];
+    assert.equal(queue.find((p) => p.review.id === quiet.json.review.id)?.author, null, 'not even the moderator sees who wrote it');
+    const vouch = await bea.client.api('POST', `${BOARD}/reviews`, { kind: 'vouch', rating: 5, incidentMonth: '2026-10', body: 'Kind and paid.', identifiers: [{ type: 'phone', value: '+44 7700 900112' }] });
+    assert.equal(vouch.status, 201, vouch.text);
+    const again = (await mod.client.api('GET', '/review-queue')).json.pending as { review: { id: string }; author: string | null }[];
+    assert.equal(again.find((p) => p.review.id === vouch.json.review.id)?.author, bea.handle);
+    assert.equal((await ana.client.api('POST', `${BOARD}/reviews`, warning({ anonymous: 'perhaps' }))).status, 422);
+    for (const id of [quiet.json.review.id, vouch.json.review.id]) await mod.client.api('POST', `/reviews/${id}/moderation`, { action: 'reject', reason: 'test' });
+  });
+
   it('keeps the author anonymous to members when they ask', async () => {
     const posted = await ana.client.api('POST', `${BOARD}/reviews`, warning({ anonymous: true, identifiers: [{ type: 'phone', value: '+44 7700 900456' }] }));
     const queue = await mod.client.api('GET', '/review-queue');
@@ -281,7 +294,7 @@ describe('client review boards API', () => {
     const leaver = await member(inst, 'leaver');
     const keeper = await member(inst, 'keeper');
     const gone = (await leaver.client.api('POST', `${BOARD}/reviews`, warning({ body: 'Delete me with my account.' }))).json.review;
-    const kept = (await keeper.client.api('POST', `${BOARD}/reviews`, warning({ body: 'Keep me without my name.' }))).json.review;
+    const kept = (await keeper.client.api('POST', `${BOARD}/reviews`, warning({ body: 'Keep me without my name.', anonymous: false }))).json.review;
     await publish(gone.id);
     await publish(kept.id);
     await keeper.client.api('POST', `/reviews/${gone.id}/responses`, { kind: 'corroborate' });

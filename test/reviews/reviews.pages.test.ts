@@ -62,6 +62,13 @@ describe('review board pages without JavaScript', () => {
     assert.match((await bea.client.get(reviewPath)).text, /Me too, last month/);
   });
 
+  it('offers a warning anonymously by default, with the choice to sign it', async () => {
+    const form = await ana.client.get('/reviews/client-screening/new');
+    assert.match(form.text, /<input type="radio" name="anonymous" value="on" checked> Post anonymously/);
+    assert.match(form.text, /<input type="radio" name="anonymous" value="false" > Sign with my name/);
+    assert.match(form.text, /Anonymous by default: other members do not see who wrote a warning/);
+  });
+
   it('shows a clear error for an unparseable number and keeps the form', async () => {
     const reply = await bea.client.submit('/reviews/client-screening', '/reviews/client-screening/screen', { type: 'phone', value: 'not a number', platform: '' });
     assert.equal(reply.status, 422);

@@ -15,6 +15,8 @@ describe('room pages', () => {
 
   before(async () => {
     inst = await startInstance();
+    // Page titles are what these tests look at: a new instance's discreet titles would show only its name.
+    await inst.parasol.ctx.instance.updateSettings({ discreetTitlesByDefault: false });
     boss = await admin(inst);
     fac = await moderator(inst, boss);
     alice = await member(inst, 'alice');

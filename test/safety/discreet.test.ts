@@ -33,8 +33,8 @@ describe('discreet mode', () => {
   });
   after(async () => inst.close());
   afterEach(async () => {
-    await boss.client.api('PATCH', '/admin/settings', { discreetByDefault: false, discreetName: 'Notes' });
-    await alice.client.api('PATCH', '/me', { discreet: null });
+    await boss.client.api('PATCH', '/admin/settings', { discreetByDefault: false, discreetName: 'Notes', discreetTitlesByDefault: false });
+    await alice.client.api('PATCH', '/me', { discreet: null, discreetTitles: null });
   });
 
   async function seen(client: Client, path: string) {
@@ -43,7 +43,15 @@ describe('discreet mode', () => {
     return identity(reply.text);
   }
 
-  it('shows the instance name, page titles and the umbrella icon by default', async () => {
+  it('titles every page of a new instance with its name alone (the history keeps titles), with the umbrella icon', async () => {
+    assert.equal((await boss.client.api('GET', '/admin/settings')).json.settings.discreetTitlesByDefault, true, 'on for a new instance');
+    for (const [client, path] of [[alice.client, pages[2]!], [new Client(inst.url), '/rights'], [alice.client, '/safety']] as const) {
+      assert.deepEqual(await seen(client, path), { title: 'Safe Harbour sex work HIV support', brand: 'Safe Harbour sex work HIV support', icon: '/assets/umbrella.svg' }, path);
+    }
+  });
+
+  it('shows the instance name, page titles and the umbrella icon once discreet titles are off', async () => {
+    await boss.client.api('PATCH', '/admin/settings', { discreetTitlesByDefault: false });
     const thread = await seen(alice.client, pages[2]!);
     assert.deepEqual(thread, { title: 'HIV meds and sex work · Safe Harbour sex work HIV support', brand: 'Safe Harbour sex work HIV support', icon: '/assets/umbrella.svg' });
     assert.equal((await seen(new Client(inst.url), '/rights')).title, 'Know your rights · Safe Harbour sex work HIV support');
@@ -78,6 +86,49 @@ describe('discreet mode', () => {
     assert.deepEqual(await seen(alice.client, '/b/health'), { title: 'Health · Safe Harbour sex work HIV support', brand: 'Safe Harbour sex work HIV support', icon: '/assets/umbrella.svg' });
     await alice.client.api('PATCH', '/me', { discreet: null });
     assert.equal((await seen(alice.client, '/b/health')).title, 'Recipes', 'back to the default');
+  });
+
+  it('lets a member choose discreet titles apart from discreet mode; the settings say what the history keeps', async () => {
+    const threadTitle = 'HIV meds and sex work · Safe Harbour sex work HIV support';
+    assert.equal((await seen(alice.client, pages[2]!)).title, threadTitle, 'the instance default is off here');
+    const on = await alice.client.api('PATCH', '/me', { discreetTitles: true });
+    assert.equal(on.status, 200, on.text);
+    assert.equal(on.json.account.discreetTitles, true);
+    for (const path of [...pages, '/settings', '/safety', '/notifications']) {
+      assert.deepEqual(await seen(alice.client, path), { title: 'Safe Harbour sex work HIV support', brand: 'Safe Harbour sex work HIV support', icon: '/assets/umbrella.svg' }, path);
+    }
+    assert.equal((await seen(new Client(inst.url), pages[2]!)).title, threadTitle, 'only her choice');
+    await boss.client.api('PATCH', '/admin/settings', { discreetTitlesByDefault: true });
+    await alice.client.api('PATCH', '/me', { discreetTitles: false });
+    assert.equal((await seen(alice.client, pages[2]!)).title, threadTitle, 'she may opt out of the default');
+
+    const form = await alice.client.get('/settings');
+    assert.match(form.text, /<select id="f-discreetTitles" name="discreetTitles"[^>]*><option value="default" >[^<]*<\/option><option value="on" >[^<]*<\/option><option value="off" selected>/);
+    assert.match(form.text, /history keeps the title and the address of every page you open/);
+    const chosen = await alice.client.submit('/settings', '/settings/profile', { displayName: alice.handle, locale: '', discreet: 'default', discreetTitles: 'default' });
+    assert.equal(chosen.status, 200);
+    assert.equal(identity(chosen.text).title, 'Safe Harbour sex work HIV support', 'the default (on) applies at once');
+    assert.equal((await alice.client.api('GET', '/me')).json.account.discreetTitles, null);
+    for (const bad of ['yes', 1, {}]) assert.equal((await alice.client.api('PATCH', '/me', { discreetTitles: bad })).status, 422);
+    assert.equal((await alice.client.submit('/settings', '/settings/profile', { displayName: alice.handle, locale: '', discreetTitles: 'maybe' })).status, 422);
+    assert.equal((await alice.client.api('PATCH', '/admin/settings', { discreetTitlesByDefault: false })).status, 403);
+    assert.equal((await boss.client.api('PATCH', '/admin/settings', { discreetTitlesByDefault: 'maybe' })).status, 422);
+  });
+
+  it('uses the neutral words of push notifications for live banners and notifications in discreet mode', async () => {
+    const { notifications } = inst.parasol.ctx;
+    await notifications.notify([alice.id], 'buddy_sos', '/safety/checkins/x1');
+    await notifications.notify([alice.id], 'incident_new', '/safety/incidents');
+    const plain = (await alice.client.get('/notifications')).text;
+    assert.match(plain, /SOS from a buddy/);
+    assert.match(plain, /data-alert-sos="SOS from a buddy"/);
+    await alice.client.api('PATCH', '/me', { discreet: true });
+    const discreet = (await alice.client.get('/notifications')).text;
+    for (const explicit of [/SOS from a buddy/, /has not checked in/, /New incident report/, /safety alert/]) assert.doesNotMatch(discreet, explicit);
+    assert.match(discreet, /data-alert-sos="You have 1 new notification\." data-alert-overdue="You have 1 new notification\."/);
+    const listed = (await alice.client.api('GET', '/notifications')).json.notifications.length as number;
+    assert.ok(listed >= 2, 'both notifications are listed');
+    assert.equal((discreet.match(/New notification ·/g) ?? []).length, listed, 'each notification only says it is there');
   });
 
   it('is chosen on the settings page, without JavaScript', async () => {

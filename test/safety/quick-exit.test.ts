@@ -61,14 +61,30 @@ describe('quick exit', () => {
     await assertEveryPageLeadsTo(DEFAULT_EXIT);
   });
 
-  it('serves safety.js: tiny, and it replaces the page rather than adding to history', async () => {
+  it('serves safety.js: small, and it replaces the page rather than adding to history', async () => {
     const reply = await new Client(inst.url).get('/assets/safety.js');
     assert.equal(reply.status, 200);
     assert.match(reply.headers.get('content-type')!, /javascript/);
-    assert.ok(zlib.gzipSync(reply.text).length < 1024, 'under 1 KB gzipped');
+    assert.ok(zlib.gzipSync(reply.text).length < 1536, 'under 1.5 KB gzipped');
     assert.match(reply.text, /location\.replace\(url\)/);
     assert.match(reply.text, /data-exit-url/);
     assert.match(reply.text, /'Escape'/);
+  });
+
+  it('answers the exit’s clean-up with Clear-Site-Data for the cache and storage, never from another site', async () => {
+    // No token: a visitor's page may be a copy kept for everyone, and the answer changes nothing on the server.
+    for (const client of [new Client(inst.url), alice.client]) {
+      const reply = await client.request('POST', '/exit');
+      assert.equal(reply.status, 204);
+      assert.equal(reply.headers.get('clear-site-data'), '"cache", "storage"');
+      assert.equal(reply.headers.get('cache-control'), 'no-store');
+    }
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
+      const forged = await alice.client.request('POST', '/exit', { headers });
+      assert.equal(forged.status, 403);
+      assert.equal(forged.headers.get('clear-site-data'), null, 'another site cannot wipe a member’s browser');
+    }
+    assert.equal((await alice.client.api('GET', '/me')).status, 200, 'the exit does not log out');
   });
 
   it('lets the admin choose the address through the API; every page follows', async () => {

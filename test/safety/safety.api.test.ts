@@ -225,6 +225,127 @@ describe('safety tools API', () => {
     });
   });
 
+  describe('alarms, seen from both sides', () => {
+    let dee: Person;
+    let eve: Person;
+    let fay: Person;
+    before(async () => {
+      dee = await member(inst, 'dee');
+      eve = await member(inst, 'eve');
+      fay = await member(inst, 'fay');
+      await pair(dee, eve);
+      await pair(dee, fay);
+    });
+    afterEach(async () => {
+      await boss.client.api('PATCH', '/admin/settings', { alarmContact: '' });
+      for (const c of (await dee.client.api('GET', '/checkins')).json.checkins as { id: string; status: string }[]) {
+        if (c.status !== 'closed') await dee.client.api('POST', `/checkins/${c.id}/safe`);
+      }
+    });
+
+    const overdue = async (minutes: number, notes = '') => {
+      const started = await dee.client.api('POST', '/checkins', { expectedEnd: clock.now() + minutes * 60_000, buddies: [eve.handle, fay.handle], notes });
+      assert.equal(started.status, 201, started.text);
+      await clock.advance(minutes * 60_000 + SCAN_MS);
+      return started.json.checkin.id as string;
+    };
+    const main = (page: string) => /<main id="main">([\s\S]*)<\/main>/.exec(page)?.[1] ?? '';
+    const alarmIds = async (who: Person) => ((await who.client.api('GET', '/checkins/alarms')).json.checkins as { id: string }[]).map((c) => c.id);
+
+    it('lists an open alarm from the check-in itself, however many notifications come after it, until the worker is safe', async () => {
+      const id = await overdue(10);
+      for (let i = 0; i < 55; i++) await inst.parasol.ctx.notifications.notify([eve.id], 'danger_alert', '/safety/alerts');
+      assert.ok(!((await eve.client.api('GET', '/notifications')).json.notifications as { url: string }[]).some((n) => n.url.endsWith(id)), 'the alarm’s notification is past the newest 50');
+      assert.deepEqual(await alarmIds(eve), [id], 'still listed');
+      assert.match((await eve.client.get('/safety')).text, new RegExp(`href="/safety/checkins/${id}"`), 'and on the safety page');
+      assert.deepEqual(await alarmIds(cat), [], 'not to someone who is not a chosen buddy');
+      await dee.client.api('POST', `/checkins/${id}/safe`);
+      assert.deepEqual(await alarmIds(eve), [], 'gone once the worker is safe');
+    });
+
+    itReadsSqliteFile('marks the alarm and writes the buddies’ notifications in one transaction: a failed write leaves the check-in open, and the next scan raises it', async () => {
+      const started = await dee.client.api('POST', '/checkins', { expectedEnd: clock.now() + 60_000, buddies: [eve.handle] });
+      const id = started.json.checkin.id as string;
+      // A second connection makes every new notification fail, as a full disk would, until the trigger is dropped.
+      const db = new Database(inst.dbFile);
+      try {
+        db.exec("CREATE TRIGGER fail_notifications BEFORE INSERT ON c_notifications BEGIN SELECT RAISE(ABORT, 'no space left'); END");
+        await clock.advance(60_000 + SCAN_MS);
+        assert.equal((await dee.client.api('GET', `/checkins/${id}`)).json.checkin.status, 'open', 'not marked alerted while nobody could be told');
+      } finally {
+        db.exec('DROP TRIGGER IF EXISTS fail_notifications');
+        db.close();
+      }
+      await clock.advance(SCAN_MS);
+      assert.equal((await dee.client.api('GET', `/checkins/${id}`)).json.checkin.status, 'alerted');
+      const told = ((await eve.client.api('GET', '/notifications')).json.notifications as { kind: string; url: string }[]).filter((n) => n.url.endsWith(id));
+      assert.deepEqual(told.map((n) => n.kind), ['buddy_overdue'], 'the buddy is told once');
+    });
+
+    it('gives a buddy the next steps: the worker’s last notes, the other buddies and the organisation’s contact route; the worker sees none of it', async () => {
+      const contact = 'Call the hotline: +44 20 7946 0018\nSay "umbrella" so they know it is us.';
+      assert.equal((await boss.client.api('PATCH', '/admin/settings', { alarmContact: contact })).status, 200);
+      const earlier = await dee.client.api('POST', '/checkins', { minutes: 30, buddies: [eve.handle, fay.handle], notes: 'Hotel Azul, room 12' });
+      await dee.client.api('POST', `/checkins/${earlier.json.checkin.id}/safe`);
+      const sos = await dee.client.api('POST', '/sos');
+      assert.equal(sos.status, 201, sos.text);
+      const id = sos.json.checkin.id as string;
+
+      const buddy = (await eve.client.api('GET', `/checkins/${id}`)).json.checkin;
+      assert.equal(buddy.nextSteps.notes, 'Hotel Azul, room 12', 'an SOS without a check-in shows the last notes written for this buddy');
+      assert.deepEqual(buddy.nextSteps.otherBuddies, [fay.handle]);
+      assert.equal(buddy.nextSteps.contact, contact);
+      assert.equal(sos.json.checkin.nextSteps, null, 'the worker is not given the buddies’ steps');
+
+      await fay.client.api('POST', `/checkins/${id}/handling`);
+      const page = (await eve.client.get(`/safety/checkins/${id}`)).text;
+      assert.match(page, /What to do next/);
+      assert.match(page, /Hotel Azul, room 12/);
+      assert.match(page, /Call the hotline: \+44 20 7946 0018\nSay &quot;umbrella&quot;/);
+      assert.match(page, new RegExp(`Other buddies told: ${fay.handle}`));
+      assert.match(page, new RegExp(`Handling it: ${fay.handle}`), 'who else is handling it');
+      assert.match(page, new RegExp(`SOS from ${dee.handle}`));
+
+      // The page's own content: the live banner's texts for when a buddy of hers needs help are on every page.
+      const own = main((await dee.client.get(`/safety/checkins/${id}`)).text);
+      assert.match(own, /Your SOS was sent to your buddies/);
+      assert.doesNotMatch(own, /SOS from|check on them|What to do next|hotline/, 'the worker reads what is meant for them, not the buddies’ message');
+    });
+
+    it('tells a buddy plainly when the organisation has set no contact route, and the worker of an overdue check-in what happened', async () => {
+      const id = await overdue(15);
+      const page = (await eve.client.get(`/safety/checkins/${id}`)).text;
+      assert.match(page, /The organisation has not written its contact route yet/);
+      assert.match(page, /They left no notes for this check-in/);
+      assert.match(page, /Nobody has said they are handling this yet/);
+      const own = main((await dee.client.get(`/safety/checkins/${id}`)).text);
+      assert.match(own, /Your buddies were told you have not checked in/);
+      assert.doesNotMatch(own, /Please check on them/);
+    });
+
+    it('offers check-ins of 10 and 15 minutes, and starts them', async () => {
+      const hub = (await dee.client.get('/safety')).text;
+      for (const m of [10, 15]) assert.match(hub, new RegExp(`<option value="${m}" >${m} minutes</option>`));
+      const started = await dee.client.submit('/safety', '/safety/checkins', { minutes: '10', buddies: eve.handle, notes: '' });
+      assert.equal(started.status, 303, started.text.slice(0, 300));
+      const checkin = (await dee.client.api('GET', '/checkins')).json.checkins[0];
+      assert.equal(checkin.expectedEnd - clock.now(), 10 * 60_000);
+    });
+
+    it('lets only admins set the contact route; refuses control characters and over 1000 characters, changing nothing', async () => {
+      assert.equal((await dee.client.api('PATCH', '/admin/settings', { alarmContact: 'x' })).status, 403);
+      for (const bad of ['call\u0007me', 'x'.repeat(1001), 42]) {
+        const reply = await boss.client.api('PATCH', '/admin/settings', { alarmContact: bad });
+        assert.equal(reply.status, 422, reply.text);
+        assert.ok(reply.json.error.fields.alarmContact, reply.text);
+      }
+      const form = await boss.client.submit('/admin', '/admin/settings', { alarmContact: 'Ring Maria first' });
+      assert.equal(form.status, 200);
+      assert.match(form.text, /<textarea id="f-alarmContact" name="alarmContact"[^>]*>Ring Maria first<\/textarea>/);
+      assert.equal((await boss.client.api('GET', '/admin/settings')).json.settings.alarmContact, 'Ring Maria first');
+    });
+  });
+
   describe('danger alerts', () => {
     let areaId: string;
     before(async () => {

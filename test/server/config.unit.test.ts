@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, hashingFloor, loadConfig } from '../../server/config.js';
 import { cheapHashing } from '../helpers/process.js';
@@ -16,6 +18,8 @@ describe('configuration', () => {
   const bad: [Record<string, string>, RegExp][] = [
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
+    [{ PORT: '' }, /PORT: must be a port number/],
+    [{ PORT: ' 80' }, /PORT: must be a port number/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be sqlite:PATH/],
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV/],
@@ -32,7 +36,18 @@ describe('configuration', () => {
   it('accepts PostgreSQL and MongoDB URLs and explicit SQLite paths', () => {
     assert.equal(loadConfig({ DATABASE_URL: 'postgres://parasol@db:5432/parasol' }).databaseUrl, 'postgres://parasol@db:5432/parasol');
     assert.equal(loadConfig({ DATABASE_URL: 'mongodb://db:27017/parasol?replicaSet=rs0' }).databaseUrl, 'mongodb://db:27017/parasol?replicaSet=rs0');
-    assert.equal(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/parasol/db.sqlite' }).databaseUrl, 'sqlite:/var/lib/parasol/db.sqlite');
+    const file = path.join(os.tmpdir(), 'db.sqlite');
+    assert.equal(loadConfig({ DATABASE_URL: `sqlite:${file}` }).databaseUrl, `sqlite:${file}`);
+    assert.equal(loadConfig({ PORT: '0' }).port, 0, 'PORT=0 (any free port) when asked for explicitly');
+  });
+
+  it('refuses a SQLite file in a directory that does not exist, naming the variable and the directory, and creates nothing', () => {
+    const missing = path.join(os.tmpdir(), `parasol-typo-${process.pid}`, 'dir');
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: `sqlite:${path.join(missing, 'x.db')}` }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('DATABASE_URL') && error.message.includes(missing) && /does not exist/.test(error.message),
+    );
+    assert.equal(fs.existsSync(path.dirname(missing)), false, 'no directory was made');
   });
 
   describe('hashing cost', () => {

@@ -45,6 +45,32 @@ describe('starting and stopping an instance (npm start)', function () {
     assert.equal(await run.exited(), 78);
     assert.match(run.output(), /PORT/);
   });
+
+  it('refuses PORT= (empty) instead of listening on a random port', async () => {
+    const run = runTs('server/main.ts', [], withCheapHashing({ PORT: '', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' }));
+    assert.equal(await run.exited(), 78);
+    assert.match(run.output(), /PORT: must be a port number from 0 to 65535/);
+    assert.doesNotMatch(run.output(), /listening|\/setup\//);
+  });
+
+  it('refuses a SQLite file in a directory that does not exist, naming the variable and the directory, and makes no instance', async () => {
+    const missing = path.join(dataDir, 'typo', 'dir');
+    const run = runTs('server/main.ts', [], withCheapHashing({ PORT: String(await freePort()), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${missing}/x.db`, NODE_ENV: 'test' }));
+    assert.equal(await run.exited(), 78);
+    assert.ok(run.output().includes(`DATABASE_URL: the directory ${missing} does not exist`), run.output());
+    assert.equal(fs.existsSync(path.join(dataDir, 'typo')), false, 'no directory was made');
+  });
+
+  it('fails on a read-only data directory with a message naming the directory and the settings', async () => {
+    fs.chmodSync(dataDir, 0o555);
+    // Root writes anywhere: the server runs as an unprivileged user then, as it would in production.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    const run = runTs('server/main.ts', [], withCheapHashing({ PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' }), [], as);
+    assert.equal(await run.exited(), 1);
+    assert.ok(run.output().includes(`Parasol failed to start: cannot write the SQLite database ${path.join(dataDir, 'parasol.sqlite')}: the directory ${dataDir} is read-only`), run.output());
+    assert.match(run.output(), /DATA_DIR/);
+    fs.chmodSync(dataDir, 0o700);
+  });
 });
 
 describe('command-line tool (npm run cli)', function () {
