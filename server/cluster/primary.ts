@@ -47,13 +47,22 @@ export function runPrimary(count: number, logger: Logger): void {
   const fork = (first: boolean): Worker => cluster.fork({ ...env, ...(first ? { [FIRST_WORKER_ENV]: '1' } : {}) });
 
   const first = fork(true);
+  let started = false;
   first.once('listening', () => {
+    started = true;
     if (stopping) return;
     for (let i = 1; i < count; i++) fork(false);
   });
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
+    // A first worker that dies before it listens met what every worker would (a setting, the data directory):
+    // starting it again cannot help, and the operator must see the reason it printed, not a loop.
+    if (!started) {
+      logger.error({ code, signal }, 'the first worker could not start; stopping');
+      stop('start failed', 1);
+      return;
+    }
     logger.warn({ worker: worker.id, code, signal }, 'worker stopped; starting another');
     const now = Date.now();
     restarts.push(now);
