@@ -88,7 +88,8 @@ describe('a regional network: partners share screening warnings, others get noth
     const shown = found.reviews[0];
     assert.match(shown.html, /<strong>October<\/strong>/);
     assert.equal(shown.origin, a.host);
-    assert.equal(shown.author.kind, 'remote');
+    // A warning is anonymous unless its author signs it, and no author crosses with it.
+    assert.equal(shown.author.kind, 'anonymous');
     assert.deepEqual(shown.identifiers, [{ type: 'phone', platform: null, hint: '…30' }]);
     // No raw identifier crossed: B's answer and its stored copy hold only the hint.
     assert.doesNotMatch(JSON.stringify(found), /5550102030|010-2030/);
