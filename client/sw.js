@@ -104,7 +104,8 @@ self.addEventListener('fetch', function (event) {
         return response;
       })
       .catch(function () {
-        return caches.match(request, { cacheName: PAGES }).then(function (kept) {
+        // Pages that may also answer as ActivityPub vary on Accept; only navigations (HTML) are kept here.
+        return caches.match(request, { cacheName: PAGES, ignoreVary: true }).then(function (kept) {
           return kept || caches.match('/offline', { cacheName: SHELL });
         });
       }),

@@ -60,11 +60,20 @@ export function forumsPages(ctx: AppContext): express.Router {
 
   const visitorPages = createResponseCache({ maxEntries: VISITOR_PAGES, ttlMs: VISITOR_PAGE_TTL_MS });
   forums.changes.onChange((threadId) => visitorPages.invalidate(threadId));
-  ctx.keptAnswers.add({ path: THREAD_PAGE_PATH, kind: 'page', cache: visitorPages, headers: [], key: (visitor) => visitorPageKey(visitor.locale(), visitor.url, visitor.site()) });
+  // A thread's address also answers its ActivityPub document to those who ask for it (federation/routes.ts), so
+  // every answer of the page says it depends on Accept, whether or not this instance federates.
+  ctx.keptAnswers.add({
+    path: THREAD_PAGE_PATH,
+    kind: 'page',
+    cache: visitorPages,
+    headers: [['Vary', 'Accept']],
+    key: (visitor) => visitorPageKey(visitor.locale(), visitor.url, visitor.site()),
+  });
 
   router.get(
     '/t/:id',
     handle(async (req, res) => {
+      res.vary('Accept');
       const cacheable = !req.account && Object.keys(req.query).every((k) => k === 'after');
       if (!cacheable) {
         sendPage(res, await renderThread(req));

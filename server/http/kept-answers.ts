@@ -44,6 +44,9 @@ export interface KeptAnswersOptions {
   onError(error: unknown): void;
 }
 
+/** What a request for an ActivityPub document names in Accept; browsers never send either. */
+const ACTIVITY_TYPES = /application\/(activity\+json|ld\+json)/i;
+
 const hasBody = (req: http.IncomingMessage): boolean => Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 
 /**
@@ -79,6 +82,8 @@ export class KeptAnswers {
   /** Sends the kept answer and returns true, or returns false with nothing sent for the whole way to answer. */
   answer(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.authorization !== undefined || hasBody(req)) return false;
+    // Another server asking for the ActivityPub document of a page: the whole way negotiates what it gets.
+    if (ACTIVITY_TYPES.test(req.headers.accept ?? '')) return false;
     const url = req.url ?? '';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);

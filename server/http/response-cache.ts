@@ -137,7 +137,9 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       const encoding: Encoding = acceptsCoding(accepted, 'br') ? 'br' : acceptsCoding(accepted, 'gzip') ? 'gzip' : 'identity';
       if (options.beforeCompression && encoding === 'identity' && acceptsCoding(accepted, 'deflate')) return false;
       for (const [name, value] of options.headers ?? []) res.setHeader(name, value);
-      res.setHeader('Vary', 'Accept-Encoding');
+      // Added to what the route varies on already (a page that may also answer as ActivityPub varies on Accept).
+      const vary = String(res.getHeader('Vary') ?? '');
+      res.setHeader('Vary', vary === '' ? 'Accept-Encoding' : /accept-encoding/i.test(vary) ? vary : `${vary}, Accept-Encoding`);
       res.setHeader('ETag', answer.etag);
       res.setHeader('Content-Type', contentType);
       if (isFresh(req, answer.etag)) {

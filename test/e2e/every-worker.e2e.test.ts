@@ -89,7 +89,7 @@ async function cachedNaming(page: Page, text: string): Promise<string[]> {
     for (const cacheName of await caches.keys()) {
       const cache = await caches.open(cacheName);
       for (const request of await cache.keys()) {
-        const response = await cache.match(request);
+        const response = await cache.match(request, { ignoreVary: true });
         if (response && (await response.text()).includes(name)) found.push(`${cacheName}: ${request.url}`);
       }
     }
@@ -290,7 +290,7 @@ describe('every worker can use it, in Chromium', function () {
         await tapAndLoad(page, page.locator(`a[href="${threadPath}"]`).first());
         assert.equal(new URL(page.url()).pathname, threadPath);
         await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
-        await until(page, 'the thread is kept on the phone', (path) => caches.open('parasol-pages').then((c) => c.match(path ?? '/')).then((r) => r !== undefined), threadPath);
+        await until(page, 'the thread is kept on the phone', (path) => caches.open('parasol-pages').then((c) => c.match(path ?? '/', { ignoreVary: true })).then((r) => r !== undefined), threadPath);
         const unread = await buddy.client.api('POST', '/boards/general/threads', { title: 'Never opened on her phone', body: 'Not kept.' });
         assert.equal(unread.status, 201, unread.text);
 
@@ -387,7 +387,7 @@ describe('every worker can use it, in Chromium', function () {
 
       // A page she reads is kept, and names her (her handle is in the menu) until she leaves.
       await tapAndLoad(page, page.getByRole('link', { name: 'General', exact: true }));
-      await until(page, 'the board is kept', (path) => caches.open('parasol-pages').then((c) => c.match(path ?? '/')).then((r) => r !== undefined), '/b/general');
+      await until(page, 'the board is kept', (path) => caches.open('parasol-pages').then((c) => c.match(path ?? '/', { ignoreVary: true })).then((r) => r !== undefined), '/b/general');
       assert.notDeepEqual(await cachedNaming(page, ana.handle), [], 'a kept page names her before the quick exit');
       await page.getByRole('link', { name: catalogue('en')['layout.quick_exit'] as string }).tap();
       await page.waitForURL(weather.url);

@@ -106,6 +106,15 @@ describe('kept answers served before the middleware', () => {
     });
   }
 
+  it('leaves a request for the ActivityPub document of a kept page to the whole way, which negotiates it', async () => {
+    await wholeThenKept(`/t/${threadId}`, BROWSER);
+    const before = kept();
+    for (const accept of ['application/activity+json', 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"']) {
+      await raw(inst.url, `/t/${threadId}`, { accept }, 'GET');
+      assert.equal(kept(), before, `${accept}: not answered with the kept page`);
+    }
+  });
+
   it('keeps every security header and the page cookie on a kept page', async () => {
     const { fast } = await wholeThenKept(`/t/${threadId}`, { ...BROWSER, cookie: '' });
     assert.match(String(fast.headers['content-security-policy']), /default-src 'self'.*frame-ancestors 'none'/);
@@ -114,7 +123,7 @@ describe('kept answers served before the middleware', () => {
     assert.equal(fast.headers['x-frame-options'], 'SAMEORIGIN');
     assert.match(String(fast.headers['permissions-policy']), /camera=\(\)/);
     assert.equal(fast.headers['content-encoding'], 'br');
-    assert.equal(fast.headers.vary, 'Accept-Encoding');
+    assert.equal(fast.headers.vary, 'Accept, Accept-Encoding', 'the address also answers ActivityPub to those who ask');
     assert.match(String(fast.headers['set-cookie']), /^psl_csrf=[A-Za-z0-9_-]{22,64}; Path=\/; HttpOnly; SameSite=Lax$/);
     assert.match(text(fast), /The opening words/);
     const json = await wholeThenKept(`/api/v1/threads/${threadId}`, BROWSER);
