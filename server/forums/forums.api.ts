@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { ApiRouter } from '../http/api-router.js';
+import { noContent, type ApiRouter } from '../http/api-router.js';
 import { createResponseCache } from '../http/response-cache.js';
 import {
   banInput,
@@ -47,10 +47,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/boards/:slug', tag, access: 'admin', summary: 'Delete a board with all its threads',
-    handler: async ({ req, account }) => {
-      await forums.boards.deleteBoard(account!, param(req.params.slug));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(forums.boards.deleteBoard(account!, param(req.params.slug))),
   });
   api.route({
     method: 'get', path: '/boards/:slug/threads', tag, access: 'public', query: pageInput,
@@ -97,10 +94,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/posts/:id', tag, access: 'account', summary: 'Delete your post',
-    handler: async ({ req, account }) => {
-      await forums.posting.deletePost(account, req.memberKey ?? null, param(req.params.id));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(forums.posting.deletePost(account, req.memberKey ?? null, param(req.params.id))),
   });
   api.route({
     method: 'post', path: '/posts/:id/reactions', tag, access: 'account', body: reactionInput,
