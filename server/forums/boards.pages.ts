@@ -1,7 +1,7 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
-import { formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
+import { formBody, formPost, formRedirect, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { boardsAdminPage } from './boards.views.js';
 
@@ -52,11 +52,9 @@ export function boardsPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/mod/boards/:slug/delete',
-    formPost(
-      async (req, res) => {
-        await boards.deleteBoard(req.account!, param(req.params.slug));
-        res.redirect(303, '/mod/boards');
-      },
+    formRedirect(
+      (req) => boards.deleteBoard(req.account!, param(req.params.slug)),
+      '/mod/boards',
       (req, form) => renderBoards(req, { slug: param(req.params.slug), form }),
     ),
   );
