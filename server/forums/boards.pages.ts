@@ -4,8 +4,7 @@ import { isStaff } from '../accounts/accounts.service.js';
 import { formBody, formPost, formRedirect, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { boardsAdminPage } from './boards.views.js';
-
-const param = (value: string | undefined) => value ?? '';
+import { param } from '../http/route-param.js';
 
 /** A checkbox with a hidden "false" before it sends both values when ticked: the last one is the answer. */
 function lastValues(body: Record<string, unknown>): Record<string, unknown> {

@@ -15,6 +15,7 @@ import {
   threadModerationInput,
 } from './forums.schemas.js';
 import { reportInput } from '../moderation/moderation.service.js';
+import { param } from '../http/route-param.js';
 
 /** Pages of threads as members get them (shared, or a reader's own: see threadAnswer), kept compressed: a few KB each. */
 const THREAD_ANSWERS = 4_000;
@@ -24,7 +25,6 @@ const THREAD_ANSWER_TTL_MS = 60_000;
 export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   const { forums } = ctx;
   const tag = 'forums';
-  const param = (value: string | undefined) => value ?? '';
   const threadAnswers = createResponseCache({ maxEntries: THREAD_ANSWERS, ttlMs: THREAD_ANSWER_TTL_MS, contentType: 'application/json; charset=utf-8' });
   forums.changes.onChange((threadId) => threadAnswers.invalidate(threadId));
 

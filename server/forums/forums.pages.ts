@@ -6,13 +6,13 @@ import { createResponseCache } from '../http/response-cache.js';
 import type { FormState } from '../views/layout.js';
 import { boardsPages } from './boards.pages.js';
 import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, searchPage, threadPage } from './forums.views.js';
+import { param } from '../http/route-param.js';
 
 /** How many visitors' thread pages are kept, and for how long at most (changes to the thread drop them at once). */
 const VISITOR_PAGES = 2_000;
 const VISITOR_PAGE_TTL_MS = 60_000;
 
 const pageQuery = (req: Request) => (typeof req.query.after === 'string' ? { after: req.query.after } : {});
-const param = (value: string | undefined) => value ?? '';
 
 /** Forum pages: everything works with plain links and forms; live updates are an extra. */
 export function forumsPages(ctx: AppContext): express.Router {

@@ -2,11 +2,11 @@ import type { AppContext } from '../context.js';
 import { noContent, type ApiRouter } from '../http/api-router.js';
 import { accountView, suspensionInput } from '../accounts/accounts.service.js';
 import { filterInput, pageQuery } from './moderation.service.js';
+import { param } from '../http/route-param.js';
 
 export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   const { moderation, moderationQueue: queue } = ctx;
   const tag = 'moderation';
-  const param = (value: string | undefined) => value ?? '';
 
   api.route({
     method: 'get', path: '/moderation/reports', tag, access: 'member', query: pageQuery,

@@ -5,8 +5,7 @@ import { formBody, formPost, formRedirect, handle, sendPage, signedInOnly } from
 import { forbidden } from '../core/errors.js';
 import type { FormState } from '../views/layout.js';
 import { filtersPage, logPage, queuePage, suspendPage, transparencyPage, type ModSection } from './moderation.views.js';
-
-const param = (value: string | undefined) => value ?? '';
+import { param } from '../http/route-param.js';
 
 export function moderationPages(ctx: AppContext): express.Router {
   const router = express.Router();

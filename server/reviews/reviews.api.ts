@@ -10,12 +10,12 @@ import {
   reviewListInput,
   reviewModerationInput,
 } from './reviews.schemas.js';
+import { param } from '../http/route-param.js';
 
 /** Bodies and queries reach the service as they came, and the service validates them; the schemas declared here describe the API. */
 export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
   const { reviews } = ctx;
   const tag = 'reviews';
-  const param = (value: string | undefined) => value ?? '';
 
   api.route({
     method: 'get', path: '/review-boards', tag, access: 'member', summary: 'Client review boards',

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { noContent, type ApiRouter } from '../http/api-router.js';
 import { localeSchema, resourceFilter, resourceInput, resourcePatchInput, rightsPageInput, rightsQuery } from './rights.schemas.js';
+import { param } from '../http/route-param.js';
 
 export function rightsApi(api: ApiRouter, ctx: AppContext): void {
   const { rights } = ctx;
   const tag = 'rights';
-  const param = (value: string | undefined) => value ?? '';
 
   api.route({
     method: 'get', path: '/rights', tag, access: 'public', query: rightsQuery,

@@ -5,8 +5,8 @@ import { AppError } from '../core/errors.js';
 import { formBody, formPost, formRedirect, formState, handle, onlyWhen, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { manageResourcesPage, resourcesPage, rightsEditPage, rightsIndexPage, rightsPage } from './rights.views.js';
+import { param } from '../http/route-param.js';
 
-const param = (value: string | undefined) => value ?? '';
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
 /** Know-your-rights pages and the resource directory: plain pages anyone can read without an account; forms for moderators. */

@@ -17,6 +17,7 @@ import {
   roomPatchInput,
   roomQueryInput,
 } from './rooms.schemas.js';
+import { param } from '../http/route-param.js';
 
 /**
  * Rooms are never public: every route needs an approved member, and the
@@ -29,7 +30,6 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   const { rooms, membership, messages, pins } = ctx.rooms;
   const tag = 'rooms';
   const access = 'member';
-  const param = (value: string | undefined) => value ?? '';
 
   api.route({
     method: 'get', path: '/rooms', tag, access, summary: 'Your rooms, with unread counts (capped at 100)',

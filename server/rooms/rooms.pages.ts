@@ -7,8 +7,8 @@ import { AppError, fieldError, forbidden } from '../core/errors.js';
 import type { FormState } from '../views/layout.js';
 import type { RoomPreview, RoomView } from './view-models.js';
 import { editMessagePage, joinPage, managePage, newRoomPage, reportMessagePage, roomPage, roomsPage, type ManageData, type ManageSection } from './rooms.views.js';
+import { param } from '../http/route-param.js';
 
-const param = (value: string | undefined) => value ?? '';
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 /** A checkbox after a hidden "false" sends both values when ticked: the last one is the answer. */

@@ -3,13 +3,13 @@ import type { AppContext } from '../context.js';
 import { noContent, type ApiRouter } from '../http/api-router.js';
 import { alertInput, buddyRequestInput, checkinInput, extendInput, incidentInput, incidentMessageInput, incidentStatusInput } from './safety.schemas.js';
 import { pushSubscriptionInput } from './push.service.js';
+import { param } from '../http/route-param.js';
 
 const alertsQuery = z.strictObject({ area: z.string().max(64).optional() });
 
 export function safetyApi(api: ApiRouter, ctx: AppContext): void {
   const { safety, incidents, push } = ctx;
   const tag = 'safety';
-  const param = (value: string | undefined) => value ?? '';
 
   api.route({ method: 'get', path: '/buddies', tag, access: 'member', summary: 'Your buddies and buddy requests', handler: async ({ account }) => ({ buddies: await safety.buddies(account) }) });
   api.route({

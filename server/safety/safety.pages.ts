@@ -3,8 +3,8 @@ import type { AppContext } from '../context.js';
 import { anyAccount, formBody, formPost, formRedirect, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { alertsPage, buddiesPage, checkinPage, hubPage, incidentPage, incidentPrintPage, incidentsPage, type SafetySection } from './safety.views.js';
+import { param } from '../http/route-param.js';
 
-const param = (value: string | undefined) => value ?? '';
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
 
 export function safetyPages(ctx: AppContext): express.Router {
