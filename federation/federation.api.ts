@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiRouter } from '../server/http/api-router.js';
+import { noContent, type ApiRouter } from '../server/http/api-router.js';
 import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors/actors.js';
 import { parseInput } from '../server/core/validate.js';
@@ -42,9 +42,7 @@ export function federationApi(api: ApiRouter, deps: FederationApiDeps): void {
   });
   api.route({
     method: 'delete', path: '/federation/follows/:id', tag, access: 'admin', summary: 'Stop following a remote actor (sends Undo)',
-    handler: async ({ req }) => {
-      await follows.unfollow(String(req.params.id));
-    },
+    handler: ({ req }) => noContent(follows.unfollow(String(req.params.id))),
   });
   api.route({
     method: 'get', path: '/federation/boards/:slug/followers', tag, access: 'admin', summary: 'Remote actors following a public board',
@@ -74,9 +72,7 @@ export function federationApi(api: ApiRouter, deps: FederationApiDeps): void {
   });
   api.route({
     method: 'delete', path: '/federation/policy/rules/:target', tag, access: 'admin', summary: 'Lift a rule (the target URL-encoded)',
-    handler: async ({ req }) => {
-      await policy.removeRule(String(req.params.target));
-    },
+    handler: ({ req }) => noContent(policy.removeRule(String(req.params.target))),
   });
   api.route({
     method: 'get', path: '/federation/me', tag, access: 'member', summary: 'Your federation settings',

@@ -3,7 +3,7 @@ import { cleanHtml } from '../../server/content/markdown.js';
 import type { ApiRouter } from '../../server/http/api-router.js';
 import type { Logger } from '../../server/logger.js';
 import { eachPage } from '../../server/store/paging.js';
-import type { Store } from '../../server/store/port.js';
+import type { Page, Store } from '../../server/store/port.js';
 import { federationError } from '../errors.js';
 import { apFollowsCollection, apRemotePostsCollection, apRemoteTombstonesCollection, type ApRemotePostDoc } from '../federation.collections.js';
 import { trimForeignObjects } from '../inbound/activity-checks.js';
@@ -278,19 +278,23 @@ export class RemoteMirror {
    * (read with thread()). `after` is the `next` of the page before.
    */
   async threads(group: string, page: { after?: string | null; limit?: number } = {}): Promise<{ threads: ThreadOfRemote[]; next: string | null }> {
-    const posts = this.deps.store.collection(apRemotePostsCollection);
-    const heads = await posts.find({
-      where: { groupIri: group, kind: 'Page' },
-      orderBy: { field: 'published', direction: 'desc' },
-      limit: page.limit ?? 20,
-      after: page.after ?? null,
-    });
+    const heads = await this.heads(group, page, 20);
     const threads: ThreadOfRemote[] = [];
     for (const head of heads.items) {
       const found = await this.thread(group, head.id, { limit: REPLIES_WITH_THREAD });
       threads.push({ ...view(head), replies: (found?.replies ?? []).map(view), moreReplies: found?.next ?? null });
     }
     return { threads, next: heads.next };
+  }
+
+  /** A page of a mirrored board's first posts, newest first. */
+  private heads(group: string, page: { after?: string | null; limit?: number }, defaultLimit: number): Promise<Page<ApRemotePostDoc>> {
+    return this.deps.store.collection(apRemotePostsCollection).find({
+      where: { groupIri: group, kind: 'Page' },
+      orderBy: { field: 'published', direction: 'desc' },
+      limit: page.limit ?? defaultLimit,
+      after: page.after ?? null,
+    });
   }
 
   /** How many threads a mirrored board has, and when its latest post (thread or reply) was published. */
@@ -309,12 +313,7 @@ export class RemoteMirror {
    */
   async threadPage(group: string, page: { after?: string | null; limit?: number } = {}): Promise<{ threads: RemoteThreadSummary[]; next: string | null }> {
     const posts = this.deps.store.collection(apRemotePostsCollection);
-    const heads = await posts.find({
-      where: { groupIri: group, kind: 'Page' },
-      orderBy: { field: 'published', direction: 'desc' },
-      limit: page.limit ?? 30,
-      after: page.after ?? null,
-    });
+    const heads = await this.heads(group, page, 30);
     const threads = await Promise.all(
       heads.items.map(async (head): Promise<RemoteThreadSummary> => {
         let replyCount = 0;

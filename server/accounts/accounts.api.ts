@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { ApiRouter } from '../http/api-router.js';
+import { noContent, type ApiRouter } from '../http/api-router.js';
 import { clearSessionCookie, setSessionCookie } from '../http/auth.middleware.js';
 import { AppError } from '../core/errors.js';
 import {
@@ -96,10 +96,7 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'delete', path: '/sessions/:id', tag, access: 'account', summary: 'End one of your sessions',
-    handler: async ({ req }) => {
-      await sessions.end(req.account!.id, req.params.id ?? '');
-      return undefined;
-    },
+    handler: ({ req }) => noContent(sessions.end(req.account!.id, req.params.id ?? '')),
   });
 
   api.route({
@@ -186,10 +183,7 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'delete', path: '/tokens/:id', tag, access: 'account', summary: 'Revoke an API token',
-    handler: async ({ req }) => {
-      await sessions.revokeToken(req.account!.id, req.params.id ?? '');
-      return undefined;
-    },
+    handler: ({ req }) => noContent(sessions.revokeToken(req.account!.id, req.params.id ?? '')),
   });
 
   api.route({

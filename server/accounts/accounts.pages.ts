@@ -1,7 +1,7 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { clearSessionCookie, setSessionCookie } from '../http/auth.middleware.js';
-import { anyAccount, formBody, formPost, formState, handle, sendPage, signedInOnly } from '../http/pages.js';
+import { anyAccount, formBody, formPost, formRedirect, formState, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import {
   loginPage,
@@ -144,17 +144,18 @@ export function accountsPages(ctx: AppContext): express.Router {
 
   router.get('/settings', handle(async (req, res) => sendPage(res, settingsPage(ctx.page(req), await settingsData(req)))));
 
+  /** The settings page with a user's error shown in its section. */
+  const settingsForm = (section: SettingsSection) => async (req: Request, form: FormState) =>
+    settingsPage(ctx.page(req), await settingsData(req), { section, form });
+
   /** A settings form: on success the page again with a confirmation, on a user's error the page with the error in its section. */
   function settingsPost(section: SettingsSection, action: (req: Request, res: express.Response) => Promise<Partial<SettingsData> | 'done'>) {
-    return formPost(
-      async (req, res) => {
-        const outcome = await action(req, res);
-        if (outcome === 'done' || res.headersSent) return;
-        res.setHeader('Cache-Control', 'no-store');
-        sendPage(res, settingsPage(ctx.page(req), await settingsData(req, outcome)));
-      },
-      async (req, form) => settingsPage(ctx.page(req), await settingsData(req), { section, form }),
-    );
+    return formPost(async (req, res) => {
+      const outcome = await action(req, res);
+      if (outcome === 'done' || res.headersSent) return;
+      res.setHeader('Cache-Control', 'no-store');
+      sendPage(res, settingsPage(ctx.page(req), await settingsData(req, outcome)));
+    }, settingsForm(section));
   }
 
   router.post(
@@ -180,11 +181,7 @@ export function accountsPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/settings/sessions/:id/end',
-    settingsPost('sessions', async (req, res) => {
-      await sessions.end(req.account!.id, req.params.id ?? '');
-      res.redirect(303, '/settings#sessions');
-      return 'done';
-    }),
+    formRedirect((req) => sessions.end(req.account!.id, req.params.id ?? ''), '/settings#sessions', settingsForm('sessions')),
   );
   router.post(
     '/settings/logout-everywhere',
@@ -204,11 +201,7 @@ export function accountsPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/settings/tokens/:id/revoke',
-    settingsPost('tokens', async (req, res) => {
-      await sessions.revokeToken(req.account!.id, req.params.id ?? '');
-      res.redirect(303, '/settings#tokens');
-      return 'done';
-    }),
+    formRedirect((req) => sessions.revokeToken(req.account!.id, req.params.id ?? ''), '/settings#tokens', settingsForm('tokens')),
   );
   router.post(
     '/settings/delete',

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { ApiRouter } from '../http/api-router.js';
+import { noContent, type ApiRouter } from '../http/api-router.js';
 import { accountView, roleInput } from '../accounts/accounts.service.js';
 import { parseInput } from '../core/validate.js';
 import { settingsInput } from '../instance/instance.schemas.js';
@@ -56,18 +56,12 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'post', path: '/admin/approvals/:id/approve', tag, access: 'moderator', summary: 'Approve a waiting sign-up',
-    handler: async ({ req }) => {
-      await accounts.decide(req.account!, req.params.id ?? '', true);
-      return undefined;
-    },
+    handler: ({ req }) => noContent(accounts.decide(req.account!, req.params.id ?? '', true)),
   });
 
   api.route({
     method: 'post', path: '/admin/approvals/:id/refuse', tag, access: 'moderator', summary: 'Refuse a waiting sign-up (the account is removed)',
-    handler: async ({ req }) => {
-      await accounts.decide(req.account!, req.params.id ?? '', false);
-      return undefined;
-    },
+    handler: ({ req }) => noContent(accounts.decide(req.account!, req.params.id ?? '', false)),
   });
 
   api.route({
@@ -86,9 +80,6 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
 
   api.route({
     method: 'delete', path: '/admin/invites/:id', tag, access: 'moderator', summary: 'Revoke an invite code',
-    handler: async ({ req }) => {
-      await invites.revoke(req.params.id ?? '');
-      return undefined;
-    },
+    handler: ({ req }) => noContent(invites.revoke(req.params.id ?? '')),
   });
 }

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { ApiRouter } from '../http/api-router.js';
+import { noContent, type ApiRouter } from '../http/api-router.js';
 import { areaInput, subscriptionsInput } from './areas.service.js';
 
 export function areasApi(api: ApiRouter, ctx: AppContext): void {
@@ -20,10 +20,7 @@ export function areasApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/areas/:id', tag, access: 'admin', summary: 'Remove an area',
-    handler: async ({ req, account }) => {
-      await areas.remove(account!, req.params.id ?? '');
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(areas.remove(account!, req.params.id ?? '')),
   });
   api.route({
     method: 'get', path: '/me/urgent-areas', tag, access: 'member', summary: 'Areas you get urgent warnings for',

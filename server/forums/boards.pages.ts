@@ -1,12 +1,11 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
-import { formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
+import { formBody, formPost, formRedirect, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { anonymousBansPage, type BansNotice } from './bans.views.js';
 import { boardsAdminPage } from './boards.views.js';
-
-const param = (value: string | undefined) => value ?? '';
+import { param } from '../http/route-param.js';
 
 /** A checkbox with a hidden "false" before it sends both values when ticked: the last one is the answer. */
 function lastValues(body: Record<string, unknown>): Record<string, unknown> {
@@ -53,11 +52,9 @@ export function boardsPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/mod/boards/:slug/delete',
-    formPost(
-      async (req, res) => {
-        await boards.deleteBoard(req.account!, param(req.params.slug));
-        res.redirect(303, '/mod/boards');
-      },
+    formRedirect(
+      (req) => boards.deleteBoard(req.account!, param(req.params.slug)),
+      '/mod/boards',
       (req, form) => renderBoards(req, { slug: param(req.params.slug), form }),
     ),
   );

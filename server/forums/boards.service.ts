@@ -20,6 +20,23 @@ export const starterBoards = [
   { slug: 'rights-and-safety', name: 'starter.rights', description: 'starter.rights_about' },
 ] as const;
 
+type BoardSettings = Pick<BoardDoc, 'slug' | 'name' | 'description' | 'language' | 'visibility' | 'position' | 'approveFirstPosts' | 'slowModeSeconds'>;
+
+/** A new board: open, without moderators of its own, nothing posted yet. */
+function newBoard(settings: BoardSettings, now: number): BoardDoc {
+  return {
+    id: newId(),
+    ...settings,
+    archived: false,
+    moderatorIds: [],
+    threadCount: 0,
+    postCount: 0,
+    removedCount: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 export interface BoardsDeps {
   readonly store: Store;
   readonly docs: ForumDocs;
@@ -41,24 +58,21 @@ export class BoardsService {
     await store.transaction(async (tx) => {
       const col = tx.collection(boardsCollection);
       for (const [i, b] of starterBoards.entries()) {
-        await col.insert({
-          id: newId(),
-          slug: b.slug,
-          name: language.text(b.name),
-          description: language.text(b.description),
-          language: language.locale,
-          visibility: 'public',
-          position: (i + 1) * 10,
-          archived: false,
-          approveFirstPosts: false,
-          slowModeSeconds: 0,
-          moderatorIds: [],
-          threadCount: 0,
-          postCount: 0,
-          removedCount: 0,
-          createdAt: now,
-          updatedAt: now,
-        });
+        await col.insert(
+          newBoard(
+            {
+              slug: b.slug,
+              name: language.text(b.name),
+              description: language.text(b.description),
+              language: language.locale,
+              visibility: 'public',
+              position: (i + 1) * 10,
+              approveFirstPosts: false,
+              slowModeSeconds: 0,
+            },
+            now,
+          ),
+        );
       }
     });
   }
@@ -93,24 +107,19 @@ export class BoardsService {
     const input = parseInput(boardInput, raw);
     const now = Date.now();
     const last = (await docs.boards.find({ orderBy: { field: 'position', direction: 'desc' }, limit: 1 })).items[0];
-    const doc: BoardDoc = {
-      id: newId(),
-      slug: input.slug,
-      name: input.name,
-      description: input.description,
-      language: input.language,
-      visibility: input.visibility,
-      position: input.position ?? (last ? last.position + 10 : 10),
-      archived: false,
-      approveFirstPosts: input.approveFirstPosts,
-      slowModeSeconds: input.slowModeSeconds,
-      moderatorIds: [],
-      threadCount: 0,
-      postCount: 0,
-      removedCount: 0,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const doc = newBoard(
+      {
+        slug: input.slug,
+        name: input.name,
+        description: input.description,
+        language: input.language,
+        visibility: input.visibility,
+        position: input.position ?? (last ? last.position + 10 : 10),
+        approveFirstPosts: input.approveFirstPosts,
+        slowModeSeconds: input.slowModeSeconds,
+      },
+      now,
+    );
     try {
       await store.transaction(async (tx) => {
         await tx.collection(boardsCollection).insert(doc);

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { ApiRouter } from '../http/api-router.js';
+import { noContent, type ApiRouter } from '../http/api-router.js';
 import { createResponseCache } from '../http/response-cache.js';
 import {
   banInput,
@@ -15,6 +15,7 @@ import {
   threadModerationInput,
 } from './forums.schemas.js';
 import { reportInput } from '../moderation/moderation.service.js';
+import { param } from '../http/route-param.js';
 
 /** Pages of threads as members get them (shared, or a reader's own: see threadAnswer), kept compressed: a few KB each. */
 const THREAD_ANSWERS = 4_000;
@@ -30,7 +31,6 @@ const visitorKey = (url: string) => `visitor\u0000${url}`;
 export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   const { forums } = ctx;
   const tag = 'forums';
-  const param = (value: string | undefined) => value ?? '';
   const threadAnswers = createResponseCache({ maxEntries: THREAD_ANSWERS, ttlMs: THREAD_ANSWER_TTL_MS, contentType: 'application/json; charset=utf-8' });
   forums.changes.onChange((threadId) => threadAnswers.invalidate(threadId));
   ctx.keptAnswers.add({
@@ -60,10 +60,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/boards/:slug', tag, access: 'admin', summary: 'Delete a board with all its threads',
-    handler: async ({ req, account }) => {
-      await forums.boards.deleteBoard(account!, param(req.params.slug));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(forums.boards.deleteBoard(account!, param(req.params.slug))),
   });
   api.route({
     method: 'get', path: '/boards/:slug/threads', tag, access: 'public', query: pageInput,
@@ -113,10 +110,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/posts/:id', tag, access: 'account', summary: 'Delete your post',
-    handler: async ({ req, account }) => {
-      await forums.posting.deletePost(account, req.memberKey ?? null, param(req.params.id));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(forums.posting.deletePost(account, req.memberKey ?? null, param(req.params.id))),
   });
   api.route({
     method: 'post', path: '/posts/:id/reactions', tag, access: 'account', body: reactionInput,

@@ -9,6 +9,7 @@ import { banPage } from './bans.views.js';
 import type { BoardView } from './forum-views.js';
 import { boardsPages } from './boards.pages.js';
 import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, searchPage, threadPage } from './forums.views.js';
+import { param } from '../http/route-param.js';
 
 /** How many visitors' thread pages are kept, and for how long at most (changes to the thread drop them at once). */
 const VISITOR_PAGES = 2_000;
@@ -21,7 +22,6 @@ const THREAD_PAGE_PATH = /^\/t\/[^/]+\/?$/i;
 const visitorPageKey = (locale: string, url: string, site: VisitorSite) => [locale, url, site.name, site.discreet, site.genericTitles, site.quickExitUrl].join('\u0000');
 
 const pageQuery = (req: Request) => (typeof req.query.after === 'string' ? { after: req.query.after } : {});
-const param = (value: string | undefined) => value ?? '';
 
 /** Forum pages: everything works with plain links and forms; live updates are an extra. */
 export function forumsPages(ctx: AppContext): express.Router {

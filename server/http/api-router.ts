@@ -39,6 +39,12 @@ export interface ApiRoute<Q extends z.ZodType> {
   readonly handler: (args: HandlerArgs<z.output<Q>>) => Promise<unknown>;
 }
 
+/** A handler's result for a call that answers nothing: whatever `work` resolves to, the route sends 204 (or its 201). */
+export async function noContent(work: Promise<unknown>): Promise<undefined> {
+  await work;
+  return undefined;
+}
+
 interface Recorded {
   method: Method;
   path: string;

@@ -87,3 +87,15 @@ export function formPost(
     }
   });
 }
+
+/** formPost() for an action that, once done, sends the browser on with a 303 (a reload then does not post again). */
+export function formRedirect(
+  action: (req: Request) => Promise<unknown>,
+  to: string | ((req: Request) => string),
+  renderForm: (req: Request, state: FormState) => SafeHtml | Promise<SafeHtml>,
+): RequestHandler {
+  return formPost(async (req, res) => {
+    await action(req);
+    res.redirect(303, typeof to === 'string' ? to : to(req));
+  }, renderForm);
+}

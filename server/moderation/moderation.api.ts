@@ -1,12 +1,12 @@
 import type { AppContext } from '../context.js';
-import type { ApiRouter } from '../http/api-router.js';
+import { noContent, type ApiRouter } from '../http/api-router.js';
 import { accountView, suspensionInput } from '../accounts/accounts.service.js';
 import { filterInput, pageQuery } from './moderation.service.js';
+import { param } from '../http/route-param.js';
 
 export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   const { moderation, moderationQueue: queue } = ctx;
   const tag = 'moderation';
-  const param = (value: string | undefined) => value ?? '';
 
   api.route({
     method: 'get', path: '/moderation/reports', tag, access: 'member', query: pageQuery,
@@ -30,10 +30,7 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/moderation/reports/:id/dismiss', tag, access: 'member', summary: 'Dismiss a report (and the other open reports on that post)',
-    handler: async ({ req, account }) => {
-      await queue.dismissReport(account!, req.memberKey ?? null, param(req.params.id));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(queue.dismissReport(account!, req.memberKey ?? null, param(req.params.id))),
   });
   api.route({
     method: 'get', path: '/moderation/pending', tag, access: 'member', summary: 'Posts waiting for approval on the boards you moderate',
@@ -70,10 +67,7 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/moderation/filters/:id', tag, access: 'moderator', summary: 'Remove a word filter',
-    handler: async ({ req, account }) => {
-      await moderation.removeFilter(account!, param(req.params.id));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(moderation.removeFilter(account!, param(req.params.id))),
   });
   api.route({
     method: 'put', path: '/moderation/accounts/:handle/suspension', tag, access: 'moderator', body: suspensionInput,
@@ -85,9 +79,6 @@ export function moderationApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/moderation/accounts/:handle/suspension', tag, access: 'moderator', summary: 'Lift a suspension or ban',
-    handler: async ({ req, account }) => {
-      await moderation.unsuspend(account!, param(req.params.handle));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(moderation.unsuspend(account!, param(req.params.handle))),
   });
 }

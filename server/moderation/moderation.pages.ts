@@ -1,12 +1,11 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
-import { formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
+import { formBody, formPost, formRedirect, handle, sendPage, signedInOnly } from '../http/pages.js';
 import { forbidden } from '../core/errors.js';
 import type { FormState } from '../views/layout.js';
 import { filtersPage, logPage, queuePage, suspendPage, transparencyPage, type ModSection } from './moderation.views.js';
-
-const param = (value: string | undefined) => value ?? '';
+import { param } from '../http/route-param.js';
 
 export function moderationPages(ctx: AppContext): express.Router {
   const router = express.Router();
@@ -27,21 +26,17 @@ export function moderationPages(ctx: AppContext): express.Router {
   router.get('/mod', handle(async (req, res) => sendPage(res, await renderQueue(req))));
   router.post(
     '/mod/posts/:id',
-    formPost(
-      async (req, res) => {
-        await queue.moderatePost(req.account, param(req.params.id), formBody(req));
-        res.redirect(303, '/mod');
-      },
+    formRedirect(
+      (req) => queue.moderatePost(req.account, param(req.params.id), formBody(req)),
+      '/mod',
       (req, form) => renderQueue(req, { section: 'reports', form }),
     ),
   );
   router.post(
     '/mod/reports/:id/dismiss',
-    formPost(
-      async (req, res) => {
-        await queue.dismissReport(req.account!, req.memberKey ?? null, param(req.params.id));
-        res.redirect(303, '/mod');
-      },
+    formRedirect(
+      (req) => queue.dismissReport(req.account!, req.memberKey ?? null, param(req.params.id)),
+      '/mod',
       (req, form) => renderQueue(req, { section: 'reports', form }),
     ),
   );
@@ -83,17 +78,11 @@ export function moderationPages(ctx: AppContext): express.Router {
   router.get('/mod/filters', handle(async (req, res) => sendPage(res, await renderFilters(req))));
   router.post(
     '/mod/filters',
-    formPost(async (req, res) => {
-      await moderation.addFilter(req.account!, formBody(req));
-      res.redirect(303, '/mod/filters');
-    }, renderFilters),
+    formRedirect((req) => moderation.addFilter(req.account!, formBody(req)), '/mod/filters', renderFilters),
   );
   router.post(
     '/mod/filters/:id/delete',
-    formPost(async (req, res) => {
-      await moderation.removeFilter(req.account!, param(req.params.id));
-      res.redirect(303, '/mod/filters');
-    }, renderFilters),
+    formRedirect((req) => moderation.removeFilter(req.account!, param(req.params.id)), '/mod/filters', renderFilters),
   );
 
   return router;

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { ApiRouter } from '../http/api-router.js';
+import { noContent, type ApiRouter } from '../http/api-router.js';
 import {
   answerInput,
   correctionInput,
@@ -10,12 +10,12 @@ import {
   reviewListInput,
   reviewModerationInput,
 } from './reviews.schemas.js';
+import { param } from '../http/route-param.js';
 
 /** Bodies and queries reach the service as they came, and the service validates them; the schemas declared here describe the API. */
 export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
   const { reviews } = ctx;
   const tag = 'reviews';
-  const param = (value: string | undefined) => value ?? '';
 
   api.route({
     method: 'get', path: '/review-boards', tag, access: 'member', summary: 'Client review boards',
@@ -67,10 +67,7 @@ export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/reviews/:id', tag, access: 'member', summary: 'Retract your review (it is deleted)',
-    handler: async ({ req, account }) => {
-      await reviews.retract(account, req.memberKey ?? null, param(req.params.id));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(reviews.retract(account, req.memberKey ?? null, param(req.params.id))),
   });
   api.route({
     method: 'post', path: '/reviews/:id/responses', tag, access: 'member', body: responseInput, status: 201,

@@ -3,8 +3,8 @@ import type { AppContext } from '../context.js';
 import { anyAccount, formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { boardPage, boardsPage, newReviewPage, queuePage, reviewPage, screeningResultPage } from './reviews.views.js';
+import { param } from '../http/route-param.js';
 
-const param = (value: string | undefined) => value ?? '';
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
 
 /** The review form's flat fields (three identifier rows, ticked categories) as the service's input. */

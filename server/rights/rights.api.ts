@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import type { ApiRouter } from '../http/api-router.js';
+import { noContent, type ApiRouter } from '../http/api-router.js';
 import { localeSchema, resourceFilter, resourceInput, resourcePatchInput, rightsPageInput, rightsQuery } from './rights.schemas.js';
+import { param } from '../http/route-param.js';
 
 export function rightsApi(api: ApiRouter, ctx: AppContext): void {
   const { rights } = ctx;
   const tag = 'rights';
-  const param = (value: string | undefined) => value ?? '';
 
   api.route({
     method: 'get', path: '/rights', tag, access: 'public', query: rightsQuery,
@@ -30,10 +30,7 @@ export function rightsApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'delete', path: '/rights/:slug', tag, access: 'moderator', query: z.strictObject({ locale: localeSchema }),
     summary: 'Delete one language version of a page (`locale` is required)',
-    handler: async ({ req, account, query }) => {
-      await rights.deletePage(account, param(req.params.slug), query.locale);
-      return undefined;
-    },
+    handler: ({ req, account, query }) => noContent(rights.deletePage(account, param(req.params.slug), query.locale)),
   });
 
   api.route({
@@ -56,9 +53,6 @@ export function rightsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/resources/:id', tag, access: 'moderator', summary: 'Remove a resource',
-    handler: async ({ req, account }) => {
-      await rights.deleteResource(account, param(req.params.id));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(rights.deleteResource(account, param(req.params.id))),
   });
 }

@@ -2,11 +2,11 @@ import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
 import { AppError } from '../core/errors.js';
-import { formBody, formPost, formState, handle, onlyWhen, sendPage, signedInOnly } from '../http/pages.js';
+import { formBody, formPost, formRedirect, formState, handle, onlyWhen, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { manageResourcesPage, resourcesPage, rightsEditPage, rightsIndexPage, rightsPage } from './rights.views.js';
+import { param } from '../http/route-param.js';
 
-const param = (value: string | undefined) => value ?? '';
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
 /** Know-your-rights pages and the resource directory: plain pages anyone can read without an account; forms for moderators. */
@@ -59,10 +59,7 @@ export function rightsPages(ctx: AppContext): express.Router {
   router.post(
     '/rights/:slug/delete',
     editorsOnly,
-    formPost(async (req, res) => {
-      await rights.deletePage(req.account, param(req.params.slug), text(formBody(req).locale));
-      res.redirect(303, '/rights');
-    }, renderEdit),
+    formRedirect((req) => rights.deletePage(req.account, param(req.params.slug), text(formBody(req).locale)), '/rights', renderEdit),
   );
 
   router.get(

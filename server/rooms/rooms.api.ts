@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { ApiRouter } from '../http/api-router.js';
+import { noContent, type ApiRouter } from '../http/api-router.js';
 import { reportInput } from '../moderation/moderation.service.js';
 import {
   directoryInput,
@@ -17,6 +17,7 @@ import {
   roomPatchInput,
   roomQueryInput,
 } from './rooms.schemas.js';
+import { param } from '../http/route-param.js';
 
 /**
  * Rooms are never public: every route needs an approved member, and the
@@ -29,7 +30,6 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   const { rooms, membership, messages, pins } = ctx.rooms;
   const tag = 'rooms';
   const access = 'member';
-  const param = (value: string | undefined) => value ?? '';
 
   api.route({
     method: 'get', path: '/rooms', tag, access, summary: 'Your rooms, with unread counts (capped at 100)',
@@ -62,10 +62,7 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/rooms/:id', tag, access, summary: 'Close a room: its messages, members, requests, invites and pins are deleted (facilitators)',
-    handler: async ({ req, account }) => {
-      await rooms.close(account, req.memberKey, param(req.params.id));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(rooms.close(account, req.memberKey, param(req.params.id))),
   });
 
   api.route({
@@ -84,10 +81,7 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/rooms/:id/messages/:messageId', tag, access, summary: 'Delete your message (facilitators: any message)',
-    handler: async ({ req, account }) => {
-      await messages.delete(account, req.memberKey, param(req.params.id), param(req.params.messageId));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(messages.delete(account, req.memberKey, param(req.params.id), param(req.params.messageId))),
   });
   api.route({
     method: 'post', path: '/rooms/:id/messages/:messageId/reactions', tag, access, body: reactionInput,
@@ -105,10 +99,7 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/rooms/:id/reports/:reportId', tag, access, summary: 'Dismiss a report (facilitators)',
-    handler: async ({ req, account }) => {
-      await messages.dismissReport(account, req.memberKey, param(req.params.id), param(req.params.reportId));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(messages.dismissReport(account, req.memberKey, param(req.params.id), param(req.params.reportId))),
   });
 
   api.route({
@@ -126,10 +117,7 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/rooms/:id/requests/:requestId/refuse', tag, access, summary: 'Refuse a join request (facilitators)',
-    handler: async ({ req, account }) => {
-      await membership.decideRequest(account, req.memberKey, param(req.params.id), param(req.params.requestId), false);
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(membership.decideRequest(account, req.memberKey, param(req.params.id), param(req.params.requestId), false)),
   });
 
   api.route({
@@ -143,10 +131,7 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/rooms/:id/invites/:inviteId', tag, access, summary: 'Revoke an invite (facilitators)',
-    handler: async ({ req, account }) => {
-      await membership.revokeInvite(account, req.memberKey, param(req.params.id), param(req.params.inviteId));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(membership.revokeInvite(account, req.memberKey, param(req.params.id), param(req.params.inviteId))),
   });
 
   api.route({
@@ -163,10 +148,7 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/rooms/:id/members/:memberId', tag, access, summary: 'Remove a member; their open pages stop receiving at once (facilitators)',
-    handler: async ({ req, account }) => {
-      await membership.remove(account, req.memberKey, param(req.params.id), param(req.params.memberId));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(membership.remove(account, req.memberKey, param(req.params.id), param(req.params.memberId))),
   });
 
   api.route({
@@ -180,18 +162,12 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/rooms/:id/pins/:pinId', tag, access, summary: 'Unpin (facilitators)',
-    handler: async ({ req, account }) => {
-      await pins.unpin(account, req.memberKey, param(req.params.id), param(req.params.pinId));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(pins.unpin(account, req.memberKey, param(req.params.id), param(req.params.pinId))),
   });
 
   api.route({
     method: 'post', path: '/rooms/:id/leave', tag, access, summary: 'Leave the room',
-    handler: async ({ req, account }) => {
-      await membership.leave(account, req.memberKey, param(req.params.id));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(membership.leave(account, req.memberKey, param(req.params.id))),
   });
   api.route({
     method: 'patch', path: '/rooms/:id/membership', tag, access, body: membershipInput,

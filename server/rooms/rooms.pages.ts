@@ -2,13 +2,13 @@ import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { isStaff } from '../accounts/accounts.service.js';
 import { newId } from '../crypto.js';
-import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
+import { awaitingApproval, formBody, formPost, formRedirect, handle, sendPage, signedInOnly } from '../http/pages.js';
 import { AppError, fieldError, forbidden } from '../core/errors.js';
 import type { FormState } from '../views/layout.js';
 import type { RoomPreview, RoomView } from './view-models.js';
 import { editMessagePage, joinPage, managePage, newRoomPage, reportMessagePage, roomPage, roomsPage, type ManageData, type ManageSection } from './rooms.views.js';
+import { param } from '../http/route-param.js';
 
-const param = (value: string | undefined) => value ?? '';
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 /** A checkbox after a hidden "false" sends both values when ticked: the last one is the answer. */
@@ -111,10 +111,7 @@ export function roomsPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/rooms/:id/leave',
-    formPost(async (req, res) => {
-      await membership.leave(req.account, req.memberKey, param(req.params.id));
-      res.redirect(303, '/rooms');
-    }, renderRoom),
+    formRedirect((req) => membership.leave(req.account, req.memberKey, param(req.params.id)), '/rooms', renderRoom),
   );
 
   // ---- one message --------------------------------------------------------
@@ -129,24 +126,15 @@ export function roomsPages(ctx: AppContext): express.Router {
   router.get('/rooms/:id/m/:mid/edit', handle(async (req, res) => sendPage(res, await renderEdit(req))));
   router.post(
     '/rooms/:id/m/:mid/edit',
-    formPost(async (req, res) => {
-      await messages.edit(req.account, req.memberKey, param(req.params.id), param(req.params.mid), formBody(req));
-      res.redirect(303, messagePath(req));
-    }, renderEdit),
+    formRedirect((req) => messages.edit(req.account, req.memberKey, param(req.params.id), param(req.params.mid), formBody(req)), messagePath, renderEdit),
   );
   router.post(
     '/rooms/:id/m/:mid/delete',
-    formPost(async (req, res) => {
-      await messages.delete(req.account, req.memberKey, param(req.params.id), param(req.params.mid));
-      res.redirect(303, req.body?.back === 'manage' ? `/rooms/${param(req.params.id)}/manage#reports` : `/rooms/${param(req.params.id)}`);
-    }, renderRoom),
+    formRedirect((req) => messages.delete(req.account, req.memberKey, param(req.params.id), param(req.params.mid)), (req) => req.body?.back === 'manage' ? `/rooms/${param(req.params.id)}/manage#reports` : `/rooms/${param(req.params.id)}`, renderRoom),
   );
   router.post(
     '/rooms/:id/m/:mid/react',
-    formPost(async (req, res) => {
-      await messages.react(req.account, req.memberKey, param(req.params.id), param(req.params.mid), formBody(req));
-      res.redirect(303, messagePath(req));
-    }, renderRoom),
+    formRedirect((req) => messages.react(req.account, req.memberKey, param(req.params.id), param(req.params.mid), formBody(req)), messagePath, renderRoom),
   );
 
   const renderReport = async (req: Request, state?: FormState) =>
@@ -154,24 +142,15 @@ export function roomsPages(ctx: AppContext): express.Router {
   router.get('/rooms/:id/m/:mid/report', handle(async (req, res) => sendPage(res, await renderReport(req))));
   router.post(
     '/rooms/:id/m/:mid/report',
-    formPost(async (req, res) => {
-      await messages.report(req.account, req.memberKey, param(req.params.id), param(req.params.mid), formBody(req));
-      res.redirect(303, messagePath(req));
-    }, renderReport),
+    formRedirect((req) => messages.report(req.account, req.memberKey, param(req.params.id), param(req.params.mid), formBody(req)), messagePath, renderReport),
   );
   router.post(
     '/rooms/:id/m/:mid/pin',
-    formPost(async (req, res) => {
-      await pins.pin(req.account, req.memberKey, param(req.params.id), { messageId: param(req.params.mid) });
-      res.redirect(303, `/rooms/${param(req.params.id)}#pins`);
-    }, renderRoom),
+    formRedirect((req) => pins.pin(req.account, req.memberKey, param(req.params.id), { messageId: param(req.params.mid) }), (req) => `/rooms/${param(req.params.id)}#pins`, renderRoom),
   );
   router.post(
     '/rooms/:id/pins/:pid/remove',
-    formPost(async (req, res) => {
-      await pins.unpin(req.account, req.memberKey, param(req.params.id), param(req.params.pid));
-      res.redirect(303, `/rooms/${param(req.params.id)}#pins`);
-    }, renderRoom),
+    formRedirect((req) => pins.unpin(req.account, req.memberKey, param(req.params.id), param(req.params.pid)), (req) => `/rooms/${param(req.params.id)}#pins`, renderRoom),
   );
 
   // ---- facilitators ---------------------------------------------------------

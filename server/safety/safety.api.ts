@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import type { ApiRouter } from '../http/api-router.js';
+import { noContent, type ApiRouter } from '../http/api-router.js';
 import { alertInput, buddyRequestInput, checkinInput, extendInput, incidentInput, incidentMessageInput, incidentStatusInput } from './safety.schemas.js';
 import { pushSubscriptionInput } from './push.service.js';
+import { param } from '../http/route-param.js';
 
 const alertsQuery = z.strictObject({ area: z.string().max(64).optional() });
 
 export function safetyApi(api: ApiRouter, ctx: AppContext): void {
   const { safety, incidents, push } = ctx;
   const tag = 'safety';
-  const param = (value: string | undefined) => value ?? '';
 
   api.route({ method: 'get', path: '/buddies', tag, access: 'member', summary: 'Your buddies and buddy requests', handler: async ({ account }) => ({ buddies: await safety.buddies(account) }) });
   api.route({
@@ -19,10 +19,7 @@ export function safetyApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/buddies/:handle', tag, access: 'member', summary: 'End a buddy pair or refuse a request',
-    handler: async ({ req, account }) => {
-      await safety.endBuddy(account, param(req.params.handle));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(safety.endBuddy(account, param(req.params.handle))),
   });
   api.route({
     method: 'post', path: '/checkins', tag, access: 'member', body: checkinInput, status: 201,
@@ -65,10 +62,7 @@ export function safetyApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/alerts/:id', tag, access: 'member', summary: 'Remove an alert (its author or a moderator)',
-    handler: async ({ req, account }) => {
-      await safety.removeAlert(account, param(req.params.id));
-      return undefined;
-    },
+    handler: ({ req, account }) => noContent(safety.removeAlert(account, param(req.params.id))),
   });
   api.route({
     method: 'post', path: '/incidents', tag, access: 'member', body: incidentInput, status: 201,

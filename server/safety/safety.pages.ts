@@ -1,10 +1,10 @@
 import express, { type Request } from 'express';
 import type { AppContext } from '../context.js';
-import { anyAccount, formBody, formPost, handle, sendPage, signedInOnly } from '../http/pages.js';
+import { anyAccount, formBody, formPost, formRedirect, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import { alertsPage, buddiesPage, checkinPage, hubPage, incidentPage, incidentPrintPage, incidentsPage, type SafetySection } from './safety.views.js';
+import { param } from '../http/route-param.js';
 
-const param = (value: string | undefined) => value ?? '';
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
 
 export function safetyPages(ctx: AppContext): express.Router {
@@ -43,10 +43,7 @@ export function safetyPages(ctx: AppContext): express.Router {
   const checkinAction = (path: string, act: (req: Request) => Promise<unknown>) =>
     router.post(
       `/safety/checkins/:id/${path}`,
-      formPost(async (req, res) => {
-        await act(req);
-        res.redirect(303, `/safety/checkins/${param(req.params.id)}`);
-      }, renderCheckin),
+      formRedirect(act, (req) => `/safety/checkins/${param(req.params.id)}`, renderCheckin),
     );
   checkinAction('safe', (req) => safety.closeCheckin(req.account, param(req.params.id)));
   checkinAction('extend', (req) => safety.extendCheckin(req.account, param(req.params.id), formBody(req)));
@@ -63,27 +60,18 @@ export function safetyPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/safety/buddies/:handle/end',
-    formPost(async (req, res) => {
-      await safety.endBuddy(req.account, param(req.params.handle));
-      res.redirect(303, '/safety/buddies');
-    }, renderBuddies),
+    formRedirect((req) => safety.endBuddy(req.account, param(req.params.handle)), '/safety/buddies', renderBuddies),
   );
 
   const renderAlerts = async (req: Request, state?: FormState) => alertsPage(ctx.page(req), await safety.listAlerts(req.account), areas.list(), state);
   router.get('/safety/alerts', handle(async (req, res) => sendPage(res, await renderAlerts(req))));
   router.post(
     '/safety/alerts',
-    formPost(async (req, res) => {
-      await safety.postAlert(req.account, formBody(req));
-      res.redirect(303, '/safety/alerts');
-    }, renderAlerts),
+    formRedirect((req) => safety.postAlert(req.account, formBody(req)), '/safety/alerts', renderAlerts),
   );
   router.post(
     '/safety/alerts/:id/remove',
-    formPost(async (req, res) => {
-      await safety.removeAlert(req.account, param(req.params.id));
-      res.redirect(303, '/safety/alerts');
-    }, renderAlerts),
+    formRedirect((req) => safety.removeAlert(req.account, param(req.params.id)), '/safety/alerts', renderAlerts),
   );
 
   const renderIncidents = async (req: Request, state?: FormState) =>
@@ -109,17 +97,11 @@ export function safetyPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/safety/incidents/:id/messages',
-    formPost(async (req, res) => {
-      await incidents.addMessage(req.account, param(req.params.id), formBody(req));
-      res.redirect(303, `/safety/incidents/${param(req.params.id)}`);
-    }, renderIncident),
+    formRedirect((req) => incidents.addMessage(req.account, param(req.params.id), formBody(req)), (req) => `/safety/incidents/${param(req.params.id)}`, renderIncident),
   );
   router.post(
     '/safety/incidents/:id/status',
-    formPost(async (req, res) => {
-      await incidents.setStatus(req.account, param(req.params.id), formBody(req));
-      res.redirect(303, `/safety/incidents/${param(req.params.id)}`);
-    }, renderIncident),
+    formRedirect((req) => incidents.setStatus(req.account, param(req.params.id), formBody(req)), (req) => `/safety/incidents/${param(req.params.id)}`, renderIncident),
   );
 
   return router;

@@ -63,6 +63,7 @@ import {
   type RangeBound,
   type Segment,
 } from './query.js';
+import { ScopedCollection, refuseOutOfScope, type CollectionCore, type CollectionScope } from './scoped-collection.js';
 
 export interface MongoStoreOptions {
   readonly url: string;
@@ -128,7 +129,7 @@ function searchFields(spec: CompiledSpec, doc: Document): Record<string, string>
 }
 
 /** One port collection over one MongoDB collection; every call passes the transaction's session, if any. */
-class MongoCollectionCore {
+class MongoCollectionCore implements CollectionCore<ClientSession | undefined> {
   constructor(
     readonly spec: CompiledSpec,
     readonly coll: MongoCollection<Stored>,
@@ -196,8 +197,8 @@ class MongoCollectionCore {
     return fromStored({ ...replacement, _id });
   }
 
-  async patch(id: string, fields: Record<string, unknown>, session: ClientSession | undefined, expected: Record<string, unknown> = {}): Promise<Doc | null> {
-    const match = this.expectedFilter(expected);
+  async patch(id: string, fields: Record<string, unknown>, expected: Record<string, unknown> | undefined, session: ClientSession | undefined): Promise<Doc | null> {
+    const match = this.expectedFilter(expected ?? {});
     const $set: Document = {};
     const $unset: Document = {};
     for (const [field, value] of Object.entries(fields)) {
@@ -274,13 +275,52 @@ class MongoCollectionCore {
     return result.deletedCount > 0;
   }
 
+  async deleteWhere(where: Where<Doc>, session: ClientSession | undefined): Promise<number> {
+    const plan = planQuery(this.spec, where, undefined, true);
+    if (plan.eq.length === 0) throw new StoreError(`deleteWhere on ${this.spec.name} needs at least one field`);
+    return this.deleteMatching(and(this.eqFilter(plan, whereValues(this.spec, plan, where)), this.notExpired()), session);
+  }
+
   async deleteMatching(filter: Document, session: ClientSession | undefined): Promise<number> {
     const result = await this.coll.deleteMany(filter as Filter<Stored>, { session });
     return result.deletedCount;
   }
 
-  async count(filter: Document, session: ClientSession | undefined): Promise<number> {
+  async count(where: Where<Doc> | undefined, session: ClientSession | undefined): Promise<number> {
+    const plan = planQuery(this.spec, where, undefined, true);
+    const filter = and(this.eqFilter(plan, whereValues(this.spec, plan, where)), this.notExpired());
     return this.coll.countDocuments(filter as Filter<Stored>, { session });
+  }
+
+  async findOne(where: Where<Doc>, session: ClientSession | undefined): Promise<Doc | null> {
+    const plan = planQuery(this.spec, where, undefined, true);
+    const base = and(this.eqFilter(plan, whereValues(this.spec, plan, where)), this.notExpired());
+    const docs = await this.readPage(plan, base, null, [], [{ kind: 'start' }], 1, session);
+    return docs[0] ?? null;
+  }
+
+  async find(query: FindQuery<Doc>, session: ClientSession | undefined): Promise<Page<Doc>> {
+    const plan = planQuery(this.spec, query.where, query.orderBy);
+    const base = and(this.eqFilter(plan, whereValues(this.spec, plan, query.where)), this.notExpired());
+    const limit = resolveLimit(query.limit);
+    const range = rangeBounds(this.spec, plan, query.range, query.orderBy !== undefined);
+    const cursor = decodeCursor(this.spec, plan, query.after);
+    const docs = await this.readPage(plan, base, null, range, pageSegments(plan, cursor, range.length > 0), limit + 1, session);
+    return toPage(docs, limit, plan.orderField);
+  }
+
+  async search(text: string, query: SearchQuery<Doc>, session: ClientSession | undefined): Promise<Page<Doc>> {
+    const plan = planSearch(this.spec, query.where, query.orderBy);
+    const eq = this.eqFilter(plan, whereValues(this.spec, plan, query.where));
+    const limit = resolveLimit(query.limit);
+    const cursor = decodeCursor(this.spec, plan, query.after);
+    const terms = searchTerms(text);
+    if (terms.length === 0) return { items: [], next: null };
+    // Quoted terms are phrases, which $text ANDs; unquoted terms would be ORed. $text stays top-level, as MongoDB requires.
+    const textQuery = { $text: { $search: terms.map((term) => `"${term}"`).join(' ') } };
+    const base = and(eq, this.notExpired());
+    const docs = await this.readPage(plan, base, textQuery, [], pageSegments(plan, cursor, false), limit + 1, session);
+    return toPage(docs, limit, plan.orderField);
   }
 
   /** Reads the segments in turn until `want` documents are found. */
@@ -441,100 +481,18 @@ async function backfillSearchFields(coll: MongoCollection<Stored>, spec: Compile
   if (batch.length > 0) await coll.bulkWrite(batch, { ordered: false });
 }
 
-class MongoStoreCollection<T extends Doc> implements Collection<T> {
+/** Where a handle's calls run: with the transaction's session inside one, without a session outside. */
+class MongoScope implements CollectionScope<ClientSession | undefined> {
   constructor(
-    readonly spec: CollectionSpec<T>,
-    private readonly core: MongoCollectionCore,
     private readonly store: MongoStore,
     private readonly session: ClientSession | undefined,
     private readonly tx: TxState | null,
   ) {}
 
-  private async run<R>(op: (core: MongoCollectionCore, session: ClientSession | undefined) => Promise<R>): Promise<R> {
-    if (this.tx !== null) {
-      if (!this.tx.open) throw new StoreError('this transaction has already finished');
-    } else if (this.store.insideOpenTransaction()) {
-      // The same mistake deadlocks on SQLite; refusing it here keeps the adapters alike.
-      throw new StoreError('inside transaction(fn), use the collections of its tx scope, not the store');
-    }
-    return op(this.core, this.session);
-  }
-
-  get(id: string): Promise<T | null> {
-    return this.run((core, s) => core.get(id, s) as Promise<T | null>);
-  }
-  getMany(ids: readonly string[]): Promise<T[]> {
-    return this.run((core, s) => core.getMany(ids, s) as Promise<T[]>);
-  }
-  insert(doc: T): Promise<T> {
-    return this.run((core, s) => core.insert(doc, s) as Promise<T>);
-  }
-  upsert(doc: T): Promise<T> {
-    return this.run((core, s) => core.upsert(doc, s) as Promise<T>);
-  }
-  patch(id: string, fields: Partial<T>): Promise<T | null> {
-    return this.run((core, s) => core.patch(id, fields as Record<string, unknown>, s) as Promise<T | null>);
-  }
-  patchIf(id: string, expected: Where<T>, fields: Partial<T>): Promise<T | null> {
-    return this.run((core, s) => core.patch(id, fields as Record<string, unknown>, s, expected as Record<string, unknown>) as Promise<T | null>);
-  }
-  increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
-    return this.run((core, s) => core.increment(id, deltas as Record<string, number | undefined>, s) as Promise<T | null>);
-  }
-  delete(id: string): Promise<boolean> {
-    return this.run((core, s) => core.delete(id, s));
-  }
-
-  deleteWhere(where: Where<T>): Promise<number> {
-    return this.run((core, s) => {
-      const plan = planQuery(core.spec, where, undefined, true);
-      if (plan.eq.length === 0) throw new StoreError(`deleteWhere on ${core.spec.name} needs at least one field`);
-      return core.deleteMatching(and(core.eqFilter(plan, whereValues(core.spec, plan, where)), core.notExpired()), s);
-    });
-  }
-
-  count(where?: Where<T>): Promise<number> {
-    return this.run((core, s) => {
-      const plan = planQuery(core.spec, where, undefined, true);
-      return core.count(and(core.eqFilter(plan, whereValues(core.spec, plan, where)), core.notExpired()), s);
-    });
-  }
-
-  findOne(where: Where<T>): Promise<T | null> {
-    return this.run(async (core, s) => {
-      const plan = planQuery(core.spec, where, undefined, true);
-      const base = and(core.eqFilter(plan, whereValues(core.spec, plan, where)), core.notExpired());
-      const docs = await core.readPage(plan, base, null, [], [{ kind: 'start' }], 1, s);
-      return (docs[0] ?? null) as T | null;
-    });
-  }
-
-  find(query: FindQuery<T>): Promise<Page<T>> {
-    return this.run(async (core, s) => {
-      const plan = planQuery(core.spec, query.where, query.orderBy);
-      const base = and(core.eqFilter(plan, whereValues(core.spec, plan, query.where)), core.notExpired());
-      const limit = resolveLimit(query.limit);
-      const range = rangeBounds(core.spec, plan, query.range, query.orderBy !== undefined);
-      const cursor = decodeCursor(core.spec, plan, query.after);
-      const docs = await core.readPage(plan, base, null, range, pageSegments(plan, cursor, range.length > 0), limit + 1, s);
-      return toPage(docs as T[], limit, plan.orderField);
-    });
-  }
-
-  search(text: string, query: SearchQuery<T> = {}): Promise<Page<T>> {
-    return this.run(async (core, s) => {
-      const plan = planSearch(core.spec, query.where, query.orderBy);
-      const eq = core.eqFilter(plan, whereValues(core.spec, plan, query.where));
-      const limit = resolveLimit(query.limit);
-      const cursor = decodeCursor(core.spec, plan, query.after);
-      const terms = searchTerms(text);
-      if (terms.length === 0) return { items: [], next: null };
-      // Quoted terms are phrases, which $text ANDs; unquoted terms would be ORed. $text stays top-level, as MongoDB requires.
-      const textQuery = { $text: { $search: terms.map((term) => `"${term}"`).join(' ') } };
-      const base = and(eq, core.notExpired());
-      const docs = await core.readPage(plan, base, textQuery, [], pageSegments(plan, cursor, false), limit + 1, s);
-      return toPage(docs as T[], limit, plan.orderField);
-    });
+  async run<R>(op: (session: ClientSession | undefined) => R | PromiseLike<R>): Promise<R> {
+    // A store call inside a transaction deadlocks on SQLite; refusing it here too keeps the adapters alike.
+    refuseOutOfScope(this.tx, () => this.store.insideOpenTransaction());
+    return op(this.session);
   }
 }
 
@@ -564,7 +522,7 @@ class MongoStore implements Store {
   collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {
     const cached = this.handles.get(spec);
     if (cached !== undefined) return cached as unknown as Collection<T>;
-    const handle = new MongoStoreCollection(spec, this.core(spec.name), this, undefined, null);
+    const handle = new ScopedCollection(spec, this.core(spec.name), new MongoScope(this, undefined, null));
     this.handles.set(spec, handle as unknown as Collection<Doc>);
     return handle;
   }
@@ -586,7 +544,7 @@ class MongoStore implements Store {
         const state: TxState = { open: true };
         const scope: TxScope = {
           collection: <T extends Doc>(spec: CollectionSpec<T>): Collection<T> =>
-            new MongoStoreCollection(spec, this.core(spec.name), this, activeSession, state),
+            new ScopedCollection(spec, this.core(spec.name), new MongoScope(this, activeSession, state)),
         };
         try {
           return await this.inTransaction.run(state, () => fn(scope));

@@ -49,6 +49,7 @@ import {
   type Segment,
 } from './query.js';
 import { addChange, ChangeFeed, type Changes } from './postgres/change-feed.js';
+import { ScopedCollection, refuseOutOfScope, type CollectionCore, type CollectionScope } from './scoped-collection.js';
 import { column, declareCollection, indexName, readTextLayouts, SEARCH_COLUMN, table, wordsColumn } from './postgres/schema.js';
 import { databaseScope } from './postgres/scope.js';
 import { indexedWords, searchQuery } from './postgres/search-tokens.js';
@@ -105,7 +106,7 @@ class Params {
 }
 
 /** One port collection over one table; every method runs on the pool or on a transaction's connection. */
-class PostgresCollectionCore {
+class PostgresCollectionCore implements CollectionCore<Queryable> {
   private readonly t: string;
   /** Unique index names to their fields, to name the fields of a DuplicateKeyError. */
   private readonly uniqueIndexes = new Map<string, readonly string[]>();
@@ -139,14 +140,14 @@ class PostgresCollectionCore {
     return this.spec.textFields.map((field) => indexedWords(doc[field]));
   }
 
-  async get(db: Queryable, id: string): Promise<Doc | null> {
+  async get(id: string, db: Queryable): Promise<Doc | null> {
     const params = new Params();
     const sql = `SELECT doc FROM ${this.t} WHERE id = ${params.add(id)}${this.notExpired(params)}`;
     const { rows } = await db.query<{ doc: Doc }>(sql, params.values);
     return rows[0]?.doc ?? null;
   }
 
-  async getMany(db: Queryable, ids: readonly string[]): Promise<Doc[]> {
+  async getMany(ids: readonly string[], db: Queryable): Promise<Doc[]> {
     if (ids.length === 0) return [];
     const params = new Params();
     const sql = `SELECT doc FROM ${this.t} WHERE id = ANY(${params.add([...ids])}::text[])${this.notExpired(params)}`;
@@ -161,11 +162,11 @@ class PostgresCollectionCore {
     return docs;
   }
 
-  async insert(db: Queryable, doc: Doc): Promise<Doc> {
+  async insert(doc: Doc, db: Queryable): Promise<Doc> {
     return this.write(db, doc, '');
   }
 
-  async upsert(db: Queryable, doc: Doc): Promise<Doc> {
+  async upsert(doc: Doc, db: Queryable): Promise<Doc> {
     const sets = ['doc = excluded.doc', ...this.spec.textFields.map((field) => `${wordsColumn(field)} = excluded.${wordsColumn(field)}`)];
     return this.write(db, doc, ` ON CONFLICT (id) DO UPDATE SET ${sets.join(', ')}`);
   }
@@ -206,7 +207,7 @@ class PostgresCollectionCore {
   }
 
   /** With `expected`, only a document whose fields equal it (by JSON type: true is not 1; null matches missing) is patched. */
-  async patch(db: Queryable, id: string, fields: Record<string, unknown>, expected?: Record<string, unknown>): Promise<Doc | null> {
+  async patch(id: string, fields: Record<string, unknown>, expected: Record<string, unknown> | undefined, db: Queryable): Promise<Doc | null> {
     const set: Record<string, unknown> = {};
     const remove: string[] = [];
     for (const [field, value] of Object.entries(fields)) {
@@ -218,7 +219,7 @@ class PostgresCollectionCore {
       if (value === undefined) remove.push(field);
       else set[field] = value;
     }
-    if (Object.keys(set).length === 0 && remove.length === 0 && expected === undefined) return this.get(db, id);
+    if (Object.keys(set).length === 0 && remove.length === 0 && expected === undefined) return this.get(id, db);
     const json = toJson(set);
     const normalized = JSON.parse(json) as Record<string, unknown>;
     const params = new Params();
@@ -240,7 +241,7 @@ class PostgresCollectionCore {
     return rows[0]?.doc ?? null;
   }
 
-  async increment(db: Queryable, id: string, deltas: Record<string, number | undefined>): Promise<Doc | null> {
+  async increment(id: string, deltas: Record<string, number | undefined>, db: Queryable): Promise<Doc | null> {
     const params = new Params();
     const added: string[] = [];
     for (const [field, delta] of Object.entries(deltas)) {
@@ -254,19 +255,19 @@ class PostgresCollectionCore {
       const current = `CASE WHEN jsonb_typeof(doc->'${field}') = 'number' THEN (doc->'${field}')::double precision ELSE 0 END`;
       added.push(`'${field}', ${current} + ${params.add(delta)}::double precision`);
     }
-    if (added.length === 0) return this.get(db, id);
+    if (added.length === 0) return this.get(id, db);
     const sql = `UPDATE ${this.t} SET doc = doc || jsonb_build_object(${added.join(', ')}) WHERE id = ${params.add(id)}${this.notExpired(params)} RETURNING doc`;
     const { rows } = await this.mapDuplicate(db.query<{ doc: Doc }>(sql, params.values));
     return rows[0]?.doc ?? null;
   }
 
-  async delete(db: Queryable, id: string): Promise<boolean> {
+  async delete(id: string, db: Queryable): Promise<boolean> {
     const params = new Params();
     const result = await db.query(`DELETE FROM ${this.t} WHERE id = ${params.add(id)}${this.notExpired(params)}`, params.values);
     return (result.rowCount ?? 0) > 0;
   }
 
-  async deleteWhere(db: Queryable, where: Where<Doc>): Promise<number> {
+  async deleteWhere(where: Where<Doc>, db: Queryable): Promise<number> {
     const plan = planQuery(this.spec, where, undefined, true);
     if (plan.eq.length === 0) throw new StoreError(`deleteWhere on ${this.spec.name} needs at least one field`);
     const params = new Params();
@@ -275,7 +276,7 @@ class PostgresCollectionCore {
     return result.rowCount ?? 0;
   }
 
-  async count(db: Queryable, where: Where<Doc> | undefined): Promise<number> {
+  async count(where: Where<Doc> | undefined, db: Queryable): Promise<number> {
     const plan = planQuery(this.spec, where, undefined, true);
     const params = new Params();
     const conditions = this.eqSql(plan, whereValues(this.spec, plan, where), params) + this.notExpired(params);
@@ -283,13 +284,13 @@ class PostgresCollectionCore {
     return Number(rows[0]?.n ?? 0);
   }
 
-  async findOne(db: Queryable, where: Where<Doc>): Promise<Doc | null> {
+  async findOne(where: Where<Doc>, db: Queryable): Promise<Doc | null> {
     const plan = planQuery(this.spec, where, undefined, true);
     const docs = await this.readPage(db, plan, whereValues(this.spec, plan, where), [], [{ kind: 'start' }], 1, null);
     return docs[0] ?? null;
   }
 
-  async find(db: Queryable, query: FindQuery<Doc>): Promise<Page<Doc>> {
+  async find(query: FindQuery<Doc>, db: Queryable): Promise<Page<Doc>> {
     const plan = planQuery(this.spec, query.where, query.orderBy);
     const values = whereValues(this.spec, plan, query.where);
     const limit = resolveLimit(query.limit);
@@ -299,7 +300,7 @@ class PostgresCollectionCore {
     return toPage(docs, limit, plan.orderField);
   }
 
-  async search(db: Queryable, text: string, query: SearchQuery<Doc>): Promise<Page<Doc>> {
+  async search(text: string, query: SearchQuery<Doc>, db: Queryable): Promise<Page<Doc>> {
     const plan = planSearch(this.spec, query.where, query.orderBy);
     const values = whereValues(this.spec, plan, query.where);
     const limit = resolveLimit(query.limit);
@@ -389,72 +390,78 @@ class PostgresCollectionCore {
   }
 }
 
-/** A collection handle: on the pool outside transactions, on the transaction's connection inside one. */
-class PostgresCollection<T extends Doc> implements Collection<T> {
+/**
+ * The core, with every write that changed something announced to the instance's other processes (postgres/
+ * change-feed.ts): at once outside a transaction, with its commit inside one. Ids only, never what was written.
+ */
+class AnnouncingCore implements CollectionCore<Queryable> {
   constructor(
-    readonly spec: CollectionSpec<T>,
     private readonly core: PostgresCollectionCore,
     private readonly store: PostgresStore,
     private readonly tx: TxState | null,
   ) {}
 
-  private async run<R>(op: (core: PostgresCollectionCore, db: Queryable) => Promise<R>): Promise<R> {
-    if (this.tx !== null) {
-      if (!this.tx.open) throw new StoreError('this transaction has already finished');
-      return op(this.core, this.tx.client);
-    }
-    // On another connection it would wait for the transaction's row locks while the transaction waits for it.
-    if (this.store.insideOpenTransaction()) throw new StoreError('inside transaction(fn), use the collections of its tx scope, not the store');
-    return op(this.core, this.store.pool);
-  }
-
-  /** Runs a write and announces it once committed, when `changed` says it changed something (`id` null: ids unknown). */
-  private async write<R>(id: string | null, op: (core: PostgresCollectionCore, db: Queryable) => Promise<R>, changed: (result: R) => boolean): Promise<R> {
-    const result = await this.run(op);
-    if (!changed(result)) return result;
-    if (this.tx !== null) addChange(this.tx.changes, this.spec.name, id);
-    else await this.store.feed.announce(this.spec.name, id);
+  /** `id` null: the ids are not known (a deleteWhere), and the whole collection counts as changed. */
+  private async announced<R>(id: string | null, result: R, changed: boolean): Promise<R> {
+    if (!changed) return result;
+    if (this.tx !== null) addChange(this.tx.changes, this.core.spec.name, id);
+    else await this.store.feed.announce(this.core.spec.name, id);
     return result;
   }
 
-  get(id: string): Promise<T | null> {
-    return this.run((core, db) => core.get(db, id) as Promise<T | null>);
+  get(id: string, db: Queryable): Promise<Doc | null> {
+    return this.core.get(id, db);
   }
-  getMany(ids: readonly string[]): Promise<T[]> {
-    return this.run((core, db) => core.getMany(db, ids) as Promise<T[]>);
+  getMany(ids: readonly string[], db: Queryable): Promise<Doc[]> {
+    return this.core.getMany(ids, db);
   }
-  insert(doc: T): Promise<T> {
-    return this.write(doc.id, (core, db) => core.insert(db, doc) as Promise<T>, () => true);
+  async insert(doc: Doc, db: Queryable): Promise<Doc> {
+    return this.announced(doc.id, await this.core.insert(doc, db), true);
   }
-  upsert(doc: T): Promise<T> {
-    return this.write(doc.id, (core, db) => core.upsert(db, doc) as Promise<T>, () => true);
+  async upsert(doc: Doc, db: Queryable): Promise<Doc> {
+    return this.announced(doc.id, await this.core.upsert(doc, db), true);
   }
-  patch(id: string, fields: Partial<T>): Promise<T | null> {
-    return this.write(id, (core, db) => core.patch(db, id, fields as Record<string, unknown>) as Promise<T | null>, (doc) => doc !== null);
+  async patch(id: string, fields: Record<string, unknown>, expected: Record<string, unknown> | undefined, db: Queryable): Promise<Doc | null> {
+    const doc = await this.core.patch(id, fields, expected, db);
+    return this.announced(id, doc, doc !== null);
   }
-  patchIf(id: string, expected: Where<T>, fields: Partial<T>): Promise<T | null> {
-    return this.write(id, (core, db) => core.patch(db, id, fields as Record<string, unknown>, expected as Record<string, unknown>) as Promise<T | null>, (doc) => doc !== null);
+  async increment(id: string, deltas: Record<string, number | undefined>, db: Queryable): Promise<Doc | null> {
+    const doc = await this.core.increment(id, deltas, db);
+    return this.announced(id, doc, doc !== null);
   }
-  increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
-    return this.write(id, (core, db) => core.increment(db, id, deltas as Record<string, number | undefined>) as Promise<T | null>, (doc) => doc !== null);
+  async delete(id: string, db: Queryable): Promise<boolean> {
+    const deleted = await this.core.delete(id, db);
+    return this.announced(id, deleted, deleted);
   }
-  delete(id: string): Promise<boolean> {
-    return this.write(id, (core, db) => core.delete(db, id), (deleted) => deleted);
+  async deleteWhere(where: Where<Doc>, db: Queryable): Promise<number> {
+    const count = await this.core.deleteWhere(where, db);
+    return this.announced(null, count, count > 0);
   }
-  deleteWhere(where: Where<T>): Promise<number> {
-    return this.write(null, (core, db) => core.deleteWhere(db, where as Where<Doc>), (count) => count > 0);
+  find(query: FindQuery<Doc>, db: Queryable): Promise<Page<Doc>> {
+    return this.core.find(query, db);
   }
-  find(query: FindQuery<T>): Promise<Page<T>> {
-    return this.run((core, db) => core.find(db, query as FindQuery<Doc>) as Promise<Page<T>>);
+  findOne(where: Where<Doc>, db: Queryable): Promise<Doc | null> {
+    return this.core.findOne(where, db);
   }
-  findOne(where: Where<T>): Promise<T | null> {
-    return this.run((core, db) => core.findOne(db, where as Where<Doc>) as Promise<T | null>);
+  count(where: Where<Doc> | undefined, db: Queryable): Promise<number> {
+    return this.core.count(where, db);
   }
-  count(where?: Where<T>): Promise<number> {
-    return this.run((core, db) => core.count(db, where as Where<Doc> | undefined));
+  search(text: string, query: SearchQuery<Doc>, db: Queryable): Promise<Page<Doc>> {
+    return this.core.search(text, query, db);
   }
-  search(text: string, query: SearchQuery<T> = {}): Promise<Page<T>> {
-    return this.run((core, db) => core.search(db, text, query as SearchQuery<Doc>) as Promise<Page<T>>);
+}
+
+/** Where a handle's calls run: on the pool outside transactions, on the transaction's connection inside one. */
+class PostgresScope implements CollectionScope<Queryable> {
+  constructor(
+    private readonly store: PostgresStore,
+    private readonly tx: TxState | null,
+  ) {}
+
+  async run<R>(op: (db: Queryable) => R | PromiseLike<R>): Promise<R> {
+    // A store call on another connection would wait for the transaction's row locks while the transaction waits for it.
+    refuseOutOfScope(this.tx, () => this.store.insideOpenTransaction());
+    return op(this.tx === null ? this.store.pool : this.tx.client);
   }
 }
 
@@ -505,7 +512,7 @@ class PostgresStore implements Store {
   collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {
     const cached = this.handles.get(spec);
     if (cached !== undefined) return cached as unknown as Collection<T>;
-    const handle = new PostgresCollection(spec, this.core(spec.name), this, null);
+    const handle = new ScopedCollection(spec, new AnnouncingCore(this.core(spec.name), this, null), new PostgresScope(this, null));
     this.handles.set(spec, handle as unknown as Collection<Doc>);
     return handle;
   }
@@ -527,7 +534,7 @@ class PostgresStore implements Store {
         await client.query('BEGIN');
         const scope: TxScope = {
           collection: <T extends Doc>(spec: CollectionSpec<T>): Collection<T> =>
-            new PostgresCollection(spec, this.core(spec.name), this, state),
+            new ScopedCollection(spec, new AnnouncingCore(this.core(spec.name), this, state), new PostgresScope(this, state)),
         };
         const result = await this.inTransaction.run(state, () => fn(scope));
         state.open = false;

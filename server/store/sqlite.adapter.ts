@@ -38,6 +38,7 @@ import {
   type TxScope,
   type Where,
 } from './port.js';
+import { ScopedCollection, type Access, type CollectionCore, type CollectionScope } from './scoped-collection.js';
 import {
   assertDocId,
   assertFieldName,
@@ -161,7 +162,7 @@ interface TxState {
 }
 
 /** The synchronous operations on one collection, with its cached statements. */
-class SqliteCollectionCore {
+class SqliteCollectionCore implements CollectionCore<SqliteScope> {
   private readonly statements = new Map<string, Statement>();
   private readonly notExpired: string;
   private readonly t: string;
@@ -201,7 +202,12 @@ class SqliteCollectionCore {
     return this.spec.ttlField === null ? [] : [Date.now()];
   }
 
-  get(id: string): Doc | null {
+  /** get() for a handle: through the documents kept in memory when its scope reads them. */
+  get(id: string, scope: SqliteScope): Doc | null {
+    return scope.readsKept() ? this.getKept(id) : this.read(id);
+  }
+
+  private read(id: string): Doc | null {
     const json = this.readJson(id);
     return json === undefined ? null : (JSON.parse(json) as Doc);
   }
@@ -211,10 +217,10 @@ class SqliteCollectionCore {
   }
 
   /**
-   * get() through the documents kept in memory. Only outside transactions: a
+   * read() through the documents kept in memory. Only outside transactions: a
    * document read inside one may be rolled back, so it is never kept.
    */
-  getKept(id: string): Doc | null {
+  private getKept(id: string): Doc | null {
     const json = this.kept.get(id) ?? this.readJson(id);
     if (json === undefined) return null;
     this.keep(id, json);
@@ -233,8 +239,8 @@ class SqliteCollectionCore {
     else this.kept.delete(id);
   }
 
-  getMany(ids: readonly string[]): Doc[] {
-    return this.fromJson(ids, this.readJsons(ids));
+  getMany(ids: readonly string[], scope: SqliteScope): Doc[] {
+    return scope.readsKept() ? this.getManyKept(ids) : this.fromJson(ids, this.readJsons(ids));
   }
 
   private readJsons(ids: readonly string[]): Map<string, string> {
@@ -258,7 +264,7 @@ class SqliteCollectionCore {
   }
 
   /** getMany() through the documents kept in memory, as getKept(). */
-  getManyKept(ids: readonly string[]): Doc[] {
+  private getManyKept(ids: readonly string[]): Doc[] {
     const found = new Map<string, string>();
     const missing: string[] = [];
     for (const id of ids) {
@@ -317,7 +323,7 @@ class SqliteCollectionCore {
     }
     const conditions = Object.entries(expected).map(([field, value]) => this.condition(field, value));
     const conditionParams = conditions.flatMap((c) => c.params);
-    if (set.length === 0 && remove.length === 0 && conditions.length === 0) return this.get(id);
+    if (set.length === 0 && remove.length === 0 && conditions.length === 0) return this.read(id);
     const key = `patch|${set.join(',')}|${remove.join(',')}|${conditions.map((c) => c.sql).join(',')}`;
     const statement = this.statement(key, () => {
       let expression = 'doc';
@@ -361,7 +367,7 @@ class SqliteCollectionCore {
       fields.push(field);
       params.push(delta);
     }
-    if (fields.length === 0) return this.get(id);
+    if (fields.length === 0) return this.read(id);
     const statement = this.statement(`inc|${fields.join(',')}`, () => {
       const sets = fields.map((f) => `${jsonPath(f)}, coalesce(json_extract(doc, ${jsonPath(f)}), 0) + ?`);
       return `UPDATE ${this.t} SET doc = json_set(doc, ${sets.join(', ')}) WHERE id = ?${this.notExpired} RETURNING doc`;
@@ -641,10 +647,9 @@ function searchTextSql(value: unknown): unknown {
   return typeof value === 'string' ? searchableText(value) : value;
 }
 
-/** A collection handle: outside a transaction it waits at the gate; inside one it checks the transaction is still open. */
-class SqliteCollection<T extends Doc> implements Collection<T> {
+/** Where a handle's calls run: outside a transaction it waits at the gate; inside one it checks the transaction is still open. */
+class SqliteScope implements CollectionScope<SqliteScope> {
   constructor(
-    readonly spec: CollectionSpec<T>,
     private readonly core: SqliteCollectionCore,
     private readonly store: SqliteStore,
     private readonly tx: TxState | null,
@@ -654,74 +659,34 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
    * Whether get() and getMany() go through the documents kept in memory: outside transactions, for collections
    * that keep any. Dropping what another process changed happens here, just before such a read.
    */
-  private readsKept(): boolean {
+  readsKept(): boolean {
     if (this.tx !== null || this.core.spec.memoryCache === 0) return false;
     this.store.forgetForeignWrites();
     return true;
   }
 
-  /** run() for an operation that writes: other stores of this process on the same file must look again. */
-  private write<R>(op: (core: SqliteCollectionCore) => R): Promise<R> {
-    return this.run((core) => {
-      try {
-        return op(core);
-      } finally {
-        this.store.noteWrite();
-      }
-    });
-  }
-
-  private run<R>(op: (core: SqliteCollectionCore) => R): Promise<R> {
+  /** The core is synchronous, so `op` has its result before the gate opens again. */
+  run<R>(op: (scope: SqliteScope) => R | PromiseLike<R>, access: Access): Promise<R> {
+    const call = access === 'read' ? () => op(this) : () => this.written(() => op(this));
     if (this.tx !== null) {
       if (!this.tx.open) return Promise.reject(new StoreError('this transaction has already finished'));
     } else if (this.store.gate.busy) {
-      return this.store.afterTransaction(() => op(this.core));
+      return this.store.afterTransaction(call);
     }
     try {
-      return Promise.resolve(op(this.core));
+      return Promise.resolve(call()) as Promise<R>;
     } catch (error) {
       return Promise.reject(error as Error);
     }
   }
 
-  get(id: string): Promise<T | null> {
-    return this.run((core) => (this.readsKept() ? core.getKept(id) : core.get(id)) as T | null);
-  }
-  getMany(ids: readonly string[]): Promise<T[]> {
-    return this.run((core) => (this.readsKept() ? core.getManyKept(ids) : core.getMany(ids)) as T[]);
-  }
-  insert(doc: T): Promise<T> {
-    return this.write((core) => core.insert(doc) as T);
-  }
-  upsert(doc: T): Promise<T> {
-    return this.write((core) => core.upsert(doc) as T);
-  }
-  patch(id: string, fields: Partial<T>): Promise<T | null> {
-    return this.write((core) => core.patch(id, fields as Record<string, unknown>) as T | null);
-  }
-  patchIf(id: string, expected: Where<T>, fields: Partial<T>): Promise<T | null> {
-    return this.write((core) => core.patch(id, fields as Record<string, unknown>, expected as Record<string, unknown>) as T | null);
-  }
-  increment(id: string, deltas: { readonly [K in Extract<keyof T, string>]?: number }): Promise<T | null> {
-    return this.write((core) => core.increment(id, deltas as Record<string, number | undefined>) as T | null);
-  }
-  delete(id: string): Promise<boolean> {
-    return this.write((core) => core.delete(id));
-  }
-  deleteWhere(where: Where<T>): Promise<number> {
-    return this.write((core) => core.deleteWhere(where as Where<Doc>));
-  }
-  find(query: FindQuery<T>): Promise<Page<T>> {
-    return this.run((core) => core.find(query as FindQuery<Doc>) as Page<T>);
-  }
-  findOne(where: Where<T>): Promise<T | null> {
-    return this.run((core) => core.findOne(where as Where<Doc>) as T | null);
-  }
-  count(where?: Where<T>): Promise<number> {
-    return this.run((core) => core.count(where as Where<Doc> | undefined));
-  }
-  search(text: string, query: SearchQuery<T> = {}): Promise<Page<T>> {
-    return this.run((core) => core.search(text, query as SearchQuery<Doc>) as Page<T>);
+  /** A write: other stores of this process on the same file must look again. */
+  private written<R>(op: () => R): R {
+    try {
+      return op();
+    } finally {
+      this.store.noteWrite();
+    }
   }
 }
 
@@ -853,7 +818,7 @@ class SqliteStore implements Store {
   }
 
   /** Runs a synchronous operation once no transaction holds the gate. */
-  async afterTransaction<R>(op: () => R): Promise<R> {
+  async afterTransaction<R>(op: () => R | PromiseLike<R>): Promise<R> {
     await this.gate.acquire();
     try {
       return op();
@@ -899,9 +864,14 @@ class SqliteStore implements Store {
   collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {
     const cached = this.handles.get(spec);
     if (cached !== undefined) return cached as unknown as Collection<T>;
-    const handle = new SqliteCollection(spec, this.core(spec.name), this, null);
+    const handle = this.handle(spec, null);
     this.handles.set(spec, handle as unknown as Collection<Doc>);
     return handle;
+  }
+
+  private handle<T extends Doc>(spec: CollectionSpec<T>, tx: TxState | null): Collection<T> {
+    const core = this.core(spec.name);
+    return new ScopedCollection(spec, core, new SqliteScope(core, this, tx));
   }
 
   private core(name: string): SqliteCollectionCore {
@@ -918,7 +888,7 @@ class SqliteStore implements Store {
       this.db.exec('BEGIN IMMEDIATE');
       const scope: TxScope = {
         collection: <T extends Doc>(spec: CollectionSpec<T>): Collection<T> =>
-          new SqliteCollection(spec, this.core(spec.name), this, state),
+          this.handle(spec, state),
       };
       const result = await fn(scope);
       state.open = false;
