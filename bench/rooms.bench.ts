@@ -209,9 +209,12 @@ async function worker(): Promise<void> {
       const sparse = (h: Uint32Array) => [...h.entries()].filter(([, c]) => c > 0);
       const receipts: [string, number][] = [];
       for (const [roomId, tally] of tallies) tally.counts.values.forEach((c, seq) => c > 0 && receipts.push([`${roomId}:${seq}`, c]));
-      send({ type: 'report', hist: { big: sparse(hist.big), small: sparse(hist.small) }, receipts, acked, duplicates, sendErrors });
       for (const s of sockets) s.disconnect();
-      setTimeout(() => process.exit(0), 200);
+      // The report is large (a receipt count per message): exit only once it is all written to the parent, or the
+      // parent sees the exit before the report.
+      process.send!({ type: 'report', hist: { big: sparse(hist.big), small: sparse(hist.small) }, receipts, acked, duplicates, sendErrors } satisfies FromWorker, undefined, {}, () =>
+        process.exit(0),
+      );
     }
   });
 }
@@ -505,6 +508,10 @@ async function measure(databaseKey: string | null): Promise<{ figures: Figure[];
     const ok = report(`Rooms (SQLite${databaseKey ? ' with DATABASE_KEY' : ''}, socket.io, ${os.cpus().length}-core machine, ${SECONDS} s)`, figures);
     if (Object.keys(sendErrors).length) process.stdout.write(`send errors: ${JSON.stringify(sendErrors)}\n`);
     return { figures, ok };
+  } catch (error) {
+    // What the server said last tells whether it failed or the load generator did.
+    const said = server?.run.output().slice(-4000) ?? '';
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\nThe server's last output:\n${said}`, { cause: error });
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
