@@ -18,6 +18,7 @@ import {
   type ThreadDoc,
 } from '../server/forums/forums.collections.js';
 import { reactionKinds } from '../server/forums/reactions.js';
+import { prng } from '../test/helpers/prng.js';
 
 /**
  * Seeds a forum straight through the storage port, before the server opens the
@@ -49,18 +50,6 @@ export interface SeedResult {
 
 /** Posts in a long thread: two full pages of 30, so the first page has a next cursor. */
 export const LONG_POSTS = 60;
-
-/** A small deterministic PRNG, so every run seeds the same text and shape. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 // Words of the forum's own subjects, a few in other languages (with diacritics, which the text index folds).
 const WORDS = (

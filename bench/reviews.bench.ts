@@ -25,6 +25,7 @@ import { reviewBoardKeys } from '../server/reviews/instance-secret.js';
 import { InstanceService } from '../server/instance/instance.service.js';
 import { instanceCollection } from '../server/instance/instance.collections.js';
 import { percentile, report, startServer, timed, type BenchInstance } from './lib.js';
+import { prng } from '../test/helpers/prng.js';
 
 /**
  * Screening look-up latency (the argon2id identifier digest dominates: its
@@ -63,18 +64,6 @@ const BODIES = [
   'Took photos without asking and threatened to send them to my family when I told him to delete them.',
   'Grabbed my bag on the way out and ran. About 30, tall, grey hoodie; the room was booked under another name.',
 ].map((body) => ({ body, html: renderMarkdown(body) }));
-
-/** A small deterministic PRNG, so every run seeds the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A fast stand-in for the filler reviews' digests: same length as the real one (32 bytes, base64url); only the index size matters. */
 const fillerDigest = (text: string) => crypto.createHash('sha256').update(text).digest('base64url');

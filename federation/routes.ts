@@ -109,14 +109,10 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     actors.document(actor).then((body) => res.type(AP_CONTENT_TYPE).send(body), next);
   });
 
-  router.post(
-    ACTOR_PATHS.map((p) => `${p}/inbox`),
-    apex,
-    target,
-    requireActivityJson(),
-    inboxBody(),
-    signatureGate(deps),
-    compactActivity(apex),
+  // Every inbox reads and checks the request the same way, and handles the activity the same way once it knows the
+  // local actor it is for: its own path names it, or the shared inbox picks it from the activity.
+  const received = (): RequestHandler[] => [requireActivityJson(), inboxBody(), signatureGate(deps), compactActivity(apex)];
+  const handled = (): RequestHandler[] => [
     actorOwnsKey(),
     deps.inbound,
     signerAsSender(),
@@ -128,29 +124,9 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     activity.inboxSideEffects!,
     apexRefusals,
     responders.status!,
-  );
-
-  // The shared inbox: the same steps, with the local actor each activity is for chosen once it is read.
-  router.post(
-    '/ap/inbox',
-    apex,
-    requireActivityJson(),
-    inboxBody(),
-    signatureGate(deps),
-    compactActivity(apex),
-    sharedInboxTarget({ apex, actors, iris }),
-    actorOwnsKey(),
-    deps.inbound,
-    signerAsSender(),
-    validators.actor!,
-    validators.activityObject!,
-    validators.inboxActivity!,
-    activity.save!,
-    activity.resolveThread!,
-    activity.inboxSideEffects!,
-    apexRefusals,
-    responders.status!,
-  );
+  ];
+  router.post(ACTOR_PATHS.map((p) => `${p}/inbox`), apex, target, ...received(), ...handled());
+  router.post('/ap/inbox', apex, ...received(), sharedInboxTarget({ apex, actors, iris }), ...handled());
 
   const streams: [string, RequestHandler][] = [
     ['outbox', collection.outbox!],

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { repoRoot } from '../helpers/process.js';
-import { AP, eventually, settled, startPeer, startPeers, type Peer } from './instances.js';
+import { eventually, getJson, settled, startPeer, startPeers, type Peer } from './instances.js';
 import { followActivity, Receiver, send, signedPost, type FakeActor, type Received } from './receiver.js';
 
 // An independent verifier for what Parasol signs: the registry's http-signature (the version apex is pinned to).
@@ -13,18 +13,6 @@ const httpSignature = createRequire(import.meta.url)('http-signature') as {
 };
 
 const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-
-async function getJson(url: string, accept = AP.accept): Promise<{ status: number; json: any; type: string | null; text: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary documents
-  const res = await fetch(url, { headers: { accept }, redirect: 'manual' });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, type: res.headers.get('content-type'), text };
-}
 
 const webfinger = (peer: Peer, resource: string) => getJson(`${peer.url}/.well-known/webfinger?resource=${encodeURIComponent(resource)}`, 'application/jrd+json');
 

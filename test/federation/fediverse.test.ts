@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AP, eventually, settled, startPeer, type Peer } from './instances.js';
+import { AP, eventually, getJson, settled, startPeer, type Peer } from './instances.js';
 import { followActivity, Receiver, send, signedPost, type FakeActor, type Received } from './receiver.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary ActivityPub documents */
@@ -13,18 +13,6 @@ import { followActivity, Receiver, send, signedPost, type FakeActor, type Receiv
 
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
 const AS = 'https://www.w3.org/ns/activitystreams';
-
-async function getJson(url: string): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(url, { headers: { accept: AP.accept }, redirect: 'manual' });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
-}
 
 const activityOf = (r: Received) => r.json as any;
 

@@ -159,3 +159,16 @@ export async function settled(peer: Peer, ms = 30_000): Promise<void> {
 }
 
 export const AP = { accept: 'application/activity+json' };
+
+/** GETs a document (ActivityPub unless `accept` says otherwise), without following redirects; json is undefined when the body is not JSON. */
+export async function getJson(url: string, accept = AP.accept): Promise<{ status: number; json: any; type: string | null; text: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary documents
+  const res = await fetch(url, { headers: { accept }, redirect: 'manual' });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, type: res.headers.get('content-type'), text };
+}

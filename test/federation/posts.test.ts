@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { AP, eventually, settled, startPeers, type Peer } from './instances.js';
+import { eventually, getJson, settled, startPeers, type Peer } from './instances.js';
 import { followActivity, Receiver, send, signedPost, type FakeActor, type Received } from './receiver.js';
 import { matchSnapshot, normalised } from './snapshot.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary ActivityPub documents */
 
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
-
-async function getJson(url: string): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(url, { headers: { accept: AP.accept }, redirect: 'manual' });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
-}
 
 const activityOf = (r: Received) => r.json as any;
 const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);

@@ -272,18 +272,6 @@ export function recomputedBlindIds(keys: readonly CandidateKey[], scopes: readon
   return findings;
 }
 
-/** A small seeded PRNG (mulberry32): runs are repeatable from their seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export interface TimingTrials {
   /** Blinded ids ranked (one trial each). */
   readonly trials: number;

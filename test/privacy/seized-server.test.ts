@@ -29,7 +29,6 @@ import {
   hashInputs,
   namesInAnonymousRows,
   needlesOf,
-  prng,
   rankByTiming,
   recomputedBlindIds,
   recomputedDigests,
@@ -38,6 +37,7 @@ import {
   type Finding,
 } from './attacker.js';
 import { documentsInBytes, toRow, type SeizedRow } from './seized-rows.js';
+import { prng } from '../helpers/prng.js';
 import { liveAWhile, LOG, makeDirs, removeDirs, seizeStopped, startSeizable, type World } from './scenario.js';
 import type { Seized } from './seizure.js';
 import { timingRun, type TimingRun } from './timing-scenario.js';

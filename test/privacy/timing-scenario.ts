@@ -11,7 +11,7 @@
 import { startInstance } from '../helpers/instance.js';
 import { admin, member, moderator, type Person } from '../helpers/people.js';
 import { today } from '../../server/accounts/account-keys.js';
-import { prng } from './attacker.js';
+import { prng } from '../helpers/prng.js';
 import type { SeizedRow } from './seized-rows.js';
 import { BOARDS, joinByInvite, Ledger, makeDirs, pick, react, removeDirs, reply, report, say, seizeStopped, shuffle, signIn, thread, uniqueName } from './scenario.js';
 
