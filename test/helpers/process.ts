@@ -41,22 +41,15 @@ export interface Running {
   exited(): Promise<number | null>;
 }
 
-/** Who a child process runs as: another user than the test's, to meet the file permissions a real one would. */
-export interface RunAs {
-  readonly uid: number;
-  readonly gid: number;
-}
-
 /** Runs a TypeScript entry point of ours in its own Node process, as `npm run cli` would. */
-export function runTs(entry: string, args: string[], env: Record<string, string>, nodeArgs: readonly string[] = [], as?: RunAs): Running {
-  return runNode([...nodeArgs, '--import', 'tsx', path.join(repoRoot, entry), ...args], env, as);
+export function runTs(entry: string, args: string[], env: Record<string, string>, nodeArgs: readonly string[] = []): Running {
+  return runNode([...nodeArgs, '--import', 'tsx', path.join(repoRoot, entry), ...args], env);
 }
 
 /** Runs Node with these arguments in the repository, with a clean environment plus `env`; its output is collected. */
-export function runNode(args: readonly string[], env: Record<string, string>, as?: RunAs): Running {
+export function runNode(args: readonly string[], env: Record<string, string>): Running {
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
-    ...(as ? { uid: as.uid, gid: as.gid } : {}),
     // NODE_V8_COVERAGE lets c8 count the child's code too.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.NODE_V8_COVERAGE ? { NODE_V8_COVERAGE: process.env.NODE_V8_COVERAGE } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
