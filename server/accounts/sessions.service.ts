@@ -4,7 +4,8 @@ import { parseInput } from '../core/validate.js';
 import { newId, randomToken, sha256 } from '../crypto.js';
 import { forbidden, notFound, unauthorized } from '../core/errors.js';
 import { requireMemberKey, type MemberKey } from '../core/member-key.js';
-import { unwrapWithSecret, wrapForSecret } from './key-wraps.js';
+import { wrapForSecret } from './key-wraps.js';
+import { UnwrappedKeys } from './unwrapped-keys.js';
 import { dayCeil, today } from './account-keys.js';
 import {
   accountsCollection,
@@ -71,6 +72,7 @@ export class SessionsService {
    * (from the documents the store keeps), so a revoked one is refused at once.
    */
   private readonly tokenIds = new Map<string, string>();
+  private readonly unwrapped = new UnwrappedKeys();
 
   constructor(
     private readonly store: Store,
@@ -110,7 +112,7 @@ export class SessionsService {
     if (!session) return null;
     const account = await this.activeAccount(session.accountId);
     if (!account) return null;
-    const memberKey = unwrapWithSecret(session.keyWrap, token, session.id);
+    const memberKey = this.unwrapped.unwrap(session.keyWrap, token, session.hash, session.id);
     if (account.role !== session.role) {
       const fresh = await this.start(account, memberKey);
       await this.sessions.delete(session.id);
@@ -133,7 +135,7 @@ export class SessionsService {
     const session = await this.sessions.findOne({ hash: sha256(token) });
     const account = session ? await this.activeAccount(session.accountId) : null;
     if (!session || !account) return null;
-    return { account, sessionId: session.id, memberKey: unwrapWithSecret(session.keyWrap, token, session.id) };
+    return { account, sessionId: session.id, memberKey: this.unwrapped.unwrap(session.keyWrap, token, session.hash, session.id) };
   }
 
   /** Resolves an Authorization header value; throws 401 when it is present but not a valid bearer token. */
@@ -148,7 +150,7 @@ export class SessionsService {
     if (!token || !account) throw unauthorized('bad_token');
     const day = today();
     if (token.lastUsedAt !== day) await this.tokens.patch(token.id, { lastUsedAt: day });
-    return { account, sessionId: null, memberKey: unwrapWithSecret(token.keyWrap, value, token.id) };
+    return { account, sessionId: null, memberKey: this.unwrapped.unwrap(token.keyWrap, value, token.hash, token.id) };
   }
 
   async list(accountId: string, currentSessionId: string | null): Promise<SessionView[]> {
@@ -233,6 +235,7 @@ export class SessionsService {
   }
 
   private ended(ids: readonly string[]): void {
+    this.unwrapped.forget(ids);
     if (ids.length > 0) for (const listener of this.endedListeners) listener(ids);
   }
 

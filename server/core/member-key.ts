@@ -6,12 +6,14 @@ import { AppError } from './errors.js';
 export const MEMBER_KEY_BYTES = 32;
 
 const BLIND_LABEL = 'parasol-blind-v1';
+/** Blinded ids a key remembers; a member's list of rooms asks for one per room of the instance, so it starts over past this. */
+const MAX_BLINDED = 256;
 
 /**
  * A member's secret key. The database never holds it in the clear: it is kept
  * wrapped under keys only the member's passphrase, recovery codes and live
- * session or token secrets can derive, and unwrapped for one request or one
- * open socket at a time. From it come the member's blinded ids: what anonymous
+ * session or token secrets can derive, and unwrapped in memory only: for an
+ * open socket, or for a few minutes after a session's or token's last use. From it come the member's blinded ids: what anonymous
  * posts, reviews, reactions and room memberships are stored under, so a copy of
  * the database cannot tell whose they are.
  *
@@ -22,6 +24,8 @@ const BLIND_LABEL = 'parasol-blind-v1';
 export class MemberKey {
   readonly #bytes: Buffer;
   #blindKey: Buffer | null = null;
+  /** A key is kept across a member's requests (accounts/unwrapped-keys.ts), and each asks for the same few scopes. */
+  readonly #blinded = new Map<string, string>();
 
   private constructor(bytes: Buffer) {
     if (bytes.length !== MEMBER_KEY_BYTES) throw new Error(`a member key has ${MEMBER_KEY_BYTES} bytes`);
@@ -48,8 +52,13 @@ export class MemberKey {
    * different scopes. The server computes it; it never accepts one from a client.
    */
   blind(scope: string): string {
+    const known = this.#blinded.get(scope);
+    if (known !== undefined) return known;
     this.#blindKey ??= Buffer.from(crypto.hkdfSync('sha256', this.#bytes, Buffer.alloc(0), BLIND_LABEL, MEMBER_KEY_BYTES));
-    return crypto.createHmac('sha256', this.#blindKey).update(scope).digest('base64url');
+    const blinded = crypto.createHmac('sha256', this.#blindKey).update(scope).digest('base64url');
+    if (this.#blinded.size >= MAX_BLINDED) this.#blinded.clear();
+    this.#blinded.set(scope, blinded);
+    return blinded;
   }
 
   /** A further key for one purpose (e.g. wrapping a room's private key), never the key itself. */
