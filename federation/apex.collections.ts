@@ -135,6 +135,7 @@ export const apDeliveriesCollection = defineCollection<ApDeliveryDoc>({
   fields: { nextAt: 'number', expiresAt: 'number' },
   indexes: [{ fields: ['nextAt'] }],
   ttlField: 'expiresAt',
+  shownInAnswers: false,
 });
 
 export const apexCollections = [

@@ -16,6 +16,7 @@ export const jobLeasesCollection = defineCollection<JobLeaseDoc>({
   name: 'job_leases',
   fields: {},
   indexes: [],
+  shownInAnswers: false,
 });
 
 export const jobsCollections = [jobLeasesCollection];

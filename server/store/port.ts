@@ -56,6 +56,12 @@ export interface CollectionSpec<T extends Doc> {
    * Not for collections with a TTL field.
    */
   readonly memoryCache?: number;
+  /**
+   * False for what background work writes and no page or answer shows (job leases, the delivery queue): another
+   * process's write to it drops this collection's kept documents only, not the answers kept in memory
+   * (core/foreign-writes.ts), which a lease renewed every few seconds would otherwise empty each time.
+   */
+  readonly shownInAnswers?: boolean;
 }
 
 /** Any collection's spec, whatever its document type (for lists of specs). */

@@ -403,7 +403,8 @@ class AnnouncingCore implements CollectionCore<Queryable> {
 
   /** `id` null: the ids are not known (a deleteWhere), and the whole collection counts as changed. */
   private async announced<R>(id: string | null, result: R, changed: boolean): Promise<R> {
-    if (!changed) return result;
+    // Nothing kept in memory is made from it (CollectionSpec.shownInAnswers), and this adapter keeps no documents.
+    if (!changed || !this.core.spec.shownInAnswers) return result;
     if (this.tx !== null) addChange(this.tx.changes, this.core.spec.name, id);
     else await this.store.feed.announce(this.core.spec.name, id);
     return result;

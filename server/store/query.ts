@@ -54,6 +54,8 @@ export interface CompiledSpec {
   readonly textFields: readonly string[];
   /** Documents kept in memory for get() (0: none); see CollectionSpec.memoryCache. */
   readonly memoryCache: number;
+  /** See CollectionSpec.shownInAnswers. */
+  readonly shownInAnswers: boolean;
   /** Plans by query shape, so validation runs once per call site rather than once per call. */
   readonly plans: Map<string, QueryPlan>;
 }
@@ -107,7 +109,7 @@ export function compileSpec(spec: AnyCollectionSpec): CompiledSpec {
   if (!Number.isInteger(memoryCache) || memoryCache < 0) throw new StoreError(`memoryCache of ${spec.name} must be a whole number`);
   // An expiring document would stay readable from memory after its time.
   if (memoryCache > 0 && ttlField !== null) throw new StoreError(`${spec.name} has a TTL field and cannot keep documents in memory`);
-  return { name: spec.name, fieldTypes, indexes, keyOrders, ttlField, textFields, memoryCache, plans: new Map() };
+  return { name: spec.name, fieldTypes, indexes, keyOrders, ttlField, textFields, memoryCache, shownInAnswers: spec.shownInAnswers !== false, plans: new Map() };
 }
 
 /** How a query runs: equality on `eq` (in index order), then ordered by `orderField` and the id. */

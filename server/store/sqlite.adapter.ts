@@ -685,13 +685,18 @@ class SqliteScope implements CollectionScope<SqliteScope> {
     try {
       return op();
     } finally {
-      this.store.noteWrite();
+      this.store.noteWrite(this.core.spec.name);
     }
   }
 }
 
 /** Writes made by any SQLite store of this process (see SqliteStore.noteWrite). */
 let writeEpoch = 0;
+
+/** Which collections were written last, for other processes on the file (see SqliteStore.forgetForeignWrites). */
+const WRITES_TABLE = 'parasol_writes';
+/** Not a collection name (those are lower-case letters, digits and underscores): a change to the schema. */
+const EVERY_COLLECTION = '*';
 
 class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -717,6 +722,11 @@ class SqliteStore implements Store {
   private seenEpoch = writeEpoch;
   /** Stops the response caches asking this store about other processes' writes (see core/foreign-writes.ts). */
   private readonly unregisterLook: () => void;
+  /** Marks a collection as written (a random number: the table tells nothing of how much was written). */
+  private readonly markWrite: Statement;
+  private readonly readMarks: Database.Statement<[], { name: string; mark: unknown }>;
+  /** Each collection's mark as this store last saw or set it. */
+  private readonly seenMarks = new Map<string, unknown>();
 
   constructor(
     private readonly db: Db,
@@ -735,6 +745,12 @@ class SqliteStore implements Store {
     this.checkpoint();
     this.dataVersion = db.prepare<unknown[], unknown>('PRAGMA data_version').pluck();
     this.seenDataVersion = this.dataVersion.get();
+    db.exec(`CREATE TABLE IF NOT EXISTS ${WRITES_TABLE} (name TEXT PRIMARY KEY, mark INTEGER NOT NULL) WITHOUT ROWID`);
+    this.markWrite = db.prepare(
+      `INSERT INTO ${WRITES_TABLE} (name, mark) VALUES (?, random()) ON CONFLICT (name) DO UPDATE SET mark = excluded.mark RETURNING mark`,
+    ).pluck();
+    this.readMarks = db.prepare<[], { name: string; mark: unknown }>(`SELECT name, mark FROM ${WRITES_TABLE}`);
+    for (const row of this.readMarks.all()) this.seenMarks.set(row.name, row.mark);
     const wait = options.transactionWaitMs ?? 15_000;
     if (!Number.isFinite(wait) || wait <= 0) throw new StoreError('transactionWaitMs must be a positive number');
     this.gate = new Gate(wait);
@@ -748,8 +764,8 @@ class SqliteStore implements Store {
   }
 
   /**
-   * Drops every document kept in memory when another process has written to the file since the last look, and
-   * tells the response caches to drop theirs.
+   * When another process has written to the file since the last look, drops the documents kept in memory of the
+   * collections it wrote, and tells the response caches to drop theirs unless no answer shows those collections.
    */
   forgetForeignWrites(): void {
     if (this.versionReadThisTurn && this.seenEpoch === writeEpoch) return;
@@ -763,16 +779,36 @@ class SqliteStore implements Store {
     const version = this.dataVersion.get();
     if (version === this.seenDataVersion) return;
     this.seenDataVersion = version;
-    for (const core of this.cores.values()) core.forget(null);
-    foreignWriteSeen();
+    // Read after data_version: a commit in between is dropped now and looked at again at the next change. A commit
+    // that marked nothing came from outside this code (or is a write whose mark is yet to come): everything goes.
+    let shown = false;
+    let marked = false;
+    for (const { name, mark } of this.readMarks.all()) {
+      if (this.seenMarks.get(name) === mark) continue;
+      this.seenMarks.set(name, mark);
+      marked = true;
+      const core = name === EVERY_COLLECTION ? undefined : this.cores.get(name);
+      if (core === undefined) {
+        for (const each of this.cores.values()) each.forget(null);
+        shown = true;
+        continue;
+      }
+      core.forget(null);
+      shown ||= core.spec.shownInAnswers;
+    }
+    if (!marked) for (const core of this.cores.values()) core.forget(null);
+    if (shown || !marked) foreignWriteSeen();
   }
 
   /**
    * Counts a write of this store. Another store of this process on the same file (two in one process happen in
    * tests) then reads dataVersion at its next read, within the same turn: in one process, a write and a read
-   * after it can be in one turn.
+   * after it can be in one turn. A write to a collection also marks it in WRITES_TABLE, after the write (in its
+   * transaction, or as a commit of its own before the writer's answer), so that other processes drop what they
+   * keep of that collection only.
    */
-  noteWrite(): void {
+  noteWrite(collection?: string): void {
+    if (collection !== undefined) this.seenMarks.set(collection, this.markWrite.get(collection));
     const upToDate = this.seenEpoch === writeEpoch;
     writeEpoch++;
     if (upToDate) this.seenEpoch = writeEpoch;
@@ -857,7 +893,7 @@ class SqliteStore implements Store {
       const onRemoval = (): void => this.scheduleCheckpoint();
       for (const spec of compiled) this.cores.set(spec.name, new SqliteCollectionCore(this.db, spec, onRemoval));
       this.handles = new WeakMap();
-      this.noteWrite();
+      this.noteWrite(EVERY_COLLECTION);
     });
   }
 
@@ -915,8 +951,11 @@ class SqliteStore implements Store {
   sweepExpired(now: number = Date.now()): Promise<number> {
     return this.whenFree(() => {
       let deleted = 0;
-      for (const core of this.cores.values()) deleted += core.sweep(now);
-      if (deleted > 0) this.noteWrite();
+      for (const core of this.cores.values()) {
+        const swept = core.sweep(now);
+        if (swept > 0) this.noteWrite(core.spec.name);
+        deleted += swept;
+      }
       return deleted;
     });
   }

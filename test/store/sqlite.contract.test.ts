@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { defineCollection, type Doc, type Store } from '../../server/store/port.js';
 import { openSqliteStore } from '../../server/store/sqlite.adapter.js';
+import { foreignWrites } from '../../server/core/foreign-writes.js';
 import { boards, contractSpecs, posts, runStoreContract, sessions } from './contract.js';
 
 // A real file, not :memory:, so WAL mode, reopening and migrations are what production sees.
@@ -79,6 +80,42 @@ describe('sqlite adapter', function () {
         await third.close();
       }
       assert.deepEqual((await store.collection(boards).getMany(['b2', 'b1'])).map((b) => b.name), ['new', 'written again']);
+    });
+
+    it('tells the answers kept in memory of another process’s writes only when an answer shows what it wrote', async function () {
+      const leases = defineCollection<{ id: string; holder: string }>({ name: 'leases', fields: {}, indexes: [], memoryCache: 5, shownInAnswers: false });
+      store = openSqliteStore({ path: file });
+      await store.declare([...contractSpecs, leases]);
+      await store.collection(leases).insert({ id: 'job', holder: 'a' });
+      await store.collection(boards).insert({ id: 'b1', group: 'g', name: 'before' });
+      const other = openSqliteStore({ path: file });
+      try {
+        await other.declare([...contractSpecs, leases]);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal((await store.collection(leases).get('job'))?.holder, 'a');
+        const before = foreignWrites();
+        await other.collection(leases).patch('job', { holder: 'b' });
+        await new Promise((resolve) => setImmediate(resolve));
+        // Its own kept copy drops; the answers made from boards and posts stay.
+        assert.equal((await store.collection(leases).get('job'))?.holder, 'b');
+        assert.equal(foreignWrites(), before, 'a lease renewed elsewhere drops no kept answer');
+        await other.collection(boards).patch('b1', { name: 'after' });
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal((await store.collection(boards).get('b1'))?.name, 'after');
+        assert.ok(foreignWrites() > before, 'a board written elsewhere drops the kept answers');
+      } finally {
+        await other.close();
+      }
+      const raw = new Database(file);
+      try {
+        const seen = foreignWrites();
+        raw.prepare(`UPDATE "c_leases" SET doc = json_set(doc, '$.holder', 'outside') WHERE id = 'job'`).run();
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal((await store.collection(leases).get('job'))?.holder, 'outside');
+        assert.ok(foreignWrites() > seen, 'a write from outside this code drops everything');
+      } finally {
+        raw.close();
+      }
     });
 
     it('reads another connection’s commit from the next turn of the event loop on', async function () {
