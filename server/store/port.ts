@@ -50,8 +50,9 @@ export interface CollectionSpec<T extends Doc> {
    * Keeps up to this many documents in memory for get(), for collections read on
    * most requests (accounts, tokens, boards, threads). Each get() still returns a
    * fresh copy. A write through the store drops its document at once, and a
-   * commit by another process (the CLI) drops them all before the next read, so
-   * a get() never returns what the database no longer holds. Adapters that cannot
+   * commit by another process (a worker, the CLI) drops those of the collections
+   * it wrote before the next read, so a get() never returns what the database no
+   * longer holds. Adapters that cannot
    * see other processes' commits cheaply (PostgreSQL, MongoDB) read the database each time.
    * Not for collections with a TTL field.
    */

@@ -741,15 +741,15 @@ class SqliteStore implements Store {
     if (!Number.isFinite(this.checkpointDelayMs) || this.checkpointDelayMs < 0) {
       throw new StoreError('checkpointDelayMs must be a non-negative number');
     }
-    // A WAL left by a crash may hold frames of deleted data.
-    this.checkpoint();
-    this.dataVersion = db.prepare<unknown[], unknown>('PRAGMA data_version').pluck();
-    this.seenDataVersion = this.dataVersion.get();
     db.exec(`CREATE TABLE IF NOT EXISTS ${WRITES_TABLE} (name TEXT PRIMARY KEY, mark INTEGER NOT NULL) WITHOUT ROWID`);
     this.markWrite = db.prepare(
       `INSERT INTO ${WRITES_TABLE} (name, mark) VALUES (?, random()) ON CONFLICT (name) DO UPDATE SET mark = excluded.mark RETURNING mark`,
     ).pluck();
     this.readMarks = db.prepare<[], { name: string; mark: unknown }>(`SELECT name, mark FROM ${WRITES_TABLE}`);
+    // A WAL left by a crash may hold frames of deleted data.
+    this.checkpoint();
+    this.dataVersion = db.prepare<unknown[], unknown>('PRAGMA data_version').pluck();
+    this.seenDataVersion = this.dataVersion.get();
     for (const row of this.readMarks.all()) this.seenMarks.set(row.name, row.mark);
     const wait = options.transactionWaitMs ?? 15_000;
     if (!Number.isFinite(wait) || wait <= 0) throw new StoreError('transactionWaitMs must be a positive number');
@@ -779,14 +779,14 @@ class SqliteStore implements Store {
     const version = this.dataVersion.get();
     if (version === this.seenDataVersion) return;
     this.seenDataVersion = version;
-    // Read after data_version: a commit in between is dropped now and looked at again at the next change. A commit
-    // that marked nothing came from outside this code (or is a write whose mark is yet to come): everything goes.
+    // Read after data_version: a commit in between is dropped now and looked at again at the next change. A change
+    // that marked nothing is a checkpoint (it moves data_version, not a document) or a write whose mark is about to
+    // commit, which the next look sees: every write of this code marks what it wrote, so writing to the file by
+    // other means while Parasol runs is not supported.
     let shown = false;
-    let marked = false;
     for (const { name, mark } of this.readMarks.all()) {
       if (this.seenMarks.get(name) === mark) continue;
       this.seenMarks.set(name, mark);
-      marked = true;
       const core = name === EVERY_COLLECTION ? undefined : this.cores.get(name);
       if (core === undefined) {
         for (const each of this.cores.values()) each.forget(null);
@@ -796,8 +796,7 @@ class SqliteStore implements Store {
       core.forget(null);
       shown ||= core.spec.shownInAnswers;
     }
-    if (!marked) for (const core of this.cores.values()) core.forget(null);
-    if (shown || !marked) foreignWriteSeen();
+    if (shown) foreignWriteSeen();
   }
 
   /**
