@@ -152,7 +152,15 @@ describe('admin console: members, roles, suspensions and approvals', function ()
     assert.match(approved.text, /Approved\./);
     assert.equal((await inst.parasol.ctx.accounts.byHandle(h))!.status, 'active');
     assert.equal((await boss.client.submit('/admin/members', `/admin/approvals/${id}/approve`, {})).status, 404, 'already decided');
-    assert.equal((await mod.client.submit('/settings', `/admin/approvals/${id}/refuse`, {})).status, 403);
+    const other = handle('refused');
+    assert.equal((await new Client(inst.url).api('POST', '/accounts', { handle: other, passphrase: PASS, answer: 'Saw a flyer' })).status, 201);
+    const next = /action="\/admin\/approvals\/([^/]+)\/refuse"/.exec((await boss.client.get('/admin/members')).text)![1]!;
+    assert.equal((await mod.client.submit('/settings', `/admin/approvals/${next}/refuse`, {})).status, 403);
+    assert.equal((await inst.parasol.ctx.accounts.byHandle(other))!.status, 'pending', 'a moderator changed nothing');
+    const refused = await boss.client.submit('/admin/members', `/admin/approvals/${next}/refuse`, {});
+    assert.equal(refused.status, 200);
+    assert.match(refused.text, /Refused\. The account was removed\./);
+    assert.equal(await inst.parasol.ctx.accounts.byHandle(other), null);
     await boss.client.api('PATCH', '/admin/settings', { registrationMode: 'open' });
   });
 });
