@@ -51,6 +51,9 @@ describe('admin console: first steps, boards, rooms, rights, areas, federation, 
       assert.equal(page.status, 200, path);
       assert.equal(page.headers.get('cache-control'), 'no-store', path);
       for (const section of PAGES) assert.match(page.text, new RegExp(`href="${section}"`), `${path} links to ${section}`);
+      assert.doesNotMatch(page.text, /\b\d{1,3}(?:\.\d{1,3}){3}\b/, `${path} shows no IP address`);
+      assert.doesNotMatch(page.text, /[\w.+-]+@[\w-]+\.[\w.]+/, `${path} shows no e-mail address`);
+      assert.doesNotMatch(page.text, /\+\d[\d ()-]{7,}/, `${path} shows no phone number`);
     }
   });
 
