@@ -255,7 +255,7 @@ ${done ? html`<p class="notice" role="status">${t('reset.done', { handle: done.h
 ${errorBox(state)}
 <form method="post" action="/admin/reset-passphrase" class="stack">
   ${csrfField(ctx)}
-  ${field(state, { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100 })}
+  ${field(state, { name: 'handle', label: t('admin_console.member_handle'), required: true, maxlength: 100 })}
   <button type="submit">${icon('key')} ${t('reset.submit')}</button>
 </form>`,
   });

@@ -58,6 +58,8 @@ describe('admin console: members, roles, suspensions and approvals', function ()
   it('sets roles from the list, never by a typed handle, and keeps the last admin', async () => {
     const page = await boss.client.get(`/admin/members?q=${ana.handle}`);
     assert.doesNotMatch(page.text, /Your made-up name/, 'no handle field to type into');
+    const reset = await boss.client.get('/admin/reset-passphrase');
+    assert.match(reset.text, /<label for="f-handle">The member’s handle<\/label>/, 'the admin names a member, not their own made-up name');
     assert.match(page.text, new RegExp(`action="/admin/members/${ana.handle}/role"`));
     const set = await boss.client.submit('/admin/members', `/admin/members/${ana.handle}/role`, { role: 'moderator' });
     assert.equal(set.status, 200);
