@@ -27,6 +27,7 @@ import { Iris } from './iris.js';
 import { KeyResolver } from './actors/keys.js';
 import { mirrorApi, RemoteMirror } from './remote-boards/mirror.js';
 import { AccountMoves, movesApi } from './moves.js';
+import { movesPages } from './moves.pages.js';
 import { mirrorPages } from './remote-boards/mirror.pages.js';
 import { FederationPolicy } from './policy.js';
 import { networkApi, RegionalNetwork } from './network.js';
@@ -42,6 +43,17 @@ export interface Federation {
   readonly posts: PostFederation;
   /** The admin's federation page; mounted by the app after sessions, unlike the rest. */
   readonly pages: express.Router;
+  /** What the admin console shows of federation: the mode and rules, the partners, follows and waiting deliveries. */
+  overview(): Promise<FederationOverview>;
+}
+
+export interface FederationOverview {
+  readonly mode: string;
+  readonly denyRules: number;
+  readonly allowRules: number;
+  readonly partners: readonly { readonly domain: string; readonly addedAt: number }[];
+  readonly follows: number;
+  readonly pendingDeliveries: number;
 }
 
 const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -215,10 +227,11 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     await tx.collection(apMembersCollection).delete(accountId);
   });
 
-  // Pages for people (after sessions, mounted by the app): the admin's federation page.
+  // Pages for people (after sessions, mounted by the app): the admin's federation page, remote boards, moving an account.
   const pages = express.Router();
   pages.use(federationPages(ctx, { policy: rules, follows, network }));
   pages.use(mirrorPages(ctx, { mirror, follows, objects: apexStore, posting }));
+  pages.use(movesPages(ctx, moves));
 
   // What followed boards posted while this instance was away longer than their retries last.
   ctx.jobs.every(CATCH_UP_JOB, { firstAfterMs: CATCH_UP_DELAY_MS, everyMs: CATCH_UP_EVERY_MS, run: () => mirror.catchUpAll() });
@@ -228,5 +241,16 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     follows,
     posts,
     pages,
+    overview: async () => {
+      const [view, followed, pendingDeliveries] = await Promise.all([rules.view(), follows.list(), queue.pendingDeliveries()]);
+      return {
+        mode: view.mode,
+        denyRules: view.rules.filter((r) => r.policy === 'deny').length,
+        allowRules: view.rules.filter((r) => r.policy === 'allow').length,
+        partners: network.list().map((p) => ({ domain: p.id, addedAt: p.addedAt })),
+        follows: followed.length,
+        pendingDeliveries,
+      };
+    },
   };
 }

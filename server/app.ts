@@ -93,6 +93,7 @@ import { rightsPages } from './rights/rights.pages.js';
 import { deferredLive, roomsRealtime } from './rooms/rooms.socket.js';
 import { adminApi } from './admin/admin.api.js';
 import { adminPages } from './admin/admin.pages.js';
+import { adminServices } from './admin/admin.module.js';
 import { ApiRouter } from './http/api-router.js';
 import { authenticate } from './http/auth.middleware.js';
 import { AppError } from './core/errors.js';
@@ -177,10 +178,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const hooks = new AccountHooks();
   const sessions = new SessionsService(store, config.sessionMs);
   const invites = new InvitesService(store, instance);
-  const hasher = queuedHasher(
-    await createPassphraseHasher(config.argon2),
-    new VerifyQueue(config.passphraseChecks.concurrency, config.passphraseChecks.maxWaiting),
-  );
+  const verifyQueue = new VerifyQueue(config.passphraseChecks.concurrency, config.passphraseChecks.maxWaiting);
+  const hasher = queuedHasher(await createPassphraseHasher(config.argon2), verifyQueue);
   const accounts = new AccountsService({
     store,
     instance,
@@ -387,7 +386,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   });
 
   accountsApi(api, ctx);
-  adminApi(api, ctx);
+  const admin = adminServices(ctx, { federation: federation ? () => federation.overview() : null, passphraseChecks: () => verifyQueue.load() });
+  adminApi(api, ctx, admin);
   forumsApi(api, ctx);
   areasApi(api, ctx);
   notificationsApi(api, ctx);
@@ -430,7 +430,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(rightsPages(ctx));
   app.use(accountsPages(ctx));
   if (federation) app.use(federation.pages);
-  app.use(adminPages(ctx));
+  app.use(adminPages(ctx, admin));
   app.use((_req, _res, next) => next(new AppError(404, 'not_found')));
   app.use(errorHandler({ i18n: ctx.i18n, logger: ctx.logger, messagePage: (req, title, message) => messagePage(ctx.page(req), title, message) }));
 

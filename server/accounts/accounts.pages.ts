@@ -136,6 +136,7 @@ export function accountsPages(ctx: AppContext): express.Router {
       tokens: await sessions.listTokens(account.id),
       recoveryCodesLeft: recoveryCodesLeft(account),
       oldRecoveryCodes: account.recoveryCodes.length > 0,
+      canMove: ctx.config.federation.enabled,
       ...extra,
     };
   }

@@ -117,6 +117,8 @@ export interface SettingsData {
   readonly recoveryCodesLeft: number;
   /** Some codes were made before member keys: they restore the account but not its key. */
   readonly oldRecoveryCodes: boolean;
+  /** Federation is on: the member can move their account to or from a partner instance (/settings/move). */
+  readonly canMove: boolean;
   /** A token made just now, shown once. */
   readonly newToken?: string;
   /** Recovery codes made just now, shown once. */
@@ -217,6 +219,7 @@ ${errorBox(s('tokens'))}
 <h2 id="h-export">${t('settings.export')}</h2>
 <p>${t('settings.export_explain')}</p>
 <p><a class="button" href="/settings/export" download>${t('settings.export_download')}</a></p>
+${data.canMove ? html`<p><a href="/settings/move">${icon('globe')} ${t('admin_console.move_title')}</a></p>` : ''}
 </section>
 
 <section id="delete" aria-labelledby="h-delete" class="danger">
@@ -252,7 +255,7 @@ ${done ? html`<p class="notice" role="status">${t('reset.done', { handle: done.h
 ${errorBox(state)}
 <form method="post" action="/admin/reset-passphrase" class="stack">
   ${csrfField(ctx)}
-  ${field(state, { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100 })}
+  ${field(state, { name: 'handle', label: t('admin_console.member_handle'), required: true, maxlength: 100 })}
   <button type="submit">${icon('key')} ${t('reset.submit')}</button>
 </form>`,
   });

@@ -18,6 +18,11 @@ export class VerifyQueue {
     private readonly maxWaiting: number,
   ) {}
 
+  /** Passphrase checks running now and waiting for a slot (for the admins' health page). */
+  load(): { readonly running: number; readonly waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
   /** Runs `task` when a slot is free; throws a 429 AppError (with Retry-After) when the line is full. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {

@@ -4,8 +4,10 @@ import { accountView, roleInput } from '../accounts/accounts.service.js';
 import { parseInput } from '../core/validate.js';
 import { settingsInput } from '../instance/instance.schemas.js';
 import { inviteInput, responderInput, trustedInput } from './admin.schemas.js';
+import type { AdminServices } from './admin.module.js';
+import { consoleApi } from './console.api.js';
 
-export function adminApi(api: ApiRouter, ctx: AppContext): void {
+export function adminApi(api: ApiRouter, ctx: AppContext, services: AdminServices): void {
   const { accounts, instance, invites } = ctx;
   const tag = 'admin';
 
@@ -82,4 +84,6 @@ export function adminApi(api: ApiRouter, ctx: AppContext): void {
     method: 'delete', path: '/admin/invites/:id', tag, access: 'moderator', summary: 'Revoke an invite code',
     handler: ({ req }) => noContent(invites.revoke(req.params.id ?? '')),
   });
+
+  consoleApi(api, services);
 }

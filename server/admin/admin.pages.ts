@@ -1,33 +1,42 @@
-import express, { type Request, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../context.js';
-import { isAdmin, isStaff } from '../accounts/accounts.service.js';
-import { formBody, formPost, handle, onlyWhen, sendPage, signedInOnly } from '../http/pages.js';
-import { forbidden } from '../core/errors.js';
+import { isAdmin } from '../accounts/accounts.service.js';
+import { formBody, formPost, handle, sendPage } from '../http/pages.js';
+import { forbidden, unauthorized } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
 import { adminPage, type AdminData, type AdminSection } from './admin.views.js';
-import { inviteInput, roleChangeInput } from './admin.schemas.js';
+import { inviteInput } from './admin.schemas.js';
+import type { AdminConsole } from './console.service.js';
+import type { AdminMembers } from './members.service.js';
+import { membersPages } from './members.pages.js';
+import { consolePages } from './console.pages.js';
 
-export function adminPages(ctx: AppContext): express.Router {
+/**
+ * The console is for admins alone: a visitor gets 401, anyone else signed in 403. Its pages list members and
+ * settings, so no browser or proxy keeps a copy.
+ */
+const adminOnly: RequestHandler = (req, res, next) => {
+  if (!req.account) next(unauthorized('login_required'));
+  else if (!isAdmin(req.account)) next(forbidden('admin_only'));
+  else {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  }
+};
+
+/** The admin console: first steps and the instance's settings here, each other section in its own file. */
+export function adminPages(ctx: AppContext, deps: { console: AdminConsole; members: AdminMembers }): express.Router {
   const router = express.Router();
-  const { accounts, instance, invites } = ctx;
+  const { instance, invites } = ctx;
 
-  router.use('/admin', signedInOnly(onlyWhen(isStaff)));
+  router.use('/admin', adminOnly);
 
   async function data(req: Request, extra: Partial<AdminData> = {}): Promise<AdminData> {
     return {
-      isAdmin: isAdmin(req.account),
       settings: instance.settings(),
       allLanguages: ctx.i18n.locales.map((tag) => ({ tag, name: ctx.i18n.meta(tag).name })),
-      pending: await accounts.listPending(req.account!),
       invites: await invites.list(),
-      staff: await accounts.listStaff(),
-      areas: ctx.areas.list(),
-      federation: ctx.config.federation.enabled,
-      dataSafety: {
-        ...(await ctx.backups.status()),
-        databaseEncrypted: ctx.config.secrets.databaseKey !== null,
-        secretOutside: ctx.config.secrets.instanceSecret !== null,
-      },
+      checklist: await deps.console.checklist(req.account!, req.locale),
       ...extra,
     };
   }
@@ -38,7 +47,6 @@ export function adminPages(ctx: AppContext): express.Router {
     return formPost(
       async (req, res) => {
         const extra = await action(req, res);
-        res.setHeader('Cache-Control', 'no-store');
         sendPage(res, adminPage(ctx.page(req), await data(req, extra)));
       },
       async (req, form) => adminPage(ctx.page(req), await data(req), { section, form }),
@@ -48,23 +56,8 @@ export function adminPages(ctx: AppContext): express.Router {
   router.post(
     '/admin/settings',
     adminPost('settings', async (req) => {
-      if (!isAdmin(req.account)) throw forbidden('admin_only');
       await instance.changeSettings(formBody(req));
       return { done: req.t('settings.saved') };
-    }),
-  );
-  router.post(
-    '/admin/approvals/:id/approve',
-    adminPost('approvals', async (req) => {
-      await accounts.decide(req.account!, req.params.id ?? '', true);
-      return { done: req.t('admin.approved') };
-    }),
-  );
-  router.post(
-    '/admin/approvals/:id/refuse',
-    adminPost('approvals', async (req) => {
-      await accounts.decide(req.account!, req.params.id ?? '', false);
-      return { done: req.t('admin.refused') };
     }),
   );
   router.post(
@@ -81,39 +74,8 @@ export function adminPages(ctx: AppContext): express.Router {
       return { done: req.t('admin.invite_revoked') };
     }),
   );
-  router.post(
-    '/admin/roles',
-    adminPost('roles', async (req) => {
-      const { handle: target, role } = parseInput(roleChangeInput, formBody(req));
-      const account = await accounts.setRole(req.account!, target, { role });
-      return { done: req.t('admin.role_set', { handle: account.handle, role: req.t(`role.${role}`) }) };
-    }),
-  );
 
-  router.post(
-    '/admin/trusted',
-    adminPost('roles', async (req) => {
-      const body = formBody(req);
-      const handle = String(body.handle ?? '');
-      const account = await accounts.setTrusted(req.account!, handle, body.trusted === 'true');
-      await accounts.setResponder(req.account!, handle, body.responder === 'true');
-      return { done: req.t('admin.trusted_set', { handle: account.handle }) };
-    }),
-  );
-  router.post(
-    '/admin/areas',
-    adminPost('areas', async (req) => {
-      await ctx.areas.create(req.account!, formBody(req));
-      return { done: req.t('settings.saved') };
-    }),
-  );
-  router.post(
-    '/admin/areas/:id/delete',
-    adminPost('areas', async (req) => {
-      await ctx.areas.remove(req.account!, req.params.id ?? '');
-      return { done: req.t('settings.saved') };
-    }),
-  );
-
+  router.use(membersPages(ctx, deps.members));
+  router.use(consolePages(ctx, deps.console));
   return router;
 }

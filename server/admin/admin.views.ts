@@ -1,69 +1,38 @@
 import { html, type SafeHtml } from '../views/html.js';
-import { csrfField, errorBox, field, formatDay, icon, layout, type FormState, type PageContext } from '../views/layout.js';
-import type { AccountView, PendingView } from '../accounts/accounts.service.js';
+import { csrfField, errorBox, field, formatDay, icon, type FormState, type PageContext } from '../views/layout.js';
 import type { InviteView } from '../accounts/invites.service.js';
 import type { InstanceSettings } from '../instance/instance.service.js';
-import type { AreaView } from '../areas/areas.service.js';
+import type { ChecklistStep } from './console.service.js';
+import { checklistSection, consolePage } from './console.views.js';
 
 export interface AdminData {
-  readonly isAdmin: boolean;
   readonly settings: InstanceSettings;
-  readonly pending: readonly PendingView[];
   readonly invites: readonly InviteView[];
-  readonly staff: readonly AccountView[];
-  readonly areas: readonly AreaView[];
-  /** Whether ActivityPub is on (the federation page exists). */
-  readonly federation: boolean;
+  readonly checklist: readonly ChecklistStep[];
   /** Every language with a catalogue, for the admin to choose which to offer. */
   readonly allLanguages: readonly { readonly tag: string; readonly name: string }[];
-  /** Backups and what protects the data at rest (admins only). */
-  readonly dataSafety: {
-    readonly lastBackupDay: string | null;
-    readonly databaseEncrypted: boolean;
-    readonly secretOutside: boolean;
-  };
   readonly newInvite?: string;
   readonly done?: string;
 }
 
-export type AdminSection = 'settings' | 'approvals' | 'invites' | 'roles' | 'areas';
-
-
-/** A shell command, the same in every language. */
-const BACKUP_COMMAND = 'npm run cli -- backup FILE --recipient AGE_PUBLIC_KEY';
-
-/** When the last backup was made and how to make one; what the database's bytes on disk are protected by. */
-function dataSafetySection(ctx: PageContext, d: AdminData['dataSafety']): SafeHtml {
-  const { t } = ctx;
-  return html`<section id="backups" aria-labelledby="h-backups">
-<h2 id="h-backups">${t('admin.backups')}</h2>
-<p>${d.lastBackupDay ? t('admin.backup_last', { day: formatDay(ctx, Date.parse(`${d.lastBackupDay}T12:00:00Z`)) }) : t('admin.backup_none')}</p>
-<p>${t('admin.backup_how')}</p>
-<pre><code>${BACKUP_COMMAND}</code></pre>
-<p>${t('admin.backup_keep')}</p>
-<p class="${d.databaseEncrypted ? '' : 'notice'}">${t(d.databaseEncrypted ? 'admin.db_encrypted' : 'admin.db_plain')}</p>
-<p class="${d.secretOutside ? '' : 'notice'}">${t(d.secretOutside ? 'admin.secret_outside' : 'admin.secret_inside')}</p>
-</section>`;
-}
+export type AdminSection = 'settings' | 'invites';
 
 export function adminPage(ctx: PageContext, data: AdminData, state?: { section: AdminSection; form: FormState }): SafeHtml {
   const { t } = ctx;
   const s = (section: AdminSection) => (state?.section === section ? state.form : undefined);
   const modes = ['open', 'approval', 'invite'] as const;
-  return layout(ctx, {
-    title: t('admin.title'),
-    body: html`<h1>${icon('shield')} ${t('admin.title')}</h1>
-${data.done ? html`<p class="success" role="status">${icon('check')} ${data.done}</p>` : ''}
-${data.isAdmin && data.federation ? html`<p><a href="/admin/federation">${icon('globe')} ${t('federation.title')}</a></p>` : ''}
-${data.isAdmin
-  ? html`<section id="settings" aria-labelledby="h-settings">
+  return consolePage(
+    ctx,
+    'home',
+    html`${checklistSection(ctx, data.checklist)}
+<section id="settings" aria-labelledby="h-settings">
 <h2 id="h-settings">${t('admin.settings')}</h2>
 ${data.settings.registrationMode === 'open' ? html`<p class="notice">${t('admin.open_warning')}</p>` : ''}
 ${errorBox(s('settings'))}
 <form method="post" action="/admin/settings" class="stack">
   ${csrfField(ctx)}
   ${field(s('settings'), { name: 'name', label: t('admin.instance_name'), maxlength: 60, value: data.settings.name })}
-  <fieldset><legend>${t('admin.registration')}</legend>
+  <fieldset id="registration"><legend>${t('admin.registration')}</legend>
   ${modes.map((m) => html`<label><input type="radio" name="registrationMode" value="${m}" ${data.settings.registrationMode === m ? 'checked' : ''}> ${t(`admin.mode_${m}`)}</label>`)}
   </fieldset>
   ${field(s('settings'), { name: 'approvalQuestion', label: t('admin.question'), maxlength: 300, value: data.settings.approvalQuestion })}
@@ -80,7 +49,7 @@ ${errorBox(s('settings'))}
   <small id="f-alarmContact-hint">${t('admin.alarm_contact_hint')}</small>
   <textarea id="f-alarmContact" name="alarmContact" rows="3" maxlength="1000" aria-describedby="f-alarmContact-hint">${s('settings')?.values?.alarmContact ?? data.settings.alarmContact}</textarea>
   ${s('settings')?.fieldErrors?.alarmContact ? html`<span class="problem">${s('settings')!.fieldErrors!.alarmContact}</span>` : ''}</p>
-  <fieldset${s('settings')?.fieldErrors?.offeredLocales ? html` class="invalid"` : ''}><legend>${icon('globe')} ${t('admin.languages')}</legend>
+  <fieldset id="languages"${s('settings')?.fieldErrors?.offeredLocales ? html` class="invalid"` : ''}><legend>${icon('globe')} ${t('admin.languages')}</legend>
   <small>${t('admin.languages_hint')}</small>
   <input type="hidden" name="offeredLocales" value="">
   ${data.allLanguages.map((l) => html`<label lang="${l.tag}"><input type="checkbox" name="offeredLocales" value="${l.tag}" ${data.settings.offeredLocales.includes(l.tag) ? 'checked' : ''}> ${l.name}</label>`)}
@@ -92,18 +61,6 @@ ${errorBox(s('settings'))}
   ${s('settings')?.fieldErrors?.defaultLocale ? html`<span class="problem">${s('settings')!.fieldErrors!.defaultLocale}</span>` : ''}</p>
   <button type="submit">${icon('check')} ${t('settings.save')}</button>
 </form>
-</section>`
-  : ''}
-
-<section id="approvals" aria-labelledby="h-approvals">
-<h2 id="h-approvals">${t('admin.approvals')}</h2>
-${errorBox(s('approvals'))}
-${data.pending.length === 0 ? html`<p>${t('admin.no_pending')}</p>` : ''}
-<ul class="list">${data.pending.map(
-      (p) => html`<li><strong>${p.handle}</strong> · ${formatDay(ctx, p.createdAt)}<blockquote>${p.answer}</blockquote>
-  <form method="post" action="/admin/approvals/${p.id}/approve" class="inline">${csrfField(ctx)}<button type="submit" class="primary">${icon('check')} ${t('admin.approve')}</button></form>
-  <form method="post" action="/admin/approvals/${p.id}/refuse" class="inline">${csrfField(ctx)}<button type="submit">${icon('exit')} ${t('admin.refuse')}</button></form></li>`,
-    )}</ul>
 </section>
 
 <section id="invites" aria-labelledby="h-invites">
@@ -119,44 +76,7 @@ ${errorBox(s('invites'))}
   ${field(s('invites'), { name: 'days', label: t('admin.invite_days'), type: 'number', value: '7' })}
   <button type="submit">${icon('plus')} ${t('admin.create_invite')}</button>
 </form>
-</section>
-
-<section id="roles" aria-labelledby="h-roles">
-<h2 id="h-roles">${t('admin.staff')}</h2>
-<ul class="list">${data.staff.map((a) => html`<li><strong>${a.handle}</strong> · ${t(`role.${a.role}`)}</li>`)}</ul>
-<p><a href="/admin/reset-passphrase">${t('reset.title')}</a></p>
-${data.isAdmin
-  ? html`${errorBox(s('roles'))}
-<form method="post" action="/admin/roles" class="stack">
-  ${csrfField(ctx)}
-  ${field(s('roles'), { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100 })}
-  <p class="field"><label for="f-role">${t('admin.role')}</label>
-  <select id="f-role" name="role">${(['member', 'moderator', 'admin'] as const).map((r) => html`<option value="${r}">${t(`role.${r}`)}</option>`)}</select></p>
-  <button type="submit">${icon('check')} ${t('admin.set_role')}</button>
-</form>
-<form method="post" action="/admin/trusted" class="stack">
-  ${csrfField(ctx)}
-  ${field(undefined, { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100 })}
-  <label class="check"><input type="checkbox" name="trusted" value="true" checked> ${t('admin.trusted')}</label>
-  <label class="check"><input type="checkbox" name="responder" value="true"> ${t('admin.responder')}</label>
-  <button type="submit">${icon('check')} ${t('admin.set_trusted')}</button>
-</form>`
-  : ''}
-</section>
-${data.isAdmin ? dataSafetySection(ctx, data.dataSafety) : ''}
-${data.isAdmin
-  ? html`<section id="areas" aria-labelledby="h-areas">
-<h2 id="h-areas">${t('admin.areas')}</h2>
-<p>${t('admin.areas_explain')}</p>
-${errorBox(s('areas'))}
-<ul class="list">${data.areas.map(
-      (a) => html`<li>${a.name} <form method="post" action="/admin/areas/${a.id}/delete" class="inline">${csrfField(ctx)}<button type="submit">${icon('trash')} ${t('settings.revoke')}</button></form></li>`,
-    )}</ul>
-<form method="post" action="/admin/areas" class="stack">
-  ${csrfField(ctx)}
-  ${field(s('areas'), { name: 'name', label: t('admin.area_name'), required: true, maxlength: 80 })}
-  <button type="submit">${icon('plus')} ${t('admin.add_area')}</button>
-</form></section>`
-  : ''}`,
-  });
+</section>`,
+    data.done,
+  );
 }

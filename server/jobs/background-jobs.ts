@@ -92,6 +92,17 @@ export class BackgroundJobs {
     return this.entries.get(name)?.active === true;
   }
 
+  /** Each job, whether this process holds its lease now, and whether a run of it is in progress here (for the admins' health page). */
+  status(): { readonly name: string; readonly kind: 'periodic' | 'exclusive'; readonly heldHere: boolean; readonly running: boolean }[] {
+    const now = performance.now();
+    return [...this.entries.values()].map((e) => ({
+      name: e.name,
+      kind: e.periodic ? 'periodic' : 'exclusive',
+      heldHere: e.heldUntil > now,
+      running: e.running !== null || e.active,
+    }));
+  }
+
   /** Takes the free leases, runs the jobs due at start, then keeps the leases and the schedules going. */
   async start(): Promise<void> {
     if (this.started) return;

@@ -80,13 +80,13 @@ ${done ? html`<p class="success" role="status">${icon('check')} ${done}</p>` : '
 <section id="suspend"><h2>${t('mod.suspend')}</h2>
 ${errorBox(state)}
 <form method="post" action="/mod/accounts/suspend" class="stack">${csrfField(ctx)}
-${field(state, { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100, value: handle })}
+${field(state, { name: 'handle', label: t('admin_console.member_handle'), required: true, maxlength: 100, value: handle })}
 ${field(state, { name: 'days', label: t('mod.days'), type: 'number', hint: t('mod.days_hint') })}
 ${field(state, { name: 'reason', label: t('mod.reason'), required: true, maxlength: 500 })}
 <button type="submit" class="danger">${t('mod.suspend')}</button></form>
 <h2>${t('mod.unsuspend')}</h2>
 <form method="post" action="/mod/accounts/unsuspend" class="stack">${csrfField(ctx)}
-${field(undefined, { name: 'handle', label: t('signup.handle'), required: true, maxlength: 100, value: handle })}
+${field(undefined, { name: 'handle', label: t('admin_console.member_handle'), required: true, maxlength: 100, value: handle })}
 <button type="submit">${t('mod.unsuspend')}</button></form></section>`,
   });
 }

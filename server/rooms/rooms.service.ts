@@ -83,6 +83,11 @@ export class RoomsService {
     return out;
   }
 
+  /** How many rooms there are, listed or not (the admins' first steps ask whether one exists); names stay with their members. */
+  count(): Promise<number> {
+    return this.rooms.count();
+  }
+
   async directory(raw: unknown = {}): Promise<{ rooms: DirectoryEntry[]; next: string | null }> {
     const input = parseInput(directoryInput, raw);
     const page = await this.rooms.find({ where: { listed: true }, orderBy: { field: 'createdAt', direction: 'desc' }, limit: 50, after: input.after ?? null });

@@ -128,13 +128,13 @@ describe('account pages without JavaScript', () => {
     assert.equal(await inst.parasol.ctx.accounts.byHandle(h), null);
   });
 
-  it('sends members away from the admin pages with 403, visitors to log in', async () => {
-    assert.equal((await new Client(inst.url).get('/admin')).status, 303);
+  it('sends members away from the admin pages with 403, and visitors with 401', async () => {
+    assert.equal((await new Client(inst.url).get('/admin')).status, 401);
     const member = new Client(inst.url);
     await joinByForm(member);
     const reply = await member.get('/admin');
     assert.equal(reply.status, 403);
-    assert.match(reply.text, /Only moderators/);
+    assert.match(reply.text, /Only admins/);
   });
 
   it('lets an admin switch to approval mode and make invite codes from the admin page', async () => {

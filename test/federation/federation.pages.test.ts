@@ -12,12 +12,12 @@ describe('the admin federation page (no JavaScript)', () => {
   });
   after(async () => inst.close());
 
-  it('is for admins only, and linked from the admin page', async () => {
+  it('is for admins only, and linked from the admin console', async () => {
     assert.equal((await new Client(inst.url).get('/admin/federation')).status, 303);
     const member = (await makeMember(inst)).client;
     assert.equal((await member.get('/admin/federation')).status, 403);
     assert.equal((await member.post('/admin/federation/rules', { target: 'evil.example', policy: 'deny' })).status, 403);
-    assert.match((await admin.get('/admin')).text, /href="\/admin\/federation"/);
+    assert.match((await admin.get('/admin/network')).text, /href="\/admin\/federation"/);
     const page = await admin.get('/admin/federation');
     assert.equal(page.status, 200);
     assert.match(page.text, /<h1[^>]*>.*Federation/s);
