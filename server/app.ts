@@ -189,7 +189,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     invites,
     hooks,
     limits: { signup: limiter('signup', config.rateLimits.signup), recovery: limiter('recovery', config.rateLimits.recovery) },
-    loginGuard: new LoginGuard(config.rateLimits.login, config.loginChallenge),
+    loginGuard: new LoginGuard(config.rateLimits.login, config.loginChallenge, Date.now, coordination.limits),
     devices: new DeviceCookies(instance.keyedHash),
     locales: i18n.locales,
   });
