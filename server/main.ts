@@ -37,7 +37,10 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     // Stopped while starting (a primary stopping its workers): nothing is served or kept open yet.
     if (parasol === null) process.exit(0);
-    const force = setTimeout(() => process.exit(1), STOP_GRACE_MS);
+    const force = setTimeout(() => {
+      logger.error({ graceMs: STOP_GRACE_MS }, 'forced exit: still stopping when the grace period ended');
+      process.exit(1);
+    }, STOP_GRACE_MS);
     force.unref();
     closeKeepAlive(parasol);
     parasol.close().then(
