@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { leadingZeroBits } from '../../server/accounts/login-guard.js';
+import { BOUND_MS } from '../../server/store/postgres/change-feed.js';
 import { PASS } from '../helpers/client.js';
+import { onPostgres } from '../helpers/test-database.js';
 import { followActivity, Receiver, signedPost } from '../federation/receiver.js';
 import { fresh, freshSigned, openSocket, signUp, startWorkers, subscribe, until, WAIT_MS, type Recorded, type Workers } from './cluster-helpers.js';
 
@@ -98,7 +100,7 @@ describe('state shared by two workers (PARASOL_WORKERS=2)', function () {
     for (let i = 0; i < 4; i++) assert.equal(await online(), 1, `API read ${i} after bob left`);
   });
 
-  it('applies a deny rule and a partner added through one worker on both', async () => {
+  it(`applies a deny rule and a partner added through one worker on both${onPostgres ? `, ${BOUND_MS} ms after the change is acknowledged` : ''}`, async () => {
     const group = `${w.base}/ap/b/general`;
     const receiverHost = new URL(receiver.url).host;
     let n = 0;
@@ -108,13 +110,17 @@ describe('state shared by two workers (PARASOL_WORKERS=2)', function () {
       return (await freshSigned(signedPost(`${group}/inbox`, actor, followActivity(actor, group)))).status;
     };
     const twice = async () => [await follow(), await follow()];
+    // The bound under test after each change: on SQLite none, on PostgreSQL the change feed's (docs/deployment.md).
+    const settle = () => (onPostgres ? new Promise((resolve) => setTimeout(resolve, BOUND_MS)) : Promise.resolve());
     assert.deepEqual(await twice(), [200, 200], 'accepted before any rule');
 
     const denied = await fresh(w.port, 'POST', '/api/v1/federation/policy/rules', w.cookie, { target: receiverHost, policy: 'deny', reason: 'cluster test' });
     assert.equal(denied.status, 201, denied.text);
+    await settle();
     assert.deepEqual(await twice(), [403, 403], 'refused by both workers once the rule is acknowledged');
     const lifted = await fresh(w.port, 'DELETE', `/api/v1/federation/policy/rules/${encodeURIComponent(receiverHost)}`, w.cookie);
     assert.equal(lifted.status, 204, lifted.text);
+    await settle();
     assert.deepEqual(await twice(), [200, 200], 'accepted by both once the rule is lifted');
 
     // A partner added through one worker is listed by both, and in allow-list mode (where only partners and allowed
@@ -128,13 +134,16 @@ describe('state shared by two workers (PARASOL_WORKERS=2)', function () {
     });
     const partner = await fresh(w.port, 'POST', '/api/v1/federation/partners', w.cookie, { domain: receiverHost });
     assert.equal(partner.status, 201, partner.text);
+    await settle();
     for (let i = 0; i < 2; i++) {
       const listed = JSON.parse((await fresh(w.port, 'GET', '/api/v1/federation/partners', w.cookie)).text) as { partners: { domain: string }[] };
       assert.deepEqual(listed.partners.map((p) => p.domain), [receiverHost], `the partners as read ${i} lists them`);
     }
     assert.equal((await fresh(w.port, 'PUT', '/api/v1/federation/policy/mode', w.cookie, { mode: 'allowlist' })).status, 200);
+    await settle();
     assert.deepEqual(await twice(), [200, 200], 'a partner gets in on both workers in allow-list mode');
     assert.equal((await fresh(w.port, 'DELETE', `/api/v1/federation/partners/${encodeURIComponent(receiverHost)}`, w.cookie)).status, 204);
+    await settle();
     assert.deepEqual(await twice(), [403, 403], 'and on neither once removed');
   });
 });
