@@ -36,7 +36,10 @@ export function federationPages(ctx: AppContext, deps: FederationPagesDeps): exp
 
   router.use('/admin/federation', signedInOnly((account) => (isAdmin(account) ? null : forbidden('admin_only')), 'no-store'));
 
-  const data = async (done?: string): Promise<PageData> => ({ policy: await policy.view(), follows: await follows.list(), partners: network.list(), done });
+  const data = async (done?: string): Promise<PageData> => {
+    await network.fresh();
+    return { policy: await policy.view(), follows: await follows.list(), partners: network.list(), done };
+  };
   const render = async (req: Request, done?: string, state?: { section: Section; form: FormState }) =>
     federationPage(ctx.page(req), await data(done), state);
   const post = (section: Section, action: (req: Request) => Promise<string>) =>

@@ -19,7 +19,7 @@ export interface OutboundOptions {
   readonly timeoutMs: number;
   readonly userAgent: string;
   /** The instance's deny list or allow-list (policy.ts): a refused host is never called, redirects included. */
-  readonly allowHost?: (host: string) => boolean;
+  readonly allowHost?: (host: string) => boolean | Promise<boolean>;
 }
 
 export class FetchError extends Error {
@@ -167,6 +167,6 @@ async function callable(raw: string, options: OutboundOptions): Promise<URL> {
   } catch {
     throw new FetchError('address not allowed');
   }
-  if (options.allowHost && !options.allowHost(url.host.toLowerCase())) throw new FetchError('server refused by this instance');
+  if (options.allowHost && !(await options.allowHost(url.host.toLowerCase()))) throw new FetchError('server refused by this instance');
   return url;
 }

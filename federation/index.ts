@@ -30,6 +30,7 @@ import { AccountMoves, movesApi } from './moves.js';
 import { movesPages } from './moves.pages.js';
 import { mirrorPages } from './remote-boards/mirror.pages.js';
 import { FederationPolicy } from './policy.js';
+import { SettingsRevision } from './settings-revision.js';
 import { networkApi, RegionalNetwork } from './network.js';
 import { PostFederation } from './outbound/posts.js';
 import { RemotePosting, remotePostingApi } from './remote-boards/remote-posting.js';
@@ -95,7 +96,11 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     allowPrivateNetwork: config.allowPrivateNetwork,
     timeoutMs: config.federation.requestTimeoutMs,
     userAgent: `parasol/${version} (+${iris.base}/)`,
-    allowHost: (host) => policy?.allowsHost(host) ?? false,
+    allowHost: async (host) => {
+      if (policy === null) return false;
+      await policy.fresh();
+      return policy.allowsHost(host);
+    },
   };
 
   // apex fetches as the instance actor, which exists only once apex does.
@@ -109,9 +114,17 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     instanceSigner: async () => (actors ? actors.signer((await actors.instanceActor()).id) : null),
     onQueued: wakeDeliveries,
   });
-  policy = new FederationPolicy({ store, apex, apexStore, iris, logger });
+  // The rules and partners every process holds, kept the same as the database's (settings-revision.ts).
+  const revision = new SettingsRevision(store);
+  await revision.start();
+  policy = new FederationPolicy({ store, apex, apexStore, iris, logger, revision });
   await policy.load();
   const rules = policy;
+  revision.onChange(() => rules.load());
+  const allows = async (iri: string) => {
+    await rules.fresh();
+    return rules.allowsIri(iri);
+  };
   const actorService = new Actors({ apex, iris, apexStore, store, forums: ctx.forums.boards, accounts: ctx.accounts, instance: ctx.instance });
   actors = actorService;
   const deliveries = new DeliveryWorker(
@@ -137,7 +150,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     store,
     outbound,
     logger,
-    allows: (iri) => rules.allowsIri(iri),
+    allows,
     onAccepted: (group) => void mirror.tryCatchUp(group),
   });
   const boardCollections = new BoardCollections({ apex, iris, actors: actorService, boards: ctx.forums.boards, reading: ctx.forums.reading });
@@ -152,8 +165,10 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     logger,
     allowPrivateNetwork: config.allowPrivateNetwork,
     onPartners: (hosts) => rules.setPartners(hosts),
+    revision,
   });
   await network.load();
+  revision.onChange(() => network.load());
   // Reviews of network boards go to the partners as they are published, changed and taken back.
   ctx.reviews.onChange((reviewId) => void network.onReviewChange(reviewId));
   const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums.remote, moderation: ctx.moderation, posts });
@@ -168,6 +183,10 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   fed.set('trust proxy', config.trustProxy);
   fed.set('etag', 'strong');
   fed.disable('x-powered-by');
+  // Every request to the actors' endpoints (the inboxes, partners' fetches) meets the rules and partners as they are now.
+  fed.use('/ap', (_req, _res, next) => {
+    revision.current().then(() => next(), next);
+  });
   fed.use(wellKnownRouter({ iris, actors: actorService, accounts: ctx.accounts, instance: ctx.instance, version, userCounts: config.federation.userCounts }));
   fed.use(
     activityPubRouter({

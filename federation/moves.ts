@@ -252,6 +252,7 @@ export class AccountMoves {
 
   /** Signed by the moving actor; to every partner's instance and to `extra` inboxes or followers collections. */
   private async deliver(actor: string, activity: Record<string, unknown>, extra: readonly string[] = []): Promise<void> {
+    await this.deps.network.fresh();
     const partners = this.deps.network.list();
     const followers: string[] = [];
     // A member's followers are few (members are not discoverable unless they choose): one page is all of them.

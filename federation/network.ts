@@ -15,6 +15,7 @@ import { idOf, text } from './as.js';
 import { federationError } from './errors.js';
 import { apPartnersCollection, apSentReviewsCollection, type ApPartnerDoc } from './federation.collections.js';
 import { InboxRefusal } from './inbound/refusal.js';
+import type { SettingsRevision } from './settings-revision.js';
 import { DATE_WINDOW_MS } from './inbound/request.js';
 import { apId, hostOfInput, idOfApId, type Iris } from './iris.js';
 import { parseSignatureHeader, signatureHeaderOf, signingString, verifySignature } from './signatures.js';
@@ -46,6 +47,8 @@ export interface NetworkDeps {
   readonly allowPrivateNetwork: boolean;
   /** Tells the deny list / allow-list which hosts are partners (always allowed). */
   readonly onPartners: (hosts: ReadonlySet<string>) => void;
+  /** Tells the other processes of a change, and this one of theirs (settings-revision.ts). */
+  readonly revision: SettingsRevision;
 }
 
 /**
@@ -76,6 +79,11 @@ export class RegionalNetwork {
     this.deps.onPartners(new Set(all.keys()));
   }
 
+  /** Loads the partners again if another process changed them since: before list() or partnerOf() on a request. */
+  fresh(): Promise<void> {
+    return this.deps.revision.current();
+  }
+
   list(): ApPartnerDoc[] {
     return [...this.partners.values()].sort((a, b) => a.addedAt - b.addedAt);
   }
@@ -89,6 +97,7 @@ export class RegionalNetwork {
   async add(raw: unknown): Promise<ApPartnerDoc> {
     const { domain } = parseInput(partnerInput, raw);
     const { apex, iris, store } = this.deps;
+    await this.fresh();
     const host = hostOfInput(domain);
     if (!host) throw federationError(422, 'rule_target_invalid', true);
     if (host === iris.host) throw federationError(422, 'rule_target_local', true);
@@ -109,6 +118,7 @@ export class RegionalNetwork {
     }
     const doc: ApPartnerDoc = { id: host, actorIri, inbox: idOf(actor.inbox) ?? `${actorIri}/inbox`, keyId, publicKeyPem: pem, addedAt: Date.now() };
     await store.collection(apPartnersCollection).insert(doc);
+    await this.deps.revision.changed();
     await this.load();
     this.deps.logger.info({ host }, 'partner added');
     // What the network boards already hold reaches the new partner too; if it has not added us yet, it will
@@ -121,8 +131,10 @@ export class RegionalNetwork {
 
   async remove(domain: string): Promise<void> {
     const host = typeof domain === 'string' ? domain.toLowerCase() : '';
+    await this.fresh();
     if (!this.partners.has(host)) throw federationError(404, 'partner_not_found', true);
     await this.deps.store.collection(apPartnersCollection).delete(host);
+    await this.deps.revision.changed();
     await this.load();
   }
 
@@ -142,6 +154,7 @@ export class RegionalNetwork {
   }
 
   private async sync(reviewId: string): Promise<void> {
+    await this.fresh();
     const sent = await this.deps.store.collection(apSentReviewsCollection).get(reviewId);
     const shared = await this.deps.sharing.shared(reviewId);
     if (shared) await this.send(reviewId, this.list(), shared, sent?.version);
@@ -282,7 +295,10 @@ export function networkApi(api: ApiRouter, network: RegionalNetwork): void {
   const tag = 'federation';
   api.route({
     method: 'get', path: '/federation/partners', tag, access: 'admin', summary: 'The partner instances of this regional network',
-    handler: async () => ({ partners: network.list().map(({ id, actorIri, addedAt }) => ({ domain: id, actor: actorIri, addedAt })) }),
+    handler: async () => {
+      await network.fresh();
+      return { partners: network.list().map(({ id, actorIri, addedAt }) => ({ domain: id, actor: actorIri, addedAt })) };
+    },
   });
   api.route({
     method: 'post', path: '/federation/partners', tag, access: 'admin', body: partnerInput, status: 201,

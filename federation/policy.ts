@@ -17,6 +17,7 @@ import {
 } from './federation.collections.js';
 import { hostOfInput, type Iris } from './iris.js';
 import { hostOf } from './as.js';
+import type { SettingsRevision } from './settings-revision.js';
 
 export const ruleInput = z.strictObject({
   /** A domain (`example.org`, `host:port`, subdomains included) or a remote actor's IRI. */
@@ -39,6 +40,8 @@ export interface PolicyDeps {
   readonly apexStore: PortApexStore;
   readonly iris: Iris;
   readonly logger: Logger;
+  /** Tells the other processes of a change, and this one of theirs (settings-revision.ts). */
+  readonly revision: SettingsRevision;
 }
 
 /** A rule for `example.org` covers `example.org`, `example.org:8443` and every subdomain. */
@@ -54,7 +57,9 @@ function ruleCovers(rule: string, host: string): boolean {
  * every outbound one (fetch.ts), so a refused server can neither deliver
  * nor be fetched from, and a new rule also drops what is already here: the
  * server's followers, our follows of its actors, and its mirrored posts.
- * Rules are few and read on every request, so they are held in memory.
+ * Rules are few and read on every request, so they are held in memory, in
+ * every process, and loaded again when another process changes them: callers
+ * await fresh() before they ask (settings-revision.ts).
  */
 export class FederationPolicy {
   private mode: FederationMode = 'open';
@@ -78,6 +83,11 @@ export class FederationPolicy {
     );
     this.domainRules = domains;
     this.actorBlocks = actors;
+  }
+
+  /** Loads the rules again if another process changed them since. */
+  fresh(): Promise<void> {
+    return this.deps.revision.current();
   }
 
   /** Partner instances of the regional network (network.ts) are allowed in allow-list mode too, unless denied. */
@@ -104,8 +114,10 @@ export class FederationPolicy {
     return !!host && this.allowsHost(host) && !this.actorBlocks.has(iri);
   }
 
-  view(): Promise<PolicyView> {
-    return this.list().then((rules) => ({ mode: this.mode, rules }));
+  async view(): Promise<PolicyView> {
+    await this.fresh();
+    const rules = await this.list();
+    return { mode: this.mode, rules };
   }
 
   private async list(): Promise<ApPolicyRuleDoc[]> {
@@ -116,6 +128,7 @@ export class FederationPolicy {
   async setMode(raw: unknown): Promise<PolicyView> {
     const { mode } = parseInput(modeInput, raw);
     await this.deps.store.collection(apSettingsCollection).upsert({ id: 'mode', value: mode, updatedAt: Date.now() });
+    await this.deps.revision.changed();
     this.mode = mode;
     if (mode === 'allowlist') await this.purge();
     this.deps.logger.info({ mode }, 'federation mode changed');
@@ -130,6 +143,7 @@ export class FederationPolicy {
     if (await rules.get(id)) throw federationError(409, 'rule_exists', true);
     const rule: ApPolicyRuleDoc = { id, kind, policy: input.policy, reason: input.reason, createdAt: Date.now() };
     await rules.insert(rule);
+    await this.deps.revision.changed();
     await this.load();
     if (rule.policy === 'deny') await this.purge();
     this.deps.logger.info({ kind, policy: rule.policy }, 'federation rule added');
@@ -141,6 +155,7 @@ export class FederationPolicy {
     const rules = this.deps.store.collection(apPolicyRulesCollection);
     if (!(await rules.get(id))) throw federationError(404, 'rule_not_found', true);
     await rules.delete(id);
+    await this.deps.revision.changed();
     await this.load();
     // Lifting an allow in allow-list mode refuses that server from now on.
     await this.purge();

@@ -103,6 +103,7 @@ import { csrfProtection, csrfSeed, newCsrfSeedCookie, sameSiteOnly } from './htt
 import { errorHandler } from './http/error-handler.js';
 import { createLimiter } from './core/rate-limit.js';
 import { openCoordination } from './cluster/coordination.js';
+import { drainingOf } from './http/draining.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { newId } from './crypto.js';
 import { jobsCollections } from './jobs/jobs.collections.js';
@@ -128,8 +129,11 @@ export interface Parasol {
   readonly realtime: Realtime;
   /** Listens on the configured host and port; resolves with the port actually bound. */
   listen(): Promise<number>;
-  /** Stops accepting requests, lets in-flight ones finish, closes the store. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting requests, lets in-flight ones finish, closes the store. With `idleMs`, each keep-alive
+   * connection is closed once idle that long (http/draining.ts), not at once: what npm start does on SIGTERM.
+   */
+  close(options?: { readonly idleMs?: number }): Promise<void>;
 }
 
 export interface ParasolOptions {
@@ -188,7 +192,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     invites,
     hooks,
     limits: { signup: limiter('signup', config.rateLimits.signup), recovery: limiter('recovery', config.rateLimits.recovery) },
-    loginGuard: new LoginGuard(config.rateLimits.login, config.loginChallenge),
+    loginGuard: new LoginGuard(config.rateLimits.login, config.loginChallenge, Date.now, coordination.limits),
     devices: new DeviceCookies(instance.keyedHash),
     locales: i18n.locales,
   });
@@ -438,6 +442,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const server = http.createServer((req, res) => {
     if (!keptAnswers.answer(req, res)) app(req, res);
   });
+  const draining = drainingOf(server);
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
   const realtime = attachRealtime(server, { sessions, logger, publicOrigin, adapter: coordination.realtime });
@@ -471,15 +476,14 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
         });
       });
     },
-    close: async () => {
-      // The jobs first: a delivery in flight finishes, and another process takes the leases over at once.
+    close: async (options = {}) => {
+      // Stops accepting at once; open connections end with their answers meanwhile.
+      const drained = draining.close(options.idleMs ?? 0);
+      // The jobs: a delivery in flight finishes, and another process takes the leases over at once.
       await jobs.stop();
       // Open websockets would keep the HTTP server from closing.
       await realtime.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await drained;
       await coordination.close();
       await store.close();
     },

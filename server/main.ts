@@ -4,8 +4,12 @@ import { FIRST_WORKER_ENV, runPrimary, STOP_GRACE_MS, workerCount } from './clus
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 
-/** How often a stopping process closes the keep-alive connections whose response has just ended. */
-const IDLE_SWEEP_MS = 50;
+/**
+ * A stopping process closes a keep-alive connection once it has been idle this long: a client that still uses it
+ * sends its next request sooner, which is answered with `Connection: close` (http/draining.ts). Well inside
+ * STOP_GRACE_MS.
+ */
+const IDLE_CLOSE_MS = 1_500;
 
 /**
  * Starts an instance from the environment: a single process, or PARASOL_WORKERS processes under a primary.
@@ -37,10 +41,12 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     // Stopped while starting (a primary stopping its workers): nothing is served or kept open yet.
     if (parasol === null) process.exit(0);
-    const force = setTimeout(() => process.exit(1), STOP_GRACE_MS);
+    const force = setTimeout(() => {
+      logger.error({ graceMs: STOP_GRACE_MS }, 'forced exit: still stopping when the grace period ended');
+      process.exit(1);
+    }, STOP_GRACE_MS);
     force.unref();
-    closeKeepAlive(parasol);
-    parasol.close().then(
+    parasol.close({ idleMs: IDLE_CLOSE_MS }).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -61,19 +67,6 @@ async function main(): Promise<void> {
     // Printed, not logged as data: the link is for the person starting the instance, once.
     process.stdout.write(`\nNo admin account yet. Open this one-time link to create it:\n  ${url}/setup/${setupToken}\n\n`);
   }
-}
-
-/**
- * Keep-alive connections would hold the server open until their clients go away: from now on every answer
- * says `Connection: close`, and a connection whose current answer has ended is closed within IDLE_SWEEP_MS.
- */
-function closeKeepAlive(parasol: Parasol): void {
-  parasol.server.prependListener('request', (_req, res) => {
-    res.shouldKeepAlive = false;
-  });
-  const sweep = setInterval(() => parasol.server.closeIdleConnections(), IDLE_SWEEP_MS);
-  sweep.unref();
-  parasol.server.once('close', () => clearInterval(sweep));
 }
 
 main().catch((error: unknown) => {

@@ -46,7 +46,8 @@ export interface FollowsDeps {
   readonly outbound: OutboundOptions;
   readonly logger: Logger;
   /** The deny list or allow-list (policy.ts). */
-  readonly allows: (iri: string) => boolean;
+  /** Whether the deny list or allow-list lets us reach the actor (as it is now, across processes). */
+  readonly allows: (iri: string) => Promise<boolean>;
   /** Told when a remote actor accepts our follow (the mirror reads what it already holds). */
   readonly onAccepted?: (remoteActor: string) => void;
 }
@@ -76,7 +77,7 @@ export class FollowsService {
     const [, name, host] = m;
     // Only tests (which allow private addresses) run peers on plain http.
     const scheme = this.deps.outbound.allowPrivateNetwork ? 'http' : 'https';
-    if (!this.deps.allows(`${scheme}://${host}/`)) throw federationError(403, 'server_refused', true);
+    if (!(await this.deps.allows(`${scheme}://${host}/`))) throw federationError(403, 'server_refused', true);
     const url = `${scheme}://${host}/.well-known/webfinger?resource=${encodeURIComponent(`acct:${name}@${host}`)}`;
     let json: unknown;
     try {
@@ -99,7 +100,7 @@ export class FollowsService {
     const { apex, actors, iris } = this.deps;
     const targetIri = await this.resolveTarget(input.target);
     if (iris.isLocal(targetIri)) throw federationError(422, 'cannot_follow_local', true);
-    if (!this.deps.allows(targetIri)) throw federationError(403, 'server_refused', true);
+    if (!(await this.deps.allows(targetIri))) throw federationError(403, 'server_refused', true);
     let target: ApexObject | null | undefined;
     try {
       target = await apex.resolveObject(targetIri, false, true);

@@ -90,6 +90,7 @@ export function runPrimary(count: number, logger: Logger): void {
       worker.process.kill('SIGTERM');
     }));
     const force = setTimeout(() => {
+      logger.error({ graceMs: STOP_GRACE_MS }, 'forced exit: workers still running when the grace period ended; killing them');
       for (const worker of workers) worker.process.kill('SIGKILL');
       process.exit(1);
     }, STOP_GRACE_MS);

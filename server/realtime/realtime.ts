@@ -68,6 +68,10 @@ export interface Channels {
    */
   onOthers(event: string, handler: (...ids: string[]) => void): void;
   tellOthers(event: string, ...ids: string[]): void;
+  /** Whether this process has others to tell (socket.io's adapter links it to them). */
+  readonly shared: boolean;
+  /** Runs when the real-time layer closes: timers of the namespace's own stop there. */
+  onClose(listener: () => void): void;
 }
 
 export interface Realtime extends Channels {
@@ -176,6 +180,7 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     allowRequest: (req, callback) => callback(closed ? 'closed' : 'origin_refused', !closed && sameOrigin(req, publicOrigin)),
   });
   const namespaces: Channels[] = [];
+  const closeListeners: (() => void)[] = [];
 
   function namespace(name: string, options: { requireAccount: boolean }): Channels {
     if (!NAMESPACE.test(name) || namespaces.some((n) => n.nsp.name === name)) throw new Error(`bad or duplicate namespace ${name}`);
@@ -227,6 +232,8 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     followers: live.followers,
     onOthers: live.onOthers,
     tellOthers: live.tellOthers,
+    shared,
+    onClose: live.onClose,
     namespace,
     disconnectAccount(accountId, keepSessionId = null) {
       disconnectHere(endsAccount(accountId, keepSessionId));
@@ -245,6 +252,7 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
     },
     async close() {
       closed = true;
+      for (const listener of closeListeners.splice(0)) listener();
       // Closing the engine drops every transport at once; clients see a transport close and retry,
       // which reaches the next process after a restart. io.close() would also close the HTTP server.
       io.engine.close();
@@ -387,7 +395,11 @@ export function attachRealtime(server: http.Server, deps: RealtimeDeps): Realtim
         });
       },
       tellOthers(event, ...ids) {
-        if (adapter) nsp.serverSideEmit(event, ...ids);
+        if (shared && !closed) nsp.serverSideEmit(event, ...ids);
+      },
+      shared,
+      onClose(listener) {
+        closeListeners.push(listener);
       },
       followers(family, id) {
         const socketIds = nsp.adapter.rooms.get(`${family}:${id}`);

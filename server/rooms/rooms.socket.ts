@@ -7,6 +7,7 @@ import type { Limiter } from '../core/rate-limit.js';
 import { AppError } from '../core/errors.js';
 import type { MemberKey } from '../core/member-key.js';
 import { RoomMembers } from './members.js';
+import { RoomPresence } from './presence.js';
 import type { RoomServices } from './rooms.service.js';
 import type { RoomsLive, SharedRoomEvent } from './rooms.live.js';
 
@@ -24,7 +25,7 @@ import type { RoomsLive, SharedRoomEvent } from './rooms.live.js';
  * Errors: { ok: false, error: { code, message, fields? } }, message in the member's language.
  *
  * Server → client on `room:<id>`: message, message-edited, message-deleted,
- * reaction, pin, presence { online }, room-closed; member-removed goes to the
+ * reaction, pin, presence { online } (over every process: presence.ts), room-closed; member-removed goes to the
  * removed member alone, just before their sockets leave the channel.
  *
  * Between processes (realtime/adapters.ts; on PostgreSQL through the
@@ -81,6 +82,15 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
   channels.channel(CHANNEL, (viewer, id, key) => membership.isMember(viewer, key, id));
 
   const presence = new Map<string, NodeJS.Timeout>();
+  const sendHere = (roomId: string, event: string, payload: Record<string, unknown>) => nsp.local.to(`${CHANNEL}:${roomId}`).emit(event, payload);
+  /** Rooms where this process's own sockets joined or left, which the other processes must hear of. */
+  const localChanges = new Set<string>();
+  /** The count over every process; each process sends it to its own sockets in the room (presence.ts). */
+  const counts = new RoomPresence({
+    channels,
+    localCount: (roomId) => channels.followers(CHANNEL, roomId),
+    changed: (roomId) => schedulePresence(`${CHANNEL}:${roomId}`, false),
+  });
   // A socket joins a room's channel only once authorised with its key: that is when it is seated.
   nsp.adapter.on('join-room', (name: string, socketId: string) => {
     const socket = nsp.sockets.get(socketId);
@@ -94,20 +104,23 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
     const socket = nsp.sockets.get(socketId);
     if (socket && name.startsWith(`${CHANNEL}:`)) unseat(socket, name.slice(CHANNEL.length + 1));
   });
-  const schedulePresence = (name: string) => {
+  /** `local`: the change is among this process's own sockets. */
+  function schedulePresence(name: string, local: boolean): void {
     if (!name.startsWith(`${CHANNEL}:`)) return;
     const roomId = name.slice(CHANNEL.length + 1);
+    if (local) localChanges.add(roomId);
     if (presence.has(roomId)) return;
     const timer = setTimeout(() => {
       presence.delete(roomId);
-      channels.publish(CHANNEL, roomId, 'presence', { online: channels.followers(CHANNEL, roomId) });
+      if (localChanges.delete(roomId)) counts.localChanged(roomId);
+      sendHere(roomId, 'presence', { online: counts.online(roomId) });
     }, PRESENCE_DELAY_MS);
     timer.unref();
     presence.set(roomId, timer);
-  };
+  }
   // Disconnections leave every channel too, so these two cover all changes.
-  nsp.adapter.on('join-room', schedulePresence);
-  nsp.adapter.on('leave-room', schedulePresence);
+  nsp.adapter.on('join-room', (name: string) => schedulePresence(name, true));
+  nsp.adapter.on('leave-room', (name: string) => schedulePresence(name, true));
 
   function errorAnswer(error: unknown, account: AccountDoc | null): Record<string, unknown> {
     const locale = account?.locale ?? i18n.defaultLocale;
@@ -174,7 +187,6 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
   };
   channels.onOthers('member-removed', removeHere);
 
-  const sendHere = (roomId: string, event: string, payload: Record<string, unknown>) => nsp.local.to(`${CHANNEL}:${roomId}`).emit(event, payload);
   /** Another process stored or changed something members wrote: read it once here for this process's sockets. */
   channels.onOthers('shared', (roomId, event, id) => {
     // Nobody here follows the room: nothing to read.
@@ -214,7 +226,7 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
       closeHere(roomId);
       channels.tellOthers('room-closed', roomId);
     },
-    online: (roomId) => channels.followers(CHANNEL, roomId),
+    online: (roomId) => counts.online(roomId),
   };
 }
 

@@ -55,6 +55,7 @@ import {
   resolveLimit,
   searchableText,
   searchTerms,
+  SEARCH_TEXT_ICU,
   SEARCH_TEXT_VERSION,
   toPage,
   whereValues,
@@ -63,12 +64,17 @@ import {
   type RangeBound,
   type Segment,
 } from './query.js';
+import { MongoChangeStream } from './mongo/change-stream.js';
 import { ScopedCollection, refuseOutOfScope, type CollectionCore, type CollectionScope } from './scoped-collection.js';
 
 export interface MongoStoreOptions {
   readonly url: string;
   /** Default: the database named in the URL, else `parasol`. */
   readonly dbName?: string;
+  /** false: no change stream (nothing is kept in memory that other processes' writes could make stale). */
+  readonly changeStream?: boolean;
+  /** Called when the change stream breaks (it is opened again). */
+  readonly onBackgroundError?: (error: unknown) => void;
 }
 
 interface Stored {
@@ -429,9 +435,9 @@ async function declareCollection(db: Db, spec: CompiledSpec): Promise<MongoColle
   }
   if (spec.ttlField !== null) indexes.push({ key: { [EXPIRES_AT]: 1 }, name: 'ttl', expireAfterSeconds: 0 });
 
-  // MongoDB allows one text index per collection: replace it when the text fields or SEARCH_TEXT_VERSION change.
+  // MongoDB allows one text index per collection: replace it when the text fields, SEARCH_TEXT_VERSION or ICU change.
   // It covers each text field and its `_search` copy, which only text in scripts written without spaces has.
-  const textName = spec.textFields.length > 0 ? `text_v${SEARCH_TEXT_VERSION}_${spec.textFields.join('_')}` : null;
+  const textName = spec.textFields.length > 0 ? `text_v${SEARCH_TEXT_VERSION}_${SEARCH_TEXT_ICU}_${spec.textFields.join('_')}` : null;
   const existing = await coll.listIndexes().toArray();
   // Before the index is made, so that its existence means every document has its `_search` (a failed backfill reruns).
   if (textName !== null && !existing.some((index) => index.name === textName)) await backfillSearchFields(coll, spec);
@@ -505,6 +511,7 @@ class MongoStore implements Store {
   constructor(
     private readonly client: MongoClient,
     private readonly db: Db,
+    private readonly changes: MongoChangeStream | null,
   ) {}
 
   insideOpenTransaction(): boolean {
@@ -583,6 +590,7 @@ class MongoStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.changes?.close();
     await this.client.close();
   }
 }
@@ -602,5 +610,15 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     // The driver's message names hosts, never the URL's credentials.
     throw new StoreError(`could not connect to MongoDB: ${(error as Error).message}`, { cause: error });
   }
-  return new MongoStore(client, client.db(options.dbName ?? dbNameFromUrl(options.url) ?? 'parasol'));
+  const db = client.db(options.dbName ?? dbNameFromUrl(options.url) ?? 'parasol');
+  // Other processes' writes drop what this one keeps (store/mongo/change-stream.ts); a replica set is needed, as
+  // for transactions. Left out only by a caller that says so (a one-off command).
+  const changes = options.changeStream === false ? null : new MongoChangeStream(db, { onError: options.onBackgroundError });
+  try {
+    await changes?.start();
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw new StoreError(`could not open a change stream on MongoDB (it needs a replica set): ${(error as Error).message}`, { cause: error });
+  }
+  return new MongoStore(client, db, changes);
 }

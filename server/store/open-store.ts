@@ -54,7 +54,7 @@ export async function openStore(databaseUrl: string | undefined, options: OpenSt
     if (options.databaseKey) throw new Error('DATABASE_KEY encrypts only SQLite; for MongoDB use its encryption at rest or full-disk encryption');
     // Loaded on demand so SQLite deployments never load the MongoDB driver.
     const { openMongoStore } = await import('./mongo.adapter.js');
-    return openMongoStore({ url: target.url });
+    return openMongoStore({ url: target.url, onBackgroundError: options.onSweepError });
   }
   try {
     if (target.path !== ':memory:') mkdirSync(path.dirname(path.resolve(target.path)), { recursive: true });

@@ -348,6 +348,12 @@ export function toPage<T extends { id: string }>(docs: T[], limit: number, order
  * with another version when the collection is declared.
  */
 export const SEARCH_TEXT_VERSION = 1;
+/**
+ * The ICU version Node was built with, as a name part: ICU's dictionaries split unspaced scripts, and a newer one
+ * (a Node upgrade) may split them otherwise. Every adapter records it with its text index and rebuilds the index's
+ * words when it changes, so that stored words and the words of a query are split alike.
+ */
+export const SEARCH_TEXT_ICU = `icu${(process.versions.icu ?? 'none').replace(/\W/g, '_')}`;
 
 /**
  * Scripts written without spaces between words (ICU segments them with

@@ -51,6 +51,7 @@ import {
   resolveLimit,
   searchableText,
   searchTerms,
+  SEARCH_TEXT_ICU,
   SEARCH_TEXT_VERSION,
   toPage,
   whereValues,
@@ -92,7 +93,7 @@ const jsonPath = (field: string): string => `'$.${field}'`;
  * word breaking it uses: deleting from a contentless index takes the very values that were indexed, so an index made
  * by another version (a Node upgrade brings another ICU) is rebuilt rather than given different values at deletion.
  */
-const SEARCH_TEXT_FUNCTION = `parasol_search_text_v${SEARCH_TEXT_VERSION}_icu${(process.versions.icu ?? 'none').replace(/\W/g, '_')}`;
+const SEARCH_TEXT_FUNCTION = `parasol_search_text_v${SEARCH_TEXT_VERSION}_${SEARCH_TEXT_ICU}`;
 
 /**
  * A write that removes or replaces data is followed by a checkpoint that truncates the WAL within this delay;

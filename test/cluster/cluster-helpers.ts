@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import { Client, handle, PASS } from '../helpers/client.js';
-import type { Running } from '../helpers/process.js';
+import { freePort, runTs, withCheapHashing, type Running } from '../helpers/process.js';
+import { testDatabaseFor } from '../helpers/test-database.js';
 
 /** Long enough for a loaded 2-core machine; nothing waits for it unless something is wrong. */
 export const WAIT_MS = 20_000;
@@ -105,3 +109,76 @@ export async function subscribe(recorded: Recorded, channel: string): Promise<vo
 /** How many `event`s the socket got whose payload's `field` is `value`. */
 export const countOf = (recorded: Recorded, event: string, field: string, value: unknown): number =>
   recorded.events.filter((e) => e.event === event && e.payload[field] === value).length;
+
+/** How long a cluster may take to start on a loaded 2-core machine (each worker compiles TypeScript through tsx). */
+export const START_MS = 180_000;
+
+/** PARASOL_WORKERS=2 on one database (a SQLite file, or with TEST_DATABASE_URL a PostgreSQL schema), with a first admin. */
+export interface Workers {
+  readonly run: Running;
+  readonly port: number;
+  readonly base: string;
+  readonly dataDir: string;
+  readonly admin: Client;
+  /** The admin's cookie, for `fresh` requests. */
+  readonly cookie: string;
+  /** Kills what is still running, drops the database and the data directory. */
+  cleanUp(): Promise<void>;
+}
+
+export async function startWorkers(env: Record<string, string> = {}): Promise<Workers> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-cluster-'));
+  const database = await testDatabaseFor(dataDir);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const run = runTs('server/main.ts', [], withCheapHashing({
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: base,
+    DATA_DIR: dataDir,
+    NODE_ENV: 'test',
+    PARASOL_WORKERS: '2',
+    ALLOW_PRIVATE_NETWORK: 'true',
+    ...env,
+  }));
+  const cleanUp = async () => {
+    if (run.child.exitCode === null && run.child.signalCode === null) {
+      run.child.kill('SIGKILL');
+      await run.exited();
+    }
+    await database?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const [, token] = await run.waitFor(/\/setup\/([A-Za-z0-9_-]+)/, START_MS);
+    await until('two workers listening', START_MS, () => listening(run) >= 2);
+    const admin = new Client(base);
+    const made = await admin.api('POST', `/setup/${token}`, { handle: 'first_admin', passphrase: PASS });
+    assert.equal(made.status, 201, made.text);
+    return { run, port, base, dataDir, admin, cookie: cookieOf(admin), cleanUp };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+/** A signed ActivityPub POST (test/federation/receiver.ts) on a connection of its own, like `fresh`. */
+export function freshSigned(post: { readonly url: string; readonly body: string; readonly headers: Record<string, string> }): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(post.url);
+    const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: url.pathname, agent: false, headers: {
+      ...post.headers,
+      connection: 'close',
+      'content-length': String(Buffer.byteLength(post.body)),
+    } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.setTimeout(WAIT_MS, () => req.destroy(new Error(`no answer to POST ${post.url} in ${WAIT_MS} ms`)));
+    req.on('error', reject);
+    req.end(post.body);
+  });
+}

@@ -68,6 +68,10 @@ describe('three processes on one PostgreSQL', function () {
       NODE_ENV: 'test',
       DATABASE_URL: schemaUrl,
       PARASOL_SECRET_FILE: path.join(secretDir, 'secret'),
+      CHECKIN_GRACE_SECONDS: '1',
+      CHECKIN_SCAN_SECONDS: '1',
+      // A killed process's jobs are taken over within about 3 s.
+      JOB_LEASE_SECONDS: '2',
     }));
     const proc = { run, url: `http://127.0.0.1:${port}`, dataDir };
     procs.push(proc);
@@ -113,7 +117,7 @@ describe('three processes on one PostgreSQL', function () {
     for (const socket of sockets.splice(0)) socket.disconnect();
     for (const client of listeners.splice(0)) await client.end().catch(() => undefined);
     for (const { run, dataDir } of procs.splice(0)) {
-      if (run.child.exitCode === null) {
+      if (run.child.exitCode === null && run.child.signalCode === null) {
         run.child.kill('SIGTERM');
         assert.equal(await run.exited(), 0, run.output().slice(-2000));
       }
@@ -291,5 +295,83 @@ describe('three processes on one PostgreSQL', function () {
     } finally {
       await adminDb.end();
     }
+  });
+
+  /** A member signed up on each process, and made buddies of one another two by two. */
+  async function members(prefix: string): Promise<{ client: Client; handle: string }[]> {
+    const made: { client: Client; handle: string }[] = [];
+    for (const proc of procs) {
+      const client = new Client(proc.url);
+      const h = handle(prefix);
+      assert.equal((await client.api('POST', '/accounts', { handle: h, passphrase: PASS })).status, 201);
+      made.push({ client, handle: h });
+    }
+    return made;
+  }
+
+  async function overdueCheckin(owner: { client: Client }, buddy: { client: Client; handle: string }): Promise<string> {
+    const started = await owner.client.api('POST', '/checkins', { expectedEnd: Date.now() + 1500, buddies: [buddy.handle] });
+    assert.equal(started.status, 201, started.text);
+    return started.json.checkin.id as string;
+  }
+
+  const alerts = async (buddy: { client: Client }, checkinId: string): Promise<number> =>
+    ((await buddy.client.api('GET', '/notifications')).json.notifications as { kind: string; url: string }[])
+      .filter((n) => n.kind === 'buddy_overdue' && n.url.endsWith(checkinId)).length;
+
+  async function befriend(a: { client: Client; handle: string }, b: { client: Client; handle: string }): Promise<void> {
+    assert.equal((await a.client.api('POST', '/buddies', { handle: b.handle })).status, 201);
+    assert.equal((await b.client.api('POST', '/buddies', { handle: a.handle })).status, 201);
+  }
+
+  it('alerts the buddy of an overdue check-in exactly once, whichever process scans', async () => {
+    const [owner, , buddy] = await members('scan');
+    await befriend(owner!, buddy!);
+    const first = await overdueCheckin(owner!, buddy!);
+    await until('the alarm', async () => (await alerts(buddy!, first)) >= 1);
+    // Scans go on every second in whichever process holds the lease: a later alarm has come after several.
+    const second = await overdueCheckin(owner!, buddy!);
+    await until('the second alarm', async () => (await alerts(buddy!, second)) >= 1);
+    assert.equal(await alerts(buddy!, first), 1, 'the first check-in alerted once');
+  });
+
+  it('loses nothing acknowledged when one process is killed under load; the others keep serving and take its jobs over', async () => {
+    // The victim is the process running the delivery worker (a job that logs where it runs), so that another
+    // taking it over is part of what is shown.
+    const holds = (proc: Proc) => [...proc.run.output().matchAll(/"job":"federation-delivery","pid":\d+,"msg":"job lease (taken|lost)/g)].at(-1)?.[1] === 'taken';
+    const victim = procs.find(holds);
+    assert.ok(victim, 'a process logged that it runs the delivery worker');
+    const survivors = procs.filter((p) => p !== victim);
+    const posters = await members('load');
+    const acknowledged: string[] = [];
+    const survivorFailures: string[] = [];
+    let killed = false;
+    // Each poster stays under the posting limit (10 a minute) and posts through its own process.
+    const load = posters.map(async (poster, p) => {
+      for (let i = 0; i < 8; i++) {
+        const body = `under load ${p}-${i}`;
+        const answer = await poster.client.api('POST', `/threads/${threadId}/posts`, { body }).catch((error: unknown) => ({ status: 0, text: String(error) }));
+        if (answer.status === 201) acknowledged.push(body);
+        else if (procs[p] !== victim) survivorFailures.push(`${answer.status} ${answer.text.slice(0, 200)}`);
+        if (killed && i >= 6) break;
+      }
+    });
+    await until('some replies before the kill', () => acknowledged.length >= 6);
+    victim.run.child.kill('SIGKILL');
+    killed = true;
+    await Promise.all(load);
+    assert.deepEqual(survivorFailures, [], 'the other processes answered every request');
+    for (const proc of survivors) {
+      const reader = sameBrowser(posters[0]!.client, proc.url);
+      const posts = await reader.api('GET', `/threads/${threadId}?limit=100`);
+      assert.equal(posts.status, 200, posts.text);
+      for (const body of acknowledged) assert.ok(posts.text.includes(body), `acknowledged reply "${body}" is kept, as ${proc.url} reads it`);
+    }
+    await until('another process running the delivery worker', () => survivors.some(holds), START_MS);
+    // The check-in scan goes on too, in whichever process holds its lease now.
+    const [owner, buddy] = [sameBrowser(posters[0]!.client, survivors[0]!.url), sameBrowser(posters[1]!.client, survivors[1]!.url)];
+    await befriend({ client: owner, handle: posters[0]!.handle }, { client: buddy, handle: posters[1]!.handle });
+    const checkinId = await overdueCheckin({ client: owner }, { client: buddy, handle: posters[1]!.handle });
+    await until('the alarm after the kill', async () => (await alerts({ client: buddy }, checkinId)) >= 1, START_MS);
   });
 });

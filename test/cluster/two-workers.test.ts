@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { Client, PASS } from '../helpers/client.js';
 import { freePort, runTs, withCheapHashing, type Running } from '../helpers/process.js';
+import { BOUND_MS } from '../../server/store/postgres/change-feed.js';
 import { onPostgres, testDatabaseFor, type TestDatabase } from '../helpers/test-database.js';
 import { followActivity, Receiver, send, signedPost } from '../federation/receiver.js';
 import { cookieOf, countOf, fresh, leaseHolders, listening, openSocket, signUp, subscribe, until, WAIT_MS, type Member } from './cluster-helpers.js';
@@ -75,13 +76,15 @@ describe('two workers on one database (PARASOL_WORKERS=2)', function () {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  // On PostgreSQL a process sees another's commits only once cross-process invalidation through the database is in.
-  (onPostgres ? it.skip : it)('shows a reply made through one worker on the thread page and API answer of both, once the reply is acknowledged', async () => {
+  it(`shows a reply made through one worker on the thread page and API answer of both, once the reply is acknowledged${onPostgres ? ` and ${BOUND_MS} ms have passed` : ''}`, async () => {
     // Both workers keep the visitor's page and the thread's JSON first, so a stale kept answer would show.
     for (let i = 0; i < 4; i++) assert.equal((await fresh(port, 'GET', `/t/${threadId}`, '')).status, 200);
     for (let i = 0; i < 4; i++) assert.equal((await fresh(port, 'GET', `/api/v1/threads/${threadId}`, '')).status, 200);
     const reply = await fresh(port, 'POST', `/api/v1/threads/${threadId}/posts`, cookie, { body: 'a reply seen everywhere' });
     assert.equal(reply.status, 201, reply.text);
+    // The bound under test: on SQLite nothing (data_version is read before answering), on PostgreSQL the change
+    // feed's (a process answers from memory only while it can vouch it heard every change older than that).
+    if (onPostgres) await new Promise((resolve) => setTimeout(resolve, BOUND_MS));
     // Consecutive reads of one kind alternate between the workers (interleaved, each kind would stay on one).
     for (let i = 0; i < 4; i++) assert.match((await fresh(port, 'GET', `/t/${threadId}`, '')).text, /a reply seen everywhere/, `page read ${i}`);
     for (let i = 0; i < 4; i++) assert.match((await fresh(port, 'GET', `/api/v1/threads/${threadId}`, '')).text, /a reply seen everywhere/, `API read ${i}`);
@@ -96,6 +99,8 @@ describe('two workers on one database (PARASOL_WORKERS=2)', function () {
     for (let i = 0; i < 4; i++) assert.match((await fresh(port, 'GET', `/api/v1/threads/${threadId}`, '')).text, /a reply about to be removed/, `API read ${i}`);
     const removed = await fresh(port, 'POST', `/api/v1/posts/${postId}/moderation`, cookie, { action: 'remove', reason: 'removed in the cluster test' });
     assert.equal(removed.status, 200, removed.text);
+    // On PostgreSQL the moment is the change feed's bound after the moderator's answer, as above.
+    if (onPostgres) await new Promise((resolve) => setTimeout(resolve, BOUND_MS));
     for (let i = 0; i < 4; i++) assert.doesNotMatch((await fresh(port, 'GET', `/t/${threadId}`, '')).text, /a reply about to be removed/, `page read ${i} after the removal`);
     for (let i = 0; i < 4; i++) assert.doesNotMatch((await fresh(port, 'GET', `/api/v1/threads/${threadId}`, '')).text, /a reply about to be removed/, `API read ${i} after the removal`);
   });
@@ -163,8 +168,7 @@ describe('two workers on one database (PARASOL_WORKERS=2)', function () {
     assert.equal(notes.filter((n) => n.kind === 'buddy_overdue' && n.url.endsWith(first)).length, 1, JSON.stringify(notes));
   });
 
-  // Likewise the follower counts a worker remembers: on PostgreSQL a follow accepted by the other worker shows only then.
-  (onPostgres ? it.skip : it)('sends each queued delivery once, to a receiver on loopback, whichever worker queued it', async () => {
+  it('sends each queued delivery once, to a receiver on loopback, whichever worker queued it', async () => {
     const follower = receiver.actor('follower');
     const group = `${base}/ap/b/general`;
     assert.equal((await send(signedPost(`${group}/inbox`, follower, followActivity(follower, group)))).status, 200);
@@ -231,19 +235,18 @@ describe('two workers on one database (PARASOL_WORKERS=2)', function () {
       const notes = JSON.parse((await fresh(port, 'GET', '/api/v1/notifications', buddy.cookie)).text) as { notifications: { kind: string; url: string }[] };
       return notes.notifications.some((n) => n.kind === 'buddy_overdue' && n.url.endsWith(checkinId));
     });
-    if (!onPostgres) {
-      const after = await fresh(port, 'POST', '/api/v1/boards/general/threads', cookie, { title: 'After the kill', body: 'still federated' });
-      assert.equal(after.status, 201, after.text);
-      await until('the delivery after the kill', WAIT_MS, () => receiver.posts((r) => r.raw.includes('After the kill')).length >= 1);
-    }
+    const after = await fresh(port, 'POST', '/api/v1/boards/general/threads', cookie, { title: 'After the kill', body: 'still federated' });
+    assert.equal(after.status, 201, after.text);
+    await until('the delivery after the kill', WAIT_MS, () => receiver.posts((r) => r.raw.includes('After the kill')).length >= 1);
     await until('a new worker', START_MS, () => listening(run) > before);
   });
 
-  it('stops every process with exit code 0 within 5 s of SIGTERM', async () => {
+  it('stops every process with exit code 0 within the grace period of SIGTERM (no forced exit)', async () => {
     const started = Date.now();
     run.child.kill('SIGTERM');
     const code = await run.exited();
+    // The 5 s bound is the primary's and each worker's forced-exit timer: that none fired is the bound held.
+    assert.doesNotMatch(run.output(), /forced exit/, `stopped in ${Date.now() - started} ms`);
     assert.equal(code, 0, run.output().slice(-2000));
-    assert.ok(Date.now() - started < 5000, `stopped in ${Date.now() - started} ms`);
   });
 });

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { defineCollection, type Store } from '../../server/store/port.js';
 import { openStore } from '../../server/store/open-store.js';
 import { openPostgresStore } from '../../server/store/postgres.adapter.js';
+import { SEARCH_TEXT_ICU } from '../../server/store/query.js';
 import { contractSpecs, posts, runStoreContract } from './contract.js';
 
 /**
@@ -94,6 +95,22 @@ describe('postgres adapter', function () {
       assert.equal((await store.collection(titleOnly).search('fox')).items.length, 1, 'the title still is');
       await store.declare([posts]);
       assert.deepEqual((await store.collection(posts).search('学习 fox')).items.map((d) => d.id), ['p1']);
+    });
+
+    it('records the ICU version its words were split with, and splits them again under another', async function () {
+      await store.collection(posts).insert({ id: 'p1', topicId: 't', title: 'fox', body: 'ภาษาไทยง่ายนิดเดียว' });
+      const schema = schemas[schemas.length - 1]!;
+      const layout = async () => admin(async (client) => (await client.query(`SELECT layout FROM ${schema}.parasol_text_layout WHERE collection = 'posts'`)).rows[0]?.layout as string);
+      assert.ok((await layout()).includes(SEARCH_TEXT_ICU), `the layout names ICU ${process.versions.icu}: ${await layout()}`);
+      // As a process of an older Node would have left them: other words, under another ICU.
+      await admin(async (client) => {
+        await client.query(`UPDATE ${schema}.parasol_text_layout SET layout = replace(layout, $1, 'icu0_0') WHERE collection = 'posts'`, [SEARCH_TEXT_ICU]);
+        await client.query(`UPDATE ${schema}."c_posts" SET "t_body" = ARRAY['ภาษาไทยง่ายนิดเดียว']`);
+      });
+      assert.equal((await store.collection(posts).search('ภาษา')).items.length, 0, 'the stale words do not find it');
+      await store.declare([posts]);
+      assert.ok((await layout()).includes(SEARCH_TEXT_ICU), 'the layout names this ICU again');
+      assert.deepEqual((await store.collection(posts).search('ภาษา')).items.map((d) => d.id), ['p1'], 'the words were split again');
     });
 
     it('stores a NUL character as U+FFFD instead of failing the write', async function () {

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { SEARCH_TEXT_VERSION, type CompiledSpec } from '../query.js';
+import { SEARCH_TEXT_ICU, SEARCH_TEXT_VERSION, type CompiledSpec } from '../query.js';
 import type { FieldType } from '../port.js';
 import { indexedWords } from './search-tokens.js';
 
@@ -44,7 +44,7 @@ function generatedColumnSql(field: string, type: FieldType): string {
   return `${column(field)} ${SQL_TYPE[type]}${collate} GENERATED ALWAYS AS (CASE WHEN jsonb_typeof(doc->${path}) = '${JSON_TYPE[type]}' THEN ${FROM_JSON[type](path)} END) STORED`;
 }
 
-/** Records which text fields and SEARCH_TEXT_VERSION each collection's words were made with. */
+/** Records which text fields, SEARCH_TEXT_VERSION and ICU each collection's words were made with. */
 const LAYOUT_TABLE = 'parasol_text_layout';
 const BACKFILL_BATCH = 500;
 
@@ -97,7 +97,7 @@ export async function declareCollection(client: pg.PoolClient, spec: CompiledSpe
 }
 
 function wantedLayout(spec: CompiledSpec): string | null {
-  return spec.textFields.length > 0 ? `v${SEARCH_TEXT_VERSION}:${spec.textFields.join(',')}` : null;
+  return spec.textFields.length > 0 ? `v${SEARCH_TEXT_VERSION}:${SEARCH_TEXT_ICU}:${spec.textFields.join(',')}` : null;
 }
 
 function needsTextRebuild(spec: CompiledSpec, existing: ReadonlyMap<string, string>, recorded: string | null): boolean {
@@ -107,7 +107,7 @@ function needsTextRebuild(spec: CompiledSpec, existing: ReadonlyMap<string, stri
 
 /**
  * Makes the words columns and the text index match the spec. When the text
- * fields or SEARCH_TEXT_VERSION changed, the old ones are dropped; the words
+ * fields, SEARCH_TEXT_VERSION or ICU (a Node upgrade) changed, the old ones are dropped; the words
  * of the stored documents are then computed again (backfillWords).
  */
 function textIndexStatements(spec: CompiledSpec, existing: ReadonlyMap<string, string>, recorded: string | null): string[] {
