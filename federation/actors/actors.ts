@@ -160,7 +160,7 @@ export class Actors {
    * discoverable; a member who made themselves non-discoverable keeps the one
    * that already exists (their federated posts must still verify) but gets no
    * new one, unless they write on another server's board (`toWrite`).
-   * `discoverableOnly` asks only for members who can be looked up.
+   * `discoverableOnly` asks only for members who chose to be discoverable now (the moderators a Group lists).
    */
   async memberActor(handle: string, options: { discoverableOnly?: boolean; toWrite?: boolean } = {}): Promise<ApexActor | null> {
     if (typeof handle !== 'string' || !/^[A-Za-z0-9_]{1,60}$/.test(handle)) return null;
