@@ -8,6 +8,8 @@ import crypto from 'node:crypto';
  */
 
 export const CRYPTOSUITE = 'eddsa-jcs-2022';
+/** The JSON-LD context that defines `proof` and its terms (Fedify, for one, reads no proof without it). */
+export const DATA_INTEGRITY_CONTEXT = 'https://w3id.org/security/data-integrity/v1';
 const ED25519_PUB = Buffer.from([0xed, 0x01]);
 const ED25519_PRIV = Buffer.from([0x80, 0x26]);
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');

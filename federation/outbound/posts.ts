@@ -8,7 +8,7 @@ import type { Apex, ApexActivity, ApexActor, ApexObject } from '../apex-types.js
 import { groupAnnounce, publishBuilt } from './publish.js';
 import { apContributionsCollection, apSentPostsCollection, type ApSentPostDoc } from '../federation.collections.js';
 import { idOf, PUBLIC } from '../as.js';
-import { withProof } from '../integrity.js';
+import { DATA_INTEGRITY_CONTEXT, withProof } from '../integrity.js';
 import { apId, idOfApId, type Iris } from '../iris.js';
 
 export interface PostFederationDeps {
@@ -257,9 +257,10 @@ export class PostFederation {
       await apex.store.saveActivity(activity);
       const { _meta: _own, ...embedded } = activity;
       stored = embedded;
-      // FEP-8b32: signed by its author, so that a copy passed on by anyone can be believed without asking us.
+      // FEP-8b32: signed by its author, so that a copy passed on by anyone can be believed without asking us; with its
+      // own @context, which the proof covers and which defines `proof`, so that it can be read and verified on its own.
       const key = await this.deps.actors.proofSigner(author.id);
-      if (key) sent = withProof(inner, key);
+      if (key) sent = withProof({ '@context': [...apex.context, DATA_INTEGRITY_CONTEXT], ...inner }, key);
     }
     // Embedded unchanged, so followers need not fetch it back (and any proof on it still verifies).
     const built = groupAnnounce(apex, group, { id: this.activityIri(`announce-${kind}`, postId, version), object: sent, stored, published: new Date() });
