@@ -14,6 +14,8 @@ export interface ApexMeta {
   collection?: string[];
   /** PEM of a local actor's private key (a string, not an array). */
   privateKey?: string;
+  /** PEM of a local actor's Ed25519 key, which signs FEP-8b32 proofs. */
+  proofKey?: string;
   [key: string]: unknown;
 }
 

@@ -27,6 +27,11 @@ export const extensionContext = {
   alsoKnownAs: { '@id': 'as:alsoKnownAs', '@type': '@id' },
   movedTo: { '@id': 'as:movedTo', '@type': '@id' },
   featured: { '@id': 'toot:featured', '@type': '@id' },
+  // FEP-521a: the Ed25519 key that signs FEP-8b32 proofs, as a Multikey.
+  assertionMethod: { '@id': 'https://w3id.org/security#assertionMethod', '@type': '@id', '@container': '@set' },
+  Multikey: 'https://w3id.org/security#Multikey',
+  controller: { '@id': 'https://w3id.org/security#controller', '@type': '@id' },
+  publicKeyMultibase: { '@id': 'https://w3id.org/security#publicKeyMultibase', '@type': 'https://w3id.org/security#multibase' },
 };
 
 const PAGE_TYPES: ReadonlySet<string> = new Set(['CollectionPage', 'OrderedCollectionPage']);

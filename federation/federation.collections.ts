@@ -10,9 +10,9 @@ export const DISCOVERABLE_BY_DEFAULT = false;
 export interface ApMemberDoc {
   /** The account id. */
   id: string;
-  /** Whether WebFinger finds the member (acct:handle@instance) and their actor says `discoverable`. */
+  /** Whether the member chose to federate under their handle: a Person is made for them, and it says `discoverable`. */
   discoverable: boolean;
-  /** Set once the member's Person actor (and its key) exists; the actor is then served even when not discoverable, so remote copies of their posts still verify. */
+  /** Set once the member's Person actor (and its key) exists; the actor is then served (and found by WebFinger) even when not discoverable, so remote copies of their posts still verify. */
   actorIri: string | null;
   /** Earlier accounts of the member's on other instances (they moved here): their actor's `alsoKnownAs`. */
   alsoKnownAs?: string[];
@@ -63,6 +63,9 @@ export interface ApSentPostDoc {
   groupIri: string;
   editedAt: number | null;
   deleted: boolean;
+  /** For a thread's first post: whether its followers were last told the thread is locked, and pinned. */
+  locked?: boolean;
+  pinned?: boolean;
   updatedAt: number;
 }
 
@@ -94,6 +97,9 @@ export interface ApRemotePostDoc {
   published: number;
   updated: number | null;
   receivedAt: number;
+  /** For a thread: locked (no more replies) and pinned by the board's moderators (Lock, and Add to `featured`). */
+  locked?: boolean;
+  pinned?: boolean;
 }
 
 export const apRemotePostsCollection = defineCollection<ApRemotePostDoc>({

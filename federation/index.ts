@@ -18,7 +18,8 @@ import { AccountDeletions } from './inbound/account-deletion.js';
 import { federationApi } from './federation.api.js';
 import { federationPages } from './federation.pages.js';
 import { apMembersCollection, federationCollections } from './federation.collections.js';
-import type { OutboundOptions } from './fetch.js';
+import { fetchJson, type OutboundOptions } from './fetch.js';
+import { keyLookup } from './integrity.js';
 import { FollowsService } from './remote-boards/follows.js';
 import { afterApex, inboundActivities } from './inbound/dispatch.js';
 import type { InboxEvent } from './inbound/inbox-event.js';
@@ -142,6 +143,12 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     logger,
     fetchObject: async (iri) => (iris.isLocal(iri) ? ((await apexStore.getActivity(iri)) ?? (await apexStore.getObject(iri))) : apex.requestObject(iri)),
     followingActors: iris.followingActors(),
+    // Keys are read with a signed GET, as Mastodon's authorized fetch asks, from the origin the key names.
+    proofKeys: keyLookup(async (iri) => {
+      const signer = await actorService.signer((await actorService.instanceActor()).id);
+      const { url, json } = await fetchJson(iri, { ...outbound, signer });
+      return url.origin === new URL(iri).origin && json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : null;
+    }),
   });
   const follows = new FollowsService({
     apex,

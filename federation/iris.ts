@@ -9,6 +9,7 @@ export type ServicePerson = (typeof SERVICE_PERSONS)[number];
  *   /ap/instance            the instance (Application) actor
  *   /ap/b/:slug             a board's Group actor
  *   /ap/a/:slug             a board's one "anonymous member" Person
+ *   /ap/m/:slug             a board's moderators as one Person (who locks and pins its threads elsewhere)
  *   /ap/u/:handle           a member's Person actor (handle in lower case)
  *   /ap/follows, /ap/reports  the instance's Persons that follow remote boards and send reports
  *   …/inbox, …/outbox, …/followers, …/following of each actor
@@ -23,6 +24,7 @@ export type LocalActorRef =
   | { readonly kind: 'service'; readonly name: ServicePerson }
   | { readonly kind: 'board'; readonly slug: string }
   | { readonly kind: 'anonymous'; readonly slug: string }
+  | { readonly kind: 'moderators'; readonly slug: string }
   | { readonly kind: 'member'; readonly handle: string };
 
 export const ACTOR_STREAMS = ['inbox', 'outbox', 'followers', 'following', 'liked'] as const;
@@ -58,6 +60,8 @@ export function apexName(ref: LocalActorRef): string {
       return `b/${ref.slug.toLowerCase()}`;
     case 'anonymous':
       return `a/${ref.slug.toLowerCase()}`;
+    case 'moderators':
+      return `m/${ref.slug.toLowerCase()}`;
     case 'member':
       return `u/${ref.handle.toLowerCase()}`;
   }
@@ -125,10 +129,16 @@ export class Iris {
     if (path === '/ap/instance') return { kind: 'instance' };
     const service = SERVICE_PERSONS.find((name) => path === `/ap/${name}`);
     if (service) return { kind: 'service', name: service };
-    const m = /^\/ap\/([abu])\/([A-Za-z0-9_-]{1,60})$/.exec(path);
+    const m = /^\/ap\/([abmu])\/([A-Za-z0-9_-]{1,60})$/.exec(path);
     if (!m) return null;
     if (m[1] === 'u') return { kind: 'member', handle: m[2]! };
-    return { kind: m[1] === 'b' ? 'board' : 'anonymous', slug: m[2]! };
+    return { kind: m[1] === 'b' ? 'board' : m[1] === 'm' ? 'moderators' : 'anonymous', slug: m[2]! };
+  }
+
+  /** The board's moderators' Person, for a Group IRI of ours. */
+  moderatorsOf(groupIri: string): string | null {
+    const ref = this.parseActor(groupIri);
+    return ref?.kind === 'board' ? this.actor({ kind: 'moderators', slug: ref.slug }) : null;
   }
 
   /** The IRI of the anonymous member of the board a Group IRI of a Parasol instance names, or null. */
@@ -141,7 +151,7 @@ export class Iris {
   collectionInfo(iri: string): CollectionInfo | undefined {
     if (typeof iri !== 'string' || !this.isLocal(iri)) return undefined;
     const path = iri.slice(this.base.length);
-    const actor = `(instance|${SERVICE_PERSONS.join('|')}|[abu]/[^/]+)`;
+    const actor = `(instance|${SERVICE_PERSONS.join('|')}|[abmu]/[^/]+)`;
     let m = new RegExp(`^/ap/${actor}/(${ACTOR_STREAMS.join('|')})$`).exec(path);
     if (m) return { name: m[2]!, actor: m[1]! };
     m = new RegExp(`^/ap/${actor}/c/([^/]+)$`).exec(path);

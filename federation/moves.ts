@@ -12,7 +12,7 @@ import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors/actors.js';
 import type { PortApexStore } from './apex-store.js';
-import type { Apex } from './apex-types.js';
+import type { Apex, ApexActor } from './apex-types.js';
 import { ids, idOf, sameOrigin } from './as.js';
 import { federationError } from './errors.js';
 import { apMembersCollection, apRemotePostsCollection, apSentPostsCollection } from './federation.collections.js';
@@ -164,11 +164,16 @@ export class AccountMoves {
   private attested(file: SignedExport): boolean {
     const partner = this.deps.network.partnerOf(file.signedBy);
     if (!partner || partner.id !== file.export.instance || !sameOrigin(file.export.actor, partner.actorIri)) return false;
-    try {
-      return crypto.verify('sha256', Buffer.from(canonical(file.export)), partner.publicKeyPem, Buffer.from(file.signature, 'base64'));
-    } catch {
-      return false;
-    }
+    return verifies(file, partner.publicKeyPem);
+  }
+
+  /** Whether the export was signed by this instance's own key, and names an actor of this instance. */
+  private async attestedHere(file: SignedExport): Promise<boolean> {
+    const { actors, iris } = this.deps;
+    const me = await actors.instanceActor();
+    if (file.signedBy !== me.id || file.export.instance !== iris.host || !iris.isLocal(file.export.actor)) return false;
+    const signer = await actors.signer(me.id);
+    return !!signer && verifies(file, crypto.createPublicKey(signer.privateKeyPem));
   }
 
   /**
@@ -217,7 +222,7 @@ export class AccountMoves {
   async moveOut(account: AccountDoc | null, raw: unknown): Promise<{ movedTo: string }> {
     if (!account) throw unauthorized('login_required');
     const { target } = parseInput(moveInput, raw);
-    const { actors, store, apex, iris } = this.deps;
+    const { actors, apex, iris } = this.deps;
     if (iris.isLocal(target)) throw federationError(422, 'cannot_follow_local', true);
     const person = await actors.memberActor(account.handle, { toWrite: true });
     if (!person) throw federationError(403, 'suspended');
@@ -228,12 +233,43 @@ export class AccountMoves {
       throw federationError(422, 'remote_unreachable', true);
     }
     if (!doc || !ids(doc.alsoKnownAs).includes(person.id)) throw federationError(422, 'move_target_unlinked', true);
+    await this.pointTo(account, person, target);
+    return { movedTo: target };
+  }
+
+  /** The old account here points to the new one (`movedTo`), and tells its followers and the partners with a Move. */
+  private async pointTo(account: AccountDoc, person: ApexActor, target: string): Promise<void> {
+    const { actors, store } = this.deps;
     const members = store.collection(apMembersCollection);
     const prefs = await members.get(account.id);
     await members.upsert({ ...prefs, id: account.id, discoverable: prefs?.discoverable ?? false, actorIri: person.id, movedTo: target, updatedAt: Date.now() });
     await actors.memberActor(account.handle, { toWrite: true });
     await this.deliver(person.id, { type: 'Move', actor: person.id, object: person.id, target }, [person.followers[0]!]);
-    return { movedTo: target };
+  }
+
+  /**
+   * A pull-mode Move that reached the member's old instance, this one (FEP-7628): the new account, on a partner,
+   * signed it and carries the export this instance signed for the member. Everything is checked before the old
+   * account points to the new one: the export verifies with this instance's own key and names `from`, which is
+   * still a member's Person here under the handle exported, and has not moved elsewhere; the new account is on a
+   * partner's server.
+   */
+  private async movedAway(from: string, to: string, attestation: unknown): Promise<void> {
+    const { actors, iris, accounts, store, network } = this.deps;
+    const proof = signedExport.safeParse(attestation);
+    if (!proof.success || proof.data.export.actor !== from || !(await this.attestedHere(proof.data))) throw new InboxRefusal(403, 'move_unproven');
+    const partnerHost = network.list().some((p) => sameOrigin(p.actorIri, to));
+    if (!partnerHost) throw new InboxRefusal(403, 'move_not_partner');
+    const ref = iris.parseActor(from);
+    const account = ref?.kind === 'member' ? await accounts.byHandle(ref.handle) : null;
+    const person = account && account.handleLower === proof.data.export.handle.toLowerCase() ? await actors.memberActor(account.handle) : null;
+    const prefs = account ? await store.collection(apMembersCollection).get(account.id) : null;
+    if (!account || !person || person.id !== from || prefs?.actorIri !== from) throw new InboxRefusal(403, 'move_unproven');
+    if (prefs.movedTo === to) return;
+    // Once moved, the account stays where its member took it: a later export of it in other hands moves nothing.
+    if (prefs.movedTo) throw new InboxRefusal(403, 'already_moved');
+    await this.pointTo(account, person, to);
+    this.deps.logger.info('account moved away (pull move received)');
   }
 
   /** Mirrored posts by the old actor are shown as the new one's. */
@@ -290,12 +326,18 @@ export class AccountMoves {
     if (!signer || !from || !to || from === to) throw new InboxRefusal(400, 'bad_move');
     let target: Record<string, unknown> | null;
     try {
-      target = this.deps.iris.isLocal(to) ? null : ((await this.deps.apex.requestObject(to)) as Record<string, unknown> | null);
+      target = await this.readActor(to);
     } catch {
       throw new InboxRefusal(422, 'move_target_unreachable');
     }
     // The new account must name the old one, whoever announces the move.
     if (!target || !ids(target.alsoKnownAs).includes(from)) throw new InboxRefusal(403, 'move_target_unlinked');
+    if (this.deps.iris.isLocal(from)) {
+      // Only the new account can tell the old instance: no one else can sign as our own member's Person.
+      if (signer.owner !== to) throw new InboxRefusal(403, 'not_author');
+      await this.movedAway(from, to, body.attestation);
+      return;
+    }
     if (signer.owner === from) {
       // Push: the old account itself moves.
     } else if (signer.owner === to) {
@@ -307,6 +349,23 @@ export class AccountMoves {
     }
     const relinked = (await this.relink(from, to)) + (await this.deps.contributions.relinkAuthor(from, to, { doc: target }));
     this.deps.logger.info({ relinked }, 'account move received');
+  }
+
+  /** An actor's document: ours as we serve it (a member who moved here), anyone else's from its origin. */
+  private async readActor(iri: string): Promise<Record<string, unknown> | null> {
+    const { actors, apex, iris } = this.deps;
+    if (!iris.isLocal(iri)) return (await apex.requestObject(iri)) as Record<string, unknown> | null;
+    const actor = await actors.resolveIri(iri);
+    return actor ? (JSON.parse(await actors.document(actor)) as Record<string, unknown>) : null;
+  }
+}
+
+/** Whether the export's signature verifies with `key`. */
+function verifies(file: SignedExport, key: crypto.KeyLike): boolean {
+  try {
+    return crypto.verify('sha256', Buffer.from(canonical(file.export)), key, Buffer.from(file.signature, 'base64'));
+  } catch {
+    return false;
   }
 }
 

@@ -30,8 +30,8 @@ export interface RoutesDeps extends GateDeps {
   readonly boardCollection: (slug: string, name: BoardCollection) => Promise<Record<string, unknown> | null>;
 }
 
-const ACTOR_PATHS = ['/ap/instance', '/ap/follows', '/ap/reports', '/ap/b/:slug', '/ap/a/:anon', '/ap/u/:handle'];
-const INBOX_PATH = /^\/ap\/(?:(?:instance|follows|reports|[abu]\/[^/]+)\/)?inbox$/;
+const ACTOR_PATHS = ['/ap/instance', '/ap/follows', '/ap/reports', '/ap/b/:slug', '/ap/a/:anon', '/ap/m/:team', '/ap/u/:handle'];
+const INBOX_PATH = /^\/ap\/(?:(?:instance|follows|reports|[abmu]\/[^/]+)\/)?inbox$/;
 
 /** Whether a request is a server's POST to one of our inboxes (its answer is a status and at most an error code). */
 export const isInboxPost = (req: Request): boolean => req.method === 'POST' && INBOX_PATH.test(req.path);
@@ -103,7 +103,7 @@ export function activityPubRouter(deps: RoutesDeps): express.Router {
     res.setHeader('Vary', 'Accept');
     const ref = refOf(iris, req);
     if (req.accepts(AP_TYPES) === 'text/html' && ref && ref.kind !== 'member') {
-      res.redirect(303, ref.kind === 'board' || ref.kind === 'anonymous' ? `/b/${ref.slug}` : '/');
+      res.redirect(303, ref.kind === 'board' || ref.kind === 'anonymous' || ref.kind === 'moderators' ? `/b/${ref.slug}` : '/');
       return;
     }
     actors.document(actor).then((body) => res.type(AP_CONTENT_TYPE).send(body), next);

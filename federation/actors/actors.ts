@@ -9,6 +9,7 @@ import type { Apex, ApexActor } from '../apex-types.js';
 import type { PortApexStore } from '../apex-store.js';
 import { apMembersCollection, DISCOVERABLE_BY_DEFAULT } from '../federation.collections.js';
 import type { Signer } from '../fetch.js';
+import { multikeyOf } from '../integrity.js';
 import { ACTOR_STREAMS, SERVICE_PERSONS, type Iris, type LocalActorRef, type ServicePerson } from '../iris.js';
 
 const generateKeyPair = promisify(crypto.generateKeyPair);
@@ -25,12 +26,18 @@ export interface ActorsDeps {
 
 /** How every board's anonymous member is shown; the same on every board, so it tells nothing apart. */
 const ANONYMOUS_NAME = 'Anonymous member';
+/** The kinds of key every actor has: an RSA key for HTTP signatures, an Ed25519 one for FEP-8b32 proofs. */
+const KEY_KINDS = ['rsa', 'ed25519'];
+const PROOF_KEY_FRAGMENT = '#ed25519-key';
+/** How every board's moderators' Person is shown. */
+const MODERATORS_NAME = 'Moderators';
 
 /**
  * The WebFinger names of the board's anonymous member and of the instance's Persons. A dot is in neither a board's
  * slug nor a member's handle, so these never stand for a board or a member.
  */
 export const anonymousName = (slug: string) => `anonymous.${slug}`;
+export const moderatorsName = (slug: string) => `moderators.${slug}`;
 export const serviceName = (name: ServicePerson) => `instance.${name}`;
 
 /** The local actor a WebFinger name made by anonymousName or serviceName stands for, or null. */
@@ -38,8 +45,8 @@ export function refOfDottedName(name: string): LocalActorRef | null {
   const lower = name.toLowerCase();
   const service = SERVICE_PERSONS.find((s) => lower === serviceName(s));
   if (service) return { kind: 'service', name: service };
-  const m = /^anonymous\.([a-z0-9-]{2,40})$/.exec(lower);
-  return m ? { kind: 'anonymous', slug: m[1]! } : null;
+  const m = /^(anonymous|moderators)\.([a-z0-9-]{2,40})$/.exec(lower);
+  return m ? { kind: m[1] as 'anonymous' | 'moderators', slug: m[2]! } : null;
 }
 
 const escapeHtml = (text: string) =>
@@ -60,6 +67,7 @@ const escapeHtml = (text: string) =>
 export class Actors {
   private readonly inflight = new Map<string, Promise<ApexActor>>();
   private readonly keys = new Map<string, Signer>();
+  private readonly proofKeys = new Map<string, { verificationMethod: string; privateKey: crypto.KeyObject }>();
 
   constructor(private readonly deps: ActorsDeps) {}
 
@@ -138,6 +146,25 @@ export class Actors {
   }
 
   /**
+   * A public board's moderators as one Person, or null when the board is not public: the actor of the board's
+   * moderation sent elsewhere (a thread locked or pinned), which Lemmy and Mbin take only from a Person listed among
+   * the community's moderators. One Person for the whole team, so that no moderator is named by what they did.
+   */
+  async moderatorsActor(slug: string): Promise<ApexActor | null> {
+    const board = await this.publicBoard(slug);
+    if (!board) return null;
+    return this.ensure({ kind: 'moderators', slug: board.slug }, {
+      type: 'Person',
+      preferredUsername: moderatorsName(board.slug),
+      name: MODERATORS_NAME,
+      url: `${this.deps.iris.base}/b/${board.slug}`,
+      manuallyApprovesFollowers: true,
+      discoverable: false,
+      indexable: false,
+    });
+  }
+
+  /**
    * One of the instance's own Persons: `follows` follows remote boards (Lemmy and Mbin take a Follow of a community
    * only from a Person) and `reports` sends members' reports (Lemmy takes a Flag only from a Person), so that no
    * member is ever named in either.
@@ -160,7 +187,7 @@ export class Actors {
    * discoverable; a member who made themselves non-discoverable keeps the one
    * that already exists (their federated posts must still verify) but gets no
    * new one, unless they write on another server's board (`toWrite`).
-   * `discoverableOnly` asks only for members who can be looked up.
+   * `discoverableOnly` asks only for members who chose to be discoverable now (the moderators a Group lists).
    */
   async memberActor(handle: string, options: { discoverableOnly?: boolean; toWrite?: boolean } = {}): Promise<ApexActor | null> {
     if (typeof handle !== 'string' || !/^[A-Za-z0-9_]{1,60}$/.test(handle)) return null;
@@ -200,6 +227,8 @@ export class Actors {
         return this.boardActor(ref.slug);
       case 'anonymous':
         return this.anonymousActor(ref.slug);
+      case 'moderators':
+        return this.moderatorsActor(ref.slug);
       case 'member':
         return this.memberActor(ref.handle);
     }
@@ -213,6 +242,18 @@ export class Actors {
   /** The public JSON document of an actor (no private key: apex drops `_` keys when it serialises). */
   async document(actor: ApexActor): Promise<string> {
     return this.deps.apex.stringifyPublicJSONLD(await this.deps.apex.toJSONLD(actor));
+  }
+
+  /** The Ed25519 key that signs FEP-8b32 proofs as `actorId`, with the verification method that names it. */
+  async proofSigner(actorId: string): Promise<{ verificationMethod: string; privateKey: crypto.KeyObject } | null> {
+    const cached = this.proofKeys.get(actorId);
+    if (cached) return cached;
+    const actor = await this.deps.apexStore.getObject(actorId, true);
+    const pem = actor?._meta?.proofKey;
+    if (typeof pem !== 'string') return null;
+    const signer = { verificationMethod: `${actorId}${PROOF_KEY_FRAGMENT}`, privateKey: crypto.createPrivateKey(pem) };
+    this.proofKeys.set(actorId, signer);
+    return signer;
   }
 
   /** The key that signs as `actorId`, cached: keys never change once made. */
@@ -239,7 +280,8 @@ export class Actors {
 
   private async load(ref: LocalActorRef, iri: string, shown: Record<string, unknown>): Promise<ApexActor> {
     const { apex, apexStore, iris } = this.deps;
-    const fingerprint = crypto.createHash('sha256').update(JSON.stringify(shown)).digest('base64url');
+    // The keys' kinds are part of it: an actor made before it had an Ed25519 key gets one.
+    const fingerprint = crypto.createHash('sha256').update(JSON.stringify({ ...shown, keys: KEY_KINDS })).digest('base64url');
     const existing = (await apexStore.getObject(iri, true)) as ApexActor | null;
     if (existing && existing._meta?.fingerprint === fingerprint) return existing;
 
@@ -258,6 +300,10 @@ export class Actors {
       publicKeyPem = pair.publicKey;
       privateKey = pair.privateKey;
     }
+    const proofKey =
+      typeof existing?._meta?.proofKey === 'string'
+        ? existing._meta.proofKey
+        : crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const streams = Object.fromEntries(ACTOR_STREAMS.map((s) => [s, iris.stream(ref, s)]));
     const doc = (await apex.fromJSONLD({
       '@context': apex.context,
@@ -265,8 +311,10 @@ export class Actors {
       ...shown,
       ...streams,
       publicKey: { id: `${iri}#main-key`, owner: iri, publicKeyPem },
+      // FEP-521a: what FEP-8b32 proofs of this actor's activities verify with.
+      assertionMethod: [{ id: `${iri}${PROOF_KEY_FRAGMENT}`, type: 'Multikey', controller: iri, publicKeyMultibase: multikeyOf(crypto.createPublicKey(proofKey)) }],
     })) as ApexActor;
-    doc._meta = { privateKey, fingerprint };
+    doc._meta = { privateKey, proofKey, fingerprint };
     if (existing) {
       await apexStore.updateObject(doc, null, true);
       return doc;

@@ -19,8 +19,9 @@ const FEATURED_FROM = 30;
 
 /**
  * The two collections a board's Group names for Lemmy and Mbin: `attributedTo`, its moderators, and `featured`, its
- * pinned threads. A moderator is listed only when they chose to federate (are discoverable): a moderator's
- * pseudonym is not to be confirmed to the world by the board they look after.
+ * pinned threads. The moderators are the board's moderators' Person (which locks and pins, so peers take it from a
+ * moderator), then each moderator who chose to federate (is discoverable): a moderator's pseudonym is not to be
+ * confirmed to the world by the board they look after.
  */
 export class BoardCollections {
   constructor(private readonly deps: BoardCollectionsDeps) {}
@@ -30,7 +31,7 @@ export class BoardCollections {
     const { apex, iris, actors } = this.deps;
     const board = await actors.publicBoard(slug);
     if (!board) return null;
-    const items = name === 'moderators' ? await this.moderators(board.id) : await this.featured(board.slug);
+    const items = name === 'moderators' ? await this.moderators(board.id, board.slug) : await this.featured(board.slug);
     return {
       '@context': apex.context,
       id: `${iris.actor({ kind: 'board', slug: board.slug })}/${name}`,
@@ -40,10 +41,11 @@ export class BoardCollections {
     };
   }
 
-  private async moderators(boardId: string): Promise<string[]> {
+  private async moderators(boardId: string, slug: string): Promise<string[]> {
     const handles = await this.deps.boards.moderatorHandles(boardId);
     const persons = await Promise.all(handles.map((handle) => this.deps.actors.memberActor(handle, { discoverableOnly: true })));
-    return persons.flatMap((person) => (person ? [person.id] : []));
+    const team = await this.deps.actors.moderatorsActor(slug);
+    return [...(team ? [team.id] : []), ...persons.flatMap((person) => (person ? [person.id] : []))];
   }
 
   private async featured(slug: string): Promise<string[]> {

@@ -29,8 +29,11 @@ function publicJson(res: Response, type: string, body: unknown): void {
 /**
  * Discovery: WebFinger (RFC 7033) for boards, members and the instance actor,
  * NodeInfo 2.1 (with the FEP-2677 link to the instance actor) and host-meta.
- * Only what may federate is found: a members-only board, a room, a member
- * who is not discoverable, and anything unknown all answer the same 404.
+ * Every actor Parasol sends as is found (NodeBB checks a key's owner through
+ * WebFinger and refuses what it cannot find): boards, their anonymous members,
+ * the instance and its Persons, and every member who has a Person. A member
+ * without one (never discoverable, never written elsewhere), a members-only
+ * board, a room and anything unknown all answer the same 404.
  */
 export function wellKnownRouter(deps: WellKnownDeps): express.Router {
   const { iris, actors } = deps;
@@ -49,7 +52,7 @@ export function wellKnownRouter(deps: WellKnownDeps): express.Router {
       const actor = await actors.resolve(dotted);
       return actor ? { actor, page: null } : null;
     }
-    const member = await actors.memberActor(name, { discoverableOnly: true });
+    const member = await actors.memberActor(name);
     return member ? { actor: member, page: null } : null;
   }
 
@@ -67,7 +70,7 @@ export function wellKnownRouter(deps: WellKnownDeps): express.Router {
         if (acct[2]!.toLowerCase() === host) found = await findByName(acct[1]!);
       } else if (iris.isLocal(resource)) {
         const ref = iris.parseActor(resource);
-        const actor = !ref ? null : ref.kind === 'member' ? await actors.memberActor(ref.handle, { discoverableOnly: true }) : await actors.resolve(ref);
+        const actor = ref ? await actors.resolve(ref) : null;
         if (actor && ref) found = { actor, page: ref.kind === 'board' ? `${iris.base}/b/${ref.slug}` : ref.kind === 'instance' ? `${iris.base}/` : null };
       }
       if (!found) {

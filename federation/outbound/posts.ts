@@ -8,6 +8,7 @@ import type { Apex, ApexActivity, ApexActor, ApexObject } from '../apex-types.js
 import { groupAnnounce, publishBuilt } from './publish.js';
 import { apContributionsCollection, apSentPostsCollection, type ApSentPostDoc } from '../federation.collections.js';
 import { idOf, PUBLIC } from '../as.js';
+import { DATA_INTEGRITY_CONTEXT, withProof } from '../integrity.js';
 import { apId, idOfApId, type Iris } from '../iris.js';
 
 export interface PostFederationDeps {
@@ -111,6 +112,7 @@ export class PostFederation {
         (after) => sent.find({ where: { threadId, deleted: false }, limit: 200, after }),
         (record) => this.reconcile(record, thread, group),
       );
+      if (thread && group) await this.syncModeration(thread, group);
     }
     if (!postId || !thread || !group) return;
     const post = await forums.outboundPost(postId);
@@ -247,6 +249,7 @@ export class PostFederation {
     const { apex, apexStore } = this.deps;
     // An activity: it has an id and a type (ours, or a remote one read and checked on arrival).
     let stored = inner as ApexObject;
+    let sent = inner;
     if (author) {
       const activity = (await apex.fromJSONLD({ '@context': apex.context, ...inner })) as ApexActivity;
       activity._meta = { collection: [author.outbox[0]!] };
@@ -254,9 +257,13 @@ export class PostFederation {
       await apex.store.saveActivity(activity);
       const { _meta: _own, ...embedded } = activity;
       stored = embedded;
+      // FEP-8b32: signed by its author, so that a copy passed on by anyone can be believed without asking us; with its
+      // own @context, which the proof covers and which defines `proof`, so that it can be read and verified on its own.
+      const key = await this.deps.actors.proofSigner(author.id);
+      if (key) sent = withProof({ '@context': [...apex.context, DATA_INTEGRITY_CONTEXT], ...inner }, key);
     }
     // Embedded unchanged, so followers need not fetch it back (and any proof on it still verifies).
-    const built = groupAnnounce(apex, group, { id: this.activityIri(`announce-${kind}`, postId, version), object: inner, stored, published: new Date() });
+    const built = groupAnnounce(apex, group, { id: this.activityIri(`announce-${kind}`, postId, version), object: sent, stored, published: new Date() });
     await publishBuilt(apex, apexStore, group, built, record);
   }
 
@@ -304,6 +311,36 @@ export class PostFederation {
     await apex.store.updateObject(await apex.fromJSONLD({ '@context': apex.context, ...object }), null, true);
     const update = { id: this.activityIri('update', post.id, version), type: 'Update', actor: author.id, to: object.to, cc: object.cc, audience: group.id, object };
     await this.announce(group, author, update, 'update', post.id, edited, version);
+  }
+
+  /**
+   * A thread's lock and pin, as Lemmy and Mbin send them (their FEDERATION.md): `Lock` of the thread's first post
+   * and its `Undo`, and `Add` or `Remove` of it to the Group's `featured` collection (`target`), each by the board's
+   * moderators' Person (which the Group lists among its moderators: both take a moderator's action only from one)
+   * and announced by the Group. Only a thread its followers were sent, and only what changed since.
+   */
+  private async syncModeration(thread: OutboundThread, group: ApexActor): Promise<void> {
+    const { store, actors } = this.deps;
+    const record = await store.collection(apSentPostsCollection).get(thread.firstPostId);
+    if (!record || record.deleted || record.groupIri !== group.id || thread.state !== 'visible' || !thread.publicBoard) return;
+    const wasLocked = record.locked ?? false;
+    const wasPinned = record.pinned ?? false;
+    if (wasLocked === thread.locked && wasPinned === thread.pinned) return;
+    const team = await actors.moderatorsActor(thread.publicBoard);
+    if (!team) return;
+    const object = await this.iriOfPost(thread.firstPostId);
+    const version = String(Date.now());
+    const envelope = { actor: team.id, to: [PUBLIC], cc: [group.id], audience: group.id };
+    if (wasLocked !== thread.locked) {
+      const lock = { id: this.activityIri('lock', record.id, version), type: 'Lock', ...envelope, object };
+      const sent = thread.locked ? lock : { id: this.activityIri('undo-lock', record.id, version), type: 'Undo', ...envelope, object: lock };
+      await this.announce(group, team, sent, thread.locked ? 'lock' : 'undo-lock', record.id, (tx) => tx.collection(apSentPostsCollection).patch(record.id, { locked: thread.locked, updatedAt: Date.now() }), version);
+    }
+    if (wasPinned !== thread.pinned) {
+      const kind = thread.pinned ? 'add' : 'remove';
+      const change = { id: this.activityIri(kind, record.id, version), type: thread.pinned ? 'Add' : 'Remove', ...envelope, object, target: `${group.id}/featured` };
+      await this.announce(group, team, change, kind, record.id, (tx) => tx.collection(apSentPostsCollection).patch(record.id, { pinned: thread.pinned, updatedAt: Date.now() }), version);
+    }
   }
 
   /**

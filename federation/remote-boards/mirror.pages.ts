@@ -208,6 +208,10 @@ function remoteAuthorLabel(ctx: PageContext, author: RemoteAuthor): SafeHtml {
 
 const threadTitle = (ctx: PageContext, post: ApRemotePostDoc) => post.title || ctx.t('remote.untitled');
 
+/** A thread pinned or locked by its board's moderators, marked as on our own boards. */
+const threadMarks = (ctx: PageContext, post: ApRemotePostDoc): SafeHtml =>
+  html`${post.pinned ? html`${icon('pin')}<span class="visually-hidden">${ctx.t('thread.pinned')}</span> ` : ''}${post.locked ? html`${icon('lock')}<span class="visually-hidden">${ctx.t('thread.locked')}</span> ` : ''}`;
+
 function remoteBoardsPage(ctx: PageContext, boards: readonly { board: RemoteBoard; stats: RemoteBoardStats }[]): SafeHtml {
   const { t } = ctx;
   return layout(ctx, {
@@ -240,7 +244,7 @@ ${board.summaryHtml ? html`<div class="body">${raw(board.summaryHtml)}</div>` : 
 <p class="notice">${t('remote.copy_notice', { host: board.host })}</p>
 ${rows.length === 0 ? html`<p>${t('remote.no_threads')}</p>` : ''}
 <ol class="threads">${rows.map(
-      ({ summary, author }) => html`<li><a href="/remote/${board.id}/t/${threadKey(summary.thread.id)}"><strong>${threadTitle(ctx, summary.thread)}</strong></a>
+      ({ summary, author }) => html`<li><a href="/remote/${board.id}/t/${threadKey(summary.thread.id)}">${threadMarks(ctx, summary.thread)}<strong>${threadTitle(ctx, summary.thread)}</strong></a>
 <small>${remoteAuthorLabel(ctx, author)} · ${t('thread.replies', { count: summary.replyCount })} · ${formatTime(ctx, summary.lastPostAt)}</small></li>`,
     )}</ol>
 ${next ? html`<p><a class="button" href="/remote/${board.id}?after=${encodeURIComponent(next)}">${t('forums.older')}</a></p>` : ''}`,
@@ -271,13 +275,21 @@ function remoteThreadPage(
   return layout(ctx, {
     title,
     body: html`<nav class="crumbs"><a href="/remote">${icon('globe')} ${t('remote.title')}</a> › <a href="/remote/${board.id}">${board.name}</a></nav>
-<h1>${title}</h1>
+<h1>${threadMarks(ctx, found.thread)}${title}</h1>
 <p class="notice">${t('remote.thread_notice', { host: board.host })}</p>
+${found.thread.locked ? html`<p class="notice">${t('thread.locked_notice')}</p>` : ''}
 <ol class="posts">${posts.map(({ post, author }) => remotePostItem(ctx, post, author))}</ol>
 ${found.next ? html`<p><a class="button" href="${here}?after=${encodeURIComponent(found.next)}">${t('thread.more_posts')}</a></p>` : ''}
 ${after ? html`<p><a href="${here}">${t('thread.first_page')}</a></p>` : ''}
 ${original ? html`<p class="actions"><a href="${original}" rel="noreferrer noopener nofollow">${icon('globe')} ${t('remote.view_original')}</a></p>` : ''}
-<section id="reply" aria-labelledby="h-reply"><h2 id="h-reply">${icon('reply')} ${t('post.reply')}</h2>
+${found.thread.locked ? '' : replyForm(ctx, board, found, options)}`,
+  });
+}
+
+/** The form to reply to a mirrored thread (sent to its board's server); none on a locked thread. */
+function replyForm(ctx: PageContext, board: RemoteBoard, found: RemoteThreadPage, options: { sent?: boolean; state?: FormState }): SafeHtml {
+  const { t } = ctx;
+  return html`<section id="reply" aria-labelledby="h-reply"><h2 id="h-reply">${icon('reply')} ${t('post.reply')}</h2>
 ${options.sent ? html`<p class="success" role="status">${icon('check')} ${t('remote.reply_sent', { host: board.host })}</p>` : ''}
 ${errorBox(options.state)}
 <form method="post" action="${`/remote/${board.id}/t/${threadKey(found.thread.id)}/reply`}" class="stack">
@@ -287,6 +299,5 @@ ${errorBox(options.state)}
   <textarea id="f-body" name="body" rows="5" maxlength="${BODY_MAX}" required aria-describedby="f-body-hint">${options.state?.values?.body ?? ''}</textarea>
   ${options.state?.fieldErrors?.body ? html`<span class="problem">${options.state.fieldErrors.body}</span>` : ''}</p>
   <button type="submit" class="primary">${icon('reply')} ${t('post.send')}</button>
-</form></section>`,
-  });
+</form></section>`;
 }

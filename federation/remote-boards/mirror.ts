@@ -8,12 +8,15 @@ import { federationError } from '../errors.js';
 import { apFollowsCollection, apRemotePostsCollection, apRemoteTombstonesCollection, type ApRemotePostDoc } from '../federation.collections.js';
 import { trimForeignObjects } from '../inbound/activity-checks.js';
 import { InboxRefusal } from '../inbound/refusal.js';
+import { provenBy, type KeyLookup } from '../integrity.js';
 import { dateOf, first, hostOf, idOf, ids, POST_TYPES, postShown, readPostObject, sameOrigin, type PostObject } from '../as.js';
 
 /** What the sender's own copy of an announced activity said, when the inbox cut that activity to its IRI. */
 export interface AnnounceHint {
   readonly type?: string;
   readonly objectIri?: string;
+  /** The copy itself: believed only when it carries its author's FEP-8b32 proof. */
+  readonly copy?: Record<string, unknown>;
 }
 
 /**
@@ -25,7 +28,8 @@ export function announceHint(announce: Record<string, unknown> | null): Announce
   if (!inner || typeof inner !== 'object') return {};
   const { type, object } = inner as { type?: unknown; object?: unknown };
   const objectIri = idOf(object);
-  return { ...(typeof type === 'string' ? { type } : {}), ...(objectIri ? { objectIri } : {}) };
+  const copy = (inner as { proof?: unknown }).proof ? { copy: structuredClone(inner as Record<string, unknown>) } : {};
+  return { ...(typeof type === 'string' ? { type } : {}), ...(objectIri ? { objectIri } : {}), ...copy };
 }
 
 /** How much of a board's outbox a catch-up reads: its newest activities, a page of twenty at a time. */
@@ -41,6 +45,8 @@ export interface MirrorDeps {
   readonly fetchObject: (iri: string) => Promise<unknown>;
   /** The IRIs of the local actors that follow remote boards on the instance's behalf. */
   readonly followingActors: readonly string[];
+  /** Reads the key an FEP-8b32 proof names from its controller (integrity.ts). */
+  readonly proofKeys: KeyLookup;
 }
 
 /**
@@ -93,6 +99,10 @@ export class RemoteMirror {
       await this.remove(group, target, actor);
       return;
     }
+    if (type === 'Lock' || type === 'Add' || type === 'Remove' || (type === 'Undo' && (first(activity.object) as { type?: unknown } | undefined)?.type === 'Lock')) {
+      await this.moderate(group, activity);
+      return;
+    }
     if (type !== 'Create' && type !== 'Update') {
       logger.info({ group, type }, 'announced activity not mirrored');
       return;
@@ -135,8 +145,35 @@ export class RemoteMirror {
       published: Math.min(existing?.published ?? dateOf(post.published) ?? now, now),
       updated: dateOf(post.updated),
       receivedAt: now,
+      // An edit does not unlock or unpin: those come as their own activities.
+      ...(existing?.locked ? { locked: true } : {}),
+      ...(existing?.pinned ? { pinned: true } : {}),
     };
     await posts.upsert(doc);
+  }
+
+  /**
+   * A thread locked or pinned on a followed board, as Lemmy and Mbin send it (their FEDERATION.md): `Lock` of the
+   * thread's first post and its `Undo`, `Add` and `Remove` of it to the Group's `featured` collection. The Group
+   * vouches for its moderator by announcing it; only a thread of that Group mirrored here changes (Lemmy's Add of a
+   * moderator to its moderators collection names a Person, and changes nothing).
+   */
+  private async moderate(group: string, activity: Record<string, unknown>): Promise<void> {
+    const type = activity.type;
+    const undone = type === 'Undo' ? (first(activity.object) as Record<string, unknown>) : null;
+    const target = idOf(undone ? undone.object : activity.object);
+    if (!target) throw new InboxRefusal(400, 'bad_activity');
+    if (type === 'Add' || type === 'Remove') {
+      const collection = idOf(activity.target);
+      if (!collection || !sameOrigin(collection, group)) throw new InboxRefusal(403, 'not_group_activity');
+    }
+    const posts = this.deps.store.collection(apRemotePostsCollection);
+    const thread = await posts.get(target);
+    if (!thread || thread.groupIri !== group || thread.kind !== 'Page') {
+      this.deps.logger.info({ group, type }, 'announced moderation of nothing mirrored');
+      return;
+    }
+    await posts.patch(thread.id, type === 'Lock' || type === 'Undo' ? { locked: type === 'Lock' } : { pinned: type === 'Add' });
   }
 
   /**
@@ -223,11 +260,28 @@ export class RemoteMirror {
    * the activity itself.
    */
   private async readAnnounced(iri: string, hint: AnnounceHint): Promise<Record<string, unknown> | null> {
+    const proven = await this.provenCopy(iri, hint.copy);
+    if (proven) return proven;
     const { objectIri, type } = hint;
     if (!objectIri || !sameOrigin(objectIri, iri) || (type !== 'Create' && type !== 'Update')) return this.fetch(iri);
     const object = await this.fetch(objectIri);
     if (!object || !POST_TYPES.has(String(object.type))) throw new InboxRefusal(422, 'object_unreadable');
     return { id: iri, type, actor: object.attributedTo, object: [object] };
+  }
+
+  /**
+   * The announcer's copy of another server's activity or post, when its author signed it (FEP-8b32: an
+   * `eddsa-jcs-2022` proof by a key in the author's `assertionMethod`): the copy is then the author's wherever it
+   * came from, and is taken without reading it from its origin. Anything else is read from its origin.
+   */
+  private async provenCopy(iri: string, copy: Record<string, unknown> | undefined): Promise<Record<string, unknown> | null> {
+    if (!copy || copy.id !== iri) return null;
+    const author = POST_TYPES.has(String(copy.type)) ? idOf(copy.attributedTo) : idOf(copy.actor);
+    if (!author || !sameOrigin(iri, author)) return null;
+    const signer = await provenBy(copy, this.deps.proofKeys);
+    if (signer !== author) return null;
+    const { proof: _proof, ...activity } = copy;
+    return activity;
   }
 
   /** Reads an activity from its origin (signed by the instance actor; the origin is checked by the fetch). */
@@ -375,6 +429,9 @@ export interface RemotePostView {
   attributedTo: string;
   inReplyTo: string | null;
   published: string;
+  /** A thread its board's moderators locked (replies are refused) or pinned. */
+  locked: boolean;
+  pinned: boolean;
 }
 
 export interface ThreadOfRemote extends RemotePostView {
@@ -391,6 +448,8 @@ const view = (p: ApRemotePostDoc): RemotePostView => ({
   attributedTo: p.attributedTo,
   inReplyTo: p.inReplyTo,
   published: new Date(p.published).toISOString(),
+  locked: p.locked ?? false,
+  pinned: p.pinned ?? false,
 });
 
 const REPLIES_WITH_THREAD = 50;

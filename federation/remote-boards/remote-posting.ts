@@ -66,8 +66,12 @@ export class RemotePosting {
 
   async reply(account: AccountDoc | null, raw: unknown): Promise<{ id: string }> {
     const input = parseInput(remoteReplyInput, raw);
-    const target = await this.deps.store.collection(apRemotePostsCollection).get(input.inReplyTo);
+    const posts = this.deps.store.collection(apRemotePostsCollection);
+    const target = await posts.get(input.inReplyTo);
     if (!target) throw federationError(404, 'remote_post_not_found');
+    // The board would refuse it: its moderators locked the thread.
+    const thread = target.kind === 'Page' ? target : await posts.get(target.threadIri);
+    if (thread?.locked) throw federationError(403, 'thread_locked', true);
     return this.send(account, target.groupIri, {
       type: 'Note',
       inReplyTo: target.id,

@@ -29,6 +29,8 @@ export interface OutboundThread {
   readonly firstPostId: string;
   readonly state: ThreadDoc['state'];
   readonly publicBoard: string | null;
+  readonly locked: boolean;
+  readonly pinned: boolean;
 }
 
 /** A post as federation sends it, its author shown by the forums' authorship rule. */
@@ -175,7 +177,15 @@ export class ReadingService {
     const thread = await docs.threads.get(threadId);
     if (!thread) return null;
     const board = await docs.boards.get(thread.boardId);
-    return { id: thread.id, title: thread.title, firstPostId: thread.firstPostId, state: thread.state, publicBoard: board && board.visibility === 'public' ? board.slug : null };
+    return {
+      id: thread.id,
+      title: thread.title,
+      firstPostId: thread.firstPostId,
+      state: thread.state,
+      publicBoard: board && board.visibility === 'public' ? board.slug : null,
+      locked: !!thread.locked,
+      pinned: !!thread.pinned,
+    };
   }
 
   /** A post for federation, whatever its state. */

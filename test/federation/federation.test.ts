@@ -165,16 +165,41 @@ describe('federation between instances (separate processes, real HTTP)', functio
       assert.equal((await getJson(`${a.url}/ap/rooms/${room.id}`)).status, 404);
     });
 
-    it('keeps a member out of WebFinger unless they opt in, and lets them opt out again', async () => {
+    it('keeps a member without a Person out of WebFinger; one whose Person exists is found, as NodeBB checks its key', async () => {
+      const person = `${b.url}/ap/u/${b.member.handle.toLowerCase()}`;
       assert.deepEqual((await b.member.client.api('GET', '/federation/me')).json, { discoverable: false, actor: null });
       assert.equal((await webfinger(b, `acct:${b.member.handle}@${b.host}`)).status, 404);
-      assert.equal((await getJson(`${b.url}/ap/u/${b.member.handle.toLowerCase()}`)).status, 404, 'no actor is made for them either');
+      assert.equal((await webfinger(b, person)).status, 404, 'nor by the IRI their Person would have');
+      assert.equal((await getJson(person)).status, 404, 'no actor is made for them either');
       assert.equal((await b.member.client.api('PUT', '/federation/me', { discoverable: true })).status, 200);
       assert.equal((await webfinger(b, `acct:${b.member.handle}@${b.host}`)).status, 200);
       const me = await b.member.client.api('PUT', '/federation/me', { discoverable: false });
       assert.equal(me.status, 200, me.text);
-      assert.equal((await webfinger(b, `acct:${b.member.handle}@${b.host}`)).status, 404);
+      // Their Person stays (what it sent must still verify) and still signs what they send, so it is still found:
+      // its IRI names the handle anyway, and NodeBB refuses a key whose owner WebFinger does not find.
+      const found = await webfinger(b, `acct:${b.member.handle}@${b.host}`);
+      assert.equal(found.status, 200, found.text);
+      assert.equal(found.json.links[0].href, person);
+      assert.equal((await webfinger(b, person)).json.subject, `acct:${b.member.handle}@${b.host}`);
+      assert.equal((await getJson(person)).json.discoverable, false, 'directories are told to leave them out');
       assert.equal((await b.member.client.api('PUT', '/federation/me', { discoverable: 'no' })).status, 422);
+    });
+
+    it('WebFinger finds every actor the instance sends as: the boards’ anonymous members and the instance’s Persons', async () => {
+      for (const [name, iri] of [
+        ['anonymous.general', `${a.url}/ap/a/general`],
+        ['instance.follows', `${a.url}/ap/follows`],
+        ['instance.reports', `${a.url}/ap/reports`],
+      ] as const) {
+        const found = await webfinger(a, `acct:${name}@${a.host}`);
+        assert.equal(found.status, 200, `${name}: ${found.text}`);
+        assert.equal(found.json.subject, `acct:${name}@${a.host}`);
+        assert.equal(found.json.links[0].href, iri);
+        assert.equal((await webfinger(a, iri)).json.subject, `acct:${name}@${a.host}`, `${name} by its IRI`);
+        assert.equal((await getJson(iri)).json.preferredUsername, name, 'the name WebFinger answers is the one the actor shows');
+      }
+      assert.equal((await webfinger(a, `acct:anonymous.back-room@${a.host}`)).status, 404, 'a members-only board has no anonymous member');
+      assert.equal((await webfinger(a, `acct:instance.nobody@${a.host}`)).status, 404);
     });
   });
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { keyLookup, multikeyOf, provenBy, withProof } from '../../federation/integrity.js';
 import { AP, eventually, getJson, settled, startPeer, type Peer } from './instances.js';
 import { followActivity, Receiver, send, signedPost, type FakeActor, type Received } from './receiver.js';
 
@@ -149,6 +151,33 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
     assert.deepEqual(replies.map((r) => r.id), [reply.id]);
   });
 
+  it('Lemmy and Mbin: a thread locked and featured by a moderator shows locked and pinned; Undo and Remove take them back', async () => {
+    const thread = `${lemmy.url}/topic/7`;
+    const mod = (type: string, fields: Record<string, unknown>) => {
+      counter += 1;
+      return { id: `${lemmy.url}/activities/${type.toLowerCase()}/${counter}`, type, actor: kim.id, to: [PUBLIC], cc: [community.id], audience: community.id, ...fields };
+    };
+    const lock = mod('Lock', { object: thread });
+    assert.equal((await announce(lock)).status, 202);
+    assert.equal((await threadOf(thread)).locked, true);
+    const refused = await p.member.client.api('POST', '/federation/remote/replies', { inReplyTo: thread, body: 'After the lock' });
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.json.error.code, 'thread_locked');
+
+    assert.equal((await announce(mod('Add', { object: thread, target: `${community.id}/featured` }))).status, 202);
+    assert.equal((await threadOf(thread)).pinned, true);
+    // Lemmy also Adds moderators to its moderators collection: that is no thread, and nothing mirrored changes.
+    assert.equal((await announce(mod('Add', { object: mia.id, target: `${community.id}/moderators` }))).status, 202);
+    // A collection of another server is not the community's.
+    assert.equal((await announce(mod('Remove', { object: thread, target: `${masto.url}/featured` }))).status, 403);
+    assert.equal((await threadOf(thread)).pinned, true);
+
+    assert.equal((await announce(mod('Undo', { object: lock }))).status, 202);
+    assert.equal((await announce(mod('Remove', { object: thread, target: `${community.id}/featured` }))).status, 202);
+    const after = await threadOf(thread);
+    assert.deepEqual([after.locked, after.pinned], [false, false]);
+  });
+
   it('Mastodon: a thread without a title takes its first words; a sensitive Note’s summary is its content warning', async () => {
     const words = 'Hello everyone, is anyone else organising in the north of the city this winter? I would like to know who is';
     const note = { id: `${lemmy.url}/notes/1`, type: 'Note', attributedTo: kim.id, content: `<p>${words} around.</p>`, to: [PUBLIC, community.id] };
@@ -178,6 +207,35 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
     const refused = await announce({ id: `${mia.id}/statuses/2/activity`, type: 'Create', actor: mia.id, to: [PUBLIC], object: missing });
     assert.equal(refused.status, 422, refused.text);
     assert.ok(!(await threadOf(`${lemmy.url}/topic/7`)).replies.some((r: any) => r.id === missing.id), 'the refused reply is not mirrored');
+  });
+
+  it('FEP-8b32: a third server’s reply its origin does not serve is taken from the community’s copy only when its author signed it', async () => {
+    const keys = crypto.generateKeyPairSync('ed25519');
+    const sig = masto.actor('sig');
+    const method = `${sig.id}#ed25519-key`;
+    masto.actorFields.set('sig', { assertionMethod: [{ id: method, type: 'Multikey', controller: sig.id, publicKeyMultibase: multikeyOf(keys.publicKey) }] });
+    const reply = (n: number, content: string) => {
+      const note = { id: `${sig.id}/statuses/${n}`, type: 'Note', attributedTo: sig.id, content, inReplyTo: `${lemmy.url}/topic/7`, to: [PUBLIC] };
+      return { '@context': AS, id: `${note.id}/activity`, type: 'Create', actor: sig.id, to: [PUBLIC], object: note };
+    };
+    const replies = async () => ((await threadOf(`${lemmy.url}/topic/7`)).replies as any[]).map((r) => r.id);
+
+    // Not served at its origin (a Mitra or Mastodon server that is away, or serves only to its followers), yet signed.
+    const signed = withProof(reply(5, '<p>signed by its author</p>'), { verificationMethod: method, privateKey: keys.privateKey });
+    assert.equal((await announce(signed)).status, 202);
+    assert.ok((await replies()).includes(`${sig.id}/statuses/5`), 'the signed copy is mirrored');
+
+    const tampered = { ...withProof(reply(6, '<p>as signed</p>'), { verificationMethod: method, privateKey: keys.privateKey }) };
+    (tampered.object as any).content = '<p>changed by the community</p>';
+    assert.equal((await announce(tampered)).status, 422, 'a copy changed after signing is read from its origin, which does not serve it');
+    const other = crypto.generateKeyPairSync('ed25519');
+    assert.equal((await announce(withProof(reply(7, '<p>x</p>'), { verificationMethod: method, privateKey: other.privateKey }))).status, 422, 'signed with another key');
+    lemmy.actorFields.set('kim', { assertionMethod: [{ id: `${kim.id}#ed25519-key`, type: 'Multikey', controller: kim.id, publicKeyMultibase: multikeyOf(other.publicKey) }] });
+    const byKim = withProof(reply(8, '<p>x</p>'), { verificationMethod: `${kim.id}#ed25519-key`, privateKey: other.privateKey });
+    assert.equal((await announce(byKim)).status, 422, 'a proof by someone else than the author');
+    assert.equal((await announce(reply(9, '<p>unsigned</p>'))).status, 422, 'unsigned');
+    const ids = await replies();
+    for (const n of [6, 7, 8, 9]) assert.ok(!ids.includes(`${sig.id}/statuses/${n}`), `reply ${n} is not mirrored`);
   });
 
   describe('on our own board', () => {
@@ -231,12 +289,28 @@ describe('federating with Lemmy, Mbin, NodeBB, Mastodon and Pleroma shapes (a te
       assert.ok(!(await p.member.client.get(`/t/${hidden.json.thread.id}`)).text.includes('rel="alternate"'), 'no link on its threads');
     });
 
-    it('the Group’s moderators list only moderators who chose to federate; its featured collection lists pinned threads', async () => {
+    it('FEP-8b32: the author’s Create the Group announces carries a proof by a Multikey of the author’s actor', async () => {
+      const create = await eventually(async () => {
+        const found = lemmy.posts((r) => activityOf(r)?.type === 'Announce' && activityOf(r).object?.object?.name === 'Reactions welcome');
+        assert.equal(found.length, 1);
+        return activityOf(found[0]!).object;
+      });
+      assert.equal(create.proof.cryptosuite, 'eddsa-jcs-2022');
+      assert.equal(create.proof.verificationMethod, `${create.actor}#ed25519-key`);
+      const actorDoc = (await getJson(create.actor)).json;
+      assert.equal(actorDoc.assertionMethod[0].type, 'Multikey');
+      const keys = keyLookup(async (iri) => (await getJson(iri)).json);
+      assert.equal(await provenBy(create, keys), create.actor);
+      assert.equal(await provenBy({ ...create, object: { ...create.object, content: '<p>changed</p>' } }, keys), null);
+    });
+
+    it('the Group’s moderators list its moderators’ Person and only moderators who chose to federate; its featured collection lists pinned threads', async () => {
+      const team = `${p.url}/ap/m/general`;
       const made = await p.admin.client.api('PATCH', '/boards/general', { moderators: [p.member.handle] });
       assert.equal(made.status, 200, made.text);
-      assert.deepEqual((await getJson(`${group()}/moderators`)).json.orderedItems, []);
+      assert.deepEqual((await getJson(`${group()}/moderators`)).json.orderedItems, [team]);
       assert.equal((await p.member.client.api('PUT', '/federation/me', { discoverable: true })).status, 200);
-      assert.deepEqual((await getJson(`${group()}/moderators`)).json.orderedItems, [`${p.url}/ap/u/${p.member.handle.toLowerCase()}`]);
+      assert.deepEqual((await getJson(`${group()}/moderators`)).json.orderedItems, [team, `${p.url}/ap/u/${p.member.handle.toLowerCase()}`]);
 
       assert.deepEqual((await getJson(`${group()}/featured`)).json.orderedItems, []);
       assert.equal((await p.admin.client.api('PATCH', `/threads/${threadId}`, { action: 'pin' })).status, 200);

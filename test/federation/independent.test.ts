@@ -18,6 +18,7 @@ import {
   PUBLIC_COLLECTION,
   Tombstone,
   Update,
+  verifyObject,
   verifyRequest,
   type Activity,
   type Actor,
@@ -305,6 +306,17 @@ describe('an independent ActivityPub implementation (Fedify) follows a public bo
     // FEP-1b12: the board's Group is the audience; FEP-7888: the thread is the first post's IRI.
     assert.equal(page.audienceId?.href, group());
     assert.deepEqual(page.contextIds.map((iri) => iri.href), [pageIri]);
+    // FEP-8b32: Fedify's own Data Integrity verifier checks the author's proof on the Create (eddsa-jcs-2022, the
+    // Multikey read from the author's actor), and refuses it once a word of it is changed.
+    const embedded = (delivery?.json as { object?: Record<string, unknown> } | null)?.object;
+    assert.ok(embedded?.proof, 'the Create carries a proof');
+    const loaders = { documentLoader: fedify.context().documentLoader, contextLoader: fedify.context().contextLoader };
+    const verified = await verifyObject(Create, embedded, loaders);
+    assert.ok(verified instanceof Create, 'Fedify verifies the proof');
+    assert.equal(verified.actorId?.href, person);
+    const object = embedded.object as Record<string, unknown>;
+    const changed = { ...embedded, object: { ...object, content: `${String(object.content)}!` } };
+    assert.equal(await verifyObject(Create, changed, loaders), null, 'a changed copy does not verify');
     assert.deepEqual(fedify.refused(), []);
   });
 

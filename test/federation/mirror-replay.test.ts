@@ -50,7 +50,7 @@ describe('a mirrored board replayed or delivered out of order', () => {
     await store.declare(federationCollections);
     const now = Date.now();
     await store.collection(apFollowsCollection).insert({ id: 'f1', localActor: 'https://b.example/ap/instance', remoteActor: group, followId: 'https://b.example/ap/f1', state: 'accepted', createdAt: now, updatedAt: now });
-    mirror = new RemoteMirror({ store, logger: createLogger('silent'), fetchObject: async () => null, followingActors: ['https://b.example/ap/instance'] });
+    mirror = new RemoteMirror({ store, logger: createLogger('silent'), fetchObject: async () => null, followingActors: ['https://b.example/ap/instance'], proofKeys: async () => null });
   });
   afterEach(async () => {
     await store.close();

@@ -12,6 +12,7 @@ describe('pages of a mirrored remote board (separate processes, real HTTP)', fun
   let followId = '';
   let boardPath = '';
   let threadPath = '';
+  let firstThreadId = '';
   const group = () => `${a.url}/ap/b/general`;
 
   before(async () => {
@@ -49,6 +50,7 @@ describe('pages of a mirrored remote board (separate processes, real HTTP)', fun
     const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Hello <b>from</b> A', body: 'First **post** here' });
     assert.equal(thread.status, 201, thread.text);
     const threadId = thread.json.thread.id as string;
+    firstThreadId = threadId;
     const reply = await a.member.client.api('POST', `/threads/${threadId}/posts`, { body: 'A named reply', contentWarning: 'Heavy topic' });
     assert.equal(reply.status, 201, reply.text);
     const anon = await a.member.client.api('POST', `/threads/${threadId}/posts`, { body: 'Nobody knows who wrote this', anonymous: true });
@@ -210,6 +212,27 @@ describe('pages of a mirrored remote board (separate processes, real HTTP)', fun
       assert.match(posts[3]!, /Replying from <strong>B<\/strong>/);
       assert.match(posts[3]!, new RegExp(b.member.handle));
     });
+  });
+
+  it('marks a thread A’s moderators locked and pinned, and offers no reply form while it is locked', async () => {
+    const moderate = async (action: string) => assert.equal((await a.admin.client.api('PATCH', `/threads/${firstThreadId}`, { action })).status, 200);
+    await moderate('lock');
+    await moderate('pin');
+    // The lock and the pin arrive as two activities: both are waited for.
+    const page = await eventually(async () => {
+      const found = await b.member.client.get(threadPath);
+      assert.ok(found.text.includes('This thread is locked. No new replies.'), 'the locked notice');
+      assert.match(found.text, /<h1><svg[^]*?visually-hidden">Pinned<\/span>[^]*?visually-hidden">Locked<\/span>/);
+      return found.text;
+    });
+    assert.ok(!page.includes(`action="${threadPath}/reply"`), 'no reply form');
+    const board = await b.member.client.get(boardPath);
+    assert.match(board.text, /visually-hidden">Pinned<\/span>[^]*?visually-hidden">Locked<\/span>/);
+    const refused = await b.member.client.submit(threadPath, `${threadPath}/reply`, { body: 'Despite the lock' });
+    assert.equal(refused.status, 403, refused.text);
+    await moderate('unlock');
+    await moderate('unpin');
+    await eventually(async () => assert.ok((await b.member.client.get(threadPath)).text.includes(`action="${threadPath}/reply"`), 'the form is back'));
   });
 
   it('still serves the board and the thread when A is down (no single point of seizure)', async () => {

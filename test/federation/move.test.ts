@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { eventually, startPeers, type Peer } from './instances.js';
+import { eventually, getJson, startPeers, type Peer } from './instances.js';
+import { Receiver, send, signedPost } from './receiver.js';
 import { createPassphraseHasher } from '../../server/accounts/passphrase.js';
 import { unwrapMemberKey } from '../../server/accounts/key-wraps.js';
 import { SEAL_CONTEXT } from '../../server/accounts/account-keys.js';
@@ -120,8 +121,49 @@ describe('a member moves from A to B, also when A is already gone', function () 
     });
   });
 
-  it('push mode, once A is back: the old account moves to the new one only when the new one names it, and points to it', async () => {
+  it('once A is back, B’s pull Move reaches it: the old account points to the new one; a Move it cannot check changes nothing', async () => {
     await a.restart();
+    const newActor = `${b.url}/ap/u/${b.member.handle.toLowerCase()}`;
+    const movedTo = async () => [(await getJson(oldActor)).json.movedTo].flat()[0] as string | undefined;
+    // B's Move, queued while A was away, arrives when B retries; importing again sends one at once.
+    assert.equal((await b.member.client.api('POST', '/federation/me/import', file)).status, 200);
+    await eventually(async () => assert.equal(await movedTo(), newActor));
+
+    const receiver = new Receiver();
+    await receiver.start();
+    try {
+      const stranger = receiver.actor('newhome');
+      receiver.actorFields.set('newhome', { alsoKnownAs: [oldActor] });
+      const { export: payload, signedBy, signature } = file;
+      const move = (fields: Record<string, unknown>) => ({
+        '@context': 'https://www.w3.org/ns/activitystreams',
+        id: `${stranger.id}/moves/${Math.random().toString(36).slice(2)}`,
+        type: 'Move',
+        actor: stranger.id,
+        object: oldActor,
+        target: stranger.id,
+        attestation: { export: payload, signedBy, signature },
+        ...fields,
+      });
+      const refused = async (fields: Record<string, unknown>, code: string) => {
+        const answer = await send(signedPost(`${a.url}/ap/inbox`, stranger, move(fields)));
+        assert.equal(answer.status, 403, answer.text);
+        assert.equal(JSON.parse(answer.text).error, code);
+      };
+      await refused({}, 'move_not_partner');
+      await refused({ attestation: { export: { ...payload, handle: 'someone_else' }, signedBy, signature } }, 'move_unproven');
+      await refused({ attestation: { export: payload, signedBy: `${b.url}/ap/instance`, signature } }, 'move_unproven');
+      await refused({ attestation: undefined }, 'move_unproven');
+      await refused({ target: newActor }, 'not_author');
+      receiver.actorFields.delete('newhome');
+      await refused({}, 'move_target_unlinked');
+      assert.equal(await movedTo(), newActor, 'the old account still points to the new one');
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('push mode: the old account moves to the new one only when the new one names it, and points to it', async () => {
     const unlinked = await a.member.client.api('POST', '/federation/me/move', { target: `${c.url}/ap/u/${c.member.handle.toLowerCase()}` });
     assert.ok([422].includes(unlinked.status), unlinked.text);
     const newActor = `${b.url}/ap/u/${b.member.handle.toLowerCase()}`;

@@ -74,6 +74,7 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
   let threadIri = '';
   let replyIri = '';
   let firstPostId = '';
+  let firstThreadId = '';
   let replyPostId = '';
 
   it('a thread and a reply are Created by the member, Announced by the Group, and B shows them threaded', async () => {
@@ -81,6 +82,7 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     const thread = await a.member.client.api('POST', '/boards/general/threads', { title: 'Hello from A', body: 'First **post**' });
     assert.equal(thread.status, 201, thread.text);
     firstPostId = thread.json.post.id;
+    firstThreadId = thread.json.thread.id;
     const create = await eventually(async () => {
       const found = announcesAt('Create');
       assert.equal(found.length, 1);
@@ -158,6 +160,56 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
     const items = JSON.stringify(await outboxPage());
     assert.match(items, /First post, edited/);
     assert.ok(!items.includes('First <strong>post'), items);
+  });
+
+  it('a moderator’s lock and pin reach B as Lemmy sends them (Lock, Add to featured, Undo, Remove) from the board’s moderators’ Person, and B shows them', async () => {
+    const team = `${a.url}/ap/m/general`;
+    const moderate = async (action: string) => {
+      const done = await a.admin.client.api('PATCH', `/threads/${firstThreadId}`, { action });
+      assert.equal(done.status, 200, done.text);
+    };
+    const onB = async () => (await mirrored()).find((t) => t.id === threadIri);
+    const sentOnce = (type: string) =>
+      eventually(async () => {
+        const found = announcesAt(type, threadIri);
+        assert.equal(found.length, 1, type);
+        return activityOf(found[0]!).object;
+      });
+
+    await moderate('lock');
+    const lock = await sentOnce('Lock');
+    assert.equal(lock.actor, team);
+    assert.deepEqual([lock.to, lock.cc, lock.audience], [[PUBLIC], [group()], group()]);
+    assert.ok(!JSON.stringify(lock).includes('/ap/u/'), 'no moderator is named');
+    await eventually(async () => assert.equal((await onB()).locked, true));
+    const refused = await b.member.client.api('POST', '/federation/remote/replies', { inReplyTo: threadIri, body: 'Too late' });
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.json.error.code, 'thread_locked');
+
+    await moderate('pin');
+    const add = await sentOnce('Add');
+    assert.equal(add.actor, team);
+    assert.equal(add.target, `${group()}/featured`);
+    await eventually(async () => assert.equal((await onB()).pinned, true));
+
+    await moderate('unlock');
+    await moderate('unpin');
+    const undo = await eventually(async () => {
+      const found = receiver.posts((r) => activityOf(r)?.type === 'Announce' && activityOf(r).object?.type === 'Undo');
+      assert.equal(found.length, 1);
+      return activityOf(found[0]!).object;
+    });
+    assert.equal(undo.actor, team);
+    assert.deepEqual([undo.object.type, undo.object.object], ['Lock', threadIri]);
+    await sentOnce('Remove');
+    await eventually(async () => assert.deepEqual([(await onB()).locked, (await onB()).pinned], [false, false]));
+
+    // Lemmy and Mbin take a moderator's action only from one of the community's moderators.
+    assert.ok((await getJson(`${group()}/moderators`)).json.orderedItems.includes(team), 'the moderators list the team');
+    const person = await getJson(team);
+    assert.deepEqual([person.json.type, person.json.preferredUsername, person.json.name], ['Person', 'moderators.general', 'Moderators']);
+    const finger = await getJson(`${a.url}/.well-known/webfinger?resource=${encodeURIComponent(`acct:moderators.general@${a.host}`)}`, 'application/jrd+json');
+    assert.equal(finger.json.links[0].href, team);
   });
 
   it('a member who never chose to federate posts under the board’s one anonymous member, a Person WebFinger finds', async () => {
@@ -462,6 +514,21 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
 
   describe('what is sent', () => {
     it('is every activity exactly as reviewed once (ids and dates normalised)', async () => {
+      // Besides the posts: a member's reply on a followed remote board, an Undo of a follow, a Reject.
+      const fakeGroup = `${receiver.url}/users/fakegroup`;
+      const replied = await b.member.client.api('POST', '/federation/remote/replies', { inReplyTo: `${receiver.url}/posts/3`, body: 'Written from B' });
+      assert.equal(replied.status, 201, replied.text);
+      const follow = ((await b.admin.client.api('GET', '/federation/follows')).json.follows as any[]).find((f) => f.target === fakeGroup);
+      assert.equal((await b.admin.client.api('DELETE', `/federation/follows/${follow.id}`)).status, 204);
+      assert.equal((await a.admin.client.api('POST', '/boards', { slug: 'old-board', name: 'Old board', visibility: 'public' })).status, 201);
+      assert.equal((await a.admin.client.api('PATCH', '/boards/old-board', { archived: true })).status, 200);
+      const oldBoard = `${a.url}/ap/b/old-board`;
+      assert.equal((await send(signedPost(`${oldBoard}/inbox`, watcher, followActivity(watcher, oldBoard)))).status, 200);
+      await eventually(async () => {
+        assert.equal(receiver.posts((r) => activityOf(r)?.type === 'Reject').length, 1, 'Reject');
+        assert.equal(receiver.posts((r) => activityOf(r)?.type === 'Undo' && activityOf(r)?.object?.type === 'Follow').length, 1, 'Undo');
+        assert.equal(receiver.posts((r) => activityOf(r)?.type === 'Create' && activityOf(r)?.object?.content?.includes('Written from B')).length, 1, 'Create');
+      });
       await Promise.all([settled(a), settled(b)]);
       const names = {
         [a.url]: 'https://a.example',

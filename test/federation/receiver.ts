@@ -32,6 +32,8 @@ export class Receiver {
   private readonly actors = new Map<string, FakeActor>();
   /** The status POSTs to a path get; 202 when none is set. */
   readonly answers = new Map<string, number>();
+  /** More of an actor's document, by the actor's name (`alsoKnownAs` of an account that moved in). */
+  readonly actorFields = new Map<string, Record<string, unknown>>();
   /** Documents GETs of a path (with its query) get, besides the actors: posts, outboxes, pages. */
   readonly documents = new Map<string, unknown>();
   private server: http.Server | null = null;
@@ -103,6 +105,7 @@ export class Receiver {
       followers: `${actor.id}/followers`,
       endpoints: { sharedInbox: `${this.url}/inbox` },
       publicKey: { id: actor.keyId, owner: actor.id, publicKeyPem: actor.publicKeyPem },
+      ...this.actorFields.get(actor.name),
     };
   }
 

@@ -7,7 +7,8 @@ const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'snapshots')
 
 /**
  * What was sent, as JSON with what changes from run to run made constant: the peers' addresses and accounts
- * (`names`, each replaced wherever it occurs, in either case), dates, and the random or counted parts of ids. Each
+ * (`names`, each replaced wherever it occurs, in either case), dates, the random or counted parts of ids, and the
+ * FEP-8b32 signatures (the keys are new each run). Each
  * distinct activity once, sorted, so that the order deliveries arrive in does not matter.
  */
 export function normalised(bodies: readonly unknown[], names: Readonly<Record<string, string>>): unknown[] {
@@ -19,10 +20,11 @@ export function normalised(bodies: readonly unknown[], names: Readonly<Record<st
     text = text
       .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<date>')
       .replace(/\/ap\/o\/[0-9a-f]+/g, '/ap/o/<post>')
-      .replace(/\/ap\/s\/((?:announce-)?(?:create|update|delete)|flag)-[0-9a-f]+(?:-\d+)?/g, '/ap/s/$1-<id>')
+      .replace(/\/ap\/s\/((?:announce-)?(?:create|update|delete|lock|undo-lock|add|remove)|flag)-[0-9a-f]+(?:-\d+)?/g, '/ap/s/$1-<id>')
       .replace(/\/ap\/s\/[0-9a-f]{24}/g, '/ap/s/<id>')
       .replace(/\/t\/[A-Za-z0-9_-]+#p-[A-Za-z0-9_-]+/g, '/t/<thread>#p-<post>')
-      .replace(/\/follows\/\d+-[0-9a-f]{8}/g, '/follows/<n>');
+      .replace(/\/follows\/\d+-[0-9a-f]{8}/g, '/follows/<n>')
+      .replace(/"proofValue":"z[1-9A-HJ-NP-Za-km-z]+"/g, '"proofValue":"<signature>"');
     seen.add(text);
   }
   return [...seen].sort().map((text) => JSON.parse(text) as unknown);
