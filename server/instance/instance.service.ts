@@ -1,6 +1,7 @@
 import type { Collection, Store } from '../store/port.js';
 import { hmac, randomToken, sha256, safeEqual } from '../crypto.js';
 import { parseInput } from '../core/validate.js';
+import { foreignWrites } from '../core/foreign-writes.js';
 import {
   instanceCollection,
   type InstanceSecretsDoc,
@@ -62,10 +63,19 @@ export interface InstanceOptions {
  * Instance-wide settings and secrets, read on every request, so they are held
  * in memory and written through to the store. `load()` reads them before first use.
  */
+/**
+ * Settings written by an older version lack newer fields: the defaults fill them, except that an instance running
+ * before discreet titles existed keeps the titles its members know until its admin says otherwise.
+ */
+function withDefaults(settings: InstanceSettingsDoc): InstanceSettingsDoc {
+  return { ...defaults, ...settings, discreetTitlesByDefault: 'discreetTitlesByDefault' in settings ? settings.discreetTitlesByDefault : false };
+}
+
 export class InstanceService {
   private readonly col: Collection<InstanceSettingsDoc | InstanceSecretsDoc>;
   private current: InstanceSettingsDoc = { id: 'settings', ...defaults, updatedAt: 0 };
   private secrets: InstanceSecretsDoc = { id: 'secrets', hmacKey: '' };
+  private foreignSeen = 0;
 
   constructor(
     store: Store,
@@ -86,11 +96,24 @@ export class InstanceService {
       secrets = { id: 'secrets', hmacKey: randomToken(32) };
       await this.col.upsert(secrets);
     }
-    // Settings written by an older version lack newer fields: the defaults fill them, except that an instance
-    // running before discreet titles existed keeps the titles its members know until its admin says otherwise.
-    this.current = { ...defaults, ...settings, discreetTitlesByDefault: 'discreetTitlesByDefault' in settings ? settings.discreetTitlesByDefault : false };
+    this.current = withDefaults(settings);
     this.secrets = secrets;
+    this.foreignSeen = foreignWrites();
     return this;
+  }
+
+  /**
+   * Reads the settings and secrets again when another process (another worker, another machine) may have changed
+   * them since the last look (core/foreign-writes.ts); costs nothing while no other process wrote. Called before
+   * each request is handled, so a change shows in every process as a kept page does.
+   */
+  async refresh(): Promise<void> {
+    const seen = foreignWrites();
+    if (seen === this.foreignSeen) return;
+    const [settings, secrets] = await Promise.all([this.col.get('settings'), this.col.get('secrets')]);
+    if (settings) this.current = withDefaults(settings as InstanceSettingsDoc);
+    if (secrets) this.secrets = secrets as InstanceSecretsDoc;
+    this.foreignSeen = seen;
   }
 
   settings(): InstanceSettings {

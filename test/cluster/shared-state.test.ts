@@ -100,6 +100,18 @@ describe('state shared by two workers (PARASOL_WORKERS=2)', function () {
     for (let i = 0; i < 4; i++) assert.equal(await online(), 1, `API read ${i} after bob left`);
   });
 
+  it(`shows an instance settings change made through one worker on both${onPostgres ? `, ${BOUND_MS} ms after it is acknowledged` : ''}`, async () => {
+    const changed = await fresh(w.port, 'PATCH', '/api/v1/admin/settings', w.cookie, { name: 'Renamed by one worker' });
+    assert.equal(changed.status, 200, changed.text);
+    if (onPostgres) await new Promise((resolve) => setTimeout(resolve, BOUND_MS));
+    // Consecutive connections reach both workers; a worker still on the settings it loaded at start shows the old name.
+    for (let i = 0; i < 4; i++) {
+      const read = JSON.parse((await fresh(w.port, 'GET', '/api/v1/admin/settings', w.cookie)).text) as { settings?: { name: string }; name?: string };
+      assert.equal(read.settings?.name ?? read.name, 'Renamed by one worker', `read ${i}`);
+      assert.match((await fresh(w.port, 'GET', '/', '')).text, /Renamed by one worker/, `page ${i}`);
+    }
+  });
+
   it(`applies a deny rule and a partner added through one worker on both${onPostgres ? `, ${BOUND_MS} ms after the change is acknowledged` : ''}`, async () => {
     const group = `${w.base}/ap/b/general`;
     const receiverHost = new URL(receiver.url).host;
