@@ -70,7 +70,7 @@ export function adminPages(ctx: AppContext): express.Router {
   router.post(
     '/admin/invites',
     adminPost('invites', async (req) => {
-      const { days } = parseInput(inviteInput, formBody(req));
+      const { days } = parseInput(inviteInput, formBody(req, ['days']));
       return { newInvite: (await invites.create(req.account!.id, days)).code };
     }),
   );
@@ -103,7 +103,7 @@ export function adminPages(ctx: AppContext): express.Router {
   router.post(
     '/admin/areas',
     adminPost('areas', async (req) => {
-      await ctx.areas.create(req.account!, formBody(req));
+      await ctx.areas.create(req.account!, formBody(req, ['position']));
       return { done: req.t('settings.saved') };
     }),
   );

@@ -46,7 +46,12 @@ describe('forums in Chromium', function () {
     for (const code of codes) assert.ok(code.length >= 8, `a code long enough to be a secret: "${code}"`);
     await clickAndLoad(page, page.getByRole('link', { name: 'I have saved them' }));
     assert.equal(new URL(page.url()).pathname, '/');
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: who }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: who }).waitFor({ state: 'attached' });
+  }
+
+  /** The header's menu (the places that are not among the main ones) opens like any <details>. */
+  async function openMenu(page: Page): Promise<void> {
+    await page.getByRole('navigation', { name: 'Main' }).locator('details.menu > summary').click();
   }
 
   async function logIn(page: Page, who: string): Promise<void> {
@@ -54,7 +59,7 @@ describe('forums in Chromium', function () {
     await page.getByLabel('Your made-up name (handle)').fill(who);
     await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
     await clickAndLoad(page, page.getByRole('button', { name: 'Log in' }));
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: who }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: who }).waitFor({ state: 'attached' });
   }
 
   /** Home → General → "New thread" → the form; returns the thread's path. */
@@ -192,6 +197,7 @@ describe('forums in Chromium', function () {
     it('shows the moderator an anonymous member number, never the author; the removed post vanishes for readers and the author sees why', async () => {
       const mod = await chromium.person('moderator');
       await logIn(mod.page, modAccount.handle);
+      await openMenu(mod.page);
       await clickAndLoad(mod.page, mod.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Moderate' }));
       assert.equal(new URL(mod.page.url()).pathname, '/mod');
       const item = mod.page.locator('li.report').filter({ hasText: 'Full name of a client' });
@@ -206,6 +212,7 @@ describe('forums in Chromium', function () {
       assert.equal(new URL(mod.page.url()).pathname, threadPath);
       assert.equal((await mod.page.locator(`#p-${anonId} header .author`).textContent())?.trim(), 'Anonymous member');
       assert.ok(!(await mod.page.content()).includes(beaHandle), "the thread page does not name the anonymous author to a moderator");
+      await openMenu(mod.page);
       await clickAndLoad(mod.page, mod.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Moderate' }));
       await item.getByLabel('Action').selectOption({ label: 'Remove (the author sees the reason)' });
       await item.getByLabel('Reason').fill(reason);
