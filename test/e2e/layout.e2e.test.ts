@@ -131,6 +131,7 @@ for (const tag of ['my', 'ar']) {
       for (const key of ['nav.rooms', 'nav.screening', 'nav.safety', 'nav.search']) assert.ok(await nav.getByRole('link', { name: t(key), exact: true }).isVisible(), key);
       const exit = (await page.locator('#quick-exit').boundingBox())!;
       for (const link of await nav.locator('.places > a, .menu > summary').all()) assert.ok(!overlap((await link.boundingBox())!, exit), 'a place sits under the quick exit');
+      assert.ok(!overlap((await page.locator('header .brand').boundingBox())!, exit), 'the site name sits under the quick exit');
 
       const noScript = await phone('no-js', { javaScriptEnabled: false });
       await noScript.context().addCookies(await admin.context.cookies());
