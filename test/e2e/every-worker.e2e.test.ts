@@ -217,7 +217,7 @@ describe('every worker can use it, in Chromium', function () {
         assert.equal(await page.locator('ol.codes li').count(), 10);
         await looksRight(page, 'recovery codes');
         await tapAndLoad(page, page.getByRole('link', { name: t('codes.done') }));
-        await mainNav(page).getByRole('link', { name: who }).waitFor({ state: 'attached' });
+        await mainNav(page).getByRole('link', { name: who, includeHidden: true }).waitFor({ state: 'attached' });
         await looksRight(page, 'home, signed in');
       });
 
