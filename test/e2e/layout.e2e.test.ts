@@ -100,6 +100,7 @@ for (const tag of ['my', 'ar']) {
       const codeBoxes = await page.locator('ol.codes code').evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as Box));
       for (const [i, a] of codeBoxes.entries()) for (const b of codeBoxes.slice(i + 1)) assert.ok(!overlap(a, b), 'two codes overlap');
       assert.ok(listBox.width <= PHONE.width, 'the list fits the screen');
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), PHONE.width, 'nothing scrolls sideways');
       codes = (await page.locator('ol.codes code').allTextContents()).map((c) => c.trim());
 
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: t('layout.codes_download') }).click()]);
