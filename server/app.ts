@@ -10,7 +10,7 @@ import type { Store } from './store/port.js';
 import { openStore } from './store/open-store.js';
 import { backupsCollection } from './backup/backup.collections.js';
 import { BackupService } from './backup/backup.service.js';
-import { loadI18n } from './i18n/i18n.js';
+import { loadI18n, relabelTo, seedLanguage } from './i18n/i18n.js';
 import type { AppContext } from './context.js';
 import { InstanceService } from './instance/instance.service.js';
 import { checkLanguageSettings, languagePolicy } from './instance/languages.js';
@@ -220,9 +220,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const forumClaims = new ForumClaims(store, forumChanges);
   new ForumAccountData(store, forumDocs, forumChanges, forumClaims).register(hooks);
   const moderationQueue = new ModerationQueueService({ store, moderation, accounts, content: forumModeration });
-  // Starter content is written once, in the instance's default language.
-  const seedLanguage = { locale: i18n.defaultLocale, text: (key: string) => i18n.t(i18n.defaultLocale, key) };
-  await forums.boards.seedStarterBoards(seedLanguage);
+  // Starter content is written once, in the instance's default language; the admin's choice at setup relabels it.
+  const starterLanguage = seedLanguage(i18n, languagePolicy(i18n, instance.settings()).fallback);
+  await forums.boards.seedStarterBoards(starterLanguage);
   await forums.posting.backfillReactionThreads();
   await forumClaims.migrate();
   await anonymousIdentities.backfillReplyMarks(Date.now());
@@ -243,7 +243,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     config: config.reviews,
     boardKeys,
   });
-  await reviews.seed(seedLanguage);
+  await reviews.seed(starterLanguage);
   const reviewClaims = new ReviewClaims(store, reviewRecords);
   new ReviewAccountData(store, reviewRecords, reviewClaims).register(hooks);
   await reviewClaims.migrate();
@@ -299,7 +299,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     retention: roomRetention,
   };
   const rights = new RightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
-  await rights.seed();
+  await rights.seed(i18n.locales.map((locale) => seedLanguage(i18n, locale)), starterLanguage);
   const secure = config.publicUrl.startsWith('https:');
   const parseCookies = cookieParser();
   const visitorLocale = (cookies: Readonly<Record<string, unknown>>, acceptLanguage: string | undefined) => {
@@ -346,6 +346,12 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     keptAnswers,
     cookie: { secure, sessionMs: config.sessionMs },
     page: (req: Request) => pageContext(req, i18n, pageSite(i18n, instance.settings(), req.account)),
+    async relabelStarterContent(locale: string): Promise<void> {
+      const relabel = relabelTo(i18n, locale);
+      await forums.boards.relabelStarterBoards(relabel);
+      await reviews.relabelStarterBoard(relabel);
+      await rights.relabelPlaceholders(relabel);
+    },
   };
 
   const app = express();

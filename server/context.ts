@@ -60,4 +60,6 @@ export interface AppContext {
   readonly keptAnswers: KeptAnswers;
   readonly cookie: CookieOptions;
   page(req: Request): PageContext;
+  /** Starter boards and placeholders that nobody has changed are rewritten in `locale` (the admin's choice at setup). */
+  relabelStarterContent(locale: string): Promise<void>;
 }

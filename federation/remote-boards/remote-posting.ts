@@ -4,7 +4,7 @@ import { isSuspended, type AccountsService } from '../../server/accounts/account
 import { isBlankHtml, renderMarkdown } from '../../server/content/markdown.js';
 import { BODY_MAX, CW_MAX, TITLE_MAX } from '../../server/forums/forums.schemas.js';
 import type { ApiRouter } from '../../server/http/api-router.js';
-import { forbidden, unauthorized, unprocessable } from '../../server/core/errors.js';
+import { fieldError, forbidden, unauthorized, unprocessable } from '../../server/core/errors.js';
 import type { Limiter } from '../../server/core/rate-limit.js';
 import { parseInput } from '../../server/core/validate.js';
 import { reportReasons, type ReportReason } from '../../server/moderation/report-reasons.js';
@@ -154,7 +154,7 @@ export class RemotePosting {
     // Nothing held for review can be sent: another server has no queue of ours.
     if (moderation.checkText(post.title ?? '', post.body, post.contentWarning ?? '') !== null) throw unprocessable('filtered');
     const html = renderMarkdown(post.body);
-    if (isBlankHtml(html)) throw unprocessable('validation_failed');
+    if (isBlankHtml(html)) throw fieldError('body', 'validation.empty_body');
     const person = await actors.memberActor(account.handle, { toWrite: true });
     if (!person) throw forbidden('suspended');
 

@@ -20,6 +20,7 @@ import { ChallengeRequired } from './login-guard.js';
 import { isAdmin } from './accounts.service.js';
 import { recoveryCodesLeft } from './account-keys.js';
 import { forbidden } from '../core/errors.js';
+import { setupChoices } from '../instance/instance.views.js';
 
 /** Only same-site paths are followed after log-in, so a link cannot send a member elsewhere. */
 function safeNext(value: unknown): string {
@@ -61,12 +62,20 @@ export function accountsPages(ctx: AppContext): express.Router {
     }
     sendPage(res, setupForm(req));
   });
-  const setupForm = (req: Request, state?: FormState) =>
-    signupPage(ctx.page(req), { mode: 'open', question: '', action: `/setup/${encodeURIComponent(req.params.token ?? '')}`, title: req.t('setup.title') }, state);
+  const setupForm = (req: Request, state?: FormState) => {
+    const page = ctx.page(req);
+    const action = `/setup/${encodeURIComponent(req.params.token ?? '')}`;
+    return signupPage(page, { mode: 'open', question: '', action, title: req.t('setup.title'), extra: setupChoices(page, req.locale, state) }, state);
+  };
   router.post(
     '/setup/:token',
     formPost(async (req, res) => {
-      const result = await accounts.setupAdmin(req.params.token ?? '', formBody(req), deviceCookieOf(req));
+      // The instance's country and language are checked first, and kept only once the admin exists.
+      const { defaultCountry, defaultLocale, ...credentials } = formBody(req);
+      const settings = ctx.instance.checkSettings({ defaultCountry, defaultLocale });
+      const result = await accounts.setupAdmin(req.params.token ?? '', credentials, deviceCookieOf(req));
+      await ctx.instance.updateSettings(settings);
+      if (settings.defaultLocale) await ctx.relabelStarterContent(settings.defaultLocale);
       setSessionCookie(res, result.sessionToken, ctx.cookie);
       setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
       req.account = result.account;

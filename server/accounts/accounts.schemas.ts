@@ -51,6 +51,6 @@ export const roleInput = z.strictObject({ role: z.enum(['member', 'moderator', '
 
 export const suspensionInput = z.strictObject({
   /** Days; null or absent means a ban without end. */
-  days: z.coerce.number().int().min(1).max(3650).nullable().optional(),
+  days: z.number().int().min(1).max(3650).nullable().optional(),
   reason: z.string().trim().min(3).max(500),
 });

@@ -2,12 +2,12 @@ import { html, type SafeHtml } from '../views/html.js';
 import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
 import type { RegistrationMode } from '../instance/instance.collections.js';
 import type { SessionView, TokenView } from './sessions.service.js';
-import { HANDLE_MAX, HANDLE_MIN } from './handle.js';
+import { HANDLE_MAX, HANDLE_MIN, HANDLE_PATTERN } from './handle.js';
 import { PASSPHRASE_MAX, PASSPHRASE_MIN } from './passphrase.js';
 
 export function signupPage(
   ctx: PageContext,
-  options: { mode: RegistrationMode; question: string; action?: string; title?: string },
+  options: { mode: RegistrationMode; question: string; action?: string; title?: string; extra?: SafeHtml },
   state?: FormState,
 ): SafeHtml {
   const { t } = ctx;
@@ -18,10 +18,20 @@ export function signupPage(
 ${errorBox(state)}
 <form method="post" action="${options.action ?? '/signup'}" class="stack">
   ${csrfField(ctx)}
-  ${field(state, { name: 'handle', label: t('signup.handle'), hint: t('signup.handle_hint', { min: HANDLE_MIN, max: HANDLE_MAX }), autocomplete: 'username', required: true, maxlength: HANDLE_MAX })}
+  ${field(state, {
+    name: 'handle',
+    label: t('signup.handle'),
+    hint: t('signup.handle_hint', { min: HANDLE_MIN, max: HANDLE_MAX }),
+    autocomplete: 'username',
+    required: true,
+    maxlength: HANDLE_MAX,
+    pattern: { regex: HANDLE_PATTERN, title: t('layout.handle_pattern', { min: HANDLE_MIN, max: HANDLE_MAX }) },
+    dir: 'ltr',
+  })}
   ${field(state, { name: 'passphrase', label: t('signup.passphrase'), type: 'password', hint: t('signup.passphrase_hint', { min: PASSPHRASE_MIN }), autocomplete: 'new-password', required: true, maxlength: PASSPHRASE_MAX })}
   ${options.mode === 'approval' ? field(state, { name: 'answer', label: options.question, hint: t('signup.answer_hint'), required: true, maxlength: 500 }) : ''}
   ${options.mode === 'invite' ? field(state, { name: 'invite', label: t('signup.invite'), hint: t('signup.invite_hint'), required: true, maxlength: 40 }) : ''}
+  ${options.extra ?? ''}
   <button type="submit" class="primary">${icon('user')} ${t('signup.submit')}</button>
 </form>
 <p>${t('signup.have_account')} <a href="/login">${t('nav.login')}</a></p>`,
@@ -36,10 +46,24 @@ export function recoveryCodesPage(ctx: PageContext, codes: readonly string[], he
 <h2>${icon('key')} ${t('codes.title')}</h2>
 <p class="notice">${t('codes.explain')}</p>
 <p>${t('codes.key_explain')}</p>
-<ol class="codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ol>
+${recoveryCodeList(ctx, codes)}
 <p>${t('codes.once')}</p>
 <p><a class="button primary" href="/">${icon('check')} ${t('codes.done')}</a></p>`,
+    scripts: ['codes.js'],
   });
+}
+
+/**
+ * Codes shown only once: one column on a phone, a download made in the page (a data: link, so it works without
+ * JavaScript and nothing more is asked of the server) and a copy button that codes.js shows when it can copy.
+ */
+export function recoveryCodeList(ctx: PageContext, codes: readonly string[]): SafeHtml {
+  const { t } = ctx;
+  const file = `${t('codes.title')}\n\n${codes.join('\n')}\n`;
+  return html`<ol class="codes" id="recovery-codes" dir="ltr">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ol>
+<p class="actions"><a class="button" id="codes-download" href="data:text/plain;charset=utf-8,${encodeURIComponent(file)}" download="recovery-codes.txt">${icon('list')} ${t('layout.codes_download')}</a>
+<button type="button" id="codes-copy" hidden data-copied="${t('layout.codes_copied')}">${icon('check')} ${t('layout.codes_copy')}</button>
+<span id="codes-copy-status" role="status"></span></p>`;
 }
 
 /** A log-in challenge as the page shows it: solved by /assets/pow.js, or answered by waiting. */
@@ -176,7 +200,7 @@ ${errorBox(s('passphrase'))}
 <h2 id="h-codes">${t('codes.title')}</h2>
 <p>${t('recover.codes_left', { count: data.recoveryCodesLeft })}</p>
 ${data.oldRecoveryCodes ? html`<p class="notice" role="status">${t('codes.old_set')}</p>` : ''}
-${data.newCodes ? html`<p class="notice">${t('codes.explain')}</p><p>${t('codes.key_explain')}</p><ol class="codes">${data.newCodes.map((c) => html`<li><code>${c}</code></li>`)}</ol>` : ''}
+${data.newCodes ? html`<p class="notice">${t('codes.explain')}</p><p>${t('codes.key_explain')}</p>${recoveryCodeList(ctx, data.newCodes)}` : ''}
 ${errorBox(s('codes'))}
 <form method="post" action="/settings/recovery-codes" class="stack">
   ${csrfField(ctx)}
@@ -236,6 +260,7 @@ ${errorBox(s('delete'))}
   <button type="submit" class="danger">${t('settings.delete_submit')}</button>
 </form>
 </section>`,
+    ...(data.newCodes ? { scripts: ['codes.js'] } : {}),
   });
 }
 

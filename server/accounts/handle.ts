@@ -7,6 +7,9 @@ import { z } from 'zod';
 export const HANDLE_MIN = 3;
 export const HANDLE_MAX = 30;
 
+/** What the schema below allows, as an HTML pattern for the browser to check before a form is sent (spaces around are trimmed). */
+export const HANDLE_PATTERN = `\\s*[A-Za-z0-9][A-Za-z0-9_]{${HANDLE_MIN - 1},${HANDLE_MAX - 1}}\\s*`;
+
 const reserved = new Set([
   'admin', 'administrator', 'root', 'system', 'sysadmin', 'moderator', 'mod', 'mods', 'staff', 'official', 'support',
   'help', 'helpdesk', 'security', 'abuse', 'parasol', 'instance', 'api', 'setup', 'login', 'logout', 'signup',

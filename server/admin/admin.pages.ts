@@ -63,7 +63,7 @@ export function adminPages(ctx: AppContext, deps: { console: AdminConsole; membe
   router.post(
     '/admin/invites',
     adminPost('invites', async (req) => {
-      const { days } = parseInput(inviteInput, formBody(req));
+      const { days } = parseInput(inviteInput, formBody(req, ['days']));
       return { newInvite: (await invites.create(req.account!.id, days)).code };
     }),
   );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const inviteInput = z.strictObject({ days: z.coerce.number().int().min(1).max(90).default(7) });
+export const inviteInput = z.strictObject({ days: z.number().int().min(1).max(90).default(7) });
 
 export const trustedInput = z.strictObject({ trusted: z.boolean() });
 

@@ -45,7 +45,7 @@ export function consolePages(ctx: AppContext, adminConsole: AdminConsole): expre
     '/admin/areas',
     formPost(
       async (req, res) => {
-        await ctx.areas.create(req.account!, formBody(req));
+        await ctx.areas.create(req.account!, formBody(req, ['position']));
         sendPage(res, renderAreas(req, req.t('settings.saved')));
       },
       (req, form) => renderAreas(req, undefined, form),

@@ -10,7 +10,7 @@ import { areaSubscriptionsCollection, areasCollection, type AreaDoc } from './ar
 
 export const areaInput = z.strictObject({
   name: z.string().trim().min(1).max(80),
-  position: z.coerce.number().int().min(0).max(10_000).optional(),
+  position: z.number().int().min(0).max(10_000).optional(),
 });
 
 export const subscriptionsInput = z.strictObject({ areaIds: z.array(z.string().min(1).max(64)).max(100) });

@@ -32,8 +32,37 @@ export const forbidden = (code = 'forbidden') => new AppError(403, code);
 export const notFound = (code = 'not_found') => new AppError(404, code);
 export const conflict = (code: string, params?: MessageParams) => new AppError(409, code, undefined, params);
 export const unprocessable = (code: string, params?: MessageParams) => new AppError(422, code, undefined, params);
+/**
+ * What a person calls a field, as one word that error.validation_failed's select turns into the label in their
+ * language ("Please check your made-up name"); a field without a label there reads as "the marked fields".
+ */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  handle: 'handle', target: 'handle', moderators: 'handle',
+  passphrase: 'passphrase', newPassphrase: 'passphrase', currentPassphrase: 'passphrase',
+  name: 'name', alias: 'name', discreetName: 'name',
+  title: 'title',
+  body: 'body', text: 'body', description: 'body', notes: 'body', help: 'body', content: 'body',
+  reason: 'reason', note: 'reason',
+  area: 'area',
+  identifier: 'identifier', identifiers: 'identifier', value: 'identifier', client: 'identifier',
+  language: 'language', locale: 'language', offeredLocales: 'language', defaultLocale: 'language',
+  code: 'code', invite: 'code',
+  answer: 'answer',
+  minutes: 'duration', hours: 'duration', days: 'duration', expectedEnd: 'duration', retentionDays: 'duration',
+  buddies: 'buddies',
+  incidentMonth: 'date', incidentDay: 'date',
+  url: 'address', quickExitUrl: 'address', slug: 'address',
+  defaultCountry: 'country',
+  kind: 'kind', category: 'kind', categories: 'kind', severity: 'kind',
+};
+
+/** The label word of a field path ("identifiers.0.value" is the identifier); see FIELD_LABELS. */
+export function fieldLabel(field: string): string {
+  return FIELD_LABELS[field.split('.')[0] ?? ''] ?? 'other';
+}
+
 /** A 422 naming the one field at fault, with its message (a catalogue key), as schema validation answers. */
 export const fieldError = (field: string, key: string, params: MessageParams = {}) =>
-  new AppError(422, 'validation_failed', 'error.validation_failed', { field }, { [field]: { key, params } });
+  new AppError(422, 'validation_failed', 'error.validation_failed', { field: fieldLabel(field) }, { [field]: { key, params } });
 export const tooManyRequests = (retryAfter: number) =>
   new AppError(429, 'rate_limited', undefined, { seconds: retryAfter }, {}, retryAfter);

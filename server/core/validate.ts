@@ -1,5 +1,32 @@
-import type { z } from 'zod';
-import { AppError, type MessageParams } from './errors.js';
+import { z } from 'zod';
+import { AppError, fieldLabel, type MessageParams } from './errors.js';
+
+// A NUL cuts text short in C libraries and some databases, and a lone surrogate is no character at all: neither
+// can be stored, shown or searched as what the person meant, and both are used to hide text from filters.
+// eslint-disable-next-line no-control-regex -- finding the NUL control character is the point
+const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `text` holds a NUL byte or a lone surrogate. */
+export function hasBadText(text: string): boolean {
+  return BAD_TEXT.test(text);
+}
+
+function checkText(value: unknown, path: PropertyKey[], ctx: z.RefinementCtx, depth: number): void {
+  if (typeof value === 'string') {
+    if (hasBadText(value)) ctx.addIssue({ code: 'custom', path, message: 'layout.bad_characters' });
+  } else if (value !== null && typeof value === 'object' && depth < 32) {
+    for (const [key, item] of Object.entries(value)) {
+      if (hasBadText(key)) ctx.addIssue({ code: 'custom', path, message: 'layout.bad_characters' });
+      else checkText(item, [...path, Array.isArray(value) ? Number(key) : key], ctx, depth + 1);
+    }
+  }
+}
+
+/**
+ * The one check of every text a person sends (titles, posts, names, messages, and the keys of what they send), run
+ * by parseInput before any schema, so that no field can forget it.
+ */
+export const wellFormedText = z.unknown().superRefine((value, ctx) => checkText(value, [], ctx, 0));
 
 /**
  * Validates input with a zod schema. Failures become one 422 AppError whose
@@ -9,7 +36,7 @@ import { AppError, type MessageParams } from './errors.js';
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   // reportInput lets a missing field be told apart from a wrong type; inputs never leave this function.
-  const result = schema.safeParse(input, { reportInput: true });
+  const result = wellFormedText.pipe(schema).safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const fields: Record<string, { key: string; params: MessageParams }> = {};
   for (const issue of result.error.issues) {
@@ -17,7 +44,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
     if (!(field in fields)) fields[field] = describeIssue(issue);
   }
   const first = Object.entries(fields)[0];
-  const params: MessageParams = first ? { field: first[0] } : {};
+  const params: MessageParams = { field: first ? fieldLabel(first[0]) : 'other' };
   return throwValidation(fields, params);
 }
 
@@ -26,7 +53,7 @@ function throwValidation(fields: Record<string, { key: string; params: MessagePa
 }
 
 function describeIssue(issue: z.core.$ZodIssue): { key: string; params: MessageParams } {
-  if (issue.message.startsWith('validation.')) return { key: issue.message, params: {} };
+  if (issue.message.startsWith('validation.') || issue.message.startsWith('layout.')) return { key: issue.message, params: {} };
   switch (issue.code) {
     case 'invalid_type':
       return issue.input === undefined

@@ -12,6 +12,8 @@ function lastValues(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? v[v.length - 1] : v]));
 }
 
+const boardNumbers = ['position', 'slowModeSeconds'];
+
 /** The boards' administration pages, among the moderation tabs: board moderators change their boards, staff every board. */
 export function boardsPages(ctx: AppContext): express.Router {
   const router = express.Router();
@@ -29,7 +31,7 @@ export function boardsPages(ctx: AppContext): express.Router {
     '/mod/boards',
     formPost(
       async (req, res) => {
-        const board = await boards.createBoard(req.account!, formBody(req));
+        const board = await boards.createBoard(req.account!, formBody(req, boardNumbers));
         res.redirect(303, `/mod/boards#b-${board.slug}`);
       },
       (req, form) => renderBoards(req, { slug: '', form }),
@@ -39,7 +41,7 @@ export function boardsPages(ctx: AppContext): express.Router {
     '/mod/boards/:slug',
     formPost(
       async (req, res) => {
-        const body = lastValues(formBody(req));
+        const body = lastValues(formBody(req, boardNumbers));
         const { moderators, ...rest } = body;
         const patch = isStaff(req.account)
           ? { ...rest, moderators: String(moderators ?? '').split(/[\s,]+/).filter(Boolean) }

@@ -3,7 +3,7 @@ import type { AccountsService } from '../accounts/accounts.service.js';
 import { conflict, forbidden, unprocessable } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
 import { newId } from '../crypto.js';
-import type { SeedLanguage } from '../i18n/i18n.js';
+import type { Relabel, SeedLanguage } from '../i18n/i18n.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
 import { DuplicateKeyError, type Store } from '../store/port.js';
 import type { ForumChanges } from './changes.js';
@@ -75,6 +75,21 @@ export class BoardsService {
         );
       }
     });
+  }
+
+  /** The starter boards nobody has renamed move to the language the admin chose at setup. */
+  async relabelStarterBoards(relabel: Relabel): Promise<void> {
+    const { docs } = this.deps;
+    let changed = false;
+    for (const b of starterBoards) {
+      const board = await docs.boards.findOne({ slug: b.slug });
+      if (!board || !relabel.untouched(b.name, board.name) || !relabel.untouched(b.description, board.description)) continue;
+      const { to } = relabel;
+      await docs.boards.patch(board.id, { name: to.text(b.name), description: to.text(b.description), language: to.locale, updatedAt: Date.now() });
+      changed = true;
+    }
+    // A board's name shows on every one of its thread pages.
+    if (changed) this.deps.changes.changed(null);
   }
 
   async listBoards(viewer: AccountDoc | null): Promise<BoardView[]> {

@@ -30,9 +30,9 @@ export const boardInput = z.strictObject({
   description: z.string().trim().max(500).default(''),
   language: z.string().trim().min(2).max(20).default('en'),
   visibility: z.enum(['public', 'members', 'network']).default('public'),
-  position: z.coerce.number().int().min(0).max(10_000).optional(),
+  position: z.number().int().min(0).max(10_000).optional(),
   approveFirstPosts: flag.default(false),
-  slowModeSeconds: z.coerce.number().int().min(0).max(86_400).default(0),
+  slowModeSeconds: z.number().int().min(0).max(86_400).default(0),
 });
 
 export const boardPatchInput = z.strictObject({
@@ -40,10 +40,10 @@ export const boardPatchInput = z.strictObject({
   description: z.string().trim().max(500).optional(),
   language: z.string().trim().min(2).max(20).optional(),
   visibility: z.enum(['public', 'members', 'network']).optional(),
-  position: z.coerce.number().int().min(0).max(10_000).optional(),
+  position: z.number().int().min(0).max(10_000).optional(),
   archived: flag.optional(),
   approveFirstPosts: flag.optional(),
-  slowModeSeconds: z.coerce.number().int().min(0).max(86_400).optional(),
+  slowModeSeconds: z.number().int().min(0).max(86_400).optional(),
   /** Handles of the board's own moderators, replacing the list. */
   moderators: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
 });

@@ -14,11 +14,12 @@ export function authorLabel(ctx: PageContext, author: AuthorView): SafeHtml {
       return html`<span class="author gone">${ctx.t('post.deleted_member')}</span>`;
     case 'remote':
       // Written on another server: its name there, and its address so no one mistakes it for a member here.
-      return html`<span class="author remote">${author.name} <small>${author.address}</small></span>`;
+      return html`<span class="author remote"><bdi>${author.name}</bdi> <small><bdi dir="ltr">${author.address}</bdi></small></span>`;
     default:
+      // Names are the person's own, in any script: isolated, so that an Arabic page does not reorder them or the "@".
       return author.displayName === author.handle
-        ? html`<span class="author">${author.handle}</span>`
-        : html`<span class="author">${author.displayName} <small>@${author.handle}</small></span>`;
+        ? html`<span class="author"><bdi>${author.handle}</bdi></span>`
+        : html`<span class="author"><bdi>${author.displayName}</bdi> <small><bdi dir="ltr">@${author.handle}</bdi></small></span>`;
   }
 }
 
@@ -34,8 +35,8 @@ export function homePage(ctx: PageContext, boards: readonly BoardView[], options
 <p><a class="button primary" href="/signup">${icon('user')} ${t('nav.signup')}</a> <a class="button" href="/login">${icon('login')} ${t('nav.login')}</a></p></section>`}
 ${ctx.account ? html`<h1>${icon('list')} ${t('forums.boards')}</h1>` : html`<h2>${icon('list')} ${t('forums.boards')}</h2>`}
 <ul class="boards">${boards.map(
-      (b) => html`<li><a href="/b/${b.slug}"><strong>${b.name}</strong>${visibilityIcon(b)}${b.archived ? html` <em>(${t('forums.archived')})</em>` : ''}</a>
-  <p>${b.description}</p><small>${t('forums.counts', { threads: b.threadCount, posts: b.postCount })}</small></li>`,
+      (b) => html`<li><a href="/b/${b.slug}"><strong><bdi>${b.name}</bdi></strong>${visibilityIcon(b)}${b.archived ? html` <em>(${t('forums.archived')})</em>` : ''}</a>
+  <p dir="auto">${b.description}</p><small>${t('forums.counts', { threads: b.threadCount, posts: b.postCount })}</small></li>`,
     )}</ul>
 ${options.remoteBoards && ctx.account?.status === 'active' ? html`<p><a href="/remote">${icon('globe')} ${t('remote.title')}</a></p>` : ''}
 <p><a href="/transparency">${icon('shield')} ${t('forums.transparency')}</a></p>`,
@@ -44,7 +45,7 @@ ${options.remoteBoards && ctx.account?.status === 'active' ? html`<p><a href="/r
 
 export function threadRow(ctx: PageContext, thread: ThreadSummary): SafeHtml {
   const { t } = ctx;
-  return html`<li><a href="/t/${thread.id}">${thread.pinned ? html`${icon('pin')}<span class="visually-hidden">${t('thread.pinned')}</span> ` : ''}${thread.locked ? html`${icon('lock')}<span class="visually-hidden">${t('thread.locked')}</span> ` : ''}<strong>${thread.title || t('thread.deleted_title')}</strong></a>
+  return html`<li><a href="/t/${thread.id}">${thread.pinned ? html`${icon('pin')}<span class="visually-hidden">${t('thread.pinned')}</span> ` : ''}${thread.locked ? html`${icon('lock')}<span class="visually-hidden">${t('thread.locked')}</span> ` : ''}<strong><bdi>${thread.title || t('thread.deleted_title')}</bdi></strong></a>
 <small>${authorLabel(ctx, thread.author)} · ${t('thread.replies', { count: thread.replyCount })} · ${formatTime(ctx, thread.lastPostAt)}</small></li>`;
 }
 
@@ -67,8 +68,8 @@ export function boardPage(
     title: b.name,
     head: activityPubAlternate(alternate),
     body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a></nav>
-<h1>${b.name}${visibilityIcon(b)}</h1>
-<p>${b.description}</p>
+<h1><bdi>${b.name}</bdi>${visibilityIcon(b)}</h1>
+<p dir="auto">${b.description}</p>
 ${b.archived ? html`<p class="notice">${t('forums.archived_notice')}</p>` : ''}
 ${b.slowModeSeconds > 0 ? html`<p><small>${t('forums.slow_mode', { seconds: b.slowModeSeconds })}</small></p>` : ''}
 ${b.canPost ? html`<p><a class="button primary" href="#new-thread">${icon('plus')} ${t('thread.new')}</a></p>` : ''}
@@ -146,7 +147,7 @@ export function postItem(ctx: PageContext, post: PostView, thread: { id: string;
   }
   const content = html`${post.quote
     ? html`<blockquote class="quote"><a href="#p-${post.quote.id}">${authorLabel(ctx, post.quote.author)}</a>: ${post.quote.excerpt}</blockquote>`
-    : ''}<div class="body">${raw(post.html)}</div>`;
+    : ''}<div class="body" dir="auto">${raw(post.html)}</div>`;
   const reactionsForm = ctx.account
     ? html`<form method="post" action="/p/${post.id}/react" class="reactions">${csrfField(ctx)}${reactionKinds.map(
         (k) => html`<button type="submit" name="kind" value="${k}" class="reaction${post.myReactions.includes(k) ? ' mine' : ''}" aria-pressed="${post.myReactions.includes(k) ? 'true' : 'false'}" title="${t(`reaction.${k}`)}"><span aria-hidden="true">${reactionEmoji[k]}</span><span class="visually-hidden">${t(`reaction.${k}`)}</span> ${post.reactions[k] || ''}</button>`,
@@ -208,8 +209,8 @@ export function threadPage(
     title,
     head: activityPubAlternate(options.alternate),
     scripts: ['vendor/socket.io.min.js', 'live.js'],
-    body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a> › <a href="/b/${board.slug}">${board.name}</a></nav>
-<h1>${thread.pinned ? icon('pin') : ''}${thread.locked ? icon('lock') : ''} ${title}</h1>
+    body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a> › <a href="/b/${board.slug}"><bdi>${board.name}</bdi></a></nav>
+<h1>${thread.pinned ? icon('pin') : ''}${thread.locked ? icon('lock') : ''} <bdi>${title}</bdi></h1>
 ${options.reported ? html`<p class="success" role="status">${icon('check')} ${t('report.sent')}</p>` : ''}
 ${thread.state === 'removed' ? html`<p class="notice">${t('thread.removed_notice')}</p>` : ''}
 ${thread.locked ? html`<p class="notice">${t('thread.locked_notice')}</p>` : ''}

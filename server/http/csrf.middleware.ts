@@ -4,15 +4,25 @@ import { AppError } from '../core/errors.js';
 import { CSRF_COOKIE } from './request.js';
 
 /**
- * Only POST can be sent cross-site without a CORS preflight (forms cannot
- * PUT, PATCH or DELETE), so POST is what needs guarding. Cookies are
- * SameSite=Lax already; this is the second lock.
+ * Whether another site sent the request. Sec-Fetch-Site is the browser's own word: "same-site" is a neighbouring
+ * origin (another subdomain), not this one, so it is refused like "cross-site". Pages here send no referrer, so the
+ * browser's own forms post with `Origin: null`: that is accepted only when the browser also says it came from this
+ * origin (or says nothing, as older browsers do), never from a sandboxed frame or another site that hides its origin.
  */
 function crossSite(req: Parameters<RequestHandler>[0], publicOrigin: string): boolean {
-  if (req.headers['sec-fetch-site'] === 'cross-site') return true;
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
   const origin = req.headers.origin;
-  return !!origin && origin !== 'null' && origin !== publicOrigin && origin !== `${req.protocol}://${req.headers.host ?? ''}`;
+  if (origin === 'null') return site !== undefined && site !== 'same-origin' && site !== 'none';
+  return !!origin && origin !== publicOrigin && origin !== `${req.protocol}://${req.headers.host ?? ''}`;
 }
+
+/**
+ * Every method that may change something. Forms can only POST, but a page of another site can also send PUT, PATCH
+ * or DELETE with fetch (the preflight reaches the server only as an OPTIONS, yet a misjudged CORS answer or a future
+ * route must not turn into a hole): all four get the same check.
+ */
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const SEED = /^[A-Za-z0-9_-]{22,64}$/;
 
@@ -44,8 +54,8 @@ export function sameSiteOnly(publicOrigin: string): RequestHandler {
 /**
  * Form posts carry a token bound to a random per-browser cookie (keyed with
  * the instance secret). The JSON API takes no token: a cookie-authenticated
- * POST from another site is refused by its Origin, and bodies must be JSON,
- * which no form can send.
+ * request from another site is refused by its Origin and Sec-Fetch-Site, and
+ * bodies must be JSON, which no form can send.
  */
 export function csrfProtection(
   keyedHash: (purpose: string, text: string) => string,
@@ -63,7 +73,7 @@ export function csrfProtection(
       }
       req.csrfToken = keyedHash('csrf', seed);
     }
-    if (req.method !== 'POST' || req.viaBearer) {
+    if (!UNSAFE.has(req.method) || req.viaBearer) {
       next();
       return;
     }

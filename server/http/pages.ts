@@ -63,9 +63,19 @@ export function formState(req: Request, error: AppError, values: Record<string, 
   return { values: shown, error: req.t(error.messageKey, error.params), fieldErrors };
 }
 
-/** The body of a form post without the CSRF token, ready for a service's schema. */
-export function formBody(req: Request): Record<string, unknown> {
+/**
+ * The body of a form post without the CSRF token, ready for a service's schema. A form sends every value as text,
+ * and the schemas take numbers only as JSON numbers (a string is refused, never guessed at): the fields named in
+ * `numbers` are decoded here, an empty one as absent and whole numbers as numbers; anything else is left as text for
+ * the schema to refuse.
+ */
+export function formBody(req: Request, numbers: readonly string[] = []): Record<string, unknown> {
   const { _csrf: _token, ...rest } = (req.body ?? {}) as Record<string, unknown>;
+  for (const name of numbers) {
+    const value = Array.isArray(rest[name]) ? (rest[name] as unknown[]).at(-1) : rest[name];
+    if (value === '') delete rest[name];
+    else if (typeof value === 'string' && /^\s*-?\d{1,15}\s*$/.test(value)) rest[name] = Number(value);
+  }
   return rest;
 }
 

@@ -30,6 +30,25 @@ export interface SeedLanguage {
   readonly text: (key: string) => string;
 }
 
+/**
+ * Starter content moving to the language the admin chose at setup: only what nobody changed since it was written,
+ * that is whatever still reads as a catalogue's text in some language.
+ */
+export interface Relabel {
+  readonly to: SeedLanguage;
+  /** Whether `text` is `key`'s message in one of the catalogues (the starter text, not yet edited). */
+  readonly untouched: (key: string, text: string) => boolean;
+}
+
+/** Starter content in one language, for a seed and a relabel alike. */
+export function seedLanguage(i18n: I18n, locale: string): SeedLanguage {
+  return { locale, text: (key) => i18n.t(locale, key) };
+}
+
+export function relabelTo(i18n: I18n, locale: string): Relabel {
+  return { to: seedLanguage(i18n, locale), untouched: (key, text) => i18n.locales.some((l) => i18n.has(l, key) && i18n.t(l, key) === text) };
+}
+
 /** Which languages an instance offers, and the one for people whose choices match none of them. */
 export interface LanguagePolicy {
   readonly offered: readonly string[];
@@ -37,6 +56,53 @@ export interface LanguagePolicy {
 }
 
 type Catalogue = { meta: CatalogueMeta; messages: Map<string, string> };
+
+type MessageElement = ReturnType<IntlMessageFormat['getAst']>[number];
+
+// The element types of @formatjs/icu-messageformat-parser's AST that matter here.
+const ARGUMENT = 1;
+const NUMBER = 2;
+const PLAIN_NUMBER = { number: { plain: { useGrouping: false } } };
+
+const digitsByLocale = new Map<string, boolean>();
+/** Whether the locale writes numbers in digits other than 0-9 by default (Burmese). */
+function ownDigits(locale: string): boolean {
+  let own = digitsByLocale.get(locale);
+  if (own === undefined) {
+    own = new Intl.NumberFormat(locale).resolvedOptions().numberingSystem !== 'latn';
+    digitsByLocale.set(locale, own);
+  }
+  return own;
+}
+
+const regionNames = new Map<string, Intl.DisplayNames>();
+/**
+ * A `country` parameter is an ISO 3166 code ("EG") in errors and views, so that it is shown as the country's name in
+ * the reader's language ("Egypt", "مصر") wherever a message names it.
+ */
+function withCountryName(locale: string, params: MessageParams | undefined): MessageParams | undefined {
+  const code = params?.country;
+  if (typeof code !== 'string' || !/^[A-Z]{2}$/.test(code)) return params;
+  let names = regionNames.get(locale);
+  if (!names) {
+    names = new Intl.DisplayNames([locale], { type: 'region' });
+    regionNames.set(locale, names);
+  }
+  return { ...params, country: names.of(code) ?? code };
+}
+
+/** The message with every plain argument named in `names` turned into a number argument. */
+function asNumbers(elements: readonly MessageElement[], names: ReadonlySet<string>): MessageElement[] {
+  return elements.map((element) => {
+    if (element.type === ARGUMENT && names.has(element.value)) return { ...element, type: NUMBER, style: 'plain' } as unknown as MessageElement;
+    if ('options' in element) {
+      const options = Object.fromEntries(Object.entries(element.options).map(([choice, option]) => [choice, { ...option, value: asNumbers(option.value, names) }]));
+      return { ...element, options } as MessageElement;
+    }
+    if ('children' in element) return { ...element, children: asNumbers(element.children, names) } as MessageElement;
+    return element;
+  });
+}
 
 /** Reads every `locales/*.json` catalogue. A key missing in a locale falls back to the default locale's message. */
 export function loadI18n(localesDir: string, defaultLocale: string): I18n {
@@ -74,13 +140,17 @@ export function loadI18n(localesDir: string, defaultLocale: string): I18n {
       sourceLocale = fallbackLocale;
     }
     if (source === undefined) return key;
-    const cacheKey = `${sourceLocale}\u0000${key}`;
+    // A plain {count} would come out in Latin digits beside a plural's # in the locale's own (Burmese): where the
+    // locale has digits of its own, number arguments are formatted as numbers too (without grouping, like String()).
+    const numeric = ownDigits(sourceLocale) && params ? Object.keys(params).filter((name) => typeof params[name] === 'number') : [];
+    const cacheKey = `${sourceLocale}\u0000${key}\u0000${numeric.join(',')}`;
     let message = compiled.get(cacheKey);
     if (!message) {
-      message = new IntlMessageFormat(source, sourceLocale, undefined, { ignoreTag: true });
+      const plain = new IntlMessageFormat(source, sourceLocale, undefined, { ignoreTag: true });
+      message = numeric.length ? new IntlMessageFormat(asNumbers(plain.getAst(), new Set(numeric)), sourceLocale, PLAIN_NUMBER, { ignoreTag: true }) : plain;
       compiled.set(cacheKey, message);
     }
-    return String(message.format(params as Record<string, string | number> | undefined));
+    return String(message.format(withCountryName(sourceLocale, params) as Record<string, string | number> | undefined));
   }
 
   return {

@@ -1,10 +1,31 @@
+import net from 'node:net';
 import { z } from 'zod';
+import { isBlockedAddress } from '../http/outbound.js';
+import { isCountry } from './countries.js';
+
+// Names that only mean something inside one network (RFC 6761, 6762, 8375 and the ones vendors use).
+const LOCAL_SUFFIXES = ['localhost', 'local', 'internal', 'intranet', 'lan', 'home', 'corp', 'private', 'home.arpa', 'test', 'invalid', 'onion'];
 
 /**
- * An absolute https URL, kept in its canonical form. The prefix is checked on
- * the raw text because the URL parser also accepts forms like "https:host".
- * Plain http would let anyone on the network see (and change) where a person
- * fled to; a user name in the URL could disguise the real host.
+ * Whether `hostname` (as the URL parser gives it) is a public name or address: an IP literal must be public unicast
+ * (the same registry the server's outbound SSRF guard uses), and a name must have a dot and not end in a suffix that
+ * only resolves inside a network. A quick exit to the router's page or to a service on the phone's own network would
+ * show a worker's flight in that network's logs, or fail where the worker is.
+ */
+export function isPublicHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  if (net.isIP(host)) return !isBlockedAddress(host);
+  // The URL parser already turned numeric forms like 2130706433 or 0x7f.1 into dotted IPv4.
+  if (!host.includes('.')) return false;
+  return !LOCAL_SUFFIXES.some((suffix) => host === suffix || host.endsWith(`.${suffix}`));
+}
+
+/**
+ * An absolute https URL to a public host, kept in its canonical form. The
+ * prefix is checked on the raw text because the URL parser also accepts forms
+ * like "https:host". Plain http would let anyone on the network see (and
+ * change) where a person fled to; a user name in the URL could disguise the
+ * real host.
  */
 const httpsUrl = z
   .string()
@@ -18,7 +39,8 @@ const httpsUrl = z
     } catch {
       return false;
     }
-  }, 'validation.https_url')
+  }, { error: 'validation.https_url', abort: true })
+  .refine((raw) => isPublicHost(new URL(raw).hostname), 'layout.public_url')
   .transform((raw) => new URL(raw).href);
 
 /** JSON sends booleans; the admin form's radio buttons send "true" or "false". */
@@ -32,7 +54,8 @@ export const settingsInput = z.strictObject({
     .string()
     .trim()
     .toUpperCase()
-    .regex(/^[A-Z]{2}$/, 'validation.country')
+    .regex(/^[A-Z]{2}$/, { error: 'validation.country', abort: true })
+    .refine(isCountry, 'layout.country_unknown')
     .optional(),
   quickExitUrl: httpsUrl.optional(),
   discreetByDefault: yesNo.optional(),

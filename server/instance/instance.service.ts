@@ -125,6 +125,13 @@ export class InstanceService {
     return this.updateSettings(parseInput(settingsInput, raw));
   }
 
+  /** Validates an admin's change as changeSettings() does, without applying it: the setup form applies it once the admin exists. */
+  checkSettings(raw: unknown): Partial<InstanceSettings> {
+    const patch = parseInput(settingsInput, raw);
+    this.options.checkChange?.(view(this.current), patch);
+    return patch;
+  }
+
   /** Applies an already valid change (tests set a plain-http quick exit this way). */
   async updateSettings(patch: Partial<InstanceSettings>): Promise<InstanceSettings> {
     this.options.checkChange?.(view(this.current), patch);

@@ -10,6 +10,7 @@ export function pageSite(i18n: I18n, settings: InstanceSettings, account: Discre
     ...siteIdentity(settings, account),
     genericTitles: hasDiscreetTitles(settings, account),
     quickExitUrl: settings.quickExitUrl,
+    country: settings.defaultCountry,
     offeredLocales: languagePolicy(i18n, settings).offered,
   };
 }

@@ -61,8 +61,8 @@ export function moderationPages(ctx: AppContext): express.Router {
   router.post(
     '/mod/accounts/suspend',
     formPost(async (req, res) => {
-      const { handle: target, days, ...rest } = formBody(req);
-      const account = await moderation.suspend(req.account!, String(target ?? ''), { ...rest, days: days === '' || days === undefined ? null : days });
+      const { handle: target, days, ...rest } = formBody(req, ['days']);
+      const account = await moderation.suspend(req.account!, String(target ?? ''), { ...rest, days: days ?? null });
       sendPage(res, suspendPage(ctx.page(req), account.handle, undefined, req.t('mod.suspended_done', { handle: account.handle })));
     }, renderSuspend),
   );

@@ -48,7 +48,7 @@ ${data.queue.items.length === 0 ? html`<p>${t('mod.no_reports')}</p>` : ''}
 ${i.report.note ? html`<blockquote>${i.report.note}</blockquote>` : ''}
 ${i.post
   ? html`<div class="reported"><p><small>${authorLine(t, i.post, i.author)} · ${t(`mod.state_${i.post.state}`)}</small></p>
-<div class="body">${raw(i.post.html)}</div>
+<div class="body" dir="auto">${raw(i.post.html)}</div>
 <p><a href="/t/${i.post.threadId}#p-${i.post.id}">${t('mod.open_in_thread')}</a></p></div>
 ${postActions(ctx, i.post.id, i.post.state === 'removed' ? ['restore'] : i.post.state === 'hidden' ? ['unhide', 'remove'] : ['hide', 'remove'])}`
   : ''}
@@ -63,7 +63,7 @@ ${errorBox(s('pending'))}
 ${data.pending.length === 0 ? html`<p>${t('mod.no_pending')}</p>` : ''}
 <ol class="list">${data.pending.map(
       (p) => html`<li><p><a href="/t/${p.thread.id}">${p.thread.title}</a> · ${p.board.name} · ${authorLine(t, p.post, p.author)}</p>
-<div class="body">${raw(p.post.html)}</div>${postActions(ctx, p.post.id, ['approve', 'remove'])}</li>`,
+<div class="body" dir="auto">${raw(p.post.html)}</div>${postActions(ctx, p.post.id, ['approve', 'remove'])}</li>`,
     )}</ol>
 </section>
 <p><a href="/mod/accounts">${icon('user')} ${t('mod.suspensions')}</a></p>`,

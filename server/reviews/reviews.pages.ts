@@ -72,7 +72,7 @@ export function reviewsPages(ctx: AppContext): express.Router {
   router.post(
     '/reviews/:slug/new',
     formPost(async (req, res) => {
-      const review = await reviews.create(req.account, req.memberKey, param(req.params.slug), reviewFromForm(formBody(req)));
+      const review = await reviews.create(req.account, req.memberKey, param(req.params.slug), reviewFromForm(formBody(req, ['rating', 'incidentDay'])));
       res.redirect(303, `/r/${review.id}`);
     }, renderNew),
   );

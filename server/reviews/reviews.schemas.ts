@@ -16,9 +16,9 @@ export const reviewInput = z.strictObject({
   kind: z.enum(['warning', 'vouch']),
   categories: z.array(z.enum(warningCategories)).max(warningCategories.length).default([]),
   severity: z.preprocess(blankToUndefined, z.enum(['low', 'medium', 'high', 'urgent']).optional()),
-  rating: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(5).optional()),
+  rating: z.preprocess(blankToUndefined, z.number().int().min(1).max(5).optional()),
   incidentMonth: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'validation.month_format'),
-  incidentDay: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(31).optional()),
+  incidentDay: z.preprocess(blankToUndefined, z.number().int().min(1).max(31).optional()),
   area: z.preprocess(blankToUndefined, z.string().max(64).optional()),
   body: z.string().max(REVIEW_BODY_MAX),
   descriptors: z.string().trim().max(1000).default(''),
@@ -32,7 +32,7 @@ export const correctionInput = z.strictObject({
   descriptors: z.string().trim().max(1000).optional(),
   categories: z.array(z.enum(warningCategories)).max(warningCategories.length).optional(),
   severity: z.preprocess(blankToUndefined, z.enum(['low', 'medium', 'high', 'urgent']).optional()),
-  rating: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(5).optional()),
+  rating: z.preprocess(blankToUndefined, z.number().int().min(1).max(5).optional()),
 });
 
 export const lookupInput = z.strictObject({ identifier: identifierInput });

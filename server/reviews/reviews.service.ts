@@ -1,4 +1,4 @@
-import type { SeedLanguage } from '../i18n/i18n.js';
+import type { Relabel, SeedLanguage } from '../i18n/i18n.js';
 import type { Store, TxScope } from '../store/port.js';
 import { newId } from '../crypto.js';
 import { AppError, conflict, fieldError, forbidden, notFound, unauthorized, unprocessable } from '../core/errors.js';
@@ -101,6 +101,13 @@ export class ReviewsService {
     if ((await this.boards.count()) > 0) return;
     const { slug, name, description } = starterBoard;
     await this.boards.insert({ id: newId(), slug, name: language.text(name), description: language.text(description), visibility: 'members', keyCheck: this.deps.boardKeys.check, reviewCount: 0, createdAt: Date.now() });
+  }
+
+  /** The starter board, while nobody has renamed it, moves to the language the admin chose at setup. */
+  async relabelStarterBoard(relabel: Relabel): Promise<void> {
+    const board = await this.boards.findOne({ slug: starterBoard.slug });
+    if (!board || !relabel.untouched(starterBoard.name, board.name) || !relabel.untouched(starterBoard.description, board.description)) return;
+    await this.boards.patch(board.id, { name: relabel.to.text(starterBoard.name), description: relabel.to.text(starterBoard.description) });
   }
 
   async listBoards(viewer: AccountDoc | null): Promise<ReviewBoardView[]> {

@@ -1,5 +1,6 @@
+import { callingCode } from '../instance/countries.js';
 import { html, raw, type SafeHtml } from '../views/html.js';
-import { csrfField, errorBox, field, formatDay, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import { csrfField, errorBox, field, formatDay, icon, layout, ltr, type FormState, type PageContext } from '../views/layout.js';
 import { authorLabel } from '../forums/forums.views.js';
 import type { AreaView } from '../areas/areas.service.js';
 import { warningCategories } from './reviews.collections.js';
@@ -21,9 +22,9 @@ export function reviewCard(ctx: PageContext, r: ReviewView, link = true): SafeHt
 <header>${kindBadge(ctx, r)} · ${r.incidentMonth}${r.area ? html` · ${r.area.name}` : ''} · ${authorLabel(ctx, r.author)}${r.origin ? html` · ${icon('globe')} ${t('review.shared_from', { host: r.origin })}` : ''}</header>
 ${r.status !== 'published' ? html`<p class="notice">${t(`review.status_${r.status}`)}</p>` : ''}
 ${r.categories.length ? html`<p>${r.categories.map((c) => html`<span class="tag">${t(`review.category_${c}`)}</span> `)}</p>` : ''}
-${r.identifiers.length ? html`<p><small>${t('review.identifiers')}: ${r.identifiers.map((i) => html`<span class="tag">${t(`review.id_${i.type}`)}${i.platform ? html` (${i.platform})` : ''} ${i.hint}</span> `)}</small></p>` : ''}
+${r.identifiers.length ? html`<p><small>${t('review.identifiers')}: ${r.identifiers.map((i) => html`<span class="tag">${t(`review.id_${i.type}`)}${i.platform ? html` (<bdi>${i.platform}</bdi>)` : ''} <bdi dir="ltr">${i.hint}</bdi></span> `)}</small></p>` : ''}
 ${r.descriptors ? html`<p><small>${t('review.descriptors')}: ${r.descriptors}</small></p>` : ''}
-<div class="body">${raw(r.html)}</div>
+<div class="body" dir="auto">${raw(r.html)}</div>
 <p><small>${t('review.responses_line', { corroborations: r.corroborations, counter: r.counterVouches, disputes: r.disputes })}</small></p>
 ${link ? html`<p><a href="/r/${r.id}">${icon('chat')} ${t('review.open')}</a></p>` : ''}
 </article>`;
@@ -66,6 +67,11 @@ ${errorBox(state)}
   });
 }
 
+/** What a phone field says of numbers without "+": they are read as the instance's country's. */
+function phoneHint(ctx: PageContext): string {
+  return ctx.t('layout.phone_local', { country: ctx.country, dial: ltr(`+${callingCode(ctx.country)}`) });
+}
+
 function screeningForm(ctx: PageContext, slug: string, state?: FormState): SafeHtml {
   const { t } = ctx;
   const v = state?.values ?? {};
@@ -74,7 +80,7 @@ function screeningForm(ctx: PageContext, slug: string, state?: FormState): SafeH
 ${errorBox(state)}
 <form method="post" action="/reviews/${slug}/screen" class="stack">${csrfField(ctx)}
 <p class="field"><label for="s-type">${t('review.id_type')}</label><select id="s-type" name="type">${(['phone', 'email', 'handle'] as const).map((k) => html`<option value="${k}" ${v.type === k ? 'selected' : ''}>${t(`review.id_${k}`)}</option>`)}</select></p>
-${field(state, { name: 'value', label: t('review.id_value'), hint: t('review.id_value_hint'), required: true, maxlength: 254, autocomplete: 'off' })}
+${field(state, { name: 'value', label: t('review.id_value'), hint: `${t('review.id_value_hint')} ${phoneHint(ctx)}`, required: true, maxlength: 254, autocomplete: 'off', dir: 'ltr' })}
 ${field(state, { name: 'platform', label: t('review.platform'), hint: t('review.platform_hint'), maxlength: 40 })}
 <button type="submit" class="primary">${icon('search')} ${t('review.screen_submit')}</button></form></section>`;
 }
@@ -144,10 +150,10 @@ ${errorBox(state)}
 <p class="field"><label for="f-rating">${t('review.rating')}</label><select id="f-rating" name="rating"><option value="">—</option>${[5, 4, 3, 2, 1].map((n) => html`<option value="${n}" ${v.rating === String(n) ? 'selected' : ''}>${'★'.repeat(n)}</option>`)}</select></p>
 ${field(state, { name: 'incidentMonth', label: t('review.month'), type: 'month', required: true, value: month })}
 ${areas.length ? html`<p class="field"><label for="f-area">${t('review.area')}</label><select id="f-area" name="area"><option value="">—</option>${areas.map((a) => html`<option value="${a.id}" ${v.area === a.id ? 'selected' : ''}>${a.name}</option>`)}</select></p>` : ''}
-<fieldset><legend>${t('review.identifiers')}</legend><p><small>${t('review.identifiers_hint')}</small></p>
+<fieldset><legend>${t('review.identifiers')}</legend><p><small>${t('review.identifiers_hint')} ${phoneHint(ctx)}</small></p>
 ${Array.from({ length: IDENTIFIER_ROWS }, (_, i) => html`<div class="idrow">
 <label>${t('review.id_type')} <select name="idType${i}">${(['phone', 'email', 'handle'] as const).map((k) => html`<option value="${k}" ${v[`idType${i}`] === k ? 'selected' : ''}>${t(`review.id_${k}`)}</option>`)}</select></label>
-<label>${t('review.id_value')} <input name="idValue${i}" maxlength="254" autocomplete="off" value="${v[`idValue${i}`] ?? ''}"></label>
+<label>${t('review.id_value')} <input name="idValue${i}" maxlength="254" autocomplete="off" dir="ltr" value="${v[`idValue${i}`] ?? ''}"></label>
 <label>${t('review.platform')} <input name="idPlatform${i}" maxlength="40" value="${v[`idPlatform${i}`] ?? ''}"></label>
 ${state?.fieldErrors?.[`identifiers.${i}`] ? html`<span class="problem">${state.fieldErrors[`identifiers.${i}`]}</span>` : ''}</div>`)}
 ${state?.fieldErrors?.identifiers ? html`<span class="problem">${state.fieldErrors.identifiers}</span>` : ''}</fieldset>
@@ -174,7 +180,7 @@ ${r.question ? html`<section class="card"><h2>${t('review.question')}</h2><p>${r
 ${r.mine ? html`<form method="post" action="/r/${r.id}/answer" class="stack">${csrfField(ctx)}${field(state, { name: 'answer', label: t('review.answer'), required: true, maxlength: 2000 })}<button type="submit">${t('review.send_answer')}</button></form>` : ''}</section>` : ''}
 ${r.rejectReason ? html`<p class="notice">${t('review.rejected_because', { reason: r.rejectReason })}</p>` : ''}
 <h2>${t('review.responses')}</h2>
-<ol class="posts">${data.responses.map((s) => html`<li class="post"><header>${t(`review.response_${s.kind}`)} · ${authorLabel(ctx, s.author)} · ${formatDay(ctx, s.createdAt)}</header>${s.html ? html`<div class="body">${raw(s.html)}</div>` : ''}</li>`)}</ol>
+<ol class="posts">${data.responses.map((s) => html`<li class="post"><header>${t(`review.response_${s.kind}`)} · ${authorLabel(ctx, s.author)} · ${formatDay(ctx, s.createdAt)}</header>${s.html ? html`<div class="body" dir="auto">${raw(s.html)}</div>` : ''}</li>`)}</ol>
 ${r.canRespond
   ? html`<section class="card"><h2>${t('review.respond')}</h2>
 <form method="post" action="/r/${r.id}/respond" class="stack">${csrfField(ctx)}

@@ -15,7 +15,8 @@ import {
   type RightsPageDoc,
 } from './rights.collections.js';
 import { resourceFilter, resourceInput, resourcePatchInput, rightsPageInput, rightsSlugSchema, slugInput } from './rights.schemas.js';
-import { placeholderPages, placeholderResource } from './rights.seeds.js';
+import type { Relabel, SeedLanguage } from '../i18n/i18n.js';
+import { placeholderPages, placeholderResource, placeholderResourceKeys } from './rights.seeds.js';
 
 /** A directory this size is shown whole (no paging); more would not help anyone find a clinic on a phone. */
 export const MAX_RESOURCES = 500;
@@ -160,20 +161,33 @@ export class RightsService {
     return area ? this.areas.mustExist(area).id : null;
   }
 
-  /** On the very first start only: neutral placeholders that tell the organisation what to write. */
-  async seed(): Promise<void> {
+  /**
+   * On the very first start only: neutral placeholders that tell the organisation what to write, each page in every
+   * language of the catalogues, the example resource in `language` (the instance's default).
+   */
+  async seed(languages: readonly SeedLanguage[], language: SeedLanguage): Promise<void> {
     const now = Date.now();
     await this.store.transaction(async (tx) => {
       const state = tx.collection(rightsStateCollection);
       if (await state.get('seeded')) return;
       const pageCol = tx.collection(rightsPagesCollection);
-      // English: the placeholders are written in English whatever the instance's language.
-      for (const p of placeholderPages) {
-        await pageCol.insert({ id: newId(), ...p, locale: 'en', html: renderMarkdown(p.body), placeholder: true, createdAt: now, updatedAt: now });
+      for (const version of languages) {
+        for (const p of placeholderPages(version)) {
+          await pageCol.insert({ id: newId(), ...p, locale: version.locale, html: renderMarkdown(p.body), placeholder: true, createdAt: now, updatedAt: now });
+        }
       }
-      await tx.collection(resourcesCollection).insert({ id: newId(), ...placeholderResource, areaId: null, language: 'en', placeholder: true, createdAt: now, updatedAt: now });
+      await tx.collection(resourcesCollection).insert({ id: newId(), ...placeholderResource(language), areaId: null, language: language.locale, placeholder: true, createdAt: now, updatedAt: now });
       await state.insert({ id: 'seeded', at: now });
     });
+  }
+
+  /** The example resource, while nobody has changed it, moves to the language the admin chose at setup. */
+  async relabelPlaceholders(relabel: Relabel): Promise<void> {
+    const fresh = placeholderResource(relabel.to);
+    const untouched = (doc: ResourceDoc) => (Object.keys(placeholderResourceKeys) as (keyof typeof placeholderResourceKeys)[]).every((f) => relabel.untouched(placeholderResourceKeys[f], doc[f]));
+    for (const doc of (await this.resources.find({ orderBy: { field: 'name' }, limit: MAX_RESOURCES })).items) {
+      if (doc.placeholder && untouched(doc)) await this.resources.patch(doc.id, { ...fresh, language: relabel.to.locale, updatedAt: Date.now() });
+    }
   }
 
   /** One entry per page, in the reader's language where it exists; oldest page first, so the seeded order holds and new pages come last. */

@@ -1,5 +1,5 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
-import { csrfField, errorBox, field, formatDay, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import { csrfField, errorBox, field, formatDay, icon, layout, ltrNumbers, type FormState, type PageContext } from '../views/layout.js';
 import type { IconName } from '../views/icons.js';
 import type { AreaView } from '../areas/areas.service.js';
 import { resourceKinds, type ResourceKind } from './rights.collections.js';
@@ -53,7 +53,7 @@ export function rightsIndexPage(ctx: PageContext, data: { pages: readonly Rights
 <p class="lead">${t('rights.intro')}</p>
 ${data.pages.length === 0 ? html`<p>${t('rights.none')}</p>` : ''}
 <ul class="boards">${data.pages.map(
-      (p) => html`<li><a href="/rights/${p.slug}"><strong>${p.title}</strong></a>${p.placeholder ? html` <span class="tag">${t('rights.placeholder')}</span>` : ''}${p.locale === ctx.locale ? '' : html` <small>(${languageName(ctx, p.locale)})</small>`}</li>`,
+      (p) => html`<li><a href="/rights/${p.slug}"><strong><bdi lang="${p.locale}">${p.title}</bdi></strong></a>${p.placeholder ? html` <span class="tag">${t('rights.placeholder')}</span>` : ''}${p.locale === ctx.locale ? '' : html` <small>(${languageName(ctx, p.locale)})</small>`}</li>`,
     )}</ul>
 ${resourcesLink(ctx)}
 ${data.canEdit
@@ -79,10 +79,10 @@ export function rightsPage(ctx: PageContext, page: RightsPageView, canEdit: bool
     title: page.title,
     body: html`${crumbs(ctx)}
 <article lang="${page.locale}">
-<h1>${page.title}</h1>
+<h1 dir="auto">${page.title}</h1>
 ${page.placeholder ? html`<p class="notice">${t('rights.placeholder_notice')}</p>` : ''}
 ${page.locale === ctx.locale ? '' : html`<p class="notice" lang="${ctx.locale}">${t('rights.other_language')}</p>`}
-<div class="body${page.placeholder ? ' placeholder' : ''}">${raw(page.html)}</div>
+<div class="body${page.placeholder ? ' placeholder' : ''}" dir="auto">${raw(page.html)}</div>
 </article>
 <p><small>${t('rights.updated', { date: formatDay(ctx, page.updatedAt) })}</small></p>
 ${others.length
@@ -123,7 +123,7 @@ function resourceItem(ctx: PageContext, r: ResourceView): SafeHtml {
   return html`<li id="r-${r.id}" lang="${r.language}"><h3>${icon(kindIcons[r.kind])} ${r.name}</h3>
 <p lang="${ctx.locale}"><span class="tag">${t(`resources.kind_${r.kind}`)}</span> <span class="tag">${r.area?.name ?? t('resources.everywhere')}</span> <span class="tag">${languageName(ctx, r.language)}</span>${r.placeholder ? html` <span class="tag">${t('rights.placeholder')}</span>` : ''}</p>
 ${r.hours ? html`<p><strong lang="${ctx.locale}">${t('resources.hours')}:</strong> ${r.hours}</p>` : ''}
-${r.contact ? html`<p><strong lang="${ctx.locale}">${t('resources.contact')}:</strong> ${r.contact}</p>` : ''}
+${r.contact ? html`<p><strong lang="${ctx.locale}">${t('resources.contact')}:</strong> <bdi>${ltrNumbers(r.contact)}</bdi></p>` : ''}
 ${r.description ? html`<p>${r.description}</p>` : ''}</li>`;
 }
 

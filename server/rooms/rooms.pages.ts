@@ -57,7 +57,7 @@ export function roomsPages(ctx: AppContext): express.Router {
   router.post(
     '/rooms',
     formPost(async (req, res) => {
-      const room = await rooms.create(req.account, req.memberKey, lastValues(formBody(req)));
+      const room = await rooms.create(req.account, req.memberKey, lastValues(formBody(req, ['retentionDays'])));
       res.redirect(303, `/rooms/${room.id}/manage`);
     }, renderNew),
   );
@@ -188,19 +188,19 @@ export function roomsPages(ctx: AppContext): express.Router {
 
   manage('requests/:target/approve', 'requests', (req, id, target) => membership.decideRequest(req.account, req.memberKey, id, target, true));
   manage('requests/:target/refuse', 'requests', (req, id, target) => membership.decideRequest(req.account, req.memberKey, id, target, false));
-  manage('members/:target/mute', 'members', (req, id, target) => membership.mute(req.account, req.memberKey, id, target, formBody(req)));
+  manage('members/:target/mute', 'members', (req, id, target) => membership.mute(req.account, req.memberKey, id, target, formBody(req, ['minutes'])));
   manage('members/:target/facilitator', 'members', (req, id, target) => membership.makeFacilitator(req.account, req.memberKey, id, target));
   manage('members/:target/remove', 'members', (req, id, target) => membership.remove(req.account, req.memberKey, id, target));
   manage('invites/:target/revoke', 'invites', (req, id, target) => membership.revokeInvite(req.account, req.memberKey, id, target));
   manage('reports/:target/dismiss', 'reports', (req, id, target) => messages.dismissReport(req.account, req.memberKey, id, target));
   manage('pins', 'pins', (req, id) => pins.pin(req.account, req.memberKey, id, formBody(req)));
-  manage('settings', 'settings', (req, id) => rooms.update(req.account, req.memberKey, id, lastValues(formBody(req))));
+  manage('settings', 'settings', (req, id) => rooms.update(req.account, req.memberKey, id, lastValues(formBody(req, ['retentionDays']))));
 
   // The code is shown on the answer to this post and never again, so no redirect.
   router.post(
     '/rooms/:id/manage/invites',
     formPost(async (req, res) => {
-      const made = await membership.createInvite(req.account, req.memberKey, param(req.params.id), formBody(req));
+      const made = await membership.createInvite(req.account, req.memberKey, param(req.params.id), formBody(req, ['days']));
       sendPage(res, managePage(ctx.page(req), { ...(await manageData(req)), newCode: { code: made.code, expiresAt: made.invite.expiresAt } }), 201);
     }, renderManage('invites')),
   );

@@ -19,8 +19,7 @@ export const isId = (value: unknown): value is string => typeof value === 'strin
 /** Form checkboxes arrive as "on"/"true"/"1"; JSON sends booleans. */
 const flag = z.union([z.boolean(), z.enum(['on', 'true', '1', 'false', '0', '']).transform((v) => v === 'on' || v === 'true' || v === '1')]);
 
-/** Forms send the number as text. */
-const retention = z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.literal([...retentionChoices]));
+const retention = z.literal([...retentionChoices]);
 
 /**
  * Letters, digits, spaces and a few marks, nothing else: no "@", so that an
@@ -95,11 +94,11 @@ export const joinInput = z.strictObject({
   displayMode: displayMode.default('alias'),
 });
 
-export const inviteInput = z.strictObject({ days: z.coerce.number().int().min(1).max(30).default(7) });
+export const inviteInput = z.strictObject({ days: z.number().int().min(1).max(30).default(7) });
 
 export const muteInput = z.strictObject({
   /** 0 lifts the mute. */
-  minutes: z.coerce.number().int().min(0).max(30 * 24 * 60),
+  minutes: z.number().int().min(0).max(30 * 24 * 60),
 });
 
 export const pinMessageInput = z.strictObject({ messageId: id });

@@ -1,5 +1,5 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
-import { csrfField, errorBox, field, formatDay, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import { csrfField, errorBox, field, formatDay, formatDuration, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
 import { reactionEmoji, reactionKinds } from '../forums/reactions.js';
 import { reportReasons } from '../moderation/report-reasons.js';
 import { retentionChoices } from './rooms.collections.js';
@@ -21,7 +21,7 @@ export function authorLabel(ctx: PageContext, author: AuthorView | null): SafeHt
   return html`<span class="author">${author.kind === 'pseudonym' ? `@${author.label}` : author.label}</span>`;
 }
 
-const retentionLabel = (ctx: PageContext, days: number) => (days === 1 ? ctx.t('room.retention_24h') : ctx.t('room.retention_days', { days }));
+const retentionLabel = (ctx: PageContext, days: number) => (days === 1 ? ctx.t('room.retention_24h') : formatDuration(ctx, days * 1440));
 
 /** How the member wants to appear in a room they are joining. */
 function appearanceFields(ctx: PageContext, state?: FormState): SafeHtml {
@@ -151,7 +151,7 @@ export function messageItem(ctx: PageContext, m: MemberMessageView, options: Mes
   return html`<li id="m-${m.id}" class="message${m.mine ? ' mine' : ''}" data-cursor="${m.cursor}">
 <header>${authorLabel(ctx, m.author)}${m.mine ? html` <small>(${t('post.you')})</small>` : ''} · <time datetime="${new Date(m.createdAt).toISOString()}">${formatTime(ctx, m.createdAt)}</time>${m.editedAt ? html` · <small>${t('post.edited')}</small>` : ''}</header>
 ${m.replyTo ? html`<blockquote class="quote"><a href="#m-${m.replyTo.id}">${authorLabel(ctx, m.replyTo.author)}</a>: ${m.replyTo.excerpt ?? t('room.message_gone')}</blockquote>` : ''}
-<div class="body">${raw(m.html)}</div>
+<div class="body" dir="auto">${raw(m.html)}</div>
 <form method="post" action="${base}/m/${m.id}/react" class="reactions">${csrfField(ctx)}${reactionButtons(ctx, m)}</form>
 <p class="actions"><a href="${base}?reply=${m.id}#send">${icon('reply')} ${t('room.reply')}</a>
 ${m.mine ? html`<a href="${base}/m/${m.id}/edit">${icon('edit')} ${t('post.edit')}</a>` : html`<a href="${base}/m/${m.id}/report">${icon('flag')} ${t('post.report')}</a>`}
@@ -172,7 +172,7 @@ function messageTemplate(ctx: PageContext, options: MessageOptions): SafeHtml {
   return html`<template id="message-template"><li class="message">
 <header><span class="author"></span> <small class="only-mine">(${t('post.you')})</small> · <time></time></header>
 <blockquote class="quote"><a href="#m-MID"><span class="author"></span></a>: <span class="excerpt"></span></blockquote>
-<div class="body"></div>
+<div class="body" dir="auto"></div>
 <form method="post" action="${base}/m/MID/react" class="reactions">${csrfField(ctx)}${reactionButtons(ctx, zero)}</form>
 <p class="actions"><a href="${base}?reply=MID#send">${icon('reply')} ${t('room.reply')}</a>
 <a class="only-mine" href="${base}/m/MID/edit">${icon('edit')} ${t('post.edit')}</a><a class="only-others" href="${base}/m/MID/report">${icon('flag')} ${t('post.report')}</a>
@@ -184,7 +184,7 @@ ${options.facilitator ? html`<form method="post" action="${base}/m/MID/pin" clas
 function pinItems(ctx: PageContext, room: RoomView, pins: readonly PinView[]): SafeHtml {
   const facilitator = room.membership.role === 'facilitator';
   return html`${pins.map(
-    (p) => html`<li>${p.title ? html`<strong>${p.title}</strong>` : authorLabel(ctx, p.author)}<div class="body">${raw(p.html)}</div>
+    (p) => html`<li>${p.title ? html`<strong>${p.title}</strong>` : authorLabel(ctx, p.author)}<div class="body" dir="auto">${raw(p.html)}</div>
 ${facilitator ? html`<form method="post" action="/rooms/${room.id}/pins/${p.id}/remove" class="inline">${csrfField(ctx)}<button type="submit" class="link">${icon('trash')} ${ctx.t('room.unpin')}</button></form>` : ''}</li>`,
   )}`;
 }
@@ -355,7 +355,7 @@ ${m.role === 'member'
   ? html`<p class="actions">${post(
       `members/${m.id}/mute`,
       html`${icon('lock')} ${t('room.mute')}`,
-      html`<label class="visually-hidden" for="mute-${m.id}">${t('room.mute_for')}</label><select id="mute-${m.id}" name="minutes">${muteChoices.map((c) => html`<option value="${c}">${t('room.mute_minutes', { minutes: c })}</option>`)}<option value="0">${t('room.unmute')}</option></select> `,
+      html`<label class="visually-hidden" for="mute-${m.id}">${t('room.mute_for')}</label><select id="mute-${m.id}" name="minutes">${muteChoices.map((c) => html`<option value="${c}">${formatDuration(ctx, c)}</option>`)}<option value="0">${t('room.unmute')}</option></select> `,
     )}
 ${post(`members/${m.id}/facilitator`, html`${icon('shield')} ${t('room.make_facilitator')}`)}
 ${post(`members/${m.id}/remove`, html`${icon('trash')} ${t('room.remove')}`, '', 'danger')}</p>`
@@ -365,7 +365,7 @@ ${post(`members/${m.id}/remove`, html`${icon('trash')} ${t('room.remove')}`, '',
 <section id="invites" class="card"><h2>${icon('key')} ${t('room.invites')}</h2>${box('invites')}
 ${data.newCode ? html`<div class="success" role="status"><p>${t('room.invite_made', { until: formatDay(ctx, data.newCode.expiresAt) })}</p><p><code class="token">${data.newCode.code}</code></p></div>` : ''}
 <form method="post" action="${base}/invites" class="stack">${csrfField(ctx)}
-<p class="field"><label for="f-days">${t('room.invite_days')}</label><select id="f-days" name="days">${[1, 7, 30].map((d) => html`<option value="${d}" ${d === 7 ? 'selected' : ''}>${t('room.retention_days', { days: d })}</option>`)}</select></p>
+<p class="field"><label for="f-days">${t('room.invite_days')}</label><select id="f-days" name="days">${[1, 7, 30].map((d) => html`<option value="${d}" ${d === 7 ? 'selected' : ''}>${formatDuration(ctx, d * 1440)}</option>`)}</select></p>
 <button type="submit">${icon('plus')} ${t('room.new_invite')}</button></form>
 <ul class="list">${data.invites.map((i) => html`<li>${t('room.invite_line', { until: formatTime(ctx, i.expiresAt) })} ${post(`invites/${i.id}/revoke`, html`${t('room.revoke')}`)}</li>`)}</ul></section>
 
@@ -374,7 +374,7 @@ ${data.reports.length === 0 ? html`<p>${t('mod.no_reports')}</p>` : ''}
 <ul class="list">${data.reports.map(
       (r) => html`<li><p><strong>${t(`report.reason_${r.reason}`)}</strong> · <small>${formatTime(ctx, r.createdAt)}</small></p>
 ${r.note ? html`<blockquote>${r.note}</blockquote>` : ''}
-${r.message ? html`<div class="post">${authorLabel(ctx, r.message.author)}<div class="body">${raw(r.message.html)}</div></div>` : ''}
+${r.message ? html`<div class="post">${authorLabel(ctx, r.message.author)}<div class="body" dir="auto">${raw(r.message.html)}</div></div>` : ''}
 <p class="actions">${post(`reports/${r.id}/dismiss`, html`${t('mod.dismiss')}`)}
 ${r.message ? html`<form method="post" action="/rooms/${room.id}/m/${r.message.id}/delete" class="inline">${csrfField(ctx)}<input type="hidden" name="back" value="manage"><button type="submit" class="danger">${icon('trash')} ${t('room.delete')}</button></form>` : ''}
 ${r.memberId ? html`<a href="#member-${r.memberId}">${t('room.to_member')}</a>` : ''}</p></li>`,

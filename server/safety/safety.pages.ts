@@ -20,7 +20,7 @@ export function safetyPages(ctx: AppContext): express.Router {
     '/safety/checkins',
     formPost(
       async (req, res) => {
-        const body = formBody(req);
+        const body = formBody(req, ['expectedEnd', 'minutes']);
         const checkin = await safety.startCheckin(req.account, { ...body, buddies: list(body.buddies) });
         res.redirect(303, `/safety/checkins/${checkin.id}`);
       },
@@ -46,7 +46,7 @@ export function safetyPages(ctx: AppContext): express.Router {
       formRedirect(act, (req) => `/safety/checkins/${param(req.params.id)}`, renderCheckin),
     );
   checkinAction('safe', (req) => safety.closeCheckin(req.account, param(req.params.id)));
-  checkinAction('extend', (req) => safety.extendCheckin(req.account, param(req.params.id), formBody(req)));
+  checkinAction('extend', (req) => safety.extendCheckin(req.account, param(req.params.id), formBody(req, ['minutes'])));
   checkinAction('handling', (req) => safety.handle(req.account, param(req.params.id)));
 
   const renderBuddies = async (req: Request, state?: FormState, done?: string) => buddiesPage(ctx.page(req), await safety.buddies(req.account), state, done);
@@ -67,7 +67,7 @@ export function safetyPages(ctx: AppContext): express.Router {
   router.get('/safety/alerts', handle(async (req, res) => sendPage(res, await renderAlerts(req))));
   router.post(
     '/safety/alerts',
-    formRedirect((req) => safety.postAlert(req.account, formBody(req)), '/safety/alerts', renderAlerts),
+    formRedirect((req) => safety.postAlert(req.account, formBody(req, ['hours'])), '/safety/alerts', renderAlerts),
   );
   router.post(
     '/safety/alerts/:id/remove',

@@ -8,8 +8,8 @@ export const buddyRequestInput = z.strictObject({ handle: z.string().trim().min(
 
 export const checkinInput = z.strictObject({
   /** When the booking should be over: ISO date-time, or minutes from now. */
-  expectedEnd: z.preprocess(blank, z.coerce.number().int().optional()),
-  minutes: z.preprocess(blank, z.coerce.number().int().min(-1440).max(100_000).optional()),
+  expectedEnd: z.preprocess(blank, z.number().int().optional()),
+  minutes: z.preprocess(blank, z.number().int().min(-1440).max(100_000).optional()),
   notes: z.string().trim().max(2000).default(''),
   buddies: z.preprocess(list, z.array(z.string().trim().min(1).max(100)).min(1, 'validation.buddy_needed').max(10)),
   /** A client identifier, only when the worker gives one: the buddies see a masked hint of it; it is not stored. */
@@ -21,13 +21,13 @@ export const checkinInput = z.strictObject({
   ),
 });
 
-export const extendInput = z.strictObject({ minutes: z.coerce.number().int().min(5).max(720) });
+export const extendInput = z.strictObject({ minutes: z.number().int().min(5).max(720) });
 
 export const alertInput = z.strictObject({
   area: z.preprocess(blank, z.string({ error: 'validation.area_needed' }).min(1, 'validation.area_needed').max(64)),
   kind: z.enum(alertKinds as [AlertKind, ...AlertKind[]]),
   text: z.string().trim().min(3).max(500),
-  hours: z.preprocess(blank, z.coerce.number().int().min(1).max(168).default(24)),
+  hours: z.preprocess(blank, z.number().int().min(1).max(168).default(24)),
 });
 
 export const incidentInput = z.strictObject({

@@ -1,5 +1,5 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
-import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import { csrfField, errorBox, field, formatDuration, formatRelative, formatTime, icon, layout, ltr, ltrNumbers, type FormState, type PageContext } from '../views/layout.js';
 import type { AreaView } from '../areas/areas.service.js';
 import { alertKinds, incidentKinds, type IncidentDoc } from './safety.collections.js';
 import type { AlertView, BuddyView, CheckinView } from './safety.service.js';
@@ -31,7 +31,7 @@ function nextSteps(ctx: PageContext, c: CheckinView): SafeHtml {
     ? html`${t('safety.last_notes', { time: formatTime(ctx, steps.notesAt ?? c.expectedEnd) })}<p class="notice">${steps.notes}</p>`
     : t('safety.no_notes')}</li>
 ${steps.otherBuddies.length ? html`<li>${t('safety.other_buddies', { handles: steps.otherBuddies.join(', ') })}</li>` : ''}
-<li>${steps.contact ? html`${t('safety.org_contact')}<p class="keep-lines">${steps.contact}</p>` : t('safety.no_org_contact')}</li>
+<li>${steps.contact ? html`${t('safety.org_contact')}<p class="keep-lines" dir="auto">${ltrNumbers(steps.contact)}</p>` : t('safety.no_org_contact')}</li>
 </ol>
 <p>${c.handledBy.length ? t('safety.handled_by', { handles: c.handledBy.join(', ') }) : t('safety.nobody_handling')}</p></section>`;
 }
@@ -61,7 +61,7 @@ ${active.length ? sosForm(ctx) : html`<p class="notice">${t('safety.need_buddy')
 <p>${t('safety.checkin_explain')}</p>
 ${errorBox(s('checkin'))}
 <form method="post" action="/safety/checkins" class="stack">${csrfField(ctx)}
-<p class="field"><label for="c-min">${t('safety.how_long')}</label><select id="c-min" name="minutes">${[10, 15, 30, 60, 90, 120, 180, 240, 360, 480, 720].map((m) => html`<option value="${m}" ${m === 60 ? 'selected' : ''}>${t('safety.minutes', { count: m })}</option>`)}</select></p>
+<p class="field"><label for="c-min">${t('safety.how_long')}</label><select id="c-min" name="minutes">${[10, 15, 30, 60, 90, 120, 180, 240, 360, 480, 720].map((m) => html`<option value="${m}" ${m === 60 ? 'selected' : ''}>${formatDuration(ctx, m)}</option>`)}</select></p>
 <fieldset><legend>${t('safety.which_buddies')}</legend>${active.length ? active.map((b) => html`<label class="check"><input type="checkbox" name="buddies" value="${b.handle}" ${chosen.has(b.handle) || !state ? 'checked' : ''}> ${b.displayName}</label>`) : html`<p>${t('safety.no_buddies')}</p>`}</fieldset>
 ${field(s('checkin'), { name: 'notes', label: t('safety.notes'), hint: t('safety.notes_hint'), maxlength: 2000 })}
 <button type="submit" class="primary">${icon('check')} ${t('safety.start')}</button></form></section>
@@ -103,16 +103,16 @@ export function checkinPage(ctx: PageContext, c: CheckinView, state?: FormState)
     body: html`<nav class="crumbs"><a href="/safety">${icon('shield')} ${t('safety.title')}</a></nav>
 <h1>⏱️ ${t('safety.checkin')}</h1>
 ${c.status === 'alerted' ? html`<p class="error" role="alert">🆘 ${alarm}</p>` : ''}
-<p><strong>${t(`safety.status_${c.status}`)}</strong> · ${t('safety.until', { time: formatTime(ctx, c.expectedEnd) })}</p>
+<p><strong>${t(`safety.status_${c.status}`)}</strong> · ${t('safety.until', { time: formatTime(ctx, c.expectedEnd) })} (<time datetime="${new Date(c.expectedEnd).toISOString()}">${formatRelative(ctx, c.expectedEnd)}</time>)</p>
 ${c.mine ? '' : html`<p>${t('safety.from', { handle: c.owner?.handle ?? '?' })}</p>`}
 <p>${t('safety.buddies')}: ${c.buddies.join(', ')}</p>
 ${c.notes && !c.nextSteps ? html`<p class="notice">${c.notes}</p>` : ''}
-${c.clientHint ? html`<p><small>${t('safety.client_hint', { hint: c.clientHint })}</small></p>` : ''}
+${c.clientHint ? html`<p><small>${t('safety.client_hint', { hint: ltr(c.clientHint) })}</small></p>` : ''}
 ${c.nextSteps ? nextSteps(ctx, c) : c.handledBy.length ? html`<p class="success">${t('safety.handled_by', { handles: c.handledBy.join(', ') })}</p>` : ''}
 ${errorBox(state)}
 ${c.mine && c.status !== 'closed'
   ? html`<form method="post" action="/safety/checkins/${c.id}/safe">${csrfField(ctx)}<button type="submit" class="primary big">✅ ${t('safety.im_safe')}</button></form>
-${c.status === 'open' ? html`<form method="post" action="/safety/checkins/${c.id}/extend" class="stack">${csrfField(ctx)}<p class="field"><label for="e-min">${t('safety.extend')}</label><select id="e-min" name="minutes">${[15, 30, 60, 120].map((m) => html`<option value="${m}">${t('safety.minutes', { count: m })}</option>`)}</select></p><button type="submit">${t('safety.extend')}</button></form>` : ''}
+${c.status === 'open' ? html`<form method="post" action="/safety/checkins/${c.id}/extend" class="stack">${csrfField(ctx)}<p class="field"><label for="e-min">${t('safety.extend')}</label><select id="e-min" name="minutes">${[15, 30, 60, 120].map((m) => html`<option value="${m}">${formatDuration(ctx, m)}</option>`)}</select></p><button type="submit">${t('safety.extend')}</button></form>` : ''}
 ${sosForm(ctx)}`
   : ''}
 ${!c.mine && c.status === 'alerted' ? html`<form method="post" action="/safety/checkins/${c.id}/handling">${csrfField(ctx)}<button type="submit" class="primary big">🙋 ${t('safety.handling')}</button></form>` : ''}`,
@@ -137,7 +137,7 @@ ${areas.length === 0 ? html`<p class="notice">${t('safety.no_areas')}</p>` : ''}
 <p class="field"><label for="a-area">${t('review.area')}</label><select id="a-area" name="area"><option value="">—</option>${areas.map((a) => html`<option value="${a.id}" ${state?.values?.area === a.id ? 'selected' : ''}>${a.name}</option>`)}</select>${state?.fieldErrors?.area ? html`<span class="problem">${state.fieldErrors.area}</span>` : ''}</p>
 <p class="field"><label for="a-kind">${t('review.kind')}</label><select id="a-kind" name="kind">${alertKinds.map((k) => html`<option value="${k}">${t(`safety.alert_${k}`)}</option>`)}</select></p>
 ${field(state, { name: 'text', label: t('safety.alert_text'), required: true, maxlength: 500 })}
-<p class="field"><label for="a-hours">${t('safety.alert_hours')}</label><select id="a-hours" name="hours">${[6, 24, 72, 168].map((h) => html`<option value="${h}" ${h === 24 ? 'selected' : ''}>${t('safety.hours', { count: h })}</option>`)}</select></p>
+<p class="field"><label for="a-hours">${t('safety.alert_hours')}</label><select id="a-hours" name="hours">${[6, 24, 72, 168].map((h) => html`<option value="${h}" ${h === 24 ? 'selected' : ''}>${formatDuration(ctx, h * 60)}</option>`)}</select></p>
 <button type="submit" class="primary">${icon('flag')} ${t('safety.post_alert')}</button></form></section>`,
   });
 }
@@ -171,10 +171,10 @@ export function incidentPage(ctx: PageContext, incident: IncidentView, responder
 <p><strong>${t(`safety.istatus_${incident.status}`)}</strong> · ${formatTime(ctx, incident.createdAt)}${incident.reporter ? html` · ${incident.reporter}` : ''}</p>
 <p class="notice">${incident.description}</p>
 ${incident.help ? html`<p><strong>${t('safety.help_wanted')}:</strong> ${incident.help}</p>` : ''}
-${incident.contact ? html`<p><strong>${t('safety.contact')}:</strong> ${incident.contact}</p>` : ''}
+${incident.contact ? html`<p><strong>${t('safety.contact')}:</strong> <bdi>${ltrNumbers(incident.contact)}</bdi></p>` : ''}
 ${incident.mine ? html`<p><a href="/safety/incidents/${incident.id}/print">${t('safety.print')}</a></p>` : ''}
 <h2>${t('safety.thread')}</h2>
-<ol class="posts">${incident.messages.map((m) => html`<li class="post${m.internal ? ' muted' : ''}"><header>${m.fromResponder ? t('safety.responder') : t('safety.member')}${m.internal ? html` · <strong>${t('safety.internal')}</strong>` : ''} · ${formatTime(ctx, m.createdAt)}</header><div class="body">${raw(m.html)}</div></li>`)}</ol>
+<ol class="posts">${incident.messages.map((m) => html`<li class="post${m.internal ? ' muted' : ''}"><header>${m.fromResponder ? t('safety.responder') : t('safety.member')}${m.internal ? html` · <strong>${t('safety.internal')}</strong>` : ''} · ${formatTime(ctx, m.createdAt)}</header><div class="body" dir="auto">${raw(m.html)}</div></li>`)}</ol>
 ${errorBox(state)}
 ${incident.status !== 'closed'
   ? html`<form method="post" action="/safety/incidents/${incident.id}/messages" class="stack">${csrfField(ctx)}

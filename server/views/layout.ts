@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { MessageParams } from '../core/errors.js';
 import type { I18n } from '../i18n/i18n.js';
+import * as format from '../i18n/format.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
 import type { IconName } from './icons.js';
 
@@ -17,6 +18,8 @@ export interface PageSite {
   readonly icon: string;
   readonly quickExitUrl: string;
   readonly offeredLocales: readonly string[];
+  /** ISO 3166 code of the instance's country: phone numbers without "+" are read as its numbers. */
+  readonly country: string;
 }
 
 /** What every page needs to know about the request, taken once from it. */
@@ -36,6 +39,8 @@ export interface PageContext {
   readonly favicon: string;
   /** Where the quick-exit button leads. */
   readonly quickExitUrl: string;
+  /** ISO 3166 code of the instance's country, which phone fields offer for numbers without "+". */
+  readonly country: string;
   readonly account: { readonly id: string; readonly handle: string; readonly role: string; readonly status: string; readonly suspendedUntil: number | null } | null;
   readonly languages: readonly { readonly tag: string; readonly name: string }[];
   readonly unseenNotifications: number;
@@ -53,6 +58,7 @@ export function pageContext(req: Request, i18n: I18n, site: PageSite): PageConte
     genericTitles: site.genericTitles,
     favicon: site.icon,
     quickExitUrl: site.quickExitUrl,
+    country: site.country,
     account: req.account
       ? {
           id: req.account.id,
@@ -71,24 +77,25 @@ export function icon(name: IconName): SafeHtml {
   return html`<svg class="icon" aria-hidden="true" focusable="false"><use href="/assets/icons.svg#${name}"/></svg>`;
 }
 
-// Building a formatter costs far more than using one (and holds native memory): one per locale and style.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(locale: string, style: 'day' | 'time'): Intl.DateTimeFormat {
-  const key = `${locale}|${style}`;
-  let found = formatters.get(key);
-  if (!found) {
-    found = new Intl.DateTimeFormat(locale, style === 'day' ? { dateStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' });
-    formatters.set(key, found);
-  }
-  return found;
-}
-
 export function formatDay(ctx: PageContext, ms: number): string {
-  return formatter(ctx.locale, 'day').format(ms);
+  return format.formatDay(ctx.locale, ms);
 }
 
 export function formatTime(ctx: PageContext, ms: number): string {
-  return formatter(ctx.locale, 'time').format(ms);
+  return format.formatTime(ctx.locale, ms);
+}
+
+/** How long ago or ahead a moment is ("in 2 hours", "yesterday"), as of `now`. */
+export function formatRelative(ctx: PageContext, ms: number, now: number = Date.now()): string {
+  return format.formatRelative(ctx.locale, ms, now);
+}
+
+export function formatDuration(ctx: PageContext, minutes: number): string {
+  return format.formatDuration(ctx.locale, minutes);
+}
+
+export function formatNumber(ctx: PageContext, value: number): string {
+  return format.formatNumber(ctx.locale, value);
 }
 
 /** Signed-in members get live buddy alerts on every page; the socket.io client is shared with the page's own scripts. */
@@ -102,6 +109,31 @@ function pageScripts(ctx: PageContext, own: readonly string[]): string[] {
   const io = scripts.indexOf('vendor/socket.io.min.js');
   if (io >= 0 && !scripts.includes('socket.js')) scripts.splice(io + 1, 0, 'socket.js');
   return scripts;
+}
+
+/**
+ * Text that reads left to right whatever the page's direction (a phone number, "+20"), for a message parameter: the
+ * Unicode isolates do in plain text what <bdi dir="ltr"> does in markup, so that an Arabic page shows "+20 100 123 4567"
+ * in its order instead of moving the "+" to the end.
+ */
+export function ltr(text: string): string {
+  return `\u2066${text}\u2069`;
+}
+
+// A phone number as people write it: an optional "+", then digits in groups split by spaces, dots, dashes or brackets.
+const PHONE_LIKE = /\+?\(?\d[\d \t().-]{4,}\d/g;
+
+/**
+ * Plain text in which every phone number keeps its order on a right-to-left page: an Arabic sentence around
+ * "+20 100 123 4567" would otherwise show the digit groups from right to left and the "+" at the far end.
+ */
+export function ltrNumbers(text: string): string {
+  return text.replace(PHONE_LIKE, (number) => ltr(number));
+}
+
+/** One of the main places in the compact header: an icon above a short label. */
+function place(href: string, name: IconName, label: string): SafeHtml {
+  return html`<a href="${href}">${icon(name)}<span>${label}</span></a>`;
 }
 
 export interface PageOptions {
@@ -140,23 +172,21 @@ ${options.head ?? ''}
 <aside aria-label="${t('layout.quick_exit')}"><a id="quick-exit" class="quick-exit" href="${ctx.quickExitUrl}" rel="noreferrer" data-exit-url="${ctx.quickExitUrl}" title="${t('layout.quick_exit_hint')}">${icon('door')}<span>${t('layout.quick_exit')}</span></a></aside>
 <header class="top">
   <a class="skip" href="#main">${t('layout.skip')}</a>
-  <a class="brand" href="/">${icon('home')}<span>${ctx.instanceName}</span></a>
-  <nav aria-label="${t('layout.nav')}">
+  <a class="brand" href="/">${icon('home')}<bdi>${ctx.instanceName}</bdi></a>
+  <nav aria-label="${t('layout.nav')}" class="places">
     ${account
-      ? html`<a href="/search">${icon('search')}<span>${t('nav.search')}</span></a>
+      ? html`${place('/rooms', 'chat', t('nav.rooms'))}${place('/reviews', 'search', t('nav.screening'))}${place('/safety', 'shield', t('nav.safety'))}${place('/search', 'search', t('nav.search'))}
+        <details class="menu"><summary>${icon('list')}<span>${t('layout.menu')}</span></summary>
+        <div class="menu-items">
         <a href="/rights">${icon('scales')}<span>${t('nav.rights')}</span></a>
-        <a href="/rooms">${icon('chat')}<span>${t('nav.rooms')}</span></a>
-        <a href="/reviews">${icon('search')}<span>${t('nav.screening')}</span></a>
-        <a href="/safety">${icon('shield')}<span>${t('nav.safety')}</span></a>
-        <a href="/settings">${icon('settings')}<span>${account.handle}</span></a>
+        <a href="/notifications">${icon('flag')}<span>${t('notification.title')}</span></a>
+        <a href="/settings">${icon('settings')}<bdi>${account.handle}</bdi></a>
         ${account.role === 'admin' || account.role === 'moderator'
           ? html`<a href="/mod">${icon('flag')}<span>${t('nav.moderation')}</span></a><a href="/admin">${icon('shield')}<span>${t('nav.admin')}</span></a>`
           : ''}
-        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${ctx.csrfToken}"><button type="submit" class="link">${icon('logout')}<span>${t('nav.logout')}</span></button></form>`
-      : html`<a href="/search">${icon('search')}<span>${t('nav.search')}</span></a>
-        <a href="/rights">${icon('scales')}<span>${t('nav.rights')}</span></a>
-        <a href="/login">${icon('login')}<span>${t('nav.login')}</span></a>
-        <a href="/signup">${icon('user')}<span>${t('nav.signup')}</span></a>`}
+        <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${ctx.csrfToken}"><button type="submit" class="link">${icon('logout')}<span>${t('nav.logout')}</span></button></form>
+        </div></details>`
+      : html`${place('/search', 'search', t('nav.search'))}${place('/rights', 'scales', t('nav.rights'))}${place('/login', 'login', t('nav.login'))}${place('/signup', 'user', t('nav.signup'))}`}
   </nav>
 </header>
 ${ctx.unseenNotifications > 0 ? html`<p class="notice" role="status"><a href="/notifications">${icon('flag')} ${t('notification.banner', { count: ctx.unseenNotifications })}</a></p>` : ''}
@@ -193,7 +223,20 @@ export function errorBox(state: FormState | undefined): SafeHtml {
 
 export function field(
   state: FormState | undefined,
-  options: { name: string; label: string; type?: string; hint?: string; autocomplete?: string; required?: boolean; maxlength?: number; value?: string },
+  options: {
+    name: string;
+    label: string;
+    type?: string;
+    hint?: string;
+    autocomplete?: string;
+    required?: boolean;
+    maxlength?: number;
+    value?: string;
+    /** Checked by the browser before the form is sent (an HTML pattern); `title` is what it says when it fails. */
+    pattern?: { readonly regex: string; readonly title: string };
+    /** Text in another direction than the page's (a phone number on an Arabic page), or "auto" for the person's own. */
+    dir?: 'ltr' | 'auto';
+  },
 ): SafeHtml {
   const problem = state?.fieldErrors?.[options.name];
   const id = `f-${options.name}`;
@@ -203,7 +246,8 @@ export function field(
   ${options.hint ? html`<small id="${id}-hint">${options.hint}</small>` : ''}
   <input id="${id}" name="${options.name}" type="${options.type ?? 'text'}" value="${value}"
     ${options.autocomplete ? html`autocomplete="${options.autocomplete}"` : ''} ${options.required ? 'required' : ''}
-    ${options.maxlength ? html`maxlength="${options.maxlength}"` : ''}
+    ${options.maxlength ? html`maxlength="${options.maxlength}"` : ''} ${options.pattern ? html`pattern="${options.pattern.regex}" title="${options.pattern.title}"` : ''}
+    ${options.dir ? html`dir="${options.dir}"` : ''}
     ${options.hint ? html`aria-describedby="${id}-hint"` : ''} ${problem ? 'aria-invalid="true"' : ''}>
   ${problem ? html`<span class="problem">${problem}</span>` : ''}
 </p>`;

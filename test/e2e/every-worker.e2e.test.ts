@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium as playwright, type Locator, type Page } from 'playwright-core';
 import { projectRoot } from '../../server/paths.js';
+import { formatDuration } from '../../server/i18n/format.js';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { handle, PASS } from '../helpers/client.js';
 import { member, type Person as ApiPerson } from '../helpers/people.js';
@@ -216,7 +217,7 @@ describe('every worker can use it, in Chromium', function () {
         assert.equal(await page.locator('ol.codes li').count(), 10);
         await looksRight(page, 'recovery codes');
         await tapAndLoad(page, page.getByRole('link', { name: t('codes.done') }));
-        await mainNav(page).getByRole('link', { name: who }).waitFor();
+        await mainNav(page).getByRole('link', { name: who, includeHidden: true }).waitFor({ state: 'attached' });
         await looksRight(page, 'home, signed in');
       });
 
@@ -272,7 +273,7 @@ describe('every worker can use it, in Chromium', function () {
         assert.equal(accepted.status, 201, accepted.text);
 
         await tapAndLoad(page, page.getByRole('main').getByRole('link', { name: t('safety.title') }).first());
-        await page.getByLabel(t('safety.how_long')).selectOption({ label: t('safety.minutes', { count: 90 }) });
+        await page.getByLabel(t('safety.how_long')).selectOption({ label: formatDuration(tag, 90) });
         await page.getByLabel(t('safety.notes')).fill(tag === 'ar' ? 'الفندق الأزرق، الطابق الثاني' : 'အပြာရောင် ဟိုတယ်၊ ဒုတိယထပ်');
         await tapAndLoad(page, page.getByRole('button', { name: t('safety.start') }));
         assert.match(new URL(page.url()).pathname, /^\/safety\/checkins\/[A-Za-z0-9_-]+$/);

@@ -10,9 +10,20 @@ const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
 const en = read('en.json');
 const keys = (c: Record<string, unknown>) => Object.keys(c).filter((k) => k !== '$meta');
 
-/** The names of the {placeholders} a message uses. */
+type MessageElement = ReturnType<IntlMessageFormat['getAst']>[number];
+
+/** The names of the {placeholders} a message uses, read from its parsed form (a select's options are words, not names). */
 function placeholders(message: string): string[] {
-  return [...new Set([...message.matchAll(/\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,}]/g)].map((m) => m[1]!))].sort();
+  const names = new Set<string>();
+  const visit = (elements: readonly MessageElement[]): void => {
+    for (const element of elements) {
+      if ('value' in element && typeof element.value === 'string' && element.type !== 0) names.add(element.value);
+      if ('options' in element) for (const option of Object.values(element.options)) visit(option.value);
+      if ('children' in element) visit(element.children);
+    }
+  };
+  visit(new IntlMessageFormat(message, 'en', undefined, { ignoreTag: true }).getAst());
+  return [...names].sort();
 }
 
 describe('message catalogues', () => {

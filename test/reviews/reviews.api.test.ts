@@ -128,7 +128,7 @@ describe('client review boards API', () => {
   describe('bad input', () => {
     const countReviews = () => inst.parasol.ctx.store.collection(reviewsCollection).count();
     const cases: [string, Record<string, unknown>, RegExp][] = [
-      ['an unparseable phone number', warning({ identifiers: [{ type: 'phone', value: 'call me maybe' }] }), /not a phone number.*\+44 7700 900123.*US/],
+      ['an unparseable phone number', warning({ identifiers: [{ type: 'phone', value: 'call me maybe' }] }), /not a phone number.*\+44 7700 900123.*United States/],
       ['neither identifier nor description', warning({ identifiers: [], descriptors: '' }), /phone, e-mail or app name, or a description/],
       ['an unknown category', warning({ categories: ['rude'] }), /Choose one of/],
       ['a warning without category', warning({ categories: [] }), /Choose what happened/],

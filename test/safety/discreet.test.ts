@@ -8,7 +8,7 @@ import { siteIdentity } from '../../server/instance/discreet.js';
 function identity(text: string): { title: string; brand: string; icon: string } {
   return {
     title: /<title>([^<]*)<\/title>/.exec(text)?.[1] ?? '',
-    brand: /<a class="brand" href="\/">.*?<span>([^<]*)<\/span><\/a>/.exec(text)?.[1] ?? '',
+    brand: /<a class="brand" href="\/">.*?<bdi>([^<]*)<\/bdi><\/a>/.exec(text)?.[1] ?? '',
     icon: /<link rel="icon" href="([^"]+)" type="image\/svg\+xml">/.exec(text)?.[1] ?? '',
   };
 }

@@ -301,7 +301,7 @@ describe('safety tools API', () => {
       const page = (await eve.client.get(`/safety/checkins/${id}`)).text;
       assert.match(page, /What to do next/);
       assert.match(page, /Hotel Azul, room 12/);
-      assert.match(page, /Call the hotline: \+44 20 7946 0018\nSay &quot;umbrella&quot;/);
+      assert.match(page, /Call the hotline: \u2066\+44 20 7946 0018\u2069\nSay &quot;umbrella&quot;/);
       assert.match(page, new RegExp(`Other buddies told: ${fay.handle}`));
       assert.match(page, new RegExp(`Handling it: ${fay.handle}`), 'who else is handling it');
       assert.match(page, new RegExp(`SOS from ${dee.handle}`));
