@@ -91,6 +91,7 @@ import { RightsService } from './rights/rights.service.js';
 import { rightsApi } from './rights/rights.api.js';
 import { rightsPages } from './rights/rights.pages.js';
 import { deferredLive, roomsRealtime } from './rooms/rooms.socket.js';
+import { conversationsApi, conversationsCollections, conversationsPages, createConversations } from './conversations/conversations.module.js';
 import { adminApi } from './admin/admin.api.js';
 import { adminPages } from './admin/admin.pages.js';
 import { ApiRouter } from './http/api-router.js';
@@ -157,6 +158,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     ...reviewsCollections,
     ...safetyCollections,
     ...roomsCollections,
+    ...conversationsCollections,
     vapidCollection,
     ...rightsCollections,
     backupsCollection,
@@ -295,6 +297,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     claims: roomClaims,
     retention: roomRetention,
   };
+  const conversations = createConversations({ store, accounts, buddies: safety, moderation, notifications, hooks, clock, messageLimit: limiter('conversation-messages', config.rateLimits.conversationMessages), startLimit: limiter('conversation-starts', config.rateLimits.conversationStarts) });
   const rights = new RightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
   await rights.seed();
   const secure = config.publicUrl.startsWith('https:');
@@ -336,6 +339,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     safety,
     incidents,
     rooms,
+    conversations,
     rights,
     backups: new BackupService(store),
     jobs,
@@ -374,14 +378,14 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(authenticate(sessions, ctx.cookie));
   app.use((req, _res, next) => {
     if (req.account?.locale) setLocale(req, i18n.negotiate([req.account.locale], undefined, languages()));
-    req.unseenNotifications = 0;
+    Object.assign(req, { unseenNotifications: 0, unreadMessages: 0 });
     // Pages show a banner for unseen notifications; the API and assets need not look.
     if (!req.account || req.method !== 'GET' || req.path.startsWith('/api/')) {
       next();
       return;
     }
-    notifications.unseenCount(req.account, req.memberKey ?? null, 100).then((count) => {
-      req.unseenNotifications = count;
+    notifications.unseenSummary(req.account, req.memberKey ?? null, 100).then(({ total, pulled }) => {
+      Object.assign(req, { unseenNotifications: total, unreadMessages: pulled.conversation ?? 0 });
       next();
     }, next);
   });
@@ -394,6 +398,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   reviewsApi(api, ctx);
   safetyApi(api, ctx);
   roomsApi(api, ctx);
+  conversationsApi(api, ctx);
   rightsApi(api, ctx);
   moderationApi(api, ctx);
   api.route({
@@ -427,6 +432,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(notificationsPages(ctx));
   app.use(safetyPages(ctx));
   app.use(roomsPages(ctx));
+  app.use(conversationsPages(ctx));
   app.use(rightsPages(ctx));
   app.use(accountsPages(ctx));
   if (federation) app.use(federation.pages);
@@ -454,6 +460,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   roomsLive.attach(
     roomsRealtime(realtime.namespace('/rooms', { requireAccount: true }), { rooms, i18n, logger, eventLimit: limiter('room-events', config.rateLimits.roomEvents) }),
   );
+  conversations.attach(realtime, { i18n, logger, eventLimit: limiter('conversation-events', config.rateLimits.roomEvents) });
 
   return {
     ctx,

@@ -26,7 +26,7 @@ export function notificationsPages(ctx: AppContext): express.Router {
           body: html`<h1>${icon('flag')} ${t('notification.title')}</h1>
 ${list.length === 0 ? html`<p>${t('notification.none')}</p>` : ''}
 <ul class="list">${list.map(
-            (n) => html`<li>${n.seen ? '' : html`<strong>${t('notification.new')}</strong> `}${page.discreet ? t('notification.neutral') : t(`notification.${n.kind}`)} · <small>${formatTime(page, n.createdAt)}</small>
+            (n) => html`<li>${n.seen ? '' : html`<strong>${t('notification.new')}</strong> `}${page.discreet ? t('notification.neutral') : t(n.kind.includes('.') ? n.kind : `notification.${n.kind}`)} · <small>${formatTime(page, n.createdAt)}</small>
 <form method="post" action="/notifications/${n.id}/open" class="inline">${csrfField(page)}<button type="submit">${t('notification.open')}</button></form></li>`,
           )}</ul>`,
         }),

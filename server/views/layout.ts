@@ -39,6 +39,8 @@ export interface PageContext {
   readonly account: { readonly id: string; readonly handle: string; readonly role: string; readonly status: string; readonly suspendedUntil: number | null } | null;
   readonly languages: readonly { readonly tag: string; readonly name: string }[];
   readonly unseenNotifications: number;
+  /** Private conversations with something new, shown next to the header's link to them. */
+  readonly unreadMessages: number;
 }
 
 export function pageContext(req: Request, i18n: I18n, site: PageSite): PageContext {
@@ -64,6 +66,7 @@ export function pageContext(req: Request, i18n: I18n, site: PageSite): PageConte
       : null,
     languages: site.offeredLocales.map((tag) => ({ tag, name: i18n.meta(tag).name })),
     unseenNotifications: req.unseenNotifications ?? 0,
+    unreadMessages: req.unreadMessages ?? 0,
   };
 }
 
@@ -146,6 +149,7 @@ ${options.head ?? ''}
       ? html`<a href="/search">${icon('search')}<span>${t('nav.search')}</span></a>
         <a href="/rights">${icon('scales')}<span>${t('nav.rights')}</span></a>
         <a href="/rooms">${icon('chat')}<span>${t('nav.rooms')}</span></a>
+        <a href="/conversations">${icon('chat')}<span>${t('conversations.nav')}${ctx.unreadMessages > 0 ? html` <span class="tag">${ctx.unreadMessages}</span>` : ''}</span></a>
         <a href="/reviews">${icon('search')}<span>${t('nav.screening')}</span></a>
         <a href="/safety">${icon('shield')}<span>${t('nav.safety')}</span></a>
         <a href="/settings">${icon('settings')}<span>${account.handle}</span></a>
