@@ -30,7 +30,7 @@ export class ConversationAccountData implements PulledNotices {
   register(hooks: AccountHooks): void {
     hooks.onUnlocked((accountId, key) => this.requests.ensureKey(accountId, key));
     hooks.onBlindedDeleted((key) => this.forget(key));
-    hooks.onDeleted((_tx, accountId) => this.requests.forgetAccount(accountId));
+    hooks.onDeleted((tx, accountId) => this.requests.forgetAccountIn(tx, accountId));
     hooks.exporter('conversations', (_accountId, key) => (key ? this.export(key) : Promise.resolve(null)));
     hooks.onKeyInUse(async (key) => (await this.vaults.read(key)).conversations.length > 0);
   }

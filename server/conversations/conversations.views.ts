@@ -10,10 +10,13 @@ import type { ReportQueueItem } from './reports.service.js';
 
 const c = (ctx: PageContext, key: string, params?: Record<string, string | number>) => ctx.t(`conversations.${key}`, params);
 
+const stateKeys = { waiting: 'state_waiting', left: 'state_left' } as const;
+const acceptKeys = { buddies: 'accept_buddies', everyone: 'accept_everyone', nobody: 'accept_nobody' } as const;
+
 /** Everyone in the conversation but the viewer, with how they are in it (here, waiting, left). */
 function others(ctx: PageContext, people: readonly PersonView[]): SafeHtml {
   const list = people.filter((p) => !p.me);
-  return html`${list.map((p, i) => html`${i > 0 ? ', ' : ''}<span>${p.handle}</span>${p.state === 'here' ? '' : html` <small class="tag">${c(ctx, `state_${p.state}`)}</small>`}`)}`;
+  return html`${list.map((p, i) => html`${i > 0 ? ', ' : ''}<span>${p.handle}</span>${p.state === 'here' ? '' : html` <small class="tag">${c(ctx, stateKeys[p.state])}</small>`}`)}`;
 }
 
 const retentionLabel = (ctx: PageContext, days: number) => c(ctx, 'retention_days', { days });
@@ -59,7 +62,7 @@ ${retentionChoices.map((d) => html`<label><input type="radio" name="retentionDay
 <details class="card" id="settings"><summary>${icon('settings')} ${c(ctx, 'settings')}</summary>
 <form method="post" action="/conversations/settings" class="stack">${csrfField(ctx)}
 <fieldset><legend>${c(ctx, 'who_may_ask')}</legend>
-${acceptChoices.map((a) => html`<label><input type="radio" name="accept" value="${a}" ${a === data.accept ? 'checked' : ''}> ${c(ctx, `accept_${a}`)}</label>`)}
+${acceptChoices.map((a) => html`<label><input type="radio" name="accept" value="${a}" ${a === data.accept ? 'checked' : ''}> ${c(ctx, acceptKeys[a])}</label>`)}
 </fieldset>
 <button type="submit">${icon('check')} ${ctx.t('settings.save')}</button></form>
 ${data.blocked.length > 0

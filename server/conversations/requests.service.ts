@@ -8,7 +8,7 @@ import type { Limiter } from '../core/rate-limit.js';
 import type { Clock } from '../core/clock.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
-import type { Store } from '../store/port.js';
+import type { Store, TxScope } from '../store/port.js';
 import { fromSeed, open, seal, type BoxKeys } from '../rooms/room-keys.js';
 import {
   conversationKeysCollection,
@@ -217,9 +217,9 @@ export class ConversationRequests {
   }
 
   /** A deleted account's waiting requests and key go (what it sent is in others' hands: sealed to them). */
-  async forgetAccount(accountId: string): Promise<void> {
-    await this.requests.deleteWhere({ recipientId: accountId });
-    await this.keys.delete(accountId);
+  async forgetAccountIn(tx: TxScope, accountId: string): Promise<void> {
+    await tx.collection(conversationRequestsCollection).deleteWhere({ recipientId: accountId });
+    await tx.collection(conversationKeysCollection).delete(accountId);
     this.keyKnown.delete(accountId);
   }
 

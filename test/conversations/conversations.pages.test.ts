@@ -67,7 +67,7 @@ describe('conversation pages without JavaScript', () => {
     assert.match((await ana.client.get('/')).text, /<a href="\/conversations">/);
   });
 
-  it('counts unread conversations in the header and says only "You have a new message" in notifications', async () => {
+  it('counts new conversations in the header; notifications name nobody and quote nothing', async () => {
     const cat = await member(inst, 'cat');
     await bea.client.api('PUT', '/conversations/settings', { accept: 'everyone' });
     const sent = await cat.client.submit('/conversations', '/conversations', { to: bea.handle, body: 'private words', retentionDays: '7' });
@@ -77,6 +77,15 @@ describe('conversation pages without JavaScript', () => {
     const notes = await bea.client.get('/notifications');
     assert.match(notes.text, /Someone asks to talk with you privately/);
     assert.ok(!notes.text.includes(cat.handle) && !notes.text.includes('private words'), 'a notification names nobody and quotes nothing');
+    const { requests } = await inbox(bea);
+    const id = (await bea.client.api('POST', `/conversations/requests/${requests[0]!.id}/accept`)).json.conversation.id as string;
+    await cat.client.api('POST', `/conversations/${id}/messages`, { body: 'more private words' });
+    const later = await bea.client.get('/notifications');
+    assert.match(later.text, /You have a new message/);
+    assert.ok(!later.text.includes(cat.handle) && !later.text.includes('private words'), 'nor does a message notice');
+    assert.match((await bea.client.get('/')).text, /<span>Messages <span class="tag">1<\/span><\/span>/);
+    await bea.client.get(`/conversations/${id}`);
+    assert.ok(!(await bea.client.get('/')).text.includes('Messages <span class="tag">'), 'read once the conversation is opened');
   });
 
   it('shows a form error, keeps the text, and stores nothing for a message too long', async () => {
