@@ -169,14 +169,15 @@ export class ConversationsService {
     return { clientId: input.clientId, message };
   }
 
-  /** Stores a message, then sends it live: nothing is shown as sent that is not stored. A retry with the same clientId answers the first. */
+  /**
+   * Stores a message, then sends it live: nothing is shown as sent that is not stored. A retry with the same clientId
+   * answers the first (it counts against the flood limit like any send).
+   */
   async send(actor: AccountDoc | null, key: MemberKey | null, conversationId: unknown, raw: unknown = {}): Promise<MessageView> {
     const seat = await this.deps.access.seat(actor, key, conversationId);
     const input = parseInput(messageInput, raw);
     const { conversation, participant } = seat;
     const retry = () => (input.clientId ? this.messages.findOne({ conversationId: conversation.id, authorId: participant.id, clientId: input.clientId }) : Promise.resolve(null));
-    const earlier = await retry();
-    if (earlier) return messageView(earlier);
     await this.deps.messageLimit.consume(seat.actor.id);
     const now = this.deps.clock.now();
     let stored: ConversationMessageDoc;
@@ -195,8 +196,8 @@ export class ConversationsService {
           createdAt: now,
           expiresAt: expiryOf(now, counted.retentionDays),
         };
+        // A retry with the same clientId clashes on the unique index: the first one is answered below.
         await tx.collection(conversationMessagesCollection).insert(doc);
-        await tx.collection(participantsCollection).patch(participant.id, { lastReadSeq: counted.seq });
         return doc;
       });
     } catch (error) {
