@@ -14,6 +14,8 @@ import { isId } from './conversations.schemas.js';
 const DAY = 86_400_000;
 /** Rows that could be lined up with an account's are kept to the UTC day. */
 export const utcDay = (ms: number): number => Math.floor(ms / DAY) * DAY;
+/** The first UTC midnight at or after `ms`: a lapse rounded so never comes early, and tells no more than the day. */
+export const utcDayCeil = (ms: number): number => Math.ceil(ms / DAY) * DAY;
 export const expiryOf = (createdAt: number, days: number): number => createdAt + days * DAY;
 
 /** A conversation-scoped error, its message in the `conversations` section of the catalogues. */

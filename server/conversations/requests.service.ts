@@ -23,7 +23,7 @@ import {
   type RetentionDays,
 } from './conversations.collections.js';
 import { settingsInput, startInput } from './conversations.schemas.js';
-import { ConversationAccess, conversationError, expiryOf, utcDay } from './access.js';
+import { ConversationAccess, conversationError, expiryOf, utcDay, utcDayCeil } from './access.js';
 import type { ConversationVaults, VaultPerson } from './vault.js';
 import type { ConversationsLive } from './conversations.live.js';
 
@@ -130,6 +130,8 @@ export class ConversationRequests {
     const id = newId();
     const people: VaultPerson[] = [{ place: 0, accountId: actor.id, handle: actor.handle }, ...recipients.map((r, i) => ({ place: i + 1, accountId: r.account.id, handle: r.account.handle }))];
     const retentionDays = input.retentionDays as RetentionDays;
+    // To the day, like the request's own lapse: the same instant on both would pair the request with its conversation.
+    const lapses = utcDayCeil(now + REQUEST_LIFETIME_MS);
     // The conversation and the starter's seat (blinded rows) commit apart from the requests (which name their recipients).
     await this.deps.store.transaction(async (tx) => {
       const conversation: ConversationDoc = {
@@ -137,7 +139,7 @@ export class ConversationRequests {
         retentionDays,
         seq: 1,
         places: people.length,
-        waiting: recipients.map((_, i) => ({ place: i + 1, until: now + REQUEST_LIFETIME_MS })),
+        waiting: recipients.map((_, i) => ({ place: i + 1, until: lapses })),
         createdAt: utcDay(now),
       };
       await tx.collection(conversationsCollection).insert(conversation);
@@ -153,7 +155,7 @@ export class ConversationRequests {
         recipientId: r.account.id,
         sealed: seal(r.publicKey, Buffer.from(JSON.stringify(content))),
         createdAt: utcDay(now),
-        expiresAt: now + REQUEST_LIFETIME_MS,
+        expiresAt: lapses,
       });
     }
     return { id };

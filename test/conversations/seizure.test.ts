@@ -79,6 +79,11 @@ describe('a seized server does not list who talks to whom', function () {
     }
     assert.deepEqual(Object.keys(request!.doc).filter((k) => !k.startsWith('x_')).sort(), ['createdAt', 'expiresAt', 'id', 'recipientId', 'sealed'], 'besides the index columns');
     assert.equal(Number(request!.doc.createdAt) % 86_400_000, 0, 'kept to the UTC day');
+    assert.equal(Number(request!.doc.expiresAt) % 86_400_000, 0, 'its lapse too');
+    // No instant of the request (to the millisecond) is found in a conversation, seat or message.
+    const instants = new Set(request!.numbers.map(([, n]) => n).filter((n) => n % 86_400_000 !== 0));
+    const shared = inTables(CONVERSATION_TABLES).flatMap((r) => r.numbers.filter(([, n]) => instants.has(n)).map(([p]) => `${r.table}.${p}`));
+    assert.deepEqual(shared, []);
   });
 
   itReadsSqliteFile('nothing in the raw bytes of the database, its -wal and -shm, or the log ties an account to a conversation', async () => {
