@@ -3,6 +3,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { admin, member, moderator, type Person } from '../helpers/people.js';
 import { PASS } from '../helpers/client.js';
 import { ManualClock } from '../safety/manual-clock.js';
+import { sessionsCollection } from '../../server/accounts/accounts.collections.js';
 import {
   conversationMessagesCollection,
   conversationReportsCollection,
@@ -192,6 +193,27 @@ describe('private conversations: requests, acceptance, blocking, retention, repo
       await refusal(await bea.client.api('DELETE', `/conversations/${id}/messages/${mine.id}`), 403, 'not_author');
       await refusal(await ana.client.api('POST', `/conversations/${id}/reports`, { messageIds: [mine.id], reason: 'spam' }), 422, 'report_own');
       assert.equal(await store().collection(conversationReportsCollection).count(), 0);
+    });
+
+    it('answers 401 member_key_locked to a session without a key, and stores nothing', async () => {
+      const locked = await member(inst, 'locked');
+      const sessions = store().collection(sessionsCollection);
+      const session = await sessions.findOne({ accountId: locked.id });
+      assert.ok(session?.keyWrap, 'the session stores a wrapped key');
+      // A session made before member keys has no wrap.
+      await sessions.patch(session.id, { keyWrap: undefined });
+      const before = await count.messages(id);
+      const requestsBefore = await count.requests(bea.id);
+      for (const [method, url, body] of [
+        ['GET', '/conversations', undefined],
+        ['POST', '/conversations', { to: [bea.handle], body: 'hi' }],
+        ['POST', `/conversations/${id}/messages`, { body: 'hi' }],
+        ['PUT', '/conversations/settings', { accept: 'everyone' }],
+      ] as const) {
+        await refusal(await locked.client.api(method, url, body), 401, 'member_key_locked');
+      }
+      assert.equal(await count.messages(id), before);
+      assert.equal(await count.requests(bea.id), requestsBefore);
     });
 
     it('answers 401 without a session and 429 when a member floods', async () => {
