@@ -57,7 +57,7 @@ import { areasApi } from './areas/areas.api.js';
 import { notificationsCollection } from './notifications/notifications.collections.js';
 import { NotificationsService } from './notifications/notifications.service.js';
 import { notificationsApi } from './notifications/notifications.api.js';
-import { notificationsPages } from './notifications/notifications.pages.js';
+import { notificationsPages, unseenCounts } from './notifications/notifications.pages.js';
 import { reviewsCollections } from './reviews/reviews.collections.js';
 import { ReviewsService } from './reviews/reviews.service.js';
 import { ReviewRecords } from './reviews/review-records.js';
@@ -378,17 +378,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(authenticate(sessions, ctx.cookie));
   app.use((req, _res, next) => {
     if (req.account?.locale) setLocale(req, i18n.negotiate([req.account.locale], undefined, languages()));
-    Object.assign(req, { unseenNotifications: 0, unreadMessages: 0 });
-    // Pages show a banner for unseen notifications; the API and assets need not look.
-    if (!req.account || req.method !== 'GET' || req.path.startsWith('/api/')) {
-      next();
-      return;
-    }
-    notifications.unseenSummary(req.account, req.memberKey ?? null, 100).then(({ total, pulled }) => {
-      Object.assign(req, { unseenNotifications: total, unreadMessages: pulled.conversation ?? 0 });
-      next();
-    }, next);
-  });
+    next();
+  }, unseenCounts(notifications));
 
   accountsApi(api, ctx);
   adminApi(api, ctx);
