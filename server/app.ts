@@ -57,7 +57,7 @@ import { areasApi } from './areas/areas.api.js';
 import { notificationsCollection } from './notifications/notifications.collections.js';
 import { NotificationsService } from './notifications/notifications.service.js';
 import { notificationsApi } from './notifications/notifications.api.js';
-import { notificationsPages } from './notifications/notifications.pages.js';
+import { notificationsPages, unseenCounts } from './notifications/notifications.pages.js';
 import { reviewsCollections } from './reviews/reviews.collections.js';
 import { ReviewsService } from './reviews/reviews.service.js';
 import { ReviewRecords } from './reviews/review-records.js';
@@ -91,6 +91,7 @@ import { RightsService } from './rights/rights.service.js';
 import { rightsApi } from './rights/rights.api.js';
 import { rightsPages } from './rights/rights.pages.js';
 import { deferredLive, roomsRealtime } from './rooms/rooms.socket.js';
+import { conversationsApi, conversationsCollections, conversationsPages, createConversations } from './conversations/conversations.module.js';
 import { adminApi } from './admin/admin.api.js';
 import { adminPages } from './admin/admin.pages.js';
 import { adminServices } from './admin/admin.module.js';
@@ -162,6 +163,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     ...reviewsCollections,
     ...safetyCollections,
     ...roomsCollections,
+    ...conversationsCollections,
     vapidCollection,
     ...rightsCollections,
     backupsCollection,
@@ -298,6 +300,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     claims: roomClaims,
     retention: roomRetention,
   };
+  const conversations = createConversations({ store, accounts, buddies: safety, moderation, notifications, hooks, clock, messageLimit: limiter('conversation-messages', config.rateLimits.conversationMessages), startLimit: limiter('conversation-starts', config.rateLimits.conversationStarts) });
   const rights = new RightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
   await rights.seed(i18n.locales.map((locale) => seedLanguage(i18n, locale)), starterLanguage);
   const secure = config.publicUrl.startsWith('https:');
@@ -339,6 +342,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     safety,
     incidents,
     rooms,
+    conversations,
     rights,
     backups: new BackupService(store),
     jobs,
@@ -387,17 +391,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(authenticate(sessions, ctx.cookie));
   app.use((req, _res, next) => {
     if (req.account?.locale) setLocale(req, i18n.negotiate([req.account.locale], undefined, languages()));
-    req.unseenNotifications = 0;
-    // Pages show a banner for unseen notifications; the API and assets need not look.
-    if (!req.account || req.method !== 'GET' || req.path.startsWith('/api/')) {
-      next();
-      return;
-    }
-    notifications.unseenCount(req.account, req.memberKey ?? null, 100).then((count) => {
-      req.unseenNotifications = count;
-      next();
-    }, next);
-  });
+    next();
+  }, unseenCounts(notifications));
 
   accountsApi(api, ctx);
   const admin = adminServices(ctx, { federation: federation ? () => federation.overview() : null, passphraseChecks: () => verifyQueue.load() });
@@ -408,6 +403,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   reviewsApi(api, ctx);
   safetyApi(api, ctx);
   roomsApi(api, ctx);
+  conversationsApi(api, ctx);
   rightsApi(api, ctx);
   moderationApi(api, ctx);
   api.route({
@@ -441,6 +437,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use(notificationsPages(ctx));
   app.use(safetyPages(ctx));
   app.use(roomsPages(ctx));
+  app.use(conversationsPages(ctx));
   app.use(rightsPages(ctx));
   app.use(accountsPages(ctx));
   if (federation) app.use(federation.pages);
@@ -469,6 +466,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   roomsLive.attach(
     roomsRealtime(realtime.namespace('/rooms', { requireAccount: true }), { rooms, i18n, logger, eventLimit: limiter('room-events', config.rateLimits.roomEvents) }),
   );
+  conversations.attach(realtime, { i18n, logger, eventLimit: limiter('conversation-events', config.rateLimits.roomEvents) });
 
   return {
     ctx,

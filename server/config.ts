@@ -128,6 +128,10 @@ export interface Config {
     readonly roomMessages: RateLimitConfig;
     /** Any room socket event, per member: each one reads the database. */
     readonly roomEvents: RateLimitConfig;
+    /** Private messages per member (API and socket together). */
+    readonly conversationMessages: RateLimitConfig;
+    /** New conversations (requests) per member. */
+    readonly conversationStarts: RateLimitConfig;
   };
   readonly safety: {
     readonly graceMs: number;
@@ -227,6 +231,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lookup: { perKey: 30, overall: 1000, windowSeconds: 3600 },
       roomMessages: { perKey: 20, overall: 10_000, windowSeconds: 10 },
       roomEvents: { perKey: 60, overall: 50_000, windowSeconds: 10 },
+      conversationMessages: { perKey: 20, overall: 10_000, windowSeconds: 10 },
+      conversationStarts: { perKey: 10, overall: 1000, windowSeconds: 600 },
     },
     safety: {
       graceMs: e.CHECKIN_GRACE_SECONDS * 1000,

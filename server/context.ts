@@ -21,6 +21,7 @@ import type { PushService } from './safety/push.service.js';
 import type { SafetyService } from './safety/safety.service.js';
 import type { IncidentsService } from './safety/incidents.service.js';
 import type { RoomServices } from './rooms/rooms.service.js';
+import type { ConversationServices } from './conversations/conversations.module.js';
 import type { RightsService } from './rights/rights.service.js';
 import type { BackupService } from './backup/backup.service.js';
 import type { BackgroundJobs } from './jobs/background-jobs.js';
@@ -50,6 +51,7 @@ export interface AppContext {
   readonly safety: SafetyService;
   readonly incidents: IncidentsService;
   readonly rooms: RoomServices;
+  readonly conversations: ConversationServices;
   readonly rights: RightsService;
   readonly backups: BackupService;
   /** Timed and waiting work (scans, sweeps, deliveries), each run by the one process holding its lease. */

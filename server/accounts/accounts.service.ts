@@ -111,6 +111,8 @@ export class AccountsService {
     const status = registrationMode === 'approval' ? 'pending' : 'active';
     const invite = registrationMode === 'invite' ? input.invite : undefined;
     const { account, recoveryCodes, key } = await this.createAccount(input, 'member', status, invite ? (tx) => this.invites.redeem(tx, invite) : undefined);
+    // What modules prepare for an unlocked key (a public key for private conversations) is ready from the first day.
+    await this.hooks.runUnlocked(account.id, key);
     return { ...(await this.signIn(account, device, key)), recoveryCodes };
   }
 

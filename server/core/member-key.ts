@@ -84,6 +84,10 @@ export const blindScope = {
   board: (boardId: string) => `board:${boardId}`,
   reviewBoard: (boardId: string) => `review-board:${boardId}`,
   room: (roomId: string) => `room:${roomId}`,
+  /** A member's place in one private conversation. */
+  conversation: (conversationId: string) => `conversation:${conversationId}`,
+  /** Where a member's encrypted list of conversations is kept. */
+  conversationVault: () => 'conversation-vault',
   /** Where notifications about anonymous items and rooms wait for the member's next visit. */
   inbox: () => 'inbox',
 } as const;

@@ -22,6 +22,8 @@ declare global {
       csrfToken: string;
       /** How many notifications the member has not seen, for the page banner. */
       unseenNotifications: number;
+      /** How many private conversations have something new (requests and unread messages), for the header. */
+      unreadMessages: number;
     }
   }
 }

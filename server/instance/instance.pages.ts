@@ -60,7 +60,7 @@ export function instancePages(ctx: AppContext): express.Router {
   router.get('/offline', (req, res) => {
     // The service worker keeps this page on the phone (a quick exit does not drop it): it must not name whoever was
     // signed in when it was fetched, nor load the live scripts that would try to connect while offline.
-    const page = { ...ctx.page(req), account: null, unseenNotifications: 0 };
+    const page = { ...ctx.page(req), account: null, unseenNotifications: 0, unreadMessages: 0 };
     sendPage(
       res,
       layout(page, {

@@ -107,8 +107,18 @@ export class NotificationsService {
 
   /** What the header counts: unseen stored notifications (up to `limit`) and the pulled ones the key finds. */
   async unseenCount(account: AccountDoc, key: MemberKey | null, limit = 100): Promise<number> {
+    return (await this.unseenSummary(account, key, limit)).total;
+  }
+
+  /** unseenCount, with how many of them each pulled source found (for a module's own count in the header). */
+  async unseenSummary(account: AccountDoc, key: MemberKey | null, limit = 100): Promise<{ total: number; pulled: Record<string, number> }> {
     const stored = (await this.unseen(account.id, limit)).length;
-    return stored + (await this.pulled(account, key)).length;
+    const pulled: Record<string, number> = {};
+    for (const n of await this.pulled(account, key)) {
+      const source = n.id.slice(0, n.id.indexOf(SEPARATOR));
+      pulled[source] = (pulled[source] ?? 0) + 1;
+    }
+    return { total: stored + Object.values(pulled).reduce((a, b) => a + b, 0), pulled };
   }
 
   async recent(accountId: string): Promise<NotificationView[]> {

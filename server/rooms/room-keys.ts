@@ -23,7 +23,8 @@ export interface BoxKeys {
   readonly publicKey: string;
 }
 
-function fromSeed(seed: Buffer): BoxKeys {
+/** The key pair a 32-byte seed gives: the same seed, the same pair. */
+export function fromSeed(seed: Buffer): BoxKeys {
   const privateKey = crypto.createPrivateKey({ key: Buffer.concat([PKCS8_X25519, seed]), format: 'der', type: 'pkcs8' });
   return { privateKey, publicKey: rawPublic(crypto.createPublicKey(privateKey)) };
 }

@@ -159,6 +159,11 @@ export class SafetyService {
     return list.filter((l) => names.has(l.otherId)).map((l) => ({ ...names.get(l.otherId)!, state: l.state }));
   }
 
+  /** Whether both members agreed to be buddies (private conversations between buddies need no request). */
+  async areBuddies(accountId: string, otherId: string): Promise<boolean> {
+    return (await this.links.get(`${accountId}.${otherId}`))?.state === 'active';
+  }
+
   /** Asks a member to be buddies; if they had asked already, this accepts. */
   async requestBuddy(viewer: AccountDoc | null, raw: unknown): Promise<BuddyView> {
     ensureMember(viewer);

@@ -44,6 +44,8 @@ export interface PageContext {
   readonly account: { readonly id: string; readonly handle: string; readonly role: string; readonly status: string; readonly suspendedUntil: number | null } | null;
   readonly languages: readonly { readonly tag: string; readonly name: string }[];
   readonly unseenNotifications: number;
+  /** Private conversations with something new, shown next to the header's link to them. */
+  readonly unreadMessages: number;
 }
 
 export function pageContext(req: Request, i18n: I18n, site: PageSite): PageContext {
@@ -70,6 +72,7 @@ export function pageContext(req: Request, i18n: I18n, site: PageSite): PageConte
       : null,
     languages: site.offeredLocales.map((tag) => ({ tag, name: i18n.meta(tag).name })),
     unseenNotifications: req.unseenNotifications ?? 0,
+    unreadMessages: req.unreadMessages ?? 0,
   };
 }
 
@@ -176,14 +179,14 @@ ${options.head ?? ''}
   <nav aria-label="${t('layout.nav')}" class="places">
     ${account
       ? html`${place('/rooms', 'chat', t('nav.rooms'))}${place('/reviews', 'search', t('nav.screening'))}${place('/safety', 'shield', t('nav.safety'))}${place('/search', 'search', t('nav.search'))}
-        <details class="menu"><summary>${icon('list')}<span>${t('layout.menu')}</span></summary>
+        <details class="menu"><summary>${icon('list')}<span>${t('layout.menu')}${ctx.unreadMessages > 0 ? html` <span class="tag">${ctx.unreadMessages}</span>` : ''}</span></summary>
         <div class="menu-items">
         <a href="/rights">${icon('scales')}<span>${t('nav.rights')}</span></a>
+        <a href="/conversations">${icon('chat')}<span>${t('conversations.nav')}${ctx.unreadMessages > 0 ? html` <span class="tag">${ctx.unreadMessages}</span>` : ''}</span></a>
         <a href="/notifications">${icon('flag')}<span>${t('notification.title')}</span></a>
         <a href="/settings">${icon('settings')}<bdi>${account.handle}</bdi></a>
-        ${account.role === 'admin' || account.role === 'moderator'
-          ? html`<a href="/mod">${icon('flag')}<span>${t('nav.moderation')}</span></a><a href="/admin">${icon('shield')}<span>${t('nav.admin')}</span></a>`
-          : ''}
+        ${account.role === 'admin' || account.role === 'moderator' ? html`<a href="/mod">${icon('flag')}<span>${t('nav.moderation')}</span></a>` : ''}
+        ${account.role === 'admin' ? html`<a href="/admin">${icon('shield')}<span>${t('nav.admin')}</span></a>` : ''}
         <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${ctx.csrfToken}"><button type="submit" class="link">${icon('logout')}<span>${t('nav.logout')}</span></button></form>
         </div></details>`
       : html`${place('/search', 'search', t('nav.search'))}${place('/rights', 'scales', t('nav.rights'))}${place('/login', 'login', t('nav.login'))}${place('/signup', 'user', t('nav.signup'))}`}

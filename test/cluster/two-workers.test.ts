@@ -146,6 +146,36 @@ describe('two workers on one database (PARASOL_WORKERS=2)', function () {
     }
   });
 
+  it('brings every private message to both members on both workers, each once', async () => {
+    const ana = await signUp(base, 'ana');
+    const bea = await signUp(base, 'bea');
+    assert.equal((await bea.client.api('PUT', '/conversations/settings', { accept: 'everyone' })).status, 200);
+    const started = await ana.client.api('POST', '/conversations', { to: [bea.handle], body: 'hello' });
+    assert.equal(started.status, 201, started.text);
+    const id = started.json.conversation.id as string;
+    const request = (await bea.client.api('GET', '/conversations')).json.requests[0];
+    assert.equal((await bea.client.api('POST', `/conversations/requests/${request.id}/accept`)).status, 200);
+    const [a1, a2, b1, b2] = [
+      await openSocket(base, '/conversations', cookieOf(ana.client), sockets),
+      await openSocket(base, '/conversations', cookieOf(ana.client), sockets),
+      await openSocket(base, '/conversations', cookieOf(bea.client), sockets),
+      await openSocket(base, '/conversations', cookieOf(bea.client), sockets),
+    ];
+    const all = [a1!, a2!, b1!, b2!];
+    for (const s of all) await subscribe(s, `conversation:${id}`);
+    const sent: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const from = [a1!, b2!, a2!, b1!][i % 4]!;
+      const answer = await from.socket.timeout(WAIT_MS).emitWithAck('send', { conversationId: id, body: `private ${i}`, clientId: `p${i}` });
+      assert.equal(answer.ok, true, JSON.stringify(answer));
+      sent.push(answer.message.id as string);
+    }
+    await until('every message on every socket', WAIT_MS, () => all.every((s) => sent.every((m) => countOf(s, 'message', 'id', m) >= 1)));
+    for (const [i, s] of all.entries()) {
+      for (const m of sent) assert.equal(countOf(s, 'message', 'id', m), 1, `socket ${i} got message ${m} once`);
+    }
+  });
+
   it('alerts the buddies of an overdue check-in once, on sockets of both workers', async () => {
     const ana = await signUp(base, 'ana');
     const bea = await signUp(base, 'bea');

@@ -30,7 +30,7 @@ export async function startInstance(
   const database = options.env?.DATABASE_URL === undefined ? await testDatabaseFor(dataDir) : null;
   const databaseEnv: Record<string, string> = database ? { DATABASE_URL: database.url } : {};
   const base = loadConfig(withCheapHashing({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...databaseEnv, ...options.env }));
-  let config: Config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed, posting: relaxed, lookup: relaxed, roomMessages: relaxed, roomEvents: relaxed } };
+  let config: Config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed, posting: relaxed, lookup: relaxed, roomMessages: relaxed, roomEvents: relaxed, conversationMessages: relaxed, conversationStarts: relaxed } };
   if (options.config) config = options.config(config);
   const parasol = await createParasol(config, { clock: options.clock, logger: options.logger });
   const port = await parasol.listen();

@@ -16,6 +16,8 @@ describe('rate limits on sign-up, log-in and recovery', () => {
           lookup: c.rateLimits.lookup,
           roomMessages: c.rateLimits.roomMessages,
           roomEvents: c.rateLimits.roomEvents,
+          conversationMessages: c.rateLimits.conversationMessages,
+          conversationStarts: c.rateLimits.conversationStarts,
         },
       }),
     });

@@ -88,6 +88,9 @@ export const BLINDED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   room_reports: ['reporterId'],
   room_requests: ['memberId', 'inboxId'],
   room_notices: ['inboxId'],
+  conversation_participants: ['id'],
+  conversation_messages: ['authorId'],
+  conversation_vaults: ['id'],
 };
 
 /** Keys that only blinded documents and rooms' have, for documents found in raw bytes (whose table is unknown). */
@@ -111,7 +114,7 @@ export function isAnonymousSide(row: SeizedRow, anonymousPostIds: ReadonlySet<st
   if (table === 'unknown') return row.doc.anonymous === true || Object.keys(row.doc).some((k) => BLINDED_KEYS.has(k));
   if (['posts', 'threads', 'reviews', 'review_responses'].includes(table)) return row.doc.anonymous === true;
   if (table === 'post_revisions') return anonymousPostIds.has(String(row.doc.postId));
-  return table in BLINDED_FIELDS || table === 'rooms' || table.startsWith('room_');
+  return table in BLINDED_FIELDS || table === 'rooms' || table.startsWith('room_') || table === 'conversations';
 }
 
 const where = (row: SeizedRow, path?: string) => `${row.file ? `${row.file}: ` : ''}${row.table}${row.id ? ` ${row.id}` : ''}${path ? ` .${path}` : ''}`;

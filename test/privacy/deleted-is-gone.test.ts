@@ -33,7 +33,7 @@ const LOG = 'parasol.log';
 async function start(dataDir: string): Promise<TestInstance> {
   const relaxed = { perKey: 1000, overall: 10_000, windowSeconds: 60 };
   const base = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'trace' });
-  const config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed, posting: relaxed, lookup: relaxed, roomMessages: relaxed, roomEvents: relaxed } };
+  const config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed, posting: relaxed, lookup: relaxed, roomMessages: relaxed, roomEvents: relaxed, conversationMessages: relaxed, conversationStarts: relaxed } };
   const logger = pino({ level: 'trace' }, pino.destination({ dest: path.join(dataDir, LOG), sync: true }));
   const parasol = await createParasol(config, { logger });
   const port = await parasol.listen();
