@@ -110,7 +110,8 @@ import { newId } from './crypto.js';
 import { jobsCollections } from './jobs/jobs.collections.js';
 import { JobLeases } from './jobs/leases.js';
 import { BackgroundJobs } from './jobs/background-jobs.js';
-import { LANG_COOKIE, SESSION_COOKIE } from './http/request.js';
+import { SESSION_COOKIE } from './http/request.js';
+import { requestLocale } from './http/request-locale.js';
 import { projectRoot } from './paths.js';
 import { messagePage } from './accounts/accounts.views.js';
 import { pageContext } from './views/layout.js';
@@ -305,10 +306,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   await rights.seed(i18n.locales.map((locale) => seedLanguage(i18n, locale)), starterLanguage);
   const secure = config.publicUrl.startsWith('https:');
   const parseCookies = cookieParser();
-  const visitorLocale = (cookies: Readonly<Record<string, unknown>>, acceptLanguage: string | undefined) => {
-    const lang = cookies[LANG_COOKIE];
-    return i18n.negotiate([typeof lang === 'string' ? lang : undefined], acceptLanguage, languages());
-  };
+  const locales = requestLocale(i18n, languages);
   const keptAnswers = new KeptAnswers({
     headers: securityHeaderList(secure),
     sessionCookie: SESSION_COOKIE,
@@ -316,7 +314,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
       parseCookies(req as Request, res as Response, () => undefined);
       return (req as Request).cookies as Record<string, unknown>;
     },
-    locale: visitorLocale,
+    locale: locales.visitorLocale,
     site: () => pageSite(i18n, instance.settings(), null),
     csrfCookie: (cookies) => (csrfSeed(cookies) === null ? newCsrfSeedCookie(secure).header : null),
     onError: (error) => logger.error({ err: error }, 'kept answer failed; answering the whole way'),
@@ -383,16 +381,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const api = new ApiRouter();
   // ActivityPub and discovery: server-to-server requests, before cookies and sessions.
   const federation = await attachFederation(app, api, ctx);
-  app.use(parseCookies);
-  app.use((req, _res, next) => {
-    setLocale(req, visitorLocale(req.cookies as Record<string, unknown>, req.headers['accept-language']));
-    next();
-  });
-  app.use(authenticate(sessions, ctx.cookie));
-  app.use((req, _res, next) => {
-    if (req.account?.locale) setLocale(req, i18n.negotiate([req.account.locale], undefined, languages()));
-    next();
-  }, unseenCounts(notifications));
+  app.use(parseCookies, locales.visitor, authenticate(sessions, ctx.cookie), locales.member, unseenCounts(notifications));
 
   accountsApi(api, ctx);
   const admin = adminServices(ctx, { federation: federation ? () => federation.overview() : null, passphraseChecks: () => verifyQueue.load() });
@@ -496,9 +485,4 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
       await store.close();
     },
   };
-
-  function setLocale(req: Request, locale: string): void {
-    req.locale = locale;
-    req.t = (key, params) => i18n.t(locale, key, params);
-  }
 }

@@ -1,0 +1,28 @@
+import type { Request, RequestHandler } from 'express';
+import type { I18n, LanguagePolicy } from '../i18n/i18n.js';
+import { LANG_COOKIE } from './request.js';
+
+/**
+ * The language a request is answered in, among those the instance offers (`languages`, read on each request so an
+ * admin's change shows at once): a visitor's from the language cookie, then Accept-Language; a member's from their
+ * account once the session is known.
+ */
+export function requestLocale(i18n: I18n, languages: () => LanguagePolicy) {
+  const set = (req: Request, locale: string): void => {
+    req.locale = locale;
+    req.t = (key, params) => i18n.t(locale, key, params);
+  };
+  const visitorLocale = (cookies: Readonly<Record<string, unknown>>, acceptLanguage: string | undefined): string => {
+    const lang = cookies[LANG_COOKIE];
+    return i18n.negotiate([typeof lang === 'string' ? lang : undefined], acceptLanguage, languages());
+  };
+  const visitor: RequestHandler = (req, _res, next) => {
+    set(req, visitorLocale(req.cookies as Record<string, unknown>, req.headers['accept-language']));
+    next();
+  };
+  const member: RequestHandler = (req, _res, next) => {
+    if (req.account?.locale) set(req, i18n.negotiate([req.account.locale], undefined, languages()));
+    next();
+  };
+  return { visitorLocale, visitor, member };
+}
