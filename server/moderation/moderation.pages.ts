@@ -6,6 +6,7 @@ import { forbidden } from '../core/errors.js';
 import type { FormState } from '../views/layout.js';
 import { filtersPage, logPage, queuePage, suspendPage, transparencyPage, type ModSection } from './moderation.views.js';
 import { param } from '../http/route-param.js';
+import { approvalsPage } from './approvals.views.js';
 
 export function moderationPages(ctx: AppContext): express.Router {
   const router = express.Router();
@@ -49,6 +50,21 @@ export function moderationPages(ctx: AppContext): express.Router {
     '/mod/log',
     handle(async (req, res) => sendPage(res, logPage(ctx.page(req), await queue.modLog(req.account!, typeof req.query.after === 'string' ? { after: req.query.after } : {})))),
   );
+
+  const renderApprovals = async (req: Request, done?: string, form?: FormState) => approvalsPage(ctx.page(req), await ctx.accounts.listPending(req.account!), done, form);
+  router.get('/mod/approvals', handle(async (req, res) => sendPage(res, await renderApprovals(req))));
+  for (const [action, approve] of [['approve', true], ['refuse', false]] as const) {
+    router.post(
+      `/mod/approvals/:id/${action}`,
+      formPost(
+        async (req, res) => {
+          await ctx.accounts.decide(req.account!, param(req.params.id), approve);
+          sendPage(res, await renderApprovals(req, req.t(approve ? 'admin.approved' : 'admin.refused')));
+        },
+        (req, form) => renderApprovals(req, undefined, form),
+      ),
+    );
+  }
 
   router.get(
     '/mod/accounts',

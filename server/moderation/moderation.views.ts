@@ -13,7 +13,7 @@ export type ModSection = 'reports' | 'pending' | 'suspend';
 /** The moderation tabs, also on the boards' administration page (server/forums/boards.views.ts). */
 export function modNav(ctx: PageContext): SafeHtml {
   const { t } = ctx;
-  return html`<nav class="tabs" aria-label="${t('nav.moderation')}"><a href="/mod">${icon('flag')} ${t('mod.queue')}</a> <a href="/mod/boards">${icon('list')} ${t('mod.boards')}</a> <a href="/mod/filters">${icon('shield')} ${t('mod.filters')}</a> <a href="/mod/log">${icon('list')} ${t('mod.log')}</a> <a href="/mod/conversation-reports">${icon('chat')} ${t('conversations.mod_link')}</a></nav>`;
+  return html`<nav class="tabs" aria-label="${t('nav.moderation')}"><a href="/mod">${icon('flag')} ${t('mod.queue')}</a> <a href="/mod/boards">${icon('list')} ${t('mod.boards')}</a> <a href="/mod/filters">${icon('shield')} ${t('mod.filters')}</a> <a href="/mod/log">${icon('list')} ${t('mod.log')}</a> <a href="/mod/approvals">${icon('user')} ${t('admin.approvals')}</a> <a href="/mod/conversation-reports">${icon('chat')} ${t('conversations.mod_link')}</a></nav>`;
 }
 
 /** An anonymous post shows its number on the board, never an account: the server does not know whose it is. */

@@ -165,4 +165,23 @@ describe('admin console: members, roles, suspensions and approvals', function ()
     assert.equal(await inst.parasol.ctx.accounts.byHandle(other), null);
     await boss.client.api('PATCH', '/admin/settings', { registrationMode: 'open' });
   });
+
+  it('lets the instance’s moderators approve and refuse sign-ups on their own page, and no one else', async () => {
+    await boss.client.api('PATCH', '/admin/settings', { registrationMode: 'approval' });
+    const h = handle('modok');
+    assert.equal((await new Client(inst.url).api('POST', '/accounts', { handle: h, passphrase: PASS, answer: 'A friend at the drop-in' })).status, 201);
+    const page = await mod.client.get('/mod/approvals');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /A friend at the drop-in/);
+    const id = /action="\/mod\/approvals\/([^/]+)\/approve"/.exec(page.text)![1]!;
+    assert.equal((await ana.client.get('/mod/approvals')).status, 403);
+    assert.equal((await ana.client.submit('/settings', `/mod/approvals/${id}/approve`, {})).status, 403);
+    assert.equal((await inst.parasol.ctx.accounts.byHandle(h))!.status, 'pending', 'a member changed nothing');
+    const approved = await mod.client.submit('/mod/approvals', `/mod/approvals/${id}/approve`, {});
+    assert.equal(approved.status, 200);
+    assert.match(approved.text, /Approved\./);
+    assert.equal((await inst.parasol.ctx.accounts.byHandle(h))!.status, 'active');
+    assert.equal((await mod.client.submit('/mod/approvals', `/mod/approvals/${id}/refuse`, {})).status, 404, 'already decided');
+    await boss.client.api('PATCH', '/admin/settings', { registrationMode: 'open' });
+  });
 });
