@@ -24,11 +24,15 @@ export const hashingFloor = {
 /** argon2's own minimum (8 KiB per lane, one pass): the floor under NODE_ENV=test. */
 const testHashingFloor = { memoryKiB: 8, iterations: 1 } as const;
 
+/** scrypt's cost (log2 N) for backups encrypted with a passphrase: age's own default, the floor outside NODE_ENV=test. */
+export const backupScryptFloor = 18;
+
 const floorChecks = [
   ['ARGON2_MEMORY_KIB', hashingFloor.passphrase.memoryKiB],
   ['ARGON2_ITERATIONS', hashingFloor.passphrase.iterations],
   ['REVIEW_HASH_MEMORY_KIB', hashingFloor.reviewDigest.memoryKiB],
   ['REVIEW_HASH_ITERATIONS', hashingFloor.reviewDigest.iterations],
+  ['BACKUP_SCRYPT_LOG_N', backupScryptFloor],
 ] as const;
 
 const baseEnvSchema = z.object({
@@ -59,6 +63,8 @@ const baseEnvSchema = z.object({
   REVIEWS_PER_DAY: z.coerce.number().int().min(1).max(100).default(5),
   REVIEW_HASH_MEMORY_KIB: z.coerce.number().int().min(testHashingFloor.memoryKiB).max(1_048_576).default(hashingFloor.reviewDigest.memoryKiB),
   REVIEW_HASH_ITERATIONS: z.coerce.number().int().min(testHashingFloor.iterations).max(20).default(hashingFloor.reviewDigest.iterations),
+  // Tests encrypt and decrypt backups at a cost far below age's (seconds of CPU for each, in every process that does).
+  BACKUP_SCRYPT_LOG_N: z.coerce.number().int().min(1).max(20).default(backupScryptFloor),
   CHECKIN_GRACE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   CHECKIN_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(72),
   CHECKIN_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
@@ -109,6 +115,8 @@ export interface Config {
    */
   readonly jobLeaseMs: number;
   readonly sessionMs: number;
+  /** scrypt's cost (log2 N) for a backup encrypted with a passphrase. */
+  readonly backupScryptLogN: number;
   readonly argon2: {
     readonly memoryKiB: number;
     readonly iterations: number;
@@ -218,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
     jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
     sessionMs: e.SESSION_DAYS * 86_400_000,
+    backupScryptLogN: e.BACKUP_SCRYPT_LOG_N,
     argon2: {
       memoryKiB: e.ARGON2_MEMORY_KIB,
       iterations: e.ARGON2_ITERATIONS,

@@ -6,6 +6,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { attachFile, openSqliteFile, type SqliteDatabase } from '../store/sqlite-key.js';
+import { backupScryptFloor } from '../config.js';
 import { exportDatabase } from './sqlite-export.js';
 
 /** A refusal the person at the shell caused (wrong key, damaged file, non-empty target): printed as is, nothing changed. */
@@ -64,9 +65,10 @@ function snapshot(dbFile: string, key: string | null): Buffer {
  * streams from memory into the encryptor and from it into the file, so the
  * only bytes on disk are ciphertext. `out` must not exist yet.
  */
-export async function writeBackup(dbFile: string, key: string | null, out: string, keys: AgeKeys): Promise<{ readonly bytes: number }> {
+export async function writeBackup(dbFile: string, key: string | null, out: string, keys: AgeKeys, scryptLogN = backupScryptFloor): Promise<{ readonly bytes: number }> {
   if (keys.passphrase !== undefined && keys.recipients?.length) throw new BackupError('give either --recipient or --passphrase-file, not both');
   const encrypter = new Encrypter();
+  encrypter.setScryptWorkFactor(scryptLogN);
   if (keys.passphrase !== undefined) encrypter.setPassphrase(keys.passphrase);
   for (const r of keys.recipients ?? []) {
     try {

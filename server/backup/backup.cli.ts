@@ -69,7 +69,7 @@ export async function runBackupCommand(config: Config, command: string, args: re
     const { file, keys } = parseKeys(args);
     if (!file) throw new BackupError(`${command} needs a FILE`);
     if (command === 'backup') {
-      const { bytes } = await writeBackup(dbFile, key, file, keys);
+      const { bytes } = await writeBackup(dbFile, key, file, keys, config.backupScryptLogN);
       const store = await openStore(config.databaseUrl, { databaseKey: key });
       try {
         await store.declare([backupsCollection]);

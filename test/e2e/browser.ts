@@ -2,11 +2,15 @@
  * Chromium for end-to-end tests, with the checks every browser test needs
  * built in.
  *
- * `useBrowser()` is called inside a `describe`. It launches Debian's Chromium
- * through playwright-core before the suite (never a downloaded browser; it
- * prints the version and warns below MIN_CHROMIUM), closes it after the suite,
- * and hands out contexts: one context is one person, with their own cookies
- * and storage.
+ * `useBrowser()` is called inside a `describe`. Before the suite it takes the
+ * run's Chromium: Debian's, through playwright-core (never a downloaded
+ * browser; it prints the version and warns below MIN_CHROMIUM), launched by
+ * the first suite that needs it and shared by every browser test file of the
+ * run, closed when the run ends (test/e2e/chromium-hooks.cjs). It hands out
+ * contexts: one context is one person, with their own cookies and storage,
+ * sharing nothing with any other context, so a browser shared between files
+ * shares nothing between their tests. Every context a suite opened, even one
+ * made on `browser` directly, is closed after the suite.
  *  - `person()` inside a test makes a context for that test only: it is closed
  *    when the test ends, so nothing of it outlives the test.
  *  - `lasting()` in a `describe` body declares a person for a story told over
@@ -21,8 +25,8 @@
  *    payload shows itself; the dialog is dismissed so the page does not hang),
  *  - asked for anything from a host other than 127.0.0.1 or localhost (a
  *    tracking pixel, a remote script, a link followed off-site). Such
- *    requests are aborted at the route level before they leave the machine,
- *    and still counted as a failure.
+ *    requests fail inside the browser before they leave the machine (see
+ *    CHROMIUM_ARGS), and still count as a failure.
  *
  * The checks are wired into the tests themselves (see `beforeEach` below), so
  * a test written with a plain `it` gets them; a problem is reported against
@@ -48,6 +52,11 @@ export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // Every host but the loopback ones, which Chromium never sends through a proxy, goes to a proxy that is not there
+  // (nothing listens on port 1): such a request fails in the browser, with no DNS look-up and no connection to the
+  // host. Done in the browser rather than by intercepting requests (a route), which would send every request of every
+  // page through this process and turn Chromium's HTTP cache off, so that each page load fetched every asset again.
+  '--proxy-server=http://127.0.0.1:1',
 ]);
 
 /** How long one Playwright action or wait may take: well under mocha's per-test timeout, so a stuck step names itself. */
@@ -70,6 +79,34 @@ export function isLocalUrl(url: string): boolean {
 }
 
 let versionShown = false;
+
+/**
+ * Where the run's Chromium is kept: on the global object, so that the root hook that closes it
+ * (test/e2e/chromium-hooks.cjs, plain CommonJS) finds it without loading this module.
+ */
+const SHARED_CHROMIUM = Symbol.for('parasol.test.chromium');
+
+interface SharedChromium {
+  launched?: Promise<Browser>;
+}
+
+function sharedChromium(): SharedChromium {
+  const global = globalThis as { [SHARED_CHROMIUM]?: SharedChromium };
+  return (global[SHARED_CHROMIUM] ??= {});
+}
+
+/**
+ * The Chromium of this test process, launched on first use (a launch costs seconds on a loaded machine, once per
+ * file it added up); launched again if it was closed or crashed, so that one file's broken browser fails that file only.
+ */
+async function runningChromium(): Promise<Browser> {
+  const shared = sharedChromium();
+  const earlier = await shared.launched?.catch(() => undefined);
+  if (earlier?.isConnected()) return earlier;
+  showChromiumVersion();
+  shared.launched = chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] });
+  return shared.launched;
+}
 
 /** Prints `chromium --version` once per run, and a warning when it is older than the tests need. */
 function showChromiumVersion(): void {
@@ -145,10 +182,20 @@ function describeProblems(problems: readonly string[]): string {
   return `The browser reported ${problems.length} problem(s):\n  ${problems.join('\n  ')}`;
 }
 
+/**
+ * Whether a console error is the browser's own look for /favicon.ico on a page of the instance that names no icon
+ * (/healthz, say), which the instance does not serve. Playwright hides such requests from its request events; pages
+ * that users see name their icon.
+ */
+function isOwnFaviconLookup(text: string, url: string): boolean {
+  return /^Failed to load resource: the server responded with a status of 404\b/.test(text) && isLocalUrl(url) && new URL(url).pathname === '/favicon.ico';
+}
+
 function watch(context: BrowserContext, label: string, problems: Problems): void {
   context.on('console', (message) => {
     if (message.type() !== 'error') return;
     const where = message.location();
+    if (isOwnFaviconLookup(message.text(), where.url)) return;
     problems.add(label, `console error: ${message.text()}${where.url ? ` (${where.url}:${where.lineNumber})` : ''} on ${message.page()?.url() ?? '?'}`);
   });
   context.on('weberror', (error) => problems.add(label, `uncaught exception: ${error.error().stack ?? error.error().message} on ${error.page()?.url() ?? '?'}`));
@@ -156,7 +203,7 @@ function watch(context: BrowserContext, label: string, problems: Problems): void
     problems.add(label, `${dialog.type()} dialog "${dialog.message()}" on ${dialog.page()?.url() ?? '?'}`);
     dialog.dismiss().catch(() => undefined);
   });
-  // Every request is seen here, also the ones the route below aborts and those a service worker makes.
+  // Every request is seen here, also the ones the proxy refuses and those a service worker makes.
   context.on('request', (request) => {
     if (!isLocalUrl(request.url())) problems.add(label, `request to another host: ${request.method()} ${request.url()}`);
   });
@@ -179,10 +226,13 @@ export function useBrowser(): BrowserSuite {
     for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
   };
 
+  /** Contexts open when the suite started: the others, at its end, are the suite's own. */
+  let openBefore: ReadonlySet<BrowserContext> = new Set();
+
   before(async function () {
     this.timeout(60_000);
-    showChromiumVersion();
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] });
+    browser = await runningChromium();
+    openBefore = new Set(browser.contexts());
   });
 
   // Wraps the test about to run so that the browser's problems fail that very test, and its contexts end with it.
@@ -222,7 +272,8 @@ export function useBrowser(): BrowserSuite {
 
   after(async function () {
     this.timeout(60_000);
-    await browser?.close();
+    // The browser outlives the suite: nothing the suite opened may, as nothing did when each file had its own browser.
+    await closeAll(browser?.contexts().filter((context) => !openBefore.has(context)) ?? []);
     browser = undefined;
     const late = problems.takeBetween();
     if (late.length) throw new Error(`between tests (failing no test): ${describeProblems(late)}`);
@@ -239,10 +290,6 @@ export function useBrowser(): BrowserSuite {
     context.setDefaultTimeout(ACTION_TIMEOUT);
     context.setDefaultNavigationTimeout(ACTION_TIMEOUT);
     watch(context, label, problems);
-    // Swallowed rejections: a request still in flight when its context closes cannot be continued or aborted any more.
-    await context.route('**/*', (route) =>
-      (isLocalUrl(route.request().url()) ? route.continue() : route.abort('blockedbyclient')).catch(() => undefined),
-    );
     if (cookies?.length) await context.addCookies(cookies);
     const page = await context.newPage();
     return { label, context, page };

@@ -401,16 +401,14 @@ describe('page weight and speed budgets in Chromium', function () {
   const cookiesOf = (who: ApiPerson) => [{ name: 'psl_session', value: who.client.cookies.get('psl_session')!, url: inst.url }];
 
   /**
-   * A person whose browser caches as a phone's does. The harness routes every
-   * request to stop other hosts, and Playwright turns Chromium's HTTP cache off
-   * while it intercepts: a repeat visit could not be measured. So the route is
-   * dropped here; other hosts are still reported by the harness's watcher and
-   * blocked by the meter (Network.setBlockedURLs).
+   * A person whose browser caches as a phone's does (the harness intercepts no
+   * request, which would turn Chromium's HTTP cache off: a repeat visit could
+   * not be measured), with a meter on her page. Other hosts are reported by the
+   * harness's watcher, and blocked by the meter too (Network.setBlockedURLs).
    */
   async function phone(label: string, account?: ApiPerson): Promise<{ person: Person; meter: WireMeter }> {
     // Each test measures alone: the harness closes a test's people, and their live connections with them, when it ends.
     const person = await chromium.person(label, account ? { cookies: cookiesOf(account) } : {});
-    await person.context.unrouteAll({ behavior: 'ignoreErrors' });
     const meter = await WireMeter.attach(inst, serverSockets, person.page);
     return { person, meter };
   }

@@ -89,6 +89,8 @@ describe('quick exit in Chromium', function () {
   it('pressing Escape three times quickly does the same, even while typing; two presses do not', async () => {
     const url = await exitTo('/today');
     const { page } = await chromium.person('ana', { cookies: [{ name: 'psl_session', value: ana.client.cookies.get('psl_session')!, url: inst.url }] });
+    // The page's own clock, moved on below instead of waited for.
+    await page.clock.install();
     await page.goto(`${inst.url}/b/general`);
     // Signed in, the page also opens a live connection; let it settle so that leaving does not cut it mid-handshake.
     await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
@@ -96,7 +98,7 @@ describe('quick exit in Chromium', function () {
     const entries = await page.evaluate(() => history.length);
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
-    await page.waitForTimeout(1700);
+    await page.clock.fastForward(1700);
     await page.keyboard.press('Escape');
     assert.equal(page.url(), `${inst.url}/b/general`, 'presses spread over more than 1.5 s do not count');
     await page.keyboard.press('Escape');

@@ -7,13 +7,16 @@ export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 /**
  * argon2 at its minimum cost for passphrases and review digests: production's
  * (19 MiB and 64 MiB) made sign-ups and screening look-ups most of the suite's
- * time. The server accepts these only under NODE_ENV=test.
+ * time. And scrypt at its minimum for backups encrypted with a passphrase
+ * (age's cost took seconds of CPU for each backup and each restore). The server
+ * accepts these only under NODE_ENV=test.
  */
 export const cheapHashing: Readonly<Record<string, string>> = {
   ARGON2_MEMORY_KIB: '8',
   ARGON2_ITERATIONS: '1',
   REVIEW_HASH_MEMORY_KIB: '8',
   REVIEW_HASH_ITERATIONS: '1',
+  BACKUP_SCRYPT_LOG_N: '1',
 };
 
 /** The environment with cheap hashing underneath it, when it runs under NODE_ENV=test (other modes refuse those values). */

@@ -14,9 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { createParasol } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
-import type { TestInstance } from '../helpers/instance.js';
+import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { PASS } from '../helpers/client.js';
 import { admin, member, moderator, type Person } from '../helpers/people.js';
 import { invite, newRoom, say } from '../rooms/helpers.js';
@@ -31,13 +29,8 @@ const LOG = 'parasol.log';
 
 /** A real instance whose log (everything, at trace level) goes to a file in its data directory, seized with it. */
 async function start(dataDir: string): Promise<TestInstance> {
-  const relaxed = { perKey: 1000, overall: 10_000, windowSeconds: 60 };
-  const base = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: 'trace' });
-  const config = { ...base, rateLimits: { signup: relaxed, login: relaxed, recovery: relaxed, posting: relaxed, lookup: relaxed, roomMessages: relaxed, roomEvents: relaxed, conversationMessages: relaxed, conversationStarts: relaxed } };
   const logger = pino({ level: 'trace' }, pino.destination({ dest: path.join(dataDir, LOG), sync: true }));
-  const parasol = await createParasol(config, { logger });
-  const port = await parasol.listen();
-  return { url: `http://127.0.0.1:${port}`, parasol, dataDir, dbFile: path.join(dataDir, 'parasol.sqlite'), close: () => parasol.close() };
+  return startInstance({ dataDir, env: { LOG_LEVEL: 'trace' }, logger });
 }
 
 describe('deleted means gone from the bytes of a seized data directory', function () {
