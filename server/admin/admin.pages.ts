@@ -27,6 +27,7 @@ export function adminPages(ctx: AppContext): express.Router {
         ...(await ctx.backups.status()),
         databaseEncrypted: ctx.config.secrets.databaseKey !== null,
         secretOutside: ctx.config.secrets.instanceSecret !== null,
+        photoStorage: await ctx.media.usage(),
       },
       ...extra,
     };

@@ -21,6 +21,8 @@ export interface AdminData {
     readonly lastBackupDay: string | null;
     readonly databaseEncrypted: boolean;
     readonly secretOutside: boolean;
+    /** What photos take in the database (server/media). */
+    readonly photoStorage: { readonly photos: number; readonly bytes: number };
   };
   readonly newInvite?: string;
   readonly done?: string;
@@ -43,6 +45,7 @@ function dataSafetySection(ctx: PageContext, d: AdminData['dataSafety']): SafeHt
 <p>${t('admin.backup_keep')}</p>
 <p class="${d.databaseEncrypted ? '' : 'notice'}">${t(d.databaseEncrypted ? 'admin.db_encrypted' : 'admin.db_plain')}</p>
 <p class="${d.secretOutside ? '' : 'notice'}">${t(d.secretOutside ? 'admin.secret_outside' : 'admin.secret_inside')}</p>
+<p id="photo-storage">${t('media.admin_storage', { count: d.photoStorage.photos, megabytes: (d.photoStorage.bytes / 1_048_576).toFixed(1) })}</p>
 </section>`;
 }
 
