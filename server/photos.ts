@@ -12,13 +12,19 @@ import { AppError } from './core/errors.js';
 import type { ApiRouter } from './http/api-router.js';
 import { MediaService, type ContextAccess, type Viewer } from './media/media.service.js';
 import { PhotoQuotas } from './media/quotas.js';
+import { fetchRemoteImage } from './media/remote-images.js';
 import { mediaApi, mediaPages, multipartBody } from './media/media.routes.js';
 
 /** How often the photos of deleted contexts are looked for. */
 const ORPHAN_SWEEP_MS = 10 * 60_000;
 
 export function createMedia(store: Store, config: Config, limits: LimitCounters): MediaService {
-  return new MediaService({ store, quotas: new PhotoQuotas(limits, config.media), maxStorageBytes: config.media.maxStorageBytes });
+  return new MediaService({
+    store,
+    quotas: new PhotoQuotas(limits, config.media),
+    maxStorageBytes: config.media.maxStorageBytes,
+    fetchRemote: (url) => fetchRemoteImage(url, config.allowPrivateNetwork),
+  });
 }
 
 /** Whether a lookup that throws a user's error (404, 403) means "not for this viewer". */

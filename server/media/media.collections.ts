@@ -28,6 +28,10 @@ export interface PhotoDoc {
   receivedAt: number;
   /** Stored bytes of every variant, for the storage figures. */
   bytes: number;
+  /** A picture of a post from another server, not fetched yet: fetched (and this removed) when first asked for. */
+  remoteUrl?: string;
+  /** A remote picture that could not be fetched or did not pass the checks: shown as a placeholder, never linked. */
+  unavailable?: boolean;
 }
 
 export const photosCollection = defineCollection<PhotoDoc>({

@@ -14,7 +14,7 @@ import { ImageQueue } from './image-queue.js';
 import { mediaBlobs, photosCollection, type ContextKind, type PhotoDoc } from './media.collections.js';
 import { MAX_PHOTOS, photoFieldsInput } from './media.schemas.js';
 import type { UploadedFile } from './multipart.js';
-import { processPhoto, type ProcessedPhoto } from './pipeline.js';
+import { LARGE_MAX_SIDE, processPhoto, THUMB_MAX_SIDE, type ProcessedPhoto } from './pipeline.js';
 import type { PhotoQuotas } from './quotas.js';
 
 export interface StoredPhoto {
@@ -40,6 +40,8 @@ export interface PhotoView extends StoredPhoto {
   readonly thumbUrl: string;
   /** A data: URI of a tiny blurred copy, for sensitive photos; null otherwise. */
   readonly preview: string | null;
+  /** A remote picture that could not be fetched: shown as a placeholder without a link. */
+  readonly unavailable: boolean;
 }
 
 export interface Viewer {
@@ -67,8 +69,19 @@ export const NO_PHOTOS: PreparedPhotos = { photos: [], receivedAt: 0 };
 
 export type Variant = 'large' | 'thumb';
 
+/** A picture another server names in a post (federation/media-attachments.ts reads them from the activity). */
+export interface RemotePicture {
+  readonly url: string;
+  readonly alt: string;
+  readonly blurhash: string | null;
+  readonly width: number | null;
+  readonly height: number | null;
+}
+
 export interface MediaDeps {
   readonly store: Store;
+  /** Fetches a remote picture's bytes through the outgoing-request checks (remote-images.ts). */
+  readonly fetchRemote?: (url: string) => Promise<Buffer>;
   readonly quotas: PhotoQuotas;
   readonly queue?: ImageQueue;
   readonly maxStorageBytes: number;
@@ -102,6 +115,7 @@ export const photoView = (doc: PhotoDoc): PhotoView => ({
   url: `/media/${doc.id}`,
   thumbUrl: `/media/${doc.id}/thumb`,
   preview: doc.sensitive ? doc.preview : null,
+  unavailable: doc.unavailable === true,
 });
 
 export class MediaService {
@@ -109,6 +123,8 @@ export class MediaService {
   private readonly queue: ImageQueue;
   private readonly now: () => number;
   private usageKnown: { bytes: number; at: number } | null = null;
+  /** Remote pictures being fetched, by photo id. */
+  private readonly fetching = new Map<string, Promise<PhotoDoc | null>>();
 
   constructor(private readonly deps: MediaDeps) {
     this.queue = deps.queue ?? new ImageQueue();
@@ -195,6 +211,76 @@ export class MediaService {
     return views;
   }
 
+  /**
+   * Records the pictures of a post from another server, to be fetched when first shown (see read()). Nothing is
+   * fetched now: a post nobody reads costs nothing, and the other server learns nothing of when it arrived.
+   */
+  async registerRemote(kind: ContextKind, contextId: string, pictures: readonly RemotePicture[], sensitive: boolean): Promise<void> {
+    const first = await this.photos.count({ contextKind: kind, contextId });
+    for (const [i, picture] of pictures.slice(0, MAX_PHOTOS).entries()) {
+      const width = picture.width && picture.width > 0 ? Math.min(picture.width, LARGE_MAX_SIDE) : THUMB_MAX_SIDE;
+      const height = picture.height && picture.height > 0 ? Math.round((picture.height * width) / (picture.width ?? width)) : THUMB_MAX_SIDE;
+      const scale = Math.min(1, THUMB_MAX_SIDE / Math.max(width, height));
+      await this.photos.insert({
+        id: newId(),
+        contextKind: kind,
+        contextId,
+        position: first + i,
+        mediaType: 'image/jpeg',
+        width,
+        height,
+        thumbWidth: Math.max(1, Math.round(width * scale)),
+        thumbHeight: Math.max(1, Math.round(height * scale)),
+        alt: picture.alt.slice(0, 1000),
+        sensitive,
+        blurhash: picture.blurhash,
+        preview: null,
+        sha256: '',
+        receivedAt: this.now(),
+        bytes: 0,
+        remoteUrl: picture.url,
+      });
+    }
+  }
+
+  /** Fetches and re-encodes a remote picture once (callers at the same time share the work); a failure is kept. */
+  private fetchOnce(doc: PhotoDoc): Promise<PhotoDoc | null> {
+    let running = this.fetching.get(doc.id);
+    if (running === undefined) {
+      running = this.fetchRemote(doc).finally(() => this.fetching.delete(doc.id));
+      this.fetching.set(doc.id, running);
+    }
+    return running;
+  }
+
+  private async fetchRemote(doc: PhotoDoc): Promise<PhotoDoc | null> {
+    const { fetchRemote } = this.deps;
+    let processed: ProcessedPhoto;
+    try {
+      if (!fetchRemote || !doc.remoteUrl) throw mediaError(404, 'photo_not_found');
+      const bytes = await fetchRemote(doc.remoteUrl);
+      processed = await this.queue.run(() => processPhoto(bytes));
+    } catch {
+      // Unreachable, too large, not a picture: a placeholder from now on, never fetched again.
+      await this.photos.patch(doc.id, { unavailable: true, remoteUrl: undefined });
+      return null;
+    }
+    await this.blobs.put({ contextKind: doc.contextKind, contextId: doc.contextId, blobId: doc.id, variant: 'large' }, processed.large);
+    await this.blobs.put({ contextKind: doc.contextKind, contextId: doc.contextId, blobId: doc.id, variant: 'thumb' }, processed.thumb);
+    return this.photos.patch(doc.id, {
+      remoteUrl: undefined,
+      mediaType: processed.mediaType,
+      width: processed.width,
+      height: processed.height,
+      thumbWidth: processed.thumbWidth,
+      thumbHeight: processed.thumbHeight,
+      blurhash: doc.blurhash ?? processed.blurhash,
+      preview: doc.sensitive ? processed.preview : null,
+      sha256: processed.sha256,
+      bytes: processed.large.length + processed.thumb.length,
+    });
+  }
+
   /** The photos of each context, in their order; contexts without photos are absent. Callers have checked access. */
   async photosOf(kind: ContextKind, contextIds: readonly string[]): Promise<Map<string, PhotoView[]>> {
     const found = new Map<string, PhotoView[]>();
@@ -213,10 +299,12 @@ export class MediaService {
 
   /** A photo's file for a viewer allowed to see its context, checked on every request; 404 for everyone else. */
   async read(id: string, variant: Variant, viewer: Viewer): Promise<{ photo: StoredPhoto; bytes: Buffer; mediaType: string; isPublic: boolean }> {
-    const doc = /^[A-Za-z0-9_-]{16}$/.test(id) ? await this.photos.get(id) : null;
-    if (doc === null) throw mediaError(404, 'photo_not_found');
+    let doc = /^[A-Za-z0-9_-]{16}$/.test(id) ? await this.photos.get(id) : null;
+    if (doc === null || doc.unavailable) throw mediaError(404, 'photo_not_found');
     const visibility = await this.access(doc.contextKind).visibility(doc.contextId, viewer);
     if (visibility === null) throw mediaError(404, 'photo_not_found');
+    if (doc.remoteUrl !== undefined) doc = await this.fetchOnce(doc);
+    if (doc === null) throw mediaError(404, 'photo_not_found');
     const bytes = await this.blobs.get(id, variant);
     if (bytes === null) throw mediaError(404, 'photo_not_found');
     return { photo: toStored(doc), bytes, mediaType: variant === 'thumb' ? 'image/webp' : doc.mediaType, isPublic: visibility === 'public' };

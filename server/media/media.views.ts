@@ -35,8 +35,10 @@ export function photoFields(ctx: PageContext): SafeHtml {
 export function photoGallery(ctx: PageContext, photos: readonly PhotoView[] | undefined): SafeHtml {
   if (!photos || photos.length === 0) return html``;
   return html`<ul class="photos">${photos.map((photo) =>
-    photo.sensitive
-      ? html`<li><a class="photo sensitive" href="${photo.url}"><img src="${photo.preview ?? ''}" width="${photo.thumbWidth}" height="${photo.thumbHeight}" alt="${photo.alt}"><span>${ctx.t('media.sensitive_open')}</span></a></li>`
+    photo.unavailable
+      ? html`<li><span class="photo unavailable" role="img" aria-label="${photo.alt}">${ctx.t('media.unavailable')}</span></li>`
+      : photo.sensitive
+      ? html`<li><a class="photo sensitive" href="${photo.url}"><img src="${photo.preview ?? photo.thumbUrl}" width="${photo.thumbWidth}" height="${photo.thumbHeight}" alt="${photo.alt}" data-sensitive><span>${ctx.t('media.sensitive_open')}</span></a></li>`
       : html`<li><a class="photo" href="${photo.url}"><img src="${photo.thumbUrl}" width="${photo.thumbWidth}" height="${photo.thumbHeight}" alt="${photo.alt}" loading="lazy" decoding="async"></a></li>`,
   )}</ul>`;
 }

@@ -73,7 +73,7 @@ describe('photos of rooms, check-ins and incidents', function () {
     assert.equal(await status(dave, shown.url), 404, 'a buddy not named for this check-in');
     assert.equal(await status(bob, shown.url), 404);
     const page = await carol.client.get(`/safety/checkins/${started.json.checkin.id}`);
-    assert.match(page.text, /<a class="photo sensitive" href="\/media\/[^"]+"><img src="data:image\/webp;base64,[^"]+" width="\d+" height="\d+" alt="Number plate">/);
+    assert.match(page.text, /<a class="photo sensitive" href="\/media\/[^"]+"><img src="data:image\/webp;base64,[^"]+" width="\d+" height="\d+" alt="Number plate" data-sensitive>/);
   });
 
   it('keeps an incident’s photos for its reporter and the responders, and none on internal notes', async () => {
