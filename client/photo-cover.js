@@ -2,9 +2,11 @@
  * Photos, in forms and on pages.
  *
  * A form[data-photos] with an input[data-photo-input] gets, for each photo
- * chosen (at most four): a preview, its own alt text field (name="alt", filled
- * with data-alt-default) and sensitive checkbox (name="sensitive", value = its
- * place), and a cover tool: drag a rectangle over a face or a number plate to
+ * chosen (at most four): a preview, its own alt text field (name="alt",
+ * filled with data-alt-default, else with what the page's first alt field
+ * holds, and as long as that field allows) and sensitive checkbox
+ * (name="sensitive", value = its place), and a cover tool: drag a rectangle
+ * over a face or a number plate to
  * cover it with an opaque box, or with a blur that keeps nothing but a few
  * average colours (a light blur or a fine mosaic can be undone; this cannot).
  * Every photo is first scaled down to at most 2,048 pixels a side, so that a
@@ -13,7 +15,8 @@
  * original file (with its location and camera data, and what was covered)
  * never leaves the phone; where the browser cannot set a file input, the form
  * is sent with fetch instead. The server's own alt and sensitive fields (in
- * [data-photo-fields], for browsers without JavaScript) are set aside.
+ * [data-photo-fields] or [data-photo-slots], for browsers without JavaScript)
+ * are set aside.
  *
  * On pages, img[data-sensitive] is shown blurred (parasol.css) until tapped;
  * the first tap shows it, the next follows its link to the large version.
@@ -186,7 +189,10 @@
     var busy = false;
     var resubmitting = false;
 
-    each(form.querySelectorAll('[data-photo-fields]'), function (box) {
+    var plainAlt = form.querySelector('[data-photo-fields] input[name="alt"], [data-photo-slots] input[name="alt"]');
+    var altDefault = form.getAttribute('data-alt-default') || (plainAlt ? plainAlt.defaultValue : '');
+    var altMax = plainAlt && plainAlt.maxLength > 0 ? plainAlt.maxLength : 1500;
+    each(form.querySelectorAll('[data-photo-fields], [data-photo-slots]'), function (box) {
       box.hidden = true;
       each(box.querySelectorAll('input, textarea, select'), function (el) {
         el.disabled = true;
@@ -336,8 +342,8 @@
       photo.alt = document.createElement('input');
       photo.alt.id = id;
       photo.alt.name = 'alt';
-      photo.alt.maxLength = 1500;
-      photo.alt.value = form.getAttribute('data-alt-default') || '';
+      photo.alt.maxLength = altMax;
+      photo.alt.value = altDefault;
       photo.work.setAttribute('aria-label', photo.alt.value);
       photo.alt.addEventListener('input', function () {
         photo.work.setAttribute('aria-label', photo.alt.value);

@@ -64,6 +64,17 @@ ${photoFields(ctx)}
 </form>`.toString(),
 );
 
+/** The same fields as another view may write them: slots with their own default alt text and limit, no data-alt-default. */
+const slotsPage = page(
+  html`<form method="post" action="/upload" enctype="multipart/form-data" data-photos data-photo-texts="${JSON.stringify({ alt_label: en('photos_ui.alt_label') })}">
+<details open><summary>${en('photos_ui.choose', { max: 4 })}</summary>
+<p class="field"><label for="f-photos">${en('photos_ui.choose', { max: 4 })}</label><input id="f-photos" name="photos" type="file" multiple data-photo-input></p>
+<div data-photo-slots>${[0, 1, 2, 3].map((i) => html`<fieldset><input name="alt" maxlength="1000" value="Photo shared by a member"><input type="checkbox" name="sensitive" value="${i}"></fieldset>`)}</div>
+</details>
+<button type="submit">Send</button>
+</form>`.toString(),
+);
+
 const thumbsPage = page(
   photoThumbnails(ctx, [
     { id: 'hidden1', alt: 'A bruised arm', sensitive: true, thumbWidth: 320, thumbHeight: 213 },
@@ -226,6 +237,7 @@ describe('photo cover tool in Chromium', function () {
     app.get('/favicon.ico', (_req, res) => void res.status(204).end());
     app.get('/form', (_req, res) => void res.type('html').send(formPage));
     app.get('/thumbs', (_req, res) => void res.type('html').send(thumbsPage));
+    app.get('/form-slots', (_req, res) => void res.type('html').send(slotsPage));
     app.get('/media/:id/thumb', (_req, res) => void res.type('image/jpeg').send(small));
     app.get('/media/:id', (req, res) => void res.type('html').send(page(`<p id="large">${req.params.id}</p>`)));
     app.get('/done', (_req, res) => void res.type('html').send(page('<p id="done">received</p>')));
@@ -388,6 +400,21 @@ describe('photo cover tool in Chromium', function () {
     assert.ok(last().photos[0]!.bytes.equals(landscape), 'the server gets the original, which it re-encodes');
     assert.deepEqual(last().alt, ['A car', '', '', '']);
     assert.deepEqual(last().sensitive, ['0']);
+  });
+
+  it('sets aside no-JavaScript fields written as slots, taking their default alt text and length limit', async () => {
+    const { page: p } = await chromium.person('gia');
+    await p.goto(`${base}/form-slots`);
+    assert.equal(await p.locator('[data-photo-slots]').isHidden(), true);
+    await p.locator('input[data-photo-input]').setInputFiles([jpegFile('a.jpg', small)]);
+    const alt = p.locator('.photo-item').getByLabel(en('photos_ui.alt_label'));
+    await alt.waitFor();
+    assert.equal(await alt.inputValue(), 'Photo shared by a member');
+    assert.equal(await alt.getAttribute('maxlength'), '1000');
+    await p.getByRole('button', { name: 'Send' }).click();
+    await p.waitForURL(`${base}/done`);
+    assert.deepEqual(last().alt, ['Photo shared by a member'], 'only the alt text of the one photo, none of the slots');
+    assert.equal(last().photos.length, 1);
   });
 
   it('shows a sensitive thumbnail blurred with its label until tapped, then opens the large version', async () => {
