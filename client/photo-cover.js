@@ -22,7 +22,8 @@
  * the first tap shows it, the next follows its link to the large version.
  *
  * Texts come from the form: data-photo-texts, a JSON object the server
- * renders from the catalogues.
+ * renders from the catalogues (server/views/photos.ts); a form without it is
+ * left as it is.
  */
 (function () {
   'use strict';
@@ -173,7 +174,8 @@
 
   function enhance(form) {
     var input = form.querySelector('input[type="file"][data-photo-input]');
-    if (!input || !HTMLCanvasElement.prototype.toBlob || typeof Promise !== 'function') return;
+    // Without its texts the tool would show unlabelled buttons: the form then posts as it does without JavaScript.
+    if (!input || !form.hasAttribute('data-photo-texts') || !HTMLCanvasElement.prototype.toBlob || typeof Promise !== 'function') return;
     var texts = {};
     try {
       texts = JSON.parse(form.getAttribute('data-photo-texts') || '{}');

@@ -75,6 +75,11 @@ const slotsPage = page(
 </form>`.toString(),
 );
 
+/** A form whose server forgot the script's texts. */
+const untextedPage = page(
+  html`<form method="post" action="/upload" enctype="multipart/form-data" data-photos>${photoFields(ctx)}<button type="submit">Send</button></form>`.toString(),
+);
+
 const thumbsPage = page(
   photoThumbnails(ctx, [
     { id: 'hidden1', alt: 'A bruised arm', sensitive: true, thumbWidth: 320, thumbHeight: 213 },
@@ -238,6 +243,7 @@ describe('photo cover tool in Chromium', function () {
     app.get('/form', (_req, res) => void res.type('html').send(formPage));
     app.get('/thumbs', (_req, res) => void res.type('html').send(thumbsPage));
     app.get('/form-slots', (_req, res) => void res.type('html').send(slotsPage));
+    app.get('/form-untexted', (_req, res) => void res.type('html').send(untextedPage));
     app.get('/media/:id/thumb', (_req, res) => void res.type('image/jpeg').send(small));
     app.get('/media/:id', (req, res) => void res.type('html').send(page(`<p id="large">${req.params.id}</p>`)));
     app.get('/done', (_req, res) => void res.type('html').send(page('<p id="done">received</p>')));
@@ -415,6 +421,17 @@ describe('photo cover tool in Chromium', function () {
     await p.waitForURL(`${base}/done`);
     assert.deepEqual(last().alt, ['Photo shared by a member'], 'only the alt text of the one photo, none of the slots');
     assert.equal(last().photos.length, 1);
+  });
+
+  it('leaves a form without the tool’s texts as it is, rather than show unlabelled buttons', async () => {
+    const { page: p } = await chromium.person('hana');
+    await p.goto(`${base}/form-untexted`);
+    await p.locator('input[data-photo-input]').setInputFiles([jpegFile('a.jpg', small)]);
+    assert.equal(await p.locator('[data-photo-fields]').isVisible(), true);
+    assert.equal(await p.locator('.photo-list').count(), 0);
+    await p.getByRole('button', { name: 'Send' }).click();
+    await p.waitForURL(`${base}/done`);
+    assert.ok(last().photos[0]!.bytes.equals(small), 'posted as chosen, for the server to re-encode');
   });
 
   it('shows a sensitive thumbnail blurred with its label until tapped, then opens the large version', async () => {
