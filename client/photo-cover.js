@@ -53,6 +53,8 @@
     if (!img) return;
     event.preventDefault();
     img.setAttribute('data-revealed', '');
+    var thumb = img.getAttribute('data-thumb');
+    if (thumb && /^\/media\/[A-Za-z0-9_-]+\/thumb$/.test(thumb)) img.src = thumb;
   });
 
   function canvasOf(width, height) {

@@ -62,6 +62,8 @@ export interface ApSentPostDoc {
   authorIri: string;
   groupIri: string;
   editedAt: number | null;
+  /** How many photos went out with it: photos stored after the post (they are, a moment later) send an Update. */
+  photos?: number;
   deleted: boolean;
   updatedAt: number;
 }

@@ -391,7 +391,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     }, next);
   });
 
-  attachMedia(app, api, ctx);
+  attachMedia(app, api, ctx, federation);
   accountsApi(api, ctx);
   adminApi(api, ctx);
   forumsApi(api, ctx);

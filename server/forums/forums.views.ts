@@ -1,7 +1,8 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
 import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
 import type { PhotoView } from '../media/media.service.js';
-import { PHOTO_FORM_ATTRS, photoFields, photoGallery } from '../media/media.views.js';
+import { photoGallery } from '../media/media.views.js';
+import { photoFields, photoFormAttributes } from '../views/photos.js';
 import type { AuthorView } from './authorship.js';
 import type { BoardView, PostView, SearchHit, ThreadSummary, ThreadView } from './forum-views.js';
 import { reactionEmoji, reactionKinds } from './reactions.js';
@@ -68,6 +69,7 @@ export function boardPage(
   return layout(ctx, {
     title: b.name,
     head: activityPubAlternate(alternate),
+    scripts: b.canPost ? ['photo-cover.js'] : [],
     body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a></nav>
 <h1>${b.name}${visibilityIcon(b)}</h1>
 <p>${b.description}</p>
@@ -117,7 +119,7 @@ function newThreadForm(ctx: PageContext, board: BoardView, state?: FormState): S
   const { t } = ctx;
   return html`<section id="new-thread" aria-labelledby="h-new"><h2 id="h-new">${icon('plus')} ${t('thread.new')}</h2>
 ${errorBox(state)}
-<form method="post" action="/b/${board.slug}/threads" class="stack" data-draft ${PHOTO_FORM_ATTRS}>
+<form method="post" action="/b/${board.slug}/threads" class="stack" data-draft ${photoFormAttributes(ctx)}>
 ${csrfField(ctx)}
 ${field(state, { name: 'title', label: t('thread.title'), required: true, maxlength: TITLE_MAX })}
 ${bodyField(ctx, state, t('post.body'))}
@@ -210,7 +212,7 @@ export function threadPage(
   return layout(ctx, {
     title,
     head: activityPubAlternate(options.alternate),
-    scripts: ['vendor/socket.io.min.js', 'live.js'],
+    scripts: view.canReply ? ['vendor/socket.io.min.js', 'live.js', 'photo-cover.js'] : ['vendor/socket.io.min.js', 'live.js'],
     body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a> › <a href="/b/${board.slug}">${board.name}</a></nav>
 <h1>${thread.pinned ? icon('pin') : ''}${thread.locked ? icon('lock') : ''} ${title}</h1>
 ${options.reported ? html`<p class="success" role="status">${icon('check')} ${t('report.sent')}</p>` : ''}
@@ -229,7 +231,7 @@ function replyForm(ctx: PageContext, threadId: string, quote: PostView | null, a
   const { t } = ctx;
   return html`<section id="reply" aria-labelledby="h-reply"><h2 id="h-reply">${icon('reply')} ${t('post.reply')}</h2>
 ${errorBox(state)}
-<form method="post" action="/t/${threadId}/posts" class="stack" data-draft ${PHOTO_FORM_ATTRS}>
+<form method="post" action="/t/${threadId}/posts" class="stack" data-draft ${photoFormAttributes(ctx)}>
 ${csrfField(ctx)}
 ${quote ? html`<input type="hidden" name="quoteOf" value="${quote.id}"><blockquote class="quote">${authorLabel(ctx, quote.author)}: ${quote.html ? raw(quote.html) : ''}</blockquote>` : ''}
 ${bodyField(ctx, state, t('post.body'))}

@@ -94,7 +94,8 @@ export function mediaPages(media: MediaService): express.Router {
       res.setHeader('Content-Type', mediaType);
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Content-Disposition', `inline; filename="photo.${FILE_EXTENSION[mediaType] ?? 'jpg'}"`);
-      res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+      // A browser opening the photo as a page makes its own image document, which styles itself inline.
+      res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
       res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
       res.setHeader('Cache-Control', isPublic ? 'public, max-age=3600' : 'private, no-store');
       res.send(bytes);
@@ -122,7 +123,7 @@ export function mediaApi(api: ApiRouter, media: MediaService): void {
 /** The photos of a request (none for a JSON or urlencoded one), checked and re-encoded before anything is written. */
 export function preparePhotos(media: MediaService, req: Request): Promise<PreparedPhotos> {
   if (!req.uploads || req.uploads.length === 0 || !req.account) return Promise.resolve(NO_PHOTOS);
-  return media.prepare(req.uploads, req.photoFields ?? {}, req.account.id, req.t('media.alt_default'));
+  return media.prepare(req.uploads, req.photoFields ?? {}, req.account.id, req.t('photos_ui.alt_default'));
 }
 
 export const viewerOf = (req: Request): Viewer => ({ account: req.account, memberKey: req.memberKey ?? null });

@@ -6,7 +6,7 @@ const listOf = <T extends z.ZodType>(item: T) =>
 
 /** The text that goes with the photos of a form or an API call: alt text per photo, and which are sensitive. */
 export const photoFieldsInput = z.object({
-  alt: listOf(z.string().max(1000).regex(/^[^\p{Cc}]*$/u, 'validation.no_control_chars')),
+  alt: listOf(z.string().max(1500).regex(/^[^\p{Cc}]*$/u, 'validation.no_control_chars')),
   sensitive: listOf(z.enum(['0', '1', '2', '3'])),
 });
 

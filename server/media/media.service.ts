@@ -231,7 +231,7 @@ export class MediaService {
         height,
         thumbWidth: Math.max(1, Math.round(width * scale)),
         thumbHeight: Math.max(1, Math.round(height * scale)),
-        alt: picture.alt.slice(0, 1000),
+        alt: picture.alt.slice(0, 1500),
         sensitive,
         blurhash: picture.blurhash,
         preview: null,

@@ -6,7 +6,8 @@ import { warningCategories } from './reviews.collections.js';
 import type { LookupResult, ResponseView, ReviewBoardView, ReviewView } from './review-views.js';
 import { REVIEW_BODY_MAX } from './reviews.schemas.js';
 import type { PhotoView } from '../media/media.service.js';
-import { PHOTO_FORM_ATTRS, photoFields, photoGallery } from '../media/media.views.js';
+import { photoGallery } from '../media/media.views.js';
+import { photoFields, photoFormAttributes } from '../views/photos.js';
 
 const IDENTIFIER_ROWS = 3;
 
@@ -133,11 +134,12 @@ export function newReviewPage(ctx: PageContext, board: ReviewBoardView, areas: r
   const signed = v.anonymous === 'false';
   return layout(ctx, {
     title: t('review.new'),
+    scripts: ['photo-cover.js'],
     body: html`<nav class="crumbs"><a href="/reviews/${board.slug}">${icon('shield')} ${board.name}</a></nav>
 <h1>${icon('plus')} ${t('review.new')}</h1>
 <p class="notice">${t('review.new_rules')}</p>
 ${errorBox(state)}
-<form method="post" action="/reviews/${board.slug}/new" class="stack" ${PHOTO_FORM_ATTRS}>${csrfField(ctx)}
+<form method="post" action="/reviews/${board.slug}/new" class="stack" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <fieldset><legend>${t('review.kind')}</legend>
 <label class="check"><input type="radio" name="kind" value="warning" ${v.kind !== 'vouch' ? 'checked' : ''}> ⚠️ ${t('review.warning_long')}</label>
 <label class="check"><input type="radio" name="kind" value="vouch" ${v.kind === 'vouch' ? 'checked' : ''}> ✅ ${t('review.vouch_long')}</label></fieldset>

@@ -7,7 +7,8 @@ import { ALIAS_MAX, MESSAGE_MAX, NOTE_MAX, PIN_BODY_MAX, PIN_TITLE_MAX } from '.
 import type { AuthorView, History, MemberMessageView, MemberView, MyRoomView, PinView, RoomPreview, RoomView } from './view-models.js';
 import type { JoinRequestView, RoomNotice } from './membership.service.js';
 import type { PhotoView } from '../media/media.service.js';
-import { PHOTO_FORM_ATTRS, photoFields, photoGallery } from '../media/media.views.js';
+import { photoGallery } from '../media/media.views.js';
+import { photoFields, photoFormAttributes } from '../views/photos.js';
 
 /**
  * Room pages never put a room's name or purpose where a glance at the screen,
@@ -219,7 +220,7 @@ export function roomPage(
   const problem = state?.fieldErrors?.body;
   return layout(ctx, {
     title: label,
-    scripts: ['vendor/socket.io.min.js', 'room.js'],
+    scripts: ['vendor/socket.io.min.js', 'room.js', 'photo-cover.js'],
     // Without JavaScript the page refreshes to show new messages; not while the member is writing or reading back.
     ...(data.still ? {} : { head: html`<noscript><meta http-equiv="refresh" content="30"></noscript>` }),
     body: html`<nav class="crumbs"><a href="/rooms">${icon('chat')} ${t('rooms.title')}</a></nav>
@@ -244,7 +245,7 @@ ${newest ? '' : html`<p><a class="button" href="/rooms/${room.id}">${t('room.new
 ${errorBox(state)}
 ${room.postBlocked
   ? blockedNotice(ctx, room)
-  : html`<form method="post" action="/rooms/${room.id}/messages" class="stack" id="send-form" ${PHOTO_FORM_ATTRS}>${csrfField(ctx)}
+  : html`<form method="post" action="/rooms/${room.id}/messages" class="stack" id="send-form" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <input type="hidden" name="clientId" value="${data.clientId}">
 ${data.reply ? html`<input type="hidden" name="replyTo" value="${data.reply.id}"><blockquote class="quote">${t('room.replying_to')} ${authorLabel(ctx, data.reply.author)}: ${raw(data.reply.html)}</blockquote><p><a href="/rooms/${room.id}#send">${t('room.cancel_reply')}</a></p>` : ''}
 <p class="field${problem ? ' invalid' : ''}"><label for="f-body">${t('room.message')}</label>

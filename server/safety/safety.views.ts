@@ -5,7 +5,8 @@ import { alertKinds, incidentKinds, type IncidentDoc } from './safety.collection
 import type { AlertView, BuddyView, CheckinView } from './safety.service.js';
 import type { IncidentView } from './incidents.service.js';
 import type { PhotoView } from '../media/media.service.js';
-import { PHOTO_FORM_ATTRS, photoFields, photoGallery } from '../media/media.views.js';
+import { photoGallery } from '../media/media.views.js';
+import { keepOriginalsNotice, photoFields, photoFormAttributes } from '../views/photos.js';
 
 export type SafetySection = 'checkin' | 'buddies' | 'alerts' | 'incident' | 'sos';
 
@@ -54,7 +55,7 @@ export function hubPage(
   const chosen = new Set((s('checkin')?.values?.buddies ?? '').split(','));
   return layout(ctx, {
     title: t('safety.title'),
-    scripts: ['push.js', 'sos.js'],
+    scripts: ['push.js', 'sos.js', 'photo-cover.js'],
     body: html`<h1>${icon('shield')} ${t('safety.title')}</h1>
 ${data.alarms.map((c) => html`<p class="error" role="alert"><a href="/safety/checkins/${c.id}">🆘 ${t(c.sos ? 'safety.alarm_sos' : 'safety.alarm_overdue', { handle: c.owner?.handle ?? '?' })}</a></p>`)}
 ${errorBox(s('sos'))}
@@ -62,7 +63,7 @@ ${active.length ? sosForm(ctx) : html`<p class="notice">${t('safety.need_buddy')
 <section id="checkin" class="card"><h2>⏱️ ${t('safety.start_checkin')}</h2>
 <p>${t('safety.checkin_explain')}</p>
 ${errorBox(s('checkin'))}
-<form method="post" action="/safety/checkins" class="stack" ${PHOTO_FORM_ATTRS}>${csrfField(ctx)}
+<form method="post" action="/safety/checkins" class="stack" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <p class="field"><label for="c-min">${t('safety.how_long')}</label><select id="c-min" name="minutes">${[10, 15, 30, 60, 90, 120, 180, 240, 360, 480, 720].map((m) => html`<option value="${m}" ${m === 60 ? 'selected' : ''}>${t('safety.minutes', { count: m })}</option>`)}</select></p>
 <fieldset><legend>${t('safety.which_buddies')}</legend>${active.length ? active.map((b) => html`<label class="check"><input type="checkbox" name="buddies" value="${b.handle}" ${chosen.has(b.handle) || !state ? 'checked' : ''}> ${b.displayName}</label>`) : html`<p>${t('safety.no_buddies')}</p>`}</fieldset>
 ${field(s('checkin'), { name: 'notes', label: t('safety.notes'), hint: t('safety.notes_hint'), maxlength: 2000 })}
@@ -102,7 +103,7 @@ export function checkinPage(ctx: PageContext, c: CheckinView, photos: readonly P
   const alarm = c.mine ? t(c.sos ? 'safety.sos_sent' : 'safety.overdue_sent') : t(c.sos ? 'safety.alarm_sos' : 'safety.alarm_overdue', { handle: c.owner?.handle ?? '?' });
   return layout(ctx, {
     title: t('safety.checkin'),
-    scripts: c.mine && c.status !== 'closed' ? ['sos.js'] : [],
+    scripts: c.mine && c.status !== 'closed' ? ['sos.js', 'photo-cover.js'] : ['photo-cover.js'],
     body: html`<nav class="crumbs"><a href="/safety">${icon('shield')} ${t('safety.title')}</a></nav>
 <h1>⏱️ ${t('safety.checkin')}</h1>
 ${c.status === 'alerted' ? html`<p class="error" role="alert">🆘 ${alarm}</p>` : ''}
@@ -151,18 +152,19 @@ export function incidentsPage(ctx: PageContext, data: { mine: readonly IncidentD
   const line = (i: IncidentDoc) => html`<li><a href="/safety/incidents/${i.id}">${t(`safety.incident_${i.kind}`)}</a> · ${t(`safety.istatus_${i.status}`)} · <small>${formatTime(ctx, i.createdAt)}</small></li>`;
   return layout(ctx, {
     title: t('safety.incidents'),
+    scripts: ['photo-cover.js'],
     body: html`<nav class="crumbs"><a href="/safety">${icon('shield')} ${t('safety.title')}</a></nav>
 <h1>${icon('chat')} ${t('safety.incidents')}</h1>
 ${data.queue ? html`<section><h2>${t('safety.queue')}</h2>${data.queue.length === 0 ? html`<p>${t('safety.queue_empty')}</p>` : ''}<ul class="list">${data.queue.map(line)}</ul></section>` : ''}
 <section class="card"><h2>${t('safety.report_incident')}</h2><p>${t('safety.incident_explain')}</p>
 ${errorBox(state)}
-<form method="post" action="/safety/incidents" class="stack" ${PHOTO_FORM_ATTRS}>${csrfField(ctx)}
+<form method="post" action="/safety/incidents" class="stack" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <p class="field"><label for="i-kind">${t('safety.what_happened')}</label><select id="i-kind" name="kind">${incidentKinds.map((k) => html`<option value="${k}">${t(`safety.incident_${k}`)}</option>`)}</select></p>
 <p class="field${state?.fieldErrors?.description ? ' invalid' : ''}"><label for="i-desc">${t('safety.describe')}</label><textarea id="i-desc" name="description" rows="5" maxlength="5000" required>${state?.values?.description ?? ''}</textarea>${state?.fieldErrors?.description ? html`<span class="problem">${state.fieldErrors.description}</span>` : ''}</p>
 ${field(state, { name: 'help', label: t('safety.help_wanted'), maxlength: 2000 })}
 ${field(state, { name: 'contact', label: t('safety.contact'), hint: t('safety.contact_hint'), maxlength: 500 })}
 ${photoFields(ctx)}
-<p><small>${t('media.keep_originals')}</small></p>
+${keepOriginalsNotice(ctx)}
 <button type="submit" class="primary">${icon('check')} ${t('safety.send_incident')}</button></form></section>
 ${data.mine.length ? html`<section><h2>${t('safety.my_incidents')}</h2><ul class="list">${data.mine.map(line)}</ul></section>` : ''}`,
   });
@@ -172,6 +174,7 @@ export function incidentPage(ctx: PageContext, incident: IncidentView, responder
   const { t } = ctx;
   return layout(ctx, {
     title: t('safety.incident'),
+    scripts: ['photo-cover.js'],
     body: html`<nav class="crumbs"><a href="/safety/incidents">${icon('chat')} ${t('safety.incidents')}</a></nav>
 <h1>${t(`safety.incident_${incident.kind}`)}</h1>
 <p><strong>${t(`safety.istatus_${incident.status}`)}</strong> · ${formatTime(ctx, incident.createdAt)}${incident.reporter ? html` · ${incident.reporter}` : ''}</p>
@@ -179,12 +182,13 @@ export function incidentPage(ctx: PageContext, incident: IncidentView, responder
 ${incident.help ? html`<p><strong>${t('safety.help_wanted')}:</strong> ${incident.help}</p>` : ''}
 ${incident.contact ? html`<p><strong>${t('safety.contact')}:</strong> ${incident.contact}</p>` : ''}
 ${photoGallery(ctx, photos)}
+${photos.length > 0 ? html`<p><a href="/safety/incidents/${incident.id}/evidence.zip" download>${icon('check')} ${t('media.evidence_export')}</a></p>${keepOriginalsNotice(ctx)}` : ''}
 ${incident.mine ? html`<p><a href="/safety/incidents/${incident.id}/print">${t('safety.print')}</a></p>` : ''}
 <h2>${t('safety.thread')}</h2>
 <ol class="posts">${incident.messages.map((m) => html`<li class="post${m.internal ? ' muted' : ''}"><header>${m.fromResponder ? t('safety.responder') : t('safety.member')}${m.internal ? html` · <strong>${t('safety.internal')}</strong>` : ''} · ${formatTime(ctx, m.createdAt)}</header><div class="body">${raw(m.html)}</div></li>`)}</ol>
 ${errorBox(state)}
 ${incident.status !== 'closed'
-  ? html`<form method="post" action="/safety/incidents/${incident.id}/messages" class="stack" ${PHOTO_FORM_ATTRS}>${csrfField(ctx)}
+  ? html`<form method="post" action="/safety/incidents/${incident.id}/messages" class="stack" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <p class="field"><label for="m-body">${t('safety.write')}</label><textarea id="m-body" name="body" rows="4" maxlength="5000" required></textarea></p>
 ${photoFields(ctx)}
 ${responder && !incident.mine ? html`<label class="check"><input type="checkbox" name="internal" value="on"> ${t('safety.internal_note')}</label>` : ''}

@@ -73,7 +73,7 @@ describe('photos of rooms, check-ins and incidents', function () {
     assert.equal(await status(dave, shown.url), 404, 'a buddy not named for this check-in');
     assert.equal(await status(bob, shown.url), 404);
     const page = await carol.client.get(`/safety/checkins/${started.json.checkin.id}`);
-    assert.match(page.text, /<a class="photo sensitive" href="\/media\/[^"]+"><img src="data:image\/webp;base64,[^"]+" width="\d+" height="\d+" alt="Number plate" data-sensitive>/);
+    assert.match(page.text, /<a class="photo" href="\/media\/[^"]+" data-label="Sensitive photo: tap to show"><img src="data:image\/webp;base64,[^"]+" data-thumb="\/media\/[^"]+\/thumb" width="\d+" height="\d+" alt="Number plate" data-sensitive>/);
   });
 
   it('keeps an incident’s photos for its reporter and the responders, and none on internal notes', async () => {
@@ -95,6 +95,16 @@ describe('photos of rooms, check-ins and incidents', function () {
     assert.equal(internal.json.error.code, 'photo_internal_note');
     const page = await alice.client.get(`/safety/incidents/${incidentId}`);
     assert.equal((page.text.match(/<img src="\/media\/[^"]+\/thumb"/g) ?? []).length, 3);
+    assert.match(page.text, new RegExp(`<a href="/safety/incidents/${incidentId}/evidence.zip" download>`));
+    const zip = await fetch(`${inst.url}/safety/incidents/${incidentId}/evidence.zip`, { headers: { cookie: [...alice.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    assert.equal(zip.status, 200);
+    assert.equal(zip.headers.get('content-type'), 'application/zip');
+    assert.equal(zip.headers.get('cache-control'), 'private, no-store');
+    const bytes = Buffer.from(await zip.arrayBuffer());
+    assert.equal(bytes.readUInt32LE(0), 0x04034b50, 'a zip');
+    for (const name of ['manifest.json', 'manifest.sig', 'photo-01.jpg', 'photo-03.jpg']) assert.ok(bytes.includes(Buffer.from(name)), `${name} in the zip`);
+    assert.equal((await bob.client.get(`/safety/incidents/${incidentId}/evidence.zip`)).status, 404, 'nobody else may export it');
+    assert.equal((await responder.client.get(`/safety/incidents/${incidentId}/evidence.zip`)).status, 200, 'a responder may');
     assert.equal(await inst.parasol.ctx.media.sweepOrphans(), 0, 'the incident’s photos stay while it does');
     assert.equal(await status(alice, first.url), 200);
   });
