@@ -2,7 +2,7 @@ import { html, raw, type SafeHtml } from '../views/html.js';
 import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
 import type { PhotoView } from '../media/media.service.js';
 import { photoGallery } from '../media/media.views.js';
-import { photoFields, photoFormAttributes } from '../views/photos.js';
+import { MAX_PHOTOS, photoFields, photoFormAttributes } from '../views/photos.js';
 import type { AuthorView } from './authorship.js';
 import type { BoardView, PostView, SearchHit, ThreadSummary, ThreadView } from './forum-views.js';
 import { reactionEmoji, reactionKinds } from './reactions.js';
@@ -212,7 +212,7 @@ export function threadPage(
   return layout(ctx, {
     title,
     head: activityPubAlternate(options.alternate),
-    scripts: view.canReply ? ['vendor/socket.io.min.js', 'live.js', 'photo-cover.js'] : ['vendor/socket.io.min.js', 'live.js'],
+    scripts: ['vendor/socket.io.min.js', 'live.js'],
     body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a> › <a href="/b/${board.slug}">${board.name}</a></nav>
 <h1>${thread.pinned ? icon('pin') : ''}${thread.locked ? icon('lock') : ''} ${title}</h1>
 ${options.reported ? html`<p class="success" role="status">${icon('check')} ${t('report.sent')}</p>` : ''}
@@ -235,7 +235,7 @@ ${errorBox(state)}
 ${csrfField(ctx)}
 ${quote ? html`<input type="hidden" name="quoteOf" value="${quote.id}"><blockquote class="quote">${authorLabel(ctx, quote.author)}: ${quote.html ? raw(quote.html) : ''}</blockquote>` : ''}
 ${bodyField(ctx, state, t('post.body'))}
-${photoFields(ctx)}
+<details class="photo-picker" data-photo-picker><summary>${t('photos_ui.choose', { max: MAX_PHOTOS })}</summary>${photoFields(ctx)}</details>
 ${cwField(ctx, state)}
 ${anonymousChoice(ctx, state, anonymousFirst)}
 <button type="submit" class="primary">${icon('reply')} ${t('post.send')}</button>

@@ -34,6 +34,9 @@ describe('photos on a phone, in Chromium', function () {
     const { page } = await chromium.person('ana', { ...PHONE, cookies: [{ name: 'psl_session', value: ana.client.cookies.get('psl_session')!, url: inst.url }] });
     await page.goto(`${inst.url}/t/${threadId}`);
     const form = page.locator('form[data-photos]');
+    // The photo tool loads when the picker is opened, not with the page.
+    await form.locator('details[data-photo-picker] > summary').click();
+    await form.locator('.photo-list').waitFor({ state: 'attached' });
     await form.locator('input[data-photo-input]').setInputFiles({ name: 'IMG_0042.jpg', mimeType: 'image/jpeg', buffer: await phoneJpeg(phoneMetadata(), 1200, 900, 4) });
     const item = form.locator('.photo-item');
     await item.locator('input[name="alt"]').waitFor();
