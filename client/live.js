@@ -8,6 +8,28 @@
  *   <p id="live-status" role="status" aria-live="polite" data-new-reply="(localised text)"></p>
  * Every user-facing string comes from data attributes rendered from the locale catalogues.
  */
+// The photo tool (photo-cover.js, 7 KB) loads only when a reader opens the reply form's photo picker, or when the
+// thread shows a sensitive photo (which it keeps blurred until tapped): a text-only thread stays within its budget.
+(function () {
+  'use strict';
+  function loadPhotoTool() {
+    if (document.querySelector('script[data-photo-cover]')) return;
+    const script = document.createElement('script');
+    script.src = '/assets/photo-cover.js';
+    script.setAttribute('data-photo-cover', '');
+    document.head.appendChild(script);
+  }
+  if (document.querySelector('img[data-sensitive]')) loadPhotoTool();
+  document.addEventListener(
+    'toggle',
+    function (event) {
+      const picker = event.target;
+      if (picker.matches && picker.matches('details[data-photo-picker]') && picker.open) loadPhotoTool();
+    },
+    true,
+  );
+})();
+
 (function () {
   'use strict';
   const list = document.getElementById('posts');

@@ -219,8 +219,9 @@
 
   if (form) {
     form.addEventListener('submit', function (event) {
-      // Without a live connection the form posts as it would without JavaScript.
-      if (!socket.connected || ended) return;
+      // Without a live connection the form posts as it would without JavaScript; so does a message with photos.
+      var photos = form.querySelector('[data-photo-input]');
+      if (!socket.connected || ended || (photos && photos.files && photos.files.length > 0)) return;
       event.preventDefault();
       var box = form.elements.namedItem('body');
       var body = box ? box.value : '';

@@ -73,6 +73,8 @@ self.addEventListener('fetch', function (event) {
   if (request.method !== 'GET') return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  // Photos are checked on every request and may be private: never kept on the phone, not even when opened as a page.
+  if (url.pathname.indexOf('/media/') === 0) return;
 
   if (url.pathname.indexOf('/assets/') === 0) {
     // Shown from the phone at once, refreshed from the network for next time.

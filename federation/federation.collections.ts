@@ -62,6 +62,8 @@ export interface ApSentPostDoc {
   authorIri: string;
   groupIri: string;
   editedAt: number | null;
+  /** How many photos went out with it: photos stored after the post (they are, a moment later) send an Update. */
+  photos?: number;
   deleted: boolean;
   /** For a thread's first post: whether its followers were last told the thread is locked, and pinned. */
   locked?: boolean;

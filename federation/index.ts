@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { imagesFromActivityPub, isSensitive } from './media-attachments.js';
 import path from 'node:path';
 import express from 'express';
 import type { AppContext } from '../server/context.js';
@@ -161,7 +162,18 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     onAccepted: (group) => void mirror.tryCatchUp(group),
   });
   const boardCollections = new BoardCollections({ apex, iris, actors: actorService, boards: ctx.forums.boards, reading: ctx.forums.reading });
-  const posts = new PostFederation({ apex, apexStore, actors: actorService, iris, store, logger, forums: ctx.forums.reading });
+  const posts = new PostFederation({
+    apex,
+    apexStore,
+    actors: actorService,
+    iris,
+    store,
+    logger,
+    forums: ctx.forums.reading,
+    photos: async (postId) =>
+      ((await ctx.media.photosOf('post', [postId])).get(postId) ?? []).map((p) => ({ url: `${iris.base}${p.url}`, mediaType: p.mediaType, alt: p.alt, width: p.width, height: p.height, blurhash: p.blurhash })),
+    sensitivePhotos: async (postId) => ((await ctx.media.photosOf('post', [postId])).get(postId) ?? []).some((p) => p.sensitive),
+  });
   const network = new RegionalNetwork({
     store,
     apex,
@@ -178,7 +190,18 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   revision.onChange(() => network.load());
   // Reviews of network boards go to the partners as they are published, changed and taken back.
   ctx.reviews.onChange((reviewId) => void network.onReviewChange(reviewId));
-  const contributions = new RemoteContributions({ apex, actors: actorService, iris, store, logger, forums: ctx.forums.remote, moderation: ctx.moderation, posts });
+  const contributions = new RemoteContributions({
+    apex,
+    actors: actorService,
+    iris,
+    store,
+    logger,
+    forums: ctx.forums.remote,
+    moderation: ctx.moderation,
+    posts,
+    pictures: (postId, object) =>
+      ctx.media.registerRemote('post', postId, imagesFromActivityPub(object).map((ref) => ({ url: ref.url, alt: ref.alt, blurhash: ref.blurhash, width: ref.width, height: ref.height })), isSensitive(object)),
+  });
   const deletions = new AccountDeletions({ store, apexStore, forums: ctx.forums.remote, mirror, logger });
   const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, contributions, accounts: ctx.accounts, locales: () => ctx.i18n.locales, logger });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.

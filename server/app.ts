@@ -119,6 +119,8 @@ import { mountStaticAssets } from './http/static-assets.js';
 import { attachRealtime, type Realtime } from './realtime/realtime.js';
 import { attachFederation } from '../federation/index.js';
 import { isInboxPost } from '../federation/routes.js';
+import { mediaBlobs, mediaCollections } from './media/media.collections.js';
+import { attachMedia, createMedia } from './photos.js';
 
 const root = projectRoot;
 export const VERSION = '0.1.0';
@@ -169,7 +171,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     ...rightsCollections,
     backupsCollection,
     ...jobsCollections,
+    ...mediaCollections,
   ]);
+  await store.declareBlobs([mediaBlobs]);
   // Each process draws its own id for the leases it holds: nothing about the machine or the process is written.
   const jobs = new BackgroundJobs(new JobLeases(store, newId(), config.jobLeaseMs), logger);
   jobs.every('store-sweep', {
@@ -343,6 +347,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     conversations,
     rights,
     backups: new BackupService(store),
+    media: createMedia(store, config, coordination.limits),
     jobs,
     limits: coordination.limits,
     keptAnswers,
@@ -383,6 +388,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const federation = await attachFederation(app, api, ctx);
   app.use(parseCookies, locales.visitor, authenticate(sessions, ctx.cookie), locales.member, unseenCounts(notifications));
 
+  attachMedia(app, api, ctx, federation);
   accountsApi(api, ctx);
   const admin = adminServices(ctx, { federation: federation ? () => federation.overview() : null, passphraseChecks: () => verifyQueue.load() });
   adminApi(api, ctx, admin);
@@ -405,7 +411,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     '/api/v1',
     (req, _res, next) => {
       const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-      if (hasBody && !req.is('application/json')) next(new AppError(415, 'json_only'));
+      // A multipart call (photos) was read already (attachMedia), its JSON from its `body` field.
+      if (hasBody && !req.is('application/json') && req.uploads === undefined) next(new AppError(415, 'json_only'));
       else next();
     },
     express.json({ limit: '64kb', strict: true }),

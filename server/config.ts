@@ -80,6 +80,9 @@ const baseEnvSchema = z.object({
   LOGIN_WAIT_SECONDS: z.coerce.number().int().min(1).max(100).default(30),
   PASSPHRASE_CHECKS_AT_ONCE: z.coerce.number().int().min(1).max(64).default(2),
   PASSPHRASE_CHECKS_WAITING: z.coerce.number().int().min(1).max(10_000).default(64),
+  PHOTOS_PER_MEMBER_PER_DAY: z.coerce.number().int().min(0).max(10_000).default(40),
+  PHOTOS_PER_INSTANCE_PER_DAY: z.coerce.number().int().min(0).max(10_000_000).default(2000),
+  PHOTO_STORAGE_MB: z.coerce.number().int().min(1).max(10_000_000).default(5000),
 });
 
 const envSchema = baseEnvSchema.extend(secretEnvSchema.shape).superRefine((e, ctx) => {
@@ -174,6 +177,8 @@ export interface Config {
   readonly loginChallenge: { readonly bits: number; readonly waitSeconds: number };
   /** argon2 runs at once, and how many may wait for a turn before a 429: guessing must not exhaust the server. */
   readonly passphraseChecks: { readonly concurrency: number; readonly maxWaiting: number };
+  /** Photos (server/media): how many a member and the whole instance may upload a day, and the storage they may fill. */
+  readonly media: { readonly perMemberPerDay: number; readonly perInstancePerDay: number; readonly maxStorageBytes: number };
   /** DATABASE_KEY and PARASOL_SECRET_FILE, read and checked at start. */
   readonly secrets: SecretSettings;
 }
@@ -266,6 +271,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     loginChallenge: { bits: e.LOGIN_POW_BITS, waitSeconds: e.LOGIN_WAIT_SECONDS },
     passphraseChecks: { concurrency: e.PASSPHRASE_CHECKS_AT_ONCE, maxWaiting: e.PASSPHRASE_CHECKS_WAITING },
+    media: {
+      perMemberPerDay: e.PHOTOS_PER_MEMBER_PER_DAY,
+      perInstancePerDay: e.PHOTOS_PER_INSTANCE_PER_DAY,
+      maxStorageBytes: e.PHOTO_STORAGE_MB * 1024 * 1024,
+    },
     secrets,
   };
 }

@@ -27,6 +27,7 @@ import type { BackupService } from './backup/backup.service.js';
 import type { BackgroundJobs } from './jobs/background-jobs.js';
 import type { LimitCounters } from './core/rate-limit.js';
 import type { KeptAnswers } from './http/kept-answers.js';
+import type { MediaService } from './media/media.service.js';
 
 /** What the modules of one running instance share. Built once in app.ts. */
 export interface AppContext {
@@ -54,6 +55,8 @@ export interface AppContext {
   readonly conversations: ConversationServices;
   readonly rights: RightsService;
   readonly backups: BackupService;
+  /** Photos of posts, warnings, room messages, check-ins and incident reports (server/media). */
+  readonly media: MediaService;
   /** Timed and waiting work (scans, sweeps, deliveries), each run by the one process holding its lease. */
   readonly jobs: BackgroundJobs;
   /** Where rate-limit counts are kept (core/rate-limit.ts): shared by every process of the instance. */

@@ -27,6 +27,8 @@ export interface ContributionsDeps {
   readonly moderation: ModerationService;
   readonly posts: PostFederation;
   readonly logger: Logger;
+  /** Records the pictures a received post names, fetched when first shown (server/media, remote-images.ts). */
+  readonly pictures: (postId: string, object: Record<string, unknown>) => Promise<void>;
 }
 
 const HANDLED = new Set(['Create', 'Update', 'Delete', 'Like', 'EmojiReact', 'Undo']);
@@ -129,6 +131,7 @@ export class RemoteContributions {
       throw refusal(error);
     }
     this.deps.logger.info({ board: slug, kind: target ? 'reply' : 'thread', sensitive: typeof o.sensitive === 'boolean' }, 'remote post received');
+    await this.deps.pictures(received.id, o);
     // Now that the activity is kept, the Group can announce it.
     await posts.onThreadChange(received.threadId, received.id);
     return true;

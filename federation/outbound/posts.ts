@@ -1,4 +1,5 @@
 import type { OutboundPost, OutboundThread, ReadingService } from '../../server/forums/reading.service.js';
+import { attachmentsToActivityPub, type OutgoingPhoto } from '../media-attachments.js';
 import type { Logger } from '../../server/logger.js';
 import { eachPage } from '../../server/store/paging.js';
 import type { Store, TxScope } from '../../server/store/port.js';
@@ -19,6 +20,10 @@ export interface PostFederationDeps {
   readonly store: Store;
   readonly logger: Logger;
   readonly forums: ReadingService;
+  /** A post's photos as other servers get them (attachments), in order; none for most posts. */
+  readonly photos: (postId: string) => Promise<readonly OutgoingPhoto[]>;
+  /** Whether any photo of the post is marked sensitive (Mastodon reads `sensitive` on the object). */
+  readonly sensitivePhotos: (postId: string) => Promise<boolean>;
 }
 
 /**
@@ -144,7 +149,7 @@ export class PostFederation {
     const post = await this.deps.forums.outboundPost(record.id);
     const live = !!post && !!thread && !!group && post.state === 'visible' && thread.state === 'visible' && group.id === record.groupIri;
     if (!live) await this.remove(record, post);
-    else if (record.editedAt !== post.editedAt) await this.update(group, thread, post, record);
+    else if (record.editedAt !== post.editedAt || (record.photos ?? 0) !== (await this.deps.photos(post.id)).length) await this.update(group, thread, post, record);
   }
 
   /**
@@ -209,6 +214,8 @@ export class PostFederation {
   private async objectDoc(group: ApexActor, author: ApexActor, thread: OutboundThread, post: OutboundPost): Promise<Record<string, unknown>> {
     const isThread = post.id === thread.firstPostId;
     const threadIri = await this.iriOfPost(thread.firstPostId);
+    const photos = await this.deps.photos(post.id);
+    const sensitive = post.contentWarning !== null || (await this.deps.sensitivePhotos(post.id));
     return {
       id: this.objectIri(post.id),
       type: isThread ? 'Page' : 'Note',
@@ -216,7 +223,9 @@ export class PostFederation {
       attributedTo: author.id,
       content: post.html,
       mediaType: 'text/html',
-      ...(post.contentWarning ? { summary: post.contentWarning, sensitive: true } : {}),
+      ...(post.contentWarning ? { summary: post.contentWarning } : {}),
+      ...(sensitive ? { sensitive: true } : {}),
+      ...(photos.length > 0 ? { attachment: attachmentsToActivityPub(photos) } : {}),
       // Counts only: who reacted is never listed, here or elsewhere.
       likes: { type: 'Collection', totalItems: post.reactionCount },
       // FEP-7888: the thread is named by its first post's IRI; FEP-1b12: the board's Group is the audience.
@@ -269,8 +278,9 @@ export class PostFederation {
 
   private async create(group: ApexActor, thread: OutboundThread, post: OutboundPost): Promise<void> {
     const { apex } = this.deps;
+    const photoCount = (await this.deps.photos(post.id)).length;
     const sent = (authorIri: string) => (tx: TxScope) =>
-      tx.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri, groupIri: group.id, editedAt: post.editedAt, deleted: false, updatedAt: Date.now() });
+      tx.collection(apSentPostsCollection).upsert({ id: post.id, threadId: thread.id, authorIri, groupIri: group.id, editedAt: post.editedAt, photos: photoCount, deleted: false, updatedAt: Date.now() });
     if (post.remoteActor) {
       const inner = await this.contributed(post.id);
       // Not kept yet: contributions.ts asks again once it is.
@@ -297,8 +307,10 @@ export class PostFederation {
 
   private async update(group: ApexActor, thread: OutboundThread, post: OutboundPost, record: ApSentPostDoc): Promise<void> {
     const { apex, store } = this.deps;
-    const version = String(post.editedAt ?? Date.now());
-    const edited = (scope: TxScope) => scope.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, updatedAt: Date.now() });
+    const photoCount = (await this.deps.photos(post.id)).length;
+    // An edit is named by its time; photos added after the post by their count.
+    const version = record.editedAt !== post.editedAt ? String(post.editedAt ?? Date.now()) : `photos-${photoCount}`;
+    const edited = (scope: TxScope) => scope.collection(apSentPostsCollection).patch(post.id, { editedAt: post.editedAt, photos: photoCount, updatedAt: Date.now() });
     if (post.remoteActor) {
       const inner = await this.contributed(post.id);
       if (inner) await this.announce(group, null, inner, 'update', post.id, edited, version);

@@ -25,6 +25,7 @@ export function adminServices(
       backups: ctx.backups,
       jobs: ctx.jobs,
       system: new SystemFacts(config, store.kind),
+      photoStorage: () => ctx.media.usage(),
       engine: store.kind,
       databaseEncrypted: config.secrets.databaseKey !== null,
       secretOutside: config.secrets.instanceSecret !== null,

@@ -41,6 +41,8 @@ export interface ConsoleDeps {
   readonly backups: BackupService;
   readonly jobs: BackgroundJobs;
   readonly system: SystemFacts;
+  /** How many photos are stored and what their files take in the database (server/media). */
+  readonly photoStorage: () => Promise<{ photos: number; bytes: number }>;
   readonly engine: 'sqlite' | 'postgres' | 'mongodb';
   readonly databaseEncrypted: boolean;
   readonly secretOutside: boolean;
@@ -153,12 +155,14 @@ export class AdminConsole {
     backupCommand: string;
     databaseEncrypted: boolean;
     secretOutside: boolean;
+    photoStorage: { photos: number; bytes: number };
   }> {
     mustBeAdmin(actor);
-    const [databaseBytes, dataDirectory, backup] = await Promise.all([
+    const [databaseBytes, dataDirectory, backup, photoStorage] = await Promise.all([
       this.deps.system.databaseBytes(),
       this.deps.system.dataDirectoryBytes(),
       this.deps.backups.status(),
+      this.deps.photoStorage(),
     ]);
     return {
       engine: this.deps.engine,
@@ -168,6 +172,7 @@ export class AdminConsole {
       backupCommand: BACKUP_COMMANDS[this.deps.engine],
       databaseEncrypted: this.deps.databaseEncrypted,
       secretOutside: this.deps.secretOutside,
+      photoStorage,
     };
   }
 

@@ -42,6 +42,7 @@ export function storagePage(ctx: PageContext, s: Storage): SafeHtml {
   <li>${t('admin_console.engine')}: ${t(`admin_console.engine_${s.engine}`)}</li>
   <li>${t('admin_console.database_size')}: ${s.databaseBytes === null ? unknown : formatBytes(ctx, s.databaseBytes)}</li>
   <li>${t('admin_console.data_dir_size')}: ${s.dataDirectory === null ? unknown : formatBytes(ctx, s.dataDirectory.bytes)}${s.dataDirectory && !s.dataDirectory.complete ? html` (${t('admin_console.at_least')})` : ''}</li>
+  <li id="photo-storage">${t('media.admin_storage', { count: s.photoStorage.photos, megabytes: (s.photoStorage.bytes / 1_048_576).toFixed(1) })}</li>
 </ul>
 <section id="backups" aria-labelledby="h-backups">
 <h2 id="h-backups">${t('admin.backups')}</h2>

@@ -16,6 +16,8 @@ import {
 } from './forums.schemas.js';
 import { reportInput } from '../moderation/moderation.service.js';
 import { param } from '../http/route-param.js';
+import { preparePhotos } from '../media/media.routes.js';
+import { attachToPost } from './post-photos.js';
 
 /** Pages of threads as members get them (shared, or a reader's own: see threadAnswer), kept compressed: a few KB each. */
 const THREAD_ANSWERS = 4_000;
@@ -69,8 +71,12 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/boards/:slug/threads', tag, access: 'account', body: threadInput, status: 201,
-    summary: 'Start a thread: {title, body (Markdown), anonymous?, contentWarning?}',
-    handler: async ({ req, account }) => forums.posting.createThread(account, req.memberKey ?? null, param(req.params.slug), req.body),
+    summary: 'Start a thread: {title, body (Markdown), anonymous?, contentWarning?}; with photos, multipart/form-data: the JSON in `body`, up to 4 `photos`, `alt` per photo, `sensitive` indexes',
+    handler: async ({ req, account }) => {
+      const photos = await preparePhotos(ctx.media, req);
+      const created = await forums.posting.createThread(account, req.memberKey ?? null, param(req.params.slug), req.body);
+      return { ...created, photos: await attachToPost(ctx, created.post, photos) };
+    },
   });
   api.route({
     method: 'get', path: '/threads/:id', tag, access: 'public', query: pageInput,
@@ -97,8 +103,12 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/threads/:id/posts', tag, access: 'account', body: replyInput, status: 201,
-    summary: 'Reply: {body, anonymous?, contentWarning?, quoteOf?}; without anonymous, a reply in a thread you started anonymously is anonymous',
-    handler: async ({ req, account }) => ({ post: await forums.posting.reply(account, req.memberKey ?? null, param(req.params.id), req.body) }),
+    summary: 'Reply: {body, anonymous?, contentWarning?, quoteOf?}; without anonymous, a reply in a thread you started anonymously is anonymous; photos as for a thread',
+    handler: async ({ req, account }) => {
+      const photos = await preparePhotos(ctx.media, req);
+      const post = await forums.posting.reply(account, req.memberKey ?? null, param(req.params.id), req.body);
+      return { post, photos: await attachToPost(ctx, post, photos) };
+    },
   });
   api.route({
     method: 'get', path: '/posts/:id', tag, access: 'public', summary: 'One post',

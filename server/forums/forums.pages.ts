@@ -5,11 +5,14 @@ import { AppError } from '../core/errors.js';
 import { createResponseCache } from '../http/response-cache.js';
 import type { VisitorSite } from '../http/kept-answers.js';
 import type { FormState } from '../views/layout.js';
+import type { PreparedPhotos } from '../media/media.service.js';
+import { attachToPost } from './post-photos.js';
 import { banPage } from './bans.views.js';
 import type { BoardView } from './forum-views.js';
 import { boardsPages } from './boards.pages.js';
 import { boardPage, editPage, homePage, postItem, reportPage, revisionsPage, searchPage, threadPage } from './forums.views.js';
 import { param } from '../http/route-param.js';
+import { preparePhotos } from '../media/media.routes.js';
 
 /** How many visitors' thread pages are kept, and for how long at most (changes to the thread drop them at once). */
 const VISITOR_PAGES = 2_000;
@@ -28,6 +31,7 @@ export function forumsPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { forums } = ctx;
   router.use(boardsPages(ctx));
+  const attachPostPhotos = (post: { id: string; threadId: string }, photos: PreparedPhotos) => attachToPost(ctx, post, photos);
 
   router.get('/', handle(async (req, res) => sendPage(res, homePage(ctx.page(req), await forums.boards.listBoards(req.account), { remoteBoards: ctx.config.federation.enabled }))));
 
@@ -42,7 +46,9 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/b/:slug/threads',
     formPost(async (req, res) => {
-      const { thread } = await forums.posting.createThread(req.account, req.memberKey ?? null, param(req.params.slug), formBody(req));
+      const photos = await preparePhotos(ctx.media, req);
+      const { thread, post } = await forums.posting.createThread(req.account, req.memberKey ?? null, param(req.params.slug), formBody(req));
+      await attachPostPhotos(post, photos);
       res.redirect(303, `/t/${thread.id}`);
     }, renderBoard),
   );
@@ -55,7 +61,8 @@ export function forumsPages(ctx: AppContext): express.Router {
     const quote = quoteId ? await forums.reading.getPost(req.account, req.memberKey ?? null, quoteId).catch(() => null) : null;
     const alternate = federates(view.board) && view.thread.state === 'visible' ? `${ctx.config.publicUrl}/t/${view.thread.id}` : null;
     const reported = req.query.reported === '1' && !!req.account;
-    return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after, alternate, reported }, state);
+    const photos = await ctx.media.photosOf('post', view.posts.map((post) => post.id));
+    return threadPage(ctx.page(req), view, { quote: quote && quote.threadId === id ? quote : null, after, alternate, reported, photos }, state);
   }
 
   const visitorPages = createResponseCache({ maxEntries: VISITOR_PAGES, ttlMs: VISITOR_PAGE_TTL_MS });
@@ -92,7 +99,9 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/t/:id/posts',
     formPost(async (req, res) => {
+      const photos = await preparePhotos(ctx.media, req);
       const post = await forums.posting.reply(req.account, req.memberKey ?? null, param(req.params.id), formBody(req));
+      await attachPostPhotos(post, photos);
       res.redirect(303, `/t/${post.threadId}#p-${post.id}`);
     }, renderThread),
   );
@@ -111,7 +120,8 @@ export function forumsPages(ctx: AppContext): express.Router {
       const post = await forums.reading.getPost(req.account, req.memberKey ?? null, param(req.params.id));
       const view = await forums.reading.getThread(req.account, req.memberKey ?? null, post.threadId, { limit: 1 });
       res.setHeader('Cache-Control', 'private, no-store');
-      sendPage(res, postItem(ctx.page(req), post, view.thread, view.canReply));
+      const photos = await ctx.media.photosOf('post', [post.id]);
+      sendPage(res, postItem(ctx.page(req), post, view.thread, view.canReply, photos.get(post.id)));
     }),
   );
 

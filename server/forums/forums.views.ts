@@ -1,5 +1,8 @@
 import { html, raw, type SafeHtml } from '../views/html.js';
 import { csrfField, errorBox, field, formatTime, icon, layout, type FormState, type PageContext } from '../views/layout.js';
+import type { PhotoView } from '../media/media.service.js';
+import { photoGallery } from '../media/media.views.js';
+import { MAX_PHOTOS, photoFields, photoFormAttributes } from '../views/photos.js';
 import type { AuthorView } from './authorship.js';
 import type { BoardView, PostView, SearchHit, ThreadSummary, ThreadView } from './forum-views.js';
 import { reactionEmoji, reactionKinds } from './reactions.js';
@@ -67,6 +70,7 @@ export function boardPage(
   return layout(ctx, {
     title: b.name,
     head: activityPubAlternate(alternate),
+    scripts: b.canPost ? ['photo-cover.js'] : [],
     body: html`<nav class="crumbs"><a href="/">${icon('home')} ${t('forums.boards')}</a></nav>
 <h1><bdi>${b.name}</bdi>${visibilityIcon(b)}</h1>
 <p dir="auto">${b.description}</p>
@@ -116,10 +120,11 @@ function newThreadForm(ctx: PageContext, board: BoardView, state?: FormState): S
   const { t } = ctx;
   return html`<section id="new-thread" aria-labelledby="h-new"><h2 id="h-new">${icon('plus')} ${t('thread.new')}</h2>
 ${errorBox(state)}
-<form method="post" action="/b/${board.slug}/threads" class="stack" data-draft>
+<form method="post" action="/b/${board.slug}/threads" class="stack" data-draft ${photoFormAttributes(ctx)}>
 ${csrfField(ctx)}
 ${field(state, { name: 'title', label: t('thread.title'), required: true, maxlength: TITLE_MAX })}
 ${bodyField(ctx, state, t('post.body'))}
+${photoFields(ctx)}
 ${cwField(ctx, state)}
 ${anonymousChoice(ctx, state)}
 <button type="submit" class="primary">${icon('chat')} ${t('thread.post')}</button>
@@ -140,14 +145,14 @@ function stateNote(ctx: PageContext, post: PostView): SafeHtml {
   }
 }
 
-export function postItem(ctx: PageContext, post: PostView, thread: { id: string; locked: boolean }, canReply: boolean): SafeHtml {
+export function postItem(ctx: PageContext, post: PostView, thread: { id: string; locked: boolean }, canReply: boolean, photos?: readonly PhotoView[]): SafeHtml {
   const { t } = ctx;
   if (post.state === 'deleted') {
     return html`<li id="p-${post.id}" class="post deleted"><p><em>${t('post.was_deleted')}</em></p></li>`;
   }
   const content = html`${post.quote
     ? html`<blockquote class="quote"><a href="#p-${post.quote.id}">${authorLabel(ctx, post.quote.author)}</a>: ${post.quote.excerpt}</blockquote>`
-    : ''}<div class="body" dir="auto">${raw(post.html)}</div>`;
+    : ''}<div class="body" dir="auto">${raw(post.html)}</div>${photoGallery(ctx, photos)}`;
   const reactionsForm = ctx.account
     ? html`<form method="post" action="/p/${post.id}/react" class="reactions">${csrfField(ctx)}${reactionKinds.map(
         (k) => html`<button type="submit" name="kind" value="${k}" class="reaction${post.myReactions.includes(k) ? ' mine' : ''}" aria-pressed="${post.myReactions.includes(k) ? 'true' : 'false'}" title="${t(`reaction.${k}`)}"><span aria-hidden="true">${reactionEmoji[k]}</span><span class="visually-hidden">${t(`reaction.${k}`)}</span> ${post.reactions[k] || ''}</button>`,
@@ -199,7 +204,7 @@ ${problem ? html`<span class="problem">${problem}</span>` : ''}</p>
 export function threadPage(
   ctx: PageContext,
   view: ThreadView,
-  options: { quote: PostView | null; after: string | null; alternate?: string | null; reported?: boolean },
+  options: { quote: PostView | null; after: string | null; alternate?: string | null; reported?: boolean; photos?: ReadonlyMap<string, readonly PhotoView[]> },
   state?: FormState,
 ): SafeHtml {
   const { t } = ctx;
@@ -214,7 +219,7 @@ export function threadPage(
 ${options.reported ? html`<p class="success" role="status">${icon('check')} ${t('report.sent')}</p>` : ''}
 ${thread.state === 'removed' ? html`<p class="notice">${t('thread.removed_notice')}</p>` : ''}
 ${thread.locked ? html`<p class="notice">${t('thread.locked_notice')}</p>` : ''}
-<ol class="posts" id="posts" ${view.next ? '' : html`data-thread="${thread.id}"`}>${view.posts.map((p) => postItem(ctx, p, thread, view.canReply))}</ol>
+<ol class="posts" id="posts" ${view.next ? '' : html`data-thread="${thread.id}"`}>${view.posts.map((p) => postItem(ctx, p, thread, view.canReply, options.photos?.get(p.id)))}</ol>
 <p id="live-status" class="live" role="status" aria-live="polite" data-new-reply="${t('thread.new_reply')}"></p>
 ${view.next ? html`<p><a class="button" href="/t/${thread.id}?after=${encodeURIComponent(view.next)}">${t('thread.more_posts')}</a></p>` : ''}
 ${options.after ? html`<p><a href="/t/${thread.id}">${t('thread.first_page')}</a></p>` : ''}
@@ -227,10 +232,11 @@ function replyForm(ctx: PageContext, threadId: string, quote: PostView | null, a
   const { t } = ctx;
   return html`<section id="reply" aria-labelledby="h-reply"><h2 id="h-reply">${icon('reply')} ${t('post.reply')}</h2>
 ${errorBox(state)}
-<form method="post" action="/t/${threadId}/posts" class="stack" data-draft>
+<form method="post" action="/t/${threadId}/posts" class="stack" data-draft ${photoFormAttributes(ctx)}>
 ${csrfField(ctx)}
 ${quote ? html`<input type="hidden" name="quoteOf" value="${quote.id}"><blockquote class="quote">${authorLabel(ctx, quote.author)}: ${quote.html ? raw(quote.html) : ''}</blockquote>` : ''}
 ${bodyField(ctx, state, t('post.body'))}
+<details class="photo-picker" data-photo-picker><summary>${t('photos_ui.choose', { max: MAX_PHOTOS })}</summary>${photoFields(ctx)}</details>
 ${cwField(ctx, state)}
 ${anonymousChoice(ctx, state, anonymousFirst)}
 <button type="submit" class="primary">${icon('reply')} ${t('post.send')}</button>

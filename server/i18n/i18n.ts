@@ -104,12 +104,28 @@ function asNumbers(elements: readonly MessageElement[], names: ReadonlySet<strin
   });
 }
 
+/**
+ * A catalogue's messages by key. A feature may keep its keys in a section of their own (`"media": { "alt": … }`),
+ * so that work on several features does not touch the same lines; its keys read `media.alt`.
+ */
+export function flattenCatalogue(raw: Record<string, unknown>): Record<string, unknown> {
+  const flat: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key !== '$meta' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [inner, message] of Object.entries(value)) flat[`${key}.${inner}`] = message;
+    } else {
+      flat[key] = value;
+    }
+  }
+  return flat;
+}
+
 /** Reads every `locales/*.json` catalogue. A key missing in a locale falls back to the default locale's message. */
 export function loadI18n(localesDir: string, defaultLocale: string): I18n {
   const catalogues = new Map<string, Catalogue>();
   for (const file of fs.readdirSync(localesDir).filter((f) => f.endsWith('.json')).sort()) {
     const locale = file.slice(0, -'.json'.length);
-    const raw = JSON.parse(fs.readFileSync(path.join(localesDir, file), 'utf8')) as Record<string, unknown>;
+    const raw = flattenCatalogue(JSON.parse(fs.readFileSync(path.join(localesDir, file), 'utf8')) as Record<string, unknown>);
     const { $meta, ...messages } = raw;
     catalogues.set(locale, { meta: $meta as CatalogueMeta, messages: new Map(Object.entries(messages as Record<string, string>)) });
   }

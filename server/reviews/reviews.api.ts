@@ -11,6 +11,7 @@ import {
   reviewModerationInput,
 } from './reviews.schemas.js';
 import { param } from '../http/route-param.js';
+import { preparePhotos } from '../media/media.routes.js';
 
 /** Bodies and queries reach the service as they came, and the service validates them; the schemas declared here describe the API. */
 export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
@@ -37,8 +38,12 @@ export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/review-boards/:slug/reviews', tag, access: 'member', body: reviewInput, status: 201,
-    summary: 'Post a warning or a vouch; identifiers are stored only as keyed slow hashes; without anonymous, a warning is anonymous and a vouch named',
-    handler: async ({ req, account }) => ({ review: await reviews.create(account, req.memberKey ?? null, param(req.params.slug), req.body) }),
+    summary: 'Post a warning or a vouch; identifiers are stored only as keyed slow hashes; without anonymous, a warning is anonymous and a vouch named; with photos, multipart/form-data: the JSON in `body`, up to 4 `photos`, `alt`, `sensitive`',
+    handler: async ({ req, account }) => {
+      const photos = await preparePhotos(ctx.media, req);
+      const review = await reviews.create(account, req.memberKey ?? null, param(req.params.slug), req.body);
+      return { review, photos: await ctx.media.attach('warning', review.id, photos) };
+    },
   });
   api.route({
     method: 'post', path: '/review-boards/:slug/lookups', tag, access: 'member', body: lookupInput,

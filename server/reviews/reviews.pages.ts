@@ -4,6 +4,7 @@ import { anyAccount, formBody, formPost, handle, sendPage, signedInOnly } from '
 import type { FormState } from '../views/layout.js';
 import { boardPage, boardsPage, newReviewPage, queuePage, reviewPage, screeningResultPage } from './reviews.views.js';
 import { param } from '../http/route-param.js';
+import { preparePhotos } from '../media/media.routes.js';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
 
@@ -72,12 +73,17 @@ export function reviewsPages(ctx: AppContext): express.Router {
   router.post(
     '/reviews/:slug/new',
     formPost(async (req, res) => {
+      const photos = await preparePhotos(ctx.media, req);
       const review = await reviews.create(req.account, req.memberKey, param(req.params.slug), reviewFromForm(formBody(req, ['rating', 'incidentDay'])));
+      await ctx.media.attach('warning', review.id, photos);
       res.redirect(303, `/r/${review.id}`);
     }, renderNew),
   );
 
-  const renderReview = async (req: Request, state?: FormState) => reviewPage(ctx.page(req), await reviews.get(req.account, req.memberKey, param(req.params.id)), state);
+  const renderReview = async (req: Request, state?: FormState) => {
+    const data = await reviews.get(req.account, req.memberKey, param(req.params.id));
+    return reviewPage(ctx.page(req), data, (await ctx.media.photosOf('warning', [data.review.id])).get(data.review.id) ?? [], state);
+  };
   router.get('/r/:id', handle(async (req, res) => sendPage(res, await renderReview(req))));
   const reviewAction = (path: string, action: (req: Request) => Promise<string>) =>
     router.post(

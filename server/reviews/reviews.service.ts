@@ -257,6 +257,11 @@ export class ReviewsService {
     return { board: this.deps.views.board(viewer, board), reviews: await this.deps.views.reviews(viewer, key, items), next: page.next };
   }
 
+  /** Whether a review is still kept (its photos go with it: server/photos.ts). */
+  async exists(id: string): Promise<boolean> {
+    return (await this.reviews.get(id)) !== null;
+  }
+
   async get(viewer: AccountDoc | null, key: MemberKey | null, id: string): Promise<{ review: ReviewView; responses: ResponseView[] }> {
     const review = await this.reviewFor(viewer, key, id);
     const list = (await this.responses.find({ where: { reviewId: review.id }, orderBy: { field: 'createdAt' }, limit: 200 })).items;

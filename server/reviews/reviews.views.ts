@@ -6,6 +6,9 @@ import type { AreaView } from '../areas/areas.service.js';
 import { warningCategories } from './reviews.collections.js';
 import type { LookupResult, ResponseView, ReviewBoardView, ReviewView } from './review-views.js';
 import { REVIEW_BODY_MAX } from './reviews.schemas.js';
+import type { PhotoView } from '../media/media.service.js';
+import { photoGallery } from '../media/media.views.js';
+import { photoFields, photoFormAttributes } from '../views/photos.js';
 
 const IDENTIFIER_ROWS = 3;
 
@@ -137,11 +140,12 @@ export function newReviewPage(ctx: PageContext, board: ReviewBoardView, areas: r
   const signed = v.anonymous === 'false';
   return layout(ctx, {
     title: t('review.new'),
+    scripts: ['photo-cover.js'],
     body: html`<nav class="crumbs"><a href="/reviews/${board.slug}">${icon('shield')} ${board.name}</a></nav>
 <h1>${icon('plus')} ${t('review.new')}</h1>
 <p class="notice">${t('review.new_rules')}</p>
 ${errorBox(state)}
-<form method="post" action="/reviews/${board.slug}/new" class="stack">${csrfField(ctx)}
+<form method="post" action="/reviews/${board.slug}/new" class="stack" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <fieldset><legend>${t('review.kind')}</legend>
 <label class="check"><input type="radio" name="kind" value="warning" ${v.kind !== 'vouch' ? 'checked' : ''}> ⚠️ ${t('review.warning_long')}</label>
 <label class="check"><input type="radio" name="kind" value="vouch" ${v.kind === 'vouch' ? 'checked' : ''}> ✅ ${t('review.vouch_long')}</label></fieldset>
@@ -160,6 +164,7 @@ ${state?.fieldErrors?.identifiers ? html`<span class="problem">${state.fieldErro
 ${field(state, { name: 'descriptors', label: t('review.descriptors'), hint: t('review.descriptors_hint'), maxlength: 1000 })}
 <p class="field${state?.fieldErrors?.body ? ' invalid' : ''}"><label for="f-body">${t('review.body')}</label><small>${t('review.body_hint')}</small>
 <textarea id="f-body" name="body" rows="6" maxlength="${REVIEW_BODY_MAX}" required>${v.body ?? ''}</textarea>${state?.fieldErrors?.body ? html`<span class="problem">${state.fieldErrors.body}</span>` : ''}</p>
+${photoFields(ctx)}
 <fieldset><legend>${t('post.post_as')}</legend>
 <label class="check"><input type="radio" name="anonymous" value="on" ${signed ? '' : 'checked'}> ${t('post.post_anonymously')}</label>
 <label class="check"><input type="radio" name="anonymous" value="false" ${signed ? 'checked' : ''}> ${t('review.sign')}</label>
@@ -168,13 +173,14 @@ ${field(state, { name: 'descriptors', label: t('review.descriptors'), hint: t('r
   });
 }
 
-export function reviewPage(ctx: PageContext, data: { review: ReviewView; responses: readonly ResponseView[] }, state?: FormState): SafeHtml {
+export function reviewPage(ctx: PageContext, data: { review: ReviewView; responses: readonly ResponseView[] }, photos: readonly PhotoView[], state?: FormState): SafeHtml {
   const { t } = ctx;
   const r = data.review;
   return layout(ctx, {
     title: t('review.title'),
     body: html`<nav class="crumbs"><a href="/reviews/${r.board}">${icon('shield')} ${t('review.back_board')}</a></nav>
 ${reviewCard(ctx, r, false)}
+${photoGallery(ctx, photos)}
 ${errorBox(state)}
 ${r.question ? html`<section class="card"><h2>${t('review.question')}</h2><p>${r.question}</p>${r.answer ? html`<p><strong>${t('review.answer')}:</strong> ${r.answer}</p>` : ''}
 ${r.mine ? html`<form method="post" action="/r/${r.id}/answer" class="stack">${csrfField(ctx)}${field(state, { name: 'answer', label: t('review.answer'), required: true, maxlength: 2000 })}<button type="submit">${t('review.send_answer')}</button></form>` : ''}</section>` : ''}

@@ -162,6 +162,11 @@ export class RoomMessagesService {
     return { ...messageView(message, replied ?? undefined) };
   }
 
+  /** The room a message is in, or null when it is gone (for the photos of messages: server/photos.ts). */
+  async roomOf(messageId: string): Promise<string | null> {
+    return (await this.messages.get(messageId))?.roomId ?? null;
+  }
+
   async get(actor: AccountDoc | null, key: MemberKey | null, roomId: unknown, messageId: unknown): Promise<MemberMessageView> {
     const { room, membership } = await this.deps.policy.member(actor, key, roomId);
     const message = await this.deps.policy.message(room, messageId);

@@ -18,6 +18,8 @@ import {
   roomQueryInput,
 } from './rooms.schemas.js';
 import { param } from '../http/route-param.js';
+import { preparePhotos } from '../media/media.routes.js';
+import { deleteMessage } from './message-photos.js';
 
 /**
  * Rooms are never public: every route needs an approved member, and the
@@ -72,8 +74,12 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/rooms/:id/messages', tag, access, body: messageInput, status: 201,
-    summary: 'Send a message: {body (Markdown, at most 4,000 characters), replyTo?, clientId?}',
-    handler: async ({ req, account }) => ({ message: (await messages.send(account, req.memberKey, param(req.params.id), req.body)).message }),
+    summary: 'Send a message: {body (Markdown, at most 4,000 characters), replyTo?, clientId?}; with photos, multipart/form-data: the JSON in `body`, up to 4 `photos`, `alt` per photo, `sensitive` indexes',
+    handler: async ({ req, account }) => {
+      const photos = await preparePhotos(ctx.media, req);
+      const { message } = await messages.send(account, req.memberKey, param(req.params.id), req.body);
+      return { message, photos: await ctx.media.attach('room_message', message.id, photos) };
+    },
   });
   api.route({
     method: 'patch', path: '/rooms/:id/messages/:messageId', tag, access, body: editInput, summary: 'Edit your message',
@@ -81,7 +87,7 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'delete', path: '/rooms/:id/messages/:messageId', tag, access, summary: 'Delete your message (facilitators: any message)',
-    handler: ({ req, account }) => noContent(messages.delete(account, req.memberKey, param(req.params.id), param(req.params.messageId))),
+    handler: ({ req }) => noContent(deleteMessage(ctx, req, param(req.params.id), param(req.params.messageId))),
   });
   api.route({
     method: 'post', path: '/rooms/:id/messages/:messageId/reactions', tag, access, body: reactionInput,

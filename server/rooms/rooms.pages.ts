@@ -8,6 +8,8 @@ import type { FormState } from '../views/layout.js';
 import type { RoomPreview, RoomView } from './view-models.js';
 import { editMessagePage, joinPage, managePage, newRoomPage, reportMessagePage, roomPage, roomsPage, type ManageData, type ManageSection } from './rooms.views.js';
 import { param } from '../http/route-param.js';
+import { preparePhotos } from '../media/media.routes.js';
+import { deleteMessage } from './message-photos.js';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
@@ -69,11 +71,13 @@ export function roomsPages(ctx: AppContext): express.Router {
     if (isPreview(found)) return joinPage(ctx.page(req), found, key ?? null, state);
     const before = text(req.query.before) ?? null;
     const replyId = text(req.query.reply) ?? text(req.body?.replyTo);
+    const history = await messages.history(req.account, req.memberKey, id, before ? { before } : {});
     return roomPage(
       ctx.page(req),
       {
         room: found,
-        history: await messages.history(req.account, req.memberKey, id, before ? { before } : {}),
+        history,
+        photos: await ctx.media.photosOf('room_message', history.messages.map((m) => m.id)),
         pins: await pins.list(req.account, req.memberKey, id),
         reply: replyId ? await messages.get(req.account, req.memberKey, id, replyId).catch(() => null) : null,
         before,
@@ -88,7 +92,9 @@ export function roomsPages(ctx: AppContext): express.Router {
   router.post(
     '/rooms/:id/messages',
     formPost(async (req, res) => {
+      const photos = await preparePhotos(ctx.media, req);
       const { message } = await messages.send(req.account, req.memberKey, param(req.params.id), formBody(req));
+      await ctx.media.attach('room_message', message.id, photos);
       res.redirect(303, `/rooms/${message.roomId}#m-${message.id}`);
     }, renderRoom),
   );
@@ -130,7 +136,7 @@ export function roomsPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/rooms/:id/m/:mid/delete',
-    formRedirect((req) => messages.delete(req.account, req.memberKey, param(req.params.id), param(req.params.mid)), (req) => req.body?.back === 'manage' ? `/rooms/${param(req.params.id)}/manage#reports` : `/rooms/${param(req.params.id)}`, renderRoom),
+    formRedirect((req) => deleteMessage(ctx, req, param(req.params.id), param(req.params.mid)), (req) => req.body?.back === 'manage' ? `/rooms/${param(req.params.id)}/manage#reports` : `/rooms/${param(req.params.id)}`, renderRoom),
   );
   router.post(
     '/rooms/:id/m/:mid/react',

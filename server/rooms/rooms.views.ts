@@ -6,6 +6,9 @@ import { retentionChoices } from './rooms.collections.js';
 import { ALIAS_MAX, MESSAGE_MAX, NOTE_MAX, PIN_BODY_MAX, PIN_TITLE_MAX } from './rooms.schemas.js';
 import type { AuthorView, History, MemberMessageView, MemberView, MyRoomView, PinView, RoomPreview, RoomView } from './view-models.js';
 import type { JoinRequestView, RoomNotice } from './membership.service.js';
+import type { PhotoView } from '../media/media.service.js';
+import { photoGallery } from '../media/media.views.js';
+import { photoFields, photoFormAttributes } from '../views/photos.js';
 
 /**
  * Room pages never put a room's name or purpose where a glance at the screen,
@@ -137,6 +140,7 @@ ${appearanceFields(ctx, state)}
 interface MessageOptions {
   readonly roomId: string;
   readonly facilitator: boolean;
+  readonly photos?: readonly PhotoView[];
 }
 
 function reactionButtons(ctx: PageContext, m: Pick<MemberMessageView, 'reactions' | 'myReactions'>): SafeHtml {
@@ -151,7 +155,7 @@ export function messageItem(ctx: PageContext, m: MemberMessageView, options: Mes
   return html`<li id="m-${m.id}" class="message${m.mine ? ' mine' : ''}" data-cursor="${m.cursor}">
 <header>${authorLabel(ctx, m.author)}${m.mine ? html` <small>(${t('post.you')})</small>` : ''} · <time datetime="${new Date(m.createdAt).toISOString()}">${formatTime(ctx, m.createdAt)}</time>${m.editedAt ? html` · <small>${t('post.edited')}</small>` : ''}</header>
 ${m.replyTo ? html`<blockquote class="quote"><a href="#m-${m.replyTo.id}">${authorLabel(ctx, m.replyTo.author)}</a>: ${m.replyTo.excerpt ?? t('room.message_gone')}</blockquote>` : ''}
-<div class="body" dir="auto">${raw(m.html)}</div>
+<div class="body" dir="auto">${raw(m.html)}</div>${photoGallery(ctx, options.photos)}
 <form method="post" action="${base}/m/${m.id}/react" class="reactions">${csrfField(ctx)}${reactionButtons(ctx, m)}</form>
 <p class="actions"><a href="${base}?reply=${m.id}#send">${icon('reply')} ${t('room.reply')}</a>
 ${m.mine ? html`<a href="${base}/m/${m.id}/edit">${icon('edit')} ${t('post.edit')}</a>` : html`<a href="${base}/m/${m.id}/report">${icon('flag')} ${t('post.report')}</a>`}
@@ -204,7 +208,7 @@ function blockedNotice(ctx: PageContext, room: RoomView): SafeHtml {
 
 export function roomPage(
   ctx: PageContext,
-  data: { room: RoomView; history: History; pins: readonly PinView[]; reply: MemberMessageView | null; before: string | null; clientId: string; still: boolean },
+  data: { room: RoomView; history: History; photos: ReadonlyMap<string, readonly PhotoView[]>; pins: readonly PinView[]; reply: MemberMessageView | null; before: string | null; clientId: string; still: boolean },
   state?: FormState,
 ): SafeHtml {
   const { t } = ctx;
@@ -216,7 +220,7 @@ export function roomPage(
   const problem = state?.fieldErrors?.body;
   return layout(ctx, {
     title: label,
-    scripts: ['vendor/socket.io.min.js', 'room.js'],
+    scripts: ['vendor/socket.io.min.js', 'room.js', 'photo-cover.js'],
     // Without JavaScript the page refreshes to show new messages; not while the member is writing or reading back.
     ...(data.still ? {} : { head: html`<noscript><meta http-equiv="refresh" content="30"></noscript>` }),
     body: html`<nav class="crumbs"><a href="/rooms">${icon('chat')} ${t('rooms.title')}</a></nav>
@@ -232,7 +236,7 @@ ${history.older ? html`<p><a class="button" href="/rooms/${room.id}?before=${his
 ${history.messages.length === 0 && newest ? html`<p id="room-empty">${t('room.empty')}</p>` : ''}
 <ol id="messages" class="posts messages"${newest
       ? html` data-room="${room.id}" data-cursor="${last?.cursor ?? '0'}" data-sending="${t('room.sending')}" data-failed="${t('room.failed')}" data-retry="${t('room.retry')}" data-new="${t('room.new_message')}" data-offline="${t('room.offline')}" data-removed="${t('room.removed')}" data-closed="${t('room.closed')}" data-gone="${t('room.message_gone')}" data-edited="${t('post.edited')}" data-deleted-member="${t('post.deleted_member')}"`
-      : ''}>${history.messages.map((m) => messageItem(ctx, m, { roomId: room.id, facilitator }))}</ol>
+      : ''}>${history.messages.map((m) => messageItem(ctx, m, { roomId: room.id, facilitator, photos: data.photos.get(m.id) }))}</ol>
 ${newest ? '' : html`<p><a class="button" href="/rooms/${room.id}">${t('room.newest')}</a></p>`}
 <p id="room-status" class="live" role="status" aria-live="polite"></p>
 <p><a class="button" id="room-refresh" href="/rooms/${room.id}">${icon('check')} ${t('room.refresh')}</a></p>
@@ -241,13 +245,14 @@ ${newest ? '' : html`<p><a class="button" href="/rooms/${room.id}">${t('room.new
 ${errorBox(state)}
 ${room.postBlocked
   ? blockedNotice(ctx, room)
-  : html`<form method="post" action="/rooms/${room.id}/messages" class="stack" id="send-form">${csrfField(ctx)}
+  : html`<form method="post" action="/rooms/${room.id}/messages" class="stack" id="send-form" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <input type="hidden" name="clientId" value="${data.clientId}">
 ${data.reply ? html`<input type="hidden" name="replyTo" value="${data.reply.id}"><blockquote class="quote">${t('room.replying_to')} ${authorLabel(ctx, data.reply.author)}: ${raw(data.reply.html)}</blockquote><p><a href="/rooms/${room.id}#send">${t('room.cancel_reply')}</a></p>` : ''}
 <p class="field${problem ? ' invalid' : ''}"><label for="f-body">${t('room.message')}</label>
 <small id="f-body-hint">${t('post.markdown_hint')}</small>
 <textarea id="f-body" name="body" rows="3" maxlength="${MESSAGE_MAX}" required aria-describedby="f-body-hint" ${problem ? 'aria-invalid="true"' : ''}>${state?.values?.body ?? ''}</textarea>
 ${problem ? html`<span class="problem">${problem}</span>` : ''}</p>
+${photoFields(ctx)}
 <button type="submit" class="primary">${icon('chat')} ${t('room.send')}</button></form>`}
 </section>
 ${newest ? messageTemplate(ctx, { roomId: room.id, facilitator }) : ''}

@@ -90,6 +90,11 @@ export class IncidentsService {
     return this.get(viewer, doc.id);
   }
 
+  /** Whether an incident is still kept (its photos live as long as it does: server/photos.ts). */
+  async exists(id: string): Promise<boolean> {
+    return (await this.incidents.get(id)) !== null;
+  }
+
   async get(viewer: AccountDoc | null, id: string): Promise<IncidentView> {
     ensureMember(viewer);
     const incident = id.length <= 64 ? await this.incidents.get(id) : null;

@@ -4,6 +4,8 @@ import { noContent, type ApiRouter } from '../http/api-router.js';
 import { alertInput, buddyRequestInput, checkinInput, extendInput, incidentInput, incidentMessageInput, incidentStatusInput } from './safety.schemas.js';
 import { pushSubscriptionInput } from './push.service.js';
 import { param } from '../http/route-param.js';
+import { preparePhotos } from '../media/media.routes.js';
+import { incidentPhotos } from './safety-photos.js';
 
 const alertsQuery = z.strictObject({ area: z.string().max(64).optional() });
 
@@ -23,8 +25,12 @@ export function safetyApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/checkins', tag, access: 'member', body: checkinInput, status: 201,
-    summary: 'Start a check-in before a booking: {minutes or expectedEnd, buddies (handles), notes?, client?}',
-    handler: async ({ account, body }) => ({ checkin: await safety.startCheckin(account, body) }),
+    summary: 'Start a check-in before a booking: {minutes or expectedEnd, buddies (handles), notes?, client?}; with photos (a plate, a car), multipart/form-data: the JSON in `body`, up to 4 `photos`, `alt`, `sensitive`; only the buddies named see them',
+    handler: async ({ req, account, body }) => {
+      const photos = await preparePhotos(ctx.media, req);
+      const checkin = await safety.startCheckin(account, body);
+      return { checkin, photos: await ctx.media.attach('checkin', checkin.id, photos) };
+    },
   });
   api.route({ method: 'get', path: '/checkins', tag, access: 'member', summary: 'Your recent check-ins', handler: async ({ account }) => ({ checkins: await safety.myCheckins(account) }) });
   api.route({
@@ -66,8 +72,12 @@ export function safetyApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/incidents', tag, access: 'member', body: incidentInput, status: 201,
-    summary: 'Report an incident to the organisation’s responders (nothing goes to the police)',
-    handler: async ({ account, body }) => ({ incident: await incidents.report(account, body) }),
+    summary: 'Report an incident to the organisation’s responders (nothing goes to the police); photos as for a check-in, kept for the incident’s lifetime',
+    handler: async ({ req, account, body }) => {
+      const photos = await preparePhotos(ctx.media, req);
+      const incident = await incidents.report(account, body);
+      return { incident, photos: await ctx.media.attach('incident', incident.id, photos) };
+    },
   });
   api.route({
     method: 'get', path: '/incidents', tag, access: 'member', summary: 'Responders: the open incidents; members: their own',
@@ -80,7 +90,11 @@ export function safetyApi(api: ApiRouter, ctx: AppContext): void {
   api.route({
     method: 'post', path: '/incidents/:id/messages', tag, access: 'member', body: incidentMessageInput, status: 201,
     summary: 'Write in the incident’s private thread (responders may add internal notes)',
-    handler: async ({ req, account, body }) => ({ incident: await incidents.addMessage(account, param(req.params.id), body) }),
+    handler: async ({ req, account, body }) => {
+      const photos = await incidentPhotos(ctx, req, body);
+      const incident = await incidents.addMessage(account, param(req.params.id), body);
+      return { incident, photos: await ctx.media.attach('incident', incident.id, photos) };
+    },
   });
   api.route({
     method: 'patch', path: '/incidents/:id', tag, access: 'member', body: incidentStatusInput, summary: 'Responders set the status: acknowledged, in_progress, closed',

@@ -4,6 +4,8 @@ import { anyAccount, formBody, formPost, formRedirect, handle, sendPage, signedI
 import type { FormState } from '../views/layout.js';
 import { alertsPage, buddiesPage, checkinPage, hubPage, incidentPage, incidentPrintPage, incidentsPage, type SafetySection } from './safety.views.js';
 import { param } from '../http/route-param.js';
+import { preparePhotos } from '../media/media.routes.js';
+import { incidentPhotos } from './safety-photos.js';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
 
@@ -21,7 +23,9 @@ export function safetyPages(ctx: AppContext): express.Router {
     formPost(
       async (req, res) => {
         const body = formBody(req, ['expectedEnd', 'minutes']);
+        const photos = await preparePhotos(ctx.media, req);
         const checkin = await safety.startCheckin(req.account, { ...body, buddies: list(body.buddies) });
+        await ctx.media.attach('checkin', checkin.id, photos);
         res.redirect(303, `/safety/checkins/${checkin.id}`);
       },
       (req, form) => renderHub(req, { section: 'checkin', form }),
@@ -38,7 +42,10 @@ export function safetyPages(ctx: AppContext): express.Router {
     ),
   );
 
-  const renderCheckin = async (req: Request, state?: FormState) => checkinPage(ctx.page(req), await safety.getCheckin(req.account, param(req.params.id)), state);
+  const renderCheckin = async (req: Request, state?: FormState) => {
+    const checkin = await safety.getCheckin(req.account, param(req.params.id));
+    return checkinPage(ctx.page(req), checkin, (await ctx.media.photosOf('checkin', [checkin.id])).get(checkin.id) ?? [], state);
+  };
   router.get('/safety/checkins/:id', handle(async (req, res) => sendPage(res, await renderCheckin(req))));
   const checkinAction = (path: string, act: (req: Request) => Promise<unknown>) =>
     router.post(
@@ -80,12 +87,17 @@ export function safetyPages(ctx: AppContext): express.Router {
   router.post(
     '/safety/incidents',
     formPost(async (req, res) => {
+      const photos = await preparePhotos(ctx.media, req);
       const incident = await incidents.report(req.account, formBody(req));
+      await ctx.media.attach('incident', incident.id, photos);
       res.redirect(303, `/safety/incidents/${incident.id}`);
     }, renderIncidents),
   );
-  const renderIncident = async (req: Request, state?: FormState) =>
-    incidentPage(ctx.page(req), await incidents.get(req.account, param(req.params.id)), incidents.isResponder(req.account), state);
+  const renderIncident = async (req: Request, state?: FormState) => {
+    const incident = await incidents.get(req.account, param(req.params.id));
+    const photos = (await ctx.media.photosOf('incident', [incident.id])).get(incident.id) ?? [];
+    return incidentPage(ctx.page(req), incident, incidents.isResponder(req.account), photos, state);
+  };
   router.get('/safety/incidents/:id', handle(async (req, res) => sendPage(res, await renderIncident(req))));
   router.get(
     '/safety/incidents/:id/print',
@@ -97,7 +109,15 @@ export function safetyPages(ctx: AppContext): express.Router {
   );
   router.post(
     '/safety/incidents/:id/messages',
-    formRedirect((req) => incidents.addMessage(req.account, param(req.params.id), formBody(req)), (req) => `/safety/incidents/${param(req.params.id)}`, renderIncident),
+    formRedirect(
+      async (req) => {
+        const photos = await incidentPhotos(ctx, req, formBody(req));
+        const incident = await incidents.addMessage(req.account, param(req.params.id), formBody(req));
+        await ctx.media.attach('incident', incident.id, photos);
+      },
+      (req) => `/safety/incidents/${param(req.params.id)}`,
+      renderIncident,
+    ),
   );
   router.post(
     '/safety/incidents/:id/status',

@@ -242,6 +242,11 @@ export class SafetyService {
     return Promise.all(page.items.map((c) => this.checkinView(viewer, c)));
   }
 
+  /** Whether a check-in is still kept (its photos go with it: server/photos.ts). */
+  async checkinExists(id: string): Promise<boolean> {
+    return (await this.checkins.get(id)) !== null;
+  }
+
   async getCheckin(viewer: AccountDoc | null, id: string): Promise<CheckinView> {
     const c = await this.visibleCheckin(viewer, id);
     return this.checkinView(viewer!, c);

@@ -4,6 +4,9 @@ import type { AreaView } from '../areas/areas.service.js';
 import { alertKinds, incidentKinds, type IncidentDoc } from './safety.collections.js';
 import type { AlertView, BuddyView, CheckinView } from './safety.service.js';
 import type { IncidentView } from './incidents.service.js';
+import type { PhotoView } from '../media/media.service.js';
+import { photoGallery } from '../media/media.views.js';
+import { keepOriginalsNotice, photoFields, photoFormAttributes } from '../views/photos.js';
 
 export type SafetySection = 'checkin' | 'buddies' | 'alerts' | 'incident' | 'sos';
 
@@ -52,7 +55,7 @@ export function hubPage(
   const chosen = new Set((s('checkin')?.values?.buddies ?? '').split(','));
   return layout(ctx, {
     title: t('safety.title'),
-    scripts: ['push.js', 'sos.js'],
+    scripts: ['push.js', 'sos.js', 'photo-cover.js'],
     body: html`<h1>${icon('shield')} ${t('safety.title')}</h1>
 ${data.alarms.map((c) => html`<p class="error" role="alert"><a href="/safety/checkins/${c.id}">🆘 ${t(c.sos ? 'safety.alarm_sos' : 'safety.alarm_overdue', { handle: c.owner?.handle ?? '?' })}</a></p>`)}
 ${errorBox(s('sos'))}
@@ -60,10 +63,11 @@ ${active.length ? sosForm(ctx) : html`<p class="notice">${t('safety.need_buddy')
 <section id="checkin" class="card"><h2>⏱️ ${t('safety.start_checkin')}</h2>
 <p>${t('safety.checkin_explain')}</p>
 ${errorBox(s('checkin'))}
-<form method="post" action="/safety/checkins" class="stack">${csrfField(ctx)}
+<form method="post" action="/safety/checkins" class="stack" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <p class="field"><label for="c-min">${t('safety.how_long')}</label><select id="c-min" name="minutes">${[10, 15, 30, 60, 90, 120, 180, 240, 360, 480, 720].map((m) => html`<option value="${m}" ${m === 60 ? 'selected' : ''}>${formatDuration(ctx, m)}</option>`)}</select></p>
 <fieldset><legend>${t('safety.which_buddies')}</legend>${active.length ? active.map((b) => html`<label class="check"><input type="checkbox" name="buddies" value="${b.handle}" ${chosen.has(b.handle) || !state ? 'checked' : ''}> ${b.displayName}</label>`) : html`<p>${t('safety.no_buddies')}</p>`}</fieldset>
 ${field(s('checkin'), { name: 'notes', label: t('safety.notes'), hint: t('safety.notes_hint'), maxlength: 2000 })}
+${photoFields(ctx)}
 <button type="submit" class="primary">${icon('check')} ${t('safety.start')}</button></form></section>
 <section><h2>${t('safety.my_checkins')}</h2><ul class="list">${data.checkins.map((c) => checkinLine(ctx, c))}</ul></section>
 <section class="card"><h2>📱 ${t('safety.push_title')}</h2><p>${t('safety.push_explain')}</p>
@@ -93,13 +97,13 @@ ${field(state, { name: 'handle', label: t('safety.buddy_handle'), required: true
   });
 }
 
-export function checkinPage(ctx: PageContext, c: CheckinView, state?: FormState): SafeHtml {
+export function checkinPage(ctx: PageContext, c: CheckinView, photos: readonly PhotoView[], state?: FormState): SafeHtml {
   const { t } = ctx;
   // The worker is told what happened to their own alarm; the words meant for the buddies are for the buddies.
   const alarm = c.mine ? t(c.sos ? 'safety.sos_sent' : 'safety.overdue_sent') : t(c.sos ? 'safety.alarm_sos' : 'safety.alarm_overdue', { handle: c.owner?.handle ?? '?' });
   return layout(ctx, {
     title: t('safety.checkin'),
-    scripts: c.mine && c.status !== 'closed' ? ['sos.js'] : [],
+    scripts: c.mine && c.status !== 'closed' ? ['sos.js', 'photo-cover.js'] : ['photo-cover.js'],
     body: html`<nav class="crumbs"><a href="/safety">${icon('shield')} ${t('safety.title')}</a></nav>
 <h1>⏱️ ${t('safety.checkin')}</h1>
 ${c.status === 'alerted' ? html`<p class="error" role="alert">🆘 ${alarm}</p>` : ''}
@@ -108,6 +112,7 @@ ${c.mine ? '' : html`<p>${t('safety.from', { handle: c.owner?.handle ?? '?' })}<
 <p>${t('safety.buddies')}: ${c.buddies.join(', ')}</p>
 ${c.notes && !c.nextSteps ? html`<p class="notice">${c.notes}</p>` : ''}
 ${c.clientHint ? html`<p><small>${t('safety.client_hint', { hint: ltr(c.clientHint) })}</small></p>` : ''}
+${photoGallery(ctx, photos)}
 ${c.nextSteps ? nextSteps(ctx, c) : c.handledBy.length ? html`<p class="success">${t('safety.handled_by', { handles: c.handledBy.join(', ') })}</p>` : ''}
 ${errorBox(state)}
 ${c.mine && c.status !== 'closed'
@@ -147,38 +152,45 @@ export function incidentsPage(ctx: PageContext, data: { mine: readonly IncidentD
   const line = (i: IncidentDoc) => html`<li><a href="/safety/incidents/${i.id}">${t(`safety.incident_${i.kind}`)}</a> · ${t(`safety.istatus_${i.status}`)} · <small>${formatTime(ctx, i.createdAt)}</small></li>`;
   return layout(ctx, {
     title: t('safety.incidents'),
+    scripts: ['photo-cover.js'],
     body: html`<nav class="crumbs"><a href="/safety">${icon('shield')} ${t('safety.title')}</a></nav>
 <h1>${icon('chat')} ${t('safety.incidents')}</h1>
 ${data.queue ? html`<section><h2>${t('safety.queue')}</h2>${data.queue.length === 0 ? html`<p>${t('safety.queue_empty')}</p>` : ''}<ul class="list">${data.queue.map(line)}</ul></section>` : ''}
 <section class="card"><h2>${t('safety.report_incident')}</h2><p>${t('safety.incident_explain')}</p>
 ${errorBox(state)}
-<form method="post" action="/safety/incidents" class="stack">${csrfField(ctx)}
+<form method="post" action="/safety/incidents" class="stack" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <p class="field"><label for="i-kind">${t('safety.what_happened')}</label><select id="i-kind" name="kind">${incidentKinds.map((k) => html`<option value="${k}">${t(`safety.incident_${k}`)}</option>`)}</select></p>
 <p class="field${state?.fieldErrors?.description ? ' invalid' : ''}"><label for="i-desc">${t('safety.describe')}</label><textarea id="i-desc" name="description" rows="5" maxlength="5000" required>${state?.values?.description ?? ''}</textarea>${state?.fieldErrors?.description ? html`<span class="problem">${state.fieldErrors.description}</span>` : ''}</p>
 ${field(state, { name: 'help', label: t('safety.help_wanted'), maxlength: 2000 })}
 ${field(state, { name: 'contact', label: t('safety.contact'), hint: t('safety.contact_hint'), maxlength: 500 })}
+${photoFields(ctx)}
+${keepOriginalsNotice(ctx)}
 <button type="submit" class="primary">${icon('check')} ${t('safety.send_incident')}</button></form></section>
 ${data.mine.length ? html`<section><h2>${t('safety.my_incidents')}</h2><ul class="list">${data.mine.map(line)}</ul></section>` : ''}`,
   });
 }
 
-export function incidentPage(ctx: PageContext, incident: IncidentView, responder: boolean, state?: FormState): SafeHtml {
+export function incidentPage(ctx: PageContext, incident: IncidentView, responder: boolean, photos: readonly PhotoView[], state?: FormState): SafeHtml {
   const { t } = ctx;
   return layout(ctx, {
     title: t('safety.incident'),
+    scripts: ['photo-cover.js'],
     body: html`<nav class="crumbs"><a href="/safety/incidents">${icon('chat')} ${t('safety.incidents')}</a></nav>
 <h1>${t(`safety.incident_${incident.kind}`)}</h1>
 <p><strong>${t(`safety.istatus_${incident.status}`)}</strong> · ${formatTime(ctx, incident.createdAt)}${incident.reporter ? html` · ${incident.reporter}` : ''}</p>
 <p class="notice">${incident.description}</p>
 ${incident.help ? html`<p><strong>${t('safety.help_wanted')}:</strong> ${incident.help}</p>` : ''}
 ${incident.contact ? html`<p><strong>${t('safety.contact')}:</strong> <bdi>${ltrNumbers(incident.contact)}</bdi></p>` : ''}
+${photoGallery(ctx, photos)}
+${photos.length > 0 ? html`<p><a href="/safety/incidents/${incident.id}/evidence.zip" download>${icon('check')} ${t('media.evidence_export')}</a></p>${keepOriginalsNotice(ctx)}` : ''}
 ${incident.mine ? html`<p><a href="/safety/incidents/${incident.id}/print">${t('safety.print')}</a></p>` : ''}
 <h2>${t('safety.thread')}</h2>
 <ol class="posts">${incident.messages.map((m) => html`<li class="post${m.internal ? ' muted' : ''}"><header>${m.fromResponder ? t('safety.responder') : t('safety.member')}${m.internal ? html` · <strong>${t('safety.internal')}</strong>` : ''} · ${formatTime(ctx, m.createdAt)}</header><div class="body" dir="auto">${raw(m.html)}</div></li>`)}</ol>
 ${errorBox(state)}
 ${incident.status !== 'closed'
-  ? html`<form method="post" action="/safety/incidents/${incident.id}/messages" class="stack">${csrfField(ctx)}
+  ? html`<form method="post" action="/safety/incidents/${incident.id}/messages" class="stack" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <p class="field"><label for="m-body">${t('safety.write')}</label><textarea id="m-body" name="body" rows="4" maxlength="5000" required></textarea></p>
+${photoFields(ctx)}
 ${responder && !incident.mine ? html`<label class="check"><input type="checkbox" name="internal" value="on"> ${t('safety.internal_note')}</label>` : ''}
 <button type="submit">${icon('reply')} ${t('post.send')}</button></form>`
   : ''}

@@ -27,10 +27,13 @@ import {
   type Sort,
   type UpdateFilter,
 } from 'mongodb';
+import { declareMongoBlobs, type MongoBlobs } from './mongo-blobs.js';
 import {
   DuplicateKeyError,
   StoreError,
   type AnyCollectionSpec,
+  type Blobs,
+  type BlobSpec,
   type Collection,
   type CollectionSpec,
   type Doc,
@@ -505,6 +508,7 @@ class MongoScope implements CollectionScope<ClientSession | undefined> {
 class MongoStore implements Store {
   readonly kind = 'mongodb';
   private readonly cores = new Map<string, MongoCollectionCore>();
+  private readonly blobCollections = new Map<string, MongoBlobs>();
   private handles = new WeakMap<object, Collection<Doc>>();
   private readonly inTransaction = new AsyncLocalStorage<TxState>();
 
@@ -524,6 +528,16 @@ class MongoStore implements Store {
       this.cores.set(spec.name, new MongoCollectionCore(spec, await declareCollection(this.db, spec)));
     }
     this.handles = new WeakMap();
+  }
+
+  async declareBlobs(specs: readonly BlobSpec[]): Promise<void> {
+    for (const spec of specs) this.blobCollections.set(spec.name, await declareMongoBlobs(this.db, spec));
+  }
+
+  blobs(spec: BlobSpec): Blobs {
+    const blobs = this.blobCollections.get(spec.name);
+    if (blobs === undefined) throw new StoreError(`blob collection ${spec.name} is not declared: call store.declareBlobs() at start-up`);
+    return blobs;
   }
 
   collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {

@@ -156,10 +156,54 @@ export interface TxScope {
   collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T>;
 }
 
+/**
+ * A blob collection: binary content (photos) kept in chunks of at most BLOB_CHUNK_BYTES, as the database's own
+ * binary type (SQLite BLOB, PostgreSQL bytea, MongoDB BinData; never PostgreSQL large objects, which outlive the
+ * row that names them). Each chunk row carries its blob's id, variant, index and context (kind and id: the post,
+ * message or report it belongs to) and nothing else, so that what owns a blob is all a row tells. The rows live in
+ * the same database file or schema as the documents: secure deletion, encryption at rest and backups cover them.
+ */
+export interface BlobSpec {
+  /** Lower-case letters, digits and underscores. */
+  readonly name: string;
+}
+
+export function defineBlobs(spec: BlobSpec): BlobSpec {
+  return spec;
+}
+
+/** Where a blob belongs and which of its variants (large, thumb...) it is. */
+export interface BlobRef {
+  readonly contextKind: string;
+  readonly contextId: string;
+  readonly blobId: string;
+  readonly variant: string;
+}
+
+/** Chunks are this size at most: well under every adapter's row or document limit. */
+export const BLOB_CHUNK_BYTES = 256 * 1024;
+
+export interface Blobs {
+  /** Writes the bytes in chunks under (blobId, variant), replacing what was there, in one transaction. */
+  put(ref: BlobRef, bytes: Uint8Array): Promise<void>;
+  /** The whole content of a variant, or null when there is none. */
+  get(blobId: string, variant: string): Promise<Buffer | null>;
+  /** Deletes every variant of one blob; returns how many chunks went. */
+  deleteBlob(blobId: string): Promise<number>;
+  /** Deletes every blob of a context; returns how many chunks went. */
+  deleteContext(contextKind: string, contextId: string): Promise<number>;
+  /** What the collection holds: total bytes and chunks. */
+  usage(): Promise<{ readonly bytes: number; readonly chunks: number }>;
+}
+
 export interface Store extends TxScope {
   readonly kind: 'sqlite' | 'postgres' | 'mongodb';
   /** Creates tables/collections and their indexes; idempotent; call once at start-up per module. */
   declare(specs: readonly AnyCollectionSpec[]): Promise<void>;
+  /** Creates blob collections (idempotent), as declare() does for documents. */
+  declareBlobs(specs: readonly BlobSpec[]): Promise<void>;
+  /** A declared blob collection. Not inside transaction(fn): blobs are written before and deleted after the documents naming them. */
+  blobs(spec: BlobSpec): Blobs;
   /**
    * Runs `fn` atomically. Use it for every write that touches more than one document.
    * Keep `fn` short: it may only await store calls made through `tx`. A call on the

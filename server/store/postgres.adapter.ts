@@ -20,6 +20,8 @@ import {
   DuplicateKeyError,
   StoreError,
   type AnyCollectionSpec,
+  type Blobs,
+  type BlobSpec,
   type Collection,
   type CollectionSpec,
   type Doc,
@@ -52,6 +54,7 @@ import { addChange, ChangeFeed, type Changes } from './postgres/change-feed.js';
 import { ScopedCollection, refuseOutOfScope, type CollectionCore, type CollectionScope } from './scoped-collection.js';
 import { column, declareCollection, indexName, readTextLayouts, SEARCH_COLUMN, table, wordsColumn } from './postgres/schema.js';
 import { databaseScope } from './postgres/scope.js';
+import { declarePostgresBlobs, PostgresBlobs } from './postgres/blobs.js';
 import { indexedWords, searchQuery } from './postgres/search-tokens.js';
 
 export interface PostgresStoreOptions {
@@ -469,6 +472,7 @@ class PostgresScope implements CollectionScope<Queryable> {
 class PostgresStore implements Store {
   readonly kind = 'postgres';
   private readonly cores = new Map<string, PostgresCollectionCore>();
+  private readonly blobCollections = new Map<string, PostgresBlobs>();
   private handles = new WeakMap<object, Collection<Doc>>();
   private readonly inTransaction = new AsyncLocalStorage<TxState>();
   private readonly timer: NodeJS.Timeout | null;
@@ -508,6 +512,28 @@ class PostgresStore implements Store {
     }
     for (const spec of compiled) this.cores.set(spec.name, new PostgresCollectionCore(spec));
     this.handles = new WeakMap();
+  }
+
+  async declareBlobs(specs: readonly BlobSpec[]): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [DECLARE_LOCK]);
+      for (const spec of specs) await declarePostgresBlobs(client, spec);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    for (const spec of specs) this.blobCollections.set(spec.name, new PostgresBlobs(this.pool, spec));
+  }
+
+  blobs(spec: BlobSpec): Blobs {
+    const blobs = this.blobCollections.get(spec.name);
+    if (blobs === undefined) throw new StoreError(`blob collection ${spec.name} is not declared: call store.declareBlobs() at start-up`);
+    return blobs;
   }
 
   collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {

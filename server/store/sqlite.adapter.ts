@@ -27,6 +27,8 @@ import {
   DuplicateKeyError,
   StoreError,
   type AnyCollectionSpec,
+  type Blobs,
+  type BlobSpec,
   type Collection,
   type CollectionSpec,
   type Doc,
@@ -38,6 +40,7 @@ import {
   type TxScope,
   type Where,
 } from './port.js';
+import { declareSqliteBlobs, SqliteBlobs } from './sqlite-blobs.js';
 import { ScopedCollection, type Access, type CollectionCore, type CollectionScope } from './scoped-collection.js';
 import {
   assertDocId,
@@ -703,6 +706,7 @@ class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly gate: Gate;
   private readonly cores = new Map<string, SqliteCollectionCore>();
+  private readonly blobCollections = new Map<string, SqliteBlobs>();
   /** One handle per spec object, rebuilt by declare() so handles never hold a core of an older spec. */
   private handles = new WeakMap<object, Collection<Doc>>();
   private readonly timer: NodeJS.Timeout | null;
@@ -895,6 +899,33 @@ class SqliteStore implements Store {
       this.handles = new WeakMap();
       this.noteWrite(EVERY_COLLECTION);
     });
+  }
+
+  async declareBlobs(specs: readonly BlobSpec[]): Promise<void> {
+    await this.whenFree(() => {
+      this.db.transaction(() => {
+        for (const spec of specs) declareSqliteBlobs(this.db, spec);
+      })();
+      const runner = {
+        run: <R>(op: () => R, access: 'read' | 'write' | 'remove'): Promise<R> =>
+          this.whenFree(() => {
+            if (access === 'read') return op();
+            try {
+              return op();
+            } finally {
+              this.noteWrite();
+              if (access === 'remove') this.scheduleCheckpoint();
+            }
+          }),
+      };
+      for (const spec of specs) this.blobCollections.set(spec.name, new SqliteBlobs(this.db, spec, runner));
+    });
+  }
+
+  blobs(spec: BlobSpec): Blobs {
+    const blobs = this.blobCollections.get(spec.name);
+    if (blobs === undefined) throw new StoreError(`blob collection ${spec.name} is not declared: call store.declareBlobs() at start-up`);
+    return blobs;
   }
 
   collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {

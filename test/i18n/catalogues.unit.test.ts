@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { IntlMessageFormat } from 'intl-messageformat';
-import { loadI18n } from '../../server/i18n/i18n.js';
+import { flattenCatalogue, loadI18n } from '../../server/i18n/i18n.js';
 
 const dir = path.resolve('locales');
-const read = (file: string) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>;
+const read = (file: string) => flattenCatalogue(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>);
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
 const en = read('en.json');
 const keys = (c: Record<string, unknown>) => Object.keys(c).filter((k) => k !== '$meta');
