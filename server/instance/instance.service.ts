@@ -144,7 +144,11 @@ export class InstanceService {
   /** Keyed hash with the instance's secret key. An arrow so that it can be handed on as a function. */
   readonly keyedHash = (purpose: string, text: string): string => hmac(this.secrets.hmacKey, `${purpose}\u0000${text}`);
 
-  /** Makes a new one-time setup token (replacing any earlier one) and returns it. */
+  /**
+   * Makes a new one-time setup token and returns it. It replaces any earlier one, in every process that shares the
+   * database (see refresh): of the links printed by several machines started before the first admin exists, the last
+   * one works.
+   */
   async issueSetupToken(): Promise<string> {
     const token = randomToken(24);
     this.secrets = { ...this.secrets, setupTokenHash: sha256(token) };

@@ -103,10 +103,12 @@ describe('three processes on one PostgreSQL', function () {
     const first = await start(true);
     const [, token] = await first.run.waitFor(/\/setup\/([A-Za-z0-9_-]+)/, START_MS);
     await first.run.waitFor(/Parasol is listening/, START_MS);
-    await Promise.all(Array.from({ length: PROCESSES - 1 }, () => start(false)));
+    // The admin is made before the other machines start: a process that starts while there is none prints a setup
+    // link of its own, which replaces the earlier one on every process (the settings are shared).
     admin = new Client(first.url);
     const made = await admin.api('POST', `/setup/${token}`, { handle: handle('admin'), passphrase: PASS });
     assert.equal(made.status, 201, made.text);
+    await Promise.all(Array.from({ length: PROCESSES - 1 }, () => start(false)));
     const thread = await admin.api('POST', '/boards/general/threads', { title: 'Shared thread', body: 'first words' });
     assert.equal(thread.status, 201, thread.text);
     threadId = thread.json.thread.id;
