@@ -6,10 +6,10 @@ import { settle, useBrowser } from './browser.js';
 import { axeViolations } from './axe.js';
 
 /**
- * An admin walks the whole console on a 360 px phone, in Arabic (right to left): no page is wider than the screen
- * or has a serious accessibility problem, and every change is made with the forms.
+ * An admin walks the whole console on a 360 px phone, in Burmese and in Arabic (right to left): no page is wider than
+ * the screen or has a serious accessibility problem, and every change is made with the forms.
  */
-describe('the admin console in Chromium on a 360 px phone, in Arabic', function () {
+for (const tag of ['my', 'ar'] as const) describe(`the admin console in Chromium on a 360 px phone, in ${tag}`, function () {
   this.timeout(120_000);
   const chromium = useBrowser();
   let inst: TestInstance;
@@ -23,7 +23,7 @@ describe('the admin console in Chromium on a 360 px phone, in Arabic', function 
   });
   after(async () => inst?.close());
 
-  const t = (key: string, params?: Record<string, string | number>) => inst.parasol.ctx.i18n.t('ar', key, params);
+  const t = (key: string, params?: Record<string, string | number>) => inst.parasol.ctx.i18n.t(tag, key, params);
   /** No sideways scrolling, and nothing axe finds serious, with what is folded away opened. */
   const fitsTheScreen = async (page: Page, where: string) => {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -39,12 +39,12 @@ describe('the admin console in Chromium on a 360 px phone, in Arabic', function 
     const { page } = await chromium.person('boss', {
       cookies: [
         { name: 'psl_session', value: boss.client.cookies.get('psl_session')!, url: inst.url },
-        { name: 'psl_lang', value: 'ar', url: inst.url },
+        { name: 'psl_lang', value: tag, url: inst.url },
       ],
       viewport: { width: 360, height: 740 },
     });
     await page.goto(`${inst.url}/admin`);
-    assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+    assert.equal(await page.getAttribute('html', 'dir'), tag === 'ar' ? 'rtl' : 'ltr');
     await page.getByRole('heading', { name: t('admin_console.first_steps') }).waitFor();
     await page.getByText(t('admin_console.steps_left', { count: 9 })).waitFor();
     await fitsTheScreen(page, '/admin');
