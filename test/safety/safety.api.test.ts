@@ -426,8 +426,10 @@ describe('safety tools API', () => {
       const db = new Database(inst.dbFile, { readonly: true });
       const left = db.prepare("SELECT count(*) AS n FROM c_incidents WHERE doc LIKE '%Client took my phone%'").get() as { n: number };
       const notes = db.prepare("SELECT count(*) AS n FROM c_incident_messages WHERE doc LIKE '%Known robber%'").get() as { n: number };
+      // What the incident's row held, should it still be there: its status and expiry tell which step did not happen.
+      const row = db.prepare("SELECT json_extract(doc, '$.status') AS status, json_extract(doc, '$.expiresAt') AS expiresAt FROM c_incidents WHERE id = ?").get(id);
       db.close();
-      assert.equal(left.n, 0);
+      assert.equal(left.n, 0, `the closed incident is still stored: ${JSON.stringify(row)}, swept at ${Date.now() + 91 * 86_400_000}`);
       assert.equal(notes.n, 0);
     });
 
