@@ -1,11 +1,8 @@
-import type { Socket } from 'socket.io';
-import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { Channels } from '../realtime/realtime.js';
+import { ackedEvents } from '../realtime/acked-events.js';
 import type { I18n } from '../i18n/i18n.js';
 import type { Logger } from '../logger.js';
 import type { Limiter } from '../core/rate-limit.js';
-import { AppError } from '../core/errors.js';
-import type { MemberKey } from '../core/member-key.js';
 import { ConversationAccess } from './access.js';
 import type { ConversationsService } from './conversations.service.js';
 import type { ConversationsLive } from './conversations.live.js';
@@ -44,37 +41,7 @@ export function conversationsRealtime(channels: Channels, deps: ConversationsSoc
   const { nsp } = channels;
   channels.channel(CHANNEL, (viewer, id, key) => (viewer?.status === 'active' ? deps.access.isParticipant(key, id) : Promise.resolve(false)));
 
-  function errorAnswer(error: unknown, account: AccountDoc | null): Record<string, unknown> {
-    const locale = account?.locale ?? i18n.defaultLocale;
-    if (!(error instanceof AppError)) {
-      logger.error({ err: error, nsp: nsp.name }, 'conversation socket event failed');
-      return { ok: false, error: { code: 'internal', message: i18n.t(locale, 'error.internal') } };
-    }
-    return {
-      ok: false,
-      error: { code: error.code, message: i18n.t(locale, error.messageKey, error.params), ...(error.retryAfter ? { retryAfter: error.retryAfter } : {}) },
-    };
-  }
-
-  /** One client event: exactly a payload and an ack; the account read afresh; every failure answered, never thrown. */
-  function on(socket: Socket, event: string, action: (account: AccountDoc, key: MemberKey | null, payload: unknown) => Promise<Record<string, unknown>>): void {
-    socket.on(event, (...args: unknown[]) => {
-      const ack = args[args.length - 1];
-      if (typeof ack !== 'function') return;
-      const reply = (answer: Record<string, unknown>) => void ack(answer);
-      let account: AccountDoc | null = null;
-      (async () => {
-        if (args.length !== 2) throw new AppError(400, 'bad_request');
-        account = await channels.account(socket);
-        if (!account) {
-          reply({ ok: false, error: { code: 'session_ended', message: i18n.t(i18n.defaultLocale, 'error.session_ended') } });
-          return;
-        }
-        await eventLimit.consume(account.id);
-        reply({ ok: true, ...(await action(account, channels.memberKey(socket), args[0])) });
-      })().catch((error: unknown) => reply(errorAnswer(error, account)));
-    });
-  }
+  const on = ackedEvents(channels, { i18n, logger, eventLimit, what: 'conversation' });
 
   nsp.on('connection', (socket) => {
     on(socket, 'send', (account, key, payload) => conversations.sendLive(account, key, payload));

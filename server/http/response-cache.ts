@@ -63,6 +63,9 @@ type Encoding = 'br' | 'gzip' | 'identity';
  */
 const exact = (view: Buffer): Buffer => Buffer.from(view);
 
+/** A strong ETag for these bytes: the same bytes, the same tag, on every process. */
+export const strongEtag = (bytes: Buffer): string => `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+
 /** A request's `no-cache`, which asks for the answer itself rather than a 304. */
 const NO_CACHE = /(?:^|,)\s*?no-cache\s*?(?:,|$)/;
 
@@ -161,7 +164,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       // A change during the render may not be in this answer: keeping it would show the old one until it expires.
       if (version !== cache.version()) return;
       const bytes = Buffer.from(text, 'utf8');
-      const etag = `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+      const etag = strongEtag(bytes);
       // The first reader of every page after each change waits for this with every other request. On a thread's
       // page or JSON, quality 3 takes about 0.17 ms where 4 takes 0.27 and 5 takes 0.35, for answers 2 to 5 %
       // larger than 4's and 7 to 10 % larger than 5's.

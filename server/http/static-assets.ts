@@ -1,11 +1,10 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import { projectRoot } from '../paths.js';
 import { iconSprite } from '../views/icons.js';
-import { acceptsCoding, isFresh } from './response-cache.js';
+import { acceptsCoding, isFresh, strongEtag } from './response-cache.js';
 
 const socketIoClient = path.join(projectRoot, 'node_modules', 'socket.io', 'client-dist', 'socket.io.min.js');
 const clientDir = path.join(projectRoot, 'client');
@@ -28,7 +27,7 @@ interface Precompressed {
  */
 function precompress(bytes: Buffer, type: string): Precompressed {
   const br = zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } });
-  return { type, br, etag: `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"` };
+  return { type, br, etag: strongEtag(bytes) };
 }
 
 /** Answers a client that takes Brotli with the request's asset, if it is one; anything else goes on to `next`. */

@@ -1,11 +1,9 @@
 import type { Socket } from 'socket.io';
-import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { Channels } from '../realtime/realtime.js';
+import { ackedEvents } from '../realtime/acked-events.js';
 import type { I18n } from '../i18n/i18n.js';
 import type { Logger } from '../logger.js';
 import type { Limiter } from '../core/rate-limit.js';
-import { AppError } from '../core/errors.js';
-import type { MemberKey } from '../core/member-key.js';
 import { RoomMembers } from './members.js';
 import { RoomPresence } from './presence.js';
 import type { RoomServices } from './rooms.service.js';
@@ -53,8 +51,6 @@ export interface RoomsSocketDeps {
 /** Online counts go out at most this often per room: a burst of joins (a meeting starting) is one event, not one per member. */
 export const PRESENCE_DELAY_MS = 500;
 const CHANNEL = 'room';
-
-type Reply = (answer: Record<string, unknown>) => void;
 
 export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsLive {
   const { i18n, logger, eventLimit } = deps;
@@ -122,48 +118,7 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
   nsp.adapter.on('join-room', (name: string) => schedulePresence(name, true));
   nsp.adapter.on('leave-room', (name: string) => schedulePresence(name, true));
 
-  function errorAnswer(error: unknown, account: AccountDoc | null): Record<string, unknown> {
-    const locale = account?.locale ?? i18n.defaultLocale;
-    if (!(error instanceof AppError)) {
-      logger.error({ err: error, nsp: nsp.name }, 'room socket event failed');
-      return { ok: false, error: { code: 'internal', message: i18n.t(locale, 'error.internal') } };
-    }
-    const fields = Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, i18n.t(locale, v.key, v.params)]));
-    return {
-      ok: false,
-      error: {
-        code: error.code,
-        message: i18n.t(locale, error.messageKey, error.params),
-        ...(Object.keys(fields).length ? { fields } : {}),
-        ...(error.retryAfter ? { retryAfter: error.retryAfter } : {}),
-      },
-    };
-  }
-
-  /**
-   * Runs one client event: the ack must be the last of exactly two arguments;
-   * the account is read afresh, the payload handed as it came to the service
-   * (which validates it), and every failure answered, never thrown (a
-   * rejection here would take the process down).
-   */
-  function on(socket: Socket, event: string, action: (account: AccountDoc, key: MemberKey | null, payload: unknown) => Promise<Record<string, unknown>>): void {
-    socket.on(event, (...args: unknown[]) => {
-      const ack = args[args.length - 1];
-      if (typeof ack !== 'function') return;
-      const reply: Reply = (answer) => void ack(answer);
-      let account: AccountDoc | null = null;
-      (async () => {
-        if (args.length !== 2) throw new AppError(400, 'bad_request');
-        account = await channels.account(socket);
-        if (!account) {
-          reply({ ok: false, error: { code: 'session_ended', message: i18n.t(i18n.defaultLocale, 'error.session_ended') } });
-          return;
-        }
-        await eventLimit.consume(account.id);
-        reply({ ok: true, ...(await action(account, channels.memberKey(socket), args[0])) });
-      })().catch((error: unknown) => reply(errorAnswer(error, account)));
-    });
-  }
+  const on = ackedEvents(channels, { i18n, logger, eventLimit, what: 'room' });
 
   nsp.on('connection', (socket) => {
     on(socket, 'send', (account, key, payload) => messages.sendLive(account, key, payload));
