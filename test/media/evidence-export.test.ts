@@ -130,7 +130,11 @@ describe('evidence export', function () {
   });
 
   it('checks out with the commands docs/evidence.md gives a lawyer (unzip, sha256sum, openssl)', function () {
-    if (!has('openssl') || !has('unzip') || !has('sha256sum')) this.skip();
+    const missing = ['openssl', 'unzip', 'sha256sum'].filter((command) => !has(command));
+    if (missing.length > 0) {
+      console.log(`    the lawyer's commands skipped: ${missing.join(', ')} not installed on this machine`);
+      this.skip();
+    }
     const archive = path.join(tmp, 'evidence.zip');
     fs.writeFileSync(archive, zip);
     execFileSync('unzip', ['-q', archive, '-d', path.join(tmp, 'out')]);
