@@ -441,9 +441,11 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   app.use((_req, _res, next) => next(new AppError(404, 'not_found')));
   app.use(errorHandler({ i18n: ctx.i18n, logger: ctx.logger, messagePage: (req, title, message) => messagePage(ctx.page(req), title, message) }));
 
-  // Kept answers for visitors go out before express and every middleware (see http/kept-answers.ts).
+  // Kept answers for visitors and bearer tokens go out before express and every middleware (see http/kept-answers.ts).
   const server = http.createServer((req, res) => {
-    if (!keptAnswers.answer(req, res)) app(req, res);
+    const kept = keptAnswers.answer(req, res);
+    if (kept === false) app(req, res);
+    else if (kept !== true) void kept.then((sent) => (sent ? undefined : app(req, res)));
   });
   const draining = drainingOf(server);
   server.headersTimeout = 20_000;

@@ -16,6 +16,7 @@ import {
 } from './forums.schemas.js';
 import { reportInput } from '../moderation/moderation.service.js';
 import { param } from '../http/route-param.js';
+import { AppError } from '../core/errors.js';
 import { preparePhotos } from '../media/media.routes.js';
 import { attachToPost } from './post-photos.js';
 
@@ -30,6 +31,21 @@ const THREAD_CACHE_CONTROL = 'private, no-cache';
 /** A visitor's answer depends only on the address: the thread, and the page of it the query names. */
 const visitorKey = (url: string) => `visitor\u0000${url}`;
 
+/**
+ * The thread and query of a thread JSON address, as express reads them for the route; null for a query express
+ * would read differently (a repeated or bracketed name), which the whole way answers.
+ */
+function threadRequest(url: string): { id: string; query: Record<string, string> } | null {
+  const parsed = new URL(url, 'http://localhost');
+  const id = decodeURIComponent(parsed.pathname.replace(/\/$/, '').split('/').pop() ?? '');
+  const query: Record<string, string> = {};
+  for (const [name, value] of parsed.searchParams) {
+    if (name in query || name.includes('[')) return null;
+    query[name] = value;
+  }
+  return { id, query };
+}
+
 export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   const { forums } = ctx;
   const tag = 'forums';
@@ -41,6 +57,18 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
     cache: threadAnswers,
     headers: [['Cache-Control', THREAD_CACHE_CONTROL]],
     key: (visitor) => visitorKey(visitor.url),
+    // As the handler below works it out for a signed-in reader; any refusal goes the whole way, which says why.
+    bearerKey: async (authorization, url) => {
+      try {
+        const request = threadRequest(url);
+        if (request === null) return null;
+        const { account, memberKey } = await ctx.sessions.fromBearer(authorization);
+        return (await forums.reading.threadAnswer(account, memberKey ?? null, request.id, request.query)).key;
+      } catch (error) {
+        if (error instanceof AppError || error instanceof URIError) return null;
+        throw error;
+      }
+    },
   });
 
   api.route({

@@ -28,6 +28,13 @@ export interface KeptRoute {
   readonly headers: HeaderList;
   /** The key under which the route's handler keeps this visitor's answer: the same function on both paths. */
   key(visitor: VisitorRequest): string;
+  /**
+   * The key under which the route's handler keeps the answer for the holder of a bearer token (`authorization` is
+   * the header as sent, `url` the path and query), worked out as the handler does; null when the whole way must
+   * answer (a bad token, a thread the holder may not read, bad input: the whole way says why). Routes without it
+   * send every bearer request the whole way.
+   */
+  bearerKey?(authorization: string, url: string): Promise<string | null>;
 }
 
 export interface KeptAnswersOptions {
@@ -57,8 +64,12 @@ const hasBody = (req: http.IncomingMessage): boolean => Number(req.headers['cont
  * route's own headers, the CSRF seed cookie a page gives a browser without one, and the kept answer as
  * ResponseCache.serve sends it on both paths.
  *
- * Anything else goes the whole way: a request with a session cookie or an Authorization header (a member's
- * answer may be their own, and a stale cookie is cleared there), a body, another method, an answer not kept
+ * A request with a bearer token is answered the same way when the route can work out that token's key (see
+ * KeptRoute.bearerKey): apps and scripts read threads with tokens, and authenticating a token from the documents
+ * kept in memory costs little next to the middleware.
+ *
+ * Anything else goes the whole way: a request with a session cookie (a member's answer may be their own, and a
+ * stale cookie is cleared there), a bearer request the route cannot key, a body, another method, an answer not kept
  * (the route's handler makes and keeps it), or a client that takes deflate but neither Brotli nor gzip (the
  * compression middleware's). A kept answer is dropped by the forum's changes and by another process's writes
  * (store/tagged-cache.ts) before it is looked up here, as on the whole way.
@@ -79,9 +90,12 @@ export class KeptAnswers {
     return this.count;
   }
 
-  /** Sends the kept answer and returns true, or returns false with nothing sent for the whole way to answer. */
-  answer(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.authorization !== undefined || hasBody(req)) return false;
+  /**
+   * Sends the kept answer and returns true, or returns false with nothing sent for the whole way to answer; for a
+   * bearer request, a promise of either.
+   */
+  answer(req: http.IncomingMessage, res: http.ServerResponse): boolean | Promise<boolean> {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || hasBody(req)) return false;
     // Another server asking for the ActivityPub document of a page: the whole way negotiates what it gets.
     if (ACTIVITY_TYPES.test(req.headers.accept ?? '')) return false;
     const url = req.url ?? '';
@@ -90,6 +104,26 @@ export class KeptAnswers {
     const found = this.routes.find((r) => r.route.path.test(path));
     if (!found) return false;
     const { route } = found;
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) {
+      if (route.bearerKey === undefined) return false;
+      return route.bearerKey(authorization, url).then(
+        (key) => {
+          try {
+            return key !== null && this.send(req, res, route.cache, key, found.headers);
+          } catch (error) {
+            // Part of the answer went out: nothing can follow it on this response.
+            this.options.onError(error);
+            res.destroy();
+            return true;
+          }
+        },
+        (error: unknown) => {
+          this.options.onError(error);
+          return false;
+        },
+      );
+    }
     const { options } = this;
     try {
       const cookies = options.cookies(req, res);
@@ -97,15 +131,27 @@ export class KeptAnswers {
       const key = route.key({ url, locale: () => options.locale(cookies, req.headers['accept-language']), site: () => options.site() });
       const seedCookie = route.kind === 'page' ? options.csrfCookie(cookies) : null;
       const headers: HeaderList = seedCookie === null ? found.headers : [...found.headers, ['Set-Cookie', seedCookie]];
-      if (!route.cache.serve(req, res, key, { headers, beforeCompression: true })) return false;
+      return this.send(req, res, route.cache, key, headers);
     } catch (error) {
-      if (res.headersSent) throw error;
-      // Nothing was sent: the whole way answers, on a response without the headers set here.
-      for (const name of res.getHeaderNames()) res.removeHeader(name);
-      options.onError(error);
-      return false;
+      return this.failed(res, error);
+    }
+  }
+
+  private send(req: http.IncomingMessage, res: http.ServerResponse, cache: ResponseCache, key: string, headers: HeaderList): boolean {
+    try {
+      if (!cache.serve(req, res, key, { headers, beforeCompression: true })) return false;
+    } catch (error) {
+      return this.failed(res, error);
     }
     this.count++;
     return true;
+  }
+
+  private failed(res: http.ServerResponse, error: unknown): false {
+    if (res.headersSent) throw error;
+    // Nothing was sent: the whole way answers, on a response without the headers set here.
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    this.options.onError(error);
+    return false;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * A visitor's kept thread page and thread JSON go out before express and its middleware
+ * A visitor's kept thread page and thread JSON, and a bearer token holder's thread JSON, go out before express and its middleware
  * (server/http/kept-answers.ts). The first request for an answer goes the whole way (made, kept, sent as kept);
  * the same request again is answered before the middleware. Both are compared header by header and byte for byte.
  */
@@ -144,6 +144,30 @@ describe('kept answers served before the middleware', () => {
     }
   });
 
+  it("sends a bearer token holder's kept thread JSON as the whole way does, and the answer of their own when they wrote on the page", async () => {
+    const token = (await alice.client.api('POST', '/tokens', { name: 'reader app' })).json.token as string;
+    const reader = await member(inst, 'reader');
+    const readerToken = (await reader.client.api('POST', '/tokens', { name: 'reader app' })).json.token as string;
+    const path = `/api/v1/threads/${threadId}`;
+    for (const [who, bearer] of [['the author', token], ['another member', readerToken]] as const) {
+      for (const [name, headers] of [['Brotli', BROWSER], ['gzip', { ...BROWSER, 'accept-encoding': 'gzip' }], ['identity', { accept: 'application/json' }]] as const) {
+        const { whole, fast } = await wholeThenKept(path, { ...headers, authorization: `Bearer ${bearer}` });
+        assert.equal(whole.status, 200, `${who}, ${name}`);
+        assertSame(whole, fast, `bearer, ${who}, ${name}`);
+      }
+    }
+    const mine = JSON.parse(text(await raw(inst.url, path, { accept: 'application/json', authorization: `Bearer ${token}` })));
+    const theirs = JSON.parse(text(await raw(inst.url, path, { accept: 'application/json', authorization: `Bearer ${readerToken}` })));
+    assert.ok(mine.posts.some((p: { mine?: boolean }) => p.mine), "the author's answer marks their posts");
+    assert.ok(!theirs.posts.some((p: { mine?: boolean }) => p.mine), "another member's kept answer is not the author's");
+    // A revoked token is refused at once, kept answer or not.
+    const listed = await alice.client.api('GET', '/tokens');
+    for (const t of listed.json.tokens as { id: string }[]) assert.equal((await alice.client.api('DELETE', `/tokens/${t.id}`)).status, 204);
+    const before = kept();
+    assert.equal((await raw(inst.url, path, { accept: 'application/json', authorization: `Bearer ${token}` })).status, 401);
+    assert.equal(kept(), before, 'a revoked token goes the whole way, which refuses it');
+  });
+
   it('sends members, stale sessions, bearer tokens and clients for the compression middleware the whole way', async () => {
     const path = `/t/${threadId}`;
     await raw(inst.url, path, BROWSER);
@@ -156,6 +180,9 @@ describe('kept answers served before the middleware', () => {
     assert.match(String(stale.headers['set-cookie']), /psl_session=;/, 'a stale session cookie is cleared');
     const bearer = await raw(inst.url, `/api/v1/threads/${threadId}`, { ...BROWSER, authorization: 'Bearer not-a-token' });
     assert.equal(bearer.status, 401);
+    const unknown = await raw(inst.url, `/api/v1/threads/${threadId}`, { ...BROWSER, authorization: `Bearer psl_${'A'.repeat(43)}` });
+    assert.equal(unknown.status, 401);
+    assert.equal(JSON.parse(text(unknown)).error.code, 'bad_token');
     const deflate = await raw(inst.url, path, { ...BROWSER, 'accept-encoding': 'deflate' });
     assert.equal(deflate.status, 200);
     assert.equal(deflate.headers['content-encoding'], 'deflate', 'compressed by the middleware, as before');
@@ -163,10 +190,16 @@ describe('kept answers served before the middleware', () => {
   });
 
   it('answers bad input the whole way with a 4xx and keeps nothing', async () => {
+    const bearer = { ...BROWSER, authorization: `Bearer ${(await mod.client.api('POST', '/tokens', { name: 'bad input' })).json.token as string}` };
+    await raw(inst.url, `/api/v1/threads/${threadId}`, bearer);
     const before = kept();
     for (let i = 0; i < 2; i++) {
-      assert.equal((await raw(inst.url, `/api/v1/threads/${threadId}?limit=lots`, BROWSER)).status, 422);
-      assert.equal((await raw(inst.url, '/api/v1/threads/no-such-thread', BROWSER)).status, 404);
+      for (const headers of [BROWSER, bearer]) {
+        assert.equal((await raw(inst.url, `/api/v1/threads/${threadId}?limit=lots`, headers)).status, 422);
+        assert.equal((await raw(inst.url, `/api/v1/threads/${threadId}?after=a&after=b`, headers)).status, 422);
+        assert.equal((await raw(inst.url, '/api/v1/threads/no-such-thread', headers)).status, 404);
+        assert.equal((await raw(inst.url, '/api/v1/threads/%E0%A4%A', headers)).status, 400);
+      }
       assert.equal((await raw(inst.url, '/t/no-such-thread', BROWSER)).status, 404);
     }
     assert.equal(kept(), before);
