@@ -7,8 +7,12 @@
  *   <ol id="messages" data-conversation="ID" data-me="PLACE" data-cursor="LAST" data-names='{"0":"handle",…}' …> … </ol>
  *   <template id="message-template"> one message, MID in place of its id </template>
  *   <form id="send-form">…<textarea name="body">…</form>, #conversation-status
+ *   #conversation-people with a [data-place] per other person (its .tag says waiting or left),
+ *   #conversation-retention with data-notes='{"<days>": note, …}', #shorten-form with its radio buttons
  * Every user-facing string comes from data attributes rendered from the locale catalogues. A message is shown
- * as sent only once the server acknowledged it as stored; bodies are set as text, never as HTML.
+ * as sent only once the server acknowledged it as stored; bodies are set as text, never as HTML. A message with
+ * photos is posted by the form (photo-cover.js prepares them), never over the socket. Someone joining or leaving
+ * and a shorter retention arrive as places and numbers; the names and texts come from the page.
  */
 (function () {
   'use strict';
@@ -18,6 +22,14 @@
   if (!conversationId || !template || typeof window.parasolSocket !== 'function') return;
   var form = document.getElementById('send-form');
   var status = document.getElementById('conversation-status');
+  var people = document.getElementById('conversation-people');
+  var retention = document.getElementById('conversation-retention');
+  var notes = {};
+  try {
+    notes = JSON.parse((retention && retention.getAttribute('data-notes')) || '{}');
+  } catch {
+    notes = {};
+  }
   var validId = /^[A-Za-z0-9_-]{1,64}$/;
   var validCursor = /^\d{1,15}$/;
   var me = Number(list.getAttribute('data-me'));
@@ -55,6 +67,46 @@
     }
   }
 
+  var validPhoto = /^\/media\/[A-Za-z0-9_-]{16}$/;
+
+  function size(n) {
+    return typeof n === 'number' && n > 0 && n < 10000 ? String(Math.round(n)) : null;
+  }
+
+  /* The thumbnails as the server's page shows them (server/media/media.views.ts); a sensitive one stays blurred until tapped. */
+  function renderPhotos(ul, photos) {
+    if (!ul || !Array.isArray(photos)) return;
+    photos.forEach(function (photo) {
+      if (!photo || typeof photo.url !== 'string' || !validPhoto.test(photo.url) || photo.thumbUrl !== photo.url + '/thumb') return;
+      var width = size(photo.thumbWidth);
+      var height = size(photo.thumbHeight);
+      if (!width || !height) return;
+      var li = document.createElement('li');
+      var a = document.createElement('a');
+      a.className = 'photo';
+      a.href = photo.url;
+      var img = document.createElement('img');
+      img.width = Number(width);
+      img.height = Number(height);
+      img.alt = typeof photo.alt === 'string' ? photo.alt : '';
+      if (photo.sensitive) {
+        a.setAttribute('data-label', text('sensitive-label'));
+        var preview = typeof photo.preview === 'string' && /^data:image\/webp;base64,[A-Za-z0-9+/=]+$/.test(photo.preview) ? photo.preview : null;
+        img.src = preview || photo.thumbUrl;
+        img.setAttribute('data-thumb', photo.thumbUrl);
+        img.setAttribute('data-sensitive', '');
+      } else {
+        img.src = photo.thumbUrl;
+        img.loading = 'lazy';
+        img.decoding = 'async';
+      }
+      a.appendChild(img);
+      li.appendChild(a);
+      ul.appendChild(li);
+    });
+    ul.hidden = ul.children.length === 0;
+  }
+
   function render(m) {
     if (!m || typeof m.id !== 'string' || !validId.test(m.id) || typeof m.cursor !== 'string' || !validCursor.test(m.cursor)) return null;
     var mine = m.place === me;
@@ -77,6 +129,7 @@
       time.textContent = formatTime(m.createdAt);
     }
     li.querySelector('.body').textContent = typeof m.body === 'string' ? m.body : '';
+    renderPhotos(li.querySelector('ul.photos'), m.photos);
     return li;
   }
 
@@ -163,8 +216,9 @@
 
   if (form) {
     form.addEventListener('submit', function (event) {
-      // Without a live connection the form posts as it would without JavaScript.
-      if (!socket.connected || ended) return;
+      // Without a live connection the form posts as it would without JavaScript; so does a message with photos.
+      var photos = form.querySelector('[data-photo-input]');
+      if (!socket.connected || ended || (photos && photos.files && photos.files.length > 0)) return;
       event.preventDefault();
       var box = form.elements.namedItem('body');
       var body = box ? box.value : '';
@@ -210,9 +264,53 @@
     var li = payload && typeof payload.id === 'string' && validId.test(payload.id) ? document.getElementById('m-' + payload.id) : null;
     if (li) li.remove();
   });
+  /* Someone's place in the heading: its tag says waiting or left, and nothing once they are here. */
+  function showPerson(place, state) {
+    var person = people && people.querySelector('[data-place="' + place + '"]');
+    var tag = person && person.querySelector('.tag');
+    if (!tag) return;
+    tag.textContent = state ? text(state) : '';
+    tag.hidden = !state;
+  }
+
+  function placeOf(payload) {
+    return payload && typeof payload.place === 'number' && payload.place >= 0 && payload.place < 100 ? String(payload.place) : null;
+  }
+
+  function notice(key, place) {
+    var name = names[place];
+    if (typeof name === 'string') setStatus(text(key).replace('{handle}', name));
+  }
+
+  socket.on('joined', function (payload) {
+    var place = placeOf(payload);
+    if (place === null) return;
+    showPerson(place, null);
+    notice('joined-note', place);
+  });
   socket.on('left', function (payload) {
-    var name = payload && names[String(payload.place)];
-    if (typeof name === 'string') setStatus(name + ': ' + text('left'));
+    var place = placeOf(payload);
+    if (place === null) return;
+    showPerson(place, 'left');
+    notice('left-note', place);
+  });
+  socket.on('retention', function (payload) {
+    var days = payload && typeof payload.retentionDays === 'number' ? payload.retentionDays : null;
+    var note = days !== null && Object.prototype.hasOwnProperty.call(notes, String(days)) ? notes[String(days)] : null;
+    if (typeof note !== 'string') return;
+    var small = retention && retention.querySelector('small');
+    if (small) small.textContent = note;
+    // Only a shorter retention can be chosen after this one.
+    var shorten = document.getElementById('shorten-form');
+    if (shorten) {
+      shorten.querySelectorAll('input[name="retentionDays"]').forEach(function (input) {
+        if (Number(input.value) >= days && input.parentNode) input.parentNode.remove();
+      });
+      var left = shorten.querySelectorAll('input[name="retentionDays"]');
+      if (left.length === 0) shorten.remove();
+      else if (!shorten.querySelector('input[name="retentionDays"]:checked')) left[0].checked = true;
+    }
+    setStatus(note);
   });
   socket.on('removed', function () {
     end(text('removed'));

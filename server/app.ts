@@ -305,7 +305,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     claims: roomClaims,
     retention: roomRetention,
   };
-  const conversations = createConversations({ store, accounts, buddies: safety, moderation, notifications, hooks, clock, messageLimit: limiter('conversation-messages', config.rateLimits.conversationMessages), startLimit: limiter('conversation-starts', config.rateLimits.conversationStarts) });
+  const media = createMedia(store, config, coordination.limits);
+  const conversations = createConversations({ store, accounts, buddies: safety, moderation, notifications, hooks, media, clock, messageLimit: limiter('conversation-messages', config.rateLimits.conversationMessages), startLimit: limiter('conversation-starts', config.rateLimits.conversationStarts) });
   const rights = new RightsService({ store, areas, locales: i18n.locales, defaultLocale: i18n.defaultLocale });
   await rights.seed(i18n.locales.map((locale) => seedLanguage(i18n, locale)), starterLanguage);
   const secure = config.publicUrl.startsWith('https:');
@@ -347,7 +348,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     conversations,
     rights,
     backups: new BackupService(store),
-    media: createMedia(store, config, coordination.limits),
+    media,
     jobs,
     limits: coordination.limits,
     keptAnswers,

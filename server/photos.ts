@@ -123,6 +123,10 @@ export function attachMedia(app: express.Express, api: ApiRouter, ctx: AppContex
   media.registerContext('checkin', privateAccess((id, viewer) => ctx.safety.getCheckin(viewer.account, id), (id) => ctx.safety.checkinExists(id)));
   media.registerContext('incident', privateAccess((id, viewer) => ctx.incidents.get(viewer.account, id), (id) => ctx.incidents.exists(id)));
   media.registerContext('warning', privateAccess((id, viewer) => ctx.reviews.get(viewer.account, viewer.memberKey, id), (id) => ctx.reviews.exists(id)));
+  // A private message's photos: its conversation's current participants only, proved with their key on every request.
+  const { conversations, reports } = ctx.conversations;
+  media.registerContext('conversation_message', privateAccess((id, viewer) => conversations.message(viewer.account, viewer.memberKey, id), (id) => conversations.messageExists(id)));
+  media.registerContext('conversation_report', privateAccess((id, viewer) => reports.seeReport(viewer.account, id), (id) => reports.exists(id)));
   // An author's deletion keeps a placeholder post: its photos go with its words.
   ctx.forums.changes.onChange((_threadId, postId) => {
     if (postId === undefined) return;

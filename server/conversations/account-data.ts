@@ -9,6 +9,7 @@ import { ConversationAccess, conversationError } from './access.js';
 import type { ConversationVaults } from './vault.js';
 import type { ConversationRequests } from './requests.service.js';
 import type { ConversationsService } from './conversations.service.js';
+import type { ConversationPhotos } from './photos.js';
 
 /** A conversation notice says no more than "You have a new message", whoever sent it. */
 const MESSAGE_NOTICE = 'conversations.notice_message';
@@ -25,6 +26,7 @@ export class ConversationAccountData implements PulledNotices {
     private readonly vaults: ConversationVaults,
     private readonly requests: ConversationRequests,
     private readonly conversations: ConversationsService,
+    private readonly photos: ConversationPhotos,
   ) {}
 
   register(hooks: AccountHooks): void {
@@ -50,13 +52,16 @@ export class ConversationAccountData implements PulledNotices {
     return out;
   }
 
-  /** Account deletion: the member's messages and seats go, in transactions of their own, then their vault. */
+  /** Account deletion: the member's messages (with their photos) and seats go, in transactions of their own, then their vault. */
   async forget(key: MemberKey): Promise<void> {
     const messages = this.store.collection(conversationMessagesCollection);
     const participants = this.store.collection(participantsCollection);
     for (const entry of (await this.vaults.read(key)).conversations) {
       const seat = await participants.get(ConversationAccess.participantId(key, entry.id));
-      await messages.deleteWhere({ authorId: ConversationAccess.participantId(key, entry.id) });
+      const authorId = ConversationAccess.participantId(key, entry.id);
+      const own = await this.conversations.messageIds({ authorId });
+      await messages.deleteWhere({ authorId });
+      await this.photos.remove(own);
       if (seat) await this.conversations.leaveSeat(key, entry.id, seat.id, seat.place);
     }
     await this.vaults.delete(key);

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { noContent, type ApiRouter } from '../http/api-router.js';
 import { param } from '../http/route-param.js';
+import { sendWithPhotos } from './send-photos.js';
 import { blockInput, historyInput, messageInput, reportInput, retentionInput, settingsInput, startInput } from './conversations.schemas.js';
 
 /**
@@ -56,8 +57,11 @@ export function conversationsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'post', path: '/conversations/:id/messages', tag, access, body: messageInput, status: 201,
-    summary: 'Send a message: {body (at most 4,000 characters), clientId?}',
-    handler: async ({ req, account }) => ({ message: await conversations.send(account, req.memberKey, param(req.params.id), req.body) }),
+    summary: 'Send a message: {body (at most 4,000 characters), clientId?}; with photos, multipart/form-data: the JSON in `body`, up to 4 `photos`, `alt` per photo, `sensitive` indexes',
+    handler: async ({ req }) => {
+      const message = await sendWithPhotos(ctx, req, req.body);
+      return { message, photos: message.photos };
+    },
   });
   api.route({
     method: 'delete', path: '/conversations/:id/messages/:messageId', tag, access, summary: 'Delete your message, for everyone',

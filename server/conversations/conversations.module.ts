@@ -8,6 +8,7 @@ import type { NotificationsService } from '../notifications/notifications.servic
 import type { Realtime } from '../realtime/realtime.js';
 import type { I18n } from '../i18n/i18n.js';
 import type { Logger } from '../logger.js';
+import type { MediaService } from '../media/media.service.js';
 import { ConversationAccess } from './access.js';
 import { ConversationVaults } from './vault.js';
 import { ConversationRequests, type Buddies } from './requests.service.js';
@@ -16,6 +17,7 @@ import { ConversationReports } from './reports.service.js';
 import { ConversationAccountData } from './account-data.js';
 import { deferredConversationsLive } from './conversations.live.js';
 import { conversationsRealtime } from './conversations.socket.js';
+import { conversationPhotos } from './photos.js';
 
 export { conversationsCollections } from './conversations.collections.js';
 export { conversationsApi } from './conversations.api.js';
@@ -36,6 +38,8 @@ export interface ConversationModuleDeps {
   readonly moderation: ModerationService;
   readonly notifications: NotificationsService;
   readonly hooks: AccountHooks;
+  /** Photos of messages, stored under each message's id (and reports' copies of them). */
+  readonly media: MediaService;
   readonly clock: Clock;
   readonly messageLimit: Limiter;
   readonly startLimit: Limiter;
@@ -47,10 +51,11 @@ export function createConversations(deps: ConversationModuleDeps): ConversationS
   const live = deferredConversationsLive();
   const access = new ConversationAccess(store);
   const vaults = new ConversationVaults(store);
+  const photos = conversationPhotos(deps.media);
   const requests = new ConversationRequests({ store, accounts: deps.accounts, buddies: deps.buddies, vaults, access, live, startLimit: deps.startLimit, clock });
-  const conversations = new ConversationsService({ store, accounts: deps.accounts, vaults, access, live, messageLimit: deps.messageLimit, clock });
-  const reports = new ConversationReports({ store, access, conversations, moderation: deps.moderation, accounts: deps.accounts });
-  const data = new ConversationAccountData(store, vaults, requests, conversations);
+  const conversations = new ConversationsService({ store, accounts: deps.accounts, vaults, access, live, photos, messageLimit: deps.messageLimit, clock });
+  const reports = new ConversationReports({ store, access, conversations, photos, moderation: deps.moderation, accounts: deps.accounts });
+  const data = new ConversationAccountData(store, vaults, requests, conversations, photos);
   data.register(deps.hooks);
   deps.notifications.pullFrom('conversation', data);
   return {

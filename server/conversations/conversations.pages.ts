@@ -6,6 +6,7 @@ import { param } from '../http/route-param.js';
 import type { FormState } from '../views/layout.js';
 import { conversationError } from './access.js';
 import { conversationPage, conversationsPage, modReportsPage, reportPage } from './conversations.views.js';
+import { sendWithPhotos } from './send-photos.js';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
@@ -64,7 +65,7 @@ export function conversationsPages(ctx: AppContext): express.Router {
   router.post(
     '/conversations/:id/messages',
     formPost(async (req, res) => {
-      const message = await conversations.send(req.account, req.memberKey, param(req.params.id), formBody(req));
+      const message = await sendWithPhotos(ctx, req, formBody(req));
       res.redirect(303, `/conversations/${message.conversationId}#m-${message.id}`);
     }, renderConversation),
   );

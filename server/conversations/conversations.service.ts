@@ -18,6 +18,8 @@ import { blockInput, historyInput, isId, messageInput, PAGE_SIZE, retentionInput
 import { ConversationAccess, conversationError, expiryOf, type Seat } from './access.js';
 import type { ConversationVaults, VaultEntry } from './vault.js';
 import type { ConversationsLive } from './conversations.live.js';
+import type { ConversationPhotos } from './photos.js';
+import { NO_PHOTOS, type PhotoView, type PreparedPhotos } from '../media/media.service.js';
 
 export interface ConversationsDeps {
   readonly store: Store;
@@ -25,6 +27,7 @@ export interface ConversationsDeps {
   readonly vaults: ConversationVaults;
   readonly access: ConversationAccess;
   readonly live: ConversationsLive;
+  readonly photos: ConversationPhotos;
   /** Messages per member (API and socket together). */
   readonly messageLimit: Limiter;
   readonly clock: Clock;
@@ -54,6 +57,7 @@ export interface MessageView {
   readonly place: number;
   readonly body: string;
   readonly createdAt: number;
+  readonly photos: readonly PhotoView[];
 }
 
 export interface History {
@@ -65,7 +69,15 @@ export interface History {
 /** Unread messages counted per conversation, at most. */
 const UNREAD_CAP = 99;
 
-const messageView = (m: ConversationMessageDoc): MessageView => ({ id: m.id, conversationId: m.conversationId, cursor: String(m.seq), place: m.place, body: m.body, createdAt: m.createdAt });
+const messageView = (m: ConversationMessageDoc, photos: readonly PhotoView[] = []): MessageView => ({
+  id: m.id,
+  conversationId: m.conversationId,
+  cursor: String(m.seq),
+  place: m.place,
+  body: m.body,
+  createdAt: m.createdAt,
+  photos,
+});
 
 /**
  * Private conversations once started: reading, sending, deleting one's messages, leaving, blocking from inside,
@@ -134,7 +146,7 @@ export class ConversationsService {
       const found = await this.messages.find({ where: { conversationId: id }, orderBy: { field: 'seq' }, range: { gt: Number(input.after) }, limit: limit + 1 });
       const items = found.items.slice(0, limit);
       if (items.length > 0) await this.markSeen(seat, items[items.length - 1]!.seq);
-      return { messages: items.map(messageView), older: null, newer: found.items.length > limit ? String(items[items.length - 1]!.seq) : null };
+      return { messages: await this.views(items), older: null, newer: found.items.length > limit ? String(items[items.length - 1]!.seq) : null };
     }
     const found = await this.messages.find({
       where: { conversationId: id },
@@ -145,7 +157,7 @@ export class ConversationsService {
     const items = found.items.slice(0, limit).reverse();
     if (input.before === undefined) await this.markSeen(seat, seat.conversation.seq);
     return {
-      messages: items.map(messageView),
+      messages: await this.views(items),
       older: found.items.length > limit ? String(items[0]!.seq) : null,
       newer: input.before !== undefined && items.length > 0 ? String(items[items.length - 1]!.seq) : null,
     };
@@ -165,15 +177,17 @@ export class ConversationsService {
 
   async sendLive(actor: AccountDoc | null, key: MemberKey | null, raw: unknown): Promise<{ clientId: string; message: MessageView }> {
     const input = parseInput(socketSendInput, raw);
+    // Photos go by the form (multipart), never over the socket: the page posts a message with photos as a form.
     const message = await this.send(actor, key, input.conversationId, { body: input.body, clientId: input.clientId });
     return { clientId: input.clientId, message };
   }
 
   /**
    * Stores a message, then sends it live: nothing is shown as sent that is not stored. A retry with the same clientId
-   * answers the first (it counts against the flood limit like any send).
+   * answers the first (it counts against the flood limit like any send). Its photos, checked and re-encoded before,
+   * are stored once the message is, and sent live with it; a message whose photos cannot be stored is taken back.
    */
-  async send(actor: AccountDoc | null, key: MemberKey | null, conversationId: unknown, raw: unknown = {}): Promise<MessageView> {
+  async send(actor: AccountDoc | null, key: MemberKey | null, conversationId: unknown, raw: unknown = {}, prepared: PreparedPhotos = NO_PHOTOS): Promise<MessageView> {
     const seat = await this.deps.access.seat(actor, key, conversationId);
     const input = parseInput(messageInput, raw);
     const { conversation, participant } = seat;
@@ -202,10 +216,18 @@ export class ConversationsService {
       });
     } catch (error) {
       const first = error instanceof DuplicateKeyError ? await retry() : null;
-      if (first) return messageView(first);
+      if (first) return (await this.views([first]))[0]!;
       throw error;
     }
-    const view = messageView(stored);
+    let photos: readonly PhotoView[];
+    try {
+      photos = await this.deps.photos.attach(stored.id, prepared);
+    } catch (error) {
+      await this.messages.delete(stored.id);
+      await this.deps.photos.remove([stored.id]);
+      throw error;
+    }
+    const view = messageView(stored, photos);
     this.deps.live.share(conversation.id, stored.id, { ...view });
     return view;
   }
@@ -213,7 +235,24 @@ export class ConversationsService {
   /** What another process's sockets get for a message stored here; null when it is gone meanwhile. */
   async sharedPayload(conversationId: string, messageId: string): Promise<Record<string, unknown> | null> {
     const message = await this.messages.get(messageId);
-    return message && message.conversationId === conversationId ? { ...messageView(message) } : null;
+    return message && message.conversationId === conversationId ? { ...(await this.views([message]))[0]! } : null;
+  }
+
+  /** Throws as every other call does for someone without a seat in the conversation. */
+  async seat(actor: AccountDoc | null, key: MemberKey | null, conversationId: unknown): Promise<void> {
+    await this.deps.access.seat(actor, key, conversationId);
+  }
+
+  /** A message for a participant of its conversation (404 for everyone else): who may see its photos, asked on every request. */
+  async message(actor: AccountDoc | null, key: MemberKey | null, messageId: string): Promise<MessageView> {
+    const message = isId(messageId) ? await this.messages.get(messageId) : null;
+    if (!message) throw conversationError(404, 'message_not_found');
+    await this.deps.access.seat(actor, key, message.conversationId);
+    return messageView(message);
+  }
+
+  async messageExists(messageId: string): Promise<boolean> {
+    return (await this.messages.get(messageId)) !== null;
   }
 
   /** Deleting one's own message deletes it for everyone, from the database. */
@@ -223,6 +262,7 @@ export class ConversationsService {
     if (!message || message.conversationId !== seat.conversation.id) throw conversationError(404, 'message_not_found');
     if (message.authorId !== seat.participant.id) throw conversationError(403, 'not_author');
     await this.messages.delete(message.id);
+    await this.deps.photos.remove([message.id]);
     this.deps.live.publish(seat.conversation.id, 'message-deleted', { id: message.id });
   }
 
@@ -288,10 +328,30 @@ export class ConversationsService {
   }
 
   async leaveSeat(key: MemberKey, conversationId: string, participantId: string, place: number): Promise<void> {
+    // The last one out takes the messages with them, and so their photos (two leaving at once: the sweep finds those).
+    const last = (await this.deps.access.participantsOf(conversationId)).length <= 1;
+    const messageIds = last ? await this.messageIds({ conversationId }) : [];
     const deleted = await this.deps.access.remove(conversationId, participantId);
+    if (deleted) await this.deps.photos.remove(messageIds);
     await this.deps.vaults.update(key, (v) => ({ ...v, conversations: v.conversations.filter((c) => c.id !== conversationId) }));
     this.deps.live.remove(conversationId, participantId);
     if (!deleted) this.deps.live.publish(conversationId, 'left', { place });
+  }
+
+  /** The ids of the messages matching `where` (a conversation's, or an author's). */
+  async messageIds(where: { conversationId: string } | { authorId: string }): Promise<string[]> {
+    const ids: string[] = [];
+    for (let after: string | null = null; ; ) {
+      const page = await this.messages.find({ where, orderBy: { field: 'conversationId' in where ? 'seq' : 'createdAt' }, limit: 500, after });
+      ids.push(...page.items.map((m) => m.id));
+      if (!page.next) return ids;
+      after = page.next;
+    }
+  }
+
+  private async views(messages: readonly ConversationMessageDoc[]): Promise<MessageView[]> {
+    const photos = await this.deps.photos.of(messages.map((m) => m.id));
+    return messages.map((m) => messageView(m, photos.get(m.id)));
   }
 
   private async people(conversation: ConversationDoc, entry: VaultEntry): Promise<PersonView[]> {

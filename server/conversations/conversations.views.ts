@@ -7,6 +7,8 @@ import { FIRST_MESSAGE_MAX, MESSAGE_MAX } from './conversations.schemas.js';
 import type { ConversationSummary, History, MessageView, PersonView } from './conversations.service.js';
 import type { RequestView } from './requests.service.js';
 import type { ReportQueueItem } from './reports.service.js';
+import { photoGallery } from '../media/media.views.js';
+import { photoFields, photoFormAttributes } from '../views/photos.js';
 
 const c = (ctx: PageContext, key: string, params?: Record<string, string | number>) => ctx.t(`conversations.${key}`, params);
 
@@ -17,6 +19,14 @@ const acceptKeys = { buddies: 'accept_buddies', everyone: 'accept_everyone', nob
 function others(ctx: PageContext, people: readonly PersonView[]): SafeHtml {
   const list = people.filter((p) => !p.me);
   return html`${list.map((p, i) => html`${i > 0 ? ', ' : ''}<span>${p.handle}</span>${p.state === 'here' ? '' : html` <small class="tag">${c(ctx, stateKeys[p.state])}</small>`}`)}`;
+}
+
+ /** The heading's list of people: each with their place, so that client/conversation.js can show them join and leave. */
+function peopleLine(ctx: PageContext, people: readonly PersonView[]): SafeHtml {
+  const list = people.filter((p) => !p.me);
+  return html`<span id="conversation-people">${list.map(
+    (p, i) => html`${i > 0 ? ', ' : ''}<span data-place="${p.place}"><span>${p.handle}</span> <small class="tag"${p.state === 'here' ? ' hidden' : ''}>${p.state === 'here' ? '' : c(ctx, stateKeys[p.state])}</small></span>`,
+  )}</span>`;
 }
 
 const retentionLabel = (ctx: PageContext, days: number) => c(ctx, 'retention_days', { days });
@@ -84,7 +94,7 @@ function messageItem(ctx: PageContext, conversation: ConversationSummary, m: Mes
   const base = `/conversations/${conversation.id}`;
   return html`<li id="m-${m.id}" class="message${mine ? ' mine' : ''}" data-cursor="${m.cursor}">
 <header><span class="author">${authorOf(ctx, conversation.people, m.place)}</span> · <time datetime="${new Date(m.createdAt).toISOString()}">${formatTime(ctx, m.createdAt)}</time></header>
-<div class="body keep-lines">${m.body}</div>
+<div class="body keep-lines">${m.body}</div>${photoGallery(ctx, m.photos)}
 <p class="actions">${mine
     ? html`<form method="post" action="${base}/m/${m.id}/delete" class="inline">${csrfField(ctx)}<button type="submit" class="link">${icon('trash')} ${c(ctx, 'delete')}</button></form>`
     : html`<a href="${base}/m/${m.id}/report">${icon('flag')} ${ctx.t('post.report')}</a>`}</p>
@@ -96,7 +106,7 @@ function messageTemplate(ctx: PageContext, conversationId: string): SafeHtml {
   const base = `/conversations/${conversationId}`;
   return html`<template id="message-template"><li class="message">
 <header><span class="author"></span> · <time></time></header>
-<div class="body keep-lines"></div>
+<div class="body keep-lines"></div><ul class="photos" hidden></ul>
 <p class="actions"><form method="post" action="${base}/m/MID/delete" class="inline only-mine">${csrfField(ctx)}<button type="submit" class="link">${icon('trash')} ${c(ctx, 'delete')}</button></form><a class="only-others" href="${base}/m/MID/report">${icon('flag')} ${ctx.t('post.report')}</a></p>
 </li></template>`;
 }
@@ -112,15 +122,15 @@ export function conversationPage(ctx: PageContext, data: { conversation: Convers
   const names = Object.fromEntries(conversation.people.map((p) => [String(p.place), p.handle]));
   return layout(ctx, {
     title: c(ctx, 'title'),
-    scripts: ['vendor/socket.io.min.js', 'conversation.js'],
+    scripts: ['vendor/socket.io.min.js', 'conversation.js', 'photo-cover.js'],
     // Without JavaScript the page reloads to show new messages; not while the member writes or reads back.
     ...(newest && !data.still && state === undefined ? { head: html`<noscript><meta http-equiv="refresh" content="30"></noscript>` } : {}),
     body: html`<nav class="crumbs"><a href="/conversations">${icon('chat')} ${c(ctx, 'title')}</a></nav>
-<h1>${c(ctx, 'with')} ${others(ctx, conversation.people)}</h1>
-<p id="conversation-retention"><small>${c(ctx, 'retention_note', { days: conversation.retentionDays })}</small></p>
+<h1>${c(ctx, 'with')} ${peopleLine(ctx, conversation.people)}</h1>
+<p id="conversation-retention" data-notes="${JSON.stringify(Object.fromEntries(retentionChoices.map((d) => [d, c(ctx, 'retention_note', { days: d })])))}"><small>${c(ctx, 'retention_note', { days: conversation.retentionDays })}</small></p>
 ${history.older ? html`<p><a class="button" href="${base}?before=${history.older}">${c(ctx, 'older')}</a></p>` : ''}
 <ol id="messages" class="posts messages"${newest
-      ? html` data-conversation="${conversation.id}" data-me="${me?.place ?? -1}" data-cursor="${last?.cursor ?? '0'}" data-names="${JSON.stringify(names)}" data-someone="${c(ctx, 'someone')}" data-left="${c(ctx, 'state_left')}" data-removed="${c(ctx, 'removed')}" data-failed="${c(ctx, 'failed')}" data-offline="${c(ctx, 'offline')}"`
+      ? html` data-conversation="${conversation.id}" data-me="${me?.place ?? -1}" data-cursor="${last?.cursor ?? '0'}" data-names="${JSON.stringify(names)}" data-someone="${c(ctx, 'someone')}" data-left="${c(ctx, 'state_left')}" data-waiting="${c(ctx, 'state_waiting')}" data-joined-note="${ctx.t('conversationPhotos.joined', { handle: '{handle}' })}" data-left-note="${ctx.t('conversationPhotos.left', { handle: '{handle}' })}" data-sensitive-label="${ctx.t('photos_ui.sensitive_label')}" data-removed="${c(ctx, 'removed')}" data-failed="${c(ctx, 'failed')}" data-offline="${c(ctx, 'offline')}"`
       : ''}>${history.messages.map((m) => messageItem(ctx, conversation, m))}</ol>
 ${newest ? '' : html`<p><a class="button" href="${base}">${c(ctx, 'newest')}</a></p>`}
 <p id="conversation-status" class="live" role="status" aria-live="polite"></p>
@@ -128,16 +138,18 @@ ${newest ? '' : html`<p><a class="button" href="${base}">${c(ctx, 'newest')}</a>
 <noscript><p><small>${ctx.t('room.refresh_note')} <a href="${base}?write=1#send">${ctx.t('room.write_still')}</a></small></p></noscript>
 <section id="send"><h2 class="visually-hidden">${c(ctx, 'write')}</h2>
 ${errorBox(state)}
-<form method="post" action="${base}/messages" class="stack" id="send-form">${csrfField(ctx)}
+<form method="post" action="${base}/messages" class="stack" id="send-form" ${photoFormAttributes(ctx)}>${csrfField(ctx)}
 <input type="hidden" name="clientId" value="${data.clientId}">
 <p class="field${problem ? ' invalid' : ''}"><label for="f-body">${c(ctx, 'message')}</label>
 <textarea id="f-body" name="body" rows="3" maxlength="${MESSAGE_MAX}" required ${problem ? 'aria-invalid="true"' : ''}>${state?.values?.body ?? ''}</textarea>
 ${problem ? html`<span class="problem">${problem}</span>` : ''}</p>
+${photoFields(ctx)}
+<p><small>${ctx.t('conversationPhotos.photos_hint')}</small></p>
 <button type="submit" class="primary">${icon('chat')} ${c(ctx, 'send')}</button></form></section>
 ${newest ? messageTemplate(ctx, conversation.id) : ''}
 <details class="card"><summary>${icon('settings')} ${c(ctx, 'manage')}</summary>
 ${shorter.length > 0
-  ? html`<form method="post" action="${base}/retention" class="stack">${csrfField(ctx)}<fieldset><legend>${c(ctx, 'shorten')}</legend>
+  ? html`<form method="post" action="${base}/retention" class="stack" id="shorten-form">${csrfField(ctx)}<fieldset><legend>${c(ctx, 'shorten')}</legend>
 ${shorter.map((d, i) => html`<label><input type="radio" name="retentionDays" value="${d}" ${i === 0 ? 'checked' : ''}> ${retentionLabel(ctx, d)}</label>`)}</fieldset>
 <button type="submit">${icon('check')} ${c(ctx, 'shorten_submit')}</button></form>`
   : ''}
@@ -156,7 +168,7 @@ export function reportPage(ctx: PageContext, conversationId: string, m: MessageV
     title: c(ctx, 'report_title'),
     body: html`<h1>${icon('flag')} ${c(ctx, 'report_title')}</h1>
 <p>${c(ctx, 'report_explain')}</p>
-<blockquote>${author}: ${m.body}</blockquote>
+<blockquote>${author}: ${m.body}${photoGallery(ctx, m.photos)}</blockquote>
 ${errorBox(state)}
 <form method="post" action="/conversations/${conversationId}/m/${m.id}/report" class="stack">${csrfField(ctx)}
 <fieldset><legend>${ctx.t('report.why')}</legend>
@@ -180,6 +192,7 @@ ${items.length === 0 ? html`<p>${c(ctx, 'mod_none')}</p>` : ''}
       (r) => html`<li class="card"><p><strong>${ctx.t(`report.reason_${r.reason}`)}</strong> · ${formatDay(ctx, r.createdAt)} · ${ctx.t('mod.author', { handle: r.author ?? c(ctx, 'someone') })}</p>
 ${r.note ? html`<p>${r.note}</p>` : ''}
 ${r.messages.map((m) => html`<blockquote><small>${formatTime(ctx, m.createdAt)}</small><div class="body keep-lines">${m.body}</div></blockquote>`)}
+${r.photos.length > 0 ? html`<p>${ctx.t('conversationPhotos.report_photos')}</p>${photoGallery(ctx, r.photos)}` : ''}
 ${r.author ? html`<p><a href="/mod/accounts?handle=${encodeURIComponent(r.author)}">${ctx.t('mod.suspend_author')}</a></p>` : ''}
 <form method="post" action="/mod/conversation-reports/${r.id}/resolve" class="inline">${csrfField(ctx)}<button type="submit">${icon('check')} ${c(ctx, 'mod_resolve')}</button></form></li>`,
     )}</ul>`,

@@ -11,11 +11,14 @@ import { conversationMessagesCollection, conversationReportsCollection, REPORT_L
 import { reportInput } from './conversations.schemas.js';
 import { conversationError, utcDay, type ConversationAccess } from './access.js';
 import type { ConversationsService } from './conversations.service.js';
+import type { ConversationPhotos } from './photos.js';
+import type { PhotoView } from '../media/media.service.js';
 
 export interface ReportsDeps {
   readonly store: Store;
   readonly access: ConversationAccess;
   readonly conversations: ConversationsService;
+  readonly photos: ConversationPhotos;
   readonly moderation: Pick<ModerationService, 'record'>;
   readonly accounts: Pick<AccountsService, 'publicNames'>;
 }
@@ -27,12 +30,14 @@ export interface ReportQueueItem {
   readonly createdAt: number;
   readonly author: string | null;
   readonly messages: readonly { body: string; createdAt: number }[];
+  /** The copies of the reported messages' photos. */
+  readonly photos: readonly PhotoView[];
 }
 
 /**
- * Reports on private messages reach the instance's moderators with a copy of the reported messages and nothing
- * else: not the conversation, not who else is in it, not the reporter. The copy is the moderators' to keep until
- * they resolve it or REPORT_LIFETIME_MS passes, whatever the conversation's retention.
+ * Reports on private messages reach the instance's moderators with a copy of the reported messages (their photos
+ * too) and nothing else: not the conversation, not who else is in it, not the reporter. The copy is the moderators'
+ * to keep until they resolve it or REPORT_LIFETIME_MS passes, whatever the conversation's retention.
  */
 export class ConversationReports {
   private readonly reports;
@@ -65,6 +70,13 @@ export class ConversationReports {
       expiresAt: now + REPORT_LIFETIME_MS,
     };
     await this.reports.insert(doc);
+    try {
+      await this.deps.photos.copyToReport(reported.map((m) => m.id), doc.id);
+    } catch (error) {
+      await this.reports.delete(doc.id);
+      await this.deps.photos.removeReport(doc.id);
+      throw error;
+    }
     return { id: doc.id };
   }
 
@@ -75,7 +87,22 @@ export class ConversationReports {
     // A moderator never judges a report about their own messages: it waits for the others.
     const mine = open.filter((r) => r.authorId !== actor!.id);
     const names = await this.deps.accounts.publicNames(mine.map((r) => r.authorId).filter((id): id is string => !!id));
-    return mine.map((r) => ({ id: r.id, reason: r.reason, note: r.note, createdAt: r.createdAt, author: r.authorId ? (names.get(r.authorId)?.handle ?? null) : null, messages: r.messages }));
+    const items: ReportQueueItem[] = [];
+    for (const r of mine) {
+      const author = r.authorId ? (names.get(r.authorId)?.handle ?? null) : null;
+      items.push({ id: r.id, reason: r.reason, note: r.note, createdAt: r.createdAt, author, messages: r.messages, photos: await this.deps.photos.ofReport(r.id) });
+    }
+    return items;
+  }
+
+  /** Who may see a report's photos: the moderators who may see the report in their queue (404 for everyone else). */
+  async seeReport(actor: AccountDoc | null, reportId: string): Promise<void> {
+    const report = isStaff(actor) ? await this.reports.get(reportId) : null;
+    if (!report || report.status !== 'open' || report.authorId === actor!.id) throw conversationError(404, 'report_not_found');
+  }
+
+  async exists(reportId: string): Promise<boolean> {
+    return (await this.reports.get(reportId)) !== null;
   }
 
   async openCount(actor: AccountDoc | null): Promise<number> {
@@ -91,5 +118,6 @@ export class ConversationReports {
       await tx.collection(conversationReportsCollection).delete(report.id);
       await this.deps.moderation.record(tx, actor!, { boardId: null, action: 'conversation_report_resolved', targetType: 'report', targetId: report.id, reason: '' });
     });
+    await this.deps.photos.removeReport(report.id);
   }
 }

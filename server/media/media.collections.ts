@@ -1,7 +1,7 @@
 import { defineBlobs, defineCollection } from '../store/port.js';
 
 /** What a photo belongs to; each kind registers who may see it (see MediaService.registerContext). */
-export const CONTEXT_KINDS = ['post', 'warning', 'room_message', 'checkin', 'incident'] as const;
+export const CONTEXT_KINDS = ['post', 'warning', 'room_message', 'checkin', 'incident', 'conversation_message', 'conversation_report'] as const;
 export type ContextKind = (typeof CONTEXT_KINDS)[number];
 
 /**

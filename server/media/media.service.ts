@@ -1,5 +1,5 @@
 /**
- * Photos of posts, warnings, room messages, check-ins and incident reports: their checking and re-encoding
+ * Photos of posts, warnings, room messages, check-ins, incident reports and private messages: their checking and re-encoding
  * (pipeline.ts, through the image queue), quotas, storage through the port (a document per photo, its files in
  * the media_blobs chunks) and who may see them. The module owning each kind of context registers how to tell who
  * may see one and whether it still exists; media itself knows nothing of posts or rooms.
@@ -318,6 +318,35 @@ export class MediaService {
       if (bytes !== null) files.push({ photo, bytes });
     }
     return files;
+  }
+
+  /**
+   * Copies the photos of some contexts to another, under new ids (a report keeps its own copy of what it is about,
+   * which lives and goes with the report whatever happens to the original).
+   */
+  async copy(kind: ContextKind, contextIds: readonly string[], toKind: ContextKind, toId: string): Promise<number> {
+    let position = await this.photos.count({ contextKind: toKind, contextId: toId });
+    let copied = 0;
+    for (const views of (await this.photosOf(kind, contextIds)).values()) {
+      for (const view of views) {
+        const doc = await this.photos.get(view.id);
+        const large = doc && !doc.unavailable && doc.remoteUrl === undefined ? await this.blobs.get(doc.id, 'large') : null;
+        const thumb = large ? await this.blobs.get(view.id, 'thumb') : null;
+        if (!doc || !large || !thumb) continue;
+        const id = newId();
+        try {
+          await this.blobs.put({ contextKind: toKind, contextId: toId, blobId: id, variant: 'large' }, large);
+          await this.blobs.put({ contextKind: toKind, contextId: toId, blobId: id, variant: 'thumb' }, thumb);
+          await this.photos.insert({ ...doc, id, contextKind: toKind, contextId: toId, position: position++ });
+        } catch (error) {
+          await this.blobs.deleteBlob(id);
+          throw error;
+        }
+        copied++;
+      }
+    }
+    if (copied > 0) this.usageKnown = null;
+    return copied;
   }
 
   /** Deletes every photo of a context, files first: a record without files only answers 404 until the sweep. */

@@ -3,7 +3,7 @@ import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { Client } from '../helpers/client.js';
 import { admin, member, moderator, type Person } from '../helpers/people.js';
 import { conversationMessagesCollection } from '../../server/conversations/conversations.collections.js';
-import { inbox } from './helpers.js';
+import { acceptOnly, inbox, openToEveryone, start } from './helpers.js';
 
 /** Conversations work without JavaScript: forms and links only, a page that refreshes itself, errors shown in the form. */
 describe('conversation pages without JavaScript', () => {
@@ -125,5 +125,27 @@ describe('conversation pages without JavaScript', () => {
     assert.match((await bea.client.get('/conversations')).text, new RegExp(`action="/conversations/blocked/${ana.handle}/unblock"`));
     assert.equal((await ana.client.submit(`/conversations/${id}`, `/conversations/${id}/leave`, {})).status, 303);
     assert.equal((await ana.client.get(`/conversations/${id}`)).status, 404);
+  });
+
+  it('shows on reload who joined or left and a shorter retention', async () => {
+    const cat = await member(inst, 'cat');
+    const dan = await member(inst, 'dan');
+    for (const p of [cat, dan]) await openToEveryone(p);
+    const id = await start(ana, [cat, dan], 'a small group', { retentionDays: 30 });
+    const tag = (page: string, who: Person) => new RegExp(`<span>${who.handle}</span> <small class="tag"([^>]*)>([^<]*)</small>`).exec(page)?.slice(1);
+    let page = (await ana.client.get(`/conversations/${id}`)).text;
+    assert.deepEqual(tag(page, cat), ['', 'not answered yet']);
+    assert.match(page, /Messages are deleted after 30 days\./);
+
+    await acceptOnly(cat);
+    assert.equal((await cat.client.submit(`/conversations/${id}`, `/conversations/${id}/retention`, { retentionDays: '7' })).status, 303);
+    assert.equal((await inbox(dan)).requests.length, 1);
+    assert.equal((await dan.client.api('POST', `/conversations/requests/${(await inbox(dan)).requests[0]!.id}/decline`)).status, 204);
+    page = (await ana.client.get(`/conversations/${id}`)).text;
+    assert.deepEqual(tag(page, cat), [' hidden', ''], 'here: no tag');
+    assert.deepEqual(tag(page, dan), ['', 'left']);
+    assert.match(page, /Messages are deleted after 7 days\./);
+    const notes = JSON.parse(/id="conversation-retention" data-notes="([^"]+)"/.exec(page)![1]!.replaceAll('&quot;', '"')) as Record<string, string>;
+    assert.equal(notes['1'], 'Messages are deleted after 24 hours. Anyone here can make this shorter.', 'the page carries the texts a live change shows');
   });
 });

@@ -3,7 +3,9 @@ import { io as connectClient, type Socket as ClientSocket } from 'socket.io-clie
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { member, type Person } from '../helpers/people.js';
 import { conversationMessagesCollection } from '../../server/conversations/conversations.collections.js';
-import { acceptOnly, openToEveryone, say, start } from './helpers.js';
+import { acceptOnly, inbox, openToEveryone, say, start } from './helpers.js';
+import { apiWithPhotos } from '../media/helpers.js';
+import { noisyPixels } from '../media/fixtures.js';
 
 /** Long enough for a loaded 2-core machine; nothing waits for it unless something is wrong. */
 const WAIT_MS = 5000;
@@ -90,7 +92,7 @@ describe('private conversations over socket.io', function () {
     assert.equal(answer.ok, true, JSON.stringify(answer));
     assert.equal(await stored(id), 2, 'acknowledged only once stored');
     for (const payload of await Promise.all(arrivals)) assert.deepEqual(payload, answer.message);
-    assert.deepEqual(Object.keys(answer.message).sort(), ['body', 'conversationId', 'createdAt', 'cursor', 'id', 'place']);
+    assert.deepEqual(Object.keys(answer.message).sort(), ['body', 'conversationId', 'createdAt', 'cursor', 'id', 'photos', 'place']);
     assert.ok(!JSON.stringify(answer).includes(bea.handle) && !JSON.stringify(answer).includes(bea.id), 'no event names the author’s account');
 
     const again = await ask(b, 'send', { conversationId: id, body: 'on my way', clientId: 'c1' });
@@ -137,6 +139,31 @@ describe('private conversations over socket.io', function () {
     await quiet();
     assert.deepEqual(got, []);
     assert.equal((await ask(b, 'subscribe', { channel: `conversation:${id}` })).error.code, 'forbidden');
+  });
+
+  it('tells open pages of someone joining, a shorter retention and a message’s photos, in ids and values only', async () => {
+    const ana = await member(inst, 'ana');
+    const bea = await member(inst, 'bea');
+    const cat = await member(inst, 'cat');
+    for (const p of [bea, cat]) await openToEveryone(p);
+    const id = await start(ana, [bea, cat], 'a small group', { retentionDays: 30 });
+    await acceptOnly(bea);
+    const a = await join(ana, id);
+    const joined = next(a, 'joined');
+    const request = (await inbox(cat)).requests[0]!;
+    assert.equal((await cat.client.api('POST', `/conversations/requests/${request.id}/accept`)).status, 200);
+    assert.deepEqual(await joined, { place: 2 });
+    const retention = next(a, 'retention');
+    assert.equal((await cat.client.api('PUT', `/conversations/${id}/retention`, { retentionDays: 7 })).status, 200);
+    assert.deepEqual(await retention, { retentionDays: 7 });
+
+    const arrived = next(a, 'message');
+    const photo = { bytes: await (await noisyPixels(80, 60, 2)).jpeg().toBuffer() };
+    const sent = await apiWithPhotos(bea.client, `/conversations/${id}/messages`, { body: 'see this' }, [photo], { alt: 'The car' });
+    assert.equal(sent.status, 201, sent.text);
+    const message = await arrived;
+    assert.deepEqual(message, sent.json.message);
+    assert.deepEqual(message.photos.map((p: Json) => [p.url, p.alt]), [[sent.json.photos[0].url, 'The car']]);
   });
 
   it('catches up after a reconnection with no duplicates and no gaps', async () => {

@@ -12,6 +12,8 @@ import { documentsInBytes, toRow, type SeizedRow } from '../privacy/seized-rows.
 import { makeDirs, removeDirs, seizeStopped, startSeizable } from '../privacy/scenario.js';
 import type { Seized } from '../privacy/seizure.js';
 import { acceptOnly, becomeBuddies, inbox, openToEveryone, say, start } from './helpers.js';
+import { apiWithPhotos } from '../media/helpers.js';
+import { noisyPixels } from '../media/fixtures.js';
 
 const CONVERSATION_TABLES = ['conversations', 'conversation_participants', 'conversation_messages', 'conversation_vaults'];
 
@@ -32,6 +34,9 @@ describe('a seized server does not list who talks to whom', function () {
       const pairId = await start(ana, [bea], 'first words in private');
       await acceptOnly(bea);
       await say(bea, pairId, 'a reply in private');
+      const photo = { bytes: await (await noisyPixels(64, 48, 8)).jpeg().toBuffer() };
+      const sent = await apiWithPhotos(ana.client, `/conversations/${pairId}/messages`, { body: 'a photo in private' }, [photo], { alt: 'a private picture' });
+      assert.equal(sent.status, 201, sent.text);
       const groupId = await start(cat, [ana, bea], 'a small group');
       for (const p of [ana, bea]) await acceptOnly(p);
       await say(ana, groupId, 'group talk');
@@ -67,6 +72,17 @@ describe('a seized server does not list who talks to whom', function () {
 
   it('no conversation, seat, message or vault names an account or sits beside one', () => {
     const findings = links(inTables(CONVERSATION_TABLES));
+    assert.deepEqual(findings, [], describeFindings(findings));
+  });
+
+  it('a message’s photo is stored under the message’s id only: neither its record nor its file rows name an account or sit beside one', () => {
+    const photos = inTables(['media_photos']).filter((r) => r.doc.contextKind === 'conversation_message');
+    assert.equal(photos.length, 1);
+    const messageIds = new Set(inTables(['conversation_messages']).map((r) => r.id));
+    assert.ok(messageIds.has(String(photos[0]!.doc.contextId)), 'its context is the message');
+    const files = rows.filter((r) => r.table.includes('media_blobs') && r.text.includes(String(photos[0]!.doc.contextId)));
+    assert.ok(files.length >= 2, `the file rows of both variants (${files.length} found)`);
+    const findings = links([...photos, ...files]);
     assert.deepEqual(findings, [], describeFindings(findings));
   });
 
