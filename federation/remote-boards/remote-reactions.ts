@@ -137,7 +137,7 @@ export class RemoteReactions {
       (!!key && !!group && !!(await store.collection(apRemoteReactionsCollection).get(reactionId(postIri, key.blind(scopeOf(group)))))) ||
       (!!own && !!(await store.collection(apSentLikesCollection).get(hash(own.id, postIri))));
     // The anonymous member's own Like is not a member's: it stands for the anonymous ones counted above.
-    return { count: anonymous + named - (anonymousSent ? 1 : 0), mine };
+    return { count: Math.max(0, anonymous + named - (anonymousSent ? 1 : 0)), mine };
   }
 
   /** A post of a board this instance follows, or 404. */
