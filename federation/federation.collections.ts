@@ -170,6 +170,63 @@ export const apLikesCollection = defineCollection<ApLikeDoc>({
   indexes: [{ fields: ['postId'] }],
 });
 
+/**
+ * A member's reaction to a post of a followed remote board, sent as the instance's anonymous member's Like: kept
+ * under the member's blinded id for that board, so that the row names no account, and counted so that the one Like
+ * stays while any member's reaction does.
+ */
+export interface ApRemoteReactionDoc {
+  /** `<the post's IRI, hashed>.<the member's blinded id for the remote board>`. */
+  id: string;
+  postIri: string;
+  /** The member's blinded id for the remote board: only their key finds their rows (account deletion, export). */
+  reactor: string;
+  createdAt: number;
+}
+
+export const apRemoteReactionsCollection = defineCollection<ApRemoteReactionDoc>({
+  name: 'ap_remote_reactions',
+  fields: { postIri: 'string', reactor: 'string' },
+  indexes: [{ fields: ['postIri'] }, { fields: ['reactor'] }],
+});
+
+/** A Like one of our actors sent (the instance's anonymous member, or a member's own Person): what its Undo takes back. */
+export interface ApSentLikeDoc {
+  /** The actor's and the post's IRIs, hashed together: one Like per actor and post. */
+  id: string;
+  actorIri: string;
+  postIri: string;
+  /** The remote board the post is on: a deleted member's Person tells it of the deletion. */
+  groupIri: string;
+  /** The Like as it was sent, so that its Undo embeds it (Lemmy checks the Undo's actor against the Like's). */
+  like: string;
+  createdAt: number;
+}
+
+export const apSentLikesCollection = defineCollection<ApSentLikeDoc>({
+  name: 'ap_sent_likes',
+  fields: { actorIri: 'string', postIri: 'string' },
+  indexes: [{ fields: ['actorIri'] }, { fields: ['postIri'] }],
+});
+
+/**
+ * The signing key of a member's Person whose account was deleted, kept only while the Delete of that Person (and of
+ * its posts) is still being delivered, then dropped by the store.
+ */
+export interface ApDepartedKeyDoc {
+  /** The actor's IRI. */
+  id: string;
+  privateKeyPem: string;
+  expiresAt: number;
+}
+
+export const apDepartedKeysCollection = defineCollection<ApDepartedKeyDoc>({
+  name: 'ap_departed_keys',
+  fields: { expiresAt: 'number' },
+  indexes: [],
+  ttlField: 'expiresAt',
+});
+
 /** A partner instance of the regional network, with its instance actor's key pinned when it was added. */
 export interface ApPartnerDoc {
   /** Its host (with a port, if any). */
@@ -243,4 +300,7 @@ export const federationCollections = [
   apLikesCollection,
   apPartnersCollection,
   apSentReviewsCollection,
+  apRemoteReactionsCollection,
+  apSentLikesCollection,
+  apDepartedKeysCollection,
 ];

@@ -16,6 +16,7 @@ import { seedContextCache } from './contexts.js';
 import { DeliveryWorker } from './outbound/delivery-worker.js';
 import { RemoteContributions } from './inbound/contributions.js';
 import { AccountDeletions } from './inbound/account-deletion.js';
+import { RemoteRestores } from './inbound/restores.js';
 import { federationApi } from './federation.api.js';
 import { federationPages } from './federation.pages.js';
 import { apMembersCollection, federationCollections } from './federation.collections.js';
@@ -27,7 +28,8 @@ import type { InboxEvent } from './inbound/inbox-event.js';
 import { ReplayCache } from './inbound/replay-cache.js';
 import { Iris } from './iris.js';
 import { KeyResolver } from './actors/keys.js';
-import { mirrorApi, RemoteMirror } from './remote-boards/mirror.js';
+import { RemoteMirror } from './remote-boards/mirror.js';
+import { mirrorApi } from './remote-boards/mirror.api.js';
 import { AccountMoves, movesApi } from './moves.js';
 import { movesPages } from './moves.pages.js';
 import { mirrorPages } from './remote-boards/mirror.pages.js';
@@ -36,6 +38,8 @@ import { SettingsRevision } from './settings-revision.js';
 import { networkApi, RegionalNetwork } from './network.js';
 import { PostFederation } from './outbound/posts.js';
 import { RemotePosting, remotePostingApi } from './remote-boards/remote-posting.js';
+import { RemoteReactions, remoteReactionsApi } from './remote-boards/remote-reactions.js';
+import { ActorDepartures } from './outbound/actor-delete.js';
 import { activityPubRouter, federationErrors } from './routes.js';
 import { wellKnownRouter } from './actors/well-known.js';
 
@@ -236,7 +240,9 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
         deletions,
         mirror,
         moves,
+        restores: new RemoteRestores({ store, forums: ctx.forums.remote, logger }),
         follow: { apex, apexStore, actors: actorService, iris, logger },
+        iris,
       }),
       reviewObject: network.serve(),
       postObject: (hexId) => posts.objectFor(hexId),
@@ -267,19 +273,28 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     notifications: ctx.notifications,
   });
   remotePostingApi(api, posting);
+  const reactions = new RemoteReactions({ apex, actors: actorService, iris, store, logger, limit: createLimiter(config.rateLimits.posting, 'remote-likes', ctx.limits) });
+  reactions.register(ctx.hooks);
+  remoteReactionsApi(api, reactions);
 
-  // A deleted account's actor and key go with it.
+  // A deleted account's Person tells the servers that know it (signed with its key, kept while that is delivered);
+  // then its actor and key go with the account.
+  const departures = new ActorDepartures({ apex, apexStore, actors: actorService, iris, store, logger, keepKeyMs: config.federation.deliveryMaxAgeMs });
+  ctx.hooks.onErasing((accountId) => departures.departing(accountId));
   ctx.hooks.onDeleted(async (tx, accountId) => {
     const prefs = await tx.collection(apMembersCollection).get(accountId);
     if (!prefs) return;
-    if (prefs.actorIri) await tx.collection(apObjectsCollection).delete(prefs.actorIri);
+    if (prefs.actorIri) {
+      await tx.collection(apObjectsCollection).delete(prefs.actorIri);
+      await departures.departed(tx, prefs.actorIri);
+    }
     await tx.collection(apMembersCollection).delete(accountId);
   });
 
   // Pages for people (after sessions, mounted by the app): the admin's federation page, remote boards, moving an account.
   const pages = express.Router();
   pages.use(federationPages(ctx, { policy: rules, follows, network }));
-  pages.use(mirrorPages(ctx, { mirror, follows, objects: apexStore, posting }));
+  pages.use(mirrorPages(ctx, { mirror, follows, objects: apexStore, posting, reactions }));
   pages.use(movesPages(ctx, moves));
 
   // What followed boards posted while this instance was away longer than their retries last.

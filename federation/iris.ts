@@ -1,7 +1,10 @@
 import type { ApexRoutes, CollectionInfo } from './apex-types.js';
 
-/** The instance's own Persons: the one that follows remote boards, and the one that sends members' reports. */
-export const SERVICE_PERSONS = ['follows', 'reports'] as const;
+/**
+ * The instance's own Persons: the one that follows remote boards, the one that sends members' reports, and the
+ * instance's one anonymous member on other servers' boards (who Likes there for members who did not choose to federate).
+ */
+export const SERVICE_PERSONS = ['follows', 'reports', 'anonymous'] as const;
 export type ServicePerson = (typeof SERVICE_PERSONS)[number];
 
 /**
@@ -12,6 +15,7 @@ export type ServicePerson = (typeof SERVICE_PERSONS)[number];
  *   /ap/m/:slug             a board's moderators as one Person (who locks and pins its threads elsewhere)
  *   /ap/u/:handle           a member's Person actor (handle in lower case)
  *   /ap/follows, /ap/reports  the instance's Persons that follow remote boards and send reports
+ *   /ap/anonymous           the instance's anonymous member, whose Likes on remote boards stand for members' reactions
  *   …/inbox, …/outbox, …/followers, …/following of each actor
  *   /ap/s/:id               an activity,  /ap/o/:id  an object
  *

@@ -9,7 +9,7 @@ import { signatureGate, type GateDeps } from './inbound/gate.js';
 import { InboxRefusal } from './inbound/refusal.js';
 import { inboxBody, requireActivityJson, signerOf } from './inbound/request.js';
 import { sharedInboxTarget } from './inbound/shared-inbox.js';
-import type { Iris, LocalActorRef } from './iris.js';
+import { SERVICE_PERSONS, type Iris, type LocalActorRef } from './iris.js';
 import { FetchError } from './fetch.js';
 import { hostOf, idOf } from './as.js';
 
@@ -30,8 +30,8 @@ export interface RoutesDeps extends GateDeps {
   readonly boardCollection: (slug: string, name: BoardCollection) => Promise<Record<string, unknown> | null>;
 }
 
-const ACTOR_PATHS = ['/ap/instance', '/ap/follows', '/ap/reports', '/ap/b/:slug', '/ap/a/:anon', '/ap/m/:team', '/ap/u/:handle'];
-const INBOX_PATH = /^\/ap\/(?:(?:instance|follows|reports|[abmu]\/[^/]+)\/)?inbox$/;
+const ACTOR_PATHS = ['/ap/instance', ...SERVICE_PERSONS.map((name) => `/ap/${name}`), '/ap/b/:slug', '/ap/a/:anon', '/ap/m/:team', '/ap/u/:handle'];
+const INBOX_PATH = new RegExp(`^/ap/(?:(?:instance|${SERVICE_PERSONS.join('|')}|[abmu]/[^/]+)/)?inbox$`);
 
 /** Whether a request is a server's POST to one of our inboxes (its answer is a status and at most an error code). */
 export const isInboxPost = (req: Request): boolean => req.method === 'POST' && INBOX_PATH.test(req.path);

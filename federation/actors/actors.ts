@@ -7,7 +7,7 @@ import type { InstanceService } from '../../server/instance/instance.service.js'
 import type { Store } from '../../server/store/port.js';
 import type { Apex, ApexActor } from '../apex-types.js';
 import type { PortApexStore } from '../apex-store.js';
-import { apMembersCollection, DISCOVERABLE_BY_DEFAULT } from '../federation.collections.js';
+import { apDepartedKeysCollection, apMembersCollection, DISCOVERABLE_BY_DEFAULT } from '../federation.collections.js';
 import type { Signer } from '../fetch.js';
 import { multikeyOf } from '../integrity.js';
 import { ACTOR_STREAMS, SERVICE_PERSONS, type Iris, type LocalActorRef, type ServicePerson } from '../iris.js';
@@ -166,15 +166,16 @@ export class Actors {
 
   /**
    * One of the instance's own Persons: `follows` follows remote boards (Lemmy and Mbin take a Follow of a community
-   * only from a Person) and `reports` sends members' reports (Lemmy takes a Flag only from a Person), so that no
-   * member is ever named in either.
+   * only from a Person), `reports` sends members' reports (Lemmy takes a Flag only from a Person) and `anonymous`
+   * Likes posts of remote boards for the members who did not choose to federate (one Person for all of them, so a
+   * peer counts their reactions once and can tell no member apart), so that no member is ever named in any of them.
    */
   async servicePerson(name: ServicePerson): Promise<ApexActor> {
     const settings = this.deps.instance.settings();
     return this.ensure({ kind: 'service', name }, {
       type: 'Person',
       preferredUsername: serviceName(name),
-      name: settings.name,
+      name: name === 'anonymous' ? ANONYMOUS_NAME : settings.name,
       url: `${this.deps.iris.base}/`,
       manuallyApprovesFollowers: true,
       discoverable: false,
@@ -256,15 +257,28 @@ export class Actors {
     return signer;
   }
 
-  /** The key that signs as `actorId`, cached: keys never change once made. */
+  /**
+   * The key that signs as `actorId`, cached: keys never change once made. A deleted member's Person still signs the
+   * deliveries of its own Delete (and its posts') while they are retried, with the key kept for that
+   * (actors/departures.ts); that key is read each time and never cached, so it goes when the store drops it.
+   */
   async signer(actorId: string): Promise<Signer | null> {
     const cached = this.keys.get(actorId);
     if (cached) return cached;
     const privateKeyPem = await this.deps.apexStore.signingKey(actorId);
-    if (!privateKeyPem) return null;
+    if (!privateKeyPem) {
+      const departed = await this.deps.store.collection(apDepartedKeysCollection).get(actorId);
+      return departed ? { keyId: `${actorId}#main-key`, privateKeyPem: departed.privateKeyPem } : null;
+    }
     const signer = { keyId: `${actorId}#main-key`, privateKeyPem };
     this.keys.set(actorId, signer);
     return signer;
+  }
+
+  /** Forgets the keys cached for an actor that is gone (a deleted member's Person). */
+  forget(actorId: string): void {
+    this.keys.delete(actorId);
+    this.proofKeys.delete(actorId);
   }
 
   private ensure(ref: LocalActorRef, shown: Record<string, unknown>): Promise<ApexActor> {

@@ -11,12 +11,15 @@ import { deleteHandler } from './handlers/delete.handler.js';
 import { flagHandler } from './handlers/flag.handler.js';
 import { followHandler, type FollowHandlerDeps } from './handlers/follow.handler.js';
 import { likeHandler } from './handlers/like.handler.js';
+import { moderationHandler } from './handlers/moderation.handler.js';
 import { moveHandler } from './handlers/move.handler.js';
 import { rejectHandler } from './handlers/reject.handler.js';
 import { undoHandler } from './handlers/undo.handler.js';
 import { updateHandler } from './handlers/update.handler.js';
 import type { AfterApex, InboxEvent } from './inbox-event.js';
 import { partnerObjects } from './partner-objects.js';
+import type { RemoteRestores } from './restores.js';
+import type { Iris } from '../iris.js';
 
 export interface InboundDeps {
   /** Shared reviews and partnerships between partner instances. */
@@ -29,8 +32,17 @@ export interface InboundDeps {
   readonly mirror: RemoteMirror;
   /** Account moves between partners. */
   readonly moves: AccountMoves;
+  /** Restores (Undo of a Delete) of remote accounts and of their posts here. */
+  readonly restores: RemoteRestores;
   readonly follow: FollowHandlerDeps;
+  readonly iris: Iris;
 }
+
+/** `a`, then `b` when `a` passes the request on. */
+const chain =
+  (a: RequestHandler, b: RequestHandler): RequestHandler =>
+  (req, res, next) =>
+    a(req, res, (error?: unknown) => (error ? next(error) : b(req, res, next)));
 
 /**
  * Hands an activity that passed the inbox gate to the handler of its type
@@ -41,13 +53,17 @@ export interface InboundDeps {
  * to apex's inbox.
  */
 export function inboundActivities(deps: InboundDeps): RequestHandler {
+  const moderation = moderationHandler(deps.iris);
   const handlers: Readonly<Record<string, RequestHandler>> = {
     Create: createHandler(deps.contributions),
     Update: updateHandler(deps.contributions),
     Delete: deleteHandler(deps.contributions, deps.deletions),
     Like: likeHandler(deps.contributions),
     EmojiReact: likeHandler(deps.contributions),
-    Undo: undoHandler(deps.contributions),
+    Undo: chain(moderation, undoHandler(deps.contributions, deps.restores)),
+    Lock: moderation,
+    Add: moderation,
+    Remove: moderation,
     Flag: flagHandler(deps.contributions),
     Announce: announceHandler(deps.mirror),
     Move: moveHandler(deps.moves),

@@ -11,6 +11,7 @@ import { apFollowsCollection, type ApFollowDoc, type ApRemotePostDoc } from '../
 import type { FollowsService } from './follows.js';
 import type { RemoteBoardStats, RemoteMirror, RemoteThreadPage, RemoteThreadSummary } from './mirror.js';
 import type { RemotePosting } from './remote-posting.js';
+import type { RemoteLikes, RemoteReactions } from './remote-reactions.js';
 import { hostOf } from '../as.js';
 import { Iris } from '../iris.js';
 
@@ -21,6 +22,8 @@ export interface MirrorPagesDeps {
   readonly objects: { getObject(id: string): Promise<ApexObject | null> };
   /** Sends members' replies to the remote board (remote-posting.ts). */
   readonly posting: RemotePosting;
+  /** Sends members' likes to the remote board (remote-reactions.ts). */
+  readonly reactions: RemoteReactions;
 }
 
 /** A followed remote board as the pages show it. */
@@ -168,7 +171,8 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
     if (!found) throw notFound();
     const authorOf = authors(b.iri);
     const posts = after ? found.replies : [found.thread, ...found.replies];
-    const shown = await Promise.all(posts.map(async (p) => ({ post: p, author: await authorOf(p.attributedTo) })));
+    const likes = await deps.reactions.likesOf(req.account ?? null, req.memberKey ?? null, posts);
+    const shown = await Promise.all(posts.map(async (p) => ({ post: p, author: await authorOf(p.attributedTo), likes: likes.get(p.id)! })));
     return remoteThreadPage(ctx.page(req), b, found, shown, after, options);
   };
 
@@ -188,6 +192,21 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
         const { body } = formBody(req);
         await deps.posting.reply(req.account ?? null, { inReplyTo: thread.thread.id, body: typeof body === 'string' ? body : '' });
         res.redirect(303, `/remote/${b.id}/t/${key}?sent=1#reply`);
+      },
+      (req, state) => threadView(req, { state }),
+    ),
+  );
+
+  router.post(
+    '/remote/:id/t/:key/like',
+    formPost(
+      async (req, res) => {
+        const b = await boardById(req.params.id);
+        const key = req.params.key ?? '';
+        if (!KEY.test(key)) throw notFound();
+        const { object, liked } = formBody(req);
+        await deps.reactions.set(req.account ?? null, req.memberKey ?? null, { object, liked: liked === '1' });
+        res.redirect(303, `/remote/${b.id}/t/${key}`);
       },
       (req, state) => threadView(req, { state }),
     ),
@@ -251,20 +270,31 @@ ${next ? html`<p><a class="button" href="/remote/${board.id}?after=${encodeURICo
   });
 }
 
-function remotePostItem(ctx: PageContext, post: ApRemotePostDoc, author: RemoteAuthor): SafeHtml {
+function remotePostItem(ctx: PageContext, here: string, post: ApRemotePostDoc, author: RemoteAuthor, likes: RemoteLikes): SafeHtml {
   const { t } = ctx;
   const content = html`<div class="body">${raw(post.html)}</div>`;
   return html`<li class="post">
 <header>${remoteAuthorLabel(ctx, author)} · <time datetime="${new Date(post.published).toISOString()}">${formatTime(ctx, post.published)}</time>${post.updated ? html` · <small>${t('post.edited')}</small>` : ''}</header>
 ${post.summary ? html`<details class="cw"><summary>⚠️ ${post.summary}</summary>${content}</details>` : content}
+${likeForm(ctx, here, post, likes)}
 </li>`;
+}
+
+/** Like or take back, sent to the post's server; the count is of members here only (the other server keeps its own). */
+function likeForm(ctx: PageContext, here: string, post: ApRemotePostDoc, likes: RemoteLikes): SafeHtml {
+  const { t } = ctx;
+  return html`<form method="post" action="${here}/like" class="reactions">
+  ${csrfField(ctx)}<input type="hidden" name="object" value="${post.id}"><input type="hidden" name="liked" value="${likes.mine ? '0' : '1'}">
+  <button type="submit" class="reaction${likes.mine ? ' mine' : ''}" aria-pressed="${likes.mine ? 'true' : 'false'}" title="${t('fediMore.like_hint')}"><span aria-hidden="true">❤️</span> ${likes.mine ? t('fediMore.unlike') : t('fediMore.like')}</button>
+  <small>${t('fediMore.likes_here', { count: likes.count })}</small>
+</form>`;
 }
 
 function remoteThreadPage(
   ctx: PageContext,
   board: RemoteBoard,
   found: RemoteThreadPage,
-  posts: readonly { post: ApRemotePostDoc; author: RemoteAuthor }[],
+  posts: readonly { post: ApRemotePostDoc; author: RemoteAuthor; likes: RemoteLikes }[],
   after: string | null,
   options: { sent?: boolean; state?: FormState } = {},
 ): SafeHtml {
@@ -277,8 +307,8 @@ function remoteThreadPage(
     body: html`<nav class="crumbs"><a href="/remote">${icon('globe')} ${t('remote.title')}</a> › <a href="/remote/${board.id}">${board.name}</a></nav>
 <h1>${threadMarks(ctx, found.thread)}${title}</h1>
 <p class="notice">${t('remote.thread_notice', { host: board.host })}</p>
-${found.thread.locked ? html`<p class="notice">${t('thread.locked_notice')}</p>` : ''}
-<ol class="posts">${posts.map(({ post, author }) => remotePostItem(ctx, post, author))}</ol>
+${found.thread.locked ? html`<p class="notice">${t('thread.locked_notice')}</p>${errorBox(options.state)}` : ''}
+<ol class="posts">${posts.map(({ post, author, likes }) => remotePostItem(ctx, here, post, author, likes))}</ol>
 ${found.next ? html`<p><a class="button" href="${here}?after=${encodeURIComponent(found.next)}">${t('thread.more_posts')}</a></p>` : ''}
 ${after ? html`<p><a href="${here}">${t('thread.first_page')}</a></p>` : ''}
 ${original ? html`<p class="actions"><a href="${original}" rel="noreferrer noopener nofollow">${icon('globe')} ${t('remote.view_original')}</a></p>` : ''}

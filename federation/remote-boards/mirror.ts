@@ -1,12 +1,10 @@
-import { z } from 'zod';
 import { cleanHtml } from '../../server/content/markdown.js';
-import type { ApiRouter } from '../../server/http/api-router.js';
 import type { Logger } from '../../server/logger.js';
 import { eachPage } from '../../server/store/paging.js';
 import type { Page, Store } from '../../server/store/port.js';
-import { federationError } from '../errors.js';
 import { apFollowsCollection, apRemotePostsCollection, apRemoteTombstonesCollection, type ApRemotePostDoc } from '../federation.collections.js';
 import { trimForeignObjects } from '../inbound/activity-checks.js';
+import { view, type ThreadOfRemote } from './remote-post-view.js';
 import { InboxRefusal } from '../inbound/refusal.js';
 import { provenBy, type KeyLookup } from '../integrity.js';
 import { dateOf, first, hostOf, idOf, ids, POST_TYPES, postShown, readPostObject, sameOrigin, type PostObject } from '../as.js';
@@ -103,10 +101,24 @@ export class RemoteMirror {
       await this.moderate(group, activity);
       return;
     }
+    const undone = type === 'Undo' ? (first(activity.object) as Record<string, unknown> | undefined) : undefined;
+    if (undone && typeof undone === 'object' && undone.type === 'Delete') {
+      await this.restore(group, actor, undone);
+      return;
+    }
     if (type !== 'Create' && type !== 'Update') {
       logger.info({ group, type }, 'announced activity not mirrored');
       return;
     }
+    await this.keep(group, actor, type, activity);
+  }
+
+  /**
+   * A Create or Update of a post of the Group's board, checked: the object is the Group's (when it names an
+   * audience), and its author Created it on their own server.
+   */
+  private async keep(group: string, actor: string, type: 'Create' | 'Update', activity: Record<string, unknown>): Promise<void> {
+    const { store } = this.deps;
     const raw = first(activity.object);
     if (!raw || typeof raw !== 'object') throw new InboxRefusal(400, 'object_not_embedded');
     const o = raw as Record<string, unknown>;
@@ -150,6 +162,31 @@ export class RemoteMirror {
       ...(existing?.pinned ? { pinned: true } : {}),
     };
     await posts.upsert(doc);
+  }
+
+  /**
+   * A restore (Lemmy's `Undo` of a `Delete`) of a post of a followed board: by whoever deleted it, which is the Group
+   * or the post's author (as for the Delete). The post was erased here, so it is read again from its origin, which
+   * serves it once more; its replies come back with the next catch-up from the board's outbox. An Undo of anything
+   * not deleted here changes nothing.
+   */
+  private async restore(group: string, actor: string, undone: Record<string, unknown>): Promise<void> {
+    const { store, logger } = this.deps;
+    const target = idOf(undone.object);
+    const deleter = idOf(undone.actor) ?? actor;
+    if (!target) throw new InboxRefusal(400, 'bad_activity');
+    if (deleter !== actor || (actor !== group && !sameOrigin(target, actor))) throw new InboxRefusal(403, 'not_group_activity');
+    const tombstones = store.collection(apRemoteTombstonesCollection);
+    const tombstone = await tombstones.get(target);
+    if (!tombstone || tombstone.groupIri !== group) {
+      logger.info({ group, reason: 'nothing_to_restore' }, 'announced restore changed nothing');
+      return;
+    }
+    const object = await this.fetch(target);
+    if (!object || object.id !== target || !POST_TYPES.has(String(object.type))) throw new InboxRefusal(422, 'object_unreadable');
+    await tombstones.delete(target);
+    await this.keep(group, idOf(object.attributedTo) ?? '', 'Create', { id: target, type: 'Create', actor: object.attributedTo, object: [object] });
+    logger.info({ group }, 'mirrored post restored');
   }
 
   /**
@@ -421,74 +458,4 @@ export interface RemoteThreadPage {
   readonly next: string | null;
 }
 
-export interface RemotePostView {
-  id: string;
-  title: string | null;
-  html: string;
-  summary: string | null;
-  attributedTo: string;
-  inReplyTo: string | null;
-  published: string;
-  /** A thread its board's moderators locked (replies are refused) or pinned. */
-  locked: boolean;
-  pinned: boolean;
-}
-
-export interface ThreadOfRemote extends RemotePostView {
-  replies: RemotePostView[];
-  /** The cursor of the replies after these (GET /federation/remote/thread), or null. */
-  moreReplies: string | null;
-}
-
-const view = (p: ApRemotePostDoc): RemotePostView => ({
-  id: p.id,
-  title: p.title,
-  html: p.html,
-  summary: p.summary,
-  attributedTo: p.attributedTo,
-  inReplyTo: p.inReplyTo,
-  published: new Date(p.published).toISOString(),
-  locked: p.locked ?? false,
-  pinned: p.pinned ?? false,
-});
-
 const REPLIES_WITH_THREAD = 50;
-
-const remoteQuery = z.strictObject({
-  group: z.url(),
-  after: z.string().max(300).optional(),
-  limit: z.coerce.number().int().min(1).max(50).optional(),
-});
-
-const remoteThreadQuery = z.strictObject({
-  group: z.url(),
-  thread: z.url(),
-  after: z.string().max(300).optional(),
-  limit: z.coerce.number().int().min(1).max(100).optional(),
-});
-
-/** Members read a followed remote board's mirrored threads (GET /api/v1/federation/remote?group=<Group IRI>). */
-export function mirrorApi(api: ApiRouter, mirror: RemoteMirror, store: Store): void {
-  const followed = async (group: string) => {
-    const follow = await store.collection(apFollowsCollection).findOne({ remoteActor: group, state: 'accepted' });
-    if (!follow) throw federationError(404, 'not_followed');
-  };
-  api.route({
-    method: 'get', path: '/federation/remote', tag: 'federation', access: 'member', query: remoteQuery,
-    summary: 'A page of the threads of a followed remote board, newest first, each with its first replies, as mirrored here (cursor-paginated with `after`)',
-    handler: async ({ query }) => {
-      await followed(query.group);
-      return { group: query.group, ...(await mirror.threads(query.group, query)) };
-    },
-  });
-  api.route({
-    method: 'get', path: '/federation/remote/thread', tag: 'federation', access: 'member', query: remoteThreadQuery,
-    summary: 'A mirrored thread and a page of its replies, oldest first (cursor-paginated with `after`)',
-    handler: async ({ query }) => {
-      await followed(query.group);
-      const found = await mirror.thread(query.group, query.thread, query);
-      if (!found) throw federationError(404, 'remote_thread_not_found');
-      return { group: query.group, thread: view(found.thread), replies: found.replies.map(view), next: found.next };
-    },
-  });
-}

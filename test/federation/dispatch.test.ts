@@ -8,6 +8,8 @@ import type { RegionalNetwork } from '../../federation/network.js';
 import type { FollowsService } from '../../federation/remote-boards/follows.js';
 import type { RemoteMirror } from '../../federation/remote-boards/mirror.js';
 import type { AccountDeletions } from '../../federation/inbound/account-deletion.js';
+import type { RemoteRestores } from '../../federation/inbound/restores.js';
+import { Iris } from '../../federation/iris.js';
 
 /** Which inbox step took an activity, and what the inbox answered. */
 interface Outcome {
@@ -45,7 +47,15 @@ function harness(options: { partnerObject?: boolean; contributionsTakes?: boolea
       steps.push('deletions');
     },
   } as unknown as AccountDeletions;
-  const inbound = inboundActivities({ network, contributions, deletions, mirror, moves, follow: {} as never });
+  const restores = {
+    undo: async (body: Record<string, unknown>) => {
+      const undone = body.object as { type?: unknown } | undefined;
+      if (undone?.type !== 'Delete') return false;
+      steps.push('restores');
+      return true;
+    },
+  } as unknown as RemoteRestores;
+  const inbound = inboundActivities({ network, contributions, deletions, mirror, moves, restores, follow: {} as never, iris: new Iris('https://a.example') });
 
   return async (activity: Record<string, unknown>): Promise<Outcome> => {
     const outcome: Outcome = { steps, status: null, passedOn: false, error: undefined };
@@ -103,8 +113,33 @@ describe('inbound dispatch (one handler per activity type)', () => {
     assert.deepEqual(moved.steps, ['moves'], 'the Move reached the moves service');
     assert.equal(moved.status, 202);
     const other = await harness()(activity('Add'));
-    assert.deepEqual(other.steps, [], 'no handler tried an Add');
+    assert.deepEqual(other.steps, [], 'no handler kept an Add of something of another server');
     assert.equal(other.passedOn, true, 'it went on to apex');
+  });
+
+  it('takes a restore (an Undo of a Delete) to the restores before the contributions step', async () => {
+    const out = await harness()(activity('Undo', { id: 'https://b.example/s/del', type: 'Delete', actor: 'https://b.example/u/bo', object: 'https://b.example/u/bo' }));
+    assert.deepEqual(out.steps, ['restores']);
+    assert.equal(out.status, 202);
+  });
+
+  it('refuses a remote actor’s Lock, Add, Remove or Undo of a Lock of one of our posts or collections (403), and passes on others', async () => {
+    const ours = 'https://a.example/ap/o/ab';
+    const lock = { ...activity('Lock', ours), audience: 'https://a.example/ap/b/general' };
+    for (const act of [
+      lock,
+      { ...activity('Add', ours), target: 'https://a.example/ap/b/general/featured' },
+      { ...activity('Remove', 'https://b.example/u/bo'), target: 'https://a.example/ap/b/general/moderators' },
+      activity('Undo', { id: 'https://b.example/s/lock', type: 'Lock', actor: 'https://b.example/u/bo', object: ours }),
+    ]) {
+      const out = await harness()(act);
+      assert.equal(out.passedOn, false, `${act.type} is not passed on`);
+      assert.equal((out.error as { status?: number; code?: string }).status, 403);
+      assert.equal((out.error as { code?: string }).code, 'not_board_moderator');
+      assert.deepEqual(out.steps, [], 'nothing else saw it');
+    }
+    const elsewhere = await harness()(activity('Undo', { id: 'https://b.example/s/lock', type: 'Lock', actor: 'https://b.example/u/bo', object: 'https://b.example/o/1' }));
+    assert.equal(elsewhere.passedOn, true, 'an Undo of a Lock of another server’s post goes on');
   });
 
   it('takes partners’ own vocabulary first, by its object, whatever the activity', async () => {

@@ -190,6 +190,7 @@ describe('federation between instances (separate processes, real HTTP)', functio
         ['anonymous.general', `${a.url}/ap/a/general`],
         ['instance.follows', `${a.url}/ap/follows`],
         ['instance.reports', `${a.url}/ap/reports`],
+        ['instance.anonymous', `${a.url}/ap/anonymous`],
       ] as const) {
         const found = await webfinger(a, `acct:${name}@${a.host}`);
         assert.equal(found.status, 200, `${name}: ${found.text}`);

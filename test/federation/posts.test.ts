@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { eventually, getJson, settled, startPeers, type Peer } from './instances.js';
 import { followActivity, Receiver, send, signedPost, type FakeActor, type Received } from './receiver.js';
 import { matchSnapshot, normalised } from './snapshot.js';
+import { PASS } from '../helpers/client.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary ActivityPub documents */
 
@@ -518,6 +519,12 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
       const fakeGroup = `${receiver.url}/users/fakegroup`;
       const replied = await b.member.client.api('POST', '/federation/remote/replies', { inReplyTo: `${receiver.url}/posts/3`, body: 'Written from B' });
       assert.equal(replied.status, 201, replied.text);
+      // A like of a post there (from B's anonymous member: the member never chose to federate), and its Undo.
+      for (const liked of [true, false]) {
+        const like = await b.member.client.api('PUT', '/federation/remote/likes', { object: `${receiver.url}/posts/3`, liked });
+        assert.equal(like.status, 200, like.text);
+        assert.deepEqual(like.json.likes, { count: liked ? 1 : 0, mine: liked });
+      }
       const follow = ((await b.admin.client.api('GET', '/federation/follows')).json.follows as any[]).find((f) => f.target === fakeGroup);
       assert.equal((await b.admin.client.api('DELETE', `/federation/follows/${follow.id}`)).status, 204);
       assert.equal((await a.admin.client.api('POST', '/boards', { slug: 'old-board', name: 'Old board', visibility: 'public' })).status, 201);
@@ -528,7 +535,12 @@ describe('federating posts of a public board (FEP-1b12, FEP-7888; separate proce
         assert.equal(receiver.posts((r) => activityOf(r)?.type === 'Reject').length, 1, 'Reject');
         assert.equal(receiver.posts((r) => activityOf(r)?.type === 'Undo' && activityOf(r)?.object?.type === 'Follow').length, 1, 'Undo');
         assert.equal(receiver.posts((r) => activityOf(r)?.type === 'Create' && activityOf(r)?.object?.content?.includes('Written from B')).length, 1, 'Create');
+        assert.equal(receiver.posts((r) => activityOf(r)?.type === 'Undo' && activityOf(r)?.object?.type === 'Like').length, 1, 'Undo of the Like');
       });
+      // The member who wrote there deletes their account: their Person's Delete reaches the board they wrote on.
+      const gone = await b.member.client.api('DELETE', '/me', { passphrase: PASS, content: 'delete' });
+      assert.equal(gone.status, 204, gone.text);
+      await eventually(async () => assert.equal(receiver.posts((r) => activityOf(r)?.type === 'Delete' && activityOf(r)?.object === activityOf(r)?.actor).length, 1, 'Delete of the Person'));
       await Promise.all([settled(a), settled(b)]);
       const names = {
         [a.url]: 'https://a.example',

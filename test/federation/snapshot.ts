@@ -20,7 +20,7 @@ export function normalised(bodies: readonly unknown[], names: Readonly<Record<st
     text = text
       .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<date>')
       .replace(/\/ap\/o\/[0-9a-f]+/g, '/ap/o/<post>')
-      .replace(/\/ap\/s\/((?:announce-)?(?:create|update|delete|lock|undo-lock|add|remove)|flag)-[0-9a-f]+(?:-\d+)?/g, '/ap/s/$1-<id>')
+      .replace(/\/ap\/s\/((?:announce-)?(?:create|update|delete|lock|undo-lock|add|remove)|flag|like|undo-like)-[0-9a-f]+(?:-\d+)?/g, '/ap/s/$1-<id>')
       .replace(/\/ap\/s\/[0-9a-f]{24}/g, '/ap/s/<id>')
       .replace(/\/t\/[A-Za-z0-9_-]+#p-[A-Za-z0-9_-]+/g, '/t/<thread>#p-<post>')
       .replace(/\/follows\/\d+-[0-9a-f]{8}/g, '/follows/<n>')
