@@ -7,7 +7,15 @@ import type { Store } from '../../server/store/port.js';
 import { newId } from '../../server/crypto.js';
 import type { Actors } from '../actors/actors.js';
 import type { Apex, ApexActivity, ApexActor, ApexObject } from '../apex-types.js';
-import { apFollowsCollection, type ApFollowDoc, type FollowState } from '../federation.collections.js';
+import {
+  apFollowsCollection,
+  apRemotePostsCollection,
+  apRemoteReactionsCollection,
+  apSentLikesCollection,
+  type ApFollowDoc,
+  type FollowState,
+} from '../federation.collections.js';
+import { eachPage } from '../../server/store/paging.js';
 import { fetchJson, FetchError, type OutboundOptions } from '../fetch.js';
 import type { Iris } from '../iris.js';
 import { idOf } from '../as.js';
@@ -151,6 +159,23 @@ export class FollowsService {
       await apex.store.removeActivity(follow, me.id);
     }
     await this.follows.delete(doc.id);
+    if ((await this.follows.count({ remoteActor: doc.remoteActor })) === 0) await this.forgetLikes(doc.remoteActor);
+  }
+
+  /**
+   * Members' likes of a board no longer followed: kept under blinded ids of that board, which account deletion and
+   * export look for on followed boards only, they would outlive every way of finding them.
+   */
+  private async forgetLikes(group: string): Promise<void> {
+    const { store } = this.deps;
+    const posts: string[] = [];
+    await eachPage((after) => store.collection(apRemotePostsCollection).find({ where: { groupIri: group }, orderBy: { field: 'kind' }, limit: 500, after }), (post) => posts.push(post.id));
+    await store.transaction(async (tx) => {
+      for (const postIri of posts) {
+        await tx.collection(apRemoteReactionsCollection).deleteWhere({ postIri });
+        await tx.collection(apSentLikesCollection).deleteWhere({ postIri });
+      }
+    });
   }
 
   /** An Accept or Reject of one of our follows arrived (apex has checked who sent it). */

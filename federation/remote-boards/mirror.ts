@@ -2,7 +2,14 @@ import { cleanHtml } from '../../server/content/markdown.js';
 import type { Logger } from '../../server/logger.js';
 import { eachPage } from '../../server/store/paging.js';
 import type { Page, Store } from '../../server/store/port.js';
-import { apFollowsCollection, apRemotePostsCollection, apRemoteTombstonesCollection, type ApRemotePostDoc } from '../federation.collections.js';
+import {
+  apFollowsCollection,
+  apRemotePostsCollection,
+  apRemoteReactionsCollection,
+  apRemoteTombstonesCollection,
+  apSentLikesCollection,
+  type ApRemotePostDoc,
+} from '../federation.collections.js';
 import { trimForeignObjects } from '../inbound/activity-checks.js';
 import { view, type ThreadOfRemote } from './remote-post-view.js';
 import { InboxRefusal } from '../inbound/refusal.js';
@@ -356,8 +363,17 @@ export class RemoteMirror {
     const now = Date.now();
     await this.deps.store.transaction(async (tx) => {
       const posts = tx.collection(apRemotePostsCollection);
-      if (found?.kind === 'Page') await posts.deleteWhere({ threadIri: iri });
+      // Members' likes go with the posts: kept under blinded ids of a board, they would outlive what they were about.
+      const erased = [iri];
+      if (found?.kind === 'Page') {
+        await eachPage((after) => posts.find({ where: { threadIri: iri }, orderBy: { field: 'published' }, limit: 200, after }), (reply) => erased.push(reply.id));
+        await posts.deleteWhere({ threadIri: iri });
+      }
       await posts.delete(iri);
+      for (const postIri of erased) {
+        await tx.collection(apRemoteReactionsCollection).deleteWhere({ postIri });
+        await tx.collection(apSentLikesCollection).deleteWhere({ postIri });
+      }
       // Also for a post not seen yet: its Create may still be on its way, or in the outbox a catch-up reads.
       await tx.collection(apRemoteTombstonesCollection).upsert({ id: iri, groupIri: group, deletedAt: now, expiresAt: now + TOMBSTONE_MS });
     });

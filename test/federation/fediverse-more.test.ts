@@ -234,6 +234,7 @@ describe('federating likes, account deletions, restores and remote moderation wi
     it('Lemmy: a community restores a removed post: it is read again from its origin and shows again', async () => {
       const page = { '@context': AS, id: `${lemmy.url}/post/2`, type: 'Page', attributedTo: kim.id, name: 'Removed, then restored', content: '<p>back</p>', audience: community.id, to: [community.id, PUBLIC] };
       assert.equal((await announce({ id: `${lemmy.url}/activities/create/2`, type: 'Create', actor: kim.id, to: page.to, audience: community.id, object: page })).status, 202);
+      assert.deepEqual((await like(p.member, page.id, true)).json.likes, { count: 1, mine: true });
       const removal = { id: `${lemmy.url}/activities/delete/2`, type: 'Delete', actor: community.id, object: page.id, to: [PUBLIC], cc: [community.id], audience: community.id };
       assert.equal((await announce(removal)).status, 202);
       assert.ok(!(await mirrored()).some((t) => t.id === page.id), 'removed');
@@ -242,6 +243,8 @@ describe('federating likes, account deletions, restores and remote moderation wi
       assert.equal((await announce(restore)).status, 202);
       const back = (await mirrored()).find((t) => t.id === page.id);
       assert.equal(back?.title, 'Removed, then restored');
+      const later = await newMember('fm_after');
+      assert.deepEqual((await like(later, page.id, true)).json.likes, { count: 1, mine: true }, 'the likes went with the removed post');
       // Restoring what was never deleted here changes nothing; someone else's restore is refused.
       assert.equal((await announce({ ...restore, id: `${restore.id}/again` })).status, 202);
       const byOther = { id: `${lemmy.url}/activities/undo/3`, type: 'Undo', actor: kim.id, object: removal, to: [PUBLIC], audience: community.id };
@@ -319,6 +322,30 @@ describe('federating likes, account deletions, restores and remote moderation wi
       // The moderation of a followed board, announced by its community, is still taken (fediverse.test.ts has more).
       assert.equal((await announce(mod('Lock', { object: thread(), audience: community.id, cc: [community.id] }))).status, 202);
       assert.equal((await mirrored()).find((t) => t.id === thread())?.locked, true);
+    });
+  });
+
+  describe('unfollowing a community', () => {
+    it('forgets the members’ likes of its posts, which nothing could find for deletion or export once it is no longer followed', async () => {
+      const post = `${lemmy.url}/post/3`;
+      const page = { id: post, type: 'Page', attributedTo: kim.id, name: 'Liked, then unfollowed', content: '<p>hi</p>', audience: community.id, to: [community.id, PUBLIC] };
+      assert.equal((await announce({ id: `${lemmy.url}/activities/create/3`, type: 'Create', actor: kim.id, to: page.to, audience: community.id, object: page })).status, 202);
+      const first = await newMember('fm_unf');
+      assert.deepEqual((await like(first, post, true)).json.likes.mine, true);
+      const follows = (await p.admin.client.api('GET', '/federation/follows')).json.follows as { id: string }[];
+      for (const f of follows) assert.equal((await p.admin.client.api('DELETE', `/federation/follows/${f.id}`)).status, 204);
+      assert.equal((await like(first, post, false)).status, 404, 'a board no longer followed takes no likes');
+      const followsBefore = at(lemmy, 'Follow').length;
+      assert.equal((await p.admin.client.api('POST', '/federation/follows', { target: community.id })).status, 201);
+      const again = await eventually(async () => {
+        const found = at(lemmy, 'Follow');
+        assert.equal(found.length, followsBefore + 1);
+        return activityOf(found.at(-1)!);
+      });
+      assert.ok((await send(signedPost(`${p.url}/ap/follows/inbox`, community, { '@context': AS, id: `${community.id}/accepts/2`, type: 'Accept', actor: community.id, object: again }))).status < 300);
+      await eventually(async () => assert.equal((await p.admin.client.api('GET', '/federation/follows')).json.follows[0].state, 'accepted'));
+      const second = await newMember('fm_unf');
+      assert.deepEqual((await like(second, post, true)).json.likes, { count: 1, mine: true }, 'no like from before the unfollow is left');
     });
   });
 });
