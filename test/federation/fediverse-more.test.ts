@@ -342,7 +342,7 @@ describe('federating likes, account deletions, restores and remote moderation wi
         assert.equal(found.length, followsBefore + 1);
         return activityOf(found.at(-1)!);
       });
-      assert.ok((await send(signedPost(`${p.url}/ap/follows/inbox`, community, { '@context': AS, id: `${community.id}/accepts/2`, type: 'Accept', actor: community.id, object: again }))).status < 300);
+      assert.ok((await send(signedPost(`${p.url}/ap/follows/inbox`, community, { '@context': AS, id: `${community.id}/accepts/2`, type: 'Accept', actor: community.id, object: again }))).status < 300, "the Accept is taken");
       await eventually(async () => assert.equal((await p.admin.client.api('GET', '/federation/follows')).json.follows[0].state, 'accepted'));
       const second = await newMember('fm_unf');
       assert.deepEqual((await like(second, post, true)).json.likes, { count: 1, mine: true }, 'no like from before the unfollow is left');
