@@ -1,8 +1,11 @@
 /**
  * How many photos a member, and the whole instance, may upload in a day. Counted where the rate limits count
- * (core/rate-limit.ts): in memory (or, on PostgreSQL, an UNLOGGED table), only under an HMAC of the day's key,
- * never written against the account. An anonymous post or a room message counts under the same budget as the
- * member's named posts, so going anonymous buys no extra photos, yet nothing kept links the two.
+ * (core/rate-limit.ts): in memory (or, on PostgreSQL with a secret file, an UNLOGGED table), only under an HMAC
+ * with the day's key, never written against the account. A named upload counts under the account; an anonymous
+ * post or warning and a room message count under the member's blinded id in that board or room (the caller's
+ * `memberKey`, see media.routes.ts preparePhotos), which only the member's own key can compute: whoever holds the
+ * counts and the instance's secrets still cannot tell whose they are. Each such context has its own day's budget;
+ * the instance's budget bounds them all.
  */
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AppError } from '../core/errors.js';
