@@ -49,6 +49,7 @@ function postAccess(ctx: AppContext): ContextAccess {
       const post = await reading.outboundPost(postId);
       return post !== null && post.state !== 'deleted';
     },
+    remoteMedia: async (postId) => (await reading.boardOfPost(postId))?.remoteMedia ?? false,
   };
 }
 
@@ -88,6 +89,8 @@ export function attachMedia(app: express.Express, api: ApiRouter, ctx: AppContex
       (exists) => (exists ? undefined : media.deleteContext('post', postId)),
     ).catch((error: unknown) => ctx.logger.error({ err: error }, 'deleting the photos of a deleted post failed (the sweep retries)'));
   });
+  // A board that turns remote media off keeps no copy of them.
+  ctx.forums.boards.onRemoteMediaOff((boardId) => media.dropRemoteCopies('post', async (postId) => (await ctx.forums.reading.boardOfPost(postId))?.id === boardId));
   ctx.jobs.every('photo-sweep', { everyMs: ORPHAN_SWEEP_MS, run: () => media.sweepOrphans() });
   app.use(multipartBody());
   app.use(mediaPages(media));

@@ -5,6 +5,8 @@ import { BODY_MAX } from '../../server/forums/forums.schemas.js';
 import { notFound } from '../../server/core/errors.js';
 import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } from '../../server/http/pages.js';
 import { html, raw, type SafeHtml } from '../../server/views/html.js';
+import { photoGallery } from '../../server/media/media.views.js';
+import type { PhotoView } from '../../server/media/media.service.js';
 import { csrfField, errorBox, formatDay, formatTime, icon, layout, type FormState, type PageContext } from '../../server/views/layout.js';
 import type { ApexObject } from '../apex-types.js';
 import { apFollowsCollection, type ApFollowDoc, type ApRemotePostDoc } from '../federation.collections.js';
@@ -168,7 +170,9 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
     if (!found) throw notFound();
     const authorOf = authors(b.iri);
     const posts = after ? found.replies : [found.thread, ...found.replies];
-    const shown = await Promise.all(posts.map(async (p) => ({ post: p, author: await authorOf(p.attributedTo) })));
+    // Pictures at this server's own addresses: fetched by it when first shown, never by the member's browser.
+    const photos = await ctx.media.photosOf('remote_post', posts.map((p) => p.id));
+    const shown = await Promise.all(posts.map(async (p) => ({ post: p, author: await authorOf(p.attributedTo), photos: photos.get(p.id) })));
     return remoteThreadPage(ctx.page(req), b, found, shown, after, options);
   };
 
@@ -251,9 +255,9 @@ ${next ? html`<p><a class="button" href="/remote/${board.id}?after=${encodeURICo
   });
 }
 
-function remotePostItem(ctx: PageContext, post: ApRemotePostDoc, author: RemoteAuthor): SafeHtml {
+function remotePostItem(ctx: PageContext, post: ApRemotePostDoc, author: RemoteAuthor, photos: readonly PhotoView[] | undefined): SafeHtml {
   const { t } = ctx;
-  const content = html`<div class="body">${raw(post.html)}</div>`;
+  const content = html`<div class="body">${raw(post.html)}</div>${photoGallery(ctx, photos)}`;
   return html`<li class="post">
 <header>${remoteAuthorLabel(ctx, author)} · <time datetime="${new Date(post.published).toISOString()}">${formatTime(ctx, post.published)}</time>${post.updated ? html` · <small>${t('post.edited')}</small>` : ''}</header>
 ${post.summary ? html`<details class="cw"><summary>⚠️ ${post.summary}</summary>${content}</details>` : content}
@@ -264,7 +268,7 @@ function remoteThreadPage(
   ctx: PageContext,
   board: RemoteBoard,
   found: RemoteThreadPage,
-  posts: readonly { post: ApRemotePostDoc; author: RemoteAuthor }[],
+  posts: readonly { post: ApRemotePostDoc; author: RemoteAuthor; photos: readonly PhotoView[] | undefined }[],
   after: string | null,
   options: { sent?: boolean; state?: FormState } = {},
 ): SafeHtml {
@@ -278,7 +282,7 @@ function remoteThreadPage(
 <h1>${threadMarks(ctx, found.thread)}${title}</h1>
 <p class="notice">${t('remote.thread_notice', { host: board.host })}</p>
 ${found.thread.locked ? html`<p class="notice">${t('thread.locked_notice')}</p>` : ''}
-<ol class="posts">${posts.map(({ post, author }) => remotePostItem(ctx, post, author))}</ol>
+<ol class="posts">${posts.map(({ post, author, photos }) => remotePostItem(ctx, post, author, photos))}</ol>
 ${found.next ? html`<p><a class="button" href="${here}?after=${encodeURIComponent(found.next)}">${t('thread.more_posts')}</a></p>` : ''}
 ${after ? html`<p><a href="${here}">${t('thread.first_page')}</a></p>` : ''}
 ${original ? html`<p class="actions"><a href="${original}" rel="noreferrer noopener nofollow">${icon('globe')} ${t('remote.view_original')}</a></p>` : ''}

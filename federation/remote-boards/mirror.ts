@@ -47,6 +47,8 @@ export interface MirrorDeps {
   readonly followingActors: readonly string[];
   /** Reads the key an FEP-8b32 proof names from its controller (integrity.ts). */
   readonly proofKeys: KeyLookup;
+  /** Records the pictures a mirrored post names (again after an edit), fetched when first shown (../remote-media.ts). */
+  readonly pictures?: (postIri: string, object: Record<string, unknown>) => Promise<void>;
 }
 
 /**
@@ -150,6 +152,7 @@ export class RemoteMirror {
       ...(existing?.pinned ? { pinned: true } : {}),
     };
     await posts.upsert(doc);
+    await this.deps.pictures?.(post.id, o);
   }
 
   /**

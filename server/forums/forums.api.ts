@@ -57,7 +57,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'patch', path: '/boards/:slug', tag, access: 'member', body: boardPatchInput,
-    summary: 'Change a board: name, description, language, order, archive, visibility, first-post approval, slow mode, its moderators',
+    summary: 'Change a board: name, description, language, order, archive, visibility, first-post approval, slow mode, remote media (pictures of posts from other servers), its moderators',
     handler: async ({ req, account }) => ({ board: await forums.boards.updateBoard(account!, param(req.params.slug), req.body) }),
   });
   api.route({

@@ -111,7 +111,7 @@ const kindParam = z.enum(CONTEXT_KINDS);
 export function mediaApi(api: ApiRouter, media: MediaService): void {
   api.route({
     method: 'get', path: '/media/:kind/:contextId', tag, access: 'public',
-    summary: 'The photos of a post, warning, room message, check-in or incident report you may see (kind: post, warning, room_message, checkin, incident)',
+    summary: 'The photos of a post, warning, room message, check-in, incident report or mirrored post of another server (by its IRI) you may see (kind: post, warning, room_message, checkin, incident, remote_post)',
     handler: async ({ req, account }) => {
       const kind = kindParam.safeParse(req.params.kind);
       if (!kind.success) throw mediaError(404, 'photo_not_found');
