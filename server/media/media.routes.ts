@@ -128,8 +128,8 @@ export function mediaApi(api: ApiRouter, media: MediaService): void {
  */
 export async function preparePhotos(media: MediaService, req: Request, blindedId?: () => Promise<string | null>): Promise<PreparedPhotos> {
   if (!req.uploads || req.uploads.length === 0 || !req.account) return NO_PHOTOS;
-  const quotaKey = (await blindedId?.()) ?? req.account.id;
-  return media.prepare(req.uploads, req.photoFields ?? {}, quotaKey, req.t('photos_ui.alt_default'));
+  const blinded = (await blindedId?.()) ?? null;
+  return media.prepare(req.uploads, req.photoFields ?? {}, blinded ?? req.account.id, req.t('photos_ui.alt_default'), blinded !== null);
 }
 
 export const viewerOf = (req: Request): Viewer => ({ account: req.account, memberKey: req.memberKey ?? null });

@@ -154,9 +154,10 @@ export class MediaService {
   /**
    * Checks and re-encodes the photos of one form or API call, before its post, message or report is written:
    * a photo that is refused refuses the whole call and nothing is kept. `quotaKey` names the member to the day's
-   * budget (never stored); `defaultAlt` is the member's language's text for a photo left without one.
+   * budget (never stored): the account id, or with `blinded` their blinded id in the upload's context (quotas.ts);
+   * `defaultAlt` is the member's language's text for a photo left without one.
    */
-  async prepare(files: readonly UploadedFile[], fields: unknown, quotaKey: string, defaultAlt: string): Promise<PreparedPhotos> {
+  async prepare(files: readonly UploadedFile[], fields: unknown, quotaKey: string, defaultAlt: string, blinded = false): Promise<PreparedPhotos> {
     const photos = files.filter((file) => file.field === 'photos');
     if (photos.length === 0) return NO_PHOTOS;
     if (photos.length > MAX_PHOTOS) throw mediaError(413, 'photo_too_many', { max: MAX_PHOTOS });
@@ -164,7 +165,7 @@ export class MediaService {
     if (this.deps.maxStorageBytes < (await this.storedBytes()) + photos.reduce((sum, file) => sum + file.bytes.length, 0)) {
       throw mediaError(503, 'photo_storage_full', {}, 3600);
     }
-    await this.deps.quotas.take(quotaKey, photos.length);
+    await this.deps.quotas.take(quotaKey, photos.length, blinded);
     const processed = await Promise.all(photos.map((file) => this.queue.run(() => processPhoto(file.bytes))));
     return {
       receivedAt: this.now(),

@@ -126,6 +126,13 @@ describe('pictures from other servers (separate processes, real HTTP)', function
     await assertNoMetadata(Buffer.from(await thumb.arrayBuffer()), 'the follower’s thumbnail');
     assertAbsent(bytes, metadataNeedles(meta), 'the follower’s copy');
     assert.equal((await new Client(b.url).get(shown!.url)).status, 404, 'not for visitors of B');
+    // The JSON API names the same picture, by the mirrored post's IRI.
+    const mirrored = await b.member.client.api('GET', `/federation/remote?group=${encodeURIComponent(`${a.url}/ap/b/general`)}`);
+    const iri = (mirrored.json.threads as any[]).find((t) => t.title === 'Seen on the corner').id as string;
+    const listed = await b.member.client.api('GET', `/media/remote_post/${encodeURIComponent(iri)}`);
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual((listed.json.photos as any[]).map((p) => [p.url, p.alt, p.unavailable]), [[shown!.url, 'A grey van', false]]);
+    assert.equal((await new Client(b.url).api('GET', `/media/remote_post/${encodeURIComponent(iri)}`)).status, 404, 'nor for its visitors through the API');
   });
 
   describe('a remote Create carrying pictures, on our own board', () => {

@@ -1,10 +1,18 @@
 /**
  * The day's photo quota under blinded ids: a named upload counts under the account as before; an anonymous post's
- * photos count under the member's blinded id on the board, a room message's under their blinded id in the room.
- * Neither key can be recomputed from the account id (with the instance's secrets), and no count is in the data.
+ * photos count under the member's blinded id on the board, a room message's under their blinded id in the room,
+ * in memory only. Neither key can be recomputed from the account id (with the instance's secrets), and no count of
+ * them is in the data: not in a copy of the SQLite files, not in PostgreSQL's rate-limit table.
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
+import { onPostgres } from '../helpers/test-database.js';
+import { localCounters, type LimitCounters } from '../../server/core/rate-limit.js';
 import { admin, member, moderator, type Person } from '../helpers/people.js';
 import { invite, newRoom } from '../rooms/helpers.js';
 import { seize } from '../privacy/seizure.js';
@@ -17,28 +25,40 @@ describe('photo quotas under blinded ids', function () {
   let inst: TestInstance;
   let alice: Person;
   let photo: { bytes: Buffer };
-  /** What the quota asks the counters to count under, in order (the counters' own key function, watched). */
+  /** What the quota asks the counters to count under, in order (the counters' own key functions, watched). */
   const counted: string[] = [];
-  let restore: () => void = () => undefined;
+  /** Everything counted in the whole file. */
+  const everything = new Set<string>();
+  const restore: (() => void)[] = [];
+  // On PostgreSQL with a secret file, the rate limits count in a table: what the photos of the account count there is shown.
+  const secretFile = path.join(os.tmpdir(), `parasol-quota-secret-${crypto.randomBytes(6).toString('hex')}`);
+
+  const watch = (counters: LimitCounters) => {
+    const keyOf = counters.keyOf;
+    counters.keyOf = (key) => {
+      if (key.startsWith('photos ')) {
+        counted.push(key.slice('photos '.length));
+        everything.add(key.slice('photos '.length));
+      }
+      return keyOf.call(counters, key);
+    };
+    restore.push(() => {
+      counters.keyOf = keyOf;
+    });
+  };
 
   before(async () => {
-    inst = await startInstance({ env: { PHOTOS_PER_MEMBER_PER_DAY: '2' } });
-    const limits = inst.parasol.ctx.limits;
-    const keyOf = limits.keyOf.bind(limits);
-    const watched = limits.keyOf;
-    limits.keyOf = (key) => {
-      if (key.startsWith('photos ')) counted.push(key.slice('photos '.length));
-      return keyOf(key);
-    };
-    restore = () => {
-      limits.keyOf = watched;
-    };
+    fs.writeFileSync(secretFile, crypto.randomBytes(32));
+    inst = await startInstance({ env: { PHOTOS_PER_MEMBER_PER_DAY: '2', ...(onPostgres ? { PARASOL_SECRET_FILE: secretFile } : {}) } });
+    watch(inst.parasol.ctx.limits);
+    if (inst.parasol.ctx.limits !== localCounters) watch(localCounters);
     alice = await member(inst, 'alice');
     photo = { bytes: await (await noisyPixels(100, 80, 9)).jpeg().toBuffer() };
   });
   after(async () => {
-    restore();
+    for (const undo of restore) undo();
     await inst.close();
+    fs.rmSync(secretFile, { force: true });
   });
 
   const upload = (path: string, body: unknown, count = 1) => apiWithPhotos(alice.client, path, body, Array.from({ length: count }, () => photo));
@@ -88,12 +108,26 @@ describe('photo quotas under blinded ids', function () {
     assert.equal(counted.at(-1), counted[0]);
   });
 
-  it('keeps no count in the data: a copy of the data directory holds none of the keys counted', async function () {
-    if (inst.parasol.ctx.store.kind !== 'sqlite') this.skip();
-    const keyOf = inst.parasol.ctx.limits.keyOf.bind(inst.parasol.ctx.limits);
-    const names = [...new Set(counted)].map((key) => keyOf(`photos ${key}`));
-    for (const [file, bytes] of seize(inst.dataDir).files) {
-      for (const name of names) assert.ok(!bytes.includes(Buffer.from(name)), `${file} holds a quota key`);
+  it('keeps no count of the blinded ids in the data', async () => {
+    const blinded = [...everything].filter((key) => key !== alice.id);
+    assert.equal(blinded.length, 3, 'two boards and a room');
+    const names = blinded.map((key) => localCounters.keyOf(`photos ${key}`));
+    if (inst.parasol.ctx.store.kind === 'sqlite') {
+      for (const [file, bytes] of seize(inst.dataDir).files) {
+        for (const name of names) assert.ok(!bytes.includes(Buffer.from(name)), `${file} holds a quota key`);
+      }
+      return;
+    }
+    // PostgreSQL: the table holds the account's named count (2), and nothing of the anonymous and room uploads.
+    const client = new pg.Client({ connectionString: inst.parasol.ctx.config.databaseUrl });
+    await client.connect();
+    try {
+      const rows = (await client.query<{ key: string; points: number }>("SELECT key, points FROM parasol_rate_limits WHERE key LIKE 'k:photos%'")).rows;
+      assert.deepEqual(rows.map((r) => r.key), [`k:photos:${inst.parasol.ctx.limits.keyOf(`photos ${alice.id}`)}`]);
+      assert.ok(rows[0]!.points <= 3, `the account counts its named photos only (${rows[0]!.points})`);
+      for (const name of names) assert.ok(!rows.some((r) => r.key.includes(name)), 'no row of a blinded id');
+    } finally {
+      await client.end();
     }
   });
 });
