@@ -108,9 +108,34 @@ describe('photo quotas under blinded ids', function () {
     assert.equal(counted.at(-1), counted[0]);
   });
 
+  it('counts a warning’s photos, anonymous unless signed, under the blinded id on the review board', async () => {
+    const warning = (phone: string, extra: Record<string, unknown> = {}) => ({
+      kind: 'warning',
+      categories: ['non_payment'],
+      severity: 'high',
+      incidentMonth: '2026-10',
+      body: 'Left without paying.',
+      identifiers: [{ type: 'phone', value: phone }],
+      ...extra,
+    });
+    counted.length = 0;
+    const before = new Set(everything);
+    const sent = await apiWithPhotos(alice.client, '/review-boards/client-screening/reviews', warning('+44 7700 900301'), [photo, photo]);
+    assert.equal(sent.status, 201, sent.text);
+    assert.equal(counted.length, 1);
+    assert.match(counted[0]!, /^[A-Za-z0-9_-]{43}$/, 'a blinded id');
+    assert.ok(!before.has(counted[0]!), 'neither the account nor the blinded id of a forum board or a room');
+    const over = await apiWithPhotos(alice.client, '/review-boards/client-screening/reviews', warning('+44 7700 900302'), [photo]);
+    assert.equal(over.status, 429, over.text);
+    assert.equal(counted.at(-1), counted[0]);
+    const signed = await apiWithPhotos(alice.client, '/review-boards/client-screening/reviews', warning('+44 7700 900303', { anonymous: false }), [photo]);
+    assert.equal(signed.status, 429, 'a signed warning counts under the account, whose day is spent');
+    assert.equal(counted.at(-1), alice.id);
+  });
+
   it('keeps no count of the blinded ids in the data', async () => {
     const blinded = [...everything].filter((key) => key !== alice.id);
-    assert.equal(blinded.length, 3, 'two boards and a room');
+    assert.equal(blinded.length, 4, 'two boards, a room and a review board');
     const names = blinded.map((key) => localCounters.keyOf(`photos ${key}`));
     if (inst.parasol.ctx.store.kind === 'sqlite') {
       for (const [file, bytes] of seize(inst.dataDir).files) {
@@ -118,13 +143,14 @@ describe('photo quotas under blinded ids', function () {
       }
       return;
     }
-    // PostgreSQL: the table holds the account's named count (2), and nothing of the anonymous and room uploads.
+    // PostgreSQL: the table holds the account's named count, and nothing of the anonymous and room uploads.
     const client = new pg.Client({ connectionString: inst.parasol.ctx.config.databaseUrl });
     await client.connect();
     try {
       const rows = (await client.query<{ key: string; points: number }>("SELECT key, points FROM parasol_rate_limits WHERE key LIKE 'k:photos%'")).rows;
       assert.deepEqual(rows.map((r) => r.key), [`k:photos:${inst.parasol.ctx.limits.keyOf(`photos ${alice.id}`)}`]);
-      assert.ok(rows[0]!.points <= 3, `the account counts its named photos only (${rows[0]!.points})`);
+      // Two named photos, then a named one refused twice (a refused try counts too); the anonymous and room ones not at all.
+      assert.equal(rows[0]!.points, 4, 'the account counts its named photos only');
       for (const name of names) assert.ok(!rows.some((r) => r.key.includes(name)), 'no row of a blinded id');
     } finally {
       await client.end();
