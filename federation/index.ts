@@ -37,7 +37,7 @@ import { PostFederation } from './outbound/posts.js';
 import { RemotePosting, remotePostingApi } from './remote-boards/remote-posting.js';
 import { activityPubRouter, federationErrors } from './routes.js';
 import { wellKnownRouter } from './actors/well-known.js';
-import { mirroredPostAccess, recordPictures } from './remote-media.js';
+import { mirroredPictures, mirroredPostAccess, recordPictures } from './remote-media.js';
 
 export interface Federation {
   readonly actors: Actors;
@@ -147,7 +147,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     logger,
     fetchObject: async (iri) => (iris.isLocal(iri) ? ((await apexStore.getActivity(iri)) ?? (await apexStore.getObject(iri))) : apex.requestObject(iri)),
     followingActors: iris.followingActors(),
-    pictures: (postIri, object) => pictures('remote_post', postIri, object),
+    pictures: mirroredPictures(ctx, store, pictures),
     // Keys are read with a signed GET, as Mastodon's authorized fetch asks, from the origin the key names.
     proofKeys: keyLookup(async (iri) => {
       const signer = await actorService.signer((await actorService.instanceActor()).id);

@@ -1,5 +1,6 @@
 import type { AppContext } from '../server/context.js';
 import type { ContextAccess } from '../server/media/media.service.js';
+import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import { apFollowsCollection, apRemotePostsCollection } from './federation.collections.js';
 import { imagesFromActivityPub, isSensitive, MAX_REMOTE_IMAGES } from './media-attachments.js';
@@ -20,6 +21,29 @@ export function recordPictures(ctx: AppContext, allowHttp: boolean): RecordPictu
       imagesFromActivityPub(object, MAX_REMOTE_IMAGES, { allowHttp }).map((ref) => ({ url: ref.url, alt: ref.alt, blurhash: ref.blurhash, width: ref.width, height: ref.height })),
       isSensitive(object),
     );
+}
+
+/**
+ * The pictures of a followed board's mirrored posts (remote-boards/mirror.ts): recorded as each post is stored, and
+ * deleted, files and all, when the post is (a thread with its replies), not left for the photo sweep.
+ */
+export function mirroredPictures(ctx: AppContext, store: Store, record: RecordPictures) {
+  const posts = store.collection(apRemotePostsCollection);
+  return {
+    record: (postIri: string, object: Record<string, unknown>) => record('remote_post', postIri, object),
+    async erase(iri: string, withReplies: boolean): Promise<void> {
+      const gone = [iri];
+      if (withReplies) {
+        await eachPage(
+          (after) => posts.find({ where: { threadIri: iri }, orderBy: { field: 'published' }, limit: 500, after }),
+          (post) => {
+            gone.push(post.id);
+          },
+        );
+      }
+      for (const postIri of gone) await ctx.media.deleteContext('remote_post', postIri);
+    },
+  };
 }
 
 /**

@@ -133,6 +133,13 @@ describe('pictures from other servers (separate processes, real HTTP)', function
     assert.equal(listed.status, 200, listed.text);
     assert.deepEqual((listed.json.photos as any[]).map((p) => [p.url, p.alt, p.unavailable]), [[shown!.url, 'A grey van', false]]);
     assert.equal((await new Client(b.url).api('GET', `/media/remote_post/${encodeURIComponent(iri)}`)).status, 404, 'nor for its visitors through the API');
+
+    // Deleted on A: B's mirror drops the thread, and its copy of the picture with it (not at the next sweep).
+    const stored = async () => Number(/id="photo-storage">Photos: (\d+) stored/.exec((await b.admin.client.get('/admin/storage')).text)?.[1]);
+    assert.equal(await stored(), 1);
+    assert.equal((await a.member.client.api('DELETE', `/posts/${started.json.post.id}`)).status, 204);
+    await eventually(async () => assert.equal(await stored(), 0, 'the picture’s record and files are gone from B'), 60_000, 200);
+    assert.equal((await fetch(`${b.url}${shown!.url}`, { headers: { cookie } })).status, 404);
   });
 
   describe('a remote Create carrying pictures, on our own board', () => {
