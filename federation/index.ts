@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { imagesFromActivityPub, isSensitive } from './media-attachments.js';
 import path from 'node:path';
 import express from 'express';
 import type { AppContext } from '../server/context.js';
@@ -42,6 +41,7 @@ import { RemoteReactions, remoteReactionsApi } from './remote-boards/remote-reac
 import { ActorDepartures } from './outbound/actor-delete.js';
 import { activityPubRouter, federationErrors } from './routes.js';
 import { wellKnownRouter } from './actors/well-known.js';
+import { mirroredPictures, mirroredPostAccess, recordPictures } from './remote-media.js';
 
 export interface Federation {
   readonly actors: Actors;
@@ -131,6 +131,9 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     await rules.fresh();
     return rules.allowsIri(iri);
   };
+  const pictures = recordPictures(ctx, config.allowPrivateNetwork);
+  ctx.media.checkRemoteHosts(allows);
+  ctx.media.registerContext('remote_post', mirroredPostAccess(store));
   const actorService = new Actors({ apex, iris, apexStore, store, forums: ctx.forums.boards, accounts: ctx.accounts, instance: ctx.instance });
   actors = actorService;
   const deliveries = new DeliveryWorker(
@@ -148,6 +151,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     logger,
     fetchObject: async (iri) => (iris.isLocal(iri) ? ((await apexStore.getActivity(iri)) ?? (await apexStore.getObject(iri))) : apex.requestObject(iri)),
     followingActors: iris.followingActors(),
+    pictures: mirroredPictures(ctx, store, pictures),
     // Keys are read with a signed GET, as Mastodon's authorized fetch asks, from the origin the key names.
     proofKeys: keyLookup(async (iri) => {
       const signer = await actorService.signer((await actorService.instanceActor()).id);
@@ -175,7 +179,8 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     logger,
     forums: ctx.forums.reading,
     photos: async (postId) =>
-      ((await ctx.media.photosOf('post', [postId])).get(postId) ?? []).map((p) => ({ url: `${iris.base}${p.url}`, mediaType: p.mediaType, alt: p.alt, width: p.width, height: p.height, blurhash: p.blurhash })),
+      // A picture shown as a placeholder here (refused, or its board turned remote media off) is not offered to others.
+      ((await ctx.media.photosOf('post', [postId])).get(postId) ?? []).filter((p) => !p.unavailable).map((p) => ({ url: `${iris.base}${p.url}`, mediaType: p.mediaType, alt: p.alt, width: p.width, height: p.height, blurhash: p.blurhash })),
     sensitivePhotos: async (postId) => ((await ctx.media.photosOf('post', [postId])).get(postId) ?? []).some((p) => p.sensitive),
   });
   const network = new RegionalNetwork({
@@ -203,8 +208,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     forums: ctx.forums.remote,
     moderation: ctx.moderation,
     posts,
-    pictures: (postId, object) =>
-      ctx.media.registerRemote('post', postId, imagesFromActivityPub(object).map((ref) => ({ url: ref.url, alt: ref.alt, blurhash: ref.blurhash, width: ref.width, height: ref.height })), isSensitive(object)),
+    pictures: (postId, object) => pictures('post', postId, object),
   });
   const deletions = new AccountDeletions({ store, apexStore, forums: ctx.forums.remote, mirror, logger });
   const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, contributions, accounts: ctx.accounts, locales: () => ctx.i18n.locales, logger });

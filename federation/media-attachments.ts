@@ -21,7 +21,9 @@ import { first } from './as.js';
  * under `toot:` when the context does not name them), so both are read.
  *
  * Only https URLs without credentials are kept (no data:, no http:, no user:password@), at most four, each once:
- * the server fetches them later through its SSRF guard, and a member's browser never sees these URLs.
+ * the server fetches them later through its SSRF guard, and a member's browser never sees these URLs. Where the
+ * instance may reach private addresses (its peers in tests listen on loopback), plain http is kept too, as the
+ * guard then allows it.
  */
 
 export interface OutgoingPhoto {
@@ -66,8 +68,9 @@ export function attachmentsToActivityPub(photos: readonly OutgoingPhoto[]): Reco
 }
 
 /** The images of a remote post (see the module comment); [] for anything that is not an object. */
-export function imagesFromActivityPub(object: unknown, limit = MAX_REMOTE_IMAGES): RemoteImageRef[] {
+export function imagesFromActivityPub(object: unknown, limit = MAX_REMOTE_IMAGES, options: { readonly allowHttp?: boolean } = {}): RemoteImageRef[] {
   if (!isRecord(object)) return [];
+  const acceptable = (value: string) => acceptableImageUrl(value, options.allowHttp === true);
   const max = Math.max(0, Math.min(Math.floor(limit), MAX_REMOTE_IMAGES));
   const found: RemoteImageRef[] = [];
   const take = (ref: RemoteImageRef | null) => {
@@ -77,8 +80,8 @@ export function imagesFromActivityPub(object: unknown, limit = MAX_REMOTE_IMAGES
     if (existing >= 0) found[existing] = merge(found[existing]!, ref);
     else if (found.length < max) found.push(ref);
   };
-  for (const item of list(object.attachment)) take(fromAttachment(item));
-  for (const item of list(object.image)) take(fromImage(item));
+  for (const item of list(object.attachment)) take(fromAttachment(item, acceptable));
+  for (const item of list(object.image)) take(fromImage(item, acceptable));
   return found;
 }
 
@@ -126,8 +129,11 @@ function toot(o: Record<string, unknown>, term: string): unknown {
   return o[term] ?? o[`toot:${term}`] ?? o[`${TOOT}${term}`];
 }
 
-/** An https URL a server may fetch: no other scheme, no user or password in it, a host name, not absurdly long. */
-export function acceptableImageUrl(value: string): string | null {
+/**
+ * An https URL a server may fetch: no other scheme (http too when `allowHttp`), no user or password in it, a host
+ * name, not absurdly long.
+ */
+export function acceptableImageUrl(value: string, allowHttp = false): string | null {
   if (value.length > MAX_URL) return null;
   let url: URL;
   try {
@@ -135,21 +141,23 @@ export function acceptableImageUrl(value: string): string | null {
   } catch {
     return null;
   }
-  if (url.protocol !== 'https:' || url.username || url.password || !url.hostname) return null;
+  if ((url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) || url.username || url.password || !url.hostname) return null;
   return url.href;
 }
 
+type Acceptable = (value: string) => string | null;
+
 /** The first usable URL of a `url` value: a string, a Link (`href`), or a list of either (Peertube, Pleroma). */
-function urlOf(value: unknown): { url: string; mediaType: string | null } | null {
+function urlOf(value: unknown, acceptable: Acceptable): { url: string; mediaType: string | null } | null {
   for (const item of list(value)) {
     if (typeof item === 'string') {
-      const url = acceptableImageUrl(item);
+      const url = acceptable(item);
       if (url) return { url, mediaType: null };
     } else if (isRecord(item)) {
       const href = str(item.href);
       const mediaType = str(item.mediaType);
       if (mediaType && !isImageType(mediaType)) continue;
-      const url = href ? acceptableImageUrl(href) : null;
+      const url = href ? acceptable(href) : null;
       if (url) return { url, mediaType };
     }
   }
@@ -195,28 +203,28 @@ function describe(o: Record<string, unknown>, url: string, mediaType: string | n
  * An attachment that is a still image: a `Document` or `Image` whose media type (if it says one) is an image; or a
  * `Link` that says it is an image. Video, audio and a link post's link are left out.
  */
-function fromAttachment(item: unknown): RemoteImageRef | null {
+function fromAttachment(item: unknown, acceptable: Acceptable): RemoteImageRef | null {
   if (!isRecord(item)) return null;
   const types = typesOf(item);
   const declared = str(item.mediaType);
   if (types.includes('Link')) {
     if (!declared || !isImageType(declared)) return null;
     const href = str(item.href);
-    const url = href ? acceptableImageUrl(href) : null;
+    const url = href ? acceptable(href) : null;
     return url ? describe(item, url, declared) : null;
   }
   if (!types.includes('Document') && !types.includes('Image')) return null;
   if (declared && !isImageType(declared)) return null;
   // A Document that says nothing of its type may be anything: only an Image is taken on trust.
   if (!declared && !types.includes('Image')) return null;
-  const found = urlOf(item.url);
+  const found = urlOf(item.url, acceptable);
   return found ? describe(item, found.url, declared ?? found.mediaType) : null;
 }
 
 /** `image`: an Image object (Lemmy, Mbin, PieFed) or a bare URL. */
-function fromImage(item: unknown): RemoteImageRef | null {
+function fromImage(item: unknown, acceptable: Acceptable): RemoteImageRef | null {
   if (typeof item === 'string') {
-    const url = acceptableImageUrl(item);
+    const url = acceptable(item);
     return url ? { url, mediaType: null, alt: '', blurhash: null, width: null, height: null } : null;
   }
   if (!isRecord(item)) return null;
@@ -224,7 +232,7 @@ function fromImage(item: unknown): RemoteImageRef | null {
   if (types.length > 0 && !types.includes('Image')) return null;
   const declared = str(item.mediaType);
   if (declared && !isImageType(declared)) return null;
-  const found = urlOf(item.url);
+  const found = urlOf(item.url, acceptable);
   return found ? describe(item, found.url, declared ?? found.mediaType) : null;
 }
 

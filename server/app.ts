@@ -121,6 +121,7 @@ import { attachFederation } from '../federation/index.js';
 import { isInboxPost } from '../federation/routes.js';
 import { mediaBlobs, mediaCollections } from './media/media.collections.js';
 import { attachMedia, createMedia } from './photos.js';
+import { attachEvidence } from './evidence.js';
 
 const root = projectRoot;
 export const VERSION = '0.1.0';
@@ -389,7 +390,8 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const federation = await attachFederation(app, api, ctx);
   app.use(parseCookies, locales.visitor, authenticate(sessions, ctx.cookie), locales.member, unseenCounts(notifications));
 
-  attachMedia(app, api, ctx, federation);
+  attachMedia(app, api, ctx);
+  attachEvidence(app, api, ctx);
   accountsApi(api, ctx);
   const admin = adminServices(ctx, { federation: federation ? () => federation.overview() : null, passphraseChecks: () => verifyQueue.load() });
   adminApi(api, ctx, admin);

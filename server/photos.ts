@@ -14,11 +14,6 @@ import { MediaService, type ContextAccess, type Viewer } from './media/media.ser
 import { PhotoQuotas } from './media/quotas.js';
 import { fetchRemoteImage } from './media/remote-images.js';
 import { mediaApi, mediaPages, multipartBody } from './media/media.routes.js';
-import { buildEvidenceZip, instanceEvidenceSigner, type EvidenceSigner } from './media/evidence-export.js';
-import { mediaError } from './media/errors.js';
-import { handle } from './http/pages.js';
-import { param } from './http/route-param.js';
-import type { Federation } from '../federation/index.js';
 
 /** How often the photos of deleted contexts are looked for. */
 const ORPHAN_SWEEP_MS = 10 * 60_000;
@@ -54,6 +49,7 @@ function postAccess(ctx: AppContext): ContextAccess {
       const post = await reading.outboundPost(postId);
       return post !== null && post.state !== 'deleted';
     },
+    remoteMedia: async (postId) => (await reading.boardOfPost(postId))?.remoteMedia ?? false,
   };
 }
 
@@ -78,45 +74,8 @@ function privateAccess(see: (id: string, viewer: Viewer) => Promise<unknown>, ex
   };
 }
 
-const EXTENSION: Record<string, string> = { 'image/jpeg': 'jpg', 'image/webp': 'webp', 'image/png': 'png' };
-
-/**
- * An incident's photos as evidence, for its reporter and the responders (server/media/evidence-export.ts): signed
- * with the instance actor's key, so without federation there is no key to sign with and no export.
- */
-function evidenceExport(ctx: AppContext, federation: Federation | null): express.RequestHandler {
-  const signer = async (): Promise<EvidenceSigner> => {
-    const key = federation ? await federation.actors.signer((await federation.actors.instanceActor()).id) : null;
-    if (!key) throw mediaError(404, 'evidence_unavailable');
-    return instanceEvidenceSigner(key);
-  };
-  return handle(async (req, res) => {
-    if (!req.account) throw new AppError(401, 'login_required');
-    const incident = await ctx.incidents.get(req.account, param(req.params.id));
-    const files = await ctx.media.files('incident', incident.id);
-    if (files.length === 0) throw mediaError(404, 'photo_not_found');
-    const zip = await buildEvidenceZip(
-      incident.id,
-      files.map(({ photo, bytes }, i) => ({
-        name: `photo-${String(i + 1).padStart(2, '0')}.${EXTENSION[photo.mediaType] ?? 'jpg'}`,
-        bytes,
-        sha256: photo.sha256,
-        receivedAt: photo.receivedAt,
-        mediaType: photo.mediaType,
-      })),
-      await signer(),
-      Date.now(),
-    );
-    res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', `attachment; filename="evidence-${incident.id}.zip"`);
-    res.setHeader('Cache-Control', 'private, no-store');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.send(Buffer.from(zip));
-  });
-}
-
 /** Registers every kind of context, the sweep, and the routes. Before the page routes: uploads are parsed here. */
-export function attachMedia(app: express.Express, api: ApiRouter, ctx: AppContext, federation: Federation | null): void {
+export function attachMedia(app: express.Express, api: ApiRouter, ctx: AppContext): void {
   const { media } = ctx;
   media.registerContext('post', postAccess(ctx));
   media.registerContext('room_message', roomMessageAccess(ctx));
@@ -134,9 +93,10 @@ export function attachMedia(app: express.Express, api: ApiRouter, ctx: AppContex
       (exists) => (exists ? undefined : media.deleteContext('post', postId)),
     ).catch((error: unknown) => ctx.logger.error({ err: error }, 'deleting the photos of a deleted post failed (the sweep retries)'));
   });
+  // A board that turns remote media off keeps no copy of them.
+  ctx.forums.boards.onRemoteMediaOff((boardId) => media.dropRemoteCopies('post', async (postId) => (await ctx.forums.reading.boardOfPost(postId))?.id === boardId));
   ctx.jobs.every('photo-sweep', { everyMs: ORPHAN_SWEEP_MS, run: () => media.sweepOrphans() });
   app.use(multipartBody());
-  app.get('/safety/incidents/:id/evidence.zip', evidenceExport(ctx, federation));
   app.use(mediaPages(media));
   mediaApi(api, media);
 }

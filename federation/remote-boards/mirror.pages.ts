@@ -5,6 +5,8 @@ import { BODY_MAX } from '../../server/forums/forums.schemas.js';
 import { notFound } from '../../server/core/errors.js';
 import { awaitingApproval, formBody, formPost, handle, sendPage, signedInOnly } from '../../server/http/pages.js';
 import { html, raw, type SafeHtml } from '../../server/views/html.js';
+import { photoGallery } from '../../server/media/media.views.js';
+import type { PhotoView } from '../../server/media/media.service.js';
 import { csrfField, errorBox, formatDay, formatTime, icon, layout, type FormState, type PageContext } from '../../server/views/layout.js';
 import type { ApexObject } from '../apex-types.js';
 import { apFollowsCollection, type ApFollowDoc, type ApRemotePostDoc } from '../federation.collections.js';
@@ -172,7 +174,9 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
     const authorOf = authors(b.iri);
     const posts = after ? found.replies : [found.thread, ...found.replies];
     const likes = await deps.reactions.likesOf(req.account ?? null, req.memberKey ?? null, posts);
-    const shown = await Promise.all(posts.map(async (p) => ({ post: p, author: await authorOf(p.attributedTo), likes: likes.get(p.id)! })));
+    // Pictures at this server's own addresses: fetched by it when first shown, never by the member's browser.
+    const photos = await ctx.media.photosOf('remote_post', posts.map((p) => p.id));
+    const shown = await Promise.all(posts.map(async (p) => ({ post: p, author: await authorOf(p.attributedTo), likes: likes.get(p.id)!, photos: photos.get(p.id) })));
     return remoteThreadPage(ctx.page(req), b, found, shown, after, options);
   };
 
@@ -270,9 +274,9 @@ ${next ? html`<p><a class="button" href="/remote/${board.id}?after=${encodeURICo
   });
 }
 
-function remotePostItem(ctx: PageContext, here: string, post: ApRemotePostDoc, author: RemoteAuthor, likes: RemoteLikes): SafeHtml {
+function remotePostItem(ctx: PageContext, here: string, post: ApRemotePostDoc, author: RemoteAuthor, likes: RemoteLikes, photos: readonly PhotoView[] | undefined): SafeHtml {
   const { t } = ctx;
-  const content = html`<div class="body">${raw(post.html)}</div>`;
+  const content = html`<div class="body">${raw(post.html)}</div>${photoGallery(ctx, photos)}`;
   return html`<li class="post">
 <header>${remoteAuthorLabel(ctx, author)} · <time datetime="${new Date(post.published).toISOString()}">${formatTime(ctx, post.published)}</time>${post.updated ? html` · <small>${t('post.edited')}</small>` : ''}</header>
 ${post.summary ? html`<details class="cw"><summary>⚠️ ${post.summary}</summary>${content}</details>` : content}
@@ -294,7 +298,7 @@ function remoteThreadPage(
   ctx: PageContext,
   board: RemoteBoard,
   found: RemoteThreadPage,
-  posts: readonly { post: ApRemotePostDoc; author: RemoteAuthor; likes: RemoteLikes }[],
+  posts: readonly { post: ApRemotePostDoc; author: RemoteAuthor; likes: RemoteLikes; photos: readonly PhotoView[] | undefined }[],
   after: string | null,
   options: { sent?: boolean; state?: FormState } = {},
 ): SafeHtml {
@@ -308,7 +312,7 @@ function remoteThreadPage(
 <h1>${threadMarks(ctx, found.thread)}${title}</h1>
 <p class="notice">${t('remote.thread_notice', { host: board.host })}</p>
 ${found.thread.locked ? html`<p class="notice">${t('thread.locked_notice')}</p>${errorBox(options.state)}` : ''}
-<ol class="posts">${posts.map(({ post, author, likes }) => remotePostItem(ctx, here, post, author, likes))}</ol>
+<ol class="posts">${posts.map(({ post, author, likes, photos }) => remotePostItem(ctx, here, post, author, likes, photos))}</ol>
 ${found.next ? html`<p><a class="button" href="${here}?after=${encodeURIComponent(found.next)}">${t('thread.more_posts')}</a></p>` : ''}
 ${after ? html`<p><a href="${here}">${t('thread.first_page')}</a></p>` : ''}
 ${original ? html`<p class="actions"><a href="${original}" rel="noreferrer noopener nofollow">${icon('globe')} ${t('remote.view_original')}</a></p>` : ''}

@@ -52,6 +52,8 @@ export interface MirrorDeps {
   readonly followingActors: readonly string[];
   /** Reads the key an FEP-8b32 proof names from its controller (integrity.ts). */
   readonly proofKeys: KeyLookup;
+  /** Records the pictures a mirrored post names, again after an edit, and deletes an erased post's (../remote-media.ts). */
+  readonly pictures?: { record(postIri: string, object: Record<string, unknown>): Promise<void>; erase(iri: string, withReplies: boolean): Promise<void> };
 }
 
 /**
@@ -169,6 +171,7 @@ export class RemoteMirror {
       ...(existing?.pinned ? { pinned: true } : {}),
     };
     await posts.upsert(doc);
+    await this.deps.pictures?.record(post.id, o);
   }
 
   /**
@@ -361,6 +364,7 @@ export class RemoteMirror {
   /** Deletes a post (a thread with its replies) and remembers its IRI, so that no older copy brings it back. */
   private async erase(group: string, iri: string, found: ApRemotePostDoc | null): Promise<void> {
     const now = Date.now();
+    await this.deps.pictures?.erase(iri, found?.kind === 'Page');
     await this.deps.store.transaction(async (tx) => {
       const posts = tx.collection(apRemotePostsCollection);
       // Members' likes go with the posts: kept under blinded ids of a board, they would outlive what they were about.

@@ -17,6 +17,7 @@ function boardItem(ctx: PageContext, b: BoardsData['boards'][number]): SafeHtml 
     <li>${t('board.visibility')}: ${t(`board.visibility_${b.visibility}`)}</li>
     <li>${t('board.approve_first')}: ${t(b.approveFirstPosts ? 'admin_console.yes' : 'admin_console.no')}</li>
     <li>${t('board.slow_mode')}: ${b.slowModeSeconds}</li>
+    <li>${t('mediaRest.board_remote_media')}: ${t(b.remoteMedia ? 'admin_console.yes' : 'admin_console.no')}</li>
     <li>${t('board.moderators')}: ${b.moderators.length > 0 ? b.moderators.map((h, i) => html`${i > 0 ? ', ' : ''}<bdi>${h}</bdi>`) : t('admin_console.none')}</li>
     <li>${t('forums.counts', { threads: b.threadCount, posts: b.postCount })}</li>
   </ul></li>`;

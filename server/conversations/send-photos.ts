@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { AppContext } from '../context.js';
 import { preparePhotos } from '../media/media.routes.js';
 import { param } from '../http/route-param.js';
+import { blindScope } from '../core/member-key.js';
 import type { MessageView } from './conversations.service.js';
 
 /**
@@ -13,6 +14,7 @@ export async function sendWithPhotos(ctx: AppContext, req: Request, body: unknow
   const { conversations } = ctx.conversations;
   const id = param(req.params.id);
   if (req.uploads && req.uploads.length > 0) await conversations.seat(req.account, req.memberKey, id);
-  const photos = await preparePhotos(ctx.media, req);
+  // Counted in memory under the member's blinded id in the conversation, as a room's photos are, not the account.
+  const photos = await preparePhotos(ctx.media, req, async () => req.memberKey?.blind(blindScope.conversation(id)) ?? null);
   return conversations.send(req.account, req.memberKey, id, body, photos);
 }

@@ -48,7 +48,14 @@ export interface BoardsDeps {
 
 /** Board administration: the boards of the instance, their settings and their moderators. */
 export class BoardsService {
+  private readonly remoteMediaOff: ((boardId: string) => Promise<unknown>)[] = [];
+
   constructor(private readonly deps: BoardsDeps) {}
+
+  /** Called, and awaited, when a board turns remote media off: what was fetched for it goes (server/photos.ts). */
+  onRemoteMediaOff(listener: (boardId: string) => Promise<unknown>): void {
+    this.remoteMediaOff.push(listener);
+  }
 
   /** The first boards of a fresh instance, so that a newcomer sees a working forum at once. */
   async seedStarterBoards(language: SeedLanguage): Promise<void> {
@@ -162,6 +169,7 @@ export class BoardsService {
       await moderation.record(tx, actor, { boardId: board.id, action: input.archived === true ? 'board_archived' : 'board_changed', targetType: 'board', targetId: board.id, reason: fields });
       return next!;
     });
+    if (board.remoteMedia !== false && updated.remoteMedia === false) for (const listener of this.remoteMediaOff) await listener(board.id);
     // Its visibility, name or state shows on every one of its thread pages.
     this.deps.changes.changed(null);
     return this.deps.views.boardView(actor, updated);

@@ -26,6 +26,8 @@ ${field(s(b.slug), { name: 'position', label: t('board.position'), type: 'number
 ${field(s(b.slug), { name: 'slowModeSeconds', label: t('board.slow_mode'), type: 'number', value: String(b.slowModeSeconds) })}
 ${field(s(b.slug), { name: 'moderators', label: t('board.moderators'), hint: t('board.moderators_hint'), maxlength: 2000, value: b.moderators })}
 ${checkbox('approveFirstPosts', b.approveFirstPosts, t('board.approve_first'))}
+${checkbox('remoteMedia', b.remoteMedia, t('mediaRest.board_remote_media'))}
+<p><small>${t('mediaRest.board_remote_media_hint')}</small></p>
 ${checkbox('archived', b.archived, t('board.archived'))}
 <button type="submit">${icon('check')} ${t('settings.save')}</button></form>
 <p><a href="/mod/boards/${b.slug}/bans">${icon('shield')} ${t('mod.bans_link')}</a></p>

@@ -22,6 +22,8 @@ export interface BoardView {
   readonly archived: boolean;
   readonly approveFirstPosts: boolean;
   readonly slowModeSeconds: number;
+  /** Pictures of posts from other servers are fetched and shown. */
+  readonly remoteMedia: boolean;
   readonly threadCount: number;
   readonly postCount: number;
   readonly canModerate: boolean;
@@ -114,6 +116,7 @@ export class ForumViews {
       archived: b.archived,
       approveFirstPosts: b.approveFirstPosts,
       slowModeSeconds: b.slowModeSeconds,
+      remoteMedia: b.remoteMedia !== false,
       threadCount: b.threadCount,
       postCount: b.postCount,
       canModerate: canModerate(viewer, b),

@@ -85,7 +85,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'patch', path: '/boards/:slug', tag, access: 'member', body: boardPatchInput,
-    summary: 'Change a board: name, description, language, order, archive, visibility, first-post approval, slow mode, its moderators',
+    summary: 'Change a board: name, description, language, order, archive, visibility, first-post approval, slow mode, remote media (pictures of posts from other servers), its moderators',
     handler: async ({ req, account }) => ({ board: await forums.boards.updateBoard(account!, param(req.params.slug), req.body) }),
   });
   api.route({
@@ -101,7 +101,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'post', path: '/boards/:slug/threads', tag, access: 'account', body: threadInput, status: 201,
     summary: 'Start a thread: {title, body (Markdown), anonymous?, contentWarning?}; with photos, multipart/form-data: the JSON in `body`, up to 4 `photos`, `alt` per photo, `sensitive` indexes',
     handler: async ({ req, account }) => {
-      const photos = await preparePhotos(ctx.media, req);
+      const photos = await preparePhotos(ctx.media, req, () => forums.posting.photoQuotaKey(account, req.memberKey ?? null, { slug: param(req.params.slug) }, req.body));
       const created = await forums.posting.createThread(account, req.memberKey ?? null, param(req.params.slug), req.body);
       return { ...created, photos: await attachToPost(ctx, created.post, photos) };
     },
@@ -133,7 +133,7 @@ export function forumsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'post', path: '/threads/:id/posts', tag, access: 'account', body: replyInput, status: 201,
     summary: 'Reply: {body, anonymous?, contentWarning?, quoteOf?}; without anonymous, a reply in a thread you started anonymously is anonymous; photos as for a thread',
     handler: async ({ req, account }) => {
-      const photos = await preparePhotos(ctx.media, req);
+      const photos = await preparePhotos(ctx.media, req, () => forums.posting.photoQuotaKey(account, req.memberKey ?? null, { threadId: param(req.params.id) }, req.body));
       const post = await forums.posting.reply(account, req.memberKey ?? null, param(req.params.id), req.body);
       return { post, photos: await attachToPost(ctx, post, photos) };
     },

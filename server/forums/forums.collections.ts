@@ -24,6 +24,8 @@ export interface BoardDoc {
   slowModeSeconds: number;
   /** Accounts that moderate this board (instance moderators and admins moderate every board). */
   moderatorIds: string[];
+  /** False: pictures of posts from other servers are neither fetched nor shown here (absent: on). */
+  remoteMedia?: boolean;
   threadCount: number;
   postCount: number;
   /** For the public moderation summary. */

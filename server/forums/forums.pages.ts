@@ -46,7 +46,7 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/b/:slug/threads',
     formPost(async (req, res) => {
-      const photos = await preparePhotos(ctx.media, req);
+      const photos = await preparePhotos(ctx.media, req, () => forums.posting.photoQuotaKey(req.account, req.memberKey ?? null, { slug: param(req.params.slug) }, formBody(req)));
       const { thread, post } = await forums.posting.createThread(req.account, req.memberKey ?? null, param(req.params.slug), formBody(req));
       await attachPostPhotos(post, photos);
       res.redirect(303, `/t/${thread.id}`);
@@ -99,7 +99,7 @@ export function forumsPages(ctx: AppContext): express.Router {
   router.post(
     '/t/:id/posts',
     formPost(async (req, res) => {
-      const photos = await preparePhotos(ctx.media, req);
+      const photos = await preparePhotos(ctx.media, req, () => forums.posting.photoQuotaKey(req.account, req.memberKey ?? null, { threadId: param(req.params.id) }, formBody(req)));
       const post = await forums.posting.reply(req.account, req.memberKey ?? null, param(req.params.id), formBody(req));
       await attachPostPhotos(post, photos);
       res.redirect(303, `/t/${post.threadId}#p-${post.id}`);

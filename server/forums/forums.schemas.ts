@@ -44,6 +44,8 @@ export const boardPatchInput = z.strictObject({
   archived: flag.optional(),
   approveFirstPosts: flag.optional(),
   slowModeSeconds: z.number().int().min(0).max(86_400).optional(),
+  /** Off: pictures of posts from other servers are neither fetched nor shown, and the copies made are deleted. */
+  remoteMedia: flag.optional(),
   /** Handles of the board's own moderators, replacing the list. */
   moderators: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
 });

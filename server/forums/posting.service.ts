@@ -96,6 +96,33 @@ export class PostingService {
     return views.postView(author, key, post, board, { ...thread });
   }
 
+  /**
+   * What the photos of a new post count against for the day's quota (media/quotas.ts), decided as createThread and
+   * reply will name its author: for an anonymous post the member's blinded id on the board, so that nothing counted
+   * leads back to the account; null for a named one, counted under the account. Malformed input is left for the
+   * post itself to refuse.
+   */
+  async photoQuotaKey(author: AccountDoc | null, key: MemberKey | null, target: { readonly slug: string } | { readonly threadId: string }, raw: unknown): Promise<string | null> {
+    const { docs } = this.deps;
+    if (!author) throw unauthorized('login_required');
+    const field = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).anonymous : undefined;
+    const blinded = (board: BoardDoc) => {
+      if (!key) throw unauthorized('member_key_locked');
+      return blindOnBoard(key, board.id);
+    };
+    if ('slug' in target) {
+      const board = await docs.boardBySlug(target.slug);
+      ensureSee(author, board);
+      const asked = threadInput.shape.anonymous.safeParse(field);
+      return asked.success && asked.data ? blinded(board) : null;
+    }
+    const { thread, board } = await docs.threadWithBoard(author, target.threadId, key);
+    const asked = replyInput.shape.anonymous.safeParse(field);
+    const chosen = asked.success ? asked.data : undefined;
+    const opening = chosen === undefined && thread.anonymous ? await docs.posts.get(thread.firstPostId) : null;
+    return (chosen ?? startedAnonymously(author, key, thread, opening)) ? blinded(board) : null;
+  }
+
   async editPost(actor: AccountDoc | null, key: MemberKey | null, postId: string, raw: unknown): Promise<PostView> {
     const { store, docs, views, moderation, publish, changes } = this.deps;
     if (!actor) throw unauthorized('login_required');

@@ -188,6 +188,13 @@ export class ReadingService {
     };
   }
 
+  /** The board a post is on, with whether it shows pictures from other servers (server/photos.ts); null for no post. */
+  async boardOfPost(postId: string): Promise<{ readonly id: string; readonly remoteMedia: boolean } | null> {
+    const post = await this.deps.docs.posts.get(postId);
+    const board = post ? await this.deps.docs.boards.get(post.boardId) : null;
+    return board ? { id: board.id, remoteMedia: board.remoteMedia !== false } : null;
+  }
+
   /** A post for federation, whatever its state. */
   async outboundPost(postId: string): Promise<OutboundPost | null> {
     const { docs, views } = this.deps;

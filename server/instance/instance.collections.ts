@@ -39,7 +39,18 @@ export interface InstanceSecretsDoc {
   setupTokenHash?: string;
 }
 
-export const instanceCollection = defineCollection<InstanceSettingsDoc | InstanceSecretsDoc>({
+/**
+ * The instance's own signing key pair (instance/signing-key.ts), made on first use: it signs evidence exports whether
+ * or not the instance federates. PEM, PKCS#8 and SPKI.
+ */
+export interface InstanceSigningKeyDoc {
+  id: 'signing-key';
+  privateKeyPem: string;
+  publicKeyPem: string;
+  createdAt: number;
+}
+
+export const instanceCollection = defineCollection<InstanceSettingsDoc | InstanceSecretsDoc | InstanceSigningKeyDoc>({
   name: 'instance',
   fields: {},
   indexes: [],

@@ -5,6 +5,7 @@ import { foreignWrites } from '../core/foreign-writes.js';
 import {
   instanceCollection,
   type InstanceSecretsDoc,
+  type InstanceSigningKeyDoc,
   type InstanceSettingsDoc,
   type RegistrationMode,
 } from './instance.collections.js';
@@ -72,7 +73,7 @@ function withDefaults(settings: InstanceSettingsDoc): InstanceSettingsDoc {
 }
 
 export class InstanceService {
-  private readonly col: Collection<InstanceSettingsDoc | InstanceSecretsDoc>;
+  private readonly col: Collection<InstanceSettingsDoc | InstanceSecretsDoc | InstanceSigningKeyDoc>;
   private current: InstanceSettingsDoc = { id: 'settings', ...defaults, updatedAt: 0 };
   private secrets: InstanceSecretsDoc = { id: 'secrets', hmacKey: '' };
   private foreignSeen = 0;

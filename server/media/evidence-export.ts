@@ -9,11 +9,11 @@ import zlib from 'node:zlib';
  * received it, and the plain statement that these are re-encoded copies without metadata) and `manifest.sig`: the
  * base64 signature of manifest.json's exact bytes.
  *
- * The signing key is the instance actor's: the 2048-bit RSA key of `https://<host>/ap/instance`, published in that
- * actor document under `publicKey.publicKeyPem` (key id `https://<host>/ap/instance#main-key`), the same key that
- * signs every federation request of the instance, so partner instances hold copies of it too. The signature is
- * RSASSA-PKCS1-v1_5 with SHA-256, which `openssl dgst -sha256 -verify` checks; docs/evidence.md shows the commands.
- * `instanceEvidenceSigner` makes the signer from that key; the manifest names the key id it was signed with.
+ * The signing key is the instance's own (server/instance/signing-key.ts): a 2048-bit RSA key kept with the
+ * instance's secrets, which exists whether or not the instance federates, its public key published at
+ * `https://<host>/evidence-key.pem` (the key id the manifest names) and on the page `/evidence-key` with its
+ * fingerprint. The signature is RSASSA-PKCS1-v1_5 with SHA-256, which `openssl dgst -sha256 -verify` checks;
+ * docs/evidence.md shows the commands. `instanceEvidenceSigner` makes the signer from that key.
  */
 
 export interface EvidenceFile {
@@ -88,7 +88,7 @@ export async function buildEvidenceZip(incidentId: string, files: readonly Evide
   );
 }
 
-/** Signs with the instance actor's private key (see the module comment): `keyId` is `<instance actor>#main-key`. */
+/** Signs with the instance's signing key (see the module comment): `keyId` is the address of its public key. */
 export function instanceEvidenceSigner(key: { readonly keyId: string; readonly privateKeyPem: string }): EvidenceSigner {
   return { keyId: key.keyId, sign: (data) => crypto.sign('sha256', data, key.privateKeyPem).toString('base64') };
 }

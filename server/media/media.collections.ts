@@ -1,7 +1,10 @@
 import { defineBlobs, defineCollection } from '../store/port.js';
 
-/** What a photo belongs to; each kind registers who may see it (see MediaService.registerContext). */
-export const CONTEXT_KINDS = ['post', 'warning', 'room_message', 'checkin', 'incident', 'conversation_message', 'conversation_report'] as const;
+/**
+ * What a photo belongs to; each kind registers who may see it (see MediaService.registerContext). `remote_post`: a
+ * post of a followed board of another server, mirrored here (federation/remote-boards), by its IRI.
+ */
+export const CONTEXT_KINDS = ['post', 'warning', 'room_message', 'checkin', 'incident', 'conversation_message', 'conversation_report', 'remote_post'] as const;
 export type ContextKind = (typeof CONTEXT_KINDS)[number];
 
 /**
@@ -28,7 +31,10 @@ export interface PhotoDoc {
   receivedAt: number;
   /** Stored bytes of every variant, for the storage figures. */
   bytes: number;
-  /** A picture of a post from another server, not fetched yet: fetched (and this removed) when first asked for. */
+  /**
+   * A picture of a post from another server: where it is fetched from, when first asked for (`bytes` is 0 until
+   * then, and again once a board that turned remote media off had the copy deleted).
+   */
   remoteUrl?: string;
   /** A remote picture that could not be fetched or did not pass the checks: shown as a placeholder, never linked. */
   unavailable?: boolean;

@@ -111,7 +111,7 @@ const kindParam = z.enum(CONTEXT_KINDS);
 export function mediaApi(api: ApiRouter, media: MediaService): void {
   api.route({
     method: 'get', path: '/media/:kind/:contextId', tag, access: 'public',
-    summary: 'The photos of a post, warning, room message, check-in, incident report, private message or report on one you may see (kind: post, warning, room_message, checkin, incident, conversation_message, conversation_report)',
+    summary: 'The photos of a post, warning, room message, check-in, incident report, private message, report on one, or mirrored post of another server (by its IRI) you may see (kind: post, warning, room_message, checkin, incident, conversation_message, conversation_report, remote_post)',
     handler: async ({ req, account }) => {
       const kind = kindParam.safeParse(req.params.kind);
       if (!kind.success) throw mediaError(404, 'photo_not_found');
@@ -120,10 +120,16 @@ export function mediaApi(api: ApiRouter, media: MediaService): void {
   });
 }
 
-/** The photos of a request (none for a JSON or urlencoded one), checked and re-encoded before anything is written. */
-export function preparePhotos(media: MediaService, req: Request): Promise<PreparedPhotos> {
-  if (!req.uploads || req.uploads.length === 0 || !req.account) return Promise.resolve(NO_PHOTOS);
-  return media.prepare(req.uploads, req.photoFields ?? {}, req.account.id, req.t('photos_ui.alt_default'));
+/**
+ * The photos of a request (none for a JSON or urlencoded one), checked and re-encoded before anything is written.
+ * `blindedId` gives, for an upload that must not count against the account (an anonymous post or warning, a room
+ * message), the member's blinded id in its context, which the day's quota then counts under; null or left out: a
+ * named upload, counted under the account. Asked only when there are photos.
+ */
+export async function preparePhotos(media: MediaService, req: Request, blindedId?: () => Promise<string | null>): Promise<PreparedPhotos> {
+  if (!req.uploads || req.uploads.length === 0 || !req.account) return NO_PHOTOS;
+  const blinded = (await blindedId?.()) ?? null;
+  return media.prepare(req.uploads, req.photoFields ?? {}, blinded ?? req.account.id, req.t('photos_ui.alt_default'), blinded !== null);
 }
 
 export const viewerOf = (req: Request): Viewer => ({ account: req.account, memberKey: req.memberKey ?? null });

@@ -57,6 +57,8 @@ export interface Viewer {
 export interface ContextAccess {
   visibility(contextId: string, viewer: Viewer): Promise<'public' | 'private' | null>;
   exists(contextId: string): Promise<boolean>;
+  /** Whether pictures from other servers are fetched and shown in this context (a board may turn them off); yes when left out. */
+  remoteMedia?(contextId: string): Promise<boolean>;
 }
 
 /** Photos checked and re-encoded, waiting for their context to be written. Nothing of them is stored yet. */
@@ -125,6 +127,7 @@ export class MediaService {
   private usageKnown: { bytes: number; at: number } | null = null;
   /** Remote pictures being fetched, by photo id. */
   private readonly fetching = new Map<string, Promise<PhotoDoc | null>>();
+  private hostAllowed: (url: string) => Promise<boolean> = () => Promise.resolve(true);
 
   constructor(private readonly deps: MediaDeps) {
     this.queue = deps.queue ?? new ImageQueue();
@@ -143,12 +146,18 @@ export class MediaService {
     this.contexts.set(kind, access);
   }
 
+  /** The instance's rules on other servers (federation/policy.ts): a picture on a server they refuse is never fetched. */
+  checkRemoteHosts(allowed: (url: string) => Promise<boolean>): void {
+    this.hostAllowed = allowed;
+  }
+
   /**
    * Checks and re-encodes the photos of one form or API call, before its post, message or report is written:
    * a photo that is refused refuses the whole call and nothing is kept. `quotaKey` names the member to the day's
-   * budget (never stored); `defaultAlt` is the member's language's text for a photo left without one.
+   * budget (never stored): the account id, or with `blinded` their blinded id in the upload's context (quotas.ts);
+   * `defaultAlt` is the member's language's text for a photo left without one.
    */
-  async prepare(files: readonly UploadedFile[], fields: unknown, quotaKey: string, defaultAlt: string): Promise<PreparedPhotos> {
+  async prepare(files: readonly UploadedFile[], fields: unknown, quotaKey: string, defaultAlt: string, blinded = false): Promise<PreparedPhotos> {
     const photos = files.filter((file) => file.field === 'photos');
     if (photos.length === 0) return NO_PHOTOS;
     if (photos.length > MAX_PHOTOS) throw mediaError(413, 'photo_too_many', { max: MAX_PHOTOS });
@@ -156,7 +165,7 @@ export class MediaService {
     if (this.deps.maxStorageBytes < (await this.storedBytes()) + photos.reduce((sum, file) => sum + file.bytes.length, 0)) {
       throw mediaError(503, 'photo_storage_full', {}, 3600);
     }
-    await this.deps.quotas.take(quotaKey, photos.length);
+    await this.deps.quotas.take(quotaKey, photos.length, blinded);
     const processed = await Promise.all(photos.map((file) => this.queue.run(() => processPhoto(file.bytes))));
     return {
       receivedAt: this.now(),
@@ -213,11 +222,15 @@ export class MediaService {
 
   /**
    * Records the pictures of a post from another server, to be fetched when first shown (see read()). Nothing is
-   * fetched now: a post nobody reads costs nothing, and the other server learns nothing of when it arrived.
+   * fetched now: a post nobody reads costs nothing, and the other server learns nothing of when it arrived. For a
+   * post recorded before (an edit), the same pictures stay as they are, copies included; other ones replace them.
    */
   async registerRemote(kind: ContextKind, contextId: string, pictures: readonly RemotePicture[], sensitive: boolean): Promise<void> {
-    const first = await this.photos.count({ contextKind: kind, contextId });
-    for (const [i, picture] of pictures.slice(0, MAX_PHOTOS).entries()) {
+    const taken = pictures.slice(0, MAX_PHOTOS);
+    const { items } = await this.photos.find({ where: { contextKind: kind, contextId }, orderBy: { field: 'position' }, limit: MAX_PER_CONTEXT });
+    if (items.length === taken.length && items.every((doc, i) => doc.remoteUrl === taken[i]!.url)) return;
+    if (items.length > 0) await this.deleteContext(kind, contextId);
+    for (const [i, picture] of taken.entries()) {
       const width = picture.width && picture.width > 0 ? Math.min(picture.width, LARGE_MAX_SIDE) : THUMB_MAX_SIDE;
       const height = picture.height && picture.height > 0 ? Math.round((picture.height * width) / (picture.width ?? width)) : THUMB_MAX_SIDE;
       const scale = Math.min(1, THUMB_MAX_SIDE / Math.max(width, height));
@@ -225,7 +238,7 @@ export class MediaService {
         id: newId(),
         contextKind: kind,
         contextId,
-        position: first + i,
+        position: i,
         mediaType: 'image/jpeg',
         width,
         height,
@@ -257,18 +270,19 @@ export class MediaService {
     const { fetchRemote } = this.deps;
     let processed: ProcessedPhoto;
     try {
-      if (!fetchRemote || !doc.remoteUrl) throw mediaError(404, 'photo_not_found');
+      if (!fetchRemote || !doc.remoteUrl || !(await this.hostAllowed(doc.remoteUrl))) throw mediaError(404, 'photo_not_found');
       const bytes = await fetchRemote(doc.remoteUrl);
       processed = await this.queue.run(() => processPhoto(bytes));
     } catch {
-      // Unreachable, too large, not a picture: a placeholder from now on, never fetched again.
-      await this.photos.patch(doc.id, { unavailable: true, remoteUrl: undefined });
+      // Unreachable, too large, not a picture, a refused host: a placeholder from now on, never fetched again.
+      await this.photos.patch(doc.id, { unavailable: true });
       return null;
     }
+    // Turned off while it was being fetched: nothing is kept.
+    if (!(await this.remoteAllowed(doc))) return null;
     await this.blobs.put({ contextKind: doc.contextKind, contextId: doc.contextId, blobId: doc.id, variant: 'large' }, processed.large);
     await this.blobs.put({ contextKind: doc.contextKind, contextId: doc.contextId, blobId: doc.id, variant: 'thumb' }, processed.thumb);
     return this.photos.patch(doc.id, {
-      remoteUrl: undefined,
       mediaType: processed.mediaType,
       width: processed.width,
       height: processed.height,
@@ -281,14 +295,43 @@ export class MediaService {
     });
   }
 
-  /** The photos of each context, in their order; contexts without photos are absent. Callers have checked access. */
+  /**
+   * The photos of each context, in their order; contexts without photos are absent. Callers have checked access.
+   * Pictures from other servers where the context turned them off are placeholders.
+   */
   async photosOf(kind: ContextKind, contextIds: readonly string[]): Promise<Map<string, PhotoView[]>> {
     const found = new Map<string, PhotoView[]>();
     for (const contextId of new Set(contextIds)) {
       const { items } = await this.photos.find({ where: { contextKind: kind, contextId }, orderBy: { field: 'position' }, limit: MAX_PER_CONTEXT });
-      if (items.length > 0) found.set(contextId, items.map(photoView));
+      const withheld = items.some(isRemote) && !(await this.remoteAllowed(items[0]!));
+      if (items.length > 0) found.set(contextId, items.map((doc) => (withheld && isRemote(doc) ? { ...photoView(doc), unavailable: true } : photoView(doc))));
     }
     return found;
+  }
+
+  /**
+   * Deletes, through the store, the fetched copies of the pictures from other servers in the contexts of `kind` that
+   * `turnedOff` names (a board that turned remote media off): their records stay, as placeholders, and are fetched
+   * again if the context turns them back on. Returns how many copies went.
+   */
+  async dropRemoteCopies(kind: ContextKind, turnedOff: (contextId: string) => Promise<boolean>): Promise<number> {
+    const decided = new Map<string, boolean>();
+    let dropped = 0;
+    let after: string | null = null;
+    do {
+      const page = await this.photos.find({ limit: 200, after });
+      for (const doc of page.items) {
+        if (doc.contextKind !== kind || !isRemote(doc) || doc.bytes === 0) continue;
+        if (!decided.has(doc.contextId)) decided.set(doc.contextId, await turnedOff(doc.contextId));
+        if (!decided.get(doc.contextId)) continue;
+        await this.blobs.deleteBlob(doc.id);
+        await this.photos.patch(doc.id, { bytes: 0, sha256: '', preview: null });
+        dropped += 1;
+      }
+      after = page.next;
+    } while (after !== null);
+    if (dropped > 0) this.usageKnown = null;
+    return dropped;
   }
 
   /** The photos of one context for a viewer allowed to see it (404 otherwise). */
@@ -303,7 +346,8 @@ export class MediaService {
     if (doc === null || doc.unavailable) throw mediaError(404, 'photo_not_found');
     const visibility = await this.access(doc.contextKind).visibility(doc.contextId, viewer);
     if (visibility === null) throw mediaError(404, 'photo_not_found');
-    if (doc.remoteUrl !== undefined) doc = await this.fetchOnce(doc);
+    if (isRemote(doc) && !(await this.remoteAllowed(doc))) throw mediaError(404, 'photo_not_found');
+    if (isRemote(doc) && doc.bytes === 0) doc = await this.fetchOnce(doc);
     if (doc === null) throw mediaError(404, 'photo_not_found');
     const bytes = await this.blobs.get(id, variant);
     if (bytes === null) throw mediaError(404, 'photo_not_found');
@@ -387,12 +431,19 @@ export class MediaService {
     return this.usageKnown!.bytes;
   }
 
+  private async remoteAllowed(doc: PhotoDoc): Promise<boolean> {
+    return (await this.contexts.get(doc.contextKind)?.remoteMedia?.(doc.contextId)) ?? true;
+  }
+
   private access(kind: ContextKind): ContextAccess {
     const access = this.contexts.get(kind);
     if (access === undefined) throw mediaError(404, 'photo_not_found');
     return access;
   }
 }
+
+/** A picture of a post from another server: its copy here is made (bytes > 0) when first shown. */
+const isRemote = (doc: PhotoDoc): boolean => doc.remoteUrl !== undefined;
 
 function pick(fields: unknown): { alt?: unknown; sensitive?: unknown } {
   if (typeof fields !== 'object' || fields === null) return {};

@@ -40,7 +40,7 @@ export function reviewsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'post', path: '/review-boards/:slug/reviews', tag, access: 'member', body: reviewInput, status: 201,
     summary: 'Post a warning or a vouch; identifiers are stored only as keyed slow hashes; without anonymous, a warning is anonymous and a vouch named; with photos, multipart/form-data: the JSON in `body`, up to 4 `photos`, `alt`, `sensitive`',
     handler: async ({ req, account }) => {
-      const photos = await preparePhotos(ctx.media, req);
+      const photos = await preparePhotos(ctx.media, req, () => reviews.photoQuotaKey(account, req.memberKey ?? null, param(req.params.slug), req.body));
       const review = await reviews.create(account, req.memberKey ?? null, param(req.params.slug), req.body);
       return { review, photos: await ctx.media.attach('warning', review.id, photos) };
     },

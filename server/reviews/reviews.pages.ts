@@ -73,8 +73,9 @@ export function reviewsPages(ctx: AppContext): express.Router {
   router.post(
     '/reviews/:slug/new',
     formPost(async (req, res) => {
-      const photos = await preparePhotos(ctx.media, req);
-      const review = await reviews.create(req.account, req.memberKey, param(req.params.slug), reviewFromForm(formBody(req, ['rating', 'incidentDay'])));
+      const input = reviewFromForm(formBody(req, ['rating', 'incidentDay']));
+      const photos = await preparePhotos(ctx.media, req, () => reviews.photoQuotaKey(req.account, req.memberKey, param(req.params.slug), input));
+      const review = await reviews.create(req.account, req.memberKey, param(req.params.slug), input);
       await ctx.media.attach('warning', review.id, photos);
       res.redirect(303, `/r/${review.id}`);
     }, renderNew),

@@ -142,6 +142,19 @@ export class ReviewsService {
     return this.deps.boardKeys.keyFor(await this.deps.records.board(slug));
   }
 
+  /**
+   * What a new review's photos count against for the day's quota (media/quotas.ts), decided as create() names its
+   * author: the member's blinded id on the board when anonymous, null when named (counted under the account).
+   */
+  async photoQuotaKey(author: AccountDoc | null, key: MemberKey | null, slug: string, raw: unknown): Promise<string | null> {
+    ensureMember(author);
+    const board = await this.deps.records.board(slug);
+    const fields = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+    const asked = reviewInput.shape.anonymous.safeParse(fields.anonymous);
+    const anonymous = (asked.success ? asked.data : undefined) ?? fields.kind === 'warning';
+    return anonymous ? blindOnReviewBoard(requireMemberKey(key), board.id) : null;
+  }
+
   async create(author: AccountDoc | null, key: MemberKey | null, slug: string, raw: unknown = {}): Promise<ReviewView> {
     ensureMember(author);
     const board = await this.deps.records.board(slug);

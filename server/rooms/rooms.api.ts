@@ -19,7 +19,7 @@ import {
 } from './rooms.schemas.js';
 import { param } from '../http/route-param.js';
 import { preparePhotos } from '../media/media.routes.js';
-import { deleteMessage } from './message-photos.js';
+import { deleteMessage, roomQuotaKey } from './message-photos.js';
 
 /**
  * Rooms are never public: every route needs an approved member, and the
@@ -76,7 +76,7 @@ export function roomsApi(api: ApiRouter, ctx: AppContext): void {
     method: 'post', path: '/rooms/:id/messages', tag, access, body: messageInput, status: 201,
     summary: 'Send a message: {body (Markdown, at most 4,000 characters), replyTo?, clientId?}; with photos, multipart/form-data: the JSON in `body`, up to 4 `photos`, `alt` per photo, `sensitive` indexes',
     handler: async ({ req, account }) => {
-      const photos = await preparePhotos(ctx.media, req);
+      const photos = await preparePhotos(ctx.media, req, roomQuotaKey(req, param(req.params.id)));
       const { message } = await messages.send(account, req.memberKey, param(req.params.id), req.body);
       return { message, photos: await ctx.media.attach('room_message', message.id, photos) };
     },

@@ -9,7 +9,7 @@ import type { RoomPreview, RoomView } from './view-models.js';
 import { editMessagePage, joinPage, managePage, newRoomPage, reportMessagePage, roomPage, roomsPage, type ManageData, type ManageSection } from './rooms.views.js';
 import { param } from '../http/route-param.js';
 import { preparePhotos } from '../media/media.routes.js';
-import { deleteMessage } from './message-photos.js';
+import { deleteMessage, roomQuotaKey } from './message-photos.js';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
@@ -92,7 +92,7 @@ export function roomsPages(ctx: AppContext): express.Router {
   router.post(
     '/rooms/:id/messages',
     formPost(async (req, res) => {
-      const photos = await preparePhotos(ctx.media, req);
+      const photos = await preparePhotos(ctx.media, req, roomQuotaKey(req, param(req.params.id)));
       const { message } = await messages.send(req.account, req.memberKey, param(req.params.id), formBody(req));
       await ctx.media.attach('room_message', message.id, photos);
       res.redirect(303, `/rooms/${message.roomId}#m-${message.id}`);

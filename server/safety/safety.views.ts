@@ -182,7 +182,7 @@ export function incidentPage(ctx: PageContext, incident: IncidentView, responder
 ${incident.help ? html`<p><strong>${t('safety.help_wanted')}:</strong> ${incident.help}</p>` : ''}
 ${incident.contact ? html`<p><strong>${t('safety.contact')}:</strong> <bdi>${ltrNumbers(incident.contact)}</bdi></p>` : ''}
 ${photoGallery(ctx, photos)}
-${photos.length > 0 ? html`<p><a href="/safety/incidents/${incident.id}/evidence.zip" download>${icon('check')} ${t('media.evidence_export')}</a></p>${keepOriginalsNotice(ctx)}` : ''}
+${photos.length > 0 ? html`<p><a href="/safety/incidents/${incident.id}/evidence.zip" download>${icon('check')} ${t('media.evidence_export')}</a> · <a href="/evidence-key">${t('mediaRest.key_link')}</a></p>${keepOriginalsNotice(ctx)}` : ''}
 ${incident.mine ? html`<p><a href="/safety/incidents/${incident.id}/print">${t('safety.print')}</a></p>` : ''}
 <h2>${t('safety.thread')}</h2>
 <ol class="posts">${incident.messages.map((m) => html`<li class="post${m.internal ? ' muted' : ''}"><header>${m.fromResponder ? t('safety.responder') : t('safety.member')}${m.internal ? html` · <strong>${t('safety.internal')}</strong>` : ''} · ${formatTime(ctx, m.createdAt)}</header><div class="body" dir="auto">${raw(m.html)}</div></li>`)}</ol>

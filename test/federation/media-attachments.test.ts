@@ -288,6 +288,8 @@ describe('media attachments', () => {
       assert.deepEqual(imagesFromActivityPub({ type: 'Page', image: 'http://plain.example/b.jpg' }), []);
       assert.deepEqual(imagesFromActivityPub({ type: 'Page', image: { type: 'Image', url: 'data:image/png;base64,iVBORw0KGgo=' } }), []);
       assert.deepEqual(imagesFromActivityPub(attach(...refused, 'https://files.example/ok.jpg')).map((i) => i.url), ['https://files.example/ok.jpg']);
+      // Where the instance may reach private addresses (its peers in tests), plain http too, and nothing else more.
+      assert.deepEqual(imagesFromActivityPub(attach(...refused), 4, { allowHttp: true }).map((i) => i.url), ['http://plain.example/a.jpg']);
     });
 
     it('takes at most four, or fewer when asked, each URL once', () => {
