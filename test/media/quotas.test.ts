@@ -1,7 +1,7 @@
 /**
  * The day's photo quota under blinded ids: a named upload counts under the account as before; an anonymous post's
- * photos count under the member's blinded id on the board, a room message's under their blinded id in the room,
- * in memory only. Neither key can be recomputed from the account id (with the instance's secrets), and no count of
+ * photos count under the member's blinded id on the board, a room message's under their blinded id in the room, a
+ * private message's under theirs in the conversation, in memory only. Neither key can be recomputed from the account id (with the instance's secrets), and no count of
  * them is in the data: not in a copy of the SQLite files, not in PostgreSQL's rate-limit table.
  */
 import assert from 'node:assert/strict';
@@ -15,6 +15,7 @@ import { onPostgres } from '../helpers/test-database.js';
 import { localCounters, type LimitCounters } from '../../server/core/rate-limit.js';
 import { admin, member, moderator, type Person } from '../helpers/people.js';
 import { invite, newRoom } from '../rooms/helpers.js';
+import { acceptOnly, openToEveryone, start } from '../conversations/helpers.js';
 import { seize } from '../privacy/seizure.js';
 import { postsCollection } from '../../server/forums/forums.collections.js';
 import { apiWithPhotos } from './helpers.js';
@@ -108,6 +109,23 @@ describe('photo quotas under blinded ids', function () {
     assert.equal(counted.at(-1), counted[0]);
   });
 
+  it('counts a private message’s photos under the blinded id in the conversation', async () => {
+    const bea = await member(inst, 'bea');
+    await openToEveryone(bea);
+    const id = await start(alice, [bea], 'hello');
+    await acceptOnly(bea);
+    counted.length = 0;
+    const before = new Set(everything);
+    const sent = await apiWithPhotos(alice.client, `/conversations/${id}/messages`, { body: 'The plate' }, [photo, photo]);
+    assert.equal(sent.status, 201, sent.text);
+    assert.equal(counted.length, 1);
+    assert.match(counted[0]!, /^[A-Za-z0-9_-]{43}$/, 'a blinded id (an HMAC under the member’s key)');
+    assert.ok(!before.has(counted[0]!), 'neither the account nor the blinded id of a board or a room');
+    const over = await apiWithPhotos(alice.client, `/conversations/${id}/messages`, { body: 'One more' }, [photo]);
+    assert.equal(over.status, 429, over.text);
+    assert.equal(counted.at(-1), counted[0]);
+  });
+
   it('counts a warning’s photos, anonymous unless signed, under the blinded id on the review board', async () => {
     const warning = (phone: string, extra: Record<string, unknown> = {}) => ({
       kind: 'warning',
@@ -135,7 +153,7 @@ describe('photo quotas under blinded ids', function () {
 
   it('keeps no count of the blinded ids in the data', async () => {
     const blinded = [...everything].filter((key) => key !== alice.id);
-    assert.equal(blinded.length, 4, 'two boards, a room and a review board');
+    assert.equal(blinded.length, 5, 'two boards, a room, a conversation and a review board');
     const names = blinded.map((key) => localCounters.keyOf(`photos ${key}`));
     if (inst.parasol.ctx.store.kind === 'sqlite') {
       for (const [file, bytes] of seize(inst.dataDir).files) {
