@@ -244,7 +244,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
         deletions,
         mirror,
         moves,
-        restores: new RemoteRestores({ store, forums: ctx.forums.remote, logger }),
+        restores: new RemoteRestores({ store, forums: ctx.forums.remote, logger, fetchObject: (iri) => apex.requestObject(iri) }),
         follow: { apex, apexStore, actors: actorService, iris, logger },
         iris,
       }),

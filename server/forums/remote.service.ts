@@ -8,7 +8,7 @@ import type { Store, TxScope } from '../store/port.js';
 import type { ForumChanges } from './changes.js';
 import type { Publish } from '../core/live.js';
 import type { ForumDocs } from './forum-docs.js';
-import { postsCollection, threadsCollection, type PostDoc, type ThreadDoc } from './forums.collections.js';
+import { boardsCollection, postsCollection, threadsCollection, type PostDoc, type ThreadDoc } from './forums.collections.js';
 import { remoteEditInput, remotePostInput, type remoteAuthorInput } from './forums.schemas.js';
 import { bump, eraseAsDeleted, insertThread, newPost, newThread, setReaction } from './post-writes.js';
 import { quoteExcerpt } from './quote-excerpt.js';
@@ -161,6 +161,36 @@ export class RemoteIntakeService {
     });
     publish('thread', post.threadId, 'post-edited', { postId: post.id });
     changes.changed(post.threadId, post.id);
+  }
+
+  /**
+   * Its author on another server restored a post they had deleted (Lemmy's Undo of its Delete): the words their
+   * server serves again take the place of the erased ones, and a thread that went with its opening post shows
+   * again. Answers false when the post was not deleted by its author (shown, or removed by a moderator).
+   */
+  async restoreRemotePost(postId: string, actorIri: string, raw: unknown): Promise<boolean> {
+    const { store, docs, moderation, publish, changes } = this.deps;
+    const input = parseInput(remoteEditInput, raw);
+    const post = await docs.posts.get(postId);
+    if (!post || !post.remote || post.remote.actor !== actorIri) throw forbidden('not_author');
+    if (post.state !== 'deleted') return false;
+    const { html, text } = remoteHtml(input.html);
+    if (moderation.checkText(input.title ?? '', text, input.contentWarning ?? '') === 'block') throw unprocessable('filtered');
+    await store.transaction(async (tx) => {
+      const thread = await tx.collection(threadsCollection).get(post.threadId);
+      const opening = thread?.firstPostId === post.id;
+      const title = opening ? (input.title ?? thread.title) : undefined;
+      await tx.collection(postsCollection).patch(post.id, { html, body: text, excerpt: quoteExcerpt(text), contentWarning: input.contentWarning || null, state: 'visible', ...(title ? { title } : {}) });
+      await tx.collection(boardsCollection).increment(post.boardId, { postCount: 1 });
+      // Erasing the opening post took a thread with no other post shown, and its title: not a moderator's removal.
+      if (opening && thread.state === 'removed' && thread.title === '') {
+        await tx.collection(threadsCollection).patch(thread.id, { state: 'visible', title: title ?? '' });
+        await tx.collection(boardsCollection).increment(post.boardId, { threadCount: 1 });
+      }
+    });
+    publish('thread', post.threadId, 'post-edited', { postId: post.id });
+    changes.changed(post.threadId, post.id);
+    return true;
   }
 
   /**

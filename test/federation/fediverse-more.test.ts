@@ -252,7 +252,7 @@ describe('federating likes, account deletions, restores and remote moderation wi
       await eventually(async () => assert.ok(p.output().includes('nothing_to_restore'), 'the empty restore is logged with its reason'));
     });
 
-    it('Lemmy: an Undo of an account’s Delete is accepted from the account itself and logged: the deletion erased what it took, nothing comes back', async () => {
+    it('Lemmy: an author’s restore of their post here reads it again from its origin; an Undo of an account’s Delete is accepted from the account itself and logged, nothing comes back', async () => {
       const sam = lemmy.actor('sam');
       const group = `${p.url}/ap/b/general`;
       assert.equal((await send(signedPost(`${p.url}/ap/inbox`, sam, followActivity(sam, group)))).status, 200);
@@ -261,12 +261,24 @@ describe('federating likes, account deletions, restores and remote moderation wi
       const titles = async () => ((await p.member.client.api('GET', '/boards/general/threads')).json.threads as any[]).map((t) => t.title);
       assert.ok((await titles()).includes('By sam'), 'the thread is on the board');
 
-      // A post deleted by its author, then restored: erased here, so nothing comes back.
+      // A post deleted by its author, then restored: erased here, it is read again from its origin and shows again.
       const deletion = { id: `${post.id}/delete`, type: 'Delete', actor: sam.id, object: post.id, to: [PUBLIC], audience: group };
       assert.equal((await send(signedPost(`${p.url}/ap/inbox`, sam, { '@context': AS, ...deletion }))).status, 202);
+      assert.ok(!(await titles()).includes('By sam'), 'the deleted post is gone');
       const undoPost = { '@context': AS, id: `${post.id}/undo`, type: 'Undo', actor: sam.id, object: deletion, to: [PUBLIC], audience: group };
-      assert.equal((await send(signedPost(`${p.url}/ap/inbox`, sam, undoPost))).status, 202);
-      assert.ok(!(await titles()).includes('By sam'), 'the erased post stays gone');
+      const unreadable = await send(signedPost(`${p.url}/ap/inbox`, sam, undoPost));
+      assert.equal(unreadable.status, 422, 'a restore of a post its origin does not serve is refused, so that the sender retries');
+      lemmy.documents.set('/post/90', { '@context': AS, ...post, content: '<p>hello again</p>' });
+      const byOther = await send(signedPost(`${p.url}/ap/inbox`, kim, { ...undoPost, id: `${post.id}/undo-kim`, actor: kim.id }));
+      assert.equal(byOther.status, 403, 'only whoever deleted restores');
+      // The sender's retry, as a new delivery of the same restore.
+      assert.equal((await send(signedPost(`${p.url}/ap/inbox`, sam, { ...undoPost, id: `${post.id}/undo-retry` }))).status, 202);
+      assert.ok((await titles()).includes('By sam'), 'the restored thread is on the board again');
+      const shown = ((await p.member.client.api('GET', '/boards/general/threads')).json.threads as any[]).find((t) => t.title === 'By sam');
+      const restored = await p.member.client.api('GET', `/threads/${shown.id}`);
+      assert.match(restored.json.posts[0].html, /hello again/, 'with the words its origin serves now');
+      assert.equal((await send(signedPost(`${p.url}/ap/inbox`, sam, { ...undoPost, id: `${post.id}/undo-again` }))).status, 202, 'a restore of a post shown changes nothing');
+      assert.equal((await send(signedPost(`${p.url}/ap/inbox`, sam, { '@context': AS, ...deletion, id: `${post.id}/delete-again` }))).status, 202);
 
       const accountDelete = { id: `${sam.id}#delete`, type: 'Delete', actor: sam.id, object: sam.id, to: [PUBLIC], removeData: true };
       assert.equal((await send(signedPost(`${p.url}/ap/inbox`, sam, { '@context': AS, ...accountDelete }))).status, 202);
@@ -279,7 +291,8 @@ describe('federating likes, account deletions, restores and remote moderation wi
       await eventually(async () => {
         const lines = p.output().split('\n').filter((l) => l.includes('remote restore accepted'));
         assert.ok(lines.some((l) => l.includes('account_erased')), 'the account’s restore is logged with its reason');
-        assert.ok(lines.some((l) => l.includes('post_erased')), 'the post’s restore is logged with its reason');
+        assert.ok(p.output().includes('remote post restored'), 'the post’s restore is logged');
+        assert.ok(lines.some((l) => l.includes('nothing_to_restore')), 'a restore of a post shown is logged with its reason');
         assert.ok(!lines.some((l) => l.includes('By sam') || l.includes('"ip"')), 'no body, no address');
       });
       const followers = await p.admin.client.api('GET', '/federation/boards/general/followers');
