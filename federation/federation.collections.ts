@@ -231,6 +231,24 @@ export const apSettingsCollection = defineCollection<ApSettingDoc>({
   indexes: [],
 });
 
+/**
+ * A signed inbox request accepted by some process of the instance, until its Date can no longer be valid
+ * (inbound/replay-cache.ts). The id is a keyed hash of the request's signature; nothing else of it is stored.
+ */
+export interface ApSeenSignatureDoc {
+  id: string;
+  expiresAt: number;
+}
+
+export const apSeenSignaturesCollection = defineCollection<ApSeenSignatureDoc>({
+  name: 'ap_seen_signatures',
+  fields: { expiresAt: 'number' },
+  indexes: [],
+  ttlField: 'expiresAt',
+  // Written for every inbound activity: other processes' kept answers must not drop each time.
+  shownInAnswers: false,
+});
+
 export const federationCollections = [
   apMembersCollection,
   apFollowsCollection,
@@ -243,4 +261,5 @@ export const federationCollections = [
   apLikesCollection,
   apPartnersCollection,
   apSentReviewsCollection,
+  apSeenSignaturesCollection,
 ];
