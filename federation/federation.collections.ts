@@ -288,6 +288,24 @@ export const apSettingsCollection = defineCollection<ApSettingDoc>({
   indexes: [],
 });
 
+/**
+ * A signed inbox request accepted by some process of the instance, until its Date can no longer be valid
+ * (inbound/replay-cache.ts). The id is a keyed hash of the request's signature; nothing else of it is stored.
+ */
+export interface ApSeenSignatureDoc {
+  id: string;
+  expiresAt: number;
+}
+
+export const apSeenSignaturesCollection = defineCollection<ApSeenSignatureDoc>({
+  name: 'ap_seen_signatures',
+  fields: { expiresAt: 'number' },
+  indexes: [],
+  ttlField: 'expiresAt',
+  // Written for every inbound activity: other processes' kept answers must not drop each time.
+  shownInAnswers: false,
+});
+
 export const federationCollections = [
   apMembersCollection,
   apFollowsCollection,
@@ -303,4 +321,5 @@ export const federationCollections = [
   apRemoteReactionsCollection,
   apSentLikesCollection,
   apDepartedKeysCollection,
+  apSeenSignaturesCollection,
 ];

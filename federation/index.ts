@@ -234,7 +234,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
       logger,
       allows: (iri) => rules.allowsIri(iri),
       keys: new KeyResolver(apex, iris),
-      replays: new ReplayCache(),
+      replays: new ReplayCache({ store, keyedHash: ctx.instance.keyedHash }),
       onAccountGone: (actor) => void deletions.forget(actor).catch((error: unknown) => logger.error({ err: error }, 'forgetting a deleted account failed')),
       overallLimit: createLimiter({ ...config.federation.inboxLimit, perKey: config.federation.inboxLimit.overall }, 'inbox-overall', ctx.limits),
       hostLimit: createLimiter({ ...config.federation.inboxLimit, overall: Number.MAX_SAFE_INTEGER }, 'inbox-host', ctx.limits),

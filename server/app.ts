@@ -381,9 +381,9 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
     headers(req, res, (error?: unknown) => (error === undefined ? compress(req, res, next) : next(error)));
   });
   mountStaticAssets(app);
-  // Another process's change to the instance's settings shows from the next request on (instance.service.ts).
+  // Another process's change to the instance's settings or areas shows from the next request on (core/kept-copy.ts).
   app.use((_req, _res, next) => {
-    ctx.instance.refresh().then(() => next(), next);
+    Promise.all([ctx.instance.refresh(), ctx.areas.refresh()]).then(() => next(), next);
   });
   const api = new ApiRouter();
   // ActivityPub and discovery: server-to-server requests, before cookies and sessions.

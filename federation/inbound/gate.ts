@@ -26,9 +26,10 @@ import { DATE_WINDOW_MS, rawBodyOf, setSigner } from './request.js';
  * an ActivityStreams content type (415) and at most 1 MB (413), in
  * request.ts; here, a Signature over (request-target), host, date and digest
  * (401), a Date within five minutes (401), a Digest equal to the body's hash
- * (401), a signature not seen before (401), a key that resolves (401) and
- * verifies (403); and, after the JSON-LD is read, an activity whose actor
- * owns the key (403), in activity-checks.ts.
+ * (401), a signature not seen by this process before (401), a key that
+ * resolves (401) and verifies (403), a signature that no process of the
+ * instance accepted before (401); and, after the JSON-LD is read, an activity
+ * whose actor owns the key (403), in activity-checks.ts.
  */
 
 const iri = z.string().max(2048).regex(/^https?:\/\//);
@@ -70,7 +71,7 @@ export function signatureGate(deps: GateDeps): RequestHandler {
       const date = Date.parse(String(req.headers.date ?? ''));
       if (!Number.isFinite(date) || Math.abs(now() - date) > DATE_WINDOW_MS) throw new InboxRefusal(401, 'date_out_of_window');
       if (!digestMatches(typeof req.headers.digest === 'string' ? req.headers.digest : undefined, raw)) throw new InboxRefusal(401, 'digest_mismatch');
-      if (deps.replays.has(params.signature, now())) throw new InboxRefusal(401, 'replayed');
+      if (deps.replays.seenHere(params.signature, now())) throw new InboxRefusal(401, 'replayed');
       // Before any key is fetched: a refused server gets no request from us, not even for its key.
       const actor = (req.body as { actor: string | { id: string } }).actor;
       if (!deps.allows(params.keyId) || !deps.allows(typeof actor === 'string' ? actor : actor.id)) throw new InboxRefusal(403, 'server_refused');
@@ -110,7 +111,8 @@ export function signatureGate(deps: GateDeps): RequestHandler {
         throw new InboxRefusal(429, 'rate_limited');
       });
       if (!deps.allows(key.owner)) throw new InboxRefusal(403, 'server_refused');
-      deps.replays.add(params.signature, now());
+      // Last, once everything else passed: a request refused for another reason may be sent again as it is.
+      if (!(await deps.replays.claim(params.signature, now()))) throw new InboxRefusal(401, 'replayed');
       setSigner(res, key);
       next();
     })().catch((error: unknown) => {

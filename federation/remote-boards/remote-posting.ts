@@ -152,7 +152,7 @@ export class RemotePosting {
     if (!follow) throw federationError(404, 'not_followed');
     await this.deps.postingLimit.consume(account.id);
     // Nothing held for review can be sent: another server has no queue of ours.
-    if (moderation.checkText(post.title ?? '', post.body, post.contentWarning ?? '') !== null) throw unprocessable('filtered');
+    if ((await moderation.checkText(post.title ?? '', post.body, post.contentWarning ?? '')) !== null) throw unprocessable('filtered');
     const html = renderMarkdown(post.body);
     if (isBlankHtml(html)) throw fieldError('body', 'validation.empty_body');
     const person = await actors.memberActor(account.handle, { toWrite: true });

@@ -3,6 +3,7 @@ import type { Store } from '../store/port.js';
 import { newId } from '../crypto.js';
 import { forbidden, notFound, unprocessable } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
+import { KeptCopy } from '../core/kept-copy.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
 import { isAdmin } from '../accounts/accounts.service.js';
@@ -24,13 +25,17 @@ export interface AreaView {
 const view = (a: AreaDoc): AreaView => ({ id: a.id, name: a.name, position: a.position });
 
 /**
- * The instance's coarse areas (admin-defined) and who wants urgent news about which. Held in memory: read on every
- * form; `load()` reads them before first use.
+ * The instance's coarse areas (admin-defined) and who wants urgent news about which. The areas are held in memory
+ * (read on every form): `load()` reads them before first use, and `refresh()`, before each request, again after
+ * another process changed them. Who subscribed to what is read from the store each time.
  */
 export class AreasService {
   private readonly areas;
   private readonly subs;
   private cache: AreaDoc[] = [];
+  private readonly kept = new KeptCopy([areasCollection.name], async () => {
+    this.cache = (await this.areas.find({ orderBy: { field: 'position' }, limit: 1000 })).items;
+  });
 
   constructor(
     private readonly store: Store,
@@ -44,8 +49,13 @@ export class AreasService {
   }
 
   async load(): Promise<this> {
-    this.cache = (await this.areas.find({ orderBy: { field: 'position' }, limit: 1000 })).items;
+    await this.kept.reread();
     return this;
+  }
+
+  /** Reads the areas again when another process changed them; costs nothing while none did. */
+  refresh(): Promise<void> {
+    return this.kept.current();
   }
 
   list(): AreaView[] {

@@ -135,7 +135,7 @@ export class PostingService {
     const html = input.body !== undefined ? renderBody(body) : post.html;
     const title = thread.firstPostId === post.id ? (input.title ?? thread.title) : undefined;
     const contentWarning = input.contentWarning !== undefined ? input.contentWarning : post.contentWarning;
-    const verdict = moderation.checkText(body, title ?? '', contentWarning ?? '');
+    const verdict = await moderation.checkText(body, title ?? '', contentWarning ?? '');
     if (verdict === 'block') throw unprocessable('filtered');
     const held = verdict === 'hold' && !canModerate(actor, board);
     const now = Date.now();
@@ -252,7 +252,7 @@ export class PostingService {
         if (wait > 0) throw new AppError(429, 'slow_mode', 'error.slow_mode', { seconds: wait }, {}, wait);
       }
     }
-    const verdict = moderation.checkText(...texts);
+    const verdict = await moderation.checkText(...texts);
     if (verdict === 'block') throw unprocessable('filtered');
     if (moderator) return 'visible';
     if (verdict === 'hold') return 'pending';

@@ -79,7 +79,7 @@ export class RemoteIntakeService {
       throw fieldError('title', 'validation.required');
     }
     const quoted = input.quoteOf && thread ? await docs.posts.get(input.quoteOf) : null;
-    const verdict = moderation.checkText(input.title ?? '', text, input.contentWarning ?? '');
+    const verdict = await moderation.checkText(input.title ?? '', text, input.contentWarning ?? '');
     if (verdict === 'block') throw unprocessable('filtered');
     const state = verdict === 'hold' ? 'pending' : 'visible';
     const now = Date.now();
@@ -148,7 +148,7 @@ export class RemoteIntakeService {
     if (!post || !post.remote || post.remote.actor !== actorIri) throw forbidden('not_author');
     if (post.state === 'deleted' || post.state === 'removed') throw conflict('post_removed');
     const { html, text } = remoteHtml(input.html);
-    const verdict = moderation.checkText(input.title ?? '', text, input.contentWarning ?? '');
+    const verdict = await moderation.checkText(input.title ?? '', text, input.contentWarning ?? '');
     if (verdict === 'block') throw unprocessable('filtered');
     const now = Date.now();
     await store.transaction(async (tx) => {
@@ -175,7 +175,7 @@ export class RemoteIntakeService {
     if (!post || !post.remote || post.remote.actor !== actorIri) throw forbidden('not_author');
     if (post.state !== 'deleted') return false;
     const { html, text } = remoteHtml(input.html);
-    if (moderation.checkText(input.title ?? '', text, input.contentWarning ?? '') === 'block') throw unprocessable('filtered');
+    if ((await moderation.checkText(input.title ?? '', text, input.contentWarning ?? '')) === 'block') throw unprocessable('filtered');
     await store.transaction(async (tx) => {
       const thread = await tx.collection(threadsCollection).get(post.threadId);
       const opening = thread?.firstPostId === post.id;

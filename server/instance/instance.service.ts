@@ -1,7 +1,7 @@
-import type { Collection, Store } from '../store/port.js';
+import { DuplicateKeyError, type Collection, type Store } from '../store/port.js';
 import { hmac, randomToken, sha256, safeEqual } from '../crypto.js';
 import { parseInput } from '../core/validate.js';
-import { foreignWrites } from '../core/foreign-writes.js';
+import { KeptCopy } from '../core/kept-copy.js';
 import {
   instanceCollection,
   type InstanceSecretsDoc,
@@ -76,7 +76,12 @@ export class InstanceService {
   private readonly col: Collection<InstanceSettingsDoc | InstanceSecretsDoc | InstanceSigningKeyDoc>;
   private current: InstanceSettingsDoc = { id: 'settings', ...defaults, updatedAt: 0 };
   private secrets: InstanceSecretsDoc = { id: 'secrets', hmacKey: '' };
-  private foreignSeen = 0;
+  /** Read again after another process wrote them (refresh), and after this one did, in case both wrote at once. */
+  private readonly kept = new KeptCopy([instanceCollection.name], async () => {
+    const [settings, secrets] = await Promise.all([this.col.get('settings'), this.col.get('secrets')]);
+    if (settings) this.current = withDefaults(settings as InstanceSettingsDoc);
+    if (secrets) this.secrets = secrets as InstanceSecretsDoc;
+  });
 
   constructor(
     store: Store,
@@ -85,36 +90,33 @@ export class InstanceService {
     this.col = store.collection(instanceCollection);
   }
 
-  /** Reads the settings and secrets, writing the defaults and a new key on first start. */
+  /**
+   * Reads the settings and secrets, writing the defaults and a new key on first start. Of processes starting
+   * together on a new database, the first to store them wins and the others read what it stored: every process
+   * must hash with the same key.
+   */
   async load(): Promise<this> {
-    let settings = (await this.col.get('settings')) as InstanceSettingsDoc | null;
-    if (!settings) {
-      settings = { id: 'settings', ...defaults, updatedAt: Date.now() };
-      await this.col.upsert(settings);
-    }
-    let secrets = (await this.col.get('secrets')) as InstanceSecretsDoc | null;
-    if (!secrets) {
-      secrets = { id: 'secrets', hmacKey: randomToken(32) };
-      await this.col.upsert(secrets);
-    }
-    this.current = withDefaults(settings);
-    this.secrets = secrets;
-    this.foreignSeen = foreignWrites();
+    await this.storeOnce({ id: 'settings', ...defaults, updatedAt: Date.now() });
+    await this.storeOnce({ id: 'secrets', hmacKey: randomToken(32) });
+    await this.kept.reread();
     return this;
   }
 
+  /** Stores `first` unless its id is stored already (by an earlier start, or another process meanwhile). */
+  private async storeOnce(first: InstanceSettingsDoc | InstanceSecretsDoc): Promise<void> {
+    if (await this.col.get(first.id)) return;
+    await this.col.insert(first).catch((error: unknown) => {
+      if (!(error instanceof DuplicateKeyError)) throw error;
+    });
+  }
+
   /**
-   * Reads the settings and secrets again when another process (another worker, another machine) may have changed
-   * them since the last look (core/foreign-writes.ts); costs nothing while no other process wrote. Called before
-   * each request is handled, so a change shows in every process as a kept page does.
+   * Reads the settings and secrets again when another process (another worker, another machine) changed them since
+   * the last look (core/kept-copy.ts); costs nothing while no other process wrote them. Called before each request
+   * is handled, so a change shows in every process as a kept page does.
    */
-  async refresh(): Promise<void> {
-    const seen = foreignWrites();
-    if (seen === this.foreignSeen) return;
-    const [settings, secrets] = await Promise.all([this.col.get('settings'), this.col.get('secrets')]);
-    if (settings) this.current = withDefaults(settings as InstanceSettingsDoc);
-    if (secrets) this.secrets = secrets as InstanceSecretsDoc;
-    this.foreignSeen = seen;
+  refresh(): Promise<void> {
+    return this.kept.current();
   }
 
   settings(): InstanceSettings {
@@ -139,6 +141,7 @@ export class InstanceService {
     const offeredLocales = [...(patch.offeredLocales ?? this.current.offeredLocales)];
     this.current = { ...this.current, ...patch, offeredLocales, id: 'settings', updatedAt: Date.now() };
     await this.col.upsert(this.current);
+    await this.kept.reread();
     return view(this.current);
   }
 
@@ -154,6 +157,7 @@ export class InstanceService {
     const token = randomToken(24);
     this.secrets = { ...this.secrets, setupTokenHash: sha256(token) };
     await this.col.upsert(this.secrets);
+    await this.kept.reread();
     return token;
   }
 
@@ -165,5 +169,6 @@ export class InstanceService {
     const { setupTokenHash: _spent, ...rest } = this.secrets;
     this.secrets = rest;
     await this.col.upsert(this.secrets);
+    await this.kept.reread();
   }
 }

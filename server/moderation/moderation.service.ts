@@ -3,6 +3,7 @@ import { DuplicateKeyError, type Collection, type Store, type TxScope } from '..
 import { newId } from '../crypto.js';
 import { conflict, forbidden, notFound } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
+import { KeptCopy } from '../core/kept-copy.js';
 import { isStaff, suspensionInput, type AccountsService } from '../accounts/accounts.service.js';
 import { today } from '../accounts/account-keys.js';
 import type { AccountDoc } from '../accounts/accounts.collections.js';
@@ -57,6 +58,10 @@ export class ModerationService {
   private readonly log: Collection<ModLogDoc>;
   private readonly filters: Collection<WordFilterDoc>;
   private compiled: { action: 'block' | 'hold'; test: (t: string) => boolean }[] = [];
+  /** The filters as compiled, read again after another process changed them. */
+  private readonly keptFilters = new KeptCopy([wordFiltersCollection.name], async () => {
+    this.compiled = (await this.readFilters()).map((f) => ({ action: f.action, test: phraseMatcher(f.phrase) }));
+  });
 
   constructor(
     private readonly store: Store,
@@ -68,8 +73,12 @@ export class ModerationService {
     this.filters = store.collection(wordFiltersCollection);
   }
 
-  /** Reads the word filters; once at start, and again whenever staff change them. */
-  async reloadFilters(): Promise<WordFilterDoc[]> {
+  /** Reads the word filters: once at start, and again whenever staff change them here (another process: see keptFilters). */
+  reloadFilters(): Promise<void> {
+    return this.keptFilters.reread();
+  }
+
+  private async readFilters(): Promise<WordFilterDoc[]> {
     const all: WordFilterDoc[] = [];
     let after: string | null = null;
     do {
@@ -77,12 +86,12 @@ export class ModerationService {
       all.push(...page.items);
       after = page.next;
     } while (after);
-    this.compiled = all.map((f) => ({ action: f.action, test: phraseMatcher(f.phrase) }));
     return all;
   }
 
-  /** The strictest verdict of the instance's word filters on some text. */
-  checkText(...texts: readonly string[]): FilterVerdict {
+  /** The strictest verdict of the instance's word filters on some text, as they stand in the database. */
+  async checkText(...texts: readonly string[]): Promise<FilterVerdict> {
+    await this.keptFilters.current();
     const folded = fold(texts.join('\n'));
     let verdict: FilterVerdict = null;
     for (const f of this.compiled) {
@@ -95,7 +104,7 @@ export class ModerationService {
 
   async listFilters(actor: AccountDoc): Promise<WordFilterDoc[]> {
     if (!isStaff(actor)) throw forbidden('moderator_only');
-    return this.reloadFilters();
+    return this.readFilters();
   }
 
   async addFilter(actor: AccountDoc, raw: unknown): Promise<WordFilterDoc> {

@@ -109,7 +109,7 @@ export class RoomMessagesService {
     }
     this.deps.policy.assertMayPost(author, room, membership);
     await this.deps.messageLimit.consume(author.id);
-    const html = this.deps.policy.render(input.body);
+    const html = await this.deps.policy.render(input.body);
     const replied = input.replyTo ? await this.messages.get(input.replyTo) : undefined;
     if (input.replyTo && (!replied || replied.roomId !== room.id)) throw unprocessable('reply_invalid');
     const now = Date.now();
@@ -179,7 +179,7 @@ export class RoomMessagesService {
     if (message.authorId !== membership.id) throw forbidden('not_author');
     this.deps.policy.assertMayPost(author, room, membership);
     const { body } = parseInput(editInput, raw);
-    const html = this.deps.policy.render(body);
+    const html = await this.deps.policy.render(body);
     const updated = (await this.messages.patch(message.id, { body, html, editedAt: Date.now() }))!;
     this.deps.live.share(room.id, 'message-edited', updated.id, editedPayload(updated));
     return (await this.memberViews(membership, [updated]))[0]!;

@@ -43,7 +43,7 @@ export class RoomPinsService {
       doc = { id: newId(), roomId: room.id, messageId: message.id, title: '', body: '', html: '', createdAt: now, expiresAt: message.expiresAt };
     } else {
       const input = parseInput(pinResourceInput, raw);
-      doc = { id: newId(), roomId: room.id, messageId: null, title: input.title, body: input.body, html: this.policy.render(input.body), createdAt: now, expiresAt: null };
+      doc = { id: newId(), roomId: room.id, messageId: null, title: input.title, body: input.body, html: await this.policy.render(input.body), createdAt: now, expiresAt: null };
     }
     await this.pins.insert(doc);
     await this.publish(room.id);

@@ -126,10 +126,10 @@ export class RoomPolicy {
   }
 
   /** Markdown to HTML, refused when a blocking filter matches. */
-  render(body: string): string {
+  async render(body: string): Promise<string> {
     const html = renderBody(body);
     // Room messages have no approval queue: only blocking filters apply; members report the rest to facilitators.
-    if (this.moderation.checkText(body) === 'block') throw unprocessable('filtered');
+    if ((await this.moderation.checkText(body)) === 'block') throw unprocessable('filtered');
     return html;
   }
 

@@ -1,9 +1,9 @@
 import webpush from 'web-push';
 import { z } from 'zod';
-import type { Store } from '../store/port.js';
-import { defineCollection } from '../store/port.js';
+import { defineCollection, DuplicateKeyError, type Store } from '../store/port.js';
 import { newId } from '../crypto.js';
 import { parseInput } from '../core/validate.js';
+import { KeptCopy } from '../core/kept-copy.js';
 import { assertCallable, outboundFetch } from '../http/outbound.js';
 import type { Logger } from '../logger.js';
 import type { AccountHooks } from '../accounts/account-hooks.js';
@@ -32,13 +32,18 @@ export interface PushOptions {
 /**
  * Web Push for alerts on a locked phone. Payloads are neutral ("open the
  * app"), never the alert itself: push services and lock screens see nothing.
- * `load()` reads the instance's key pair (making it on first start) before first use.
+ * `load()` reads the instance's key pair (making it on first start) before first use. Every process must sign
+ * with the key pair browsers subscribed with: processes starting together keep the one stored first, and one
+ * that another process replaced is read again before it is used (core/kept-copy.ts).
  */
 export class PushService {
   private readonly keys;
   private readonly subs;
   private readonly subject: string;
   private vapid: VapidDoc | null = null;
+  private readonly kept = new KeptCopy([vapidCollection.name], async () => {
+    this.vapid = await this.keys.get('vapid');
+  });
 
   constructor(
     store: Store,
@@ -55,17 +60,18 @@ export class PushService {
   }
 
   async load(): Promise<this> {
-    let vapid = await this.keys.get('vapid');
-    if (!vapid) {
-      vapid = { id: 'vapid', ...webpush.generateVAPIDKeys() };
-      await this.keys.upsert(vapid);
+    if (!(await this.keys.get('vapid'))) {
+      await this.keys.insert({ id: 'vapid', ...webpush.generateVAPIDKeys() }).catch((error: unknown) => {
+        // Another process made it meanwhile: its pair is the instance's.
+        if (!(error instanceof DuplicateKeyError)) throw error;
+      });
     }
-    this.vapid = vapid;
+    await this.kept.reread();
     return this;
   }
 
-  publicKey(): string {
-    return this.keyPair().publicKey;
+  async publicKey(): Promise<string> {
+    return (await this.keyPair()).publicKey;
   }
 
   async subscribe(accountId: string, raw: unknown): Promise<void> {
@@ -96,7 +102,8 @@ export class PushService {
     }
   }
 
-  private keyPair(): VapidDoc {
+  private async keyPair(): Promise<VapidDoc> {
+    await this.kept.current();
     if (!this.vapid) throw new Error('PushService used before load()');
     return this.vapid;
   }
@@ -104,7 +111,7 @@ export class PushService {
   private async send(sub: PushSubscriptionDoc, payload: Record<string, string>): Promise<void> {
     const { allowPrivateNetwork } = this.options;
     await assertCallable(sub.endpoint, allowPrivateNetwork);
-    const { publicKey, privateKey } = this.keyPair();
+    const { publicKey, privateKey } = await this.keyPair();
     const request = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, JSON.stringify(payload), {
       vapidDetails: { subject: this.subject, publicKey, privateKey },
       TTL: 3600,

@@ -102,7 +102,7 @@ export function safetyApi(api: ApiRouter, ctx: AppContext): void {
   });
   api.route({
     method: 'get', path: '/push/key', tag, access: 'account', summary: 'The instance’s VAPID public key for Web Push',
-    handler: async () => ({ publicKey: push.publicKey() }),
+    handler: async () => ({ publicKey: await push.publicKey() }),
   });
   api.route({
     method: 'post', path: '/push/subscriptions', tag, access: 'account', body: pushSubscriptionInput, status: 201,

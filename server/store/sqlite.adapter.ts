@@ -770,7 +770,8 @@ class SqliteStore implements Store {
 
   /**
    * When another process has written to the file since the last look, drops the documents kept in memory of the
-   * collections it wrote, and tells the response caches to drop theirs unless no answer shows those collections.
+   * collections it wrote, and tells the response caches to drop theirs unless no answer shows those collections,
+   * and the services keeping a copy of those collections to read them again (core/foreign-writes.ts).
    */
   forgetForeignWrites(): void {
     if (this.versionReadThisTurn && this.seenEpoch === writeEpoch) return;
@@ -789,6 +790,8 @@ class SqliteStore implements Store {
     // commit, which the next look sees: every write of this code marks what it wrote, so writing to the file by
     // other means while Parasol runs is not supported.
     let shown = false;
+    let unknown = false;
+    const written: string[] = [];
     for (const { name, mark } of this.readMarks.all()) {
       if (this.seenMarks.get(name) === mark) continue;
       this.seenMarks.set(name, mark);
@@ -796,12 +799,15 @@ class SqliteStore implements Store {
       if (core === undefined) {
         for (const each of this.cores.values()) each.forget(null);
         shown = true;
+        if (name === EVERY_COLLECTION) unknown = true;
+        else written.push(name);
         continue;
       }
       core.forget(null);
+      written.push(name);
       shown ||= core.spec.shownInAnswers;
     }
-    if (shown) foreignWriteSeen();
+    if (unknown || written.length > 0) foreignWriteSeen(unknown ? null : written, shown);
   }
 
   /**

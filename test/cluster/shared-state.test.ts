@@ -1,7 +1,7 @@
 /**
  * What each process used to keep to itself, over two workers on one database (a SQLite file, or with
- * TEST_DATABASE_URL a PostgreSQL schema): the log-in guard's counts and challenges, a room's online count, and the
- * federation rules and partners. Started with the real entry point (PARASOL_WORKERS=2) and reached over real HTTP
+ * TEST_DATABASE_URL a PostgreSQL schema): the log-in guard's counts and challenges, a room's online count, the
+ * inbox's memory of accepted signatures, the word filters, the areas, and the federation rules and partners. Started with the real entry point (PARASOL_WORKERS=2) and reached over real HTTP
  * and websockets; requests and sockets go over a new connection each, which node:cluster hands to the workers in
  * turn, so consecutive ones reach both processes.
  */
@@ -31,6 +31,9 @@ function solve(c: WireChallenge): string {
 /** The online count the socket was told last. */
 const lastOnline = (recorded: Recorded): number | undefined =>
   recorded.events.filter((e) => e.event === 'presence').at(-1)?.payload.online as number | undefined;
+
+/** The bound under test after each change: on SQLite none, on PostgreSQL the change feed's (docs/deployment.md). */
+const settle = (): Promise<unknown> => (onPostgres ? new Promise((resolve) => setTimeout(resolve, BOUND_MS)) : Promise.resolve());
 
 describe('state shared by two workers (PARASOL_WORKERS=2)', function () {
   this.timeout(600_000);
@@ -112,6 +115,60 @@ describe('state shared by two workers (PARASOL_WORKERS=2)', function () {
     }
   });
 
+  it('refuses a signed activity replayed to the other worker, as the worker that accepted it does', async () => {
+    const group = `${w.base}/ap/b/general`;
+    const actor = receiver.actor('replayed');
+    // One request, signed once, sent three times over new connections: to one worker, the other, and the first again.
+    const post = signedPost(`${group}/inbox`, actor, followActivity(actor, group));
+    const answers = [await freshSigned(post), await freshSigned(post), await freshSigned(post)];
+    assert.deepEqual(answers.map((a) => a.status), [200, 401, 401], answers.map((a) => a.text).join(' '));
+    for (const answer of answers.slice(1)) assert.deepEqual(JSON.parse(answer.text), { error: 'replayed' });
+  });
+
+  it(`applies a word filter added through one worker on both, and neither once it is removed${onPostgres ? ` (${BOUND_MS} ms after each change is acknowledged)` : ''}`, async () => {
+    const added = await fresh(w.port, 'POST', '/api/v1/moderation/filters', w.cookie, { phrase: 'forbidden phrase', action: 'block' });
+    assert.equal(added.status, 201, added.text);
+    const filterId = (JSON.parse(added.text) as { filter: { id: string } }).filter.id;
+    await settle();
+    // Consecutive connections reach both workers; one still on the filters it loaded at start would take the post.
+    for (let i = 0; i < 2; i++) {
+      const post = await fresh(w.port, 'POST', '/api/v1/boards/general/threads', w.cookie, { title: `Filtered ${i}`, body: 'a forbidden phrase' });
+      assert.equal(post.status, 422, `post ${i}: ${post.text}`);
+      assert.match(post.text, /filtered/);
+    }
+    assert.equal((await fresh(w.port, 'DELETE', `/api/v1/moderation/filters/${filterId}`, w.cookie)).status, 204);
+    await settle();
+    for (let i = 0; i < 2; i++) {
+      const post = await fresh(w.port, 'POST', '/api/v1/boards/general/threads', w.cookie, { title: `Let through ${i}`, body: 'a forbidden phrase' });
+      assert.equal(post.status, 201, `post ${i} once the filter is gone: ${post.text}`);
+    }
+  });
+
+  it(`knows an area added, renamed or removed through one worker on both${onPostgres ? `, ${BOUND_MS} ms after each change is acknowledged` : ''}`, async () => {
+    const member = await signUp(w.base, 'watcher');
+    const made = await fresh(w.port, 'POST', '/api/v1/areas', w.cookie, { name: 'Harbour district' });
+    assert.equal(made.status, 201, made.text);
+    const areaId = (JSON.parse(made.text) as { area: { id: string } }).area.id;
+    const names = async (): Promise<string[]> => (JSON.parse((await fresh(w.port, 'GET', '/api/v1/areas', member.cookie)).text) as { areas: { name: string }[] }).areas.map((a) => a.name);
+    const subscribe = () => fresh(w.port, 'PUT', '/api/v1/me/urgent-areas', member.cookie, { areaIds: [areaId] });
+    await settle();
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(await names(), ['Harbour district'], `areas as read ${i}`);
+      const answer = await subscribe();
+      assert.equal(answer.status, 200, `urgent warnings for the new area, request ${i}: ${answer.text}`);
+    }
+    assert.equal((await fresh(w.port, 'PATCH', `/api/v1/areas/${areaId}`, w.cookie, { name: 'Old harbour' })).status, 200);
+    await settle();
+    for (let i = 0; i < 2; i++) assert.deepEqual(await names(), ['Old harbour'], `areas as read ${i} after the rename`);
+    assert.equal((await fresh(w.port, 'DELETE', `/api/v1/areas/${areaId}`, w.cookie)).status, 204);
+    await settle();
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(await names(), [], `areas as read ${i} after the removal`);
+      const answer = await subscribe();
+      assert.equal(answer.status, 422, `a removed area refused, request ${i}: ${answer.text}`);
+    }
+  });
+
   it(`applies a deny rule and a partner added through one worker on both${onPostgres ? `, ${BOUND_MS} ms after the change is acknowledged` : ''}`, async () => {
     const group = `${w.base}/ap/b/general`;
     const receiverHost = new URL(receiver.url).host;
@@ -122,8 +179,6 @@ describe('state shared by two workers (PARASOL_WORKERS=2)', function () {
       return (await freshSigned(signedPost(`${group}/inbox`, actor, followActivity(actor, group)))).status;
     };
     const twice = async () => [await follow(), await follow()];
-    // The bound under test after each change: on SQLite none, on PostgreSQL the change feed's (docs/deployment.md).
-    const settle = () => (onPostgres ? new Promise((resolve) => setTimeout(resolve, BOUND_MS)) : Promise.resolve());
     assert.deepEqual(await twice(), [200, 200], 'accepted before any rule');
 
     const denied = await fresh(w.port, 'POST', '/api/v1/federation/policy/rules', w.cookie, { target: receiverHost, policy: 'deny', reason: 'cluster test' });

@@ -31,12 +31,15 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
 }
 
 /** A hook that counts what a feed reports, and lets the test look as a cache would. */
-function countingHook(): ForeignWriteHook & { count: number; look(): void } {
+function countingHook(): ForeignWriteHook & { count: number; named: (readonly string[] | null)[]; look(): void } {
   let looks: (() => void)[] = [];
   const hook = {
     count: 0,
-    seen: () => {
+    /** The collections each report named (null: any). */
+    named: [] as (readonly string[] | null)[],
+    seen: (collections?: readonly string[] | null) => {
       hook.count++;
+      hook.named.push(collections ?? null);
     },
     register: (look: () => void) => {
       looks.push(look);
@@ -147,7 +150,7 @@ describe('PostgreSQL change feed', function () {
     }
   });
 
-  it('tells a process of another process’s writes, and never of its own', async () => {
+  it('tells a process of another process’s writes and the collections they were to, and never of its own', async () => {
     const mine = countingHook();
     const theirs = countingHook();
     const feed = await startFeed(mine);
@@ -160,6 +163,7 @@ describe('PostgreSQL change feed', function () {
     await other.announce('feed_notes', 'x1');
     await settled(feed);
     assert.equal(mine.count, before + 1, 'the other process’s write was heard');
+    assert.deepEqual(mine.named.at(-1), ['feed_notes'], 'with the collection it wrote');
     await feed.announce('feed_notes', 'x2');
     await settled(feed);
     await settled(other);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { defineCollection, type Doc, type Store } from '../../server/store/port.js';
 import { openSqliteStore } from '../../server/store/sqlite.adapter.js';
-import { foreignWrites } from '../../server/core/foreign-writes.js';
+import { foreignWrites, foreignWritesTo } from '../../server/core/foreign-writes.js';
 import { boards, contractSpecs, posts, runStoreContract, sessions } from './contract.js';
 
 // A real file, not :memory:, so WAL mode, reopening and migrations are what production sees.
@@ -94,15 +94,19 @@ describe('sqlite adapter', function () {
         await new Promise((resolve) => setImmediate(resolve));
         assert.equal((await store.collection(leases).get('job'))?.holder, 'a');
         const before = foreignWrites();
+        const [leasesBefore, boardsBefore] = [foreignWritesTo([leases.name]), foreignWritesTo([boards.name])];
         await other.collection(leases).patch('job', { holder: 'b' });
         await new Promise((resolve) => setImmediate(resolve));
         // Its own kept copy drops; the answers made from boards and posts stay.
         assert.equal((await store.collection(leases).get('job'))?.holder, 'b');
         assert.equal(foreignWrites(), before, 'a lease renewed elsewhere drops no kept answer');
+        assert.ok(foreignWritesTo([leases.name]) > leasesBefore, 'what keeps a copy of the leases reads them again');
+        assert.equal(foreignWritesTo([boards.name]), boardsBefore, 'and what keeps a copy of the boards does not');
         await other.collection(boards).patch('b1', { name: 'after' });
         await new Promise((resolve) => setImmediate(resolve));
         assert.equal((await store.collection(boards).get('b1'))?.name, 'after');
         assert.ok(foreignWrites() > before, 'a board written elsewhere drops the kept answers');
+        assert.ok(foreignWritesTo([boards.name]) > boardsBefore, 'and the copies of the boards');
       } finally {
         await other.close();
       }

@@ -47,8 +47,8 @@ export function addChange(changes: Changes, collection: string, id: string | nul
 
 /** Where what is heard goes: the process's foreign-writes hook (core/foreign-writes.ts) unless given. */
 export interface ForeignWriteHook {
-  /** Another process wrote, or this one cannot vouch that none did. */
-  seen(): void;
+  /** Another process wrote to these collections (null: any, or this one cannot vouch that none did). */
+  seen(collections?: readonly string[] | null): void;
   /** How caches ask this feed before they answer; returns how to stop. */
   register(look: () => void): () => void;
 }
@@ -201,13 +201,16 @@ export class ChangeFeed {
       return;
     }
     if (message.channel !== this.channel) return;
+    let written: string[] | null = null;
     try {
-      const parsed = JSON.parse(message.payload ?? '') as { o?: unknown };
+      const parsed = JSON.parse(message.payload ?? '') as { o?: unknown; w?: unknown };
       if (parsed.o === this.origin) return;
+      // Collections named with no ids were too many to list ids (see payload()): still those collections.
+      if (parsed.w && typeof parsed.w === 'object' && Object.keys(parsed.w).length > 0) written = Object.keys(parsed.w);
     } catch {
       // Not ours to read: dropping what is kept is always safe.
     }
-    this.hook.seen();
+    this.hook.seen(written);
   }
 
   private async connect(): Promise<void> {
