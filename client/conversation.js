@@ -1,25 +1,12 @@
 /*
- * Live messages in a private conversation. Progressive enhancement: the page reads and posts without it.
- * The conversation page provides, scripts last and in this order (no inline script: CSP):
- *   <script src="/assets/vendor/socket.io.min.js" defer></script>
- *   <script src="/assets/socket.js" defer></script>
- *   <script src="/assets/conversation.js" defer></script>
- *   <ol id="messages" data-conversation="ID" data-me="PLACE" data-cursor="LAST" data-names='{"0":"handle",…}' …> … </ol>
- *   <template id="message-template"> one message, MID in place of its id </template>
- *   <form id="send-form">…<textarea name="body">…</form>, #conversation-status
- * Every user-facing string comes from data attributes rendered from the locale catalogues. A message is shown
- * as sent only once the server acknowledged it as stored; bodies are set as text, never as HTML.
+ * Live messages in a private conversation, on message-list.js (see there); the page works without it. Adds names by
+ * place and who left; bodies are set as text, never as HTML. Words come from the list's data attributes.
  */
 (function () {
   'use strict';
   var list = document.getElementById('messages');
   var conversationId = list && list.getAttribute('data-conversation');
-  var template = document.getElementById('message-template');
-  if (!conversationId || !template || typeof window.parasolSocket !== 'function') return;
-  var form = document.getElementById('send-form');
-  var status = document.getElementById('conversation-status');
-  var validId = /^[A-Za-z0-9_-]{1,64}$/;
-  var validCursor = /^\d{1,15}$/;
+  if (!conversationId || typeof window.parasolMessageList !== 'function') return;
   var me = Number(list.getAttribute('data-me'));
   var names = {};
   try {
@@ -27,196 +14,31 @@
   } catch {
     names = {};
   }
-  var cursor = Number(list.getAttribute('data-cursor')) || 0;
-  var ended = false;
-  var readTimer = null;
-  var lang = document.documentElement.lang || undefined;
-  var socket = window.parasolSocket('/conversations');
 
-  function text(name) {
-    return list.getAttribute('data-' + name) || '';
-  }
-
-  function setStatus(message) {
-    if (!status) return;
-    status.textContent = '';
-    if (message) {
-      window.setTimeout(function () {
-        status.textContent = message;
-      }, 50);
-    }
-  }
-
-  function formatTime(ms) {
-    try {
-      return new Date(ms).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
-    } catch {
-      return new Date(ms).toLocaleString();
-    }
-  }
-
-  function render(m) {
-    if (!m || typeof m.id !== 'string' || !validId.test(m.id) || typeof m.cursor !== 'string' || !validCursor.test(m.cursor)) return null;
-    var mine = m.place === me;
-    var li = template.content.firstElementChild.cloneNode(true);
-    li.id = 'm-' + m.id;
-    li.setAttribute('data-cursor', m.cursor);
-    if (mine) li.classList.add('mine');
-    li.querySelectorAll('[href],[action]').forEach(function (el) {
-      var attr = el.hasAttribute('href') ? 'href' : 'action';
-      el.setAttribute(attr, el.getAttribute(attr).replace(/MID/g, m.id));
-    });
-    li.querySelectorAll(mine ? '.only-others' : '.only-mine').forEach(function (el) {
-      el.remove();
-    });
-    var name = names[String(m.place)];
-    li.querySelector('header .author').textContent = typeof name === 'string' ? name : text('someone');
-    var time = li.querySelector('header time');
-    if (typeof m.createdAt === 'number') {
-      time.setAttribute('datetime', new Date(m.createdAt).toISOString());
-      time.textContent = formatTime(m.createdAt);
-    }
-    li.querySelector('.body').textContent = typeof m.body === 'string' ? m.body : '';
-    return li;
-  }
-
-  /* In cursor order; unsent (pending) items stay last. */
-  function insert(li) {
-    var c = Number(li.getAttribute('data-cursor'));
-    var existing = document.getElementById(li.id);
-    if (existing) {
-      existing.replaceWith(li);
-      return false;
-    }
-    var items = list.children;
-    var before = null;
-    for (var i = items.length - 1; i >= 0; i--) {
-      var at = items[i].getAttribute('data-cursor');
-      if (at === null) {
-        before = items[i];
-        continue;
-      }
-      if (Number(at) < c) break;
-      before = items[i];
-    }
-    list.insertBefore(li, before);
-    if (c > cursor) cursor = c;
-    li.scrollIntoView({ block: 'nearest' });
-    return true;
-  }
-
-  function markRead() {
-    if (readTimer !== null || document.visibilityState !== 'visible') return;
-    readTimer = window.setTimeout(function () {
-      readTimer = null;
-      if (socket.connected) socket.emit('read', { conversationId: conversationId, cursor: String(cursor) }, function () {});
-    }, 3000);
-  }
-
-  function catchUp() {
-    socket.timeout(10000).emit('catch-up', { conversationId: conversationId, after: String(cursor) }, function (err, answer) {
-      if (err || !answer || !answer.ok || !Array.isArray(answer.messages)) return;
-      answer.messages.forEach(function (m) {
-        var li = render(m);
-        if (li && !document.getElementById(li.id)) insert(li);
-      });
-      if (answer.newer) catchUp();
-      else markRead();
-    });
-  }
-
-  function end(message) {
-    ended = true;
-    setStatus(message);
-    if (form) form.hidden = true;
-    list.removeAttribute('data-live');
-    socket.disconnect();
-  }
-
-  function newClientId() {
-    var bytes = new Uint8Array(12);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map
-      .call(bytes, function (b) {
-        return ('0' + b.toString(16)).slice(-2);
-      })
-      .join('');
-  }
-
-  function send(pending, payload) {
-    var state = pending.querySelector('.state');
-    state.textContent = '';
-    socket.timeout(10000).emit('send', payload, function (err, answer) {
-      if (!err && answer && answer.ok) {
-        var li = render(answer.message);
-        if (li) {
-          pending.remove();
-          insert(li);
-          markRead();
-          return;
-        }
-      }
-      pending.classList.add('failed');
-      state.textContent = answer && answer.error && typeof answer.error.message === 'string' ? answer.error.message : text('failed');
-    });
-  }
-
-  if (form) {
-    form.addEventListener('submit', function (event) {
-      // Without a live connection the form posts as it would without JavaScript.
-      if (!socket.connected || ended) return;
-      event.preventDefault();
-      var box = form.elements.namedItem('body');
-      var body = box ? box.value : '';
-      if (!body.trim()) return;
-      var pending = document.createElement('li');
-      pending.className = 'message pending';
-      var p = document.createElement('p');
-      p.className = 'body keep-lines';
-      p.textContent = body;
-      var state = document.createElement('p');
-      state.className = 'state';
-      state.setAttribute('role', 'status');
-      pending.appendChild(p);
-      pending.appendChild(state);
-      list.appendChild(pending);
-      box.value = '';
-      send(pending, { conversationId: conversationId, body: body, clientId: newClientId() });
-    });
-  }
-
-  socket.on('connect', function () {
-    socket.emit('subscribe', { channel: 'conversation:' + conversationId }, function (reply) {
-      if (reply && reply.ok) {
-        list.setAttribute('data-live', 'on');
-        setStatus('');
-        catchUp();
-      } else if (reply && reply.error && reply.error.code === 'forbidden') {
-        end(text('removed'));
-      }
-    });
+  var live = window.parasolMessageList({
+    list: list,
+    namespace: '/conversations',
+    key: 'conversationId',
+    id: conversationId,
+    channel: 'conversation:' + conversationId,
+    status: document.getElementById('conversation-status'),
+    keepLines: true,
+    mine: function (m) {
+      return m.place === me;
+    },
+    fill: function (li, m) {
+      var name = names[String(m.place)];
+      li.querySelector('header .author').textContent = typeof name === 'string' ? name : live.text('someone');
+      li.querySelector('.body').textContent = typeof m.body === 'string' ? m.body : '';
+    },
   });
-  socket.on('disconnect', function (reason) {
-    list.removeAttribute('data-live');
-    if (ended) return;
-    setStatus(text('offline'));
-    if (reason === 'io server disconnect') socket.connect();
-  });
-  socket.on('message', function (m) {
-    var li = render(m);
-    if (li && !document.getElementById(li.id) && insert(li)) markRead();
-  });
-  socket.on('message-deleted', function (payload) {
-    var li = payload && typeof payload.id === 'string' && validId.test(payload.id) ? document.getElementById('m-' + payload.id) : null;
-    if (li) li.remove();
-  });
-  socket.on('left', function (payload) {
+  if (!live) return;
+
+  live.socket.on('left', function (payload) {
     var name = payload && names[String(payload.place)];
-    if (typeof name === 'string') setStatus(name + ': ' + text('left'));
+    if (typeof name === 'string') live.setStatus(name + ': ' + live.text('left'));
   });
-  socket.on('removed', function () {
-    end(text('removed'));
+  live.socket.on('removed', function () {
+    live.end(live.text('removed'));
   });
-
-  document.addEventListener('visibilitychange', markRead);
 })();
