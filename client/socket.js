@@ -1,6 +1,6 @@
 /*
  * The socket.io connections of a page, one per namespace, for live.js,
- * buddy-alarm.js and room.js. Needs /assets/vendor/socket.io.min.js before it,
+ * buddy-alarm.js and message-list.js (rooms, conversations). Needs /assets/vendor/socket.io.min.js before it,
  * and offline.js (loaded earlier on every page) for window.parasolNetwork.
  * A connection that cannot be made tells offline.js the network is failing,
  * one that is made tells it the network works. While the network is down the

@@ -1,4 +1,3 @@
-import { createParasol } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { AppError, notFound } from './core/errors.js';
@@ -21,20 +20,36 @@ Commands:
   retention                  delete everything whose lifetime has ended, now
 ${backupUsage}`;
 
+/** The commands that open the instance; the first two take an account's handle. */
+const instanceCommands = ['create-admin', 'reset-passphrase', 'setup-link', 'list-boards', 'retention'] as const;
+type InstanceCommand = (typeof instanceCommands)[number];
+const isInstanceCommand = (command: string): command is InstanceCommand => (instanceCommands as readonly string[]).includes(command);
+const takesHandle: ReadonlySet<string> = new Set<InstanceCommand>(['create-admin', 'reset-passphrase']);
+
 async function run(argv: string[]): Promise<number> {
   const [command, arg] = argv;
   if (!command || command === 'help' || command === '--help') {
     process.stdout.write(usage);
     return command ? 0 : 2;
   }
+  // A mistyped command is told before anything is opened (or made, for a new data directory).
+  const known = isInstanceCommand(command) ? command : null;
+  if (!known && !backupCommands.has(command)) {
+    process.stderr.write(`Unknown command: ${command}\n\n${usage}`);
+    return 2;
+  }
+  if (takesHandle.has(command) && !arg) throw new Error(`${command} needs a handle`);
+  const handle = arg ?? '';
   const config = loadConfig();
   // These work on the database file itself, before (or instead of) opening the instance.
-  if (backupCommands.has(command)) return runBackupCommand(config, command, argv.slice(1));
+  if (!known) return runBackupCommand(config, command, argv.slice(1));
+  // Loaded only now: loading the whole server is most of the command's time.
+  const { createParasol } = await import('./app.js');
   const parasol = await createParasol(config, { logger: createLogger('warn') });
   const { accounts, instance, store } = parasol.ctx;
   const out = (text: string) => process.stdout.write(`${text}\n`);
   try {
-    return await dispatch();
+    return await dispatch(known);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     process.stderr.write(`Error: ${parasol.ctx.i18n.t('en', error.messageKey, error.params)}\n`);
@@ -43,24 +58,22 @@ async function run(argv: string[]): Promise<number> {
     await parasol.close();
   }
 
-  async function dispatch(): Promise<number> {
+  async function dispatch(command: InstanceCommand): Promise<number> {
     switch (command) {
       case 'create-admin': {
-        if (!arg) throw new Error('create-admin needs a handle');
-        const { account, passphrase, recoveryCodes } = await accounts.createAdmin(arg);
+        const { account, passphrase, recoveryCodes } = await accounts.createAdmin(handle);
         out(`Admin ${account.handle} created.\nPassphrase: ${passphrase}\nRecovery codes:\n  ${recoveryCodes.join('\n  ')}`);
         return 0;
       }
       case 'reset-passphrase': {
-        if (!arg) throw new Error('reset-passphrase needs a handle');
-        if (!(await accounts.byHandle(arg))) throw notFound('account_not_found');
+        if (!(await accounts.byHandle(handle))) throw notFound('account_not_found');
         // Said before it happens: nobody can carry the member key over a reset.
         out(parasol.ctx.i18n.t('en', 'reset.key_warning'));
         if (argv[2] !== '--yes') {
           out('Nothing changed. Run again with --yes to reset.');
           return 2;
         }
-        out(`New passphrase for ${arg}: ${await accounts.resetPassphrase(arg)}`);
+        out(`New passphrase for ${handle}: ${await accounts.resetPassphrase(handle)}`);
         return 0;
       }
       case 'setup-link': {
@@ -77,9 +90,6 @@ async function run(argv: string[]): Promise<number> {
         out(`Deleted ${await store.sweepExpired()} expired records.`);
         return 0;
       }
-      default:
-        process.stderr.write(`Unknown command: ${command}\n\n${usage}`);
-        return 2;
     }
   }
 }

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createParasol, type Parasol } from './app.js';
+import type { Parasol } from './app.js';
 import { FIRST_WORKER_ENV, runPrimary, STOP_GRACE_MS, workerCount } from './cluster/primary.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -56,6 +56,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Loaded only now (loading the whole server is most of a start): a bad setting is refused, and a primary runs its
+  // workers, without it.
+  const { createParasol } = await import('./app.js');
   parasol = await createParasol(config, { logger });
 
   const printsSetup = !cluster.isWorker || process.env[FIRST_WORKER_ENV] === '1';

@@ -11,7 +11,7 @@ import { repoRoot } from './helpers/process.js';
  */
 const testDir = path.join(repoRoot, 'test');
 const files = (fs.readdirSync(testDir, { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => f.endsWith('.test.ts'));
-const needsMore = /\b(startInstance|startPeers?|runTs|runNode|createParasol|openSqliteStore|openMongoStore|useBrowser|createServer)\b|\.listen\(/;
+const needsMore = /\b(startInstance|startPeers?|runTs|runEntry|runNode|createParasol|openSqliteStore|openMongoStore|useBrowser|createServer)\b|\.listen\(/;
 
 describe('test file names', () => {
   it('finds the test files', () => {

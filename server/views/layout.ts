@@ -101,6 +101,13 @@ export function formatNumber(ctx: PageContext, value: number): string {
   return format.formatNumber(ctx.locale, value);
 }
 
+/** Page scripts built on a shared one, which a page naming them loads just before them. */
+const BUILT_ON: Readonly<Record<string, string>> = {
+  // The live list of messages: catching up, sending, ending.
+  'room.js': 'message-list.js',
+  'conversation.js': 'message-list.js',
+};
+
 /** Signed-in members get live buddy alerts on every page; the socket.io client is shared with the page's own scripts. */
 function pageScripts(ctx: PageContext, own: readonly string[]): string[] {
   const scripts = [...own];
@@ -111,6 +118,10 @@ function pageScripts(ctx: PageContext, own: readonly string[]): string[] {
   // Every page script that speaks socket.io opens its connection through client/socket.js.
   const io = scripts.indexOf('vendor/socket.io.min.js');
   if (io >= 0 && !scripts.includes('socket.js')) scripts.splice(io + 1, 0, 'socket.js');
+  for (const [script, base] of Object.entries(BUILT_ON)) {
+    const at = scripts.indexOf(script);
+    if (at >= 0 && !scripts.includes(base)) scripts.splice(at, 0, base);
+  }
   return scripts;
 }
 

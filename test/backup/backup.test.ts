@@ -9,7 +9,7 @@ import { postsCollection, threadsCollection } from '../../server/forums/forums.c
 import { openSqliteFile } from '../../server/store/sqlite-key.js';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { admin, member } from '../helpers/people.js';
-import { runTs, withCheapHashing } from '../helpers/process.js';
+import { runEntry, withCheapHashing } from '../helpers/process.js';
 import { onPostgres } from '../helpers/test-database.js';
 
 const marker = () => `zq${crypto.randomBytes(12).toString('hex').replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]!)}`;
@@ -171,18 +171,18 @@ describe('encrypted backups and restore', function () {
     fs.writeFileSync(passFile, 'a long backup passphrase for the test\n');
     const out = path.join(root, 'cli.age');
     const env = withCheapHashing({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: path.join(root, 'source'), DATABASE_KEY: sourceKey });
-    const backup = runTs('server/cli.ts', ['backup', out, '--passphrase-file', passFile], env);
+    const backup = runEntry('server/cli.ts', ['backup', out, '--passphrase-file', passFile], env);
     assert.equal(await backup.exited(), 0, backup.output());
     assert.match(backup.output(), /encrypted with the passphrase/);
     assert.match(fs.readFileSync(out).subarray(0, 200).toString('latin1'), new RegExp(`\n-> scrypt \\S+ ${env.BACKUP_SCRYPT_LOG_N}\n`), 'the passphrase is stretched at the configured cost');
 
     const dataDir = freshDir();
     const key = newKey();
-    const restore = runTs('server/cli.ts', ['restore', out, '--passphrase-file', passFile], { ...env, DATA_DIR: dataDir, DATABASE_KEY: key });
+    const restore = runEntry('server/cli.ts', ['restore', out, '--passphrase-file', passFile], { ...env, DATA_DIR: dataDir, DATABASE_KEY: key });
     assert.equal(await restore.exited(), 0, restore.output());
     assert.equal(integrity(path.join(dataDir, 'parasol.sqlite'), key), 'ok');
 
-    const again = runTs('server/cli.ts', ['restore', out, '--passphrase-file', passFile], { ...env, DATA_DIR: dataDir, DATABASE_KEY: key });
+    const again = runEntry('server/cli.ts', ['restore', out, '--passphrase-file', passFile], { ...env, DATA_DIR: dataDir, DATABASE_KEY: key });
     assert.equal(await again.exited(), 1, again.output());
     assert.match(again.output(), /^Error: .* is not empty/m);
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import { Client, handle, PASS } from '../helpers/client.js';
-import { freePort, runTs, withCheapHashing, type Running } from '../helpers/process.js';
+import { freePort, runEntry, withCheapHashing, type Running } from '../helpers/process.js';
 import { testDatabaseFor } from '../helpers/test-database.js';
 
 /** Long enough for a loaded 2-core machine; nothing waits for it unless something is wrong. */
@@ -110,7 +110,7 @@ export async function subscribe(recorded: Recorded, channel: string): Promise<vo
 export const countOf = (recorded: Recorded, event: string, field: string, value: unknown): number =>
   recorded.events.filter((e) => e.event === event && e.payload[field] === value).length;
 
-/** How long a cluster may take to start on a loaded 2-core machine (each worker compiles TypeScript through tsx). */
+/** How long a cluster may take to start on a loaded 2-core machine (a primary and two workers, each loading the server). */
 export const START_MS = 180_000;
 
 /** PARASOL_WORKERS=2 on one database (a SQLite file, or with TEST_DATABASE_URL a PostgreSQL schema), with a first admin. */
@@ -131,7 +131,7 @@ export async function startWorkers(env: Record<string, string> = {}): Promise<Wo
   const database = await testDatabaseFor(dataDir);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const run = runTs('server/main.ts', [], withCheapHashing({
+  const run = runEntry('server/main.ts', [], withCheapHashing({
     ...(database ? { DATABASE_URL: database.url } : {}),
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -14,7 +14,7 @@ import { io as connectClient, type Socket as ClientSocket } from 'socket.io-clie
 import { BOUND_MS } from '../../server/store/postgres/change-feed.js';
 import { databaseScope } from '../../server/store/postgres/scope.js';
 import { Client, handle, PASS } from '../helpers/client.js';
-import { freePort, runTs, withCheapHashing, type Running } from '../helpers/process.js';
+import { freePort, runEntry, withCheapHashing, type Running } from '../helpers/process.js';
 
 const url = process.env.POSTGRES_URL;
 const START_MS = 180_000;
@@ -61,7 +61,7 @@ describe('three processes on one PostgreSQL', function () {
   async function start(first: boolean): Promise<Proc> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-machine-'));
     const port = await freePort();
-    const run = runTs('server/main.ts', [], withCheapHashing({
+    const run = runEntry('server/main.ts', [], withCheapHashing({
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { Client, PASS } from '../helpers/client.js';
-import { freePort, runTs, withCheapHashing, type Running } from '../helpers/process.js';
+import { freePort, runEntry, withCheapHashing, type Running } from '../helpers/process.js';
 import { BOUND_MS } from '../../server/store/postgres/change-feed.js';
 import { onPostgres, testDatabaseFor, type TestDatabase } from '../helpers/test-database.js';
 import { followActivity, Receiver, send, signedPost } from '../federation/receiver.js';
@@ -37,7 +37,7 @@ describe('two workers on one database (PARASOL_WORKERS=2)', function () {
     port = await freePort();
     base = `http://127.0.0.1:${port}`;
     await receiver.start();
-    run = runTs('server/main.ts', [], withCheapHashing({
+    run = runEntry('server/main.ts', [], withCheapHashing({
       ...(database ? { DATABASE_URL: database.url } : {}),
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -55,7 +55,7 @@ describe('conversation pages without JavaScript', () => {
     const page = await bea.client.get(path);
     assert.equal(page.status, 200);
     assert.match(page.text, /<head>[\s\S]*<noscript><meta http-equiv="refresh" content="30"><\/noscript>[\s\S]*<\/head>/);
-    assert.match(page.text, /<script src="\/assets\/conversation.js" defer><\/script>/);
+    assert.match(page.text, /<script src="\/assets\/socket.js" defer><\/script>\s*<script src="\/assets\/message-list.js" defer><\/script>\s*<script src="\/assets\/conversation.js" defer><\/script>/, 'the shared message list loads before the page\'s own script');
     assert.match(page.text, /Messages are deleted after 24 hours\./);
     assert.ok(!(await bea.client.get(`${path}?write=1`)).text.includes('http-equiv="refresh"'), 'no reload while writing');
 

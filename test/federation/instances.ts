@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, handle, PASS } from '../helpers/client.js';
-import { freePort, runTs, withCheapHashing, type Running } from '../helpers/process.js';
+import { freePort, runEntry, withCheapHashing, type Running } from '../helpers/process.js';
 import { testDatabaseFor } from '../helpers/test-database.js';
 
 /**
@@ -42,14 +42,14 @@ export interface PeerOptions {
 
 /** Starts the process; a fresh instance prints its setup link once it listens. */
 async function start(env: Record<string, string>): Promise<{ run: Running; setupToken: string }> {
-  const run = runTs('server/main.ts', [], env);
+  const run = runEntry('server/main.ts', [], env);
   const [, token] = await run.waitFor(/\/setup\/([A-Za-z0-9_-]+)/, 90_000);
   return { run, setupToken: token! };
 }
 
 /** Starts an instance that has its admin already, and waits until it answers. */
 async function restart(env: Record<string, string>): Promise<Running> {
-  const run = runTs('server/main.ts', [], env);
+  const run = runEntry('server/main.ts', [], env);
   const exited = run.exited().then((code) => {
     throw new Error(`exited (${code}) while starting:\n${run.output()}`);
   });

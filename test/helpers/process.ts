@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { compiledServer } from './compiled.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
@@ -44,7 +45,15 @@ export interface Running {
   exited(): Promise<number | null>;
 }
 
-/** Runs a TypeScript entry point of ours in its own Node process, as `npm run cli` would. */
+/**
+ * Runs an entry point of ours (server/main.ts, server/cli.ts) in its own Node process from the compiled copy of the
+ * server (test/helpers/compiled.ts), as `npm start` runs it: a real process, without compiling TypeScript again.
+ */
+export function runEntry(entry: string, args: string[], env: Record<string, string>): Running {
+  return runNode([path.join(compiledServer(repoRoot), entry.replace(/\.ts$/, '.js')), ...args], env);
+}
+
+/** Runs a TypeScript entry point of ours through tsx, as `npm run cli` does. */
 export function runTs(entry: string, args: string[], env: Record<string, string>, nodeArgs: readonly string[] = []): Running {
   return runNode([...nodeArgs, '--import', 'tsx', path.join(repoRoot, entry), ...args], env);
 }

@@ -461,7 +461,7 @@ export function checkClient(src: string): Finding[] {
   return findings.sort((a, b) => a.offset - b.offset);
 }
 
-/** data-* attributes the client scripts read (getAttribute('data-x'), and room.js's text('x') helper). */
+/** data-* attributes the client scripts read (getAttribute('data-x'), and the text('x') helper of message-list.js). */
 function dataAttributesShown(sources: readonly string[]): Set<string> {
   const shown = new Set<string>();
   for (const src of sources) {

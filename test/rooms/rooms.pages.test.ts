@@ -44,7 +44,7 @@ describe('room pages', () => {
     assert.match(page.text, /<h1>Group chat<\/h1>/);
     assert.match(page.text, /<head>[\s\S]*<noscript><meta http-equiv="refresh" content="30"><\/noscript>[\s\S]*<\/head>/);
     assert.match(page.text, new RegExp(`<a class="button" id="room-refresh" href="/rooms/${room.id}">`));
-    assert.match(page.text, /<script src="\/assets\/room.js" defer><\/script>/);
+    assert.match(page.text, /<script src="\/assets\/socket.js" defer><\/script>\s*<script src="\/assets\/message-list.js" defer><\/script>\s*<script src="\/assets\/room.js" defer><\/script>/, 'the shared message list loads before the page\'s own script');
     const list = await alice.client.get('/rooms');
     assert.match(list.text, /Group chat 1/);
     assert.ok(!title(list.text).includes('Positive'), 'the room list title does not tell what the room is about');

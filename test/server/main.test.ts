@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, PASS } from '../helpers/client.js';
-import { freePort, runTs, withCheapHashing } from '../helpers/process.js';
+import { freePort, runEntry, runTs, withCheapHashing, type Running } from '../helpers/process.js';
 
 describe('starting and stopping an instance (npm start)', function () {
-  // Each test starts fresh Node processes compiling TypeScript through tsx: seconds apiece on a loaded machine.
+  // Each test starts fresh Node processes (the server compiled as `npm start` compiles it): seconds apiece on a loaded machine.
   this.timeout(120_000);
   let dataDir: string;
   beforeEach(() => {
@@ -17,7 +17,7 @@ describe('starting and stopping an instance (npm start)', function () {
 
   it('starts on SQLite under DATA_DIR, prints a one-time setup link, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const run = runTs('server/main.ts', [], withCheapHashing({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' }));
+    const run = runEntry('server/main.ts', [], withCheapHashing({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' }));
     const [, token] = await run.waitFor(/\/setup\/([A-Za-z0-9_-]+)/);
     assert.ok(fs.existsSync(path.join(dataDir, 'parasol.sqlite')), 'the SQLite database is created in the data directory');
     const admin = new Client(`http://127.0.0.1:${port}`);
@@ -32,9 +32,9 @@ describe('starting and stopping an instance (npm start)', function () {
   it('does not print a setup link once an admin exists', async () => {
     const port = await freePort();
     const env = withCheapHashing({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' });
-    const created = runTs('server/cli.ts', ['create-admin', 'cli_admin'], env);
+    const created = runEntry('server/cli.ts', ['create-admin', 'cli_admin'], env);
     assert.equal(await created.exited(), 0, created.output());
-    const run = runTs('server/main.ts', [], env);
+    const run = runEntry('server/main.ts', [], env);
     await run.waitFor(/listening/);
     run.child.kill('SIGTERM');
     assert.equal(await run.exited(), 0);
@@ -42,13 +42,13 @@ describe('starting and stopping an instance (npm start)', function () {
   });
 
   it('refuses to start with a bad setting, naming the variable', async () => {
-    const run = runTs('server/main.ts', [], { PORT: 'eighty', DATA_DIR: dataDir });
+    const run = runEntry('server/main.ts', [], { PORT: 'eighty', DATA_DIR: dataDir });
     assert.equal(await run.exited(), 78);
     assert.match(run.output(), /PORT/);
   });
 
   it('refuses PORT= (empty) instead of listening on a random port', async () => {
-    const run = runTs('server/main.ts', [], withCheapHashing({ PORT: '', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' }));
+    const run = runEntry('server/main.ts', [], withCheapHashing({ PORT: '', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' }));
     assert.equal(await run.exited(), 78);
     assert.match(run.output(), /PORT: must be a port number from 0 to 65535/);
     assert.doesNotMatch(run.output(), /listening|\/setup\//);
@@ -56,7 +56,7 @@ describe('starting and stopping an instance (npm start)', function () {
 
   it('refuses a SQLite file in a directory that does not exist, naming the variable and the directory, and makes no instance', async () => {
     const missing = path.join(dataDir, 'typo', 'dir');
-    const run = runTs('server/main.ts', [], withCheapHashing({ PORT: String(await freePort()), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${missing}/x.db`, NODE_ENV: 'test' }));
+    const run = runEntry('server/main.ts', [], withCheapHashing({ PORT: String(await freePort()), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${missing}/x.db`, NODE_ENV: 'test' }));
     assert.equal(await run.exited(), 78);
     assert.ok(run.output().includes(`DATABASE_URL: the directory ${missing} does not exist`), run.output());
     assert.equal(fs.existsSync(path.join(dataDir, 'typo')), false, 'no directory was made');
@@ -76,7 +76,7 @@ describe('starting and stopping an instance (npm start)', function () {
       fs.chmodSync(dataDir, 0o555);
     }
     try {
-      const run = runTs('server/main.ts', [], withCheapHashing({ PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' }));
+      const run = runEntry('server/main.ts', [], withCheapHashing({ PORT: String(await freePort()), HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'test' }));
       assert.equal(await run.exited(), 1);
       assert.ok(run.output().includes(`Parasol failed to start: cannot write the SQLite database ${path.join(dataDir, 'parasol.sqlite')}: the directory ${dataDir} is read-only`), run.output());
       assert.match(run.output(), /DATA_DIR/);
@@ -88,7 +88,7 @@ describe('starting and stopping an instance (npm start)', function () {
 });
 
 describe('command-line tool (npm run cli)', function () {
-  // Each call is a fresh Node process compiling TypeScript through tsx: seconds apiece on a loaded machine.
+  // Each call is a fresh Node process: seconds apiece on a loaded machine.
   this.timeout(120_000);
   let dataDir: string;
   before(() => {
@@ -96,11 +96,13 @@ describe('command-line tool (npm run cli)', function () {
   });
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  const cli = async (...args: string[]) => {
-    const run = runTs('server/cli.ts', args, withCheapHashing({ DATA_DIR: dataDir, NODE_ENV: 'test' }));
+  const answer = async (run: Running) => {
     const code = await run.exited();
     return { code, out: run.output() };
   };
+  const cli = (...args: string[]) => answer(runEntry('server/cli.ts', args, withCheapHashing({ DATA_DIR: dataDir, NODE_ENV: 'test' })));
+  /** As `npm run cli` runs it, from the TypeScript sources through tsx. */
+  const npmRunCli = (...args: string[]) => answer(runTs('server/cli.ts', args, withCheapHashing({ DATA_DIR: dataDir, NODE_ENV: 'test' })));
 
   it('creates an admin with a generated passphrase that then logs in', async () => {
     const { code, out } = await cli('create-admin', 'night_admin');
@@ -135,7 +137,7 @@ describe('command-line tool (npm run cli)', function () {
   });
 
   it('explains unknown commands and missing arguments', async () => {
-    const unknown = await cli('explode');
+    const unknown = await npmRunCli('explode');
     assert.equal(unknown.code, 2);
     assert.match(unknown.out, /Unknown command: explode/);
     const missing = await cli('reset-passphrase');

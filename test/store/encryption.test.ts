@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../../server/config.js';
 import { DatabaseKeyError } from '../../server/store/sqlite-key.js';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { admin, member } from '../helpers/people.js';
-import { runTs } from '../helpers/process.js';
+import { runEntry } from '../helpers/process.js';
 import { onPostgres } from '../helpers/test-database.js';
 
 /** A random lowercase word: unique enough that finding it in the bytes means it leaked. */
@@ -103,7 +103,7 @@ describe('encryption at rest (DATABASE_KEY)', function () {
     await inst.parasol.close();
     inst = null;
     // One process: under a primary each worker would print the same line before the primary gives up on them.
-    const run = runTs('server/main.ts', [], { ...quiet, LOG_LEVEL: 'fatal', DATA_DIR: dataDir, DATABASE_KEY: 'not-the-right-key-at-all', PARASOL_WORKERS: '1' });
+    const run = runEntry('server/main.ts', [], { ...quiet, LOG_LEVEL: 'fatal', DATA_DIR: dataDir, DATABASE_KEY: 'not-the-right-key-at-all', PARASOL_WORKERS: '1' });
     const code = await run.exited();
     assert.equal(code, 1, run.output());
     assert.match(run.output(), /Parasol failed to start: The database .* cannot be read with this DATABASE_KEY/, run.output());
