@@ -122,6 +122,13 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
     if (!found.isGroup) throw notFound();
     return found;
   };
+  /** The board and the thread's key an address under /remote/:id/t/:key names; 404 for a malformed key. */
+  const boardAndKey = async (req: { params: Record<string, string | undefined> }): Promise<{ b: RemoteBoard; key: string }> => {
+    const b = await boardById(req.params.id);
+    const key = req.params.key ?? '';
+    if (!KEY.test(key)) throw notFound();
+    return { b, key };
+  };
 
   /** Authors of one page, each actor looked up once in what is stored here. */
   const authors = (group: string) => {
@@ -165,9 +172,7 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
   );
 
   const threadView = async (req: Request, options: { sent?: boolean; state?: FormState } = {}) => {
-    const b = await boardById(req.params.id);
-    const key = req.params.key ?? '';
-    if (!KEY.test(key)) throw notFound();
+    const { b, key } = await boardAndKey(req);
     const after = afterOf(req);
     const found = await mirror.thread(b.iri, Buffer.from(key, 'base64url').toString('utf8'), { after });
     if (!found) throw notFound();
@@ -188,9 +193,7 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
     '/remote/:id/t/:key/reply',
     formPost(
       async (req, res) => {
-        const b = await boardById(req.params.id);
-        const key = req.params.key ?? '';
-        if (!KEY.test(key)) throw notFound();
+        const { b, key } = await boardAndKey(req);
         const thread = await mirror.thread(b.iri, Buffer.from(key, 'base64url').toString('utf8'), {});
         if (!thread) throw notFound();
         const { body } = formBody(req);
@@ -205,9 +208,7 @@ export function mirrorPages(ctx: AppContext, deps: MirrorPagesDeps): express.Rou
     '/remote/:id/t/:key/like',
     formPost(
       async (req, res) => {
-        const b = await boardById(req.params.id);
-        const key = req.params.key ?? '';
-        if (!KEY.test(key)) throw notFound();
+        const { b, key } = await boardAndKey(req);
         const { object, liked } = formBody(req);
         await deps.reactions.set(req.account ?? null, req.memberKey ?? null, { object, liked: liked === '1' });
         res.redirect(303, `/remote/${b.id}/t/${key}`);
