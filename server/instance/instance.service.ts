@@ -1,4 +1,5 @@
-import { DuplicateKeyError, type Collection, type Store } from '../store/port.js';
+import type { Collection, Store } from '../store/port.js';
+import { storeOnce } from '../store/store-once.js';
 import { hmac, randomToken, sha256, safeEqual } from '../crypto.js';
 import { parseInput } from '../core/validate.js';
 import { KeptCopy } from '../core/kept-copy.js';
@@ -96,18 +97,10 @@ export class InstanceService {
    * must hash with the same key.
    */
   async load(): Promise<this> {
-    await this.storeOnce({ id: 'settings', ...defaults, updatedAt: Date.now() });
-    await this.storeOnce({ id: 'secrets', hmacKey: randomToken(32) });
+    await storeOnce(this.col, 'settings', () => ({ id: 'settings' as const, ...defaults, updatedAt: Date.now() }));
+    await storeOnce(this.col, 'secrets', () => ({ id: 'secrets' as const, hmacKey: randomToken(32) }));
     await this.kept.reread();
     return this;
-  }
-
-  /** Stores `first` unless its id is stored already (by an earlier start, or another process meanwhile). */
-  private async storeOnce(first: InstanceSettingsDoc | InstanceSecretsDoc): Promise<void> {
-    if (await this.col.get(first.id)) return;
-    await this.col.insert(first).catch((error: unknown) => {
-      if (!(error instanceof DuplicateKeyError)) throw error;
-    });
   }
 
   /**

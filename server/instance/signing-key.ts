@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
-import { DuplicateKeyError, type Store } from '../store/port.js';
+import type { Store } from '../store/port.js';
+import { storeOnce } from '../store/store-once.js';
 import { instanceCollection, type InstanceSigningKeyDoc } from './instance.collections.js';
 
 const generateKeyPair = promisify(crypto.generateKeyPair);
@@ -37,22 +38,16 @@ export class InstanceSigningKey {
 
   private async loadOrMake(): Promise<SigningKeyPair> {
     const col = this.store.collection(instanceCollection);
-    const stored = (await col.get('signing-key')) as InstanceSigningKeyDoc | null;
-    if (stored) return withFingerprint(stored);
-    const made = await generateKeyPair('rsa', {
-      modulusLength: 2048,
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    // Another process may make one first: every process signs with the one stored.
+    const doc = await storeOnce(col, 'signing-key', async (): Promise<InstanceSigningKeyDoc> => {
+      const made = await generateKeyPair('rsa', {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      });
+      return { id: 'signing-key', privateKeyPem: made.privateKey, publicKeyPem: made.publicKey, createdAt: Date.now() };
     });
-    const doc: InstanceSigningKeyDoc = { id: 'signing-key', privateKeyPem: made.privateKey, publicKeyPem: made.publicKey, createdAt: Date.now() };
-    try {
-      await col.insert(doc);
-      return withFingerprint(doc);
-    } catch (error) {
-      // Another process made one first: every process signs with that one.
-      if (!(error instanceof DuplicateKeyError)) throw error;
-      return withFingerprint((await col.get('signing-key')) as InstanceSigningKeyDoc);
-    }
+    return withFingerprint(doc as InstanceSigningKeyDoc);
   }
 }
 

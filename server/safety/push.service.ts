@@ -1,6 +1,7 @@
 import webpush from 'web-push';
 import { z } from 'zod';
-import { defineCollection, DuplicateKeyError, type Store } from '../store/port.js';
+import { defineCollection, type Store } from '../store/port.js';
+import { storeOnce } from '../store/store-once.js';
 import { newId } from '../crypto.js';
 import { parseInput } from '../core/validate.js';
 import { KeptCopy } from '../core/kept-copy.js';
@@ -60,12 +61,7 @@ export class PushService {
   }
 
   async load(): Promise<this> {
-    if (!(await this.keys.get('vapid'))) {
-      await this.keys.insert({ id: 'vapid', ...webpush.generateVAPIDKeys() }).catch((error: unknown) => {
-        // Another process made it meanwhile: its pair is the instance's.
-        if (!(error instanceof DuplicateKeyError)) throw error;
-      });
-    }
+    await storeOnce(this.keys, 'vapid', () => ({ id: 'vapid' as const, ...webpush.generateVAPIDKeys() }));
     await this.kept.reread();
     return this;
   }
