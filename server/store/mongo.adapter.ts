@@ -27,7 +27,7 @@ import {
   type Sort,
   type UpdateFilter,
 } from 'mongodb';
-import { declareMongoBlobs, type MongoBlobs } from './mongo-blobs.js';
+import { declareMongoBlobs } from './mongo-blobs.js';
 import {
   DuplicateKeyError,
   StoreError,
@@ -67,6 +67,8 @@ import {
   type RangeBound,
   type Segment,
 } from './query.js';
+import { incrementDeltas, patchFields } from './write-checks.js';
+import { Declared } from './declared.js';
 import { MongoChangeStream } from './mongo/change-stream.js';
 import { ScopedCollection, refuseOutOfScope, type CollectionCore, type CollectionScope } from './scoped-collection.js';
 
@@ -210,12 +212,8 @@ class MongoCollectionCore implements CollectionCore<ClientSession | undefined> {
     const match = this.expectedFilter(expected ?? {});
     const $set: Document = {};
     const $unset: Document = {};
-    for (const [field, value] of Object.entries(fields)) {
-      if (field === 'id') {
-        if (value !== id) throw new StoreError(`patch cannot change the id of a ${this.spec.name} document`);
-        continue;
-      }
-      assertFieldName(this.spec.name, field);
+    const { set, remove } = patchFields(this.spec, id, fields);
+    for (const [field, value] of [...set, ...remove.map((field) => [field, undefined] as const)]) {
       if (value === undefined) $unset[field] = '';
       else $set[field] = normalizeDoc(value);
       if (field === this.spec.ttlField) {
@@ -254,16 +252,7 @@ class MongoCollectionCore implements CollectionCore<ClientSession | undefined> {
   }
 
   async increment(id: string, deltas: Record<string, number | undefined>, session: ClientSession | undefined): Promise<Doc | null> {
-    const $inc: Record<string, number> = {};
-    for (const [field, delta] of Object.entries(deltas)) {
-      if (delta === undefined) continue;
-      if (field === 'id') throw new StoreError(`cannot increment the id of a ${this.spec.name} document`);
-      assertFieldName(this.spec.name, field);
-      if (typeof delta !== 'number' || !Number.isFinite(delta)) {
-        throw new StoreError(`increment of ${this.spec.name}.${field} must be a finite number`);
-      }
-      $inc[field] = delta;
-    }
+    const $inc: Record<string, number> = Object.fromEntries(incrementDeltas(this.spec, deltas));
     if (Object.keys($inc).length === 0) return this.get(id, session);
     const ttl = this.spec.ttlField;
     if (ttl === null || !(ttl in $inc)) return this.findAndUpdate(id, { $inc } as UpdateFilter<Stored>, session);
@@ -507,9 +496,7 @@ class MongoScope implements CollectionScope<ClientSession | undefined> {
 
 class MongoStore implements Store {
   readonly kind = 'mongodb';
-  private readonly cores = new Map<string, MongoCollectionCore>();
-  private readonly blobCollections = new Map<string, MongoBlobs>();
-  private handles = new WeakMap<object, Collection<Doc>>();
+  private readonly declared = new Declared<MongoCollectionCore>();
   private readonly inTransaction = new AsyncLocalStorage<TxState>();
 
   constructor(
@@ -523,35 +510,21 @@ class MongoStore implements Store {
   }
 
   async declare(specs: readonly AnyCollectionSpec[]): Promise<void> {
-    const compiled = specs.map(compileSpec);
-    for (const spec of compiled) {
-      this.cores.set(spec.name, new MongoCollectionCore(spec, await declareCollection(this.db, spec)));
+    for (const spec of specs.map(compileSpec)) {
+      this.declared.addCores([new MongoCollectionCore(spec, await declareCollection(this.db, spec))]);
     }
-    this.handles = new WeakMap();
   }
 
   async declareBlobs(specs: readonly BlobSpec[]): Promise<void> {
-    for (const spec of specs) this.blobCollections.set(spec.name, await declareMongoBlobs(this.db, spec));
+    for (const spec of specs) this.declared.addBlobs(spec, await declareMongoBlobs(this.db, spec));
   }
 
   blobs(spec: BlobSpec): Blobs {
-    const blobs = this.blobCollections.get(spec.name);
-    if (blobs === undefined) throw new StoreError(`blob collection ${spec.name} is not declared: call store.declareBlobs() at start-up`);
-    return blobs;
+    return this.declared.blobs(spec);
   }
 
   collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {
-    const cached = this.handles.get(spec);
-    if (cached !== undefined) return cached as unknown as Collection<T>;
-    const handle = new ScopedCollection(spec, this.core(spec.name), new MongoScope(this, undefined, null));
-    this.handles.set(spec, handle as unknown as Collection<Doc>);
-    return handle;
-  }
-
-  private core(name: string): MongoCollectionCore {
-    const core = this.cores.get(name);
-    if (core === undefined) throw new StoreError(`collection ${name} is not declared: call store.declare() at start-up`);
-    return core;
+    return this.declared.handle(spec, (core) => new ScopedCollection(spec, core, new MongoScope(this, undefined, null)));
   }
 
   /** withTransaction retries fn on transient conflicts, so fn may run more than once. */
@@ -565,7 +538,7 @@ class MongoStore implements Store {
         const state: TxState = { open: true };
         const scope: TxScope = {
           collection: <T extends Doc>(spec: CollectionSpec<T>): Collection<T> =>
-            new ScopedCollection(spec, this.core(spec.name), new MongoScope(this, activeSession, state)),
+            new ScopedCollection(spec, this.declared.core(spec.name), new MongoScope(this, activeSession, state)),
         };
         try {
           return await this.inTransaction.run(state, () => fn(scope));
@@ -588,7 +561,7 @@ class MongoStore implements Store {
 
   async sweepExpired(now: number = Date.now()): Promise<number> {
     let deleted = 0;
-    for (const core of this.cores.values()) {
+    for (const core of this.declared.allCores()) {
       // The Date copy has the TTL index; every write keeps it in step with the TTL field.
       if (core.spec.ttlField !== null) deleted += await core.deleteMatching({ [EXPIRES_AT]: { $lte: new Date(now) } }, undefined);
     }

@@ -50,6 +50,9 @@ import {
   type RangeBound,
   type Segment,
 } from './query.js';
+import { incrementDeltas, patchFields } from './write-checks.js';
+import { Declared } from './declared.js';
+import { startSweepTimer } from './sweep-timer.js';
 import { addChange, ChangeFeed, type Changes } from './postgres/change-feed.js';
 import { ScopedCollection, refuseOutOfScope, type CollectionCore, type CollectionScope } from './scoped-collection.js';
 import { column, declareCollection, indexName, readTextLayouts, SEARCH_COLUMN, table, wordsColumn } from './postgres/schema.js';
@@ -211,19 +214,9 @@ class PostgresCollectionCore implements CollectionCore<Queryable> {
 
   /** With `expected`, only a document whose fields equal it (by JSON type: true is not 1; null matches missing) is patched. */
   async patch(id: string, fields: Record<string, unknown>, expected: Record<string, unknown> | undefined, db: Queryable): Promise<Doc | null> {
-    const set: Record<string, unknown> = {};
-    const remove: string[] = [];
-    for (const [field, value] of Object.entries(fields)) {
-      if (field === 'id') {
-        if (value !== id) throw new StoreError(`patch cannot change the id of a ${this.spec.name} document`);
-        continue;
-      }
-      assertFieldName(this.spec.name, field);
-      if (value === undefined) remove.push(field);
-      else set[field] = value;
-    }
-    if (Object.keys(set).length === 0 && remove.length === 0 && expected === undefined) return this.get(id, db);
-    const json = toJson(set);
+    const { set, remove } = patchFields(this.spec, id, fields);
+    if (set.length === 0 && remove.length === 0 && expected === undefined) return this.get(id, db);
+    const json = toJson(Object.fromEntries(set));
     const normalized = JSON.parse(json) as Record<string, unknown>;
     const params = new Params();
     const assignments = [`doc = (doc || ${params.add(json)}::jsonb) - ${params.add(remove)}::text[]`];
@@ -247,13 +240,7 @@ class PostgresCollectionCore implements CollectionCore<Queryable> {
   async increment(id: string, deltas: Record<string, number | undefined>, db: Queryable): Promise<Doc | null> {
     const params = new Params();
     const added: string[] = [];
-    for (const [field, delta] of Object.entries(deltas)) {
-      if (delta === undefined) continue;
-      if (field === 'id') throw new StoreError(`cannot increment the id of a ${this.spec.name} document`);
-      assertFieldName(this.spec.name, field);
-      if (typeof delta !== 'number' || !Number.isFinite(delta)) {
-        throw new StoreError(`increment of ${this.spec.name}.${field} must be a finite number`);
-      }
+    for (const [field, delta] of incrementDeltas(this.spec, deltas)) {
       // A field that holds no number counts as 0, as a missing one does.
       const current = `CASE WHEN jsonb_typeof(doc->'${field}') = 'number' THEN (doc->'${field}')::double precision ELSE 0 END`;
       added.push(`'${field}', ${current} + ${params.add(delta)}::double precision`);
@@ -471,9 +458,7 @@ class PostgresScope implements CollectionScope<Queryable> {
 
 class PostgresStore implements Store {
   readonly kind = 'postgres';
-  private readonly cores = new Map<string, PostgresCollectionCore>();
-  private readonly blobCollections = new Map<string, PostgresBlobs>();
-  private handles = new WeakMap<object, Collection<Doc>>();
+  private readonly declared = new Declared<PostgresCollectionCore>();
   private readonly inTransaction = new AsyncLocalStorage<TxState>();
   private readonly timer: NodeJS.Timeout | null;
   private closed = false;
@@ -483,12 +468,7 @@ class PostgresStore implements Store {
     readonly feed: ChangeFeed,
     options: PostgresStoreOptions,
   ) {
-    const interval = options.sweepIntervalMs === undefined ? 60_000 : options.sweepIntervalMs;
-    if (interval !== null && (!Number.isFinite(interval) || interval <= 0)) throw new StoreError('sweepIntervalMs must be a positive number');
-    this.timer = interval === null ? null : setInterval(() => {
-      this.sweepExpired().catch((error: unknown) => options.onBackgroundError?.(error));
-    }, interval);
-    this.timer?.unref();
+    this.timer = startSweepTimer(options.sweepIntervalMs, () => this.sweepExpired(), options.onBackgroundError);
   }
 
   insideOpenTransaction(): boolean {
@@ -497,29 +477,27 @@ class PostgresStore implements Store {
 
   async declare(specs: readonly AnyCollectionSpec[]): Promise<void> {
     const compiled = specs.map(compileSpec);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [DECLARE_LOCK]);
+    await this.underDeclareLock(async (client) => {
       const textLayouts = await readTextLayouts(client);
       for (const spec of compiled) await declareCollection(client, spec, textLayouts);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-    for (const spec of compiled) this.cores.set(spec.name, new PostgresCollectionCore(spec));
-    this.handles = new WeakMap();
+    });
+    this.declared.addCores(compiled.map((spec) => new PostgresCollectionCore(spec)));
   }
 
   async declareBlobs(specs: readonly BlobSpec[]): Promise<void> {
+    await this.underDeclareLock(async (client) => {
+      for (const spec of specs) await declarePostgresBlobs(client, spec);
+    });
+    for (const spec of specs) this.declared.addBlobs(spec, new PostgresBlobs(this.pool, spec));
+  }
+
+  /** Runs `declare` in a transaction of its own that holds DECLARE_LOCK, so processes starting together take turns. */
+  private async underDeclareLock(declare: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [DECLARE_LOCK]);
-      for (const spec of specs) await declarePostgresBlobs(client, spec);
+      await declare(client);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -527,27 +505,14 @@ class PostgresStore implements Store {
     } finally {
       client.release();
     }
-    for (const spec of specs) this.blobCollections.set(spec.name, new PostgresBlobs(this.pool, spec));
   }
 
   blobs(spec: BlobSpec): Blobs {
-    const blobs = this.blobCollections.get(spec.name);
-    if (blobs === undefined) throw new StoreError(`blob collection ${spec.name} is not declared: call store.declareBlobs() at start-up`);
-    return blobs;
+    return this.declared.blobs(spec);
   }
 
   collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {
-    const cached = this.handles.get(spec);
-    if (cached !== undefined) return cached as unknown as Collection<T>;
-    const handle = new ScopedCollection(spec, new AnnouncingCore(this.core(spec.name), this, null), new PostgresScope(this, null));
-    this.handles.set(spec, handle as unknown as Collection<Doc>);
-    return handle;
-  }
-
-  private core(name: string): PostgresCollectionCore {
-    const core = this.cores.get(name);
-    if (core === undefined) throw new StoreError(`collection ${name} is not declared: call store.declare() at start-up`);
-    return core;
+    return this.declared.handle(spec, (core) => new ScopedCollection(spec, new AnnouncingCore(core, this, null), new PostgresScope(this, null)));
   }
 
   /** A deadlock or serialization failure rolls the transaction back and runs fn again, up to MAX_TX_ATTEMPTS times. */
@@ -561,7 +526,7 @@ class PostgresStore implements Store {
         await client.query('BEGIN');
         const scope: TxScope = {
           collection: <T extends Doc>(spec: CollectionSpec<T>): Collection<T> =>
-            new ScopedCollection(spec, new AnnouncingCore(this.core(spec.name), this, state), new PostgresScope(this, state)),
+            new ScopedCollection(spec, new AnnouncingCore(this.declared.core(spec.name), this, state), new PostgresScope(this, state)),
         };
         const result = await this.inTransaction.run(state, () => fn(scope));
         state.open = false;
@@ -584,7 +549,7 @@ class PostgresStore implements Store {
 
   async sweepExpired(now: number = Date.now()): Promise<number> {
     let deleted = 0;
-    for (const core of this.cores.values()) deleted += await core.sweep(this.pool, now);
+    for (const core of this.declared.allCores()) deleted += await core.sweep(this.pool, now);
     return deleted;
   }
 

@@ -41,6 +41,9 @@ import {
   type Where,
 } from './port.js';
 import { declareSqliteBlobs, SqliteBlobs } from './sqlite-blobs.js';
+import { incrementDeltas, patchFields } from './write-checks.js';
+import { Declared } from './declared.js';
+import { startSweepTimer } from './sweep-timer.js';
 import { ScopedCollection, type Access, type CollectionCore, type CollectionScope } from './scoped-collection.js';
 import {
   assertDocId,
@@ -309,22 +312,9 @@ class SqliteCollectionCore implements CollectionCore<SqliteScope> {
   }
 
   patch(id: string, fields: Record<string, unknown>, expected: Record<string, unknown> = {}): Doc | null {
-    const set: string[] = [];
-    const remove: string[] = [];
-    const params: Bind[] = [];
-    for (const [field, value] of Object.entries(fields)) {
-      if (field === 'id') {
-        if (value !== id) throw new StoreError(`patch cannot change the id of a ${this.spec.name} document`);
-        continue;
-      }
-      assertFieldName(this.spec.name, field);
-      if (value === undefined) {
-        remove.push(field);
-      } else {
-        set.push(field);
-        params.push(JSON.stringify(value));
-      }
-    }
+    const { set: changes, remove } = patchFields(this.spec, id, fields);
+    const set = changes.map(([field]) => field);
+    const params: Bind[] = changes.map(([, value]) => JSON.stringify(value));
     const conditions = Object.entries(expected).map(([field, value]) => this.condition(field, value));
     const conditionParams = conditions.flatMap((c) => c.params);
     if (set.length === 0 && remove.length === 0 && conditions.length === 0) return this.read(id);
@@ -359,18 +349,9 @@ class SqliteCollectionCore implements CollectionCore<SqliteScope> {
   }
 
   increment(id: string, deltas: Record<string, number | undefined>): Doc | null {
-    const fields: string[] = [];
-    const params: Bind[] = [];
-    for (const [field, delta] of Object.entries(deltas)) {
-      if (delta === undefined) continue;
-      if (field === 'id') throw new StoreError(`cannot increment the id of a ${this.spec.name} document`);
-      assertFieldName(this.spec.name, field);
-      if (typeof delta !== 'number' || !Number.isFinite(delta)) {
-        throw new StoreError(`increment of ${this.spec.name}.${field} must be a finite number`);
-      }
-      fields.push(field);
-      params.push(delta);
-    }
+    const checked = incrementDeltas(this.spec, deltas);
+    const fields = checked.map(([field]) => field);
+    const params: Bind[] = checked.map(([, delta]) => delta);
     if (fields.length === 0) return this.read(id);
     const statement = this.statement(`inc|${fields.join(',')}`, () => {
       const sets = fields.map((f) => `${jsonPath(f)}, coalesce(json_extract(doc, ${jsonPath(f)}), 0) + ?`);
@@ -705,10 +686,7 @@ const EVERY_COLLECTION = '*';
 class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly gate: Gate;
-  private readonly cores = new Map<string, SqliteCollectionCore>();
-  private readonly blobCollections = new Map<string, SqliteBlobs>();
-  /** One handle per spec object, rebuilt by declare() so handles never hold a core of an older spec. */
-  private handles = new WeakMap<object, Collection<Doc>>();
+  private readonly declared = new Declared<SqliteCollectionCore>();
   private readonly timer: NodeJS.Timeout | null;
   private closed = false;
   private readonly checkpointDelayMs: number;
@@ -759,12 +737,7 @@ class SqliteStore implements Store {
     const wait = options.transactionWaitMs ?? 15_000;
     if (!Number.isFinite(wait) || wait <= 0) throw new StoreError('transactionWaitMs must be a positive number');
     this.gate = new Gate(wait);
-    const interval = options.sweepIntervalMs === undefined ? 60_000 : options.sweepIntervalMs;
-    if (interval !== null && (!Number.isFinite(interval) || interval <= 0)) throw new StoreError('sweepIntervalMs must be a positive number');
-    this.timer = interval === null ? null : setInterval(() => {
-      this.sweepExpired().catch((error: unknown) => options.onSweepError?.(error));
-    }, interval);
-    this.timer?.unref();
+    this.timer = startSweepTimer(options.sweepIntervalMs, () => this.sweepExpired(), options.onSweepError);
     this.unregisterLook = registerLook(() => this.forgetForeignWrites());
   }
 
@@ -795,9 +768,9 @@ class SqliteStore implements Store {
     for (const { name, mark } of this.readMarks.all()) {
       if (this.seenMarks.get(name) === mark) continue;
       this.seenMarks.set(name, mark);
-      const core = name === EVERY_COLLECTION ? undefined : this.cores.get(name);
+      const core = name === EVERY_COLLECTION ? undefined : this.declared.coreIfDeclared(name);
       if (core === undefined) {
-        for (const each of this.cores.values()) each.forget(null);
+        for (const each of this.declared.allCores()) each.forget(null);
         shown = true;
         if (name === EVERY_COLLECTION) unknown = true;
         else written.push(name);
@@ -901,8 +874,7 @@ class SqliteStore implements Store {
         this.checkpoint();
       }
       const onRemoval = (): void => this.scheduleCheckpoint();
-      for (const spec of compiled) this.cores.set(spec.name, new SqliteCollectionCore(this.db, spec, onRemoval));
-      this.handles = new WeakMap();
+      this.declared.addCores(compiled.map((spec) => new SqliteCollectionCore(this.db, spec, onRemoval)));
       this.noteWrite(EVERY_COLLECTION);
     });
   }
@@ -924,33 +896,20 @@ class SqliteStore implements Store {
             }
           }),
       };
-      for (const spec of specs) this.blobCollections.set(spec.name, new SqliteBlobs(this.db, spec, runner));
+      for (const spec of specs) this.declared.addBlobs(spec, new SqliteBlobs(this.db, spec, runner));
     });
   }
 
   blobs(spec: BlobSpec): Blobs {
-    const blobs = this.blobCollections.get(spec.name);
-    if (blobs === undefined) throw new StoreError(`blob collection ${spec.name} is not declared: call store.declareBlobs() at start-up`);
-    return blobs;
+    return this.declared.blobs(spec);
   }
 
   collection<T extends Doc>(spec: CollectionSpec<T>): Collection<T> {
-    const cached = this.handles.get(spec);
-    if (cached !== undefined) return cached as unknown as Collection<T>;
-    const handle = this.handle(spec, null);
-    this.handles.set(spec, handle as unknown as Collection<Doc>);
-    return handle;
+    return this.declared.handle(spec, (core) => this.handle(spec, core, null));
   }
 
-  private handle<T extends Doc>(spec: CollectionSpec<T>, tx: TxState | null): Collection<T> {
-    const core = this.core(spec.name);
+  private handle<T extends Doc>(spec: CollectionSpec<T>, core: SqliteCollectionCore, tx: TxState | null): Collection<T> {
     return new ScopedCollection(spec, core, new SqliteScope(core, this, tx));
-  }
-
-  private core(name: string): SqliteCollectionCore {
-    const core = this.cores.get(name);
-    if (core === undefined) throw new StoreError(`collection ${name} is not declared: call store.declare() at start-up`);
-    return core;
   }
 
   async transaction<R>(fn: (tx: TxScope) => Promise<R>): Promise<R> {
@@ -961,7 +920,7 @@ class SqliteStore implements Store {
       this.db.exec('BEGIN IMMEDIATE');
       const scope: TxScope = {
         collection: <T extends Doc>(spec: CollectionSpec<T>): Collection<T> =>
-          this.handle(spec, state),
+          this.handle(spec, this.declared.core(spec.name), state),
       };
       const result = await fn(scope);
       state.open = false;
@@ -988,7 +947,7 @@ class SqliteStore implements Store {
   sweepExpired(now: number = Date.now()): Promise<number> {
     return this.whenFree(() => {
       let deleted = 0;
-      for (const core of this.cores.values()) {
+      for (const core of this.declared.allCores()) {
         const swept = core.sweep(now);
         if (swept > 0) this.noteWrite(core.spec.name);
         deleted += swept;
