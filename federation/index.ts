@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import type { FederationFacts } from '../server/admin/console.service.js';
 import type { AppContext } from '../server/context.js';
 import type { ApiRouter } from '../server/http/api-router.js';
 import { createLimiter } from '../server/core/rate-limit.js';
@@ -51,16 +52,7 @@ export interface Federation {
   /** The admin's federation page; mounted by the app after sessions, unlike the rest. */
   readonly pages: express.Router;
   /** What the admin console shows of federation: the mode and rules, the partners, follows and waiting deliveries. */
-  overview(): Promise<FederationOverview>;
-}
-
-export interface FederationOverview {
-  readonly mode: string;
-  readonly denyRules: number;
-  readonly allowRules: number;
-  readonly partners: readonly { readonly domain: string; readonly addedAt: number }[];
-  readonly follows: number;
-  readonly pendingDeliveries: number;
+  overview(): Promise<FederationFacts>;
 }
 
 const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
