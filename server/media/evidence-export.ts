@@ -120,6 +120,35 @@ function dosDateTime(ms: number): { date: number; time: number } {
   };
 }
 
+/** What an entry's local header and its central directory record both say of it. */
+interface EntryFields {
+  /** 0 stored, 8 deflated. */
+  readonly method: number;
+  readonly time: number;
+  readonly date: number;
+  readonly crc: number;
+  /** As written in the zip. */
+  readonly size: number;
+  readonly originalSize: number;
+  readonly nameLength: number;
+}
+
+/**
+ * The run of fields the two headers share, in the same order (from "version needed to extract" to the name's
+ * length): at offset 4 of a local header, 6 of a central directory record. Version 2.0; names flagged UTF-8.
+ */
+function writeEntryFields(header: Buffer, at: number, fields: EntryFields): void {
+  header.writeUInt16LE(20, at);
+  header.writeUInt16LE(0x0800, at + 2);
+  header.writeUInt16LE(fields.method, at + 4);
+  header.writeUInt16LE(fields.time, at + 6);
+  header.writeUInt16LE(fields.date, at + 8);
+  header.writeUInt32LE(fields.crc, at + 10);
+  header.writeUInt32LE(fields.size, at + 14);
+  header.writeUInt32LE(fields.originalSize, at + 18);
+  header.writeUInt16LE(fields.nameLength, at + 22);
+}
+
 /**
  * A plain zip (no zip64, no encryption, no extra fields): each entry deflated when that makes it smaller, else
  * stored (photos are compressed already). Names are flagged UTF-8; files get mode 0644.
@@ -136,31 +165,17 @@ function writeZip(entries: readonly ZipEntry[], now: number): Uint8Array {
     const body = stored ? Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength) : deflated;
     const crc = zlib.crc32(entry.data);
 
+    const fields: EntryFields = { method: stored ? 0 : 8, time, date, crc, size: body.length, originalSize: entry.data.length, nameLength: name.length };
+
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(stored ? 0 : 8, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    writeEntryFields(local, 4, fields);
     local.writeUInt16LE(0, 28);
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(stored ? 0 : 8, 10);
-    central.writeUInt16LE(time, 12);
-    central.writeUInt16LE(date, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    writeEntryFields(central, 6, fields);
     central.writeUInt32LE((0o100644 << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
 
