@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import { noContent, type ApiRouter } from '../http/api-router.js';
-import { clearSessionCookie, setSessionCookie } from '../http/auth.middleware.js';
+import { clearSessionCookie } from '../http/auth.middleware.js';
 import { AppError } from '../core/errors.js';
 import {
   accountView,
@@ -15,6 +15,7 @@ import {
 import { tokenInput } from './sessions.service.js';
 import { recoveryCodesLeft } from './account-keys.js';
 import { deviceCookieOf, setDeviceCookie } from './device-cookie.js';
+import { setSignInCookies } from './sign-in-cookies.js';
 import { ChallengeRequired } from './login-guard.js';
 
 export function accountsApi(api: ApiRouter, ctx: AppContext): void {
@@ -26,8 +27,7 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     summary: 'Sign up with a handle and a passphrase; answers the one-time recovery codes and signs in',
     handler: async ({ req, res }) => {
       const result = await accounts.signup(req.body, deviceCookieOf(req));
-      setSessionCookie(res, result.sessionToken, ctx.cookie);
-      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
+      setSignInCookies(res, result, ctx.cookie);
       res.setHeader('Cache-Control', 'no-store');
       return { account: accountView(result.account), recoveryCodes: result.recoveryCodes };
     },
@@ -38,8 +38,7 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     summary: 'Create the first admin with the one-time setup token printed at first start',
     handler: async ({ req, res }) => {
       const result = await accounts.setupAdmin(req.params.token ?? '', req.body, deviceCookieOf(req));
-      setSessionCookie(res, result.sessionToken, ctx.cookie);
-      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
+      setSignInCookies(res, result, ctx.cookie);
       res.setHeader('Cache-Control', 'no-store');
       return { account: accountView(result.account), recoveryCodes: result.recoveryCodes };
     },
@@ -62,8 +61,7 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
         return undefined;
       }
       if (req.account && req.sessionId) await sessions.end(req.account.id, req.sessionId).catch(() => undefined);
-      setSessionCookie(res, result.sessionToken, ctx.cookie);
-      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
+      setSignInCookies(res, result, ctx.cookie);
       return { account: accountView(result.account), session: { id: result.sessionId } };
     },
   });
@@ -104,8 +102,7 @@ export function accountsApi(api: ApiRouter, ctx: AppContext): void {
     summary: 'Set a new passphrase with a one-time recovery code (the code is spent; every session and API token ends, push subscriptions are deleted)',
     handler: async ({ req, res }) => {
       const result = await accounts.recover(req.body, deviceCookieOf(req));
-      setSessionCookie(res, result.sessionToken, ctx.cookie);
-      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
+      setSignInCookies(res, result, ctx.cookie);
       return { account: accountView(result.account), recoveryCodesLeft: result.codesLeft };
     },
   });

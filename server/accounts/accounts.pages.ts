@@ -1,6 +1,6 @@
-import express, { type Request } from 'express';
+import express, { type Request, type Response } from 'express';
 import type { AppContext } from '../context.js';
-import { clearSessionCookie, setSessionCookie } from '../http/auth.middleware.js';
+import { clearSessionCookie } from '../http/auth.middleware.js';
 import { anyAccount, formBody, formPost, formRedirect, formState, handle, sendPage, signedInOnly } from '../http/pages.js';
 import type { FormState } from '../views/layout.js';
 import {
@@ -16,8 +16,9 @@ import {
   type SettingsSection,
 } from './accounts.views.js';
 import { deviceCookieOf, setDeviceCookie } from './device-cookie.js';
+import { setSignInCookies } from './sign-in-cookies.js';
 import { ChallengeRequired } from './login-guard.js';
-import { isAdmin } from './accounts.service.js';
+import { isAdmin, type SignedIn } from './accounts.service.js';
 import { recoveryCodesLeft } from './account-keys.js';
 import { forbidden } from '../core/errors.js';
 import { setupChoices } from '../instance/instance.views.js';
@@ -37,6 +38,14 @@ export function accountsPages(ctx: AppContext): express.Router {
   const router = express.Router();
   const { accounts, sessions, instance } = ctx;
 
+  /** After sign-up or the first admin's setup: signed in, with the one-time recovery codes on a page no cache keeps. */
+  const showRecoveryCodes = (req: Request, res: Response, result: SignedIn & { readonly recoveryCodes: readonly string[] }, message: string) => {
+    setSignInCookies(res, result, ctx.cookie);
+    req.account = result.account;
+    res.setHeader('Cache-Control', 'no-store');
+    sendPage(res, recoveryCodesPage(ctx.page(req), result.recoveryCodes, message), 201);
+  };
+
   const signupForm = (req: Request, state?: FormState) => {
     const s = instance.settings();
     return signupPage(ctx.page(req), { mode: s.registrationMode, question: s.approvalQuestion }, state);
@@ -47,11 +56,7 @@ export function accountsPages(ctx: AppContext): express.Router {
     '/signup',
     formPost(async (req, res) => {
       const result = await accounts.signup(formBody(req), deviceCookieOf(req));
-      setSessionCookie(res, result.sessionToken, ctx.cookie);
-      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
-      req.account = result.account;
-      res.setHeader('Cache-Control', 'no-store');
-      sendPage(res, recoveryCodesPage(ctx.page(req), result.recoveryCodes, req.t('signup.welcome', { handle: result.account.handle })), 201);
+      showRecoveryCodes(req, res, result, req.t('signup.welcome', { handle: result.account.handle }));
     }, signupForm),
   );
 
@@ -76,11 +81,7 @@ export function accountsPages(ctx: AppContext): express.Router {
       const result = await accounts.setupAdmin(req.params.token ?? '', credentials, deviceCookieOf(req));
       await ctx.instance.updateSettings(settings);
       if (settings.defaultLocale) await ctx.relabelStarterContent(settings.defaultLocale);
-      setSessionCookie(res, result.sessionToken, ctx.cookie);
-      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
-      req.account = result.account;
-      res.setHeader('Cache-Control', 'no-store');
-      sendPage(res, recoveryCodesPage(ctx.page(req), result.recoveryCodes, req.t('setup.done')), 201);
+      showRecoveryCodes(req, res, result, req.t('setup.done'));
     }, setupForm),
   );
 
@@ -105,8 +106,7 @@ export function accountsPages(ctx: AppContext): express.Router {
         }
         // A new session on every log-in: a cookie planted before log-in is worthless after it.
         if (req.sessionId) await sessions.end(req.account!.id, req.sessionId).catch(() => undefined);
-        setSessionCookie(res, result.sessionToken, ctx.cookie);
-        setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
+        setSignInCookies(res, result, ctx.cookie);
         res.redirect(303, safeNext(next));
       },
       (req, state) => loginPage(ctx.page(req), safeNext((req.body as Record<string, unknown>).next), state),
@@ -127,8 +127,7 @@ export function accountsPages(ctx: AppContext): express.Router {
     '/recover',
     formPost(async (req, res) => {
       const result = await accounts.recover(formBody(req), deviceCookieOf(req));
-      setSessionCookie(res, result.sessionToken, ctx.cookie);
-      setDeviceCookie(res, result.deviceCookie, ctx.cookie.secure);
+      setSignInCookies(res, result, ctx.cookie);
       req.account = result.account;
       sendPage(res, recoveredPage(ctx.page(req), result.codesLeft));
     }, (req, state) => recoverPage(ctx.page(req), state)),
