@@ -1,5 +1,6 @@
 import type { Channels } from '../realtime/realtime.js';
 import { ackedEvents } from '../realtime/acked-events.js';
+import { onMessageListEvents } from '../realtime/message-list-events.js';
 import type { I18n } from '../i18n/i18n.js';
 import type { Logger } from '../logger.js';
 import type { Limiter } from '../core/rate-limit.js';
@@ -44,12 +45,7 @@ export function conversationsRealtime(channels: Channels, deps: ConversationsSoc
   const on = ackedEvents(channels, { i18n, logger, eventLimit, what: 'conversation' });
 
   nsp.on('connection', (socket) => {
-    on(socket, 'send', (account, key, payload) => conversations.sendLive(account, key, payload));
-    on(socket, 'catch-up', (account, key, payload) => conversations.catchUp(account, key, payload));
-    on(socket, 'read', async (account, key, payload) => {
-      await conversations.markRead(account, key, payload);
-      return {};
-    });
+    onMessageListEvents(on, socket, conversations);
   });
 
   const channelOf = (conversationId: string) => `${CHANNEL}:${conversationId}`;

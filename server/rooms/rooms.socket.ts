@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io';
 import type { Channels } from '../realtime/realtime.js';
 import { ackedEvents } from '../realtime/acked-events.js';
+import { onMessageListEvents } from '../realtime/message-list-events.js';
 import type { I18n } from '../i18n/i18n.js';
 import type { Logger } from '../logger.js';
 import type { Limiter } from '../core/rate-limit.js';
@@ -121,12 +122,7 @@ export function roomsRealtime(channels: Channels, deps: RoomsSocketDeps): RoomsL
   const on = ackedEvents(channels, { i18n, logger, eventLimit, what: 'room' });
 
   nsp.on('connection', (socket) => {
-    on(socket, 'send', (account, key, payload) => messages.sendLive(account, key, payload));
-    on(socket, 'catch-up', (account, key, payload) => messages.catchUp(account, key, payload));
-    on(socket, 'read', async (account, key, payload) => {
-      await messages.markRead(account, key, payload);
-      return {};
-    });
+    onMessageListEvents(on, socket, messages);
     socket.on('disconnect', () => {
       for (const roomId of [...(seatsOf.get(socket)?.keys() ?? [])]) unseat(socket, roomId);
     });
