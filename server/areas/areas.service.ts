@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Store } from '../store/port.js';
+import { allItems } from '../store/paging.js';
 import { newId } from '../crypto.js';
 import { forbidden, notFound, unprocessable } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
@@ -120,13 +121,7 @@ export class AreasService {
 
   /** Everyone who asked for urgent warnings in an area. */
   async subscribers(areaId: string): Promise<string[]> {
-    const out: string[] = [];
-    let after: string | null = null;
-    do {
-      const page = await this.subs.find({ where: { areaId }, orderBy: { field: 'createdAt' }, limit: 500, after });
-      out.push(...page.items.map((s) => s.accountId));
-      after = page.next;
-    } while (after);
-    return out;
+    const subscriptions = await allItems((after) => this.subs.find({ where: { areaId }, orderBy: { field: 'createdAt' }, limit: 500, after }));
+    return subscriptions.map((s) => s.accountId);
   }
 }

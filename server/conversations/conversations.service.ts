@@ -1,4 +1,5 @@
 import { DuplicateKeyError, type Store } from '../store/port.js';
+import { allItems } from '../store/paging.js';
 import { newId } from '../crypto.js';
 import { requireMemberKey, type MemberKey } from '../core/member-key.js';
 import { parseInput } from '../core/validate.js';
@@ -340,13 +341,9 @@ export class ConversationsService {
 
   /** The ids of the messages matching `where` (a conversation's, or an author's). */
   async messageIds(where: { conversationId: string } | { authorId: string }): Promise<string[]> {
-    const ids: string[] = [];
-    for (let after: string | null = null; ; ) {
-      const page = await this.messages.find({ where, orderBy: { field: 'conversationId' in where ? 'seq' : 'createdAt' }, limit: 500, after });
-      ids.push(...page.items.map((m) => m.id));
-      if (!page.next) return ids;
-      after = page.next;
-    }
+    const orderBy = { field: 'conversationId' in where ? 'seq' : 'createdAt' } as const;
+    const messages = await allItems((after) => this.messages.find({ where, orderBy, limit: 500, after }));
+    return messages.map((m) => m.id);
   }
 
   private async views(messages: readonly ConversationMessageDoc[]): Promise<MessageView[]> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DuplicateKeyError, type Collection, type Store, type TxScope } from '../store/port.js';
+import { allItems } from '../store/paging.js';
 import { newId } from '../crypto.js';
 import { conflict, forbidden, notFound } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
@@ -78,15 +79,8 @@ export class ModerationService {
     return this.keptFilters.reread();
   }
 
-  private async readFilters(): Promise<WordFilterDoc[]> {
-    const all: WordFilterDoc[] = [];
-    let after: string | null = null;
-    do {
-      const page = await this.filters.find({ orderBy: { field: 'createdAt' }, limit: 500, after });
-      all.push(...page.items);
-      after = page.next;
-    } while (after);
-    return all;
+  private readFilters(): Promise<WordFilterDoc[]> {
+    return allItems((after) => this.filters.find({ orderBy: { field: 'createdAt' }, limit: 500, after }));
   }
 
   /** The strictest verdict of the instance's word filters on some text, as they stand in the database. */

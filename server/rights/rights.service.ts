@@ -1,4 +1,5 @@
 import { DuplicateKeyError, type Store } from '../store/port.js';
+import { allItems } from '../store/paging.js';
 import { newId } from '../crypto.js';
 import { conflict, fieldError, forbidden, notFound } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
@@ -115,15 +116,8 @@ export class RightsService {
     return (await this.pages.find({ where: { slug }, orderBy: { field: 'locale' }, limit: 100 })).items;
   }
 
-  private async allVersions(): Promise<RightsPageDoc[]> {
-    const out: RightsPageDoc[] = [];
-    let after: string | null = null;
-    do {
-      const page = await this.pages.find({ orderBy: { field: 'slug' }, limit: 500, after });
-      out.push(...page.items);
-      after = page.next;
-    } while (after);
-    return out;
+  private allVersions(): Promise<RightsPageDoc[]> {
+    return allItems((after) => this.pages.find({ orderBy: { field: 'slug' }, limit: 500, after }));
   }
 
   /** The reader's language, else the instance's default language, else whichever exists (better than nothing). */

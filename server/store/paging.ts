@@ -12,3 +12,10 @@ export async function eachPage<T>(read: (after: string | null) => Promise<Page<T
     after = page.next;
   } while (after);
 }
+
+/** Every item of a paginated query, read a page at a time: for lists that stay small (an instance's word filters). */
+export async function allItems<T>(read: (after: string | null) => Promise<Page<T>>): Promise<T[]> {
+  const all: T[] = [];
+  await eachPage(read, (item) => all.push(item));
+  return all;
+}
