@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { DuplicateKeyError, type Store, type TxScope } from '../server/store/port.js';
+import { eachPage } from '../server/store/paging.js';
 import { foreignWrites } from '../server/core/foreign-writes.js';
 import {
   apActivitiesCollection,
@@ -452,18 +453,16 @@ export class PortApexStore implements IApexStore {
    */
   private async updateEmbeddedCopies(object: ApexObject, depth = 0): Promise<void> {
     const fresh = withoutMeta(structuredClone(object));
-    let after: string | null = null;
-    do {
-      const page = await this.activities.find({ where: { embeddedObjectId: object.id }, limit: PAGE, after });
-      for (const doc of page.items) {
+    await eachPage(
+      (after) => this.activities.find({ where: { embeddedObjectId: object.id }, limit: PAGE, after }),
+      async (doc) => {
         const activity = parse<ApexActivity>(doc.json);
-        if (!Array.isArray(activity.object)) continue;
+        if (!Array.isArray(activity.object)) return;
         activity.object = activity.object.map((o) => (o && typeof o === 'object' && o.id === object.id ? fresh : o));
         await this.activities.patch(doc.id, { json: JSON.stringify(activity) });
         if (depth < MAX_EMBEDDING_DEPTH) await this.updateEmbeddedCopies(activity, depth + 1);
-      }
-      after = page.next;
-    } while (after);
+      },
+    );
   }
 
   private async getManyChunked<T extends { id: string }>(col: { getMany(ids: readonly string[]): Promise<T[]> }, ids: readonly string[]): Promise<T[]> {

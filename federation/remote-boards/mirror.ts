@@ -429,16 +429,14 @@ export class RemoteMirror {
       heads.items.map(async (head): Promise<RemoteThreadSummary> => {
         let replyCount = 0;
         let lastPostAt = head.published;
-        let after: string | null = null;
-        do {
-          const found = await posts.find({ where: { threadIri: head.id }, orderBy: { field: 'published' }, limit: 500, after });
-          for (const p of found.items) {
-            if (p.id === head.id || p.groupIri !== group) continue;
+        await eachPage(
+          (after) => posts.find({ where: { threadIri: head.id }, orderBy: { field: 'published' }, limit: 500, after }),
+          (p) => {
+            if (p.id === head.id || p.groupIri !== group) return;
             replyCount += 1;
             lastPostAt = Math.max(lastPostAt, p.published);
-          }
-          after = found.next;
-        } while (after);
+          },
+        );
         return { thread: head, replyCount, lastPostAt };
       }),
     );

@@ -1,5 +1,5 @@
 import { DuplicateKeyError, type Store } from '../store/port.js';
-import { allItems } from '../store/paging.js';
+import { allItems, eachPage } from '../store/paging.js';
 import { newId } from '../crypto.js';
 import { requireMemberKey, type MemberKey } from '../core/member-key.js';
 import { parseInput } from '../core/validate.js';
@@ -309,15 +309,13 @@ export class ConversationsService {
     if (days > seat.conversation.retentionDays) throw conversationError(409, 'retention_longer');
     if (days === seat.conversation.retentionDays) return { retentionDays: days };
     await this.conversations.patch(id, { retentionDays: days });
-    for (let after: string | null = null; ; ) {
-      const page = await this.messages.find({ where: { conversationId: id }, orderBy: { field: 'seq' }, limit: 500, after });
-      for (const m of page.items) {
+    await eachPage(
+      (after) => this.messages.find({ where: { conversationId: id }, orderBy: { field: 'seq' }, limit: 500, after }),
+      async (m) => {
         const expiresAt = expiryOf(m.createdAt, days);
         if (expiresAt < m.expiresAt) await this.messages.patch(m.id, { expiresAt });
-      }
-      if (!page.next) break;
-      after = page.next;
-    }
+      },
+    );
     this.deps.live.publish(id, 'retention', { retentionDays: days });
     return { retentionDays: days };
   }

@@ -6,6 +6,7 @@ import { newId } from '../crypto.js';
 import type { Relabel, SeedLanguage } from '../i18n/i18n.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
 import { DuplicateKeyError, type Store } from '../store/port.js';
+import { eachPage } from '../store/paging.js';
 import type { ForumChanges } from './changes.js';
 import type { ForumDocs } from './forum-docs.js';
 import type { BoardView, ForumViews } from './forum-views.js';
@@ -184,16 +185,14 @@ export class BoardsService {
       const tcol = tx.collection(threadsCollection);
       const pcol = tx.collection(postsCollection);
       for (const state of ['visible', 'pending', 'removed'] as const) {
-        let after: string | null = null;
-        do {
-          const page = await tcol.find({ where: { boardId: board.id, state }, orderBy: { field: 'bumpKey' }, limit: 200, after });
-          for (const t of page.items) {
+        await eachPage(
+          (after) => tcol.find({ where: { boardId: board.id, state }, orderBy: { field: 'bumpKey' }, limit: 200, after }),
+          async (t) => {
             await pcol.deleteWhere({ threadId: t.id });
             await tx.collection(reactionsCollection).deleteWhere({ threadId: t.id });
             await tcol.delete(t.id);
-          }
-          after = page.next;
-        } while (after);
+          },
+        );
       }
       await tx.collection(boardsCollection).delete(board.id);
       await moderation.record(tx, actor, { boardId: null, action: 'board_deleted', targetType: 'board', targetId: board.id, reason: board.name });

@@ -30,12 +30,10 @@ export class ForumAccountData {
     });
     hooks.onDeleted(async (tx, accountId, content) => {
       const col = tx.collection(postsCollection);
-      let after: string | null = null;
-      do {
-        const page = await col.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after });
-        for (const p of page.items) await this.unlinkPost(tx, p, content);
-        after = page.next;
-      } while (after);
+      await eachPage(
+        (after) => col.find({ where: { authorId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+        (p) => this.unlinkPost(tx, p, content),
+      );
       // Unredeemed claims go with the account: their items stay, authorless. Reactions are kept by blinded id only.
       await this.claims.forgetIn(tx, accountId);
       this.changes.changed(null);

@@ -5,6 +5,7 @@ import { parseInput } from '../core/validate.js';
 import type { ModeratedBoard, ModeratedContent, ModeratedPost } from '../moderation/moderated-content.js';
 import type { ModerationService } from '../moderation/moderation.service.js';
 import type { Store } from '../store/port.js';
+import { eachPage } from '../store/paging.js';
 import type { AnonymousIdentities } from './anonymous-identities.js';
 import { isBlindAuthor } from './authorship.js';
 import type { ForumChanges } from './changes.js';
@@ -197,12 +198,10 @@ export class ForumModerationService implements ModeratedContent {
       }
       if (target) {
         const pcol = tx.collection(postsCollection);
-        let after: string | null = null;
-        do {
-          const page = await pcol.find({ where: { threadId: thread.id }, orderBy: { field: 'createdAt' }, limit: 200, after });
-          for (const p of page.items) await pcol.patch(p.id, { boardId: target.id });
-          after = page.next;
-        } while (after);
+        await eachPage(
+          (after) => pcol.find({ where: { threadId: thread.id }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+          (p) => pcol.patch(p.id, { boardId: target.id }),
+        );
         const counted = thread.state === 'visible' ? 1 : 0;
         await bcol.increment(board.id, { threadCount: -counted, postCount: -thread.postCount * counted });
         await bcol.increment(target.id, { threadCount: counted, postCount: thread.postCount * counted });

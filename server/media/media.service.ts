@@ -10,6 +10,7 @@ import { mediaError } from './errors.js';
 import { parseInput } from '../core/validate.js';
 import { newId } from '../crypto.js';
 import type { Blobs, Store } from '../store/port.js';
+import { eachPage } from '../store/paging.js';
 import { ImageQueue } from './image-queue.js';
 import { mediaBlobs, photosCollection, type ContextKind, type PhotoDoc } from './media.collections.js';
 import { MAX_PHOTOS, photoFieldsInput } from './media.schemas.js';
@@ -317,19 +318,17 @@ export class MediaService {
   async dropRemoteCopies(kind: ContextKind, turnedOff: (contextId: string) => Promise<boolean>): Promise<number> {
     const decided = new Map<string, boolean>();
     let dropped = 0;
-    let after: string | null = null;
-    do {
-      const page = await this.photos.find({ limit: 200, after });
-      for (const doc of page.items) {
-        if (doc.contextKind !== kind || !isRemote(doc) || doc.bytes === 0) continue;
+    await eachPage(
+      (after) => this.photos.find({ limit: 200, after }),
+      async (doc) => {
+        if (doc.contextKind !== kind || !isRemote(doc) || doc.bytes === 0) return;
         if (!decided.has(doc.contextId)) decided.set(doc.contextId, await turnedOff(doc.contextId));
-        if (!decided.get(doc.contextId)) continue;
+        if (!decided.get(doc.contextId)) return;
         await this.blobs.deleteBlob(doc.id);
         await this.photos.patch(doc.id, { bytes: 0, sha256: '', preview: null });
         dropped += 1;
-      }
-      after = page.next;
-    } while (after !== null);
+      },
+    );
     if (dropped > 0) this.usageKnown = null;
     return dropped;
   }
@@ -404,18 +403,16 @@ export class MediaService {
   async sweepOrphans(): Promise<number> {
     let deleted = 0;
     const checked = new Set<string>();
-    let after: string | null = null;
-    do {
-      const page = await this.photos.find({ limit: 200, after });
-      for (const doc of page.items) {
+    await eachPage(
+      (after) => this.photos.find({ limit: 200, after }),
+      async (doc) => {
         const key = `${doc.contextKind} ${doc.contextId}`;
-        if (checked.has(key)) continue;
+        if (checked.has(key)) return;
         checked.add(key);
         const access = this.contexts.get(doc.contextKind);
         if (access !== undefined && !(await access.exists(doc.contextId))) deleted += await this.deleteContext(doc.contextKind, doc.contextId);
-      }
-      after = page.next;
-    } while (after !== null);
+      },
+    );
     return deleted;
   }
 

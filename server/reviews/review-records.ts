@@ -55,12 +55,10 @@ export class ReviewRecords {
     const dcol = tx.collection(digestsCollection);
     for (const d of (await dcol.find({ where: { reviewId: review.id }, limit: 10 })).items) await dcol.patch(d.id, { expiresAt });
     const rcol = tx.collection(responsesCollection);
-    let after: string | null = null;
-    do {
-      const page = await rcol.find({ where: { reviewId: review.id }, orderBy: { field: 'createdAt' }, limit: 200, after });
-      for (const r of page.items) await rcol.patch(r.id, { expiresAt });
-      after = page.next;
-    } while (after);
+    await eachPage(
+      (after) => rcol.find({ where: { reviewId: review.id }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+      (r) => rcol.patch(r.id, { expiresAt }),
+    );
   }
 
   async removeIn(tx: TxScope, review: ReviewDoc): Promise<void> {

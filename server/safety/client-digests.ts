@@ -1,4 +1,5 @@
 import type { Store } from '../store/port.js';
+import { eachPage } from '../store/paging.js';
 import { checkinsCollection, type CheckinDoc, type CheckinStatus } from './safety.collections.js';
 
 type WithDigest = CheckinDoc & { clientDigest?: unknown };
@@ -13,17 +14,15 @@ export async function dropClientDigests(store: Store): Promise<number> {
   const checkins = store.collection(checkinsCollection);
   let dropped = 0;
   for (const status of ['open', 'alerted', 'closed'] satisfies CheckinStatus[]) {
-    let after: string | null = null;
-    do {
-      const page = await checkins.find({ where: { status }, orderBy: { field: 'deadline' }, limit: 500, after });
-      for (const doc of page.items as WithDigest[]) {
-        if (!('clientDigest' in doc)) continue;
+    await eachPage(
+      (after) => checkins.find({ where: { status }, orderBy: { field: 'deadline' }, limit: 500, after }),
+      async (doc: WithDigest) => {
+        if (!('clientDigest' in doc)) return;
         const { clientDigest: _dropped, ...rest } = doc;
         await checkins.upsert(rest);
         dropped += 1;
-      }
-      after = page.next;
-    } while (after);
+      },
+    );
   }
   return dropped;
 }

@@ -1,4 +1,5 @@
 import type { Store } from '../store/port.js';
+import { eachPage } from '../store/paging.js';
 import { newId } from '../crypto.js';
 import { conflict, forbidden, notFound, unauthorized } from '../core/errors.js';
 import { parseInput } from '../core/validate.js';
@@ -62,15 +63,13 @@ export class IncidentsService {
     this.messages = deps.store.collection(incidentMessagesCollection);
     deps.hooks.onDeleted(async (tx, accountId) => {
       const icol = tx.collection(incidentsCollection);
-      let after: string | null = null;
-      do {
-        const page = await icol.find({ where: { reporterId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after });
-        for (const i of page.items) {
+      await eachPage(
+        (after) => icol.find({ where: { reporterId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+        async (i) => {
           await tx.collection(incidentMessagesCollection).deleteWhere({ incidentId: i.id });
           await icol.delete(i.id);
-        }
-        after = page.next;
-      } while (after);
+        },
+      );
     });
   }
 

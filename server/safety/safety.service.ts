@@ -130,12 +130,10 @@ export class SafetyService {
         await lcol.delete(`${l.otherId}.${accountId}`);
       }
       const ccol = tx.collection(checkinsCollection);
-      let after: string | null = null;
-      do {
-        const page = await ccol.find({ where: { ownerId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after });
-        for (const c of page.items) await ccol.delete(c.id);
-        after = page.next;
-      } while (after);
+      await eachPage(
+        (after) => ccol.find({ where: { ownerId: accountId }, orderBy: { field: 'createdAt' }, limit: 200, after }),
+        (c) => ccol.delete(c.id),
+      );
     });
   }
 
