@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { DuplicateKeyError, type Store, type TxScope } from '../server/store/port.js';
-import { eachPage } from '../server/store/paging.js';
+import { allItems, eachPage } from '../server/store/paging.js';
 import { foreignWrites } from '../server/core/foreign-writes.js';
 import {
   apActivitiesCollection,
@@ -392,6 +392,12 @@ export class PortApexStore implements IApexStore {
     this.streamsVersion++;
     if (collections === null) this.summaries.clear();
     else for (const c of collections) this.summaries.delete(c);
+  }
+
+  /** The followers collection of every local actor: the instance, each board's Group, each member's Person. */
+  async localFollowerLists(): Promise<string[]> {
+    const locals = await allItems((after) => this.objects.find({ where: { local: true }, orderBy: { field: 'type' }, limit: 500, after }));
+    return locals.map((actor) => `${actor.id}/followers`);
   }
 
   async getStreamCount(collectionId: string): Promise<number> {

@@ -8,7 +8,7 @@ import type { ApiRouter } from '../server/http/api-router.js';
 import { fieldError, unauthorized } from '../server/core/errors.js';
 import { parseInput } from '../server/core/validate.js';
 import type { Logger } from '../server/logger.js';
-import { eachPage } from '../server/store/paging.js';
+import { allItems, eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
 import type { Actors } from './actors/actors.js';
 import type { PortApexStore } from './apex-store.js';
@@ -275,13 +275,8 @@ export class AccountMoves {
   /** Mirrored posts by the old actor are shown as the new one's. */
   private async relink(from: string, to: string): Promise<number> {
     const posts = this.deps.store.collection(apRemotePostsCollection);
-    const moved: string[] = [];
-    await eachPage(
-      (after) => posts.find({ where: { attributedTo: from }, limit: 500, after }),
-      (p) => {
-        moved.push(p.id);
-      },
-    );
+    const written = await allItems((after) => posts.find({ where: { attributedTo: from }, limit: 500, after }));
+    const moved = written.map((p) => p.id);
     for (const id of moved) await posts.patch(id, { attributedTo: to });
     return moved.length;
   }

@@ -3,7 +3,7 @@ import { parseInput } from '../server/core/validate.js';
 import type { Logger } from '../server/logger.js';
 import { eachPage } from '../server/store/paging.js';
 import type { Store } from '../server/store/port.js';
-import { apObjectsCollection, apStreamItemsCollection } from './apex.collections.js';
+import { apStreamItemsCollection } from './apex.collections.js';
 import type { Apex } from './apex-types.js';
 import type { PortApexStore } from './apex-store.js';
 import { federationError } from './errors.js';
@@ -183,15 +183,7 @@ export class FederationPolicy {
   private async purge(): Promise<void> {
     const { store, apex } = this.deps;
     const items = store.collection(apStreamItemsCollection);
-    // Every local actor (the instance, each board's Group, each member's Person) carries a key and a followers list.
-    const followerLists: string[] = [];
-    await eachPage(
-      (after) => store.collection(apObjectsCollection).find({ where: { local: true }, orderBy: { field: 'type' }, limit: 500, after }),
-      (actor) => {
-        followerLists.push(`${actor.id}/followers`);
-      },
-    );
-    for (const list of followerLists) {
+    for (const list of await this.deps.apexStore.localFollowerLists()) {
       await eachPage(
         (after) => items.find({ where: { collection: list }, orderBy: { field: 'seq' }, limit: 500, after }),
         async (item) => {

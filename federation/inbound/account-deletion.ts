@@ -1,9 +1,9 @@
 import { AppError } from '../../server/core/errors.js';
 import type { RemoteIntakeService } from '../../server/forums/remote.service.js';
 import type { Logger } from '../../server/logger.js';
-import { eachPage } from '../../server/store/paging.js';
+import { allItems } from '../../server/store/paging.js';
 import type { Store } from '../../server/store/port.js';
-import { apObjectsCollection, apStreamItemsCollection } from '../apex.collections.js';
+import { apStreamItemsCollection } from '../apex.collections.js';
 import type { PortApexStore } from '../apex-store.js';
 import { hostOf } from '../as.js';
 import { apContributionsCollection } from '../federation.collections.js';
@@ -31,13 +31,8 @@ export class AccountDeletions {
 
   async forget(actor: string): Promise<void> {
     const { store, apexStore, forums, mirror, logger } = this.deps;
-    const postIds: string[] = [];
-    await eachPage(
-      (after) => store.collection(apContributionsCollection).find({ where: { actorIri: actor }, limit: 500, after }),
-      (contribution) => {
-        postIds.push(contribution.id);
-      },
-    );
+    const contributions = await allItems((after) => store.collection(apContributionsCollection).find({ where: { actorIri: actor }, limit: 500, after }));
+    const postIds = contributions.map((contribution) => contribution.id);
     for (const postId of postIds) {
       // A post its author can no longer delete (a board since archived, say) is left to the moderators.
       await forums.deleteRemotePost(postId, actor).catch((error: unknown) => {
@@ -45,15 +40,8 @@ export class AccountDeletions {
       });
     }
     const mirrored = await mirror.forgetAuthor(actor);
-    const followerLists: string[] = [];
-    await eachPage(
-      (after) => store.collection(apObjectsCollection).find({ where: { local: true }, orderBy: { field: 'type' }, limit: 500, after }),
-      (local) => {
-        followerLists.push(`${local.id}/followers`);
-      },
-    );
     let follows = 0;
-    for (const collection of followerLists) {
+    for (const collection of await apexStore.localFollowerLists()) {
       const item = await store.collection(apStreamItemsCollection).findOne({ collection, actor });
       if (!item) continue;
       await apexStore.removeStreamItem(item);

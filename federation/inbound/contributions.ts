@@ -6,7 +6,7 @@ import { CW_MAX, TITLE_MAX } from '../../server/forums/forums.schemas.js';
 import { AppError } from '../../server/core/errors.js';
 import type { Logger } from '../../server/logger.js';
 import type { ModerationService } from '../../server/moderation/moderation.service.js';
-import { eachPage } from '../../server/store/paging.js';
+import { allItems } from '../../server/store/paging.js';
 import { DuplicateKeyError, type Store, type TxScope } from '../../server/store/port.js';
 import type { Actors } from '../actors/actors.js';
 import { apStreamItemsCollection } from '../apex.collections.js';
@@ -258,13 +258,7 @@ export class RemoteContributions {
    */
   async relinkAuthor(from: string, to: string, target: { readonly doc: Record<string, unknown> } | { readonly accountId: string }): Promise<number> {
     const contributions = this.deps.store.collection(apContributionsCollection);
-    const moved: ApContributionDoc[] = [];
-    await eachPage(
-      (after) => contributions.find({ where: { actorIri: from }, limit: 500, after }),
-      (c) => {
-        moved.push(c);
-      },
-    );
+    const moved: ApContributionDoc[] = await allItems((after) => contributions.find({ where: { actorIri: from }, limit: 500, after }));
     const author = 'doc' in target ? { remote: await this.authorOf(to, target.doc) } : { accountId: target.accountId };
     let relinked = 0;
     for (const c of moved) {

@@ -1,5 +1,5 @@
 import type { Logger } from '../../server/logger.js';
-import { eachPage } from '../../server/store/paging.js';
+import { allItems, eachPage } from '../../server/store/paging.js';
 import type { Store, TxScope } from '../../server/store/port.js';
 import type { Actors } from '../actors/actors.js';
 import { deliveryInbox } from '../apex.js';
@@ -75,13 +75,8 @@ export class ActorDepartures {
     const { apex, apexStore, actors, iris, store } = this.deps;
     const remote = new Set<string>();
     const boards = new Set<string>();
-    const sent: string[] = [];
-    await eachPage(
-      (after) => store.collection(apStreamItemsCollection).find({ where: { collection: person.outbox[0]! }, orderBy: { field: 'seq' }, limit: 500, after }),
-      (item) => {
-        sent.push(item.activityId);
-      },
-    );
+    const outbox = await allItems((after) => store.collection(apStreamItemsCollection).find({ where: { collection: person.outbox[0]! }, orderBy: { field: 'seq' }, limit: 500, after }));
+    const sent = outbox.map((item) => item.activityId);
     for (const id of sent) {
       const doc = await store.collection(apActivitiesCollection).get(id);
       const json = doc ? (JSON.parse(doc.json) as Record<string, unknown>) : null;

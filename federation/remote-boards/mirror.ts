@@ -1,6 +1,6 @@
 import { cleanHtml } from '../../server/content/markdown.js';
 import type { Logger } from '../../server/logger.js';
-import { eachPage } from '../../server/store/paging.js';
+import { allItems, eachPage } from '../../server/store/paging.js';
 import type { Page, Store } from '../../server/store/port.js';
 import {
   apFollowsCollection,
@@ -343,13 +343,7 @@ export class RemoteMirror {
   /** Drops the mirrored posts a deleted account wrote (a thread with its replies); returns how many it wrote. */
   async forgetAuthor(actor: string): Promise<number> {
     const posts = this.deps.store.collection(apRemotePostsCollection);
-    const written: ApRemotePostDoc[] = [];
-    await eachPage(
-      (after) => posts.find({ where: { attributedTo: actor }, limit: 500, after }),
-      (post) => {
-        written.push(post);
-      },
-    );
+    const written: ApRemotePostDoc[] = await allItems((after) => posts.find({ where: { attributedTo: actor }, limit: 500, after }));
     for (const post of written) await this.erase(post.groupIri, post.id, post);
     return written.length;
   }

@@ -10,7 +10,7 @@ import { parseInput } from '../../server/core/validate.js';
 import { newId } from '../../server/crypto.js';
 import type { ApiRouter } from '../../server/http/api-router.js';
 import type { Logger } from '../../server/logger.js';
-import { eachPage } from '../../server/store/paging.js';
+import { allItems, eachPage } from '../../server/store/paging.js';
 import type { Store } from '../../server/store/port.js';
 import type { Actors } from '../actors/actors.js';
 import type { Apex, ApexActivity, ApexActor } from '../apex-types.js';
@@ -215,13 +215,7 @@ export class RemoteReactions {
     const { store } = this.deps;
     const mineOn = async (key: MemberKey, each: (row: { id: string; postIri: string }) => Promise<void>) => {
       for (const group of await this.followedGroups()) {
-        const rows: { id: string; postIri: string }[] = [];
-        await eachPage(
-          (after) => store.collection(apRemoteReactionsCollection).find({ where: { reactor: key.blind(scopeOf(group)) }, limit: 500, after }),
-          (row) => {
-            rows.push(row);
-          },
-        );
+        const rows: { id: string; postIri: string }[] = await allItems((after) => store.collection(apRemoteReactionsCollection).find({ where: { reactor: key.blind(scopeOf(group)) }, limit: 500, after }));
         for (const row of rows) await each(row);
       }
     };
