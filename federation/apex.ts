@@ -1,15 +1,14 @@
-import { createRequire } from 'node:module';
 import type { Logger } from '../server/logger.js';
-import type { Apex, ApexActivity, ApexActor, ApexObject, ApexSettings } from './apex-types.js';
+import type { Apex, ApexActivity, ApexActor, ApexObject } from './apex-types.js';
 import type { PortApexStore } from './apex-store.js';
+import { loadActivitypubExpress } from './apex-loader.js';
 import { createContextLoader } from './contexts.js';
 import { FetchError, fetchJson, type OutboundOptions, type Signer } from './fetch.js';
 import { apexRoutes, type Iris } from './iris.js';
 import { originOf, publicJsonReplacer } from './as.js';
 
-const require = createRequire(import.meta.url);
 // apex is CommonJS and ships no types; apex-types.ts describes what Parasol uses.
-const activitypubExpress = require('activitypub-express') as (settings: ApexSettings) => Apex;
+const activitypubExpress = loadActivitypubExpress();
 
 /**
  * JSON-LD terms Parasol's documents use beyond ActivityStreams and security/v1.

@@ -1,6 +1,7 @@
 import argon2 from 'argon2';
 import crypto from 'node:crypto';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
+import type * as LanguageCommon from '@zxcvbn-ts/language-common';
 import { deriveKey } from './key-wraps.js';
 
 /** What a new passphrase yields: the verifier to store, and the key that wraps the member key (never stored). */
@@ -99,20 +100,41 @@ function parse(stored: string): { params: HashCost; salt: Buffer; verifier: Buff
 export const PASSPHRASE_MIN = 10;
 export const PASSPHRASE_MAX = 256;
 
-const common = new Set<string>((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+const require = createRequire(import.meta.url);
+
+interface WordLists {
+  /** Common passwords, lower-cased. */
+  readonly common: ReadonlySet<string>;
+  readonly diceware: readonly string[];
+}
+let lists: WordLists | null = null;
+
+/**
+ * zxcvbn's word lists are read when a passphrase is first checked or made, not at start: they are megabytes a
+ * process that serves no sign-up does not need.
+ */
+function wordLists(): WordLists {
+  if (lists === null) {
+    const { dictionary } = require('@zxcvbn-ts/language-common') as typeof LanguageCommon;
+    lists = {
+      common: new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase())),
+      diceware: dictionary['diceware-common'] as string[],
+    };
+  }
+  return lists;
+}
 
 /** A catalogue key naming why the passphrase is refused, or null when it is acceptable. */
 export function passphraseProblem(passphrase: string, handle: string): string | null {
   const lower = passphrase.toLowerCase();
-  if (common.has(lower)) return 'validation.passphrase_common';
+  if (wordLists().common.has(lower)) return 'validation.passphrase_common';
   if (lower.includes(handle.toLowerCase())) return 'validation.passphrase_has_handle';
   if (new Set(lower).size < 4) return 'validation.passphrase_repetitive';
   return null;
 }
 
-const diceware = dictionary['diceware-common'] as string[];
-
 /** Six diceware words: about 77 bits, and easy to type on a phone. */
 export function generatePassphrase(): string {
+  const { diceware } = wordLists();
   return Array.from({ length: 6 }, () => diceware[crypto.randomInt(diceware.length)]).join('-');
 }

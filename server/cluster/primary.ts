@@ -1,7 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import os from 'node:os';
-import { setupPrimary as setupSocketIoPrimary } from '@socket.io/cluster-adapter';
+import type * as ClusterAdapter from '@socket.io/cluster-adapter';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { LIMIT_KEY_ENV } from '../core/rate-limit.js';
 import type { Logger } from '../logger.js';
@@ -37,6 +38,8 @@ export function workerCount(value: string | undefined, cores = os.availableParal
  * or upgrades the database's tables.
  */
 export function runPrimary(count: number, logger: Logger): void {
+  // Required here, not imported with this module: main.ts imports it in every process, and only a primary relays.
+  const { setupPrimary: setupSocketIoPrimary } = createRequire(import.meta.url)('@socket.io/cluster-adapter') as typeof ClusterAdapter;
   setupSocketIoPrimary();
   new RateLimiterClusterMaster();
   // Never written down: a copy of the machine's disk shows no key under which the counted handles could be tested.

@@ -2,7 +2,7 @@ import dns from 'node:dns/promises';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent, fetch as undiciFetch, request as undiciRequest, type Dispatcher, type RequestInit, type Response } from 'undici';
+import type { Agent, Dispatcher, RequestInit, Response } from 'undici';
 import { AppError } from '../core/errors.js';
 
 /**
@@ -71,18 +71,25 @@ export function addressCheckingLookup(blocked: (address: string) => boolean): Lo
   };
 }
 
+const importUndici = () => import('undici');
+type Undici = Awaited<ReturnType<typeof importUndici>>;
+let loaded: Promise<Undici> | null = null;
 let publicOnly: Agent | null = null;
 
-const publicOnlyAgent = (): Agent => (publicOnly ??= new Agent({ connect: { lookup: addressCheckingLookup(isBlockedAddress) } }));
+/** undici is loaded with the first outbound call, not at start: a process that never calls out does not hold it. */
+const undici = (): Promise<Undici> => (loaded ??= importUndici());
+
+const publicOnlyAgent = ({ Agent }: Undici): Agent => (publicOnly ??= new Agent({ connect: { lookup: addressCheckingLookup(isBlockedAddress) } }));
 
 /**
  * fetch for requests to addresses that others chose (Web Push endpoints):
  * the address of every connection is checked when it is made
  * (addressCheckingLookup), unless tests allow private addresses.
  */
-export function outboundFetch(url: string | URL, init: RequestInit, allowPrivate: boolean): Promise<Response> {
-  if (allowPrivate) return undiciFetch(url, init);
-  return undiciFetch(url, { ...init, dispatcher: publicOnlyAgent() });
+export async function outboundFetch(url: string | URL, init: RequestInit, allowPrivate: boolean): Promise<Response> {
+  const u = await undici();
+  if (allowPrivate) return u.fetch(url, init);
+  return u.fetch(url, { ...init, dispatcher: publicOnlyAgent(u) });
 }
 
 export interface OutboundRequest {
@@ -98,8 +105,9 @@ export interface OutboundRequest {
  * and fetch's WHATWG layers (Headers, Response, web streams) cost several
  * times what the request itself does. Redirects are not followed.
  */
-export function outboundRequest(url: URL, init: OutboundRequest, allowPrivate: boolean): Promise<Dispatcher.ResponseData> {
-  return undiciRequest(url, { ...init, ...(allowPrivate ? {} : { dispatcher: publicOnlyAgent() }) });
+export async function outboundRequest(url: URL, init: OutboundRequest, allowPrivate: boolean): Promise<Dispatcher.ResponseData> {
+  const u = await undici();
+  return u.request(url, { ...init, ...(allowPrivate ? {} : { dispatcher: publicOnlyAgent(u) }) });
 }
 
 /** Whether a failed outboundFetch was refused for its address (retrying cannot help). */

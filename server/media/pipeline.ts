@@ -6,15 +6,29 @@
  * memory: the original is never written to a disk, not even to a temporary file.
  */
 import crypto from 'node:crypto';
-import sharp from 'sharp';
+import type { Metadata, OutputInfo, Sharp } from 'sharp';
 import type { AppError } from '../core/errors.js';
 import { mediaError } from './errors.js';
 import { encodeBlurhash } from './blurhash.js';
 
-/** libvips' own threads for one job: two jobs at once (the queue) then use two threads, as on two cores. */
-sharp.concurrency(1);
-/** No cache of decoded images between uploads: memory returns to the system after each. */
-sharp.cache(false);
+const importSharp = () => import('sharp');
+type SharpModule = Awaited<ReturnType<typeof importSharp>>['default'];
+let loaded: Promise<SharpModule> | null = null;
+
+/**
+ * sharp is loaded with the first picture, not at start: libvips, its threads and its caches are memory a process
+ * that is never sent a picture does not need.
+ */
+function libvips(): Promise<SharpModule> {
+  loaded ??= importSharp().then(({ default: sharp }) => {
+    // libvips' own threads for one job: two jobs at once (the queue) then use two threads, as on two cores.
+    sharp.concurrency(1);
+    // No cache of decoded images between uploads: memory returns to the system after each.
+    sharp.cache(false);
+    return sharp;
+  });
+  return loaded;
+}
 
 export const MAX_PHOTO_BYTES = 12 * 1024 * 1024;
 export const MAX_PIXELS = 50_000_000;
@@ -82,7 +96,8 @@ export async function processPhoto(bytes: Uint8Array): Promise<ProcessedPhoto> {
   if (bytes.length > MAX_PHOTO_BYTES) throw mediaError(413, 'photo_too_large');
   if (bytes.length === 0) throw mediaError(422, 'photo_empty');
   const format = sniffFormat(bytes);
-  let meta: sharp.Metadata;
+  const sharp = await libvips();
+  let meta: Metadata;
   try {
     meta = await sharp(bytes, INPUT).metadata();
   } catch (error) {
@@ -92,7 +107,7 @@ export async function processPhoto(bytes: Uint8Array): Promise<ProcessedPhoto> {
   const pageHeight = meta.pageHeight ?? meta.height;
   if (meta.width === undefined || pageHeight === undefined) throw mediaError(422, 'photo_unreadable');
   if (meta.width * pageHeight > MAX_PIXELS) throw mediaError(413, 'photo_too_many_pixels');
-  let decoded: { data: Buffer; info: sharp.OutputInfo };
+  let decoded: { data: Buffer; info: OutputInfo };
   try {
     decoded = await sharp(bytes, INPUT)
       .rotate()
@@ -105,7 +120,7 @@ export async function processPhoto(bytes: Uint8Array): Promise<ProcessedPhoto> {
   const { width, height, channels } = decoded.info;
   const raw = { raw: { width, height, channels } } as const;
   const alpha = channels === 4 || channels === 2;
-  const pixels = (): sharp.Sharp => sharp(decoded.data, raw);
+  const pixels = (): Sharp => sharp(decoded.data, raw);
   // libjpeg-turbo, not mozjpeg: mozjpeg's trellis search took five times as long for a few per cent fewer bytes.
   const large = alpha
     ? await pixels().webp({ quality: 82, effort: 4 }).toBuffer()
@@ -128,8 +143,8 @@ export async function processPhoto(bytes: Uint8Array): Promise<ProcessedPhoto> {
 }
 
 /** A WebP thumbnail under THUMB_MAX_BYTES: lower quality first, then a smaller size. */
-async function thumbnail(pixels: () => sharp.Sharp): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
-  let made: { data: Buffer; info: sharp.OutputInfo } | null = null;
+async function thumbnail(pixels: () => Sharp): Promise<{ data: Buffer; info: OutputInfo }> {
+  let made: { data: Buffer; info: OutputInfo } | null = null;
   for (const [side, quality] of [[THUMB_MAX_SIDE, 60], [THUMB_MAX_SIDE, 45], [THUMB_MAX_SIDE, 30], [240, 30], [160, 30]] as const) {
     made = await pixels().resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true }).webp({ quality, effort: 4 }).toBuffer({ resolveWithObject: true });
     if (made.data.length <= THUMB_MAX_BYTES) return made;

@@ -1,6 +1,4 @@
 import cluster from 'node:cluster';
-import { createAdapter as clusterAdapter } from '@socket.io/cluster-adapter';
-import { createAdapter as postgresAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
 import type { ServerOptions } from 'socket.io';
 import type { Logger } from '../logger.js';
@@ -31,6 +29,7 @@ const ADAPTER_CONNECTIONS = 3;
  */
 const ATTACHMENTS_TABLE = 'parasol_socket_io_attachments';
 
+/** Each adapter is imported only when chosen: a lone process loads neither. */
 export async function realtimeAdapter(target: { kind: string; url?: string }, logger: Logger): Promise<RealtimeAdapter | null> {
   if (target.kind === 'postgres' && target.url !== undefined) {
     const pool = new pg.Pool({ connectionString: target.url, max: ADAPTER_CONNECTIONS });
@@ -41,8 +40,9 @@ export async function realtimeAdapter(target: { kind: string; url?: string }, lo
         if (!(error instanceof pg.DatabaseError && (error.code === '23505' || error.code === '42P07'))) throw error;
       });
       const scope = await databaseScope(pool);
+      const { createAdapter } = await import('@socket.io/postgres-adapter');
       return {
-        adapter: postgresAdapter(pool, {
+        adapter: createAdapter(pool, {
           channelPrefix: `parasol_io_${scope}`,
           tableName: ATTACHMENTS_TABLE,
           errorHandler: (error) => logger.warn({ err: error }, 'live-event adapter error'),
@@ -54,6 +54,9 @@ export async function realtimeAdapter(target: { kind: string; url?: string }, lo
       throw error;
     }
   }
-  if (cluster.isWorker) return { adapter: clusterAdapter(), close: async () => undefined };
+  if (cluster.isWorker) {
+    const { createAdapter } = await import('@socket.io/cluster-adapter');
+    return { adapter: createAdapter(), close: async () => undefined };
+  }
   return null;
 }

@@ -1,6 +1,7 @@
 import argon2 from 'argon2';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
 import { fieldError } from '../core/errors.js';
+import { phoneNumbers } from '../instance/countries.js';
 import type { IdentifierHint, IdentifierType } from './reviews.collections.js';
 
 export interface RawIdentifier {
@@ -25,7 +26,7 @@ export function normaliseIdentifier(id: RawIdentifier, defaultCountry: string, f
   const value = id.value.normalize('NFKC').trim();
   switch (id.type) {
     case 'phone': {
-      const phone = parsePhoneNumberFromString(value, defaultCountry as CountryCode);
+      const phone = phoneNumbers().parsePhoneNumberFromString(value, defaultCountry as CountryCode);
       // "Possible" (right length for the country) rather than "valid": fictional and new number ranges must still match.
       if (!phone || !phone.isPossible()) throw fieldError(field, 'validation.phone_format', { country: defaultCountry });
       const e164 = phone.number;

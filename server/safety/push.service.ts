@@ -1,4 +1,4 @@
-import webpush from 'web-push';
+import crypto from 'node:crypto';
 import { z } from 'zod';
 import { defineCollection, type Store } from '../store/port.js';
 import { storeOnce } from '../store/store-once.js';
@@ -14,6 +14,23 @@ interface VapidDoc {
   id: 'vapid';
   publicKey: string;
   privateKey: string;
+}
+
+/** web-push (with its JWT and ASN.1 modules) is loaded when the first push is sent, not at start. */
+const webPush = async () => (await import('web-push')).default;
+
+/**
+ * A VAPID key pair as web-push's generateVAPIDKeys makes it: P-256, the raw public key (65 bytes, uncompressed) and
+ * private key (32 bytes, zero-padded) in base64url. Made here, so that a first start does not load web-push for it.
+ */
+function vapidKeyPair(): { publicKey: string; privateKey: string } {
+  const ecdh = crypto.createECDH('prime256v1');
+  ecdh.generateKeys();
+  const privateKey = ecdh.getPrivateKey();
+  return {
+    publicKey: ecdh.getPublicKey().toString('base64url'),
+    privateKey: Buffer.concat([Buffer.alloc(Math.max(0, 32 - privateKey.length)), privateKey]).toString('base64url'),
+  };
 }
 
 /** The instance's own VAPID key pair, made on first start: no third-party push account is involved. */
@@ -61,7 +78,7 @@ export class PushService {
   }
 
   async load(): Promise<this> {
-    await storeOnce(this.keys, 'vapid', () => ({ id: 'vapid' as const, ...webpush.generateVAPIDKeys() }));
+    await storeOnce(this.keys, 'vapid', () => ({ id: 'vapid' as const, ...vapidKeyPair() }));
     await this.kept.reread();
     return this;
   }
@@ -108,7 +125,7 @@ export class PushService {
     const { allowPrivateNetwork } = this.options;
     await assertCallable(sub.endpoint, allowPrivateNetwork);
     const { publicKey, privateKey } = await this.keyPair();
-    const request = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, JSON.stringify(payload), {
+    const request = (await webPush()).generateRequestDetails({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, JSON.stringify(payload), {
       vapidDetails: { subject: this.subject, publicKey, privateKey },
       TTL: 3600,
       urgency: 'high',
