@@ -31,7 +31,7 @@ export function newId(): string {
 
 /** Hash of a high-entropy secret (session or bearer token): enough to look it up, useless to a thief. */
 export function sha256(text: string): string {
-  return crypto.createHash('sha256').update(text).digest('base64url');
+  return crypto.hash('sha256', text, 'base64url');
 }
 
 /** Keyed hash for lower-entropy codes (recovery and invite codes) so a stolen database cannot brute-force them offline without the key. */
