@@ -170,6 +170,12 @@ describe('kept answers served before the middleware', () => {
         assertSame(whole, fast, `bearer, ${who}, ${name}`);
       }
     }
+    // The same thread's address with a trailing slash, and with a query, are worked out as the handler reads them.
+    for (const other of [`${path}/`, `${path}?limit=30`]) {
+      const { whole, fast } = await wholeThenKept(other, { ...BROWSER, authorization: `Bearer ${readerToken}` });
+      assert.equal(whole.status, 200, other);
+      assertSame(whole, fast, `bearer, ${other}`);
+    }
     const mine = JSON.parse(text(await raw(inst.url, path, { accept: 'application/json', authorization: `Bearer ${token}` })));
     const theirs = JSON.parse(text(await raw(inst.url, path, { accept: 'application/json', authorization: `Bearer ${readerToken}` })));
     assert.ok(mine.posts.some((p: { mine?: boolean }) => p.mine), "the author's answer marks their posts");
