@@ -13,8 +13,8 @@ import { BackupService } from './backup/backup.service.js';
 import { loadI18n, relabelTo, seedLanguage } from './i18n/i18n.js';
 import type { AppContext } from './context.js';
 import { InstanceService } from './instance/instance.service.js';
-import { checkLanguageSettings, languagePolicy } from './instance/languages.js';
-import { pageSite } from './instance/page-site.js';
+import { checkLanguageSettings, currentLanguagePolicy, languagePolicy } from './instance/languages.js';
+import { currentVisitorSite, pageSite } from './instance/page-site.js';
 import { instanceCollection } from './instance/instance.collections.js';
 import { clearSiteData, instancePages } from './instance/instance.pages.js';
 import { accountsCollections } from './accounts/accounts.collections.js';
@@ -186,7 +186,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
   const limiter = (name: string, limit: RateLimitConfig) => createLimiter(limit, name, coordination.limits);
   const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
   const instance = await new InstanceService(store, { checkChange: (current, patch) => checkLanguageSettings(i18n, current, patch) }).load();
-  const languages = () => languagePolicy(i18n, instance.settings());
+  const languages = currentLanguagePolicy(i18n, instance);
   const hooks = new AccountHooks();
   const sessions = new SessionsService(store, config.sessionMs);
   const invites = new InvitesService(store, instance);
@@ -321,7 +321,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
       return (req as Request).cookies as Record<string, unknown>;
     },
     locale: locales.visitorLocale,
-    site: () => pageSite(i18n, instance.settings(), null),
+    site: currentVisitorSite(i18n, instance),
     csrfCookie: (cookies) => (csrfSeed(cookies) === null ? newCsrfSeedCookie(secure).header : null),
     onError: (error) => logger.error({ err: error }, 'kept answer failed; answering the whole way'),
   });

@@ -6,27 +6,32 @@ export function randomToken(bytes = 32): string {
 }
 
 /**
- * Random ids for documents: unguessable, so an id in a URL reveals nothing
- * about counts or order. The random bytes are drawn a page at a time: one
- * system call per 341 ids instead of one per id.
+ * Random bytes drawn a page at a time, as URL-safe text: one system call per page instead of one per value, for
+ * values made at every turn (document ids, a CSRF seed for every page sent to a browser without one). Each byte
+ * goes into one value only. Secrets that sign someone in (session cookies, bearer tokens) draw their own.
  */
-const ID_BYTES = 12;
+const POOL_BYTES = 4_096;
 let pool = Buffer.alloc(0);
 let offset = 0;
 
-export function newId(): string {
-  if (offset + ID_BYTES > pool.length) {
-    pool = crypto.randomBytes(ID_BYTES * 341);
+export function pooledToken(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    pool = crypto.randomBytes(Math.max(POOL_BYTES, bytes));
     offset = 0;
   }
-  const id = pool.toString('base64url', offset, offset + ID_BYTES);
-  offset += ID_BYTES;
-  return id;
+  const token = pool.toString('base64url', offset, offset + bytes);
+  offset += bytes;
+  return token;
+}
+
+/** Random ids for documents: unguessable, so an id in a URL reveals nothing about counts or order. */
+export function newId(): string {
+  return pooledToken(12);
 }
 
 /** Hash of a high-entropy secret (session or bearer token): enough to look it up, useless to a thief. */
 export function sha256(text: string): string {
-  return crypto.createHash('sha256').update(text).digest('base64url');
+  return crypto.hash('sha256', text, 'base64url');
 }
 
 /** Keyed hash for lower-entropy codes (recovery and invite codes) so a stolen database cannot brute-force them offline without the key. */

@@ -28,6 +28,18 @@ function checkText(value: unknown, path: PropertyKey[], ctx: z.RefinementCtx, de
  */
 export const wellFormedText = z.unknown().superRefine((value, ctx) => checkText(value, [], ctx, 0));
 
+/** Each schema behind the text check, made once: making the pipe cost more than parsing a small input with it. */
+const pipes = new WeakMap<z.ZodType, z.ZodType>();
+
+function checked<S extends z.ZodType>(schema: S): z.ZodPipe<typeof wellFormedText, S> {
+  let pipe = pipes.get(schema) as z.ZodPipe<typeof wellFormedText, S> | undefined;
+  if (pipe === undefined) {
+    pipe = wellFormedText.pipe(schema);
+    pipes.set(schema, pipe);
+  }
+  return pipe;
+}
+
 /**
  * Validates input with a zod schema. Failures become one 422 AppError whose
  * fields name each bad field with a catalogue key, so the same failure reads
@@ -36,7 +48,7 @@ export const wellFormedText = z.unknown().superRefine((value, ctx) => checkText(
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   // reportInput lets a missing field be told apart from a wrong type; inputs never leave this function.
-  const result = wellFormedText.pipe(schema).safeParse(input, { reportInput: true });
+  const result = checked(schema).safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const fields: Record<string, { key: string; params: MessageParams }> = {};
   for (const issue of result.error.issues) {

@@ -26,6 +26,8 @@ const THREAD_ANSWERS = 4_000;
 const THREAD_ANSWER_TTL_MS = 60_000;
 /** The thread JSON's path as express matches `/api/v1/threads/:id`, for answers kept before the middleware. */
 const THREAD_API_PATH = /^\/api\/v1\/threads\/[^/]+\/?$/i;
+/** A thread JSON address with an id of URL-safe characters and no query (ids are base64url). */
+const PLAIN_THREAD_ADDRESS = /^\/api\/v1\/threads\/([A-Za-z0-9_-]+)\/?$/i;
 /** Every reader asks again before showing a kept copy: a moderator's removal must show at once. */
 const THREAD_CACHE_CONTROL = 'private, no-cache';
 /** A visitor's answer depends only on the address: the thread, and the page of it the query names. */
@@ -36,6 +38,9 @@ const visitorKey = (url: string) => `visitor\u0000${url}`;
  * would read differently (a repeated or bracketed name), which the whole way answers.
  */
 function threadRequest(url: string): { id: string; query: Record<string, string> } | null {
+  // The common address, a thread's id alone: parsing it as a URL would change nothing and cost more than the rest.
+  const plain = PLAIN_THREAD_ADDRESS.exec(url);
+  if (plain) return { id: plain[1]!, query: {} };
   const parsed = new URL(url, 'http://localhost');
   const id = decodeURIComponent(parsed.pathname.replace(/\/$/, '').split('/').pop() ?? '');
   const query: Record<string, string> = {};

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { randomToken, safeEqual } from '../crypto.js';
+import { pooledToken, safeEqual } from '../crypto.js';
 import { AppError } from '../core/errors.js';
 import { CSRF_COOKIE } from './request.js';
 
@@ -37,7 +37,7 @@ export function csrfSeed(cookies: Readonly<Record<string, unknown>> | undefined)
  * (kept-answers.ts) send the same header.
  */
 export function newCsrfSeedCookie(secure: boolean): { readonly seed: string; readonly header: string } {
-  const seed = randomToken(18);
+  const seed = pooledToken(18);
   return { seed, header: `${CSRF_COOKIE}=${seed}; Path=/; HttpOnly;${secure ? ' Secure;' : ''} SameSite=Lax` };
 }
 

@@ -130,16 +130,15 @@ export class KeptAnswers {
       if (cookies[options.sessionCookie] !== undefined) return false;
       const key = route.key({ url, locale: () => options.locale(cookies, req.headers['accept-language']), site: () => options.site() });
       const seedCookie = route.kind === 'page' ? options.csrfCookie(cookies) : null;
-      const headers: HeaderList = seedCookie === null ? found.headers : [...found.headers, ['Set-Cookie', seedCookie]];
-      return this.send(req, res, route.cache, key, headers);
+      return this.send(req, res, route.cache, key, found.headers, seedCookie ?? undefined);
     } catch (error) {
       return this.failed(res, error);
     }
   }
 
-  private send(req: http.IncomingMessage, res: http.ServerResponse, cache: ResponseCache, key: string, headers: HeaderList): boolean {
+  private send(req: http.IncomingMessage, res: http.ServerResponse, cache: ResponseCache, key: string, headers: HeaderList, cookie?: string): boolean {
     try {
-      if (!cache.serve(req, res, key, { headers, beforeCompression: true })) return false;
+      if (!cache.serve(req, res, key, { headers, cookie, beforeCompression: true })) return false;
     } catch (error) {
       return this.failed(res, error);
     }

@@ -2,6 +2,9 @@ import type { Request, RequestHandler } from 'express';
 import type { I18n, LanguagePolicy } from '../i18n/i18n.js';
 import { LANG_COOKIE } from './request.js';
 
+const NEGOTIATED_CHOICES = 256;
+const NEGOTIATED_LENGTH = 160;
+
 /**
  * The language a request is answered in, among those the instance offers (`languages`, read on each request so an
  * admin's change shows at once): a visitor's from the language cookie, then Accept-Language; a member's from their
@@ -12,9 +15,29 @@ export function requestLocale(i18n: I18n, languages: () => LanguagePolicy) {
     req.locale = locale;
     req.t = (key, params) => i18n.t(locale, key, params);
   };
+  // Visitors' choices as they were negotiated under the current policy: a handful of distinct ones, and negotiating
+  // is a good part of sending a kept page. Short ones only, and at most so many, so that odd clients cannot fill it.
+  const negotiated = new Map<string, string>();
+  let negotiatedUnder: LanguagePolicy | null = null;
   const visitorLocale = (cookies: Readonly<Record<string, unknown>>, acceptLanguage: string | undefined): string => {
-    const lang = cookies[LANG_COOKIE];
-    return i18n.negotiate([typeof lang === 'string' ? lang : undefined], acceptLanguage, languages());
+    const cookie = cookies[LANG_COOKIE];
+    const lang = typeof cookie === 'string' ? cookie : '';
+    const policy = languages();
+    if (policy !== negotiatedUnder) {
+      negotiated.clear();
+      negotiatedUnder = policy;
+    }
+    // Neither an empty cookie nor an empty header chooses anything, as none.
+    const key = `${lang}\u0000${acceptLanguage ?? ''}`;
+    let locale = negotiated.get(key);
+    if (locale === undefined) {
+      locale = i18n.negotiate([lang || undefined], acceptLanguage, policy);
+      if (key.length <= NEGOTIATED_LENGTH) {
+        if (negotiated.size >= NEGOTIATED_CHOICES) negotiated.clear();
+        negotiated.set(key, locale);
+      }
+    }
+    return locale;
   };
   const visitor: RequestHandler = (req, _res, next) => {
     set(req, visitorLocale(req.cookies as Record<string, unknown>, req.headers['accept-language']));

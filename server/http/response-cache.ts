@@ -39,8 +39,13 @@ export interface ResponseCache {
 export type HeaderList = readonly (readonly [string, string])[];
 
 export interface ServeOptions {
-  /** Set on the answer when there is one: the headers the middleware would have set (kept-answers.ts). */
+  /**
+   * The headers the middleware would have set (kept-answers.ts), for an answer before the middleware: the response
+   * has none set yet. The same list object on every request: how it is sent is worked out once per list.
+   */
   readonly headers?: HeaderList;
+  /** A Set-Cookie header that follows `headers` (the CSRF seed a page gives a browser without one). */
+  readonly cookie?: string;
   /**
    * Answers only what the compression middleware would leave as it is: an uncompressed answer to a client that
    * takes deflate (but neither Brotli nor gzip) is for the middleware to compress.
@@ -55,7 +60,8 @@ interface CachedAnswer {
   gzip?: Buffer;
 }
 
-type Encoding = 'br' | 'gzip' | 'identity';
+const ENCODINGS = ['br', 'gzip', 'identity'] as const;
+type Encoding = (typeof ENCODINGS)[number];
 
 /**
  * A copy of exactly its length: zlib's output is a view of a larger block (16 KB for a 7 KB page), and a
@@ -109,6 +115,76 @@ export function acceptsCoding(header: string | undefined, coding: string): boole
   return (named >= 0 ? named : any) > 0;
 }
 
+/** What a client takes, from its Accept-Encoding: the answer's encoding, and whether it takes deflate besides. */
+interface Taken {
+  readonly encoding: Encoding;
+  /** Takes deflate but neither Brotli nor gzip: the compression middleware's to answer. */
+  readonly deflateOnly: boolean;
+}
+
+/**
+ * Accept-Encoding values as they were read: browsers and apps send a handful of distinct ones, and reading one is a
+ * good part of sending a kept answer. Short values only, and at most so many, so that odd clients cannot fill it.
+ */
+const takenBy = new Map<string, Taken>();
+const TAKEN_VALUES = 64;
+const TAKEN_VALUE_LENGTH = 128;
+const TAKES_NOTHING: Taken = { encoding: 'identity', deflateOnly: false };
+
+function taken(header: string | undefined): Taken {
+  if (!header) return TAKES_NOTHING;
+  let found = takenBy.get(header);
+  if (found === undefined) {
+    // Brotli whenever the client takes it (browsers list gzip first but br is smaller).
+    const encoding: Encoding = acceptsCoding(header, 'br') ? 'br' : acceptsCoding(header, 'gzip') ? 'gzip' : 'identity';
+    found = { encoding, deflateOnly: encoding === 'identity' && acceptsCoding(header, 'deflate') };
+    if (header.length <= TAKEN_VALUE_LENGTH) {
+      if (takenBy.size >= TAKEN_VALUES) takenBy.clear();
+      takenBy.set(header, found);
+    }
+  }
+  return found;
+}
+
+/** What the request's headers say of an answer: its Vary, added to what the route varies on already. */
+function varyWith(vary: string): string {
+  return vary === '' ? 'Accept-Encoding' : /accept-encoding/i.test(vary) ? vary : `${vary}, Accept-Encoding`;
+}
+
+/** Stand-ins for the values of one answer in a header block worked out once (no header value can hold a NUL). */
+const COOKIE = '\u0000cookie';
+const ETAG = '\u0000etag';
+const LENGTH = '\u0000length';
+
+/**
+ * The headers of a kept answer sent before the middleware, flat (name, value, name, value…) as writeHead takes them,
+ * with the answer's own values to fill in. They are in the order and spelling that setting them one by one on an
+ * empty response gives (a name set again keeps its place and takes the later spelling and value), so that the bytes
+ * sent are those of setting them one by one, which is what the whole way does.
+ */
+interface HeaderBlock {
+  readonly flat: readonly string[];
+  readonly cookieAt: number;
+  readonly etagAt: number;
+  readonly lengthAt: number;
+}
+
+function headerBlock(headers: HeaderList, cookie: boolean, contentType: string, encoding: Encoding, notModified: boolean): HeaderBlock {
+  const byName = new Map<string, readonly [string, string]>();
+  const set = (name: string, value: string) => byName.set(name.toLowerCase(), [name, value]);
+  for (const [name, value] of headers) set(name, value);
+  if (cookie) set('Set-Cookie', COOKIE);
+  set('Vary', varyWith(byName.get('vary')?.[1] ?? ''));
+  set('ETag', ETAG);
+  set('Content-Type', contentType);
+  if (!notModified) {
+    if (encoding !== 'identity') set('Content-Encoding', encoding);
+    set('Content-Length', LENGTH);
+  }
+  const flat = [...byName.values()].flat();
+  return { flat, cookieAt: flat.indexOf(COOKIE), etagAt: flat.indexOf(ETAG), lengthAt: flat.indexOf(LENGTH) };
+}
+
 export interface ResponseCacheOptions {
   readonly maxEntries: number;
   readonly ttlMs: number;
@@ -131,18 +207,49 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     return plain;
   }
 
+  /** Each header list sent before the middleware, with its blocks by cookie and by encoding or 304 (see headerBlock). */
+  const blocks = new WeakMap<HeaderList, (HeaderBlock | undefined)[]>();
+
+  function blockFor(headers: HeaderList, cookie: string | undefined, encoding: Encoding, notModified: boolean): HeaderBlock {
+    let ofList = blocks.get(headers);
+    if (ofList === undefined) {
+      ofList = [];
+      blocks.set(headers, ofList);
+    }
+    const variant = (cookie === undefined ? 0 : 4) + (notModified ? 3 : ENCODINGS.indexOf(encoding));
+    return (ofList[variant] ??= headerBlock(headers, cookie !== undefined, contentType, encoding, notModified));
+  }
+
+  /** Before the middleware: nothing is set on the response yet, and all its headers go in one writeHead. */
+  function sendBefore(req: http.IncomingMessage, res: http.ServerResponse, answer: CachedAnswer, encoding: Encoding, headers: HeaderList, cookie: string | undefined): void {
+    const notModified = isFresh(req, answer.etag);
+    const block = blockFor(headers, cookie, encoding, notModified);
+    const flat = block.flat.slice();
+    if (cookie !== undefined) flat[block.cookieAt] = cookie;
+    flat[block.etagAt] = answer.etag;
+    if (notModified) {
+      res.writeHead(304, flat);
+      res.end();
+      return;
+    }
+    const bytes = body(answer, encoding);
+    flat[block.lengthAt] = String(bytes.length);
+    res.writeHead(200, flat);
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+  }
+
   return {
     serve(req, res, key, options = {}) {
       const answer = cache.get(key);
       if (!answer) return false;
-      // Brotli whenever the client takes it (browsers list gzip first but br is smaller).
-      const accepted = req.headers['accept-encoding'];
-      const encoding: Encoding = acceptsCoding(accepted, 'br') ? 'br' : acceptsCoding(accepted, 'gzip') ? 'gzip' : 'identity';
-      if (options.beforeCompression && encoding === 'identity' && acceptsCoding(accepted, 'deflate')) return false;
-      for (const [name, value] of options.headers ?? []) res.setHeader(name, value);
+      const { encoding, deflateOnly } = taken(req.headers['accept-encoding']);
+      if (options.beforeCompression && deflateOnly) return false;
+      if (options.headers !== undefined) {
+        sendBefore(req, res, answer, encoding, options.headers, options.cookie);
+        return true;
+      }
       // Added to what the route varies on already (a page that may also answer as ActivityPub varies on Accept).
-      const vary = String(res.getHeader('Vary') ?? '');
-      res.setHeader('Vary', vary === '' ? 'Accept-Encoding' : /accept-encoding/i.test(vary) ? vary : `${vary}, Accept-Encoding`);
+      res.setHeader('Vary', varyWith(String(res.getHeader('Vary') ?? '')));
       res.setHeader('ETag', answer.etag);
       res.setHeader('Content-Type', contentType);
       if (isFresh(req, answer.etag)) {

@@ -3,6 +3,7 @@ import { storeOnce } from '../store/store-once.js';
 import { hmac, randomToken, sha256, safeEqual } from '../crypto.js';
 import { parseInput } from '../core/validate.js';
 import { KeptCopy } from '../core/kept-copy.js';
+import { lastAnswer } from '../core/last-answer.js';
 import {
   instanceCollection,
   type InstanceSecretsDoc,
@@ -77,6 +78,7 @@ export class InstanceService {
   private readonly col: Collection<InstanceSettingsDoc | InstanceSecretsDoc | InstanceSigningKeyDoc>;
   private current: InstanceSettingsDoc = { id: 'settings', ...defaults, updatedAt: 0 };
   private secrets: InstanceSecretsDoc = { id: 'secrets', hmacKey: '' };
+  private readonly viewOf = lastAnswer(view);
   /** Read again after another process wrote them (refresh), and after this one did, in case both wrote at once. */
   private readonly kept = new KeptCopy([instanceCollection.name], async () => {
     const [settings, secrets] = await Promise.all([this.col.get('settings'), this.col.get('secrets')]);
@@ -112,8 +114,9 @@ export class InstanceService {
     return this.kept.current();
   }
 
+  /** The same object until the settings change: what is derived from them is worked out once per change. */
   settings(): InstanceSettings {
-    return view(this.current);
+    return this.viewOf(this.current);
   }
 
   /** An admin's change, as it came from the API or the settings form: validated here. */

@@ -1,4 +1,5 @@
 import { fieldError } from '../core/errors.js';
+import { lastAnswer } from '../core/last-answer.js';
 import type { I18n, LanguagePolicy } from '../i18n/i18n.js';
 import type { InstanceSettings } from './instance.service.js';
 
@@ -13,6 +14,12 @@ export function languagePolicy(i18n: I18n, settings: LanguageSettings): Language
   const offered = chosen.length > 0 ? chosen : i18n.locales;
   const wanted = settings.defaultLocale ?? i18n.defaultLocale;
   return { offered, fallback: offered.includes(wanted) ? wanted : (offered[0] ?? i18n.defaultLocale) };
+}
+
+/** The instance's policy as its settings stand, read on every request: the same object until they change. */
+export function currentLanguagePolicy(i18n: I18n, instance: { settings(): LanguageSettings }): () => LanguagePolicy {
+  const policyOf = lastAnswer((settings: LanguageSettings) => languagePolicy(i18n, settings));
+  return () => policyOf(instance.settings());
 }
 
 function refuse(field: string, allowed: readonly string[]): never {

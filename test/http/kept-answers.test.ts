@@ -12,6 +12,8 @@ import { admin, member, moderator, type Person } from '../helpers/people.js';
 interface Raw {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
+  /** The header lines as sent: names as spelt, in order. */
+  readonly rawHeaders: readonly string[];
   readonly body: Buffer;
 }
 
@@ -21,7 +23,7 @@ function raw(base: string, path: string, headers: Record<string, string>, method
     const req = http.request(`${base}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -41,6 +43,17 @@ function comparable(headers: http.IncomingHttpHeaders): Record<string, unknown> 
   const { date: _date, ...rest } = headers;
   const cookies = rest['set-cookie']?.map((c) => c.replace(/^psl_csrf=[A-Za-z0-9_-]+;/, 'psl_csrf=(seed);'));
   return { ...rest, ...(cookies ? { 'set-cookie': cookies } : {}) };
+}
+
+/** The header lines as sent, but the Date's value and a new CSRF seed's. */
+function lines(raw: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = name.toLowerCase() === 'date' ? '(date)' : raw[i + 1]!.replace(/^psl_csrf=[A-Za-z0-9_-]+;/, 'psl_csrf=(seed);');
+    out.push(`${name}: ${value}`);
+  }
+  return out;
 }
 
 const SEED = 'aaaaaaaaaaaaaaaaaaaaaaaa';
@@ -82,6 +95,7 @@ describe('kept answers served before the middleware', () => {
   function assertSame(whole: Raw, fast: Raw, what: string): void {
     assert.equal(fast.status, whole.status, what);
     assert.deepEqual(comparable(fast.headers), comparable(whole.headers), what);
+    assert.deepEqual(lines(fast.rawHeaders), lines(whole.rawHeaders), `${what}: the same header lines in the same order`);
     assert.ok(fast.body.equals(whole.body), `${what}: the same bytes`);
   }
 
@@ -155,6 +169,12 @@ describe('kept answers served before the middleware', () => {
         assert.equal(whole.status, 200, `${who}, ${name}`);
         assertSame(whole, fast, `bearer, ${who}, ${name}`);
       }
+    }
+    // The same thread's address with a trailing slash, and with a query, are worked out as the handler reads them.
+    for (const other of [`${path}/`, `${path}?limit=30`]) {
+      const { whole, fast } = await wholeThenKept(other, { ...BROWSER, authorization: `Bearer ${readerToken}` });
+      assert.equal(whole.status, 200, other);
+      assertSame(whole, fast, `bearer, ${other}`);
     }
     const mine = JSON.parse(text(await raw(inst.url, path, { accept: 'application/json', authorization: `Bearer ${token}` })));
     const theirs = JSON.parse(text(await raw(inst.url, path, { accept: 'application/json', authorization: `Bearer ${readerToken}` })));
