@@ -145,6 +145,15 @@ interface RunOptions {
 
 const rate = (l: LoadResult) => l.result.requests.average;
 const failures = (l: LoadResult) => l.result.non2xx + l.result.errors + l.result.timeouts;
+/** What failed, so that a failed run says whether the server refused, broke connections or fell behind. */
+function failureDetail(l: LoadResult): string {
+  const codes = Object.entries(l.result.statusCodes)
+    .filter(([code]) => Number(code) < 200 || Number(code) >= 300)
+    .map(([code, n]) => `${n} × ${code}`);
+  return `${l.result.non2xx} non-2xx${codes.length > 0 ? ` (${codes.join(', ')})` : ''}, ${l.result.errors} connection errors, ${l.result.timeouts} timeouts`;
+}
+/** The load generator's CPU for each answer, in µs. */
+const clientCost = (l: LoadResult) => `${((l.clientCpu * 1e4) / Math.max(rate(l), 1e-9)).toFixed(0)} µs a request`;
 
 /** One run of the benchmark on a freshly prepared database. */
 async function measure(engine: Engine, options: RunOptions): Promise<Run> {
@@ -238,13 +247,17 @@ async function measure(engine: Engine, options: RunOptions): Promise<Run> {
     }
     process.stdout.write(
       `\nLoad generator (bench/http-load.ts, this process) CPU: ${pageLoad.clientCpu.toFixed(0)} % (page), ${warmPage.clientCpu.toFixed(0)} % (kept page), ` +
-        `${apiLoad.clientCpu.toFixed(0)} % (API) of one core${bare ? `, ${bare.clientCpu.toFixed(0)} % (bare Node)` : ''}, on the same ${os.cpus().length}-core machine as the server.\n` +
+        `${apiLoad.clientCpu.toFixed(0)} % (API) of one core${bare ? `, ${bare.clientCpu.toFixed(0)} % (bare Node)` : ''}, on the same ${os.cpus().length}-core machine as the server; ` +
+        `${clientCost(warmPage)} of the kept page${bare ? `, ${clientCost(bare)} of bare Node` : ''}.\n` +
         `Machine CPU idle in the second before each run: ${apiLoad.idleBefore.toFixed(0)} % (API), ${pageLoad.idleBefore.toFixed(0)} % (page), ${warmPage.idleBefore.toFixed(0)} % (kept page); ` +
         `well under 100 % means other processes skew the figures.\n`,
     );
 
     const loads = { page: pageLoad, api: apiLoad, apiWarm, warmPage };
     const failed = Object.values(loads).some((l) => failures(l) > 0);
+    for (const [name, l] of Object.entries({ 'thread page': pageLoad, 'thread API': apiLoad, 'thread API again': apiWarm, 'kept thread page': warmPage })) {
+      if (failures(l) > 0) process.stdout.write(`${name}: ${failureDetail(l)}\n`);
+    }
     const perProcess = rate(warmPage) / options.workers;
     const processes = options.workers === 1 ? '1 process' : `${options.workers} workers`;
     const figures: Figure[] = [
