@@ -39,11 +39,160 @@ export interface HttpLoadResult {
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
+const LF = 0x0a;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const RETRY_MS = 50;
 
 /** Where the reader is in an answer. */
 type State = 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'until-close';
+
+/** What AnswerReader.read found: the answer needs more bytes, or cannot be read. */
+export const MORE = -1;
+export const BAD = -2;
+
+/**
+ * Reads one HTTP/1.1 answer at a time from a connection's bytes, as they come in pieces cut anywhere: its status,
+ * whether the connection closes after it, and how many body bytes it had (chunked or not), without decoding them.
+ */
+export class AnswerReader {
+  private state: State = 'head';
+  private head: Buffer | null = null;
+  private remaining = 0;
+  /** A line (a chunk's size or a trailer) cut between pieces. */
+  private line = '';
+  status = 0;
+  closeAfter = false;
+  /** Body bytes of the answer. */
+  received = 0;
+
+  /** Reads from `chunk` at `at`: returns where the answer ended in it, MORE, or BAD. */
+  read(chunk: Buffer, at: number): number {
+    while (at < chunk.length || this.endsWithHead()) {
+      switch (this.state) {
+        case 'head': {
+          const data = this.head ? Buffer.concat([this.head, chunk.subarray(at)]) : at === 0 ? chunk : chunk.subarray(at);
+          const end = data.indexOf(HEAD_END);
+          if (end < 0) {
+            this.head = Buffer.from(data);
+            return MORE;
+          }
+          const consumed = end + HEAD_END.length - (this.head?.length ?? 0);
+          this.head = null;
+          if (!this.startBody(data.toString('latin1', 0, end))) return BAD;
+          at += consumed;
+          break;
+        }
+        case 'body': {
+          const n = Math.min(this.remaining, chunk.length - at);
+          this.remaining -= n;
+          this.received += n;
+          at += n;
+          if (this.remaining === 0) return this.end(at);
+          break;
+        }
+        case 'chunk-size': {
+          const line = this.readLine(chunk, at);
+          if (line === null) return MORE;
+          at = line.next;
+          const size = parseInt(line.text, 16);
+          if (!Number.isFinite(size) || size < 0) return BAD;
+          this.remaining = size;
+          this.state = size === 0 ? 'trailers' : 'chunk-data';
+          break;
+        }
+        case 'chunk-data': {
+          const n = Math.min(this.remaining, chunk.length - at);
+          this.remaining -= n;
+          this.received += n;
+          at += n;
+          if (this.remaining === 0) {
+            this.remaining = CRLF.length;
+            this.state = 'chunk-end';
+          }
+          break;
+        }
+        case 'chunk-end': {
+          const n = Math.min(this.remaining, chunk.length - at);
+          this.remaining -= n;
+          at += n;
+          if (this.remaining === 0) this.state = 'chunk-size';
+          break;
+        }
+        case 'trailers': {
+          // Trailer lines until an empty one.
+          const line = this.readLine(chunk, at);
+          if (line === null) return MORE;
+          at = line.next;
+          if (line.text === '') return this.end(at);
+          break;
+        }
+        case 'until-close':
+          this.received += chunk.length - at;
+          return MORE;
+      }
+    }
+    return MORE;
+  }
+
+  /** The connection ended: true when that ends the answer (one framed by the close alone). */
+  closed(): boolean {
+    return this.state === 'until-close';
+  }
+
+  /** A line ending in LF (CRLF, the CR dropped), which may have begun in an earlier piece; null when it goes on. */
+  private readLine(chunk: Buffer, at: number): { text: string; next: number } | null {
+    const eol = chunk.indexOf(LF, at);
+    if (eol < 0) {
+      this.line += chunk.toString('latin1', at);
+      return null;
+    }
+    const text = (this.line + chunk.toString('latin1', at, eol)).replace(/\r$/, '');
+    this.line = '';
+    return { text, next: eol + 1 };
+  }
+
+  private end(at: number): number {
+    this.state = 'head';
+    return at;
+  }
+
+  /** A bodyless answer, or one of Content-Length: 0, ends with its head. */
+  private endsWithHead(): boolean {
+    return this.state === 'body' && this.remaining === 0;
+  }
+
+  /** Reads the status line and framing headers; false when the head is not an HTTP/1.x answer's. */
+  private startBody(head: string): boolean {
+    const match = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+    if (!match) return false;
+    this.status = Number(match[1]);
+    this.received = 0;
+    this.closeAfter = /\r\nconnection:[ \t]*close/i.test(head) || head.startsWith('HTTP/1.0');
+    if (this.status < 200) {
+      // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+      this.state = 'head';
+      return true;
+    }
+    if (this.status === 204 || this.status === 304) {
+      this.remaining = 0;
+      this.state = 'body';
+      return true;
+    }
+    if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) {
+      this.state = 'chunk-size';
+      return true;
+    }
+    const length = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head);
+    if (length) {
+      this.remaining = Number(length[1]);
+      this.state = 'body';
+      return true;
+    }
+    this.closeAfter = true;
+    this.state = 'until-close';
+    return true;
+  }
+}
 
 class Latencies {
   private samples = new Float64Array(1 << 16);
@@ -77,14 +226,7 @@ interface Tally {
 /** One keep-alive connection: sends a request, reads its answer's framing, counts it, sends the next. */
 class Connection {
   private socket: net.Socket | null = null;
-  private state: State = 'head';
-  private head: Buffer | null = null;
-  private remaining = 0;
-  /** Body bytes of the answer being read. */
-  private received = 0;
-  private sizeLine = '';
-  private status = 0;
-  private closeAfter = false;
+  private reader = new AnswerReader();
   private sentAt = 0;
   private waiting = false;
 
@@ -100,8 +242,7 @@ class Connection {
   open(): void {
     const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
     this.socket = socket;
-    this.state = 'head';
-    this.head = null;
+    this.reader = new AnswerReader();
     let connected = false;
     socket.on('connect', () => {
       connected = true;
@@ -109,7 +250,7 @@ class Connection {
     });
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.on('end', () => {
-      if (this.socket === socket && this.state === 'until-close' && this.waiting) this.done();
+      if (this.socket === socket && this.waiting && this.reader.closed()) this.done();
       socket.end();
     });
     // Counted on 'close', which follows.
@@ -150,143 +291,35 @@ class Connection {
     if (!this.running() || !this.socket) return;
     const request = this.requests[this.next.index++ % this.requests.length]!;
     this.waiting = true;
-    this.received = 0;
     this.sentAt = performance.now();
     this.socket.write(request);
   }
 
-  private fail(): void {
-    this.waiting = false;
-    this.tally.errors += 1;
-    this.restart();
+  private read(chunk: Buffer): void {
+    let at = 0;
+    while (this.waiting && at < chunk.length) {
+      at = this.reader.read(chunk, at);
+      if (at === MORE) return;
+      if (at === BAD) {
+        this.waiting = false;
+        this.tally.errors += 1;
+        this.restart();
+        return;
+      }
+      this.done();
+    }
   }
 
   private done(): void {
     this.waiting = false;
     const tally = this.tally;
+    const reader = this.reader;
     tally.completed += 1;
-    tally.bytes += this.received;
-    this.received = 0;
-    tally.statusCodes[this.status] = (tally.statusCodes[this.status] ?? 0) + 1;
+    tally.bytes += reader.received;
+    tally.statusCodes[reader.status] = (tally.statusCodes[reader.status] ?? 0) + 1;
     tally.latencies.add(performance.now() - this.sentAt);
-    this.state = 'head';
-    if (this.closeAfter) this.restart();
+    if (reader.closeAfter) this.restart();
     else this.send();
-  }
-
-  private read(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length && this.waiting) {
-      switch (this.state) {
-        case 'head': {
-          const data = this.head ? Buffer.concat([this.head, chunk.subarray(at)]) : at === 0 ? chunk : chunk.subarray(at);
-          const end = data.indexOf(HEAD_END);
-          if (end < 0) {
-            this.head = Buffer.from(data);
-            return;
-          }
-          const consumed = end + HEAD_END.length - (this.head?.length ?? 0);
-          this.head = null;
-          if (!this.startBody(data.toString('latin1', 0, end))) return this.fail();
-          at += consumed;
-          if (this.endsWithHead()) this.done();
-          break;
-        }
-        case 'body': {
-          const n = Math.min(this.remaining, chunk.length - at);
-          this.remaining -= n;
-          this.received += n;
-          at += n;
-          if (this.remaining === 0) this.done();
-          break;
-        }
-        case 'chunk-size': {
-          const eol = chunk.indexOf(CRLF, at);
-          if (eol < 0) {
-            this.sizeLine += chunk.toString('latin1', at);
-            return;
-          }
-          this.sizeLine += chunk.toString('latin1', at, eol);
-          at = eol + CRLF.length;
-          const size = parseInt(this.sizeLine, 16);
-          this.sizeLine = '';
-          if (!Number.isFinite(size) || size < 0) return this.fail();
-          this.remaining = size;
-          this.state = size === 0 ? 'trailers' : 'chunk-data';
-          break;
-        }
-        case 'chunk-data': {
-          const n = Math.min(this.remaining, chunk.length - at);
-          this.remaining -= n;
-          this.received += n;
-          at += n;
-          if (this.remaining === 0) {
-            this.remaining = CRLF.length;
-            this.state = 'chunk-end';
-          }
-          break;
-        }
-        case 'chunk-end': {
-          const n = Math.min(this.remaining, chunk.length - at);
-          this.remaining -= n;
-          at += n;
-          if (this.remaining === 0) this.state = 'chunk-size';
-          break;
-        }
-        case 'trailers': {
-          // Trailer lines until an empty one; the size line's field holds a partial line meanwhile.
-          const eol = chunk.indexOf(CRLF, at);
-          if (eol < 0) {
-            this.sizeLine += chunk.toString('latin1', at);
-            return;
-          }
-          const line = this.sizeLine + chunk.toString('latin1', at, eol);
-          this.sizeLine = '';
-          at = eol + CRLF.length;
-          if (line === '') this.done();
-          break;
-        }
-        case 'until-close':
-          this.received += chunk.length - at;
-          return;
-      }
-    }
-  }
-
-  /** A bodyless answer, or one of Content-Length: 0, ends with its head. */
-  private endsWithHead(): boolean {
-    return this.state === 'body' && this.remaining === 0;
-  }
-
-  /** Reads the status line and framing headers; false when the head is not an HTTP/1.1 answer's. */
-  private startBody(head: string): boolean {
-    const match = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-    if (!match) return false;
-    this.status = Number(match[1]);
-    this.closeAfter = /\r\nconnection:[ \t]*close/i.test(head) || head.startsWith('HTTP/1.0');
-    if (this.status < 200) {
-      // An interim answer (100 Continue, 103 Early Hints): the real one follows.
-      this.state = 'head';
-      return true;
-    }
-    if (this.status === 204 || this.status === 304) {
-      this.remaining = 0;
-      this.state = 'body';
-      return true;
-    }
-    if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) {
-      this.state = 'chunk-size';
-      return true;
-    }
-    const length = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head);
-    if (length) {
-      this.remaining = Number(length[1]);
-      this.state = 'body';
-      return true;
-    }
-    this.closeAfter = true;
-    this.state = 'until-close';
-    return true;
   }
 }
 

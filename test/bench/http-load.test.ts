@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { httpLoad } from '../../bench/http-load.js';
+import { AnswerReader, BAD, httpLoad, MORE } from '../../bench/http-load.js';
 
 const SECONDS = 0.5;
 const BODY = crypto.randomBytes(7_000);
@@ -19,6 +19,66 @@ async function close(server: net.Server): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Feeds the pieces to one reader; returns each answer's status and body bytes, and what is left unread. */
+function readAll(pieces: readonly Buffer[]): { answers: [number, number][]; pending: boolean } {
+  const reader = new AnswerReader();
+  const answers: [number, number][] = [];
+  let pending = false;
+  for (const piece of pieces) {
+    let at = 0;
+    while (at < piece.length) {
+      at = reader.read(piece, at);
+      assert.notEqual(at, BAD, 'a well-formed answer');
+      pending = at === MORE;
+      if (pending) break;
+      answers.push([reader.status, reader.received]);
+    }
+  }
+  return { answers, pending };
+}
+
+const chunkedAnswer = (body: Buffer, sizes: readonly number[]): Buffer => {
+  const parts: Buffer[] = [Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ntransfer-encoding: chunked\r\n\r\n')];
+  let from = 0;
+  for (const size of sizes) {
+    parts.push(Buffer.from(`${size.toString(16)};ext=1\r\n`), body.subarray(from, from + size), Buffer.from('\r\n'));
+    from += size;
+  }
+  parts.push(Buffer.from('0\r\nX-Trailer: yes\r\n\r\n'));
+  return Buffer.concat(parts);
+};
+
+describe('bench load generator: reading answers (bench/http-load.ts)', () => {
+  const body = crypto.randomBytes(300);
+  const chunked = chunkedAnswer(body, [100, 1, 199]);
+  const sized = Buffer.concat([Buffer.from(`HTTP/1.1 404 Not Found\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+  const bodyless = Buffer.from('HTTP/1.1 204 No Content\r\n\r\n');
+  const stream = Buffer.concat([chunked, sized, bodyless, chunked]);
+  const expected: [number, number][] = [
+    [200, 300],
+    [404, 300],
+    [204, 0],
+    [200, 300],
+  ];
+
+  it('reads answers back to back, cut in two at every byte', () => {
+    for (let cut = 0; cut <= stream.length; cut++) {
+      assert.deepEqual(readAll([stream.subarray(0, cut), stream.subarray(cut)]), { answers: expected, pending: false }, `cut at ${cut}`);
+    }
+  });
+
+  it('reads answers that come a byte at a time', () => {
+    const bytes = [...stream].map((b) => Buffer.from([b]));
+    assert.deepEqual(readAll(bytes), { answers: expected, pending: false });
+  });
+
+  it('waits for the rest of an answer cut short, and refuses what is not an HTTP answer', () => {
+    assert.deepEqual(readAll([chunked.subarray(0, chunked.length - 1)]), { answers: [], pending: true });
+    assert.equal(new AnswerReader().read(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'), 0), BAD);
+    assert.equal(new AnswerReader().read(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), 0), BAD);
+  });
+});
 
 describe('bench load generator (bench/http-load.ts)', () => {
   let server: net.Server | null = null;
