@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import autocannon from 'autocannon';
 import { freePort, repoRoot, runNode } from '../test/helpers/process.js';
+import { httpLoad, type HttpLoadResult } from './http-load.js';
 import type { Figure } from './lib.js';
 import { cpuSeconds, loopDelayFigures, machineIdle, processTree, rssMb, type LoopDelay, type Probe } from './processes.js';
 
@@ -78,7 +80,7 @@ export interface LoadTarget {
 }
 
 export interface LoadResult {
-  readonly result: autocannon.Result;
+  readonly result: HttpLoadResult;
   /** Idle share of the machine's CPU just before the run. */
   readonly idleBefore: number;
   /** Average CPU of the server's processes together over the run, in % of one core. */
@@ -91,11 +93,10 @@ export interface LoadResult {
   readonly loop: readonly LoopDelay[];
 }
 
-/** Runs autocannon over many paths in turn while sampling the server's processes. */
+/** Loads the server over many paths in turn (bench/http-load.ts) while sampling the server's processes. */
 export async function load(target: LoadTarget, paths: readonly string[], headers: Record<string, string>): Promise<LoadResult> {
   const idleBefore = await machineIdle(1000);
   const pids = processTree(target.pid);
-  let next = 0;
   let peakRss = rssMb(pids);
   // Starts every process's event-loop count afresh.
   await target.probe?.loopDelays();
@@ -106,14 +107,8 @@ export async function load(target: LoadTarget, paths: readonly string[], headers
   const client0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   try {
-    const result = await autocannon({
-      url: target.url,
-      connections: CONNECTIONS,
-      duration: LOAD_SECONDS,
-      headers,
-      // Each request takes the next thread, so the load is spread over every thread in `paths`.
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) }],
-    });
+    // Each request takes the next thread, so the load is spread over every thread in `paths`.
+    const result = await httpLoad({ url: target.url, paths, headers, connections: CONNECTIONS, seconds: LOAD_SECONDS });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const client = process.cpuUsage(client0);
     const cpu = ((cpuSeconds(pids) - cpu0) / seconds) * 100;
@@ -137,16 +132,23 @@ export async function warmUp(url: string, paths: readonly string[], headers: Rec
   }
 }
 
-/** Runs `measure` against bare Node's http server (bench/bare-http.mjs) answering `bytes` bytes, in a process of its own. */
-export async function bareServer(bytes: number, measure: (target: LoadTarget) => Promise<LoadResult>): Promise<LoadResult> {
+/**
+ * Runs `measure` against bare Node's http server (bench/bare-http.mjs), in a process of its own, answering every
+ * request with `body` (a kept page's bytes as they travel) under its Content-Encoding.
+ */
+export async function bareServer(body: Buffer, encoding: string, measure: (target: LoadTarget) => Promise<LoadResult>): Promise<LoadResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-bench-bare-'));
+  const file = path.join(dir, 'body');
+  fs.writeFileSync(file, body);
   const port = await freePort();
-  const run = runNode([path.join(repoRoot, 'bench', 'bare-http.mjs'), String(port), String(bytes)], {});
+  const run = runNode([path.join(repoRoot, 'bench', 'bare-http.mjs'), String(port), file, encoding], {});
   try {
     await run.waitFor(/listening/);
     return await measure({ url: `http://127.0.0.1:${port}`, pid: run.child.pid! });
   } finally {
     run.child.kill('SIGTERM');
     await run.exited();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

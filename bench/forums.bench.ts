@@ -18,12 +18,17 @@ import { dropSchema, newSchema, schemaSizeMb } from './postgres.js';
  * API (bearer token) under 50 connections spread over many threads (the API
  * twice: from a cold start, and again once its answers are made), the thread
  * page again once every page is kept (beside bare Node's http server sending a
- * body of the page's size, in the same run), the latency of a reply, the
+ * kept page's compressed bytes, in the same run), the latency of a reply, the
  * server's memory and CPU, each server process's event-loop delay, the load
  * generator's CPU, and the bytes a first visit to a thread page costs.
  * Then the same loads with PARASOL_WORKERS=2, compared with the single process;
  * on SQLite also everything again with DATABASE_KEY set.
- * Everything talks to 127.0.0.1 only.
+ * Everything talks to 127.0.0.1 only: the load generator (bench/http-load.ts)
+ * runs in this process, on the same cores as the server. It counts the bytes
+ * of each body without decoding them: a client that turns each compressed
+ * (binary) page into a string spent more CPU per request than the server
+ * did, so the benchmark measured its own client, and bare Node's plain-text
+ * body cost it far less than the page's, which made the yardstick unfair.
  * Run: npm run bench:forums
  *   BENCH_DATABASE_URL=postgres://… runs it on PostgreSQL (a schema of its own per run, dropped after);
  *   BENCH_QUICK=1 checks that it works in a minute or two (a tenth of the data, 3 s loads: not figures to compare);
@@ -140,6 +145,15 @@ interface RunOptions {
 
 const rate = (l: LoadResult) => l.result.requests.average;
 const failures = (l: LoadResult) => l.result.non2xx + l.result.errors + l.result.timeouts;
+/** What failed, so that a failed run says whether the server refused, broke connections or fell behind. */
+function failureDetail(l: LoadResult): string {
+  const codes = Object.entries(l.result.statusCodes)
+    .filter(([code]) => Number(code) < 200 || Number(code) >= 300)
+    .map(([code, n]) => `${n} × ${code}`);
+  return `${l.result.non2xx} non-2xx${codes.length > 0 ? ` (${codes.join(', ')})` : ''}, ${l.result.errors} connection errors, ${l.result.timeouts} timeouts`;
+}
+/** The load generator's CPU for each answer, in µs. */
+const clientCost = (l: LoadResult) => `${((l.clientCpu * 1e4) / Math.max(rate(l), 1e-9)).toFixed(0)} µs a request`;
 
 /** One run of the benchmark on a freshly prepared database. */
 async function measure(engine: Engine, options: RunOptions): Promise<Run> {
@@ -197,6 +211,9 @@ async function measure(engine: Engine, options: RunOptions): Promise<Run> {
     // Every page kept (in every process) before this one: the cost of sending what is already made.
     mark('thread page, kept');
     await warmUp(url, pagePaths, BROWSER_HEADERS, options.workers);
+    // A kept page's bytes as they travel, for bare Node to send: the yardstick then costs the load generator the same.
+    const kept = await wireBytes(`${url}${pagePaths[0]!}`, BROWSER_HEADERS);
+    if (kept.status !== 200) throw new Error(`kept page: ${kept.status}`);
     const warmPage = await load(target, pagePaths, BROWSER_HEADERS);
     mark('thread API again');
     // The API again with its answers already made (a forum's steady state): reported, the target is the first run's.
@@ -205,7 +222,7 @@ async function measure(engine: Engine, options: RunOptions): Promise<Run> {
     let bareRate = options.bareRate ?? null;
     let bare: LoadResult | null = null;
     if (bareRate === null) {
-      bare = await bareServer(htmlWire.bytes, (t) => load(t, pagePaths, BROWSER_HEADERS));
+      bare = await bareServer(kept.body, kept.encoding, (t) => load(t, pagePaths, BROWSER_HEADERS));
       bareRate = rate(bare);
     }
 
@@ -229,14 +246,18 @@ async function measure(engine: Engine, options: RunOptions): Promise<Run> {
       process.stdout.write(`\n# NodeBB 4 reference (from the issue), for scale: topic page ~105 req/s (p99 957 ms), topic API ~364 req/s, ~19 ms per reply, ~300 MB idle, ~670 KB first visit.\n`);
     }
     process.stdout.write(
-      `\nLoad generator (autocannon, this process) CPU: ${pageLoad.clientCpu.toFixed(0)} % (page), ${warmPage.clientCpu.toFixed(0)} % (kept page), ` +
-        `${apiLoad.clientCpu.toFixed(0)} % (API) of one core${bare ? `, ${bare.clientCpu.toFixed(0)} % (bare Node)` : ''}, on the same ${os.cpus().length}-core machine as the server.\n` +
+      `\nLoad generator (bench/http-load.ts, this process) CPU: ${pageLoad.clientCpu.toFixed(0)} % (page), ${warmPage.clientCpu.toFixed(0)} % (kept page), ` +
+        `${apiLoad.clientCpu.toFixed(0)} % (API) of one core${bare ? `, ${bare.clientCpu.toFixed(0)} % (bare Node)` : ''}, on the same ${os.cpus().length}-core machine as the server; ` +
+        `${clientCost(warmPage)} of the kept page${bare ? `, ${clientCost(bare)} of bare Node` : ''}.\n` +
         `Machine CPU idle in the second before each run: ${apiLoad.idleBefore.toFixed(0)} % (API), ${pageLoad.idleBefore.toFixed(0)} % (page), ${warmPage.idleBefore.toFixed(0)} % (kept page); ` +
         `well under 100 % means other processes skew the figures.\n`,
     );
 
     const loads = { page: pageLoad, api: apiLoad, apiWarm, warmPage };
     const failed = Object.values(loads).some((l) => failures(l) > 0);
+    for (const [name, l] of Object.entries({ 'thread page': pageLoad, 'thread API': apiLoad, 'thread API again': apiWarm, 'kept thread page': warmPage })) {
+      if (failures(l) > 0) process.stdout.write(`${name}: ${failureDetail(l)}\n`);
+    }
     const perProcess = rate(warmPage) / options.workers;
     const processes = options.workers === 1 ? '1 process' : `${options.workers} workers`;
     const figures: Figure[] = [
@@ -254,7 +275,7 @@ async function measure(engine: Engine, options: RunOptions): Promise<Run> {
       { name: 'server CPU during kept thread page load', value: warmPage.cpu, unit: '% core' },
       { name: 'load generator CPU during kept page load', value: warmPage.clientCpu, unit: '% core' },
       ...delayFigures('kept page', warmPage),
-      ...(bare ? [{ name: `bare Node http, ${(htmlWire.bytes / 1024).toFixed(1)} KB body`, value: rate(bare), unit: 'req/s' }] : []),
+      ...(bare ? [{ name: `bare Node http, a kept page's ${(kept.bytes / 1024).toFixed(1)} KB ${kept.encoding}`, value: rate(bare), unit: 'req/s' }] : []),
       ...(bare ? [{ name: 'bare Node CPU', value: bare.cpu, unit: '% core' }] : []),
       ...(bareRate
         ? [{ name: `bare Node over kept page per process (${processes})`, value: bareRate / Math.max(perProcess, 1e-9), unit: 'x', ...(options.workers === 1 ? { target: { value: BARE_TARGET, better: 'lower' as const } } : {}) }]
