@@ -83,10 +83,7 @@ export class AnswerReader {
           break;
         }
         case 'body': {
-          const n = Math.min(this.remaining, chunk.length - at);
-          this.remaining -= n;
-          this.received += n;
-          at += n;
+          at += this.takeBody(chunk.length - at);
           if (this.remaining === 0) return this.end(at);
           break;
         }
@@ -101,10 +98,7 @@ export class AnswerReader {
           break;
         }
         case 'chunk-data': {
-          const n = Math.min(this.remaining, chunk.length - at);
-          this.remaining -= n;
-          this.received += n;
-          at += n;
+          at += this.takeBody(chunk.length - at);
           if (this.remaining === 0) {
             this.remaining = CRLF.length;
             this.state = 'chunk-end';
@@ -140,6 +134,14 @@ export class AnswerReader {
   }
 
   /** A line ending in LF (CRLF, the CR dropped), which may have begun in an earlier piece; null when it goes on. */
+  /** Counts the body bytes of this answer among the `available` ones: how many it took. */
+  private takeBody(available: number): number {
+    const n = Math.min(this.remaining, available);
+    this.remaining -= n;
+    this.received += n;
+    return n;
+  }
+
   private readLine(chunk: Buffer, at: number): { text: string; next: number } | null {
     const eol = chunk.indexOf(LF, at);
     if (eol < 0) {

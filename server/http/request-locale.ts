@@ -1,9 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { I18n, LanguagePolicy } from '../i18n/i18n.js';
+import { ShortKeyMemo } from '../core/short-key-memo.js';
 import { LANG_COOKIE } from './request.js';
 
-const NEGOTIATED_CHOICES = 256;
-const NEGOTIATED_LENGTH = 160;
 
 /**
  * The language a request is answered in, among those the instance offers (`languages`, read on each request so an
@@ -15,9 +14,8 @@ export function requestLocale(i18n: I18n, languages: () => LanguagePolicy) {
     req.locale = locale;
     req.t = (key, params) => i18n.t(locale, key, params);
   };
-  // Visitors' choices as they were negotiated under the current policy: a handful of distinct ones, and negotiating
-  // is a good part of sending a kept page. Short ones only, and at most so many, so that odd clients cannot fill it.
-  const negotiated = new Map<string, string>();
+  // Visitors' choices as they were negotiated under the current policy.
+  const negotiated = new ShortKeyMemo<string>(256, 160);
   let negotiatedUnder: LanguagePolicy | null = null;
   const visitorLocale = (cookies: Readonly<Record<string, unknown>>, acceptLanguage: string | undefined): string => {
     const cookie = cookies[LANG_COOKIE];
@@ -28,16 +26,7 @@ export function requestLocale(i18n: I18n, languages: () => LanguagePolicy) {
       negotiatedUnder = policy;
     }
     // Neither an empty cookie nor an empty header chooses anything, as none.
-    const key = `${lang}\u0000${acceptLanguage ?? ''}`;
-    let locale = negotiated.get(key);
-    if (locale === undefined) {
-      locale = i18n.negotiate([lang || undefined], acceptLanguage, policy);
-      if (key.length <= NEGOTIATED_LENGTH) {
-        if (negotiated.size >= NEGOTIATED_CHOICES) negotiated.clear();
-        negotiated.set(key, locale);
-      }
-    }
-    return locale;
+    return negotiated.get(`${lang}\u0000${acceptLanguage ?? ''}`, () => i18n.negotiate([lang || undefined], acceptLanguage, policy));
   };
   const visitor: RequestHandler = (req, _res, next) => {
     set(req, visitorLocale(req.cookies as Record<string, unknown>, req.headers['accept-language']));

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import zlib from 'node:zlib';
+import { ShortKeyMemo } from '../core/short-key-memo.js';
 import { createTaggedCache } from '../store/tagged-cache.js';
 
 /**
@@ -122,28 +123,17 @@ interface Taken {
   readonly deflateOnly: boolean;
 }
 
-/**
- * Accept-Encoding values as they were read: browsers and apps send a handful of distinct ones, and reading one is a
- * good part of sending a kept answer. Short values only, and at most so many, so that odd clients cannot fill it.
- */
-const takenBy = new Map<string, Taken>();
-const TAKEN_VALUES = 64;
-const TAKEN_VALUE_LENGTH = 128;
+/** Accept-Encoding values as they were read. */
+const takenBy = new ShortKeyMemo<Taken>(64, 128);
 const TAKES_NOTHING: Taken = { encoding: 'identity', deflateOnly: false };
 
 function taken(header: string | undefined): Taken {
   if (!header) return TAKES_NOTHING;
-  let found = takenBy.get(header);
-  if (found === undefined) {
+  return takenBy.get(header, () => {
     // Brotli whenever the client takes it (browsers list gzip first but br is smaller).
     const encoding: Encoding = acceptsCoding(header, 'br') ? 'br' : acceptsCoding(header, 'gzip') ? 'gzip' : 'identity';
-    found = { encoding, deflateOnly: encoding === 'identity' && acceptsCoding(header, 'deflate') };
-    if (header.length <= TAKEN_VALUE_LENGTH) {
-      if (takenBy.size >= TAKEN_VALUES) takenBy.clear();
-      takenBy.set(header, found);
-    }
-  }
-  return found;
+    return { encoding, deflateOnly: encoding === 'identity' && acceptsCoding(header, 'deflate') };
+  });
 }
 
 /** What the request's headers say of an answer: its Vary, added to what the route varies on already. */
