@@ -74,6 +74,12 @@ export function mountStaticAssets(app: Express): void {
     res.setHeader('Cache-Control', WEEK);
     res.type('image/svg+xml').send(sprite);
   });
+  // Browsers ask for /favicon.ico where nothing names an icon, as for a photo opened on its own (media.routes.ts): that
+  // view is sandboxed, an opaque origin, so the icon is given to any origin; the discreet one, which tells nothing.
+  app.get('/favicon.ico', (_req, res) => {
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.sendFile(path.join(clientDir, 'notes.svg'), { maxAge: '7d' });
+  });
   // The service worker lives at the root so that its scope is the whole site.
   app.get('/sw.js', (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');

@@ -33,6 +33,14 @@ describe('the files pages load, compressed once at the highest quality', functio
   });
   after(async () => inst.close());
 
+  it('gives the neutral icon at /favicon.ico to any origin, for views that name none (a photo opened on its own is sandboxed)', async () => {
+    const res = await rawGet(inst.url, '/favicon.ico', {});
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /^image\/svg\+xml/);
+    assert.equal(res.headers['cross-origin-resource-policy'], 'cross-origin');
+    assert.deepEqual(res.body, fs.readFileSync(path.join(repoRoot, 'client', 'notes.svg')));
+  });
+
   for (const [url, file] of [
     ['/assets/parasol.css', path.join(repoRoot, 'client', 'parasol.css')],
     ['/assets/offline.js', path.join(repoRoot, 'client', 'offline.js')],
