@@ -75,11 +75,18 @@ const importUndici = () => import('undici');
 type Undici = Awaited<ReturnType<typeof importUndici>>;
 let loaded: Promise<Undici> | null = null;
 let publicOnly: Agent | null = null;
+let anyAddress: Agent | null = null;
 
 /** undici is loaded with the first outbound call, not at start: a process that never calls out does not hold it. */
 const undici = (): Promise<Undici> => (loaded ??= importUndici());
 
 const publicOnlyAgent = ({ Agent }: Undici): Agent => (publicOnly ??= new Agent({ connect: { lookup: addressCheckingLookup(isBlockedAddress) } }));
+
+/**
+ * Tests' agent, our own too: undici's global dispatcher is shared with Node's bundled undici, so without one the
+ * request would go through whichever undici Node ships (7 on Node 24, stricter about headers than ours).
+ */
+const anyAddressAgent = ({ Agent }: Undici): Agent => (anyAddress ??= new Agent());
 
 /**
  * fetch for requests to addresses that others chose (Web Push endpoints):
@@ -88,8 +95,7 @@ const publicOnlyAgent = ({ Agent }: Undici): Agent => (publicOnly ??= new Agent(
  */
 export async function outboundFetch(url: string | URL, init: RequestInit, allowPrivate: boolean): Promise<Response> {
   const u = await undici();
-  if (allowPrivate) return u.fetch(url, init);
-  return u.fetch(url, { ...init, dispatcher: publicOnlyAgent(u) });
+  return u.fetch(url, { ...init, dispatcher: allowPrivate ? anyAddressAgent(u) : publicOnlyAgent(u) });
 }
 
 export interface OutboundRequest {
@@ -107,7 +113,7 @@ export interface OutboundRequest {
  */
 export async function outboundRequest(url: URL, init: OutboundRequest, allowPrivate: boolean): Promise<Dispatcher.ResponseData> {
   const u = await undici();
-  return u.request(url, { ...init, ...(allowPrivate ? {} : { dispatcher: publicOnlyAgent(u) }) });
+  return u.request(url, { ...init, dispatcher: allowPrivate ? anyAddressAgent(u) : publicOnlyAgent(u) });
 }
 
 /** Whether a failed outboundFetch was refused for its address (retrying cannot help). */

@@ -33,6 +33,14 @@ function vapidKeyPair(): { publicKey: string; privateKey: string } {
   };
 }
 
+/**
+ * web-push's headers as fetch takes them: values as strings, and no Content-Length, which fetch sets from the body
+ * (a number there is refused by newer undici).
+ */
+function fetchHeaders(headers: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length').map(([name, value]) => [name, String(value)]));
+}
+
 /** The instance's own VAPID key pair, made on first start: no third-party push account is involved. */
 export const vapidCollection = defineCollection<VapidDoc>({ name: 'push_keys', fields: {}, indexes: [] });
 
@@ -134,7 +142,7 @@ export class PushService {
       request.endpoint,
       {
         method: request.method,
-        headers: request.headers as Record<string, string>,
+        headers: fetchHeaders(request.headers),
         body: request.body ? new Uint8Array(request.body) : null,
         redirect: 'error',
         signal: AbortSignal.timeout(10_000),
