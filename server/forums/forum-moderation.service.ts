@@ -63,7 +63,7 @@ export class ForumModerationService implements ModeratedContent {
     };
     if (!allowedFrom[input.action].includes(post.state)) throw conflict('wrong_state');
     const now = Date.now();
-    const updated = await store.transaction(async (tx) => {
+    const { updated, announce } = await store.transaction(async (tx) => {
       const doc = await tx.collection(postsCollection).patch(post.id, {
         state: next,
         removedReason: input.action === 'remove' ? input.reason : input.action === 'restore' ? null : post.removedReason,
@@ -89,11 +89,11 @@ export class ForumModerationService implements ModeratedContent {
       }
       await moderation.resolveReportsFor(tx, post.id, input.action);
       await moderation.record(tx, moderator, { boardId: board.id, action: `post_${input.action}`, targetType: 'post', targetId: post.id, reason: input.reason });
-      return doc!;
+      return { updated: doc!, announce: input.action === 'approve' ? await this.deps.replies.replied(tx, thread, doc!) : null };
     });
     publish('thread', thread.id, next === 'visible' ? 'post' : 'post-removed', { postId: post.id });
     changes.changed(thread.id, post.id);
-    if (input.action === 'approve') await this.deps.replies.replied(thread, updated);
+    announce?.();
     return views.postView(moderator, key, updated, board, thread);
   }
 

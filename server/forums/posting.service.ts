@@ -85,14 +85,16 @@ export class PostingService {
       { threadId: thread.id, boardId: board.id, ...byline, body: input.body, html, contentWarning: input.contentWarning ?? null, quoteOf: input.quoteOf ?? null, state },
       now,
     );
-    await store.transaction(async (tx) => {
+    const announce = await store.transaction(async (tx) => {
       await tx.collection(postsCollection).insert(post);
       if (byline.blindAuthor) await identities.number(tx, board.id, byline.blindAuthor, now);
-      if (state === 'visible') await bump(tx, thread, board, now);
+      if (state !== 'visible') return null;
+      await bump(tx, thread, board, now);
+      return this.deps.replies.replied(tx, thread, post);
     });
     if (state === 'visible') publish('thread', thread.id, 'post', { postId: post.id });
     changes.changed(thread.id, post.id);
-    if (state === 'visible') await this.deps.replies.replied(thread, post);
+    announce?.();
     return views.postView(author, key, post, board, { ...thread });
   }
 

@@ -100,18 +100,23 @@ export class RemoteIntakeService {
       },
       now,
     );
-    await store.transaction(async (tx) => {
+    const announce = await store.transaction(async (tx) => {
+      let told: (() => void) | null = null;
       if (thread) {
         await tx.collection(postsCollection).insert(post);
-        if (state === 'visible') await bump(tx, thread, board, now);
+        if (state === 'visible') {
+          await bump(tx, thread, board, now);
+          told = await this.deps.replies.replied(tx, thread, post);
+        }
       } else {
         await insertThread(tx, newThread(post, { title: input.title!, state }, now), post);
       }
       await record?.(tx, { id: post.id, threadId });
+      return told;
     });
     if (state === 'visible') publish('thread', threadId, 'post', { postId: post.id });
     changes.changed(threadId, post.id);
-    if (thread && state === 'visible') await this.deps.replies.replied(thread, post);
+    announce?.();
     return { id: post.id, threadId };
   }
 

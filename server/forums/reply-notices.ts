@@ -2,10 +2,10 @@ import type { AccountDoc } from '../accounts/accounts.collections.js';
 import { notFound } from '../core/errors.js';
 import type { MemberKey } from '../core/member-key.js';
 import type { NotificationsService, PulledNotice, PulledNotices } from '../notifications/notifications.service.js';
-import type { Collection, Store } from '../store/port.js';
+import type { Collection, Store, TxScope } from '../store/port.js';
 import { blindOnBoard } from './authorship.js';
 import type { ForumDocs } from './forum-docs.js';
-import { replyMarksCollection, type BoardDoc, type PostDoc, type ReplyMarkDoc, type ThreadDoc } from './forums.collections.js';
+import { postsCollection, replyMarksCollection, type BoardDoc, type PostDoc, type ReplyMarkDoc, type ThreadDoc } from './forums.collections.js';
 import { canSee } from './policy.js';
 
 export const REPLY_KIND = 'forum_reply';
@@ -45,14 +45,19 @@ export class ReplyNotices implements PulledNotices {
   /**
    * A reply became visible: the thread's named author and the named author of the post it quotes are told, one
    * unseen notice per thread. The replier is left out only when the reply names them: skipping the named author
-   * of an anonymous reply would mark that reply as theirs, in their own notifications.
+   * of an anonymous reply would mark that reply as theirs, in their own notifications. Written inside the
+   * transaction that makes the reply visible, so that the notice is kept exactly when the reply is (and costs no
+   * commit of its own); call what it answers once that transaction has committed, to tell open pages.
    */
-  async replied(thread: ThreadDoc, reply: PostDoc): Promise<void> {
-    if (reply.id === thread.firstPostId) return;
-    const quoted = reply.quoteOf ? await this.docs.posts.get(reply.quoteOf) : null;
+  async replied(tx: TxScope, thread: ThreadDoc, reply: PostDoc): Promise<() => void> {
+    if (reply.id === thread.firstPostId) return () => {};
+    const quoted = reply.quoteOf ? await tx.collection(postsCollection).get(reply.quoteOf) : null;
     const named = [thread.anonymous ? null : thread.authorId, quoted && !quoted.anonymous ? quoted.authorId : null];
-    const told = named.filter((id): id is string => !!id && id !== reply.authorId);
-    if (told.length > 0) await this.notifications.notify(told, REPLY_KIND, threadUrl(thread.id, reply.id), `thread:${thread.id}`);
+    const toTell = named.filter((id): id is string => !!id && id !== reply.authorId);
+    if (toTell.length === 0) return () => {};
+    const url = threadUrl(thread.id, reply.id);
+    const told = await this.notifications.write(tx, toTell, REPLY_KIND, url, `thread:${thread.id}`);
+    return () => this.notifications.announce(told, REPLY_KIND, url);
   }
 
   /** One notice per thread with replies the member has not seen, to their anonymous thread or quoting their anonymous post. */

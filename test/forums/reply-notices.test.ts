@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startInstance, type TestInstance } from '../helpers/instance.js';
 import { Client, PASS } from '../helpers/client.js';
-import { member, type Person } from '../helpers/people.js';
+import { admin, member, type Person } from '../helpers/people.js';
 import { notificationsCollection } from '../../server/notifications/notifications.collections.js';
 import { replyMarksCollection } from '../../server/forums/forums.collections.js';
 
@@ -23,10 +23,12 @@ describe('reply notifications', () => {
   let alice: Person;
   let bob: Person;
   let carol: Person;
+  let boss: Person;
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parasol-replies-'));
     inst = await startInstance({ dataDir });
+    boss = await admin(inst);
     alice = await member(inst, 'alice');
     bob = await member(inst, 'bob');
     carol = await member(inst, 'carol');
@@ -73,6 +75,22 @@ describe('reply notifications', () => {
     assert.equal((await unseenReplies(alice)).length, 0);
     await reply(bob, t.id);
     assert.equal((await unseenReplies(alice)).length, 1, 'a reply after they looked tells them again');
+  });
+
+  it('tells the thread’s author of a held reply once a moderator approves it, not while it waits', async () => {
+    assert.equal((await boss.client.api('POST', '/boards', { slug: 'held', name: 'Held first posts', approveFirstPosts: true })).status, 201);
+    // A moderator's own posts are never held: the board's admin opens the thread.
+    const made = await boss.client.api('POST', '/boards/held/threads', { title: 'Waiting room', body: 'Waiting room, the first post' });
+    assert.equal(made.status, 201, made.text);
+    const t = made.json.thread as { id: string };
+    const newcomer = await member(inst, 'newcomer');
+    const held = await newcomer.client.api('POST', `/threads/${t.id}/posts`, { body: 'My first words here' });
+    assert.equal(held.json.post.state, 'pending', held.text);
+    const forThread = async () => (await unseenReplies(boss)).filter((n) => n.url.startsWith(`/t/${t.id}#`));
+    assert.deepEqual(await forThread(), [], 'nobody is told of a reply nobody can read yet');
+    const approved = await boss.client.api('POST', `/posts/${held.json.post.id}/moderation`, { action: 'approve' });
+    assert.equal(approved.status, 200, approved.text);
+    assert.deepEqual((await forThread()).map((n) => n.url), [`/t/${t.id}#p-${held.json.post.id}`]);
   });
 
   it('tells the named author of a quoted post', async () => {
