@@ -49,6 +49,8 @@ const SEPARATOR = '.';
 export class NotificationsService {
   private readonly notifications;
   private readonly sources = new Map<string, PulledNotices>();
+  /** The last createdAt given: see stamp(). */
+  private lastAt = 0;
 
   constructor(
     private readonly store: Store,
@@ -82,7 +84,7 @@ export class NotificationsService {
    * no unseen notification of it yet).
    */
   async write(tx: TxScope, accountIds: readonly string[], kind: string, url: string, topic?: string): Promise<string[]> {
-    const now = Date.now();
+    const now = this.stamp();
     const col = tx.collection(notificationsCollection);
     const told: string[] = [];
     for (const accountId of new Set(accountIds)) {
@@ -94,6 +96,16 @@ export class NotificationsService {
       told.push(accountId);
     }
     return told;
+  }
+
+  /**
+   * A time for a new notification, later than the last one this process gave: lists are newest first, and among
+   * notifications of the same millisecond (a scan alerting, then a burst of others) ties would otherwise fall to the
+   * random ids, showing an older one above newer ones.
+   */
+  private stamp(): number {
+    this.lastAt = Math.max(Date.now(), this.lastAt + 1);
+    return this.lastAt;
   }
 
   /** Tells open pages about notifications written (and committed) with `write`. */
