@@ -400,6 +400,25 @@ export class PortApexStore implements IApexStore {
     return locals.map((actor) => `${actor.id}/followers`);
   }
 
+  /** Removes `actor`'s follows of every local actor (its account was deleted on its server); answers how many there were. */
+  async removeFollowsBy(actor: string): Promise<number> {
+    let removed = 0;
+    for (const collection of await this.localFollowerLists()) {
+      const item = await this.items.findOne({ collection, actor });
+      if (!item) continue;
+      await this.removeStreamItem(item);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Whether an actor of the server at `origin` is in the stream `collection` (a board's followers, say). */
+  async hasItemFrom(collection: string, origin: string): Promise<boolean> {
+    // '/' and '0' are neighbours in ASCII: every IRI under the origin sorts between the two.
+    const page = await this.items.find({ where: { collection }, orderBy: { field: 'actor' }, range: { gte: `${origin}/`, lt: `${origin}0` }, limit: 1 });
+    return page.items.length > 0;
+  }
+
   async getStreamCount(collectionId: string): Promise<number> {
     return (await this.membersSummary(collectionId)).count;
   }

@@ -193,6 +193,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
   ctx.reviews.onChange((reviewId) => void network.onReviewChange(reviewId));
   const contributions = new RemoteContributions({
     apex,
+    apexStore,
     actors: actorService,
     iris,
     store,

@@ -3,7 +3,6 @@ import type { RemoteIntakeService } from '../../server/forums/remote.service.js'
 import type { Logger } from '../../server/logger.js';
 import { allItems } from '../../server/store/paging.js';
 import type { Store } from '../../server/store/port.js';
-import { apStreamItemsCollection } from '../apex.collections.js';
 import type { PortApexStore } from '../apex-store.js';
 import { hostOf } from '../as.js';
 import { apContributionsCollection } from '../federation.collections.js';
@@ -40,13 +39,7 @@ export class AccountDeletions {
       });
     }
     const mirrored = await mirror.forgetAuthor(actor);
-    let follows = 0;
-    for (const collection of await apexStore.localFollowerLists()) {
-      const item = await store.collection(apStreamItemsCollection).findOne({ collection, actor });
-      if (!item) continue;
-      await apexStore.removeStreamItem(item);
-      follows++;
-    }
+    const follows = await apexStore.removeFollowsBy(actor);
     logger.info({ host: hostOf(actor), posts: postIds.length, mirrored, follows }, 'remote account deleted');
   }
 }

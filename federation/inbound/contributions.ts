@@ -9,7 +9,7 @@ import type { ModerationService } from '../../server/moderation/moderation.servi
 import { allItems } from '../../server/store/paging.js';
 import { DuplicateKeyError, type Store, type TxScope } from '../../server/store/port.js';
 import type { Actors } from '../actors/actors.js';
-import { apStreamItemsCollection } from '../apex.collections.js';
+import type { PortApexStore } from '../apex-store.js';
 import type { Apex, ApexActor } from '../apex-types.js';
 import { first, idOf, ids, POST_TYPES, postShown, readPostObject, sameOrigin, text, type PostObject } from '../as.js';
 import { apContributionsCollection, apLikesCollection, type ApContributionDoc } from '../federation.collections.js';
@@ -21,6 +21,7 @@ import type { PostFederation } from '../outbound/posts.js';
 export interface ContributionsDeps {
   readonly store: Store;
   readonly apex: Apex;
+  readonly apexStore: PortApexStore;
   readonly actors: Actors;
   readonly iris: Iris;
   readonly forums: RemoteIntakeService;
@@ -232,15 +233,7 @@ export class RemoteContributions {
 
   /** Whether the author, or another actor of their server, follows the board. */
   private async inConversation(group: ApexActor, actor: string): Promise<boolean> {
-    const origin = new URL(actor).origin;
-    // '/' and '0' are neighbours in ASCII: every IRI under the origin sorts between the two.
-    const page = await this.deps.store.collection(apStreamItemsCollection).find({
-      where: { collection: group.followers[0]! },
-      orderBy: { field: 'actor' },
-      range: { gte: `${origin}/`, lt: `${origin}0` },
-      limit: 1,
-    });
-    return page.items.length > 0;
+    return this.deps.apexStore.hasItemFrom(group.followers[0]!, new URL(actor).origin);
   }
 
   /** The local post an IRI names: one of ours (/ap/o/…) or one a remote member wrote here. */

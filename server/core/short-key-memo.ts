@@ -23,8 +23,4 @@ export class ShortKeyMemo<T> {
     }
     return answer;
   }
-
-  clear(): void {
-    this.answers.clear();
-  }
 }

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { I18n, LanguagePolicy } from '../i18n/i18n.js';
+import { lastAnswer } from '../core/last-answer.js';
 import { ShortKeyMemo } from '../core/short-key-memo.js';
 import { LANG_COOKIE } from './request.js';
-
 
 /**
  * The language a request is answered in, among those the instance offers (`languages`, read on each request so an
@@ -14,19 +14,14 @@ export function requestLocale(i18n: I18n, languages: () => LanguagePolicy) {
     req.locale = locale;
     req.t = (key, params) => i18n.t(locale, key, params);
   };
-  // Visitors' choices as they were negotiated under the current policy.
-  const negotiated = new ShortKeyMemo<string>(256, 160);
-  let negotiatedUnder: LanguagePolicy | null = null;
+  // Visitors' choices as they were negotiated under the current policy: a new policy starts a new memo.
+  const negotiatedUnder = lastAnswer((_policy: LanguagePolicy) => new ShortKeyMemo<string>(256, 160));
   const visitorLocale = (cookies: Readonly<Record<string, unknown>>, acceptLanguage: string | undefined): string => {
     const cookie = cookies[LANG_COOKIE];
     const lang = typeof cookie === 'string' ? cookie : '';
     const policy = languages();
-    if (policy !== negotiatedUnder) {
-      negotiated.clear();
-      negotiatedUnder = policy;
-    }
     // Neither an empty cookie nor an empty header chooses anything, as none.
-    return negotiated.get(`${lang}\u0000${acceptLanguage ?? ''}`, () => i18n.negotiate([lang || undefined], acceptLanguage, policy));
+    return negotiatedUnder(policy).get(`${lang}\u0000${acceptLanguage ?? ''}`, () => i18n.negotiate([lang || undefined], acceptLanguage, policy));
   };
   const visitor: RequestHandler = (req, _res, next) => {
     set(req, visitorLocale(req.cookies as Record<string, unknown>, req.headers['accept-language']));
