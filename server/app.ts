@@ -155,6 +155,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
       // The app sweeps, under a job lease (below), so that one process does it.
       sweepIntervalMs: null,
       databaseKey: config.secrets.databaseKey,
+      checkpointDelayMs: config.scrubCheckpointMs,
       onSweepError: (error) => logger.error({ err: error }, 'background database work failed (a retention sweep, or a connection the store reopens)'),
     }));
   await store.declare([

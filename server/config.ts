@@ -55,6 +55,7 @@ const baseEnvSchema = z.object({
   DEFAULT_LOCALE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or zh-Hans').default('en'),
   TRUST_PROXY: boolFromEnv.default(false),
   SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  SCRUB_CHECKPOINT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   JOB_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(testHashingFloor.memoryKiB).max(1_048_576).default(hashingFloor.passphrase.memoryKiB),
@@ -112,6 +113,11 @@ export interface Config {
   readonly defaultLocale: string;
   readonly trustProxy: boolean;
   readonly sweepIntervalMs: number;
+  /**
+   * SQLite: how soon after a write that removes or replaces data the WAL is checkpointed and truncated, so that
+   * the removed words leave the data directory's bytes; writes meanwhile share one checkpoint.
+   */
+  readonly scrubCheckpointMs: number;
   /**
    * How long a process holds a background job's lease without renewing it: when a process dies or hangs, another
    * takes its jobs over within this (plus a third of it).
@@ -229,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultLocale: e.DEFAULT_LOCALE,
     trustProxy: e.TRUST_PROXY,
     sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
+    scrubCheckpointMs: e.SCRUB_CHECKPOINT_MS,
     jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
     sessionMs: e.SESSION_DAYS * 86_400_000,
     backupScryptLogN: e.BACKUP_SCRYPT_LOG_N,

@@ -16,6 +16,8 @@ export interface OpenStoreOptions {
   readonly onSweepError?: (error: unknown) => void;
   /** DATABASE_KEY: encrypts a SQLite file; refused with any other database. */
   readonly databaseKey?: string | null;
+  /** SQLite: the WAL checkpoint's delay after a removing write (SqliteStoreOptions.checkpointDelayMs). */
+  readonly checkpointDelayMs?: number;
 }
 
 export type DatabaseTarget =
@@ -62,6 +64,7 @@ export async function openStore(databaseUrl: string | undefined, options: OpenSt
       path: target.path,
       key: target.path === ':memory:' ? null : options.databaseKey,
       sweepIntervalMs: options.sweepIntervalMs,
+      checkpointDelayMs: options.checkpointDelayMs,
       onSweepError: options.onSweepError,
     });
   } catch (error) {

@@ -30,7 +30,8 @@ const LOG = 'parasol.log';
 /** A real instance whose log (everything, at trace level) goes to a file in its data directory, seized with it. */
 async function start(dataDir: string): Promise<TestInstance> {
   const logger = pino({ level: 'trace' }, pino.destination({ dest: path.join(dataDir, LOG), sync: true }));
-  return startInstance({ dataDir, env: { LOG_LEVEL: 'trace' }, logger });
+  // The checkpoint after a deletion comes sooner than the default 2 s, so each case waits less; it is still the service's own.
+  return startInstance({ dataDir, env: { LOG_LEVEL: 'trace', SCRUB_CHECKPOINT_MS: '100' }, logger });
 }
 
 describe('deleted means gone from the bytes of a seized data directory', function () {

@@ -13,6 +13,8 @@ describe('configuration', () => {
     assert.equal(config.publicUrl, 'http://localhost:8080');
     assert.equal(config.env, 'production');
     assert.equal(config.jobLeaseMs, 30_000);
+    assert.equal(config.scrubCheckpointMs, 2_000);
+    assert.equal(loadConfig({ SCRUB_CHECKPOINT_MS: '0' }).scrubCheckpointMs, 0);
   });
 
   const bad: [Record<string, string>, RegExp][] = [
@@ -26,6 +28,8 @@ describe('configuration', () => {
     [{ ARGON2_MEMORY_KIB: '1024' }, /ARGON2_MEMORY_KIB/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
     [{ JOB_LEASE_SECONDS: '1' }, /JOB_LEASE_SECONDS/],
+    [{ SCRUB_CHECKPOINT_MS: '-1' }, /SCRUB_CHECKPOINT_MS/],
+    [{ SCRUB_CHECKPOINT_MS: '61000' }, /SCRUB_CHECKPOINT_MS/],
   ];
   for (const [env, message] of bad) {
     it(`stops with a message naming the variable for ${JSON.stringify(env)}`, () => {
