@@ -20,7 +20,7 @@ export interface Answer {
  * One request on a connection of its own (no keep-alive). node:cluster hands new connections to the workers in
  * turn, so consecutive ones reach both processes.
  */
-export function fresh(port: number, method: string, url: string, cookie: string, body?: unknown): Promise<Answer> {
+export function fresh(port: number, method: string, url: string, cookie: string, body?: unknown, timeoutMs = WAIT_MS): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request({ host: '127.0.0.1', port, method, path: url, agent: false, headers: {
@@ -33,7 +33,7 @@ export function fresh(port: number, method: string, url: string, cookie: string,
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
-    req.setTimeout(WAIT_MS, () => req.destroy(new Error(`no answer to ${method} ${url} in ${WAIT_MS} ms`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer to ${method} ${url} in ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(payload);
   });
