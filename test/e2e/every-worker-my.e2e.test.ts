@@ -1,0 +1,3 @@
+import { describeNewUser } from './new-user.js';
+
+describeNewUser('my');
