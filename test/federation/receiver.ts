@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { signRequest } from '../../federation/signatures.js';
+import { nextRsaKeyPair } from './test-keys.js';
 
 /**
  * A tiny ActivityPub server in the test process: actors with keys, a shared
@@ -83,11 +84,7 @@ export class Receiver {
 
   /** A new actor on this server, with a 2048-bit RSA key. */
   actor(name: string, type = 'Person'): FakeActor {
-    const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    });
+    const { publicKey, privateKey } = nextRsaKeyPair();
     const id = `${this.url}/users/${name}`;
     const actor = { id, name, keyId: `${id}#main-key`, privateKeyPem: privateKey, publicKeyPem: publicKey, inbox: `${id}/inbox`, type };
     this.actors.set(name, actor);
