@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium as playwright } from 'playwright-core';
-import type { TestInstance } from '../helpers/instance.js';
 import { member } from '../helpers/people.js';
 import { CHROMIUM, CHROMIUM_ARGS, isLocalUrl, useBrowser } from './browser.js';
-import { cachedNaming, catalogue, PHONE, poll, startSite, tapAndLoad, until, type Weather } from './phone.js';
+import { cachedNaming, catalogue, PHONE, poll, tapAndLoad, until, useSite } from './phone.js';
 
 /**
  * Issue #8 (the new user's own story is in every-worker-ar and every-worker-my): what the phone keeps for a member
@@ -15,22 +14,13 @@ import { cachedNaming, catalogue, PHONE, poll, startSite, tapAndLoad, until, typ
 describe('every worker can use it, in Chromium', function () {
   this.timeout(180_000);
   const chromium = useBrowser();
-  let inst: TestInstance;
-  let weather: Weather;
-
-  before(async () => {
-    ({ inst, weather } = await startSite());
-  });
-  after(async () => {
-    await inst?.close();
-    await weather?.close();
-  });
+  const site = useSite();
 
   describe('a member already signed in when the service worker installs', () => {
     it('keeps an offline page that does not name her, and after a quick exit nothing on the phone names her', async () => {
-      const ana = await member(inst, 'ana');
-      const { page, context } = await chromium.person('ana, signed in', { ...PHONE, cookies: [{ name: 'psl_session', value: ana.client.cookies.get('psl_session')!, url: inst.url }] });
-      await page.goto(`${inst.url}/`);
+      const ana = await member(site.inst, 'ana');
+      const { page, context } = await chromium.person('ana, signed in', { ...PHONE, cookies: [{ name: 'psl_session', value: ana.client.cookies.get('psl_session')!, url: site.inst.url }] });
+      await page.goto(`${site.inst.url}/`);
       await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
       await page.waitForFunction(() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller !== null));
       // The app shell was fetched at install, with her cookies: its offline page is still nobody's.
@@ -51,9 +41,9 @@ describe('every worker can use it, in Chromium', function () {
       await until(page, 'the board is kept', (path) => caches.open('parasol-pages').then((c) => c.match(path ?? '/', { ignoreVary: true })).then((r) => r !== undefined), '/b/general');
       assert.notDeepEqual(await cachedNaming(page, ana.handle), [], 'a kept page names her before the quick exit');
       await page.getByRole('link', { name: catalogue('en')['layout.quick_exit'] as string }).tap();
-      await page.waitForURL(weather.url);
+      await page.waitForURL(site.weather.url);
       const again = await context.newPage();
-      await again.goto(`${inst.url}/healthz`);
+      await again.goto(`${site.inst.url}/healthz`);
       // The saved pages go a moment after the tap (the service worker drops them): look until they are gone.
       const left = await poll(() => cachedNaming(again, ana.handle), (found) => found.length === 0);
       assert.deepEqual(left, [], 'after the quick exit, no cached response names her');
@@ -84,7 +74,7 @@ describe('every worker can use it, in Chromium', function () {
       });
       try {
         const page = context.pages()[0] ?? (await context.newPage());
-        await page.goto(`${inst.url}/`);
+        await page.goto(`${site.inst.url}/`);
         await page.waitForFunction(() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller !== null));
         const cdp = await context.newCDPSession(page);
         const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
@@ -103,13 +93,13 @@ describe('every worker can use it, in Chromium', function () {
     it('Chromium finds nothing missing to install the site as an app: manifest, service worker, icon', async () => {
       const { errors, manifest } = await installability();
       assert.deepEqual(errors, [], 'Page.getInstallabilityErrors');
-      assert.equal(manifest.name, inst.parasol.ctx.instance.settings().name);
+      assert.equal(manifest.name, site.inst.parasol.ctx.instance.settings().name);
       assert.deepEqual(manifest.icons?.map((i) => i.src), ['/assets/umbrella.svg']);
     });
 
     it('in discreet mode, the installed app gets the neutral name and icon', async () => {
-      const { discreetName } = inst.parasol.ctx.instance.settings();
-      await inst.parasol.ctx.instance.updateSettings({ discreetByDefault: true });
+      const { discreetName } = site.inst.parasol.ctx.instance.settings();
+      await site.inst.parasol.ctx.instance.updateSettings({ discreetByDefault: true });
       try {
         const { errors, manifest } = await installability();
         assert.deepEqual(errors, [], 'Page.getInstallabilityErrors');
@@ -117,7 +107,7 @@ describe('every worker can use it, in Chromium', function () {
         assert.equal(manifest.short_name, discreetName);
         assert.deepEqual(manifest.icons?.map((i) => i.src), ['/assets/notes.svg']);
       } finally {
-        await inst.parasol.ctx.instance.updateSettings({ discreetByDefault: false });
+        await site.inst.parasol.ctx.instance.updateSettings({ discreetByDefault: false });
       }
     });
   });

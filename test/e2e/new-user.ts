@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { formatDuration } from '../../server/i18n/format.js';
-import type { TestInstance } from '../helpers/instance.js';
 import { handle, PASS } from '../helpers/client.js';
 import { member, type Person as ApiPerson } from '../helpers/people.js';
 import { SlowPhone } from './throttle.js';
 import { useBrowser } from './browser.js';
-import { cachedNaming, catalogue, OFFLINE_SOCKET_NOISE, PHONE, startSite, tapAndLoad, until, type Weather } from './phone.js';
+import { cachedNaming, catalogue, OFFLINE_SOCKET_NOISE, PHONE, tapAndLoad, until, useSite } from './phone.js';
 
 /**
  * Issue #8, "Done when": a new user, on a 360 px wide phone with a Fast-3G
@@ -23,16 +22,7 @@ export function describeNewUser(tag: 'ar' | 'my'): void {
   describe('every worker can use it, in Chromium', function () {
     this.timeout(180_000);
     const chromium = useBrowser();
-    let inst: TestInstance;
-    let weather: Weather;
-
-    before(async () => {
-      ({ inst, weather } = await startSite());
-    });
-    after(async () => {
-      await inst?.close();
-      await weather?.close();
-    });
+    const site = useSite();
 
     const texts = catalogue(tag);
     const english = catalogue('en');
@@ -49,7 +39,7 @@ export function describeNewUser(tag: 'ar' | 'my'): void {
       const t = (key: string, params?: Record<string, string | number>): string => {
         const text = texts[key];
         assert.equal(typeof text, 'string', `${tag}.json has ${key}`);
-        return params ? inst.parasol.ctx.i18n.t(tag, key, params) : (text as string);
+        return params ? site.inst.parasol.ctx.i18n.t(tag, key, params) : (text as string);
       };
       const mainNav = (page: Page) => page.getByRole('navigation', { name: t('layout.nav') });
 
@@ -76,7 +66,7 @@ export function describeNewUser(tag: 'ar' | 'my'): void {
       }
 
       before(async () => {
-        buddy = await member(inst, 'buddy');
+        buddy = await member(site.inst, 'buddy');
       });
       after(async () => slow?.release());
       // Her phone, the same through every step of her story below.
@@ -106,7 +96,7 @@ export function describeNewUser(tag: 'ar' | 'my'): void {
       it(`picks ${texts.$meta.name} from the footer of the home page, without an account`, async () => {
         const { page } = phone;
         slow = await SlowPhone.of(page);
-        await page.goto(`${inst.url}/`);
+        await page.goto(`${site.inst.url}/`);
         // The service worker now fetches her pages: it gets the same slow connection.
         await slow.throttleServiceWorker(chromium.browser);
         // Her phone is set to English: the picker speaks English until she chooses, each language named in itself.
@@ -114,16 +104,16 @@ export function describeNewUser(tag: 'ar' | 'my'): void {
         await footer.getByLabel(english['layout.language'] as string).selectOption({ label: texts.$meta.name });
         await tapAndLoad(page, footer.getByRole('button', { name: english['layout.language_go'] as string }));
         assert.equal(new URL(page.url()).pathname, '/');
-        await page.getByRole('heading', { name: t('home.welcome', { name: inst.parasol.ctx.instance.settings().name }), level: 1 }).waitFor();
+        await page.getByRole('heading', { name: t('home.welcome', { name: site.inst.parasol.ctx.instance.settings().name }), level: 1 }).waitFor();
         await looksRight(page, 'home');
         // It sticks: the next page is in her language too.
-        await page.goto(`${inst.url}/rights`);
+        await page.goto(`${site.inst.url}/rights`);
         await looksRight(page, 'rights');
       });
 
       it('signs up', async () => {
         const { page } = phone;
-        await page.goto(`${inst.url}/`);
+        await page.goto(`${site.inst.url}/`);
         await tapAndLoad(page, page.getByRole('main').getByRole('link', { name: t('nav.signup') }));
         assert.equal(new URL(page.url()).pathname, '/signup');
         await looksRight(page, 'sign-up form');
@@ -203,7 +193,7 @@ export function describeNewUser(tag: 'ar' | 'my'): void {
       it('reads her thread again offline, with the offline notice; a page never read shows the offline page', async () => {
         const { page } = phone;
         // She reads her thread the usual way, online: home, board, thread.
-        await page.goto(`${inst.url}/`);
+        await page.goto(`${site.inst.url}/`);
         const board = ((await buddy.client.api('GET', '/boards')).json.boards as { slug: string; name: string }[]).find((b) => b.slug === 'general')!;
         await tapAndLoad(page, page.getByRole('link', { name: board.name, exact: true }));
         await tapAndLoad(page, page.locator(`a[href="${threadPath}"]`).first());
@@ -222,7 +212,7 @@ export function describeNewUser(tag: 'ar' | 'my'): void {
         assert.equal(await page.locator('li.post').count(), 1, 'her thread as she read it');
         await looksRight(page, 'her thread, offline');
 
-        await page.goto(`${inst.url}/t/${unread.json.thread.id}`);
+        await page.goto(`${site.inst.url}/t/${unread.json.thread.id}`);
         await page.getByRole('heading', { name: t('offline.title'), level: 1 }).waitFor();
         await page.getByText(t('offline.text')).waitFor();
         await notice.waitFor({ state: 'visible' });
@@ -233,7 +223,7 @@ export function describeNewUser(tag: 'ar' | 'my'): void {
 
       it('writes a reply offline: it waits on the phone, and is sent when she is back online', async () => {
         const { page } = phone;
-        await page.goto(inst.url + threadPath);
+        await page.goto(site.inst.url + threadPath);
         const reply = tag === 'ar' ? 'أكتب هذا بدون إنترنت، وسيُرسل لاحقًا.' : 'အင်တာနက်မရှိဘဲ ရေးနေသည်၊ နောက်မှ ပို့မည်။';
         const form = page.locator('#reply');
         await form.getByLabel(t('post.body')).fill(reply);
@@ -263,7 +253,7 @@ export function describeNewUser(tag: 'ar' | 'my'): void {
 
       it('after the quick exit, nothing of hers stays on the phone: no saved page, no draft', async () => {
         const { page, context } = phone;
-        await page.goto(inst.url + threadPath);
+        await page.goto(site.inst.url + threadPath);
         await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
         await page.locator('#reply').getByLabel(t('post.body')).fill(tag === 'ar' ? 'مسودة لم تُرسل' : 'မပို့ရသေးသော မူကြမ်း');
         const before = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('parasol-draft:')).length);
@@ -271,10 +261,10 @@ export function describeNewUser(tag: 'ar' | 'my'): void {
         await until(page, 'pages are kept', () => caches.open('parasol-pages').then((c) => c.keys()).then((k) => k.length > 0), null);
 
         await page.getByRole('link', { name: t('layout.quick_exit') }).tap();
-        await page.waitForURL(weather.url);
+        await page.waitForURL(site.weather.url);
 
         const again = await context.newPage();
-        await again.goto(`${inst.url}/healthz`);
+        await again.goto(`${site.inst.url}/healthz`);
         await until(again, 'the saved pages are gone', () => caches.has('parasol-pages').then((has) => (has ? caches.open('parasol-pages').then((c) => c.keys()).then((k) => k.length === 0) : true)), null);
         assert.deepEqual(await again.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('parasol-draft:'))), [], 'no draft left');
         // Nothing the phone still holds names her: no kept response shows her handle.

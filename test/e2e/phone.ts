@@ -91,11 +91,29 @@ export interface Weather {
   close(): Promise<void>;
 }
 
+export interface Site {
+  readonly inst: TestInstance;
+  readonly weather: Weather;
+}
+
 /** An instance whose quick exit leads to the neutral page above, on loopback. */
-export async function startSite(): Promise<{ inst: TestInstance; weather: Weather }> {
+async function startSite(): Promise<Site> {
   const inst = await startInstance();
   const weather = await startWeather();
   // Admins may only choose https addresses; the local stand-in is plain http, so it is set on the service directly.
   await inst.parasol.ctx.instance.updateSettings({ quickExitUrl: weather.url });
   return { inst, weather };
+}
+
+/** Inside a describe: the site, started before its tests and stopped after them. */
+export function useSite(): Site {
+  const site = {} as { inst: TestInstance; weather: Weather };
+  before(async () => {
+    Object.assign(site, await startSite());
+  });
+  after(async () => {
+    await site.inst?.close();
+    await site.weather?.close();
+  });
+  return site;
 }
