@@ -123,7 +123,6 @@ import { mediaBlobs, mediaCollections } from './media/media.collections.js';
 import { attachMedia, createMedia } from './photos.js';
 import { attachEvidence } from './evidence.js';
 
-const root = projectRoot;
 export const VERSION = '0.1.0';
 
 export interface Parasol {
@@ -185,7 +184,7 @@ export async function createParasol(config: Config, options: ParasolOptions = {}
 
   const coordination = await openCoordination(config, store, logger);
   const limiter = (name: string, limit: RateLimitConfig) => createLimiter(limit, name, coordination.limits);
-  const i18n = loadI18n(path.join(root, 'locales'), config.defaultLocale);
+  const i18n = loadI18n(path.join(projectRoot, 'locales'), config.defaultLocale);
   const instance = await new InstanceService(store, { checkChange: (current, patch) => checkLanguageSettings(i18n, current, patch) }).load();
   const languages = currentLanguagePolicy(i18n, instance);
   const hooks = new AccountHooks();
