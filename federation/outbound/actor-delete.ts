@@ -1,9 +1,8 @@
 import type { Logger } from '../../server/logger.js';
-import { allItems, eachPage } from '../../server/store/paging.js';
+import { eachPage } from '../../server/store/paging.js';
 import type { Store, TxScope } from '../../server/store/port.js';
 import type { Actors } from '../actors/actors.js';
 import { deliveryInbox } from '../apex.js';
-import { apActivitiesCollection, apStreamItemsCollection } from '../apex.collections.js';
 import type { PortApexStore } from '../apex-store.js';
 import type { Apex, ApexActivity, ApexActor } from '../apex-types.js';
 import { hostOf, ids, PUBLIC } from '../as.js';
@@ -75,12 +74,8 @@ export class ActorDepartures {
     const { apex, apexStore, actors, iris, store } = this.deps;
     const remote = new Set<string>();
     const boards = new Set<string>();
-    const outbox = await allItems((after) => store.collection(apStreamItemsCollection).find({ where: { collection: person.outbox[0]! }, orderBy: { field: 'seq' }, limit: 500, after }));
-    const sent = outbox.map((item) => item.activityId);
-    for (const id of sent) {
-      const doc = await store.collection(apActivitiesCollection).get(id);
-      const json = doc ? (JSON.parse(doc.json) as Record<string, unknown>) : null;
-      for (const iri of json ? [json.to, json.cc, json.audience].flatMap(ids) : []) remote.add(iri);
+    for (const sent of await apexStore.getStream(person.outbox[0]!, null)) {
+      for (const iri of [sent.to, sent.cc, sent.audience].flatMap(ids)) remote.add(iri);
     }
     await eachPage(
       (after) => store.collection(apRemotePostsCollection).find({ where: { attributedTo: person.id }, limit: 500, after }),
