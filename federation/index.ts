@@ -203,7 +203,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
     posts,
     pictures: (postId, object) => pictures('post', postId, object),
   });
-  const deletions = new AccountDeletions({ store, apexStore, forums: ctx.forums.remote, mirror, logger });
+  const deletions = new AccountDeletions({ contributions, apexStore, forums: ctx.forums.remote, mirror, logger });
   const moves = new AccountMoves({ store, apex, apexStore, actors: actorService, iris, network, contributions, accounts: ctx.accounts, locales: () => ctx.i18n.locales, logger });
   // Every change of a thread (post, edit, removal) is reconciled with what its board's followers were sent.
   ctx.forums.changes.onChange((threadId, postId) => void posts.onThreadChange(threadId, postId));
@@ -237,7 +237,7 @@ export async function attachFederation(app: express.Express, api: ApiRouter, ctx
         deletions,
         mirror,
         moves,
-        restores: new RemoteRestores({ store, forums: ctx.forums.remote, logger, fetchObject: (iri) => apex.requestObject(iri) }),
+        restores: new RemoteRestores({ contributions, forums: ctx.forums.remote, logger, fetchObject: (iri) => apex.requestObject(iri) }),
         follow: { apex, apexStore, actors: actorService, iris, logger },
         iris,
       }),

@@ -1,15 +1,13 @@
 import { AppError } from '../../server/core/errors.js';
 import type { RemoteIntakeService } from '../../server/forums/remote.service.js';
 import type { Logger } from '../../server/logger.js';
-import { allItems } from '../../server/store/paging.js';
-import type { Store } from '../../server/store/port.js';
 import type { PortApexStore } from '../apex-store.js';
 import { hostOf } from '../as.js';
-import { apContributionsCollection } from '../federation.collections.js';
 import type { RemoteMirror } from '../remote-boards/mirror.js';
+import type { RemoteContributions } from './contributions.js';
 
 export interface AccountDeletionDeps {
-  readonly store: Store;
+  readonly contributions: RemoteContributions;
   readonly apexStore: PortApexStore;
   readonly forums: RemoteIntakeService;
   readonly mirror: RemoteMirror;
@@ -29,9 +27,8 @@ export class AccountDeletions {
   constructor(private readonly deps: AccountDeletionDeps) {}
 
   async forget(actor: string): Promise<void> {
-    const { store, apexStore, forums, mirror, logger } = this.deps;
-    const contributions = await allItems((after) => store.collection(apContributionsCollection).find({ where: { actorIri: actor }, limit: 500, after }));
-    const postIds = contributions.map((contribution) => contribution.id);
+    const { contributions, apexStore, forums, mirror, logger } = this.deps;
+    const postIds = (await contributions.allBy(actor)).map((contribution) => contribution.id);
     for (const postId of postIds) {
       // A post its author can no longer delete (a board since archived, say) is left to the moderators.
       await forums.deleteRemotePost(postId, actor).catch((error: unknown) => {

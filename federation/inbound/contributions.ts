@@ -139,9 +139,8 @@ export class RemoteContributions {
   }
 
   private async update(actor: string, post: PostObject, raw: string): Promise<boolean> {
-    const contribution = await this.deps.store.collection(apContributionsCollection).findOne({ objectIri: post.id });
+    const contribution = await this.authoredBy(actor, post.id);
     if (!contribution) return false;
-    if (contribution.actorIri !== actor) throw new InboxRefusal(403, 'not_author');
     await this.keep(contribution, raw);
     try {
       const shown = postShown(post);
@@ -158,9 +157,8 @@ export class RemoteContributions {
 
   private async delete(actor: string, objectIri: string | null, raw: string): Promise<boolean> {
     if (!objectIri) return false;
-    const contribution = await this.deps.store.collection(apContributionsCollection).findOne({ objectIri });
+    const contribution = await this.authoredBy(actor, objectIri);
     if (!contribution) return false;
-    if (contribution.actorIri !== actor) throw new InboxRefusal(403, 'not_author');
     await this.keep(contribution, raw);
     await this.deps.forums.deleteRemotePost(contribution.id, actor).catch((error: unknown) => {
       throw refusal(error);
@@ -251,7 +249,7 @@ export class RemoteContributions {
    */
   async relinkAuthor(from: string, to: string, target: { readonly doc: Record<string, unknown> } | { readonly accountId: string }): Promise<number> {
     const contributions = this.deps.store.collection(apContributionsCollection);
-    const moved: ApContributionDoc[] = await allItems((after) => contributions.find({ where: { actorIri: from }, limit: 500, after }));
+    const moved = await this.allBy(from);
     const author = 'doc' in target ? { remote: await this.authorOf(to, target.doc) } : { accountId: target.accountId };
     let relinked = 0;
     for (const c of moved) {
@@ -259,6 +257,18 @@ export class RemoteContributions {
       await contributions.patch(c.id, { actorIri: to });
     }
     return relinked;
+  }
+
+  /** The post a remote author wrote here as `objectIri`; null when none was, 403 when another actor wrote it. */
+  async authoredBy(actor: string, objectIri: string): Promise<ApContributionDoc | null> {
+    const contribution = await this.deps.store.collection(apContributionsCollection).findOne({ objectIri });
+    if (contribution && contribution.actorIri !== actor) throw new InboxRefusal(403, 'not_author');
+    return contribution;
+  }
+
+  /** Every post `actor` wrote here. */
+  allBy(actor: string): Promise<ApContributionDoc[]> {
+    return allItems((after) => this.deps.store.collection(apContributionsCollection).find({ where: { actorIri: actor }, limit: 500, after }));
   }
 
   private async authorOf(actor: string, known?: Record<string, unknown>): Promise<RemoteAuthor> {

@@ -1,13 +1,12 @@
 import type { Logger } from '../../server/logger.js';
 import type { RemoteIntakeService } from '../../server/forums/remote.service.js';
-import type { Store } from '../../server/store/port.js';
 import { first, hostOf, idOf, POST_TYPES, postShown, readPostObject } from '../as.js';
-import { apContributionsCollection } from '../federation.collections.js';
+import type { RemoteContributions } from './contributions.js';
 import { InboxRefusal } from './refusal.js';
 import { CW_MAX, TITLE_MAX } from '../../server/forums/forums.schemas.js';
 
 export interface RestoresDeps {
-  readonly store: Store;
+  readonly contributions: RemoteContributions;
   readonly forums: RemoteIntakeService;
   readonly logger: Logger;
   /** Reads an object from its origin (a signed GET), as the mirror does. */
@@ -37,9 +36,8 @@ export class RemoteRestores {
       this.deps.logger.info({ host: hostOf(actor), type: 'Undo', reason: 'account_erased' }, 'remote restore accepted, nothing to restore');
       return true;
     }
-    const contribution = await this.deps.store.collection(apContributionsCollection).findOne({ objectIri: target });
+    const contribution = await this.deps.contributions.authoredBy(actor, target);
     if (!contribution) return false;
-    if (contribution.actorIri !== actor) throw new InboxRefusal(403, 'not_author');
     if (await this.restorePost(contribution.id, actor, target)) {
       this.deps.logger.info({ host: hostOf(actor), type: 'Undo' }, 'remote post restored');
       return true;
