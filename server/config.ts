@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { CHECKPOINT_DELAY_MS } from './store/scrub-checkpoint.js';
 import { loadSecretSettings, secretEnvSchema, SecretSettingsError, type SecretSettings } from './secret-settings.js';
 
 /**
@@ -55,7 +56,7 @@ const baseEnvSchema = z.object({
   DEFAULT_LOCALE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or zh-Hans').default('en'),
   TRUST_PROXY: boolFromEnv.default(false),
   SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-  SCRUB_CHECKPOINT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  SCRUB_CHECKPOINT_MS: z.coerce.number().int().min(0).max(60_000).default(CHECKPOINT_DELAY_MS),
   JOB_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(testHashingFloor.memoryKiB).max(1_048_576).default(hashingFloor.passphrase.memoryKiB),

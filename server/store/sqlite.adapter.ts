@@ -43,6 +43,7 @@ import {
 import { declareSqliteBlobs, SqliteBlobs } from './sqlite-blobs.js';
 import { incrementDeltas, patchFields } from './write-checks.js';
 import { Declared } from './declared.js';
+import { CHECKPOINT_DELAY_MS } from './scrub-checkpoint.js';
 import { startSweepTimer } from './sweep-timer.js';
 import { ScopedCollection, type Access, type CollectionCore, type CollectionScope } from './scoped-collection.js';
 import {
@@ -101,11 +102,6 @@ const jsonPath = (field: string): string => `'$.${field}'`;
  */
 const SEARCH_TEXT_FUNCTION = `parasol_search_text_v${SEARCH_TEXT_VERSION}_${SEARCH_TEXT_ICU}`;
 
-/**
- * A write that removes or replaces data is followed by a checkpoint that truncates the WAL within this delay;
- * writes meanwhile share it, so a busy instance checkpoints at most once per delay.
- */
-const CHECKPOINT_DELAY_MS = 2_000;
 
 /** SQLite has no boolean type: json_extract yields 1/0, so bound booleans must too. */
 function bindValue(value: Scalar): Bind {
